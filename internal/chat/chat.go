@@ -1,0 +1,267 @@
+// Package chat defines the platform-neutral vocabulary qunzhu speaks with every
+// chat platform: the events a platform reports (a message, a member joining…),
+// the actions qunzhu asks a platform to take (send, delete, mute, kick…), and
+// the Adapter interface each platform package implements.
+//
+// Platform packages (sim, webhook, telegram, onebot, matrix) live below this
+// one and depend on it; this package depends on nothing of qunzhu's.
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// EventType names what happened.
+type EventType string
+
+const (
+	EventMessage       EventType = "message"
+	EventMemberJoined  EventType = "member_joined"
+	EventMemberLeft    EventType = "member_left"
+	EventMemberRenamed EventType = "member_renamed"
+	EventGroupCreated  EventType = "group_created"
+	EventGroupRenamed  EventType = "group_renamed"
+)
+
+// EventTypes lists every known event type, in documentation order.
+var EventTypes = []EventType{EventMessage, EventMemberJoined, EventMemberLeft, EventMemberRenamed, EventGroupCreated, EventGroupRenamed}
+
+// Valid reports whether t is a known event type.
+func (t EventType) Valid() bool {
+	for _, k := range EventTypes {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+// MessageKind is the content type of a message. Rules ban or allow by kind.
+type MessageKind string
+
+const (
+	KindText        MessageKind = "text"
+	KindImage       MessageKind = "image"
+	KindVoice       MessageKind = "voice"
+	KindVideo       MessageKind = "video"
+	KindFile        MessageKind = "file"
+	KindLink        MessageKind = "link"
+	KindCard        MessageKind = "card"
+	KindMiniProgram MessageKind = "miniprogram"
+	KindSticker     MessageKind = "sticker"
+	KindRedPacket   MessageKind = "redpacket"
+	KindForward     MessageKind = "forward"
+)
+
+// MessageKinds lists every known message kind.
+var MessageKinds = []MessageKind{KindText, KindImage, KindVoice, KindVideo, KindFile, KindLink, KindCard, KindMiniProgram, KindSticker, KindRedPacket, KindForward}
+
+// Valid reports whether k is a known message kind.
+func (k MessageKind) Valid() bool {
+	for _, m := range MessageKinds {
+		if m == k {
+			return true
+		}
+	}
+	return false
+}
+
+// JoinSource says how a member came into a group (the seed's 拉入/活动/推荐/吸粉).
+type JoinSource string
+
+const (
+	SourceUnknown  JoinSource = ""
+	SourcePulledIn JoinSource = "pulled_in" // 拉入: added by the owner or another member
+	SourceEvent    JoinSource = "event"     // 活动: through an offline or online event
+	SourceReferral JoinSource = "referral"  // 推荐: referred by a member, usually with a code
+	SourcePromo    JoinSource = "promotion" // 吸粉: joined on their own through promotion (link, QR code)
+)
+
+// Valid reports whether s is a known join source (the empty source is valid: unknown).
+func (s JoinSource) Valid() bool {
+	switch s {
+	case SourceUnknown, SourcePulledIn, SourceEvent, SourceReferral, SourcePromo:
+		return true
+	}
+	return false
+}
+
+// LeaveReason says why a member left.
+type LeaveReason string
+
+const (
+	LeftVoluntarily LeaveReason = "left"
+	LeftRemoved     LeaveReason = "removed"
+)
+
+// User is a platform account as an event reports it.
+type User struct {
+	ID   string `json:"id"`             // platform user id, stable per platform
+	Name string `json:"name,omitempty"` // display name or group nickname at the time
+	Bot  bool   `json:"bot,omitempty"`
+}
+
+// Message is the content of a message event.
+type Message struct {
+	ID         string      `json:"id"` // platform message id, needed to delete or reply
+	Kind       MessageKind `json:"kind"`
+	Text       string      `json:"text,omitempty"`     // text, caption, link title or card title
+	URL        string      `json:"url,omitempty"`      // for link, card, file and media kinds when known
+	ReplyTo    string      `json:"reply_to,omitempty"` // platform message id this replies to
+	Mentions   []string    `json:"mentions,omitempty"` // platform user ids mentioned
+	MentionAll bool        `json:"mention_all,omitempty"`
+}
+
+// Event is one thing that happened in a group on a platform.
+//
+// (Connection, ID) is the idempotency key: a redelivered event with the same
+// key changes nothing.
+type Event struct {
+	ID         string    `json:"id"`         // platform event id, unique per connection
+	Connection string    `json:"connection"` // name of the configured connection that delivered it
+	Platform   string    `json:"platform"`   // sim, webhook, telegram, onebot, matrix
+	Type       EventType `json:"type"`
+	Group      string    `json:"group"`                // platform group id
+	GroupName  string    `json:"group_name,omitempty"` // for group_created/group_renamed, or a hint
+	Time       time.Time `json:"time"`
+	Sender     User      `json:"sender"` // author of a message; the member for member events
+
+	Message *Message `json:"message,omitempty"` // for EventMessage
+
+	// Member events.
+	Source  JoinSource  `json:"source,omitempty"`  // member_joined
+	Inviter *User       `json:"inviter,omitempty"` // member_joined: who pulled or referred them
+	Code    string      `json:"code,omitempty"`    // member_joined: invite code used, if any
+	Reason  LeaveReason `json:"reason,omitempty"`  // member_left
+	Actor   *User       `json:"actor,omitempty"`   // member_left (removed by), group events
+	NewName string      `json:"new_name,omitempty"`
+}
+
+// Key is the idempotency key of an event.
+func (e *Event) Key() string { return e.Connection + "\x00" + e.ID }
+
+// ActionKind names something qunzhu asks a platform to do.
+type ActionKind string
+
+const (
+	ActSend      ActionKind = "send"
+	ActDelete    ActionKind = "delete"
+	ActMute      ActionKind = "mute"
+	ActUnmute    ActionKind = "unmute"
+	ActKick      ActionKind = "kick"
+	ActBan       ActionKind = "ban"
+	ActUnban     ActionKind = "unban"
+	ActSetNotice ActionKind = "set_notice"
+)
+
+// ActionKinds lists every action kind.
+var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice}
+
+// Valid reports whether k is a known action kind.
+func (k ActionKind) Valid() bool {
+	for _, a := range ActionKinds {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Action is one platform call qunzhu wants made. Actions travel through the
+// outbox: they are stored in the same transaction as the event that caused
+// them and delivered at least once.
+type Action struct {
+	// Key is the idempotency key: platforms that support one (and the webhook
+	// receiver) see each action once however often it is retried.
+	Key        string     `json:"key"`
+	Connection string     `json:"connection"`
+	Kind       ActionKind `json:"kind"`
+	Group      string     `json:"group"`                // platform group id
+	User       string     `json:"user,omitempty"`       // target member for mute/kick/ban/unban
+	MessageID  string     `json:"message_id,omitempty"` // target message for delete; reply-to for send
+	Text       string     `json:"text,omitempty"`       // send, set_notice
+	Duration   Duration   `json:"duration,omitempty"`   // mute
+	Reason     string     `json:"reason,omitempty"`     // shown in logs, audit and where the platform allows
+}
+
+// Duration is a time.Duration that marshals as whole seconds in JSON.
+type Duration time.Duration
+
+// Capabilities declares which actions a platform supports. Rules degrade
+// visibly (mute → delete + warn) where an action is missing.
+type Capabilities map[ActionKind]bool
+
+// Can reports whether the platform supports k.
+func (c Capabilities) Can(k ActionKind) bool { return c[k] }
+
+// AllActions are the capabilities of a platform that supports everything.
+func AllActions() Capabilities {
+	c := Capabilities{}
+	for _, k := range ActionKinds {
+		c[k] = true
+	}
+	return c
+}
+
+// Sink receives events from an adapter. Ingest returns only after the events
+// are durably stored (or found to be duplicates); an adapter acknowledges to
+// its platform, or advances its read position, only after Ingest returns nil.
+type Sink interface {
+	Ingest(ctx context.Context, events []Event) error
+}
+
+// Adapter connects qunzhu to one platform connection.
+type Adapter interface {
+	// Name is the configured connection name (unique per installation).
+	Name() string
+	// Platform is the platform kind: sim, webhook, telegram, onebot, matrix.
+	Platform() string
+	// Capabilities declares the actions Do supports.
+	Capabilities() Capabilities
+	// Run reads events until ctx is done and passes them to sink. It returns
+	// nil when ctx is cancelled, an error when the connection cannot go on.
+	Run(ctx context.Context, sink Sink) error
+	// Do performs one action. An error wrapping ErrPermanent is not retried.
+	Do(ctx context.Context, a Action) error
+}
+
+// ErrPermanent marks an action failure that retrying cannot fix (the group is
+// gone, the bot lacks the right). Wrap it: fmt.Errorf("kick: %w", chat.ErrPermanent).
+var ErrPermanent = permanentError{}
+
+type permanentError struct{}
+
+func (permanentError) Error() string { return "permanent failure" }
+
+// RetryAfterError asks the dispatcher to wait before the next attempt on this
+// connection (HTTP 429 with Retry-After, Telegram's retry_after).
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return "rate limited, retry after " + e.After.String() + ": " + e.Err.Error()
+}
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// MarshalJSON writes the duration as whole seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatInt(int64(time.Duration(d)/time.Second), 10)), nil
+}
+
+// UnmarshalJSON reads whole seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("duration: want whole seconds, got %s", b)
+	}
+	if n < 0 {
+		return fmt.Errorf("duration: negative seconds %d", n)
+	}
+	*d = Duration(time.Duration(n) * time.Second)
+	return nil
+}
