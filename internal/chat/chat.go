@@ -265,3 +265,19 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = Duration(time.Duration(n) * time.Second)
 	return nil
 }
+
+// Cursors persists an adapter's read position (a Telegram update offset, a
+// Matrix sync token) so a restart neither loses nor repeats events. An
+// adapter saves a cursor only after Sink.Ingest has returned nil for the
+// events before it. Load returns "" and no error for an unknown key.
+type Cursors interface {
+	LoadCursor(ctx context.Context, connection, key string) (string, error)
+	SaveCursor(ctx context.Context, connection, key, value string) error
+}
+
+// Puller is implemented by adapters whose actions are not pushed by the
+// dispatcher but pulled by the platform side (the generic webhook in pull
+// mode: a bridge polls GET /api/v1/actions and acknowledges).
+type Puller interface {
+	Pulled() bool
+}
