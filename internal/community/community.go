@@ -1,0 +1,228 @@
+// Package community is the domain model of the groups an operator runs: the
+// organisation and its tree, groups, people and their platform identities,
+// memberships with roles and join sources, stored messages, moderation
+// actions and the audit log.
+//
+// The package owns the types and the small interfaces the rest of qunzhu
+// needs; internal/store implements them for SQLite and PostgreSQL.
+package community
+
+import (
+	"context"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// DefaultCapacity is the member cap of a group unless configured (the seed:
+// 每一个社群最多500人).
+const DefaultCapacity = 500
+
+// Role is a member's role in a group.
+type Role string
+
+const (
+	RoleOwner     Role = "owner"     // 群主, the "director"
+	RoleSecretary Role = "secretary" // 秘书长, secretary-general
+	RoleAssistant Role = "assistant" // 店小二
+	RoleMember    Role = "member"
+)
+
+// Roles lists the roles from most to least privileged.
+var Roles = []Role{RoleOwner, RoleSecretary, RoleAssistant, RoleMember}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Staff reports whether r is above member. Staff are excluded from member
+// analytics and exempt from most rules unless configured.
+func (r Role) Staff() bool { return r == RoleOwner || r == RoleSecretary || r == RoleAssistant }
+
+// GroupKind is what a group is for (the seed's group order: lecturer internal
+// group → topic groups → enrolment consultation → one per cohort → all-hands).
+type GroupKind string
+
+const (
+	KindLecturer  GroupKind = "lecturer"
+	KindTopic     GroupKind = "topic"
+	KindEnrolment GroupKind = "enrolment"
+	KindCohort    GroupKind = "cohort"
+	KindAllHands  GroupKind = "allhands"
+	KindOwners    GroupKind = "owners"
+	KindStore     GroupKind = "store"
+	KindTemporary GroupKind = "temporary"
+	KindCustom    GroupKind = "custom"
+)
+
+// GroupKinds lists the known group kinds.
+var GroupKinds = []GroupKind{KindLecturer, KindTopic, KindEnrolment, KindCohort, KindAllHands, KindOwners, KindStore, KindTemporary, KindCustom}
+
+// Valid reports whether k is a known group kind.
+func (k GroupKind) Valid() bool {
+	for _, x := range GroupKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Lifecycle is a group's state. Archived groups keep their history; rules and
+// pushes stop.
+type Lifecycle string
+
+const (
+	Active   Lifecycle = "active"
+	Archived Lifecycle = "archived"
+)
+
+// Org is an organisation: the operator's company, academy or community.
+type Org struct {
+	ID        int64
+	Name      string
+	Slug      string
+	CreatedAt time.Time
+}
+
+// NodeKind names a level of the organisation tree.
+type NodeKind string
+
+const (
+	NodeCompany   NodeKind = "company"   // 公社/公司
+	NodeRegion    NodeKind = "region"    // a county branch, a city
+	NodeStore     NodeKind = "store"     // 单店
+	NodeCommunity NodeKind = "community" // a residential community
+	NodeTeam      NodeKind = "team"
+)
+
+// Node is a node of the organisation tree (company → region/store → …).
+type Node struct {
+	ID        int64
+	OrgID     int64
+	ParentID  int64 // 0 for a root
+	Name      string
+	Kind      NodeKind
+	CreatedAt time.Time
+}
+
+// Group is one chat group on one platform connection.
+type Group struct {
+	ID         int64
+	OrgID      int64
+	NodeID     int64 // 0 when not placed in the tree yet
+	Connection string
+	Platform   string
+	ExternalID string
+	Name       string
+	Kind       GroupKind
+	Lifecycle  Lifecycle
+	Capacity   int
+	Members    int        // current members, filled by queries that count them
+	ExpiresAt  *time.Time // temporary groups
+	CreatedAt  time.Time
+}
+
+// Person is one human across groups and platforms.
+type Person struct {
+	ID        int64
+	OrgID     int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Identity is a person's account on one platform connection.
+type Identity struct {
+	ID         int64
+	PersonID   int64
+	Connection string
+	Platform   string
+	ExternalID string
+	Name       string
+	Bot        bool
+}
+
+// Membership is one stint of a person in a group: a member who leaves and
+// rejoins has two.
+type Membership struct {
+	ID         int64
+	GroupID    int64
+	PersonID   int64
+	Role       Role
+	Source     chat.JoinSource
+	InviterID  int64 // person who pulled or referred them, 0 if unknown
+	Code       string
+	Nickname   string
+	JoinedAt   time.Time
+	LeftAt     *time.Time
+	LeftReason chat.LeaveReason
+}
+
+// Member is a membership joined with its person and identity, as listed.
+type Member struct {
+	Membership
+	Name           string
+	PlatformUserID string
+}
+
+// Message is a stored group message.
+type Message struct {
+	ID         int64
+	GroupID    int64
+	PersonID   int64
+	ExternalID string
+	Kind       chat.MessageKind
+	Text       string
+	URL        string
+	ReplyTo    string
+	Mentions   int
+	SentAt     time.Time
+	SenderName string // filled by queries
+}
+
+// ModerationAction records what qunzhu (or a staff member) did about a
+// member or a message.
+type ModerationAction struct {
+	ID        int64
+	OrgID     int64
+	GroupID   int64
+	PersonID  int64
+	MessageID string // platform message id, when the action concerns one
+	Action    chat.ActionKind
+	Rule      string
+	Category  string
+	Reason    string
+	Actor     string // "rules", "staff:<name>", "api:<token name>"
+	CreatedAt time.Time
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	ID      int64
+	OrgID   int64
+	At      time.Time
+	Actor   string
+	Action  string // e.g. "moderation.delete", "group.create", "token.create"
+	Subject string // e.g. "group:12", "person:7"
+	Detail  string // JSON object with the evidence
+}
+
+// Page asks for a page of a list. Zero values mean the default.
+type Page struct {
+	Limit  int
+	Before int64 // id cursor: items with id < Before; 0 means from the newest
+}
+
+// Directory reads the community. The HTTP API and the console depend on it.
+type Directory interface {
+	Groups(ctx context.Context, orgID int64) ([]Group, error)
+	Group(ctx context.Context, orgID, id int64) (Group, error)
+	Members(ctx context.Context, groupID int64) ([]Member, error)
+	Messages(ctx context.Context, groupID int64, p Page) ([]Message, error)
+}

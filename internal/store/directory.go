@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+var _ community.Directory = (*DB)(nil)
+var _ chat.Cursors = (*DB)(nil)
+
+// CreateOrg inserts an organisation.
+func (db *DB) CreateOrg(ctx context.Context, o *community.Org) error {
+	if o.Name == "" || o.Slug == "" {
+		return errkind.New(errkind.Invalid, "organisation name and slug are required")
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = db.now()
+	}
+	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO orgs (name, slug, created_at) VALUES (?, ?, ?) RETURNING id"), o.Name, o.Slug, ms(o.CreatedAt)).Scan(&o.ID)
+	if err != nil {
+		return fmt.Errorf("create organisation %q: %w", o.Slug, classify(err))
+	}
+	return nil
+}
+
+// Orgs lists organisations in creation order.
+func (db *DB) Orgs(ctx context.Context) ([]community.Org, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT id, name, slug, created_at FROM orgs ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Org
+	for rows.Next() {
+		var o community.Org
+		var c int64
+		if err := rows.Scan(&o.ID, &o.Name, &o.Slug, &c); err != nil {
+			return nil, fmt.Errorf("list organisations: %w", err)
+		}
+		o.CreatedAt = fromMS(c)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// CreateNode inserts a tree node. The parent must exist in the same
+// organisation.
+func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
+	if n.Name == "" {
+		return errkind.New(errkind.Invalid, "node name is required")
+	}
+	if n.Kind == "" {
+		n.Kind = community.NodeTeam
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = db.now()
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if n.ParentID != 0 {
+			var org int64
+			err := tx.QueryRowContext(ctx, db.q("SELECT org_id FROM nodes WHERE id = ?"), n.ParentID).Scan(&org)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && org != n.OrgID) {
+				return errkind.Errorf(errkind.Invalid, "parent node %d does not exist in organisation %d", n.ParentID, n.OrgID)
+			}
+			if err != nil {
+				return fmt.Errorf("find parent node: %w", err)
+			}
+		}
+		err := tx.QueryRowContext(ctx, db.q("INSERT INTO nodes (org_id, parent_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+			n.OrgID, nullID(n.ParentID), n.Name, string(n.Kind), ms(n.CreatedAt)).Scan(&n.ID)
+		if err != nil {
+			return fmt.Errorf("create node %q: %w", n.Name, classify(err))
+		}
+		return nil
+	})
+}
+
+// Nodes lists an organisation's tree nodes in creation order.
+func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, parent_id, name, kind, created_at FROM nodes WHERE org_id = ? ORDER BY id"), orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Node
+	for rows.Next() {
+		var n community.Node
+		var parent sql.NullInt64
+		var kind string
+		var c int64
+		if err := rows.Scan(&n.ID, &n.OrgID, &parent, &n.Name, &kind, &c); err != nil {
+			return nil, fmt.Errorf("list nodes: %w", err)
+		}
+		n.ParentID, n.Kind, n.CreatedAt = parent.Int64, community.NodeKind(kind), fromMS(c)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// CreateGroup inserts a group and sets its ID.
+func (db *DB) CreateGroup(ctx context.Context, g *community.Group) error {
+	return createGroup(ctx, db, db.sql, g)
+}
+
+// AddMembership inserts an open membership (staff set-up, imports).
+func (db *DB) AddMembership(ctx context.Context, m *community.Membership) error {
+	return addMembership(ctx, db, db.sql, m)
+}
+
+const memberCount = "(SELECT COUNT(*) FROM memberships m WHERE m.group_id = chat_groups.id AND m.left_at IS NULL)"
+
+// Groups lists an organisation's groups with their current member counts.
+func (db *DB) Groups(ctx context.Context, orgID int64) ([]community.Group, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT "+groupCols+", "+memberCount+" FROM chat_groups WHERE org_id = ? ORDER BY id"), orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Group
+	for rows.Next() {
+		var members int
+		g, err := scanGroup(rows, &members)
+		if err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		g.Members = members
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Group returns one group of an organisation.
+func (db *DB) Group(ctx context.Context, orgID, id int64) (community.Group, error) {
+	var members int
+	g, err := scanGroup(db.sql.QueryRowContext(ctx, db.q("SELECT "+groupCols+", "+memberCount+" FROM chat_groups WHERE org_id = ? AND id = ?"), orgID, id), &members)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, errkind.Errorf(errkind.NotFound, "group %d not found", id)
+	}
+	if err != nil {
+		return g, fmt.Errorf("get group %d: %w", id, err)
+	}
+	g.Members = members
+	return g, nil
+}
+
+// Members lists a group's current members, oldest first.
+func (db *DB) Members(ctx context.Context, groupID int64) ([]community.Member, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.role, m.source, m.inviter_id, m.code, m.nickname, m.joined_at, m.left_at, m.left_reason,
+			p.name, COALESCE((SELECT i.external_id FROM identities i JOIN chat_groups g ON g.id = m.group_id
+				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), '')
+		FROM memberships m JOIN people p ON p.id = m.person_id
+		WHERE m.group_id = ? AND m.left_at IS NULL ORDER BY m.joined_at, m.id`), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Member
+	for rows.Next() {
+		var mb community.Member
+		m, err := scanMembership(rows, &mb.Name, &mb.PlatformUserID)
+		if err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		mb.Membership = m
+		if m.Nickname != "" {
+			mb.Name = m.Nickname
+		}
+		out = append(out, mb)
+	}
+	return out, rows.Err()
+}
+
+// Messages lists a group's messages, newest first, a page at a time.
+func (db *DB) Messages(ctx context.Context, groupID int64, p community.Page) ([]community.Message, error) {
+	limit := p.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	before := p.Before
+	if before <= 0 {
+		before = 1<<62 - 1
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.kind, m.text, m.url, m.reply_to, m.mentions, m.sent_at,
+			COALESCE((SELECT i.name FROM identities i JOIN chat_groups g ON g.id = m.group_id
+				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), p.name)
+		FROM messages m JOIN people p ON p.id = m.person_id
+		WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`), groupID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Message
+	for rows.Next() {
+		var m community.Message
+		var kind string
+		var sent int64
+		if err := rows.Scan(&m.ID, &m.GroupID, &m.PersonID, &m.ExternalID, &kind, &m.Text, &m.URL, &m.ReplyTo, &m.Mentions, &sent, &m.SenderName); err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		m.Kind, m.SentAt = chat.MessageKind(kind), fromMS(sent)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CountEvents returns how many events were ingested on a connection.
+func (db *DB) CountEvents(ctx context.Context, connection string) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT COUNT(*) FROM events WHERE connection = ?"), connection).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
+
+// LoadCursor implements chat.Cursors.
+func (db *DB) LoadCursor(ctx context.Context, connection, key string) (string, error) {
+	var v string
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT value FROM cursors WHERE connection = ? AND name = ?"), connection, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load cursor %s/%s: %w", connection, key, err)
+	}
+	return v, nil
+}
+
+// SaveCursor implements chat.Cursors.
+func (db *DB) SaveCursor(ctx context.Context, connection, key, value string) error {
+	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO cursors (connection, name, value, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (connection, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), connection, key, value, ms(db.now()))
+	if err != nil {
+		return fmt.Errorf("save cursor %s/%s: %w", connection, key, err)
+	}
+	return nil
+}
+
+// Token is an API token's stored form. The plaintext is shown once, at
+// creation; only its SHA-256 is stored.
+type Token struct {
+	ID        int64
+	OrgID     int64
+	Name      string
+	Scope     string
+	CreatedAt time.Time
+}
+
+// Token scopes.
+const (
+	ScopeAdmin = "admin" // organisation administrator: read and write everything
+	ScopeRead  = "read"  // read-only
+)
+
+func hashToken(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken creates an API token and returns its plaintext.
+func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
+	if scope != ScopeAdmin && scope != ScopeRead {
+		return "", errkind.Errorf(errkind.Invalid, "token scope %q: want admin or read", scope)
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	plain := "qz_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO api_tokens (org_id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)"),
+			orgID, name, hashToken(plain), scope, ms(db.now())); err != nil {
+			return fmt.Errorf("create token: %w", classify(err))
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: "system", Action: "token.create", Subject: "token:" + name, Detail: fmt.Sprintf(`{"scope":%q}`, scope)})
+	})
+	if err != nil {
+		return "", err
+	}
+	return plain, nil
+}
+
+// TokenByPlaintext authenticates a bearer token.
+func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (Token, error) {
+	var t Token
+	var c int64
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
+		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errkind.New(errkind.Unauthorized, "unknown or revoked API token")
+	}
+	if err != nil {
+		return t, fmt.Errorf("find token: %w", err)
+	}
+	t.CreatedAt = fromMS(c)
+	return t, nil
+}
+
+// User is a console account.
+type User struct {
+	ID           int64
+	OrgID        int64
+	Username     string
+	PasswordHash string
+	Role         string
+	CreatedAt    time.Time
+}
+
+// CreateUser inserts a console account; hash is the password hash.
+func (db *DB) CreateUser(ctx context.Context, u *User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = db.now()
+	}
+	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+		u.OrgID, u.Username, u.PasswordHash, u.Role, ms(u.CreatedAt)).Scan(&u.ID)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Username, classify(err))
+	}
+	return nil
+}
+
+// UserByName finds a console account.
+func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
+	var u User
+	var c int64
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, created_at FROM users WHERE username = ?"), username).
+		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, errkind.Errorf(errkind.NotFound, "user %q not found", username)
+	}
+	if err != nil {
+		return u, fmt.Errorf("find user: %w", err)
+	}
+	u.CreatedAt = fromMS(c)
+	return u, nil
+}
+
+// AppendAudit appends to the audit log.
+func (db *DB) AppendAudit(ctx context.Context, e community.AuditEntry) error {
+	return appendAudit(ctx, db, db.sql, e)
+}
+
+// AuditLog lists an organisation's audit entries, newest first.
+func (db *DB) AuditLog(ctx context.Context, orgID int64, p community.Page) ([]community.AuditEntry, error) {
+	limit := p.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	before := p.Before
+	if before <= 0 {
+		before = 1<<62 - 1
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, at, actor, action, subject, detail FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?"), orgID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []community.AuditEntry
+	for rows.Next() {
+		var e community.AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.OrgID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
+			return nil, fmt.Errorf("list audit log: %w", err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ModerationActions lists moderation actions of an organisation, newest first.
+func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, COALESCE(group_id, 0), COALESCE(person_id, 0), message_id, action, rule, category, reason, actor, created_at
+		FROM moderation_actions WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list moderation actions: %w", err)
+	}
+	defer rows.Close()
+	var out []community.ModerationAction
+	for rows.Next() {
+		var a community.ModerationAction
+		var act string
+		var c int64
+		if err := rows.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &act, &a.Rule, &a.Category, &a.Reason, &a.Actor, &c); err != nil {
+			return nil, fmt.Errorf("list moderation actions: %w", err)
+		}
+		a.Action, a.CreatedAt = chat.ActionKind(act), fromMS(c)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,357 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+// IngestTx is the write side of one ingest batch: everything the pipeline
+// stores for a batch of events (their idempotency keys, the rows they
+// create, the actions they cause) commits or rolls back together.
+type IngestTx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// Ingest runs fn in one transaction.
+func (db *DB) Ingest(ctx context.Context, fn func(*IngestTx) error) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&IngestTx{db: db, tx: tx}) })
+}
+
+// chunk is how many rows one multi-row INSERT carries.
+const chunk = 200
+
+// multiRow caches "INSERT … VALUES (…),(…)" texts by row count.
+type multiRow struct {
+	mu    sync.Mutex
+	head  string
+	row   string
+	tail  string
+	cache map[multiKey]string
+}
+
+type multiKey struct {
+	d Dialect
+	n int
+}
+
+func newMultiRow(head, row, tail string) *multiRow {
+	return &multiRow{head: head, row: row, tail: tail, cache: map[multiKey]string{}}
+}
+
+func (m *multiRow) text(db *DB, n int) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := multiKey{db.dialect, n}
+	if s, ok := m.cache[k]; ok {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(m.head)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(m.row)
+	}
+	b.WriteString(m.tail)
+	s := b.String()
+	if db.dialect == Postgres {
+		s = rebind(s)
+	}
+	m.cache[k] = s
+	return s
+}
+
+var (
+	claimEventsSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
+		" ON CONFLICT (connection, external_id) DO NOTHING RETURNING connection, external_id")
+	insertMessagesSQL = newMultiRow("INSERT INTO messages (group_id, person_id, external_id, kind, text, url, reply_to, mentions, sent_at) VALUES ",
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
+)
+
+// ClaimEvents records the idempotency keys of events and reports, per event,
+// whether it is new. Events already stored (or repeated earlier in evs) are
+// reported false and must not be processed again.
+func (t *IngestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Time) ([]bool, error) {
+	fresh := make([]bool, len(evs))
+	index := make(map[string]int, len(evs))
+	var rows []int // indexes of first occurrences, in order
+	for i := range evs {
+		k := evs[i].Key()
+		if _, dup := index[k]; dup {
+			continue
+		}
+		index[k] = i
+		rows = append(rows, i)
+	}
+	args := make([]any, 0, 4*chunk)
+	for start := 0; start < len(rows); start += chunk {
+		end := min(start+chunk, len(rows))
+		args = args[:0]
+		for _, i := range rows[start:end] {
+			args = append(args, evs[i].Connection, evs[i].ID, string(evs[i].Type), ms(at))
+		}
+		res, err := t.tx.QueryContext(ctx, claimEventsSQL.text(t.db, end-start), args...)
+		if err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
+		}
+		for res.Next() {
+			var conn, id string
+			if err := res.Scan(&conn, &id); err != nil {
+				res.Close()
+				return nil, fmt.Errorf("claim events: %w", err)
+			}
+			if i, ok := index[conn+"\x00"+id]; ok {
+				fresh[i] = true
+			}
+		}
+		if err := res.Close(); err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
+		}
+		if err := res.Err(); err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
+		}
+	}
+	return fresh, nil
+}
+
+const groupCols = "id, org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at"
+
+func scanGroup(sc interface{ Scan(...any) error }, extra ...any) (community.Group, error) {
+	var g community.Group
+	var node sql.NullInt64
+	var exp sql.NullInt64
+	var created int64
+	var kind, life string
+	dest := append([]any{&g.ID, &g.OrgID, &node, &g.Connection, &g.Platform, &g.ExternalID, &g.Name, &kind, &life, &g.Capacity, &exp, &created}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return g, err
+	}
+	g.NodeID = node.Int64
+	g.Kind = community.GroupKind(kind)
+	g.Lifecycle = community.Lifecycle(life)
+	g.ExpiresAt = fromNullMS(exp)
+	g.CreatedAt = fromMS(created)
+	return g, nil
+}
+
+// GroupByExternal finds a group by its connection and platform id.
+func (t *IngestTx) GroupByExternal(ctx context.Context, connection, externalID string) (community.Group, bool, error) {
+	g, err := scanGroup(t.tx.QueryRowContext(ctx, t.db.q("SELECT "+groupCols+" FROM chat_groups WHERE connection = ? AND external_id = ?"), connection, externalID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, false, nil
+	}
+	if err != nil {
+		return g, false, fmt.Errorf("find group %s/%s: %w", connection, externalID, err)
+	}
+	return g, true, nil
+}
+
+// CreateGroup inserts g and sets its ID.
+func (t *IngestTx) CreateGroup(ctx context.Context, g *community.Group) error {
+	return createGroup(ctx, t.db, t.tx, g)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func createGroup(ctx context.Context, db *DB, q queryer, g *community.Group) error {
+	if g.Kind == "" {
+		g.Kind = community.KindCustom
+	}
+	if g.Lifecycle == "" {
+		g.Lifecycle = community.Active
+	}
+	if g.Capacity == 0 {
+		g.Capacity = community.DefaultCapacity
+	}
+	if g.CreatedAt.IsZero() {
+		g.CreatedAt = db.now()
+	}
+	err := q.QueryRowContext(ctx, db.q(`INSERT INTO chat_groups (org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		g.OrgID, nullID(g.NodeID), g.Connection, g.Platform, g.ExternalID, g.Name, string(g.Kind), string(g.Lifecycle), g.Capacity, nullMS(g.ExpiresAt), ms(g.CreatedAt)).Scan(&g.ID)
+	if err != nil {
+		return fmt.Errorf("create group %q: %w", g.Name, classify(err))
+	}
+	return nil
+}
+
+// RenameGroup sets a group's name.
+func (t *IngestTx) RenameGroup(ctx context.Context, groupID int64, name string) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE chat_groups SET name = ? WHERE id = ?"), name, groupID); err != nil {
+		return fmt.Errorf("rename group %d: %w", groupID, err)
+	}
+	return nil
+}
+
+// ResolvePerson returns the person behind a platform user, creating the
+// person and the identity on first sight. A changed display name updates
+// the identity.
+func (t *IngestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+	var pid int64
+	var name string
+	err := t.tx.QueryRowContext(ctx, t.db.q("SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?"), connection, u.ID).Scan(&pid, &name)
+	switch {
+	case err == nil:
+		if u.Name != "" && u.Name != name {
+			if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE identities SET name = ? WHERE connection = ? AND external_id = ?"), u.Name, connection, u.ID); err != nil {
+				return 0, fmt.Errorf("update identity name: %w", err)
+			}
+		}
+		return pid, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, fmt.Errorf("find identity %s/%s: %w", connection, u.ID, err)
+	}
+	display := u.Name
+	if display == "" {
+		display = u.ID
+	}
+	now := ms(t.db.now())
+	if err := t.tx.QueryRowContext(ctx, t.db.q("INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id"), orgID, display, now).Scan(&pid); err != nil {
+		return 0, fmt.Errorf("create person: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, t.db.q("INSERT INTO identities (person_id, connection, platform, external_id, name, bot) VALUES (?, ?, ?, ?, ?, ?)"),
+		pid, connection, platform, u.ID, display, u.Bot); err != nil {
+		return 0, fmt.Errorf("create identity: %w", err)
+	}
+	return pid, nil
+}
+
+const membershipCols = "id, group_id, person_id, role, source, inviter_id, code, nickname, joined_at, left_at, left_reason"
+
+func scanMembership(sc interface{ Scan(...any) error }, extra ...any) (community.Membership, error) {
+	var m community.Membership
+	var role, source, reason string
+	var inviter, left sql.NullInt64
+	var joined int64
+	dest := append([]any{&m.ID, &m.GroupID, &m.PersonID, &role, &source, &inviter, &m.Code, &m.Nickname, &joined, &left, &reason}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return m, err
+	}
+	m.Role = community.Role(role)
+	m.Source = chat.JoinSource(source)
+	m.InviterID = inviter.Int64
+	m.JoinedAt = fromMS(joined)
+	m.LeftAt = fromNullMS(left)
+	m.LeftReason = chat.LeaveReason(reason)
+	return m, nil
+}
+
+// OpenMembership returns the person's current stint in the group.
+func (t *IngestTx) OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error) {
+	m, err := scanMembership(t.tx.QueryRowContext(ctx, t.db.q("SELECT "+membershipCols+" FROM memberships WHERE group_id = ? AND person_id = ? AND left_at IS NULL"), groupID, personID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("find membership: %w", err)
+	}
+	return m, true, nil
+}
+
+// AddMembership inserts an open membership and sets its ID.
+func (t *IngestTx) AddMembership(ctx context.Context, m *community.Membership) error {
+	return addMembership(ctx, t.db, t.tx, m)
+}
+
+func addMembership(ctx context.Context, db *DB, q queryer, m *community.Membership) error {
+	if m.Role == "" {
+		m.Role = community.RoleMember
+	}
+	err := q.QueryRowContext(ctx, db.q(`INSERT INTO memberships (group_id, person_id, role, source, inviter_id, code, nickname, joined_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		m.GroupID, m.PersonID, string(m.Role), string(m.Source), nullID(m.InviterID), m.Code, m.Nickname, ms(m.JoinedAt)).Scan(&m.ID)
+	if err != nil {
+		return fmt.Errorf("add membership: %w", classify(err))
+	}
+	return nil
+}
+
+// EndMembership closes a stint.
+func (t *IngestTx) EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE memberships SET left_at = ?, left_reason = ? WHERE id = ? AND left_at IS NULL"), ms(at), string(reason), membershipID); err != nil {
+		return fmt.Errorf("end membership %d: %w", membershipID, err)
+	}
+	return nil
+}
+
+// SetNickname records a member's group nickname.
+func (t *IngestTx) SetNickname(ctx context.Context, membershipID int64, nickname string) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE memberships SET nickname = ? WHERE id = ?"), nickname, membershipID); err != nil {
+		return fmt.Errorf("set nickname: %w", err)
+	}
+	return nil
+}
+
+// InsertMessages stores messages with multi-row inserts.
+func (t *IngestTx) InsertMessages(ctx context.Context, msgs []community.Message) error {
+	args := make([]any, 0, 9*chunk)
+	for start := 0; start < len(msgs); start += chunk {
+		end := min(start+chunk, len(msgs))
+		args = args[:0]
+		for i := start; i < end; i++ {
+			m := &msgs[i]
+			args = append(args, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, ms(m.SentAt))
+		}
+		if _, err := t.tx.ExecContext(ctx, insertMessagesSQL.text(t.db, end-start), args...); err != nil {
+			return fmt.Errorf("insert messages: %w", err)
+		}
+	}
+	return nil
+}
+
+// Enqueue adds actions to the outbox. An action whose key is already there
+// is not added again.
+func (t *IngestTx) Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error {
+	return enqueue(ctx, t.db, t.tx, actions, at)
+}
+
+// RecordModeration stores a moderation action.
+func (t *IngestTx) RecordModeration(ctx context.Context, a community.ModerationAction) error {
+	return recordModeration(ctx, t.db, t.tx, a)
+}
+
+func recordModeration(ctx context.Context, db *DB, q queryer, a community.ModerationAction) error {
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = db.now()
+	}
+	_, err := q.ExecContext(ctx, db.q(`INSERT INTO moderation_actions (org_id, group_id, person_id, message_id, action, rule, category, reason, actor, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.OrgID, nullID(a.GroupID), nullID(a.PersonID), a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor, ms(a.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("record moderation: %w", err)
+	}
+	return nil
+}
+
+// Audit appends to the audit log.
+func (t *IngestTx) Audit(ctx context.Context, e community.AuditEntry) error {
+	return appendAudit(ctx, t.db, t.tx, e)
+}
+
+func appendAudit(ctx context.Context, db *DB, q queryer, e community.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = db.now()
+	}
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	if _, err := q.ExecContext(ctx, db.q("INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)"),
+		e.OrgID, ms(e.At), e.Actor, e.Action, e.Subject, e.Detail); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,371 @@
+// Package store implements qunzhu's storage on SQLite (the embedded default,
+// pure Go, WAL and foreign keys on) and PostgreSQL (for scale), behind one
+// type. Queries are written once with ? placeholders and rebound for
+// PostgreSQL; schema migrations are embedded and numbered per dialect.
+//
+// Times are stored as unix milliseconds (UTC) in both dialects so that the
+// same Go code reads them back identically.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// Dialect is the SQL dialect of a database.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// DB is qunzhu's database.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu      sync.Mutex
+	rebinds map[string]string // ?-query → $n-query, PostgreSQL only
+}
+
+// Options configure Open.
+type Options struct {
+	Logger       *slog.Logger
+	Now          func() time.Time // the clock; time.Now when nil
+	MaxOpenConns int              // 0: a dialect default
+	BusyTimeout  time.Duration    // SQLite busy timeout; 5s when 0
+}
+
+// Open opens a database. driver is "sqlite" (dsn: a file path) or
+// "postgres" (dsn: a postgres:// URL). It does not migrate: call Migrate.
+func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	db := &DB{log: opt.Logger, now: opt.Now, rebinds: map[string]string{}}
+	var err error
+	switch driver {
+	case "sqlite":
+		db.dialect = SQLite
+		busy := opt.BusyTimeout
+		if busy <= 0 {
+			busy = 5 * time.Second
+		}
+		// _txlock=immediate makes every write transaction take the write lock
+		// at BEGIN, so concurrent writers queue on busy_timeout instead of
+		// failing with SQLITE_BUSY on upgrade.
+		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_txlock=immediate", busy.Milliseconds())
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		db.sql, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "file:")+sep+q)
+		if err == nil {
+			n := opt.MaxOpenConns
+			if n <= 0 {
+				n = 8
+			}
+			db.sql.SetMaxOpenConns(n)
+			db.sql.SetMaxIdleConns(n)
+			db.sql.SetConnMaxLifetime(0)
+		}
+	case "postgres":
+		db.dialect = Postgres
+		db.sql, err = sql.Open("pgx", dsn)
+		if err == nil {
+			n := opt.MaxOpenConns
+			if n <= 0 {
+				n = 16
+			}
+			db.sql.SetMaxOpenConns(n)
+			db.sql.SetMaxIdleConns(n)
+		}
+	default:
+		return nil, errkind.Errorf(errkind.Invalid, "database driver %q: want sqlite or postgres", driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", driver, err)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", driver, err)
+	}
+	if db.dialect == SQLite {
+		// Verify the pragmas took: a silently rollback-journal or FK-less
+		// database would be a correctness bug, not a slowdown.
+		var mode string
+		var fk int
+		if err := db.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("read journal mode: %w", err)
+		}
+		if err := db.sql.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("read foreign_keys: %w", err)
+		}
+		if !strings.EqualFold(mode, "wal") && !strings.Contains(dsn, ":memory:") {
+			db.sql.Close()
+			return nil, fmt.Errorf("sqlite journal mode is %q, want wal", mode)
+		}
+		if fk != 1 {
+			db.sql.Close()
+			return nil, errors.New("sqlite foreign keys are off")
+		}
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Dialect returns the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// SQL returns the underlying *sql.DB, for tests and benchmarks.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// q rebinds a ?-placeholder query for the dialect, caching the result.
+func (db *DB) q(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if r, ok := db.rebinds[query]; ok {
+		return r
+	}
+	r := rebind(query)
+	db.rebinds[query] = r
+	return r
+}
+
+// rebind turns ? placeholders into $1, $2… outside string literals.
+func rebind(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	inStr := false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// ms converts a time to stored unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts stored unix milliseconds to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullMS converts an optional time.
+func nullMS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromNullMS converts an optional stored time.
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// nullID stores 0 as NULL for optional foreign keys.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations of the dialect, in order.
+func Migrations(d Dialect) ([]Migration, error) {
+	dir := path.Join("migrations", string(d))
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", name)
+		}
+		body, err := fs.ReadFile(migrationFS, path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", name, err)
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := range out {
+		if out[i].Version != i+1 {
+			return nil, fmt.Errorf("migration %s: want version %d (migrations are numbered without gaps)", out[i].Name, i+1)
+		}
+	}
+	return out, nil
+}
+
+// SchemaStatus reports the applied and the latest known schema version.
+func (db *DB) SchemaStatus(ctx context.Context) (current, latest int, err error) {
+	ms, err := Migrations(db.dialect)
+	if err != nil {
+		return 0, 0, err
+	}
+	latest = len(ms)
+	if err := db.ensureMigrationTable(ctx); err != nil {
+		return 0, latest, err
+	}
+	var v sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, latest, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), latest, nil
+}
+
+// ErrSchemaOutOfDate is returned by CheckSchema when migrations are pending.
+var ErrSchemaOutOfDate = errors.New("database schema is out of date")
+
+// CheckSchema returns an error wrapping ErrSchemaOutOfDate (kind
+// Unavailable) unless the schema is current, and an error when the database
+// is newer than this binary.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	cur, latest, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur < latest:
+		return &errkind.Error{Kind: errkind.Unavailable, Message: fmt.Sprintf("database schema is at version %d, this binary needs %d: run `qunzhu migrate` or start with --migrate", cur, latest), Err: ErrSchemaOutOfDate}
+	case cur > latest:
+		return errkind.Errorf(errkind.Unavailable, "database schema is at version %d, newer than this binary knows (%d): upgrade qunzhu", cur, latest)
+	}
+	return nil
+}
+
+func (db *DB) ensureMigrationTable(ctx context.Context) error {
+	_, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL)`)
+	if err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations, each in its own transaction, and
+// returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	migs, err := Migrations(db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	cur, _, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, m := range migs {
+		if m.Version <= cur {
+			continue
+		}
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			if db.dialect == Postgres {
+				// Serialise concurrent migrators on PostgreSQL.
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7236661)"); err != nil {
+					return err
+				}
+				var done int
+				if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", m.Version).Scan(&done); err != nil {
+					return err
+				}
+				if done > 0 {
+					return nil
+				}
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, db.q("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.Version, m.Name, ms(db.now()))
+			return err
+		})
+		if err != nil {
+			return applied, fmt.Errorf("apply migration %s: %w", m.Name, err)
+		}
+		db.log.Info("applied migration", "version", m.Version, "name", m.Name)
+		applied++
+	}
+	return applied, nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
