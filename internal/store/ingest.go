@@ -11,6 +11,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // IngestTx is the write side of one ingest batch: everything the pipeline
@@ -21,8 +22,11 @@ type IngestTx struct {
 	tx *sql.Tx
 }
 
+var _ pipeline.Store = (*DB)(nil)
+var _ pipeline.Tx = (*IngestTx)(nil)
+
 // Ingest runs fn in one transaction.
-func (db *DB) Ingest(ctx context.Context, fn func(*IngestTx) error) error {
+func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&IngestTx{db: db, tx: tx}) })
 }
 

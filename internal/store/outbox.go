@@ -14,6 +14,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // classify maps constraint violations to error kinds.
@@ -49,14 +50,9 @@ const (
 )
 
 // OutboxItem is a stored action.
-type OutboxItem struct {
-	ID        int64
-	Action    chat.Action
-	Status    string
-	Attempts  int
-	LastError string
-	CreatedAt time.Time
-}
+type OutboxItem = pipeline.OutboxItem
+
+var _ pipeline.Outbox = (*DB)(nil)
 
 var enqueueSQL = newMultiRow("INSERT INTO outbox (connection, idem_key, kind, payload, next_at, created_at) VALUES ",
 	"(?, ?, ?, ?, ?, ?)", " ON CONFLICT (idem_key) DO NOTHING")

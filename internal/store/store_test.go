@@ -10,6 +10,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -129,7 +130,7 @@ func TestIngestTx(t *testing.T) {
 			{ID: "e1", Connection: "tg", Type: chat.EventMessage}, // same id, other connection
 		}
 		var fresh []bool
-		err := db.Ingest(ctx, func(tx *store.IngestTx) error {
+		err := db.Ingest(ctx, func(tx pipeline.Tx) error {
 			var err error
 			fresh, err = tx.ClaimEvents(ctx, evs, clk.Now())
 			return err
@@ -142,7 +143,7 @@ func TestIngestTx(t *testing.T) {
 		}
 		// A rolled-back batch leaves nothing behind.
 		boom := fmt.Errorf("boom")
-		err = db.Ingest(ctx, func(tx *store.IngestTx) error {
+		err = db.Ingest(ctx, func(tx pipeline.Tx) error {
 			if _, err := tx.ClaimEvents(ctx, []chat.Event{{ID: "e3", Connection: "wx", Type: chat.EventMessage}}, clk.Now()); err != nil {
 				return err
 			}
@@ -151,7 +152,7 @@ func TestIngestTx(t *testing.T) {
 		if err != boom {
 			t.Fatalf("ingest error = %v", err)
 		}
-		err = db.Ingest(ctx, func(tx *store.IngestTx) error {
+		err = db.Ingest(ctx, func(tx pipeline.Tx) error {
 			fresh, err = tx.ClaimEvents(ctx, []chat.Event{evs[0], {ID: "e3", Connection: "wx"}}, clk.Now())
 			return err
 		})
@@ -161,7 +162,7 @@ func TestIngestTx(t *testing.T) {
 
 		// People, memberships and messages.
 		var pid, pid2 int64
-		err = db.Ingest(ctx, func(tx *store.IngestTx) error {
+		err = db.Ingest(ctx, func(tx pipeline.Tx) error {
 			var err error
 			if pid, err = tx.ResolvePerson(ctx, org.ID, "wx", "webhook", chat.User{ID: "u1", Name: "张三"}); err != nil {
 				return err
@@ -186,7 +187,7 @@ func TestIngestTx(t *testing.T) {
 			t.Fatal(err)
 		}
 		if db.Dialect() == store.Postgres {
-			err = db.Ingest(ctx, func(tx *store.IngestTx) error {
+			err = db.Ingest(ctx, func(tx pipeline.Tx) error {
 				var err error
 				if pid, err = tx.ResolvePerson(ctx, org.ID, "wx", "webhook", chat.User{ID: "u1", Name: "张三丰"}); err != nil {
 					return err
@@ -206,7 +207,7 @@ func TestIngestTx(t *testing.T) {
 		for i := range msgs {
 			msgs[i] = community.Message{GroupID: g.ID, PersonID: pid, ExternalID: fmt.Sprintf("m%d", i), Kind: chat.KindText, Text: fmt.Sprintf("第%d条", i), SentAt: clk.Now()}
 		}
-		if err := db.Ingest(ctx, func(tx *store.IngestTx) error { return tx.InsertMessages(ctx, msgs) }); err != nil {
+		if err := db.Ingest(ctx, func(tx pipeline.Tx) error { return tx.InsertMessages(ctx, msgs) }); err != nil {
 			t.Fatal(err)
 		}
 		page, err := db.Messages(ctx, g.ID, community.Page{Limit: 100})

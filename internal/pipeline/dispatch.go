@@ -1,0 +1,364 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// OutboxItem is a stored action being delivered.
+type OutboxItem struct {
+	ID        int64
+	Action    chat.Action
+	Status    string
+	Attempts  int // claims so far, this one included
+	LastError string
+	CreatedAt time.Time
+}
+
+// Outbox is the delivery side of the store.
+type Outbox interface {
+	ClaimActions(ctx context.Context, connection string, limit int, lease time.Duration) ([]OutboxItem, error)
+	CompleteAction(ctx context.Context, id int64) error
+	RetryAction(ctx context.Context, id int64, next time.Time, cause string) error
+	DeferAction(ctx context.Context, id int64, next time.Time) error
+	KillAction(ctx context.Context, id int64, cause string) error
+}
+
+// DispatchConfig configures a Dispatcher.
+type DispatchConfig struct {
+	Outbox       Outbox
+	Logger       *slog.Logger
+	Now          func() time.Time
+	MaxAttempts  int           // then the action is dead; 12 when 0
+	BackoffBase  time.Duration // 1s when 0
+	BackoffMax   time.Duration // 10m when 0
+	Lease        time.Duration // 30s when 0
+	PollInterval time.Duration // 200ms when 0
+	CallTimeout  time.Duration // per Do call; 30s when 0
+}
+
+// Route is one connection the dispatcher delivers to, with its limits.
+type Route struct {
+	Adapter chat.Adapter
+	// Rate and Burst limit calls per second on the connection (a token
+	// bucket); Rate 0 means unlimited.
+	Rate  float64
+	Burst int
+	// GroupCount actions per GroupPer in any one group (a sliding window,
+	// never exceeded); 0 means unlimited.
+	GroupCount int
+	GroupPer   time.Duration
+}
+
+// DispatchStats are running totals, for metrics.
+type DispatchStats struct {
+	Delivered, Retried, Deferred, Dead atomic.Int64
+}
+
+// Dispatcher delivers outbox actions through adapters with retries, backoff
+// and per-connection and per-group rate limits.
+type Dispatcher struct {
+	cfg   DispatchConfig
+	wake  chan struct{}
+	stats DispatchStats
+}
+
+// NewDispatcher returns a Dispatcher.
+func NewDispatcher(cfg DispatchConfig) *Dispatcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = time.Second
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 10 * time.Minute
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 200 * time.Millisecond
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 30 * time.Second
+	}
+	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+// Stats returns the running totals.
+func (d *Dispatcher) Stats() *DispatchStats { return &d.stats }
+
+// Wake tells the dispatcher new actions are waiting (it polls anyway).
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers for every route until ctx is done.
+func (d *Dispatcher) Run(ctx context.Context, routes []Route) error {
+	var wg sync.WaitGroup
+	wakes := make([]chan struct{}, len(routes))
+	for i, r := range routes {
+		wakes[i] = make(chan struct{}, 1)
+		wg.Add(1)
+		go func(r Route, wake chan struct{}) {
+			defer wg.Done()
+			d.route(ctx, r, wake)
+		}(r, wakes[i])
+	}
+	// Fan the shared wake-up out to every route.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.wake:
+				for _, w := range wakes {
+					select {
+					case w <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	wg.Wait()
+	return nil
+}
+
+// Backoff returns the delay before attempt n+1 after n failed attempts:
+// exponential from base, capped at max, with ±20% jitter.
+func Backoff(n int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	j := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * j)
+}
+
+func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
+	name := r.Adapter.Name()
+	log := d.cfg.Logger.With("connection", name)
+	limit := 64
+	if r.Rate > 0 {
+		// Claim no more than can be sent well inside the lease.
+		limit = max(1, min(limit, int(r.Rate*d.cfg.Lease.Seconds()/2)))
+	}
+	conn := newBucket(r.Rate, r.Burst)
+	groups := newWindows(r.GroupCount, r.GroupPer)
+	var pauseUntil time.Time
+	for ctx.Err() == nil {
+		if wait := pauseUntil.Sub(d.cfg.Now()); wait > 0 {
+			if !sleep(ctx, wait) {
+				return
+			}
+		}
+		items, err := d.cfg.Outbox.ClaimActions(ctx, name, limit, d.cfg.Lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("claim actions", "err", err)
+			}
+			sleep(ctx, d.cfg.PollInterval)
+			continue
+		}
+		if len(items) == 0 {
+			t := time.NewTimer(d.cfg.PollInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-wake:
+				t.Stop()
+			case <-t.C:
+			}
+			continue
+		}
+		blocked := map[string]time.Time{}
+		for i, it := range items {
+			if ctx.Err() != nil {
+				return // leases run out; the actions are claimed again later
+			}
+			if !pauseUntil.IsZero() && d.cfg.Now().Before(pauseUntil) {
+				// The platform asked us to slow down: hand the rest back.
+				for _, rest := range items[i:] {
+					d.deferItem(ctx, log, rest, pauseUntil)
+				}
+				break
+			}
+			g := it.Action.Group
+			if until, ok := blocked[g]; ok {
+				d.deferItem(ctx, log, it, until) // keep the group's order
+				continue
+			}
+			now := d.cfg.Now()
+			if wait := groups.reserve(g, now); wait > 0 {
+				blocked[g] = now.Add(wait)
+				d.deferItem(ctx, log, it, now.Add(wait))
+				continue
+			}
+			if wait := conn.reserve(now); wait > 0 && !sleep(ctx, wait) {
+				return
+			}
+			if until := d.deliver(ctx, log, r.Adapter, it); !until.IsZero() {
+				pauseUntil = until
+			}
+		}
+	}
+}
+
+func (d *Dispatcher) deferItem(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time) {
+	d.stats.Deferred.Add(1)
+	if err := d.cfg.Outbox.DeferAction(ctx, it.ID, next); err != nil && ctx.Err() == nil {
+		log.Error("defer action", "id", it.ID, "err", err)
+	}
+}
+
+// deliver makes one attempt; it returns a pause for the whole connection
+// when the platform rate-limited us.
+func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adapter, it OutboxItem) (pause time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
+	err := ad.Do(cctx, it.Action)
+	cancel()
+	if ctx.Err() != nil {
+		return time.Time{} // shutting down; the lease expires and it is retried
+	}
+	var ra *chat.RetryAfterError
+	switch {
+	case err == nil:
+		if err := d.cfg.Outbox.CompleteAction(ctx, it.ID); err != nil {
+			log.Error("complete action", "id", it.ID, "err", err)
+		}
+		d.stats.Delivered.Add(1)
+	case errors.Is(err, chat.ErrPermanent):
+		log.Warn("action failed permanently", "id", it.ID, "kind", it.Action.Kind, "group", it.Action.Group, "err", err)
+		d.kill(ctx, log, it, err)
+	case it.Attempts >= d.cfg.MaxAttempts:
+		log.Warn("action failed too often", "id", it.ID, "kind", it.Action.Kind, "attempts", it.Attempts, "err", err)
+		d.kill(ctx, log, it, fmt.Errorf("gave up after %d attempts: %w", it.Attempts, err))
+	case errors.As(err, &ra):
+		pause = d.cfg.Now().Add(ra.After)
+		d.retry(ctx, log, it, pause, err)
+	default:
+		log.Info("action failed, will retry", "id", it.ID, "kind", it.Action.Kind, "attempt", it.Attempts, "err", err)
+		d.retry(ctx, log, it, d.cfg.Now().Add(Backoff(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
+	}
+	return pause
+}
+
+func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, cause error) {
+	d.stats.Retried.Add(1)
+	if err := d.cfg.Outbox.RetryAction(ctx, it.ID, next, cause.Error()); err != nil {
+		log.Error("schedule retry", "id", it.ID, "err", err)
+	}
+}
+
+func (d *Dispatcher) kill(ctx context.Context, log *slog.Logger, it OutboxItem, cause error) {
+	d.stats.Dead.Add(1)
+	if err := d.cfg.Outbox.KillAction(ctx, it.ID, cause.Error()); err != nil {
+		log.Error("mark action dead", "id", it.ID, "err", err)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// bucket is a token bucket: rate tokens a second, at most burst saved.
+type bucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newBucket(rate float64, burst int) *bucket {
+	if burst <= 0 {
+		burst = max(1, int(rate))
+	}
+	return &bucket{rate: rate, burst: float64(burst), tokens: float64(burst)}
+}
+
+// reserve takes a token and returns how long to wait before using it.
+func (b *bucket) reserve(now time.Time) time.Duration {
+	if b.rate <= 0 {
+		return 0
+	}
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	b.tokens--
+	if b.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.rate * float64(time.Second))
+}
+
+// windows keeps, per group, the times of the last n sends: a send is allowed
+// when fewer than n fall within the last per.
+type windows struct {
+	n   int
+	per time.Duration
+	m   map[string][]time.Time
+}
+
+func newWindows(n int, per time.Duration) *windows {
+	return &windows{n: n, per: per, m: map[string][]time.Time{}}
+}
+
+// reserve records a send now and returns 0, or returns how long until one
+// is allowed (recording nothing).
+func (w *windows) reserve(group string, now time.Time) time.Duration {
+	if w.n <= 0 || w.per <= 0 {
+		return 0
+	}
+	ts := w.m[group]
+	cut := now.Add(-w.per)
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) >= w.n {
+		w.m[group] = ts
+		return ts[0].Add(w.per).Sub(now)
+	}
+	w.m[group] = append(ts, now)
+	if len(w.m) > 100_000 { // forget idle groups
+		for k, v := range w.m {
+			if len(v) == 0 || !v[len(v)-1].After(cut) {
+				delete(w.m, k)
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,692 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// IngestConfig configures an Ingester.
+type IngestConfig struct {
+	Store   Store
+	Decider Decider // PassThrough when nil
+	Logger  *slog.Logger
+	Now     func() time.Time
+
+	// BatchSize caps the events committed in one transaction; BatchWait is
+	// how long the writer waits for more events to fill a batch.
+	BatchSize int
+	BatchWait time.Duration
+
+	// OrgFor returns the organisation that owns groups first seen on a
+	// connection.
+	OrgFor func(connection string) int64
+	// Caps returns the capabilities of a connection's platform.
+	Caps func(connection string) chat.Capabilities
+	// Welcome is posted when a member joins; {name} and {group} are
+	// replaced. Empty: no welcome.
+	Welcome string
+	// ObserveDecision, when set, receives the time each Decide call took.
+	ObserveDecision func(time.Duration)
+	// OnActions, when set, is told after a commit that actions were queued.
+	OnActions func()
+	// CacheLimit caps each lookup cache (entries); 0 means 200k.
+	CacheLimit int
+}
+
+// Result counts what an Ingest call did.
+type Result struct {
+	Accepted   int // new events stored
+	Duplicates int // events already stored, ignored
+}
+
+// Ingester stores events in batches: concurrent callers' events are merged
+// into one transaction (group commit), which is what makes SQLite fast.
+// It implements chat.Sink.
+type Ingester struct {
+	cfg  IngestConfig
+	reqs chan *request
+
+	mu      sync.Mutex
+	groups  map[string]community.Group // connection\x00external id
+	people  map[string]int64           // connection\x00user id
+	members map[memberKey]community.Membership
+
+	stats Stats
+}
+
+// Stats are running totals, for metrics.
+type Stats struct {
+	Events, Duplicates, Messages, Actions, Batches, Failures atomic.Int64
+}
+
+type memberKey struct{ group, person int64 }
+
+type request struct {
+	events []chat.Event
+	done   chan reply
+}
+
+type reply struct {
+	res Result
+	err error
+}
+
+var _ chat.Sink = (*Ingester)(nil)
+
+// NewIngester returns an Ingester; call Run to start its writer.
+func NewIngester(cfg IngestConfig) *Ingester {
+	if cfg.Decider == nil {
+		cfg.Decider = PassThrough{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 512
+	}
+	if cfg.OrgFor == nil {
+		cfg.OrgFor = func(string) int64 { return 1 }
+	}
+	if cfg.Caps == nil {
+		cfg.Caps = func(string) chat.Capabilities { return chat.AllActions() }
+	}
+	if cfg.CacheLimit <= 0 {
+		cfg.CacheLimit = 200_000
+	}
+	return &Ingester{
+		cfg:     cfg,
+		reqs:    make(chan *request, 1024),
+		groups:  map[string]community.Group{},
+		people:  map[string]int64{},
+		members: map[memberKey]community.Membership{},
+	}
+}
+
+// Stats returns the running totals.
+func (in *Ingester) Stats() *Stats { return &in.stats }
+
+// Ingest implements chat.Sink.
+func (in *Ingester) Ingest(ctx context.Context, events []chat.Event) error {
+	_, err := in.IngestCount(ctx, events)
+	return err
+}
+
+// IngestCount stores events and reports how many were new. It returns after
+// the batch holding them has committed.
+func (in *Ingester) IngestCount(ctx context.Context, events []chat.Event) (Result, error) {
+	if len(events) == 0 {
+		return Result{}, nil
+	}
+	for i := range events {
+		if err := Validate(&events[i]); err != nil {
+			return Result{}, errkind.Errorf(errkind.Invalid, "events[%d]: %w", i, err)
+		}
+	}
+	r := &request{events: events, done: make(chan reply, 1)}
+	select {
+	case in.reqs <- r:
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	select {
+	case rep := <-r.done:
+		return rep.res, rep.err
+	case <-ctx.Done():
+		// The batch may still commit; the caller retries and the
+		// idempotency key makes that harmless.
+		return Result{}, ctx.Err()
+	}
+}
+
+// Validate checks the fields every stored event needs.
+func Validate(e *chat.Event) error {
+	switch {
+	case e.ID == "":
+		return errors.New("id: required")
+	case e.Connection == "":
+		return errors.New("connection: required")
+	case !e.Type.Valid():
+		return fmt.Errorf("type: unknown event type %q", e.Type)
+	case e.Group == "":
+		return errors.New("group: required")
+	case e.Time.IsZero():
+		return errors.New("time: required")
+	}
+	switch e.Type {
+	case chat.EventMessage:
+		if e.Message == nil {
+			return errors.New("message: required for message events")
+		}
+		if e.Message.ID == "" {
+			return errors.New("message.id: required")
+		}
+		if !e.Message.Kind.Valid() {
+			return fmt.Errorf("message.kind: unknown kind %q", e.Message.Kind)
+		}
+		fallthrough
+	case chat.EventMemberJoined, chat.EventMemberLeft, chat.EventMemberRenamed:
+		if e.Sender.ID == "" {
+			return fmt.Errorf("sender.id: required for %s events", e.Type)
+		}
+	}
+	if !e.Source.Valid() {
+		return fmt.Errorf("source: unknown join source %q", e.Source)
+	}
+	return nil
+}
+
+// Run is the single writer: it merges waiting requests into batches and
+// commits each in one transaction, until ctx is done.
+func (in *Ingester) Run(ctx context.Context) error {
+	var pending []*request
+	var timer *time.Timer
+	for {
+		pending = pending[:0]
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-in.reqs:
+			pending = append(pending, r)
+		}
+		n := len(pending[0].events)
+		// Take whatever else is already waiting, then wait up to
+		// BatchWait for more while the batch is not full.
+	fill:
+		for n < in.cfg.BatchSize {
+			select {
+			case r := <-in.reqs:
+				pending = append(pending, r)
+				n += len(r.events)
+				continue
+			default:
+			}
+			if in.cfg.BatchWait <= 0 {
+				break
+			}
+			if timer == nil {
+				timer = time.NewTimer(in.cfg.BatchWait)
+			} else {
+				timer.Reset(in.cfg.BatchWait)
+			}
+			select {
+			case r := <-in.reqs:
+				pending = append(pending, r)
+				n += len(r.events)
+				if !timer.Stop() {
+					<-timer.C
+				}
+			case <-timer.C:
+				break fill
+			case <-ctx.Done():
+				timer.Stop()
+				in.fail(pending, ctx.Err())
+				return nil
+			}
+		}
+		in.commit(ctx, pending)
+	}
+}
+
+func (in *Ingester) fail(reqs []*request, err error) {
+	for _, r := range reqs {
+		r.done <- reply{err: err}
+	}
+}
+
+// commit stores the events of reqs in one transaction and answers each.
+func (in *Ingester) commit(ctx context.Context, reqs []*request) {
+	var all []chat.Event
+	if len(reqs) == 1 {
+		all = reqs[0].events
+	} else {
+		for _, r := range reqs {
+			all = append(all, r.events...)
+		}
+	}
+	b := newBatch(in)
+	err := in.cfg.Store.Ingest(ctx, func(tx Tx) error {
+		b.tx = tx
+		return b.run(ctx, all)
+	})
+	if err != nil && len(reqs) > 1 {
+		// One caller's bad event must not sink the others: commit each
+		// request on its own so only the bad one fails.
+		for _, r := range reqs {
+			in.commit(ctx, []*request{r})
+		}
+		return
+	}
+	if err != nil {
+		in.stats.Failures.Add(1)
+		in.cfg.Logger.Error("ingest batch failed", "events", len(all), "err", err)
+		in.fail(reqs, fmt.Errorf("store events: %w", err))
+		return
+	}
+	in.adopt(b)
+	in.stats.Batches.Add(1)
+	in.stats.Events.Add(int64(b.accepted))
+	in.stats.Duplicates.Add(int64(len(all) - b.accepted))
+	in.stats.Messages.Add(int64(len(b.msgs)))
+	in.stats.Actions.Add(int64(len(b.actions)))
+	if len(b.actions) > 0 && in.cfg.OnActions != nil {
+		in.cfg.OnActions()
+	}
+	// Answer each request with its own counts.
+	off := 0
+	for _, r := range reqs {
+		res := Result{}
+		for i := range r.events {
+			if b.fresh[off+i] {
+				res.Accepted++
+			} else {
+				res.Duplicates++
+			}
+		}
+		off += len(r.events)
+		r.done <- reply{res: res}
+	}
+}
+
+// adopt merges a committed batch's lookups into the caches.
+func (in *Ingester) adopt(b *batch) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	limit := in.cfg.CacheLimit
+	if len(in.groups)+len(b.groups) > limit {
+		clear(in.groups)
+	}
+	if len(in.people)+len(b.people) > limit {
+		clear(in.people)
+	}
+	if len(in.members)+len(b.members) > limit {
+		clear(in.members)
+	}
+	for k, v := range b.groups {
+		in.groups[k] = v
+	}
+	for k, v := range b.people {
+		in.people[k] = v
+	}
+	for k, v := range b.members {
+		if v.ID == 0 { // left
+			delete(in.members, k)
+			continue
+		}
+		in.members[k] = v
+	}
+}
+
+// Forget drops cached lookups (after the console or API changed groups or
+// memberships outside the pipeline).
+func (in *Ingester) Forget() {
+	in.mu.Lock()
+	clear(in.groups)
+	clear(in.people)
+	clear(in.members)
+	in.mu.Unlock()
+}
+
+// batch is the work of one transaction. Its lookups go to the caches only
+// after it commits.
+type batch struct {
+	in       *Ingester
+	tx       Tx
+	now      time.Time
+	fresh    []bool
+	groups   map[string]community.Group
+	people   map[string]int64
+	members  map[memberKey]community.Membership // ID 0 marks a stint that ended
+	msgs     []community.Message
+	actions  []chat.Action
+	accepted int
+}
+
+func newBatch(in *Ingester) *batch {
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}}
+}
+
+func (b *batch) run(ctx context.Context, evs []chat.Event) error {
+	// A retried transaction starts clean.
+	b.msgs, b.actions, b.accepted = b.msgs[:0], b.actions[:0], 0
+	clear(b.groups)
+	clear(b.people)
+	clear(b.members)
+	var err error
+	b.fresh, err = b.tx.ClaimEvents(ctx, evs, b.now)
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		if !b.fresh[i] {
+			continue
+		}
+		b.accepted++
+		if err := b.event(ctx, &evs[i]); err != nil {
+			return fmt.Errorf("event %s/%s: %w", evs[i].Connection, evs[i].ID, err)
+		}
+	}
+	if err := b.tx.InsertMessages(ctx, b.msgs); err != nil {
+		return err
+	}
+	if len(b.actions) > 0 {
+		if err := b.tx.Enqueue(ctx, b.actions, b.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *batch) group(ctx context.Context, e *chat.Event) (community.Group, error) {
+	k := e.Connection + "\x00" + e.Group
+	if g, ok := b.groups[k]; ok {
+		return g, nil
+	}
+	b.in.mu.Lock()
+	g, ok := b.in.groups[k]
+	b.in.mu.Unlock()
+	if ok {
+		return g, nil
+	}
+	g, ok, err := b.tx.GroupByExternal(ctx, e.Connection, e.Group)
+	if err != nil {
+		return g, err
+	}
+	if !ok {
+		name := e.GroupName
+		if name == "" {
+			name = e.Group
+		}
+		g = community.Group{OrgID: b.in.cfg.OrgFor(e.Connection), Connection: e.Connection, Platform: e.Platform, ExternalID: e.Group, Name: name, CreatedAt: e.Time}
+		if err := b.tx.CreateGroup(ctx, &g); err != nil {
+			return g, err
+		}
+		detail, _ := json.Marshal(map[string]any{"connection": e.Connection, "external_id": e.Group, "name": name, "event": e.ID})
+		if err := b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: "platform:" + e.Connection, Action: "group.discover", Subject: "group:" + strconv.FormatInt(g.ID, 10), Detail: string(detail)}); err != nil {
+			return g, err
+		}
+	}
+	b.groups[k] = g
+	return g, nil
+}
+
+func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u chat.User) (int64, error) {
+	k := e.Connection + "\x00" + u.ID
+	if id, ok := b.people[k]; ok {
+		return id, nil
+	}
+	b.in.mu.Lock()
+	id, ok := b.in.people[k]
+	b.in.mu.Unlock()
+	if ok && e.Type != chat.EventMemberRenamed {
+		return id, nil
+	}
+	id, err := b.tx.ResolvePerson(ctx, g.OrgID, e.Connection, e.Platform, u)
+	if err != nil {
+		return 0, err
+	}
+	b.people[k] = id
+	return id, nil
+}
+
+// membership returns the open stint, if any.
+func (b *batch) membership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error) {
+	k := memberKey{groupID, personID}
+	if m, ok := b.members[k]; ok {
+		return m, m.ID != 0, nil
+	}
+	b.in.mu.Lock()
+	m, ok := b.in.members[k]
+	b.in.mu.Unlock()
+	if ok {
+		return m, true, nil
+	}
+	m, ok, err := b.tx.OpenMembership(ctx, groupID, personID)
+	if err != nil {
+		return m, false, err
+	}
+	if ok {
+		b.members[k] = m
+	}
+	return m, ok, nil
+}
+
+func (b *batch) join(ctx context.Context, g community.Group, pid int64, e *chat.Event, at time.Time) (community.Membership, error) {
+	m := community.Membership{GroupID: g.ID, PersonID: pid, Role: community.RoleMember, Source: e.Source, Code: e.Code, JoinedAt: at}
+	if e.Type == chat.EventMemberJoined {
+		m.Nickname = e.Sender.Name
+	}
+	if e.Inviter != nil && e.Inviter.ID != "" {
+		inv, err := b.person(ctx, g, e, *e.Inviter)
+		if err != nil {
+			return m, err
+		}
+		m.InviterID = inv
+		if m.Source == chat.SourceUnknown {
+			m.Source = chat.SourcePulledIn
+		}
+	}
+	if err := b.tx.AddMembership(ctx, &m); err != nil {
+		return m, err
+	}
+	b.members[memberKey{g.ID, pid}] = m
+	return m, nil
+}
+
+func (b *batch) event(ctx context.Context, e *chat.Event) error {
+	g, err := b.group(ctx, e)
+	if err != nil {
+		return err
+	}
+	switch e.Type {
+	case chat.EventGroupCreated, chat.EventGroupRenamed:
+		name := e.GroupName
+		if name == "" {
+			name = e.NewName
+		}
+		if name != "" && name != g.Name {
+			if err := b.tx.RenameGroup(ctx, g.ID, name); err != nil {
+				return err
+			}
+			g.Name = name
+			b.groups[e.Connection+"\x00"+e.Group] = g
+		}
+		return nil
+	}
+
+	pid, err := b.person(ctx, g, e, e.Sender)
+	if err != nil {
+		return err
+	}
+	m, open, err := b.membership(ctx, g.ID, pid)
+	if err != nil {
+		return err
+	}
+	switch e.Type {
+	case chat.EventMemberJoined:
+		if open {
+			return nil // a repeated join of a present member changes nothing
+		}
+		if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
+			return err
+		}
+		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot {
+			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
+			b.actions = append(b.actions, chat.Action{Key: actionKey(e, 0, chat.ActSend), Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
+		}
+	case chat.EventMemberLeft:
+		if !open {
+			return nil
+		}
+		if err := b.tx.EndMembership(ctx, m.ID, e.Time, e.Reason); err != nil {
+			return err
+		}
+		b.members[memberKey{g.ID, pid}] = community.Membership{}
+		return nil
+	case chat.EventMemberRenamed:
+		if !open {
+			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
+				return err
+			}
+		}
+		nick := e.NewName
+		if nick == "" {
+			nick = e.Sender.Name
+		}
+		if err := b.tx.SetNickname(ctx, m.ID, nick); err != nil {
+			return err
+		}
+		m.Nickname = nick
+		b.members[memberKey{g.ID, pid}] = m
+	case chat.EventMessage:
+		if !open {
+			// A member we never saw join (the bot joined after them).
+			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
+				return err
+			}
+		}
+		msg := e.Message
+		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
+	}
+	if g.Lifecycle != community.Active || e.Sender.Bot {
+		return nil
+	}
+	return b.decide(ctx, e, g, pid, m)
+}
+
+func displayName(u chat.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+// actionKey derives an action's idempotency key from its event, so the key
+// is the same however often the event is processed.
+func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
+	return e.Connection + ":" + e.ID + ":" + strconv.Itoa(n) + ":" + string(k)
+}
+
+func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
+	caps := b.in.cfg.Caps(e.Connection)
+	start := time.Now()
+	vs, err := b.in.cfg.Decider.Decide(ctx, &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps})
+	if obs := b.in.cfg.ObserveDecision; obs != nil {
+		obs(time.Since(start))
+	}
+	if err != nil {
+		// A broken rules hook must not lose the event: store it, log loudly.
+		b.in.cfg.Logger.Error("rules hook failed; event stored without a decision", "connection", e.Connection, "event", e.ID, "err", err)
+		return nil
+	}
+	for i, v := range vs {
+		if err := b.apply(ctx, e, g, pid, i, v, caps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply turns a verdict into platform actions, degrading visibly where the
+// platform lacks the action (mute → delete + warn), and records it.
+func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, n int, v Verdict, caps chat.Capabilities) error {
+	msgID := ""
+	if e.Message != nil {
+		msgID = e.Message.ID
+	}
+	base := chat.Action{Connection: e.Connection, Group: e.Group, User: e.Sender.ID, Reason: v.Reason}
+	var acts []chat.Action
+	add := func(k chat.ActionKind, mod func(*chat.Action)) {
+		a := base
+		a.Kind = k
+		a.Key = actionKey(e, n*8+len(acts), k)
+		if mod != nil {
+			mod(&a)
+		}
+		acts = append(acts, a)
+	}
+	notice := func() {
+		if v.Text != "" && caps.Can(chat.ActSend) {
+			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User = v.Text, "" })
+		}
+	}
+	degraded := ""
+	switch v.Action {
+	case chat.ActSend:
+		if caps.Can(chat.ActSend) {
+			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User, a.MessageID = v.Text, "", msgID })
+		}
+	case chat.ActDelete:
+		if msgID != "" && caps.Can(chat.ActDelete) {
+			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
+		} else {
+			degraded = "delete unsupported: warned instead"
+		}
+		notice()
+	case chat.ActMute:
+		if msgID != "" && caps.Can(chat.ActDelete) {
+			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
+		}
+		if caps.Can(chat.ActMute) {
+			add(chat.ActMute, func(a *chat.Action) { a.Duration = chat.Duration(v.Duration) })
+		} else {
+			degraded = "mute unsupported: deleted and warned instead"
+		}
+		notice()
+	case chat.ActKick, chat.ActBan:
+		if msgID != "" && caps.Can(chat.ActDelete) {
+			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
+		}
+		switch {
+		case caps.Can(v.Action):
+			add(v.Action, nil)
+		case v.Action == chat.ActBan && caps.Can(chat.ActKick):
+			add(chat.ActKick, nil)
+			degraded = "ban unsupported: kicked instead"
+		default:
+			degraded = string(v.Action) + " unsupported: staff must act by hand"
+		}
+		notice()
+	default:
+		return fmt.Errorf("rules hook returned unknown action %q", v.Action)
+	}
+	if degraded != "" && v.Text == "" && caps.Can(chat.ActSend) {
+		add(chat.ActSend, func(a *chat.Action) { a.Text, a.User = v.Reason, "" })
+	}
+	b.actions = append(b.actions, acts...)
+	if v.Action == chat.ActSend && v.Rule == "" {
+		return nil // a plain reply, not a moderation decision
+	}
+	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: "rules", CreatedAt: b.now}); err != nil {
+		return err
+	}
+	kinds := make([]string, len(acts))
+	for i, a := range acts {
+		kinds[i] = string(a.Kind)
+	}
+	text := ""
+	if e.Message != nil {
+		text = e.Message.Text
+	}
+	detail, _ := json.Marshal(map[string]any{
+		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": e.Sender.ID,
+		"text": text, "normalized": v.Normalized, "matched": v.Matched,
+		"rule": v.Rule, "category": v.Category, "reason": v.Reason,
+		"decision": v.Action, "actions": kinds, "degraded": degraded,
+	})
+	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: "rules", Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
+}

@@ -1,0 +1,75 @@
+// Package pipeline carries events from platform adapters into the store and
+// platform actions back out:
+//
+//	adapter → Ingester (dedupe, resolve, rules hook, store, outbox; one
+//	transaction per batch) … Dispatcher (claim, rate-limit, deliver, retry).
+//
+// An action is written to the outbox in the same transaction as the event
+// that caused it, so it survives a crash and is delivered at least once; its
+// idempotency key lets a platform that supports one see it once.
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+// Tx is the write side of one ingest batch. internal/store implements it.
+type Tx interface {
+	// ClaimEvents records idempotency keys and reports which events are new.
+	ClaimEvents(ctx context.Context, evs []chat.Event, at time.Time) ([]bool, error)
+	GroupByExternal(ctx context.Context, connection, externalID string) (community.Group, bool, error)
+	CreateGroup(ctx context.Context, g *community.Group) error
+	RenameGroup(ctx context.Context, groupID int64, name string) error
+	ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error)
+	OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error)
+	AddMembership(ctx context.Context, m *community.Membership) error
+	EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error
+	SetNickname(ctx context.Context, membershipID int64, nickname string) error
+	InsertMessages(ctx context.Context, msgs []community.Message) error
+	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
+	RecordModeration(ctx context.Context, a community.ModerationAction) error
+	Audit(ctx context.Context, e community.AuditEntry) error
+}
+
+// Store runs ingest batches.
+type Store interface {
+	Ingest(ctx context.Context, fn func(Tx) error) error
+}
+
+// Input is what the rules hook sees of one event.
+type Input struct {
+	Event      *chat.Event
+	Group      community.Group
+	PersonID   int64
+	Membership community.Membership // the sender's (or joiner's) current stint
+	Caps       chat.Capabilities
+}
+
+// Verdict is one decision of the rules hook about an event.
+type Verdict struct {
+	Action   chat.ActionKind // send (a reminder or warning), delete, mute, kick, ban
+	Text     string          // for send: the text to post; for others: an optional notice to the member
+	Duration time.Duration   // for mute
+	Rule     string
+	Category string
+	Reason   string
+	// Evidence for the audit log.
+	Normalized string
+	Matched    []string
+}
+
+// Decider is the rules hook. It must be fast (it runs inside the ingest
+// transaction) and must not block on the network.
+type Decider interface {
+	Decide(ctx context.Context, in *Input) ([]Verdict, error)
+}
+
+// PassThrough is the Decider that decides nothing.
+type PassThrough struct{}
+
+// Decide implements Decider.
+func (PassThrough) Decide(context.Context, *Input) ([]Verdict, error) { return nil, nil }

@@ -1,0 +1,249 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 25, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func msg(id, group, user, text string) chat.Event {
+	return chat.Event{ID: id, Connection: "wx", Platform: "webhook", Type: chat.EventMessage, Group: group, Time: t0,
+		Sender: chat.User{ID: user, Name: "用户" + user}, Message: &chat.Message{ID: "m-" + id, Kind: chat.KindText, Text: text}}
+}
+
+func member(id string, typ chat.EventType, group, user string) chat.Event {
+	return chat.Event{ID: id, Connection: "wx", Platform: "webhook", Type: typ, Group: group, Time: t0, Sender: chat.User{ID: user, Name: "用户" + user}}
+}
+
+// setup returns a migrated database with one organisation and a running
+// ingester.
+func setup(t *testing.T, db *store.DB, cfg pipeline.IngestConfig) *pipeline.Ingester {
+	t.Helper()
+	org := community.Org{Name: "测试学院", Slug: "test"}
+	if err := db.CreateOrg(context.Background(), &org); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = db
+	cfg.OrgFor = func(string) int64 { return org.ID }
+	in := pipeline.NewIngester(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { in.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return in
+}
+
+func count(t *testing.T, db *store.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestIngestIdempotent(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		in := setup(t, db, pipeline.IngestConfig{})
+		ctx := context.Background()
+		evs := []chat.Event{msg("e1", "g1", "u1", "大家好"), msg("e2", "g1", "u2", "老师好"), member("e3", chat.EventMemberJoined, "g1", "u3")}
+		res, err := in.IngestCount(ctx, evs)
+		if err != nil || res.Accepted != 3 || res.Duplicates != 0 {
+			t.Fatalf("first ingest = %+v, %v", res, err)
+		}
+		res, err = in.IngestCount(ctx, evs)
+		if err != nil || res.Accepted != 0 || res.Duplicates != 3 {
+			t.Fatalf("redelivery = %+v, %v", res, err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM messages"); n != 2 {
+			t.Fatalf("messages = %d, want 2", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM memberships"); n != 3 {
+			t.Fatalf("memberships = %d, want 3", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM chat_groups"); n != 1 {
+			t.Fatalf("groups = %d, want 1 (created on first sight)", n)
+		}
+	})
+}
+
+func TestIngestMembershipLifecycle(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		in := setup(t, db, pipeline.IngestConfig{Welcome: "欢迎 {name} 加入 {group}！"})
+		ctx := context.Background()
+		join := member("j1", chat.EventMemberJoined, "g1", "u1")
+		join.Source = chat.SourceReferral
+		join.Inviter = &chat.User{ID: "u0", Name: "推荐人"}
+		join.Code = "INV42"
+		join.GroupName = "NF-阳新第6期微营销培训群"
+		rename := member("r1", chat.EventMemberRenamed, "g1", "u1")
+		rename.NewName = "5-1-3305 吕凯"
+		left := member("l1", chat.EventMemberLeft, "g1", "u1")
+		left.Reason = chat.LeftRemoved
+		rejoin := member("j2", chat.EventMemberJoined, "g1", "u1")
+		for _, e := range []chat.Event{join, rename, left, rejoin} {
+			if err := in.Ingest(ctx, []chat.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := db.SQL().Query("SELECT source, code, nickname, left_reason, left_at IS NULL, inviter_id IS NOT NULL FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = 'u1' ORDER BY m.id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var src, code, nick, reason string
+			var open, invited bool
+			if err := rows.Scan(&src, &code, &nick, &reason, &open, &invited); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s|%s|%s|%s|%v|%v", src, code, nick, reason, open, invited))
+		}
+		want := []string{"referral|INV42|5-1-3305 吕凯|removed|false|true", "||用户u1||true|false"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("stints:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		out, err := db.PullActions(ctx, []string{"wx"}, 0, 10)
+		if err != nil || len(out) != 2 || out[0].Action.Text != "欢迎 用户u1 加入 NF-阳新第6期微营销培训群！" {
+			t.Fatalf("welcome actions = %+v, %v", out, err)
+		}
+	})
+}
+
+func TestIngestRejectsInvalid(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	in := setup(t, db, pipeline.IngestConfig{})
+	bad := []chat.Event{msg("ok", "g1", "u1", "hi"), {ID: "x", Connection: "wx", Type: "poke", Group: "g1", Time: t0}}
+	_, err := in.IngestCount(context.Background(), bad)
+	if !errkind.Is(err, errkind.Invalid) || !strings.Contains(err.Error(), "events[1]: type") {
+		t.Fatalf("err = %v, want an invalid error naming events[1].type", err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM events"); n != 0 {
+		t.Fatalf("%d events stored from a rejected batch", n)
+	}
+}
+
+// wordDecider flags messages containing a word.
+type wordDecider struct {
+	word string
+	v    pipeline.Verdict
+	fail bool
+}
+
+func (d wordDecider) Decide(_ context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
+	if d.fail {
+		return nil, errors.New("rules engine exploded")
+	}
+	if in.Event.Message != nil && strings.Contains(in.Event.Message.Text, d.word) {
+		return []pipeline.Verdict{d.v}, nil
+	}
+	return nil, nil
+}
+
+func TestDecisionsBecomeActions(t *testing.T) {
+	mute := pipeline.Verdict{Action: chat.ActMute, Duration: time.Hour, Rule: "ads", Category: "ad", Reason: "广告", Text: "请勿发广告", Matched: []string{"加微信"}}
+	tests := []struct {
+		name  string
+		caps  chat.Capabilities
+		v     pipeline.Verdict
+		kinds string
+	}{
+		{"mute supported", chat.AllActions(), mute, "delete,mute,send"},
+		{"mute degrades", chat.Capabilities{chat.ActSend: true, chat.ActDelete: true}, mute, "delete,send"},
+		{"ban degrades to kick", chat.Capabilities{chat.ActSend: true, chat.ActDelete: true, chat.ActKick: true},
+			pipeline.Verdict{Action: chat.ActBan, Rule: "porn", Reason: "黄赌毒"}, "delete,kick,send"},
+		{"nothing possible", chat.Capabilities{}, mute, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storetest.Open(t, store.SQLite, nil)
+			in := setup(t, db, pipeline.IngestConfig{Decider: wordDecider{word: "加微信", v: tt.v}, Caps: func(string) chat.Capabilities { return tt.caps }})
+			ctx := context.Background()
+			if err := in.Ingest(ctx, []chat.Event{msg("e1", "g1", "u1", "加微信领资料"), msg("e2", "g1", "u2", "老师讲得好")}); err != nil {
+				t.Fatal(err)
+			}
+			acts, err := db.PullActions(ctx, []string{"wx"}, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, a := range acts {
+				kinds = append(kinds, string(a.Action.Kind))
+			}
+			if got := strings.Join(kinds, ","); got != tt.kinds {
+				t.Fatalf("actions = %s, want %s", got, tt.kinds)
+			}
+			if n := count(t, db, "SELECT COUNT(*) FROM moderation_actions"); n != 1 {
+				t.Fatalf("moderation actions = %d, want 1", n)
+			}
+			var detail string
+			db.SQL().QueryRow("SELECT detail FROM audit_log WHERE action LIKE 'moderation.%'").Scan(&detail)
+			if !strings.Contains(detail, `"text":"加微信领资料"`) || (tt.v.Matched != nil && !strings.Contains(detail, `"matched":["加微信"]`)) {
+				t.Fatalf("audit evidence = %s", detail)
+			}
+		})
+	}
+}
+
+func TestBrokenDeciderKeepsEvents(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	in := setup(t, db, pipeline.IngestConfig{Decider: wordDecider{fail: true}})
+	if err := in.Ingest(context.Background(), []chat.Event{msg("e1", "g1", "u1", "hi")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM messages"); n != 1 {
+		t.Fatalf("messages = %d, want 1", n)
+	}
+}
+
+func TestConcurrentIngest(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		in := setup(t, db, pipeline.IngestConfig{BatchSize: 64, BatchWait: time.Millisecond})
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 50; i++ {
+					// Every worker also redelivers its neighbour's events.
+					evs := []chat.Event{msg(fmt.Sprintf("w%d-%d", w, i), fmt.Sprintf("g%d", i%5), fmt.Sprintf("u%d", i%17), "hi"),
+						msg(fmt.Sprintf("w%d-%d", (w+1)%8, i), fmt.Sprintf("g%d", i%5), fmt.Sprintf("u%d", i%17), "hi")}
+					if err := in.Ingest(context.Background(), evs); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM messages"); n != 400 {
+			t.Fatalf("messages = %d, want 400 (each event once)", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM chat_groups"); n != 5 {
+			t.Fatalf("groups = %d, want 5", n)
+		}
+		// i runs to 50 < lcm(5, 17): every (group, user) pair is distinct.
+		if n := count(t, db, "SELECT COUNT(*) FROM memberships"); n != 50 {
+			t.Fatalf("memberships = %d, want 50", n)
+		}
+	})
+}
