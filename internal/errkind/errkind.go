@@ -12,16 +12,17 @@ import (
 type Kind string
 
 const (
-	Internal     Kind = "internal"     // a bug or an unexpected failure: 500
-	Invalid      Kind = "invalid"      // bad input: 400
-	Unauthorized Kind = "unauthorized" // missing or bad credentials: 401
-	Forbidden    Kind = "forbidden"    // credentials fine, not allowed: 403
-	NotFound     Kind = "not_found"    // 404
-	Conflict     Kind = "conflict"     // duplicate or state conflict: 409
-	TooLarge     Kind = "too_large"    // payload over a limit: 413
-	RateLimited  Kind = "rate_limited" // 429
-	Unavailable  Kind = "unavailable"  // dependency down, schema out of date: 503
-	Unsupported  Kind = "unsupported"  // the platform cannot do this: 501
+	Internal     Kind = "internal"               // a bug or an unexpected failure: 500
+	Invalid      Kind = "invalid"                // bad input: 400
+	Unauthorized Kind = "unauthorized"           // missing or bad credentials: 401
+	Forbidden    Kind = "forbidden"              // credentials fine, not allowed: 403
+	NotFound     Kind = "not_found"              // 404
+	Conflict     Kind = "conflict"               // duplicate or state conflict: 409
+	TooLarge     Kind = "too_large"              // payload over a limit: 413
+	RateLimited  Kind = "rate_limited"           // 429
+	Unavailable  Kind = "unavailable"            // dependency down, schema out of date: 503
+	Unsupported  Kind = "unsupported"            // the platform cannot do this: 501
+	MediaType    Kind = "unsupported_media_type" // a body in a format not accepted: 415
 )
 
 // Error is an error with a kind and a message meant for the person who caused

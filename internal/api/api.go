@@ -1,0 +1,338 @@
+// Package api is qunzhu's HTTP API: event ingestion for bridges, pulled
+// actions, the read API, health and metrics. Every error leaves through
+// writeError, the one place error kinds become HTTP statuses.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// Decoder turns a request body into events for a connection (the generic
+// webhook decoder; see internal/chat/webhook).
+type Decoder func(r io.Reader, connection, platform string) ([]chat.Event, error)
+
+// Ingester stores events.
+type Ingester interface {
+	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
+}
+
+// Store is what the API reads and writes.
+type Store interface {
+	community.Directory
+	TokenByPlaintext(ctx context.Context, plain string) (store.Token, error)
+	PullActions(ctx context.Context, connections []string, after int64, limit int) ([]pipeline.OutboxItem, error)
+	AckActions(ctx context.Context, connections []string, ids []int64) (int, error)
+}
+
+// Connection is a configured connection that bridges authenticate as.
+type Connection struct {
+	Name     string
+	Platform string
+	Token    string // bearer token for POST /api/v1/events and the actions endpoints
+	Pulled   bool   // actions are pulled, not pushed
+}
+
+// Server serves the API.
+type Server struct {
+	Store       Store
+	Ingest      Ingester
+	Decode      Decoder
+	Connections []Connection
+	// Ready reports whether the service can serve (database reachable,
+	// schema current); nil means always ready.
+	Ready   func(ctx context.Context) error
+	Metrics http.Handler
+	Logger  *slog.Logger
+	// MaxBodyBytes caps request bodies (1 MiB when 0).
+	MaxBodyBytes int64
+}
+
+// Handler returns the API's routes.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = 1 << 20
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+	mux.HandleFunc("POST /api/v1/events", s.connectionAuth(s.postEvents))
+	mux.HandleFunc("GET /api/v1/actions", s.connectionAuth(s.getActions))
+	mux.HandleFunc("POST /api/v1/actions/ack", s.connectionAuth(s.ackActions))
+	mux.HandleFunc("GET /api/v1/groups", s.tokenAuth(s.listGroups))
+	mux.HandleFunc("GET /api/v1/groups/{id}", s.tokenAuth(s.getGroup))
+	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.listMembers))
+	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.listMessages))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// Status maps an error kind to its HTTP status. It is the only such mapping.
+func Status(k errkind.Kind) int {
+	switch k {
+	case errkind.Invalid:
+		return http.StatusBadRequest
+	case errkind.Unauthorized:
+		return http.StatusUnauthorized
+	case errkind.Forbidden:
+		return http.StatusForbidden
+	case errkind.NotFound:
+		return http.StatusNotFound
+	case errkind.Conflict:
+		return http.StatusConflict
+	case errkind.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errkind.RateLimited:
+		return http.StatusTooManyRequests
+	case errkind.Unavailable:
+		return http.StatusServiceUnavailable
+	case errkind.Unsupported:
+		return http.StatusNotImplemented
+	case errkind.MediaType:
+		return http.StatusUnsupportedMediaType
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	k := errkind.Of(err)
+	if errors.Is(err, context.Canceled) {
+		return // the client went away
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		k = errkind.Unavailable
+	}
+	status := Status(k)
+	if status >= 500 {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var body ErrorBody
+	body.Error.Code = string(k)
+	body.Error.Message = errkind.Message(err)
+	if k == errkind.Unauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="qunzhu"`)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func bearer(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", errkind.New(errkind.Unauthorized, "missing Authorization: Bearer <token> header")
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", errkind.New(errkind.Unauthorized, "Authorization header must be Bearer <token>")
+	}
+	return strings.TrimSpace(tok), nil
+}
+
+type connKey struct{}
+
+// connectionAuth authenticates a bridge by its connection token.
+func (s *Server) connectionAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, err := bearer(r)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		for _, c := range s.Connections {
+			if c.Token != "" && subtle.ConstantTimeCompare([]byte(c.Token), []byte(tok)) == 1 {
+				h(w, r.WithContext(context.WithValue(r.Context(), connKey{}, c)))
+				return
+			}
+		}
+		writeError(w, r, s.Logger, errkind.New(errkind.Unauthorized, "unknown connection token"))
+	}
+}
+
+type tokenKey struct{}
+
+// tokenAuth authenticates an API token from the database.
+func (s *Server) tokenAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, err := bearer(r)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		t, err := s.Store.TokenByPlaintext(r.Context(), tok)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, t)))
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			if errkind.Of(err) == errkind.Internal {
+				err = &errkind.Error{Kind: errkind.Unavailable, Message: "not ready: " + err.Error(), Err: err}
+			}
+			writeError(w, r, s.Logger, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// EventsResponse answers POST /api/v1/events.
+type EventsResponse struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}
+
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
+	c := r.Context().Value(connKey{}).(Connection)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.MediaType, "Content-Type %q: want application/json", ct))
+			return
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	evs, err := s.Decode(body, c.Name, c.Platform)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = errkind.Errorf(errkind.TooLarge, "request body over %d bytes", s.MaxBodyBytes)
+		}
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	res, err := s.Ingest.IngestCount(r.Context(), evs)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, EventsResponse{Accepted: res.Accepted, Duplicates: res.Duplicates})
+}
+
+// PulledAction is an action as GET /api/v1/actions lists it.
+type PulledAction struct {
+	Cursor string `json:"cursor"`
+	chat.Action
+}
+
+func intParam(r *http.Request, name string, def, lo, hi int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, errkind.Errorf(errkind.Invalid, "%s: want a whole number from %d to %d, got %q", name, lo, hi, v)
+	}
+	return n, nil
+}
+
+func (s *Server) getActions(w http.ResponseWriter, r *http.Request) {
+	c := r.Context().Value(connKey{}).(Connection)
+	if !c.Pulled {
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.Conflict, "connection %q pushes its actions to its push_url; pulling is for connections without one", c.Name))
+		return
+	}
+	after, err := intParam(r, "after", 0, 0, 1<<62)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 100, 1, 1000)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	items, err := s.Store.PullActions(r.Context(), []string{c.Name}, after, int(limit))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Actions []PulledAction `json:"actions"`
+		Next    string         `json:"next"`
+	}{Actions: []PulledAction{}, Next: strconv.FormatInt(after, 10)}
+	for _, it := range items {
+		out.Actions = append(out.Actions, PulledAction{Cursor: strconv.FormatInt(it.ID, 10), Action: it.Action})
+		out.Next = strconv.FormatInt(it.ID, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) ackActions(w http.ResponseWriter, r *http.Request) {
+	c := r.Context().Value(connKey{}).(Connection)
+	var in struct {
+		Cursors []string `json:"cursors"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "body: want {\"cursors\":[\"…\"]}: %v", err))
+		return
+	}
+	if len(in.Cursors) == 0 || len(in.Cursors) > 1000 {
+		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "cursors: give 1 to 1000 cursors"))
+		return
+	}
+	ids := make([]int64, len(in.Cursors))
+	for i, cur := range in.Cursors {
+		id, err := strconv.ParseInt(cur, 10, 64)
+		if err != nil || id <= 0 {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "cursors[%d]: %q is not a cursor from GET /api/v1/actions", i, cur))
+			return
+		}
+		ids[i] = id
+	}
+	n, err := s.Store.AckActions(r.Context(), []string{c.Name}, ids)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"acked": n})
+}
