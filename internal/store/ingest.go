@@ -30,6 +30,26 @@ func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&IngestTx{db: db, tx: tx}) })
 }
 
+// row runs a prepared single-row query in the transaction.
+func (t *IngestTx) row(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.db.stmt(ctx, t.tx, t.db.q(query))
+	if err != nil {
+		// Let the caller see the error through Scan: QueryRowContext on
+		// the transaction reports it the same way.
+		return t.tx.QueryRowContext(ctx, t.db.q(query), args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// exec runs a prepared statement in the transaction.
+func (t *IngestTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.db.stmt(ctx, t.tx, t.db.q(query))
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
 // chunk is how many rows one multi-row INSERT carries.
 const chunk = 200
 
@@ -104,7 +124,11 @@ func (t *IngestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 		for _, i := range rows[start:end] {
 			args = append(args, evs[i].Connection, evs[i].ID, string(evs[i].Type), ms(at))
 		}
-		res, err := t.tx.QueryContext(ctx, claimEventsSQL.text(t.db, end-start), args...)
+		st, err := t.db.stmt(ctx, t.tx, claimEventsSQL.text(t.db, end-start))
+		if err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
+		}
+		res, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
@@ -150,7 +174,7 @@ func scanGroup(sc interface{ Scan(...any) error }, extra ...any) (community.Grou
 
 // GroupByExternal finds a group by its connection and platform id.
 func (t *IngestTx) GroupByExternal(ctx context.Context, connection, externalID string) (community.Group, bool, error) {
-	g, err := scanGroup(t.tx.QueryRowContext(ctx, t.db.q("SELECT "+groupCols+" FROM chat_groups WHERE connection = ? AND external_id = ?"), connection, externalID))
+	g, err := scanGroup(t.row(ctx, "SELECT "+groupCols+" FROM chat_groups WHERE connection = ? AND external_id = ?", connection, externalID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, false, nil
 	}
@@ -195,7 +219,7 @@ func createGroup(ctx context.Context, db *DB, q queryer, g *community.Group) err
 
 // RenameGroup sets a group's name.
 func (t *IngestTx) RenameGroup(ctx context.Context, groupID int64, name string) error {
-	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE chat_groups SET name = ? WHERE id = ?"), name, groupID); err != nil {
+	if _, err := t.exec(ctx, "UPDATE chat_groups SET name = ? WHERE id = ?", name, groupID); err != nil {
 		return fmt.Errorf("rename group %d: %w", groupID, err)
 	}
 	return nil
@@ -207,11 +231,11 @@ func (t *IngestTx) RenameGroup(ctx context.Context, groupID int64, name string) 
 func (t *IngestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
 	var pid int64
 	var name string
-	err := t.tx.QueryRowContext(ctx, t.db.q("SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?"), connection, u.ID).Scan(&pid, &name)
+	err := t.row(ctx, "SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?", connection, u.ID).Scan(&pid, &name)
 	switch {
 	case err == nil:
 		if u.Name != "" && u.Name != name {
-			if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE identities SET name = ? WHERE connection = ? AND external_id = ?"), u.Name, connection, u.ID); err != nil {
+			if _, err := t.exec(ctx, "UPDATE identities SET name = ? WHERE connection = ? AND external_id = ?", u.Name, connection, u.ID); err != nil {
 				return 0, fmt.Errorf("update identity name: %w", err)
 			}
 		}
@@ -224,10 +248,10 @@ func (t *IngestTx) ResolvePerson(ctx context.Context, orgID int64, connection, p
 		display = u.ID
 	}
 	now := ms(t.db.now())
-	if err := t.tx.QueryRowContext(ctx, t.db.q("INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id"), orgID, display, now).Scan(&pid); err != nil {
+	if err := t.row(ctx, "INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id", orgID, display, now).Scan(&pid); err != nil {
 		return 0, fmt.Errorf("create person: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, t.db.q("INSERT INTO identities (person_id, connection, platform, external_id, name, bot) VALUES (?, ?, ?, ?, ?, ?)"),
+	if _, err := t.exec(ctx, "INSERT INTO identities (person_id, connection, platform, external_id, name, bot) VALUES (?, ?, ?, ?, ?, ?)",
 		pid, connection, platform, u.ID, display, u.Bot); err != nil {
 		return 0, fmt.Errorf("create identity: %w", err)
 	}
@@ -256,7 +280,7 @@ func scanMembership(sc interface{ Scan(...any) error }, extra ...any) (community
 
 // OpenMembership returns the person's current stint in the group.
 func (t *IngestTx) OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error) {
-	m, err := scanMembership(t.tx.QueryRowContext(ctx, t.db.q("SELECT "+membershipCols+" FROM memberships WHERE group_id = ? AND person_id = ? AND left_at IS NULL"), groupID, personID))
+	m, err := scanMembership(t.row(ctx, "SELECT "+membershipCols+" FROM memberships WHERE group_id = ? AND person_id = ? AND left_at IS NULL", groupID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, false, nil
 	}
@@ -286,7 +310,7 @@ func addMembership(ctx context.Context, db *DB, q queryer, m *community.Membersh
 
 // EndMembership closes a stint.
 func (t *IngestTx) EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error {
-	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE memberships SET left_at = ?, left_reason = ? WHERE id = ? AND left_at IS NULL"), ms(at), string(reason), membershipID); err != nil {
+	if _, err := t.exec(ctx, "UPDATE memberships SET left_at = ?, left_reason = ? WHERE id = ? AND left_at IS NULL", ms(at), string(reason), membershipID); err != nil {
 		return fmt.Errorf("end membership %d: %w", membershipID, err)
 	}
 	return nil
@@ -294,7 +318,7 @@ func (t *IngestTx) EndMembership(ctx context.Context, membershipID int64, at tim
 
 // SetNickname records a member's group nickname.
 func (t *IngestTx) SetNickname(ctx context.Context, membershipID int64, nickname string) error {
-	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE memberships SET nickname = ? WHERE id = ?"), nickname, membershipID); err != nil {
+	if _, err := t.exec(ctx, "UPDATE memberships SET nickname = ? WHERE id = ?", nickname, membershipID); err != nil {
 		return fmt.Errorf("set nickname: %w", err)
 	}
 	return nil
@@ -310,7 +334,11 @@ func (t *IngestTx) InsertMessages(ctx context.Context, msgs []community.Message)
 			m := &msgs[i]
 			args = append(args, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, ms(m.SentAt))
 		}
-		if _, err := t.tx.ExecContext(ctx, insertMessagesSQL.text(t.db, end-start), args...); err != nil {
+		st, err := t.db.stmt(ctx, t.tx, insertMessagesSQL.text(t.db, end-start))
+		if err != nil {
+			return fmt.Errorf("insert messages: %w", err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert messages: %w", err)
 		}
 	}

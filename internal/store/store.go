@@ -47,7 +47,8 @@ type DB struct {
 	now     func() time.Time
 
 	mu      sync.Mutex
-	rebinds map[string]string // ?-query → $n-query, PostgreSQL only
+	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
+	stmts   map[string]*sql.Stmt // prepared statements of the hot paths
 }
 
 // Options configure Open.
@@ -67,7 +68,7 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db := &DB{log: opt.Logger, now: opt.Now, rebinds: map[string]string{}}
+	db := &DB{log: opt.Logger, now: opt.Now, rebinds: map[string]string{}, stmts: map[string]*sql.Stmt{}}
 	var err error
 	switch driver {
 	case "sqlite":
@@ -141,7 +142,43 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	clear(db.stmts)
+	db.mu.Unlock()
+	return db.sql.Close()
+}
+
+// stmt returns a prepared statement for an already rebound query, used
+// within tx when tx is not nil. Preparing once matters on SQLite, where
+// parsing a statement costs as much as running it.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	db.mu.Lock()
+	st, ok := db.stmts[query]
+	db.mu.Unlock()
+	if !ok {
+		var err error
+		st, err = db.sql.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		db.mu.Lock()
+		if prev, ok := db.stmts[query]; ok {
+			st.Close()
+			st = prev
+		} else {
+			db.stmts[query] = st
+		}
+		db.mu.Unlock()
+	}
+	if tx != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
 
 // Dialect returns the database's dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }

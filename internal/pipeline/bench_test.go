@@ -1,0 +1,109 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+var benchTexts = []string{
+	"大家好，今天的直播带货课几点开始？", "老师讲得太好了👍", "拼多多的推广计划怎么设置出价？",
+	"收到，谢谢老师", "有没有做农村电商的朋友，一起交流一下", "详情页的主图建议用白底吗",
+	"今天打卡第12天 ✅", "https://example.com/article/123 这篇文章不错", "物流费用太贵了怎么办",
+	"抖音小店的保证金是多少", "我们村的土蜂蜜想上架淘宝", "晚上8点半群里分享选品经验",
+}
+
+// benchEvents builds n message events over groups × members, as a busy
+// installation sees them.
+func benchEvents(n, groups, members int) []chat.Event {
+	evs := make([]chat.Event, n)
+	base := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	for i := range evs {
+		g := i % groups
+		u := (i/groups*7919 + i%groups) % members
+		evs[i] = chat.Event{ID: fmt.Sprintf("b%d", i), Connection: "sim", Platform: "sim", Type: chat.EventMessage,
+			Group: fmt.Sprintf("g%d", g), Time: base.Add(time.Duration(i) * time.Millisecond),
+			Sender:  chat.User{ID: fmt.Sprintf("g%d-u%d", g, u), Name: fmt.Sprintf("学员%d", u)},
+			Message: &chat.Message{ID: fmt.Sprintf("m%d", i), Kind: chat.KindText, Text: benchTexts[i%len(benchTexts)]}}
+	}
+	return evs
+}
+
+// BenchmarkIngest measures sustained ingest through the whole pipeline
+// (validation, dedupe, group/person/membership resolution, the rules hook,
+// message rows, one transaction per batch) with 4 concurrent producers.
+// It reports msgs/s and the p99 time of a rules-hook decision.
+func BenchmarkIngest(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d, nil)
+			org := community.Org{Name: "bench", Slug: "bench"}
+			if err := db.CreateOrg(context.Background(), &org); err != nil {
+				b.Fatal(err)
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, BatchSize: 2048, BatchWait: 2 * time.Millisecond,
+				OrgFor: func(string) int64 { return org.ID },
+				ObserveDecision: func(d time.Duration) {
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go in.Run(ctx)
+			// Warm up with every member once: a running installation
+			// knows its members; first sight of a person is a join, rare.
+			const groups, members = 200, 100
+			warm := benchEvents(groups*members, groups, members)
+			for i := range warm {
+				warm[i].ID = "w" + warm[i].ID
+			}
+			for start := 0; start < len(warm); start += 1000 {
+				if err := in.Ingest(ctx, warm[start:min(start+1000, len(warm))]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			evs := benchEvents(b.N, groups, members)
+			mu.Lock()
+			lat = lat[:0]
+			mu.Unlock()
+			const producers, chunk = 4, 256
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for p := 0; p < producers; p++ {
+				wg.Add(1)
+				go func(p int) {
+					defer wg.Done()
+					for s := p * chunk; s < len(evs); s += producers * chunk {
+						if err := in.Ingest(ctx, evs[s:min(s+chunk, len(evs))]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}(p)
+			}
+			wg.Wait()
+			el := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/el.Seconds(), "msgs/s")
+			mu.Lock()
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-decision-µs")
+			}
+			mu.Unlock()
+		})
+	}
+}
