@@ -1,0 +1,471 @@
+// Package console is qunzhu's web console: server-rendered html/template
+// pages with embedded assets (no CDN, works offline), in Chinese and
+// English, usable on a phone.
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the console reads.
+type Store interface {
+	community.Directory
+	UserByName(ctx context.Context, username string) (store.User, error)
+	Summary(ctx context.Context, orgID int64, since time.Time) (store.OrgSummary, error)
+	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]store.GroupActivity, error)
+	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]store.DayCount, error)
+}
+
+// Server serves the console.
+type Server struct {
+	Store  Store
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Key signs session cookies and CSRF tokens (at least 32 bytes).
+	Key []byte
+	// Secure marks cookies Secure (serve over HTTPS).
+	Secure bool
+	// Location renders times and days; Asia/Shanghai when nil.
+	Location *time.Location
+
+	once    sync.Once
+	tmpl    map[string]*template.Template
+	limiter *loginLimiter
+	dummy   []byte // a bcrypt hash compared against for unknown users
+}
+
+// HashPassword returns a bcrypt hash for a console password.
+func HashPassword(pw string) (string, error) {
+	if len(pw) < 8 {
+		return "", errkind.New(errkind.Invalid, "password: at least 8 characters")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		if s.Logger == nil {
+			s.Logger = slog.New(slog.DiscardHandler)
+		}
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+		if s.Location == nil {
+			loc, err := time.LoadLocation("Asia/Shanghai")
+			if err != nil {
+				loc = time.FixedZone("CST", 8*3600)
+			}
+			s.Location = loc
+		}
+		s.limiter = &loginLimiter{fails: map[string][]time.Time{}}
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+		funcs := template.FuncMap{
+			"t":    func(l Lang, k string) string { return T(l, k) },
+			"time": func(t time.Time) string { return t.In(s.Location).Format("2006-01-02 15:04") },
+			"ago": func(l Lang, t *time.Time) string {
+				if t == nil {
+					return T(l, "never")
+				}
+				return t.In(s.Location).Format("01-02 15:04")
+			},
+		}
+		s.tmpl = map[string]*template.Template{}
+		for _, page := range []string{"login", "dashboard", "group", "error"} {
+			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
+		}
+	})
+}
+
+// Handler returns the console's routes.
+func (s *Server) Handler() http.Handler {
+	s.init()
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.auth(s.logout))
+	mux.HandleFunc("GET /{$}", s.auth(s.dashboard))
+	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
+	})
+	return s.lang(mux)
+}
+
+func cacheForever(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// lang remembers an explicit ?lang= choice in a cookie.
+func (s *Server) lang(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+			http.SetCookie(w, &http.Cookie{Name: "qz_lang", Value: l, Path: "/", MaxAge: 365 * 86400, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure})
+		}
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Lang     Lang
+	OtherURL string // the same page in the other language
+	User     *store.User
+	CSRF     string
+	Title    string
+	Data     any
+}
+
+func (s *Server) page(r *http.Request, u *store.User, title string, data any) page {
+	l := langOf(r)
+	other := "en"
+	if l == En {
+		other = "zh"
+	}
+	q := r.URL.Query()
+	q.Set("lang", other)
+	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Data: data}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		p.CSRF = s.csrfToken(c.Value)
+	}
+	return p
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
+	var b strings.Builder
+	if err := s.tmpl[name].Execute(&b, p); err != nil {
+		s.Logger.Error("render page", "page", name, "err", err)
+		http.Error(w, "render error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprint(w, b.String())
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := T(langOf(r), "error")
+	switch errkind.Of(err) {
+	case errkind.NotFound:
+		status, msg = http.StatusNotFound, T(langOf(r), "not_found")
+	case errkind.Invalid:
+		status, msg = http.StatusBadRequest, errkind.Message(err)
+	case errkind.Forbidden:
+		status, msg = http.StatusForbidden, errkind.Message(err)
+	default:
+		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
+	}
+	s.render(w, status, "error", s.page(r, nil, msg, msg))
+}
+
+// Sessions are signed cookies: user id, expiry, HMAC.
+
+const sessionCookie = "qz_session"
+const sessionTTL = 12 * time.Hour
+
+func (s *Server) sign(v string) string {
+	m := hmac.New(sha256.New, s.Key)
+	m.Write([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) newSession(username string) string {
+	var nonce [8]byte
+	rand.Read(nonce[:])
+	v := url.QueryEscape(username) + "|" + strconv.FormatInt(s.Now().Add(sessionTTL).Unix(), 10) + "|" + hex.EncodeToString(nonce[:])
+	return v + "|" + s.sign(v)
+}
+
+func (s *Server) checkSession(c string) (string, bool) {
+	i := strings.LastIndexByte(c, '|')
+	if i < 0 {
+		return "", false
+	}
+	v, sig := c[:i], c[i+1:]
+	if subtle.ConstantTimeCompare([]byte(sig), []byte(s.sign(v))) != 1 {
+		return "", false
+	}
+	parts := strings.Split(v, "|")
+	if len(parts) != 3 {
+		return "", false
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || s.Now().Unix() > exp {
+		return "", false
+	}
+	name, err := url.QueryUnescape(parts[0])
+	return name, err == nil
+}
+
+func (s *Server) csrfToken(session string) string { return s.sign("csrf|" + session) }
+
+type userKey struct{}
+
+// auth requires a session; POSTs also need the session's CSRF token.
+func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		name, ok := "", false
+		if err == nil {
+			name, ok = s.checkSession(c.Value)
+		}
+		if !ok {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		u, err := s.Store.UserByName(r.Context(), name)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrfToken(c.Value))) != 1 {
+			s.renderError(w, r, errkind.New(errkind.Forbidden, "CSRF token missing or wrong: reload the page and try again"))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, &u)))
+	}
+}
+
+func userOf(r *http.Request) *store.User { return r.Context().Value(userKey{}).(*store.User) }
+
+// loginLimiter allows 10 failed logins per client address per 15 minutes.
+type loginLimiter struct {
+	mu    sync.Mutex
+	fails map[string][]time.Time
+}
+
+const loginWindow, loginMax = 15 * time.Minute, 10
+
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+func (l *loginLimiter) blocked(addr string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.fails[addr][:0]
+	for _, t := range l.fails[addr] {
+		if now.Sub(t) < loginWindow {
+			recent = append(recent, t)
+		}
+	}
+	l.fails[addr] = recent
+	return len(recent) >= loginMax
+}
+
+func (l *loginLimiter) fail(addr string, now time.Time) {
+	l.mu.Lock()
+	l.fails[addr] = append(l.fails[addr], now)
+	l.mu.Unlock()
+}
+
+type loginData struct {
+	Next  string
+	Error string
+}
+
+// The login form uses a double-submit token: a random cookie repeated in
+// the form.
+const loginCookie = "qz_login"
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.showLogin(w, r, http.StatusOK, "")
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	var b [16]byte
+	rand.Read(b[:])
+	tok := hex.EncodeToString(b[:])
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.Secure, MaxAge: 3600})
+	p := s.page(r, nil, T(langOf(r), "login"), loginData{Next: safeNext(r.FormValue("next")), Error: msg})
+	p.CSRF = tok
+	s.render(w, status, "login", p)
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(n string) string {
+	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
+		return "/"
+	}
+	return n
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	l := langOf(r)
+	c, err := r.Cookie(loginCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		s.showLogin(w, r, http.StatusForbidden, "CSRF token missing or wrong: reload the page and try again")
+		return
+	}
+	addr := clientAddr(r)
+	if s.limiter.blocked(addr, s.Now()) {
+		s.showLogin(w, r, http.StatusTooManyRequests, T(l, "too_many"))
+		return
+	}
+	u, err := s.Store.UserByName(r.Context(), r.PostFormValue("username"))
+	if err == nil {
+		err = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(r.PostFormValue("password")))
+	} else if errkind.Is(err, errkind.NotFound) {
+		// Spend the same time as a wrong password.
+		bcrypt.CompareHashAndPassword(s.dummy, []byte(r.PostFormValue("password")))
+	}
+	if err != nil {
+		if !errkind.Is(err, errkind.NotFound) && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			s.Logger.Error("login", "err", err)
+		}
+		s.limiter.fail(addr, s.Now())
+		s.showLogin(w, r, http.StatusUnauthorized, T(l, "bad_login"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.newSession(u.Username), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure, MaxAge: int(sessionTTL.Seconds())})
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// groupRow is one line of the dashboard's group table.
+type groupRow struct {
+	community.Group
+	store.GroupActivity
+	State string
+}
+
+type dashboardData struct {
+	Summary store.OrgSummary
+	Groups  []groupRow
+	Chart   template.HTML
+}
+
+// State returns a group's state for the console: archived, dead (no member
+// message for 30 days), dormant (14 days) or active.
+func State(g community.Group, last *time.Time, now time.Time) string {
+	switch {
+	case g.Lifecycle == community.Archived:
+		return "archived"
+	case last == nil || now.Sub(*last) >= 30*24*time.Hour:
+		return "dead"
+	case now.Sub(*last) >= 14*24*time.Hour:
+		return "dormant"
+	}
+	return "active"
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	ctx := r.Context()
+	now := s.Now()
+	week := now.Add(-7 * 24 * time.Hour)
+	sum, err := s.Store.Summary(ctx, u.OrgID, week)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	groups, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	act, err := s.Store.Activity(ctx, u.OrgID, week)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	days, err := s.Store.DailyMessages(ctx, u.OrgID, now, 30, s.Location)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d := dashboardData{Summary: sum, Chart: BarChart(days, T(langOf(r), "messages_per_day"))}
+	for _, g := range groups {
+		a := act[g.ID]
+		d.Groups = append(d.Groups, groupRow{Group: g, GroupActivity: a, State: State(g, a.LastAt, now)})
+	}
+	sort.SliceStable(d.Groups, func(i, j int) bool { return d.Groups[i].Messages > d.Groups[j].Messages })
+	s.render(w, http.StatusOK, "dashboard", s.page(r, u, T(langOf(r), "dashboard"), d))
+}
+
+type groupData struct {
+	Group    community.Group
+	State    string
+	Members  []community.Member
+	Messages []community.Message
+}
+
+func (s *Server) group(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, errkind.New(errkind.NotFound, "no such group"))
+		return
+	}
+	g, err := s.Store.Group(r.Context(), u.OrgID, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	members, err := s.Store.Members(r.Context(), g.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	msgs, err := s.Store.Messages(r.Context(), g.ID, community.Page{Limit: 50})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var last *time.Time
+	if len(msgs) > 0 {
+		last = &msgs[0].SentAt
+	}
+	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Group: g, State: State(g, last, s.Now()), Members: members, Messages: msgs}))
+}
