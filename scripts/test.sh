@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of qunzhu: vet, formatting, and `go test ./...` on SQLite
+# and on a real PostgreSQL server, which it installs from Debian's packages
+# (when missing) and starts on 127.0.0.1 for the run.
+#
+# QUNZHU_TEST_POSTGRES=<url> uses an existing server instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${QUNZHU_TEST_POSTGRES:-}" ]; then
+  if [ "$(id -u)" = 0 ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    QUNZHU_TEST_POSTGRES=$(.ci/start-postgres ${QUNZHU_TEST_PG_PORT:-})
+    export QUNZHU_TEST_POSTGRES
+    echo "PostgreSQL for tests: $QUNZHU_TEST_POSTGRES"
+  else
+    echo "note: PostgreSQL not installed and not root: PostgreSQL tests will be skipped" >&2
+  fi
+fi
+
+go mod download
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 -timeout 20m ./...
+# The concurrent core once more under the race detector.
+go test -count=1 -race -timeout 10m ./internal/pipeline/ ./internal/api/
