@@ -108,6 +108,18 @@ func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) 
 	return out, rows.Err()
 }
 
+// CreatePerson inserts a person (imports, staff set-up, tests).
+func (db *DB) CreatePerson(ctx context.Context, p *community.Person) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = db.now()
+	}
+	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id"), p.OrgID, p.Name, ms(p.CreatedAt)).Scan(&p.ID)
+	if err != nil {
+		return fmt.Errorf("create person: %w", classify(err))
+	}
+	return nil
+}
+
 // CreateGroup inserts a group and sets its ID.
 func (db *DB) CreateGroup(ctx context.Context, g *community.Group) error {
 	return createGroup(ctx, db, db.sql, g)

@@ -1,0 +1,109 @@
+package community
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PartnerLevel is a level of the partner programme (合伙人资格): store,
+// city or company partner by default. Each entity (a tree node: a store, a
+// city branch, the company) has at most Cap seats per level.
+type PartnerLevel struct {
+	ID         int64
+	OrgID      int64
+	Slug       string // "store", "city", "company" or an operator's own
+	Name       string
+	Rank       int // higher is more senior
+	Cap        int // seats per entity (the seed: 199)
+	ReuseSeats bool
+	CreatedAt  time.Time
+}
+
+// DefaultPartnerCap is the seed's seats per level per entity (同一层次同一主体仅有199人).
+const DefaultPartnerCap = 199
+
+// DefaultPartnerLevels are the seed's three levels.
+func DefaultPartnerLevels() []PartnerLevel {
+	return []PartnerLevel{
+		{Slug: "store", Name: "单店合伙人 store partner", Rank: 1, Cap: DefaultPartnerCap},
+		{Slug: "city", Name: "城市合伙人 city partner", Rank: 2, Cap: DefaultPartnerCap},
+		{Slug: "company", Name: "公司合伙人 company partner", Rank: 3, Cap: DefaultPartnerCap},
+	}
+}
+
+// TierBand names a range of seat numbers.
+type TierBand struct {
+	From, To int
+	Slug     string
+	Name     string
+}
+
+// DefaultTiers are the seed's bands: founding partners 1–10, initiating
+// partners 11–50, partners 51–199.
+func DefaultTiers() []TierBand {
+	return []TierBand{
+		{1, 10, "founding", "创始合伙人 founding partner"},
+		{11, 50, "initiating", "发起合伙人 initiating partner"},
+		{51, 199, "partner", "合伙人 partner"},
+	}
+}
+
+// ValidateTiers checks bands are ordered, contiguous from 1 and cover cap.
+func ValidateTiers(bands []TierBand, cap int) error {
+	next := 1
+	for i, b := range bands {
+		if b.From != next || b.To < b.From {
+			return fmt.Errorf("tier %d (%s): want a range starting at %d, got %d–%d", i+1, b.Slug, next, b.From, b.To)
+		}
+		next = b.To + 1
+	}
+	if next-1 < cap {
+		return fmt.Errorf("tiers end at seat %d but the level has %d seats", next-1, cap)
+	}
+	return nil
+}
+
+// TierOf returns the band of a seat number, or false beyond the bands.
+func TierOf(seat int, bands []TierBand) (TierBand, bool) {
+	for _, b := range bands {
+		if seat >= b.From && seat <= b.To {
+			return b, true
+		}
+	}
+	return TierBand{}, false
+}
+
+// Seat is one partner's seat.
+type Seat struct {
+	ID         int64
+	LevelID    int64
+	EntityID   int64 // the tree node the seat belongs to
+	Number     int   // by order of admission, from 1
+	PersonID   int64
+	AdmittedAt time.Time
+	ReleasedAt *time.Time
+}
+
+// Admission is the outcome of asking for a seat.
+type Admission struct {
+	Seat       Seat
+	Admitted   bool
+	Waitlisted bool
+	Position   int // on the waitlist, from 1
+}
+
+// Partners runs the partner programme. internal/store implements it.
+type Partners interface {
+	CreatePartnerLevel(ctx context.Context, l *PartnerLevel) error
+	PartnerLevels(ctx context.Context, orgID int64) ([]PartnerLevel, error)
+	// Admit gives the person the next seat of the level at the entity, or
+	// puts them on the waitlist when the level is full there. Two
+	// simultaneous admissions for the last seat: exactly one wins.
+	Admit(ctx context.Context, levelID, entityID, personID int64) (Admission, error)
+	ReleaseSeat(ctx context.Context, seatID int64) error
+	Seats(ctx context.Context, levelID, entityID int64) ([]Seat, error)
+	// SetPartnerCap changes a level's cap; a cap below the most seats taken
+	// at any entity is refused.
+	SetPartnerCap(ctx context.Context, levelID int64, cap int) error
+}

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+func people(t *testing.T, db *store.DB, org int64, n int) []int64 {
+	t.Helper()
+	ids := make([]int64, n)
+	for i := range ids {
+		p := community.Person{OrgID: org, Name: fmt.Sprintf("合伙人%d", i)}
+		if err := db.CreatePerson(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+func TestPartnerSeats(t *testing.T) {
+	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		nodes, _ := db.Nodes(ctx, org.ID)
+		entity := nodes[0].ID
+		lvl := community.PartnerLevel{OrgID: org.ID, Slug: "city", Name: "城市合伙人", Rank: 2, Cap: 3}
+		if err := db.CreatePartnerLevel(ctx, &lvl); err != nil {
+			t.Fatal(err)
+		}
+		bad := community.PartnerLevel{OrgID: org.ID, Slug: "x", Name: "x", Cap: 0}
+		if err := db.CreatePartnerLevel(ctx, &bad); !errkind.Is(err, errkind.Invalid) {
+			t.Fatalf("cap 0: %v", err)
+		}
+		ps := people(t, db, org.ID, 6)
+		var got []string
+		for _, p := range ps[:5] {
+			a, err := db.Admit(ctx, lvl.ID, entity, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%v/%d/%v/%d", a.Admitted, a.Seat.Number, a.Waitlisted, a.Position))
+		}
+		want := "[true/1/false/0 true/2/false/0 true/3/false/0 false/0/true/1 false/0/true/2]"
+		if fmt.Sprint(got) != want {
+			t.Fatalf("admissions %v, want %v", got, want)
+		}
+		if _, err := db.Admit(ctx, lvl.ID, entity, ps[0]); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("second seat for the same person: %v, want conflict", err)
+		}
+		if err := db.SetPartnerCap(ctx, lvl.ID, 2); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("cap below seats taken: %v, want conflict", err)
+		}
+		seats, _ := db.Seats(ctx, lvl.ID, entity)
+		if err := db.ReleaseSeat(ctx, seats[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReleaseSeat(ctx, seats[1].ID); !errkind.Is(err, errkind.NotFound) {
+			t.Fatalf("release twice: %v", err)
+		}
+		// Seat numbers are not reused by default: the next partner gets 4.
+		a, err := db.Admit(ctx, lvl.ID, entity, ps[3])
+		if err != nil || !a.Admitted || a.Seat.Number != 4 {
+			t.Fatalf("after a release: %+v, %v; want seat 4", a, err)
+		}
+		if err := db.SetPartnerCap(ctx, lvl.ID, 10); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestPartnerLastSeatRace(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		nodes, _ := db.Nodes(ctx, org.ID)
+		lvl := community.PartnerLevel{OrgID: org.ID, Slug: "store", Name: "单店合伙人", Rank: 1, Cap: 5}
+		if err := db.CreatePartnerLevel(ctx, &lvl); err != nil {
+			t.Fatal(err)
+		}
+		ps := people(t, db, org.ID, 12)
+		for _, p := range ps[:4] {
+			if _, err := db.Admit(ctx, lvl.ID, nodes[0].ID, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Eight people race for the last seat.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won, waiting := 0, 0
+		for _, p := range ps[4:] {
+			wg.Add(1)
+			go func(p int64) {
+				defer wg.Done()
+				a, err := db.Admit(ctx, lvl.ID, nodes[0].ID, p)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil:
+					t.Error(err)
+				case a.Admitted:
+					won++
+				case a.Waitlisted:
+					waiting++
+				}
+			}(p)
+		}
+		wg.Wait()
+		if won != 1 || waiting != 7 {
+			t.Fatalf("%d won the last seat and %d were waitlisted; want exactly 1 and 7", won, waiting)
+		}
+		seats, _ := db.Seats(ctx, lvl.ID, nodes[0].ID)
+		if len(seats) != 5 || seats[4].Number != 5 {
+			t.Fatalf("seats = %+v", seats)
+		}
+	})
+}
