@@ -480,6 +480,25 @@ func (b *batch) join(ctx context.Context, g community.Group, pid int64, e *chat.
 			m.Source = chat.SourcePulledIn
 		}
 	}
+	if e.Code != "" && e.Type == chat.EventMemberJoined {
+		// The platform gave no inviter: the invite code tells who
+		// brought them (a member's code) or which campaign (a campaign's).
+		c, ok, err := b.tx.InviteCode(ctx, e.Code)
+		if err != nil {
+			return m, err
+		}
+		if ok && c.OrgID == g.OrgID {
+			if m.InviterID == 0 && c.PersonID != 0 {
+				m.InviterID = c.PersonID
+			}
+			if m.Source == chat.SourceUnknown {
+				m.Source = chat.SourcePromo
+				if c.PersonID != 0 {
+					m.Source = chat.SourceReferral
+				}
+			}
+		}
+	}
 	if err := b.tx.AddMembership(ctx, &m); err != nil {
 		return m, err
 	}

@@ -27,6 +27,8 @@ type Tx interface {
 	ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error)
 	OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error)
 	AddMembership(ctx context.Context, m *community.Membership) error
+	// InviteCode finds a usable invite code (not archived, campaign not archived).
+	InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error)
 	EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error
 	SetNickname(ctx context.Context, membershipID int64, nickname string) error
 	InsertMessages(ctx context.Context, msgs []community.Message) error

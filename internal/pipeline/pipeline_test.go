@@ -247,3 +247,38 @@ func TestConcurrentIngest(t *testing.T) {
 		}
 	})
 }
+
+func TestJoinByInviteCode(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		in := setup(t, db, pipeline.IngestConfig{})
+		ctx := context.Background()
+		// The referrer is a member already.
+		if err := in.Ingest(ctx, []chat.Event{member("j0", chat.EventMemberJoined, "g1", "ref")}); err != nil {
+			t.Fatal(err)
+		}
+		var refID, orgID int64
+		db.SQL().QueryRow("SELECT person_id FROM identities WHERE external_id = 'ref'").Scan(&refID)
+		db.SQL().QueryRow("SELECT id FROM orgs").Scan(&orgID)
+		code := community.InviteCode{OrgID: orgID, PersonID: refID, Code: "LUKAI88"}
+		if err := db.CreateInviteCode(ctx, &code); err != nil {
+			t.Fatal(err)
+		}
+		j := member("j1", chat.EventMemberJoined, "g1", "new")
+		j.Code = "lukai88"
+		unknown := member("j2", chat.EventMemberJoined, "g1", "other")
+		unknown.Code = "NOSUCH"
+		if err := in.Ingest(ctx, []chat.Event{j, unknown}); err != nil {
+			t.Fatal(err)
+		}
+		var src string
+		var inviter int64
+		db.SQL().QueryRow("SELECT m.source, COALESCE(m.inviter_id, 0) FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = 'new'").Scan(&src, &inviter)
+		if src != "referral" || inviter != refID {
+			t.Fatalf("joined with a member's code: source %q inviter %d, want referral by %d", src, inviter, refID)
+		}
+		db.SQL().QueryRow("SELECT m.source, COALESCE(m.inviter_id, 0) FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = 'other'").Scan(&src, &inviter)
+		if src != "" || inviter != 0 {
+			t.Fatalf("unknown code: source %q inviter %d, want neither", src, inviter)
+		}
+	})
+}
