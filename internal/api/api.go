@@ -59,6 +59,12 @@ type Server struct {
 	Ready   func(ctx context.Context) error
 	Metrics http.Handler
 	Logger  *slog.Logger
+	// Admin, when set, enables the organisation write API.
+	Admin Admin
+	// OnChange is called after a successful write (the ingester drops its
+	// caches).
+	OnChange func()
+	Now      func() time.Time
 	// MaxBodyBytes caps request bodies (1 MiB when 0).
 	MaxBodyBytes int64
 }
@@ -86,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/groups/{id}", s.tokenAuth(s.getGroup))
 	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.listMembers))
 	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.listMessages))
+	s.adminRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

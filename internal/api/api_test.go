@@ -36,6 +36,8 @@ type env struct {
 	srv   *httptest.Server
 	db    *store.DB
 	token string
+	read  string // a read-only token
+	org   int64
 }
 
 func newEnv(t *testing.T) *env {
@@ -58,10 +60,11 @@ func newEnv(t *testing.T) *env {
 	go in.Run(ctx)
 	s := &api.Server{Store: db, Ingest: in, Decode: decodeArray, MaxBodyBytes: 4096,
 		Connections: []api.Connection{{Name: "wx", Platform: "webhook", Token: "conn-secret", Pulled: true}, {Name: "pushy", Platform: "webhook", Token: "push-secret"}},
-		Ready:       db.CheckSchema}
+		Ready:       db.CheckSchema, Admin: db}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
-	return &env{srv: srv, db: db, token: tok}
+	ro, _ := db.CreateToken(ctx, org.ID, "viewer", store.ScopeRead)
+	return &env{srv: srv, db: db, token: tok, read: ro, org: org.ID}
 }
 
 func (e *env) do(t *testing.T, method, path, token, body string) (int, map[string]any) {

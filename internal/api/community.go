@@ -1,0 +1,436 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// Admin is the write side the organisation API needs. internal/store
+// implements it.
+type Admin interface {
+	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
+	CreateNode(ctx context.Context, n *community.Node) error
+	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64) (community.Node, error)
+	UpdateGroup(ctx context.Context, orgID, id int64, p store.GroupPatch, actor string) (community.Group, error)
+	community.Partners
+	community.Growth
+}
+
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	if s.Admin == nil {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/nodes", s.tokenAuth(s.listNodes))
+	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.admin(s.createNode)))
+	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.patchNode)))
+	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.admin(s.patchGroup)))
+	mux.HandleFunc("GET /api/v1/partner-levels", s.tokenAuth(s.listLevels))
+	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.createLevel)))
+	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.admit)))
+	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.listSeats))
+	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.createCampaign)))
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.archiveCampaign)))
+	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.createCode)))
+	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.referrals))
+	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.topInviters))
+}
+
+// admin requires an admin-scoped token.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(tokenKey{}).(store.Token).Scope != store.ScopeAdmin {
+			writeError(w, r, s.Logger, errkind.New(errkind.Forbidden, "this token is read-only; changes need an admin token"))
+			return
+		}
+		h(w, r)
+		if s.OnChange != nil {
+			s.OnChange()
+		}
+	}
+}
+
+func actorOf(r *http.Request) string {
+	return "api:" + r.Context().Value(tokenKey{}).(store.Token).Name
+}
+
+// decodeBody decodes a JSON body strictly into v.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errkind.Errorf(errkind.Invalid, "body: %v", err)
+	}
+	if dec.More() {
+		return errkind.New(errkind.Invalid, "body: one JSON object expected")
+	}
+	return nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errkind.Errorf(errkind.Invalid, "id %q: want a positive whole number", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// NodeJSON is a tree node as the API shows it.
+type NodeJSON struct {
+	ID       int64  `json:"id"`
+	ParentID int64  `json:"parent_id,omitempty"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+}
+
+func nodeJSON(n community.Node) NodeJSON {
+	return NodeJSON{ID: n.ID, ParentID: n.ParentID, Name: n.Name, Kind: string(n.Kind)}
+}
+
+func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
+	ns, err := s.Admin.Nodes(r.Context(), orgOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Nodes []NodeJSON `json:"nodes"`
+	}{Nodes: []NodeJSON{}}
+	for _, n := range ns {
+		out.Nodes = append(out.Nodes, nodeJSON(n))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createNode(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ParentID int64  `json:"parent_id"`
+		Name     string `json:"name"`
+		Kind     string `json:"kind"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	n := community.Node{OrgID: orgOf(r), ParentID: in.ParentID, Name: in.Name, Kind: community.NodeKind(in.Kind)}
+	if err := s.Admin.CreateNode(r.Context(), &n); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, nodeJSON(n))
+}
+
+func (s *Server) patchNode(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		Name     *string `json:"name"`
+		ParentID *int64  `json:"parent_id"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nodeJSON(n))
+}
+
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		Name      *string    `json:"name"`
+		NodeID    *int64     `json:"node_id"`
+		Kind      *string    `json:"kind"`
+		Capacity  *int       `json:"capacity"`
+		Lifecycle *string    `json:"lifecycle"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	p := store.GroupPatch{Name: in.Name, NodeID: in.NodeID, Capacity: in.Capacity}
+	if in.Kind != nil {
+		k := community.GroupKind(*in.Kind)
+		p.Kind = &k
+	}
+	if in.Lifecycle != nil {
+		l := community.Lifecycle(*in.Lifecycle)
+		p.Lifecycle = &l
+	}
+	if in.ExpiresAt != nil {
+		p.ExpiresAt = &in.ExpiresAt
+	}
+	g, err := s.Admin.UpdateGroup(r.Context(), orgOf(r), id, p, actorOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, groupJSON(g))
+}
+
+// LevelJSON is a partner level as the API shows it.
+type LevelJSON struct {
+	ID         int64  `json:"id"`
+	Slug       string `json:"slug"`
+	Name       string `json:"name"`
+	Rank       int    `json:"rank"`
+	Cap        int    `json:"cap"`
+	ReuseSeats bool   `json:"reuse_seats"`
+}
+
+func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) {
+	ls, err := s.Admin.PartnerLevels(r.Context(), orgOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Levels []LevelJSON `json:"levels"`
+	}{Levels: []LevelJSON{}}
+	for _, l := range ls {
+		out.Levels = append(out.Levels, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createLevel(w http.ResponseWriter, r *http.Request) {
+	var in LevelJSON
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	l := community.PartnerLevel{OrgID: orgOf(r), Slug: in.Slug, Name: in.Name, Rank: in.Rank, Cap: in.Cap, ReuseSeats: in.ReuseSeats}
+	if l.Cap == 0 {
+		l.Cap = community.DefaultPartnerCap
+	}
+	if err := s.Admin.CreatePartnerLevel(r.Context(), &l); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats})
+}
+
+// SeatJSON is a seat with its tier.
+type SeatJSON struct {
+	ID         int64     `json:"id"`
+	Number     int       `json:"number"`
+	Tier       string    `json:"tier"`
+	PersonID   int64     `json:"person_id"`
+	EntityID   int64     `json:"entity_id"`
+	AdmittedAt time.Time `json:"admitted_at"`
+}
+
+func seatJSON(st community.Seat) SeatJSON {
+	tier, _ := community.TierOf(st.Number, community.DefaultTiers())
+	return SeatJSON{ID: st.ID, Number: st.Number, Tier: tier.Slug, PersonID: st.PersonID, EntityID: st.EntityID, AdmittedAt: st.AdmittedAt}
+}
+
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		EntityID int64 `json:"entity_id"`
+		PersonID int64 `json:"person_id"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if in.EntityID <= 0 || in.PersonID <= 0 {
+		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "entity_id and person_id are required"))
+		return
+	}
+	if err := s.ownLevel(r, id); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	a, err := s.Admin.Admit(r.Context(), id, in.EntityID, in.PersonID)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if a.Waitlisted {
+		writeJSON(w, http.StatusAccepted, map[string]any{"waitlisted": true, "position": a.Position})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"admitted": true, "seat": seatJSON(a.Seat)})
+}
+
+// ownLevel checks a level belongs to the token's organisation.
+func (s *Server) ownLevel(r *http.Request, id int64) error {
+	ls, err := s.Admin.PartnerLevels(r.Context(), orgOf(r))
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if l.ID == id {
+			return nil
+		}
+	}
+	return errkind.Errorf(errkind.NotFound, "partner level %d not found", id)
+}
+
+func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.ownLevel(r, id)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	entity, err := intParam(r, "entity_id", 0, 1, 1<<62)
+	if err != nil || entity == 0 {
+		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "entity_id: required, a node id"))
+		return
+	}
+	seats, err := s.Admin.Seats(r.Context(), id, entity)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Seats []SeatJSON `json:"seats"`
+	}{Seats: []SeatJSON{}}
+	for _, st := range seats {
+		out.Seats = append(out.Seats, seatJSON(st))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	c := community.Campaign{OrgID: orgOf(r), Name: in.Name}
+	if err := s.Admin.CreateCampaign(r.Context(), &c); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name})
+}
+
+func (s *Server) archiveCampaign(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.Admin.ArchiveCampaign(r.Context(), orgOf(r), id)
+	}
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "archived": true})
+}
+
+func (s *Server) createCode(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Code       string `json:"code"`
+		PersonID   int64  `json:"person_id"`
+		CampaignID int64  `json:"campaign_id"`
+		GroupID    int64  `json:"group_id"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	c := community.InviteCode{OrgID: orgOf(r), Code: in.Code, PersonID: in.PersonID, CampaignID: in.CampaignID, GroupID: in.GroupID}
+	if err := s.Admin.CreateInviteCode(r.Context(), &c); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "code": c.Code})
+}
+
+func (s *Server) referrals(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	depth, err := intParam(r, "depth", 0, 0, 100)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	tree, err := s.Admin.ReferralTree(r.Context(), orgOf(r), id, int(depth))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	type ref struct {
+		PersonID  int64     `json:"person_id"`
+		InviterID int64     `json:"inviter_id"`
+		Name      string    `json:"name"`
+		Depth     int       `json:"depth"`
+		JoinedAt  time.Time `json:"joined_at"`
+		Qualified bool      `json:"qualified"`
+	}
+	out := struct {
+		Referrals []ref `json:"referrals"`
+	}{Referrals: []ref{}}
+	for _, t := range tree {
+		out.Referrals = append(out.Referrals, ref{t.PersonID, t.InviterID, t.Name, t.Depth, t.JoinedAt, t.Qualified})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) {
+	days, err := intParam(r, "days", 30, 1, 3650)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 20, 1, 500)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	if s.Now != nil {
+		since = s.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	}
+	top, err := s.Admin.TopInviters(r.Context(), orgOf(r), since, int(limit))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	type rank struct {
+		Rank      int    `json:"rank"`
+		PersonID  int64  `json:"person_id"`
+		Name      string `json:"name"`
+		Invited   int    `json:"invited"`
+		Qualified int    `json:"qualified"`
+	}
+	out := struct {
+		Inviters []rank `json:"inviters"`
+	}{Inviters: []rank{}}
+	for i, t := range top {
+		out.Inviters = append(out.Inviters, rank{i + 1, t.PersonID, t.Name, t.Invited, t.Qualified})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,87 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+func TestOrganisationAPI(t *testing.T) {
+	e := newEnv(t)
+	code, out := e.do(t, "POST", "/api/v1/nodes", e.token, `{"name":"湖北农夫电商","kind":"company"}`)
+	if code != 201 {
+		t.Fatalf("create root: %d %v", code, out)
+	}
+	root := int(out["id"].(float64))
+	code, out = e.do(t, "POST", "/api/v1/nodes", e.token, fmt.Sprintf(`{"parent_id":%d,"name":"阳新","kind":"region"}`, root))
+	if code != 201 {
+		t.Fatalf("create branch: %d %v", code, out)
+	}
+	branch := int(out["id"].(float64))
+	if code, out = e.do(t, "PATCH", fmt.Sprintf("/api/v1/nodes/%d", root), e.token, fmt.Sprintf(`{"parent_id":%d}`, branch)); code != 400 {
+		t.Fatalf("cycle: %d %v, want 400", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/nodes", e.read, `{"name":"x"}`); code != 403 {
+		t.Fatalf("read-only token writing: %d %v, want 403", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/nodes", e.token, `{"name":"x","colour":"red"}`); code != 400 {
+		t.Fatalf("unknown field: %d %v, want 400", code, out)
+	}
+	if code, out = e.do(t, "GET", "/api/v1/nodes", e.read, ""); code != 200 || len(out["nodes"].([]any)) != 2 {
+		t.Fatalf("list nodes: %d %v", code, out)
+	}
+
+	// A partner level with 2 seats at the branch.
+	code, out = e.do(t, "POST", "/api/v1/partner-levels", e.token, `{"slug":"city","name":"城市合伙人","rank":2,"cap":2}`)
+	if code != 201 {
+		t.Fatalf("create level: %d %v", code, out)
+	}
+	lvl := int(out["id"].(float64))
+	var ps []int64
+	for i := 0; i < 3; i++ {
+		p := community.Person{OrgID: e.org, Name: fmt.Sprint("p", i)}
+		e.db.CreatePerson(context.Background(), &p)
+		ps = append(ps, p.ID)
+	}
+	admit := func(p int64) (int, map[string]any) {
+		return e.do(t, "POST", fmt.Sprintf("/api/v1/partner-levels/%d/admissions", lvl), e.token, fmt.Sprintf(`{"entity_id":%d,"person_id":%d}`, branch, p))
+	}
+	if code, out = admit(ps[0]); code != 201 || out["seat"].(map[string]any)["tier"] != "founding" {
+		t.Fatalf("first admission: %d %v", code, out)
+	}
+	admit(ps[1])
+	if code, out = admit(ps[2]); code != 202 || out["position"] != 1.0 {
+		t.Fatalf("third admission to 2 seats: %d %v, want 202 waitlisted at 1", code, out)
+	}
+	if code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/partner-levels/%d/seats?entity_id=%d", lvl, branch), e.read, ""); code != 200 || len(out["seats"].([]any)) != 2 {
+		t.Fatalf("seats: %d %v", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/partner-levels/9999/admissions", e.token, fmt.Sprintf(`{"entity_id":%d,"person_id":%d}`, branch, ps[0])); code != 404 {
+		t.Fatalf("unknown level: %d %v", code, out)
+	}
+
+	// Campaigns and codes.
+	code, out = e.do(t, "POST", "/api/v1/campaigns", e.token, `{"name":"冬季招生"}`)
+	if code != 201 {
+		t.Fatalf("campaign: %d %v", code, out)
+	}
+	camp := int(out["id"].(float64))
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 201 || out["code"] != "WINTER" {
+		t.Fatalf("code: %d %v", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 409 {
+		t.Fatalf("duplicate code: %d %v, want 409", code, out)
+	}
+	e.do(t, "POST", fmt.Sprintf("/api/v1/campaigns/%d/archive", camp), e.token, "")
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d}`, camp)); code != 400 {
+		t.Fatalf("code of an archived campaign: %d %v, want 400", code, out)
+	}
+	if code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/people/%d/referrals?depth=3", ps[0]), e.read, ""); code != 200 {
+		t.Fatalf("referrals: %d %v", code, out)
+	}
+	if code, out = e.do(t, "GET", "/api/v1/leaderboards/inviters?days=0", e.read, ""); code != 400 {
+		t.Fatalf("bad days: %d %v", code, out)
+	}
+}
