@@ -1,0 +1,69 @@
+package content
+
+import (
+	"context"
+	"time"
+)
+
+// Script is one piece of push content (炮弹) in the library.
+type Script struct {
+	ID           int64
+	OrgID        int64
+	Title        string
+	Body         string
+	Tags         []string
+	Author       string // "person:12" for a member's 投稿, "user:alice" for staff
+	Status       Status
+	RejectReason string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Revision is one saved state of a script: every edit and every status
+// change leaves one, so the history is complete.
+type Revision struct {
+	ID        int64
+	ScriptID  int64
+	Title     string
+	Body      string
+	Tags      []string
+	Status    Status
+	Editor    string
+	Note      string
+	CreatedAt time.Time
+}
+
+// PushStatus is where a push is.
+type PushStatus string
+
+const (
+	PushPlanned PushStatus = "planned"
+	PushSent    PushStatus = "sent" // handed to the outbox
+	PushDropped PushStatus = "dropped"
+)
+
+// Push is one script going to one group at one time.
+type Push struct {
+	ID         int64
+	OrgID      int64
+	ScriptID   int64
+	GroupID    int64
+	Slot       string
+	WantAt     time.Time // what was asked for
+	PlannedAt  time.Time // what the caps and quiet hours allow
+	Status     PushStatus
+	Reason     string // why PlannedAt differs from WantAt, or why dropped
+	DutyPerson int64  // the assistant on duty to follow it up
+	CreatedAt  time.Time
+	SentAt     *time.Time
+}
+
+// Library stores scripts and their history. internal/store implements it.
+type Library interface {
+	CreateScript(ctx context.Context, s *Script) error
+	EditScript(ctx context.Context, orgID, id int64, title, body string, tags []string, editor string) (Script, error)
+	MoveScript(ctx context.Context, orgID, id int64, to Status, role Role, actor, reason string) (Script, error)
+	Script(ctx context.Context, orgID, id int64) (Script, error)
+	Scripts(ctx context.Context, orgID int64, status Status) ([]Script, error)
+	Revisions(ctx context.Context, orgID, id int64) ([]Revision, error)
+}

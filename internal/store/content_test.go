@@ -1,0 +1,155 @@
+package store_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+func approvedScript(t *testing.T, db *store.DB, org int64) content.Script {
+	t.Helper()
+	s := content.Script{OrgID: org, Title: "早高峰：直播带货三个误区", Body: "第一，不备货就开播。\n第二，只顾讲不互动。\n第三，没有复盘。\n大家觉得哪条最常见？", Tags: []string{"直播", "早高峰"}, Author: "person:1"}
+	if err := db.CreateScript(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		to   content.Status
+		role content.Role
+	}{{content.Submitted, content.Contributor}, {content.InReview, content.Reviewer}, {content.Approved, content.Reviewer}} {
+		var err error
+		if s, err = db.MoveScript(ctx, org, s.ID, step.to, step.role, "user:"+string(step.role), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func TestScriptWorkflow(t *testing.T) {
+	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		s := content.Script{OrgID: org.ID, Title: "标题", Body: "正文", Author: "person:1"}
+		if err := db.CreateScript(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MoveScript(ctx, org.ID, s.ID, content.Approved, content.Contributor, "person:1", ""); !errkind.Is(err, errkind.Forbidden) {
+			t.Fatalf("draft straight to approved: %v, want forbidden", err)
+		}
+		db.MoveScript(ctx, org.ID, s.ID, content.Submitted, content.Contributor, "person:1", "")
+		db.MoveScript(ctx, org.ID, s.ID, content.InReview, content.Reviewer, "user:r", "")
+		if _, err := db.MoveScript(ctx, org.ID, s.ID, content.Rejected, content.Reviewer, "user:r", ""); !errkind.Is(err, errkind.Forbidden) {
+			t.Fatalf("rejection without a reason: %v", err)
+		}
+		got, err := db.MoveScript(ctx, org.ID, s.ID, content.Rejected, content.Reviewer, "user:r", "直接卖货")
+		if err != nil || got.Status != content.Rejected || got.RejectReason != "直接卖货" {
+			t.Fatalf("reject: %+v, %v", got, err)
+		}
+		if _, err := db.EditScript(ctx, org.ID, s.ID, "新标题", "改过的正文", []string{"a"}, "person:1"); err != nil {
+			t.Fatal(err)
+		}
+		revs, err := db.Revisions(ctx, org.ID, s.ID)
+		if err != nil || len(revs) != 5 || revs[4].Body != "改过的正文" || !strings.Contains(revs[3].Note, "直接卖货") {
+			t.Fatalf("revisions = %+v, %v", revs, err)
+		}
+		if _, err := db.EditScript(ctx, org.ID, s.ID, "", "x", nil, "x"); !errkind.Is(err, errkind.Invalid) {
+			t.Fatalf("empty title: %v", err)
+		}
+		if list, _ := db.Scripts(ctx, org.ID, content.Rejected); len(list) != 1 {
+			t.Fatalf("rejected scripts: %d", len(list))
+		}
+	})
+}
+
+func TestPlanAndSendPushes(t *testing.T) {
+	clk := newClock() // 2026-11-25 08:00 UTC = 16:00 CST
+	cst := time.FixedZone("CST", 8*3600)
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		s := approvedScript(t, db, org.ID)
+		draft := content.Script{OrgID: org.ID, Title: "t", Body: "b", Author: "x"}
+		db.CreateScript(ctx, &draft)
+		req := store.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req.ScriptID = draft.ID
+		req.Want = time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
+		if _, err := db.PlanPush(ctx, req); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("pushing a draft: %v, want conflict", err)
+		}
+		req.ScriptID = s.ID
+		var planned []time.Time
+		for _, want := range []time.Time{
+			time.Date(2026, 11, 26, 7, 30, 0, 0, cst),
+			time.Date(2026, 11, 26, 8, 0, 0, 0, cst), // too close: 09:30
+			time.Date(2026, 11, 26, 12, 0, 0, 0, cst),
+			time.Date(2026, 11, 26, 20, 30, 0, 0, cst), // 4th of the day: next morning 06:30
+		} {
+			req.Want = want
+			p, err := db.PlanPush(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			planned = append(planned, p.PlannedAt.In(cst))
+		}
+		want := "07:30 09:30 12:00 06:30"
+		var got []string
+		for _, p := range planned {
+			got = append(got, p.Format("15:04"))
+		}
+		if strings.Join(got, " ") != want {
+			t.Fatalf("planned %v, want %s", got, want)
+		}
+		if s2, _ := db.Script(ctx, org.ID, s.ID); s2.Status != content.Scheduled {
+			t.Fatalf("script status %s after planning, want scheduled", s2.Status)
+		}
+		// Two days later everything is due; two replicas race to send.
+		clk.Add(72 * time.Hour)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		total := 0
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := db.SendDuePushes(ctx, 100)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if total != 4 {
+			t.Fatalf("sent %d pushes across two replicas, want 4 exactly", total)
+		}
+		acts, _ := db.PullActions(ctx, []string{"wx"}, 0, 100)
+		if len(acts) != 4 || !strings.Contains(acts[0].Action.Text, "不备货就开播") {
+			t.Fatalf("outbox has %d push actions", len(acts))
+		}
+	})
+}
+
+func TestLease(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		ok, err := db.AcquireLease(ctx, "pushes", "a", time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("a: %v, %v", ok, err)
+		}
+		if ok, _ := db.AcquireLease(ctx, "pushes", "b", time.Minute); ok {
+			t.Fatal("b took a running lease")
+		}
+		if ok, _ := db.AcquireLease(ctx, "pushes", "a", time.Minute); !ok {
+			t.Fatal("a could not renew its own lease")
+		}
+		clk.Add(2 * time.Minute)
+		if ok, _ := db.AcquireLease(ctx, "pushes", "b", time.Minute); !ok {
+			t.Fatal("b could not take an expired lease")
+		}
+	})
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// PushRequest asks for one script to go to one group.
+type PushRequest struct {
+	OrgID, ScriptID, GroupID int64
+	Slot                     string
+	Want                     time.Time
+	Caps                     content.Caps
+	Window                   content.Window
+	Location                 *time.Location
+	Horizon                  time.Duration // how far a push may be deferred; 7 days when 0
+	DutyPerson               int64
+	Actor                    string
+}
+
+// PlanPush fits a push into the group's schedule and records it: planned
+// (possibly deferred, with the reason) or dropped when nothing fits within
+// the horizon. The caps and quiet hours are never violated.
+func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error) {
+	if r.Location == nil {
+		r.Location = time.UTC
+	}
+	if r.Horizon <= 0 {
+		r.Horizon = 7 * 24 * time.Hour
+	}
+	p := content.Push{OrgID: r.OrgID, ScriptID: r.ScriptID, GroupID: r.GroupID, Slot: r.Slot, WantAt: r.Want, DutyPerson: r.DutyPerson, CreatedAt: db.now()}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		s, err := getScript(ctx, db, tx, r.OrgID, r.ScriptID)
+		if err != nil {
+			return err
+		}
+		if s.Status != content.Approved && s.Status != content.Scheduled && s.Status != content.Published {
+			return errkind.Errorf(errkind.Conflict, "script %d is %s: only approved scripts are pushed", s.ID, s.Status)
+		}
+		var life string
+		err = tx.QueryRowContext(ctx, db.q("SELECT lifecycle FROM chat_groups WHERE org_id = ? AND id = ?"), r.OrgID, r.GroupID).Scan(&life)
+		if err == sql.ErrNoRows {
+			return errkind.Errorf(errkind.NotFound, "group %d not found", r.GroupID)
+		}
+		if err != nil {
+			return fmt.Errorf("find group: %w", err)
+		}
+		if life != string(community.Active) {
+			return errkind.Errorf(errkind.Conflict, "group %d is %s: pushes stop for archived groups", r.GroupID, life)
+		}
+		// Serialise planners of the same group on PostgreSQL (SQLite
+		// transactions already are).
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(1, $1::int)", int32(r.GroupID)); err != nil {
+				return fmt.Errorf("lock group schedule: %w", err)
+			}
+		}
+		rows, err := tx.QueryContext(ctx, db.q("SELECT planned_at FROM pushes WHERE group_id = ? AND status IN ('planned', 'sent') AND planned_at >= ? AND planned_at <= ?"),
+			r.GroupID, ms(r.Want.Add(-48*time.Hour)), ms(r.Want.Add(r.Horizon+48*time.Hour)))
+		if err != nil {
+			return fmt.Errorf("read schedule: %w", err)
+		}
+		var taken []time.Time
+		for rows.Next() {
+			var at int64
+			rows.Scan(&at)
+			taken = append(taken, fromMS(at))
+		}
+		rows.Close()
+		plan, ok := content.Fit(r.Want, taken, r.Caps, r.Window, r.Location, r.Horizon)
+		p.Status, p.PlannedAt, p.Reason = content.PushPlanned, plan.At, plan.Reason
+		if !ok {
+			p.Status, p.PlannedAt = content.PushDropped, r.Want
+			p.Reason = "nothing fits within " + r.Horizon.String() + ": " + plan.Reason
+		}
+		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO pushes (org_id, script_id, group_id, slot, want_at, planned_at, status, reason, duty_person, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			p.OrgID, p.ScriptID, p.GroupID, p.Slot, ms(p.WantAt), ms(p.PlannedAt), string(p.Status), p.Reason, nullID(p.DutyPerson), ms(p.CreatedAt)).Scan(&p.ID)
+		if err != nil {
+			return fmt.Errorf("record push: %w", classify(err))
+		}
+		if s.Status == content.Approved {
+			if _, err := tx.ExecContext(ctx, db.q("UPDATE scripts SET status = 'scheduled', updated_at = ? WHERE id = ?"), ms(db.now()), s.ID); err != nil {
+				return fmt.Errorf("schedule script: %w", err)
+			}
+			s.Status = content.Scheduled
+			if err := revise(ctx, db, tx, s, r.Actor, "approved → scheduled"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return p, err
+}
+
+// Pushes lists a group's pushes between two times, by planned time.
+func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, script_id, group_id, slot, want_at, planned_at, status, reason, COALESCE(duty_person, 0), created_at, sent_at
+		FROM pushes WHERE group_id = ? AND planned_at >= ? AND planned_at < ? ORDER BY planned_at, id`), groupID, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("list pushes: %w", err)
+	}
+	defer rows.Close()
+	var out []content.Push
+	for rows.Next() {
+		var p content.Push
+		var want, planned, created int64
+		var sent sql.NullInt64
+		var status string
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent); err != nil {
+			return nil, fmt.Errorf("list pushes: %w", err)
+		}
+		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// AcquireLease takes or renews the named lease for holder until now+ttl.
+// It reports false while another holder's lease runs: exactly one replica
+// runs a due job.
+func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	now := db.now()
+	res, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO job_leases (name, holder, lease_until) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+		WHERE job_leases.lease_until < ? OR job_leases.holder = excluded.holder`), name, holder, ms(now.Add(ttl)), ms(now))
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+	return n == 1, nil
+}
+
+// SendDuePushes hands due pushes to the outbox (one send action each, keyed
+// "push:<id>") and marks them sent, in one transaction: a push is enqueued
+// exactly once however many replicas call this. It returns how many went.
+func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		lock := ""
+		if db.dialect == Postgres {
+			lock = " FOR UPDATE OF p SKIP LOCKED"
+		}
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT p.id, g.connection, g.external_id, s.body FROM pushes p
+			JOIN chat_groups g ON g.id = p.group_id JOIN scripts s ON s.id = p.script_id
+			WHERE p.status = 'planned' AND p.planned_at <= ? AND g.lifecycle = 'active' ORDER BY p.planned_at, p.id LIMIT ?`+lock), ms(db.now()), limit)
+		if err != nil {
+			return fmt.Errorf("find due pushes: %w", err)
+		}
+		var acts []chat.Action
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			var a chat.Action
+			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text); err != nil {
+				rows.Close()
+				return fmt.Errorf("find due pushes: %w", err)
+			}
+			a.Key, a.Kind, a.Reason = fmt.Sprintf("push:%d", id), chat.ActSend, "push"
+			acts = append(acts, a)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := enqueue(ctx, db, tx, acts, db.now()); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, db.q("UPDATE pushes SET status = 'sent', sent_at = ? WHERE id = ?"), ms(db.now()), id); err != nil {
+				return fmt.Errorf("mark push sent: %w", err)
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
