@@ -1,0 +1,504 @@
+// Package config is qunzhu's configuration: one TOML file, overridden by
+// QUNZHU_<SECTION>_<KEY> environment variables, validated at start-up into
+// field-level errors, and passed explicitly (no globals).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// Duration is a time.Duration written as text ("5s", "2m30s").
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration like 500ms, 5s or 2m, got %q", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes a Go duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Config is the whole configuration.
+type Config struct {
+	Server      Server       `toml:"server"`
+	Data        Data         `toml:"data"`
+	Database    Database     `toml:"database"`
+	Log         Log          `toml:"log"`
+	API         API          `toml:"api"`
+	Pipeline    Pipeline     `toml:"pipeline"`
+	Dispatcher  Dispatcher   `toml:"dispatcher"`
+	Connections []Connection `toml:"connections"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Addr            string   `toml:"addr"`
+	BaseURL         string   `toml:"base_url"`
+	ReadTimeout     Duration `toml:"read_timeout"`
+	WriteTimeout    Duration `toml:"write_timeout"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// Data is where qunzhu keeps its files.
+type Data struct {
+	Dir string `toml:"dir"`
+}
+
+// Database selects the store.
+type Database struct {
+	URL          string   `toml:"url"`
+	MaxOpenConns int      `toml:"max_open_conns"`
+	BusyTimeout  Duration `toml:"busy_timeout"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// API limits the HTTP API.
+type API struct {
+	MaxBodyBytes        int `toml:"max_body_bytes"`
+	MaxEventsPerRequest int `toml:"max_events_per_request"`
+}
+
+// Pipeline tunes ingestion.
+type Pipeline struct {
+	BatchSize int      `toml:"batch_size"`
+	BatchWait Duration `toml:"batch_wait"`
+	Welcome   string   `toml:"welcome"`
+}
+
+// Dispatcher tunes action delivery.
+type Dispatcher struct {
+	MaxAttempts  int      `toml:"max_attempts"`
+	BackoffBase  Duration `toml:"backoff_base"`
+	BackoffMax   Duration `toml:"backoff_max"`
+	Lease        Duration `toml:"lease"`
+	PollInterval Duration `toml:"poll_interval"`
+}
+
+// Connection is one platform connection.
+type Connection struct {
+	Name      string            `toml:"name"`
+	Platform  string            `toml:"platform"`
+	Enabled   *bool             `toml:"enabled"`
+	Token     string            `toml:"token"`
+	PushURL   string            `toml:"push_url"`
+	Secret    string            `toml:"secret"`
+	Rate      float64           `toml:"rate"`
+	Burst     int               `toml:"burst"`
+	GroupRate string            `toml:"group_rate"`
+	Options   map[string]string `toml:"options"`
+}
+
+// Platforms are the platform names a connection may use.
+var Platforms = []string{"sim", "webhook", "telegram", "onebot", "matrix"}
+
+// IsEnabled reports whether the connection runs (default true).
+func (c Connection) IsEnabled() bool { return c.Enabled == nil || *c.Enabled }
+
+// Limits returns the connection's delivery limits: calls per second and
+// burst, and at most count actions per period in one group. Defaults are
+// per platform (Telegram: 30/s, 20/min per group).
+func (c Connection) Limits() (rate float64, burst int, count int, per time.Duration) {
+	rate, burst = c.Rate, c.Burst
+	if rate == 0 {
+		rate = 20
+		if c.Platform == "telegram" {
+			rate = 30
+		}
+		if c.Platform == "sim" {
+			rate = 200
+		}
+	}
+	if burst == 0 {
+		burst = max(1, int(rate))
+	}
+	gr := c.GroupRate
+	if gr == "" && c.Platform == "telegram" {
+		gr = "20/min"
+	}
+	if gr != "" {
+		count, per, _ = ParseRate(gr)
+	}
+	return rate, burst, count, per
+}
+
+// ParseRate reads "N/s", "N/min", "N/h" or "N/<duration>" ("3/10s").
+func ParseRate(s string) (int, time.Duration, error) {
+	n, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err != nil || count <= 0 {
+		return 0, 0, fmt.Errorf("want N/s, N/min, N/h or N/<duration> with N ≥ 1, got %q", s)
+	}
+	var per time.Duration
+	switch strings.TrimSpace(unit) {
+	case "s", "sec", "second":
+		per = time.Second
+	case "m", "min", "minute":
+		per = time.Minute
+	case "h", "hour":
+		per = time.Hour
+	default:
+		per, err = time.ParseDuration(strings.TrimSpace(unit))
+		if err != nil || per <= 0 {
+			return 0, 0, fmt.Errorf("want N/s, N/min, N/h or N/<duration>, got %q", s)
+		}
+	}
+	return count, per, nil
+}
+
+// Default returns the default configuration.
+func Default() *Config {
+	return &Config{
+		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second)},
+		Data:       Data{Dir: "./data"},
+		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
+		Log:        Log{Level: "info", Format: "text"},
+		API:        API{MaxBodyBytes: 1 << 20, MaxEventsPerRequest: 1000},
+		Pipeline:   Pipeline{BatchSize: 512, BatchWait: Duration(2 * time.Millisecond)},
+		Dispatcher: Dispatcher{MaxAttempts: 12, BackoffBase: Duration(time.Second), BackoffMax: Duration(10 * time.Minute), Lease: Duration(30 * time.Second), PollInterval: Duration(200 * time.Millisecond)},
+	}
+}
+
+// Load reads the configuration: defaults, then the file (if path is not
+// empty; a named file must exist), then QUNZHU_ variables from environ.
+// The result is validated.
+func Load(path string, environ []string) (*Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read configuration: %w", err)
+		}
+		if err := cfg.decode(path, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.applyEnv(environ); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) decode(name string, b []byte) error {
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return errkind.Errorf(errkind.Invalid, "%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		return errkind.Errorf(errkind.Invalid, "%s: %v", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var keys []string
+		for _, k := range und {
+			keys = append(keys, k.String())
+		}
+		return errkind.Errorf(errkind.Invalid, "%s: unknown setting(s): %s", name, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// applyEnv applies QUNZHU_<SECTION>_<KEY> overrides to the scalar fields
+// of every section. Unknown QUNZHU_ variables are an error: a typo must
+// not be silently ignored.
+func (c *Config) applyEnv(environ []string) error {
+	fields := map[string]reflect.Value{}
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		sec := v.Field(i)
+		if sec.Kind() != reflect.Struct {
+			continue
+		}
+		secName := strings.ToUpper(t.Field(i).Tag.Get("toml"))
+		for j := 0; j < sec.NumField(); j++ {
+			key := strings.ToUpper(sec.Type().Field(j).Tag.Get("toml"))
+			fields["QUNZHU_"+secName+"_"+key] = sec.Field(j)
+		}
+	}
+	var unknown, bad []string
+	for _, kv := range environ {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "QUNZHU_") || k == "QUNZHU_CONFIG" || strings.HasPrefix(k, "QUNZHU_TEST_") {
+			continue
+		}
+		f, ok := fields[k]
+		if !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		if err := setScalar(f, val); err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", k, err))
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		bad = append(bad, "unknown environment variable(s): "+strings.Join(unknown, ", "))
+	}
+	if len(bad) > 0 {
+		return errkind.Errorf(errkind.Invalid, "%s", strings.Join(bad, "\n"))
+	}
+	return nil
+}
+
+func setScalar(f reflect.Value, s string) error {
+	if tu, ok := f.Addr().Interface().(interface{ UnmarshalText([]byte) error }); ok {
+		return tu.UnmarshalText([]byte(s))
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", s)
+		}
+		f.SetInt(n)
+	case reflect.Float64:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("want a number, got %q", s)
+		}
+		f.SetFloat(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", s)
+		}
+		f.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// FieldError is one invalid setting.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+// ValidationError lists every invalid setting, one per line.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	lines := make([]string, len(v))
+	for i, e := range v {
+		lines[i] = e.Field + ": " + e.Msg
+	}
+	return strings.Join(lines, "\n")
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// Validate checks every setting and returns a ValidationError naming each
+// bad field.
+func (c *Config) Validate() error {
+	var errs ValidationError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{field, fmt.Sprintf(format, args...)})
+	}
+	if _, _, err := splitHostPort(c.Server.Addr); err != nil {
+		add("server.addr", "%v", err)
+	}
+	if c.Server.BaseURL != "" {
+		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("server.base_url", "want an absolute http(s) URL, got %q", c.Server.BaseURL)
+		}
+	}
+	for _, d := range []struct {
+		f string
+		v Duration
+	}{{"server.read_timeout", c.Server.ReadTimeout}, {"server.write_timeout", c.Server.WriteTimeout}, {"server.shutdown_timeout", c.Server.ShutdownTimeout},
+		{"dispatcher.backoff_base", c.Dispatcher.BackoffBase}, {"dispatcher.backoff_max", c.Dispatcher.BackoffMax}, {"dispatcher.lease", c.Dispatcher.Lease}, {"dispatcher.poll_interval", c.Dispatcher.PollInterval}} {
+		if d.v <= 0 {
+			add(d.f, "must be positive, got %s", time.Duration(d.v))
+		}
+	}
+	if c.Pipeline.BatchWait < 0 {
+		add("pipeline.batch_wait", "must not be negative")
+	}
+	if c.Data.Dir == "" {
+		add("data.dir", "required")
+	}
+	if _, _, err := parseDatabaseURL(c.Database.URL, c.Data.Dir); err != nil {
+		add("database.url", "%v", err)
+	}
+	if c.Database.MaxOpenConns < 0 {
+		add("database.max_open_conns", "must not be negative, got %d", c.Database.MaxOpenConns)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format", "want text or json, got %q", c.Log.Format)
+	}
+	if c.API.MaxBodyBytes < 1024 {
+		add("api.max_body_bytes", "want at least 1024, got %d", c.API.MaxBodyBytes)
+	}
+	if c.API.MaxEventsPerRequest < 1 {
+		add("api.max_events_per_request", "want at least 1, got %d", c.API.MaxEventsPerRequest)
+	}
+	if c.Pipeline.BatchSize < 1 || c.Pipeline.BatchSize > 100000 {
+		add("pipeline.batch_size", "want 1 to 100000, got %d", c.Pipeline.BatchSize)
+	}
+	if c.Dispatcher.MaxAttempts < 1 {
+		add("dispatcher.max_attempts", "want at least 1, got %d", c.Dispatcher.MaxAttempts)
+	}
+	seen := map[string]bool{}
+	tokens := map[string]string{}
+	for i, cn := range c.Connections {
+		f := func(k string) string { return fmt.Sprintf("connections[%d].%s", i, k) }
+		if !nameRE.MatchString(cn.Name) {
+			add(f("name"), "want 1–32 of a-z 0-9 _ - starting with a letter or digit, got %q", cn.Name)
+		} else if seen[cn.Name] {
+			add(f("name"), "duplicate %q", cn.Name)
+		}
+		seen[cn.Name] = true
+		if !contains(Platforms, cn.Platform) {
+			add(f("platform"), "want one of %s, got %q", strings.Join(Platforms, ", "), cn.Platform)
+		}
+		if cn.Rate < 0 {
+			add(f("rate"), "must not be negative")
+		}
+		if cn.Burst < 0 {
+			add(f("burst"), "must not be negative")
+		}
+		if cn.GroupRate != "" {
+			if _, _, err := ParseRate(cn.GroupRate); err != nil {
+				add(f("group_rate"), "%v", err)
+			}
+		}
+		if cn.Token != "" {
+			if len(cn.Token) < 16 {
+				add(f("token"), "at least 16 characters")
+			}
+			if other, dup := tokens[cn.Token]; dup {
+				add(f("token"), "same as connection %q: each connection needs its own", other)
+			}
+			tokens[cn.Token] = cn.Name
+		}
+		switch cn.Platform {
+		case "webhook":
+			if cn.Token == "" {
+				add(f("token"), "required: bridges authenticate with it")
+			}
+			if cn.PushURL != "" {
+				if u, err := url.Parse(cn.PushURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					add(f("push_url"), "want an absolute http(s) URL, got %q", cn.PushURL)
+				}
+				if cn.Secret == "" {
+					add(f("secret"), "required with push_url: pushed actions are signed with it")
+				}
+			}
+		case "telegram":
+			if cn.Options["bot_token"] == "" {
+				add(f("options.bot_token"), "required (from @BotFather)")
+			}
+		case "onebot":
+			switch cn.Options["mode"] {
+			case "reverse":
+			case "forward":
+				if cn.Options["url"] == "" {
+					add(f("options.url"), "required in forward mode (ws://host:port of the OneBot implementation)")
+				}
+			default:
+				add(f("options.mode"), "want reverse or forward, got %q", cn.Options["mode"])
+			}
+		case "matrix":
+			for _, k := range []string{"homeserver", "user_id", "access_token"} {
+				if cn.Options[k] == "" {
+					add(f("options."+k), "required")
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", 0, fmt.Errorf("want host:port, got %q", addr)
+	}
+	port, err := strconv.Atoi(addr[i+1:])
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	return addr[:i], port, nil
+}
+
+// parseDatabaseURL resolves database.url into a driver and DSN. Empty means
+// SQLite at <dataDir>/qunzhu.db. A relative SQLite path is relative to the
+// working directory.
+func parseDatabaseURL(raw, dataDir string) (string, string, error) {
+	switch {
+	case raw == "":
+		return "sqlite", filepath.Join(dataDir, "qunzhu.db"), nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return "", "", fmt.Errorf("bad PostgreSQL URL: want postgres://user:password@host:port/database")
+		}
+		return "postgres", raw, nil
+	case strings.HasPrefix(raw, "sqlite://"):
+		p := strings.TrimPrefix(raw, "sqlite://")
+		if p == "" {
+			return "", "", fmt.Errorf("sqlite:// needs a path, e.g. sqlite:///var/lib/qunzhu/qunzhu.db")
+		}
+		return "sqlite", p, nil
+	case strings.HasPrefix(raw, "file:"):
+		return "sqlite", strings.TrimPrefix(raw, "file:"), nil
+	case strings.HasSuffix(raw, ".db") && !strings.Contains(raw, "://"):
+		return "sqlite", raw, nil
+	}
+	scheme, _, _ := strings.Cut(raw, "://")
+	return "", "", fmt.Errorf("unsupported database %q (want a sqlite:// path, a .db file or a postgres:// URL)", scheme)
+}
+
+// DatabaseDSN returns the driver ("sqlite" or "postgres") and DSN.
+func (c *Config) DatabaseDSN() (driver, dsn string) {
+	d, s, _ := parseDatabaseURL(c.Database.URL, c.Data.Dir)
+	return d, s
+}

@@ -1,0 +1,185 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "qunzhu.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteDefault(&buf); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(write(t, buf.String()), nil)
+	if err != nil {
+		t.Fatalf("the written default does not load: %v", err)
+	}
+	if !reflect.DeepEqual(cfg, Default()) {
+		t.Fatalf("written default loads as\n%+v\nwant\n%+v", cfg, Default())
+	}
+	golden := filepath.Join("testdata", "default.golden")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(golden, buf.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatal("default configuration changed: review it and run go test ./internal/config -update")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, body string
+		env        []string
+		want       []string
+	}{
+		{"syntax", "[server]\naddr = \n", nil, []string{"qunzhu.toml:2:"}},
+		{"unknown key", "[server]\nadress = \"x:1\"\n", nil, []string{"unknown setting(s): server.adress"}},
+		{"bad values", "[log]\nlevel = \"loud\"\n[database]\nurl = \"mysql://x\"\n[pipeline]\nbatch_size = 0\n", nil,
+			[]string{`log.level: want debug, info, warn or error, got "loud"`, `database.url: unsupported database "mysql"`, "pipeline.batch_size: want 1 to 100000, got 0"}},
+		{"connections", `
+[[connections]]
+name = "wx"
+platform = "webhook"
+token = "0123456789abcdef"
+push_url = "https://bridge.example.com/x"
+[[connections]]
+name = "wx"
+platform = "wechat"
+group_rate = "lots"
+[[connections]]
+name = "tg"
+platform = "telegram"
+`, nil, []string{"connections[0].secret: required with push_url", `connections[1].name: duplicate "wx"`, "connections[1].platform: want one of", "connections[1].group_rate:", "connections[2].options.bot_token: required"}},
+		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
+		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
+		{"env bad duration", "", []string{"QUNZHU_DISPATCHER_LEASE=soon"}, []string{"QUNZHU_DISPATCHER_LEASE: want a duration"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.body != "" {
+				path = write(t, tt.body)
+			}
+			_, err := Load(path, tt.env)
+			if err == nil {
+				t.Fatal("Load accepted bad configuration")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error\n%v\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml"), nil); err == nil {
+		t.Error("a named file that does not exist must be an error")
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	cfg, err := Load("", []string{"QUNZHU_SERVER_ADDR=0.0.0.0:9000", "QUNZHU_DATABASE_URL=postgres://u:p@db:5432/qz", "QUNZHU_PIPELINE_BATCH_WAIT=5ms", "QUNZHU_CONFIG=ignored.toml", "HOME=/root", "QUNZHU_TEST_POSTGRES=x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Addr != "0.0.0.0:9000" || time.Duration(cfg.Pipeline.BatchWait) != 5*time.Millisecond {
+		t.Fatalf("overrides not applied: %+v", cfg)
+	}
+	if d, dsn := cfg.DatabaseDSN(); d != "postgres" || dsn != "postgres://u:p@db:5432/qz" {
+		t.Fatalf("DSN = %s %s", d, dsn)
+	}
+}
+
+func TestDatabaseDSN(t *testing.T) {
+	tests := []struct{ url, driver, dsn string }{
+		{"", "sqlite", filepath.Join("./data", "qunzhu.db")},
+		{"sqlite:///var/lib/qz.db", "sqlite", "/var/lib/qz.db"},
+		{"sqlite://rel/qz.db", "sqlite", "rel/qz.db"},
+		{"file:x.db", "sqlite", "x.db"},
+		{"my.db", "sqlite", "my.db"},
+		{"postgresql://h/db", "postgres", "postgresql://h/db"},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.Database.URL = tt.url
+		if d, dsn := c.DatabaseDSN(); d != tt.driver || dsn != tt.dsn {
+			t.Errorf("%q → %s %s, want %s %s", tt.url, d, dsn, tt.driver, tt.dsn)
+		}
+	}
+}
+
+func TestDumpRedacts(t *testing.T) {
+	c := Default()
+	c.Database.URL = "postgres://qz:hunter2@db/qz"
+	c.Connections = []Connection{{Name: "tg", Platform: "telegram", Token: "0123456789abcdefXYZ", Options: map[string]string{"bot_token": "123:SECRET", "mode": "polling"}}}
+	var buf bytes.Buffer
+	if err := c.Dump(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, secret := range []string{"hunter2", "SECRET", "XYZ"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("dump leaks %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "polling") || !strings.Contains(out, "<redacted>") {
+		t.Errorf("dump lost non-secret settings:\n%s", out)
+	}
+	var back Config
+	if _, err := toml.Decode(out, &back); err != nil {
+		t.Fatalf("dump is not valid TOML: %v", err)
+	}
+}
+
+func TestParseRateAndLimits(t *testing.T) {
+	for s, want := range map[string][2]int64{"20/min": {20, int64(time.Minute)}, "1/s": {1, int64(time.Second)}, "3/10s": {3, int64(10 * time.Second)}, "100/h": {100, int64(time.Hour)}} {
+		n, per, err := ParseRate(s)
+		if err != nil || int64(n) != want[0] || int64(per) != want[1] {
+			t.Errorf("ParseRate(%q) = %d %v %v", s, n, per, err)
+		}
+	}
+	for _, bad := range []string{"", "0/s", "x/min", "5/fortnight", "5"} {
+		if _, _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+	rate, burst, n, per := Connection{Platform: "telegram"}.Limits()
+	if rate != 30 || burst != 30 || n != 20 || per != time.Minute {
+		t.Errorf("telegram defaults: %v %v %v %v", rate, burst, n, per)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("[server]\naddr = \"127.0.0.1:1\"\n"))
+	f.Add([]byte("[[connections]]\nname=\"x\"\nplatform=\"sim\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := Default()
+		if err := c.decode("f.toml", b); err != nil {
+			return
+		}
+		c.Validate() // must not panic
+	})
+}
