@@ -45,6 +45,9 @@ type IngestConfig struct {
 	CacheLimit int
 }
 
+// WelcomeWindow is how recent a join must be to be welcomed.
+const WelcomeWindow = 10 * time.Minute
+
 // Result counts what an Ingest call did.
 type Result struct {
 	Accepted   int // new events stored
@@ -543,7 +546,8 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 			return err
 		}
-		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot {
+		// Welcome only live joins: an imported join from last month gets none.
+		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < WelcomeWindow {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
 			b.actions = append(b.actions, chat.Action{Key: actionKey(e, 0, chat.ActSend), Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
 		}

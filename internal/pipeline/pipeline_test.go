@@ -82,7 +82,7 @@ func TestIngestIdempotent(t *testing.T) {
 
 func TestIngestMembershipLifecycle(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
-		in := setup(t, db, pipeline.IngestConfig{Welcome: "欢迎 {name} 加入 {group}！"})
+		in := setup(t, db, pipeline.IngestConfig{Welcome: "欢迎 {name} 加入 {group}！", Now: func() time.Time { return t0.Add(time.Minute) }})
 		ctx := context.Background()
 		join := member("j1", chat.EventMemberJoined, "g1", "u1")
 		join.Source = chat.SourceReferral
@@ -120,6 +120,15 @@ func TestIngestMembershipLifecycle(t *testing.T) {
 		out, err := db.PullActions(ctx, []string{"wx"}, 0, 10)
 		if err != nil || len(out) != 2 || out[0].Action.Text != "欢迎 用户u1 加入 NF-阳新第6期微营销培训群！" {
 			t.Fatalf("welcome actions = %+v, %v", out, err)
+		}
+		// An old join (an import) is not welcomed.
+		old := member("j-old", chat.EventMemberJoined, "g1", "u-old")
+		old.Time = t0.Add(-24 * time.Hour)
+		if err := in.Ingest(ctx, []chat.Event{old}); err != nil {
+			t.Fatal(err)
+		}
+		if out, _ := db.PullActions(ctx, []string{"wx"}, 0, 10); len(out) != 2 {
+			t.Fatalf("an imported join was welcomed: %d actions", len(out))
 		}
 	})
 }

@@ -412,3 +412,21 @@ func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]
 	}
 	return out, rows.Err()
 }
+
+// SetRole sets the role of a platform user's open membership in a group,
+// found by the connection and platform ids.
+func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error {
+	if !role.Valid() {
+		return errkind.Errorf(errkind.Invalid, "role %q: want owner, secretary, assistant or member", role)
+	}
+	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE memberships SET role = ? WHERE left_at IS NULL
+		AND group_id = (SELECT id FROM chat_groups WHERE connection = ? AND external_id = ?)
+		AND person_id = (SELECT person_id FROM identities WHERE connection = ? AND external_id = ?)`), string(role), connection, groupExt, connection, userExt)
+	if err != nil {
+		return fmt.Errorf("set role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errkind.Errorf(errkind.NotFound, "%s is not a member of %s/%s", userExt, connection, groupExt)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+// Command qunzhu runs chat-group operations from one place. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/qunzhu/qunzhu/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(app.Main(ctx, app.Env{
+		Args:    os.Args[1:],
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Environ: os.Environ(),
+		// Every platform is registered here, explicitly.
+		Platforms: map[string]app.Factory{
+			"webhook": app.Webhook,
+			"sim":     app.Sim,
+		},
+	}))
+}

@@ -1,0 +1,21 @@
+package app
+
+import (
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/chat/sim"
+	"github.com/qunzhu/qunzhu/internal/chat/webhook"
+	"github.com/qunzhu/qunzhu/internal/config"
+)
+
+// Webhook builds the adapter of a generic HTTP bridge connection.
+func Webhook(c config.Connection, d Deps) (chat.Adapter, error) {
+	return webhook.New(webhook.Config{Name: c.Name, PushURL: c.PushURL, Secret: c.Secret, Logger: d.Logger})
+}
+
+// Sim builds a simulated platform with the demo community. Its speed is
+// options.rate (events per second, default 2).
+func Sim(c config.Connection, d Deps) (chat.Adapter, error) {
+	return sim.New(c.Name, sim.DemoScenario(), sim.Options{Logger: d.Logger, Rate: optFloat(c.Options, "rate", 2), Now: time.Now}), nil
+}

@@ -1,0 +1,364 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/api"
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/config"
+	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
+	driver, dsn := cfg.DatabaseDSN()
+	if driver == "sqlite" {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, driver, dsn, store.Options{Logger: log, MaxOpenConns: cfg.Database.MaxOpenConns, BusyTimeout: time.Duration(cfg.Database.BusyTimeout)})
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// service is a running qunzhu: store, pipeline, adapters and HTTP.
+type service struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *store.DB
+	in       *pipeline.Ingester
+	disp     *pipeline.Dispatcher
+	adapters []chat.Adapter
+	routes   []pipeline.Route
+	handler  http.Handler
+	orgID    int64
+	decider  pipeline.Decider
+
+	observeDecision func(time.Duration)
+
+	mu     sync.Mutex
+	status map[string]string // connection → last adapter error, for /readyz
+}
+
+// newService builds the service on an open, migrated store.
+func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
+	s := &service{cfg: cfg, log: log, db: db, status: map[string]string{}, decider: pipeline.PassThrough{}}
+	orgs, err := db.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, errors.New("no organisation: run bootstrap first")
+	}
+	s.orgID = orgs[0].ID
+
+	// Adapters, from the configuration, through the registered factories.
+	deps := Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir}
+	byName := map[string]chat.Adapter{}
+	caps := map[string]chat.Capabilities{}
+	var conns []api.Connection
+	for _, c := range cfg.Connections {
+		if !c.IsEnabled() {
+			continue
+		}
+		f, ok := env.Platforms[c.Platform]
+		if !ok {
+			return nil, fmt.Errorf("connection %q: platform %q is not built into this binary (have: %s)", c.Name, c.Platform, strings.Join(platformNames(env.Platforms), ", "))
+		}
+		a, err := f(c, Deps{Logger: log.With("connection", c.Name), Cursors: deps.Cursors, DataDir: deps.DataDir})
+		if err != nil {
+			return nil, fmt.Errorf("connection %q: %w", c.Name, err)
+		}
+		s.add(a, c, byName, caps)
+		pulled := false
+		if p, ok := a.(chat.Puller); ok {
+			pulled = p.Pulled()
+		}
+		if c.Token != "" {
+			conns = append(conns, api.Connection{Name: c.Name, Platform: c.Platform, Token: c.Token, Pulled: pulled})
+		}
+	}
+	for _, a := range extra {
+		s.add(a, config.Connection{Name: a.Name(), Platform: a.Platform()}, byName, caps)
+	}
+
+	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
+		Outbox: db, Logger: log.With("component", "dispatcher"),
+		MaxAttempts: cfg.Dispatcher.MaxAttempts, BackoffBase: time.Duration(cfg.Dispatcher.BackoffBase),
+		BackoffMax: time.Duration(cfg.Dispatcher.BackoffMax), Lease: time.Duration(cfg.Dispatcher.Lease),
+		PollInterval: time.Duration(cfg.Dispatcher.PollInterval),
+	})
+	s.in = pipeline.NewIngester(pipeline.IngestConfig{
+		Store: db, Decider: s.decider, Logger: log.With("component", "ingest"),
+		BatchSize: cfg.Pipeline.BatchSize, BatchWait: time.Duration(cfg.Pipeline.BatchWait),
+		OrgFor: func(string) int64 { return s.orgID },
+		Caps: func(conn string) chat.Capabilities {
+			if c, ok := caps[conn]; ok {
+				return c
+			}
+			return chat.Capabilities{}
+		},
+		Welcome:   cfg.Pipeline.Welcome,
+		OnActions: s.disp.Wake,
+		ObserveDecision: func(d time.Duration) {
+			if s.observeDecision != nil {
+				s.observeDecision(d)
+			}
+		},
+	})
+
+	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
+	if err != nil {
+		return nil, err
+	}
+	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
+		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, OnChange: s.in.Forget,
+		Metrics: s.metrics(ctx)}
+	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
+	apiH := apiSrv.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiH)
+	mux.Handle("/healthz", apiH)
+	mux.Handle("/readyz", apiH)
+	mux.Handle("/metrics", apiH)
+	mux.Handle("/", con.Handler())
+	s.handler = mux
+	return s, nil
+}
+
+func (s *service) add(a chat.Adapter, c config.Connection, byName map[string]chat.Adapter, caps map[string]chat.Capabilities) {
+	s.adapters = append(s.adapters, a)
+	byName[a.Name()] = a
+	caps[a.Name()] = a.Capabilities()
+	if p, ok := a.(chat.Puller); ok && p.Pulled() {
+		return // a bridge pulls these actions; the dispatcher leaves them
+	}
+	rate, burst, gc, gp := c.Limits()
+	s.routes = append(s.routes, pipeline.Route{Adapter: a, Rate: rate, Burst: burst, GroupCount: gc, GroupPer: gp})
+}
+
+func platformNames(m map[string]Factory) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ready is /readyz: the database answers, the schema is current, and no
+// adapter is failing.
+func (s *service) ready(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	if err := s.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var bad []string
+	for name, msg := range s.status {
+		if msg != "" {
+			bad = append(bad, name+": "+msg)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return fmt.Errorf("connections failing: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+func (s *service) setStatus(name, msg string) {
+	s.mu.Lock()
+	s.status[name] = msg
+	s.mu.Unlock()
+}
+
+// run serves on ln until ctx is done, then shuts down in order: stop
+// taking requests, stop the adapters, drain the writer.
+func (s *service) run(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	inCtx, stopIngest := context.WithCancel(context.Background())
+	ingestDone := make(chan struct{})
+	go func() { s.in.Run(inCtx); close(ingestDone) }()
+
+	wg.Add(1)
+	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
+	for _, a := range s.adapters {
+		wg.Add(1)
+		go func(a chat.Adapter) { defer wg.Done(); s.runAdapter(ctx, a) }(a)
+	}
+
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Duration(s.cfg.Server.ReadTimeout), WriteTimeout: time.Duration(s.cfg.Server.WriteTimeout)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	shutCtx, c2 := context.WithTimeout(context.Background(), time.Duration(s.cfg.Server.ShutdownTimeout))
+	defer c2()
+	srv.Shutdown(shutCtx)
+	cancel()
+	wg.Wait()
+	stopIngest()
+	<-ingestDone
+	s.log.Info("stopped")
+	return err
+}
+
+// runAdapter keeps an adapter running, restarting it with backoff.
+func (s *service) runAdapter(ctx context.Context, a chat.Adapter) {
+	log := s.log.With("connection", a.Name(), "platform", a.Platform())
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		err := a.Run(ctx, s.in)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			attempt = 0
+			continue
+		}
+		wait := pipeline.Backoff(attempt, time.Second, 5*time.Minute)
+		log.Error("connection failed; restarting", "err", err, "in", wait)
+		s.setStatus(a.Name(), err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		s.setStatus(a.Name(), "")
+	}
+}
+
+// secretFile returns the contents of a secret file, creating it with n
+// random bytes (mode 0600) when missing.
+func secretFile(path string, n int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= n {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	b = make([]byte, n)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		return nil, fmt.Errorf("generate secret: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// tokenFile returns the token in a file, creating a random printable one
+// (mode 0600) when missing.
+func tokenFile(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var raw [24]byte
+	if _, err := io.ReadFull(rand.Reader, raw[:]); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	tok := base64.RawURLEncoding.EncodeToString(raw[:])
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return tok, nil
+}
+
+func randomPassword() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Credentials are what bootstrap created for the operator.
+type Credentials struct {
+	Org       community.Org
+	Username  string
+	Password  string // empty when the user existed already
+	TokenPath string
+	Created   bool
+}
+
+// bootstrap makes sure there is an organisation, a console administrator
+// and an administrator API token, creating them on first start. The token
+// is written to <data>/admin.token and the password to
+// <data>/admin.password (both 0600).
+func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.Org) (Credentials, error) {
+	cr := Credentials{Username: "admin", TokenPath: filepath.Join(dataDir, "admin.token")}
+	orgs, err := db.Orgs(ctx)
+	if err != nil {
+		return cr, err
+	}
+	if len(orgs) > 0 {
+		cr.Org = orgs[0]
+		if b, err := os.ReadFile(filepath.Join(dataDir, "admin.password")); err == nil {
+			cr.Password = strings.TrimSpace(string(b))
+		}
+		return cr, nil
+	}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		return cr, err
+	}
+	cr.Org, cr.Created = org, true
+	cr.Password = randomPassword()
+	hash, err := console.HashPassword(cr.Password)
+	if err != nil {
+		return cr, err
+	}
+	if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: cr.Username, PasswordHash: hash, Role: "manager"}); err != nil {
+		return cr, err
+	}
+	tok, err := db.CreateToken(ctx, org.ID, "admin", store.ScopeAdmin)
+	if err != nil {
+		return cr, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return cr, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.WriteFile(cr.TokenPath, []byte(tok+"\n"), 0o600); err != nil {
+		return cr, fmt.Errorf("write admin token: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "admin.password"), []byte(cr.Password+"\n"), 0o600); err != nil {
+		return cr, fmt.Errorf("write admin password: %w", err)
+	}
+	return cr, nil
+}

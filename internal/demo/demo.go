@@ -1,0 +1,98 @@
+// Package demo builds the demo community: the organisation tree and groups
+// of an e-commerce academy (after the seed's 大别山网商学院) and a
+// residential owners' group (万景城), with 60 days of simulated history.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/chat/sim"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// HistoryDays is how much simulated history the demo starts with.
+const HistoryDays = 60
+
+// Ingester stores events.
+type Ingester interface {
+	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
+}
+
+// Seed creates the tree, groups and partner levels of org, imports the
+// simulator's history through the pipeline (reporting progress to w) and
+// sets the staff roles.
+func Seed(ctx context.Context, db *store.DB, in Ingester, s *sim.Sim, org community.Org, now time.Time, w io.Writer) error {
+	company := community.Node{OrgID: org.ID, Name: "湖北农夫电商股份有限公司", Kind: community.NodeCompany}
+	if err := db.CreateNode(ctx, &company); err != nil {
+		return err
+	}
+	academy := community.Node{OrgID: org.ID, ParentID: company.ID, Name: "大别山网商学院", Kind: community.NodeTeam}
+	if err := db.CreateNode(ctx, &academy); err != nil {
+		return err
+	}
+	community_ := community.Node{OrgID: org.ID, ParentID: company.ID, Name: "万景城社区", Kind: community.NodeCommunity}
+	if err := db.CreateNode(ctx, &community_); err != nil {
+		return err
+	}
+	branches := map[string]int64{}
+	for _, b := range []string{"阳新", "黄梅", "黄州"} {
+		n := community.Node{OrgID: org.ID, ParentID: academy.ID, Name: b + "分院", Kind: community.NodeRegion}
+		if err := db.CreateNode(ctx, &n); err != nil {
+			return err
+		}
+		branches[b] = n.ID
+	}
+	for _, l := range community.DefaultPartnerLevels() {
+		l.OrgID = org.ID
+		if err := db.CreatePartnerLevel(ctx, &l); err != nil {
+			return err
+		}
+	}
+	from := now.Add(-HistoryDays * 24 * time.Hour)
+	for _, g := range s.Groups() {
+		node := academy.ID
+		if id, ok := branches[g.Branch]; ok {
+			node = id
+		}
+		if g.Style == sim.Owners {
+			node = community_.ID
+		}
+		grp := community.Group{OrgID: org.ID, NodeID: node, Connection: s.Name(), Platform: "sim", ExternalID: g.ID, Name: g.Name,
+			Kind: community.GroupKind(g.Kind), Capacity: g.Capacity, CreatedAt: from.Add(-91 * 24 * time.Hour)}
+		if err := db.CreateGroup(ctx, &grp); err != nil {
+			return err
+		}
+	}
+	evs := s.History(from, now)
+	fmt.Fprintf(w, "importing %d days of simulated history (%d events)…\n", HistoryDays, len(evs))
+	const chunk = 2000
+	last := -1
+	for i := 0; i < len(evs); i += chunk {
+		if _, err := in.IngestCount(ctx, evs[i:min(i+chunk, len(evs))]); err != nil {
+			return fmt.Errorf("import history: %w", err)
+		}
+		if pct := (i + chunk) * 100 / len(evs); pct/10 != last/10 {
+			last = pct
+			fmt.Fprintf(w, "  %3d%%\n", min(pct, 100))
+		}
+	}
+	for _, g := range s.Groups() {
+		owner, secretary, assistants := s.Staff(g.ID)
+		roles := map[string]community.Role{owner: community.RoleOwner, secretary: community.RoleSecretary}
+		for _, a := range assistants {
+			roles[a] = community.RoleAssistant
+		}
+		for user, role := range roles {
+			if err := db.SetRole(ctx, s.Name(), g.ID, user, role); err != nil {
+				return fmt.Errorf("staff of %s: %w", g.Name, err)
+			}
+		}
+	}
+	return nil
+}
