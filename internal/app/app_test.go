@@ -1,0 +1,94 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runMain(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	wd, _ := os.Getwd()
+	if dir != "" {
+		os.Chdir(dir)
+		defer os.Chdir(wd)
+	}
+	code := Main(context.Background(), Env{Args: args, Stdout: &out, Stderr: &errb, Environ: []string{"HOME=/nonexistent"}})
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command given"},
+		{[]string{"srve"}, `unknown command "srve" (did you mean "serve"?)`},
+		{[]string{"serve", "--migrat"}, `unknown flag -migrat (did you mean "--migrate"?)`},
+		{[]string{"demo", "--port", "1"}, "unknown flag -port"},
+		{[]string{"config"}, "want a subcommand: init or dump"},
+		{[]string{"config", "dupm"}, `(did you mean "dump"?)`},
+		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runMain(t, "", tt.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "Usage:") {
+			t.Errorf("qunzhu %v: exit %d\n%s\nwant exit 2 with %q and the usage", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	if code, out, _ := runMain(t, "", "version"); code != 0 || !strings.HasPrefix(out, "qunzhu ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, out, _ := runMain(t, "", "help"); code != 0 || !strings.Contains(out, "qunzhu demo") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+}
+
+func TestConfigInitAndDump(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runMain(t, dir, "config", "init"); code != 0 || !strings.Contains(out, "wrote qunzhu.toml") {
+		t.Fatalf("config init: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runMain(t, dir, "config", "init"); code != 1 || !strings.Contains(errs, "--force") {
+		t.Fatalf("second config init: %d %s", code, errs)
+	}
+	if code, _, _ := runMain(t, dir, "config", "init", "--force"); code != 0 {
+		t.Fatal("config init --force failed")
+	}
+	code, out, errs := runMain(t, dir, "config", "dump")
+	if code != 0 || !strings.Contains(out, `addr = "127.0.0.1:8080"`) {
+		t.Fatalf("config dump: %d\n%s\n%s", code, out, errs)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.toml"), []byte("[log]\nlevel = \"loud\"\n"), 0o600)
+	if code, _, errs := runMain(t, dir, "config", "dump", "--config", "bad.toml"); code != 1 || !strings.Contains(errs, "log.level") {
+		t.Fatalf("bad config: %d %s", code, errs)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "qunzhu.toml"), []byte("[data]\ndir = \"d\"\n"), 0o600)
+	code, out, errs := runMain(t, dir, "migrate")
+	if code != 0 || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := runMain(t, dir, "migrate"); code != 0 || !strings.Contains(out, "applied 0 migration(s)") {
+		t.Fatalf("second migrate: %d %s", code, out)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	if s := suggest("xyzzy", []string{"serve", "demo"}); !strings.Contains(s, "qunzhu help") {
+		t.Errorf("far word got %q", s)
+	}
+	if distance("serve", "srve") != 1 || distance("", "ab") != 2 {
+		t.Error("distance is wrong")
+	}
+}
