@@ -9,8 +9,16 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${QUNZHU_TEST_POSTGRES:-}" ]; then
   if [ "$(id -u)" = 0 ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    QUNZHU_TEST_POSTGRES=$(.ci/start-postgres ${QUNZHU_TEST_PG_PORT:-})
+    pgdir=$(mktemp -d /tmp/qunzhu-pg.XXXXXX)
+    QUNZHU_TEST_POSTGRES=$(.ci/start-postgres "${QUNZHU_TEST_PG_PORT:-}" "$pgdir")
     export QUNZHU_TEST_POSTGRES
+    stop_pg() {
+      bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
+      if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+      else "$bin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true; fi
+      rm -rf "$pgdir"
+    }
+    trap stop_pg EXIT
     echo "PostgreSQL for tests: $QUNZHU_TEST_POSTGRES"
   else
     echo "note: PostgreSQL not installed and not root: PostgreSQL tests will be skipped" >&2

@@ -1,0 +1,72 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat/sim"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/demo"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+func TestSeed(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, sim.Shanghai)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "演示", Slug: "demo"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Now: func() time.Time { return now }})
+	var out bytes.Buffer
+	if err := demo.Seed(ctx, db, in, s, org, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "100%") {
+		t.Fatalf("no progress shown:\n%s", out.String())
+	}
+	groups, err := db.Groups(ctx, org.ID)
+	if err != nil || len(groups) != len(sim.DemoScenario().Groups) {
+		t.Fatalf("groups: %d, %v", len(groups), err)
+	}
+	var owners community.Group
+	for _, g := range groups {
+		if g.Kind == community.KindOwners {
+			owners = g
+		}
+		if g.NodeID == 0 {
+			t.Errorf("group %s is not placed in the tree", g.Name)
+		}
+	}
+	if owners.Members < 400 || owners.Capacity != 500 {
+		t.Fatalf("owners' group: %+v", owners)
+	}
+	members, _ := db.Members(ctx, owners.ID)
+	roles := map[community.Role]int{}
+	for _, m := range members {
+		roles[m.Role]++
+	}
+	if roles[community.RoleOwner] != 1 || roles[community.RoleSecretary] != 1 || roles[community.RoleAssistant] != 2 {
+		t.Fatalf("staff roles in the owners' group: %v", roles)
+	}
+	nodes, _ := db.Nodes(ctx, org.ID)
+	if len(nodes) != 6 {
+		t.Fatalf("%d tree nodes, want company, academy, community and three branches", len(nodes))
+	}
+	sum, _ := db.Summary(ctx, org.ID, now.Add(-7*24*time.Hour))
+	if sum.Messages < 500 || sum.Communicators < 100 {
+		t.Fatalf("a week of demo history has %d messages from %d people", sum.Messages, sum.Communicators)
+	}
+	if lv, _ := db.PartnerLevels(ctx, org.ID); len(lv) != 3 {
+		t.Fatalf("partner levels: %d", len(lv))
+	}
+}
