@@ -251,3 +251,27 @@ func TestNewAndPullMode(t *testing.T) {
 		t.Fatalf("HTTP-date Retry-After = %v", d)
 	}
 }
+
+// TestDocExamples decodes every JSON example of events in docs/webhook.md,
+// so the documentation cannot drift from the decoder.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/webhook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```json\n")[1:]
+	checked := 0
+	for _, b := range blocks {
+		body := b[:strings.Index(b, "```")]
+		if !strings.Contains(body, `"type"`) {
+			continue // an action or a response, not events
+		}
+		if _, err := DecodeEvents(strings.NewReader(body), opts()); err != nil {
+			t.Errorf("docs/webhook.md example does not decode: %v\n%s", err, body)
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Fatalf("only %d event examples found in docs/webhook.md", checked)
+	}
+}
