@@ -26,6 +26,14 @@ if [ -z "${QUNZHU_TEST_POSTGRES:-}" ]; then
 fi
 
 go mod download
+# A real Matrix homeserver for the Matrix adapter's end-to-end test.
+dendrite_version=v0.13.8
+if ! command -v dendrite >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/dendrite" ]; then
+  echo "installing Dendrite $dendrite_version (once; about a minute)…"
+  for c in dendrite generate-keys generate-config create-account; do
+    go install "github.com/matrix-org/dendrite/cmd/$c@$dendrite_version"
+  done
+fi
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2

@@ -23,6 +23,7 @@ func main() {
 		Platforms: map[string]app.Factory{
 			"webhook": app.Webhook,
 			"sim":     app.Sim,
+			"matrix":  app.Matrix,
 		},
 	}))
 }

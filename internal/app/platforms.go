@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/chat/matrix"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/chat/webhook"
 	"github.com/qunzhu/qunzhu/internal/config"
@@ -18,4 +19,10 @@ func Webhook(c config.Connection, d Deps) (chat.Adapter, error) {
 // options.rate (events per second, default 2).
 func Sim(c config.Connection, d Deps) (chat.Adapter, error) {
 	return sim.New(c.Name, sim.DemoScenario(), sim.Options{Logger: d.Logger, Rate: optFloat(c.Options, "rate", 2), Now: time.Now}), nil
+}
+
+// Matrix builds a Matrix connection (options homeserver, user_id,
+// access_token).
+func Matrix(c config.Connection, d Deps) (chat.Adapter, error) {
+	return matrix.New(matrix.Config{Name: c.Name, Homeserver: c.Options["homeserver"], UserID: c.Options["user_id"], AccessToken: c.Options["access_token"], Cursors: d.Cursors, Logger: d.Logger})
 }
