@@ -30,9 +30,10 @@ go mod download
 dendrite_version=v0.13.8
 if ! command -v dendrite >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/dendrite" ]; then
   echo "installing Dendrite $dendrite_version (once; about a minute)…"
-  for c in dendrite generate-keys generate-config create-account; do
-    go install "github.com/matrix-org/dendrite/cmd/$c@$dendrite_version"
-  done
+  go install "github.com/matrix-org/dendrite/cmd/dendrite@$dendrite_version" \
+    "github.com/matrix-org/dendrite/cmd/generate-keys@$dendrite_version" \
+    "github.com/matrix-org/dendrite/cmd/generate-config@$dendrite_version" \
+    "github.com/matrix-org/dendrite/cmd/create-account@$dendrite_version"
 fi
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
