@@ -61,6 +61,8 @@ type Server struct {
 	Logger  *slog.Logger
 	// Admin, when set, enables the organisation write API.
 	Admin Admin
+	// Content, when set, enables the script library and push API.
+	Content Content
 	// OnChange is called after a successful write (the ingester drops its
 	// caches).
 	OnChange func()
@@ -93,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.listMembers))
 	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.listMessages))
 	s.adminRoutes(mux)
+	s.contentRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -132,7 +132,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		return nil, err
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, OnChange: s.in.Forget,
+		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, OnChange: s.in.Forget,
 		Metrics: s.metrics(ctx)}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
 	apiH := apiSrv.Handler()
@@ -208,6 +208,8 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 
 	wg.Add(1)
 	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.schedule(ctx) }()
 	for _, a := range s.adapters {
 		wg.Add(1)
 		go func(a chat.Adapter) { defer wg.Done(); s.runAdapter(ctx, a) }(a)
@@ -232,6 +234,47 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	<-ingestDone
 	s.log.Info("stopped")
 	return err
+}
+
+// schedule hands due pushes to the outbox. Several replicas may run it:
+// a database lease lets exactly one do the work at a time.
+func (s *service) schedule(ctx context.Context) {
+	holder := instanceID()
+	log := s.log.With("component", "scheduler")
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.db.AcquireLease(ctx, "pushes", holder, 30*time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("acquire lease", "err", err)
+			}
+			continue
+		}
+		if !ok {
+			continue // another replica is on duty
+		}
+		n, err := s.db.SendDuePushes(ctx, 500)
+		if err != nil && ctx.Err() == nil {
+			log.Error("send due pushes", "err", err)
+		}
+		if n > 0 {
+			log.Info("pushes handed to the outbox", "count", n)
+			s.disp.Wake()
+		}
+	}
+}
+
+func instanceID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }
 
 // runAdapter keeps an adapter running, restarting it with backoff.

@@ -1,0 +1,333 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// Content is the script library and push schedule the API needs.
+type Content interface {
+	content.Library
+	PlanPush(ctx context.Context, r store.PushRequest) (content.Push, error)
+	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
+	Groups(ctx context.Context, orgID int64) ([]community.Group, error)
+}
+
+func (s *Server) contentRoutes(mux *http.ServeMux) {
+	if s.Content == nil {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/scripts", s.tokenAuth(s.listScripts))
+	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.admin(s.createScript)))
+	mux.HandleFunc("GET /api/v1/scripts/{id}", s.tokenAuth(s.getScript))
+	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.admin(s.editScript)))
+	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.admin(s.moveScript)))
+	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.scriptRevisions))
+	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.planPushes)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.groupPushes))
+}
+
+// ScriptJSON is a script as the API shows it.
+type ScriptJSON struct {
+	ID           int64     `json:"id"`
+	Title        string    `json:"title"`
+	Body         string    `json:"body"`
+	Tags         []string  `json:"tags"`
+	Author       string    `json:"author"`
+	Status       string    `json:"status"`
+	RejectReason string    `json:"reject_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func scriptJSON(sc content.Script) ScriptJSON {
+	tags := sc.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return ScriptJSON{sc.ID, sc.Title, sc.Body, tags, sc.Author, string(sc.Status), sc.RejectReason, sc.CreatedAt, sc.UpdatedAt}
+}
+
+func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Content.Scripts(r.Context(), orgOf(r), content.Status(r.URL.Query().Get("status")))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Scripts []ScriptJSON `json:"scripts"`
+	}{Scripts: []ScriptJSON{}}
+	for _, sc := range list {
+		out.Scripts = append(out.Scripts, scriptJSON(sc))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type scriptIn struct {
+	Title  string   `json:"title"`
+	Body   string   `json:"body"`
+	Tags   []string `json:"tags"`
+	Author string   `json:"author"`
+}
+
+func (s *Server) createScript(w http.ResponseWriter, r *http.Request) {
+	var in scriptIn
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if in.Author == "" {
+		in.Author = actorOf(r)
+	}
+	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author}
+	if err := s.Content.CreateScript(r.Context(), &sc); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, scriptJSON(sc))
+}
+
+func (s *Server) getScript(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	sc, err := s.Content.Script(r.Context(), orgOf(r), id)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, scriptJSON(sc))
+}
+
+func (s *Server) editScript(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in scriptIn
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	sc, err := s.Content.EditScript(r.Context(), orgOf(r), id, in.Title, in.Body, in.Tags, actorOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, scriptJSON(sc))
+}
+
+func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		To     string `json:"to"`
+		Role   string `json:"role"`
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	switch content.Role(in.Role) {
+	case content.Contributor, content.Editor, content.Reviewer, content.Publisher:
+	default:
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "role: want contributor, editor, reviewer or publisher, got %q", in.Role))
+		return
+	}
+	sc, err := s.Content.MoveScript(r.Context(), orgOf(r), id, content.Status(in.To), content.Role(in.Role), actorOf(r), in.Reason)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, scriptJSON(sc))
+}
+
+func (s *Server) scriptRevisions(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	revs, err := s.Content.Revisions(r.Context(), orgOf(r), id)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	type rev struct {
+		Title     string    `json:"title"`
+		Body      string    `json:"body"`
+		Status    string    `json:"status"`
+		Editor    string    `json:"editor"`
+		Note      string    `json:"note"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	out := struct {
+		Revisions []rev `json:"revisions"`
+	}{Revisions: []rev{}}
+	for _, v := range revs {
+		out.Revisions = append(out.Revisions, rev{v.Title, v.Body, string(v.Status), v.Editor, v.Note, v.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PushJSON is a planned push as the API shows it.
+type PushJSON struct {
+	ID        int64     `json:"id"`
+	ScriptID  int64     `json:"script_id"`
+	GroupID   int64     `json:"group_id"`
+	Slot      string    `json:"slot,omitempty"`
+	WantAt    time.Time `json:"want_at"`
+	PlannedAt time.Time `json:"planned_at"`
+	Status    string    `json:"status"`
+	Deferred  bool      `json:"deferred"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+func pushJSON(p content.Push) PushJSON {
+	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason}
+}
+
+// shanghai is the default zone of groups (they are in China).
+var shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// planPushes plans one script into many groups: the groups listed, or
+// every active group of a kind and/or under a tree node, at a named peak
+// (morning 07:30, noon 12:00, evening 20:30) on a date or at a time.
+func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ScriptID int64   `json:"script_id"`
+		GroupIDs []int64 `json:"group_ids"`
+		Kind     string  `json:"kind"`
+		NodeID   int64   `json:"node_id"`
+		Date     string  `json:"date"` // 2026-11-26, with slot
+		Slot     string  `json:"slot"` // morning, noon, evening
+		At       string  `json:"at"`   // or an exact RFC 3339 time
+		Quiet    string  `json:"quiet"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var want time.Time
+	switch {
+	case in.At != "":
+		t, err := time.Parse(time.RFC3339, in.At)
+		if err != nil {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", in.At))
+			return
+		}
+		want = t
+	case in.Date != "" && in.Slot != "":
+		d, err := time.ParseInLocation("2006-01-02", in.Date, shanghai)
+		if err != nil {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", in.Date))
+			return
+		}
+		var found bool
+		for _, sl := range content.DefaultSlots() {
+			if sl.Name == in.Slot {
+				want, found = sl.At.On(d, shanghai), true
+			}
+		}
+		if !found {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "slot: want morning, noon or evening, got %q", in.Slot))
+			return
+		}
+	default:
+		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "when: give date and slot, or at"))
+		return
+	}
+	win := content.Window{}
+	if in.Quiet != "" {
+		from, to, ok := strings.Cut(in.Quiet, "-")
+		f, err1 := content.ParseClock(strings.TrimSpace(from))
+		t, err2 := content.ParseClock(strings.TrimSpace(to))
+		if !ok || err1 != nil || err2 != nil {
+			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "quiet: want the allowed window as HH:MM-HH:MM, got %q", in.Quiet))
+			return
+		}
+		win = content.Window{From: f, To: t}
+	}
+	groups, err := s.Content.Groups(r.Context(), orgOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var targets []int64
+	wanted := map[int64]bool{}
+	for _, id := range in.GroupIDs {
+		wanted[id] = true
+	}
+	for _, g := range groups {
+		switch {
+		case len(in.GroupIDs) > 0:
+			if wanted[g.ID] {
+				targets = append(targets, g.ID)
+				delete(wanted, g.ID)
+			}
+		case g.Lifecycle == community.Active && (in.Kind == "" || string(g.Kind) == in.Kind) && (in.NodeID == 0 || g.NodeID == in.NodeID):
+			targets = append(targets, g.ID)
+		}
+	}
+	for id := range wanted {
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "group %d not found", id))
+		return
+	}
+	if len(targets) == 0 {
+		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "no group matches: give group_ids, kind or node_id"))
+		return
+	}
+	out := struct {
+		Pushes []PushJSON `json:"pushes"`
+	}{Pushes: []PushJSON{}}
+	for _, gid := range targets {
+		p, err := s.Content.PlanPush(r.Context(), store.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: want,
+			Caps: content.DefaultCaps(), Window: win, Location: shanghai, Actor: actorOf(r)})
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		out.Pushes = append(out.Pushes, pushJSON(p))
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) {
+	g, err := s.group(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	now := time.Now()
+	ps, err := s.Content.Pushes(r.Context(), g.ID, now.Add(-7*24*time.Hour), now.Add(30*24*time.Hour))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	out := struct {
+		Pushes []PushJSON `json:"pushes"`
+	}{Pushes: []PushJSON{}}
+	for _, p := range ps {
+		out.Pushes = append(out.Pushes, pushJSON(p))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
