@@ -1,0 +1,191 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+var defaultExempt = []string{"owner", "secretary", "assistant"}
+
+// categoryNames are the categories in words, for reasons.
+var categoryNames = map[string]Text{
+	"ad":        {"广告", "advertising"},
+	"religion":  {"宗教", "religion"},
+	"vote":      {"无关投票", "vote solicitation"},
+	"donation":  {"劝捐", "donation solicitation"},
+	"abuse":     {"骂人、人身攻击", "abuse"},
+	"rumor":     {"造谣、传谣", "rumours"},
+	"porn":      {"色情", "pornography"},
+	"gambling":  {"赌博", "gambling"},
+	"drugs":     {"毒品", "drugs"},
+	"politics":  {"反动言论", "political agitation"},
+	"content":   {"禁止的消息类型", "a banned message type"},
+	"quiet":     {"作息时间", "quiet hours"},
+	"nickname":  {"群昵称格式", "the nickname format"},
+	"flood":     {"刷屏", "flooding"},
+	"probation": {"新人限制", "the newcomer restriction"},
+	"mentions":  {"滥用 @", "mention spam"},
+}
+
+// CategoryName returns a category in words; a custom category is its name.
+func CategoryName(c string) Text {
+	if t, ok := categoryNames[c]; ok {
+		return t
+	}
+	return Text{c, c}
+}
+
+var kindNames = map[string]Text{
+	"voice": {"语音", "voice messages"}, "video": {"视频", "videos"}, "image": {"图片", "images"}, "link": {"链接", "links"},
+	"file": {"文件", "files"}, "card": {"名片", "contact cards"}, "miniprogram": {"小程序", "mini-programs"},
+	"redpacket": {"红包", "red packets"}, "forward": {"转发的聊天记录", "forwarded chats"}, "sticker": {"表情", "stickers"}, "text": {"文字", "text"},
+}
+
+// KindName returns a content type in words.
+func KindName(k string) Text {
+	if t, ok := kindNames[k]; ok {
+		return t
+	}
+	return Text{k, k}
+}
+
+func (rs *RuleSet) exempt(role string) bool {
+	ex := rs.Exempt
+	if ex == nil {
+		ex = defaultExempt
+	}
+	return slices.Contains(ex, role)
+}
+
+// candidate collects the harshest verdict.
+type candidate struct {
+	v   Verdict
+	set bool
+}
+
+func (c *candidate) offer(v Verdict) {
+	if !c.set || v.Action.Severe(c.v.Action) {
+		c.v, c.set = v, true
+	}
+}
+
+// resolve turns "ladder" into the rung for the member's earlier offences.
+func (rs *RuleSet) resolve(a Action, offences int) (Action, time.Duration) {
+	if a != Ladder {
+		return a, 0
+	}
+	steps := rs.Escalation.Steps
+	i := min(offences, len(steps)-1)
+	st, _ := ParseStep(steps[i])
+	return st.Action, st.Duration
+}
+
+// Evaluate judges one input against a rule set. It allocates only for the
+// verdict of a message that breaks a rule.
+func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
+	if rs.exempt(in.Role) || slices.Contains(rs.Allow.Members, in.UserID) {
+		return Verdict{Action: Allow}
+	}
+	var c candidate
+	name := rs.Name
+	reason := func(cat string, extra Text) Text {
+		n := CategoryName(cat)
+		return Text{"违反群规（" + n.Zh + "）" + extra.Zh, "breaks the group rules (" + n.En + ")" + extra.En}
+	}
+	// Member events: the nickname rule.
+	if in.Join || in.Rename {
+		if rs.nick != nil && !rs.nick.MatchString(strings.TrimSpace(in.Nickname)) {
+			c.offer(Verdict{Action: Warn, Category: "nickname", Rule: name + "/nickname",
+				Reason: Text{
+					fmt.Sprintf("请按群规修改群昵称，格式如「%s」（几栋-几单元-房号+姓名）。", rs.Nickname.Example),
+					fmt.Sprintf("Please change your group nickname to the format %q (building-unit-room name).", rs.Nickname.Example)}})
+		}
+		return c.v
+	}
+	// Content type.
+	if a, ok := rs.Banned[string(in.Kind)]; ok {
+		act, d := rs.resolve(a, in.Offences)
+		k := KindName(string(in.Kind))
+		c.offer(Verdict{Action: act, Duration: d, Category: "content", Rule: name + "/banned." + string(in.Kind),
+			Reason: Text{"本群禁止发送" + k.Zh + "。", "No " + k.En + " in this group."}})
+	}
+	// Newcomers' probation.
+	if p := rs.Probation; p.Hours > 0 && !in.JoinedAt.IsZero() && in.At.Sub(in.JoinedAt) < time.Duration(p.Hours)*time.Hour {
+		banned := slices.Contains(p.Banned, string(in.Kind)) || (slices.Contains(p.Banned, "link") && (in.URL != "" || strings.Contains(in.Text, "http")))
+		if banned {
+			a := p.Action
+			if a == "" {
+				a = Delete
+			}
+			c.offer(Verdict{Action: a, Category: "probation", Rule: name + "/probation",
+				Reason: Text{fmt.Sprintf("新成员入群 %d 小时内不能发链接、名片或小程序。", p.Hours), fmt.Sprintf("Newcomers may not post links, cards or mini-programs in their first %d hours.", p.Hours)}})
+		}
+	}
+	// Words.
+	if in.Text != "" {
+		sc := e.pool.Get().(*scratch)
+		hits := e.classify(sc, in.Text, rs.Allow.Domains)
+		var matched []string
+		best := ""
+		var bestAct Action
+		for _, h := range hits {
+			a, ok := rs.Categories[h.Category]
+			if !ok || a == Allow {
+				continue
+			}
+			act, _ := rs.resolve(a, in.Offences)
+			if best == "" || act.Severe(bestAct) {
+				best, bestAct = h.Category, act
+			}
+		}
+		if best != "" {
+			for _, h := range hits {
+				if h.Category == best && !slices.Contains(matched, h.Text) {
+					matched = append(matched, h.Text)
+				}
+			}
+			act, d := rs.resolve(rs.Categories[best], in.Offences)
+			c.offer(Verdict{Action: act, Duration: d, Category: best, Rule: name + "/categories." + best, Matched: matched,
+				Normalized: string(sc.n.Normalize(in.Text)), Reason: reason(best, Text{})})
+		}
+		e.pool.Put(sc)
+	}
+	// Flood.
+	if f := rs.Flood; f.Action != "" {
+		over := (f.Messages > 0 && in.Recent > f.Messages) || (f.Identical > 0 && in.Identical >= f.Identical) || (f.MaxLength > 0 && len([]rune(in.Text)) > f.MaxLength)
+		if over {
+			act, d := rs.resolve(f.Action, in.Offences)
+			if act == Mute && d == 0 {
+				d = 10 * time.Minute
+			}
+			c.offer(Verdict{Action: act, Duration: d, Category: "flood", Rule: name + "/flood", Reason: Text{"请勿刷屏。", "Please do not flood the group."}})
+		}
+	}
+	// Mention spam.
+	if m := rs.Mentions; m.Max > 0 && in.Mentions > m.Max {
+		c.offer(Verdict{Action: m.Action, Category: "mentions", Rule: name + "/mentions", Reason: Text{"请勿滥用 @。", "Please do not mention so many members."}})
+	}
+	// Quiet hours: a reminder unless the message broke a rule already.
+	if q := rs.Quiet; q.set && !c.set && !in.At.IsZero() && !q.allows(in.At) {
+		r := q.Reminder
+		if r.Zh == "" {
+			r = Text{fmt.Sprintf("群作息时间 %s，休息时间请勿打扰。", q.Allow), fmt.Sprintf("The group posts only during %s.", q.Allow)}
+		}
+		c.offer(Verdict{Action: q.Action, Category: "quiet", Rule: name + "/quiet", Reason: r})
+	}
+	if !c.set {
+		return Verdict{Action: Allow}
+	}
+	return c.v
+}
+
+func (q Quiet) allows(t time.Time) bool {
+	t = t.In(q.loc)
+	m := t.Hour()*60 + t.Minute()
+	if q.from < q.to {
+		return m >= q.from && m < q.to
+	}
+	return m >= q.from || m < q.to
+}

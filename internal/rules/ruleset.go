@@ -1,0 +1,440 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// Action is what a rule does about a message, from mildest to harshest.
+type Action string
+
+const (
+	Allow  Action = "allow"
+	Warn   Action = "warn"
+	Delete Action = "delete"
+	Mute   Action = "mute"
+	Kick   Action = "kick"
+	Ban    Action = "ban" // kicked and banned from every group of the organisation
+	// Ladder escalates with the member's earlier offences (see Ladder).
+	Ladder Action = "ladder"
+)
+
+var severity = map[Action]int{Allow: 0, Warn: 1, Delete: 2, Mute: 3, Kick: 4, Ban: 5}
+
+// Severe reports whether a is harsher than b.
+func (a Action) Severe(b Action) bool { return severity[a] > severity[b] }
+
+func validAction(a Action, ladder bool) bool {
+	_, ok := severity[a]
+	return ok || (ladder && a == Ladder)
+}
+
+// Duration is a time.Duration written as text in rules files ("1h", "30d").
+type Duration time.Duration
+
+// UnmarshalText reads Go durations plus days ("30d").
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := string(b)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == days {
+			*d = Duration(time.Duration(n) * 24 * time.Hour)
+			return nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("want a duration like 30s, 1h or 30d, got %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// RuleSet is one group's (or one tree node's) rules. Zero-valued fields
+// inherit from the parent rule set (see Merge).
+type RuleSet struct {
+	Name   string `toml:"name"`
+	Topics Text   `toml:"topics"`
+
+	// Content types (chat.MessageKind values).
+	Allowed []string          `toml:"allowed"`
+	Banned  map[string]Action `toml:"banned"` // kind → action (delete, warn…)
+
+	// Categories: category → action, for built-in and custom categories.
+	Categories map[string]Action `toml:"categories"`
+	// Dictionaries: extra operator word lists (paths relative to the rules file).
+	Dictionaries []string `toml:"dictionaries"`
+
+	Allow      AllowList  `toml:"allow"`
+	Quiet      Quiet      `toml:"quiet"`
+	Nickname   Nickname   `toml:"nickname"`
+	Flood      Flood      `toml:"flood"`
+	Probation  Probation  `toml:"probation"`
+	Mentions   Mentions   `toml:"mentions"`
+	Escalation Escalation `toml:"escalation"`
+	// Exempt are roles the rules do not apply to (owner, secretary,
+	// assistant by default).
+	Exempt []string `toml:"exempt"`
+	// Notice is the signature under the rules notice (…社群管理中心).
+	Notice Text `toml:"notice"`
+
+	nick *regexp.Regexp
+}
+
+// Text is a string in Chinese and English.
+type Text struct {
+	Zh string `toml:"zh"`
+	En string `toml:"en"`
+}
+
+// AllowList exempts members, roles' messages, link domains and phrases.
+type AllowList struct {
+	Members []string `toml:"members"` // platform user ids
+	Domains []string `toml:"domains"` // links to these are never ads
+	Phrases []string `toml:"phrases"` // a match inside one of these is ignored
+}
+
+// Quiet is the posting window (the owners' group's 06:30–23:30).
+type Quiet struct {
+	Allow    string `toml:"allow"` // "06:30-23:30": when posting is allowed
+	Zone     string `toml:"zone"`  // Asia/Shanghai by default
+	Action   Action `toml:"action"`
+	Reminder Text   `toml:"reminder"`
+
+	from, to int // minutes of the day
+	loc      *time.Location
+	set      bool
+}
+
+// Nickname is the required group nickname format.
+type Nickname struct {
+	Pattern string   `toml:"pattern"`
+	Example string   `toml:"example"`
+	Grace   Duration `toml:"grace"`
+	Action  Action   `toml:"action"` // after the grace period
+}
+
+// Flood limits screen-flooding (刷屏).
+type Flood struct {
+	Messages  int      `toml:"messages"`  // at most this many…
+	Window    Duration `toml:"window"`    // …within this window
+	Identical int      `toml:"identical"` // the same text this many times in the window
+	MaxLength int      `toml:"max_length"`
+	Action    Action   `toml:"action"`
+}
+
+// Probation restricts newcomers.
+type Probation struct {
+	Hours  int      `toml:"hours"`
+	Banned []string `toml:"banned"` // kinds newcomers may not post (link, card, miniprogram)
+	Action Action   `toml:"action"`
+}
+
+// Mentions limits mention spam.
+type Mentions struct {
+	Max    int    `toml:"max"`
+	Action Action `toml:"action"`
+}
+
+// Escalation is the ladder for offences whose action is "ladder".
+type Escalation struct {
+	Steps  []string `toml:"steps"`  // "warn", "mute 1h", "kick", "ban"
+	Window Duration `toml:"window"` // earlier offences count within this window
+}
+
+// Step is one rung of the ladder.
+type Step struct {
+	Action   Action
+	Duration time.Duration
+}
+
+// ParseStep reads "warn", "delete", "mute 1h", "kick" or "ban".
+func ParseStep(s string) (Step, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return Step{}, errors.New("empty step")
+	}
+	a := Action(f[0])
+	if !validAction(a, false) || a == Allow {
+		return Step{}, fmt.Errorf("step %q: want warn, delete, mute <duration>, kick or ban", s)
+	}
+	st := Step{Action: a}
+	switch {
+	case a == Mute && len(f) == 2:
+		var d Duration
+		if err := d.UnmarshalText([]byte(f[1])); err != nil || d <= 0 {
+			return Step{}, fmt.Errorf("step %q: %v", s, err)
+		}
+		st.Duration = time.Duration(d)
+	case a == Mute:
+		return Step{}, fmt.Errorf("step %q: a mute needs a duration, like mute 1h", s)
+	case len(f) != 1:
+		return Step{}, fmt.Errorf("step %q: only mute takes a duration", s)
+	}
+	return st, nil
+}
+
+// ParseRuleSet reads a rules file. Errors are "name:line: what is wrong".
+func ParseRuleSet(name string, src []byte) (*RuleSet, error) {
+	var rs RuleSet
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&rs)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0].String()
+		return nil, fmt.Errorf("%s:%d: unknown setting %q", name, lineOf(src, und[0]), k)
+	}
+	if err := rs.compile(); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("%s:%d: %s", name, lineOf(src, fe.key), fe.msg)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &rs, nil
+}
+
+type fieldError struct {
+	key toml.Key
+	msg string
+}
+
+func (e *fieldError) Error() string { return e.key.String() + ": " + e.msg }
+
+func ferr(msg string, key ...string) error { return &fieldError{key: toml.Key(key), msg: msg} }
+
+// lineOf finds the line of a key in the source (1 when unknown): the
+// section header, then the key within it.
+func lineOf(src []byte, key toml.Key) int {
+	lines := strings.Split(string(src), "\n")
+	start := 0
+	if len(key) > 1 {
+		for i, l := range lines {
+			if t := strings.TrimSpace(l); t == "["+strings.Join(key[:len(key)-1], ".")+"]" || t == "["+key[0]+"]" {
+				start = i
+				break
+			}
+		}
+	}
+	last := key[len(key)-1]
+	for i := start; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(t, last) && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(t, last)), "=") {
+			return i + 1
+		}
+		if strings.HasPrefix(t, `"`+last+`"`) {
+			return i + 1
+		}
+	}
+	return start + 1
+}
+
+func parseClock(s string) (int, bool) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// compile validates the rule set and prepares it for evaluation: an
+// invalid regex, unknown category or kind, or a malformed time range is an
+// error, never a rule that silently matches everything or nothing.
+func (rs *RuleSet) compile() error {
+	for _, k := range rs.Allowed {
+		if !chat.MessageKind(k).Valid() {
+			return ferr(fmt.Sprintf("unknown content type %q in allowed", k), "allowed")
+		}
+	}
+	for k, a := range rs.Banned {
+		if !chat.MessageKind(k).Valid() {
+			return ferr(fmt.Sprintf("unknown content type %q", k), "banned", k)
+		}
+		if !validAction(a, true) || a == Allow {
+			return ferr(fmt.Sprintf("action %q: want warn, delete, mute, kick, ban or ladder", a), "banned", k)
+		}
+	}
+	for c, a := range rs.Categories {
+		if !validCategory(c) {
+			return ferr(fmt.Sprintf("category %q: use letters, digits, _ or -", c), "categories", c)
+		}
+		if !validAction(a, true) {
+			return ferr(fmt.Sprintf("action %q for %s: want allow, warn, delete, mute, kick, ban or ladder", a, c), "categories", c)
+		}
+	}
+	for _, r := range rs.Exempt {
+		switch r {
+		case "owner", "secretary", "assistant", "member":
+		default:
+			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant or member)", r), "exempt")
+		}
+	}
+	if q := &rs.Quiet; q.Allow != "" {
+		from, to, ok := strings.Cut(q.Allow, "-")
+		f, ok1 := parseClock(strings.TrimSpace(from))
+		t, ok2 := parseClock(strings.TrimSpace(to))
+		if !ok || !ok1 || !ok2 {
+			return ferr(fmt.Sprintf("allow %q: want HH:MM-HH:MM, like 06:30-23:30 (22:00-06:00 crosses midnight)", q.Allow), "quiet", "allow")
+		}
+		if f == t {
+			return ferr(fmt.Sprintf("allow %q: an empty window would forbid posting all day; leave it out for no quiet hours", q.Allow), "quiet", "allow")
+		}
+		q.from, q.to, q.set = f, t, true
+		zone := q.Zone
+		if zone == "" {
+			zone = "Asia/Shanghai"
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			if zone != "Asia/Shanghai" {
+				return ferr(fmt.Sprintf("unknown time zone %q", q.Zone), "quiet", "zone")
+			}
+			loc = time.FixedZone("CST", 8*3600)
+		}
+		q.loc = loc
+		if q.Action == "" {
+			q.Action = Warn
+		}
+		if !validAction(q.Action, true) {
+			return ferr(fmt.Sprintf("action %q", q.Action), "quiet", "action")
+		}
+	}
+	if n := rs.Nickname; n.Pattern != "" {
+		re, err := regexp.Compile(n.Pattern)
+		if err != nil {
+			return ferr(fmt.Sprintf("invalid regular expression: %v", err), "nickname", "pattern")
+		}
+		if re.MatchString("") {
+			return ferr(fmt.Sprintf("pattern %q matches an empty nickname: it would accept anyone", n.Pattern), "nickname", "pattern")
+		}
+		if n.Example == "" {
+			return ferr("give an example members can copy, like 5-1-3305 吕凯", "nickname", "example")
+		}
+		if !re.MatchString(n.Example) {
+			return ferr(fmt.Sprintf("the example %q does not match the pattern", n.Example), "nickname", "example")
+		}
+		if n.Action != "" && !validAction(n.Action, true) {
+			return ferr(fmt.Sprintf("action %q", n.Action), "nickname", "action")
+		}
+		rs.nick = re
+	}
+	if f := rs.Flood; f.Messages < 0 || f.Identical < 0 || f.MaxLength < 0 {
+		return ferr("limits must not be negative", "flood")
+	} else if (f.Messages > 0 || f.Identical > 0) && f.Window <= 0 {
+		return ferr("a window is needed, like \"30s\"", "flood", "window")
+	} else if f.Action != "" && !validAction(f.Action, true) {
+		return ferr(fmt.Sprintf("action %q", f.Action), "flood", "action")
+	}
+	for _, k := range rs.Probation.Banned {
+		if !chat.MessageKind(k).Valid() {
+			return ferr(fmt.Sprintf("unknown content type %q", k), "probation", "banned")
+		}
+	}
+	if rs.Probation.Hours < 0 {
+		return ferr("hours must not be negative", "probation", "hours")
+	}
+	for _, s := range rs.Escalation.Steps {
+		if _, err := ParseStep(s); err != nil {
+			return ferr(err.Error(), "escalation", "steps")
+		}
+	}
+	uses := false
+	for _, a := range rs.Categories {
+		uses = uses || a == Ladder
+	}
+	for _, a := range rs.Banned {
+		uses = uses || a == Ladder
+	}
+	if uses && len(rs.Escalation.Steps) == 0 {
+		return ferr("a category uses the ladder but [escalation] has no steps", "escalation", "steps")
+	}
+	return nil
+}
+
+// Merge returns parent overridden by child: every field child sets wins;
+// maps merge key by key. Neither input changes.
+func Merge(parent, child *RuleSet) (*RuleSet, error) {
+	if parent == nil {
+		return child, nil
+	}
+	if child == nil {
+		return parent, nil
+	}
+	out := *parent
+	out.Banned = mergeMap(parent.Banned, child.Banned)
+	out.Categories = mergeMap(parent.Categories, child.Categories)
+	if child.Name != "" {
+		out.Name = child.Name
+	}
+	if child.Topics != (Text{}) {
+		out.Topics = child.Topics
+	}
+	if child.Notice != (Text{}) {
+		out.Notice = child.Notice
+	}
+	if child.Allowed != nil {
+		out.Allowed = child.Allowed
+	}
+	out.Dictionaries = append(slices.Clone(parent.Dictionaries), child.Dictionaries...)
+	out.Allow = AllowList{
+		Members: append(slices.Clone(parent.Allow.Members), child.Allow.Members...),
+		Domains: append(slices.Clone(parent.Allow.Domains), child.Allow.Domains...),
+		Phrases: append(slices.Clone(parent.Allow.Phrases), child.Allow.Phrases...),
+	}
+	if child.Quiet.Allow != "" {
+		out.Quiet = child.Quiet
+	}
+	if child.Nickname.Pattern != "" {
+		out.Nickname = child.Nickname
+	}
+	if child.Flood != (Flood{}) {
+		out.Flood = child.Flood
+	}
+	if child.Probation.Hours != 0 || child.Probation.Banned != nil {
+		out.Probation = child.Probation
+	}
+	if child.Mentions != (Mentions{}) {
+		out.Mentions = child.Mentions
+	}
+	if child.Escalation.Steps != nil {
+		out.Escalation = child.Escalation
+	}
+	if child.Exempt != nil {
+		out.Exempt = child.Exempt
+	}
+	if err := out.compile(); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func mergeMap[K comparable, V any](a, b map[K]V) map[K]V {
+	out := make(map[K]V, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
