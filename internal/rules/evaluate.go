@@ -101,8 +101,9 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 				Reason: Text{
 					fmt.Sprintf("请按群规修改群昵称，格式如「%s」（几栋-几单元-房号+姓名）。", rs.Nickname.Example),
 					fmt.Sprintf("Please change your group nickname to the format %q (building-unit-room name).", rs.Nickname.Example)}})
+			return c.v
 		}
-		return c.v
+		return Verdict{Action: Allow}
 	}
 	// Content type.
 	if a, ok := rs.Banned[string(in.Kind)]; ok {
