@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/qunzhu/qunzhu/internal/app"
+	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
 func main() {
@@ -19,6 +20,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Environ: os.Environ(),
+		Check:   rules.CheckMain,
 		// Every platform is registered here, explicitly.
 		Platforms: map[string]app.Factory{
 			"webhook": app.Webhook,

@@ -83,9 +83,12 @@ func Main(ctx context.Context, env Env) int {
 	}
 	err := run(ctx, env)
 	var ue usageError
+	var ec exitCode
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &ec):
+		return int(ec) // the subcommand reported it already
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.Stderr, "qunzhu: %s\n\n%s", ue.msg, usage)
 		return ExitUsage

@@ -32,7 +32,6 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 	cfg := config.Default()
 	cfg.Server.Addr = *addr
 	cfg.Data.Dir = *data
-	cfg.Pipeline.Welcome = "欢迎 {name} 加入「{group}」！请先看群公告里的群规。Welcome, {name}: please read the group rules."
 	tok, err := tokenFile(filepath.Join(*data, "bridge.token"))
 	if err != nil {
 		return err

@@ -201,7 +201,8 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	code, res = call(t, "GET", p.url+"/api/v1/actions", bridgeToken, "")
 	acts, _ := res["actions"].([]any)
-	if code != 200 || len(acts) != 1 || acts[0].(map[string]any)["text"] != "欢迎 李四！" {
+	// The configured welcome and the rules notice rendered from the rules.
+	if code != 200 || len(acts) != 2 || acts[0].(map[string]any)["text"] != "欢迎 李四！" || !strings.Contains(acts[1].(map[string]any)["text"].(string), "【群规通知】") {
 		t.Fatalf("pulled actions: %d %v", code, res)
 	}
 	cur := acts[0].(map[string]any)["cursor"].(string)
@@ -214,7 +215,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"qunzhu_events_ingested_total 2", "qunzhu_events_duplicate_total 1", `qunzhu_outbox_actions{status="done"} 1`} {
+	for _, want := range []string{"qunzhu_events_ingested_total 2", "qunzhu_events_duplicate_total 1", `qunzhu_outbox_actions{status="done"} 1`, `qunzhu_outbox_actions{status="pending"} 1`} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
@@ -311,19 +312,14 @@ func TestCrashRecovery(t *testing.T) {
 	// Restart: pending actions are delivered.
 	p2 := start(t, dir, "serve")
 	waitUntil := time.Now().Add(30 * time.Second)
-	for {
-		code, res := call(t, "GET", p2.url+"/metrics", "", "")
-		_ = res
-		if code == 200 {
-			rec.mu.Lock()
-			n := len(rec.keys)
-			rec.mu.Unlock()
-			if n >= len(acked) {
-				break
+	for time.Now().Before(waitUntil) {
+		resp, err := http.Get(p2.url + "/metrics")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), `qunzhu_outbox_actions{status="pending"}`) {
+				break // nothing left to deliver
 			}
-		}
-		if time.Now().After(waitUntil) {
-			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

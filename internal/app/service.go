@@ -23,6 +23,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
 
@@ -63,6 +64,9 @@ type service struct {
 // newService builds the service on an open, migrated store.
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
 	s := &service{cfg: cfg, log: log, db: db, status: map[string]string{}, decider: pipeline.PassThrough{}}
+	if cfg.Rules.Enabled {
+		s.decider = &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
 		return nil, err

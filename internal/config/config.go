@@ -47,6 +47,7 @@ type Config struct {
 	API         API          `toml:"api"`
 	Pipeline    Pipeline     `toml:"pipeline"`
 	Dispatcher  Dispatcher   `toml:"dispatcher"`
+	Rules       Rules        `toml:"rules"`
 	Connections []Connection `toml:"connections"`
 }
 
@@ -97,6 +98,12 @@ type Dispatcher struct {
 	BackoffMax   Duration `toml:"backoff_max"`
 	Lease        Duration `toml:"lease"`
 	PollInterval Duration `toml:"poll_interval"`
+}
+
+// Rules turns the rules engine (群规) on and off.
+type Rules struct {
+	Enabled      bool `toml:"enabled"`
+	NoticeOnJoin bool `toml:"notice_on_join"`
 }
 
 // Connection is one platform connection.
@@ -179,6 +186,7 @@ func Default() *Config {
 		Log:        Log{Level: "info", Format: "text"},
 		API:        API{MaxBodyBytes: 1 << 20, MaxEventsPerRequest: 1000},
 		Pipeline:   Pipeline{BatchSize: 512, BatchWait: Duration(2 * time.Millisecond)},
+		Rules:      Rules{Enabled: true, NoticeOnJoin: true},
 		Dispatcher: Dispatcher{MaxAttempts: 12, BackoffBase: Duration(time.Second), BackoffMax: Duration(10 * time.Minute), Lease: Duration(30 * time.Second), PollInterval: Duration(200 * time.Millisecond)},
 	}
 }

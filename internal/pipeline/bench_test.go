@@ -11,6 +11,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -53,7 +54,9 @@ func BenchmarkIngest(b *testing.B) {
 			var mu sync.Mutex
 			var lat []time.Duration
 			in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, BatchSize: 2048, BatchWait: 2 * time.Millisecond,
-				OrgFor: func(string) int64 { return org.ID },
+				OrgFor: func(string) int64 { return org.ID }, Decider: &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences},
+				// The events are live, so the rules hook runs on each.
+				Now: func() time.Time { return time.Date(2026, 11, 25, 8, 5, 0, 0, time.UTC) },
 				ObserveDecision: func(d time.Duration) {
 					mu.Lock()
 					lat = append(lat, d)
@@ -68,6 +71,7 @@ func BenchmarkIngest(b *testing.B) {
 			warm := benchEvents(groups*members, groups, members)
 			for i := range warm {
 				warm[i].ID = "w" + warm[i].ID
+				warm[i].Time = warm[i].Time.Add(-48 * time.Hour) // members of some standing
 			}
 			for start := 0; start < len(warm); start += 1000 {
 				if err := in.Ingest(ctx, warm[start:min(start+1000, len(warm))]); err != nil {

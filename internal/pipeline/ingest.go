@@ -45,8 +45,10 @@ type IngestConfig struct {
 	CacheLimit int
 }
 
-// WelcomeWindow is how recent a join must be to be welcomed.
-const WelcomeWindow = 10 * time.Minute
+// LiveWindow is how recent an event must be for the pipeline to act on it:
+// a join from last month (an import, a bridge catching up) gets no welcome,
+// a message from last month no moderation.
+const LiveWindow = 10 * time.Minute
 
 // Result counts what an Ingest call did.
 type Result struct {
@@ -547,9 +549,9 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		}
 		// Welcome only live joins: an imported join from last month gets none.
-		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < WelcomeWindow {
+		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
-			b.actions = append(b.actions, chat.Action{Key: actionKey(e, 0, chat.ActSend), Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
+			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":welcome", Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
 		}
 	case chat.EventMemberLeft:
 		if !open {
@@ -585,7 +587,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		msg := e.Message
 		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
 	}
-	if g.Lifecycle != community.Active || e.Sender.Bot {
+	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
 		return nil
 	}
 	return b.decide(ctx, e, g, pid, m)

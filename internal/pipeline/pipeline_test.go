@@ -38,6 +38,9 @@ func setup(t *testing.T, db *store.DB, cfg pipeline.IngestConfig) *pipeline.Inge
 	}
 	cfg.Store = db
 	cfg.OrgFor = func(string) int64 { return org.ID }
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return t0.Add(time.Second) } // the test events are live
+	}
 	in := pipeline.NewIngester(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -205,6 +208,21 @@ func TestDecisionsBecomeActions(t *testing.T) {
 				t.Fatalf("audit evidence = %s", detail)
 			}
 		})
+	}
+}
+
+func TestOldEventsAreNotModerated(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	v := pipeline.Verdict{Action: chat.ActKick, Rule: "ads", Reason: "广告"}
+	in := setup(t, db, pipeline.IngestConfig{Decider: wordDecider{word: "加微信", v: v}, Now: func() time.Time { return t0.Add(pipeline.LiveWindow) }})
+	if err := in.Ingest(context.Background(), []chat.Event{msg("e1", "g1", "u1", "加微信领资料")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM outbox"); n != 0 {
+		t.Fatalf("an event %v old caused %d actions", pipeline.LiveWindow, n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM messages"); n != 1 {
+		t.Fatal("the old message was not stored")
 	}
 }
 

@@ -130,15 +130,18 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 		hits := e.classify(sc, in.Text, rs.Allow.Domains)
 		var matched []string
 		best := ""
-		var bestAct Action
+		var bestAct, bestRaw Action
 		for _, h := range hits {
 			a, ok := rs.Categories[h.Category]
+			if !ok && !IsBuiltinCategory(h.Category) {
+				a, ok = Delete, true // an operator's own category: delete unless configured
+			}
 			if !ok || a == Allow {
 				continue
 			}
 			act, _ := rs.resolve(a, in.Offences)
 			if best == "" || act.Severe(bestAct) {
-				best, bestAct = h.Category, act
+				best, bestAct, bestRaw = h.Category, act, a
 			}
 		}
 		if best != "" {
@@ -147,7 +150,7 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 					matched = append(matched, h.Text)
 				}
 			}
-			act, d := rs.resolve(rs.Categories[best], in.Offences)
+			act, d := rs.resolve(bestRaw, in.Offences)
 			c.offer(Verdict{Action: act, Duration: d, Category: best, Rule: name + "/categories." + best, Matched: matched,
 				Normalized: string(sc.n.Normalize(in.Text)), Reason: reason(best, Text{})})
 		}

@@ -161,6 +161,9 @@ func TestEvaluate(t *testing.T) {
 			}
 		})
 	}
+	if v := e.Evaluate(academy, Input{Text: "加 薇 信 abc1688", Kind: chat.KindText, Role: "member", At: day, JoinedAt: old, Offences: 1}); v.Duration != time.Hour {
+		t.Fatalf("the ladder's mute lasts %v, want 1h", v.Duration)
+	}
 	v := e.Evaluate(academy, Input{Text: "请 加 薇 信 abc1688", Kind: chat.KindText, Role: "member", At: day, JoinedAt: old})
 	if len(v.Matched) == 0 || !strings.Contains(strings.Join(v.Matched, " "), "加 薇 信") || v.Normalized != "请加微信abc1688" {
 		t.Fatalf("evidence: matched %q, normalised %q", v.Matched, v.Normalized)

@@ -51,7 +51,7 @@ func (t *IngestTx) exec(ctx context.Context, query string, args ...any) (sql.Res
 }
 
 // chunk is how many rows one multi-row INSERT carries.
-const chunk = 200
+const chunk = 500
 
 // multiRow caches "INSERT … VALUES (…),(…)" texts by row count.
 type multiRow struct {

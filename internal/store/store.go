@@ -80,7 +80,7 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 		// _txlock=immediate makes every write transaction take the write lock
 		// at BEGIN, so concurrent writers queue on busy_timeout instead of
 		// failing with SQLITE_BUSY on upgrade.
-		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_txlock=immediate", busy.Milliseconds())
+		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate", busy.Milliseconds())
 		sep := "?"
 		if strings.Contains(dsn, "?") {
 			sep = "&"

@@ -200,7 +200,7 @@ func TestDendriteEndToEnd(t *testing.T) {
 
 	// Alice's room, with the bot as a moderator.
 	room, err := alice.CreateRoom(ctx, &mautrix.ReqCreateRoom{Name: "万景城业主交流群", Preset: "public_chat",
-		Invite: []id.UserID{bot.UserID},
+		Invite:             []id.UserID{bot.UserID},
 		PowerLevelOverride: &event.PowerLevelsEventContent{Users: map[id.UserID]int{alice.UserID: 100, bot.UserID: 100}}})
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,9 @@ import (
 
 type memCursors map[string]string
 
-func (m memCursors) LoadCursor(_ context.Context, c, k string) (string, error) { return m[c+"/"+k], nil }
+func (m memCursors) LoadCursor(_ context.Context, c, k string) (string, error) {
+	return m[c+"/"+k], nil
+}
 func (m memCursors) SaveCursor(_ context.Context, c, k, v string) error {
 	m[c+"/"+k] = v
 	return nil

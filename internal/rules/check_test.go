@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCheck(t *testing.T, stdin string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := CheckMain(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckCLI(t *testing.T) {
+	code, out, _ := runCheck(t, "微信支付怎么开通\n加 薇 信 abc1688 领资料\n帮我家孩子投一票\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	if !strings.HasPrefix(lines[0], "allow\t\t\t") || !strings.HasPrefix(lines[1], "warn\tad\t") || !strings.HasPrefix(lines[2], "kick\tvote\t") {
+		t.Fatalf("output:\n%s", out)
+	}
+	code, out, _ = runCheck(t, "", "--json", "线上棋牌，稳赚不赔", "大家好")
+	var obj map[string]any
+	first := strings.Split(out, "\n")[0]
+	if code != 0 || json.Unmarshal([]byte(first), &obj) != nil || obj["verdict"] != "ban" || obj["category"] != "gambling" || obj["text"] != "线上棋牌，稳赚不赔" {
+		t.Fatalf("json: %d %s", code, out)
+	}
+	if m, _ := obj["matched"].([]any); len(m) == 0 {
+		t.Fatalf("json without matched words: %s", out)
+	}
+	code, out, _ = runCheck(t, "水滴筹\n你好\n你好\n", "--count")
+	if code != 0 || !strings.Contains(out, "donation\t1") || !strings.Contains(out, "allow\t2") || !strings.Contains(out, "messages/s") {
+		t.Fatalf("count: %d %s", code, out)
+	}
+}
+
+func TestCheckCLIFiles(t *testing.T) {
+	dir := t.TempDir()
+	dict := filepath.Join(dir, "words.txt")
+	os.WriteFile(dict, []byte("# our words\n团购接龙\tgroupbuy\n"), 0o644)
+	rules := filepath.Join(dir, "rules.toml")
+	os.WriteFile(rules, []byte("[categories]\ngroupbuy = \"warn\"\nvote = \"warn\"\n"), 0o644)
+	code, out, errs := runCheck(t, "", "--rules", rules, "--dict", dict, "团 购 接 龙 开始了", "帮我投一票")
+	if code != 0 || !strings.HasPrefix(out, "warn\tgroupbuy\t") || !strings.Contains(out, "warn\tvote\t") {
+		t.Fatalf("custom category: %d %q %s", code, out, errs)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[quiet]\nallow = \"23:30-\"\n"), 0o644)
+	if code, _, errs := runCheck(t, "", "--rules", bad, "x"); code != 2 || !strings.Contains(errs, "bad.toml:2:") {
+		t.Fatalf("bad rules file: %d %s", code, errs)
+	}
+	badDict := filepath.Join(dir, "bad.txt")
+	os.WriteFile(badDict, []byte("好词\tad\n  !!  \tad\n"), 0o644)
+	if code, _, errs := runCheck(t, "", "--dict", badDict, "x"); code != 2 || !strings.Contains(errs, "bad.txt:2:") {
+		t.Fatalf("bad dictionary: %d %s", code, errs)
+	}
+	if code, _, errs := runCheck(t, "", "--frobnicate"); code != 2 || !strings.Contains(errs, "usage:") {
+		t.Fatalf("bad flag: %d %s", code, errs)
+	}
+	if code, _, _ := runCheck(t, "", "--json", "--count"); code != 2 {
+		t.Fatal("--json with --count accepted")
+	}
+}

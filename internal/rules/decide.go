@@ -1,0 +1,182 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+)
+
+// Decider is the pipeline's rules hook: it evaluates each live message and
+// member event against the group's rule set and turns verdicts into
+// platform actions, keeping the little state the rules need (recent
+// messages for flood control) in memory and asking the store for a
+// member's earlier offences only when the ladder needs them.
+type Decider struct {
+	Engine *Engine
+	// RuleSet returns the rule set in force for a group.
+	RuleSet func(g community.Group) *RuleSet
+	// Offences counts a person's offences since a time (the ladder's window).
+	Offences func(ctx context.Context, personID int64, since time.Time) (int, error)
+	// NoticeOnJoin posts the rules notice to each newcomer.
+	NoticeOnJoin bool
+
+	mu     sync.Mutex
+	recent map[floodKey]*history
+}
+
+var _ pipeline.Decider = (*Decider)(nil)
+
+type floodKey struct{ group, person int64 }
+
+type history struct {
+	at   [32]time.Time
+	hash [32]uint64
+	n    int // ring position
+}
+
+// observe records a message and returns how many of the member's messages,
+// and how many with this text, fall within the window.
+func (d *Decider) observe(k floodKey, at time.Time, text string, window time.Duration) (recent, identical int) {
+	sum := uint64(14695981039346656037) // FNV-1a, inline: no allocation
+	for i := 0; i < len(text); i++ {
+		sum ^= uint64(text[i])
+		sum *= 1099511628211
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.recent == nil {
+		d.recent = map[floodKey]*history{}
+	}
+	hi := d.recent[k]
+	if hi == nil {
+		if len(d.recent) > 100_000 { // forget idle members
+			for key, v := range d.recent {
+				if at.Sub(v.at[(v.n+31)%32]) > window {
+					delete(d.recent, key)
+				}
+			}
+		}
+		hi = &history{}
+		d.recent[k] = hi
+	}
+	hi.at[hi.n], hi.hash[hi.n] = at, sum
+	hi.n = (hi.n + 1) % 32
+	for i := range hi.at {
+		if !hi.at[i].IsZero() && at.Sub(hi.at[i]) < window && !hi.at[i].After(at) {
+			recent++
+			if hi.hash[i] == sum {
+				identical++
+			}
+		}
+	}
+	return recent, identical
+}
+
+// Decide implements pipeline.Decider.
+func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
+	rs := d.RuleSet(in.Group)
+	if rs == nil {
+		return nil, nil
+	}
+	e := in.Event
+	input := Input{Role: string(in.Membership.Role), UserID: e.Sender.ID, At: e.Time, JoinedAt: in.Membership.JoinedAt, Nickname: in.Membership.Nickname}
+	var out []pipeline.Verdict
+	switch e.Type {
+	case chat.EventMemberJoined:
+		input.Join = true
+		if input.Nickname == "" {
+			input.Nickname = e.Sender.Name
+		}
+		if d.NoticeOnJoin && in.Caps.Can(chat.ActSend) {
+			out = append(out, pipeline.Verdict{Action: chat.ActSend, Text: "欢迎 " + name(e.Sender) + " 加入！\n" + Notice(rs, "zh", in.Group.Name)})
+		}
+	case chat.EventMemberRenamed:
+		input.Rename = true
+		if e.NewName != "" {
+			input.Nickname = e.NewName
+		}
+	case chat.EventMessage:
+		m := e.Message
+		input.Text, input.Kind, input.URL, input.Mentions = m.Text, m.Kind, m.URL, len(m.Mentions)
+		if m.MentionAll {
+			input.Mentions += 100
+		}
+		if f := rs.Flood; f.Window > 0 {
+			input.Recent, input.Identical = d.observe(floodKey{in.Group.ID, in.PersonID}, e.Time, m.Text, time.Duration(f.Window))
+		}
+	default:
+		return nil, nil
+	}
+	v := d.Engine.Evaluate(rs, input)
+	if v.Action != Allow && d.laddered(rs, v) && d.Offences != nil {
+		window := time.Duration(rs.Escalation.Window)
+		if window <= 0 {
+			window = 30 * 24 * time.Hour
+		}
+		n, err := d.Offences(ctx, in.PersonID, e.Time.Add(-window))
+		if err != nil {
+			return out, err
+		}
+		input.Offences = n
+		v = d.Engine.Evaluate(rs, input)
+	}
+	if v.Action == Allow {
+		return out, nil
+	}
+	pv := pipeline.Verdict{Rule: v.Rule, Category: v.Category, Reason: v.Reason.Zh, Normalized: v.Normalized, Matched: v.Matched, Duration: v.Duration,
+		Text: "@" + name(e.Sender) + " " + v.Reason.Zh}
+	switch v.Action {
+	case Warn:
+		pv.Action = chat.ActSend
+	case Delete:
+		pv.Action = chat.ActDelete
+	case Mute:
+		pv.Action = chat.ActMute
+	case Kick:
+		pv.Action = chat.ActKick
+	case Ban:
+		pv.Action = chat.ActBan
+	}
+	return append(out, pv), nil
+}
+
+// laddered reports whether the verdict's rule escalates with earlier offences.
+func (d *Decider) laddered(rs *RuleSet, v Verdict) bool {
+	switch {
+	case strings.HasPrefix(v.Rule, rs.Name+"/categories."):
+		return rs.Categories[v.Category] == Ladder
+	case strings.HasPrefix(v.Rule, rs.Name+"/banned."):
+		return rs.Banned[strings.TrimPrefix(v.Rule, rs.Name+"/banned.")] == Ladder
+	case v.Category == "flood":
+		return rs.Flood.Action == Ladder
+	}
+	return false
+}
+
+func name(u chat.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+// ForGroup picks a built-in rule set by group kind: owners' groups get the
+// owners' preset, every other group the academy's.
+func ForGroup() func(g community.Group) *RuleSet {
+	academy := Default()
+	owners, err := Preset("owners")
+	if err != nil {
+		panic(err)
+	}
+	return func(g community.Group) *RuleSet {
+		if g.Kind == community.KindOwners {
+			return owners
+		}
+		return academy
+	}
+}

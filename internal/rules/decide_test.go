@@ -1,0 +1,90 @@
+package rules_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/rules"
+	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/store/storetest"
+)
+
+var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// TestDeciderInPipeline runs the rules through the real pipeline and store:
+// the escalation ladder reads earlier offences from the store.
+func TestDeciderInPipeline(t *testing.T) {
+	clock := now
+	db := storetest.Open(t, store.SQLite, func() time.Time { return clock })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "学院", Slug: "a"}
+	db.CreateOrg(ctx, &org)
+	d := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences, NoticeOnJoin: true}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Decider: d, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return clock }})
+	go in.Run(ctx)
+	seq := 0
+	send := func(typ chat.EventType, user, text string) {
+		seq++
+		e := chat.Event{ID: fmt.Sprint("e", seq), Connection: "sim", Platform: "sim", Type: typ, Group: "g", Time: clock, Sender: chat.User{ID: user, Name: user}}
+		if typ == chat.EventMessage {
+			e.Message = &chat.Message{ID: fmt.Sprint("m", seq), Kind: chat.KindText, Text: text}
+		}
+		if err := in.Ingest(ctx, []chat.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(time.Minute)
+	}
+	kinds := func() string {
+		acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 100)
+		var ks []string
+		for _, a := range acts {
+			ks = append(ks, string(a.Action.Kind))
+		}
+		return strings.Join(ks, ",")
+	}
+	send(chat.EventMemberJoined, "spammer", "")
+	if k := kinds(); k != "send" {
+		t.Fatalf("join: %s, want the rules notice", k)
+	}
+	send(chat.EventMessage, "spammer", "加 薇 信 abc1688 领资料")
+	send(chat.EventMessage, "spammer", "➕V：abc1688")
+	send(chat.EventMessage, "spammer", "加威信abc1688")
+	// warn (a send), then mute (delete, mute, send), then kick (delete, kick, send).
+	if k := kinds(); k != "send,send,delete,mute,send,delete,kick,send" {
+		t.Fatalf("ladder: %s", k)
+	}
+	send(chat.EventMessage, "member", "老师讲得好")
+	if k := kinds(); strings.Count(k, ",") != 7 {
+		t.Fatalf("a clean message caused actions: %s", k)
+	}
+	n, _ := db.CountOffences(ctx, 2, now.Add(-time.Hour))
+	var total int
+	db.SQL().QueryRow("SELECT COUNT(*) FROM moderation_actions").Scan(&total)
+	if total != 3 {
+		t.Fatalf("%d moderation records (person count %d), want 3", total, n)
+	}
+}
+
+func TestDeciderFlood(t *testing.T) {
+	d := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup()}
+	in := &pipeline.Input{Group: community.Group{ID: 1, Kind: community.KindCohort}, PersonID: 7, Membership: community.Membership{Role: community.RoleMember, JoinedAt: now.Add(-48 * time.Hour)}, Caps: chat.AllActions()}
+	var last []pipeline.Verdict
+	for i := 0; i < 3; i++ {
+		e := chat.Event{Type: chat.EventMessage, Time: now.Add(time.Duration(i) * time.Second), Sender: chat.User{ID: "u"}, Message: &chat.Message{ID: fmt.Sprint(i), Kind: chat.KindText, Text: "哈哈哈哈"}}
+		in.Event = &e
+		var err error
+		if last, err = d.Decide(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(last) != 1 || last[0].Action != chat.ActMute || last[0].Category != "flood" {
+		t.Fatalf("three identical messages in 3 s: %+v, want a mute for flooding", last)
+	}
+}
