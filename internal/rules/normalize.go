@@ -6,6 +6,7 @@
 package rules
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,13 +33,55 @@ type Normalizer struct {
 // Normalize folds s. The result is valid until the next call.
 func (n *Normalizer) Normalize(s string) []rune {
 	n.out, n.offs, n.ends = n.out[:0], n.offs[:0], n.ends[:0]
+	table := foldTable()
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		n.fold(r, int32(i), int32(i+size))
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if r < bmp {
+			switch f := table[r]; f {
+			case 0: // dropped
+			case complexFold:
+				n.fold(r, int32(i), int32(i+size))
+			default:
+				n.emit(f, int32(i), int32(i+size))
+			}
+		} else {
+			n.fold(r, int32(i), int32(i+size))
+		}
 		i += size
 	}
 	return n.out
 }
+
+const bmp = 1 << 16
+
+// complexFold marks a rune that folds into several runes.
+const complexFold = -1
+
+// foldTable is the one-rune result of folding each rune of the Basic
+// Multilingual Plane (0: dropped, complexFold: several runes), computed
+// once from fold itself so the two can never disagree.
+var foldTable = sync.OnceValue(func() *[bmp]rune {
+	var t [bmp]rune
+	var n Normalizer
+	for r := rune(0); r < bmp; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue // surrogates never decode
+		}
+		n.out, n.offs, n.ends = n.out[:0], n.offs[:0], n.ends[:0]
+		n.fold(r, 0, 1)
+		switch len(n.out) {
+		case 0:
+		case 1:
+			t[r] = n.out[0]
+		default:
+			t[r] = complexFold
+		}
+	}
+	return &t
+})
 
 // Span returns the original byte range of normalised runes [from, to).
 func (n *Normalizer) Span(from, to int) (int, int) {
