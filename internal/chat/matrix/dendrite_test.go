@@ -25,6 +25,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat/matrix"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -144,21 +145,22 @@ func (hs *homeserver) account(t *testing.T, name string, admin bool) *mautrix.Cl
 	return cli
 }
 
-// adDecider kicks the sender of an ad, whatever spaces hide it. (The rules
-// engine of issue 3 replaces it; this test is about the platform.)
-type adDecider struct{}
-
-func (adDecider) Decide(_ context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
-	if in.Event.Message == nil {
-		return nil, nil
+// ruleSet is the owners' preset (quiet hours, nickname format) with ads
+// removing the sender at once.
+func ruleSet(t *testing.T) func(community.Group) *rules.RuleSet {
+	owners, err := rules.Preset("owners")
+	if err != nil {
+		t.Fatal(err)
 	}
-	norm := strings.Join(strings.Fields(in.Event.Message.Text), "")
-	for _, w := range []string{"加薇信", "加微信", "加vx"} {
-		if strings.Contains(norm, w) {
-			return []pipeline.Verdict{{Action: chat.ActKick, Rule: "no-ads", Category: "ad", Reason: "广告", Text: "已移出：群内禁止广告", Matched: []string{w}}}, nil
-		}
+	strict, err := rules.ParseRuleSet("strict.toml", []byte("[categories]\nad = \"kick\"\n[quiet]\nallow = \"00:00-23:59\"\n"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil, nil
+	rs, err := rules.Merge(owners, strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(community.Group) *rules.RuleSet { return rs }
 }
 
 func within(t *testing.T, d time.Duration, what string, cond func() bool) {
@@ -191,8 +193,9 @@ func TestDendriteEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Decider: adDecider{}, OrgFor: func(string) int64 { return org.ID },
-		Caps: func(string) chat.Capabilities { return ad.Capabilities() }, Welcome: "欢迎 {name}！请先阅读群规。"})
+	decider := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: ruleSet(t), Offences: db.CountOffences, NoticeOnJoin: true}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Decider: decider, OrgFor: func(string) int64 { return org.ID },
+		Caps: func(string) chat.Capabilities { return ad.Capabilities() }})
 	disp := pipeline.NewDispatcher(pipeline.DispatchConfig{Outbox: db, PollInterval: 50 * time.Millisecond, BackoffBase: 100 * time.Millisecond})
 	go in.Run(ctx)
 	go disp.Run(ctx, []pipeline.Route{{Adapter: ad}})
@@ -211,13 +214,19 @@ func TestDendriteEndToEnd(t *testing.T) {
 		return err == nil && ok
 	})
 
-	// A newcomer is welcomed.
+	// A newcomer receives the rules notice, rendered from the rules, and,
+	// since "newbie" is not a building-unit-room name, a reminder.
 	if _, err := newbie.JoinRoomByID(ctx, room.RoomID); err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "the newcomer receives the welcome notice", func() bool {
+	within(t, 10*time.Second, "the newcomer receives the rules notice", func() bool {
 		return roomHas(ctx, alice, room.RoomID, func(e *event.Event) bool {
-			return e.Sender == bot.UserID && strings.Contains(e.Content.AsMessage().Body, "欢迎")
+			return e.Sender == bot.UserID && strings.Contains(e.Content.AsMessage().Body, "【群规通知】") && strings.Contains(e.Content.AsMessage().Body, "5-1-3305 吕凯")
+		})
+	})
+	within(t, 10*time.Second, "the newcomer is reminded of the nickname format", func() bool {
+		return roomHas(ctx, alice, room.RoomID, func(e *event.Event) bool {
+			return e.Sender == bot.UserID && strings.Contains(e.Content.AsMessage().Body, "请按群规修改群昵称")
 		})
 	})
 
