@@ -21,6 +21,8 @@ type Admin interface {
 	UpdateGroup(ctx context.Context, orgID, id int64, p store.GroupPatch, actor string) (community.Group, error)
 	community.Partners
 	community.Growth
+	BanEverywhere(ctx context.Context, orgID, personID int64, reason, actor string) (int, error)
+	LiftBan(ctx context.Context, orgID, personID int64, actor string) (int, error)
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -40,6 +42,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.createCode)))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.referrals))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.topInviters))
+	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.ban)))
+	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.unban)))
 }
 
 // admin requires an admin-scoped token.
@@ -433,4 +437,41 @@ func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) {
 		out.Inviters = append(out.Inviters, rank{i + 1, t.PersonID, t.Name, t.Invited, t.Qualified})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// ban bans a person from every group of the organisation.
+func (s *Server) ban(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	n, err := s.Admin.BanEverywhere(r.Context(), orgOf(r), id, in.Reason, actorOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"banned": true, "groups": n})
+}
+
+// unban lifts an organisation ban everywhere.
+func (s *Server) unban(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	n, err := s.Admin.LiftBan(r.Context(), orgOf(r), id, actorOf(r))
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"banned": false, "groups": n})
 }

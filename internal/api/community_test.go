@@ -84,4 +84,13 @@ func TestOrganisationAPI(t *testing.T) {
 	if code, out = e.do(t, "GET", "/api/v1/leaderboards/inviters?days=0", e.read, ""); code != 400 {
 		t.Fatalf("bad days: %d %v", code, out)
 	}
+	if code, out = e.do(t, "POST", fmt.Sprintf("/api/v1/people/%d/ban", ps[1]), e.token, `{"reason":"屡次广告"}`); code != 200 || out["banned"] != true {
+		t.Fatalf("ban: %d %v", code, out)
+	}
+	if code, out = e.do(t, "DELETE", fmt.Sprintf("/api/v1/people/%d/ban", ps[1]), e.token, ""); code != 200 || out["banned"] != false {
+		t.Fatalf("unban: %d %v", code, out)
+	}
+	if code, out = e.do(t, "DELETE", fmt.Sprintf("/api/v1/people/%d/ban", ps[1]), e.token, ""); code != 404 {
+		t.Fatalf("second unban: %d %v, want 404", code, out)
+	}
 }

@@ -548,6 +548,12 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 			return err
 		}
+		if banned, err := b.tx.OrgBanned(ctx, g.OrgID, pid); err != nil {
+			return err
+		} else if banned && g.Lifecycle == community.Active && b.now.Sub(e.Time) < LiveWindow {
+			// Banned from the organisation: out again, whatever group.
+			return b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
+		}
 		// Welcome only live joins: an imported join from last month gets none.
 		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
@@ -609,7 +615,15 @@ func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
 func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
-	vs, err := b.in.cfg.Decider.Decide(ctx, &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps})
+	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps}
+	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
+		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo); err != nil {
+			return err
+		} else if ok {
+			in.ReplySender = u
+		}
+	}
+	vs, err := b.in.cfg.Decider.Decide(ctx, in)
 	if obs := b.in.cfg.ObserveDecision; obs != nil {
 		obs(time.Since(start))
 	}
@@ -630,10 +644,24 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 // platform lacks the action (mute → delete + warn), and records it.
 func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, n int, v Verdict, caps chat.Capabilities) error {
 	msgID := ""
-	if e.Message != nil {
+	if e.Message != nil && v.Target == "" {
 		msgID = e.Message.ID
 	}
-	base := chat.Action{Connection: e.Connection, Group: e.Group, User: e.Sender.ID, Reason: v.Reason}
+	user := e.Sender.ID
+	if v.Target != "" {
+		// A staff command about someone else.
+		user = v.Target
+		tp, err := b.person(ctx, g, e, chat.User{ID: v.Target})
+		if err != nil {
+			return err
+		}
+		pid = tp
+	}
+	actor := v.Actor
+	if actor == "" {
+		actor = "rules"
+	}
+	base := chat.Action{Connection: e.Connection, Group: e.Group, User: user, Reason: v.Reason}
 	var acts []chat.Action
 	add := func(k chat.ActionKind, mod func(*chat.Action)) {
 		a := base
@@ -692,11 +720,29 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if degraded != "" && v.Text == "" && caps.Can(chat.ActSend) {
 		add(chat.ActSend, func(a *chat.Action) { a.Text, a.User = v.Reason, "" })
 	}
+	if v.Action == chat.ActBan && v.Rule != "org-ban" {
+		// A ban holds across the organisation: record it and ban the
+		// member from every other group they are in.
+		if err := b.tx.AddOrgBan(ctx, g.OrgID, pid, v.Reason, actor); err != nil {
+			return err
+		}
+		places, err := b.tx.PlacesOf(ctx, g.OrgID, pid)
+		if err != nil {
+			return err
+		}
+		for _, p := range places {
+			if p.Connection == e.Connection && p.Group == e.Group {
+				continue
+			}
+			acts = append(acts, chat.Action{Key: e.Connection + ":" + e.ID + ":orgban:" + p.Connection + ":" + p.Group, Connection: p.Connection,
+				Kind: chat.ActBan, Group: p.Group, User: p.User, Reason: v.Reason})
+		}
+	}
 	b.actions = append(b.actions, acts...)
 	if v.Action == chat.ActSend && v.Rule == "" {
 		return nil // a plain reply, not a moderation decision
 	}
-	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: "rules", CreatedAt: b.now}); err != nil {
+	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
 	kinds := make([]string, len(acts))
@@ -708,10 +754,10 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		text = e.Message.Text
 	}
 	detail, _ := json.Marshal(map[string]any{
-		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": e.Sender.ID,
+		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": user,
 		"text": text, "normalized": v.Normalized, "matched": v.Matched,
 		"rule": v.Rule, "category": v.Category, "reason": v.Reason,
 		"decision": v.Action, "actions": kinds, "degraded": degraded,
 	})
-	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: "rules", Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
+	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
 }

@@ -27,6 +27,14 @@ type Tx interface {
 	ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error)
 	OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error)
 	AddMembership(ctx context.Context, m *community.Membership) error
+	// OrgBanned reports whether a person is banned from the organisation.
+	OrgBanned(ctx context.Context, orgID, personID int64) (bool, error)
+	// AddOrgBan bans a person from every group of the organisation.
+	AddOrgBan(ctx context.Context, orgID, personID int64, reason, actor string) error
+	// PlacesOf lists the active groups a person is in now.
+	PlacesOf(ctx context.Context, orgID, personID int64) ([]Place, error)
+	// MessageSender returns the platform user id of a stored message's sender.
+	MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error)
 	// InviteCode finds a usable invite code (not archived, campaign not archived).
 	InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error)
 	EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error
@@ -42,6 +50,11 @@ type Store interface {
 	Ingest(ctx context.Context, fn func(Tx) error) error
 }
 
+// Place is a person's seat in one group: where a ban must be applied.
+type Place struct {
+	Connection, Group, User string // the connection, group and user ids on the platform
+}
+
 // Input is what the rules hook sees of one event.
 type Input struct {
 	Event      *chat.Event
@@ -49,6 +62,10 @@ type Input struct {
 	PersonID   int64
 	Membership community.Membership // the sender's (or joiner's) current stint
 	Caps       chat.Capabilities
+	// ReplySender is the platform user id of the sender of the message this
+	// one replies to, when it looks like a command ("/ban" replying to
+	// someone) and the message is known.
+	ReplySender string
 }
 
 // Verdict is one decision of the rules hook about an event.
@@ -62,6 +79,12 @@ type Verdict struct {
 	// Evidence for the audit log.
 	Normalized string
 	Matched    []string
+	// Target is the platform user id the action is about, when it is not
+	// the event's sender (a staff command: /ban @someone).
+	Target string
+	// Actor says who decided: "rules" when empty, "staff:<user id>" for a
+	// command.
+	Actor string
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest

@@ -101,6 +101,9 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 			input.Nickname = e.NewName
 		}
 	case chat.EventMessage:
+		if v, ok := d.command(in, rs); ok {
+			return v, nil
+		}
 		m := e.Message
 		input.Text, input.Kind, input.URL, input.Mentions = m.Text, m.Kind, m.URL, len(m.Mentions)
 		if m.MentionAll {
@@ -179,4 +182,48 @@ func ForGroup() func(g community.Group) *RuleSet {
 		}
 		return academy
 	}
+}
+
+// command handles a chat command. Staff may warn, mute, kick and ban the
+// member they mention or reply to; anyone may ask for the rules.
+func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, bool) {
+	e := in.Event
+	c, ok := ParseCommand(e.Message.Text, "")
+	if !ok {
+		return nil, false
+	}
+	if c.Name == "rules" {
+		return []pipeline.Verdict{{Action: chat.ActSend, Text: Notice(rs, "zh", in.Group.Name)}}, true
+	}
+	if !in.Membership.Role.Staff() {
+		return nil, false // a member's "/ban" is just a message, judged as one
+	}
+	target := in.ReplySender
+	if len(e.Message.Mentions) > 0 {
+		target = e.Message.Mentions[0]
+	}
+	reason := c.Reason
+	if reason == "" {
+		reason = "管理员操作 by an admin"
+	}
+	v := pipeline.Verdict{Target: target, Rule: "command/" + c.Name, Category: "command", Reason: reason, Actor: "staff:" + e.Sender.ID}
+	switch c.Name {
+	case "warn":
+		v.Action, v.Text = chat.ActSend, "⚠️ "+reason
+	case "mute":
+		v.Action, v.Duration = chat.ActMute, c.Duration
+		if v.Duration == 0 {
+			v.Duration = time.Hour
+		}
+	case "kick":
+		v.Action = chat.ActKick
+	case "ban":
+		v.Action = chat.ActBan
+	default:
+		return nil, false // report, unban, top, stats…: later issues
+	}
+	if target == "" || target == e.Sender.ID {
+		return []pipeline.Verdict{{Action: chat.ActSend, Text: "用法：回复某人的消息或 @某人，再发 /" + c.Name + "。Usage: reply to or mention the member, then /" + c.Name + "."}}, true
+	}
+	return []pipeline.Verdict{v}, true
 }

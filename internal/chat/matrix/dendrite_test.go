@@ -263,6 +263,47 @@ func TestDendriteEndToEnd(t *testing.T) {
 		db.SQL().QueryRow(`SELECT m.left_reason FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = ?`, string(spammer.UserID)).Scan(&reason)
 		return reason == "removed"
 	})
+	// An admin's /ban applies across the organisation's rooms.
+	troll := hs.account(t, "troll", false)
+	room2, err := alice.CreateRoom(ctx, &mautrix.ReqCreateRoom{Name: "万景城业主二群", Preset: "public_chat", Invite: []id.UserID{bot.UserID},
+		PowerLevelOverride: &event.PowerLevelsEventContent{Users: map[id.UserID]int{alice.UserID: 100, bot.UserID: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, 15*time.Second, "the bot joins the second room", func() bool {
+		m, err := alice.JoinedMembers(ctx, room2.RoomID)
+		_, ok := m.Joined[bot.UserID]
+		return err == nil && ok
+	})
+	for _, r := range []id.RoomID{room.RoomID, room2.RoomID} {
+		if _, err := troll.JoinRoomByID(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := alice.SendText(ctx, room.RoomID, "大家好，我是群主"); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "qunzhu knows the troll in both rooms and alice", func() bool {
+		var n int
+		db.SQL().QueryRow(`SELECT COUNT(*) FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = ? AND m.left_at IS NULL`, string(troll.UserID)).Scan(&n)
+		err := db.SetRole(ctx, "mx", string(room.RoomID), string(alice.UserID), community.RoleOwner)
+		return n == 2 && err == nil
+	})
+	in.Forget() // roles changed outside the pipeline
+	ban := &event.MessageEventContent{MsgType: event.MsgText, Body: "/ban 恶意骚扰", Mentions: &event.Mentions{UserIDs: []id.UserID{troll.UserID}}}
+	if _, err := alice.SendMessageEvent(ctx, room.RoomID, event.EventMessage, ban); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "the troll is banned from both rooms", func() bool {
+		for _, r := range []id.RoomID{room.RoomID, room2.RoomID} {
+			var m event.MemberEventContent
+			if err := alice.StateEvent(ctx, r, event.StateMember, string(troll.UserID), &m); err != nil || m.Membership != event.MembershipBan {
+				return false
+			}
+		}
+		return true
+	})
+
 	// The sync position survives: a new adapter resumes where the old one stopped.
 	if pos, _ := db.LoadCursor(ctx, "mx", "next_batch"); pos == "" {
 		t.Fatal("no sync position saved")
