@@ -263,6 +263,15 @@ func (s *service) schedule(ctx context.Context) {
 		if !ok {
 			continue // another replica is on duty
 		}
+		if r, a, err := s.db.ExpireGroups(ctx, 24*time.Hour, shanghai); err != nil {
+			if ctx.Err() == nil {
+				log.Error("expire temporary groups", "err", err)
+			}
+		} else if r+a > 0 {
+			log.Info("temporary groups", "reminded", r, "archived", a)
+			s.in.Forget() // archived groups: rules and pushes stop
+			s.disp.Wake()
+		}
 		n, err := s.db.SendDuePushes(ctx, 500)
 		if err != nil && ctx.Err() == nil {
 			log.Error("send due pushes", "err", err)
@@ -273,6 +282,13 @@ func (s *service) schedule(ctx context.Context) {
 		}
 	}
 }
+
+var shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
 
 func instanceID() string {
 	host, _ := os.Hostname()
