@@ -26,7 +26,7 @@ func BarChart(days []store.DayCount, title string) template.HTML {
 			x := float64(i)*bw + 1
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %d</title></rect>`,
 				x, float64(h)-bh, bw-2, bh, d.Day.Format("01-02"), d.Count)
-			if i%7 == 0 || i == len(days)-1 {
+			if (i%7 == 0 && len(days)-1-i >= 4) || i == len(days)-1 {
 				fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`, x, h+16, d.Day.Format("01-02"))
 			}
 		}

@@ -71,6 +71,16 @@ var messages = map[string][2]string{ // [zh, en]
 	"kind_temporary":   {"临时群", "temporary"},
 	"kind_custom":      {"其他", "other"},
 	"switch_lang":      {"English", "中文"},
+	"mk_image":         {"图片", "image"},
+	"mk_voice":         {"语音", "voice"},
+	"mk_video":         {"视频", "video"},
+	"mk_file":          {"文件", "file"},
+	"mk_link":          {"链接", "link"},
+	"mk_card":          {"名片", "card"},
+	"mk_miniprogram":   {"小程序", "mini-program"},
+	"mk_sticker":       {"表情", "sticker"},
+	"mk_redpacket":     {"红包", "red packet"},
+	"mk_forward":       {"转发", "forward"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a
