@@ -56,6 +56,7 @@ type service struct {
 	decider  pipeline.Decider
 
 	observeDecision func(time.Duration)
+	rules           *rules.Registry
 
 	mu     sync.Mutex
 	status map[string]string // connection → last adapter error, for /readyz
@@ -65,7 +66,12 @@ type service struct {
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
 	s := &service{cfg: cfg, log: log, db: db, status: map[string]string{}, decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
-		s.decider = &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
+		if err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+		s.rules = reg
+		s.decider = &rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
@@ -214,6 +220,10 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
+	if s.rules != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
+	}
 	for _, a := range s.adapters {
 		wg.Add(1)
 		go func(a chat.Adapter) { defer wg.Done(); s.runAdapter(ctx, a) }(a)

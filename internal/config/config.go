@@ -102,8 +102,9 @@ type Dispatcher struct {
 
 // Rules turns the rules engine (群规) on and off.
 type Rules struct {
-	Enabled      bool `toml:"enabled"`
-	NoticeOnJoin bool `toml:"notice_on_join"`
+	Enabled      bool   `toml:"enabled"`
+	NoticeOnJoin bool   `toml:"notice_on_join"`
+	Dir          string `toml:"dir"`
 }
 
 // Connection is one platform connection.

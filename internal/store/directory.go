@@ -442,3 +442,21 @@ func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time
 	}
 	return n, nil
 }
+
+// NodeParents returns every tree node's parent (0 for roots).
+func (db *DB) NodeParents(ctx context.Context) (map[int64]int64, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT id, COALESCE(parent_id, 0) FROM nodes")
+	if err != nil {
+		return nil, fmt.Errorf("read tree: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var id, p int64
+		if err := rows.Scan(&id, &p); err != nil {
+			return nil, fmt.Errorf("read tree: %w", err)
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}

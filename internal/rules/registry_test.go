@@ -1,0 +1,94 @@
+package rules
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Make the change visible to a size-and-time fingerprint even within
+	// one clock tick.
+	later := time.Now().Add(time.Duration(len(body)) * time.Millisecond)
+	os.Chtimes(path, later, later)
+}
+
+func TestRegistry(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	writeFile(t, filepath.Join(dir, "default.toml"), "name = \"我们的群规\"\ndictionaries = [\"words.txt\"]\n[categories]\ngroupbuy = \"warn\"\n")
+	writeFile(t, filepath.Join(dir, "words.txt"), "团购接龙\tgroupbuy\n")
+	writeFile(t, filepath.Join(dir, "nodes", "2.toml"), "[quiet]\nallow = \"07:00-22:00\"\n")
+	writeFile(t, filepath.Join(dir, "groups", "9.toml"), "[banned]\nvideo = \"delete\"\n")
+	parents := map[int64]int64{2: 1, 3: 2}
+	e := NewEngine(nil, nil)
+	r, err := NewRegistry(ctx, dir, e, func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := community.Group{ID: 9, NodeID: 3, Kind: community.KindCohort}
+	rs := r.For(g)
+	if rs.Name != "我们的群规" || rs.Quiet.Allow != "07:00-22:00" || rs.Banned["video"] != Delete || rs.Banned["voice"] != Delete || rs.Categories["vote"] != Kick {
+		t.Fatalf("effective rules: %+v", rs)
+	}
+	if other := r.For(community.Group{ID: 10, NodeID: 1}); other.Quiet.Allow != "" || other.Banned["video"] != "" {
+		t.Fatalf("a group outside the node inherited its rules: %+v", other)
+	}
+	if owners := r.For(community.Group{ID: 11, Kind: community.KindOwners}); owners.Nickname.Pattern == "" {
+		t.Fatal("an owners' group lost the owners' preset")
+	}
+	if v := e.Evaluate(rs, Input{Text: "团 购 接 龙", Kind: chat.KindText, Role: "member"}); v.Action != Warn || v.Category != "groupbuy" {
+		t.Fatalf("operator dictionary: %+v", v)
+	}
+
+	// A bad change is refused with file:line; the old rules keep running.
+	writeFile(t, filepath.Join(dir, "nodes", "2.toml"), "[quiet]\nallow = \"25:00-22:00\"\n")
+	if _, err := r.Reload(ctx); err == nil || !strings.Contains(err.Error(), "2.toml:2:") {
+		t.Fatalf("bad change: %v", err)
+	}
+	if r.For(g).Quiet.Allow != "07:00-22:00" {
+		t.Fatal("a refused change replaced the rules in force")
+	}
+	if changed, err := r.Reload(ctx); changed || err != nil {
+		t.Fatalf("the same refused change again: %v %v (want it ignored until the next change)", changed, err)
+	}
+	// A good change is picked up.
+	writeFile(t, filepath.Join(dir, "nodes", "2.toml"), "[quiet]\nallow = \"06:00-23:00\"\n")
+	if changed, err := r.Reload(ctx); !changed || err != nil {
+		t.Fatalf("good change: %v %v", changed, err)
+	}
+	if got := r.For(g).Quiet.Allow; got != "06:00-23:00" {
+		t.Fatalf("after reload: %q", got)
+	}
+	// A moved node changes what its groups inherit.
+	parents = map[int64]int64{3: 1}
+	r.Reload(ctx)
+	if got := r.For(g).Quiet.Allow; got != "" {
+		t.Fatalf("group moved out of node 2 still has its quiet hours %q", got)
+	}
+	writeFile(t, filepath.Join(dir, "groups", "x.toml"), "")
+	if _, err := r.Reload(ctx); err == nil || !strings.Contains(err.Error(), "name the file after the group id") {
+		t.Fatalf("badly named file: %v", err)
+	}
+}
+
+func TestRegistryBuiltin(t *testing.T) {
+	r, err := NewRegistry(context.Background(), "", NewEngine(nil, nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := r.For(community.Group{ID: 1}); rs.Name != "网商学院群规" {
+		t.Fatalf("built-in: %s", rs.Name)
+	}
+}
