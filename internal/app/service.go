@@ -257,6 +257,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	var lastNick time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -281,6 +282,14 @@ func (s *service) schedule(ctx context.Context) {
 			log.Info("temporary groups", "reminded", r, "archived", a)
 			s.in.Forget() // archived groups: rules and pushes stop
 			s.disp.Wake()
+		}
+		if time.Since(lastNick) >= time.Minute {
+			lastNick = time.Now()
+			if k, err := s.enforceNicknames(ctx); err != nil && ctx.Err() == nil {
+				log.Error("enforce nicknames", "err", err)
+			} else if k > 0 {
+				log.Info("nickname rule enforced", "members", k)
+			}
 		}
 		n, err := s.db.SendDuePushes(ctx, 500)
 		if err != nil && ctx.Err() == nil {

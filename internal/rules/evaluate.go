@@ -193,3 +193,9 @@ func (q Quiet) allows(t time.Time) bool {
 	}
 	return m >= q.from || m < q.to
 }
+
+// NicknameOK reports whether a nickname fits the rule set's format (true
+// when the rule set has none).
+func (rs *RuleSet) NicknameOK(nick string) bool {
+	return rs.nick == nil || rs.nick.MatchString(strings.TrimSpace(nick))
+}
