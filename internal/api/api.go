@@ -63,6 +63,8 @@ type Server struct {
 	Admin Admin
 	// Content, when set, enables the script library and push API.
 	Content Content
+	// Audit, when set, enables the audit log and moderation exports.
+	Audit AuditLog
 	// OnChange is called after a successful write (the ingester drops its
 	// caches).
 	OnChange func()
@@ -96,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.listMessages))
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
+	s.auditRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -3,6 +3,9 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -92,5 +95,29 @@ func TestOrganisationAPI(t *testing.T) {
 	}
 	if code, out = e.do(t, "DELETE", fmt.Sprintf("/api/v1/people/%d/ban", ps[1]), e.token, ""); code != 404 {
 		t.Fatalf("second unban: %d %v, want 404", code, out)
+	}
+}
+
+func TestAuditExport(t *testing.T) {
+	e := newEnv(t)
+	// Creating the token wrote the first audit entry.
+	code, out := e.do(t, "GET", "/api/v1/audit", e.read, "")
+	entries, _ := out["entries"].([]any)
+	if code != 200 || len(entries) == 0 || entries[len(entries)-1].(map[string]any)["action"] != "token.create" {
+		t.Fatalf("audit: %d %v", code, out)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/audit?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+e.read)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(string(body), "id,time,actor,action,subject,detail") || !strings.Contains(string(body), "token.create") {
+		t.Fatalf("csv: %s\n%s", resp.Header, body)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/moderation?limit=0", e.read, ""); code != 400 {
+		t.Fatalf("bad limit: %d %v", code, out)
 	}
 }

@@ -142,7 +142,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		return nil, err
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, OnChange: s.in.Forget,
+		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, OnChange: s.in.Forget,
 		Metrics: s.metrics(ctx)}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
 	apiH := apiSrv.Handler()
