@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -22,6 +23,10 @@ type Admin interface {
 	community.Partners
 	community.Growth
 	BanEverywhere(ctx context.Context, orgID, personID int64, reason, actor string) (int, error)
+	ReportCases(ctx context.Context, orgID int64, status string) ([]store.ReportCase, error)
+	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
+	FileAppeal(ctx context.Context, orgID, personID int64, text string) (int64, error)
+	DecideAppeal(ctx context.Context, orgID, appealID int64, accept bool, note, actor string) error
 	LiftBan(ctx context.Context, orgID, personID int64, actor string) (int, error)
 }
 
@@ -43,6 +48,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.referrals))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.topInviters))
 	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.ban)))
+	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.listReports))
+	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.decideReport)))
+	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.fileAppeal)))
+	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.decideAppeal)))
 	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.unban)))
 }
 
@@ -474,4 +483,100 @@ func (s *Server) unban(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"banned": false, "groups": n})
+}
+
+// listReports is the review queue: reported messages of a status (open by
+// default), oldest first.
+func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
+	status := r.URL.Query().Get("status")
+	if status == "" {
+		status = "open"
+	}
+	if status != "open" && status != "upheld" && status != "dismissed" {
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "status: want open, upheld or dismissed, got %q", status))
+		return
+	}
+	cases, err := s.Admin.ReportCases(r.Context(), orgOf(r), status)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	type item struct {
+		ID        int64     `json:"id"`
+		GroupID   int64     `json:"group_id"`
+		MessageID string    `json:"message_id"`
+		PersonID  int64     `json:"person_id"`
+		Text      string    `json:"text"`
+		Reports   int       `json:"reports"`
+		Hidden    bool      `json:"hidden"`
+		Status    string    `json:"status"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	out := struct {
+		Reports []item `json:"reports"`
+	}{Reports: []item{}}
+	for _, c := range cases {
+		out.Reports = append(out.Reports, item{c.ID, c.GroupID, c.MessageID, c.PersonID, c.Text, c.Reports, c.Hidden, c.Status, c.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		Uphold bool   `json:"uphold"`
+		Action string `json:"action"`
+		Note   string `json:"note"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := s.Admin.DecideReport(r.Context(), orgOf(r), id, in.Uphold, chat.ActionKind(in.Action), in.Note, actorOf(r)); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "upheld": in.Uphold})
+}
+
+func (s *Server) fileAppeal(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		PersonID int64  `json:"person_id"`
+		Text     string `json:"text"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	id, err := s.Admin.FileAppeal(r.Context(), orgOf(r), in.PersonID, in.Text)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+}
+
+func (s *Server) decideAppeal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var in struct {
+		Accept bool   `json:"accept"`
+		Note   string `json:"note"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := s.Admin.DecideAppeal(r.Context(), orgOf(r), id, in.Accept, in.Note, actorOf(r)); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "accepted": in.Accept})
 }

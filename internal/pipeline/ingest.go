@@ -43,7 +43,15 @@ type IngestConfig struct {
 	OnActions func()
 	// CacheLimit caps each lookup cache (entries); 0 means 200k.
 	CacheLimit int
+	// ReportThreshold is how many distinct established members must report
+	// a message (reply "举报" or /report) before it is hidden pending
+	// review; 3 when 0.
+	ReportThreshold int
 }
+
+// Established is how long a member must have been in a group for their
+// report to count.
+const Established = 72 * time.Hour
 
 // LiveWindow is how recent an event must be for the pipeline to act on it:
 // a join from last month (an import, a bridge catching up) gets no welcome,
@@ -112,6 +120,9 @@ func NewIngester(cfg IngestConfig) *Ingester {
 	}
 	if cfg.CacheLimit <= 0 {
 		cfg.CacheLimit = 200_000
+	}
+	if cfg.ReportThreshold <= 0 {
+		cfg.ReportThreshold = 3
 	}
 	return &Ingester{
 		cfg:     cfg,
@@ -592,11 +603,51 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		}
 		msg := e.Message
 		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
+		if isReport(msg) {
+			return b.report(ctx, e, g, pid, m)
+		}
 	}
 	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
 		return nil
 	}
 	return b.decide(ctx, e, g, pid, m)
+}
+
+// isReport tells a report: a reply whose text is 举报 or /report.
+func isReport(m *chat.Message) bool {
+	if m.ReplyTo == "" {
+		return false
+	}
+	t := strings.TrimSpace(m.Text)
+	return t == "举报" || t == "/report" || strings.HasPrefix(t, "/report ") || strings.HasPrefix(t, "/report@")
+}
+
+// report files a member's report; when enough established members have
+// reported a message it is hidden (deleted on the platform) pending a
+// staff decision, which the review queue holds.
+func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
+	if g.Lifecycle != community.Active || b.now.Sub(e.Time) >= LiveWindow {
+		return nil
+	}
+	if !m.Role.Staff() && e.Time.Sub(m.JoinedAt) < Established {
+		return nil // newcomers' reports do not count: no brigading with fresh accounts
+	}
+	rc, ok, err := b.tx.FileReport(ctx, g, e.Message.ReplyTo, pid)
+	if err != nil || !ok || rc.Hidden || rc.Reports < b.in.cfg.ReportThreshold {
+		return err
+	}
+	if err := b.tx.HideReported(ctx, rc.ID); err != nil {
+		return err
+	}
+	caps := b.in.cfg.Caps(e.Connection)
+	if caps.Can(chat.ActDelete) {
+		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":report:" + strconv.FormatInt(rc.ID, 10) + ":delete", Connection: e.Connection, Kind: chat.ActDelete, Group: e.Group, MessageID: e.Message.ReplyTo, Reason: "reported"})
+	}
+	if caps.Can(chat.ActSend) {
+		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":report:" + strconv.FormatInt(rc.ID, 10) + ":notice", Connection: e.Connection, Kind: chat.ActSend, Group: e.Group,
+			Text: "该消息已被多位群友举报，暂时隐藏，等待管理员处理。A message reported by several members is hidden until an admin reviews it."})
+	}
+	return nil
 }
 
 func displayName(u chat.User) string {

@@ -35,6 +35,10 @@ type Tx interface {
 	PlacesOf(ctx context.Context, orgID, personID int64) ([]Place, error)
 	// MessageSender returns the platform user id of a stored message's sender.
 	MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error)
+	// FileReport records a member's report of a message.
+	FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (ReportCase, bool, error)
+	// HideReported marks a reported message hidden pending review.
+	HideReported(ctx context.Context, caseID int64) error
 	// InviteCode finds a usable invite code (not archived, campaign not archived).
 	InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error)
 	EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error
@@ -48,6 +52,14 @@ type Tx interface {
 // Store runs ingest batches.
 type Store interface {
 	Ingest(ctx context.Context, fn func(Tx) error) error
+}
+
+// ReportCase is a reported message: who is reported, by how many.
+type ReportCase struct {
+	ID       int64
+	PersonID int64
+	Reports  int
+	Hidden   bool
 }
 
 // Place is a person's seat in one group: where a ban must be applied.

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+)
+
+// FileReport records a member's report of a message and returns the case:
+// who is reported and how many distinct members reported the message. A
+// report of an unknown message, or of one's own message, is ignored (ok
+// false).
+func (t *IngestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (pipeline.ReportCase, bool, error) {
+	var rc pipeline.ReportCase
+	var person int64
+	err := t.row(ctx, "SELECT person_id FROM messages WHERE group_id = ? AND external_id = ? LIMIT 1", g.ID, messageID).Scan(&person)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rc, false, nil
+	}
+	if err != nil {
+		return rc, false, fmt.Errorf("find reported message: %w", err)
+	}
+	if person == reporter {
+		return rc, false, nil
+	}
+	now := ms(t.db.now())
+	if _, err := t.exec(ctx, `INSERT INTO reports (org_id, group_id, message_id, person_id, reporter_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_id, message_id, reporter_id) DO NOTHING`, g.OrgID, g.ID, messageID, person, reporter, now); err != nil {
+		return rc, false, fmt.Errorf("file report: %w", err)
+	}
+	var n int
+	if err := t.row(ctx, "SELECT COUNT(*) FROM reports WHERE group_id = ? AND message_id = ?", g.ID, messageID).Scan(&n); err != nil {
+		return rc, false, fmt.Errorf("count reports: %w", err)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO report_cases (org_id, group_id, message_id, person_id, reports, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_id, message_id) DO UPDATE SET reports = excluded.reports`, g.OrgID, g.ID, messageID, person, n, now); err != nil {
+		return rc, false, fmt.Errorf("open report case: %w", err)
+	}
+	var hidden bool
+	if err := t.row(ctx, "SELECT id, hidden FROM report_cases WHERE group_id = ? AND message_id = ?", g.ID, messageID).Scan(&rc.ID, &hidden); err != nil {
+		return rc, false, fmt.Errorf("read report case: %w", err)
+	}
+	rc.PersonID, rc.Reports, rc.Hidden = person, n, hidden
+	return rc, true, nil
+}
+
+// HideReported marks a case's message hidden pending review.
+func (t *IngestTx) HideReported(ctx context.Context, caseID int64) error {
+	if _, err := t.exec(ctx, "UPDATE report_cases SET hidden = ? WHERE id = ?", true, caseID); err != nil {
+		return fmt.Errorf("hide reported message: %w", err)
+	}
+	return nil
+}
+
+// ReportCase is a reported message awaiting (or past) review.
+type ReportCase struct {
+	ID        int64
+	GroupID   int64
+	MessageID string
+	PersonID  int64
+	Text      string
+	Reports   int
+	Hidden    bool
+	Status    string
+	DecidedBy string
+	Note      string
+	CreatedAt time.Time
+}
+
+// ReportCases lists an organisation's cases of a status, oldest first.
+func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]ReportCase, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
+		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
+		WHERE c.org_id = ? AND c.status = ? ORDER BY c.id`), orgID, status)
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	defer rows.Close()
+	var out []ReportCase
+	for rows.Next() {
+		var c ReportCase
+		var created int64
+		if err := rows.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
+			return nil, fmt.Errorf("list reports: %w", err)
+		}
+		c.CreatedAt = fromMS(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DecideReport closes a case: upheld (with an action on the member: warn,
+// kick or ban across the organisation) or dismissed.
+func (db *DB) DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error {
+	if uphold && action != "" && action != chat.ActSend && action != chat.ActKick && action != chat.ActBan && action != chat.ActDelete {
+		return errkind.Errorf(errkind.Invalid, "action: want send (a warning), delete, kick or ban, got %q", action)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var c ReportCase
+		var conn, groupExt string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT c.group_id, c.message_id, c.person_id, c.status, g.connection, g.external_id FROM report_cases c JOIN chat_groups g ON g.id = c.group_id
+			WHERE c.org_id = ? AND c.id = ?`), orgID, caseID).Scan(&c.GroupID, &c.MessageID, &c.PersonID, &c.Status, &conn, &groupExt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errkind.Errorf(errkind.NotFound, "report %d not found", caseID)
+		}
+		if err != nil {
+			return fmt.Errorf("find report: %w", err)
+		}
+		if c.Status != "open" {
+			return errkind.Errorf(errkind.Conflict, "report %d was %s already", caseID, c.Status)
+		}
+		status := "dismissed"
+		if uphold {
+			status = "upheld"
+		}
+		if _, err := tx.ExecContext(ctx, db.q("UPDATE report_cases SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, caseID); err != nil {
+			return fmt.Errorf("decide report: %w", err)
+		}
+		if uphold && action != "" {
+			var user string
+			tx.QueryRowContext(ctx, db.q("SELECT external_id FROM identities WHERE person_id = ? AND connection = ?"), c.PersonID, conn).Scan(&user)
+			a := chat.Action{Key: fmt.Sprintf("report:%d:%s", caseID, action), Connection: conn, Kind: action, Group: groupExt, User: user, Reason: note}
+			switch action {
+			case chat.ActSend:
+				a.Text, a.User = note, ""
+			case chat.ActDelete:
+				a.MessageID, a.User = c.MessageID, ""
+			case chat.ActBan:
+				if err := addOrgBan(ctx, db, tx, orgID, c.PersonID, note, actor); err != nil {
+					return err
+				}
+			}
+			if err := enqueue(ctx, db, tx, []chat.Action{a}, db.now()); err != nil {
+				return err
+			}
+			if err := recordModeration(ctx, db, tx, community.ModerationAction{OrgID: orgID, GroupID: c.GroupID, PersonID: c.PersonID, MessageID: c.MessageID, Action: action, Rule: "report", Category: "report", Reason: note, Actor: actor}); err != nil {
+				return err
+			}
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "report." + status, Subject: fmt.Sprintf("report:%d", caseID), Detail: fmt.Sprintf(`{"action":%q,"note":%q}`, action, note)})
+	})
+}
+
+// FileAppeal records a removed member's appeal.
+func (db *DB) FileAppeal(ctx context.Context, orgID, personID int64, text string) (int64, error) {
+	if text == "" {
+		return 0, errkind.New(errkind.Invalid, "text: say why the decision should change")
+	}
+	var id int64
+	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO appeals (org_id, person_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id"), orgID, personID, text, ms(db.now())).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("file appeal: %w", classify(err))
+	}
+	return id, nil
+}
+
+// DecideAppeal accepts (lifting the member's organisation ban) or rejects
+// an appeal.
+func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bool, note, actor string) error {
+	var person int64
+	var status string
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT person_id, status FROM appeals WHERE org_id = ? AND id = ?"), orgID, appealID).Scan(&person, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errkind.Errorf(errkind.NotFound, "appeal %d not found", appealID)
+	}
+	if err != nil {
+		return fmt.Errorf("find appeal: %w", err)
+	}
+	if status != "open" {
+		return errkind.Errorf(errkind.Conflict, "appeal %d was %s already", appealID, status)
+	}
+	if accept {
+		if _, err := db.LiftBan(ctx, orgID, person, actor); err != nil && !errkind.Is(err, errkind.NotFound) {
+			return err
+		}
+		status = "accepted"
+	} else {
+		status = "rejected"
+	}
+	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, appealID); err != nil {
+		return fmt.Errorf("decide appeal: %w", err)
+	}
+	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: fmt.Sprintf(`{"appeal":%d,"note":%q}`, appealID, note)})
+}
