@@ -2,7 +2,6 @@ package rules
 
 import (
 	"slices"
-	"sort"
 )
 
 // Pattern is one dictionary term.
@@ -159,9 +158,25 @@ func (m *Matcher) step(s int32, r rune) int32 {
 		}
 		return -1
 	}
-	i := sort.Search(len(es), func(i int) bool { return es[i].r >= r })
-	if i < len(es) && es[i].r == r {
-		return es[i].to
+	if len(es) <= 8 {
+		for _, e := range es {
+			if e.r == r {
+				return e.to
+			}
+		}
+		return -1
+	}
+	lo, hi := 0, len(es)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if es[mid].r < r {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(es) && es[lo].r == r {
+		return es[lo].to
 	}
 	return -1
 }
