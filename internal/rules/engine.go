@@ -223,20 +223,61 @@ func contactID(s []rune) (int, int, bool) {
 	return 0, 0, false
 }
 
-// phoneNumber finds a mainland mobile number: 11 digits starting 13–19.
+// digitOf reads a digit, also as a Chinese numeral (幺三八…, 壹贰叁…), as
+// ads spell phone numbers to dodge filters.
+func digitOf(r rune) (byte, bool) {
+	switch {
+	case r >= '0' && r <= '9':
+		return byte(r - '0'), true
+	}
+	switch r {
+	case '零', '〇', '洞':
+		return 0, true
+	case '一', '壹', '幺', '妖':
+		return 1, true
+	case '二', '贰', '两':
+		return 2, true
+	case '三', '叁':
+		return 3, true
+	case '四', '肆':
+		return 4, true
+	case '五', '伍':
+		return 5, true
+	case '六', '陆':
+		return 6, true
+	case '七', '柒', '拐':
+		return 7, true
+	case '八', '捌':
+		return 8, true
+	case '九', '玖', '勾':
+		return 9, true
+	}
+	return 0, false
+}
+
+// phoneNumber finds a mainland mobile number: 11 digits starting 13–19,
+// digits or Chinese numerals.
 func phoneNumber(s []rune) (int, int, bool) {
 	run := 0
+	var first, second byte
 	for i, r := range s {
-		if r >= '0' && r <= '9' {
+		d, ok := digitOf(r)
+		if ok {
+			switch run {
+			case 0:
+				first = d
+			case 1:
+				second = d
+			}
 			run++
 			continue
 		}
-		if run == 11 && s[i-11] == '1' && s[i-10] >= '3' {
+		if run == 11 && first == 1 && second >= 3 {
 			return i - 11, i, true
 		}
 		run = 0
 	}
-	if n := len(s); run == 11 && s[n-11] == '1' && s[n-10] >= '3' {
+	if n := len(s); run == 11 && first == 1 && second >= 3 {
 		return n - 11, n, true
 	}
 	return 0, 0, false

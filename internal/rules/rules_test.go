@@ -232,3 +232,34 @@ func FuzzParseDictionary(f *testing.F) {
 		}
 	})
 }
+
+func TestPhoneRecogniser(t *testing.T) {
+	e := NewEngine(nil, nil)
+	rs := Default()
+	tests := []struct {
+		text string
+		ad   bool
+	}{
+		{"出售店铺，联系 13800138000", true},
+		{"兼职日结，电话 幺三八零零幺三八零零零", true},
+		{"办理信用卡 138-0013-8000", true},
+		{"物业电话 13800138000，有事直接打", false},
+		{"我一三八年前就住这里", false},
+	}
+	for _, tt := range tests {
+		v := e.Evaluate(rs, Input{Text: tt.text, Kind: chat.KindText, Role: "member"})
+		if (v.Category == "ad") != tt.ad {
+			t.Errorf("%q: %s/%s, want ad=%v", tt.text, v.Action, v.Category, tt.ad)
+		}
+	}
+}
+
+func TestPhoneNumber(t *testing.T) {
+	var n Normalizer
+	for text, want := range map[string]bool{"电话幺三八零零幺三八零零零": true, "13800138000": true, "1380013800": false, "12345678901": false, "一二三": false} {
+		_, _, ok := phoneNumber(n.Normalize(text))
+		if ok != want {
+			t.Errorf("phoneNumber(%q) = %v, want %v", text, ok, want)
+		}
+	}
+}
