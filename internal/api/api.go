@@ -92,10 +92,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/events", s.connectionAuth(s.postEvents))
 	mux.HandleFunc("GET /api/v1/actions", s.connectionAuth(s.getActions))
 	mux.HandleFunc("POST /api/v1/actions/ack", s.connectionAuth(s.ackActions))
-	mux.HandleFunc("GET /api/v1/groups", s.tokenAuth(s.listGroups))
-	mux.HandleFunc("GET /api/v1/groups/{id}", s.tokenAuth(s.getGroup))
-	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.listMembers))
-	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.listMessages))
+	mux.HandleFunc("GET /api/v1/groups", s.tokenAuth(s.json(s.listGroups)))
+	mux.HandleFunc("GET /api/v1/groups/{id}", s.tokenAuth(s.json(s.getGroup)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.json(s.listMembers)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.json(s.listMessages)))
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
 	s.auditRoutes(mux)
@@ -103,6 +103,22 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
 	return mux
+}
+
+// jsonHandler is an API handler: it returns the status and body to write,
+// or an error, which json writes as the API's error body.
+type jsonHandler func(w http.ResponseWriter, r *http.Request) (int, any, error)
+
+// json adapts a jsonHandler: every error leaves through writeError.
+func (s *Server) json(h jsonHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, body, err := h(w, r)
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		writeJSON(w, status, body)
+	}
 }
 
 // Status maps an error kind to its HTTP status. It is the only such mapping.

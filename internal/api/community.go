@@ -34,25 +34,25 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	if s.Admin == nil {
 		return
 	}
-	mux.HandleFunc("GET /api/v1/nodes", s.tokenAuth(s.listNodes))
-	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.admin(s.createNode)))
-	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.patchNode)))
-	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.admin(s.patchGroup)))
-	mux.HandleFunc("GET /api/v1/partner-levels", s.tokenAuth(s.listLevels))
-	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.createLevel)))
-	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.admit)))
-	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.listSeats))
-	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.createCampaign)))
-	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.archiveCampaign)))
-	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.createCode)))
-	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.referrals))
-	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.topInviters))
-	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.ban)))
-	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.listReports))
-	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.decideReport)))
-	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.fileAppeal)))
-	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.decideAppeal)))
-	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.unban)))
+	mux.HandleFunc("GET /api/v1/nodes", s.tokenAuth(s.json(s.listNodes)))
+	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.admin(s.json(s.createNode))))
+	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.json(s.patchNode))))
+	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.admin(s.json(s.patchGroup))))
+	mux.HandleFunc("GET /api/v1/partner-levels", s.tokenAuth(s.json(s.listLevels)))
+	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.json(s.createLevel))))
+	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.json(s.admit))))
+	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.json(s.listSeats)))
+	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.json(s.createCampaign))))
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
+	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
+	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
+	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
+	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.ban))))
+	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.json(s.listReports)))
+	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideReport))))
+	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.json(s.fileAppeal))))
+	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideAppeal))))
+	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.unban))))
 }
 
 // admin requires an admin-scoped token.
@@ -106,11 +106,10 @@ func nodeJSON(n community.Node) NodeJSON {
 	return NodeJSON{ID: n.ID, ParentID: n.ParentID, Name: n.Name, Kind: string(n.Kind)}
 }
 
-func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	ns, err := s.Admin.Nodes(r.Context(), orgOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Nodes []NodeJSON `json:"nodes"`
@@ -118,54 +117,48 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 	for _, n := range ns {
 		out.Nodes = append(out.Nodes, nodeJSON(n))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) createNode(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createNode(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ParentID int64  `json:"parent_id"`
 		Name     string `json:"name"`
 		Kind     string `json:"kind"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	n := community.Node{OrgID: orgOf(r), ParentID: in.ParentID, Name: in.Name, Kind: community.NodeKind(in.Kind)}
 	if err := s.Admin.CreateNode(r.Context(), &n); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, nodeJSON(n))
+	return http.StatusCreated, nodeJSON(n), nil
 }
 
-func (s *Server) patchNode(w http.ResponseWriter, r *http.Request) {
+func (s *Server) patchNode(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Name     *string `json:"name"`
 		ParentID *int64  `json:"parent_id"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, nodeJSON(n))
+	return http.StatusOK, nodeJSON(n), nil
 }
 
-func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Name      *string    `json:"name"`
@@ -176,8 +169,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		ExpiresAt *time.Time `json:"expires_at"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	p := store.GroupPatch{Name: in.Name, NodeID: in.NodeID, Capacity: in.Capacity}
 	if in.Kind != nil {
@@ -193,10 +185,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	g, err := s.Admin.UpdateGroup(r.Context(), orgOf(r), id, p, actorOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, groupJSON(g))
+	return http.StatusOK, groupJSON(g), nil
 }
 
 // LevelJSON is a partner level as the API shows it.
@@ -209,11 +200,10 @@ type LevelJSON struct {
 	ReuseSeats bool   `json:"reuse_seats"`
 }
 
-func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	ls, err := s.Admin.PartnerLevels(r.Context(), orgOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Levels []LevelJSON `json:"levels"`
@@ -221,24 +211,22 @@ func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) {
 	for _, l := range ls {
 		out.Levels = append(out.Levels, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) createLevel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createLevel(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in LevelJSON
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	l := community.PartnerLevel{OrgID: orgOf(r), Slug: in.Slug, Name: in.Name, Rank: in.Rank, Cap: in.Cap, ReuseSeats: in.ReuseSeats}
 	if l.Cap == 0 {
 		l.Cap = community.DefaultPartnerCap
 	}
 	if err := s.Admin.CreatePartnerLevel(r.Context(), &l); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats})
+	return http.StatusCreated, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats}, nil
 }
 
 // SeatJSON is a seat with its tier.
@@ -256,38 +244,32 @@ func seatJSON(st community.Seat) SeatJSON {
 	return SeatJSON{ID: st.ID, Number: st.Number, Tier: tier.Slug, PersonID: st.PersonID, EntityID: st.EntityID, AdmittedAt: st.AdmittedAt}
 }
 
-func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		EntityID int64 `json:"entity_id"`
 		PersonID int64 `json:"person_id"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	if in.EntityID <= 0 || in.PersonID <= 0 {
-		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "entity_id and person_id are required"))
-		return
+		return 0, nil, errkind.New(errkind.Invalid, "entity_id and person_id are required")
 	}
 	if err := s.ownLevel(r, id); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	a, err := s.Admin.Admit(r.Context(), id, in.EntityID, in.PersonID)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	if a.Waitlisted {
-		writeJSON(w, http.StatusAccepted, map[string]any{"waitlisted": true, "position": a.Position})
-		return
+		return http.StatusAccepted, map[string]any{"waitlisted": true, "position": a.Position}, nil
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"admitted": true, "seat": seatJSON(a.Seat)})
+	return http.StatusCreated, map[string]any{"admitted": true, "seat": seatJSON(a.Seat)}, nil
 }
 
 // ownLevel checks a level belongs to the token's organisation.
@@ -304,24 +286,21 @@ func (s *Server) ownLevel(r *http.Request, id int64) error {
 	return errkind.Errorf(errkind.NotFound, "partner level %d not found", id)
 }
 
-func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err == nil {
 		err = s.ownLevel(r, id)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	entity, err := intParam(r, "entity_id", 0, 1, 1<<62)
 	if err != nil || entity == 0 {
-		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "entity_id: required, a node id"))
-		return
+		return 0, nil, errkind.New(errkind.Invalid, "entity_id: required, a node id")
 	}
 	seats, err := s.Admin.Seats(r.Context(), id, entity)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Seats []SeatJSON `json:"seats"`
@@ -329,38 +308,35 @@ func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) {
 	for _, st := range seats {
 		out.Seats = append(out.Seats, seatJSON(st))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		Name string `json:"name"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	c := community.Campaign{OrgID: orgOf(r), Name: in.Name}
 	if err := s.Admin.CreateCampaign(r.Context(), &c); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name})
+	return http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name}, nil
 }
 
-func (s *Server) archiveCampaign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) archiveCampaign(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err == nil {
 		err = s.Admin.ArchiveCampaign(r.Context(), orgOf(r), id)
 	}
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "archived": true})
+	return http.StatusOK, map[string]any{"id": id, "archived": true}, nil
 }
 
-func (s *Server) createCode(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createCode(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		Code       string `json:"code"`
 		PersonID   int64  `json:"person_id"`
@@ -368,32 +344,27 @@ func (s *Server) createCode(w http.ResponseWriter, r *http.Request) {
 		GroupID    int64  `json:"group_id"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	c := community.InviteCode{OrgID: orgOf(r), Code: in.Code, PersonID: in.PersonID, CampaignID: in.CampaignID, GroupID: in.GroupID}
 	if err := s.Admin.CreateInviteCode(r.Context(), &c); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "code": c.Code})
+	return http.StatusCreated, map[string]any{"id": c.ID, "code": c.Code}, nil
 }
 
-func (s *Server) referrals(w http.ResponseWriter, r *http.Request) {
+func (s *Server) referrals(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	depth, err := intParam(r, "depth", 0, 0, 100)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	tree, err := s.Admin.ReferralTree(r.Context(), orgOf(r), id, int(depth))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	type ref struct {
 		PersonID  int64     `json:"person_id"`
@@ -409,19 +380,17 @@ func (s *Server) referrals(w http.ResponseWriter, r *http.Request) {
 	for _, t := range tree {
 		out.Referrals = append(out.Referrals, ref{t.PersonID, t.InviterID, t.Name, t.Depth, t.JoinedAt, t.Qualified})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) {
+func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	days, err := intParam(r, "days", 30, 1, 3650)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	limit, err := intParam(r, "limit", 20, 1, 500)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	if s.Now != nil {
@@ -429,8 +398,7 @@ func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) {
 	}
 	top, err := s.Admin.TopInviters(r.Context(), orgOf(r), since, int(limit))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	type rank struct {
 		Rank      int    `json:"rank"`
@@ -445,61 +413,54 @@ func (s *Server) topInviters(w http.ResponseWriter, r *http.Request) {
 	for i, t := range top {
 		out.Inviters = append(out.Inviters, rank{i + 1, t.PersonID, t.Name, t.Invited, t.Qualified})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 // ban bans a person from every group of the organisation.
-func (s *Server) ban(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ban(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	n, err := s.Admin.BanEverywhere(r.Context(), orgOf(r), id, in.Reason, actorOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"banned": true, "groups": n})
+	return http.StatusOK, map[string]any{"banned": true, "groups": n}, nil
 }
 
 // unban lifts an organisation ban everywhere.
-func (s *Server) unban(w http.ResponseWriter, r *http.Request) {
+func (s *Server) unban(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	n, err := s.Admin.LiftBan(r.Context(), orgOf(r), id, actorOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"banned": false, "groups": n})
+	return http.StatusOK, map[string]any{"banned": false, "groups": n}, nil
 }
 
 // listReports is the review queue: reported messages of a status (open by
 // default), oldest first.
-func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listReports(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	status := r.URL.Query().Get("status")
 	if status == "" {
 		status = "open"
 	}
 	if status != "open" && status != "upheld" && status != "dismissed" {
-		writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "status: want open, upheld or dismissed, got %q", status))
-		return
+		return 0, nil, errkind.Errorf(errkind.Invalid, "status: want open, upheld or dismissed, got %q", status)
 	}
 	cases, err := s.Admin.ReportCases(r.Context(), orgOf(r), status)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	type item struct {
 		ID        int64     `json:"id"`
@@ -518,14 +479,13 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cases {
 		out.Reports = append(out.Reports, item{c.ID, c.GroupID, c.MessageID, c.PersonID, c.Text, c.Reports, c.Hidden, c.Status, c.CreatedAt})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Uphold bool   `json:"uphold"`
@@ -533,50 +493,43 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 		Note   string `json:"note"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Admin.DecideReport(r.Context(), orgOf(r), id, in.Uphold, chat.ActionKind(in.Action), in.Note, actorOf(r)); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "upheld": in.Uphold})
+	return http.StatusOK, map[string]any{"id": id, "upheld": in.Uphold}, nil
 }
 
-func (s *Server) fileAppeal(w http.ResponseWriter, r *http.Request) {
+func (s *Server) fileAppeal(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		PersonID int64  `json:"person_id"`
 		Text     string `json:"text"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	id, err := s.Admin.FileAppeal(r.Context(), orgOf(r), in.PersonID, in.Text)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+	return http.StatusCreated, map[string]any{"id": id}, nil
 }
 
-func (s *Server) decideAppeal(w http.ResponseWriter, r *http.Request) {
+func (s *Server) decideAppeal(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		Accept bool   `json:"accept"`
 		Note   string `json:"note"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.Admin.DecideAppeal(r.Context(), orgOf(r), id, in.Accept, in.Note, actorOf(r)); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "accepted": in.Accept})
+	return http.StatusOK, map[string]any{"id": id, "accepted": in.Accept}, nil
 }

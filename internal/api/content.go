@@ -24,14 +24,14 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	if s.Content == nil {
 		return
 	}
-	mux.HandleFunc("GET /api/v1/scripts", s.tokenAuth(s.listScripts))
-	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.admin(s.createScript)))
-	mux.HandleFunc("GET /api/v1/scripts/{id}", s.tokenAuth(s.getScript))
-	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.admin(s.editScript)))
-	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.admin(s.moveScript)))
-	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.scriptRevisions))
-	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.planPushes)))
-	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.groupPushes))
+	mux.HandleFunc("GET /api/v1/scripts", s.tokenAuth(s.json(s.listScripts)))
+	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.admin(s.json(s.createScript))))
+	mux.HandleFunc("GET /api/v1/scripts/{id}", s.tokenAuth(s.json(s.getScript)))
+	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.admin(s.json(s.editScript))))
+	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.admin(s.json(s.moveScript))))
+	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.json(s.scriptRevisions)))
+	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.json(s.planPushes))))
+	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 }
 
 // ScriptJSON is a script as the API shows it.
@@ -55,11 +55,10 @@ func scriptJSON(sc content.Script) ScriptJSON {
 	return ScriptJSON{sc.ID, sc.Title, sc.Body, tags, sc.Author, string(sc.Status), sc.RejectReason, sc.CreatedAt, sc.UpdatedAt}
 }
 
-func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	list, err := s.Content.Scripts(r.Context(), orgOf(r), content.Status(r.URL.Query().Get("status")))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Scripts []ScriptJSON `json:"scripts"`
@@ -67,7 +66,7 @@ func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) {
 	for _, sc := range list {
 		out.Scripts = append(out.Scripts, scriptJSON(sc))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 type scriptIn struct {
@@ -77,61 +76,53 @@ type scriptIn struct {
 	Author string   `json:"author"`
 }
 
-func (s *Server) createScript(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createScript(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in scriptIn
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	if in.Author == "" {
 		in.Author = actorOf(r)
 	}
 	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author}
 	if err := s.Content.CreateScript(r.Context(), &sc); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, scriptJSON(sc))
+	return http.StatusCreated, scriptJSON(sc), nil
 }
 
-func (s *Server) getScript(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getScript(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	sc, err := s.Content.Script(r.Context(), orgOf(r), id)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, scriptJSON(sc))
+	return http.StatusOK, scriptJSON(sc), nil
 }
 
-func (s *Server) editScript(w http.ResponseWriter, r *http.Request) {
+func (s *Server) editScript(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in scriptIn
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	sc, err := s.Content.EditScript(r.Context(), orgOf(r), id, in.Title, in.Body, in.Tags, actorOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, scriptJSON(sc))
+	return http.StatusOK, scriptJSON(sc), nil
 }
 
-func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) {
+func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var in struct {
 		To     string `json:"to"`
@@ -139,33 +130,28 @@ func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) {
 		Reason string `json:"reason"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	switch content.Role(in.Role) {
 	case content.Contributor, content.Editor, content.Reviewer, content.Publisher:
 	default:
-		writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "role: want contributor, editor, reviewer or publisher, got %q", in.Role))
-		return
+		return 0, nil, errkind.Errorf(errkind.Invalid, "role: want contributor, editor, reviewer or publisher, got %q", in.Role)
 	}
 	sc, err := s.Content.MoveScript(r.Context(), orgOf(r), id, content.Status(in.To), content.Role(in.Role), actorOf(r), in.Reason)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, scriptJSON(sc))
+	return http.StatusOK, scriptJSON(sc), nil
 }
 
-func (s *Server) scriptRevisions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) scriptRevisions(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	revs, err := s.Content.Revisions(r.Context(), orgOf(r), id)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	type rev struct {
 		Title     string    `json:"title"`
@@ -181,7 +167,7 @@ func (s *Server) scriptRevisions(w http.ResponseWriter, r *http.Request) {
 	for _, v := range revs {
 		out.Revisions = append(out.Revisions, rev{v.Title, v.Body, string(v.Status), v.Editor, v.Note, v.CreatedAt})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 // PushJSON is a planned push as the API shows it.
@@ -212,7 +198,7 @@ var shanghai = func() *time.Location {
 // planPushes plans one script into many groups: the groups listed, or
 // every active group of a kind and/or under a tree node, at a named peak
 // (morning 07:30, noon 12:00, evening 20:30) on a date or at a time.
-func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ScriptID int64   `json:"script_id"`
 		GroupIDs []int64 `json:"group_ids"`
@@ -224,23 +210,20 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 		Quiet    string  `json:"quiet"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var want time.Time
 	switch {
 	case in.At != "":
 		t, err := time.Parse(time.RFC3339, in.At)
 		if err != nil {
-			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", in.At))
-			return
+			return 0, nil, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", in.At)
 		}
 		want = t
 	case in.Date != "" && in.Slot != "":
 		d, err := time.ParseInLocation("2006-01-02", in.Date, shanghai)
 		if err != nil {
-			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", in.Date))
-			return
+			return 0, nil, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", in.Date)
 		}
 		var found bool
 		for _, sl := range content.DefaultSlots() {
@@ -249,12 +232,10 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !found {
-			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "slot: want morning, noon or evening, got %q", in.Slot))
-			return
+			return 0, nil, errkind.Errorf(errkind.Invalid, "slot: want morning, noon or evening, got %q", in.Slot)
 		}
 	default:
-		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "when: give date and slot, or at"))
-		return
+		return 0, nil, errkind.New(errkind.Invalid, "when: give date and slot, or at")
 	}
 	win := content.Window{}
 	if in.Quiet != "" {
@@ -262,15 +243,13 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 		f, err1 := content.ParseClock(strings.TrimSpace(from))
 		t, err2 := content.ParseClock(strings.TrimSpace(to))
 		if !ok || err1 != nil || err2 != nil {
-			writeError(w, r, s.Logger, errkind.Errorf(errkind.Invalid, "quiet: want the allowed window as HH:MM-HH:MM, got %q", in.Quiet))
-			return
+			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: want the allowed window as HH:MM-HH:MM, got %q", in.Quiet)
 		}
 		win = content.Window{From: f, To: t}
 	}
 	groups, err := s.Content.Groups(r.Context(), orgOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	var targets []int64
 	wanted := map[int64]bool{}
@@ -289,12 +268,10 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for id := range wanted {
-		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "group %d not found", id))
-		return
+		return 0, nil, errkind.Errorf(errkind.NotFound, "group %d not found", id)
 	}
 	if len(targets) == 0 {
-		writeError(w, r, s.Logger, errkind.New(errkind.Invalid, "no group matches: give group_ids, kind or node_id"))
-		return
+		return 0, nil, errkind.New(errkind.Invalid, "no group matches: give group_ids, kind or node_id")
 	}
 	out := struct {
 		Pushes []PushJSON `json:"pushes"`
@@ -303,25 +280,22 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Content.PlanPush(r.Context(), store.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: want,
 			Caps: content.DefaultCaps(), Window: win, Location: shanghai, Actor: actorOf(r)})
 		if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
+			return 0, nil, err
 		}
 		out.Pushes = append(out.Pushes, pushJSON(p))
 	}
-	writeJSON(w, http.StatusCreated, out)
+	return http.StatusCreated, out, nil
 }
 
-func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) {
+func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	now := time.Now()
 	ps, err := s.Content.Pushes(r.Context(), g.ID, now.Add(-7*24*time.Hour), now.Add(30*24*time.Hour))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Pushes []PushJSON `json:"pushes"`
@@ -329,5 +303,5 @@ func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) {
 	for _, p := range ps {
 		out.Pushes = append(out.Pushes, pushJSON(p))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }

@@ -59,11 +59,10 @@ type MessageJSON struct {
 
 func orgOf(r *http.Request) int64 { return r.Context().Value(tokenKey{}).(store.Token).OrgID }
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	gs, err := s.Store.Groups(r.Context(), orgOf(r))
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Groups []GroupJSON `json:"groups"`
@@ -71,7 +70,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	for _, g := range gs {
 		out.Groups = append(out.Groups, groupJSON(g))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 // group loads the {id} group of the token's organisation.
@@ -83,25 +82,22 @@ func (s *Server) group(r *http.Request) (community.Group, error) {
 	return s.Store.Group(r.Context(), orgOf(r), id)
 }
 
-func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, groupJSON(g))
+	return http.StatusOK, groupJSON(g), nil
 }
 
-func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	ms, err := s.Store.Members(r.Context(), g.ID)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Members []MemberJSON `json:"members"`
@@ -110,29 +106,25 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 		out.Members = append(out.Members, MemberJSON{PersonID: m.PersonID, Name: m.Name, PlatformUserID: m.PlatformUserID, Role: string(m.Role),
 			Source: string(m.Source), InviterPersonID: m.InviterID, Code: m.Code, JoinedAt: m.JoinedAt})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	limit, err := intParam(r, "limit", 100, 1, 500)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	before, err := intParam(r, "before", 0, 0, 1<<62)
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	ms, err := s.Store.Messages(r.Context(), g.ID, community.Page{Limit: int(limit), Before: before})
 	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+		return 0, nil, err
 	}
 	out := struct {
 		Messages []MessageJSON `json:"messages"`
@@ -145,5 +137,5 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	if len(ms) == int(limit) {
 		out.Next = strconv.FormatInt(ms[len(ms)-1].ID, 10)
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
