@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -45,6 +46,7 @@ type Store interface {
 	Summary(ctx context.Context, orgID int64, since time.Time) (store.OrgSummary, error)
 	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]store.GroupActivity, error)
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]store.DayCount, error)
+	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*store.MemberActivity, error)
 }
 
 // Server serves the console.
@@ -437,8 +439,22 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 type groupData struct {
 	Group    community.Group
 	State    string
-	Members  []community.Member
+	Members  []memberRow
 	Messages []community.Message
+	Counts   []statusCount
+}
+
+// memberRow is a member with their activity status (analytics.Classify).
+type memberRow struct {
+	community.Member
+	Status string
+	Tier   string
+	Last   *time.Time
+}
+
+type statusCount struct {
+	Status string
+	N      int
 }
 
 func (s *Server) group(w http.ResponseWriter, r *http.Request) {
@@ -458,6 +474,44 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	now := s.Now()
+	act, err := s.Store.GroupMemberActivity(r.Context(), g.ID, now.Add(-90*24*time.Hour))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	counts := map[string]int{}
+	rows := make([]memberRow, 0, len(members))
+	for _, m := range members {
+		row := memberRow{Member: m, Status: "staff"}
+		a := act[m.PersonID]
+		if a != nil {
+			row.Last = a.Last
+		}
+		if !m.Role.Staff() {
+			h := analytics.Member{JoinedAt: m.JoinedAt}
+			if a != nil {
+				h.LastMessage = a.Last
+				seen := map[analytics.Day]bool{}
+				for _, t := range a.Days {
+					if d := analytics.DayOf(t, s.Location); !seen[d] {
+						seen[d] = true
+						h.ActiveDays = append(h.ActiveDays, d)
+					}
+				}
+			}
+			st, tier := analytics.Classify(h, now, s.Location)
+			row.Status, row.Tier = string(st), string(tier)
+		}
+		counts[row.Status]++
+		rows = append(rows, row)
+	}
+	var cs []statusCount
+	for _, st := range []string{"active", "new", "quiet", "lurker", "zombie", "staff"} {
+		if counts[st] > 0 {
+			cs = append(cs, statusCount{st, counts[st]})
+		}
+	}
 	msgs, err := s.Store.Messages(r.Context(), g.ID, community.Page{Limit: 50})
 	if err != nil {
 		s.renderError(w, r, err)
@@ -467,5 +521,5 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 	if len(msgs) > 0 {
 		last = &msgs[0].SentAt
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Group: g, State: State(g, last, s.Now()), Members: members, Messages: msgs}))
+	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
 }

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,13 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+var groupID int64
 
 func setup(t *testing.T) (*httptest.Server, int64) {
 	t.Helper()
@@ -31,6 +36,18 @@ func setup(t *testing.T) (*httptest.Server, int64) {
 	db.CreateOrg(ctx, &other)
 	g := community.Group{OrgID: org.ID, Connection: "sim", Platform: "sim", ExternalID: "g1", Name: "NF-阳新第6期微营销培训群", Kind: community.KindCohort}
 	db.CreateGroup(ctx, &g)
+	groupID = g.ID
+	// Two members of 40 days' standing: one spoke yesterday, one never.
+	for i, spoke := range []bool{true, false} {
+		p := community.Person{OrgID: org.ID, Name: fmt.Sprint("成员", i)}
+		db.CreatePerson(ctx, &p)
+		db.AddMembership(ctx, &community.Membership{GroupID: g.ID, PersonID: p.ID, JoinedAt: now.Add(-40 * 24 * time.Hour)})
+		if spoke {
+			db.Ingest(ctx, func(tx pipeline.Tx) error {
+				return tx.InsertMessages(ctx, []community.Message{{GroupID: g.ID, PersonID: p.ID, ExternalID: "m1", Kind: chat.KindText, Text: "大家好", SentAt: now.Add(-24 * time.Hour)}})
+			})
+		}
+	}
 	foreign := community.Group{OrgID: other.ID, Connection: "sim", Platform: "sim", ExternalID: "g2", Name: "别家的群"}
 	db.CreateGroup(ctx, &foreign)
 	hash, err := console.HashPassword("correct horse")
@@ -101,6 +118,9 @@ func TestLoginAndDashboard(t *testing.T) {
 	}
 	if _, body := get(t, c, srv.URL+"/"); !strings.Contains(body, "Dashboard") {
 		t.Fatal("language choice was not remembered")
+	}
+	if code, body := get(t, c, srv.URL+"/groups/"+itoa(groupID)); code != 200 || !strings.Contains(body, "st-active") || !strings.Contains(body, "st-zombie") || !strings.Contains(body, "大家好") {
+		t.Fatalf("group page: %d, want an active and a zombie member\n%s", code, body)
 	}
 	if code, _ := get(t, c, srv.URL+"/groups/"+itoa(foreignID)); code != 404 {
 		t.Fatalf("another organisation's group: %d, want 404", code)

@@ -108,3 +108,44 @@ type DayCount struct {
 	Day   time.Time
 	Count int
 }
+
+// MemberActivity is one member's posting in a group.
+type MemberActivity struct {
+	Last *time.Time
+	Days []time.Time // the times of their messages since the given time, oldest first
+}
+
+// GroupMemberActivity returns, per person, when they last posted in the
+// group and the times of their messages since a time (for active days).
+func (db *DB) GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*MemberActivity, error) {
+	out := map[int64]*MemberActivity{}
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT person_id, MAX(sent_at) FROM messages WHERE group_id = ? GROUP BY person_id"), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("member activity: %w", err)
+	}
+	for rows.Next() {
+		var pid, last int64
+		if err := rows.Scan(&pid, &last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("member activity: %w", err)
+		}
+		t := fromMS(last)
+		out[pid] = &MemberActivity{Last: &t}
+	}
+	rows.Close()
+	rows, err = db.sql.QueryContext(ctx, db.q("SELECT person_id, sent_at FROM messages WHERE group_id = ? AND sent_at >= ? ORDER BY sent_at"), groupID, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("member activity: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, at int64
+		if err := rows.Scan(&pid, &at); err != nil {
+			return nil, fmt.Errorf("member activity: %w", err)
+		}
+		if a := out[pid]; a != nil {
+			a.Days = append(a.Days, fromMS(at))
+		}
+	}
+	return out, rows.Err()
+}
