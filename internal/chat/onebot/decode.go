@@ -26,24 +26,24 @@ const (
 
 // Frame is a decoded OneBot v11 frame.
 type Frame struct {
-	Kind FrameKind
+	Kind FrameKind `json:"kind"`
 	// Events are the qunzhu events the frame maps to (none for frames qunzhu
 	// ignores: private messages, bans, recalls, meta events, requests…).
-	Events []chat.Event
+	Events []chat.Event `json:"events,omitempty"`
 	// Ignored says why a message or notice frame maps to no event, for logs.
-	Ignored string
-	SelfID  string
+	Ignored string `json:"ignored,omitempty"`
+	SelfID  string `json:"self_id,omitempty"`
 
 	// Meta events.
-	MetaType      string // heartbeat, lifecycle
-	SubType       string // lifecycle: enable, disable, connect
-	Interval      time.Duration
-	Online        *bool // heartbeat status.online, when reported
-	RequestType   string
-	RequestDetail string // request: "group add 123 by 456: comment"
+	MetaType      string        `json:"meta_type,omitempty"` // heartbeat, lifecycle
+	SubType       string        `json:"sub_type,omitempty"`  // lifecycle: enable, disable, connect
+	Interval      time.Duration `json:"interval,omitempty"`
+	Online        *bool         `json:"online,omitempty"` // heartbeat status.online, when reported
+	RequestType   string        `json:"request_type,omitempty"`
+	RequestDetail string        `json:"request_detail,omitempty"` // request: "group add 123 by 456: comment"
 
 	// Responses.
-	Response *Response
+	Response *Response `json:"response,omitempty"`
 }
 
 // Response is the answer to an API call.
@@ -187,8 +187,8 @@ type wire struct {
 	RequestType string `json:"request_type"`
 	Comment     string `json:"comment"`
 
-	MetaEventType string `json:"meta_event_type"`
-	Interval      int64  `json:"interval"`
+	MetaEventType string          `json:"meta_event_type"`
+	Interval      int64           `json:"interval"`
 	Status        json.RawMessage `json:"status"`
 }
 
