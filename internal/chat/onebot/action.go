@@ -186,7 +186,7 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 		_, err := a.Call(ctx, "send_group_msg", map[string]any{"group_id": group, "message": msg})
 		return err
 	case chat.ActDelete:
-		mid, err := parseID("message", act.MessageID)
+		mid, err := parseMessageID(act.MessageID)
 		if err != nil {
 			return err
 		}
@@ -235,6 +235,15 @@ func parseID(what, s string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("%s id %q: want a positive decimal number: %w", what, s, chat.ErrPermanent)
+	}
+	return n, nil
+}
+
+// parseMessageID reads a message id: OneBot's are int32 and often negative.
+func parseMessageID(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("message id %q: want a decimal number: %w", s, chat.ErrPermanent)
 	}
 	return n, nil
 }
