@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -18,6 +19,9 @@ const (
 	RoleAPI       = "api"       // API calls only
 	RoleEvent     = "event"     // events only
 )
+
+// dialTimeout bounds one connection attempt of forward mode.
+const dialTimeout = 15 * time.Second
 
 // readLimit bounds one frame: member lists of 2000-member groups are large.
 const readLimit = 32 << 20
@@ -122,7 +126,7 @@ func (a *Adapter) dialLoop(ctx context.Context) {
 }
 
 func (a *Adapter) dial(ctx context.Context) (*websocket.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.CallTimeout+5e9)
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	h := http.Header{}
 	if a.cfg.AccessToken != "" {
