@@ -849,3 +849,69 @@ func TestForwardModeRefusesReverseConnections(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestStatusAccountsAndReplacement(t *testing.T) {
+	logs := &syncBuffer{}
+	a, srv := newReverse(t, Config{SelfID: "2854196310", Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if a.Name() != "qq" || a.Platform() != "onebot" {
+		t.Errorf("name %q platform %q", a.Name(), a.Platform())
+	}
+	sink := &memSink{}
+	runAdapter(t, a, sink)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, _, err := reverseClient(t, wsURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.CloseNow()
+	other := bytes.Replace(readFrame(t, "group_text"), []byte(`"self_id": 2854196310`), []byte(`"self_id": 10001`), 1)
+	offline := []byte(`{"time":1764037830,"self_id":2854196310,"post_type":"meta_event","meta_event_type":"heartbeat","status":{"online":false,"good":false},"interval":5000}`)
+	for _, fr := range [][]byte{other, []byte(`{"junk":`), readFrame(t, "meta_lifecycle"), offline, readFrame(t, "group_nickname_only")} {
+		if err := first.Write(ctx, websocket.MessageText, fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the event of our account", func() bool { return len(sink.got()) == 1 })
+	if got := sink.got()[0]; got.Sender.ID != "1801234568" {
+		t.Errorf("the other account's frame was ingested: %+v", got)
+	}
+	st := a.Status()
+	if !st.Connected || st.Online || st.Interval != 5*time.Second || st.Ready(time.Now()) {
+		t.Errorf("status after an offline heartbeat: %+v", st)
+	}
+	for _, want := range []string{"frame from another account skipped", "unreadable frame skipped", "lifecycle"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	// A second Universal connection (the implementation restarted) replaces the first.
+	second, _, err := reverseClient(t, wsURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl := &fakeImpl{t: t}
+	go impl.serve(ctx, second, nil)
+	if _, _, err := first.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("the old connection was not closed as replaced: %v", err)
+	}
+	waitFor(t, "online again", func() bool { return a.Status().Connected && a.Status().Online })
+	if err := a.Do(ctx, chat.Action{Kind: chat.ActDelete, Group: "1", MessageID: "5"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(impl.recorded()) != 1 {
+		t.Errorf("the call did not go over the new connection: %+v", impl.recorded())
+	}
+}
+
+func TestSleepStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if sleep(ctx, time.Hour) {
+		t.Error("sleep returned true after cancel")
+	}
+	if !sleep(context.Background(), time.Millisecond) {
+		t.Error("sleep returned false without cancel")
+	}
+}
