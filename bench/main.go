@@ -18,8 +18,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	anknown "github.com/anknown/ahocorasick"
 	bobu "github.com/BobuSumisu/aho-corasick"
+	anknown "github.com/anknown/ahocorasick"
 	cloudflare "github.com/cloudflare/ahocorasick"
 
 	"github.com/qunzhu/qunzhu/internal/rules"
