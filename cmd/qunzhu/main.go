@@ -26,6 +26,7 @@ func main() {
 			"webhook": app.Webhook,
 			"sim":     app.Sim,
 			"matrix":  app.Matrix,
+			"onebot":  app.OneBot,
 		},
 	}))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/matrix"
+	"github.com/qunzhu/qunzhu/internal/chat/onebot"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/chat/webhook"
 	"github.com/qunzhu/qunzhu/internal/config"
@@ -25,4 +26,15 @@ func Sim(c config.Connection, d Deps) (chat.Adapter, error) {
 // access_token).
 func Matrix(c config.Connection, d Deps) (chat.Adapter, error) {
 	return matrix.New(matrix.Config{Name: c.Name, Homeserver: c.Options["homeserver"], UserID: c.Options["user_id"], AccessToken: c.Options["access_token"], Cursors: d.Cursors, Logger: d.Logger})
+}
+
+// OneBot builds a OneBot v11 connection (options mode, url, access_token,
+// self_id, call_timeout, capabilities). In reverse mode the implementation
+// connects to /connect/{name} on qunzhu's HTTP address.
+func OneBot(c config.Connection, d Deps) (chat.Adapter, error) {
+	cfg, err := onebot.FromOptions(c.Name, c.Options, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return onebot.New(cfg)
 }

@@ -151,6 +151,15 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	mux.Handle("/metrics", apiH)
+	// Connections the platform calls (a reverse WebSocket, a webhook) are
+	// served at /connect/{name}, outside the API's bearer tokens: each
+	// adapter authenticates its platform itself.
+	for _, a := range s.adapters {
+		if h, ok := a.(http.Handler); ok {
+			mux.Handle("/connect/"+a.Name(), longLived(h))
+			mux.Handle("/connect/"+a.Name()+"/", longLived(h))
+		}
+	}
 	mux.Handle("/", con.Handler())
 	s.handler = mux
 	return s, nil
@@ -185,19 +194,41 @@ func (s *service) ready(ctx context.Context) error {
 	if err := s.db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var bad []string
-	for name, msg := range s.status {
-		if msg != "" {
-			bad = append(bad, name+": "+msg)
-		}
-	}
+	bad := s.failing(time.Now())
 	if len(bad) > 0 {
 		sort.Strings(bad)
 		return fmt.Errorf("connections failing: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// failing lists the connections that cannot work now, as "name: why":
+// those whose Run failed last, and those reporting themselves unhealthy.
+func (s *service) failing(now time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var bad []string
+	for _, a := range s.adapters {
+		if msg := s.status[a.Name()]; msg != "" {
+			bad = append(bad, a.Name()+": "+msg)
+		} else if h, ok := a.(chat.HealthReporter); ok {
+			if err := h.Health(now); err != nil {
+				bad = append(bad, a.Name()+": "+err.Error())
+			}
+		}
+	}
+	return bad
+}
+
+// longLived lifts the server's read and write timeouts for a connection a
+// platform keeps open (a WebSocket); they are meant for requests.
+func longLived(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Time{})
+		rc.SetWriteDeadline(time.Time{})
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *service) setStatus(name, msg string) {

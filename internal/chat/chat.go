@@ -275,6 +275,13 @@ type Cursors interface {
 	SaveCursor(ctx context.Context, connection, key, value string) error
 }
 
+// HealthReporter is implemented by adapters that know whether their
+// connection can take actions now (a WebSocket peer connected, a token
+// accepted). /readyz and the console report the error it returns.
+type HealthReporter interface {
+	Health(now time.Time) error
+}
+
 // Puller is implemented by adapters whose actions are not pushed by the
 // dispatcher but pulled by the platform side (the generic webhook in pull
 // mode: a bridge polls GET /api/v1/actions and acknowledges).

@@ -98,6 +98,7 @@ type Adapter struct {
 }
 
 var _ chat.Adapter = (*Adapter)(nil)
+var _ chat.HealthReporter = (*Adapter)(nil)
 
 // New validates cfg and returns an adapter.
 func New(cfg Config) (*Adapter, error) {
@@ -310,4 +311,28 @@ func isDecimal(s string) bool {
 		}
 	}
 	return true
+}
+
+// Health implements chat.HealthReporter: nil when the connection can take
+// actions, else what is wrong, for /readyz and the console.
+func (a *Adapter) Health(now time.Time) error {
+	s := a.Status()
+	switch {
+	case s.Ready(now):
+		return nil
+	case !s.Connected && s.Mode == ModeReverse:
+		if s.LastError != "" {
+			return fmt.Errorf("no OneBot implementation connected (last: %s)", s.LastError)
+		}
+		return errors.New("no OneBot implementation connected yet")
+	case !s.Connected:
+		if s.LastError != "" {
+			return fmt.Errorf("not connected to the OneBot implementation: %s", s.LastError)
+		}
+		return errors.New("not connected to the OneBot implementation yet")
+	case !s.Online:
+		return errors.New("the OneBot implementation reports the account offline")
+	default:
+		return fmt.Errorf("no heartbeat since %s", s.LastHeartbeat.Format(time.RFC3339))
+	}
 }
