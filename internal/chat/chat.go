@@ -185,7 +185,15 @@ type Action struct {
 	Text       string     `json:"text,omitempty"`       // send, set_notice
 	Duration   Duration   `json:"duration,omitempty"`   // mute
 	Reason     string     `json:"reason,omitempty"`     // shown in logs, audit and where the platform allows
+	// NotBefore delays delivery (an unmute when a timed mute ends on a
+	// platform whose mutes do not expire by themselves).
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
+
+// CapTimedMute is a capability, not an action: the platform lifts a mute
+// by itself when its duration ends (Telegram's until_date, OneBot's
+// duration). Where it is missing, qunzhu schedules the unmute.
+const CapTimedMute ActionKind = "timed_mute"
 
 // Duration is a time.Duration that marshals as whole seconds in JSON.
 type Duration time.Duration
@@ -203,6 +211,7 @@ func AllActions() Capabilities {
 	for _, k := range ActionKinds {
 		c[k] = true
 	}
+	c[CapTimedMute] = true
 	return c
 }
 

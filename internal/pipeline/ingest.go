@@ -747,6 +747,10 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		}
 		if caps.Can(chat.ActMute) {
 			add(chat.ActMute, func(a *chat.Action) { a.Duration = chat.Duration(v.Duration) })
+			if v.Duration > 0 && !caps.Can(chat.CapTimedMute) && caps.Can(chat.ActUnmute) {
+				// The platform's mutes do not expire: lift it when due.
+				add(chat.ActUnmute, func(a *chat.Action) { a.NotBefore = b.now.Add(v.Duration) })
+			}
 		} else {
 			degraded = "mute unsupported: deleted and warned instead"
 		}

@@ -176,6 +176,7 @@ func TestDecisionsBecomeActions(t *testing.T) {
 	}{
 		{"mute supported", chat.AllActions(), mute, "delete,mute,send"},
 		{"mute degrades", chat.Capabilities{chat.ActSend: true, chat.ActDelete: true}, mute, "delete,send"},
+		{"mutes that do not expire are lifted later", chat.Capabilities{chat.ActSend: true, chat.ActDelete: true, chat.ActMute: true, chat.ActUnmute: true}, mute, "delete,mute,unmute,send"},
 		{"ban degrades to kick", chat.Capabilities{chat.ActSend: true, chat.ActDelete: true, chat.ActKick: true},
 			pipeline.Verdict{Action: chat.ActBan, Rule: "porn", Reason: "黄赌毒"}, "delete,kick,send"},
 		{"nothing possible", chat.Capabilities{}, mute, ""},
@@ -208,6 +209,46 @@ func TestDecisionsBecomeActions(t *testing.T) {
 				t.Fatalf("audit evidence = %s", detail)
 			}
 		})
+	}
+}
+
+// On a platform whose mutes do not expire (Matrix), the unmute waits in the
+// outbox until the mute's end, then is delivered.
+func TestTimedMuteIsLiftedWhenDue(t *testing.T) {
+	now := t0.Add(time.Second)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	caps := chat.AllActions()
+	caps[chat.CapTimedMute] = false
+	v := pipeline.Verdict{Action: chat.ActMute, Duration: 90 * time.Minute, Rule: "ads", Reason: "广告"}
+	in := setup(t, db, pipeline.IngestConfig{Decider: wordDecider{word: "加微信", v: v}, Caps: func(string) chat.Capabilities { return caps }})
+	ctx := context.Background()
+	if err := in.Ingest(ctx, []chat.Event{msg("e1", "g1", "u1", "加微信领资料")}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func() string {
+		items, err := db.ClaimActions(ctx, "wx", 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, it := range items {
+			kinds = append(kinds, string(it.Action.Kind))
+			if err := db.CompleteAction(ctx, it.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return strings.Join(kinds, ",")
+	}
+	if got := claim(); got != "delete,mute" {
+		t.Fatalf("due now: %s", got)
+	}
+	now = now.Add(89 * time.Minute)
+	if got := claim(); got != "" {
+		t.Fatalf("the unmute came early: %s", got)
+	}
+	now = now.Add(2 * time.Minute)
+	if got := claim(); got != "unmute" {
+		t.Fatalf("the unmute did not come when the mute ended: %q", got)
 	}
 }
 

@@ -71,7 +71,11 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 			if err != nil {
 				return fmt.Errorf("encode action: %w", err)
 			}
-			args = append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(at), ms(at))
+			next := at
+			if a.NotBefore.After(at) {
+				next = a.NotBefore
+			}
+			args = append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at))
 		}
 		if _, err := q.ExecContext(ctx, enqueueSQL.text(db, end-start), args...); err != nil {
 			return fmt.Errorf("enqueue actions: %w", err)

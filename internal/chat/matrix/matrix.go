@@ -92,8 +92,13 @@ func (a *Adapter) Name() string { return a.cfg.Name }
 func (a *Adapter) Platform() string { return "matrix" }
 
 // Capabilities implements chat.Adapter: Matrix can do everything (a mute
-// is a power level below the room's events_default).
-func (a *Adapter) Capabilities() chat.Capabilities { return chat.AllActions() }
+// is a power level below the room's events_default), but its mutes do not
+// expire: qunzhu schedules the unmute.
+func (a *Adapter) Capabilities() chat.Capabilities {
+	c := chat.AllActions()
+	c[chat.CapTimedMute] = false
+	return c
+}
 
 // Status returns the sync loop's health.
 func (a *Adapter) Status() Status {

@@ -36,7 +36,7 @@ type conn struct {
 func (c *conn) apiCapable() bool { return c.role == RoleUniversal || c.role == RoleAPI }
 
 // ServeHTTP accepts a reverse WebSocket connection from the implementation
-// (mount it at, for example, /onebot/v11/ws/{connection}). The access token
+// (qunzhu serves it at /connect/{connection}). The access token
 // may come as "Authorization: Bearer …" (or the older "Token …") or as the
 // access_token query parameter; a wrong or missing one is answered 401.
 // X-Client-Role is Universal (the default), API or Event; X-Self-ID is the

@@ -148,7 +148,9 @@ func New(cfg Config) (*Adapter, error) {
 	caps := NativeCapabilities()
 	if cfg.Capabilities != nil {
 		for k := range caps {
-			caps[k] = caps[k] && cfg.Capabilities[k]
+			if k != chat.CapTimedMute { // a property of OneBot's mutes, not an action to narrow
+				caps[k] = caps[k] && cfg.Capabilities[k]
+			}
 		}
 	}
 	a := &Adapter{
