@@ -610,7 +610,12 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
 		return nil
 	}
-	return b.decide(ctx, e, g, pid, m)
+	n, err := b.decide(ctx, e, g, pid, m)
+	if err != nil || n > 0 || e.Type != chat.EventMessage {
+		return err // a message the rules acted on is not run as a command
+	}
+	_, err = b.command(ctx, e, g, pid, m)
+	return err
 }
 
 // isReport tells a report: a reply whose text is 举报 or /report.
@@ -663,13 +668,14 @@ func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
 	return e.Connection + ":" + e.ID + ":" + strconv.Itoa(n) + ":" + string(k)
 }
 
-func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
+// decide runs the rules hook and applies its verdicts; it returns how many.
+func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) (int, error) {
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps}
 	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
 		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo); err != nil {
-			return err
+			return 0, err
 		} else if ok {
 			in.ReplySender = u
 		}
@@ -681,14 +687,14 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	if err != nil {
 		// A broken rules hook must not lose the event: store it, log loudly.
 		b.in.cfg.Logger.Error("rules hook failed; event stored without a decision", "connection", e.Connection, "event", e.ID, "err", err)
-		return nil
+		return 0, nil
 	}
 	for i, v := range vs {
 		if err := b.apply(ctx, e, g, pid, i, v, caps); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(vs), nil
 }
 
 // apply turns a verdict into platform actions, degrading visibly where the

@@ -47,6 +47,57 @@ type Tx interface {
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
 	RecordModeration(ctx context.Context, a community.ModerationAction) error
 	Audit(ctx context.Context, e community.AuditEntry) error
+
+	// The chat commands' reads and writes (see commands.go).
+
+	// LiftOrgBan lifts a person's organisation ban; it reports false when
+	// there was none, else the groups they were ever in (to unban there).
+	LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []Place, error)
+	// TopPosters ranks a group's members (staff and bots excluded) by
+	// messages since a time.
+	TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]Poster, error)
+	// GroupStats counts a group's members and activity since a time.
+	GroupStats(ctx context.Context, groupID int64, since time.Time) (GroupStats, error)
+	// PersonalInviteCode returns the person's invite code for the group,
+	// creating it the first time.
+	PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error)
+	// OpenSignup opens a sign-up list (接龙) in a group; false when one is
+	// open already.
+	OpenSignup(ctx context.Context, groupID, by int64, title string, at time.Time) (bool, error)
+	// CloseSignup closes the group's open list and returns it (ok false
+	// when none was open).
+	CloseSignup(ctx context.Context, groupID int64, at time.Time) (SignupList, bool, error)
+	// Signup adds a person to the group's open list (ok false when none
+	// is open); signing up twice keeps the first place.
+	Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (SignupList, bool, error)
+}
+
+// Poster is one line of a leaderboard.
+type Poster struct {
+	Name     string
+	Messages int
+}
+
+// GroupStats are a group's figures for the /stats command.
+type GroupStats struct {
+	Members       int // now
+	Joined, Left  int // since
+	Messages      int // since, by members (not staff or bots)
+	Communicators int // distinct members who posted since
+}
+
+// SignupList is a sign-up list (接龙) with its entries in order.
+type SignupList struct {
+	Title   string
+	Closed  bool
+	Entries []SignupEntry
+}
+
+// SignupEntry is one place on a sign-up list.
+type SignupEntry struct {
+	N    int
+	Name string
+	Note string
 }
 
 // Store runs ingest batches.

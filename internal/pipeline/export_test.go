@@ -1,0 +1,4 @@
+package pipeline
+
+// ParseCommand exposes parseCommand to the tests.
+var ParseCommand = parseCommand

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+)
+
+// The reads and writes of the chat commands (/top, /stats, /invite,
+// /signup, /unban), inside the ingest transaction.
+
+// memberName is how a member is shown in the group: their group nickname,
+// else their name.
+const memberName = "COALESCE(NULLIF(m.nickname, ''), p.name)"
+
+// LiftOrgBan lifts a person's organisation ban and lists the groups they
+// were ever in, to unban them there.
+func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []pipeline.Place, error) {
+	now := t.db.now()
+	res, err := t.tx.ExecContext(ctx, t.db.q("UPDATE org_bans SET lifted_at = ?, lifted_by = ? WHERE org_id = ? AND person_id = ? AND lifted_at IS NULL"), ms(now), actor, orgID, personID)
+	if err != nil {
+		return false, nil, fmt.Errorf("lift ban: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil, nil
+	}
+	places, err := placesOf(ctx, t.db, t.tx, orgID, personID, false)
+	if err != nil {
+		return false, nil, err
+	}
+	err = appendAudit(ctx, t.db, t.tx, community.AuditEntry{OrgID: orgID, At: now, Actor: actor, Action: "ban.lift", Subject: fmt.Sprintf("person:%d", personID), Detail: fmt.Sprintf(`{"groups":%d,"via":"chat command"}`, len(places))})
+	return true, places, err
+}
+
+// TopPosters ranks the group's members by messages since a time; staff and
+// bots are left out.
+func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]pipeline.Poster, error) {
+	rows, err := t.tx.QueryContext(ctx, t.db.q(`SELECT `+memberName+`, COUNT(*) AS n FROM messages x
+		JOIN memberships m ON m.group_id = x.group_id AND m.person_id = x.person_id AND m.left_at IS NULL
+		JOIN people p ON p.id = x.person_id
+		WHERE x.group_id = ? AND x.sent_at >= ? AND m.role = 'member'
+		  AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = x.person_id AND i.bot = TRUE)
+		GROUP BY x.person_id, m.nickname, p.name ORDER BY n DESC, MIN(x.id) LIMIT ?`), groupID, ms(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("top posters: %w", err)
+	}
+	defer rows.Close()
+	var out []pipeline.Poster
+	for rows.Next() {
+		var p pipeline.Poster
+		if err := rows.Scan(&p.Name, &p.Messages); err != nil {
+			return nil, fmt.Errorf("top posters: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// GroupStats counts the group's members now, and joins, leaves, member
+// messages and communicators since a time.
+func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (pipeline.GroupStats, error) {
+	var s pipeline.GroupStats
+	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT
+		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND left_at IS NULL),
+		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND joined_at >= ?),
+		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND left_at >= ?)`),
+		groupID, groupID, ms(since), groupID, ms(since)).Scan(&s.Members, &s.Joined, &s.Left)
+	if err != nil {
+		return s, fmt.Errorf("group stats: %w", err)
+	}
+	err = t.tx.QueryRowContext(ctx, t.db.q(`SELECT COUNT(*), COUNT(DISTINCT x.person_id) FROM messages x
+		JOIN memberships m ON m.group_id = x.group_id AND m.person_id = x.person_id AND m.left_at IS NULL
+		WHERE x.group_id = ? AND x.sent_at >= ? AND m.role = 'member'
+		  AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = x.person_id AND i.bot = TRUE)`), groupID, ms(since)).Scan(&s.Messages, &s.Communicators)
+	if err != nil {
+		return s, fmt.Errorf("group stats: %w", err)
+	}
+	return s, nil
+}
+
+// PersonalInviteCode returns the person's code for the group, creating it
+// on first use.
+func (t *IngestTx) PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error) {
+	var code string
+	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT code FROM invite_codes WHERE org_id = ? AND person_id = ? AND group_id = ? AND campaign_id IS NULL AND archived_at IS NULL ORDER BY id LIMIT 1`),
+		orgID, personID, groupID).Scan(&code)
+	if err == nil {
+		return code, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("find invite code: %w", err)
+	}
+	for attempt := 0; attempt < 8; attempt++ {
+		code = newCode()
+		var id int64
+		err := t.tx.QueryRowContext(ctx, t.db.q(`INSERT INTO invite_codes (org_id, code, person_id, group_id, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO NOTHING RETURNING id`), orgID, code, personID, groupID, ms(at)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // taken: draw again
+		}
+		if err != nil {
+			return "", fmt.Errorf("create invite code: %w", err)
+		}
+		return code, nil
+	}
+	return "", errors.New("create invite code: no free code after 8 draws")
+}
+
+// OpenSignup opens a sign-up list in the group unless one is open.
+func (t *IngestTx) OpenSignup(ctx context.Context, groupID, by int64, title string, at time.Time) (bool, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, t.db.q(`INSERT INTO signup_lists (group_id, title, opened_by, opened_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (group_id) WHERE closed_at IS NULL DO NOTHING RETURNING id`), groupID, title, by, ms(at)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("open sign-up list: %w", err)
+	}
+	return true, nil
+}
+
+func (t *IngestTx) openSignup(ctx context.Context, groupID int64) (int64, string, bool, error) {
+	var id int64
+	var title string
+	err := t.tx.QueryRowContext(ctx, t.db.q("SELECT id, title FROM signup_lists WHERE group_id = ? AND closed_at IS NULL"), groupID).Scan(&id, &title)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", false, nil
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("find sign-up list: %w", err)
+	}
+	return id, title, true, nil
+}
+
+func (t *IngestTx) signupList(ctx context.Context, id, groupID int64, title string, closed bool) (pipeline.SignupList, error) {
+	l := pipeline.SignupList{Title: title, Closed: closed}
+	rows, err := t.tx.QueryContext(ctx, t.db.q(`SELECT s.n, COALESCE(NULLIF(m.nickname, ''), p.name), s.note FROM signups s
+		JOIN people p ON p.id = s.person_id
+		LEFT JOIN memberships m ON m.person_id = s.person_id AND m.group_id = ? AND m.left_at IS NULL
+		WHERE s.list_id = ? ORDER BY s.n`), groupID, id)
+	if err != nil {
+		return l, fmt.Errorf("read sign-up list: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var en pipeline.SignupEntry
+		if err := rows.Scan(&en.N, &en.Name, &en.Note); err != nil {
+			return l, fmt.Errorf("read sign-up list: %w", err)
+		}
+		l.Entries = append(l.Entries, en)
+	}
+	return l, rows.Err()
+}
+
+// CloseSignup closes the group's open list and returns it.
+func (t *IngestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time) (pipeline.SignupList, bool, error) {
+	id, title, ok, err := t.openSignup(ctx, groupID)
+	if err != nil || !ok {
+		return pipeline.SignupList{}, false, err
+	}
+	if _, err := t.tx.ExecContext(ctx, t.db.q("UPDATE signup_lists SET closed_at = ? WHERE id = ?"), ms(at), id); err != nil {
+		return pipeline.SignupList{}, false, fmt.Errorf("close sign-up list: %w", err)
+	}
+	l, err := t.signupList(ctx, id, groupID, title, true)
+	return l, true, err
+}
+
+// Signup adds the person (when personID is not 0) to the group's open list
+// with the next number and returns the list.
+func (t *IngestTx) Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (pipeline.SignupList, bool, error) {
+	id, title, ok, err := t.openSignup(ctx, groupID)
+	if err != nil || !ok {
+		return pipeline.SignupList{}, false, err
+	}
+	if personID != 0 {
+		// The ingest transaction is the only writer of a group's events at
+		// a time, so the next number cannot be taken concurrently.
+		_, err := t.tx.ExecContext(ctx, t.db.q(`INSERT INTO signups (list_id, person_id, n, note, created_at)
+			SELECT ?, ?, COALESCE(MAX(n), 0) + 1, ?, ? FROM signups WHERE list_id = ?
+			ON CONFLICT (list_id, person_id) DO NOTHING`), id, personID, note, ms(at), id)
+		if err != nil {
+			return pipeline.SignupList{}, false, fmt.Errorf("sign up: %w", err)
+		}
+	}
+	l, err := t.signupList(ctx, id, groupID, title, false)
+	return l, true, err
+}
