@@ -1,0 +1,368 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/mymmrac/telego"
+	ta "github.com/mymmrac/telego/telegoapi"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// cursorKey names the saved polling position: the next update_id to ask
+// getUpdates for.
+const cursorKey = "offset"
+
+// delivery is a webhook request's events waiting for Run to store them.
+type delivery struct {
+	events []chat.Event
+	done   chan error // buffered: Run never blocks on it
+}
+
+// Run receives updates until ctx is done: by long polling, or in webhook
+// mode by storing what ServeHTTP hands it. It first checks the token with
+// getMe; a token Telegram refuses is an error (Run returns it and Status
+// says so). Network errors and rate limits are retried with backoff. It
+// returns nil when ctx is cancelled.
+func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
+	live := make(chan struct{})
+	a.mu.Lock()
+	if a.live != nil {
+		a.mu.Unlock()
+		return fmt.Errorf("telegram %s: already running", a.cfg.Name)
+	}
+	a.live = live
+	a.status.Running = true
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.live = nil
+		a.status.Running = false
+		a.mu.Unlock()
+		close(live)
+	}()
+	if err := a.hello(ctx); err != nil || ctx.Err() != nil {
+		return err
+	}
+	if a.cfg.Mode == ModeWebhook {
+		return a.serve(ctx, sink)
+	}
+	return a.poll(ctx, sink)
+}
+
+// hello asks getMe until Telegram answers: it learns the bot's id and
+// username, and tells a refused token from a network failure.
+func (a *Adapter) hello(ctx context.Context) error {
+	var me *telego.User
+	ok, err := a.untilDone(ctx, "getMe", func() (err error) {
+		me, err = a.bot.GetMe(ctx)
+		return err
+	})
+	if !ok {
+		return err
+	}
+	a.learn(*me)
+	a.mu.Lock()
+	a.status.BotID, a.status.BotUsername, a.status.TokenRejected = itoa(me.ID), me.Username, false
+	a.mu.Unlock()
+	a.log.Info("telegram: connected", "bot", "@"+me.Username, "id", me.ID, "mode", a.cfg.Mode)
+	return nil
+}
+
+// untilDone calls a Bot API method until it succeeds (true), Telegram
+// refuses the token (the error) or ctx ends (false, nil), waiting between
+// attempts as Telegram asks or with backoff.
+func (a *Adapter) untilDone(ctx context.Context, method string, call func() error) (bool, error) {
+	for attempt := 1; ; attempt++ {
+		err := call()
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if err == nil {
+			a.setConnected(nil)
+			return true, nil
+		}
+		if err := a.fatal(method, err); err != nil {
+			return false, err
+		}
+		wait := a.wait(attempt, err)
+		a.log.Warn("telegram: "+method+" failed; retrying", "err", a.redact(err), "in", wait)
+		if !a.cfg.Sleep(ctx, wait) {
+			return false, nil
+		}
+	}
+}
+
+// fatal records a failed call in the status and returns an error for Run
+// when the failure is the token's: Telegram answers 401 for a revoked or
+// wrong token and 404 for a token of no bot (or an api_url that is not a
+// Bot API server).
+func (a *Adapter) fatal(method string, err error) error {
+	err = a.redact(err)
+	a.setConnected(err)
+	code := apiCode(err)
+	if code != 401 && code != 404 {
+		return nil
+	}
+	a.mu.Lock()
+	a.status.TokenRejected = true
+	a.mu.Unlock()
+	return fmt.Errorf("telegram %s: %s: the bot token was refused (check options.bot_token, or revoke it and copy the new one from @BotFather; check api_url %s): %w",
+		a.cfg.Name, method, a.cfg.APIURL, err)
+}
+
+func apiCode(err error) int {
+	var ae *ta.Error
+	if errors.As(err, &ae) {
+		return ae.ErrorCode
+	}
+	return 0
+}
+
+// wait is how long to wait before retrying a failed call: what Telegram
+// asked for (429 retry_after), else exponential backoff.
+func (a *Adapter) wait(attempt int, err error) time.Duration {
+	var ae *ta.Error
+	if errors.As(err, &ae) && ae.ErrorCode == 429 && ae.Parameters != nil && ae.Parameters.RetryAfter > 0 {
+		return time.Duration(ae.Parameters.RetryAfter) * time.Second
+	}
+	return a.backoff(attempt)
+}
+
+// backoff is exponential from MinBackoff, capped at MaxBackoff, with ±20%
+// jitter.
+func (a *Adapter) backoff(attempt int) time.Duration {
+	d := a.cfg.MinBackoff << min(max(attempt-1, 0), 20)
+	if d <= 0 || d > a.cfg.MaxBackoff {
+		d = a.cfg.MaxBackoff
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// allowedUpdates are the update types asked for: chat_member only when it
+// is the source of member events (Telegram sends it to administrators).
+func (a *Adapter) allowedUpdates() []string {
+	u := []string{"message", "edited_message", "my_chat_member"}
+	if a.cfg.MemberEvents == MembersFromChatMember {
+		u = append(u, "chat_member")
+	}
+	return u
+}
+
+// poll long-polls getUpdates. Each answer's events are stored before the
+// offset past them is saved, so a restart resumes exactly there.
+func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
+	saved, err := a.cfg.Cursors.LoadCursor(ctx, a.cfg.Name, cursorKey)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("telegram %s: load offset: %w", a.cfg.Name, err)
+	}
+	var offset int64
+	if saved != "" {
+		if offset, err = strconv.ParseInt(saved, 10, 64); err != nil {
+			return fmt.Errorf("telegram %s: saved offset %q is not a number: %w", a.cfg.Name, saved, err)
+		}
+	}
+	a.dropWebhook(ctx)
+	for attempt := 1; ctx.Err() == nil; {
+		raws, err := a.getUpdates(ctx, offset)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			if err := a.fatal("getUpdates", err); err != nil {
+				return err
+			}
+			wait := a.wait(attempt, err)
+			msg := "telegram: getUpdates failed; retrying"
+			if apiCode(err) == 409 {
+				msg = "telegram: getUpdates conflicts with another poller or a webhook (is a second qunzhu running with this token?); retrying"
+			}
+			a.log.Warn(msg, "err", a.redact(err), "in", wait)
+			attempt++
+			if !a.cfg.Sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		attempt = 1
+		a.setConnected(nil)
+		now := a.cfg.Now()
+		a.mu.Lock()
+		a.status.LastPoll = now
+		if len(raws) > 0 {
+			a.status.LastUpdate = now
+		}
+		a.mu.Unlock()
+		next, evs := a.decodeBatch(raws, offset)
+		if len(evs) > 0 && !a.ingest(ctx, sink, evs) {
+			return nil
+		}
+		if next == offset {
+			continue
+		}
+		offset = next
+		if err := a.cfg.Cursors.SaveCursor(ctx, a.cfg.Name, cursorKey, strconv.FormatInt(offset, 10)); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			// The events are stored; the next save carries a later offset.
+			// Until then a restart repeats them, which their ids make harmless.
+			a.log.Error("telegram: saving the offset failed", "offset", offset, "err", err)
+		}
+	}
+	return nil
+}
+
+// dropWebhook removes a webhook left registered for this bot: Telegram
+// refuses getUpdates (409) while one is set.
+func (a *Adapter) dropWebhook(ctx context.Context) {
+	info, err := a.bot.GetWebhookInfo(ctx)
+	if err != nil || info.URL == "" {
+		return
+	}
+	a.log.Warn("telegram: a webhook is registered for this bot; deleting it to poll (pending updates are kept)", "url", info.URL)
+	if err := a.bot.DeleteWebhook(ctx, &telego.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
+		a.log.Warn("telegram: deleteWebhook failed", "err", a.redact(err))
+	}
+}
+
+// getUpdates asks for the updates from offset on, each left undecoded so
+// that one update telego cannot read does not block the ones after it.
+func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+30*time.Second)
+	defer cancel()
+	params := &telego.GetUpdatesParams{Offset: int(offset), Timeout: int(a.cfg.PollTimeout / time.Second), AllowedUpdates: a.allowedUpdates()}
+	data, err := ta.DefaultConstructor{}.JSONRequest(params)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	resp, err := ta.HTTPCaller{Client: a.cfg.HTTPClient}.Call(ctx, a.cfg.APIURL+"/bot"+a.cfg.Token+"/getUpdates", data)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("getUpdates: %w", a.redact(err))
+	case !resp.Ok && resp.Error != nil:
+		return nil, fmt.Errorf("getUpdates: %w", resp.Error)
+	case !resp.Ok:
+		return nil, errors.New("getUpdates: answered not ok without an error")
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &raws); err != nil {
+		return nil, fmt.Errorf("getUpdates: result is not a list: %w", err)
+	}
+	return raws, nil
+}
+
+// decodeBatch maps a getUpdates answer; next is the offset past its last
+// update.
+func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64, evs []chat.Event) {
+	next = offset
+	for _, raw := range raws {
+		u, err := a.DecodeUpdate(raw)
+		if err != nil {
+			a.log.Warn("telegram: skipping something that is not an update", "err", err, "raw", snippet(raw))
+			continue
+		}
+		next = max(next, u.UpdateID+1)
+		a.logIgnored(u, raw)
+		evs = append(evs, u.Events...)
+	}
+	return next, evs
+}
+
+func (a *Adapter) logIgnored(u Update, raw []byte) {
+	switch {
+	case u.Malformed:
+		a.log.Warn("telegram: skipping an update telego cannot read", "update_id", u.UpdateID, "why", u.Ignored, "raw", snippet(raw))
+	case u.Kind == "my_chat_member":
+		a.log.Info("telegram: "+u.Ignored, "update_id", u.UpdateID)
+	case u.Ignored != "":
+		a.log.Debug("telegram: update ignored", "update_id", u.UpdateID, "why", u.Ignored)
+	}
+}
+
+func snippet(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}
+
+// ingest hands events to the sink, retrying the same events with backoff
+// until it accepts them; false when ctx ended first.
+func (a *Adapter) ingest(ctx context.Context, sink chat.Sink, evs []chat.Event) bool {
+	for attempt := 1; ; attempt++ {
+		err := sink.Ingest(ctx, evs)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		wait := a.backoff(attempt)
+		a.log.Error("telegram: storing events failed; retrying the same events", "err", err, "attempt", attempt, "in", wait)
+		if !a.cfg.Sleep(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// serve stores what ServeHTTP hands over, one request at a time, and
+// registers the webhook when a URL is configured.
+func (a *Adapter) serve(ctx context.Context, sink chat.Sink) error {
+	fatal := make(chan error, 1)
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		if err := a.register(ctx); err != nil {
+			fatal <- err
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-fatal:
+			return err
+		case d := <-a.deliveries:
+			d.done <- sink.Ingest(ctx, d.events)
+		}
+	}
+}
+
+// register calls setWebhook with the configured URL and secret until it
+// succeeds.
+func (a *Adapter) register(ctx context.Context) error {
+	if a.cfg.WebhookURL == "" {
+		return nil
+	}
+	params := &telego.SetWebhookParams{URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret, AllowedUpdates: a.allowedUpdates()}
+	ok, err := a.untilDone(ctx, "setWebhook", func() error { return a.bot.SetWebhook(ctx, params) })
+	if ok {
+		a.mu.Lock()
+		a.status.WebhookSet = true
+		a.mu.Unlock()
+		a.log.Info("telegram: webhook registered", "url", a.cfg.WebhookURL)
+	}
+	return err
+}
