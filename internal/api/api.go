@@ -65,6 +65,8 @@ type Server struct {
 	Content Content
 	// Audit, when set, enables the audit log and moderation exports.
 	Audit AuditLog
+	// Analytics, when set, enables health, alerts and leaderboards.
+	Analytics Analytics
 	// OnChange is called after a successful write (the ingester drops its
 	// caches).
 	OnChange func()
@@ -99,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
 	s.auditRoutes(mux)
+	s.analyticsRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -142,7 +142,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		return nil, err
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, OnChange: s.in.Forget,
+		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, OnChange: s.in.Forget,
 		Metrics: s.metrics(ctx)}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
 	apiH := apiSrv.Handler()
@@ -288,7 +288,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick time.Time
+	var lastNick, lastRollup time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -322,6 +322,17 @@ func (s *service) schedule(ctx context.Context) {
 				log.Info("nickname rule enforced", "members", k)
 			}
 		}
+		if time.Since(lastRollup) >= rollupEvery {
+			lastRollup = time.Now()
+			start := time.Now()
+			if n, err := s.db.Rollup(ctx, s.orgID, time.Now(), shanghai, 400); err != nil {
+				if ctx.Err() == nil {
+					log.Error("daily rollup", "err", err, "days", n)
+				}
+			} else {
+				log.Debug("daily rollup", "days", n, "took", time.Since(start))
+			}
+		}
 		n, err := s.db.SendDuePushes(ctx, 500)
 		if err != nil && ctx.Err() == nil {
 			log.Error("send due pushes", "err", err)
@@ -332,6 +343,10 @@ func (s *service) schedule(ctx context.Context) {
 		}
 	}
 }
+
+// rollupEvery is how often the analytics' daily rollups are brought up to
+// date (today's figures are recomputed each time).
+const rollupEvery = 5 * time.Minute
 
 var shanghai = func() *time.Location {
 	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// Analytics are the daily rollups the API reads (docs/metrics.md).
+type Analytics interface {
+	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]store.GroupDay, error)
+	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]store.GroupDay, error)
+	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
+	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
+	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+}
+
+func (s *Server) analyticsRoutes(mux *http.ServeMux) {
+	if s.Analytics == nil {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
+	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
+	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
+	mux.HandleFunc("GET /api/v1/leaderboard/posters", s.tokenAuth(s.json(s.topPosters)))
+}
+
+// HealthJSON is a group's health on one day, with the score's parts.
+type HealthJSON struct {
+	Date           string  `json:"date"`
+	State          string  `json:"state"`
+	Score          float64 `json:"score"`
+	Engagement     float64 `json:"engagement"`
+	Stickiness     float64 `json:"stickiness"`
+	Responsiveness float64 `json:"responsiveness"`
+	Retention      float64 `json:"retention"`
+	Spread         float64 `json:"spread"`
+	Growth         float64 `json:"growth"`
+	Members        int     `json:"members"`
+	Messages       int     `json:"messages,omitempty"`
+	MemberMessages int     `json:"member_messages,omitempty"`
+	Communicators  int     `json:"communicators,omitempty"`
+	Questions      int     `json:"questions,omitempty"`
+	Answered       int     `json:"answered,omitempty"`
+	Joins          int     `json:"joins,omitempty"`
+	Leaves         int     `json:"leaves,omitempty"`
+}
+
+func healthJSON(g store.GroupDay) HealthJSON {
+	h := g.Health
+	return HealthJSON{g.Date.Format(time.DateOnly), string(g.State), h.Score, h.Engagement, h.Stickiness, h.Responsiveness, h.Retention, h.Spread, h.Growth,
+		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
+}
+
+func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), shanghai) }
+
+// groupHealth is a group's daily figures, health and state for the last
+// ?days= days (30 by default), oldest first.
+func (s *Server) groupHealth(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := s.Store.Group(r.Context(), orgOf(r), id); err != nil {
+		return 0, nil, err
+	}
+	n, err := intParam(r, "days", 30, 1, 400)
+	if err != nil {
+		return 0, nil, err
+	}
+	today := s.today()
+	days, err := s.Analytics.GroupDays(r.Context(), id, today-analytics.Day(n-1), today, shanghai)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Days []HealthJSON `json:"days"`
+	}{Days: []HealthJSON{}}
+	for _, d := range days {
+		out.Days = append(out.Days, healthJSON(d))
+	}
+	return http.StatusOK, out, nil
+}
+
+// orgHealth is every group's latest health and state, and how many groups
+// are in each state.
+func (s *Server) orgHealth(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	latest, err := s.Analytics.LatestHealth(r.Context(), orgOf(r), shanghai)
+	if err != nil {
+		return 0, nil, err
+	}
+	type groupHealth struct {
+		GroupID int64 `json:"group_id"`
+		HealthJSON
+	}
+	out := struct {
+		States map[string]int `json:"states"`
+		Groups []groupHealth  `json:"groups"`
+	}{States: map[string]int{}, Groups: []groupHealth{}}
+	gs, err := s.Store.Groups(r.Context(), orgOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, g := range gs {
+		if d, ok := latest[g.ID]; ok && d.State != "" {
+			out.States[string(d.State)]++
+			out.Groups = append(out.Groups, groupHealth{g.ID, healthJSON(d)})
+		}
+	}
+	return http.StatusOK, out, nil
+}
+
+// AlertJSON is an alert as the API shows it.
+type AlertJSON struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	GroupID    int64      `json:"group_id"`
+	Group      string     `json:"group"`
+	PersonID   int64      `json:"person_id,omitempty"`
+	Person     string     `json:"person,omitempty"`
+	Date       string     `json:"date"`
+	Detail     string     `json:"detail,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	limit, err := intParam(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return 0, nil, err
+	}
+	all := r.URL.Query().Get("all") == "1" || r.URL.Query().Get("all") == "true"
+	list, err := s.Analytics.Alerts(r.Context(), orgOf(r), !all, int(limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Alerts []AlertJSON `json:"alerts"`
+	}{Alerts: []AlertJSON{}}
+	for _, a := range list {
+		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(shanghai).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) resolveAlert(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.Analytics.ResolveAlert(r.Context(), orgOf(r), id, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"resolved": id}, nil
+}
+
+// topPosters is the posters' leaderboard: ?period=day|week|month (the last
+// 1, 7 or 30 days including today), ?group=ID, ?substantive=1 (posts of
+// three lines or more), ?limit=.
+func (s *Server) topPosters(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	days := map[string]int{"": 7, "day": 1, "week": 7, "month": 30}
+	n, ok := days[q.Get("period")]
+	if !ok {
+		return 0, nil, errkind.Errorf(errkind.Invalid, "period %q: want day, week or month", q.Get("period"))
+	}
+	group, err := intParam(r, "group", 0, 0, 1<<62)
+	if err != nil {
+		return 0, nil, err
+	}
+	if group != 0 {
+		if _, err := s.Store.Group(r.Context(), orgOf(r), group); err != nil {
+			return 0, nil, err
+		}
+	}
+	limit, err := intParam(r, "limit", 10, 1, 100)
+	if err != nil {
+		return 0, nil, err
+	}
+	sub := q.Get("substantive") == "1" || q.Get("substantive") == "true"
+	today := s.today()
+	list, err := s.Analytics.TopPosters(r.Context(), orgOf(r), group, today-analytics.Day(n-1), today, sub, int(limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	type poster struct {
+		Rank        int    `json:"rank"`
+		PersonID    int64  `json:"person_id"`
+		Name        string `json:"name"`
+		Messages    int    `json:"messages"`
+		Substantive int    `json:"substantive"`
+	}
+	out := struct {
+		Posters []poster `json:"posters"`
+	}{Posters: []poster{}}
+	for i, p := range list {
+		out.Posters = append(out.Posters, poster{i + 1, p.PersonID, p.Name, p.Messages, p.Substantive})
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}

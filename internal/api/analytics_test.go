@@ -1,0 +1,57 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAnalyticsAPI(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	var evs []string
+	for i, who := range []string{"u1", "u1", "u2", "u1"} {
+		evs = append(evs, fmt.Sprintf(`{"id":"a%d","type":"message","group":"g1","time":%q,"sender":{"id":%q,"name":"成员%s"},"message":{"id":"m%d","kind":"text","text":"第一行\n第二行\n第三行"}}`,
+			i, now.Add(-time.Duration(4-i)*time.Minute).Format(time.RFC3339), who, who, i))
+	}
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", "["+strings.Join(evs, ",")+"]"); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := e.db.Rollup(context.Background(), e.org, now, loc, 30); err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.do(t, "GET", "/api/v1/leaderboard/posters?period=day&substantive=1", e.read, "")
+	ps, _ := out["posters"].([]any)
+	if code != 200 || len(ps) != 2 || ps[0].(map[string]any)["name"] != "成员u1" || ps[0].(map[string]any)["substantive"] != 3.0 {
+		t.Fatalf("posters: %d %v", code, out)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/leaderboard/posters?period=year", e.read, ""); code != 400 || !strings.Contains(fmt.Sprint(out), "day, week or month") {
+		t.Fatalf("bad period: %d %v", code, out)
+	}
+	code, out = e.do(t, "GET", "/api/v1/health", e.read, "")
+	gs, _ := out["groups"].([]any)
+	if code != 200 || len(gs) != 1 || out["states"].(map[string]any)["healthy"] != 1.0 {
+		t.Fatalf("health: %d %v", code, out)
+	}
+	id := int(gs[0].(map[string]any)["group_id"].(float64))
+	code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/health?days=7", id), e.read, "")
+	days, _ := out["days"].([]any)
+	if code != 200 || len(days) != 1 || days[0].(map[string]any)["communicators"] != 2.0 || days[0].(map[string]any)["member_messages"] != 4.0 {
+		t.Fatalf("group health: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/groups/999/health", e.read, ""); code != 404 {
+		t.Fatalf("unknown group: %d", code)
+	}
+	if code, out := e.do(t, "GET", "/api/v1/alerts", e.read, ""); code != 200 || len(out["alerts"].([]any)) != 0 {
+		t.Fatalf("alerts: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/alerts/1/resolve", e.read, ""); code != 403 {
+		t.Fatalf("a read token resolved an alert: %d", code)
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/alerts/1/resolve", e.token, ""); code != 404 {
+		t.Fatalf("resolving a missing alert: %d", code)
+	}
+}
