@@ -18,6 +18,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -65,6 +66,9 @@ type Server struct {
 	Content Content
 	// Audit, when set, enables the audit log and moderation exports.
 	Audit AuditLog
+	// LintMatcher finds banned categories in scripts under review (the
+	// rules engine); nil leaves that check out of the lint.
+	LintMatcher content.CategoryMatcher
 	// Analytics, when set, enables health, alerts and leaderboards.
 	Analytics Analytics
 	// OnChange is called after a successful write (the ingester drops its

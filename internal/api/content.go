@@ -30,6 +30,7 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.admin(s.json(s.editScript))))
 	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.admin(s.json(s.moveScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.json(s.scriptRevisions)))
+	mux.HandleFunc("GET /api/v1/scripts/{id}/lint", s.tokenAuth(s.json(s.lintScript)))
 	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.json(s.planPushes))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 }
@@ -101,6 +102,38 @@ func (s *Server) getScript(w http.ResponseWriter, r *http.Request) (int, any, er
 		return 0, nil, err
 	}
 	return http.StatusOK, scriptJSON(sc), nil
+}
+
+// lintScript shows the reviewer what the lint finds in a script: too
+// short, pasted without comment, banned categories (through the rules
+// engine when configured), hard selling, and (near-)duplicates of scripts
+// already scheduled or published. Lint flags; the reviewer decides.
+func (s *Server) lintScript(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	sc, err := s.Content.Script(r.Context(), orgOf(r), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	opts := content.LintOptions{Matcher: s.LintMatcher}
+	for _, st := range []content.Status{content.Scheduled, content.Published} {
+		list, err := s.Content.Scripts(r.Context(), orgOf(r), st)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, p := range list {
+			if p.ID != sc.ID {
+				opts.Pushed = append(opts.Pushed, content.NewPushed(p.ID, content.LintInput{Title: p.Title, Body: p.Body}))
+			}
+		}
+	}
+	findings := content.Lint(content.LintInput{Title: sc.Title, Body: sc.Body}, opts)
+	if findings == nil {
+		findings = []content.Finding{}
+	}
+	return http.StatusOK, map[string]any{"script": sc.ID, "findings": findings}, nil
 }
 
 func (s *Server) editScript(w http.ResponseWriter, r *http.Request) (int, any, error) {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -56,5 +57,28 @@ func TestContentAPI(t *testing.T) {
 	}
 	if code, out := e.do(t, "GET", fmt.Sprintf("/api/v1/scripts/%d/revisions", id), e.read, ""); code != 200 || len(out["revisions"].([]any)) != 5 {
 		t.Fatalf("revisions: %d %v", code, out)
+	}
+}
+
+func TestScriptLint(t *testing.T) {
+	e := newEnv(t)
+	code, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"爆款","body":"限时秒杀！！！原价299元，现价99元，立即下单，私聊下单送优惠券！！！"}`)
+	if code != 201 && code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	id := int(out["id"].(float64))
+	code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/scripts/%d/lint", id), e.read, "")
+	if code != 200 {
+		t.Fatalf("lint: %d %v", code, out)
+	}
+	var got []string
+	for _, f := range out["findings"].([]any) {
+		got = append(got, f.(map[string]any)["code"].(string))
+	}
+	if s := strings.Join(got, ","); !strings.Contains(s, "hard_selling") || !strings.Contains(s, "too_short") {
+		t.Fatalf("findings = %s, want hard_selling and too_short", s)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/scripts/9999/lint", e.read, ""); code != 404 {
+		t.Fatalf("unknown script: %d", code)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -144,6 +145,17 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, OnChange: s.in.Forget,
 		Metrics: s.metrics(ctx)}
+	if s.rules != nil {
+		reg := s.rules
+		apiSrv.LintMatcher = content.CategoryMatcherFunc(func(text string) []content.CategoryHit {
+			hits, _ := reg.Engine().Classify(text)
+			out := make([]content.CategoryHit, len(hits))
+			for i, h := range hits {
+				out[i] = content.CategoryHit{Category: h.Category, Term: h.Term, Text: h.Text}
+			}
+			return out
+		})
+	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
