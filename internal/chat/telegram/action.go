@@ -119,7 +119,9 @@ func (a *Adapter) send(ctx context.Context, chatID telego.ChatID, text, replyTo 
 			return nil, fmt.Errorf("reply-to message id %q is not a number: %w", replyTo, chat.ErrPermanent)
 		}
 		// The message may be gone (deleted as spam): send all the same.
-		p.ReplyParameters = &telego.ReplyParameters{MessageID: msg, AllowSendingWithoutReply: true}
+		// The chat is named although it is the same: telego's encoder
+		// ignores omitzero and would send an empty chat_id.
+		p.ReplyParameters = &telego.ReplyParameters{MessageID: msg, ChatID: chatID, AllowSendingWithoutReply: true}
 	}
 	return a.bot.SendMessage(ctx, p)
 }

@@ -1,0 +1,215 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// actionAdapter returns an adapter on the fake server whose clock says
+// testNow.
+func actionAdapter(t *testing.T, f *fakeAPI) *Adapter {
+	t.Helper()
+	return testAdapter(t, func(c *Config) { c.APIURL = f.URL() })
+}
+
+const noSend = `"can_add_web_page_previews":false,"can_change_info":false,"can_invite_users":false,"can_manage_topics":false,"can_pin_messages":false,"can_send_audios":false,"can_send_documents":false,"can_send_messages":false,"can_send_other_messages":false,"can_send_photos":false,"can_send_polls":false,"can_send_video_notes":false,"can_send_videos":false,"can_send_voice_notes":false`
+
+// The group's defaults, as the fake's getChat answers them.
+const groupDefaults = `"can_add_web_page_previews":true,"can_change_info":false,"can_invite_users":true,"can_manage_topics":false,"can_pin_messages":false,"can_send_audios":true,"can_send_documents":true,"can_send_messages":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":false,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true`
+
+func TestActions(t *testing.T) {
+	mute := chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour)}
+	until := func(d time.Duration) string { return itoa(testNow.Add(d).Unix()) }
+	tests := []struct {
+		name  string
+		act   chat.Action
+		calls []string
+	}{
+		{"send", chat.Action{Kind: chat.ActSend, Group: group, Text: "欢迎新朋友！"},
+			[]string{`sendMessage {"chat_id":-1001987654321,"text":"欢迎新朋友！"}`}},
+		{"send reply", chat.Action{Kind: chat.ActSend, Group: group, Text: "请勿发广告", MessageID: "4104"},
+			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"请勿发广告"}`}},
+		{"delete", chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"},
+			[]string{`deleteMessage {"chat_id":-1001987654321,"message_id":4104}`}},
+		{"mute 1h", mute,
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(time.Hour) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute 10s lasts the shortest Telegram allows", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(10 * time.Second)},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(minMute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute forever", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901"},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"unmute restores the group's defaults", chat.Action{Kind: chat.ActUnmute, Group: group, User: "8045678901"},
+			[]string{`getChat {"chat_id":-1001987654321}`,
+				`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + groupDefaults + `},"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"kick", chat.Action{Kind: chat.ActKick, Group: group, User: "8045678901"},
+			[]string{`banChatMember {"chat_id":-1001987654321,"user_id":8045678901}`, `unbanChatMember {"chat_id":-1001987654321,"only_if_banned":true,"user_id":8045678901}`}},
+		{"ban", chat.Action{Kind: chat.ActBan, Group: group, User: "8045678901"},
+			[]string{`banChatMember {"chat_id":-1001987654321,"user_id":8045678901}`}},
+		{"unban", chat.Action{Kind: chat.ActUnban, Group: group, User: "8045678901"},
+			[]string{`unbanChatMember {"chat_id":-1001987654321,"only_if_banned":true,"user_id":8045678901}`}},
+		{"ban a channel", chat.Action{Kind: chat.ActBan, Group: group, User: "-1001555666777"},
+			[]string{`banChatSenderChat {"chat_id":-1001987654321,"sender_chat_id":-1001555666777}`}},
+		{"unban a channel", chat.Action{Kind: chat.ActUnban, Group: group, User: "-1001555666777"},
+			[]string{`unbanChatSenderChat {"chat_id":-1001987654321,"sender_chat_id":-1001555666777}`}},
+		{"set notice", chat.Action{Key: "n1", Kind: chat.ActSetNotice, Group: group, Text: "群规：禁止广告"},
+			[]string{`sendMessage {"chat_id":-1001987654321,"text":"群规：禁止广告"}`, `pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			if err := actionAdapter(t, f).Do(context.Background(), tt.act); err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			calls := f.Calls()
+			if len(calls) != len(tt.calls) {
+				t.Fatalf("calls %v\nwant %v", calls, tt.calls)
+			}
+			for i, c := range calls {
+				if got := canon(c); got != tt.calls[i] {
+					t.Errorf("call %d:\n got %s\nwant %s", i, got, tt.calls[i])
+				}
+			}
+		})
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	caps := testAdapter(t, nil).Capabilities()
+	for _, k := range append(chat.ActionKinds, chat.CapTimedMute) {
+		if !caps.Can(k) {
+			t.Errorf("cannot %s", k)
+		}
+	}
+}
+
+func TestActionErrors(t *testing.T) {
+	del := chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"}
+	ban := chat.Action{Kind: chat.ActBan, Group: group, User: "8045678901"}
+	tests := []struct {
+		name      string
+		act       chat.Action
+		method    string
+		rep       fakeRep
+		permanent bool
+		after     time.Duration // a RetryAfterError's wait
+	}{
+		{"flood", del, "deleteMessage", errRep(429, "Too Many Requests: retry after 35", `{"retry_after":35}`), false, 35 * time.Second},
+		{"gone", del, "deleteMessage", errRep(400, "Bad Request: message to delete not found", ""), true, 0},
+		{"user not found", ban, "banChatMember", errRep(400, "Bad Request: user not found", ""), true, 0},
+		{"no rights", ban, "banChatMember", errRep(400, "Bad Request: not enough rights to restrict/unrestrict chat member", ""), true, 0},
+		{"bot kicked", del, "deleteMessage", errRep(403, "Forbidden: bot was kicked from the supergroup chat", ""), true, 0},
+		{"server error", del, "deleteMessage", fakeRep{502, "<html>bad gateway</html>"}, false, 0},
+		{"internal", ban, "banChatMember", errRep(500, "Internal Server Error", ""), false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.reply(tt.method, tt.rep)
+			err := actionAdapter(t, f).Do(context.Background(), tt.act)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, chat.ErrPermanent); got != tt.permanent {
+				t.Errorf("permanent %v, want %v: %v", got, tt.permanent, err)
+			}
+			var ra *chat.RetryAfterError
+			if got := errors.As(err, &ra); got != (tt.after > 0) || (got && ra.After != tt.after) {
+				t.Errorf("retry after: %v %+v, want %v", got, ra, tt.after)
+			}
+			if !strings.Contains(err.Error(), string(tt.act.Kind)) || strings.Contains(err.Error(), testToken) {
+				t.Errorf("error text %q", err)
+			}
+		})
+	}
+	// A network error is retried, and does not show the token.
+	a := testAdapter(t, func(c *Config) { c.APIURL = "http://127.0.0.1:1" })
+	err := a.Do(context.Background(), del)
+	if err == nil || errors.Is(err, chat.ErrPermanent) || strings.Contains(err.Error(), testToken) {
+		t.Errorf("network error: %v", err)
+	}
+	// Ids that are not Telegram's are permanent failures without a call.
+	f := newFakeAPI(t)
+	for _, act := range []chat.Action{
+		{Kind: chat.ActDelete, Group: "general", MessageID: "1"},
+		{Kind: chat.ActDelete, Group: group, MessageID: "abc"},
+		{Kind: chat.ActBan, Group: group, User: "@alice"},
+		{Kind: chat.ActSend, Group: group, Text: "x", MessageID: "x"},
+		{Kind: chat.ActMute, Group: group, User: "-1001555666777"},
+		{Kind: "dance", Group: group, User: "1"},
+	} {
+		if err := actionAdapter(t, f).Do(context.Background(), act); !errors.Is(err, chat.ErrPermanent) {
+			t.Errorf("%+v: %v", act, err)
+		}
+	}
+	if calls := f.Calls(); len(calls) != 0 {
+		t.Errorf("calls %v", calls)
+	}
+}
+
+// TestActionFollowsMigration: a basic group that became a supergroup
+// answers 400 with migrate_to_chat_id; the action is made there, and the
+// next one goes there at once.
+func TestActionFollowsMigration(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("sendMessage", errRep(400, "Bad Request: group chat was upgraded to a supergroup chat", `{"migrate_to_chat_id":-1002345678901}`))
+	a := actionAdapter(t, f)
+	send := chat.Action{Kind: chat.ActSend, Group: "-4012345678", Text: "hi"}
+	if err := a.Do(context.Background(), send); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Do(context.Background(), send); err != nil {
+		t.Fatal(err)
+	}
+	var chats []string
+	for _, c := range f.Calls() {
+		chats = append(chats, c.Params["chat_id"].(interface{ String() string }).String())
+	}
+	if strings.Join(chats, " ") != "-4012345678 -1002345678901 -1002345678901" {
+		t.Errorf("chats %v", chats)
+	}
+}
+
+// TestNoticeRetryPinsOnly: when the pin fails, the retry pins the message
+// already sent instead of sending it again.
+func TestNoticeRetryPinsOnly(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("pinChatMessage", fakeRep{502, "bad gateway"})
+	a := actionAdapter(t, f)
+	notice := chat.Action{Key: "notice-7", Kind: chat.ActSetNotice, Group: group, Text: "今晚八点直播"}
+	if err := a.Do(context.Background(), notice); err == nil || errors.Is(err, chat.ErrPermanent) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if err := a.Do(context.Background(), notice); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	var got []string
+	for _, c := range f.Calls() {
+		got = append(got, canon(c))
+	}
+	want := []string{
+		`sendMessage {"chat_id":-1001987654321,"text":"今晚八点直播"}`,
+		`pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`,
+		`pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestUnmuteWithoutGetChat: when getChat fails, an unmute restores the
+// send permissions and grants nothing more.
+func TestUnmuteWithoutGetChat(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("getChat", errRep(400, "Bad Request: chat not found", ""))
+	if err := actionAdapter(t, f).Do(context.Background(), chat.Action{Kind: chat.ActUnmute, Group: group, User: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	want := `restrictChatMember {"chat_id":-1001987654321,"permissions":{"can_add_web_page_previews":true,"can_send_audios":true,"can_send_documents":true,"can_send_messages":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":true,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true},"use_independent_chat_permissions":true,"user_id":1}`
+	if calls := f.Calls("restrictChatMember"); len(calls) != 1 || canon(calls[0]) != want {
+		t.Errorf("calls %v\nwant %s", calls, want)
+	}
+}
