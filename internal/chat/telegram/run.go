@@ -101,8 +101,8 @@ func (a *Adapter) untilDone(ctx context.Context, method string, call func() erro
 
 // fatal records a failed call in the status and returns an error for Run
 // when the failure is the token's: Telegram answers 401 for a revoked or
-// wrong token and 404 for a token of no bot (or an api_url that is not a
-// Bot API server).
+// wrong token and 404 for a malformed one (or when api_url is not a Bot
+// API server).
 func (a *Adapter) fatal(method string, err error) error {
 	err = a.redact(err)
 	a.setConnected(err)
