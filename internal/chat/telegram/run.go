@@ -19,6 +19,10 @@ import (
 // getUpdates for.
 const cursorKey = "offset"
 
+// callTimeout bounds the calls Run makes besides getUpdates (getMe,
+// setWebhook…); the dispatcher bounds actions.
+const callTimeout = 30 * time.Second
+
 // delivery is a webhook request's events waiting for Run to store them.
 type delivery struct {
 	events []chat.Event
@@ -60,7 +64,7 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 // username, and tells a refused token from a network failure.
 func (a *Adapter) hello(ctx context.Context) error {
 	var me *telego.User
-	ok, err := a.untilDone(ctx, "getMe", func() (err error) {
+	ok, err := a.untilDone(ctx, "getMe", func(ctx context.Context) (err error) {
 		me, err = a.bot.GetMe(ctx)
 		return err
 	})
@@ -77,10 +81,13 @@ func (a *Adapter) hello(ctx context.Context) error {
 
 // untilDone calls a Bot API method until it succeeds (true), Telegram
 // refuses the token (the error) or ctx ends (false, nil), waiting between
-// attempts as Telegram asks or with backoff.
-func (a *Adapter) untilDone(ctx context.Context, method string, call func() error) (bool, error) {
+// attempts as Telegram asks or with backoff. Each attempt may take
+// callTimeout.
+func (a *Adapter) untilDone(ctx context.Context, method string, call func(context.Context) error) (bool, error) {
 	for attempt := 1; ; attempt++ {
-		err := call()
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		err := call(cctx)
+		cancel()
 		if ctx.Err() != nil {
 			return false, nil
 		}
@@ -236,6 +243,8 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 // dropWebhook removes a webhook left registered for this bot: Telegram
 // refuses getUpdates (409) while one is set.
 func (a *Adapter) dropWebhook(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	info, err := a.bot.GetWebhookInfo(ctx)
 	if err != nil || info.URL == "" {
 		return
@@ -357,7 +366,7 @@ func (a *Adapter) register(ctx context.Context) error {
 		return nil
 	}
 	params := &telego.SetWebhookParams{URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret, AllowedUpdates: a.allowedUpdates()}
-	ok, err := a.untilDone(ctx, "setWebhook", func() error { return a.bot.SetWebhook(ctx, params) })
+	ok, err := a.untilDone(ctx, "setWebhook", func(ctx context.Context) error { return a.bot.SetWebhook(ctx, params) })
 	if ok {
 		a.mu.Lock()
 		a.status.WebhookSet = true
