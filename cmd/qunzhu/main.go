@@ -23,10 +23,11 @@ func main() {
 		Check:   rules.CheckMain,
 		// Every platform is registered here, explicitly.
 		Platforms: map[string]app.Factory{
-			"webhook": app.Webhook,
-			"sim":     app.Sim,
-			"matrix":  app.Matrix,
-			"onebot":  app.OneBot,
+			"webhook":  app.Webhook,
+			"sim":      app.Sim,
+			"matrix":   app.Matrix,
+			"onebot":   app.OneBot,
+			"telegram": app.Telegram,
 		},
 	}))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat/matrix"
 	"github.com/qunzhu/qunzhu/internal/chat/onebot"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
+	"github.com/qunzhu/qunzhu/internal/chat/telegram"
 	"github.com/qunzhu/qunzhu/internal/chat/webhook"
 	"github.com/qunzhu/qunzhu/internal/config"
 )
@@ -37,4 +38,17 @@ func OneBot(c config.Connection, d Deps) (chat.Adapter, error) {
 		return nil, err
 	}
 	return onebot.New(cfg)
+}
+
+// Telegram builds a Telegram bot connection (options bot_token, mode
+// polling or webhook, webhook_secret, webhook_url, api_url, poll_timeout,
+// member_events, edited_messages). In webhook mode Telegram posts updates
+// to /connect/{name} on qunzhu's HTTP address.
+func Telegram(c config.Connection, d Deps) (chat.Adapter, error) {
+	cfg, err := telegram.FromOptions(c.Name, c.Options, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Cursors = d.Cursors
+	return telegram.New(cfg)
 }

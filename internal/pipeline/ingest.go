@@ -370,10 +370,11 @@ type batch struct {
 	msgs     []community.Message
 	actions  []chat.Action
 	accepted int
+	offences map[int64]int // person → offences recorded in this batch
 }
 
 func newBatch(in *Ingester) *batch {
-	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}}
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}}
 }
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
@@ -382,6 +383,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	clear(b.groups)
 	clear(b.people)
 	clear(b.members)
+	clear(b.offences)
 	var err error
 	b.fresh, err = b.tx.ClaimEvents(ctx, evs, b.now)
 	if err != nil {
@@ -672,7 +674,7 @@ func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
 func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) (int, error) {
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
-	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps}
+	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
 	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
 		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo); err != nil {
 			return 0, err
@@ -805,6 +807,9 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	}
 	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
+	}
+	if v.Category != "quiet" && v.Category != "nickname" { // as the store counts offences
+		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))
 	for i, a := range acts {

@@ -129,6 +129,10 @@ type Input struct {
 	// one replies to, when it looks like a command ("/ban" replying to
 	// someone) and the message is known.
 	ReplySender string
+	// BatchOffences counts the sender's offences recorded earlier in the
+	// same ingest batch, which the store does not show yet (three ads in
+	// one burst climb the ladder as three ads one by one do).
+	BatchOffences int
 }
 
 // Verdict is one decision of the rules hook about an event.

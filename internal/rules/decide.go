@@ -125,7 +125,7 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		if err != nil {
 			return out, err
 		}
-		input.Offences = n
+		input.Offences = n + in.BatchOffences
 		v = d.Engine.Evaluate(rs, input)
 	}
 	if v.Action == Allow {
@@ -136,6 +136,11 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 	switch v.Action {
 	case Warn:
 		pv.Action = chat.ActSend
+		if offendingContent(rs, v.Rule) {
+			// A warning about an ad or banned content takes the content
+			// down too: a warned-about ad left standing still works.
+			pv.Action = chat.ActDelete
+		}
 	case Delete:
 		pv.Action = chat.ActDelete
 	case Mute:
@@ -159,6 +164,13 @@ func (d *Decider) laddered(rs *RuleSet, v Verdict) bool {
 		return rs.Flood.Action == Ladder
 	}
 	return false
+}
+
+// offendingContent reports a rule about what a message contains (a
+// category, a banned content type), as opposed to when or how often it was
+// sent (quiet hours, flood) or who sent it (nickname).
+func offendingContent(rs *RuleSet, rule string) bool {
+	return strings.HasPrefix(rule, rs.Name+"/categories.") || strings.HasPrefix(rule, rs.Name+"/banned.")
 }
 
 func name(u chat.User) string {

@@ -56,12 +56,13 @@ func TestDeciderInPipeline(t *testing.T) {
 	send(chat.EventMessage, "spammer", "加 薇 信 abc1688 领资料")
 	send(chat.EventMessage, "spammer", "➕V：abc1688")
 	send(chat.EventMessage, "spammer", "加威信abc1688")
-	// warn (a send), then mute (delete, mute, send), then kick (delete, kick, send).
-	if k := kinds(); k != "send,send,delete,mute,send,delete,kick,send" {
+	// warn (the ad deleted, a warning sent), then mute (delete, mute,
+	// send), then kick (delete, kick, send).
+	if k := kinds(); k != "send,delete,send,delete,mute,send,delete,kick,send" {
 		t.Fatalf("ladder: %s", k)
 	}
 	send(chat.EventMessage, "member", "老师讲得好")
-	if k := kinds(); strings.Count(k, ",") != 7 {
+	if k := kinds(); strings.Count(k, ",") != 8 {
 		t.Fatalf("a clean message caused actions: %s", k)
 	}
 	n, _ := db.CountOffences(ctx, 2, now.Add(-time.Hour))
@@ -86,5 +87,34 @@ func TestDeciderFlood(t *testing.T) {
 	}
 	if len(last) != 1 || last[0].Action != chat.ActMute || last[0].Category != "flood" {
 		t.Fatalf("three identical messages in 3 s: %+v, want a mute for flooding", last)
+	}
+}
+
+// TestLadderWithinOneBatch: three ads delivered in one burst (one ingest
+// batch, one transaction) climb the ladder as three ads one by one do.
+func TestLadderWithinOneBatch(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "学院", Slug: "a"}
+	db.CreateOrg(ctx, &org)
+	d := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Decider: d, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	var evs []chat.Event
+	for i, text := range []string{"加 薇 信 abc1688 领资料", "➕V：abc1688", "加威信abc1688"} {
+		evs = append(evs, chat.Event{ID: fmt.Sprint("b", i), Connection: "sim", Platform: "sim", Type: chat.EventMessage, Group: "g", Time: now,
+			Sender: chat.User{ID: "spammer"}, Message: &chat.Message{ID: fmt.Sprint("m", i), Kind: chat.KindText, Text: text}})
+	}
+	if err := in.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 100)
+	var ks []string
+	for _, a := range acts {
+		ks = append(ks, string(a.Action.Kind))
+	}
+	if k := strings.Join(ks, ","); k != "delete,send,delete,mute,send,delete,kick,send" {
+		t.Fatalf("ladder in one batch: %s", k)
 	}
 }
