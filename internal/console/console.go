@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +46,7 @@ type Store interface {
 	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]store.GroupActivity, error)
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]store.DayCount, error)
 	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*store.MemberActivity, error)
+	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
 }
 
 // Server serves the console.
@@ -105,10 +105,20 @@ func (s *Server) init() {
 				}
 				return t.In(s.Location).Format("01-02 15:04")
 			},
+			"navItems": func() []navItem { return nav },
+			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
+				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
+			},
+			"flash": func(l Lang, f *flash) string {
+				if f.ID == 0 {
+					return T(l, f.Key)
+				}
+				return fmt.Sprintf(T(l, f.Key), f.ID)
+			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error"} {
-			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups"} {
+			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
 }
@@ -123,6 +133,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.auth(s.logout))
 	mux.HandleFunc("GET /{$}", s.auth(s.dashboard))
+	mux.HandleFunc("GET /groups", s.auth(s.groups))
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
@@ -157,7 +168,23 @@ type page struct {
 	User     *store.User
 	CSRF     string
 	Title    string
+	Nav      string // the navigation entry of this page
+	Flash    *flash // the outcome of the last form, shown once
 	Data     any
+}
+
+// navItem is an entry of the navigation bar.
+type navItem struct{ Key, URL string }
+
+var nav = []navItem{{"dashboard", "/"}, {"groups", "/groups"}, {"moderation", "/moderation"}, {"audit", "/audit"}, {"rules", "/rules"}}
+
+// navOf returns the navigation entry a path belongs to.
+func navOf(path string) string {
+	if path == "/" {
+		return "dashboard"
+	}
+	section, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return section
 }
 
 func (s *Server) page(r *http.Request, u *store.User, title string, data any) page {
@@ -168,7 +195,7 @@ func (s *Server) page(r *http.Request, u *store.User, title string, data any) pa
 	}
 	q := r.URL.Query()
 	q.Set("lang", other)
-	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Data: data}
+	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		p.CSRF = s.csrfToken(c.Value)
 	}
@@ -380,6 +407,7 @@ type groupRow struct {
 	community.Group
 	store.GroupActivity
 	State string
+	Node  string // the tree node's name
 }
 
 type dashboardData struct {
@@ -412,12 +440,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	groups, err := s.Store.Groups(ctx, u.OrgID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	act, err := s.Store.Activity(ctx, u.OrgID, week)
+	rows, _, _, err := s.groupRows(r, u.OrgID, groupFilter{Sort: "messages", Dir: "desc"})
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -427,12 +450,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	d := dashboardData{Summary: sum, Chart: BarChart(days, T(langOf(r), "messages_per_day"))}
-	for _, g := range groups {
-		a := act[g.ID]
-		d.Groups = append(d.Groups, groupRow{Group: g, GroupActivity: a, State: State(g, a.LastAt, now)})
-	}
-	sort.SliceStable(d.Groups, func(i, j int) bool { return d.Groups[i].Messages > d.Groups[j].Messages })
+	d := dashboardData{Summary: sum, Groups: rows, Chart: BarChart(days, T(langOf(r), "messages_per_day"))}
 	s.render(w, http.StatusOK, "dashboard", s.page(r, u, T(langOf(r), "dashboard"), d))
 }
 

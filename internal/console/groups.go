@@ -1,0 +1,283 @@
+package console
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// groupFilter is the groups page's query: its filters and its order.
+type groupFilter struct {
+	State string // active, dormant, dead, archived; "" for all
+	Kind  string // a community.GroupKind; "" for all
+	Node  string // a node id (with its subtree), "none" (not placed) or "" for all
+	Sort  string // messages, members, last or name
+	Dir   string // asc or desc
+}
+
+var groupStates = []string{"active", "dormant", "dead", "archived"}
+
+// groupSorts are the sortable columns and their first direction.
+var groupSorts = map[string]string{"messages": "desc", "members": "desc", "last": "desc", "name": "asc"}
+
+func parseGroupFilter(r *http.Request) (groupFilter, error) {
+	q := r.URL.Query()
+	f := groupFilter{State: q.Get("state"), Kind: q.Get("kind"), Node: q.Get("node"), Sort: q.Get("sort"), Dir: q.Get("dir")}
+	if f.State != "" && !slices.Contains(groupStates, f.State) {
+		return f, errkind.Errorf(errkind.Invalid, "state: want active, dormant, dead or archived, got %q", f.State)
+	}
+	if f.Kind != "" && !community.GroupKind(f.Kind).Valid() {
+		return f, errkind.Errorf(errkind.Invalid, "kind: unknown group kind %q", f.Kind)
+	}
+	if f.Node != "" && f.Node != "none" {
+		if id, err := strconv.ParseInt(f.Node, 10, 64); err != nil || id <= 0 {
+			return f, errkind.Errorf(errkind.Invalid, "node: want a node id or none, got %q", f.Node)
+		}
+	}
+	if f.Sort == "" {
+		f.Sort = "messages"
+	}
+	first, ok := groupSorts[f.Sort]
+	if !ok {
+		return f, errkind.Errorf(errkind.Invalid, "sort: want messages, members, last or name, got %q", f.Sort)
+	}
+	switch f.Dir {
+	case "":
+		f.Dir = first
+	case "asc", "desc":
+	default:
+		return f, errkind.Errorf(errkind.Invalid, "dir: want asc or desc, got %q", f.Dir)
+	}
+	return f, nil
+}
+
+// query returns the filter as URL parameters, with the order changed.
+func (f groupFilter) query(sort, dir string) url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"state": f.State, "kind": f.Kind, "node": f.Node, "sort": sort, "dir": dir} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// nodeOption is a tree node in the node filter, indented by depth.
+type nodeOption struct {
+	ID    string
+	Label string
+}
+
+// sortLink is a sortable column heading.
+type sortLink struct {
+	URL   string
+	Arrow string // ▲ or ▼ on the column the table is sorted by
+}
+
+// groupTable is the table of groups the dashboard and the groups page
+// share; only the groups page sorts by its headings.
+type groupTable struct {
+	Lang  Lang
+	Rows  []groupRow
+	Sorts map[string]sortLink
+}
+
+// column is a heading of the group table.
+type column struct {
+	Key string
+	sortLink
+}
+
+var groupColumns = []string{"name", "kind", "platform", "node", "members", "messages_7d", "communicators_7d", "last_message", "state"}
+
+// sortKeys maps the sortable headings to their sort parameter.
+var sortKeys = map[string]string{"name": "name", "members": "members", "messages_7d": "messages", "last_message": "last"}
+
+// Columns returns the headings, linked when the table is sortable.
+func (t groupTable) Columns() []column {
+	out := make([]column, len(groupColumns))
+	for i, k := range groupColumns {
+		out[i] = column{Key: k, sortLink: t.Sorts[sortKeys[k]]}
+	}
+	return out
+}
+
+type groupsData struct {
+	Filter groupFilter
+	Rows   []groupRow
+	Total  int // groups before filtering
+	States []string
+	Kinds  []community.GroupKind
+	Nodes  []nodeOption
+	Sorts  map[string]sortLink
+	CSV    string
+}
+
+// tree orders nodes depth first under their parents and returns each
+// node's depth; nodes whose parent is missing count as roots.
+func tree(nodes []community.Node) ([]community.Node, map[int64]int) {
+	byID := map[int64]bool{}
+	for _, n := range nodes {
+		byID[n.ID] = true
+	}
+	children := map[int64][]community.Node{}
+	for _, n := range nodes {
+		p := n.ParentID
+		if !byID[p] {
+			p = 0
+		}
+		children[p] = append(children[p], n)
+	}
+	var out []community.Node
+	depth := map[int64]int{}
+	var walk func(parent int64, d int)
+	walk = func(parent int64, d int) {
+		for _, n := range children[parent] {
+			if _, seen := depth[n.ID]; seen {
+				continue
+			}
+			depth[n.ID] = d
+			out = append(out, n)
+			walk(n.ID, d+1)
+		}
+	}
+	walk(0, 0)
+	return out, depth
+}
+
+// subtree returns the ids of a node and of every node below it.
+func subtree(nodes []community.Node, root int64) map[int64]bool {
+	parent := map[int64]int64{}
+	for _, n := range nodes {
+		parent[n.ID] = n.ParentID
+	}
+	in := map[int64]bool{}
+	for _, n := range nodes {
+		for id, hops := n.ID, 0; id != 0 && hops < 64; id, hops = parent[id], hops+1 {
+			if id == root {
+				in[n.ID] = true
+				break
+			}
+		}
+	}
+	return in
+}
+
+// groupRows lists the organisation's groups with their activity over the
+// last 7 days, filtered and sorted.
+func (s *Server) groupRows(r *http.Request, orgID int64, f groupFilter) (rows []groupRow, total int, nodes []community.Node, err error) {
+	ctx := r.Context()
+	now := s.Now()
+	groups, err := s.Store.Groups(ctx, orgID)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	act, err := s.Store.Activity(ctx, orgID, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	nodes, err = s.Store.Nodes(ctx, orgID)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	names := map[int64]string{}
+	for _, n := range nodes {
+		names[n.ID] = n.Name
+	}
+	var under map[int64]bool
+	if f.Node != "" && f.Node != "none" {
+		id, _ := strconv.ParseInt(f.Node, 10, 64)
+		under = subtree(nodes, id)
+	}
+	for _, g := range groups {
+		a := act[g.ID]
+		row := groupRow{Group: g, GroupActivity: a, State: State(g, a.LastAt, now), Node: names[g.NodeID]}
+		switch {
+		case f.State != "" && row.State != f.State,
+			f.Kind != "" && string(g.Kind) != f.Kind,
+			f.Node == "none" && g.NodeID != 0,
+			under != nil && !under[g.NodeID]:
+			continue
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b groupRow) int {
+		var c int
+		switch f.Sort {
+		case "members":
+			c = cmp.Compare(a.Members, b.Members)
+		case "last":
+			c = cmp.Compare(unixOrZero(a.LastAt), unixOrZero(b.LastAt))
+		case "name":
+			c = strings.Compare(a.Name, b.Name)
+		default:
+			c = cmp.Compare(a.Messages, b.Messages)
+		}
+		if f.Dir == "desc" {
+			c = -c
+		}
+		if c == 0 {
+			c = strings.Compare(a.Name, b.Name)
+		}
+		return c
+	})
+	return rows, len(groups), nodes, nil
+}
+
+func unixOrZero(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	l := langOf(r)
+	f, err := parseGroupFilter(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rows, total, nodes, err := s.groupRows(r, u.OrgID, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		out := make([][]string, 0, len(rows))
+		for _, g := range rows {
+			out = append(out, []string{strconv.FormatInt(g.ID, 10), g.Name, T(l, "kind_"+string(g.Kind)), g.Platform, g.Node,
+				strconv.Itoa(g.Members), strconv.Itoa(g.Capacity), strconv.Itoa(g.Messages), strconv.Itoa(g.Communicators),
+				s.csvTime(g.LastAt), T(l, "state_"+g.State)})
+		}
+		s.sendCSV(w, "qunzhu-groups.csv", headers(l, "id", "name", "kind", "platform", "node", "members", "capacity", "messages_7d", "communicators_7d", "last_message", "state"), out)
+		return
+	}
+	d := groupsData{Filter: f, Rows: rows, Total: total, States: groupStates, Kinds: community.GroupKinds, Sorts: map[string]sortLink{}, CSV: csvURL(r)}
+	ordered, depth := tree(nodes)
+	for _, n := range ordered {
+		d.Nodes = append(d.Nodes, nodeOption{ID: strconv.FormatInt(n.ID, 10), Label: strings.Repeat("— ", depth[n.ID]) + n.Name})
+	}
+	for col, first := range groupSorts {
+		link := sortLink{}
+		dir := first
+		if f.Sort == col {
+			link.Arrow = "▲"
+			if f.Dir == "desc" {
+				link.Arrow = "▼"
+			}
+			dir = map[string]string{"asc": "desc", "desc": "asc"}[f.Dir]
+		}
+		link.URL = "/groups?" + f.query(col, dir).Encode()
+		d.Sorts[col] = link
+	}
+	s.render(w, http.StatusOK, "groups", s.page(r, u, T(l, "groups"), d))
+}
