@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -47,6 +48,9 @@ type Store interface {
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]store.DayCount, error)
 	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*store.MemberActivity, error)
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
+	ReportCases(ctx context.Context, orgID int64, status string) ([]store.ReportCase, error)
+	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
+	ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error)
 }
 
 // Server serves the console.
@@ -60,6 +64,10 @@ type Server struct {
 	Secure bool
 	// Location renders times and days; Asia/Shanghai when nil.
 	Location *time.Location
+	// People names members who have left their groups (the moderation
+	// log); without it they are named from current memberships or shown
+	// by id.
+	People PersonNames
 
 	once    sync.Once
 	tmpl    map[string]*template.Template
@@ -117,7 +125,7 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups"} {
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -135,6 +143,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.auth(s.dashboard))
 	mux.HandleFunc("GET /groups", s.auth(s.groups))
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
+	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
+	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
