@@ -51,6 +51,7 @@ type Store interface {
 	ReportCases(ctx context.Context, orgID int64, status string) ([]store.ReportCase, error)
 	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
 	ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error)
+	AuditLog(ctx context.Context, orgID int64, p community.Page) ([]community.AuditEntry, error)
 }
 
 // Server serves the console.
@@ -125,7 +126,7 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation"} {
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -145,6 +146,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
+	mux.HandleFunc("GET /audit", s.auth(s.audit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
