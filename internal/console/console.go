@@ -65,6 +65,10 @@ type Server struct {
 	Secure bool
 	// Location renders times and days; Asia/Shanghai when nil.
 	Location *time.Location
+	// Rules previews the rules notice and tests messages on the rules page;
+	// the page says the rules are not configured when nil. See
+	// RulesFromRegistry.
+	Rules RulesPreview
 	// People names members who have left their groups (the moderation
 	// log); without it they are named from current memberships or shown
 	// by id.
@@ -114,6 +118,7 @@ func (s *Server) init() {
 				}
 				return t.In(s.Location).Format("01-02 15:04")
 			},
+			"in":       func(l Lang, b Bilingual) string { return b.In(l) },
 			"navItems": func() []navItem { return nav },
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
@@ -126,7 +131,7 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit"} {
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -147,6 +152,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
 	mux.HandleFunc("GET /audit", s.auth(s.audit))
+	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

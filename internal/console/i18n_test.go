@@ -1,0 +1,78 @@
+package console
+
+import (
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+// TestTranslations: every key a template or handler names has both
+// languages, and so has every key built from a known value.
+func TestTranslations(t *testing.T) {
+	keys := map[string]bool{}
+	literal := regexp.MustCompile(`\bt (?:\$l|\.Lang|\$\.Lang) "(\w+)"|\bT\([^,()]+(?:\(r\))?, "(\w+)"\)|headers\(l((?:, "\w+")+)\)|Key: "(flash_\w+)"`)
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	var sources []string
+	for _, f := range files {
+		b, _ := templateFS.ReadFile(f)
+		sources = append(sources, string(b))
+	}
+	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go"} {
+		b, err := readSource(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, b)
+	}
+	for _, src := range sources {
+		for _, m := range literal.FindAllStringSubmatch(src, -1) {
+			for _, k := range []string{m[1], m[2], m[4]} {
+				if k != "" {
+					keys[k] = true
+				}
+			}
+			for _, k := range strings.Split(m[3], ",") {
+				if k = strings.Trim(strings.TrimSpace(k), `"`); k != "" {
+					keys[k] = true
+				}
+			}
+		}
+	}
+	if len(keys) < 60 {
+		t.Fatalf("found only %d keys: the pattern no longer matches the sources", len(keys))
+	}
+	for _, s := range append(groupStates, "active") {
+		keys["state_"+s] = true
+	}
+	for _, k := range community.GroupKinds {
+		keys["kind_"+string(k)] = true
+	}
+	for _, a := range chat.ActionKinds {
+		keys["act_"+string(a)] = true
+	}
+	for _, a := range []string{"allow", "warn", "delete", "mute", "kick", "ban"} { // rules.Action
+		keys["act_"+a] = true
+	}
+	for _, a := range reviewActions {
+		keys["review_"+a] = true
+	}
+	for _, n := range nav {
+		keys[n.Key] = true
+	}
+	for k := range keys {
+		m, ok := messages[k]
+		if !ok || m[0] == "" || m[1] == "" {
+			t.Errorf("key %q lacks a translation", k)
+		}
+	}
+}
+
+func readSource(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	return string(b), err
+}
