@@ -155,10 +155,15 @@ const (
 	ActBan       ActionKind = "ban"
 	ActUnban     ActionKind = "unban"
 	ActSetNotice ActionKind = "set_notice"
+	// ActInviteLink creates an invite link named Code for the group and
+	// posts Text with {link} replaced by it (a member's personal link:
+	// joins through it carry the code). Only platforms that can create
+	// links declare it; elsewhere qunzhu posts the code itself.
+	ActInviteLink ActionKind = "invite_link"
 )
 
 // ActionKinds lists every action kind.
-var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice}
+var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice, ActInviteLink}
 
 // Valid reports whether k is a known action kind.
 func (k ActionKind) Valid() bool {
@@ -182,7 +187,8 @@ type Action struct {
 	Group      string     `json:"group"`                // platform group id
 	User       string     `json:"user,omitempty"`       // target member for mute/kick/ban/unban
 	MessageID  string     `json:"message_id,omitempty"` // target message for delete; reply-to for send
-	Text       string     `json:"text,omitempty"`       // send, set_notice
+	Text       string     `json:"text,omitempty"`       // send, set_notice, invite_link
+	Code       string     `json:"code,omitempty"`       // invite_link: the link's name
 	Duration   Duration   `json:"duration,omitempty"`   // mute
 	Reason     string     `json:"reason,omitempty"`     // shown in logs, audit and where the platform allows
 	// NotBefore delays delivery (an unmute when a timed mute ends on a
@@ -205,11 +211,12 @@ type Capabilities map[ActionKind]bool
 // Can reports whether the platform supports k.
 func (c Capabilities) Can(k ActionKind) bool { return c[k] }
 
-// AllActions are the capabilities of a platform that supports everything.
+// AllActions are the capabilities of a platform that supports every
+// common action (all but invite_link, which a platform declares itself).
 func AllActions() Capabilities {
 	c := Capabilities{}
 	for _, k := range ActionKinds {
-		c[k] = true
+		c[k] = k != ActInviteLink
 	}
 	c[CapTimedMute] = true
 	return c

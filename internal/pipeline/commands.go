@@ -106,6 +106,14 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 		if err != nil {
 			return false, err
 		}
+		if caps.Can(chat.ActInviteLink) {
+			// The platform makes a personal link named with the code:
+			// joins through it are credited to the member.
+			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":cmd:invite", Connection: e.Connection, Kind: chat.ActInviteLink,
+				Group: e.Group, MessageID: e.Message.ID, Code: code, Reason: "command /invite",
+				Text: fmt.Sprintf("%s 的专属邀请链接：{link}\n朋友通过这个链接入群，就记为您推荐的。\nYour invite link: {link} — friends who join through it count as your referrals.", displayName(e.Sender))})
+			break
+		}
 		reply(fmt.Sprintf("%s 的专属邀请码：%s\n朋友入群时附上这个码，就记为您推荐的。\nYour invite code: %s — friends who join with it count as your referrals.", displayName(e.Sender), code, code))
 	case "signup":
 		return true, b.signup(ctx, e, g, pid, staff, args, reply)

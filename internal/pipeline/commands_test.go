@@ -159,3 +159,40 @@ func TestParseCommandAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestInviteLinkReferral: on a platform that makes invite links, /invite
+// asks for a personal link named with the member's code; a newcomer who
+// joins through it (the platform sees a self-join by link) is the
+// member's referral.
+func TestInviteLinkReferral(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		caps := chat.AllActions()
+		caps[chat.ActInviteLink] = true
+		in := setup(t, db, pipeline.IngestConfig{Caps: func(string) chat.Capabilities { return caps }})
+		ctx := context.Background()
+		if err := in.Ingest(ctx, []chat.Event{msg("i1", "g1", "u2", "/invite")}); err != nil {
+			t.Fatal(err)
+		}
+		acts, err := db.PullActions(ctx, []string{"wx"}, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 1 || acts[0].Action.Kind != chat.ActInviteLink || len(acts[0].Action.Code) != 8 || !strings.Contains(acts[0].Action.Text, "{link}") {
+			t.Fatalf("actions = %+v", acts)
+		}
+		code := acts[0].Action.Code
+		join := member("i2", chat.EventMemberJoined, "g1", "u9")
+		join.Source, join.Code = chat.SourcePromo, code
+		if err := in.Ingest(ctx, []chat.Event{join}); err != nil {
+			t.Fatal(err)
+		}
+		var source string
+		var inviter int64
+		if err := db.SQL().QueryRow(`SELECT m.source, m.inviter_id FROM memberships m JOIN identities i ON i.person_id = m.person_id WHERE i.external_id = 'u9'`).Scan(&source, &inviter); err != nil {
+			t.Fatal(err)
+		}
+		if source != string(chat.SourceReferral) || inviter != personOf(t, db, "u2") {
+			t.Fatalf("join through the link: source %q inviter %d", source, inviter)
+		}
+	})
+}

@@ -509,11 +509,13 @@ func (b *batch) join(ctx context.Context, g community.Group, pid int64, e *chat.
 			if m.InviterID == 0 && c.PersonID != 0 {
 				m.InviterID = c.PersonID
 			}
-			if m.Source == chat.SourceUnknown {
+			switch {
+			case c.PersonID != 0 && (m.Source == chat.SourceUnknown || m.Source == chat.SourcePromo):
+				// A member's code or personal link: they referred the
+				// joiner, even where the platform saw a self-join by link.
+				m.Source = chat.SourceReferral
+			case m.Source == chat.SourceUnknown:
 				m.Source = chat.SourcePromo
-				if c.PersonID != 0 {
-					m.Source = chat.SourceReferral
-				}
 			}
 		}
 	}

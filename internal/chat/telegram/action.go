@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mymmrac/telego"
@@ -54,6 +55,15 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, group int64) error {
 		return err
 	case chat.ActSetNotice:
 		return a.notice(ctx, chatID, act)
+	case chat.ActInviteLink:
+		// The link's name is the member's invite code: a join through it
+		// reports the name, and the join is credited to them.
+		link, err := a.bot.CreateChatInviteLink(ctx, &telego.CreateChatInviteLinkParams{ChatID: chatID, Name: act.Code})
+		if err != nil {
+			return err
+		}
+		_, err = a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), act.MessageID)
+		return err
 	case chat.ActDelete:
 		msg, err := strconv.Atoi(act.MessageID)
 		if err != nil {

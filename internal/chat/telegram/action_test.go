@@ -55,6 +55,9 @@ func TestActions(t *testing.T) {
 			[]string{`banChatSenderChat {"chat_id":-1001987654321,"sender_chat_id":-1001555666777}`}},
 		{"unban a channel", chat.Action{Kind: chat.ActUnban, Group: group, User: "-1001555666777"},
 			[]string{`unbanChatSenderChat {"chat_id":-1001987654321,"sender_chat_id":-1001555666777}`}},
+		{"personal invite link", chat.Action{Kind: chat.ActInviteLink, Group: group, Code: "K7M2QX9P", MessageID: "4104", Text: "阿梅的专属邀请链接：{link}"},
+			[]string{`createChatInviteLink {"chat_id":-1001987654321,"name":"K7M2QX9P"}`,
+				`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"阿梅的专属邀请链接：https://t.me/+AbCdEf123"}`}},
 		{"set notice", chat.Action{Key: "n1", Kind: chat.ActSetNotice, Group: group, Text: "群规：禁止广告"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"群规：禁止广告"}`, `pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`}},
 	}

@@ -166,6 +166,9 @@ func (f *fakeAPI) answer(ctx context.Context, method string, params map[string]a
 		f.mu.Unlock()
 		text, _ := json.Marshal(params["text"])
 		return okRep(fmt.Sprintf(`{"message_id":%d,"from":{"id":7777000111,"is_bot":true,"first_name":"群助手","username":"qunzhu_test_bot"},"chat":{"id":%s,"type":"supergroup","title":"T"},"date":1764300000,"text":%s}`, id, params["chat_id"], text))
+	case "createChatInviteLink":
+		name, _ := json.Marshal(params["name"])
+		return okRep(fmt.Sprintf(`{"invite_link":"https://t.me/+AbCdEf123","creator":{"id":7777000111,"is_bot":true,"first_name":"群助手"},"creates_join_request":false,"is_primary":false,"is_revoked":false,"name":%s}`, name))
 	case "getChat":
 		return okRep(fmt.Sprintf(`{"id":%s,"type":"supergroup","title":"T","accent_color_id":0,"max_reaction_count":11,"accepted_gift_types":{"unlimited_gifts":false,"limited_gifts":false,"unique_gifts":false,"premium_subscription":false},"permissions":{"can_send_messages":true,"can_send_audios":true,"can_send_documents":true,"can_send_photos":true,"can_send_videos":true,"can_send_video_notes":true,"can_send_voice_notes":true,"can_send_polls":false,"can_send_other_messages":true,"can_add_web_page_previews":true,"can_change_info":false,"can_invite_users":true,"can_pin_messages":false,"can_manage_topics":false}}`, params["chat_id"]))
 	}

@@ -290,7 +290,11 @@ func (a *Adapter) Platform() string { return "telegram" }
 // Capabilities implements chat.Adapter: a bot that is an administrator
 // with the delete, ban and restrict rights can do everything, and its
 // mutes expire by themselves.
-func (a *Adapter) Capabilities() chat.Capabilities { return chat.AllActions() }
+func (a *Adapter) Capabilities() chat.Capabilities {
+	c := chat.AllActions()
+	c[chat.ActInviteLink] = true // createChatInviteLink, named with the member's code
+	return c
+}
 
 // Status returns the connection's health.
 func (a *Adapter) Status() Status {
