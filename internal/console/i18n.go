@@ -140,6 +140,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"act_ban":           {"拉黑", "ban"},
 	"act_unban":         {"解除拉黑", "unban"},
 	"act_set_notice":    {"设置群公告", "set the group notice"},
+	"act_invite_link":   {"生成邀请链接", "create an invite link"},
 	"act_":              {"无", "none"},
 	"flash_upheld":      {"举报 #%d 已确认成立。", "Report #%d upheld."},
 	"flash_dismissed":   {"举报 #%d 已驳回。", "Report #%d dismissed."},
