@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // Content is the script library and push schedule the API needs.
 type Content interface {
 	content.Library
+	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]store.PushResponse, error)
 	PlanPush(ctx context.Context, r store.PushRequest) (content.Push, error)
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
 	Groups(ctx context.Context, orgID int64) ([]community.Group, error)
@@ -33,6 +35,7 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/scripts/{id}/lint", s.tokenAuth(s.json(s.lintScript)))
 	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.json(s.planPushes))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
+	mux.HandleFunc("GET /api/v1/pushes/responses", s.tokenAuth(s.json(s.pushResponses)))
 }
 
 // ScriptJSON is a script as the API shows it.
@@ -214,10 +217,13 @@ type PushJSON struct {
 	Status    string    `json:"status"`
 	Deferred  bool      `json:"deferred"`
 	Reason    string    `json:"reason,omitempty"`
+	// DutyPerson is the assistant on duty to follow the push up (0: the
+	// group has no assistant).
+	DutyPerson int64 `json:"duty_person,omitempty"`
 }
 
 func pushJSON(p content.Push) PushJSON {
-	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason}
+	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason, p.DutyPerson}
 }
 
 // shanghai is the default zone of groups (they are in China).
@@ -336,5 +342,113 @@ func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) (int, any, 
 	for _, p := range ps {
 		out.Pushes = append(out.Pushes, pushJSON(p))
 	}
+	return http.StatusOK, out, nil
+}
+
+// pushResponses measures the pushes sent in the last ?days= days (7 by
+// default): each push's response, the scripts ranked by response, and the
+// duty roster's coverage (pushes followed up by staff within 15 minutes).
+func (s *Server) pushResponses(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	days, err := intParam(r, "days", 7, 1, 90)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := s.now()
+	list, err := s.Content.PushResponses(r.Context(), orgOf(r), now.Add(-time.Duration(days)*24*time.Hour), now)
+	if err != nil {
+		return 0, nil, err
+	}
+	type push struct {
+		ID           int64     `json:"id"`
+		ScriptID     int64     `json:"script_id"`
+		Title        string    `json:"title"`
+		GroupID      int64     `json:"group_id"`
+		Group        string    `json:"group"`
+		Slot         string    `json:"slot,omitempty"`
+		SentAt       time.Time `json:"sent_at"`
+		DutyPerson   int64     `json:"duty_person,omitempty"`
+		Duty         string    `json:"duty,omitempty"`
+		Posts30      int       `json:"posts_30m"`
+		Posts60      int       `json:"posts_60m"`
+		Posts1440    int       `json:"posts_24h"`
+		Members60    int       `json:"members_60m"`
+		Replies      int       `json:"replies"`
+		FollowedUp   bool      `json:"followed_up"`
+		FollowUpSecs int       `json:"follow_up_seconds,omitempty"`
+		ByDuty       bool      `json:"by_duty"`
+		Baseline     float64   `json:"baseline_60m"`
+		BaselineDays int       `json:"baseline_days"`
+		Uplift       float64   `json:"uplift_60m"`
+	}
+	type scriptRank struct {
+		ScriptID  int64   `json:"script_id"`
+		Title     string  `json:"title"`
+		Pushes    int     `json:"pushes"`
+		AvgPosts  float64 `json:"avg_posts_60m"`
+		AvgUplift float64 `json:"avg_uplift_60m"`
+	}
+	type duty struct {
+		Person     int64  `json:"person_id"`
+		Name       string `json:"name"`
+		Pushes     int    `json:"pushes"`
+		FollowedUp int    `json:"followed_up"`
+	}
+	out := struct {
+		Pushes   []push       `json:"pushes"`
+		Scripts  []scriptRank `json:"scripts"`
+		Duty     []duty       `json:"duty"`
+		Coverage struct {
+			Pushes     int     `json:"pushes"`
+			FollowedUp int     `json:"followed_up"`
+			Rate       float64 `json:"rate"`
+		} `json:"coverage"`
+	}{Pushes: []push{}, Scripts: []scriptRank{}, Duty: []duty{}}
+	scripts := map[int64]*scriptRank{}
+	duties := map[int64]*duty{}
+	for _, p := range list {
+		out.Pushes = append(out.Pushes, push{p.PushID, p.ScriptID, p.Title, p.GroupID, p.Group, p.Slot, p.SentAt, p.DutyPerson, p.DutyName,
+			p.Posts30, p.Posts60, p.Posts1440, p.Members60, p.Replies, p.FollowedUp, int(p.FollowUp / time.Second), p.ByDuty, p.Baseline, p.BaselineDays, p.Uplift})
+		sr := scripts[p.ScriptID]
+		if sr == nil {
+			sr = &scriptRank{ScriptID: p.ScriptID, Title: p.Title}
+			scripts[p.ScriptID] = sr
+		}
+		sr.Pushes++
+		sr.AvgPosts += float64(p.Posts60)
+		sr.AvgUplift += p.Uplift
+		out.Coverage.Pushes++
+		if p.FollowedUp {
+			out.Coverage.FollowedUp++
+		}
+		if p.DutyPerson != 0 {
+			d := duties[p.DutyPerson]
+			if d == nil {
+				d = &duty{Person: p.DutyPerson, Name: p.DutyName}
+				duties[p.DutyPerson] = d
+			}
+			d.Pushes++
+			if p.ByDuty {
+				d.FollowedUp++
+			}
+		}
+	}
+	if out.Coverage.Pushes > 0 {
+		out.Coverage.Rate = float64(out.Coverage.FollowedUp) / float64(out.Coverage.Pushes)
+	}
+	for _, sr := range scripts {
+		sr.AvgPosts /= float64(sr.Pushes)
+		sr.AvgUplift /= float64(sr.Pushes)
+		out.Scripts = append(out.Scripts, *sr)
+	}
+	sort.Slice(out.Scripts, func(i, j int) bool {
+		if out.Scripts[i].AvgUplift != out.Scripts[j].AvgUplift {
+			return out.Scripts[i].AvgUplift > out.Scripts[j].AvgUplift
+		}
+		return out.Scripts[i].ScriptID < out.Scripts[j].ScriptID
+	})
+	for _, d := range duties {
+		out.Duty = append(out.Duty, *d)
+	}
+	sort.Slice(out.Duty, func(i, j int) bool { return out.Duty[i].Person < out.Duty[j].Person })
 	return http.StatusOK, out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/community"
 )
@@ -80,5 +81,50 @@ func TestScriptLint(t *testing.T) {
 	}
 	if code, _ := e.do(t, "GET", "/api/v1/scripts/9999/lint", e.read, ""); code != 404 {
 		t.Fatalf("unknown script: %d", code)
+	}
+}
+
+// TestPushResponsesAPI: a sent push's response, the script ranking and the
+// follow-up coverage.
+func TestPushResponsesAPI(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	join := fmt.Sprintf(`[{"id":"j1","type":"message","group":"g1","time":%q,"sender":{"id":"u1","name":"学员"},"message":{"id":"x1","kind":"text","text":"早"}}]`, now.Add(-time.Hour).Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", join); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	_, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"晚高峰：复盘","body":"今天卖得最好的是哪一款？\n为什么？\n说说你的看法。"}`)
+	id := int(out["id"].(float64))
+	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
+		if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), e.token, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
+			t.Fatalf("%v: %d %v", step, code, out)
+		}
+	}
+	if code, out := e.do(t, "POST", "/api/v1/pushes", e.token, fmt.Sprintf(`{"script_id":%d,"kind":"custom","at":%q}`, id, now.Add(-time.Minute).Format(time.RFC3339))); code != 201 {
+		t.Fatalf("plan: %d %v", code, out)
+	}
+	if n, err := e.db.SendDuePushes(context.Background(), 10); err != nil || n != 1 {
+		t.Fatalf("send: %d %v", n, err)
+	}
+	var evs []string
+	for i, who := range []string{"u1", "u2", "u1"} {
+		evs = append(evs, fmt.Sprintf(`{"id":"r%d","type":"message","group":"g1","time":%q,"sender":{"id":%q},"message":{"id":"y%d","kind":"text","text":"回复"}}`, i, time.Now().Add(time.Second).Format(time.RFC3339), who, i))
+	}
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", "["+strings.Join(evs, ",")+"]"); code != 200 {
+		t.Fatalf("post: %d %v", code, out)
+	}
+	code, out := e.do(t, "GET", "/api/v1/pushes/responses?days=1", e.read, "")
+	if code != 200 {
+		t.Fatalf("responses: %d %v", code, out)
+	}
+	ps := out["pushes"].([]any)
+	sc := out["scripts"].([]any)
+	cov := out["coverage"].(map[string]any)
+	if len(ps) != 1 || ps[0].(map[string]any)["posts_60m"] != 3.0 || ps[0].(map[string]any)["members_60m"] != 2.0 ||
+		len(sc) != 1 || sc[0].(map[string]any)["title"] != "晚高峰：复盘" || cov["pushes"] != 1.0 || cov["followed_up"] != 0.0 {
+		t.Fatalf("responses: %v", out)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/pushes/responses?days=0", e.read, ""); code != 400 {
+		t.Fatalf("days=0: %d", code)
 	}
 }

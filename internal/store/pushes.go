@@ -74,6 +74,12 @@ func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error)
 			taken = append(taken, fromMS(at))
 		}
 		rows.Close()
+		if p.DutyPerson == 0 {
+			// The group's assistants (店小二) take turns following pushes up.
+			if p.DutyPerson, err = dutyFor(ctx, db, tx, r.GroupID); err != nil {
+				return err
+			}
+		}
 		plan, ok := content.Fit(r.Want, taken, r.Caps, r.Window, r.Location, r.Horizon)
 		p.Status, p.PlannedAt, p.Reason = content.PushPlanned, plan.At, plan.Reason
 		if !ok {
@@ -98,6 +104,35 @@ func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error)
 		return nil
 	})
 	return p, err
+}
+
+// dutyFor picks the assistant on duty for the group's next push: round
+// robin over its current assistants (by person id), by the number of
+// pushes planned for the group so far; 0 when it has none.
+func dutyFor(ctx context.Context, db *DB, tx *sql.Tx, groupID int64) (int64, error) {
+	rows, err := tx.QueryContext(ctx, db.q("SELECT person_id FROM memberships WHERE group_id = ? AND role = 'assistant' AND left_at IS NULL ORDER BY person_id"), groupID)
+	if err != nil {
+		return 0, fmt.Errorf("assistants on duty: %w", err)
+	}
+	var assistants []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("assistants on duty: %w", err)
+		}
+		assistants = append(assistants, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("assistants on duty: %w", err)
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, db.q("SELECT COUNT(*) FROM pushes WHERE group_id = ?"), groupID).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("assistants on duty: %w", err)
+	}
+	id, _ := content.Rotation(assistants, seq)
+	return id, nil
 }
 
 // Pushes lists a group's pushes between two times, by planned time.
