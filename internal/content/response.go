@@ -24,8 +24,8 @@ type Post struct {
 // Response is what one push drew.
 type Response struct {
 	Posts30, Posts60, Posts1440 int // member posts within 30, 60 and 1440 minutes
-	Members60                       int // distinct members posting within 60 minutes
-	Replies                         int // member replies to the bot within 1440 minutes
+	Members60                   int // distinct members posting within 60 minutes
+	Replies                     int // member replies to the bot within 1440 minutes
 	// FollowUp is how long after the push the first staff message came,
 	// when it came within FollowUpWindow; FollowedUp says whether it did,
 	// ByDuty whether the assistant on duty sent it.
