@@ -156,7 +156,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 			return out
 		})
 	}
-	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://")}
+	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
+		Rules: console.RulesFromRegistry(s.rules), People: db}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)

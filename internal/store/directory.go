@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -459,4 +460,38 @@ func (db *DB) NodeParents(ctx context.Context) (map[int64]int64, error) {
 		out[id] = p
 	}
 	return out, rows.Err()
+}
+
+// PersonNames returns the names of the organisation's people with the given
+// ids (those who left a group too); unknown ids are left out.
+func (db *DB) PersonNames(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, orgID)
+		ph := make([]string, len(part))
+		for i, id := range part {
+			ph[i] = "?"
+			args = append(args, id)
+		}
+		rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, name FROM people WHERE org_id = ? AND id IN ("+strings.Join(ph, ",")+")"), args...)
+		if err != nil {
+			return nil, fmt.Errorf("person names: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("person names: %w", err)
+			}
+			out[id] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("person names: %w", err)
+		}
+	}
+	return out, nil
 }

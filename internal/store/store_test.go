@@ -345,3 +345,26 @@ func TestCursorsTokensAudit(t *testing.T) {
 		}
 	})
 }
+
+func TestPersonNames(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		other := community.Org{Name: "别家", Slug: "other"}
+		db.CreateOrg(ctx, &other)
+		var ids []int64
+		for _, n := range []string{"甲", "乙"} {
+			p := community.Person{OrgID: org.ID, Name: n}
+			db.CreatePerson(ctx, &p)
+			ids = append(ids, p.ID)
+		}
+		stranger := community.Person{OrgID: other.ID, Name: "外人"}
+		db.CreatePerson(ctx, &stranger)
+		got, err := db.PersonNames(ctx, org.ID, append(ids, stranger.ID, 9999))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[ids[0]] != "甲" || got[ids[1]] != "乙" {
+			t.Fatalf("names = %v (another organisation's people must not show)", got)
+		}
+	})
+}
