@@ -37,6 +37,11 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg.Connections = []config.Connection{{Name: "bridge", Platform: "webhook", Token: tok}}
+	// A rules directory, so the console can edit the demo's rules.
+	cfg.Rules.Dir = filepath.Join(*data, "rules")
+	if err := os.MkdirAll(cfg.Rules.Dir, 0o755); err != nil {
+		return fmt.Errorf("create the rules directory: %w", err)
+	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}

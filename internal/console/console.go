@@ -131,7 +131,7 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules"} {
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -153,6 +153,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
 	mux.HandleFunc("GET /audit", s.auth(s.audit))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
+	mux.HandleFunc("GET /rules/edit", s.auth(s.rulesEdit))
+	mux.HandleFunc("POST /rules/edit", s.auth(s.rulesEdit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

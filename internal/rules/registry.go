@@ -99,7 +99,11 @@ func (r *Registry) fingerprint() (string, error) {
 // Reload reads the rules directory again when it changed (or the tree did)
 // and swaps the new rules in atomically. It reports whether anything was
 // swapped; on error nothing is.
-func (r *Registry) Reload(ctx context.Context) (bool, error) {
+func (r *Registry) Reload(ctx context.Context) (bool, error) { return r.reload(ctx, false) }
+
+// reload is Reload; force reads the files even when their names, sizes and
+// times look unchanged (a console edit within one clock tick).
+func (r *Registry) reload(ctx context.Context, force bool) (bool, error) {
 	fp, err := r.fingerprint()
 	if err != nil {
 		return false, err
@@ -111,10 +115,10 @@ func (r *Registry) Reload(ctx context.Context) (bool, error) {
 		}
 	}
 	fp += treeHash(parents)
-	if old := r.cur.Load(); old != nil && old.hash == fp {
+	if old := r.cur.Load(); old != nil && old.hash == fp && !force {
 		return false, nil
 	}
-	if f := r.failed.Load(); f != nil && *f == fp {
+	if f := r.failed.Load(); f != nil && *f == fp && !force {
 		return false, nil // refused already; wait for the next change
 	}
 	ok := false

@@ -1,0 +1,197 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/rules"
+)
+
+// RulesEditor edits the rules files (organisation default, tree nodes,
+// groups) behind the rules in force. Scopes are "default", "node:ID" and
+// "group:ID".
+type RulesEditor interface {
+	// Editable reports whether rules can be edited (a rules directory is
+	// configured).
+	Editable() bool
+	// Source is the scope's rules text ("" when it has none).
+	Source(scope string) (string, error)
+	// Preview renders group g's rules notice in zh and en as if the
+	// scope's text were text, saving nothing; a bad text is an error with
+	// file:line.
+	Preview(ctx context.Context, g community.Group, scope, text string) (zh, en string, err error)
+	// Save checks and saves the scope's text; it applies at once.
+	Save(ctx context.Context, scope, text string) error
+}
+
+// Auditor records console changes in the audit log.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e community.AuditEntry) error
+}
+
+func (p registryPreview) Editable() bool { return p.reg.Editable() }
+
+func (p registryPreview) Source(scope string) (string, error) {
+	sc, err := rules.ParseScope(scope)
+	if err != nil {
+		return "", err
+	}
+	return p.reg.Source(sc)
+}
+
+func (p registryPreview) Preview(_ context.Context, g community.Group, scope, text string) (string, string, error) {
+	sc, err := rules.ParseScope(scope)
+	if err != nil {
+		return "", "", err
+	}
+	rs, err := p.reg.Preview(g, sc, text)
+	if err != nil {
+		return "", "", err
+	}
+	return rules.Notice(rs, "zh", g.Name), rules.Notice(rs, "en", g.Name), nil
+}
+
+func (p registryPreview) Save(ctx context.Context, scope, text string) error {
+	sc, err := rules.ParseScope(scope)
+	if err != nil {
+		return err
+	}
+	return p.reg.Save(ctx, sc, text)
+}
+
+// maxRulesText bounds an edited rules file.
+const maxRulesText = 64 << 10
+
+type scopeChoice struct {
+	Value string
+	Name  string
+}
+
+type rulesEditData struct {
+	Editable  bool
+	Groups    []community.Group
+	Group     community.Group
+	Scopes    []scopeChoice
+	Scope     string
+	Text      string
+	NoticeZh  string
+	NoticeEn  string
+	Error     string
+	Previewed bool
+	CanSave   bool
+}
+
+// editor returns the rules editor, or nil when the console has none.
+func (s *Server) editor() RulesEditor {
+	if e, ok := s.Rules.(RulesEditor); ok && e.Editable() {
+		return e
+	}
+	return nil
+}
+
+// rulesEdit shows a rules file for editing (GET) and previews or saves an
+// edit (POST, op=preview|save): the preview renders the chosen group's
+// notice from the edited text; a save applies at once, as a changed file
+// does, and is recorded in the audit log.
+func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	l := langOf(r)
+	ctx := r.Context()
+	ed := s.editor()
+	d := rulesEditData{Editable: ed != nil, CanSave: u.Role == "manager"}
+	if ed == nil {
+		s.render(w, http.StatusOK, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
+		return
+	}
+	groups, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d.Groups = groups
+	get := r.URL.Query().Get
+	if r.Method == http.MethodPost {
+		get = r.PostFormValue
+	}
+	if len(groups) > 0 {
+		d.Group = groups[0]
+	}
+	if id := get("group"); id != "" {
+		gid, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			s.renderError(w, r, errkind.New(errkind.NotFound, "no such group"))
+			return
+		}
+		if d.Group, err = s.Store.Group(ctx, u.OrgID, gid); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	d.Scope = get("scope")
+	if d.Scope == "" {
+		d.Scope = "default"
+	}
+	if _, err := rules.ParseScope(d.Scope); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
+	nodes, err := s.Store.Nodes(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	for _, n := range nodes {
+		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+	}
+	if d.Group.ID != 0 {
+		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("group:%d", d.Group.ID), T(l, "scope_group") + " · " + d.Group.Name})
+	}
+
+	if r.Method != http.MethodPost {
+		if d.Text, err = ed.Source(d.Scope); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.NoticeZh, d.NoticeEn, _ = ed.Preview(ctx, d.Group, d.Scope, d.Text)
+		p := s.page(r, u, T(l, "rules_edit"), d)
+		p.Flash = s.takeFlash(w, r)
+		s.render(w, http.StatusOK, "rules_edit", p)
+		return
+	}
+	d.Text = r.PostFormValue("text")
+	if utf8.RuneCountInString(d.Text) > maxRulesText {
+		s.renderError(w, r, errkind.Errorf(errkind.Invalid, "rules text: at most %d characters", maxRulesText))
+		return
+	}
+	status := http.StatusOK
+	d.Previewed = true
+	if d.NoticeZh, d.NoticeEn, err = ed.Preview(ctx, d.Group, d.Scope, d.Text); err != nil {
+		d.Error, status = err.Error(), http.StatusUnprocessableEntity
+	}
+	if r.PostFormValue("op") == "save" && d.Error == "" {
+		if !d.CanSave {
+			s.renderError(w, r, errkind.New(errkind.Forbidden, "only a manager may change the rules"))
+			return
+		}
+		if err := ed.Save(ctx, d.Scope, d.Text); err != nil {
+			d.Error, status = err.Error(), http.StatusUnprocessableEntity
+		} else {
+			if a, ok := s.Store.(Auditor); ok {
+				if err := a.AppendAudit(ctx, community.AuditEntry{OrgID: u.OrgID, Actor: "staff:" + u.Username, Action: "rules.edit", Subject: d.Scope,
+					Detail: fmt.Sprintf(`{"characters":%d}`, utf8.RuneCountInString(d.Text))}); err != nil {
+					s.Logger.Error("audit a rules edit", "err", err)
+				}
+			}
+			s.setFlash(w, flash{Key: "flash_rules_saved"})
+			http.Redirect(w, r, fmt.Sprintf("/rules/edit?scope=%s&group=%d", d.Scope, d.Group.ID), http.StatusSeeOther)
+			return
+		}
+	}
+	s.render(w, status, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
+}
