@@ -58,6 +58,8 @@ Usage:
   qunzhu migrate [--config qunzhu.toml]                       bring the database schema up to date
   qunzhu check [--rules FILE] [--dict FILE]... [--json] [--count] [MESSAGE…]
                                                               check messages against the rules
+  qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
+                                                              secretary, assistant, viewer scoped to a node or group)
   qunzhu config init [--force] [FILE]                         write a commented default qunzhu.toml
   qunzhu config dump [--config qunzhu.toml]                   print the effective configuration
   qunzhu version                                              print the version
@@ -115,6 +117,8 @@ func run(ctx context.Context, env Env) error {
 		return cmdMigrate(ctx, env, args)
 	case "config":
 		return cmdConfig(env, args)
+	case "user":
+		return cmdUser(ctx, env, args)
 	case "check":
 		if env.Check == nil {
 			return errors.New("check: the rules engine is not built into this binary")
@@ -130,7 +134,7 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "version"}))
+	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "user", "version"}))
 }
 
 // exitCode is an error that carries a subcommand's own exit code, already

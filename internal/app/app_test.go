@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 func runMain(t *testing.T, dir string, args ...string) (int, string, string) {
@@ -90,5 +92,47 @@ func TestSuggest(t *testing.T) {
 	}
 	if distance("serve", "srve") != 1 || distance("", "ab") != 2 {
 		t.Error("distance is wrong")
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "qunzhu.toml"), []byte("[data]\ndir = \"d\"\n"), 0o600)
+	if code, out, errs := runMain(t, dir, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runMain(t, dir, "user", "add", "sec", "--role", "secretary", "--group", "1"); code != 1 || !strings.Contains(errs, "no organisation yet") {
+		t.Fatalf("before any organisation: %d %s", code, errs)
+	}
+	cfg, err := loadConfig(filepath.Join(dir, "qunzhu.toml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data.Dir = filepath.Join(dir, "d")
+	db, err := openStore(context.Background(), cfg, newLogger(&bytes.Buffer{}, "error", "text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bootstrap(context.Background(), db, cfg.Data.Dir, community.Org{Name: "测试", Slug: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"user", "add", "boss2", "--role", "manager"}, 0, "created boss2 (manager); password"},
+		{[]string{"user", "add", "--role", "secretary", "sec"}, 1, "needs a scope"},
+		{[]string{"user", "add", "sec", "--role", "secretary", "--node", "99"}, 1, "node 99 not found"},
+		{[]string{"user", "add", "sec", "--role", "wizard", "--group", "1"}, 1, "want manager, secretary, assistant or viewer"},
+		{[]string{"user", "add", "boss2", "--role", "manager"}, 1, "boss2"},
+		{[]string{"user"}, 2, "want a subcommand"},
+		{[]string{"user", "add"}, 2, "give a user name and --role"},
+	} {
+		code, out, errs := runMain(t, dir, tc.args...)
+		if code != tc.code || !strings.Contains(out+errs, tc.want) {
+			t.Errorf("%v: %d %q %q, want %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+		}
 	}
 }

@@ -119,7 +119,18 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"in":       func(l Lang, b Bilingual) string { return b.In(l) },
-			"navItems": func() []navItem { return nav },
+			"navItems": func(u *store.User) []navItem {
+				if u == nil || !u.Scoped() {
+					return nav
+				}
+				var out []navItem
+				for _, it := range nav {
+					if it.Key != "audit" { // managers only
+						out = append(out, it)
+					}
+				}
+				return out
+			},
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
 			},
@@ -151,10 +162,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
-	mux.HandleFunc("GET /audit", s.auth(s.audit))
+	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
-	mux.HandleFunc("GET /rules/edit", s.auth(s.rulesEdit))
-	mux.HandleFunc("POST /rules/edit", s.auth(s.rulesEdit))
+	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
+	mux.HandleFunc("POST /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
@@ -455,22 +466,32 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	now := s.Now()
 	week := now.Add(-7 * 24 * time.Hour)
-	sum, err := s.Store.Summary(ctx, u.OrgID, week)
+	rows, _, _, err := s.groupRows(r, u, groupFilter{Sort: "messages", Dir: "desc"})
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	rows, _, _, err := s.groupRows(r, u.OrgID, groupFilter{Sort: "messages", Dir: "desc"})
-	if err != nil {
-		s.renderError(w, r, err)
-		return
+	d := dashboardData{Groups: rows}
+	if u.Scoped() {
+		// The organisation's figures are not theirs to see: their groups'.
+		for _, g := range rows {
+			d.Summary.Groups++
+			d.Summary.Members += g.Group.Members
+			d.Summary.Messages += g.Messages
+			d.Summary.Communicators += g.Communicators
+		}
+	} else {
+		if d.Summary, err = s.Store.Summary(ctx, u.OrgID, week); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		days, err := s.Store.DailyMessages(ctx, u.OrgID, now, 30, s.Location)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.Chart = BarChart(days, T(langOf(r), "messages_per_day"))
 	}
-	days, err := s.Store.DailyMessages(ctx, u.OrgID, now, 30, s.Location)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	d := dashboardData{Summary: sum, Groups: rows, Chart: BarChart(days, T(langOf(r), "messages_per_day"))}
 	s.render(w, http.StatusOK, "dashboard", s.page(r, u, T(langOf(r), "dashboard"), d))
 }
 
@@ -505,6 +526,13 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 	g, err := s.Store.Group(r.Context(), u.OrgID, id)
 	if err != nil {
 		s.renderError(w, r, err)
+		return
+	}
+	if sc, err := s.scopeOf(r.Context(), u); err != nil {
+		s.renderError(w, r, err)
+		return
+	} else if !sc.has(g.ID) {
+		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	members, err := s.Store.Members(r.Context(), g.ID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // groupFilter is the groups page's query: its filters and its order.
@@ -172,12 +173,23 @@ func subtree(nodes []community.Node, root int64) map[int64]bool {
 
 // groupRows lists the organisation's groups with their activity over the
 // last 7 days, filtered and sorted.
-func (s *Server) groupRows(r *http.Request, orgID int64, f groupFilter) (rows []groupRow, total int, nodes []community.Node, err error) {
+func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows []groupRow, total int, nodes []community.Node, err error) {
 	ctx := r.Context()
 	now := s.Now()
-	groups, err := s.Store.Groups(ctx, orgID)
+	orgID := u.OrgID
+	all, err := s.Store.Groups(ctx, orgID)
 	if err != nil {
 		return nil, 0, nil, err
+	}
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var groups []community.Group
+	for _, g := range all {
+		if sc.has(g.ID) {
+			groups = append(groups, g)
+		}
 	}
 	act, err := s.Store.Activity(ctx, orgID, now.Add(-7*24*time.Hour))
 	if err != nil {
@@ -246,7 +258,7 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rows, total, nodes, err := s.groupRows(r, u.OrgID, f)
+	rows, total, nodes, err := s.groupRows(r, u, f)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -150,6 +151,14 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A scoped user sees only their groups' cases and moderation.
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	cases = slices.DeleteFunc(cases, func(c store.ReportCase) bool { return !sc.has(c.GroupID) })
+	acts = slices.DeleteFunc(acts, func(a community.ModerationAction) bool { return !sc.has(a.GroupID) })
 	var pairs [][2]int64
 	for _, c := range cases {
 		pairs = append(pairs, [2]int64{c.GroupID, c.PersonID})
@@ -189,6 +198,25 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 	if err != nil || id <= 0 {
 		s.renderError(w, r, errkind.New(errkind.NotFound, "no such report"))
 		return
+	}
+	if u.Scoped() {
+		// Only a case in their part of the tree.
+		sc, err := s.scopeOf(r.Context(), u)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		cases, err := s.Store.ReportCases(r.Context(), u.OrgID, "open")
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		for _, c := range cases {
+			if c.ID == id && !sc.has(c.GroupID) {
+				s.renderError(w, r, errOutOfScope)
+				return
+			}
+		}
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	var f flash

@@ -142,10 +142,21 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 	l := langOf(r)
 	ctx := r.Context()
 	d := rulesData{Configured: s.Rules != nil, Choices: []int{0, 1, 2, 3, 4}}
-	groups, err := s.Store.Groups(ctx, u.OrgID)
+	all, err := s.Store.Groups(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var groups []community.Group
+	for _, g := range all {
+		if sc.has(g.ID) {
+			groups = append(groups, g)
+		}
 	}
 	d.Groups = groups
 	q := r.URL.Query()
@@ -159,6 +170,10 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 			}
 			if d.Group, err = s.Store.Group(ctx, u.OrgID, gid); err != nil {
 				s.renderError(w, r, err)
+				return
+			}
+			if !sc.has(d.Group.ID) {
+				s.renderError(w, r, errOutOfScope)
 				return
 			}
 		}

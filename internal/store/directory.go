@@ -326,29 +326,72 @@ type User struct {
 	OrgID        int64
 	Username     string
 	PasswordHash string
-	Role         string
+	Role         string // manager (the whole organisation), secretary, assistant or viewer
+	// ScopeNodeID or ScopeGroupID limit a secretary, assistant or viewer
+	// to the groups under one tree node or to one group.
+	ScopeNodeID  int64
+	ScopeGroupID int64
 	CreatedAt    time.Time
 }
 
-// CreateUser inserts a console account; hash is the password hash.
+// Console roles.
+const (
+	RoleManager   = "manager"
+	RoleSecretary = "secretary"
+	RoleAssistant = "assistant"
+	RoleViewer    = "viewer"
+)
+
+// Scoped reports whether the account sees only part of the organisation.
+func (u User) Scoped() bool { return u.Role != RoleManager }
+
+// CreateUser inserts a console account; hash is the password hash. A
+// manager sees the whole organisation; every other role needs a scope (a
+// node or a group of the organisation).
 func (db *DB) CreateUser(ctx context.Context, u *User) error {
+	switch u.Role {
+	case RoleManager:
+		if u.ScopeNodeID != 0 || u.ScopeGroupID != 0 {
+			return errkind.New(errkind.Invalid, "a manager sees the whole organisation: no node or group scope")
+		}
+	case RoleSecretary, RoleAssistant, RoleViewer:
+		if (u.ScopeNodeID == 0) == (u.ScopeGroupID == 0) {
+			return errkind.Errorf(errkind.Invalid, "a %s needs a scope: one tree node or one group", u.Role)
+		}
+	default:
+		return errkind.Errorf(errkind.Invalid, "role %q: want manager, secretary, assistant or viewer", u.Role)
+	}
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = db.now()
 	}
-	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
-		u.OrgID, u.Username, u.PasswordHash, u.Role, ms(u.CreatedAt)).Scan(&u.ID)
-	if err != nil {
-		return fmt.Errorf("create user %q: %w", u.Username, classify(err))
-	}
-	return nil
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if u.ScopeNodeID != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.q("SELECT COUNT(*) FROM nodes WHERE org_id = ? AND id = ?"), u.OrgID, u.ScopeNodeID).Scan(&n); err != nil || n == 0 {
+				return errkind.Errorf(errkind.NotFound, "node %d not found", u.ScopeNodeID)
+			}
+		}
+		if u.ScopeGroupID != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.q("SELECT COUNT(*) FROM chat_groups WHERE org_id = ? AND id = ?"), u.OrgID, u.ScopeGroupID).Scan(&n); err != nil || n == 0 {
+				return errkind.Errorf(errkind.NotFound, "group %d not found", u.ScopeGroupID)
+			}
+		}
+		err := tx.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, scope_node_id, scope_group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+			u.OrgID, u.Username, u.PasswordHash, u.Role, nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
+		if err != nil {
+			return fmt.Errorf("create user %q: %w", u.Username, classify(err))
+		}
+		return nil
+	})
 }
 
 // UserByName finds a console account.
 func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
 	var u User
 	var c int64
-	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, created_at FROM users WHERE username = ?"), username).
-		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &c)
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at FROM users WHERE username = ?"), username).
+		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errkind.Errorf(errkind.NotFound, "user %q not found", username)
 	}

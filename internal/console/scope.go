@@ -1,0 +1,62 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// Console roles are scoped to the group tree: a manager sees the whole
+// organisation; a secretary, assistant or viewer sees only the groups under
+// one tree node, or one group, and is refused every other group's page.
+
+// scope is what a user may see.
+type scope struct {
+	all    bool
+	groups map[int64]bool
+}
+
+func (sc scope) has(groupID int64) bool { return sc.all || sc.groups[groupID] }
+
+// scopeOf works out the groups a user may see.
+func (s *Server) scopeOf(ctx context.Context, u *store.User) (scope, error) {
+	if !u.Scoped() {
+		return scope{all: true}, nil
+	}
+	sc := scope{groups: map[int64]bool{}}
+	if u.ScopeGroupID != 0 {
+		sc.groups[u.ScopeGroupID] = true
+		return sc, nil
+	}
+	nodes, err := s.Store.Nodes(ctx, u.OrgID)
+	if err != nil {
+		return sc, err
+	}
+	under := subtree(nodes, u.ScopeNodeID)
+	groups, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		return sc, err
+	}
+	for _, g := range groups {
+		if g.NodeID != 0 && under[g.NodeID] {
+			sc.groups[g.ID] = true
+		}
+	}
+	return sc, nil
+}
+
+// errOutOfScope refuses a page outside the user's part of the tree.
+var errOutOfScope = errkind.New(errkind.Forbidden, "this group is outside your part of the organisation")
+
+// managerOnly wraps a page only managers may see.
+func (s *Server) managerOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if userOf(r).Scoped() {
+			s.renderError(w, r, errkind.New(errkind.Forbidden, "only a manager of the whole organisation may open this page"))
+			return
+		}
+		h(w, r)
+	}
+}
