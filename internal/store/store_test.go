@@ -368,3 +368,20 @@ func TestPersonNames(t *testing.T) {
 		}
 	})
 }
+
+func TestScopedUser(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		u := store.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: store.RoleSecretary, ScopeGroupID: g.ID}
+		if err := db.CreateUser(ctx, &u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.UserByName(ctx, "sec")
+		if err != nil || got.ScopeGroupID != g.ID || got.ScopeNodeID != 0 || !got.Scoped() {
+			t.Fatalf("user = %+v %v", got, err)
+		}
+		if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: store.RoleManager}); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("a second sec: %v, want conflict", err)
+		}
+	})
+}
