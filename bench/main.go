@@ -30,10 +30,7 @@ func main() {
 	check := flag.Int("check", 20_000, "messages on which all matchers must agree")
 	flag.Parse()
 	msgs := corpus(*n)
-	size := 0
-	for _, m := range msgs {
-		size += len(m)
-	}
+	size := bytesOf(msgs)
 	fmt.Printf("corpus: %d messages, %.1f MB (mostly Chinese, emoji, digits, Latin, links; 2%% ads)\n", len(msgs), float64(size)/1e6)
 	fmt.Printf("machine: %s/%s, %d CPU, %s; one core per matcher\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	runtime.GOMAXPROCS(1)
@@ -219,6 +216,15 @@ var parts = []string{"大家好", "老师讲得太好了", "今天的直播课�
 	"，", "。", "！", "农村电商", "乡村振兴", "详情页", "主图", "转化率", "复购", "私域流量", "社群运营", "打卡", "作业", "晚上8点半"}
 
 var ads = []string{"加 薇 信 abc1688", "➕V：zc888", "水滴筹", "帮我投一票", "扫码进群领资料", "线上棋牌稳赚不赔"}
+
+// bytesOf is the size of msgs in bytes.
+func bytesOf(msgs []string) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	return n
+}
 
 // corpus makes chat-like messages, deterministically.
 func corpus(n int) []string {

@@ -88,3 +88,12 @@ func BenchmarkEvaluate(b *testing.B) {
 		e.Evaluate(rs, Input{Text: msgs[i%len(msgs)], Kind: chat.KindText, Role: "member"})
 	}
 }
+
+// BenchmarkNewMatcher is the build of a 50k-term matcher.
+func BenchmarkNewMatcher(b *testing.B) {
+	ps := dictionary(50_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		NewMatcher(ps)
+	}
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"slices"
 )
 
@@ -14,19 +15,29 @@ type Pattern struct {
 // Matcher finds every dictionary term in normalised text in one pass: an
 // Aho-Corasick automaton over runes, immutable once built, so any number of
 // goroutines may use it. Matching allocates nothing.
+//
+// The automaton is laid out as a double-array trie: each rune that occurs
+// in a term has a small code (the most frequent the smallest), and the
+// goto transition of state s on code c is state base(s)+c when that
+// cell's check is s. One transition is thus two loads from one array of
+// 16-byte cells, whatever the number of children, and a rune no term
+// contains sends the automaton straight back to the root.
 type Matcher struct {
 	pats  []Pattern
-	root  []int32 // dense root transitions for runes < len(root); 0 = none
-	first []int32 // edges of state s are edges[first[s]:first[s+1]], sorted by rune
-	edges []edge
-	fail  []int32
-	out   []int32 // first output of a state: an index into outs, -1 for none
+	codes *[denseCodes]int32 // code of each rune of the BMP; 0: in no term
+	high  []rune             // alphabet runes outside the BMP, sorted
+	hcode int32              // code of high[0]; high[i] has hcode+i
+	size  int32              // codes are 1..size
+	cells []cell             // state 0 is the root
 	outs  []output
 }
 
-type edge struct {
-	r  rune
-	to int32
+// cell is one state of the double array (or a free cell, check < 0).
+type cell struct {
+	base  int32 // children are at base+code
+	check int32 // the parent state; -1 for a free cell
+	fail  int32 // the failure link
+	out   int32 // first output: an index into outs, -1 for none
 }
 
 type output struct {
@@ -34,170 +45,297 @@ type output struct {
 	next int32 // next output of the same state (via fail links), -1 at the end
 }
 
-const denseRoot = 1 << 16
+// denseCodes is the size of the dense rune→code table: the Basic
+// Multilingual Plane, where nearly every normalised rune lies.
+const denseCodes = 1 << 16
 
 // NewMatcher builds a matcher. Terms whose normal form is empty are
 // refused by the dictionary loader, not here; they are skipped.
 func NewMatcher(pats []Pattern) *Matcher {
-	type node struct {
-		next map[rune]int32
-		pats []int32
-	}
-	nodes := []node{{next: map[rune]int32{}}}
+	m := &Matcher{pats: pats}
+	t := buildTrie(pats)
+	m.alphabet(t)
+	m.layout(t)
+	m.failures(t)
+	return m
+}
+
+// trie is the plain trie the double array is built from.
+type trie struct {
+	next []map[rune]int32
+	pats [][]int32 // the patterns ending at each node
+
+	state []int32 // trie node → state, once laid out
+	order []int32 // trie nodes breadth first
+}
+
+func buildTrie(pats []Pattern) *trie {
+	t := &trie{next: []map[rune]int32{{}}, pats: [][]int32{nil}}
 	for i, p := range pats {
 		if len(p.Norm) == 0 {
 			continue
 		}
 		s := int32(0)
 		for _, r := range p.Norm {
-			t, ok := nodes[s].next[r]
+			n, ok := t.next[s][r]
 			if !ok {
-				t = int32(len(nodes))
-				nodes = append(nodes, node{next: map[rune]int32{}})
-				nodes[s].next[r] = t
+				n = int32(len(t.next))
+				t.next = append(t.next, map[rune]int32{})
+				t.pats = append(t.pats, nil)
+				t.next[s][r] = n
 			}
-			s = t
+			s = n
 		}
-		nodes[s].pats = append(nodes[s].pats, int32(i))
+		t.pats[s] = append(t.pats[s], int32(i))
 	}
-	m := &Matcher{pats: pats, root: make([]int32, denseRoot), first: make([]int32, len(nodes)+1), fail: make([]int32, len(nodes)), out: make([]int32, len(nodes))}
-	// Flatten edges, sorted per state.
-	for s := range nodes {
-		m.first[s] = int32(len(m.edges))
-		keys := make([]rune, 0, len(nodes[s].next))
-		for r := range nodes[s].next {
-			keys = append(keys, r)
-		}
-		slices.Sort(keys)
-		for _, r := range keys {
-			m.edges = append(m.edges, edge{r, nodes[s].next[r]})
-		}
-	}
-	m.first[len(nodes)] = int32(len(m.edges))
-	for r, t := range nodes[0].next {
-		if r < denseRoot {
-			m.root[r] = t
+	return t
+}
+
+// alphabet gives every rune on a trie edge a code from 1: the runes of the
+// Basic Multilingual Plane first, the most frequent first, so that children
+// pack densely; then any others, in rune order.
+func (m *Matcher) alphabet(t *trie) {
+	freq := map[rune]int{}
+	for _, next := range t.next {
+		for r := range next {
+			freq[r]++
 		}
 	}
-	// Failure links, breadth first; outputs chain through them.
-	for i := range m.out {
-		m.out[i] = -1
+	var dense []rune
+	for r := range freq {
+		if r < denseCodes {
+			dense = append(dense, r)
+		} else {
+			m.high = append(m.high, r)
+		}
 	}
-	queue := []int32{}
-	for _, e := range m.edges[m.first[0]:m.first[1]] {
-		queue = append(queue, e.to)
+	slices.SortFunc(dense, func(a, b rune) int {
+		if freq[a] != freq[b] {
+			return freq[b] - freq[a]
+		}
+		return int(a - b)
+	})
+	slices.Sort(m.high)
+	m.codes = new([denseCodes]int32)
+	for i, r := range dense {
+		m.codes[r] = int32(i + 1)
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		for _, e := range m.edges[m.first[s]:m.first[s+1]] {
-			f := m.fail[s]
-			for {
-				if t := m.step(f, e.r); t >= 0 && (f != 0 || t != 0) {
-					m.fail[e.to] = t
-					break
+	m.hcode = int32(len(dense) + 1)
+	m.size = int32(len(dense) + len(m.high))
+}
+
+// code returns the code of r, 0 if no term contains it.
+func (m *Matcher) code(r rune) int32 {
+	if uint32(r) < denseCodes {
+		return m.codes[uint16(r)]
+	}
+	return m.highCodeOf(r)
+}
+
+func (m *Matcher) highCodeOf(r rune) int32 {
+	if i, ok := slices.BinarySearch(m.high, r); ok {
+		return m.hcode + int32(i)
+	}
+	return 0
+}
+
+// layout places the trie in the double array: each node's children at the
+// lowest base where all their cells are free, the nodes with the most
+// children first (they are the hardest to fit, and fit best into an
+// emptier array). A child's state is its parent's base plus its code, so
+// the bases can be chosen in any order and the states read off after.
+func (m *Matcher) layout(t *trie) {
+	type child struct {
+		code int32
+		node int32
+	}
+	kids := make([][]child, len(t.next))
+	var inner []int32
+	for u, next := range t.next {
+		if len(next) == 0 {
+			continue // a leaf: base 0, which no child's check can match
+		}
+		ks := make([]child, 0, len(next))
+		for r, v := range next {
+			ks = append(ks, child{m.code(r), v})
+		}
+		slices.SortFunc(ks, func(a, b child) int { return int(a.code - b.code) })
+		kids[u] = ks
+		inner = append(inner, int32(u))
+	}
+	slices.SortStableFunc(inner[1:], func(a, b int32) int { return len(kids[b]) - len(kids[a]) })
+	free := &freeCells{}
+	free.grow(int(m.size) + 1)
+	free.take(0) // the root
+	bases := make([]int32, len(t.next))
+	var codes []int32
+	var maxBase int32
+	for _, u := range inner {
+		ks := kids[u]
+		codes = codes[:0]
+		for _, k := range ks {
+			codes = append(codes, k.code)
+		}
+		b := free.fit(codes)
+		for _, k := range ks {
+			free.take(b + k.code)
+		}
+		bases[u] = b
+		maxBase = max(maxBase, b)
+	}
+	// States, checks and bases, breadth first from the root.
+	free.grow(int(maxBase + m.size + 1)) // every probe base+code lands inside
+	states := make([]int32, len(t.next))
+	order := []int32{0}
+	for i := 0; i < len(order); i++ {
+		u := order[i]
+		su := states[u]
+		free.cells[su].base = bases[u]
+		for _, k := range kids[u] {
+			sv := bases[u] + k.code
+			free.cells[sv].check = su
+			states[k.node] = sv
+			order = append(order, k.node)
+		}
+	}
+	m.cells = free.cells
+	t.state = states
+	t.order = order
+}
+
+// freeCells is the double array while it is being laid out, with a bitmap
+// of the cells still free.
+type freeCells struct {
+	cells []cell
+	used  []uint64
+	first int32 // no free cell below
+}
+
+func (f *freeCells) grow(n int) {
+	for len(f.cells) < n {
+		f.cells = append(f.cells, cell{check: -1, out: -1})
+	}
+	for len(f.used)*64 < len(f.cells) {
+		f.used = append(f.used, 0)
+	}
+}
+
+func (f *freeCells) isFree(i int32) bool {
+	if int(i) >= len(f.cells) {
+		return true
+	}
+	return f.used[i>>6]&(1<<(i&63)) == 0
+}
+
+func (f *freeCells) take(i int32) {
+	f.grow(int(i) + 1)
+	f.used[i>>6] |= 1 << (i & 63)
+	for !f.isFree(f.first) {
+		f.first++
+	}
+}
+
+// freeBits returns the free/used state of cells x..x+63 as bits, 1 free.
+func (f *freeCells) freeBits(x int32) uint64 {
+	w, sh := int(x>>6), uint(x&63)
+	var lo, hi uint64
+	if w < len(f.used) {
+		lo = f.used[w]
+	}
+	if w+1 < len(f.used) {
+		hi = f.used[w+1]
+	}
+	return ^(lo>>sh | hi<<(64-sh))
+}
+
+// fit returns the lowest base b ≥ 0 such that the cells b+c are free for
+// every c in codes (sorted), testing 64 bases at a time.
+func (f *freeCells) fit(codes []int32) int32 {
+	for b := max(0, f.first-codes[0]); ; b += 64 {
+		ok := ^uint64(0)
+		for _, c := range codes {
+			if ok &= f.freeBits(b + c); ok == 0 {
+				break
+			}
+		}
+		if ok != 0 {
+			return b + int32(bits.TrailingZeros64(ok))
+		}
+	}
+}
+
+// step returns the goto transition of state s on code c, or -1.
+func (m *Matcher) step(s, c int32) int32 {
+	if t := m.cells[s].base + c; m.cells[t].check == s {
+		return t
+	}
+	return -1
+}
+
+// failures sets the failure links and the output lists, breadth first so a
+// state's failure target is complete before the state.
+func (m *Matcher) failures(t *trie) {
+	for _, u := range t.order {
+		su := t.state[u]
+		for r, v := range t.next[u] {
+			c, sv := m.code(r), t.state[v]
+			f := int32(0)
+			if su != 0 {
+				for f = m.cells[su].fail; ; f = m.cells[f].fail {
+					if g := m.step(f, c); g >= 0 {
+						f = g
+						break
+					}
+					if f == 0 {
+						break
+					}
 				}
-				if f == 0 {
-					m.fail[e.to] = 0
-					break
-				}
-				f = m.fail[f]
 			}
-			if m.fail[e.to] == e.to {
-				m.fail[e.to] = 0
-			}
-			queue = append(queue, e.to)
+			m.cells[sv].fail = f
 		}
-	}
-	// Outputs: a state's own patterns, then those of its failure chain, as
-	// one linked list built in BFS order so fail states are done first.
-	order := bfs(m)
-	for _, s := range order {
+		// Outputs: the state's own patterns, then those of its failure
+		// chain, as one linked list.
 		next := int32(-1)
-		if s != 0 {
-			next = m.out[m.fail[s]]
+		if su != 0 {
+			next = m.cells[m.cells[su].fail].out
 		}
-		own := nodes[s].pats
+		own := t.pats[u]
 		for i := len(own) - 1; i >= 0; i-- {
 			m.outs = append(m.outs, output{pat: own[i], next: next})
 			next = int32(len(m.outs) - 1)
 		}
-		m.out[s] = next
+		m.cells[su].out = next
 	}
-	return m
-}
-
-func bfs(m *Matcher) []int32 {
-	order := []int32{0}
-	for i := 0; i < len(order); i++ {
-		s := order[i]
-		for _, e := range m.edges[m.first[s]:m.first[s+1]] {
-			order = append(order, e.to)
-		}
-	}
-	return order
-}
-
-// step returns the goto transition of s on r, or -1.
-func (m *Matcher) step(s int32, r rune) int32 {
-	if s == 0 {
-		if r < denseRoot {
-			if t := m.root[r]; t != 0 {
-				return t
-			}
-			return -1
-		}
-	}
-	es := m.edges[m.first[s]:m.first[s+1]]
-	switch len(es) {
-	case 0:
-		return -1
-	case 1:
-		if es[0].r == r {
-			return es[0].to
-		}
-		return -1
-	}
-	if len(es) <= 8 {
-		for _, e := range es {
-			if e.r == r {
-				return e.to
-			}
-		}
-		return -1
-	}
-	lo, hi := 0, len(es)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if es[mid].r < r {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	if lo < len(es) && es[lo].r == r {
-		return es[lo].to
-	}
-	return -1
 }
 
 // Match calls fn for every occurrence of every pattern in text, with the
 // pattern and the rune index just after the occurrence. fn returns false to
 // stop.
 func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
+	cells, codes := m.cells, m.codes
 	s := int32(0)
 	for i, r := range text {
+		var c int32
+		if uint32(r) < denseCodes {
+			c = codes[uint16(r)]
+		} else {
+			c = m.highCodeOf(r)
+		}
+		if c == 0 {
+			s = 0 // no term contains r
+			continue
+		}
 		for {
-			if t := m.step(s, r); t >= 0 {
+			if t := cells[s].base + c; cells[t].check == s {
 				s = t
 				break
 			}
 			if s == 0 {
 				break
 			}
-			s = m.fail[s]
+			s = cells[s].fail
 		}
-		for o := m.out[s]; o >= 0; o = m.outs[o].next {
+		for o := cells[s].out; o >= 0; o = m.outs[o].next {
 			if !fn(&m.pats[m.outs[o].pat], i+1) {
 				return
 			}

@@ -2,9 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestNormalize(t *testing.T) {
@@ -129,12 +131,23 @@ func FuzzMatcher(f *testing.F) {
 func FuzzNormalize(f *testing.F) {
 	f.Add("加 薇 信 abc1688")
 	f.Add("ＡＢＣ①賭\u200b")
+	f.Add("ﬃ㍻👍🌹\U0001F1E8\U00020000\xed\xa0\x80\xe4\xb8")
 	f.Fuzz(func(t *testing.T, s string) {
 		var n Normalizer
 		out := string(n.Normalize(s))
 		for i := range n.offs {
-			if n.offs[i] < 0 || int(n.ends[i]) > len(s) || n.offs[i] >= n.ends[i] {
-				t.Fatalf("bad span %d:%d for %q", n.offs[i], n.ends[i], s)
+			if from, to := n.Span(i, i+1); from < 0 || to > len(s) || from >= to {
+				t.Fatalf("bad span %d:%d for %q", from, to, s)
+			}
+		}
+		// The table-driven loop folds exactly like fold, rune by rune.
+		want, spans := foldEach(s)
+		if out != string(want) {
+			t.Fatalf("Normalize(%q) = %q, folding rune by rune gives %q", s, out, string(want))
+		}
+		for i, sp := range spans {
+			if from, to := n.Span(i, i+1); from != sp[0] || to != sp[1] {
+				t.Fatalf("%q: span of rune %d is %d:%d, want %d:%d", s, i, from, to, sp[0], sp[1])
 			}
 		}
 		// Folding is idempotent: normalised text normalises to itself.
@@ -142,4 +155,49 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, but Normalize(that) = %q", s, out, again)
 		}
 	})
+}
+
+// foldEach is Normalize without its tables: fold on every rune, with the
+// original byte range of each normalised rune.
+func foldEach(s string) ([]rune, [][2]int) {
+	var n Normalizer
+	var spans [][2]int
+	for i, r := range s {
+		before := len(n.out)
+		n.fold(r, int32(i))
+		_, size := utf8.DecodeRuneInString(s[i:])
+		for range n.out[before:] {
+			spans = append(spans, [2]int{i, i + size})
+		}
+	}
+	return n.out, spans
+}
+
+// TestMatcherMany checks the double array against brute force with many
+// terms over a small alphabet, so that states crowd each other: ASCII,
+// CJK, look-alike-free symbols and runes beyond the BMP.
+func TestMatcherMany(t *testing.T) {
+	alphabet := []rune("ab1加微信群水滴筹\U00020000\U0002A6B0")
+	r := rand.New(rand.NewPCG(5, 6))
+	word := func(max int) []rune {
+		w := make([]rune, 1+r.IntN(max))
+		for i := range w {
+			w[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return w
+	}
+	for round := range 20 {
+		var ps []Pattern
+		for i := range 50 + round*100 {
+			w := word(6)
+			ps = append(ps, Pattern{Term: fmt.Sprint(i), Norm: w})
+		}
+		m := NewMatcher(ps)
+		for range 50 {
+			text := word(60)
+			if got, want := found(m, ps, text), naive(ps, text); !slices.Equal(got, want) {
+				t.Fatalf("round %d, %q: matcher %v, naive %v", round, string(text), got, want)
+			}
+		}
+	}
 }

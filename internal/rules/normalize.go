@@ -6,6 +6,7 @@
 package rules
 
 import (
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -24,63 +25,121 @@ import (
 // A Normalizer reuses its buffers: it is not safe for concurrent use; keep
 // one per goroutine.
 type Normalizer struct {
-	out  []rune
-	offs []int32 // offs[i]: byte offset in the input of out[i]
-	ends []int32 // ends[i]: byte offset just after the original rune
-	enc  [utf8.UTFMax]byte
+	out   []rune
+	offs  []int32 // offs[i]: byte offset in src of the rune out[i] came from
+	src   string  // the text last normalised
+	table *foldTables
+	enc   [utf8.UTFMax]byte
 }
 
 // Normalize folds s. The result is valid until the next call.
 func (n *Normalizer) Normalize(s string) []rune {
-	n.out, n.offs, n.ends = n.out[:0], n.offs[:0], n.ends[:0]
-	table := foldTable()
+	if n.table == nil {
+		n.table = foldTable()
+	}
+	n.src = s
+	// Every rune folded by table lookup takes at least one byte of s and
+	// gives at most one rune, so with room for len(s)-i more runes at byte
+	// i the loop can store by index; a rune that folds into several (rare)
+	// goes through fold, after which the room is restored.
+	if min(cap(n.out), cap(n.offs)) < len(s) {
+		n.out, n.offs = make([]rune, 0, len(s)+16), make([]int32, 0, len(s)+16)
+	}
+	out, offs := n.room()
+	bmpTable, emoji := &n.table.bmp, &n.table.emoji
+	j := 0
 	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
+		var r rune
+		size := 1
+		switch c := s[i]; {
+		case c < utf8.RuneSelf:
+			r = rune(c)
+		case c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			// Three bytes, no overlong or surrogate possible: most CJK.
+			r, size = rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
+		default:
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		if r < bmp {
-			switch f := table[r]; f {
-			case 0: // dropped
-			case complexFold:
-				n.fold(r, int32(i), int32(i+size))
-			default:
-				n.emit(f, int32(i), int32(i+size))
-			}
-		} else {
-			n.fold(r, int32(i), int32(i+size))
+		var f rune
+		switch {
+		case r < bmp:
+			f = bmpTable[r]
+		case r >= emojiFirst && r < emojiFirst+emojiSize:
+			f = emoji[r-emojiFirst]
+		default:
+			f = complexFold
+		}
+		switch f {
+		case 0: // dropped
+		case complexFold:
+			n.out, n.offs = out[:j], offs[:j]
+			n.fold(r, int32(i))
+			n.out = slices.Grow(n.out, len(s)-i-size)
+			n.offs = slices.Grow(n.offs, len(s)-i-size)
+			j = len(n.out)
+			out, offs = n.room()
+		default:
+			out[j], offs[j] = f, int32(i)
+			j++
 		}
 		i += size
 	}
+	n.out, n.offs = out[:j], offs[:j]
 	return n.out
+}
+
+// room returns out and offs extended to their common capacity.
+func (n *Normalizer) room() ([]rune, []int32) {
+	k := min(cap(n.out), cap(n.offs))
+	return n.out[:k], n.offs[:k]
 }
 
 const bmp = 1 << 16
 
-// complexFold marks a rune that folds into several runes.
+// The emoji blocks, folded by table lookup too: emoji are common in chat
+// and all fold to nothing.
+const (
+	emojiFirst = 0x1F000
+	emojiSize  = 0x1000
+)
+
+// complexFold marks a rune that folds into several runes, or one outside
+// the tables.
 const complexFold = -1
 
+type foldTables struct {
+	bmp   [bmp]rune
+	emoji [emojiSize]rune
+}
+
 // foldTable is the one-rune result of folding each rune of the Basic
-// Multilingual Plane (0: dropped, complexFold: several runes), computed
-// once from fold itself so the two can never disagree.
-var foldTable = sync.OnceValue(func() *[bmp]rune {
-	var t [bmp]rune
+// Multilingual Plane and of the emoji blocks (0: dropped, complexFold:
+// several runes), computed once from fold itself so the two can never
+// disagree.
+var foldTable = sync.OnceValue(func() *foldTables {
+	t := &foldTables{}
 	var n Normalizer
+	one := func(r rune) rune {
+		n.out, n.offs = n.out[:0], n.offs[:0]
+		n.fold(r, 0)
+		switch len(n.out) {
+		case 0:
+			return 0
+		case 1:
+			return n.out[0]
+		}
+		return complexFold
+	}
 	for r := rune(0); r < bmp; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {
 			continue // surrogates never decode
 		}
-		n.out, n.offs, n.ends = n.out[:0], n.offs[:0], n.ends[:0]
-		n.fold(r, 0, 1)
-		switch len(n.out) {
-		case 0:
-		case 1:
-			t[r] = n.out[0]
-		default:
-			t[r] = complexFold
-		}
+		t.bmp[r] = one(r)
 	}
-	return &t
+	for i := range t.emoji {
+		t.emoji[i] = one(emojiFirst + rune(i))
+	}
+	return t
 })
 
 // Span returns the original byte range of normalised runes [from, to).
@@ -88,33 +147,34 @@ func (n *Normalizer) Span(from, to int) (int, int) {
 	if from >= to || to > len(n.offs) {
 		return 0, 0
 	}
-	return int(n.offs[from]), int(n.ends[to-1])
+	last := int(n.offs[to-1])
+	_, size := utf8.DecodeRuneInString(n.src[last:])
+	return int(n.offs[from]), last + size
 }
 
-func (n *Normalizer) emit(r rune, start, end int32) {
+func (n *Normalizer) emit(r rune, start int32) {
 	n.out = append(n.out, r)
 	n.offs = append(n.offs, start)
-	n.ends = append(n.ends, end)
 }
 
 // fold appends the normalised form of one input rune.
-func (n *Normalizer) fold(r rune, start, end int32) {
+func (n *Normalizer) fold(r rune, start int32) {
 	if r < utf8.RuneSelf { // ASCII fast path
 		switch {
 		case r >= 'A' && r <= 'Z':
-			n.emit(r+'a'-'A', start, end)
+			n.emit(r+'a'-'A', start)
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			n.emit(r, start, end)
+			n.emit(r, start)
 		case r == '+':
-			n.emit('加', start, end)
+			n.emit('加', start)
 		case r == '@':
-			n.emit('@', start, end)
+			n.emit('@', start)
 		}
 		return // spaces and punctuation vanish
 	}
 	if m, ok := variants[r]; ok {
 		if m != 0 {
-			n.emit(m, start, end)
+			n.emit(m, start)
 		}
 		return
 	}
@@ -124,7 +184,7 @@ func (n *Normalizer) fold(r rune, start, end int32) {
 	// NFKC: full-width letters and digits, circled digits, ligatures,
 	// compatibility ideographs.
 	if r >= 0x4E00 && r <= 0x9FFF { // CJK unified ideographs are NFKC-normal
-		n.emitPlain(r, start, end)
+		n.emitPlain(r, start)
 		return
 	}
 	rb := utf8.AppendRune(n.enc[:0], r)
@@ -135,24 +195,24 @@ func (n *Normalizer) fold(r rune, start, end int32) {
 			q, sz := utf8.DecodeRune(d[j:])
 			j += sz
 			if q == r {
-				n.emitPlain(q, start, end)
+				n.emitPlain(q, start)
 				continue
 			}
-			n.fold(q, start, end)
+			n.fold(q, start)
 		}
 		return
 	}
-	n.emitPlain(r, start, end)
+	n.emitPlain(r, start)
 }
 
-func (n *Normalizer) emitPlain(r rune, start, end int32) {
+func (n *Normalizer) emitPlain(r rune, start int32) {
 	switch {
 	case unicode.IsLetter(r) || unicode.IsDigit(r):
 		if unicode.IsUpper(r) {
 			r = unicode.ToLower(r)
 			if m, ok := variants[r]; ok {
 				if m != 0 {
-					n.emit(m, start, end)
+					n.emit(m, start)
 				}
 				return
 			}
@@ -160,9 +220,9 @@ func (n *Normalizer) emitPlain(r rune, start, end int32) {
 		if s, ok := simplified[r]; ok {
 			r = s
 		}
-		n.emit(r, start, end)
+		n.emit(r, start)
 	case unicode.IsNumber(r): // other number forms NFKC left alone
-		n.emit(r, start, end)
+		n.emit(r, start)
 	}
 	// Everything else — punctuation, symbols, emoji — is a separator.
 }
