@@ -63,6 +63,9 @@ type Server struct {
 	Key []byte
 	// Secure marks cookies Secure (serve over HTTPS).
 	Secure bool
+	// Health, when set, shows group health, states and alerts from the
+	// daily rollups.
+	Health HealthSource
 	// Location renders times and days; Asia/Shanghai when nil.
 	Location *time.Location
 	// Rules previews the rules notice and tests messages on the rules page;
@@ -162,6 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
+	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
@@ -445,6 +449,7 @@ type dashboardData struct {
 	Summary store.OrgSummary
 	Groups  []groupRow
 	Chart   template.HTML
+	Health  *dashboardHealth
 }
 
 // State returns a group's state for the console: archived, dead (no member
@@ -472,6 +477,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := dashboardData{Groups: rows}
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if d.Health, err = s.dashboardHealth(ctx, u, sc); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	if u.Scoped() {
 		// The organisation's figures are not theirs to see: their groups'.
 		for _, g := range rows {
@@ -492,10 +506,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Chart = BarChart(days, T(langOf(r), "messages_per_day"))
 	}
-	s.render(w, http.StatusOK, "dashboard", s.page(r, u, T(langOf(r), "dashboard"), d))
+	p := s.page(r, u, T(langOf(r), "dashboard"), d)
+	p.Flash = s.takeFlash(w, r)
+	s.render(w, http.StatusOK, "dashboard", p)
 }
 
 type groupData struct {
+	Health   *groupHealth
 	Group    community.Group
 	State    string
 	Members  []memberRow
@@ -587,5 +604,10 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 	if len(msgs) > 0 {
 		last = &msgs[0].SentAt
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
+	health, err := s.groupHealth(r.Context(), langOf(r), g.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Health: health, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
 }

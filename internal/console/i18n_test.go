@@ -22,7 +22,7 @@ func TestTranslations(t *testing.T) {
 		b, _ := templateFS.ReadFile(f)
 		sources = append(sources, string(b))
 	}
-	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go"} {
+	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)

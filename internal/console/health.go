@@ -1,0 +1,150 @@
+package console
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// HealthSource is the analytics' daily rollups: group health and states,
+// and the alerts they raise (docs/metrics.md).
+type HealthSource interface {
+	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]store.GroupDay, error)
+	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]store.GroupDay, error)
+	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
+	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
+}
+
+// healthStates are the rollup's group states, best first.
+var healthStates = []analytics.GroupState{analytics.GroupHealthy, analytics.GroupDying, analytics.GroupDormant, analytics.GroupDead}
+
+type stateCount struct {
+	State analytics.GroupState
+	N     int
+	Pct   int // of the groups with a state
+}
+
+type alertRow struct {
+	store.Alert
+	Date string
+}
+
+// dashboardHealth is the health card of the dashboard: how many of the
+// visible groups are in each state, and their open alerts.
+type dashboardHealth struct {
+	States  []stateCount
+	Average float64
+	Alerts  []alertRow
+}
+
+func (s *Server) dashboardHealth(ctx context.Context, u *store.User, sc scope) (*dashboardHealth, error) {
+	if s.Health == nil {
+		return nil, nil
+	}
+	latest, err := s.Health.LatestHealth(ctx, u.OrgID, s.Location)
+	if err != nil {
+		return nil, err
+	}
+	d := &dashboardHealth{}
+	counts := map[analytics.GroupState]int{}
+	total, sum := 0, 0.0
+	for id, g := range latest {
+		if !sc.has(id) || g.State == "" {
+			continue
+		}
+		counts[g.State]++
+		total++
+		sum += g.Health.Score
+	}
+	for _, st := range healthStates {
+		c := stateCount{State: st, N: counts[st]}
+		if total > 0 {
+			c.Pct = c.N * 100 / total
+		}
+		d.States = append(d.States, c)
+	}
+	if total > 0 {
+		d.Average = float64(int(sum/float64(total)*10)) / 10
+	}
+	alerts, err := s.Health.Alerts(ctx, u.OrgID, true, 200)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range alerts {
+		if sc.has(a.GroupID) && len(d.Alerts) < 20 {
+			d.Alerts = append(d.Alerts, alertRow{Alert: a, Date: a.Day.Start(s.Location).Format("2006-01-02")})
+		}
+	}
+	return d, nil
+}
+
+// groupHealth is the health card of a group page: the latest score with
+// its parts, and the score over the last 30 days.
+type groupHealth struct {
+	Latest store.GroupDay
+	Chart  template.HTML
+}
+
+func (s *Server) groupHealth(ctx context.Context, l Lang, groupID int64) (*groupHealth, error) {
+	if s.Health == nil {
+		return nil, nil
+	}
+	today := analytics.DayOf(s.Now(), s.Location)
+	days, err := s.Health.GroupDays(ctx, groupID, today-29, today, s.Location)
+	if err != nil || len(days) == 0 {
+		return nil, err
+	}
+	h := &groupHealth{Latest: days[len(days)-1]}
+	bars := make([]store.DayCount, len(days))
+	for i, d := range days {
+		bars[i] = store.DayCount{Day: d.Date, Count: int(d.Health.Score + 0.5)}
+	}
+	h.Chart = BarChart(bars, T(l, "health_trend"))
+	return h, nil
+}
+
+// resolveAlert closes an alert from the dashboard (POST, CSRF-checked).
+func (s *Server) resolveAlert(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 || s.Health == nil {
+		s.renderError(w, r, errkind.New(errkind.NotFound, "no such alert"))
+		return
+	}
+	sc, err := s.scopeOf(r.Context(), u)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	open, err := s.Health.Alerts(r.Context(), u.OrgID, true, 10000)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	found := false
+	for _, a := range open {
+		if a.ID == id {
+			if !sc.has(a.GroupID) {
+				s.renderError(w, r, errOutOfScope)
+				return
+			}
+			found = true
+		}
+	}
+	if !found {
+		s.renderError(w, r, errkind.New(errkind.NotFound, "no open alert with that id"))
+		return
+	}
+	if err := s.Health.ResolveAlert(r.Context(), u.OrgID, id, "staff:"+u.Username); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.setFlash(w, flash{Key: "flash_alert_resolved", ID: id})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
