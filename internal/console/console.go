@@ -121,7 +121,7 @@ func (s *Server) init() {
 				}
 				return t.In(s.Location).Format("01-02 15:04")
 			},
-			"in":       func(l Lang, b Bilingual) string { return b.In(l) },
+			"in": func(l Lang, b Bilingual) string { return b.In(l) },
 			"navItems": func(u *store.User) []navItem {
 				if u == nil || !u.Scoped() {
 					return nav
