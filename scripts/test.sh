@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of qunzhu: vet, formatting, and `go test ./...` on SQLite
 # and on a real PostgreSQL server, which it installs from Debian's packages
-# (when missing) and starts on 127.0.0.1 for the run.
+# (when missing) and starts on 127.0.0.1 for the run, and the console's
+# browser tests in Debian's Chromium (installed as root when missing).
 #
 # QUNZHU_TEST_POSTGRES=<url> uses an existing server instead.
 set -euo pipefail
@@ -26,6 +27,14 @@ if [ -z "${QUNZHU_TEST_POSTGRES:-}" ]; then
 fi
 
 go mod download
+# Chromium and a CJK font for the console's browser tests (internal/app,
+# TestBrowser…): installed as root when missing; otherwise those tests skip
+# (fail with CI=true).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing Chromium and a CJK font from Debian's packages…"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
 # A real Matrix homeserver for the Matrix adapter's end-to-end test.
 dendrite_version=v0.13.8
 if ! command -v dendrite >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/dendrite" ]; then
