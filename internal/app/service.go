@@ -346,13 +346,27 @@ func (s *service) schedule(ctx context.Context) {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
 		}
-		n, err := s.db.SendDuePushes(ctx, 500)
-		if err != nil && ctx.Err() == nil {
-			log.Error("send due pushes", "err", err)
+		// Hand every due push over, 500 at a time, waking the dispatcher
+		// after each batch so delivery starts at once.
+		total := 0
+		for ctx.Err() == nil {
+			n, err := s.db.SendDuePushes(ctx, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("send due pushes", "err", err)
+				}
+				break
+			}
+			total += n
+			if n > 0 {
+				s.disp.Wake()
+			}
+			if n < 500 {
+				break
+			}
 		}
-		if n > 0 {
-			log.Info("pushes handed to the outbox", "count", n)
-			s.disp.Wake()
+		if total > 0 {
+			log.Info("pushes handed to the outbox", "count", total)
 		}
 	}
 }

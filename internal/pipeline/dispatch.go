@@ -27,6 +27,8 @@ type OutboxItem struct {
 type Outbox interface {
 	ClaimActions(ctx context.Context, connection string, limit int, lease time.Duration) ([]OutboxItem, error)
 	CompleteAction(ctx context.Context, id int64) error
+	// CompleteActions marks several delivered actions done at once.
+	CompleteActions(ctx context.Context, ids []int64) error
 	RetryAction(ctx context.Context, id int64, next time.Time, cause string) error
 	DeferAction(ctx context.Context, id int64, next time.Time) error
 	KillAction(ctx context.Context, id int64, cause string) error
@@ -162,47 +164,93 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 	log := d.cfg.Logger.With("connection", name)
 	limit := 64
 	if r.Rate > 0 {
-		// Claim no more than can be sent well inside the lease.
-		limit = max(1, min(limit, int(r.Rate*d.cfg.Lease.Seconds()/2)))
+		// Claim no more than can be sent well inside the lease (two
+		// batches are out at a time: one sending, one claimed ahead).
+		limit = max(1, min(limit, int(r.Rate*d.cfg.Lease.Seconds()/4)))
 	}
 	conn := newBucket(r.Rate, r.Burst)
+	// The bucket smooths; this window guarantees the platform never sees
+	// more than Rate sends in any one second, whatever the burst: each
+	// send counts from when its call returned, which is after the platform
+	// saw it.
+	second := newWindows(0, 0)
+	if r.Rate >= 1 {
+		second = newWindows(int(r.Rate), time.Second)
+	}
 	groups := newWindows(r.GroupCount, r.GroupPer)
-	var pauseUntil time.Time
-	for ctx.Err() == nil {
-		if wait := pauseUntil.Sub(d.cfg.Now()); wait > 0 {
-			if !sleep(ctx, wait) {
-				return
-			}
+	var pause atomic.Int64 // unix nanoseconds until which the platform asked us to wait
+
+	// The claimer fetches the next batch while this one is sent, so a
+	// busy connection never waits on the database between batches.
+	batches := make(chan []OutboxItem)
+	claimCtx, stopClaiming := context.WithCancel(ctx)
+	defer func() {
+		// Stop the claimer and wait for it; a batch it claimed ahead is
+		// left to its lease, then claimed again.
+		stopClaiming()
+		for range batches {
 		}
-		items, err := d.cfg.Outbox.ClaimActions(ctx, name, limit, d.cfg.Lease)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("claim actions", "err", err)
+	}()
+	go func() {
+		defer close(batches)
+		for claimCtx.Err() == nil {
+			if wait := time.Duration(pause.Load() - d.cfg.Now().UnixNano()); wait > 0 {
+				if !sleep(claimCtx, wait) {
+					return
+				}
 			}
-			sleep(ctx, d.cfg.PollInterval)
-			continue
-		}
-		if len(items) == 0 {
-			t := time.NewTimer(d.cfg.PollInterval)
+			items, err := d.cfg.Outbox.ClaimActions(claimCtx, name, limit, d.cfg.Lease)
+			if err != nil {
+				if claimCtx.Err() == nil {
+					log.Error("claim actions", "err", err)
+				}
+				sleep(claimCtx, d.cfg.PollInterval)
+				continue
+			}
+			if len(items) == 0 {
+				t := time.NewTimer(d.cfg.PollInterval)
+				select {
+				case <-claimCtx.Done():
+					t.Stop()
+					return
+				case <-wake:
+					t.Stop()
+				case <-t.C:
+				}
+				continue
+			}
 			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-wake:
-				t.Stop()
-			case <-t.C:
+			case batches <- items:
+			case <-claimCtx.Done():
+				return // leases run out; the actions are claimed again later
 			}
-			continue
 		}
+	}()
+
+	var done []int64 // delivered, to be marked done together
+	flush := func() {
+		if len(done) == 0 {
+			return
+		}
+		// Deliveries are at least once: were this lost in a crash, the
+		// actions would be sent again, carrying their idempotency keys.
+		if err := d.cfg.Outbox.CompleteActions(context.WithoutCancel(ctx), done); err != nil {
+			log.Error("complete actions", "count", len(done), "err", err)
+		}
+		d.stats.Delivered.Add(int64(len(done)))
+		done = done[:0]
+	}
+	defer flush()
+	for items := range batches {
 		blocked := map[string]time.Time{}
 		for i, it := range items {
 			if ctx.Err() != nil {
 				return // leases run out; the actions are claimed again later
 			}
-			if !pauseUntil.IsZero() && d.cfg.Now().Before(pauseUntil) {
+			if until := time.Unix(0, pause.Load()); d.cfg.Now().Before(until) {
 				// The platform asked us to slow down: hand the rest back.
 				for _, rest := range items[i:] {
-					d.deferItem(ctx, log, rest, pauseUntil)
+					d.deferItem(ctx, log, rest, until)
 				}
 				break
 			}
@@ -220,10 +268,27 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 			if wait := conn.reserve(now); wait > 0 && !sleep(ctx, wait) {
 				return
 			}
-			if until := d.deliver(ctx, log, r.Adapter, it); !until.IsZero() {
-				pauseUntil = until
+			for {
+				wait := second.reserve("", d.cfg.Now())
+				if wait <= 0 {
+					break
+				}
+				if !sleep(ctx, wait) {
+					return
+				}
+			}
+			ok, until := d.deliver(ctx, log, r.Adapter, it)
+			now = d.cfg.Now()
+			second.settle("", now)
+			groups.settle(g, now)
+			if ok {
+				done = append(done, it.ID)
+			}
+			if !until.IsZero() {
+				pause.Store(until.UnixNano())
 			}
 		}
+		flush()
 	}
 }
 
@@ -234,22 +299,21 @@ func (d *Dispatcher) deferItem(ctx context.Context, log *slog.Logger, it OutboxI
 	}
 }
 
-// deliver makes one attempt; it returns a pause for the whole connection
-// when the platform rate-limited us.
-func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adapter, it OutboxItem) (pause time.Time) {
+// deliver makes one attempt; it reports a delivery (for the caller to
+// mark done) and returns a pause for the whole connection when the
+// platform rate-limited us.
+func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adapter, it OutboxItem) (ok bool, pause time.Time) {
 	cctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
 	err := ad.Do(cctx, it.Action)
 	cancel()
+	if err == nil {
+		return true, time.Time{}
+	}
 	if ctx.Err() != nil {
-		return time.Time{} // shutting down; the lease expires and it is retried
+		return false, time.Time{} // shutting down; the lease expires and it is retried
 	}
 	var ra *chat.RetryAfterError
 	switch {
-	case err == nil:
-		if err := d.cfg.Outbox.CompleteAction(ctx, it.ID); err != nil {
-			log.Error("complete action", "id", it.ID, "err", err)
-		}
-		d.stats.Delivered.Add(1)
 	case errors.Is(err, chat.ErrPermanent):
 		log.Warn("action failed permanently", "id", it.ID, "kind", it.Action.Kind, "group", it.Action.Group, "err", err)
 		d.kill(ctx, log, it, err)
@@ -263,7 +327,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 		log.Info("action failed, will retry", "id", it.ID, "kind", it.Action.Kind, "attempt", it.Attempts, "err", err)
 		d.retry(ctx, log, it, d.cfg.Now().Add(Backoff(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
 	}
-	return pause
+	return false, pause
 }
 
 func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, cause error) {
@@ -321,6 +385,13 @@ func (b *bucket) reserve(now time.Time) time.Duration {
 		return 0
 	}
 	return time.Duration(-b.tokens / b.rate * float64(time.Second))
+}
+
+// settle moves the group's last send to t (when its call returned).
+func (w *windows) settle(group string, t time.Time) {
+	if ts := w.m[group]; len(ts) > 0 && t.After(ts[len(ts)-1]) {
+		ts[len(ts)-1] = t
+	}
 }
 
 // windows keeps, per group, the times of the last n sends: a send is allowed

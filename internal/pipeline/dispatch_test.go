@@ -169,6 +169,34 @@ func TestDispatchConnectionRate(t *testing.T) {
 	}
 }
 
+// A burst as large as the rate (the configuration's default) still never
+// puts more than Rate sends in any one second.
+func TestDispatchNeverExceedsRatePerSecond(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	ctx := context.Background()
+	const rate, n = 200, 450
+	acts := make([]chat.Action, n)
+	for i := range acts {
+		acts[i] = chat.Action{Key: fmt.Sprintf("r%04d", i), Connection: "wx", Kind: chat.ActSend, Group: fmt.Sprint("g", i), Text: "x"}
+	}
+	if err := db.Enqueue(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	stop := runDispatcher(t, db, pipeline.Route{Adapter: rec, Rate: rate, Burst: rate}, pipeline.DispatchConfig{})
+	waitFor(t, "all deliveries", func() bool { return len(rec.delivered()) == n })
+	stop()
+	cs := rec.delivered()
+	for i := rate; i < len(cs); i++ {
+		if gap := cs[i].at.Sub(cs[i-rate].at); gap < time.Second {
+			t.Fatalf("%d sends within %v (limit %d a second)", rate+1, gap, rate)
+		}
+	}
+	if span := cs[len(cs)-1].at.Sub(cs[0].at); span > 3*time.Second {
+		t.Fatalf("%d sends at %d/s took %v: the limiter is too slow", n, rate, span)
+	}
+}
+
 func TestDispatchRetryAfterPausesConnection(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, nil)
 	ctx := context.Background()

@@ -135,6 +135,24 @@ func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, le
 	return scanOutbox(rows)
 }
 
+// CompleteActions marks delivered actions done, in one statement.
+func (db *DB) CompleteActions(ctx context.Context, ids []int64) error {
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, ms(db.now()))
+		ph := make([]string, len(part))
+		for i, id := range part {
+			ph[i] = "?"
+			args = append(args, id)
+		}
+		if _, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id IN ("+strings.Join(ph, ",")+")"), args...); err != nil {
+			return fmt.Errorf("complete %d actions: %w", len(part), err)
+		}
+	}
+	return nil
+}
+
 // CompleteAction marks an action delivered.
 func (db *DB) CompleteAction(ctx context.Context, id int64) error {
 	_, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id = ?"), ms(db.now()), id)
