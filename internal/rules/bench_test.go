@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,31 @@ func BenchmarkNewMatcher(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		NewMatcher(ps)
+	}
+}
+
+// BenchmarkNormalize and BenchmarkMatch split the hot path: folding the
+// corpus, and matching its folded form against 50k terms.
+func BenchmarkNormalize(b *testing.B) {
+	msgs := corpus(100_000)
+	var n Normalizer
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		n.Normalize(msgs[i%len(msgs)])
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	var n Normalizer
+	var folded [][]rune
+	for _, m := range corpus(100_000) {
+		folded = append(folded, slices.Clone(n.Normalize(m)))
+	}
+	m := NewMatcher(append(BuiltinDictionary(), dictionary(50_000)...))
+	hits := 0
+	count := func(*Pattern, int) bool { hits++; return true }
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Match(folded[i%len(folded)], count)
 	}
 }

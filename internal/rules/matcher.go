@@ -24,11 +24,11 @@ type Pattern struct {
 // contains sends the automaton straight back to the root.
 type Matcher struct {
 	pats  []Pattern
-	codes *[denseCodes]int32 // code of each rune of the BMP; 0: in no term
-	high  []rune             // alphabet runes outside the BMP, sorted
-	hcode int32              // code of high[0]; high[i] has hcode+i
-	size  int32              // codes are 1..size
-	cells []cell             // state 0 is the root
+	codes *[denseCodes]uint16 // code of each rune of the BMP (fewer than 1<<16 of them); 0: in no term
+	high  []rune              // alphabet runes outside the BMP, sorted
+	hcode int32               // code of high[0]; high[i] has hcode+i
+	size  int32               // codes are 1..size
+	cells []cell              // state 0 is the root
 	outs  []output
 }
 
@@ -60,35 +60,78 @@ func NewMatcher(pats []Pattern) *Matcher {
 	return m
 }
 
-// trie is the plain trie the double array is built from.
+// trie is the plain trie the double array is built from. Children are
+// linked in rune order: first child, next sibling.
 type trie struct {
-	next []map[rune]int32
-	pats [][]int32 // the patterns ending at each node
+	label []rune  // the rune on the edge into each node
+	first []int32 // first child, -1 for a leaf
+	last  []int32 // last child
+	next  []int32 // next sibling, -1 for the last
+	pats  [][]int32
 
 	state []int32 // trie node → state, once laid out
 	order []int32 // trie nodes breadth first
 }
 
+// buildTrie inserts the terms in sorted order, so a term shares its prefix
+// with the one before it and each new child comes after its siblings: no
+// lookups at all.
 func buildTrie(pats []Pattern) *trie {
-	t := &trie{next: []map[rune]int32{{}}, pats: [][]int32{nil}}
+	idx := make([]int32, 0, len(pats))
+	size := 1
 	for i, p := range pats {
-		if len(p.Norm) == 0 {
-			continue
+		if len(p.Norm) > 0 {
+			idx = append(idx, int32(i))
+			size += len(p.Norm)
 		}
-		s := int32(0)
-		for _, r := range p.Norm {
-			n, ok := t.next[s][r]
-			if !ok {
-				n = int32(len(t.next))
-				t.next = append(t.next, map[rune]int32{})
-				t.pats = append(t.pats, nil)
-				t.next[s][r] = n
-			}
-			s = n
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := slices.Compare(pats[a].Norm, pats[b].Norm); c != 0 {
+			return c
 		}
-		t.pats[s] = append(t.pats[s], int32(i))
+		return int(a - b) // equal terms keep their order
+	})
+	t := &trie{
+		label: make([]rune, 0, size), first: make([]int32, 0, size), last: make([]int32, 0, size),
+		next: make([]int32, 0, size), pats: make([][]int32, 0, size),
+	}
+	t.add(-1, 0)
+	path := []int32{0} // path[d]: the node at depth d of the previous term
+	var prev []rune
+	for _, i := range idx {
+		w := pats[i].Norm
+		l := 0
+		for l < len(w) && l < len(prev) && w[l] == prev[l] {
+			l++
+		}
+		path = path[:l+1]
+		for _, r := range w[l:] {
+			path = append(path, t.add(path[len(path)-1], r))
+		}
+		end := path[len(w)]
+		t.pats[end] = append(t.pats[end], i)
+		prev = w
 	}
 	return t
+}
+
+// add appends a node under parent (-1 for the root), after its siblings.
+func (t *trie) add(parent int32, r rune) int32 {
+	v := int32(len(t.label))
+	t.label = append(t.label, r)
+	t.first = append(t.first, -1)
+	t.last = append(t.last, -1)
+	t.next = append(t.next, -1)
+	t.pats = append(t.pats, nil)
+	if parent >= 0 {
+		if t.last[parent] < 0 {
+			t.first[parent] = v
+		} else {
+			t.next[t.last[parent]] = v
+		}
+		t.last[parent] = v
+	}
+	return v
 }
 
 // alphabet gives every rune on a trie edge a code from 1: the runes of the
@@ -96,10 +139,8 @@ func buildTrie(pats []Pattern) *trie {
 // pack densely; then any others, in rune order.
 func (m *Matcher) alphabet(t *trie) {
 	freq := map[rune]int{}
-	for _, next := range t.next {
-		for r := range next {
-			freq[r]++
-		}
+	for _, r := range t.label[1:] {
+		freq[r]++
 	}
 	var dense []rune
 	for r := range freq {
@@ -116,9 +157,9 @@ func (m *Matcher) alphabet(t *trie) {
 		return int(a - b)
 	})
 	slices.Sort(m.high)
-	m.codes = new([denseCodes]int32)
+	m.codes = new([denseCodes]uint16)
 	for i, r := range dense {
-		m.codes[r] = int32(i + 1)
+		m.codes[r] = uint16(i + 1)
 	}
 	m.hcode = int32(len(dense) + 1)
 	m.size = int32(len(dense) + len(m.high))
@@ -127,7 +168,7 @@ func (m *Matcher) alphabet(t *trie) {
 // code returns the code of r, 0 if no term contains it.
 func (m *Matcher) code(r rune) int32 {
 	if uint32(r) < denseCodes {
-		return m.codes[uint16(r)]
+		return int32(m.codes[uint16(r)])
 	}
 	return m.highCodeOf(r)
 }
@@ -149,25 +190,27 @@ func (m *Matcher) layout(t *trie) {
 		code int32
 		node int32
 	}
-	kids := make([][]child, len(t.next))
+	kids := make([][]child, len(t.label))
 	var inner []int32
-	for u, next := range t.next {
-		if len(next) == 0 {
+	for u := range t.label {
+		if t.first[u] < 0 {
 			continue // a leaf: base 0, which no child's check can match
 		}
-		ks := make([]child, 0, len(next))
-		for r, v := range next {
-			ks = append(ks, child{m.code(r), v})
+		var ks []child
+		for v := t.first[u]; v >= 0; v = t.next[v] {
+			ks = append(ks, child{m.code(t.label[v]), v})
 		}
 		slices.SortFunc(ks, func(a, b child) int { return int(a.code - b.code) })
 		kids[u] = ks
 		inner = append(inner, int32(u))
 	}
-	slices.SortStableFunc(inner[1:], func(a, b int32) int { return len(kids[b]) - len(kids[a]) })
+	if len(inner) > 1 { // the root first, if it has children; if not, there is nothing else
+		slices.SortStableFunc(inner[1:], func(a, b int32) int { return len(kids[b]) - len(kids[a]) })
+	}
 	free := &freeCells{}
 	free.grow(int(m.size) + 1)
 	free.take(0) // the root
-	bases := make([]int32, len(t.next))
+	bases := make([]int32, len(t.label))
 	var codes []int32
 	var maxBase int32
 	for _, u := range inner {
@@ -185,7 +228,7 @@ func (m *Matcher) layout(t *trie) {
 	}
 	// States, checks and bases, breadth first from the root.
 	free.grow(int(maxBase + m.size + 1)) // every probe base+code lands inside
-	states := make([]int32, len(t.next))
+	states := make([]int32, len(t.label))
 	order := []int32{0}
 	for i := 0; i < len(order); i++ {
 		u := order[i]
@@ -206,9 +249,10 @@ func (m *Matcher) layout(t *trie) {
 // freeCells is the double array while it is being laid out, with a bitmap
 // of the cells still free.
 type freeCells struct {
-	cells []cell
-	used  []uint64
-	first int32 // no free cell below
+	cells     []cell
+	used      []uint64
+	first     int32 // no free cell below
+	lastMulti int32 // the base of the last node with several children
 }
 
 func (f *freeCells) grow(n int) {
@@ -251,7 +295,13 @@ func (f *freeCells) freeBits(x int32) uint64 {
 // fit returns the lowest base b ≥ 0 such that the cells b+c are free for
 // every c in codes (sorted), testing 64 bases at a time.
 func (f *freeCells) fit(codes []int32) int32 {
-	for b := max(0, f.first-codes[0]); ; b += 64 {
+	from := max(0, f.first-codes[0])
+	if len(codes) > 1 {
+		// Nodes come with the most children first, and several children
+		// rarely fit below where the last such node did: start there.
+		from = max(from, f.lastMulti)
+	}
+	for b := from; ; b += 64 {
 		ok := ^uint64(0)
 		for _, c := range codes {
 			if ok &= f.freeBits(b + c); ok == 0 {
@@ -259,7 +309,11 @@ func (f *freeCells) fit(codes []int32) int32 {
 			}
 		}
 		if ok != 0 {
-			return b + int32(bits.TrailingZeros64(ok))
+			b += int32(bits.TrailingZeros64(ok))
+			if len(codes) > 1 {
+				f.lastMulti = b
+			}
+			return b
 		}
 	}
 }
@@ -277,8 +331,8 @@ func (m *Matcher) step(s, c int32) int32 {
 func (m *Matcher) failures(t *trie) {
 	for _, u := range t.order {
 		su := t.state[u]
-		for r, v := range t.next[u] {
-			c, sv := m.code(r), t.state[v]
+		for v := t.first[u]; v >= 0; v = t.next[v] {
+			c, sv := m.code(t.label[v]), t.state[v]
 			f := int32(0)
 			if su != 0 {
 				for f = m.cells[su].fail; ; f = m.cells[f].fail {
@@ -317,7 +371,7 @@ func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
 	for i, r := range text {
 		var c int32
 		if uint32(r) < denseCodes {
-			c = codes[uint16(r)]
+			c = int32(codes[uint16(r)])
 		} else {
 			c = m.highCodeOf(r)
 		}

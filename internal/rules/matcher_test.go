@@ -96,6 +96,16 @@ func TestMatcher(t *testing.T) {
 	}
 }
 
+func TestMatcherEmpty(t *testing.T) {
+	for _, ps := range [][]Pattern{nil, pats(" ", "！")} {
+		m := NewMatcher(ps)
+		m.Match([]rune("加微信"), func(*Pattern, int) bool {
+			t.Fatal("an empty matcher matched")
+			return false
+		})
+	}
+}
+
 func TestMatchAllocs(t *testing.T) {
 	ps := pats("加微信", "水滴筹", "投一票", "赌博")
 	m := NewMatcher(ps)

@@ -49,39 +49,40 @@ func (n *Normalizer) Normalize(s string) []rune {
 	bmpTable, emoji := &n.table.bmp, &n.table.emoji
 	j := 0
 	for i := 0; i < len(s); {
-		var r rune
-		size := 1
-		switch c := s[i]; {
-		case c < utf8.RuneSelf:
-			r = rune(c)
-		case c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
-			// Three bytes, no overlong or surrogate possible: most CJK.
-			r, size = rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
-		default:
-			r, size = utf8.DecodeRuneInString(s[i:])
-		}
 		var f rune
-		switch {
-		case r < bmp:
-			f = bmpTable[r]
-		case r >= emojiFirst && r < emojiFirst+emojiSize:
-			f = emoji[r-emojiFirst]
-		default:
-			f = complexFold
+		size := 1
+		if c := s[i]; c < utf8.RuneSelf {
+			f = bmpTable[c]
+		} else if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// Three bytes, no overlong or surrogate possible: most CJK.
+			f, size = bmpTable[uint16(c)<<12|uint16(s[i+1]&0x3F)<<6|uint16(s[i+2]&0x3F)], 3
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r < bmp:
+				f = bmpTable[r]
+			case r >= emojiFirst && r < emojiFirst+emojiSize:
+				f = emoji[r-emojiFirst]
+			default:
+				f = complexFold
+			}
 		}
-		switch f {
-		case 0: // dropped
-		case complexFold:
+		if f == complexFold {
+			r, _ := utf8.DecodeRuneInString(s[i:])
 			n.out, n.offs = out[:j], offs[:j]
 			n.fold(r, int32(i))
 			n.out = slices.Grow(n.out, len(s)-i-size)
 			n.offs = slices.Grow(n.offs, len(s)-i-size)
 			j = len(n.out)
 			out, offs = n.room()
-		default:
-			out[j], offs[j] = f, int32(i)
-			j++
+			i += size
+			continue
 		}
+		// Store unconditionally (there is room) and keep the rune unless it
+		// was dropped (f == 0).
+		out[j], offs[j] = f, int32(i)
+		j += int(uint32(-f) >> 31)
 		i += size
 	}
 	n.out, n.offs = out[:j], offs[:j]
