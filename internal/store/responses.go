@@ -32,13 +32,13 @@ type PushResponse struct {
 // BaselineDays is how many earlier days a push's hour is compared with.
 const BaselineDays = 7
 
-// PushResponses measures the organisation's pushes sent between from and
-// to: member posts after each, replies, the staff follow-up within 15
+// PushResponses measures the organisation's pushes sent from from to to
+// (both included): member posts after each, replies, the staff follow-up within 15
 // minutes, and the uplift over the same hour on days without a push.
 func (db *DB) PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]PushResponse, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.script_id, s.title, p.group_id, g.name, p.slot, p.sent_at, COALESCE(p.duty_person, 0), COALESCE(dp.name, '')
 		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
-		WHERE p.org_id = ? AND p.status = 'sent' AND p.sent_at >= ? AND p.sent_at < ? ORDER BY p.sent_at, p.id`), orgID, ms(from), ms(to))
+		WHERE p.org_id = ? AND p.status = 'sent' AND p.sent_at >= ? AND p.sent_at <= ? ORDER BY p.sent_at, p.id`), orgID, ms(from), ms(to))
 	if err != nil {
 		return nil, fmt.Errorf("push responses: %w", err)
 	}
