@@ -157,7 +157,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		})
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db}
+		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
@@ -231,6 +231,20 @@ func (s *service) failing(now time.Time) []string {
 		}
 	}
 	return bad
+}
+
+// connections reports each connection and its problem, for the console.
+func (s *service) connections() []console.ConnectionStatus {
+	bad := map[string]string{}
+	for _, b := range s.failing(time.Now()) {
+		name, why, _ := strings.Cut(b, ": ")
+		bad[name] = why
+	}
+	out := make([]console.ConnectionStatus, 0, len(s.adapters))
+	for _, a := range s.adapters {
+		out = append(out, console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]})
+	}
+	return out
 }
 
 // longLived lifts the server's read and write timeouts for a connection a

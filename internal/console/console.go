@@ -66,6 +66,9 @@ type Server struct {
 	// Health, when set, shows group health, states and alerts from the
 	// daily rollups.
 	Health HealthSource
+	// Connections, when set, reports the platform connections and what is
+	// wrong with each (managers see them on the dashboard).
+	Connections func() []ConnectionStatus
 	// Location renders times and days; Asia/Shanghai when nil.
 	Location *time.Location
 	// Rules previews the rules notice and tests messages on the rules page;
@@ -446,10 +449,11 @@ type groupRow struct {
 }
 
 type dashboardData struct {
-	Summary store.OrgSummary
-	Groups  []groupRow
-	Chart   template.HTML
-	Health  *dashboardHealth
+	Summary     store.OrgSummary
+	Groups      []groupRow
+	Chart       template.HTML
+	Health      *dashboardHealth
+	Connections []ConnectionStatus
 }
 
 // State returns a group's state for the console: archived, dead (no member
@@ -505,6 +509,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Chart = BarChart(days, T(langOf(r), "messages_per_day"))
+		if s.Connections != nil {
+			d.Connections = s.Connections()
+		}
 	}
 	p := s.page(r, u, T(langOf(r), "dashboard"), d)
 	p.Flash = s.takeFlash(w, r)

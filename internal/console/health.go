@@ -148,3 +148,10 @@ func (s *Server) resolveAlert(w http.ResponseWriter, r *http.Request) {
 	s.setFlash(w, flash{Key: "flash_alert_resolved", ID: id})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
+
+// ConnectionStatus is one platform connection as the dashboard shows it.
+type ConnectionStatus struct {
+	Name     string
+	Platform string
+	Problem  string // empty when the connection works
+}

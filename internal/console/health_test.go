@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/console"
 )
 
 // TestHealthOnDashboard: after the daily rollup, the dashboard shows the
@@ -54,6 +56,20 @@ func TestHealthOnDashboard(t *testing.T) {
 	for _, want := range []string{`id="group-health"`, `id="health-score">`, "参与度", "近 30 天健康分", `<svg class="chart"`} {
 		if !strings.Contains(g, want) {
 			t.Errorf("group page lacks %q", want)
+		}
+	}
+}
+
+func TestConnectionsOnDashboard(t *testing.T) {
+	w := newWorld(t)
+	c := w.user()
+	w.srv.Connections = func() []console.ConnectionStatus {
+		return []console.ConnectionStatus{{Name: "tg", Platform: "telegram"}, {Name: "qq", Platform: "onebot", Problem: "no OneBot implementation connected yet"}}
+	}
+	body := w.page(c, "/")
+	for _, want := range []string{`id="connections"`, "<b>tg</b>", "正常", "<b>qq</b>", "⚠ no OneBot implementation connected yet"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
 		}
 	}
 }

@@ -59,6 +59,8 @@ var messages = map[string][2]string{ // [zh, en]
 	"resolve":              {"已处理", "Resolve"},
 	"date":                 {"日期", "Date"},
 	"flash_alert_resolved": {"预警 #%d 已处理。", "Alert #%d resolved."},
+	"connections":          {"平台连接", "Platform connections"},
+	"conn_ok":              {"正常", "working"},
 	"state_active":         {"活跃", "active"},
 	"state_dormant":        {"沉寂", "dormant"},
 	"state_dead":           {"死群", "dead"},
