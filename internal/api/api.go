@@ -71,6 +71,9 @@ type Server struct {
 	LintMatcher content.CategoryMatcher
 	// Analytics, when set, enables health, alerts and leaderboards.
 	Analytics Analytics
+	// Structure, when set, enables group profiles, templates, tasks,
+	// capacity routing and node deletion.
+	Structure Structure
 	// OnChange is called after a successful write (the ingester drops its
 	// caches).
 	OnChange func()
@@ -103,6 +106,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/groups/{id}/members", s.tokenAuth(s.json(s.listMembers)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/messages", s.tokenAuth(s.json(s.listMessages)))
 	s.adminRoutes(mux)
+	s.structureRoutes(mux)
 	s.contentRoutes(mux)
 	s.auditRoutes(mux)
 	s.analyticsRoutes(mux)

@@ -67,12 +67,12 @@ func groupProfile(ctx context.Context, db *DB, q queryer, orgID, groupID int64) 
 // SetGroupProfile replaces a group's profile. The KOLs must be current
 // members of the group.
 func (db *DB) SetGroupProfile(ctx context.Context, orgID int64, p community.Profile, actor string) (community.Profile, error) {
-	if err := p.Validate(); err != nil {
-		return p, err
-	}
 	var out community.Profile
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := loadGroup(ctx, db, tx, orgID, p.GroupID); err != nil {
+			return err
+		}
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		members, err := openMembers(ctx, db, tx, p.GroupID)
