@@ -24,7 +24,7 @@ type Pattern struct {
 // contains sends the automaton straight back to the root.
 type Matcher struct {
 	pats  []Pattern
-	codes *[denseCodes]uint16 // code of each rune of the BMP (fewer than 1<<16 of them); 0: in no term
+	codes *[denseCodes]uint16 // code of each rune of the BMP; 0: in no term
 	high  []rune              // alphabet runes outside the BMP, sorted
 	hcode int32               // code of high[0]; high[i] has hcode+i
 	size  int32               // codes are 1..size
@@ -142,9 +142,11 @@ func (m *Matcher) alphabet(t *trie) {
 	for _, r := range t.label[1:] {
 		freq[r]++
 	}
+	// Normalised text holds no surrogates, so at most 63,488 runes of the
+	// BMP can occur: their codes fit in 16 bits.
 	var dense []rune
 	for r := range freq {
-		if r < denseCodes {
+		if uint32(r) < denseCodes {
 			dense = append(dense, r)
 		} else {
 			m.high = append(m.high, r)
