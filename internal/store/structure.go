@@ -285,16 +285,20 @@ func (db *DB) ApplyTemplate(ctx context.Context, orgID, templateID, nodeID int64
 				families[fk] = fam
 			}
 			var id int64
-			err := tx.QueryRowContext(ctx, db.q("SELECT id FROM group_tasks WHERE org_id = ? AND name = ?"), orgID, pg.Name).Scan(&id)
+			// A concurrent apply may add the same name: DO NOTHING waits for
+			// it, and the name is then found.
+			err := tx.QueryRowContext(ctx, db.q(`INSERT INTO group_tasks (org_id, family_id, n, name, kind, node_id, origin, status, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, name) DO NOTHING RETURNING id`),
+				orgID, fam, pg.N, pg.Name, string(pg.Kind), nodeID, community.OriginTemplate, string(community.TaskOpen), ms(db.now())).Scan(&id)
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO group_tasks (org_id, family_id, n, name, kind, node_id, origin, status, created_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), orgID, fam, pg.N, pg.Name, string(pg.Kind), nodeID, community.OriginTemplate, string(community.TaskOpen), ms(db.now())).Scan(&id); err != nil {
-					return fmt.Errorf("create task %q: %w", pg.Name, classify(err))
-				}
+			case err == nil:
 				created++
-			case err != nil:
-				return fmt.Errorf("find task %q: %w", pg.Name, err)
+			case errors.Is(err, sql.ErrNoRows):
+				if err := tx.QueryRowContext(ctx, db.q("SELECT id FROM group_tasks WHERE org_id = ? AND name = ?"), orgID, pg.Name).Scan(&id); err != nil {
+					return fmt.Errorf("find task %q: %w", pg.Name, err)
+				}
+			default:
+				return fmt.Errorf("create task %q: %w", pg.Name, classify(err))
 			}
 			ids = append(ids, id)
 		}

@@ -474,3 +474,29 @@ func TestDeleteNode(t *testing.T) {
 		}
 	})
 }
+
+func TestApplyConcurrently(t *testing.T) {
+	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		nodes, _ := db.Nodes(ctx, org.ID)
+		tpl := seedTemplate(org.ID)
+		if err := db.CreateTemplate(ctx, &tpl, "test"); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, _, err := db.ApplyTemplate(ctx, org.ID, tpl.ID, nodes[0].ID, map[string]string{"county": "阳新", "year": "2026"}, "test")
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if all, _, _ := db.GroupTasks(ctx, org.ID, ""); len(all) != 7 {
+			t.Fatalf("%d tasks after four concurrent applies, want 7", len(all))
+		}
+	})
+}
