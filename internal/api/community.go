@@ -10,6 +10,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
 
@@ -28,6 +29,17 @@ type Admin interface {
 	FileAppeal(ctx context.Context, orgID, personID int64, text string) (int64, error)
 	DecideAppeal(ctx context.Context, orgID, appealID int64, accept bool, note, actor string) error
 	LiftBan(ctx context.Context, orgID, personID int64, actor string) (int, error)
+	OpenEvent(ctx context.Context, r store.EventRequest) (pipeline.SignupList, error)
+	Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, error)
+	Events(ctx context.Context, orgID, groupID int64) ([]pipeline.SignupList, error)
+	EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (pipeline.SignupList, error)
+	SetPartnerTiers(ctx context.Context, orgID, levelID int64, bands []community.TierBand, actor string) error
+	SetEligibility(ctx context.Context, orgID, groupID, levelID int64, handling string, grace time.Duration, actor string) error
+	ClearEligibility(ctx context.Context, orgID, groupID int64, actor string) error
+	Eligibility(ctx context.Context, orgID, groupID int64) (*pipeline.Eligibility, error)
+	EligibilityCases(ctx context.Context, orgID int64, status string) ([]store.EligibilityCase, error)
+	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
+	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (store.CampaignGrowth, error)
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -42,8 +54,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.json(s.createLevel))))
 	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.json(s.admit))))
 	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.json(s.listSeats)))
+	mux.HandleFunc("PUT /api/v1/partner-levels/{id}/tiers", s.tokenAuth(s.admin(s.json(s.setTiers))))
 	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.json(s.createCampaign))))
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
+	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
@@ -53,6 +67,17 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.json(s.fileAppeal))))
 	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideAppeal))))
 	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.unban))))
+	mux.HandleFunc("GET /api/v1/groups/{id}/events", s.tokenAuth(s.json(s.listEvents)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/eligibility", s.tokenAuth(s.json(s.getEligibility)))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.putEligibility))))
+	mux.HandleFunc("DELETE /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.deleteEligibility))))
+	mux.HandleFunc("GET /api/v1/eligibility-cases", s.tokenAuth(s.json(s.listEligibilityCases)))
+	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideEligibility))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.admin(s.json(s.openEvent))))
+	mux.HandleFunc("GET /api/v1/events/{id}", s.tokenAuth(s.json(s.getEvent)))
+	for _, op := range []string{"close", "cancel", "checkin"} {
+		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.admin(s.json(s.changeEvent(op)))))
+	}
 }
 
 // admin requires an admin-scoped token.
@@ -192,12 +217,17 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) (int, any, e
 
 // LevelJSON is a partner level as the API shows it.
 type LevelJSON struct {
-	ID         int64  `json:"id"`
-	Slug       string `json:"slug"`
-	Name       string `json:"name"`
-	Rank       int    `json:"rank"`
-	Cap        int    `json:"cap"`
-	ReuseSeats bool   `json:"reuse_seats"`
+	ID         int64                `json:"id"`
+	Slug       string               `json:"slug"`
+	Name       string               `json:"name"`
+	Rank       int                  `json:"rank"`
+	Cap        int                  `json:"cap"`
+	ReuseSeats bool                 `json:"reuse_seats"`
+	Tiers      []community.TierBand `json:"tiers"`
+}
+
+func levelJSON(l community.PartnerLevel) LevelJSON {
+	return LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats, l.Bands()}
 }
 
 func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -209,7 +239,7 @@ func (s *Server) listLevels(w http.ResponseWriter, r *http.Request) (int, any, e
 		Levels []LevelJSON `json:"levels"`
 	}{Levels: []LevelJSON{}}
 	for _, l := range ls {
-		out.Levels = append(out.Levels, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats})
+		out.Levels = append(out.Levels, levelJSON(l))
 	}
 	return http.StatusOK, out, nil
 }
@@ -219,14 +249,14 @@ func (s *Server) createLevel(w http.ResponseWriter, r *http.Request) (int, any, 
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	l := community.PartnerLevel{OrgID: orgOf(r), Slug: in.Slug, Name: in.Name, Rank: in.Rank, Cap: in.Cap, ReuseSeats: in.ReuseSeats}
+	l := community.PartnerLevel{OrgID: orgOf(r), Slug: in.Slug, Name: in.Name, Rank: in.Rank, Cap: in.Cap, ReuseSeats: in.ReuseSeats, Tiers: in.Tiers}
 	if l.Cap == 0 {
 		l.Cap = community.DefaultPartnerCap
 	}
 	if err := s.Admin.CreatePartnerLevel(r.Context(), &l); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, LevelJSON{l.ID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats}, nil
+	return http.StatusCreated, levelJSON(l), nil
 }
 
 // SeatJSON is a seat with its tier.
@@ -234,14 +264,42 @@ type SeatJSON struct {
 	ID         int64     `json:"id"`
 	Number     int       `json:"number"`
 	Tier       string    `json:"tier"`
+	TierName   string    `json:"tier_name"`
 	PersonID   int64     `json:"person_id"`
 	EntityID   int64     `json:"entity_id"`
 	AdmittedAt time.Time `json:"admitted_at"`
 }
 
-func seatJSON(st community.Seat) SeatJSON {
-	tier, _ := community.TierOf(st.Number, community.DefaultTiers())
-	return SeatJSON{ID: st.ID, Number: st.Number, Tier: tier.Slug, PersonID: st.PersonID, EntityID: st.EntityID, AdmittedAt: st.AdmittedAt}
+func seatJSON(st community.Seat, bands []community.TierBand) SeatJSON {
+	tier, _ := community.TierOf(st.Number, bands)
+	return SeatJSON{ID: st.ID, Number: st.Number, Tier: tier.Slug, TierName: tier.Name, PersonID: st.PersonID, EntityID: st.EntityID, AdmittedAt: st.AdmittedAt}
+}
+
+// setTiers replaces a level's tier bands: PUT {"tiers":[{"from":1,"to":10,
+// "slug":"founding","name":"创始合伙人"},…]}; an empty list restores the
+// seed's bands.
+func (s *Server) setTiers(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Tiers []community.TierBand `json:"tiers"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if len(in.Tiers) == 0 {
+		in.Tiers = nil
+	}
+	if err := s.Admin.SetPartnerTiers(r.Context(), orgOf(r), id, in.Tiers, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	l, err := s.level(r, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, levelJSON(l), nil
 }
 
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -259,7 +317,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error)
 	if in.EntityID <= 0 || in.PersonID <= 0 {
 		return 0, nil, errkind.New(errkind.Invalid, "entity_id and person_id are required")
 	}
-	if err := s.ownLevel(r, id); err != nil {
+	lvl, err := s.level(r, id)
+	if err != nil {
 		return 0, nil, err
 	}
 	a, err := s.Admin.Admit(r.Context(), id, in.EntityID, in.PersonID)
@@ -269,28 +328,29 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error)
 	if a.Waitlisted {
 		return http.StatusAccepted, map[string]any{"waitlisted": true, "position": a.Position}, nil
 	}
-	return http.StatusCreated, map[string]any{"admitted": true, "seat": seatJSON(a.Seat)}, nil
+	return http.StatusCreated, map[string]any{"admitted": true, "seat": seatJSON(a.Seat, lvl.Bands())}, nil
 }
 
-// ownLevel checks a level belongs to the token's organisation.
-func (s *Server) ownLevel(r *http.Request, id int64) error {
+// level finds one of the organisation's partner levels.
+func (s *Server) level(r *http.Request, id int64) (community.PartnerLevel, error) {
 	ls, err := s.Admin.PartnerLevels(r.Context(), orgOf(r))
 	if err != nil {
-		return err
+		return community.PartnerLevel{}, err
 	}
 	for _, l := range ls {
 		if l.ID == id {
-			return nil
+			return l, nil
 		}
 	}
-	return errkind.Errorf(errkind.NotFound, "partner level %d not found", id)
+	return community.PartnerLevel{}, errkind.Errorf(errkind.NotFound, "partner level %d not found", id)
 }
 
 func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
-	if err == nil {
-		err = s.ownLevel(r, id)
+	if err != nil {
+		return 0, nil, err
 	}
+	lvl, err := s.level(r, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -306,7 +366,7 @@ func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) (int, any, er
 		Seats []SeatJSON `json:"seats"`
 	}{Seats: []SeatJSON{}}
 	for _, st := range seats {
-		out.Seats = append(out.Seats, seatJSON(st))
+		out.Seats = append(out.Seats, seatJSON(st, lvl.Bands()))
 	}
 	return http.StatusOK, out, nil
 }

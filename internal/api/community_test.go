@@ -58,7 +58,19 @@ func TestOrganisationAPI(t *testing.T) {
 	if code, out = admit(ps[2]); code != 202 || out["position"] != 1.0 {
 		t.Fatalf("third admission to 2 seats: %d %v, want 202 waitlisted at 1", code, out)
 	}
-	if code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/partner-levels/%d/seats?entity_id=%d", lvl, branch), e.read, ""); code != 200 || len(out["seats"].([]any)) != 2 {
+	// The level's own tier bands: seat 2 is now a "pioneer".
+	if code, out = e.do(t, "PUT", fmt.Sprintf("/api/v1/partner-levels/%d/tiers", lvl), e.token, `{"tiers":[{"from":1,"to":1,"slug":"founding","name":"创始"}]}`); code != 400 {
+		t.Fatalf("bands short of the cap: %d %v", code, out)
+	}
+	if code, out = e.do(t, "PUT", fmt.Sprintf("/api/v1/partner-levels/%d/tiers", lvl), e.read, `{"tiers":[]}`); code != 403 {
+		t.Fatalf("a read token set tiers: %d", code)
+	}
+	code, out = e.do(t, "PUT", fmt.Sprintf("/api/v1/partner-levels/%d/tiers", lvl), e.token, `{"tiers":[{"from":1,"to":1,"slug":"founding","name":"创始"},{"from":2,"to":2,"slug":"pioneer","name":"先锋"}]}`)
+	if code != 200 || len(out["tiers"].([]any)) != 2 {
+		t.Fatalf("set tiers: %d %v", code, out)
+	}
+	if code, out = e.do(t, "GET", fmt.Sprintf("/api/v1/partner-levels/%d/seats?entity_id=%d", lvl, branch), e.read, ""); code != 200 || len(out["seats"].([]any)) != 2 ||
+		out["seats"].([]any)[1].(map[string]any)["tier_name"] != "先锋" {
 		t.Fatalf("seats: %d %v", code, out)
 	}
 	if code, out = e.do(t, "POST", "/api/v1/partner-levels/9999/admissions", e.token, fmt.Sprintf(`{"entity_id":%d,"person_id":%d}`, branch, ps[0])); code != 404 {

@@ -143,7 +143,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		return nil, err
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, OnChange: s.in.Forget,
+		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -347,6 +347,12 @@ func (s *service) schedule(ctx context.Context) {
 				log.Error("enforce nicknames", "err", err)
 			} else if k > 0 {
 				log.Info("nickname rule enforced", "members", k)
+			}
+			if k, err := s.db.EnforceEligibility(ctx); err != nil && ctx.Err() == nil {
+				log.Error("enforce group eligibility", "err", err)
+			} else if k > 0 {
+				log.Info("members removed after their grace period", "members", k)
+				s.disp.Wake()
 			}
 		}
 		if time.Since(lastRollup) >= rollupEvery {

@@ -17,7 +17,23 @@ type PartnerLevel struct {
 	Rank       int // higher is more senior
 	Cap        int // seats per entity (the seed: 199)
 	ReuseSeats bool
-	CreatedAt  time.Time
+	// Tiers are the level's bands of seat numbers; nil means the seed's
+	// (see Bands).
+	Tiers     []TierBand
+	CreatedAt time.Time
+}
+
+// Bands returns the level's tier bands: its own, or the seed's with the
+// last band running to the cap.
+func (l PartnerLevel) Bands() []TierBand {
+	if len(l.Tiers) > 0 {
+		return l.Tiers
+	}
+	bands := DefaultTiers()
+	if last := &bands[len(bands)-1]; l.Cap > last.To {
+		last.To = l.Cap
+	}
+	return bands
 }
 
 // DefaultPartnerCap is the seed's seats per level per entity (同一层次同一主体仅有199人).
@@ -34,9 +50,10 @@ func DefaultPartnerLevels() []PartnerLevel {
 
 // TierBand names a range of seat numbers.
 type TierBand struct {
-	From, To int
-	Slug     string
-	Name     string
+	From int    `json:"from"`
+	To   int    `json:"to"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 }
 
 // DefaultTiers are the seed's bands: founding partners 1–10, initiating
@@ -49,10 +66,22 @@ func DefaultTiers() []TierBand {
 	}
 }
 
-// ValidateTiers checks bands are ordered, contiguous from 1 and cover cap.
+// ValidateTiers checks bands are ordered, contiguous from 1 and cover cap,
+// each with a slug and a name.
 func ValidateTiers(bands []TierBand, cap int) error {
+	if len(bands) == 0 {
+		return fmt.Errorf("no tiers: give at least one band")
+	}
 	next := 1
+	seen := map[string]bool{}
 	for i, b := range bands {
+		if b.Slug == "" || b.Name == "" {
+			return fmt.Errorf("tier %d: slug and name are required", i+1)
+		}
+		if seen[b.Slug] {
+			return fmt.Errorf("tier %d: slug %q used twice", i+1, b.Slug)
+		}
+		seen[b.Slug] = true
 		if b.From != next || b.To < b.From {
 			return fmt.Errorf("tier %d (%s): want a range starting at %d, got %d–%d", i+1, b.Slug, next, b.From, b.To)
 		}

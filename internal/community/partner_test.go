@@ -15,14 +15,33 @@ func TestTiers(t *testing.T) {
 	if _, ok := TierOf(200, bands); ok {
 		t.Error("seat 200 is beyond the bands")
 	}
-	for _, bad := range [][]TierBand{
-		{{2, 10, "a", ""}},                     // not from 1
-		{{1, 10, "a", ""}, {12, 199, "b", ""}}, // a gap
-		{{1, 10, "a", ""}, {11, 5, "b", ""}},   // reversed
-		{{1, 10, "a", ""}},                     // does not cover the cap
+	for name, bad := range map[string][]TierBand{
+		"not from 1":      {{2, 199, "a", "A"}},
+		"a gap":           {{1, 10, "a", "A"}, {12, 199, "b", "B"}},
+		"reversed":        {{1, 10, "a", "A"}, {11, 5, "b", "B"}},
+		"short of cap":    {{1, 10, "a", "A"}},
+		"no name":         {{1, 199, "a", ""}},
+		"no slug":         {{1, 199, "", "A"}},
+		"slug used twice": {{1, 10, "a", "A"}, {11, 199, "a", "B"}},
+		"empty":           {},
 	} {
 		if ValidateTiers(bad, DefaultPartnerCap) == nil {
-			t.Errorf("ValidateTiers(%v) accepted bad bands", bad)
+			t.Errorf("%s: ValidateTiers(%v) accepted bad bands", name, bad)
 		}
+	}
+}
+
+func TestLevelBands(t *testing.T) {
+	// The seed's bands stretch to a larger cap; a level's own bands stand.
+	l := PartnerLevel{Cap: 300}
+	if b := l.Bands(); b[len(b)-1].To != 300 || ValidateTiers(b, 300) != nil {
+		t.Fatalf("default bands for cap 300: %v", b)
+	}
+	if b := DefaultTiers(); b[len(b)-1].To != 199 {
+		t.Fatal("Bands changed the defaults")
+	}
+	own := []TierBand{{1, 5, "core", "核心"}, {6, 20, "member", "成员"}}
+	if b := (PartnerLevel{Cap: 20, Tiers: own}).Bands(); len(b) != 2 || b[0].Slug != "core" {
+		t.Fatalf("own bands: %v", b)
 	}
 }

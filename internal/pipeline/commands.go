@@ -34,13 +34,28 @@ var commandAliases = map[string]string{
 	"unban": "unban", "解封": "unban",
 }
 
+// bareArg marks a sign-up typed without a command: when no list is open
+// it is ordinary chat, answered with nothing.
+const bareArg = "\x00bare"
+
 // StatsWindow is the period /top and /stats cover.
 const StatsWindow = 7 * 24 * time.Hour
+
+// bareSignup are what members of a Chinese group reply to an open list
+// without any command: "+1", "报名", "取消报名", "签到". They count only
+// while a list is open (or, for 签到, at the latest event); otherwise they
+// are chat.
+var bareSignup = map[string][]string{"+1": nil, "＋1": nil, "报名": nil, "取消报名": {"cancel"}, "签到": {"checkin"}}
 
 // parseCommand reads "/name[@bot] args…" (or "／name"), and "接龙 …"
 // without a slash as WeChat users type it. It returns the canonical name.
 func parseCommand(text string) (name string, args []string, ok bool) {
 	text = strings.TrimSpace(text)
+	if first, rest, _ := strings.Cut(text, " "); first != "" {
+		if sub, isBare := bareSignup[first]; isBare {
+			return "signup", append(append([]string{bareArg}, sub...), strings.Fields(rest)...), true
+		}
+	}
 	switch {
 	case strings.HasPrefix(text, "/"):
 		text = text[1:]
@@ -140,72 +155,152 @@ func renderTop(top []Poster) string {
 
 func renderSignup(l SignupList) string {
 	var s strings.Builder
-	state := ""
+	fmt.Fprintf(&s, "【接龙】%s", l.Title)
+	if l.Capacity > 0 {
+		fmt.Fprintf(&s, "（限 %d 人，已报 %d limit %d, %d in）", l.Capacity, l.Count(), l.Capacity, l.Count())
+	}
 	if l.Closed {
-		state = "（已截止 closed）"
+		s.WriteString("（已截止 closed）")
 	}
-	fmt.Fprintf(&s, "【接龙】%s%s", l.Title, state)
-	if len(l.Entries) == 0 {
-		s.WriteString("\n还没有人接龙，发 /signup 或「接龙」报名。No one yet: send /signup to sign up.")
+	if l.EventAt != nil || l.Place != "" {
+		s.WriteString("\n")
+		if l.EventAt != nil {
+			s.WriteString(l.EventAt.In(chinaTime).Format("01-02 15:04") + " ")
+		}
+		s.WriteString(l.Place)
 	}
+	var waiting []SignupEntry
+	listed := 0
 	for _, en := range l.Entries {
+		switch en.Status {
+		case SignupWaitlist:
+			waiting = append(waiting, en)
+			continue
+		case SignupCancelled:
+			continue
+		}
+		listed++
 		fmt.Fprintf(&s, "\n%d. %s", en.N, en.Name)
 		if en.Note != "" {
 			s.WriteString(" " + en.Note)
+		}
+		if en.CheckedIn {
+			s.WriteString(" ✅")
+		}
+	}
+	if listed == 0 {
+		s.WriteString("\n还没有人接龙，发 /signup 或「接龙」报名。No one yet: send /signup to sign up.")
+	}
+	if len(waiting) > 0 {
+		s.WriteString("\n候补 waitlist:")
+		for _, en := range waiting {
+			fmt.Fprintf(&s, "\n%d. %s", en.N, en.Name)
+			if en.Note != "" {
+				s.WriteString(" " + en.Note)
+			}
 		}
 	}
 	return s.String()
 }
 
-const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 开启。No sign-up list is open; an admin opens one with /signup open TITLE."
+// chinaTime shows event times in the groups' zone.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
+const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY]."
+
+// signup runs /signup (接龙) and its bare forms: open (staff, with an
+// optional capacity as the last word: "周六沙龙 20" or "20人"), close
+// (staff), list, cancel (取消报名), checkin (签到), or sign the sender up
+// with a note.
 func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pid int64, staff bool, args []string, reply func(string)) error {
+	bare := len(args) > 0 && args[0] == bareArg
+	if bare {
+		args = args[1:]
+	}
 	sub := ""
 	if len(args) > 0 {
 		sub = strings.ToLower(args[0])
 	}
+	var l SignupList
+	var ok bool
+	var err error
 	switch {
 	case staff && (sub == "open" || sub == "开启"):
-		title := strings.TrimSpace(strings.Join(args[1:], " "))
+		words := args[1:]
+		capacity := 0
+		if n := len(words); n > 1 {
+			if c, err := strconv.Atoi(strings.TrimSuffix(words[n-1], "人")); err == nil && c > 0 {
+				capacity, words = c, words[:n-1]
+			}
+		}
+		title := strings.TrimSpace(strings.Join(words, " "))
 		if title == "" {
-			reply("用法 usage: /signup open 标题 TITLE")
+			reply("用法 usage: /signup open 标题 TITLE [人数 CAPACITY]")
 			return nil
 		}
-		ok, err := b.tx.OpenSignup(ctx, g.ID, pid, title, b.now)
+		opened, err := b.tx.OpenSignup(ctx, g.ID, pid, title, capacity, b.now)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !opened {
 			reply("已有进行中的接龙，请先 /signup close。A list is open already: /signup close it first.")
 			return nil
 		}
-		reply(renderSignup(SignupList{Title: title}))
-	default:
-		var l SignupList
-		var ok bool
-		var err error
-		switch {
-		case staff && (sub == "close" || sub == "截止"):
-			l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
-		case sub == "list" || sub == "名单":
-			l, ok, err = b.tx.Signup(ctx, g.ID, 0, "", b.now)
-		default:
-			note := strings.TrimSpace(strings.Join(args, " "))
-			if len([]rune(note)) > 40 {
-				note = string([]rune(note)[:40]) + "…"
+		reply(renderSignup(SignupList{Title: title, Capacity: capacity}))
+		return nil
+	case staff && (sub == "close" || sub == "截止"):
+		l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
+	case sub == "list" || sub == "名单":
+		l, ok, err = b.tx.Signup(ctx, g.ID, 0, "", b.now)
+	case sub == "cancel" || sub == "取消":
+		var promoted string
+		l, promoted, ok, err = b.tx.CancelSignup(ctx, g.ID, pid, b.now)
+		if err == nil && ok {
+			text := renderSignup(l)
+			if promoted != "" {
+				text = "候补 " + promoted + " 递补成功。" + promoted + " moves up from the waitlist.\n" + text
 			}
-			l, ok, err = b.tx.Signup(ctx, g.ID, pid, note, b.now)
-		}
-		if err != nil {
-			return err
-		}
-		if !ok {
-			reply(noSignup)
+			reply(text)
 			return nil
 		}
-		reply(renderSignup(l))
+	case sub == "checkin" || sub == "签到":
+		l, ok, err = b.tx.CheckIn(ctx, g.ID, pid, b.now)
+		if err == nil && ok {
+			reply(displayName(e.Sender) + " 已签到 checked in。" + fmt.Sprintf("（%d/%d）", checkedIn(l), l.Count()))
+			return nil
+		}
+		if err == nil && !bare {
+			reply("没有找到你的报名，无法签到。You are not signed up for the latest event.")
+			return nil
+		}
+	default:
+		note := strings.TrimSpace(strings.Join(args, " "))
+		if len([]rune(note)) > 40 {
+			note = string([]rune(note)[:40]) + "…"
+		}
+		l, ok, err = b.tx.Signup(ctx, g.ID, pid, note, b.now)
 	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if !bare {
+			reply(noSignup)
+		}
+		return nil
+	}
+	reply(renderSignup(l))
 	return nil
+}
+
+func checkedIn(l SignupList) int {
+	n := 0
+	for _, e := range l.Entries {
+		if e.CheckedIn {
+			n++
+		}
+	}
+	return n
 }
 
 // unban lifts the organisation ban of the member a staff member replied to

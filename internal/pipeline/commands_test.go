@@ -151,6 +151,11 @@ func TestParseCommandAliases(t *testing.T) {
 		{"/warn", "", ""},
 		{"top", "", ""},
 		{"接龙游戏真好玩", "", ""}, // chat about 接龙, not a sign-up
+		{"+1", "signup", "\x00bare"},
+		{"报名 带家属", "signup", "\x00bare 带家属"},
+		{"取消报名", "signup", "\x00bare cancel"},
+		{"签到", "signup", "\x00bare checkin"},
+		{"+1s", "", ""},
 		{"接龙２人", "signup", "２人"},
 	} {
 		name, args, ok := pipeline.ParseCommand(tc.in)
@@ -193,6 +198,80 @@ func TestInviteLinkReferral(t *testing.T) {
 		}
 		if source != string(chat.SourceReferral) || inviter != personOf(t, db, "u2") {
 			t.Fatalf("join through the link: source %q inviter %d", source, inviter)
+		}
+	})
+}
+
+// TestEventSignups: an event with a capacity fills up, later sign-ups wait,
+// a cancellation moves the first waiting up, members check in; "+1" and
+// "报名" count only while a list is open.
+func TestEventSignups(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		in := setup(t, db, pipeline.IngestConfig{Caps: func(string) chat.Capabilities { return chat.AllActions() }})
+		ctx := context.Background()
+		seq := 0
+		say := func(user, text string) []string {
+			t.Helper()
+			seq++
+			e := msg(fmt.Sprintf("ev%d", seq), "g1", user, text)
+			before := count(t, db, "SELECT COUNT(*) FROM outbox")
+			if err := in.Ingest(ctx, []chat.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+			acts, _ := db.PullActions(ctx, []string{"wx"}, 0, 1000)
+			var out []string
+			for _, a := range acts[before:] {
+				out = append(out, a.Action.Text)
+			}
+			return out
+		}
+		one := func(user, text string) string {
+			t.Helper()
+			out := say(user, text)
+			if len(out) != 1 {
+				t.Fatalf("%s %q: bot sent %q, want one reply", user, text, out)
+			}
+			return out[0]
+		}
+		say("boss", "大家好")
+		if err := db.SetRole(ctx, "wx", "g1", "boss", community.RoleOwner); err != nil {
+			t.Fatal(err)
+		}
+		in.Forget()
+		if out := say("u1", "+1"); len(out) != 0 {
+			t.Fatalf("+1 with no list open is chat, got %q", out)
+		}
+		if s := one("boss", "/signup open 周六线下沙龙 2人"); !strings.Contains(s, "【接龙】周六线下沙龙（限 2 人，已报 0") {
+			t.Fatalf("open: %q", s)
+		}
+		one("u1", "+1")
+		one("u2", "报名 带一位朋友")
+		s := one("u3", "接龙")
+		if !strings.Contains(s, "已报 2") || !strings.Contains(s, "1. 用户u1\n2. 用户u2 带一位朋友\n候补 waitlist:\n3. 用户u3") {
+			t.Fatalf("full list with a waitlist: %q", s)
+		}
+		s = one("u1", "取消报名")
+		if !strings.Contains(s, "候补 用户u3 递补成功") || !strings.Contains(s, "2. 用户u2 带一位朋友\n3. 用户u3") || strings.Contains(s, "1. 用户u1") {
+			t.Fatalf("cancel: %q", s)
+		}
+		if out := say("u9", "取消报名"); len(out) != 0 {
+			t.Fatalf("取消报名 from someone not on the list is chat: %q", out)
+		}
+		if s := one("u3", "签到"); !strings.Contains(s, "用户u3 已签到") || !strings.Contains(s, "（1/2）") {
+			t.Fatalf("check in: %q", s)
+		}
+		if out := say("u1", "签到"); len(out) != 0 {
+			t.Fatalf("a cancelled member's bare 签到 is chat: %q", out)
+		}
+		if s := one("boss", "/signup close"); !strings.Contains(s, "（已截止 closed）") || !strings.Contains(s, "3. 用户u3 ✅") {
+			t.Fatalf("close: %q", s)
+		}
+		// After the list closed, a late check-in still works; +1 is chat.
+		if s := one("u2", "签到"); !strings.Contains(s, "（2/2）") {
+			t.Fatalf("late check in: %q", s)
+		}
+		if out := say("u4", "+1"); len(out) != 0 {
+			t.Fatalf("+1 after the list closed: %q", out)
 		}
 	})
 }

@@ -569,6 +569,11 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			// Banned from the organisation: out again, whatever group.
 			return b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
+		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow; live {
+			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
+				return err
+			}
+		}
 		// Welcome only live joins: an imported join from last month gets none.
 		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
@@ -620,6 +625,43 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 	}
 	_, err = b.command(ctx, e, g, pid, m)
 	return err
+}
+
+// eligibility applies the group's rule on who may join to a newcomer who
+// does not qualify: removed at once (refuse), told and removed after the
+// grace period unless admitted meanwhile (grace), or told and held for
+// staff approval (approve). stop says the newcomer was removed.
+func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Group, pid int64) (stop bool, err error) {
+	rule, ok, err := b.tx.CheckEligibility(ctx, g.ID, pid)
+	if err != nil || rule == nil || ok {
+		return false, err
+	}
+	name := displayName(e.Sender)
+	switch rule.Handling {
+	case "refuse":
+		return true, b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
+			Reason: "本群仅限" + rule.LevelName + " only " + rule.LevelName, Actor: "rules",
+			Text: name + "，本群仅限" + rule.LevelName + "加入，已移出。This group is for " + rule.LevelName + " only."}, b.in.cfg.Caps(e.Connection))
+	case "grace":
+		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, b.now.Add(rule.Grace), b.now); err != nil {
+			return false, err
+		}
+		b.notify(e, "eligibility", fmt.Sprintf("%s，本群仅限%s，%s后将移出；如已是%s请联系群主。This group is for %s only: you will be removed in %s unless you join the programme.",
+			name, rule.LevelName, rule.Grace, rule.LevelName, rule.LevelName, rule.Grace))
+	default: // approve
+		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, time.Time{}, b.now); err != nil {
+			return false, err
+		}
+		b.notify(e, "eligibility", name+"，本群仅限"+rule.LevelName+"，你的入群申请已提交管理员审核。This group is for "+rule.LevelName+" only: an admin will review your request.")
+	}
+	return false, nil
+}
+
+// notify posts a notice about an event to its group.
+func (b *batch) notify(e *chat.Event, what, text string) {
+	if b.in.cfg.Caps(e.Connection).Can(chat.ActSend) {
+		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":" + what, Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: what})
+	}
 }
 
 // isReport tells a report: a reply whose text is 举报 or /report.

@@ -61,15 +61,38 @@ type Tx interface {
 	// PersonalInviteCode returns the person's invite code for the group,
 	// creating it the first time.
 	PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error)
-	// OpenSignup opens a sign-up list (接龙) in a group; false when one is
-	// open already.
-	OpenSignup(ctx context.Context, groupID, by int64, title string, at time.Time) (bool, error)
+	// OpenSignup opens a sign-up list (接龙) in a group, with a capacity
+	// (0: none); false when one is open already.
+	OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error)
 	// CloseSignup closes the group's open list and returns it (ok false
 	// when none was open).
 	CloseSignup(ctx context.Context, groupID int64, at time.Time) (SignupList, bool, error)
 	// Signup adds a person to the group's open list (ok false when none
-	// is open); signing up twice keeps the first place.
+	// is open); signing up twice keeps the first place. personID 0 only
+	// reads the list.
 	Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (SignupList, bool, error)
+	// CancelSignup takes a person off the group's open list; the first on
+	// the waitlist moves up (promoted names them). ok is false when the
+	// person was not on an open list.
+	CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (l SignupList, promoted string, ok bool, err error)
+	// CheckEligibility returns the group's eligibility rule (nil: anyone
+	// may join) and whether the person qualifies.
+	CheckEligibility(ctx context.Context, groupID, personID int64) (*Eligibility, bool, error)
+	// OpenEligibilityCase records a joiner who does not qualify (due: the
+	// end of the grace period; zero for an approval).
+	OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error
+	// CheckIn marks a person present at the group's latest event; ok is
+	// false when they did not sign up for it.
+	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (SignupList, bool, error)
+}
+
+// Eligibility is a group's rule on who may join: only partners of one
+// level; others are refused, given a grace period, or held for approval.
+type Eligibility struct {
+	LevelID   int64
+	LevelName string
+	Handling  string // refuse, grace or approve
+	Grace     time.Duration
 }
 
 // Poster is one line of a leaderboard.
@@ -86,18 +109,45 @@ type GroupStats struct {
 	Communicators int // distinct members who posted since
 }
 
-// SignupList is a sign-up list (接龙) with its entries in order.
+// SignupList is a sign-up list (接龙) — an offline event when it has a
+// capacity, a time or a place — with its entries in order.
 type SignupList struct {
-	Title   string
-	Closed  bool
-	Entries []SignupEntry
+	ID       int64
+	GroupID  int64
+	Title    string
+	Closed   bool
+	Capacity int // 0: no limit
+	EventAt  *time.Time
+	Place    string
+	Entries  []SignupEntry
 }
+
+// Count returns the entries signed up (not waitlisted or cancelled).
+func (l SignupList) Count() int {
+	n := 0
+	for _, e := range l.Entries {
+		if e.Status == SignupIn {
+			n++
+		}
+	}
+	return n
+}
+
+// Entry states.
+const (
+	SignupIn        = "in"
+	SignupWaitlist  = "waitlist"
+	SignupCancelled = "cancelled"
+)
 
 // SignupEntry is one place on a sign-up list.
 type SignupEntry struct {
-	N    int
-	Name string
-	Note string
+	N         int
+	PersonID  int64
+	Name      string
+	Note      string
+	Status    string // in, waitlist or cancelled
+	CheckedIn bool
 }
 
 // Store runs ingest batches.

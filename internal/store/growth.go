@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -247,4 +248,82 @@ func (db *DB) TopInviters(ctx context.Context, orgID int64, since time.Time, lim
 		db.sql.QueryRowContext(ctx, db.q("SELECT name FROM people WHERE id = ?"), out[i].PersonID).Scan(&out[i].Name)
 	}
 	return out, nil
+}
+
+// CampaignGrowth is how a campaign spread beyond the people it brought in.
+type CampaignGrowth struct {
+	CampaignID  int64
+	Name        string
+	Members     int     // people who joined through the campaign's codes
+	Inviters    int     // of them, people who brought someone in
+	Invitations int     // people they brought in
+	Qualified   int     // of those, who stayed 7 days or posted
+	K           float64 // invitations per member × qualified share: above 1, it grows by itself
+	// CycleMedian is the median time from a member's joining to the
+	// joining of someone they brought in (0 without invitations).
+	CycleMedian time.Duration
+}
+
+// CampaignGrowth measures a campaign's referral K-factor and cycle time:
+// its members are the people who joined with its codes; their invitations
+// are the people who name them as inviter (from the platform or their
+// personal code).
+func (db *DB) CampaignGrowth(ctx context.Context, orgID, campaignID int64) (CampaignGrowth, error) {
+	g := CampaignGrowth{CampaignID: campaignID}
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT name FROM campaigns WHERE org_id = ? AND id = ?"), orgID, campaignID).Scan(&g.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, errkind.Errorf(errkind.NotFound, "campaign %d not found", campaignID)
+	}
+	if err != nil {
+		return g, fmt.Errorf("find campaign: %w", err)
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, MIN(m.joined_at) FROM memberships m
+		JOIN invite_codes c ON c.code = m.code AND c.org_id = ? WHERE c.campaign_id = ? GROUP BY m.person_id`), orgID, campaignID)
+	if err != nil {
+		return g, fmt.Errorf("campaign members: %w", err)
+	}
+	joined := map[int64]time.Time{}
+	for rows.Next() {
+		var p, at int64
+		if err := rows.Scan(&p, &at); err != nil {
+			rows.Close()
+			return g, fmt.Errorf("campaign members: %w", err)
+		}
+		joined[p] = fromMS(at)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return g, fmt.Errorf("campaign members: %w", err)
+	}
+	g.Members = len(joined)
+	edges, err := db.referralEdges(ctx, orgID)
+	if err != nil {
+		return g, err
+	}
+	inviters := map[int64]bool{}
+	var cycles []time.Duration
+	for _, e := range edges {
+		at, ok := joined[e.inviter]
+		if !ok {
+			continue
+		}
+		inviters[e.inviter] = true
+		g.Invitations++
+		if e.qualified {
+			g.Qualified++
+		}
+		if d := e.joined.Sub(at); d >= 0 {
+			cycles = append(cycles, d)
+		}
+	}
+	g.Inviters = len(inviters)
+	g.K = analytics.KFactor(g.Members, g.Invitations, g.Qualified)
+	if len(cycles) > 0 {
+		sort.Slice(cycles, func(i, j int) bool { return cycles[i] < cycles[j] })
+		g.CycleMedian = cycles[len(cycles)/2]
+		if len(cycles)%2 == 0 {
+			g.CycleMedian = (cycles[len(cycles)/2-1] + cycles[len(cycles)/2]) / 2
+		}
+	}
+	return g, nil
 }

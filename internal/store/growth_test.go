@@ -8,6 +8,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -87,6 +88,62 @@ func TestReferralTree(t *testing.T) {
 		top, err := db.TopInviters(ctx, org.ID, start, 10)
 		if err != nil || len(top) != 3 || top[0].PersonID != root || top[0].Invited != 2 || top[0].Qualified != 2 || top[0].Name != "合伙人0" {
 			t.Fatalf("top inviters %+v, %v", top, err)
+		}
+	})
+}
+
+func TestCampaignGrowth(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		camp := community.Campaign{OrgID: org.ID, Name: "双十一海报"}
+		if err := db.CreateCampaign(ctx, &camp); err != nil {
+			t.Fatal(err)
+		}
+		code := community.InviteCode{OrgID: org.ID, CampaignID: camp.ID}
+		if err := db.CreateInviteCode(ctx, &code); err != nil {
+			t.Fatal(err)
+		}
+		start := clk.Now().Add(-30 * 24 * time.Hour)
+		person := func(name string, m community.Membership) int64 {
+			p := community.Person{OrgID: org.ID, Name: name}
+			if err := db.CreatePerson(ctx, &p); err != nil {
+				t.Fatal(err)
+			}
+			m.GroupID, m.PersonID, m.Role = g.ID, p.ID, community.RoleMember
+			left := m.LeftAt
+			m.LeftAt = nil
+			if err := db.AddMembership(ctx, &m); err != nil {
+				t.Fatal(err)
+			}
+			if left != nil {
+				if err := db.Ingest(ctx, func(tx pipeline.Tx) error { return tx.EndMembership(ctx, m.ID, *left, chat.LeftVoluntarily) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return p.ID
+		}
+		a := person("甲", community.Membership{Source: chat.SourcePromo, Code: code.Code, JoinedAt: start})
+		person("乙", community.Membership{Source: chat.SourcePromo, Code: code.Code, JoinedAt: start})
+		c := person("丙", community.Membership{Source: chat.SourceReferral, InviterID: a, JoinedAt: start.Add(2 * time.Hour)})
+		left := start.Add(28 * time.Hour)
+		person("丁", community.Membership{Source: chat.SourceReferral, InviterID: a, JoinedAt: start.Add(4 * time.Hour), LeftAt: &left})
+		person("戊", community.Membership{JoinedAt: start}) // not the campaign's
+		if err := db.Ingest(ctx, func(tx pipeline.Tx) error {
+			return tx.InsertMessages(ctx, []community.Message{{GroupID: g.ID, PersonID: c, ExternalID: "c1", Kind: chat.KindText, Text: "谢谢邀请", SentAt: start.Add(3 * time.Hour)}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.CampaignGrowth(ctx, org.ID, camp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := store.CampaignGrowth{CampaignID: camp.ID, Name: "双十一海报", Members: 2, Inviters: 1, Invitations: 2, Qualified: 1, K: 0.5, CycleMedian: 3 * time.Hour}
+		if got != want {
+			t.Fatalf("growth = %+v\nwant %+v", got, want)
+		}
+		if _, err := db.CampaignGrowth(ctx, org.ID, 9999); !errkind.Is(err, errkind.NotFound) {
+			t.Fatalf("unknown campaign: %v", err)
 		}
 	})
 }

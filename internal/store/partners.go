@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -26,8 +27,12 @@ func (db *DB) CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel)
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = db.now()
 	}
-	err := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO partner_levels (org_id, slug, name, rank, cap, reuse_seats, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), l.OrgID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats, ms(l.CreatedAt)).Scan(&l.ID)
+	tiers, err := encodeTiers(l.Tiers, l.Cap)
+	if err != nil {
+		return err
+	}
+	err = db.sql.QueryRowContext(ctx, db.q(`INSERT INTO partner_levels (org_id, slug, name, rank, cap, reuse_seats, tiers, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), l.OrgID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats, tiers, ms(l.CreatedAt)).Scan(&l.ID)
 	if err != nil {
 		return fmt.Errorf("create partner level %q: %w", l.Slug, classify(err))
 	}
@@ -36,7 +41,7 @@ func (db *DB) CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel)
 
 // PartnerLevels lists an organisation's levels, junior first.
 func (db *DB) PartnerLevels(ctx context.Context, orgID int64) ([]community.PartnerLevel, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, slug, name, rank, cap, reuse_seats, created_at FROM partner_levels WHERE org_id = ? ORDER BY rank, id"), orgID)
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, slug, name, rank, cap, reuse_seats, tiers, created_at FROM partner_levels WHERE org_id = ? ORDER BY rank, id"), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list partner levels: %w", err)
 	}
@@ -45,8 +50,14 @@ func (db *DB) PartnerLevels(ctx context.Context, orgID int64) ([]community.Partn
 	for rows.Next() {
 		var l community.PartnerLevel
 		var c int64
-		if err := rows.Scan(&l.ID, &l.OrgID, &l.Slug, &l.Name, &l.Rank, &l.Cap, &l.ReuseSeats, &c); err != nil {
+		var tiers string
+		if err := rows.Scan(&l.ID, &l.OrgID, &l.Slug, &l.Name, &l.Rank, &l.Cap, &l.ReuseSeats, &tiers, &c); err != nil {
 			return nil, fmt.Errorf("list partner levels: %w", err)
+		}
+		if tiers != "" {
+			if err := json.Unmarshal([]byte(tiers), &l.Tiers); err != nil {
+				return nil, fmt.Errorf("partner level %d: tiers: %w", l.ID, err)
+			}
 		}
 		l.CreatedAt = fromMS(c)
 		out = append(out, l)
@@ -201,6 +212,19 @@ func (db *DB) SetPartnerCap(ctx context.Context, levelID int64, capN int) error 
 		if capN < most {
 			return errkind.Errorf(errkind.Conflict, "cap %d is below the %d seats already taken at one entity", capN, most)
 		}
+		var tiers string
+		if err := tx.QueryRowContext(ctx, db.q("SELECT tiers FROM partner_levels WHERE id = ?"), levelID).Scan(&tiers); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read tiers: %w", err)
+		}
+		if tiers != "" {
+			var bands []community.TierBand
+			if err := json.Unmarshal([]byte(tiers), &bands); err != nil {
+				return fmt.Errorf("read tiers: %w", err)
+			}
+			if err := community.ValidateTiers(bands, capN); err != nil {
+				return errkind.Errorf(errkind.Conflict, "cap %d: the level's tiers do not cover it (%v): change the tiers first", capN, err)
+			}
+		}
 		res, err := tx.ExecContext(ctx, db.q("UPDATE partner_levels SET cap = ? WHERE id = ?"), capN, levelID)
 		if err != nil {
 			return fmt.Errorf("set cap: %w", err)
@@ -210,4 +234,50 @@ func (db *DB) SetPartnerCap(ctx context.Context, levelID int64, capN int) error 
 		}
 		return nil
 	})
+}
+
+// encodeTiers checks custom tiers against the cap and encodes them; nil
+// (the seed's bands) encodes as "".
+func encodeTiers(bands []community.TierBand, capN int) (string, error) {
+	if bands == nil {
+		return "", nil
+	}
+	if err := community.ValidateTiers(bands, capN); err != nil {
+		return "", errkind.Errorf(errkind.Invalid, "tiers: %v", err)
+	}
+	b, err := json.Marshal(bands)
+	if err != nil {
+		return "", fmt.Errorf("encode tiers: %w", err)
+	}
+	return string(b), nil
+}
+
+// SetPartnerTiers replaces a level's tier bands (nil: the seed's). Seats
+// keep their numbers; their tier follows the new bands.
+func (db *DB) SetPartnerTiers(ctx context.Context, orgID, levelID int64, bands []community.TierBand, actor string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var capN int
+		err := tx.QueryRowContext(ctx, db.q("SELECT cap FROM partner_levels WHERE org_id = ? AND id = ?"), orgID, levelID).Scan(&capN)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errkind.Errorf(errkind.NotFound, "partner level %d not found", levelID)
+		}
+		if err != nil {
+			return fmt.Errorf("find partner level: %w", err)
+		}
+		tiers, err := encodeTiers(bands, capN)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q("UPDATE partner_levels SET tiers = ? WHERE id = ?"), tiers, levelID); err != nil {
+			return fmt.Errorf("set tiers: %w", err)
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "partners.tiers", Subject: fmt.Sprintf("level:%d", levelID), Detail: tiersDetail(tiers)})
+	})
+}
+
+func tiersDetail(tiers string) string {
+	if tiers == "" {
+		return `{"tiers":"default"}`
+	}
+	return `{"tiers":` + tiers + `}`
 }

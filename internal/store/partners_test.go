@@ -119,3 +119,47 @@ func TestPartnerLastSeatRace(t *testing.T) {
 		}
 	})
 }
+
+func TestPartnerTiers(t *testing.T) {
+	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
+		org, _ := seedOrg(t, db)
+		own := []community.TierBand{{From: 1, To: 3, Slug: "founding", Name: "创始"}, {From: 4, To: 10, Slug: "member", Name: "成员"}}
+		lvl := community.PartnerLevel{OrgID: org.ID, Slug: "store", Name: "单店合伙人", Rank: 1, Cap: 10, Tiers: own}
+		if err := db.CreatePartnerLevel(ctx, &lvl); err != nil {
+			t.Fatal(err)
+		}
+		bad := community.PartnerLevel{OrgID: org.ID, Slug: "city", Name: "城市", Rank: 2, Cap: 20, Tiers: own} // bands end at 10
+		if err := db.CreatePartnerLevel(ctx, &bad); !errkind.Is(err, errkind.Invalid) {
+			t.Fatalf("bands short of the cap: %v", err)
+		}
+		ls, err := db.PartnerLevels(ctx, org.ID)
+		if err != nil || len(ls) != 1 || len(ls[0].Tiers) != 2 || ls[0].Tiers[1].Name != "成员" {
+			t.Fatalf("levels: %+v %v", ls, err)
+		}
+		// A cap beyond the bands is refused until the bands grow.
+		if err := db.SetPartnerCap(ctx, lvl.ID, 15); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("cap beyond the bands: %v", err)
+		}
+		wider := []community.TierBand{{From: 1, To: 3, Slug: "founding", Name: "创始"}, {From: 4, To: 15, Slug: "member", Name: "成员"}}
+		if err := db.SetPartnerTiers(ctx, org.ID, lvl.ID, wider, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPartnerCap(ctx, lvl.ID, 15); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPartnerTiers(ctx, org.ID, lvl.ID, own, "admin"); !errkind.Is(err, errkind.Invalid) {
+			t.Fatalf("bands short of the new cap: %v", err)
+		}
+		if err := db.SetPartnerTiers(ctx, org.ID, 9999, wider, "admin"); !errkind.Is(err, errkind.NotFound) {
+			t.Fatalf("unknown level: %v", err)
+		}
+		// Back to the seed's bands.
+		if err := db.SetPartnerTiers(ctx, org.ID, lvl.ID, nil, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		ls, _ = db.PartnerLevels(ctx, org.ID)
+		if ls[0].Tiers != nil || ls[0].Bands()[0].Slug != "founding" {
+			t.Fatalf("after reset: %+v", ls[0])
+		}
+	})
+}
