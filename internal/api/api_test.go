@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *env {
 	go in.Run(ctx)
 	s := &api.Server{Store: db, Ingest: in, Decode: decodeArray, MaxBodyBytes: 4096,
 		Connections: []api.Connection{{Name: "wx", Platform: "webhook", Token: "conn-secret", Pulled: true}, {Name: "pushy", Platform: "webhook", Token: "push-secret"}},
-		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db}
+		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
 	ro, _ := db.CreateToken(ctx, org.ID, "viewer", store.ScopeRead)

@@ -40,6 +40,7 @@ type Admin interface {
 	EligibilityCases(ctx context.Context, orgID int64, status string) ([]store.EligibilityCase, error)
 	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
 	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (store.CampaignGrowth, error)
+	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -58,6 +59,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.json(s.createCampaign))))
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
+	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.admin(s.json(s.mergePeople))))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))

@@ -268,3 +268,28 @@ func (s *Server) campaignGrowth(w http.ResponseWriter, r *http.Request) (int, an
 	return http.StatusOK, map[string]any{"campaign_id": g.CampaignID, "name": g.Name, "members": g.Members, "inviters": g.Inviters,
 		"invitations": g.Invitations, "qualified": g.Qualified, "k_factor": g.K, "cycle_median_hours": g.CycleMedian.Hours()}, nil
 }
+
+// mergePeople makes two people one: POST /api/v1/people/{id}/merge
+// {"into": N} moves everything of person id to N and deletes id.
+func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Into int64 `json:"into"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Into <= 0 {
+		return 0, nil, errkind.New(errkind.Invalid, "into: the id of the person to keep is required")
+	}
+	if err := s.Admin.MergePeople(r.Context(), orgOf(r), id, in.Into, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	if s.OnChange != nil {
+		s.OnChange() // the ingester's caches hold the merged person
+	}
+	return http.StatusOK, map[string]any{"merged": id, "into": in.Into}, nil
+}

@@ -134,3 +134,50 @@ func TestEligibilityAPI(t *testing.T) {
 		t.Fatalf("clearing twice: %d", code)
 	}
 }
+
+func TestMergeAndGrowthAPI(t *testing.T) {
+	e := newEnv(t)
+	var evs []string
+	for i, u := range []string{"u1", "u2"} {
+		evs = append(evs, fmt.Sprintf(`{"id":"m%d","type":"message","group":"g1","time":%q,"sender":{"id":%q,"name":"同一人"},"message":{"id":"x%d","kind":"text","text":"hi"}}`,
+			i, time.Now().Format(time.RFC3339), u, i))
+	}
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", "["+strings.Join(evs, ",")+"]"); code != 200 {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
+	gid := int(out["groups"].([]any)[0].(map[string]any)["id"].(float64))
+	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
+	ms := out["members"].([]any)
+	a, b := int(ms[0].(map[string]any)["person_id"].(float64)), int(ms[1].(map[string]any)["person_id"].(float64))
+	if code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/people/%d/merge", a), e.read, fmt.Sprintf(`{"into":%d}`, b)); code != 403 {
+		t.Fatalf("a read token merged: %d", code)
+	}
+	if code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/people/%d/merge", a), e.token, `{}`); code != 400 {
+		t.Fatalf("no into: %d", code)
+	}
+	if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/people/%d/merge", a), e.token, fmt.Sprintf(`{"into":%d}`, b)); code != 200 {
+		t.Fatalf("merge: %d %v", code, out)
+	}
+	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
+	if ms := out["members"].([]any); len(ms) != 1 {
+		t.Fatalf("members after the merge: %v", out)
+	}
+	// The merged identity keeps posting as the kept person.
+	ev := fmt.Sprintf(`[{"id":"m9","type":"message","group":"g1","time":%q,"sender":{"id":"u1"},"message":{"id":"x9","kind":"text","text":"again"}}]`, time.Now().Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", ev); code != 200 {
+		t.Fatalf("after the merge: %d %v", code, out)
+	}
+	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
+	if ms := out["members"].([]any); len(ms) != 1 {
+		t.Fatalf("a message from the merged identity made a second member: %v", out)
+	}
+	_, out = e.do(t, "POST", "/api/v1/campaigns", e.token, `{"name":"海报"}`)
+	cid := int(out["id"].(float64))
+	if code, out := e.do(t, "GET", fmt.Sprintf("/api/v1/campaigns/%d/growth", cid), e.read, ""); code != 200 || out["members"] != 0.0 || out["k_factor"] != 0.0 {
+		t.Fatalf("growth: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/campaigns/999/growth", e.read, ""); code != 404 {
+		t.Fatalf("unknown campaign: %d", code)
+	}
+}

@@ -183,6 +183,9 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 // Dialect returns the database's dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
+// Rebind turns a query written with ? placeholders into the dialect's.
+func (db *DB) Rebind(query string) string { return db.q(query) }
+
 // SQL returns the underlying *sql.DB, for tests and benchmarks.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
