@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+)
+
+// A member's profile for the console: who they are on each platform, every
+// stint in every group with who brought them in, the partner seats they
+// hold and the moderation against them.
+
+// PersonStint is one membership of a person, with its group's name and
+// the inviter's name.
+type PersonStint struct {
+	community.Membership
+	Group   string
+	Inviter string // "" when nobody is named
+}
+
+// PersonSeat is an open partner seat a person holds.
+type PersonSeat struct {
+	community.Seat
+	Level  community.PartnerLevel
+	Entity string // the tree node's name
+}
+
+// PersonProfile is what the console shows of one person.
+type PersonProfile struct {
+	Person     community.Person
+	Identities []community.Identity
+	Stints     []PersonStint // oldest first, left ones included
+	Seats      []PersonSeat
+}
+
+// PersonProfile returns a person of the organisation with their
+// identities, memberships and open partner seats.
+func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (PersonProfile, error) {
+	var out PersonProfile
+	p := &out.Person
+	var created int64
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, created_at FROM people WHERE org_id = ? AND id = ?"), orgID, personID).Scan(&p.ID, &p.OrgID, &p.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, errkind.Errorf(errkind.NotFound, "person %d not found", personID)
+	}
+	if err != nil {
+		return out, fmt.Errorf("get person %d: %w", personID, err)
+	}
+	p.CreatedAt = fromMS(created)
+	if out.Identities, err = db.identitiesOf(ctx, personID); err != nil {
+		return out, err
+	}
+	if out.Stints, err = db.stintsOf(ctx, orgID, personID); err != nil {
+		return out, err
+	}
+	out.Seats, err = db.seatsOf(ctx, orgID, personID)
+	return out, err
+}
+
+func (db *DB) identitiesOf(ctx context.Context, personID int64) ([]community.Identity, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, person_id, connection, platform, external_id, name, bot FROM identities WHERE person_id = ? ORDER BY id"), personID)
+	if err != nil {
+		return nil, fmt.Errorf("person identities: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Identity
+	for rows.Next() {
+		var i community.Identity
+		if err := rows.Scan(&i.ID, &i.PersonID, &i.Connection, &i.Platform, &i.ExternalID, &i.Name, &i.Bot); err != nil {
+			return nil, fmt.Errorf("person identities: %w", err)
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]PersonStint, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.role, m.source, m.inviter_id, m.code, m.nickname, m.joined_at, m.left_at, m.left_reason,
+			g.name, COALESCE(ip.name, '')
+		FROM memberships m JOIN chat_groups g ON g.id = m.group_id LEFT JOIN people ip ON ip.id = m.inviter_id
+		WHERE m.person_id = ? AND g.org_id = ? ORDER BY m.joined_at, m.id`), personID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("person memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []PersonStint
+	for rows.Next() {
+		var s PersonStint
+		m, err := scanMembership(rows, &s.Group, &s.Inviter)
+		if err != nil {
+			return nil, fmt.Errorf("person memberships: %w", err)
+		}
+		s.Membership = m
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]PersonSeat, error) {
+	levels, err := db.PartnerLevels(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]community.PartnerLevel{}
+	for _, l := range levels {
+		byID[l.ID] = l
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT s.id, s.level_id, s.entity_id, s.number, s.person_id, s.admitted_at, n.name
+		FROM partner_seats s JOIN partner_levels l ON l.id = s.level_id JOIN nodes n ON n.id = s.entity_id
+		WHERE s.person_id = ? AND l.org_id = ? AND s.released_at IS NULL ORDER BY l.rank, s.id`), personID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("person seats: %w", err)
+	}
+	defer rows.Close()
+	var out []PersonSeat
+	for rows.Next() {
+		var s PersonSeat
+		var at int64
+		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Entity); err != nil {
+			return nil, fmt.Errorf("person seats: %w", err)
+		}
+		s.AdmittedAt, s.Level = fromMS(at), byID[s.LevelID]
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// PersonModeration lists the moderation actions against a person, newest
+// first.
+func (db *DB) PersonModeration(ctx context.Context, orgID, personID int64, limit int) ([]community.ModerationAction, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, COALESCE(group_id, 0), person_id, message_id, action, rule, category, reason, actor, created_at
+		FROM moderation_actions WHERE org_id = ? AND person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), orgID, personID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("person moderation: %w", err)
+	}
+	defer rows.Close()
+	var out []community.ModerationAction
+	for rows.Next() {
+		var a community.ModerationAction
+		var kind string
+		var at int64
+		if err := rows.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &kind, &a.Rule, &a.Category, &a.Reason, &a.Actor, &at); err != nil {
+			return nil, fmt.Errorf("person moderation: %w", err)
+		}
+		a.Action, a.CreatedAt = chat.ActionKind(kind), fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// PersonGroups returns, for each of the given people of the organisation,
+// the groups they have been members of (left ones included), by group
+// id; people without a membership are left out.
+func (db *DB) PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := []any{orgID}
+		ph := make([]string, len(part))
+		for i, id := range part {
+			ph[i] = "?"
+			args = append(args, id)
+		}
+		rows, err := db.sql.QueryContext(ctx, db.q(`SELECT DISTINCT m.person_id, m.group_id FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+			WHERE g.org_id = ? AND m.person_id IN (`+strings.Join(ph, ",")+`) ORDER BY m.person_id, m.group_id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("person groups: %w", err)
+		}
+		for rows.Next() {
+			var p, g int64
+			if err := rows.Scan(&p, &g); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("person groups: %w", err)
+			}
+			out[p] = append(out[p], g)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("person groups: %w", err)
+		}
+	}
+	return out, nil
+}
