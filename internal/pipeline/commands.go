@@ -26,12 +26,14 @@ import (
 //	/signup close           staff: close it and post the final list
 //	/signup list            show the open list
 //	/unban                  staff: lift the organisation ban of the member replied to or mentioned (解封)
+//	/submit [text]          投稿: the text, or the message replied to, goes to the script library (投稿 also without the slash)
 var commandAliases = map[string]string{
 	"top": "top", "排行": "top", "排行榜": "top",
 	"stats": "stats", "统计": "stats",
 	"invite": "invite", "邀请": "invite", "邀请码": "invite",
 	"signup": "signup", "接龙": "signup",
 	"unban": "unban", "解封": "unban",
+	"submit": "submit", "投稿": "submit",
 }
 
 // bareArg marks a sign-up typed without a command: when no list is open
@@ -62,6 +64,14 @@ func parseCommand(text string) (name string, args []string, ok bool) {
 	case strings.HasPrefix(text, "／"):
 		text = text[len("／"):]
 	case text == "接龙":
+	case strings.HasPrefix(text, "投稿"):
+		// The bare Chinese form, alone or followed by a space or a colon
+		// and the text; "投稿要求是什么" is chat.
+		next, _ := utf8.DecodeRuneInString(text[len("投稿"):])
+		if len(text) > len("投稿") && !unicode.IsSpace(next) && next != ':' && next != '：' {
+			return "", nil, false
+		}
+		return "submit", nil, true
 	case strings.HasPrefix(text, "接龙"):
 		// The bare Chinese form, followed by a space, "+1" or a count;
 		// "接龙游戏" is chat, not a sign-up.
@@ -137,6 +147,12 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 			return false, nil
 		}
 		return true, b.unban(ctx, e, g, reply)
+	case "submit":
+		name := m.Nickname
+		if name == "" {
+			name = displayName(e.Sender)
+		}
+		return true, b.submit(ctx, e, g, pid, name, reply)
 	}
 	return true, nil
 }
@@ -344,4 +360,84 @@ func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, rep
 	}
 	reply("已解除封禁，可重新入群（" + strconv.Itoa(n) + " 个群）。Ban lifted in " + strconv.Itoa(n) + " group(s); they may rejoin.")
 	return nil
+}
+
+// MaxSubmission is the longest text a 投稿 may carry (the library's limit).
+const MaxSubmission = 64 << 10
+
+// submit runs 投稿 (/submit): the text after the command, or else the
+// text of the message replied to, becomes a submitted script with the
+// sender as its author. The reply thanks them and gives the script's
+// number; what the lint finds is for the reviewer, not the group.
+func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pid int64, name string, reply func(string)) error {
+	body, msgID, source := submitBody(e.Message.Text), e.Message.ID, pid
+	if body == "" {
+		if e.Message.ReplyTo == "" {
+			reply("用法：回复一条消息发「投稿」，或发「投稿 内容」。Usage: reply 投稿 (/submit) to a message, or send /submit TEXT.")
+			return nil
+		}
+		text, who, ok, err := b.messageText(ctx, g.ID, e.Message.ReplyTo)
+		if err != nil {
+			return err
+		}
+		if body = strings.TrimSpace(text); !ok || body == "" {
+			reply("没有找到那条消息的文字，请发「投稿 内容」。That message has no text I know of: send /submit TEXT instead.")
+			return nil
+		}
+		msgID, source = e.Message.ReplyTo, who
+	}
+	if len(body) > MaxSubmission {
+		reply("投稿内容太长（最多 64 KB）。The text is too long (64 KB at most).")
+		return nil
+	}
+	id, created, err := b.tx.SubmitScript(ctx, Submission{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, Name: name, MessageID: msgID,
+		SourcePerson: source, Title: submitTitle(body), Body: body, At: b.now})
+	if err != nil {
+		return err
+	}
+	if !created {
+		reply(fmt.Sprintf("这条已经投过稿了，编号 #%d。Already submitted as script #%d.", id, id))
+		return nil
+	}
+	reply(fmt.Sprintf("感谢 %s 投稿！已收入剧本库，编号 #%d，审核通过后会安排推送。Thanks for your submission: it is script #%d and will be reviewed.", name, id, id))
+	return nil
+}
+
+// messageText finds a message of the group: in this batch (not stored
+// yet) or in the store.
+func (b *batch) messageText(ctx context.Context, groupID int64, messageID string) (string, int64, bool, error) {
+	for i := len(b.msgs) - 1; i >= 0; i-- {
+		if m := b.msgs[i]; m.GroupID == groupID && m.ExternalID == messageID {
+			return m.Text, m.PersonID, true, nil
+		}
+	}
+	return b.tx.MessageText(ctx, groupID, messageID)
+}
+
+// submitBody is the text after the command word: "/submit TEXT",
+// "/投稿@bot TEXT", "投稿 TEXT", "投稿：TEXT".
+func submitBody(text string) string {
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "/") || strings.HasPrefix(text, "／") {
+		i := strings.IndexFunc(text, unicode.IsSpace)
+		if i < 0 {
+			return ""
+		}
+		return strings.TrimSpace(text[i:])
+	}
+	text = strings.TrimPrefix(text, "投稿")
+	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), ":："))
+}
+
+// submitTitle is a submission's first line, cut to 30 characters.
+func submitTitle(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			if r := []rune(line); len(r) > 30 {
+				return string(r[:30]) + "…"
+			}
+			return line
+		}
+	}
+	return "投稿"
 }

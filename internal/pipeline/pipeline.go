@@ -84,6 +84,24 @@ type Tx interface {
 	// CheckIn marks a person present at the group's latest event; ok is
 	// false when they did not sign up for it.
 	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (SignupList, bool, error)
+	// MessageText returns a stored message's text and its sender.
+	MessageText(ctx context.Context, groupID int64, messageID string) (text string, personID int64, ok bool, err error)
+	// SubmitScript adds a member's 投稿 to the script library as a
+	// submitted script and returns its id; a message submitted before
+	// returns the script it became (created false).
+	SubmitScript(ctx context.Context, s Submission) (id int64, created bool, err error)
+}
+
+// Submission is a member's 投稿 in the chat: a message's text offered to
+// the script library.
+type Submission struct {
+	OrgID, GroupID int64
+	PersonID       int64  // who submitted it: the script's author
+	Name           string // their name in the group
+	MessageID      string // the message whose text it is
+	SourcePerson   int64  // who wrote that message (0: unknown)
+	Title, Body    string
+	At             time.Time
 }
 
 // Eligibility is a group's rule on who may join: only partners of one

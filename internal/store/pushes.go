@@ -206,6 +206,9 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 			ids = append(ids, id)
 		}
 		rows.Close()
+		if acts, err = db.pushesSent(ctx, tx, ids, acts); err != nil {
+			return err
+		}
 		if err := enqueue(ctx, db, tx, acts, db.now()); err != nil {
 			return err
 		}
