@@ -74,6 +74,9 @@ type Server struct {
 	// Structure, when set, enables group profiles, templates, tasks,
 	// capacity routing and node deletion.
 	Structure Structure
+	// Caps reports a connection's capabilities (whether roles sync to
+	// the platform); nil: none.
+	Caps func(connection string) chat.Capabilities
 	// OnChange is called after a successful write (the ingester drops its
 	// caches).
 	OnChange func()

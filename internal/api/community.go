@@ -41,6 +41,7 @@ type Admin interface {
 	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
 	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (store.CampaignGrowth, error)
 	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
+	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -60,6 +61,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
 	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.admin(s.json(s.mergePeople))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.admin(s.json(s.setMemberRole))))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))

@@ -2,7 +2,11 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
@@ -292,4 +296,32 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request) (int, any, 
 		s.OnChange() // the ingester's caches hold the merged person
 	}
 	return http.StatusOK, map[string]any{"merged": id, "into": in.Into}, nil
+}
+
+// setMemberRole changes a member's role: PUT /api/v1/groups/{id}/members/
+// {person}/role {"role":"assistant"}. Staff become admins on platforms
+// that have them (the change is synced through the outbox).
+func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	person, err := strconv.ParseInt(r.PathValue("person"), 10, 64)
+	if err != nil || person <= 0 {
+		return 0, nil, errkind.Errorf(errkind.Invalid, "person %q: want a positive whole number", r.PathValue("person"))
+	}
+	var in struct {
+		Role string `json:"role"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	sync := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)
+	if err := s.Admin.SetMemberRole(r.Context(), orgOf(r), g.ID, person, community.Role(in.Role), sync, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	if s.OnChange != nil {
+		s.OnChange() // the ingester caches memberships and their roles
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "synced": sync}, nil
 }

@@ -144,6 +144,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Caps: func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules

@@ -160,10 +160,14 @@ const (
 	// joins through it carry the code). Only platforms that can create
 	// links declare it; elsewhere qunzhu posts the code itself.
 	ActInviteLink ActionKind = "invite_link"
+	// ActSetRole makes User a group admin (Text "admin") or an ordinary
+	// member again (Text "member"): qunzhu's staff roles synced to the
+	// platform. Only platforms with admins declare it.
+	ActSetRole ActionKind = "set_role"
 )
 
 // ActionKinds lists every action kind.
-var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice, ActInviteLink}
+var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice, ActInviteLink, ActSetRole}
 
 // Valid reports whether k is a known action kind.
 func (k ActionKind) Valid() bool {
@@ -212,11 +216,12 @@ type Capabilities map[ActionKind]bool
 func (c Capabilities) Can(k ActionKind) bool { return c[k] }
 
 // AllActions are the capabilities of a platform that supports every
-// common action (all but invite_link, which a platform declares itself).
+// common action (all but invite_link and set_role, which a platform
+// declares itself).
 func AllActions() Capabilities {
 	c := Capabilities{}
 	for _, k := range ActionKinds {
-		c[k] = k != ActInviteLink
+		c[k] = k != ActInviteLink && k != ActSetRole
 	}
 	c[CapTimedMute] = true
 	return c

@@ -230,6 +230,22 @@ func TestDendriteEndToEnd(t *testing.T) {
 		})
 	})
 
+	// Staff roles sync to the room: an assistant becomes a moderator, and
+	// back.
+	for _, on := range []bool{true, false} {
+		role := map[bool]string{true: "admin", false: "member"}[on]
+		if err := ad.Do(ctx, chat.Action{Key: "role-" + role, Connection: "mx", Kind: chat.ActSetRole, Group: string(room.RoomID), User: string(newbie.UserID), Text: role}); err != nil {
+			t.Fatalf("set role %s: %v", role, err)
+		}
+		var pl event.PowerLevelsEventContent
+		if err := alice.StateEvent(ctx, room.RoomID, event.StatePowerLevels, "", &pl); err != nil {
+			t.Fatal(err)
+		}
+		if got := pl.GetUserLevel(newbie.UserID); (got >= 50) != on {
+			t.Fatalf("after set role %s the newcomer's power level is %d", role, got)
+		}
+	}
+
 	// An evaded ad: redacted and its sender kicked within 5 s.
 	if _, err := spammer.JoinRoomByID(ctx, room.RoomID); err != nil {
 		t.Fatal(err)

@@ -97,6 +97,7 @@ func (a *Adapter) Platform() string { return "matrix" }
 func (a *Adapter) Capabilities() chat.Capabilities {
 	c := chat.AllActions()
 	c[chat.CapTimedMute] = false
+	c[chat.ActSetRole] = true // moderator power level
 	return c
 }
 
@@ -453,6 +454,8 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 		_, err = a.cli.UnbanUser(ctx, room, &mautrix.ReqUnbanUser{UserID: user, Reason: act.Reason})
 	case chat.ActMute, chat.ActUnmute:
 		err = a.setMuted(ctx, room, user, act.Kind == chat.ActMute)
+	case chat.ActSetRole:
+		err = a.setModerator(ctx, room, user, act.Text == "admin")
 	default:
 		return fmt.Errorf("matrix: unknown action %q: %w", act.Kind, chat.ErrPermanent)
 	}
@@ -487,6 +490,25 @@ func (a *Adapter) setMuted(ctx context.Context, room id.RoomID, user id.UserID, 
 	}
 	if mute {
 		pl.Users[user] = pl.EventsDefault - 1
+	} else {
+		delete(pl.Users, user)
+	}
+	_, err := a.cli.SendStateEvent(ctx, room, event.StatePowerLevels, "", &pl)
+	return err
+}
+
+// setModerator gives the user the room's moderator power level (enough
+// to redact and kick, the levels the room sets for them) or removes it.
+func (a *Adapter) setModerator(ctx context.Context, room id.RoomID, user id.UserID, on bool) error {
+	var pl event.PowerLevelsEventContent
+	if err := a.cli.StateEvent(ctx, room, event.StatePowerLevels, "", &pl); err != nil {
+		return err
+	}
+	if pl.Users == nil {
+		pl.Users = map[id.UserID]int{}
+	}
+	if on {
+		pl.Users[user] = max(50, pl.Redact(), pl.Kick())
 	} else {
 		delete(pl.Users, user)
 	}

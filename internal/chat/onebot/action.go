@@ -217,6 +217,13 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 		}
 		_, err = a.Call(ctx, "set_group_kick", map[string]any{"group_id": group, "user_id": uid, "reject_add_request": act.Kind == chat.ActBan})
 		return err
+	case chat.ActSetRole:
+		uid, err := user()
+		if err != nil {
+			return err
+		}
+		_, err = a.Call(ctx, "set_group_admin", map[string]any{"group_id": group, "user_id": uid, "enable": act.Text == "admin"})
+		return err
 	case chat.ActSetNotice:
 		if strings.TrimSpace(act.Text) == "" {
 			return fmt.Errorf("empty notice: %w", chat.ErrPermanent)

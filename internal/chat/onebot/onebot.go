@@ -193,6 +193,7 @@ func FromOptions(name string, opts map[string]string, logger *slog.Logger) (Conf
 func NativeCapabilities() chat.Capabilities {
 	c := chat.AllActions()
 	c[chat.ActUnban] = false
+	c[chat.ActSetRole] = true // set_group_admin (the bot must be the group's owner)
 	return c
 }
 

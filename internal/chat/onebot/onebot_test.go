@@ -230,6 +230,8 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		{Kind: chat.ActKick, Group: "735001206", User: "1801234573"},
 		{Kind: chat.ActBan, Group: "735001206", User: "1801234574"},
 		{Kind: chat.ActSetNotice, Group: "735001206", Text: "群规：禁止广告"},
+		{Kind: chat.ActSetRole, Group: "735001206", User: "1801234575", Text: "admin"},
+		{Kind: chat.ActSetRole, Group: "735001206", User: "1801234575", Text: "member"},
 	}
 	for _, act := range acts {
 		if err := a.Do(ctx, act); err != nil {
@@ -253,6 +255,8 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		`set_group_kick {"group_id":735001206,"reject_add_request":false,"user_id":1801234573}`,
 		`set_group_kick {"group_id":735001206,"reject_add_request":true,"user_id":1801234574}`,
 		`_send_group_notice {"content":"群规：禁止广告","group_id":735001206}`,
+		`set_group_admin {"enable":true,"group_id":735001206,"user_id":1801234575}`,
+		`set_group_admin {"enable":false,"group_id":735001206,"user_id":1801234575}`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("calls:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
@@ -790,7 +794,7 @@ func TestParseCapabilities(t *testing.T) {
 		{"", nil, ""},
 		{"send", []chat.ActionKind{chat.ActSend}, ""},
 		{" Send , delete,", []chat.ActionKind{chat.ActSend, chat.ActDelete}, ""},
-		{"all", []chat.ActionKind{chat.ActSend, chat.ActDelete, chat.ActMute, chat.ActUnmute, chat.ActKick, chat.ActBan, chat.ActSetNotice}, ""},
+		{"all", []chat.ActionKind{chat.ActSend, chat.ActDelete, chat.ActMute, chat.ActUnmute, chat.ActKick, chat.ActBan, chat.ActSetNotice, chat.ActSetRole}, ""},
 		{"unban", nil, "no call to lift a ban"},
 		{"send,fly", nil, `unknown action "fly"`},
 	}

@@ -55,6 +55,17 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, group int64) error {
 		return err
 	case chat.ActSetNotice:
 		return a.notice(ctx, chatID, act)
+	case chat.ActSetRole:
+		uid, err := strconv.ParseInt(act.User, 10, 64)
+		if err != nil {
+			return fmt.Errorf("user %q is not a user id: %w", act.User, chat.ErrPermanent)
+		}
+		admin := act.Text == "admin"
+		// Staff moderate: delete, restrict, pin, invite; they do not add
+		// admins or change the group's info.
+		err = a.bot.PromoteChatMember(ctx, &telego.PromoteChatMemberParams{ChatID: chatID, UserID: uid,
+			CanDeleteMessages: &admin, CanRestrictMembers: &admin, CanPinMessages: &admin, CanInviteUsers: &admin, CanManageChat: &admin})
+		return err
 	case chat.ActInviteLink:
 		// The link's name is the member's invite code: a join through it
 		// reports the name, and the join is credited to them.

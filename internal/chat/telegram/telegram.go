@@ -293,6 +293,7 @@ func (a *Adapter) Platform() string { return "telegram" }
 func (a *Adapter) Capabilities() chat.Capabilities {
 	c := chat.AllActions()
 	c[chat.ActInviteLink] = true // createChatInviteLink, named with the member's code
+	c[chat.ActSetRole] = true    // promoteChatMember
 	return c
 }
 
