@@ -42,6 +42,8 @@ type Admin interface {
 	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (store.CampaignGrowth, error)
 	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
 	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
+	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
+	JoinLink(ctx context.Context, code string) (store.JoinTarget, error)
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -61,6 +63,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
 	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.admin(s.json(s.mergePeople))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.admin(s.json(s.setInviteLink))))
+	mux.HandleFunc("GET /join/{code}", s.joinLink) // public: printed on posters
 	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.admin(s.json(s.setMemberRole))))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))

@@ -162,6 +162,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
+	mux.Handle("/join/", apiH) // public join links (群活码)
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	mux.Handle("/metrics", apiH)

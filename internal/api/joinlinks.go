@@ -1,0 +1,68 @@
+package api
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// joinPage is shown when a join link cannot send the newcomer straight on:
+// the group has no invite link set, or every group of the family is full.
+var joinPage = template.Must(template.New("join").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{if .Group}}{{.Group.Name}}{{else}}加入群聊 Join the group{{end}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.6}code{font-size:1.3rem}</style></head>
+<body>
+{{if .Missing}}<h1>邀请码无效</h1><p>这个邀请码不存在或已停用，请向邀请你的人要一个新的。</p><p lang="en">This invite code does not exist or has ended: ask whoever invited you for a new one.</p>
+{{else if .Group}}<h1>{{.Group.Name}}</h1><p>请联系群主或邀请你的人拉你入群，并告诉他们你的邀请码：</p><p><code>{{.Code}}</code></p>
+<p lang="en">Ask the group owner or whoever invited you to add you, and give them your invite code.</p>
+{{else}}<h1>群已满，新群正在建立</h1><p>新群「{{.Creating}}」建好后，这个链接会直接带你进去，请稍后再来。</p>
+<p lang="en">Every group is full; the next one is being set up. Come back to this link soon.</p>{{end}}
+</body></html>`))
+
+// joinLink is the public join link (群活码) GET /join/{code}: it routes the
+// newcomer by capacity to the group with room and redirects to that
+// group's invite link; without one it shows what to do.
+func (s *Server) joinLink(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store") // where it leads changes as groups fill
+	t, err := s.Admin.JoinLink(r.Context(), r.PathValue("code"))
+	data := struct {
+		store.JoinTarget
+		Missing bool
+	}{JoinTarget: t}
+	status := http.StatusOK
+	switch {
+	case errkind.Is(err, errkind.NotFound):
+		data.Missing, status = true, http.StatusNotFound
+	case err != nil:
+		writeError(w, r, s.Logger, err)
+		return
+	case t.InviteURL != "":
+		http.Redirect(w, r, t.InviteURL, http.StatusFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	joinPage.Execute(w, data)
+}
+
+// setInviteLink sets a group's own invite link or QR-code image:
+// PUT /api/v1/groups/{id}/invite-link {"url":"https://…"} ("" removes it).
+func (s *Server) setInviteLink(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		URL string `json:"url"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := s.Admin.SetInviteURL(r.Context(), orgOf(r), g.ID, in.URL, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "url": in.URL}, nil
+}
