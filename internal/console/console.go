@@ -26,9 +26,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -79,6 +79,18 @@ type Server struct {
 	// log); without it they are named from current memberships or shown
 	// by id.
 	People PersonNames
+	// Profiles, when set, shows members' profiles (/people/{id}) and links
+	// member names to them.
+	Profiles ProfileSource
+	// Content, when set, shows the script library with its review
+	// workflow (/scripts) and the push calendar (/pushes).
+	Content ContentSource
+	// Community, when set, shows the partner programme (/partners),
+	// events (/events) and leaderboards (/leaderboards).
+	Community CommunitySource
+	// Lint, when set, adds the banned-category check to the scripts' lint
+	// findings (the rules engine's categories).
+	Lint content.CategoryMatcher
 
 	once    sync.Once
 	tmpl    map[string]*template.Template
@@ -125,17 +137,27 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"in": func(l Lang, b Bilingual) string { return b.In(l) },
-			"navItems": func(u *store.User) []navItem {
-				if u == nil || !u.Scoped() {
-					return nav
-				}
+			"navItems": func(u *store.User, more bool) []navItem {
 				var out []navItem
 				for _, it := range nav {
-					if it.Key != "audit" { // managers only
-						out = append(out, it)
+					if it.More != more || !s.configured(it.Key) || (u != nil && u.Scoped() && managersOnly[it.Key]) {
+						continue
 					}
+					out = append(out, it)
 				}
 				return out
+			},
+			// person names a person, linked to their profile when profiles
+			// are shown.
+			"person": func(id int64, name string) template.HTML {
+				if s.Profiles == nil || id == 0 {
+					return template.HTML(template.HTMLEscapeString(name))
+				}
+				return template.HTML(`<a href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
+			},
+			"inc": func(i int) int { return i + 1 },
+			"pushRows": func(l Lang, rows []pushRow, sent bool) pushRowsData {
+				return pushRowsData{Lang: l, Rows: rows, Sent: sent}
 			},
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
@@ -148,7 +170,8 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit"} {
+		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit",
+			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -173,6 +196,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
 	mux.HandleFunc("POST /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
+	mux.HandleFunc("GET /people/{id}", s.auth(s.person))
+	mux.HandleFunc("GET /scripts", s.auth(s.needs("scripts", s.scripts)))
+	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))
+	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.managerOnly(s.needs("scripts", s.moveScript))))
+	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
+	mux.HandleFunc("GET /partners", s.auth(s.managerOnly(s.needs("partners", s.partners))))
+	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
+	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
+	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
@@ -211,17 +243,30 @@ type page struct {
 	Data     any
 }
 
-// navItem is an entry of the navigation bar.
-type navItem struct{ Key, URL string }
+// navItem is an entry of the navigation bar; More entries make its second
+// row (members, content and the community programme), so that the bar
+// stays two short rows on a phone.
+type navItem struct {
+	Key, URL string
+	More     bool
+}
 
-var nav = []navItem{{"dashboard", "/"}, {"groups", "/groups"}, {"moderation", "/moderation"}, {"audit", "/audit"}, {"rules", "/rules"}}
+var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}}
 
-// navOf returns the navigation entry a path belongs to.
+// managersOnly are the entries a scoped user is not offered.
+var managersOnly = map[string]bool{"audit": true, "partners": true}
+
+// navOf returns the navigation entry a path belongs to: a member's
+// profile belongs to the groups.
 func navOf(path string) string {
 	if path == "/" {
 		return "dashboard"
 	}
 	section, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if section == "people" {
+		return "groups"
+	}
 	return section
 }
 
@@ -573,26 +618,12 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 	counts := map[string]int{}
 	rows := make([]memberRow, 0, len(members))
 	for _, m := range members {
-		row := memberRow{Member: m, Status: "staff"}
+		row := memberRow{Member: m}
 		a := act[m.PersonID]
 		if a != nil {
 			row.Last = a.Last
 		}
-		if !m.Role.Staff() {
-			h := analytics.Member{JoinedAt: m.JoinedAt}
-			if a != nil {
-				h.LastMessage = a.Last
-				seen := map[analytics.Day]bool{}
-				for _, t := range a.Days {
-					if d := analytics.DayOf(t, s.Location); !seen[d] {
-						seen[d] = true
-						h.ActiveDays = append(h.ActiveDays, d)
-					}
-				}
-			}
-			st, tier := analytics.Classify(h, now, s.Location)
-			row.Status, row.Tier = string(st), string(tier)
-		}
+		row.Status, row.Tier = s.classify(m.Membership, a, now)
 		counts[row.Status]++
 		rows = append(rows, row)
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"regexp"
@@ -22,7 +23,8 @@ func TestTranslations(t *testing.T) {
 		b, _ := templateFS.ReadFile(f)
 		sources = append(sources, string(b))
 	}
-	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go"} {
+	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go",
+		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)
@@ -63,6 +65,27 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, n := range nav {
 		keys[n.Key] = true
+	}
+	for _, st := range scriptStatuses {
+		keys["ss_"+string(st)] = true
+	}
+	for _, m := range scriptMoves {
+		keys[m.Key] = true
+	}
+	for _, st := range []string{"planned", "sent", "dropped"} { // content.PushStatus
+		keys["ps_"+st] = true
+	}
+	for _, st := range []string{"in", "waitlist", "cancelled"} { // pipeline.Signup*
+		keys["signup_"+st] = true
+	}
+	for _, sev := range []string{"info", "warn", "block"} { // content.Severity
+		keys["sev_"+sev] = true
+	}
+	for d := range 7 {
+		keys[fmt.Sprintf("wd_%d", d)] = true
+	}
+	for p := range periods {
+		keys["period_"+p] = true
 	}
 	for k := range keys {
 		m, ok := messages[k]

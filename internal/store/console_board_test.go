@@ -137,4 +137,3 @@ func TestPartnerBoard(t *testing.T) {
 		}
 	})
 }
-

@@ -1,0 +1,108 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// What the member, content and community pages read. *store.DB
+// implements all three; a page whose source is not set is not offered.
+
+// ProfileSource reads members' profiles.
+type ProfileSource interface {
+	PersonProfile(ctx context.Context, orgID, personID int64) (store.PersonProfile, error)
+	PersonModeration(ctx context.Context, orgID, personID int64, limit int) ([]community.ModerationAction, error)
+	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
+	ReferralTree(ctx context.Context, orgID, root int64, maxDepth int) ([]community.Referral, error)
+}
+
+// ContentSource reads the script library and the push schedule, and moves
+// scripts through the review workflow.
+type ContentSource interface {
+	Scripts(ctx context.Context, orgID int64, status content.Status) ([]content.Script, error)
+	Script(ctx context.Context, orgID, id int64) (content.Script, error)
+	Revisions(ctx context.Context, orgID, id int64) ([]content.Revision, error)
+	MoveScript(ctx context.Context, orgID, id int64, to content.Status, role content.Role, actor, reason string) (content.Script, error)
+	OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]store.PlannedPush, error)
+	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]store.PushResponse, error)
+}
+
+// CommunitySource reads the partner programme, events and leaderboards.
+type CommunitySource interface {
+	PartnerBoard(ctx context.Context, orgID int64) (store.PartnerBoard, error)
+	EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]store.EventSummary, error)
+	Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, error)
+	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+	TopInviters(ctx context.Context, orgID int64, since time.Time, limit int) ([]community.InviterRank, error)
+	// PersonGroups scopes the inviters' leaderboard.
+	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
+}
+
+var (
+	_ ProfileSource   = (*store.DB)(nil)
+	_ ContentSource   = (*store.DB)(nil)
+	_ CommunitySource = (*store.DB)(nil)
+)
+
+// configured reports whether the page of a navigation entry has its
+// source.
+func (s *Server) configured(key string) bool {
+	switch key {
+	case "scripts", "pushes":
+		return s.Content != nil
+	case "partners", "events", "leaderboards":
+		return s.Community != nil
+	}
+	return true
+}
+
+// needs wraps a page that reads a source: without it the page is not
+// found.
+func (s *Server) needs(key string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.configured(key) {
+			s.renderError(w, r, errkind.New(errkind.NotFound, "not configured"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// pathID reads the {id} of a path; a bad one is not found.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errkind.Errorf(errkind.NotFound, "no such %s", what)
+	}
+	return id, nil
+}
+
+// classify gives a membership its activity status and tier as the group
+// page shows them (analytics.Classify); staff are "staff".
+func (s *Server) classify(m community.Membership, a *store.MemberActivity, now time.Time) (status, tier string) {
+	if m.Role.Staff() {
+		return "staff", ""
+	}
+	h := analytics.Member{JoinedAt: m.JoinedAt}
+	if a != nil {
+		h.LastMessage = a.Last
+		seen := map[analytics.Day]bool{}
+		for _, t := range a.Days {
+			if d := analytics.DayOf(t, s.Location); !seen[d] {
+				seen[d] = true
+				h.ActiveDays = append(h.ActiveDays, d)
+			}
+		}
+	}
+	st, tr := analytics.Classify(h, now, s.Location)
+	return string(st), string(tr)
+}
