@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -20,11 +21,22 @@ import (
 // group turns dormant, dying or dead or a core member goes quiet. Pages
 // read the rollups; nothing rescans the messages.
 
-// window is how many days of member_days a day's health needs: eight
-// whole weeks for the dying test.
-const window = 56
-
 var insertMemberDaysSQL = newMultiRow("INSERT INTO member_days (group_id, person_id, day, messages, substantive) VALUES ", "(?, ?, ?, ?, ?)", "")
+
+// upsertGroupDaysSQL writes active groups' days with their health;
+// upsertFiguresSQL the other groups' figures only (their health and state
+// stay as they were).
+var (
+	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health, health_parts, state) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members,
+			health = excluded.health, health_parts = excluded.health_parts, state = excluded.state`)
+	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members`)
+)
 
 // Rollup brings an organisation's rollups up to now: every day since the
 // last run (from the first message, at most maxDays back, on the first
@@ -51,9 +63,16 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		start-- // again: events of yesterday may have arrived late
 	}
 	start = max(start, today-analytics.Day(maxDays))
+	if start > today {
+		return 0, nil
+	}
+	run, err := db.newRollupRun(ctx, orgID, start, loc)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for d := start; d <= today; d++ {
-		if err := db.RollupDay(ctx, orgID, d, loc, now); err != nil {
+		if err := run.day(ctx, d, now); err != nil {
 			return n, err
 		}
 		n++
@@ -69,26 +88,263 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 // group and member, then health, state and alerts. Running it again
 // replaces the day. now stamps the alerts.
 func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *time.Location, now time.Time) error {
-	from, to := d.Start(loc), (d + 1).Start(loc)
-	groups, err := db.Groups(ctx, orgID)
+	run, err := db.newRollupRun(ctx, orgID, d, loc)
 	if err != nil {
 		return err
 	}
-	staff, err := db.staffOf(ctx, orgID)
-	if err != nil {
-		return err
+	return run.day(ctx, d, now)
+}
+
+// rollupRun computes consecutive days of an organisation. What a day
+// needs of the days before it — 56 days of member_days, 30 of group_days,
+// each group's last member day — is read once when the run starts and
+// then carried forward in memory as each day is computed and written, as
+// are the memberships and the staff: a day costs its own messages and
+// writes, not a rescan of its window.
+type rollupRun struct {
+	db     *DB
+	orgID  int64
+	loc    *time.Location
+	groups []community.Group
+	staff  map[[2]int64]bool
+	stints []stint
+	posts  map[int64]map[int64]*postDays // group → person → days posted, oldest first
+	days   map[int64][]groupFigures      // group → the last 30 days' figures, oldest first
+	last   map[int64]analytics.Day       // group → the last day a member posted
+}
+
+// stint is a membership as the rollup counts it.
+type stint struct {
+	group, person  int64
+	member         bool  // role member (not staff)
+	joined, left   int64 // unix ms; left -1 while in the group
+	joinDay        analytics.Day
+	stayedThe7Days bool // still in the group a week after joining
+}
+
+// postDays are the days (within the window) a member posted in a group,
+// oldest first, with their messages.
+type postDays struct {
+	days []analytics.Day
+	msgs []int
+}
+
+// groupFigures is one group's day as the health score sums it.
+type groupFigures struct {
+	day                                         analytics.Day
+	questions, answered, joins, leaves, members int
+	state                                       string
+}
+
+// window is how many days of member_days a day's health needs: eight
+// whole weeks for the dying test.
+const window = 56
+
+// newRollupRun reads what day from needs of the days before it.
+func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
+	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*postDays{},
+		days: map[int64][]groupFigures{}, last: map[int64]analytics.Day{}}
+	var err error
+	if r.groups, err = db.Groups(ctx, orgID); err != nil {
+		return nil, err
 	}
-	msgs, err := db.dayMessages(ctx, orgID, from, to.Add(analytics.AnswerWindow), staff)
+	if err := r.loadStints(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.loadPosts(ctx, from); err != nil {
+		return nil, err
+	}
+	if err := r.loadGroupDays(ctx, from); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// loadStints reads the organisation's memberships; the open ones of staff
+// and the organisation's bots (group 0) make the staff.
+func (r *rollupRun) loadStints(ctx context.Context) error {
+	db := r.db
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+		WHERE g.org_id = ?`), r.orgID)
+	if err != nil {
+		return fmt.Errorf("rollup: memberships: %w", err)
+	}
+	defer rows.Close()
+	week := int64(7 * 24 * time.Hour / time.Millisecond)
+	for rows.Next() {
+		var s stint
+		var role string
+		var left sql.NullInt64
+		if err := rows.Scan(&s.group, &s.person, &role, &s.joined, &left); err != nil {
+			return fmt.Errorf("rollup: memberships: %w", err)
+		}
+		s.member, s.left = role == string(community.RoleMember), -1
+		if left.Valid {
+			s.left = left.Int64
+		} else if !s.member {
+			r.staff[[2]int64{s.group, s.person}] = true
+		}
+		s.joinDay = analytics.DayOf(fromMS(s.joined), r.loc)
+		s.stayedThe7Days = !left.Valid || left.Int64-s.joined >= week
+		r.stints = append(r.stints, s)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rollup: memberships: %w", err)
+	}
+	bots, err := db.sql.QueryContext(ctx, db.q(`SELECT i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), r.orgID)
+	if err != nil {
+		return fmt.Errorf("rollup: staff: %w", err)
+	}
+	defer bots.Close()
+	for bots.Next() {
+		var p int64
+		if err := bots.Scan(&p); err != nil {
+			return fmt.Errorf("rollup: staff: %w", err)
+		}
+		r.staff[[2]int64{0, p}] = true
+	}
+	return bots.Err()
+}
+
+// loadPosts reads the member_days of the window before day from, and each
+// group's last member day before it.
+func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
+	db := r.db
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
+		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.person_id, md.day`),
+		r.orgID, int64(from)-window, int64(from))
+	if err != nil {
+		return fmt.Errorf("rollup: window: %w", err)
+	}
+	defer rows.Close()
+	var pd *postDays
+	var lastG, lastP int64
+	for rows.Next() {
+		var g, p, day int64
+		var n int
+		if err := rows.Scan(&g, &p, &day, &n); err != nil {
+			return fmt.Errorf("rollup: window: %w", err)
+		}
+		if pd == nil || g != lastG || p != lastP {
+			pd, lastG, lastP = r.postsOf(g, p), g, p
+		}
+		pd.days, pd.msgs = append(pd.days, analytics.Day(day)), append(pd.msgs, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rollup: window: %w", err)
+	}
+	lasts, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
+		FROM chat_groups g WHERE g.org_id = ?`), int64(from), r.orgID)
+	if err != nil {
+		return fmt.Errorf("rollup: last days: %w", err)
+	}
+	defer lasts.Close()
+	for lasts.Next() {
+		var g int64
+		var day sql.NullInt64
+		if err := lasts.Scan(&g, &day); err != nil {
+			return fmt.Errorf("rollup: last days: %w", err)
+		}
+		if day.Valid {
+			r.last[g] = analytics.Day(day.Int64)
+		}
+	}
+	return lasts.Err()
+}
+
+func (r *rollupRun) postsOf(g, p int64) *postDays {
+	byPerson := r.posts[g]
+	if byPerson == nil {
+		byPerson = map[int64]*postDays{}
+		r.posts[g] = byPerson
+	}
+	pd := byPerson[p]
+	if pd == nil {
+		pd = &postDays{}
+		byPerson[p] = pd
+	}
+	return pd
+}
+
+// loadGroupDays reads the 29 days of group_days before day from.
+func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error {
+	db := r.db
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
+		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ? ORDER BY gd.group_id, gd.day`),
+		r.orgID, int64(from)-30, int64(from))
+	if err != nil {
+		return fmt.Errorf("rollup: sums: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g, day int64
+		var f groupFigures
+		if err := rows.Scan(&g, &day, &f.questions, &f.answered, &f.joins, &f.leaves, &f.members, &f.state); err != nil {
+			return fmt.Errorf("rollup: sums: %w", err)
+		}
+		f.day = analytics.Day(day)
+		r.days[g] = append(r.days[g], f)
+	}
+	return rows.Err()
+}
+
+// day computes and writes day d; the run's days must come in order.
+func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) error {
+	db := r.db
+	from, to := d.Start(r.loc), (d + 1).Start(r.loc)
+	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff)
 	if err != nil {
 		return err
 	}
 	figures, people := analytics.RollupDay(msgs, from, to)
-	members, err := db.membershipDay(ctx, orgID, from, to)
-	if err != nil {
-		return err
+	members, newcomers := r.membership(d, from, to)
+	for _, p := range people {
+		pd := r.postsOf(p.Group, p.Person)
+		pd.days, pd.msgs = append(pd.days, d), append(pd.msgs, p.Messages)
+		r.last[p.Group] = d
 	}
+
+	var active, others []any
+	type change struct {
+		group       int64
+		prev, state string
+		quiet       []int64
+	}
+	var changes []change
+	for _, g := range r.groups {
+		if analytics.DayOf(g.CreatedAt, r.loc) > d {
+			continue // not created yet that day
+		}
+		f := figures[g.ID]
+		if f == nil {
+			f = &analytics.GroupDay{}
+		}
+		m := members[g.ID]
+		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
+		// The last 30 days' figures, this one included.
+		hist := r.days[g.ID]
+		for len(hist) > 0 && hist[0].day <= d-30 {
+			hist = hist[1:]
+		}
+		var prev string
+		if n := len(hist); n > 0 && hist[n-1].day == d-1 {
+			prev = hist[n-1].state
+		}
+		hist = append(hist, groupFigures{day: d, questions: f.Questions, answered: f.Answered, joins: m.joins, leaves: m.leaves, members: m.members})
+		r.days[g.ID] = hist
+		if g.Lifecycle != community.Active {
+			others = append(others, row...)
+			continue
+		}
+		h, state, quiet := r.health(g, d, hist, newcomers[g.ID])
+		hist[len(hist)-1].state = string(state)
+		parts, _ := json.Marshal(h)
+		active = append(append(active, row...), h.Score, string(parts), string(state))
+		changes = append(changes, change{g.ID, prev, string(state), quiet})
+	}
+
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q("DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)"), int64(d), orgID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q("DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)"), int64(d), r.orgID); err != nil {
 			return fmt.Errorf("rollup: clear day: %w", err)
 		}
 		args := make([]any, 0, 5*chunk)
@@ -102,47 +358,140 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 				return fmt.Errorf("rollup: member days: %w", err)
 			}
 		}
-		for _, g := range groups {
-			if analytics.DayOf(g.CreatedAt, loc) > d {
-				continue // not created yet that day
+		if err := execRows(ctx, db, tx, upsertFiguresSQL, 10, others); err != nil {
+			return fmt.Errorf("rollup: group days: %w", err)
+		}
+		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 13, active); err != nil {
+			return fmt.Errorf("rollup: health: %w", err)
+		}
+		for _, c := range changes {
+			if err := db.alertState(ctx, tx, r.orgID, c.group, d, c.prev, c.state, now); err != nil {
+				return err
 			}
-			f := figures[g.ID]
-			if f == nil {
-				f = &analytics.GroupDay{}
-			}
-			m := members[g.ID]
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
-					communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-					joins = excluded.joins, leaves = excluded.leaves, members = excluded.members`),
-				g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members); err != nil {
-				return fmt.Errorf("rollup: group day: %w", err)
+			if err := db.alertQuietCore(ctx, tx, r.orgID, c.group, d, c.quiet, now); err != nil {
+				return err
 			}
 		}
-		return db.healthDay(ctx, tx, orgID, groups, d, loc, now)
+		return nil
 	})
 }
 
-// staffOf returns the people who are staff in a group (by group) and the
-// organisation's bots (group 0).
-func (db *DB) staffOf(ctx context.Context, orgID int64) (map[[2]int64]bool, error) {
-	out := map[[2]int64]bool{}
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.role <> 'member' AND m.left_at IS NULL
-		UNION SELECT 0, i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), orgID, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("rollup: staff: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k [2]int64
-		if err := rows.Scan(&k[0], &k[1]); err != nil {
-			return nil, fmt.Errorf("rollup: staff: %w", err)
+// execRows writes rows of n columns (flattened) with multi-row statements
+// of at most chunk rows.
+func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat []any) error {
+	rows := len(flat) / n
+	for s := 0; s < rows; s += chunk {
+		e := min(s+chunk, rows)
+		if _, err := tx.ExecContext(ctx, m.text(db, e-s), flat[s*n:e*n]...); err != nil {
+			return err
 		}
-		out[k] = true
 	}
-	return out, rows.Err()
+	return nil
+}
+
+// health scores an active group on day d from its last 30 days' figures
+// (hist) and its members' posting in the window, and returns its state and
+// the core members gone quiet that day.
+func (r *rollupRun) health(g community.Group, d analytics.Day, hist []groupFigures, newcomers []stint) (analytics.Health, analytics.GroupState, []int64) {
+	in := analytics.HealthInput{Members: hist[len(hist)-1].members}
+	for _, f := range hist {
+		in.Questions += f.questions
+		in.Answered += f.answered
+		in.Joined += f.joins
+		in.Left += f.leaves
+	}
+	// Each member's posting as a bit mask, bit i for day d-i.
+	byPerson := r.posts[g.ID]
+	masks := make(map[int64]uint64, len(byPerson))
+	var perPerson []int
+	var quiet []int64
+	mau, dau := 0, 0
+	const month, week = 1<<30 - 1, 1<<7 - 1
+	for p, pd := range byPerson {
+		drop := 0
+		for drop < len(pd.days) && pd.days[drop] <= d-window {
+			drop++
+		}
+		if drop == len(pd.days) {
+			delete(byPerson, p)
+			continue
+		}
+		pd.days, pd.msgs = pd.days[drop:], pd.msgs[drop:]
+		var mask uint64
+		total := 0
+		for i, day := range pd.days {
+			if day > d {
+				break
+			}
+			mask |= 1 << (d - day)
+			if day > d-30 {
+				total += pd.msgs[i]
+			}
+		}
+		masks[p] = mask
+		if mask&month != 0 {
+			mau++
+			dau += bits.OnesCount64(mask & month)
+		}
+		if total > 0 {
+			perPerson = append(perPerson, total)
+		}
+		if mask&week != 0 {
+			in.WeeklyCommunicators++
+		}
+		// A core member (active on ≥ 7 of the 30 days before) whose last
+		// message was exactly 7 days ago.
+		if mask&(1<<8-1) == 1<<7 && bits.OnesCount64(mask&((1<<37-1)&^week)) >= 7 {
+			quiet = append(quiet, p)
+		}
+	}
+	in.MAU = float64(mau)
+	in.DAU = float64(dau) / 30
+	in.TopShareMembers = analytics.TopShare(perPerson)
+	for _, nc := range newcomers {
+		in.Newcomers++
+		if nc.stayedThe7Days && postedIn(masks[nc.person], d, nc.joinDay, nc.joinDay+6) {
+			in.Retained7++
+		}
+	}
+	h := analytics.Score(in)
+
+	gh := analytics.GroupHistory{Members: in.Members}
+	if last, ok := r.last[g.ID]; ok {
+		end := (last + 1).Start(r.loc).Add(-time.Millisecond)
+		gh.LastMemberMessage = &end
+	} else {
+		// Silent since it was created: dead only 30 days after that.
+		created := g.CreatedAt
+		gh.LastMemberMessage = &created
+	}
+	created := analytics.DayOf(g.CreatedAt, r.loc)
+	for w := 7; w >= 0; w-- { // oldest week first
+		hi, lo := d-analytics.Day(7*w), d-analytics.Day(7*w)-6
+		if lo < created {
+			continue // the group did not exist for that whole week
+		}
+		n := 0
+		for _, m := range masks {
+			if postedIn(m, d, lo, hi) {
+				n++
+			}
+		}
+		gh.WeeklyCommunicators = append(gh.WeeklyCommunicators, n)
+	}
+	sort.Slice(quiet, func(i, j int) bool { return quiet[i] < quiet[j] })
+	return h, analytics.StateOf(gh, (d + 1).Start(r.loc)), quiet
+}
+
+// postedIn reports a bit of mask (bit i for day d-i) set for a day in
+// lo..hi.
+func postedIn(mask uint64, d, lo, hi analytics.Day) bool {
+	a, b := max(d-hi, 0), d-lo // the bits of hi and lo
+	if b < a || a >= window {
+		return false
+	}
+	b = min(b, window-1)
+	return mask&((1<<(b+1)-1)&^(1<<a-1)) != 0
 }
 
 func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool) ([]analytics.Msg, error) {
@@ -169,210 +518,31 @@ func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, 
 
 type memberFigures struct{ joins, leaves, members int }
 
-// membershipDay counts, per group, the day's joins and leaves and the
-// members (role member) at its end.
-func (db *DB) membershipDay(ctx context.Context, orgID int64, from, to time.Time) (map[int64]memberFigures, error) {
+// membership counts, per group, the day's joins and leaves and the
+// members (role member) at its end, and lists the members who joined 8–37
+// days before d.
+func (r *rollupRun) membership(d analytics.Day, from, to time.Time) (map[int64]memberFigures, map[int64][]stint) {
 	f, t := ms(from), ms(to)
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id,
-			SUM(CASE WHEN m.joined_at >= ? AND m.joined_at < ? THEN 1 ELSE 0 END),
-			SUM(CASE WHEN m.left_at >= ? AND m.left_at < ? THEN 1 ELSE 0 END),
-			SUM(CASE WHEN m.role = 'member' AND m.joined_at < ? AND (m.left_at IS NULL OR m.left_at >= ?) THEN 1 ELSE 0 END)
-		FROM memberships m JOIN chat_groups g ON g.id = m.group_id WHERE g.org_id = ? GROUP BY m.group_id`), f, t, f, t, t, t, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("rollup: memberships: %w", err)
-	}
-	defer rows.Close()
+	ncFrom, ncTo := ms((d - 37).Start(r.loc)), ms((d - 7).Start(r.loc))
 	out := map[int64]memberFigures{}
-	for rows.Next() {
-		var g int64
-		var m memberFigures
-		if err := rows.Scan(&g, &m.joins, &m.leaves, &m.members); err != nil {
-			return nil, fmt.Errorf("rollup: memberships: %w", err)
+	newcomers := map[int64][]stint{}
+	for _, s := range r.stints {
+		m := out[s.group]
+		if s.joined >= f && s.joined < t {
+			m.joins++
 		}
-		out[g] = m
-	}
-	return out, rows.Err()
-}
-
-// healthDay scores every active group for day d from the rollups and
-// raises and resolves alerts.
-func (db *DB) healthDay(ctx context.Context, tx *sql.Tx, orgID int64, groups []community.Group, d analytics.Day, loc *time.Location, now time.Time) error {
-	type personDays map[int64]map[analytics.Day]int // person → day → messages
-	act := map[int64]personDays{}
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
-		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day <= ?`), orgID, int64(d)-window, int64(d))
-	if err != nil {
-		return fmt.Errorf("rollup: window: %w", err)
-	}
-	for rows.Next() {
-		var g, p, day int64
-		var n int
-		if err := rows.Scan(&g, &p, &day, &n); err != nil {
-			rows.Close()
-			return fmt.Errorf("rollup: window: %w", err)
+		if s.left >= f && s.left < t {
+			m.leaves++
 		}
-		if act[g] == nil {
-			act[g] = personDays{}
+		if s.member && s.joined < t && (s.left < 0 || s.left >= t) {
+			m.members++
 		}
-		if act[g][p] == nil {
-			act[g][p] = map[analytics.Day]int{}
-		}
-		act[g][p][analytics.Day(day)] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("rollup: window: %w", err)
-	}
-
-	type sums struct {
-		questions, answered, joins, leaves, members int
-		prevState                                   string
-		lastDay                                     sql.NullInt64
-	}
-	agg := map[int64]*sums{}
-	rows, err = tx.QueryContext(ctx, db.q(`SELECT gd.group_id, SUM(gd.questions), SUM(gd.answered), SUM(gd.joins), SUM(gd.leaves),
-			MAX(CASE WHEN gd.day = ? THEN gd.members ELSE 0 END), MAX(CASE WHEN gd.day = ? THEN gd.state ELSE '' END),
-			(SELECT MAX(md.day) FROM member_days md WHERE md.group_id = gd.group_id AND md.day <= ?)
-		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id
-		WHERE g.org_id = ? AND gd.day > ? AND gd.day <= ? GROUP BY gd.group_id`), int64(d), int64(d)-1, int64(d), orgID, int64(d)-30, int64(d))
-	if err != nil {
-		return fmt.Errorf("rollup: sums: %w", err)
-	}
-	for rows.Next() {
-		var g int64
-		s := &sums{}
-		if err := rows.Scan(&g, &s.questions, &s.answered, &s.joins, &s.leaves, &s.members, &s.prevState, &s.lastDay); err != nil {
-			rows.Close()
-			return fmt.Errorf("rollup: sums: %w", err)
-		}
-		agg[g] = s
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("rollup: sums: %w", err)
-	}
-	newcomers, err := db.newcomers(ctx, tx, orgID, d, loc)
-	if err != nil {
-		return err
-	}
-
-	end := (d + 1).Start(loc)
-	for _, g := range groups {
-		if g.Lifecycle != community.Active || analytics.DayOf(g.CreatedAt, loc) > d {
-			continue
-		}
-		s := agg[g.ID]
-		if s == nil {
-			s = &sums{}
-		}
-		pd := act[g.ID]
-		in := analytics.HealthInput{Members: s.members, Questions: s.questions, Answered: s.answered, Joined: s.joins, Left: s.leaves}
-		mau := map[int64]bool{}
-		var perPerson []int
-		dau := 0
-		for p, days := range pd {
-			total := 0
-			week := false
-			for day, n := range days {
-				if day > d-30 {
-					mau[p] = true
-					total += n
-					dau++
-				}
-				if day > d-7 {
-					week = true
-				}
-			}
-			if total > 0 {
-				perPerson = append(perPerson, total)
-			}
-			if week {
-				in.WeeklyCommunicators++
-			}
-		}
-		in.MAU = float64(len(mau))
-		in.DAU = float64(dau) / 30
-		in.TopShareMembers = analytics.TopShare(perPerson)
-		for _, nc := range newcomers[g.ID] {
-			in.Newcomers++
-			if nc.stayed && posted(pd[nc.person], nc.day, nc.day+6) {
-				in.Retained7++
-			}
-		}
-		h := analytics.Score(in)
-
-		hist := analytics.GroupHistory{Members: s.members}
-		if s.lastDay.Valid {
-			last := (analytics.Day(s.lastDay.Int64) + 1).Start(loc).Add(-time.Millisecond)
-			hist.LastMemberMessage = &last
-		} else {
-			// Silent since it was created: dead only 30 days after that.
-			created := g.CreatedAt
-			hist.LastMemberMessage = &created
-		}
-		created := analytics.DayOf(g.CreatedAt, loc)
-		for w := 7; w >= 0; w-- { // oldest week first
-			hi, lo := d-analytics.Day(7*w), d-analytics.Day(7*w)-6
-			if lo < created {
-				continue // the group did not exist for that whole week
-			}
-			n := 0
-			for _, days := range pd {
-				if posted(days, lo, hi) {
-					n++
-				}
-			}
-			hist.WeeklyCommunicators = append(hist.WeeklyCommunicators, n)
-		}
-		state := analytics.StateOf(hist, end)
-		parts, _ := json.Marshal(h)
-		if _, err := tx.ExecContext(ctx, db.q("UPDATE group_days SET health = ?, health_parts = ?, state = ? WHERE group_id = ? AND day = ?"),
-			h.Score, string(parts), string(state), g.ID, int64(d)); err != nil {
-			return fmt.Errorf("rollup: health: %w", err)
-		}
-		if err := db.alertState(ctx, tx, orgID, g.ID, d, s.prevState, string(state), now); err != nil {
-			return err
-		}
-		if err := db.alertQuietCore(ctx, tx, orgID, g.ID, d, pd, now); err != nil {
-			return err
+		out[s.group] = m
+		if s.member && s.joined >= ncFrom && s.joined < ncTo {
+			newcomers[s.group] = append(newcomers[s.group], s)
 		}
 	}
-	return nil
-}
-
-func posted(days map[analytics.Day]int, lo, hi analytics.Day) bool {
-	for day := range days {
-		if day >= lo && day <= hi {
-			return true
-		}
-	}
-	return false
-}
-
-type newcomer struct {
-	person int64
-	day    analytics.Day
-	stayed bool // still in the group a week after joining
-}
-
-// newcomers lists, per group, the members who joined 8–37 days before d.
-func (db *DB) newcomers(ctx context.Context, tx *sql.Tx, orgID int64, d analytics.Day, loc *time.Location) (map[int64][]newcomer, error) {
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.role = 'member' AND m.joined_at >= ? AND m.joined_at < ?`), orgID, ms((d - 37).Start(loc)), ms((d - 7).Start(loc)))
-	if err != nil {
-		return nil, fmt.Errorf("rollup: newcomers: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64][]newcomer{}
-	for rows.Next() {
-		var g, p, joined int64
-		var left sql.NullInt64
-		if err := rows.Scan(&g, &p, &joined, &left); err != nil {
-			return nil, fmt.Errorf("rollup: newcomers: %w", err)
-		}
-		out[g] = append(out[g], newcomer{person: p, day: analytics.DayOf(fromMS(joined), loc), stayed: !left.Valid || left.Int64-joined >= int64(7*24*time.Hour/time.Millisecond)})
-	}
-	return out, rows.Err()
+	return out, newcomers
 }
 
 // Alert kinds.
@@ -404,23 +574,9 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	return nil
 }
 
-// alertQuietCore raises an alert for each core member (active on at least
-// 7 of the 30 days before) whose last message was exactly 7 days ago.
-func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, pd map[int64]map[analytics.Day]int, now time.Time) error {
-	var quiet []int64
-	for p, days := range pd {
-		last, active := analytics.Day(-1<<31), 0
-		for day := range days {
-			last = max(last, day)
-			if day > d-37 && day <= d-7 {
-				active++
-			}
-		}
-		if last == d-7 && active >= 7 {
-			quiet = append(quiet, p)
-		}
-	}
-	sort.Slice(quiet, func(i, j int) bool { return quiet[i] < quiet[j] })
+// alertQuietCore raises an alert for each core member gone quiet (see
+// health), in person order.
+func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, quiet []int64, now time.Time) error {
 	for _, p := range quiet {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, ?, ?, ?, '', ?)
 			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, AlertCoreQuiet, int64(d), ms(now)); err != nil {
