@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -20,6 +19,15 @@ type Content interface {
 	PlanPush(ctx context.Context, r store.PushRequest) (content.Push, error)
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
 	Groups(ctx context.Context, orgID int64) ([]community.Group, error)
+	// Content operations (content_ops.go).
+	Slots(ctx context.Context, orgID, groupID int64) (store.SlotConfig, error)
+	SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (store.SlotConfig, error)
+	CreateCadence(ctx context.Context, c *content.Cadence) error
+	Cadences(ctx context.Context, orgID int64) ([]store.CadenceInfo, error)
+	PauseCadence(ctx context.Context, orgID, id int64, pause bool, actor string) (content.Cadence, error)
+	StaffGroup(ctx context.Context, orgID int64) (int64, error)
+	SetStaffGroup(ctx context.Context, orgID, groupID int64, actor string) error
+	DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]store.DutyItem, error)
 }
 
 func (s *Server) contentRoutes(mux *http.ServeMux) {
@@ -36,6 +44,7 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.json(s.planPushes))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 	mux.HandleFunc("GET /api/v1/pushes/responses", s.tokenAuth(s.json(s.pushResponses)))
+	s.contentOpsRoutes(mux)
 }
 
 // ScriptJSON is a script as the API shows it.
@@ -236,7 +245,9 @@ var shanghai = func() *time.Location {
 
 // planPushes plans one script into many groups: the groups listed, or
 // every active group of a kind and/or under a tree node, at a named peak
-// (morning 07:30, noon 12:00, evening 20:30) on a date or at a time.
+// on a date or at a time. Each group's peaks are its own slots (or its
+// organisation's, or the defaults: morning 07:30, noon 12:00, evening
+// 20:30 in Asia/Shanghai), the date and the caps' days in its zone.
 func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ScriptID int64   `json:"script_id"`
@@ -251,40 +262,28 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	var want time.Time
+	var at time.Time
 	switch {
 	case in.At != "":
 		t, err := time.Parse(time.RFC3339, in.At)
 		if err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", in.At)
 		}
-		want = t
+		at = t
 	case in.Date != "" && in.Slot != "":
-		d, err := time.ParseInLocation("2006-01-02", in.Date, shanghai)
-		if err != nil {
+		if _, err := time.Parse("2006-01-02", in.Date); err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", in.Date)
-		}
-		var found bool
-		for _, sl := range content.DefaultSlots() {
-			if sl.Name == in.Slot {
-				want, found = sl.At.On(d, shanghai), true
-			}
-		}
-		if !found {
-			return 0, nil, errkind.Errorf(errkind.Invalid, "slot: want morning, noon or evening, got %q", in.Slot)
 		}
 	default:
 		return 0, nil, errkind.New(errkind.Invalid, "when: give date and slot, or at")
 	}
 	win := content.Window{}
 	if in.Quiet != "" {
-		from, to, ok := strings.Cut(in.Quiet, "-")
-		f, err1 := content.ParseClock(strings.TrimSpace(from))
-		t, err2 := content.ParseClock(strings.TrimSpace(to))
-		if !ok || err1 != nil || err2 != nil {
-			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: want the allowed window as HH:MM-HH:MM, got %q", in.Quiet)
+		w, err := content.ParseWindow(in.Quiet)
+		if err != nil {
+			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: %v", err)
 		}
-		win = content.Window{From: f, To: t}
+		win = w
 	}
 	groups, err := s.Content.Groups(r.Context(), orgOf(r))
 	if err != nil {
@@ -312,12 +311,20 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 	if len(targets) == 0 {
 		return 0, nil, errkind.New(errkind.Invalid, "no group matches: give group_ids, kind or node_id")
 	}
+	// Every group's time first, so that a slot one group lacks plans
+	// nothing.
+	wants := make([]slotTime, len(targets))
+	for i, gid := range targets {
+		if wants[i], err = s.slotTime(r.Context(), orgOf(r), gid, in.Date, in.Slot, at); err != nil {
+			return 0, nil, err
+		}
+	}
 	out := struct {
 		Pushes []PushJSON `json:"pushes"`
 	}{Pushes: []PushJSON{}}
-	for _, gid := range targets {
-		p, err := s.Content.PlanPush(r.Context(), store.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: want,
-			Caps: content.DefaultCaps(), Window: win, Location: shanghai, Actor: actorOf(r)})
+	for i, gid := range targets {
+		p, err := s.Content.PlanPush(r.Context(), store.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: wants[i].want,
+			Caps: content.DefaultCaps(), Window: win, Location: wants[i].loc, Actor: actorOf(r)})
 		if err != nil {
 			return 0, nil, err
 		}
