@@ -144,7 +144,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
-		Caps: func(conn string) chat.Capabilities { return caps[conn] },
+		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -369,7 +369,6 @@ func (s *service) schedule(ctx context.Context) {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
 		}
-		s.planCadences(ctx, log)
 		// Hand every due push over, 500 at a time, waking the dispatcher
 		// after each batch so delivery starts at once.
 		total := 0
