@@ -593,5 +593,83 @@ func TestBrowserConsole(t *testing.T) {
 		}
 	})
 
+	subtest(t, tab, demo.url, "EditRules", func(p *page) {
+		p.openAs("/rules", password)
+		owners := eval[string](p, `([...document.querySelectorAll('select[name=group] option')].find(o => o.textContent.includes('业主')) || {}).value || ""`)
+		if owners == "" {
+			p.t.Fatal("no owners' group to edit")
+		}
+		p.open("/rules/edit?scope=group:" + owners + "&group=" + owners)
+		if h := p.text("main h1"); h != "编辑群规" {
+			p.t.Fatalf("editor heading %q", h)
+		}
+		before := p.text("#notice-zh")
+		if !strings.Contains(before, "06:30") {
+			p.t.Fatalf("the owners' notice before the edit lacks 06:30:\n%s", before)
+		}
+		// Preview: the notice changes on the page, the rules in force do not.
+		p.typeIn("#rules-text", "[quiet]\nallow = \"08:00-21:00\"\n")
+		p.submit("#rules-preview")
+		if n := p.text("#notice-zh"); !strings.Contains(n, "08:00") || !strings.Contains(n, "21:00") {
+			p.t.Fatalf("the preview does not show the new quiet hours:\n%s", n)
+		}
+		p.open("/rules?group=" + owners)
+		if n := p.text("#notice-zh"); !strings.Contains(n, "06:30") {
+			p.t.Fatalf("a preview changed the rules in force:\n%s", n)
+		}
+		// A bad edit is refused with its line; a good one is saved and in force.
+		p.open("/rules/edit?scope=group:" + owners + "&group=" + owners)
+		p.typeIn("#rules-text", "[quiet]\nallow = \"25:00-21:00\"\n")
+		p.submit("#rules-save")
+		if e := p.text("#rules-error"); !strings.Contains(e, ".toml:2:") {
+			p.t.Fatalf("a bad edit shows %q, want file:line", e)
+		}
+		p.typeIn("#rules-text", "[quiet]\nallow = \"08:00-21:00\"\n")
+		p.submit("#rules-save")
+		if f := p.text("#flash"); !strings.Contains(f, "群规已保存并生效") {
+			p.t.Fatalf("after saving: flash %q", f)
+		}
+		p.open("/rules?group=" + owners)
+		if n := p.text("#notice-zh"); !strings.Contains(n, "08:00") {
+			p.t.Fatalf("the saved rules are not in force:\n%s", n)
+		}
+	})
+
+	subtest(t, tab, demo.url, "ScopedUser", func(p *page) {
+		p.openAs("/groups", password)
+		links := eval[[]string](p, `[...document.querySelectorAll('table#groups tbody a[href^="/groups/"]')].map(a => a.getAttribute('href'))`)
+		if len(links) < 2 {
+			p.t.Fatalf("group links: %v", links)
+		}
+		mine, other := strings.TrimPrefix(links[0], "/groups/"), links[1]
+		// A secretary of one group, created with the CLI next to the running demo.
+		cfg := filepath.Join(dir, "sec.toml")
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\ndir = %q\n", data)), 0o600); err != nil {
+			p.t.Fatal(err)
+		}
+		out, err := exec.Command(binary, "user", "add", "sec", "--role", "secretary", "--group", mine, "--config", cfg).CombinedOutput()
+		m := regexp.MustCompile(`password 密码: (\S+)`).FindSubmatch(out)
+		if err != nil || m == nil {
+			p.t.Fatalf("user add: %v\n%s", err, out)
+		}
+		p.submit(`form[action="/logout"] button`)
+		p.open("/")
+		p.login("sec", string(m[1]))
+		rows := p.groupRows()
+		if len(rows) != 1 {
+			p.t.Fatalf("the secretary's dashboard shows %d groups, want their one: %v", len(rows), rows)
+		}
+		p.open(other)
+		if h := p.text("main h1"); !strings.Contains(h, "不在你负责的范围内") {
+			p.t.Fatalf("another group's page for the secretary: %q", h)
+		}
+		p.open("/audit")
+		if h := p.text("main h1"); !strings.Contains(h, "只有整个组织的管理者") {
+			p.t.Fatalf("the audit log for the secretary: %q", h)
+		}
+		p.open("/")
+		p.submit(`form[action="/logout"] button`)
+	})
+
 	t.Logf("browser test: %v", time.Since(began).Round(time.Millisecond))
 }

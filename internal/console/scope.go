@@ -48,13 +48,13 @@ func (s *Server) scopeOf(ctx context.Context, u *store.User) (scope, error) {
 }
 
 // errOutOfScope refuses a page outside the user's part of the tree.
-var errOutOfScope = errkind.New(errkind.Forbidden, "this group is outside your part of the organisation")
+var errOutOfScope = errkind.New(errkind.Forbidden, "这个群不在你负责的范围内。This group is outside your part of the organisation.")
 
 // managerOnly wraps a page only managers may see.
 func (s *Server) managerOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if userOf(r).Scoped() {
-			s.renderError(w, r, errkind.New(errkind.Forbidden, "only a manager of the whole organisation may open this page"))
+			s.renderError(w, r, errkind.New(errkind.Forbidden, "只有整个组织的管理者可以打开这个页面。Only a manager of the whole organisation may open this page."))
 			return
 		}
 		h(w, r)
