@@ -43,7 +43,7 @@ func scaleDB(b *testing.B, d store.Dialect) (*store.DB, storetest.Generated, sto
 	w := v.(*scaleWorld)
 	w.once.Do(func() {
 		start := time.Now()
-		w.db, w.gen = storetest.ScaleDB(processTB{b}, d, s, func() time.Time { return s.Now })
+		w.db, w.gen = storetest.ScaleDB(storetest.Kept{TB: b}, d, s, func() time.Time { return s.Now })
 		b.Logf("%s: %d groups, %d members, %d messages (%d groups dead) ready in %v",
 			d, s.Groups, w.gen.Members, w.gen.Messages, w.gen.Dead, time.Since(start).Round(time.Second))
 	})
@@ -51,20 +51,6 @@ func scaleDB(b *testing.B, d store.Dialect) (*store.DB, storetest.Generated, sto
 		b.Fatal("scale database: setup failed")
 	}
 	return w.db, w.gen, s
-}
-
-// processTB is a testing.TB whose cleanups never run: the scale databases
-// are kept for the whole benchmark process (the temp dir goes with it).
-type processTB struct{ *testing.B }
-
-func (processTB) Cleanup(func()) {}
-
-func (p processTB) TempDir() string {
-	dir, err := os.MkdirTemp("", "qunzhu-scale-")
-	if err != nil {
-		p.Fatal(err)
-	}
-	return dir
 }
 
 // rolledUp brings the organisation's rollups up to now (untimed).

@@ -92,6 +92,21 @@ func ScaleDB(tb testing.TB, d store.Dialect, s Scale, now func() time.Time) (*st
 	return db, g
 }
 
+// Kept is a testing.TB whose cleanups never run and whose temp dirs
+// stay: what it opens lives as long as the process, for benchmarks that
+// share one generated database.
+type Kept struct{ testing.TB }
+
+func (Kept) Cleanup(func()) {}
+
+func (k Kept) TempDir() string {
+	dir, err := os.MkdirTemp("", "qunzhu-scale-")
+	if err != nil {
+		k.Fatal(err)
+	}
+	return dir
+}
+
 // openFile opens and migrates a SQLite database file, closed when tb ends.
 func openFile(tb testing.TB, path string, now func() time.Time) *store.DB {
 	tb.Helper()
