@@ -35,13 +35,13 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.HandleFunc("GET /api/v1/scripts", s.tokenAuth(s.json(s.listScripts)))
-	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.admin(s.json(s.createScript))))
+	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.opsRole("contributor", "editor")(s.json(s.createScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}", s.tokenAuth(s.json(s.getScript)))
-	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.admin(s.json(s.editScript))))
-	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.admin(s.json(s.moveScript))))
+	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.opsRole("editor")(s.json(s.editScript))))
+	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.opsRole(store.OpsRoles...)(s.json(s.moveScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.json(s.scriptRevisions)))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/lint", s.tokenAuth(s.json(s.lintScript)))
-	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.admin(s.json(s.planPushes))))
+	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.opsRole("publisher")(s.json(s.planPushes))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 	mux.HandleFunc("GET /api/v1/pushes/responses", s.tokenAuth(s.json(s.pushResponses)))
 	s.contentOpsRoutes(mux)
@@ -181,6 +181,9 @@ func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) (int, any, e
 	case content.Contributor, content.Editor, content.Reviewer, content.Publisher:
 	default:
 		return 0, nil, errkind.Errorf(errkind.Invalid, "role: want contributor, editor, reviewer or publisher, got %q", in.Role)
+	}
+	if !tokenCan(r, in.Role) {
+		return 0, nil, errkind.Errorf(errkind.Forbidden, "this token may not act as %s", in.Role)
 	}
 	sc, err := s.Content.MoveScript(r.Context(), orgOf(r), id, content.Status(in.To), content.Role(in.Role), actorOf(r), in.Reason)
 	if err != nil {

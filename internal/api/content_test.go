@@ -128,3 +128,55 @@ func TestPushResponsesAPI(t *testing.T) {
 		t.Fatalf("days=0: %d", code)
 	}
 }
+
+// TestOpsRoles: operations-centre tokens act only in their roles.
+func TestOpsRoles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	reviewer, err := e.db.CreateToken(ctx, e.org, "审核岗", "ops:reviewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	editor, err := e.db.CreateToken(ctx, e.org, "编辑岗", "ops:editor,contributor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"ops:", "ops:boss", "owner"} {
+		if _, err := e.db.CreateToken(ctx, e.org, "x", bad); err == nil {
+			t.Errorf("scope %q accepted", bad)
+		}
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/scripts", e.read, `{"title":"t","body":"b"}`); code != 403 {
+		t.Fatalf("a read token wrote a script: %d", code)
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/scripts", reviewer, `{"title":"t","body":"b"}`); code != 403 {
+		t.Fatalf("a reviewer wrote a script: %d", code)
+	}
+	code, out := e.do(t, "POST", "/api/v1/scripts", editor, `{"title":"晚高峰","body":"一\n二\n三"}`)
+	if code != 201 {
+		t.Fatalf("the editor writes a script: %d %v", code, out)
+	}
+	id := int(out["id"].(float64))
+	move := func(token, to, role string) int {
+		code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), token, fmt.Sprintf(`{"to":%q,"role":%q}`, to, role))
+		return code
+	}
+	if code := move(editor, "submitted", "contributor"); code != 200 {
+		t.Fatalf("submit: %d", code)
+	}
+	if code := move(editor, "in_review", "reviewer"); code != 403 {
+		t.Fatalf("an editor claiming to review: %d, want 403", code)
+	}
+	if code := move(reviewer, "in_review", "reviewer"); code != 200 {
+		t.Fatalf("review: %d", code)
+	}
+	if code := move(reviewer, "approved", "reviewer"); code != 200 {
+		t.Fatalf("approve: %d", code)
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/pushes", reviewer, fmt.Sprintf(`{"script_id":%d,"kind":"cohort","date":"2026-12-01","slot":"morning"}`, id)); code != 403 {
+		t.Fatalf("a reviewer planned a push: %d", code)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/scripts", reviewer, ""); code != 200 {
+		t.Fatalf("an ops token reads: %d", code)
+	}
+}

@@ -60,6 +60,8 @@ Usage:
                                                               check messages against the rules
   qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
                                                               secretary, assistant, viewer scoped to a node or group)
+  qunzhu token add NAME --scope SCOPE                         create an API token (admin, read, or
+                                                              ops:editor,reviewer,… for the operations centre)
   qunzhu config init [--force] [FILE]                         write a commented default qunzhu.toml
   qunzhu config dump [--config qunzhu.toml]                   print the effective configuration
   qunzhu version                                              print the version
@@ -119,6 +121,8 @@ func run(ctx context.Context, env Env) error {
 		return cmdConfig(env, args)
 	case "user":
 		return cmdUser(ctx, env, args)
+	case "token":
+		return cmdToken(ctx, env, args)
 	case "check":
 		if env.Check == nil {
 			return errors.New("check: the rules engine is not built into this binary")
@@ -134,7 +138,7 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "user", "version"}))
+	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "user", "token", "version"}))
 }
 
 // exitCode is an error that carries a subcommand's own exit code, already

@@ -129,6 +129,9 @@ func TestUserAdd(t *testing.T) {
 		{[]string{"user", "add", "boss2", "--role", "manager"}, 1, "boss2"},
 		{[]string{"user"}, 2, "want a subcommand"},
 		{[]string{"user", "add"}, 2, "give a user name and --role"},
+		{[]string{"token", "add", "审核岗", "--scope", "ops:reviewer"}, 0, "token 审核岗 (ops:reviewer): qz_"},
+		{[]string{"token", "add", "x", "--scope", "ops:boss"}, 2, "token role \"boss\""},
+		{[]string{"token", "add", "x"}, 2, "give a token name and --scope"},
 	} {
 		code, out, errs := runMain(t, dir, tc.args...)
 		if code != tc.code || !strings.Contains(out+errs, tc.want) {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -274,7 +275,44 @@ type Token struct {
 const (
 	ScopeAdmin = "admin" // organisation administrator: read and write everything
 	ScopeRead  = "read"  // read-only
+	// ScopeOps prefixes an operations-centre token's roles, "ops:editor,
+	// reviewer": it reads everything and writes content only in its roles.
+	ScopeOps = "ops:"
 )
+
+// OpsRoles are the operations centre's roles a token may hold.
+var OpsRoles = []string{"contributor", "editor", "reviewer", "publisher"}
+
+// Roles returns the operations-centre roles of an ops token (nil for
+// others).
+func (t Token) Roles() []string {
+	if !strings.HasPrefix(t.Scope, ScopeOps) {
+		return nil
+	}
+	return strings.Split(strings.TrimPrefix(t.Scope, ScopeOps), ",")
+}
+
+// Can reports whether the token may act in an operations-centre role: an
+// admin token in any, an ops token in its own.
+func (t Token) Can(role string) bool {
+	return t.Scope == ScopeAdmin || slices.Contains(t.Roles(), role)
+}
+
+// ValidScope checks a token scope: admin, read, or ops: with known roles.
+func ValidScope(scope string) error {
+	if scope == ScopeAdmin || scope == ScopeRead {
+		return nil
+	}
+	if !strings.HasPrefix(scope, ScopeOps) || scope == ScopeOps {
+		return errkind.Errorf(errkind.Invalid, "token scope %q: want admin, read or ops:ROLE,… (roles: %s)", scope, strings.Join(OpsRoles, ", "))
+	}
+	for _, r := range strings.Split(strings.TrimPrefix(scope, ScopeOps), ",") {
+		if !slices.Contains(OpsRoles, r) {
+			return errkind.Errorf(errkind.Invalid, "token role %q: want %s", r, strings.Join(OpsRoles, ", "))
+		}
+	}
+	return nil
+}
 
 func hashToken(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
@@ -283,8 +321,8 @@ func hashToken(plain string) string {
 
 // CreateToken creates an API token and returns its plaintext.
 func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
-	if scope != ScopeAdmin && scope != ScopeRead {
-		return "", errkind.Errorf(errkind.Invalid, "token scope %q: want admin or read", scope)
+	if err := ValidScope(scope); err != nil {
+		return "", err
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
