@@ -273,6 +273,27 @@ func (p *cadencePlanner) plan(ctx context.Context, c content.Cadence) (int, erro
 	if c.CreatedAt.After(from) {
 		from = c.CreatedAt
 	}
+	// The runs of occurrences in the window were recorded at most a day
+	// and an hour before now: read them once, not per group.
+	done := map[string]bool{}
+	rows, err := p.db.sql.QueryContext(ctx, p.db.q("SELECT group_id, occurrence FROM cadence_runs WHERE cadence_id = ? AND created_at >= ? AND occurrence NOT LIKE 'member:%'"),
+		c.ID, ms(p.now.Add(-3*24*time.Hour)))
+	if err != nil {
+		return 0, fmt.Errorf("cadence runs: %w", err)
+	}
+	for rows.Next() {
+		var gid int64
+		var key string
+		if err := rows.Scan(&gid, &key); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("cadence runs: %w", err)
+		}
+		done[fmt.Sprint(gid, "|", key)] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("cadence runs: %w", err)
+	}
 	n := 0
 	for _, g := range gs {
 		cfg, ok := p.slots[g.ID]
@@ -297,11 +318,7 @@ func (p *cadencePlanner) plan(ctx context.Context, c content.Cadence) (int, erro
 		}
 		for _, want := range c.Occurrences(slot.At, loc, g.CreatedAt, from, p.now.Add(CadenceLookahead)) {
 			key := want.In(loc).Format("2006-01-02")
-			var done int
-			if err := p.db.sql.QueryRowContext(ctx, p.db.q("SELECT COUNT(*) FROM cadence_runs WHERE cadence_id = ? AND group_id = ? AND occurrence = ?"), c.ID, g.ID, key).Scan(&done); err != nil {
-				return n, fmt.Errorf("cadence runs: %w", err)
-			}
-			if done > 0 {
+			if done[fmt.Sprint(g.ID, "|", key)] {
 				continue
 			}
 			if err := p.occur(ctx, c, g, slot, loc, want, []string{key}, nil); err != nil {
