@@ -369,6 +369,7 @@ func (s *service) schedule(ctx context.Context) {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
 		}
+		s.planCadences(ctx, log)
 		// Hand every due push over, 500 at a time, waking the dispatcher
 		// after each batch so delivery starts at once.
 		total := 0
