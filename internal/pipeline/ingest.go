@@ -615,6 +615,12 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if isReport(msg) {
 			return b.report(ctx, e, g, pid, m)
 		}
+		if tagsStaff, err := b.mentionsStaffOnly(ctx, g, e); err != nil {
+			return err
+		} else if tagsStaff {
+			// A reply that only calls an admin ("@群主") reports the message.
+			return b.report(ctx, e, g, pid, m)
+		}
 	}
 	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
 		return nil
@@ -662,6 +668,34 @@ func (b *batch) notify(e *chat.Event, what, text string) {
 	if b.in.cfg.Caps(e.Connection).Can(chat.ActSend) {
 		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":" + what, Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: what})
 	}
+}
+
+// mentionsStaffOnly tells the other way members report a message: a reply
+// whose text is nothing but mentions of the group's staff ("@群主 @店小二").
+func (b *batch) mentionsStaffOnly(ctx context.Context, g community.Group, e *chat.Event) (bool, error) {
+	msg := e.Message
+	if msg.ReplyTo == "" || len(msg.Mentions) == 0 {
+		return false, nil
+	}
+	for _, w := range strings.Fields(msg.Text) {
+		if !strings.HasPrefix(w, "@") && !strings.HasPrefix(w, "＠") {
+			return false, nil // words of their own: a reply, not a report
+		}
+	}
+	for _, u := range msg.Mentions {
+		pid, err := b.person(ctx, g, e, chat.User{ID: u})
+		if err != nil {
+			return false, err
+		}
+		m, open, err := b.membership(ctx, g.ID, pid)
+		if err != nil {
+			return false, err
+		}
+		if !open || !m.Role.Staff() {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // isReport tells a report: a reply whose text is 举报 or /report.

@@ -80,3 +80,52 @@ func TestReports(t *testing.T) {
 		}
 	})
 }
+
+// TestReportByMentioningStaff: a reply that only calls the group's staff
+// ("@群主") reports the message, like 举报; mentioning a member, or adding
+// words of one's own, is an ordinary reply.
+func TestReportByMentioningStaff(t *testing.T) {
+	clock := now
+	storetest.Dialects(t, func() time.Time { return clock }, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		org := community.Org{Name: "业主", Slug: "o"}
+		db.CreateOrg(ctx, &org)
+		in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return clock }})
+		go in.Run(ctx)
+		seq := 0
+		send := func(user, text, reply string, mentions ...string) string {
+			seq++
+			id := fmt.Sprint("m", seq)
+			e := chat.Event{ID: fmt.Sprint("e", seq), Connection: "wx", Platform: "webhook", Type: chat.EventMessage, Group: "g", Time: clock, Sender: chat.User{ID: user},
+				Message: &chat.Message{ID: id, Kind: chat.KindText, Text: text, ReplyTo: reply, Mentions: mentions}}
+			if err := in.Ingest(ctx, []chat.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		old := clock
+		clock = clock.Add(-10 * 24 * time.Hour)
+		for _, u := range []string{"a", "b", "c", "owner"} {
+			send(u, "大家好", "")
+		}
+		clock = old
+		if err := db.SetRole(ctx, "wx", "g", "owner", community.RoleOwner); err != nil {
+			t.Fatal(err)
+		}
+		in.Forget()
+		bad := send("spammer", "某某家的事大家都知道吧", "")
+		send("a", "@b", bad, "b")            // a member: just a reply
+		send("b", "@群主 你看看", bad, "owner") // words of their own: a reply
+		cases, _ := db.ReportCases(ctx, org.ID, "open")
+		if len(cases) != 0 {
+			t.Fatalf("replies counted as reports: %+v", cases)
+		}
+		send("a", "@群主", bad, "owner")
+		send("c", "＠群主", bad, "owner")
+		cases, err := db.ReportCases(ctx, org.ID, "open")
+		if err != nil || len(cases) != 1 || cases[0].Reports != 2 || cases[0].MessageID != bad {
+			t.Fatalf("reports by mentioning the owner: %+v %v", cases, err)
+		}
+	})
+}
