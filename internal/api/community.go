@@ -44,6 +44,7 @@ type Admin interface {
 	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
 	JoinLink(ctx context.Context, code string) (store.JoinTarget, error)
+	Appeals(ctx context.Context, orgID int64, status string) ([]store.Appeal, error)
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -73,6 +74,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.json(s.listReports)))
 	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideReport))))
 	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.json(s.fileAppeal))))
+	mux.HandleFunc("GET /api/v1/appeals", s.tokenAuth(s.json(s.listAppeals)))
 	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideAppeal))))
 	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.unban))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/events", s.tokenAuth(s.json(s.listEvents)))

@@ -325,3 +325,35 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any
 	}
 	return http.StatusOK, map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "synced": sync}, nil
 }
+
+// listAppeals is the appeals queue: GET /api/v1/appeals?status=open.
+func (s *Server) listAppeals(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", "open", "accepted", "rejected":
+	default:
+		return 0, nil, errkind.Errorf(errkind.Invalid, "status %q: want open, accepted or rejected", status)
+	}
+	list, err := s.Admin.Appeals(r.Context(), orgOf(r), status)
+	if err != nil {
+		return 0, nil, err
+	}
+	type appealJSON struct {
+		ID        int64     `json:"id"`
+		PersonID  int64     `json:"person_id"`
+		Person    string    `json:"person"`
+		Text      string    `json:"text"`
+		Status    string    `json:"status"`
+		Banned    bool      `json:"banned"`
+		DecidedBy string    `json:"decided_by,omitempty"`
+		Note      string    `json:"note,omitempty"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	out := struct {
+		Appeals []appealJSON `json:"appeals"`
+	}{Appeals: []appealJSON{}}
+	for _, a := range list {
+		out.Appeals = append(out.Appeals, appealJSON{a.ID, a.PersonID, a.Person, a.Text, a.Status, a.Banned, a.DecidedBy, a.Note, a.CreatedAt})
+	}
+	return http.StatusOK, out, nil
+}

@@ -209,3 +209,38 @@ func TestMemberRoleAPI(t *testing.T) {
 		t.Fatalf("role after the change: %v", role)
 	}
 }
+
+func TestAppealsAPI(t *testing.T) {
+	e := newEnv(t)
+	ev := fmt.Sprintf(`[{"id":"a1","type":"message","group":"g1","time":%q,"sender":{"id":"u1","name":"老王"},"message":{"id":"x1","kind":"text","text":"hi"}}]`, time.Now().Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", ev); code != 200 {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
+	gid := int(out["groups"].([]any)[0].(map[string]any)["id"].(float64))
+	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
+	pid := int(out["members"].([]any)[0].(map[string]any)["person_id"].(float64))
+	if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/people/%d/ban", pid), e.token, `{"reason":"广告"}`); code != 200 {
+		t.Fatalf("ban: %d %v", code, out)
+	}
+	code, out := e.do(t, "POST", "/api/v1/appeals", e.token, fmt.Sprintf(`{"person_id":%d,"text":"我错了"}`, pid))
+	if code != 201 && code != 200 {
+		t.Fatalf("file: %d %v", code, out)
+	}
+	code, out = e.do(t, "GET", "/api/v1/appeals?status=open", e.read, "")
+	list, _ := out["appeals"].([]any)
+	if code != 200 || len(list) != 1 || list[0].(map[string]any)["person"] != "老王" || list[0].(map[string]any)["banned"] != true {
+		t.Fatalf("open appeals: %d %v", code, out)
+	}
+	id := int(list[0].(map[string]any)["id"].(float64))
+	if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/appeals/%d/decision", id), e.token, `{"accept":true,"note":"初犯"}`); code != 200 {
+		t.Fatalf("decide: %d %v", code, out)
+	}
+	_, out = e.do(t, "GET", "/api/v1/appeals", e.read, "")
+	if a := out["appeals"].([]any)[0].(map[string]any); a["status"] != "accepted" || a["banned"] != false {
+		t.Fatalf("after accepting: %v", a)
+	}
+	if code, _ := e.do(t, "GET", "/api/v1/appeals?status=maybe", e.read, ""); code != 400 {
+		t.Fatalf("bad status: %d", code)
+	}
+}

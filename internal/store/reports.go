@@ -189,3 +189,39 @@ func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bo
 	}
 	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: fmt.Sprintf(`{"appeal":%d,"note":%q}`, appealID, note)})
 }
+
+// Appeal is a removed or banned member's request to be let back in.
+type Appeal struct {
+	ID        int64
+	PersonID  int64
+	Person    string
+	Text      string
+	Status    string // open, accepted, rejected
+	Banned    bool   // the person is banned from the organisation now
+	DecidedBy string
+	Note      string
+	CreatedAt time.Time
+}
+
+// Appeals lists an organisation's appeals, newest first ("" for every
+// status).
+func (db *DB) Appeals(ctx context.Context, orgID int64, status string) ([]Appeal, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.person_id, p.name, a.text, a.status, a.decided_by, a.note, a.created_at,
+			EXISTS (SELECT 1 FROM org_bans b WHERE b.org_id = a.org_id AND b.person_id = a.person_id AND b.lifted_at IS NULL)
+		FROM appeals a JOIN people p ON p.id = a.person_id WHERE a.org_id = ? AND (? = '' OR a.status = ?) ORDER BY a.id DESC LIMIT 1000`), orgID, status, status)
+	if err != nil {
+		return nil, fmt.Errorf("list appeals: %w", err)
+	}
+	defer rows.Close()
+	var out []Appeal
+	for rows.Next() {
+		var a Appeal
+		var created int64
+		if err := rows.Scan(&a.ID, &a.PersonID, &a.Person, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &created, &a.Banned); err != nil {
+			return nil, fmt.Errorf("list appeals: %w", err)
+		}
+		a.CreatedAt = fromMS(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
