@@ -232,10 +232,15 @@ type PushJSON struct {
 	// DutyPerson is the assistant on duty to follow the push up (0: the
 	// group has no assistant).
 	DutyPerson int64 `json:"duty_person,omitempty"`
+	// The receipt once sent: pending, done or dead (with the error).
+	Delivery      string     `json:"delivery,omitempty"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+	DeliveryError string     `json:"delivery_error,omitempty"`
 }
 
 func pushJSON(p content.Push) PushJSON {
-	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason, p.DutyPerson}
+	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason, p.DutyPerson,
+		p.Delivery, p.DeliveredAt, p.DeliveryError}
 }
 
 // shanghai is the default zone of groups (they are in China).

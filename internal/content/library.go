@@ -55,7 +55,12 @@ type Push struct {
 	Reason     string // why PlannedAt differs from WantAt, or why dropped
 	DutyPerson int64  // the assistant on duty to follow it up
 	CreatedAt  time.Time
-	SentAt     *time.Time
+	SentAt     *time.Time // handed to the outbox
+	// The receipt of a sent push: pending (being delivered, or retried),
+	// done (the platform took it) or dead (given up on, with the error).
+	Delivery      string
+	DeliveredAt   *time.Time
+	DeliveryError string
 }
 
 // Library stores scripts and their history. internal/store implements it.

@@ -153,3 +153,48 @@ func TestLease(t *testing.T) {
 		}
 	})
 }
+
+// TestPushReceipts: a sent push carries its delivery receipt from the
+// outbox: pending, then done (with when) or dead (with why).
+func TestPushReceipts(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		s := approvedScript(t, db, org.ID)
+		for _, h := range []int{-5, -2} {
+			if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list := func() []content.Push {
+			ps, err := db.Pushes(ctx, g.ID, clk.Now().Add(-24*time.Hour), clk.Now().Add(time.Hour))
+			if err != nil || len(ps) != 2 {
+				t.Fatalf("pushes: %+v %v", ps, err)
+			}
+			return ps
+		}
+		if ps := list(); ps[0].Delivery != "" {
+			t.Fatalf("a push not yet sent has a receipt: %+v", ps[0])
+		}
+		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 2 {
+			t.Fatalf("send: %d %v", n, err)
+		}
+		if ps := list(); ps[0].Delivery != "pending" || ps[1].Delivery != "pending" {
+			t.Fatalf("handed to the outbox: %+v", ps)
+		}
+		items, err := db.ClaimActions(ctx, "wx", 10, time.Minute)
+		if err != nil || len(items) != 2 {
+			t.Fatalf("claim: %+v %v", items, err)
+		}
+		if err := db.CompleteActions(ctx, []int64{items[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.KillAction(ctx, items[1].ID, "bot removed from the group"); err != nil {
+			t.Fatal(err)
+		}
+		ps := list()
+		if ps[0].Delivery != "done" || ps[0].DeliveredAt == nil || ps[1].Delivery != "dead" || ps[1].DeliveryError != "bot removed from the group" {
+			t.Fatalf("receipts: %+v", ps)
+		}
+	})
+}

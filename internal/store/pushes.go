@@ -137,8 +137,11 @@ func dutyFor(ctx context.Context, db *DB, tx *sql.Tx, groupID int64) (int64, err
 
 // Pushes lists a group's pushes between two times, by planned time.
 func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, script_id, group_id, slot, want_at, planned_at, status, reason, COALESCE(duty_person, 0), created_at, sent_at
-		FROM pushes WHERE group_id = ? AND planned_at >= ? AND planned_at < ? ORDER BY planned_at, id`), groupID, ms(from), ms(to))
+	// The receipt comes from the push's send action in the outbox.
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
+			COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, '')
+		FROM pushes p LEFT JOIN outbox o ON o.idem_key = 'push:' || CAST(p.id AS TEXT)
+		WHERE p.group_id = ? AND p.planned_at >= ? AND p.planned_at < ? ORDER BY p.planned_at, p.id`), groupID, ms(from), ms(to))
 	if err != nil {
 		return nil, fmt.Errorf("list pushes: %w", err)
 	}
@@ -147,12 +150,14 @@ func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]
 	for rows.Next() {
 		var p content.Push
 		var want, planned, created int64
-		var sent sql.NullInt64
+		var sent, delivered sql.NullInt64
 		var status string
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent); err != nil {
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+			&p.Delivery, &delivered, &p.DeliveryError); err != nil {
 			return nil, fmt.Errorf("list pushes: %w", err)
 		}
 		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
+		p.DeliveredAt = fromNullMS(delivered)
 		out = append(out, p)
 	}
 	return out, rows.Err()
