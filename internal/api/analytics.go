@@ -17,6 +17,8 @@ type Analytics interface {
 	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
 	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
 	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+	Newcomers(ctx context.Context, groupID int64, since time.Time, loc *time.Location) ([]analytics.Stint, error)
+	JoinsBySource(ctx context.Context, groupID int64, since time.Time) (map[string]int, error)
 }
 
 func (s *Server) analyticsRoutes(mux *http.ServeMux) {
@@ -24,6 +26,7 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
 	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
 	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
@@ -209,4 +212,48 @@ func (s *Server) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// groupNewcomers is newcomer retention and joins by source for the last
+// ?days= days (90 by default): GET /api/v1/groups/{id}/newcomers.
+func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	days, err := intParam(r, "days", 90, 1, 400)
+	if err != nil {
+		return 0, nil, err
+	}
+	since := s.now().AddDate(0, 0, -int(days))
+	stints, err := s.Analytics.Newcomers(r.Context(), g.ID, since, shanghai)
+	if err != nil {
+		return 0, nil, err
+	}
+	joins, err := s.Analytics.JoinsBySource(r.Context(), g.ID, since)
+	if err != nil {
+		return 0, nil, err
+	}
+	ret := analytics.Retain(stints, s.now(), shanghai)
+	type horizon struct {
+		Cohort   int     `json:"cohort"`
+		Strict   float64 `json:"strict"`
+		Rolling  float64 `json:"rolling"`
+		Survival float64 `json:"survival"`
+	}
+	out := struct {
+		Newcomers int                `json:"newcomers"`
+		Retention map[string]horizon `json:"retention"`
+		Joins     map[string]int     `json:"joins_by_source"`
+	}{Newcomers: len(stints), Retention: map[string]horizon{}, Joins: map[string]int{}}
+	for i, name := range []string{"d1", "d7", "d30"} {
+		out.Retention[name] = horizon{ret.Cohort[i], ret.Strict[i], ret.Rolling[i], ret.Survival[i]}
+	}
+	for src, n := range joins {
+		if src == "" {
+			src = "unknown"
+		}
+		out.Joins[src] += n
+	}
+	return http.StatusOK, out, nil
 }

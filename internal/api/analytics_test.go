@@ -55,3 +55,26 @@ func TestAnalyticsAPI(t *testing.T) {
 		t.Fatalf("resolving a missing alert: %d", code)
 	}
 }
+
+func TestNewcomersAPI(t *testing.T) {
+	e := newEnv(t)
+	join := fmt.Sprintf(`[{"id":"j1","type":"member_joined","group":"g1","time":%q,"sender":{"id":"u1"},"source":"referral"},
+		{"id":"j2","type":"member_joined","group":"g1","time":%q,"sender":{"id":"u2"}}]`, time.Now().Add(-48*time.Hour).Format(time.RFC3339), time.Now().Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", join); code != 200 {
+		t.Fatalf("joins: %d %v", code, out)
+	}
+	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
+	gid := int(out["groups"].([]any)[0].(map[string]any)["id"].(float64))
+	code, out := e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/newcomers?days=30", gid), e.read, "")
+	if code != 200 || out["newcomers"] != 2.0 {
+		t.Fatalf("newcomers: %d %v", code, out)
+	}
+	joins := out["joins_by_source"].(map[string]any)
+	d1 := out["retention"].(map[string]any)["d1"].(map[string]any)
+	if joins["referral"] != 1.0 || joins["unknown"] != 1.0 || d1["cohort"] != 1.0 || d1["survival"] != 1.0 {
+		t.Fatalf("newcomers: %v", out)
+	}
+	if code, _ := e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/newcomers?days=0", gid), e.read, ""); code != 400 {
+		t.Fatalf("days=0: %d", code)
+	}
+}
