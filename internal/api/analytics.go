@@ -19,6 +19,9 @@ type Analytics interface {
 	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
 	Newcomers(ctx context.Context, groupID int64, since time.Time, loc *time.Location) ([]analytics.Stint, error)
 	JoinsBySource(ctx context.Context, groupID int64, since time.Time) (map[string]int, error)
+	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]store.PurgeCandidate, error)
+	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]store.PurgeCandidate, error)
+	PurgeExecute(ctx context.Context, orgID, groupID int64, actor string) (int, error)
 }
 
 func (s *Server) analyticsRoutes(mux *http.ServeMux) {
@@ -27,6 +30,9 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
+	mux.HandleFunc("GET /api/v1/groups/{id}/purge", s.tokenAuth(s.json(s.purgeProposal)))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.admin(s.json(s.purgeNotice))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.admin(s.json(s.purgeExecute))))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
 	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
 	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
@@ -256,4 +262,68 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 		out.Joins[src] += n
 	}
 	return http.StatusOK, out, nil
+}
+
+// purgeProposal lists a group's inactive members (zombies) a purge would
+// remove: GET /api/v1/groups/{id}/purge.
+func (s *Server) purgeProposal(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	list, err := s.Analytics.PurgeProposal(r.Context(), orgOf(r), g.ID, s.now())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "members": purgeJSON(list)}, nil
+}
+
+type purgeMember struct {
+	PersonID    int64      `json:"person_id"`
+	Name        string     `json:"name"`
+	JoinedAt    time.Time  `json:"joined_at"`
+	LastMessage *time.Time `json:"last_message,omitempty"`
+}
+
+func purgeJSON(list []store.PurgeCandidate) []purgeMember {
+	out := []purgeMember{}
+	for _, c := range list {
+		out = append(out, purgeMember{c.PersonID, c.Name, c.JoinedAt, c.LastMessage})
+	}
+	return out
+}
+
+// purgeNotice posts the advance notice: POST /api/v1/groups/{id}/purge/notice
+// {"days":7}.
+func (s *Server) purgeNotice(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Days int `json:"days"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	list, err := s.Analytics.PurgeNotice(r.Context(), orgOf(r), g.ID, in.Days, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "days": in.Days, "members": purgeJSON(list)}, nil
+}
+
+// purgeExecute removes, after the notice period, the named members who did
+// not speak up: POST /api/v1/groups/{id}/purge/execute. Nothing is ever
+// removed without this call.
+func (s *Server) purgeExecute(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := s.Analytics.PurgeExecute(r.Context(), orgOf(r), g.ID, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "removed": n}, nil
 }

@@ -78,3 +78,26 @@ func TestNewcomersAPI(t *testing.T) {
 		t.Fatalf("days=0: %d", code)
 	}
 }
+
+func TestPurgeAPI(t *testing.T) {
+	e := newEnv(t)
+	ev := fmt.Sprintf(`[{"id":"p1","type":"message","group":"g1","time":%q,"sender":{"id":"u1"},"message":{"id":"x1","kind":"text","text":"hi"}}]`, time.Now().Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", ev); code != 200 {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
+	gid := int(out["groups"].([]any)[0].(map[string]any)["id"].(float64))
+	code, out := e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/purge", gid), e.read, "")
+	if code != 200 || len(out["members"].([]any)) != 0 {
+		t.Fatalf("proposal: %d %v", code, out)
+	}
+	if code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/groups/%d/purge/notice", gid), e.token, `{"days":7}`); code != 409 {
+		t.Fatalf("a notice with nobody to propose: %d", code)
+	}
+	if code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/groups/%d/purge/execute", gid), e.read, ``); code != 403 {
+		t.Fatalf("a read token purged: %d", code)
+	}
+	if code, _ := e.do(t, "POST", fmt.Sprintf("/api/v1/groups/%d/purge/execute", gid), e.token, ``); code != 409 {
+		t.Fatalf("execute without a notice: %d", code)
+	}
+}

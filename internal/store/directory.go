@@ -518,7 +518,7 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions
-		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname')`), personID, ms(since)).Scan(&n)
+		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')`), personID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}
