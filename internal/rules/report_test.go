@@ -115,7 +115,7 @@ func TestReportByMentioningStaff(t *testing.T) {
 		}
 		in.Forget()
 		bad := send("spammer", "某某家的事大家都知道吧", "")
-		send("a", "@b", bad, "b")            // a member: just a reply
+		send("a", "@b", bad, "b")          // a member: just a reply
 		send("b", "@群主 你看看", bad, "owner") // words of their own: a reply
 		cases, _ := db.ReportCases(ctx, org.ID, "open")
 		if len(cases) != 0 {
