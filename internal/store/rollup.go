@@ -76,8 +76,8 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 			return n, err
 		}
 		n++
-		if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO rollup_marks (org_id, day) VALUES (?, ?)
-			ON CONFLICT (org_id) DO UPDATE SET day = excluded.day`), orgID, int64(d)); err != nil {
+		if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)
+			ON CONFLICT (org_id) DO UPDATE SET day = excluded.day, rolled_at = excluded.rolled_at`), orgID, int64(d), ms(now)); err != nil {
 			return n, fmt.Errorf("rollup: save mark: %w", err)
 		}
 	}
@@ -627,11 +627,13 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 	return out, rows.Err()
 }
 
-// LatestHealth returns each group's most recent rolled-up day.
+// LatestHealth returns each group's most recent rolled-up day. Each
+// group's latest day is one seek on group_days' primary key (group_id,
+// day), driven by the organisation's groups — not a MAX per group_days row.
 func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]GroupDay, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.members, gd.health_parts, gd.state FROM group_days gd
-		JOIN chat_groups g ON g.id = gd.group_id
-		WHERE g.org_id = ? AND gd.day = (SELECT MAX(day) FROM group_days x WHERE x.group_id = gd.group_id)`), orgID)
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.members, gd.health_parts, gd.state FROM chat_groups g
+		JOIN group_days gd ON gd.group_id = g.id AND gd.day = (SELECT MAX(x.day) FROM group_days x WHERE x.group_id = g.id)
+		WHERE g.org_id = ?`), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("latest health: %w", err)
 	}
