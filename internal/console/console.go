@@ -92,6 +92,7 @@ type Server struct {
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
 
+	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
 	tmpl    map[string]*template.Template
 	limiter *loginLimiter
@@ -156,6 +157,18 @@ func (s *Server) init() {
 				return template.HTML(`<a href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
 			},
 			"inc": func(i int) int { return i + 1 },
+			// last is a group's last message: a day when it comes from the
+			// rollups, a time otherwise.
+			"last": func(l Lang, t *time.Time, day bool) string {
+				if t == nil {
+					return T(l, "never")
+				}
+				if day {
+					return t.In(s.Location).Format("01-02")
+				}
+				return t.In(s.Location).Format("01-02 15:04")
+			},
+			"tf": func(l Lang, k string, args ...any) string { return fmt.Sprintf(T(l, k), args...) },
 			"pushRows": func(l Lang, rows []pushRow, sent bool) pushRowsData {
 				return pushRowsData{Lang: l, Rows: rows, Sent: sent}
 			},
@@ -489,13 +502,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 type groupRow struct {
 	community.Group
 	store.GroupActivity
-	State string
-	Node  string // the tree node's name
+	State   string
+	Node    string // the tree node's name
+	LastDay bool   // LastAt is the day of the last member message (from the rollups)
 }
+
+// dashboardGroups is how many groups the dashboard lists, the most active
+// first; /groups lists them all.
+const dashboardGroups = 20
 
 type dashboardData struct {
 	Summary     store.OrgSummary
-	Groups      []groupRow
+	Groups      []groupRow // the most active
+	AllGroups   int        // the groups the user sees
+	Figures     *weekFigures
 	Chart       template.HTML
 	Health      *dashboardHealth
 	Connections []ConnectionStatus
@@ -520,12 +540,17 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	now := s.Now()
 	week := now.Add(-7 * 24 * time.Hour)
-	rows, _, _, err := s.groupRows(r, u, groupFilter{Sort: "messages", Dir: "desc"})
+	figs, err := s.figures(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	d := dashboardData{Groups: rows}
+	rows, _, _, err := s.groupRows(r, u, groupFilter{Sort: "messages", Dir: "desc"}, figs)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d := dashboardData{Groups: rows[:min(len(rows), dashboardGroups)], AllGroups: len(rows), Figures: figs}
 	sc, err := s.scopeOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -543,6 +568,23 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			d.Summary.Messages += g.Messages
 			d.Summary.Communicators += g.Communicators
 		}
+	} else if figs.Rollup {
+		// The groups and members are counted as the group table counts
+		// them; the week from the rollups.
+		for _, g := range rows {
+			d.Summary.Groups++
+			d.Summary.Members += g.Group.Members
+		}
+		d.Summary.Messages, d.Summary.Communicators = figs.Messages, figs.Communicators
+		if ms, ok := s.Store.(interface {
+			ModerationsSince(ctx context.Context, orgID int64, since time.Time) (int, error)
+		}); ok {
+			if d.Summary.Moderations, err = ms.ModerationsSince(ctx, u.OrgID, week); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+		}
+		d.Chart = BarChart(figs.Daily, T(langOf(r), "messages_per_day"))
 	} else {
 		if d.Summary, err = s.Store.Summary(ctx, u.OrgID, week); err != nil {
 			s.renderError(w, r, err)
@@ -554,6 +596,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Chart = BarChart(days, T(langOf(r), "messages_per_day"))
+	}
+	if !u.Scoped() {
 		if s.Connections != nil {
 			d.Connections = s.Connections()
 		}

@@ -21,7 +21,12 @@ type groupFilter struct {
 	Node  string // a node id (with its subtree), "none" (not placed) or "" for all
 	Sort  string // messages, members, last or name
 	Dir   string // asc or desc
+	Page  int    // of groupsPerPage rows, from 1
 }
+
+// groupsPerPage is how many groups a page of /groups lists; the CSV has
+// every matching group.
+const groupsPerPage = 100
 
 var groupStates = []string{"active", "dormant", "dead", "archived"}
 
@@ -42,6 +47,14 @@ func parseGroupFilter(r *http.Request) (groupFilter, error) {
 			return f, errkind.Errorf(errkind.Invalid, "node: want a node id or none, got %q", f.Node)
 		}
 	}
+	f.Page = 1
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return f, errkind.Errorf(errkind.Invalid, "page: want a page number from 1, got %q", p)
+		}
+		f.Page = n
+	}
 	if f.Sort == "" {
 		f.Sort = "messages"
 	}
@@ -59,7 +72,8 @@ func parseGroupFilter(r *http.Request) (groupFilter, error) {
 	return f, nil
 }
 
-// query returns the filter as URL parameters, with the order changed.
+// query returns the filter as URL parameters, with the order changed (and
+// the first page).
 func (f groupFilter) query(sort, dir string) url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"state": f.State, "kind": f.Kind, "node": f.Node, "sort": sort, "dir": dir} {
@@ -68,6 +82,55 @@ func (f groupFilter) query(sort, dir string) url.Values {
 		}
 	}
 	return q
+}
+
+// pageURL returns the groups page of the filter and order at page n.
+func (f groupFilter) pageURL(n int) string {
+	q := f.query(f.Sort, f.Dir)
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	}
+	return "/groups?" + q.Encode()
+}
+
+// pageLink is a link of the groups page's pager.
+type pageLink struct {
+	Label   string
+	URL     string // empty for the current page and gaps
+	Current bool
+}
+
+// pager returns the links to the pages of matching groups: the first and
+// last, and three either side of the current one.
+func (f groupFilter) pager(l Lang, matching int) []pageLink {
+	pages := (matching + groupsPerPage - 1) / groupsPerPage
+	if pages <= 1 {
+		return nil
+	}
+	var out []pageLink
+	if f.Page > 1 {
+		out = append(out, pageLink{Label: T(l, "prev_page"), URL: f.pageURL(f.Page - 1)})
+	}
+	gap := false
+	for n := 1; n <= pages; n++ {
+		if n != 1 && n != pages && (n < f.Page-3 || n > f.Page+3) {
+			if !gap {
+				out = append(out, pageLink{Label: "…"})
+			}
+			gap = true
+			continue
+		}
+		gap = false
+		link := pageLink{Label: strconv.Itoa(n), Current: n == f.Page}
+		if !link.Current {
+			link.URL = f.pageURL(n)
+		}
+		out = append(out, link)
+	}
+	if f.Page < pages {
+		out = append(out, pageLink{Label: T(l, "next_page"), URL: f.pageURL(f.Page + 1)})
+	}
+	return out
 }
 
 // nodeOption is a tree node in the node filter, indented by depth.
@@ -111,14 +174,18 @@ func (t groupTable) Columns() []column {
 }
 
 type groupsData struct {
-	Filter groupFilter
-	Rows   []groupRow
-	Total  int // groups before filtering
-	States []string
-	Kinds  []community.GroupKind
-	Nodes  []nodeOption
-	Sorts  map[string]sortLink
-	CSV    string
+	Filter   groupFilter
+	Rows     []groupRow // the page's
+	Matching int        // groups matching the filter
+	From, To int        // the page's rows among them, from 1
+	Pages    []pageLink
+	Figures  *weekFigures
+	Total    int // groups before filtering
+	States   []string
+	Kinds    []community.GroupKind
+	Nodes    []nodeOption
+	Sorts    map[string]sortLink
+	CSV      string
 }
 
 // tree orders nodes depth first under their parents and returns each
@@ -172,12 +239,12 @@ func subtree(nodes []community.Node, root int64) map[int64]bool {
 }
 
 // groupRows lists the organisation's groups with their activity over the
-// last 7 days, filtered and sorted.
-func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows []groupRow, total int, nodes []community.Node, err error) {
+// last 7 days (figs), filtered and sorted.
+func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter, figs *weekFigures) (rows []groupRow, total int, nodes []community.Node, err error) {
 	ctx := r.Context()
 	now := s.Now()
 	orgID := u.OrgID
-	all, err := s.Store.Groups(ctx, orgID)
+	all, err := s.groupsOf(ctx, orgID, figs)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -191,10 +258,7 @@ func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows 
 			groups = append(groups, g)
 		}
 	}
-	act, err := s.Store.Activity(ctx, orgID, now.Add(-7*24*time.Hour))
-	if err != nil {
-		return nil, 0, nil, err
-	}
+	act := figs.Groups
 	nodes, err = s.Store.Nodes(ctx, orgID)
 	if err != nil {
 		return nil, 0, nil, err
@@ -210,7 +274,7 @@ func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows 
 	}
 	for _, g := range groups {
 		a := act[g.ID]
-		row := groupRow{Group: g, GroupActivity: a, State: State(g, a.LastAt, now), Node: names[g.NodeID]}
+		row := groupRow{Group: g, GroupActivity: a, State: State(g, a.LastAt, now), Node: names[g.NodeID], LastDay: figs.Rollup}
 		switch {
 		case f.State != "" && row.State != f.State,
 			f.Kind != "" && string(g.Kind) != f.Kind,
@@ -220,7 +284,13 @@ func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows 
 		}
 		rows = append(rows, row)
 	}
-	slices.SortStableFunc(rows, func(a, b groupRow) int {
+	// Sort positions, not the rows (large structs); ties by name, then id.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &rows[i], &rows[j]
 		var c int
 		switch f.Sort {
 		case "members":
@@ -238,8 +308,16 @@ func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter) (rows 
 		if c == 0 {
 			c = strings.Compare(a.Name, b.Name)
 		}
+		if c == 0 {
+			c = cmp.Compare(a.Group.ID, b.Group.ID)
+		}
 		return c
 	})
+	sorted := make([]groupRow, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	rows = sorted
 	return rows, len(groups), nodes, nil
 }
 
@@ -258,7 +336,12 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	rows, total, nodes, err := s.groupRows(r, u, f)
+	figs, err := s.figures(r.Context(), u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rows, total, nodes, err := s.groupRows(r, u, f, figs)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -266,14 +349,30 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
 	if wantsCSV(r) {
 		out := make([][]string, 0, len(rows))
 		for _, g := range rows {
+			last := s.csvTime(g.LastAt)
+			if g.LastDay && g.LastAt != nil {
+				last = g.LastAt.In(s.Location).Format("2006-01-02")
+			}
 			out = append(out, []string{strconv.FormatInt(g.ID, 10), g.Name, T(l, "kind_"+string(g.Kind)), g.Platform, g.Node,
 				strconv.Itoa(g.Members), strconv.Itoa(g.Capacity), strconv.Itoa(g.Messages), strconv.Itoa(g.Communicators),
-				s.csvTime(g.LastAt), T(l, "state_"+g.State)})
+				last, T(l, "state_"+g.State)})
 		}
 		s.sendCSV(w, "qunzhu-groups.csv", headers(l, "id", "name", "kind", "platform", "node", "members", "capacity", "messages_7d", "communicators_7d", "last_message", "state"), out)
 		return
 	}
-	d := groupsData{Filter: f, Rows: rows, Total: total, States: groupStates, Kinds: community.GroupKinds, Sorts: map[string]sortLink{}, CSV: csvURL(r)}
+	d := groupsData{Filter: f, Matching: len(rows), Figures: figs, Total: total, States: groupStates, Kinds: community.GroupKinds, Sorts: map[string]sortLink{}}
+	all := *r
+	noPage := *r.URL
+	q := noPage.Query()
+	q.Del("page")
+	noPage.RawQuery = q.Encode()
+	all.URL = &noPage
+	d.CSV = csvURL(&all)
+	if from := (f.Page - 1) * groupsPerPage; from < len(rows) {
+		d.Rows = rows[from:min(from+groupsPerPage, len(rows))]
+		d.From, d.To = from+1, from+len(d.Rows)
+	}
+	d.Pages = f.pager(l, len(rows))
 	ordered, depth := tree(nodes)
 	for _, n := range ordered {
 		d.Nodes = append(d.Nodes, nodeOption{ID: strconv.FormatInt(n.ID, 10), Label: strings.Repeat("— ", depth[n.ID]) + n.Name})

@@ -47,7 +47,7 @@ func (s *Server) dashboardHealth(ctx context.Context, u *store.User, sc scope) (
 	if s.Health == nil {
 		return nil, nil
 	}
-	latest, err := s.Health.LatestHealth(ctx, u.OrgID, s.Location)
+	latest, err := s.latestHealth(ctx, u.OrgID)
 	if err != nil {
 		return nil, err
 	}
