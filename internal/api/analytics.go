@@ -22,6 +22,7 @@ type Analytics interface {
 	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]store.PurgeCandidate, error)
 	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]store.PurgeCandidate, error)
 	PurgeExecute(ctx context.Context, orgID, groupID int64, actor string) (int, error)
+	SetDailyTop(ctx context.Context, orgID, groupID int64, atMinute, size int, actor string) error
 }
 
 func (s *Server) analyticsRoutes(mux *http.ServeMux) {
@@ -31,6 +32,7 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/purge", s.tokenAuth(s.json(s.purgeProposal)))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.admin(s.json(s.setDailyTop))))
 	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.admin(s.json(s.purgeNotice))))
 	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.admin(s.json(s.purgeExecute))))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
@@ -326,4 +328,37 @@ func (s *Server) purgeExecute(w http.ResponseWriter, r *http.Request) (int, any,
 		return 0, nil, err
 	}
 	return http.StatusOK, map[string]any{"group_id": g.ID, "removed": n}, nil
+}
+
+// setDailyTop posts the day's top posters into the group at a time:
+// PUT /api/v1/groups/{id}/daily-top {"at":"21:00","size":10}; size 0 turns
+// it off.
+func (s *Server) setDailyTop(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	in := struct {
+		At   string `json:"at"`
+		Size *int   `json:"size"`
+	}{}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	size := 10
+	if in.Size != nil {
+		size = *in.Size
+	}
+	minute := 0
+	if size > 0 {
+		t, err := time.Parse("15:04", in.At)
+		if err != nil {
+			return 0, nil, errkind.Errorf(errkind.Invalid, "at: want a time of day like 21:00, got %q", in.At)
+		}
+		minute = t.Hour()*60 + t.Minute()
+	}
+	if err := s.Analytics.SetDailyTop(r.Context(), orgOf(r), g.ID, minute, size, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "at": in.At, "size": size}, nil
 }

@@ -101,3 +101,21 @@ func TestPurgeAPI(t *testing.T) {
 		t.Fatalf("execute without a notice: %d", code)
 	}
 }
+
+func TestDailyTopAPI(t *testing.T) {
+	e := newEnv(t)
+	ev := fmt.Sprintf(`[{"id":"d1","type":"message","group":"g1","time":%q,"sender":{"id":"u1"},"message":{"id":"x1","kind":"text","text":"hi"}}]`, time.Now().Format(time.RFC3339))
+	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", ev); code != 200 {
+		t.Fatalf("events: %d %v", code, out)
+	}
+	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
+	path := fmt.Sprintf("/api/v1/groups/%d/daily-top", int(out["groups"].([]any)[0].(map[string]any)["id"].(float64)))
+	for body, want := range map[string]int{`{"at":"25:00"}`: 400, `{"at":"21:00","size":99}`: 400, `{"at":"21:00"}`: 200, `{"size":0}`: 200} {
+		if code, out := e.do(t, "PUT", path, e.token, body); code != want {
+			t.Errorf("%s: %d %v, want %d", body, code, out, want)
+		}
+	}
+	if code, _ := e.do(t, "PUT", path, e.read, `{"at":"21:00"}`); code != 403 {
+		t.Fatalf("a read token: %d", code)
+	}
+}

@@ -370,6 +370,14 @@ func (s *service) schedule(ctx context.Context) {
 			}
 		}
 		s.planCadences(ctx, log)
+		if n, err := s.db.PostDailyTops(ctx, time.Now(), shanghai); err != nil {
+			if ctx.Err() == nil {
+				log.Error("daily leaderboards", "err", err)
+			}
+		} else if n > 0 {
+			log.Info("daily leaderboards posted", "groups", n)
+			s.disp.Wake()
+		}
 		// Hand every due push over, 500 at a time, waking the dispatcher
 		// after each batch so delivery starts at once.
 		total := 0
