@@ -66,6 +66,9 @@ type Server struct {
 	// Health, when set, shows group health, states and alerts from the
 	// daily rollups.
 	Health HealthSource
+	// Appeals, when set, shows managers the appeals queue on the
+	// moderation page.
+	Appeals AppealSource
 	// Connections, when set, reports the platform connections and what is
 	// wrong with each (managers see them on the dashboard).
 	Connections func() []ConnectionStatus
@@ -204,6 +207,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
+	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
 	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))

@@ -35,6 +35,7 @@ type logRow struct {
 }
 
 type moderationData struct {
+	Appeals []store.Appeal
 	Cases   []caseRow
 	Log     []logRow
 	Actions []string // what upholding a report can do
@@ -185,6 +186,10 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, a := range acts {
 		d.Log = append(d.Log, logRow{ModerationAction: a, Group: n.group(a.GroupID), Member: n.person(a.PersonID)})
+	}
+	if d.Appeals, err = s.openAppeals(ctx, u); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	p := s.page(r, u, T(l, "moderation"), d)
 	p.Flash = s.takeFlash(w, r)
