@@ -82,6 +82,15 @@ func (db *DB) Admit(ctx context.Context, levelID, entityID, personID int64) (com
 func (db *DB) admitOnce(ctx context.Context, levelID, entityID, personID int64) (community.Admission, error) {
 	var a community.Admission
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if db.dialect == Postgres {
+			// Serialise admissions to one level at one entity: under READ
+			// COMMITTED the seat count and the next number are read at
+			// different moments, and two admissions could both fit.
+			// (SQLite transactions are serialised already.)
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", seatLockKey(levelID, entityID)); err != nil {
+				return fmt.Errorf("lock seats: %w", err)
+			}
+		}
 		var capN int
 		var reuse bool
 		var org, entityOrg int64
@@ -280,4 +289,9 @@ func tiersDetail(tiers string) string {
 		return `{"tiers":"default"}`
 	}
 	return `{"tiers":` + tiers + `}`
+}
+
+// seatLockKey is the advisory lock of one level's seats at one entity.
+func seatLockKey(levelID, entityID int64) int64 {
+	return 0x5EA7<<48 | (levelID&0xFFFFFF)<<24 | entityID&0xFFFFFF
 }
