@@ -15,6 +15,8 @@ import (
 // Content is the script library and push schedule the API needs.
 type Content interface {
 	content.Library
+	SetScriptCard(ctx context.Context, orgID, scriptID int64, c store.ScriptCard, actor string) error
+	ScriptCardOf(ctx context.Context, orgID, scriptID int64) (store.ScriptCard, error)
 	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]store.PushResponse, error)
 	PlanPush(ctx context.Context, r store.PushRequest) (content.Push, error)
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
@@ -41,6 +43,8 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.opsRole(store.OpsRoles...)(s.json(s.moveScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.json(s.scriptRevisions)))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/lint", s.tokenAuth(s.json(s.lintScript)))
+	mux.HandleFunc("GET /api/v1/scripts/{id}/card", s.tokenAuth(s.json(s.getScriptCard)))
+	mux.HandleFunc("PUT /api/v1/scripts/{id}/card", s.tokenAuth(s.opsRole("editor")(s.json(s.setScriptCard))))
 	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.opsRole("publisher")(s.json(s.planPushes))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 	mux.HandleFunc("GET /api/v1/pushes/responses", s.tokenAuth(s.json(s.pushResponses)))
@@ -141,7 +145,16 @@ func (s *Server) lintScript(w http.ResponseWriter, r *http.Request) (int, any, e
 			}
 		}
 	}
-	findings := content.Lint(content.LintInput{Title: sc.Title, Body: sc.Body}, opts)
+	in := content.LintInput{Title: sc.Title, Body: sc.Body}
+	card, err := s.Content.ScriptCardOf(r.Context(), orgOf(r), sc.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if card.LinkURL != "" {
+		// A link card: the article's words are pasted, not the author's.
+		in.Kind, in.URL, in.Excerpt = content.KindLink, card.LinkURL, card.Excerpt
+	}
+	findings := content.Lint(in, opts)
 	if findings == nil {
 		findings = []content.Finding{}
 	}

@@ -180,3 +180,33 @@ func TestOpsRoles(t *testing.T) {
 		t.Fatalf("an ops token reads: %d", code)
 	}
 }
+
+func TestScriptCardAPI(t *testing.T) {
+	e := newEnv(t)
+	_, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"转发","body":"好文"}`)
+	id := int(out["id"].(float64))
+	path := fmt.Sprintf("/api/v1/scripts/%d/card", id)
+	if code, _ := e.do(t, "PUT", path, e.token, `{"link_url":"file:///etc/passwd"}`); code != 400 {
+		t.Fatalf("a bad link: %d", code)
+	}
+	if code, _ := e.do(t, "PUT", path, e.read, `{"link_url":"https://x.cn"}`); code != 403 {
+		t.Fatalf("a read token set a card: %d", code)
+	}
+	excerpt := strings.Repeat("这是原文的一段内容，讲的是农村电商的发展。", 20)
+	code, out := e.do(t, "PUT", path, e.token, fmt.Sprintf(`{"link_url":"https://mp.weixin.qq.com/s/abc","link_title":"农村电商","excerpt":%q}`, excerpt))
+	if code != 200 || out["card"].(map[string]any)["link_title"] != "农村电商" {
+		t.Fatalf("set card: %d %v", code, out)
+	}
+	// Lint sees a link share whose author added almost nothing of their own.
+	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/scripts/%d/lint", id), e.read, "")
+	var codes []string
+	for _, f := range out["findings"].([]any) {
+		codes = append(codes, f.(map[string]any)["code"].(string))
+	}
+	if s := strings.Join(codes, ","); !strings.Contains(s, "paste_without_comment") && !strings.Contains(s, "forward_without_note") {
+		t.Fatalf("lint of a bare link share: %s", s)
+	}
+	if code, out := e.do(t, "GET", path, e.read, ""); code != 200 || out["card"].(map[string]any)["link_url"] != "https://mp.weixin.qq.com/s/abc" {
+		t.Fatalf("get card: %d %v", code, out)
+	}
+}

@@ -50,3 +50,44 @@ func joinOr(xs []string) string {
 	}
 	return out
 }
+
+// CardJSON is a script's link or article card and media.
+type CardJSON struct {
+	LinkURL   string `json:"link_url,omitempty"`
+	LinkTitle string `json:"link_title,omitempty"`
+	Excerpt   string `json:"excerpt,omitempty"`
+	MediaURL  string `json:"media_url,omitempty"`
+}
+
+// setScriptCard sets a script's card: PUT /api/v1/scripts/{id}/card
+// {"link_url","link_title","excerpt","media_url"}; all empty removes it.
+func (s *Server) setScriptCard(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in CardJSON
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	c := store.ScriptCard{LinkURL: in.LinkURL, LinkTitle: in.LinkTitle, Excerpt: in.Excerpt, MediaURL: in.MediaURL}
+	if err := s.Content.SetScriptCard(r.Context(), orgOf(r), id, c, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return s.getScriptCard(w, r)
+}
+
+func (s *Server) getScriptCard(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := s.Content.Script(r.Context(), orgOf(r), id); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.Content.ScriptCardOf(r.Context(), orgOf(r), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"script": id, "card": CardJSON{c.LinkURL, c.LinkTitle, c.Excerpt, c.MediaURL}}, nil
+}

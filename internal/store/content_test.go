@@ -198,3 +198,49 @@ func TestPushReceipts(t *testing.T) {
 		}
 	})
 }
+
+// TestScriptCards: a script's link card and picture go out with its push.
+func TestScriptCards(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		s := approvedScript(t, db, org.ID)
+		for _, bad := range []store.ScriptCard{{LinkURL: "javascript:alert(1)"}, {MediaURL: "ftp://x/y.jpg"}, {LinkTitle: "只有标题"}} {
+			if err := db.SetScriptCard(ctx, org.ID, s.ID, bad, "user:ed"); !errkind.Is(err, errkind.Invalid) {
+				t.Errorf("card %+v: %v, want invalid", bad, err)
+			}
+		}
+		if err := db.SetScriptCard(ctx, org.ID, 9999, store.ScriptCard{LinkURL: "https://x.cn"}, "user:ed"); !errkind.Is(err, errkind.NotFound) {
+			t.Fatalf("unknown script: %v", err)
+		}
+		card := store.ScriptCard{LinkURL: "https://mp.weixin.qq.com/s/abc", LinkTitle: "直播带货三个误区", Excerpt: "原文……", MediaURL: "https://cdn.example.com/poster.jpg"}
+		if err := db.SetScriptCard(ctx, org.ID, s.ID, card, "user:ed"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.ScriptCardOf(ctx, org.ID, s.ID); err != nil || got != card {
+			t.Fatalf("card = %+v %v", got, err)
+		}
+		if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("send: %d %v", n, err)
+		}
+		acts, _ := db.PullActions(ctx, []string{"wx"}, 0, 10)
+		var text string
+		for _, a := range acts {
+			if strings.HasPrefix(a.Action.Key, "push:") {
+				text = a.Action.Text
+			}
+		}
+		if !strings.HasSuffix(text, "\n🔗 直播带货三个误区 https://mp.weixin.qq.com/s/abc\n🖼 https://cdn.example.com/poster.jpg") || !strings.HasPrefix(text, s.Body) {
+			t.Fatalf("pushed text: %q", text)
+		}
+		if err := db.SetScriptCard(ctx, org.ID, s.ID, store.ScriptCard{}, "user:ed"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.ScriptCardOf(ctx, org.ID, s.ID); !got.Empty() {
+			t.Fatalf("card after removal: %+v", got)
+		}
+	})
+}

@@ -191,8 +191,9 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		if db.dialect == Postgres {
 			lock = " FOR UPDATE OF p SKIP LOCKED"
 		}
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT p.id, g.connection, g.external_id, s.body FROM pushes p
-			JOIN chat_groups g ON g.id = p.group_id JOIN scripts s ON s.id = p.script_id
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT p.id, g.connection, g.external_id, s.body,
+				COALESCE(c.link_url, ''), COALESCE(c.link_title, ''), COALESCE(c.media_url, '') FROM pushes p
+			JOIN chat_groups g ON g.id = p.group_id JOIN scripts s ON s.id = p.script_id LEFT JOIN script_cards c ON c.script_id = s.id
 			WHERE p.status = 'planned' AND p.planned_at <= ? AND g.lifecycle = 'active' ORDER BY p.planned_at, p.id LIMIT ?`+lock), ms(db.now()), limit)
 		if err != nil {
 			return fmt.Errorf("find due pushes: %w", err)
@@ -202,10 +203,12 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		for rows.Next() {
 			var id int64
 			var a chat.Action
-			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text); err != nil {
+			var card ScriptCard
+			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
 				rows.Close()
 				return fmt.Errorf("find due pushes: %w", err)
 			}
+			a.Text += card.Suffix()
 			a.Key, a.Kind, a.Reason = fmt.Sprintf("push:%d", id), chat.ActSend, "push"
 			acts = append(acts, a)
 			ids = append(ids, id)
