@@ -66,6 +66,9 @@ type Server struct {
 	// Health, when set, shows group health, states and alerts from the
 	// daily rollups.
 	Health HealthSource
+	// Newcomers, when set, adds retention and joins by source to group
+	// pages.
+	Newcomers NewcomerSource
 	// Appeals, when set, shows managers the appeals queue on the
 	// moderation page.
 	Appeals AppealSource
@@ -612,12 +615,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 type groupData struct {
-	Health   *groupHealth
-	Group    community.Group
-	State    string
-	Members  []memberRow
-	Messages []community.Message
-	Counts   []statusCount
+	Health    *groupHealth
+	Newcomers *groupNewcomers
+	Group     community.Group
+	State     string
+	Members   []memberRow
+	Messages  []community.Message
+	Counts    []statusCount
 }
 
 // memberRow is a member with their activity status (analytics.Classify).
@@ -695,5 +699,10 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Health: health, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
+	newcomers, err := s.groupNewcomers(r.Context(), g.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
 }
