@@ -190,7 +190,7 @@ func (s *Server) init() {
 		}
 		s.tmpl = map[string]*template.Template{}
 		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit",
-			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards"} {
+			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards", "tree"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -212,6 +212,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
 	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
 	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
+	mux.HandleFunc("GET /tree", s.auth(s.treePage))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
@@ -271,7 +272,7 @@ type navItem struct {
 	More     bool
 }
 
-var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
+var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}}
 
 // managersOnly are the entries a scoped user is not offered.
