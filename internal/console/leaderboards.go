@@ -51,6 +51,7 @@ type leaderboardsData struct {
 	From, To    string // the days covered
 	Posters     rankTable
 	Inviters    rankTable
+	CSV         string
 }
 
 func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
@@ -122,6 +123,22 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 	for _, p := range inviters {
 		d.Inviters.Rows = append(d.Inviters.Rows, rankRow{p.PersonID, p.Name, p.Invited, p.Qualified})
 	}
+	if wantsCSV(r) {
+		// Both boards in one file: the board, the rank, the person, the figures.
+		var out [][]string
+		for k, t := range []rankTable{d.Posters, d.Inviters} {
+			for i, row := range t.Rows {
+				figs := []string{strconv.Itoa(row.A), strconv.Itoa(row.B), "", ""}
+				if k == 1 {
+					figs = []string{"", "", strconv.Itoa(row.A), strconv.Itoa(row.B)}
+				}
+				out = append(out, append([]string{T(l, t.Title), strconv.Itoa(i + 1), strconv.FormatInt(row.PersonID, 10), row.Name}, figs...))
+			}
+		}
+		s.sendCSV(w, "qunzhu-leaderboards-"+d.From+"-"+d.To+".csv", headers(l, "board", "rank", "id", "name", "messages", "substantive", "invited", "qualified"), out)
+		return
+	}
+	d.CSV = csvURL(r)
 	s.render(w, http.StatusOK, "leaderboards", s.page(r, u, T(l, "leaderboards"), d))
 }
 

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/content"
@@ -43,6 +44,7 @@ type pushesData struct {
 	Measured   int // sent pushes measured
 	FollowedUp int // of those, followed up by staff
 	Rate       int // percent
+	CSV        string
 }
 
 func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
@@ -125,6 +127,24 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 		d.Duty = append(d.Duty, *row)
 	}
 	sort.Slice(d.Duty, func(i, j int) bool { return d.Duty[i].Person < d.Duty[j].Person })
+	if wantsCSV(r) {
+		l := langOf(r)
+		var out [][]string
+		for _, rows := range [][]pushRow{d.Upcoming, d.Sent} {
+			for _, p := range rows {
+				posts, followed := "", ""
+				if p.Response != nil {
+					posts = strconv.Itoa(p.Response.Posts60)
+					followed = strconv.FormatBool(p.Response.FollowedUp)
+				}
+				out = append(out, []string{strconv.FormatInt(p.ID, 10), p.Group, p.Title, p.Slot, s.csvTime(&p.PlannedAt), s.csvTime(p.SentAt),
+					string(p.Status), p.Reason, p.DutyName, posts, followed})
+			}
+		}
+		s.sendCSV(w, "qunzhu-pushes.csv", headers(l, "id", "group", "title", "slot", "planned", "sent", "status", "reason", "duty", "posts_60m", "followed_up"), out)
+		return
+	}
+	d.CSV = csvURL(r)
 	s.render(w, http.StatusOK, "pushes", s.page(r, u, T(langOf(r), "pushes"), d))
 }
 
