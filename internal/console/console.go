@@ -69,6 +69,9 @@ type Server struct {
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
+	// Accounts, when set, lists console accounts and API tokens on the
+	// settings page.
+	Accounts AccountSource
 	// Appeals, when set, shows managers the appeals queue on the
 	// moderation page.
 	Appeals AppealSource
@@ -190,7 +193,7 @@ func (s *Server) init() {
 		}
 		s.tmpl = map[string]*template.Template{}
 		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit",
-			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards", "tree"} {
+			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards", "tree", "settings"} {
 			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
 		}
 	})
@@ -213,6 +216,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
 	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
 	mux.HandleFunc("GET /tree", s.auth(s.treePage))
+	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
@@ -273,10 +277,10 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}}
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true}}
 
 // managersOnly are the entries a scoped user is not offered.
-var managersOnly = map[string]bool{"audit": true, "partners": true}
+var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true}
 
 // navOf returns the navigation entry a path belongs to: a member's
 // profile belongs to the groups.

@@ -61,6 +61,8 @@ func (s *Server) configured(key string) bool {
 		return s.Content != nil
 	case "partners", "events", "leaderboards":
 		return s.Community != nil
+	case "settings":
+		return s.Accounts != nil
 	}
 	return true
 }

@@ -385,3 +385,25 @@ func TestScopedUser(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersAndTokens(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		for _, u := range []store.User{{OrgID: org.ID, Username: "zz", PasswordHash: "h", Role: store.RoleManager}, {OrgID: org.ID, Username: "aa", PasswordHash: "h", Role: store.RoleViewer, ScopeGroupID: g.ID}} {
+			if err := db.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		us, err := db.Users(ctx, org.ID)
+		if err != nil || len(us) != 2 || us[0].Username != "aa" || us[0].ScopeGroupID != g.ID || us[0].PasswordHash != "" {
+			t.Fatalf("users: %+v %v", us, err)
+		}
+		if _, err := db.CreateToken(ctx, org.ID, "bot", store.ScopeRead); err != nil {
+			t.Fatal(err)
+		}
+		ts, err := db.Tokens(ctx, org.ID)
+		if err != nil || len(ts) != 1 || ts[0].Name != "bot" || ts[0].Scope != store.ScopeRead || ts[0].Revoked {
+			t.Fatalf("tokens: %+v %v", ts, err)
+		}
+	})
+}

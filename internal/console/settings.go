@@ -1,0 +1,82 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// The settings page (managers): the platform connections and their state,
+// the console accounts with their part of the tree, the API tokens (never
+// their secrets), and where rules are edited.
+
+// AccountSource lists console accounts and API tokens.
+type AccountSource interface {
+	Users(ctx context.Context, orgID int64) ([]store.User, error)
+	Tokens(ctx context.Context, orgID int64) ([]store.TokenInfo, error)
+}
+
+type accountRow struct {
+	store.User
+	Scope string // the node or group the account is limited to
+}
+
+type settingsData struct {
+	Connections []ConnectionStatus
+	Users       []accountRow
+	Tokens      []store.TokenInfo
+	RulesEdit   bool
+}
+
+func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	l := langOf(r)
+	ctx := r.Context()
+	d := settingsData{RulesEdit: s.editor() != nil}
+	if s.Connections != nil {
+		d.Connections = s.Connections()
+	}
+	if s.Accounts != nil {
+		users, err := s.Accounts.Users(ctx, u.OrgID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		nodes, err := s.Store.Nodes(ctx, u.OrgID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		nodeName := map[int64]string{}
+		for _, n := range nodes {
+			nodeName[n.ID] = n.Name
+		}
+		groups, err := s.Store.Groups(ctx, u.OrgID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		groupName := map[int64]string{}
+		for _, g := range groups {
+			groupName[g.ID] = g.Name
+		}
+		for _, a := range users {
+			row := accountRow{User: a}
+			switch {
+			case a.ScopeNodeID != 0:
+				row.Scope = T(l, "scope_node") + " · " + nodeName[a.ScopeNodeID]
+			case a.ScopeGroupID != 0:
+				row.Scope = T(l, "scope_group") + " · " + groupName[a.ScopeGroupID]
+			default:
+				row.Scope = T(l, "scope_default")
+			}
+			d.Users = append(d.Users, row)
+		}
+		if d.Tokens, err = s.Accounts.Tokens(ctx, u.OrgID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	s.render(w, http.StatusOK, "settings", s.page(r, u, T(l, "settings"), d))
+}
