@@ -207,11 +207,13 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 }
 
 // loadPosts reads the member_days of the window before day from, and each
-// group's last member day before it.
+// group's last member day before it. The rows come in the primary key's
+// order (group, day, person), which needs no sort and still gives each
+// person's days in order.
 func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
-		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.person_id, md.day`),
+		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.day, md.person_id`),
 		r.orgID, int64(from)-window, int64(from))
 	if err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
