@@ -83,11 +83,20 @@ func Classify(m Member, now time.Time, loc *time.Location) (Status, Tier) {
 	if st != StatusActive {
 		return st, TierNone
 	}
+	// Promoted at once, demoted at the monthly review: the tier is the
+	// higher of today's and the one held at the start of this month.
 	today := DayOf(now, loc)
-	count := func(n int) int { // active days within the last n days, today included
+	local := now.In(loc)
+	review := DayOf(time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc), loc) - 1 // the last day of last month
+	return st, higherTier(tierAt(m.ActiveDays, today), tierAt(m.ActiveDays, review))
+}
+
+// tierAt grades the active days up to and including day.
+func tierAt(days []Day, day Day) Tier {
+	count := func(n int) int { // active days within the n days up to day
 		c := 0
-		for i := len(m.ActiveDays) - 1; i >= 0 && m.ActiveDays[i] > today-Day(n); i-- {
-			if m.ActiveDays[i] <= today {
+		for i := len(days) - 1; i >= 0 && days[i] > day-Day(n); i-- {
+			if days[i] <= day {
 				c++
 			}
 		}
@@ -95,13 +104,23 @@ func Classify(m Member, now time.Time, loc *time.Location) (Status, Tier) {
 	}
 	switch {
 	case count(90) >= 30:
-		return st, TierLeader
+		return TierLeader
 	case count(30) >= 7:
-		return st, TierCore
+		return TierCore
 	case count(7) >= 2:
-		return st, TierRegular
+		return TierRegular
 	}
-	return st, TierNone
+	return TierNone
+}
+
+// tierRank orders tiers, lowest first.
+var tierRank = map[Tier]int{TierNone: 0, TierRegular: 1, TierCore: 2, TierLeader: 3}
+
+func higherTier(a, b Tier) Tier {
+	if tierRank[b] > tierRank[a] {
+		return b
+	}
+	return a
 }
 
 // GroupState is a group's condition.

@@ -45,7 +45,10 @@ func TestClassify(t *testing.T) {
 		{"active once", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(27 * day), ActiveDays: days(27)}, StatusActive, TierNone},
 		{"regular", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(5, 0)}, StatusActive, TierRegular},
 		{"core", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(29, 25, 20, 15, 10, 5, 0)}, StatusActive, TierCore},
-		{"six days in 30 is not core", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(29, 25, 20, 15, 10, 0)}, StatusActive, TierNone},
+		{"six days in 30 is not core", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(23, 19, 15, 11, 8, 0)}, StatusActive, TierNone},
+		// Core in October (7 days up to the 31st), quieter in November:
+		// still core until the review at the end of November.
+		{"kept until the monthly review", Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(35, 34, 33, 32, 31, 30, 29, 0)}, StatusActive, TierCore},
 		{"lurker", Member{JoinedAt: now.Add(-20 * day)}, StatusLurker, TierNone},
 		{"zombie never spoke", Member{JoinedAt: now.Add(-31 * day)}, StatusZombie, TierNone},
 		{"zombie with a signal is a lurker", Member{JoinedAt: now.Add(-31 * day), OtherSignal: true}, StatusLurker, TierNone},
@@ -60,6 +63,11 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("Classify = %s/%q, want %s/%q", s, tier, tt.status, tt.tier)
 			}
 		})
+	}
+	// At the next review (December) the same member has lost the tier.
+	dec := time.Date(2026, 12, 2, 10, 0, 0, 0, shanghai)
+	if st, tier := Classify(Member{JoinedAt: now.Add(-100 * day), LastMessage: ago(time.Hour), ActiveDays: days(35, 34, 33, 32, 31, 30, 29, 0)}, dec, shanghai); st != StatusActive || tier != TierNone {
+		t.Fatalf("after the December review: %s/%q, want active without a tier", st, tier)
 	}
 	leader := make([]int, 30)
 	for i := range leader {
