@@ -529,6 +529,11 @@ type dashboardData struct {
 	AllGroups   int        // the groups the user sees
 	Figures     *weekFigures
 	Chart       template.HTML
+	CommChart   template.HTML // communicators per day (from the rollups)
+	JoinsChart  template.HTML // joins per day (from the rollups)
+	Joined      int           // over 30 days
+	Left        int
+	Growth      bool // Joined and Left are known
 	Health      *dashboardHealth
 	Connections []ConnectionStatus
 }
@@ -597,6 +602,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		d.Chart = BarChart(figs.Daily, T(langOf(r), "messages_per_day"))
+		d.CommChart = BarChart(figs.DailyComm, T(langOf(r), "communicators_per_day"))
+		d.JoinsChart = BarChart(figs.DailyJoins, T(langOf(r), "joins_per_day"))
+		d.Joined, d.Left, d.Growth = figs.Joined, figs.Left, true
 	} else {
 		if d.Summary, err = s.Store.Summary(ctx, u.OrgID, week); err != nil {
 			s.renderError(w, r, err)

@@ -29,6 +29,9 @@ type weekFigures struct {
 	Messages      int
 	Communicators int
 	Daily         []store.DayCount         // the last 30 days (rollups only)
+	DailyComm     []store.DayCount         // communicators per day, summed over the groups (rollups only)
+	DailyJoins    []store.DayCount         // joins per day (rollups only)
+	Joined, Left  int                      // over the 30 days (rollups only)
 	Members       map[int64]int            // open memberships per group when read (rollups only)
 	health        map[int64]store.GroupDay // each group's latest rolled-up day, when Health is set
 }
@@ -148,7 +151,8 @@ func (s *Server) readFigures(ctx context.Context, fs FiguresStore, k figuresKey)
 		return nil, err
 	}
 	f := &weekFigures{Rollup: true, AsOf: k.mark.At, Groups: make(map[int64]store.GroupActivity, len(rf.Groups)),
-		Messages: rf.Messages, Communicators: rf.Communicators, Daily: rf.Daily, Members: make(map[int64]int, len(rf.Groups))}
+		Messages: rf.Messages, Communicators: rf.Communicators, Daily: rf.Daily, Members: make(map[int64]int, len(rf.Groups)),
+		DailyComm: rf.DailyCommunicators, DailyJoins: rf.DailyJoins, Joined: rf.Joined, Left: rf.Left}
 	for id, g := range rf.Groups {
 		f.Members[id] = g.Members
 		a := store.GroupActivity{Messages: g.Messages, Communicators: g.Communicators}

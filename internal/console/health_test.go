@@ -28,7 +28,7 @@ func TestHealthOnDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := w.page(c, "/")
-	for _, want := range []string{`id="health"`, `id="hs-dormant">1<`, `id="hs-healthy">2<`, `id="hs-dead">0<`, "群沉寂（14 天无人发言）", w.enrol.Name} {
+	for _, want := range []string{`id="communicators-chart"`, `id="growth"`, "每日入群（30 天）", `id="health"`, `id="hs-dormant">1<`, `id="hs-healthy">2<`, `id="hs-dead">0<`, "群沉寂（14 天无人发言）", w.enrol.Name} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

@@ -45,6 +45,11 @@ type RollupFigures struct {
 	Messages      int        // member messages of the week
 	Communicators int        // distinct members who posted in the week
 	Daily         []DayCount // member messages per day, oldest first, ending with the given day
+	// Per day like Daily: communicators summed over the groups (a member
+	// of two groups counts in each) and joins; and the joins and leaves of
+	// the n days.
+	DailyCommunicators, DailyJoins []DayCount
+	Joined, Left                   int
 }
 
 // GroupWeek is one group's week from the rollups, and its members (open
@@ -101,6 +106,34 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	})
 	if err != nil {
 		return f, err
+	}
+	f.DailyCommunicators, f.DailyJoins = make([]DayCount, n), make([]DayCount, n)
+	copy(f.DailyCommunicators, f.Daily)
+	copy(f.DailyJoins, f.Daily)
+	for i := range f.DailyCommunicators {
+		f.DailyCommunicators[i].Count, f.DailyJoins[i].Count = 0, 0
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.day, SUM(gd.communicators), SUM(gd.joins), SUM(gd.leaves) FROM chat_groups g
+		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
+		WHERE g.org_id = ? GROUP BY gd.day`), int64(first), int64(today), orgID)
+	if err != nil {
+		return f, fmt.Errorf("console figures: daily: %w", err)
+	}
+	for rows.Next() {
+		var day int64
+		var comm, joins, leaves sql.NullInt64
+		if err := rows.Scan(&day, &comm, &joins, &leaves); err != nil {
+			rows.Close()
+			return f, fmt.Errorf("console figures: daily: %w", err)
+		}
+		f.DailyCommunicators[day-int64(first)].Count = int(comm.Int64)
+		f.DailyJoins[day-int64(first)].Count = int(joins.Int64)
+		f.Joined += int(joins.Int64)
+		f.Left += int(leaves.Int64)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("console figures: daily: %w", err)
 	}
 	err = db.eachPair(ctx, "group week", `SELECT gd.group_id, SUM(gd.member_messages) FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
