@@ -630,6 +630,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 type groupData struct {
 	Health    *groupHealth
 	Newcomers *groupNewcomers
+	Schedule  []store.PlannedPush // this group's pushes of the last and next 7 days
+	Pushes    bool                // the schedule is known
 	Group     community.Group
 	State     string
 	Members   []memberRow
@@ -717,5 +719,20 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}))
+	d := groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}
+	if s.Content != nil {
+		week := 7 * 24 * time.Hour
+		all, err := s.Content.OrgPushes(r.Context(), u.OrgID, now.Add(-week), now.Add(week))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.Pushes = true
+		for _, p := range all {
+			if p.GroupID == g.ID {
+				d.Schedule = append(d.Schedule, p)
+			}
+		}
+	}
+	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, d))
 }

@@ -34,3 +34,14 @@ func TestCalendarAndLeaderboardCSV(t *testing.T) {
 		t.Fatalf("the first poster's row: %v", board[1])
 	}
 }
+
+// TestGroupSchedule: a group's page lists its pushes of the last and next
+// week and links to its rules.
+func TestGroupSchedule(t *testing.T) {
+	w := newPages(t)
+	c := w.user()
+	body := w.page(c, "/groups/"+itoa(w.cohort.ID))
+	if !strings.Contains(body, `id="schedule"`) || !strings.Contains(body, w.scheduled.Title) || !strings.Contains(body, `id="group-rules"`) {
+		t.Fatal("the cohort's page lacks its schedule or its rules link")
+	}
+}

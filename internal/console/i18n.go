@@ -108,6 +108,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"communicators_per_day": {"每日发言人数（30 天，按群累计）", "Communicators per day (30 days, summed over groups)"},
 	"joins_per_day":         {"每日入群（30 天）", "Joins per day (30 days)"},
 	"net_growth_30d":        {"30 天入群 − 退群", "30 days joined − left"},
+	"group_schedule":        {"推送安排（前后 7 天）", "Pushes (7 days back and ahead)"},
 	"state_active":          {"活跃", "active"},
 	"state_dormant":         {"沉寂", "dormant"},
 	"state_dead":            {"死群", "dead"},
