@@ -2,11 +2,57 @@ package app
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
+
+// nameAndFlags parses "NAME --flag …" or "--flag … NAME" for an add
+// command: the name may come before or after the flags.
+func nameAndFlags(fs *flag.FlagSet, cmd string, args []string) (string, error) {
+	var name string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	switch {
+	case name == "" && fs.NArg() == 1:
+		name = fs.Arg(0)
+	case fs.NArg() > 0:
+		return "", usagef("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	return name, nil
+}
+
+// openOrg opens the configured store, checks its schema and returns it
+// with the organisation (the first; qunzhu runs one per installation).
+func openOrg(ctx context.Context, env Env, cfgPath, cmd string) (*store.DB, int64, error) {
+	cfg, err := loadConfig(cfgPath, env.Environ)
+	if err != nil {
+		return nil, 0, err
+	}
+	db, err := openStore(ctx, cfg, newLogger(env.Stderr, cfg.Log.Level, cfg.Log.Format))
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	orgs, err := db.Orgs(ctx)
+	if err == nil && len(orgs) == 0 {
+		err = fmt.Errorf("%s: no organisation yet: run qunzhu serve once first", cmd)
+	}
+	if err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, orgs[0].ID, nil
+}
 
 // cmdUser manages console accounts: `qunzhu user add NAME --role ROLE
 // [--node ID | --group ID]` creates one with a generated password, printed
@@ -20,49 +66,24 @@ func cmdUser(ctx context.Context, env Env, args []string) error {
 	role := fs.String("role", "", "manager (the whole organisation), secretary, assistant or viewer")
 	node := fs.Int64("node", 0, "for a scoped role: the tree node whose groups the account sees")
 	group := fs.Int64("group", 0, "for a scoped role: the one group the account sees")
-	// Flags may come before or after the name.
-	rest := args[1:]
-	var name string
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
-		name, rest = rest[0], rest[1:]
-	}
-	if err := parseFlags(fs, rest); err != nil {
+	name, err := nameAndFlags(fs, "user add", args[1:])
+	if err != nil {
 		return err
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usagef("user add: unexpected argument %q", fs.Arg(0))
 	}
 	if name == "" || *role == "" {
 		return usagef("user add: give a user name and --role")
 	}
-	cfg, err := loadConfig(*cfgPath, env.Environ)
-	if err != nil {
-		return err
-	}
-	log := newLogger(env.Stderr, cfg.Log.Level, cfg.Log.Format)
-	db, err := openStore(ctx, cfg, log)
+	db, org, err := openOrg(ctx, env, *cfgPath, "user add")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	orgs, err := db.Orgs(ctx)
-	if err != nil {
-		return err
-	}
-	if len(orgs) == 0 {
-		return fmt.Errorf("user add: no organisation yet: run qunzhu serve once first")
-	}
 	pw := randomPassword()
 	hash, err := console.HashPassword(pw)
 	if err != nil {
 		return err
 	}
-	u := store.User{OrgID: orgs[0].ID, Username: name, PasswordHash: hash, Role: *role, ScopeNodeID: *node, ScopeGroupID: *group}
+	u := store.User{OrgID: org, Username: name, PasswordHash: hash, Role: *role, ScopeNodeID: *node, ScopeGroupID: *group}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
@@ -80,18 +101,9 @@ func cmdToken(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet("token add")
 	cfgPath := fs.String("config", "", "configuration file")
 	scope := fs.String("scope", "", "admin, read, or ops:ROLE,… (contributor, editor, reviewer, publisher)")
-	rest := args[1:]
-	var name string
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
-		name, rest = rest[0], rest[1:]
-	}
-	if err := parseFlags(fs, rest); err != nil {
+	name, err := nameAndFlags(fs, "token add", args[1:])
+	if err != nil {
 		return err
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usagef("token add: unexpected argument %q", fs.Arg(0))
 	}
 	if name == "" || *scope == "" {
 		return usagef("token add: give a token name and --scope")
@@ -99,26 +111,12 @@ func cmdToken(ctx context.Context, env Env, args []string) error {
 	if err := store.ValidScope(*scope); err != nil {
 		return usagef("token add: %v", err)
 	}
-	cfg, err := loadConfig(*cfgPath, env.Environ)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, newLogger(env.Stderr, cfg.Log.Level, cfg.Log.Format))
+	db, org, err := openOrg(ctx, env, *cfgPath, "token add")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	orgs, err := db.Orgs(ctx)
-	if err != nil {
-		return err
-	}
-	if len(orgs) == 0 {
-		return fmt.Errorf("token add: no organisation yet: run qunzhu serve once first")
-	}
-	tok, err := db.CreateToken(ctx, orgs[0].ID, name, *scope)
+	tok, err := db.CreateToken(ctx, org, name, *scope)
 	if err != nil {
 		return fmt.Errorf("token add: %w", err)
 	}
