@@ -46,14 +46,10 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	nodes, err := s.Store.Nodes(ctx, u.OrgID)
+	nodeName, err := s.nodeNames(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
-	}
-	nodeName := map[int64]string{}
-	for _, n := range nodes {
-		nodeName[n.ID] = n.Name
 	}
 	d := partnersData{CSV: csvURL(r)}
 	for _, lvl := range b.Levels {

@@ -43,14 +43,10 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		nodes, err := s.Store.Nodes(ctx, u.OrgID)
+		nodeName, err := s.nodeNames(ctx, u.OrgID)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
-		}
-		nodeName := map[int64]string{}
-		for _, n := range nodes {
-			nodeName[n.ID] = n.Name
 		}
 		groups, err := s.Store.Groups(ctx, u.OrgID)
 		if err != nil {
@@ -79,4 +75,17 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, http.StatusOK, "settings", s.page(r, u, T(l, "settings"), d))
+}
+
+// nodeNames names the organisation's tree nodes by id.
+func (s *Server) nodeNames(ctx context.Context, orgID int64) (map[int64]string, error) {
+	nodes, err := s.Store.Nodes(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(nodes))
+	for _, n := range nodes {
+		names[n.ID] = n.Name
+	}
+	return names, nil
 }
