@@ -218,7 +218,19 @@ func (n *Normalizer) emitPlain(r rune, start int32) {
 				return
 			}
 		}
+		// Traditional to simplified: the hand-written pairs win over the
+		// table generated from OpenCC.
 		if s, ok := simplified[r]; ok {
+			r = s
+		} else if s, ok := t2s(r); ok {
+			// The simplified form may be a look-alike in turn (摳 is 抠,
+			// which is 扣): fold it like the rune itself would be.
+			if m, ok := variants[s]; ok {
+				if m != 0 {
+					n.emit(m, start)
+				}
+				return
+			}
 			r = s
 		}
 		n.emit(r, start)
