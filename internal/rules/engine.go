@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,7 +71,7 @@ func NewEngine(extra []Pattern, allow []string) *Engine {
 // Swap rebuilds the matchers with the built-ins plus extra and installs
 // them atomically: evaluations in flight finish with the old ones.
 func (e *Engine) Swap(extra []Pattern, allow []string) {
-	ps := append(BuiltinDictionary(), extra...)
+	ps := append(withPinyin(BuiltinDictionary(), true), withPinyin(extra, false)...)
 	var n Normalizer
 	var aps []Pattern
 	for _, a := range append(BuiltinAllow(), allow...) {
@@ -141,20 +140,51 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		if asciiWord(p.Norm) && !wordBoundary(text, from, to) {
 			return true // "sb" inside "usb"
 		}
+		if p.Pinyin && !pinyinBoundary(p.Norm, text, from, to) {
+			return true // "shabi" inside "shabiz"
+		}
+		if negated(norm, start) && p.Category != "abuse" && p.Category != "rumor" && p.Category != "religion" {
+			return true // 不赌钱, 远离毒品, 反对台独
+		}
+		if quoted(text, from, to) {
+			return true // 那些说“内部消息”的, 《白痴》: named, not meant
+		}
 		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to]})
 		return true
 	})
-	if from, to, ok := contactID(norm); ok {
+	payload := false
+	if from, to, ok := contactID(norm, &sc.n); ok {
 		a, b := sc.n.Span(from, to)
 		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "contact-id", Text: text[a:b]})
+		payload = true
 	}
-	if from, to, ok := phoneNumber(norm); ok && adContext(norm) {
-		a, b := sc.n.Span(from, to)
-		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "phone", Text: text[a:b]})
+	if from, to, ok := phoneNumber(norm); ok {
+		payload = true
+		if adContext(norm) {
+			a, b := sc.n.Span(from, to)
+			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "phone", Text: text[a:b]})
+		}
 	}
 	if host, ok := shortLink(text, domains); ok {
 		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "short-link", Text: host})
+		payload = true
 	}
+	if host, ok := spamLink(text, domains); ok {
+		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
+		payload = true
+	}
+	if from, to, ok := voteNumber(norm); ok {
+		a, b := sc.n.Span(from, to)
+		sc.hits = append(sc.hits, Hit{Category: "vote", Term: "entry-number", Text: text[a:b]})
+	}
+	if from, to, ok := earnings(norm); ok {
+		a, b := sc.n.Span(from, to)
+		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "earnings", Text: text[a:b]})
+	}
+	if from, to, ok := standaloneGun(text); ok {
+		sc.hits = append(sc.hits, Hit{Category: "abuse", Term: "滚", Text: text[from:to]})
+	}
+	sc.hits = talkingAbout(sc.hits, norm, payload)
 	return sc.hits
 }
 
@@ -167,6 +197,15 @@ func asciiWord(rs []rune) bool {
 	return true
 }
 
+// pinyinBoundary reports whether the Latin ends of a pinyin spelling lie on
+// word boundaries of text[from:to].
+func pinyinBoundary(norm []rune, text string, from, to int) bool {
+	if norm[0] < utf8.RuneSelf && from > 0 && isASCIIAlnum(text[from-1]) {
+		return false
+	}
+	return norm[len(norm)-1] >= utf8.RuneSelf || to >= len(text) || !isASCIIAlnum(text[to])
+}
+
 func isASCIIAlnum(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
@@ -175,143 +214,4 @@ func isASCIIAlnum(b byte) bool {
 // word in the original text.
 func wordBoundary(text string, from, to int) bool {
 	return (from == 0 || !isASCIIAlnum(text[from-1])) && (to >= len(text) || !isASCIIAlnum(text[to]))
-}
-
-var contactTriggers = [][]rune{[]rune("加"), []rune("联系"), []rune("私聊"), []rune("找")}
-var contactChannels = [][]rune{[]rune("微信"), []rune("vx"), []rune("wx"), []rune("v"), []rune("qq"), []rune("q"), []rune("扣扣"), []rune("企鹅"), []rune("微")}
-
-func hasPrefixAt(s []rune, i int, p []rune) bool {
-	return i+len(p) <= len(s) && slices.Equal(s[i:i+len(p)], p)
-}
-
-func alnum(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }
-
-// contactID finds "加微信 abc1688", "➕V：zhaocai888", "加q 2783619": a
-// contact channel followed by an id of 5 or more letters and digits.
-func contactID(s []rune) (int, int, bool) {
-	for i := range s {
-		for _, t := range contactTriggers {
-			if !hasPrefixAt(s, i, t) {
-				continue
-			}
-			j := i + len(t)
-			if j < len(s) && s[j] == '我' {
-				j++
-			}
-			for _, c := range contactChannels {
-				if !hasPrefixAt(s, j, c) {
-					continue
-				}
-				k := j + len(c)
-				if k < len(s) && s[k] == '号' {
-					k++
-				}
-				end := k
-				digits := 0
-				for end < len(s) && alnum(s[end]) {
-					if s[end] <= '9' {
-						digits++
-					}
-					end++
-				}
-				if end-k >= 5 && (digits > 0 || end-k >= 6) {
-					return i, end, true
-				}
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-// digitOf reads a digit, also as a Chinese numeral (幺三八…, 壹贰叁…), as
-// ads spell phone numbers to dodge filters.
-func digitOf(r rune) (byte, bool) {
-	switch {
-	case r >= '0' && r <= '9':
-		return byte(r - '0'), true
-	}
-	switch r {
-	case '零', '〇', '洞':
-		return 0, true
-	case '一', '壹', '幺', '妖':
-		return 1, true
-	case '二', '贰', '两':
-		return 2, true
-	case '三', '叁':
-		return 3, true
-	case '四', '肆':
-		return 4, true
-	case '五', '伍':
-		return 5, true
-	case '六', '陆':
-		return 6, true
-	case '七', '柒', '拐':
-		return 7, true
-	case '八', '捌':
-		return 8, true
-	case '九', '玖', '勾':
-		return 9, true
-	}
-	return 0, false
-}
-
-// phoneNumber finds a mainland mobile number: 11 digits starting 13–19,
-// digits or Chinese numerals.
-func phoneNumber(s []rune) (int, int, bool) {
-	run := 0
-	var first, second byte
-	for i, r := range s {
-		d, ok := digitOf(r)
-		if ok {
-			switch run {
-			case 0:
-				first = d
-			case 1:
-				second = d
-			}
-			run++
-			continue
-		}
-		if run == 11 && first == 1 && second >= 3 {
-			return i - 11, i, true
-		}
-		run = 0
-	}
-	if n := len(s); run == 11 && first == 1 && second >= 3 {
-		return n - 11, n, true
-	}
-	return 0, 0, false
-}
-
-var adWords = [][]rune{[]rune("出售"), []rune("兼职"), []rune("代理"), []rune("招聘"), []rune("贷款"), []rune("办理"), []rune("刷单"), []rune("日结"), []rune("加我"), []rune("有意者"), []rune("咨询热线"), []rune("批发"), []rune("招商")}
-
-func adContext(s []rune) bool {
-	for i := range s {
-		for _, w := range adWords {
-			if hasPrefixAt(s, i, w) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-var shortHosts = []string{"t.cn/", "dwz.cn/", "url.cn/", "suo.im/", "bit.ly/", "tinyurl.com/", "is.gd/", "w.url.cn/", "c7.gg/", "u.nu/"}
-
-// shortLink finds a link through a URL shortener, which hides where it goes.
-func shortLink(text string, allowed []string) (string, bool) {
-	if !strings.Contains(text, ".") {
-		return "", false
-	}
-	low := strings.ToLower(text)
-	for _, h := range shortHosts {
-		if i := strings.Index(low, h); i >= 0 && (i == 0 || !isASCIIAlnum(low[i-1])) {
-			host := strings.TrimSuffix(h, "/")
-			if slices.Contains(allowed, host) {
-				continue
-			}
-			return host, true
-		}
-	}
-	return "", false
 }

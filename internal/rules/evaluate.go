@@ -29,6 +29,18 @@ var categoryNames = map[string]Text{
 	"mentions":  {"滥用 @", "mention spam"},
 }
 
+// specificFirst orders categories of equally severe hits: the specific
+// offence before the generic one ("水滴筹，求扩散" is a donation appeal that
+// also asks to be forwarded).
+var specificFirst = []string{"porn", "gambling", "drugs", "politics", "religion", "donation", "vote", "abuse", "rumor", "ad"}
+
+func categoryRank(c string) int {
+	if i := slices.Index(specificFirst, c); i >= 0 {
+		return i
+	}
+	return len(specificFirst)
+}
+
 // CategoryName returns a category in words; a custom category is its name.
 func CategoryName(c string) Text {
 	if t, ok := categoryNames[c]; ok {
@@ -140,7 +152,7 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 				continue
 			}
 			act, _ := rs.resolve(a, in.Offences)
-			if best == "" || act.Severe(bestAct) {
+			if best == "" || act.Severe(bestAct) || act == bestAct && !bestAct.Severe(act) && categoryRank(h.Category) < categoryRank(best) {
 				best, bestAct, bestRaw = h.Category, act, a
 			}
 		}

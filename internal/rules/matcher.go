@@ -10,6 +10,9 @@ type Pattern struct {
 	Term     string // as written in the dictionary
 	Category string
 	Norm     []rune // the term normalised like messages are
+	// Pinyin marks a spelling generated from Term (see withPinyin): its
+	// Latin ends must lie on word boundaries of the message.
+	Pinyin bool
 }
 
 // Matcher finds every dictionary term in normalised text in one pass: an

@@ -11,6 +11,8 @@ var variants = map[rune]rune{
 	'薇': '微', '威': '微', '维': '微', '維': '微', '徽': '微', '嶶': '微', '溦': '微',
 	// 信: 芯 and 伈 stand in for it.
 	'芯': '信', '伈': '信',
+	// 砲 is an old form of 炮 (约砲), which no traditional→simplified table folds.
+	'砲': '炮',
 	// QQ: 扣扣, 企鹅 are handled as dictionary terms; 抠抠 → 扣扣.
 	'抠': '扣', '釦': '扣',
 	// Zero-width and joiners that survive IsSpace.
@@ -21,6 +23,8 @@ var variants = map[rune]rune{
 	'в': 'b', 'В': 'b', 'с': 'c', 'С': 'c', 'е': 'e', 'Е': 'e', 'о': 'o', 'О': 'o', 'р': 'p', 'Р': 'p',
 	'х': 'x', 'Х': 'x', 'у': 'y', 'к': 'k', 'К': 'k', 'м': 'm', 'М': 'm', 'т': 't', 'Т': 't', 'а': 'a', 'А': 'a',
 	'ν': 'v', 'ο': 'o', 'Ο': 'o', 'α': 'a', 'χ': 'x', 'ρ': 'p',
+	// Emoji that stand for a word: 傻🐶, 猪脑子🐷, 投个🎫, 赚💰.
+	'🐶': '狗', '🐕': '狗', '🐷': '猪', '🐖': '猪', '🎫': '票', '🎟': '票', '💰': '钱', '💧': '水',
 	// Hearts and stars inserted between characters.
 	'❤': 0, '♥': 0, '★': 0, '☆': 0, '❥': 0,
 }

@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestPinyinSpellings(t *testing.T) {
+	e := NewEngine(nil, nil)
+	tests := []struct {
+		text, category string // category "" for none
+	}{
+		// Caught: whole terms and mixes of characters and syllables.
+		{"jia wei xin 领资料", "ad"},
+		{"JiaWeiXin: abc888", "ad"},
+		{"+weixin 送资料", "ad"},
+		{"加wei信，有惊喜", "ad"},
+		{"你个shabi", "abuse"},
+		{"sha逼一个", "abuse"},
+		{"nao can", "abuse"},
+		{"shui di chou 求扩散", "donation"},
+		{"水滴chou，帮帮忙", "donation"},
+		{"yue pao 吗", "porn"},
+		{"liu he cai 内部资料", "gambling"},
+		// Not caught: a spelling inside a longer Latin word, short or
+		// ambiguous spellings, pinyin that is mostly another word.
+		{"shabiz", ""},
+		{"我的邮箱 xshabi@163.com", ""},
+		{"bingdu 又来了，电脑中毒了", ""}, // 病毒, not 冰毒
+		{"bocai 今天多少钱", ""},      // 菠菜
+		{"yazhou 杯", ""},         // 亚洲
+		{"qusi", ""},
+		{"USB 接口坏了", ""},
+		{"weixin 支付怎么开通", ""},
+	}
+	for _, tt := range tests {
+		hits, norm := e.Classify(tt.text)
+		var cats []string
+		for _, h := range hits {
+			cats = append(cats, h.Category)
+		}
+		switch {
+		case tt.category == "" && len(hits) > 0:
+			t.Errorf("%q (%q): hit %v, want nothing", tt.text, norm, hits)
+		case tt.category != "" && !slices.Contains(cats, tt.category):
+			t.Errorf("%q (%q): categories %v, want %s", tt.text, norm, cats, tt.category)
+		}
+	}
+}
+
+func TestSpellingsOfTerms(t *testing.T) {
+	var n Normalizer
+	str := func(sps [][]rune) []string {
+		var out []string
+		for _, s := range sps {
+			out = append(out, string(s))
+		}
+		return out
+	}
+	// Mixed spellings of a built-in three-character term: every subset.
+	got := str(spellings(slices.Clone(n.Normalize("加微信")), "ad", true))
+	for _, want := range []string{"jiaweixin", "jia微信", "加wei信", "加微xin", "加weixin"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("加微信: %v lacks %q", got, want)
+		}
+	}
+	if len(got) != 7 {
+		t.Errorf("加微信: %d spellings %v, want 7 (2^3 - 1)", len(got), got)
+	}
+	// An operator's term: the whole term only.
+	if got := str(spellings(slices.Clone(n.Normalize("全能神教")), "religion", false)); !slices.Equal(got, []string{"quannengshenjiao"}) {
+		t.Errorf("全能神教: %v", got)
+	}
+	// Too short, a category where a two-character spelling is ambiguous,
+	// one Han character, characters pinyin does not cover.
+	for _, c := range []struct{ term, cat string }{{"去死", "abuse"}, {"冰毒", "drugs"}, {"k粉", "drugs"}, {"加v", "ad"}, {"av", "porn"}} {
+		if got := spellings(slices.Clone(n.Normalize(c.term)), c.cat, false); got != nil {
+			t.Errorf("%s: %v, want none", c.term, str(got))
+		}
+	}
+}
