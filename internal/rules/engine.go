@@ -36,7 +36,7 @@ func Default() *RuleSet {
 // compiled is what an Engine matches with; it is swapped whole.
 type compiled struct {
 	m     *Matcher
-	allow *Matcher
+	allow *Matcher // the allow phrases and the recognisers' cue words
 }
 
 // Engine holds the compiled dictionaries. Rebuilding (after a rules change)
@@ -76,9 +76,10 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 	var aps []Pattern
 	for _, a := range append(BuiltinAllow(), allow...) {
 		if norm := slices.Clone(n.Normalize(a)); len(norm) > 0 {
-			aps = append(aps, Pattern{Term: a, Category: "allow", Norm: norm})
+			aps = append(aps, Pattern{Term: a, Category: "allow", Norm: norm, Tag: allowTag})
 		}
 	}
+	aps = append(aps, cuePatterns()...)
 	e.cur.Store(&compiled{m: NewMatcher(ps), allow: NewMatcher(aps)})
 }
 
@@ -125,8 +126,13 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	c := e.cur.Load()
 	norm := sc.n.Normalize(text)
 	sc.hits, sc.spans = sc.hits[:0], sc.spans[:0]
+	var cue cues
 	c.allow.Match(norm, func(p *Pattern, end int) bool {
-		sc.spans = append(sc.spans, [2]int{end - len(p.Norm), end})
+		if p.Tag == allowTag {
+			sc.spans = append(sc.spans, [2]int{end - len(p.Norm), end})
+		} else {
+			cue |= 1 << p.Tag
+		}
 		return true
 	})
 	c.m.Match(norm, func(p *Pattern, end int) bool {
@@ -153,14 +159,14 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		return true
 	})
 	payload := false
-	if from, to, ok := contactID(norm, &sc.n); ok {
+	if from, to, ok := contactID(norm, &sc.n, cue); ok {
 		a, b := sc.n.Span(from, to)
 		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "contact-id", Text: text[a:b]})
 		payload = true
 	}
 	if from, to, ok := phoneNumber(norm); ok {
 		payload = true
-		if adContext(norm) {
+		if adContext(cue) {
 			a, b := sc.n.Span(from, to)
 			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "phone", Text: text[a:b]})
 		}
@@ -173,18 +179,28 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
 		payload = true
 	}
-	if from, to, ok := voteNumber(norm); ok {
+	if from, to, ok := voteNumber(norm, cue); ok {
 		a, b := sc.n.Span(from, to)
 		sc.hits = append(sc.hits, Hit{Category: "vote", Term: "entry-number", Text: text[a:b]})
 	}
-	if from, to, ok := earnings(norm); ok {
+	if from, to, ok := donationGap(norm, cue); ok {
+		a, b := sc.n.Span(from, to)
+		sc.hits = append(sc.hits, Hit{Category: "donation", Term: "money-gap", Text: text[a:b]})
+	}
+	if hearsayAlarm(cue) {
+		sc.hits = append(sc.hits, Hit{Category: "rumor", Term: "hearsay-alarm", Text: text})
+	}
+	if votePlea(norm, cue) {
+		sc.hits = append(sc.hits, Hit{Category: "vote", Term: "vote-plea", Text: text})
+	}
+	if from, to, ok := earnings(norm, cue); ok {
 		a, b := sc.n.Span(from, to)
 		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "earnings", Text: text[a:b]})
 	}
 	if from, to, ok := standaloneGun(text); ok {
 		sc.hits = append(sc.hits, Hit{Category: "abuse", Term: "滚", Text: text[from:to]})
 	}
-	sc.hits = talkingAbout(sc.hits, norm, payload)
+	sc.hits = talkingAbout(sc.hits, cue, payload)
 	return sc.hits
 }
 

@@ -13,6 +13,8 @@ type Pattern struct {
 	// Pinyin marks a spelling generated from Term (see withPinyin): its
 	// Latin ends must lie on word boundaries of the message.
 	Pinyin bool
+	// Tag is the caller's: the recognisers' cue lists keep their index here.
+	Tag uint32
 }
 
 // Matcher finds every dictionary term in normalised text in one pass: an

@@ -3,6 +3,8 @@ package rules
 import (
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -13,20 +15,66 @@ import (
 // and allocate nothing.
 
 func hasPrefixAt(s []rune, i int, p []rune) bool {
-	return i+len(p) <= len(s) && slices.Equal(s[i:i+len(p)], p)
+	return i+len(p) <= len(s) && s[i] == p[0] && slices.Equal(s[i+1:i+len(p)], p[1:])
 }
 
-// containsAny reports whether s contains one of words.
-func containsAny(s []rune, words [][]rune) bool {
-	for i := range s {
-		for _, w := range words {
-			if hasPrefixAt(s, i, w) {
-				return true
-			}
+// Cues: the recognisers ask whether a message contains any word of a list
+// (ad words, pleas, alarms, warnings…). The automaton of the allow phrases
+// also holds all the lists and answers every such question in the same
+// pass: classify collects the set of lists with a word in the message.
+type cueList uint32
+
+const (
+	cueAd cueList = iota
+	cueVoteAsk
+	cueVoteThanks
+	cueAppeal
+	cueHelp
+	cueIllness
+	cueHearsay
+	cueAlarm
+	cueDire
+	cueUrgency
+	cueVoteVerb
+	cueVoteNote
+	cuePlea
+	cueAbout
+	cueReport
+	cueDebunk
+	cueEarn
+	cueChannel
+	cueCount
+)
+
+// cues is a set of cue lists.
+type cues uint32
+
+func (c cues) has(l cueList) bool { return c&(1<<l) != 0 }
+
+func cueWords() [cueCount][][]rune {
+	return [cueCount][][]rune{
+		cueAd: adWords, cueVoteAsk: voteAsks, cueVoteThanks: voteThanks, cueAppeal: appealWords, cueHelp: helpWords,
+		cueIllness: illnessWords, cueHearsay: hearsay, cueAlarm: alarms, cueDire: direAlarms, cueUrgency: urgencies,
+		cueVoteVerb: voteVerbs, cueVoteNote: voteNotes, cuePlea: pleas, cueAbout: aboutMarkers, cueReport: reportMarkers,
+		cueDebunk: debunkMarkers, cueEarn: earnVerbs, cueChannel: contactChannels,
+	}
+}
+
+// cuePatterns are the cue words as patterns tagged with their list. The
+// engine matches them in the same pass as the allow phrases (tagged
+// allowTag).
+var cuePatterns = sync.OnceValue(func() []Pattern {
+	var ps []Pattern
+	for l, ws := range cueWords() {
+		for _, w := range ws {
+			ps = append(ps, Pattern{Term: string(w), Category: "cue", Norm: w, Tag: uint32(l)})
 		}
 	}
-	return false
-}
+	return ps
+})
+
+// allowTag tags an allow phrase in the automaton it shares with the cues.
+const allowTag = uint32(cueCount)
 
 func runesOf(ws ...string) [][]rune {
 	out := make([][]rune, len(ws))
@@ -42,7 +90,7 @@ var (
 	contactTriggers = runesOf("加", "联系", "私聊", "找", "搜")
 	// Channels, longest first where one is a prefix of another. 薇, 威, V
 	// and ❤ have been folded already (薇信 → 微信, V❤X → vx).
-	contactChannels = runesOf("微信", "weixin", "vx", "wx", "v信", "微x", "v", "qq", "q", "扣扣", "企鹅", "微", "扣")
+	contactChannels = runesOf("微信号", "微信", "weixin", "微xin", "vx", "wx", "v信", "微x", "v", "qq", "q", "扣扣", "企鹅", "群号", "微", "扣")
 )
 
 // contactID finds a contact channel followed by an id: "加微信 abc1688",
@@ -50,8 +98,16 @@ var (
 // channel with no verb when the sender marked the id with a colon or a
 // space — "扣扣 123456789", "ＶＸ：ｍｍ６６８８", "入Q群：99887766". An id is 5
 // or more letters and digits with a digit, or 6 or more letters.
-func contactID(s []rune, n *Normalizer) (int, int, bool) {
-	for i := range s {
+func contactID(s []rune, n *Normalizer, c cues) (int, int, bool) {
+	if !c.has(cueChannel) {
+		return 0, 0, false
+	}
+	for i, r := range s {
+		switch r {
+		case '加', '联', '私', '找', '搜', '微', 'w', 'v', 'q', '扣', '企':
+		default:
+			continue // neither a verb nor a channel starts here
+		}
 		verb := false
 		j := i
 		for _, t := range contactTriggers {
@@ -71,18 +127,20 @@ func contactID(s []rune, n *Normalizer) (int, int, bool) {
 				break // a bare "v" in "vivo12345" is no channel
 			}
 			k := j + len(c)
-			for k < len(s) && (s[k] == '号' || s[k] == '群' || s[k] == '裙') {
+			for k < len(s) && (s[k] == '号' || s[k] == '群' || s[k] == '裙' || s[k] == '搜' || s[k] == '索') {
 				k++
 			}
 			end := k
 			digits := 0
-			for end < len(s) && alnum(s[end]) {
+			for end < len(s) && alnum(s[end]) && (end == k || n.joined(end-1, end)) {
 				if s[end] <= '9' {
 					digits++
 				}
 				end++
 			}
-			if end-k >= 5 && (digits > 0 || end-k >= 6) {
+			// Without a verb, an id of letters alone must be labelled with
+			// a colon: "QQ account" is English, "扣扣：zhangsan" an id.
+			if end-k >= 5 && (digits > 0 || end-k >= 6 && (verb || n.colonBefore(k))) {
 				return min(i, j), end, true
 			}
 			break
@@ -103,18 +161,41 @@ func channelStart(s []rune, j int, n *Normalizer) bool {
 
 // originalSeparated reports whether, in the original text, the sender set
 // the id apart from the channel between normalised runes a and b: with a
-// colon, a space or a 号 — not with the dot or slash of a link
+// colon, a space, an emoji or a 号 — not with the dot or slash of a link
 // (weixin.qq.com/s/…).
 func (n *Normalizer) originalSeparated(a, b int) bool {
 	if b >= len(n.offs) {
 		return false
 	}
-	if n.out[b] == '号' || n.out[b] == '群' || n.out[b] == '裙' {
+	if r := n.out[b]; r == '号' || r == '群' || r == '裙' || r == '搜' {
 		return true
 	}
 	_, end := n.Span(a, a+1)
 	gap := n.src[end:n.offs[b]]
-	return gap != "" && strings.Trim(gap, " \t:：　=~～-") == ""
+	return gap != "" && !strings.ContainsAny(gap, "./\\@#&?=%")
+}
+
+// colonBefore reports whether a colon stands right before normalised rune
+// b in the original text.
+func (n *Normalizer) colonBefore(b int) bool {
+	gap := strings.TrimRight(n.src[:n.offs[b]], " 　")
+	return strings.HasSuffix(gap, ":") || strings.HasSuffix(gap, "：")
+}
+
+// joined reports whether normalised runes a and a+1 = b were written
+// together — nothing between them in the original text but _ or -: an id is
+// one token ("zx_8888", also with zero-width characters inside; digits
+// also in groups, "3371 2098"), not the words after a channel ("QQ through
+// NapCat").
+func (n *Normalizer) joined(a, b int) bool {
+	_, end := n.Span(a, a+1)
+	digits := n.out[a] <= '9' && n.out[b] <= '9' // 3371 2098 5: a number in groups
+	for _, r := range n.src[end:n.offs[b]] {
+		if !strings.ContainsRune("_-＿－", r) && !unicode.Is(unicode.Cf, r) && !(digits && unicode.IsSpace(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // digitOf reads a digit, also as a Chinese numeral (幺三八…, 壹贰叁…), as
@@ -149,30 +230,34 @@ func digitOf(r rune) (byte, bool) {
 	return 0, false
 }
 
-// phoneNumber finds a mainland mobile number: 11 digits starting 13–19,
-// digits or Chinese numerals.
+// phoneNumber finds a mainland mobile number: exactly 11 digits starting
+// 13–19, digits or Chinese numerals. It probes every eleventh rune: a run
+// of 11 digits must cover it, and most messages have few digits.
 func phoneNumber(s []rune) (int, int, bool) {
-	run := 0
-	var first, second byte
-	for i, r := range s {
-		d, ok := digitOf(r)
-		if ok {
-			switch run {
-			case 0:
-				first = d
-			case 1:
-				second = d
-			}
-			run++
+	isDigit := func(r rune) bool { _, ok := digitOf(r); return ok }
+	for i := 0; i+11 <= len(s); {
+		if !isDigit(s[i+10]) {
+			i += 11 // s[i+10] is no digit: no run of 11 covers i..i+10
 			continue
 		}
-		if run == 11 && first == 1 && second >= 3 {
-			return i - 11, i, true
+		// s[i-1] is no digit (the start, or a probe or run end before),
+		// so the run through s[i+10] starts at i or later.
+		j := i + 10
+		for j > i && isDigit(s[j-1]) {
+			j--
 		}
-		run = 0
-	}
-	if n := len(s); run == 11 && first == 1 && second >= 3 {
-		return n - 11, n, true
+		k := i + 11
+		for k < len(s) && isDigit(s[k]) {
+			k++
+		}
+		if k-j == 11 {
+			first, _ := digitOf(s[j])
+			second, _ := digitOf(s[j+1])
+			if first == 1 && second >= 3 {
+				return j, k, true
+			}
+		}
+		i = k + 1
 	}
 	return 0, 0, false
 }
@@ -180,19 +265,27 @@ func phoneNumber(s []rune) (int, int, bool) {
 // adWords make a phone number an ad: a number alone is how neighbours
 // share the property office's line.
 var adWords = runesOf("出售", "兼职", "代理", "招聘", "贷款", "办理", "刷单", "日结", "加我", "有意者", "咨询热线", "批发", "招商",
-	"找我", "联系我", "打我电话", "电话联系", "代办", "套现", "信用卡", "逾期", "量大", "包邮", "微信同号", "优惠")
+	"找我", "联系我", "电话联系", "打我电话", "代办", "套现", "信用卡", "逾期", "量大", "包邮", "微信同号", "优惠",
+	"咨询", "预约", "持证上岗", "专业", "承接", "全包", "厂家", "直销", "代运营", "付费", "福利", "加盟")
 
-func adContext(s []rune) bool { return containsAny(s, adWords) }
+func adContext(c cues) bool { return c.has(cueAd) }
 
 var shortHosts = []string{"t.cn/", "dwz.cn/", "url.cn/", "suo.im/", "bit.ly/", "tinyurl.com/", "is.gd/", "w.url.cn/", "c7.gg/", "u.nu/"}
 
 // shortLink finds a link through a URL shortener, which hides where it goes.
 func shortLink(text string, allowed []string) (string, bool) {
-	if !strings.Contains(text, ".") {
+	if strings.IndexByte(text, '.') < 0 || strings.IndexByte(text, '/') < 0 {
 		return "", false
 	}
+	upper := hasASCIIUpper(text)
 	for _, h := range shortHosts {
-		if i := indexFold(text, h); i >= 0 && (i == 0 || !isASCIIAlnum(text[i-1])) {
+		i := -1
+		if upper {
+			i = indexFold(text, h)
+		} else {
+			i = strings.Index(text, h)
+		}
+		if i >= 0 && (i == 0 || !isASCIIAlnum(text[i-1])) {
 			host := strings.TrimSuffix(h, "/")
 			if slices.Contains(allowed, host) {
 				continue
@@ -233,7 +326,11 @@ var spamTLDs = []string{"top", "xyz", "cc", "vip", "icu", "club", "bet", "win", 
 // hyphens ending in ".tld" followed by "/", the end or a non-host rune.
 func spamLink(text string, allowed []string) (string, bool) {
 	for i := 0; i < len(text); i++ {
-		if text[i] != '.' || i == 0 || !hostByte(text[i-1]) {
+		d := strings.IndexByte(text[i:], '.')
+		if d < 0 {
+			break
+		}
+		if i += d; i == 0 || !hostByte(text[i-1]) {
 			continue
 		}
 		j := i + 1
@@ -260,6 +357,15 @@ func spamLink(text string, allowed []string) (string, bool) {
 	return "", false
 }
 
+func hasASCIIUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
 func hostByte(b byte) bool { return isASCIIAlnum(b) || b == '-' || b == '_' }
 
 var (
@@ -267,16 +373,21 @@ var (
 	// around it. A message that numbers an entry ("18号", "编号19") and has
 	// both is vote solicitation, however the words are spelt.
 	voteAsks   = runesOf("投票", "投一", "投个", "投我", "投他", "投她", "投给", "tp", "tou", "拉票", "点赞", "助力", "打call")
-	voteThanks = runesOf("帮我", "帮忙", "帮帮", "求", "拜托", "麻烦", "感恩", "助我", "亲们", "谢谢大家", "谢谢亲", "感谢大家", "先谢", "谢谢各位", "感谢各位")
+	voteThanks = runesOf("帮我", "帮忙", "帮帮", "求", "拜托", "麻烦", "感恩", "助我", "亲们", "谢谢大家", "谢谢亲", "感谢大家", "先谢", "谢谢各位", "感谢各位", "谢谢家长",
+		"链接", "长按", "扫码", "小程序", "入口")
 	// Words after "N号" that make it a place, not an entry: 5号楼.
 	numberedPlaces = []rune("楼院线门口地车店房铺机床厅柜台栋单元位桌线路")
 )
 
-// voteNumber recognises "帮忙tp，3號，感恩", "ｔｏｕ一下２６号，谢谢": an entry
-// number, a vote verb and begging.
-func voteNumber(s []rune) (int, int, bool) {
+// voteNumber recognises "帮忙tp，3號，感恩", "ｔｏｕ一下２６号，谢谢", "长按识别
+// 小程序码投票，第23号": an entry number, a vote verb and begging or the way
+// to the ballot.
+func voteNumber(s []rune, c cues) (int, int, bool) {
+	if !c.has(cueVoteAsk) || !c.has(cueVoteThanks) {
+		return 0, 0, false
+	}
 	from, to, ok := entryNumber(s)
-	if !ok || !containsAny(s, voteAsks) || !containsAny(s, voteThanks) {
+	if !ok {
 		return 0, 0, false
 	}
 	return from, to, true
@@ -292,7 +403,9 @@ func entryNumber(s []rune) (int, int, bool) {
 		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 			j++
 		}
+		date := i > 0 && strings.ContainsRune("月止至到于前", s[i-1]) || j+1 < len(s) && strings.ContainsRune("前后截晚早上下中开之", s[j+1])
 		switch {
+		case date: // 截止10号, 10号前: a day of the month
 		case j-i <= 3 && j < len(s) && s[j] == '号' && (j+1 >= len(s) || !slices.Contains(numberedPlaces, s[j+1])):
 			return i, j + 1, true
 		case j-i <= 3 && i >= 2 && (hasPrefixAt(s, i-2, []rune("编号")) || hasPrefixAt(s, i-2, []rune("no"))):
@@ -310,8 +423,16 @@ var (
 
 // earnings recognises the money-making pitch "月入三万", "月入2w", "年入百万":
 // an earnings verb, an amount and a unit of ten thousand.
-func earnings(s []rune) (int, int, bool) {
-	for i := range s {
+func earnings(s []rune, c cues) (int, int, bool) {
+	if !c.has(cueEarn) {
+		return 0, 0, false
+	}
+	for i, r := range s {
+		switch r {
+		case '月', '日', '年', '周', '躺', '轻':
+		default:
+			continue
+		}
 		for _, v := range earnVerbs {
 			if !hasPrefixAt(s, i, v) {
 				continue
@@ -332,9 +453,129 @@ func earnings(s []rune) (int, int, bool) {
 	return 0, 0, false
 }
 
+// amountAt reads an amount at s[i]: digits or Chinese numerals (and 十百千),
+// optionally followed by 万, 千, 元, 块, w. It returns the end.
+// A sum of money needs a unit or three digits, and no unit of something
+// else after it (还差200票 is votes).
+func amountAt(s []rune, i int) (int, bool) {
+	k := i
+	for k < len(s) && k-i < 8 {
+		if _, ok := digitOf(s[k]); !ok && s[k] != '十' && s[k] != '百' && s[k] != '千' && s[k] != '几' {
+			break
+		}
+		k++
+	}
+	if k == i {
+		return i, false
+	}
+	digits := k - i
+	unit := false
+	for k < len(s) && (s[k] == '万' || s[k] == '元' || s[k] == '块' || s[k] == 'w' || s[k] == '多') {
+		unit = unit || s[k] != '多'
+		k++
+	}
+	if !unit && (digits < 3 || k < len(s) && strings.ContainsRune("票名单件个人位天次号", s[k])) {
+		return i, false
+	}
+	return k, true
+}
+
+var (
+	// A sum still missing or already raised: 还差8万, 缺口还有9万, 已经筹了12万.
+	gapWords = runesOf("还差", "就差", "缺口", "筹了", "筹到", "已筹", "已集", "集了", "目标", "捐")
+	// A plea for help with an illness is an appeal even without a sum.
+	helpWords    = runesOf("求助", "救救", "求求大家")
+	illnessWords = runesOf("病", "手术", "icu", "医", "透析", "癌", "脑溢血", "白血病", "尿毒症", "烧伤", "车祸")
+	// What makes it an appeal rather than a sales target.
+	appealWords = runesOf("病", "手术", "医", "治疗", "救", "透析", "icu", "癌", "烧伤", "困难", "帮帮", "求助", "爱心", "捐", "善款", "求大家",
+		"援手", "集资", "应援", "卖房", "走投无路", "没办法")
+)
+
+// donationGap recognises an appeal that only names the money: "还差3万2，求
+// 大家帮帮忙", "筹到了六成，缺口还有9万多，医生说下个月必须手术".
+func donationGap(s []rune, c cues) (int, int, bool) {
+	if c.has(cueHelp) && c.has(cueIllness) {
+		return 0, len(s), true
+	}
+	if !c.has(cueAppeal) {
+		return 0, 0, false
+	}
+	for i := range s {
+		for _, w := range gapWords {
+			if !hasPrefixAt(s, i, w) {
+				continue
+			}
+			// The amount follows within a few runes (还差最后1万, 缺口还有9万).
+			for j := i + len(w); j < len(s) && j <= i+len(w)+4; j++ {
+				if end, ok := amountAt(s, j); ok && end > j {
+					return i, end, true
+				}
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+var (
+	// Hearsay: where an alarming claim says it comes from.
+	hearsay = runesOf("据说", "听说", "听一个", "内部文件", "内部群", "内部人员", "流出", "亲口说", "透露", "朋友说", "亲戚说", "同学的", "表哥", "表姐",
+		"没公布", "瞒着", "压下来", "报道的", "转自", "截图", "我朋友在", "的朋友说", "在疾控", "在医院上班", "在政府上班")
+	// Alarms: what rumours claim. Passed on as hearsay, any of them.
+	alarms = runesOf("致癌", "倒闭", "停水", "停电", "停课", "清零", "没收", "收费", "地震", "辐射", "毒素", "不孕", "重金属", "超标", "病死",
+		"跑路", "关闭", "清退", "退团", "污染", "病毒", "确诊", "封城", "好几例", "拆迁", "涨价", "冻结", "加了东西", "中毒", "死了")
+	// With a call to act at once, only the dire ones: the property office
+	// announcing a water cut also says "赶紧储水".
+	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "加了东西", "没收", "清退")
+	// Urgency: what rumours want done at once.
+	urgencies = runesOf("赶紧", "赶快", "务必", "速度", "千万别", "千万不要")
+)
+
+// hearsayAlarm recognises a rumour by its shape: an alarm passed on as
+// hearsay ("我同学的表哥在交警队，说下个月起电动车一律没收"), or an alarm with
+// a call to act at once ("存款只保50万，赶紧去取").
+func hearsayAlarm(c cues) bool {
+	return c.has(cueAlarm) && c.has(cueHearsay) || c.has(cueDire) && c.has(cueUrgency)
+}
+
+var (
+	// Not 点赞: "物业小刘帮我搬了东西，点个赞" is praise.
+	voteVerbs = runesOf("投票", "投我", "投给", "助力", "打call", "打榜", "打投", "拉票", "求票", "投满")
+	voteNotes = runesOf("点赞率", "点赞量", "投票结果", "投票功能", "投票时间", "投票箱")
+	pleas     = runesOf("帮我", "帮忙", "帮帮", "帮点", "拜托", "求", "麻烦", "谁有空", "姐妹们", "家人们", "每人", "每个人")
+)
+
+// votePlea recognises a plea for votes without an entry number: "谁有空帮我
+// 女儿点个赞", "还差200票就能进决赛了", "姐妹们今天打榜最后一天".
+func votePlea(s []rune, c cues) bool {
+	if c.has(cueVoteNote) {
+		return false
+	}
+	if c.has(cueVoteVerb) && c.has(cuePlea) {
+		return true
+	}
+	for i := range s {
+		if hasPrefixAt(s, i, []rune("还差")) || hasPrefixAt(s, i, []rune("就差")) {
+			k := i + 2
+			for k < len(s) && k-i < 8 {
+				if _, ok := digitOf(s[k]); !ok && s[k] != '十' && s[k] != '百' && s[k] != '几' {
+					break
+				}
+				k++
+			}
+			if k > i+2 && k < len(s) && s[k] == '票' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // standaloneGun finds a message that opens with 滚 as a word: "滚，别在群里发"
 // (滚动, 滚筒 and 滚烫 are words of their own).
 func standaloneGun(text string) (int, int, bool) {
+	if !strings.Contains(text[:min(len(text), 16)], "滚") {
+		return 0, 0, false
+	}
 	t := strings.TrimLeft(text, " \t\r\n　")
 	if !strings.HasPrefix(t, "滚") {
 		return 0, 0, false
@@ -357,52 +598,99 @@ func standaloneGun(text string) (int, int, bool) {
 // id, a phone number or a link.
 var (
 	aboutMarkers = runesOf("骗", "套路", "别信", "别碰", "当心", "谨防", "提防", "拉黑", "举报", "禁止", "违规", "违者", "允许吗",
-		"怎么回", "封店", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法")
+		"不允许", "怎么回", "封店", "封号", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法", "公示", "核实",
+		"打不开", "自己来搬", "自提", "二手", "别参与", "理智")
+	// Reports and warnings name drugs, gambling, porn and cults too: a
+	// poster, the news, a film.
+	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "讲的是", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
+		"提炼", "登记")
 	// A rumour is also a warning; only a debunking takes it back.
 	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的")
-	// The categories a warning may name: the solicitations. Porn, drugs,
-	// gambling and abuse are judged by their words alone.
-	aboutCategories = []string{"ad", "vote", "donation"}
+	// The categories a warning may name: the solicitations.
+	aboutCategories  = []string{"ad", "vote", "donation"}
+	reportCategories = []string{"drugs", "gambling", "porn", "religion"}
 )
 
-// talkingAbout removes the hits a warning or a question names rather than
-// commits. payload is whether the message carries an id, a number or a
-// link.
-func talkingAbout(hits []Hit, s []rune, payload bool) []Hit {
+// talkingAbout removes the hits a warning, a report or a question names
+// rather than commits. payload is whether the message carries an id, a
+// number or a link.
+func talkingAbout(hits []Hit, c cues, payload bool) []Hit {
 	if payload || len(hits) == 0 {
 		return hits
 	}
-	about, debunk := containsAny(s, aboutMarkers), containsAny(s, debunkMarkers)
-	if !about && !debunk {
+	about, report, debunk := c.has(cueAbout), c.has(cueReport), c.has(cueDebunk)
+	if !about && !report && !debunk {
 		return hits
 	}
 	return slices.DeleteFunc(hits, func(h Hit) bool {
-		return about && slices.Contains(aboutCategories, h.Category) || debunk && h.Category == "rumor"
+		return about && slices.Contains(aboutCategories, h.Category) ||
+			report && slices.Contains(reportCategories, h.Category) ||
+			debunk && (h.Category == "rumor" || h.Category == "donation")
 	})
 }
 
 var quotePairs = [][2]rune{{'"', '"'}, {'“', '”'}, {'「', '」'}, {'『', '』'}, {'\'', '\''}, {'‘', '’'}, {'《', '》'}}
 
-// quoted reports whether text[from:to] is enclosed in quotation marks or
-// title marks: "那些说“内部消息”的都是骗人的", 《白痴》.
+// quoted reports whether text[from:to] lies inside quotation or title
+// marks within one sentence: 那些说“内部消息”的, 《白痴》, 别说“加我微信更便宜”.
 func quoted(text string, from, to int) bool {
-	if from == 0 || to >= len(text) {
+	const reach = 120 // bytes to look either way: a quoted phrase, not a paragraph
+	open := rune(0)
+	for i, n := from, 0; i > 0 && n < reach; {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
+		i, n = i-size, n+size
+		if sentenceEnd(r) {
+			return false
+		}
+		if q, ok := quoteOpening(r); ok {
+			open = q
+			break
+		}
+		if isClosingQuote(r) {
+			return false // the quote before closed already
+		}
+	}
+	if open == 0 {
 		return false
 	}
-	open, _ := utf8.DecodeLastRuneInString(text[:from])
-	closing, _ := utf8.DecodeRuneInString(text[to:])
+	for i, n := to, 0; i < len(text) && n < reach; {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i, n = i+size, n+size
+		if r == open {
+			return true
+		}
+		if sentenceEnd(r) {
+			return false
+		}
+	}
+	return false
+}
+
+// quoteOpening returns the closing mark of an opening one.
+func quoteOpening(r rune) (rune, bool) {
 	for _, q := range quotePairs {
-		if open == q[0] && closing == q[1] {
+		if r == q[0] {
+			return q[1], true
+		}
+	}
+	return 0, false
+}
+
+func isClosingQuote(r rune) bool {
+	for _, q := range quotePairs {
+		if r == q[1] && q[0] != q[1] {
 			return true
 		}
 	}
 	return false
 }
 
+func sentenceEnd(r rune) bool { return r == '。' || r == '\n' || r == '！' || r == '？' }
+
 // negations are what, right before an offence's words, turn them into
-// their refusal: 不赌钱, 严禁吸毒, 远离黄赌毒, 反对台独. (Abuse and rumours
-// are excepted by the caller: "不要脸" is abuse, "千万不要吃" a rumour, "不信
-// 神的人躲不过大灾难" preaching.)
+// their refusal: 不赌钱, 严禁吸毒, 远离黄赌毒, 反对台独. (Abuse, rumours and
+// preaching are excepted by the caller: "不要脸" is abuse, "千万不要吃" a
+// rumour, "不信神的人躲不过大灾难" preaching.)
 var negations = runesOf("不", "别", "勿", "戒", "拒绝", "远离", "严禁", "禁止", "反对", "打击", "防范", "谨防", "杜绝", "抵制", "举报", "不要", "不能", "不准", "不许")
 
 // negated reports whether the words starting at s[start] follow a negation.

@@ -30,6 +30,19 @@ func TestRecognisers(t *testing.T) {
 		{"entry number by 编号", "拜托大家给宝宝点赞，编号36", "entry-number", "vote"},
 		{"numbered building", "5号楼的业主明天去物业投票，谢谢配合", "", ""},
 		{"number without begging", "18号选手唱得真好", "", ""},
+		{"a date", "请在小程序上投票，截止10号，谢谢大家", "", ""},
+		{"a plea for votes", "姐妹们今天打榜最后一天！每人至少投20票", "vote-plea", "vote"},
+		{"votes still missing", "还差200票就能进决赛了，大家帮帮忙", "vote-plea", "vote"},
+		{"praise", "物业小刘昨天帮我搬了半天东西，点个赞👍", "", ""},
+		{"money still missing", "还差3万2，求大家帮帮忙🙏", "money-gap", "donation"},
+		{"a sales target", "双十一还差3万的销售额，冲", "", ""},
+		{"a plea about an illness", "求 助！！我妈突发脑溢血，ICU一天一万多", "money-gap", "donation"},
+		{"a plea about a shop", "求助：店铺被扣分了怎么办", "", ""},
+		{"hearsay and an alarm", "我同学的表哥在交警队，说下个月电动车一律没收", "hearsay-alarm", "rumor"},
+		{"urgency and a dire alarm", "XX银行要倒闭了，赶紧去取", "hearsay-alarm", "rumor"},
+		{"a notice of a water cut", "明天上午停水，赶紧储水", "", ""},
+		{"a warning about a fund", "私人集资这种事别参与，理智追星", "", ""},
+		{"an anti-drug poster", "社区禁毒宣传：冰毒、K粉都是毒品，发现请举报", "", ""},
 		{"earnings pitch", "宝妈在家月入三万", "earnings", "ad"},
 		{"a wage", "我现在月入三千，够花了", "", ""},
 		{"滚 as a word", "滚，别在群里发这些", "滚", "abuse"},
@@ -107,4 +120,37 @@ func FuzzClassify(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPhoneNumberRuns(t *testing.T) {
+	var n Normalizer
+	tests := []struct {
+		text, want string
+	}{
+		{"13800138000", "13800138000"},
+		{"电话13800138000，有事打", "13800138000"},
+		{"一三八 二七七六 五四三一", "13827765431"},
+		{"订单号 2024 电话 15912345678", "15912345678"},
+		{"138001380001", ""}, // 12 digits: an order number
+		{"1380013800", ""},   // 10
+		{"12800138000", ""},  // 12… is no mobile prefix
+		{"订单998，电话13800138000 abc", "13800138000"},
+		{"998 13800138000", ""},      // spaces fold away: one run of 14 digits
+		{"20241130138001380001", ""}, // digits on both sides
+		{"", ""},
+	}
+	for _, tt := range tests {
+		norm := n.Normalize(tt.text)
+		from, to, ok := phoneNumber(norm)
+		got := ""
+		if ok {
+			for _, r := range norm[from:to] {
+				d, _ := digitOf(r)
+				got += string(rune('0' + d))
+			}
+		}
+		if got != tt.want {
+			t.Errorf("phoneNumber(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
 }

@@ -13,6 +13,8 @@ var variants = map[rune]rune{
 	'芯': '信', '伈': '信',
 	// 砲 is an old form of 炮 (约砲), which no traditional→simplified table folds.
 	'砲': '炮',
+	// 屄 is the 逼 of 傻逼.
+	'屄': '逼',
 	// QQ: 扣扣, 企鹅 are handled as dictionary terms; 抠抠 → 扣扣.
 	'抠': '扣', '釦': '扣',
 	// Zero-width and joiners that survive IsSpace.
@@ -24,9 +26,22 @@ var variants = map[rune]rune{
 	'х': 'x', 'Х': 'x', 'у': 'y', 'к': 'k', 'К': 'k', 'м': 'm', 'М': 'm', 'т': 't', 'Т': 't', 'а': 'a', 'А': 'a',
 	'ν': 'v', 'ο': 'o', 'Ο': 'o', 'α': 'a', 'χ': 'x', 'ρ': 'p',
 	// Emoji that stand for a word: 傻🐶, 猪脑子🐷, 投个🎫, 赚💰.
-	'🐶': '狗', '🐕': '狗', '🐷': '猪', '🐖': '猪', '🎫': '票', '🎟': '票', '💰': '钱', '💧': '水',
+	'🐶': '狗', '🐕': '狗', '🐷': '猪', '🐖': '猪', '🎫': '票', '🎟': '票', '💰': '钱', '💧': '水', '🙏': '求', '🎰': '赌', '🏥': '医',
+	// Emoji codes of the trade stay, so dictionaries can list them: 🍆🍑
+	// (sex), ❄🍃 (ice and weed). Alone they are fruit and weather.
+	'🍆': '🍆', '🍑': '🍑', '❄': '❄', '🍃': '🍃',
 	// Hearts and stars inserted between characters.
 	'❤': 0, '♥': 0, '★': 0, '☆': 0, '❥': 0,
+}
+
+// Digits in circles NFKC leaves alone (⓵, ❶, ➀, ➊ for 1–9), as ads spell
+// phone numbers and ids with them.
+func init() {
+	for _, first := range []rune{0x24F5, 0x2776, 0x2780, 0x278A} {
+		for i := range rune(9) {
+			variants[first+i] = '1' + i
+		}
+	}
 }
 
 // simplified maps traditional characters to simplified ones: the ones that
