@@ -150,9 +150,11 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		reg := s.rules
 		apiSrv.LintMatcher = content.CategoryMatcherFunc(func(text string) []content.CategoryHit {
 			hits, _ := reg.Engine().Classify(text)
-			out := make([]content.CategoryHit, len(hits))
-			for i, h := range hits {
-				out[i] = content.CategoryHit{Category: h.Category, Term: h.Term, Text: h.Text}
+			out := make([]content.CategoryHit, 0, len(hits))
+			for _, h := range hits {
+				if h.Term != rules.ModelTerm { // a lint shows words, not guesses
+					out = append(out, content.CategoryHit{Category: h.Category, Term: h.Term, Text: h.Text})
+				}
 			}
 			return out
 		})

@@ -42,8 +42,9 @@ type compiled struct {
 // Engine holds the compiled dictionaries. Rebuilding (after a rules change)
 // happens off the hot path; Swap installs the result atomically.
 type Engine struct {
-	cur  atomic.Pointer[compiled]
-	pool sync.Pool // *scratch
+	cur   atomic.Pointer[compiled]
+	model atomic.Pointer[Model] // nil: words and recognisers only
+	pool  sync.Pool             // *scratch
 }
 
 type scratch struct {
@@ -55,9 +56,13 @@ type scratch struct {
 // Hit is one dictionary or pattern match.
 type Hit struct {
 	Category string
-	Term     string // the dictionary term, or the recogniser's name
-	Text     string // the words as the sender wrote them
+	Term     string  // the dictionary term, or the recogniser's name
+	Text     string  // the words as the sender wrote them
+	Score    float64 // the model's confidence, for a hit of the model
 }
+
+// SetModel replaces the statistical model (nil: none).
+func (e *Engine) SetModel(m *Model) { e.model.Store(m) }
 
 // NewEngine compiles the built-in dictionary, the built-in allow phrases
 // and any extra patterns and phrases.
@@ -65,6 +70,7 @@ func NewEngine(extra []Pattern, allow []string) *Engine {
 	e := &Engine{}
 	e.pool.New = func() any { return &scratch{} }
 	e.Swap(extra, allow)
+	e.model.Store(builtinModel())
 	return e
 }
 
@@ -149,6 +155,9 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		if p.Pinyin && !pinyinBoundary(p.Norm, text, from, to) {
 			return true // "shabi" inside "shabiz"
 		}
+		if p.Category == "abuse" && selfDirected(norm, start) {
+			return true // 我真是个猪脑子: about oneself
+		}
 		if negated(norm, start) && p.Category != "abuse" && p.Category != "rumor" && p.Category != "religion" {
 			return true // 不赌钱, 远离毒品, 反对台独
 		}
@@ -199,6 +208,15 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	}
 	if from, to, ok := standaloneGun(text); ok {
 		sc.hits = append(sc.hits, Hit{Category: "abuse", Term: "滚", Text: text[from:to]})
+	}
+	// The model speaks where words found nothing, or only an ad: a porn or
+	// gambling offer also carries a contact id.
+	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
+		if m := e.model.Load(); m != nil && enoughHan(norm) {
+			if cat, p := m.Predict(norm); p > modelThreshold && (cat != "ad" || len(sc.hits) == 0) {
+				sc.hits = append(sc.hits, Hit{Category: cat, Term: ModelTerm, Text: text, Score: p})
+			}
+		}
 	}
 	sc.hits = talkingAbout(sc.hits, cue, payload)
 	return sc.hits

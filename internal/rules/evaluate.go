@@ -151,19 +151,28 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 			if !ok || a == Allow {
 				continue
 			}
+			if h.Term == ModelTerm {
+				a = Warn // a guess of the model only ever warns
+			}
 			act, _ := rs.resolve(a, in.Offences)
 			if best == "" || act.Severe(bestAct) || act == bestAct && !bestAct.Severe(act) && categoryRank(h.Category) < categoryRank(best) {
 				best, bestAct, bestRaw = h.Category, act, a
 			}
 		}
 		if best != "" {
+			rule := name + "/categories." + best
 			for _, h := range hits {
-				if h.Category == best && !slices.Contains(matched, h.Text) {
+				switch {
+				case h.Category != best:
+				case h.Term == ModelTerm:
+					rule = name + "/model." + best
+					matched = append(matched, fmt.Sprintf("model %.2f", h.Score))
+				case !slices.Contains(matched, h.Text):
 					matched = append(matched, h.Text)
 				}
 			}
 			act, d := rs.resolve(bestRaw, in.Offences)
-			c.offer(Verdict{Action: act, Duration: d, Category: best, Rule: name + "/categories." + best, Matched: matched,
+			c.offer(Verdict{Action: act, Duration: d, Category: best, Rule: rule, Matched: matched,
 				Normalized: string(sc.n.Normalize(in.Text)), Reason: reason(best, Text{})})
 		}
 		e.pool.Put(sc)

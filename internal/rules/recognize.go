@@ -525,7 +525,7 @@ var (
 		"跑路", "关闭", "清退", "退团", "污染", "病毒", "确诊", "封城", "好几例", "拆迁", "涨价", "冻结", "加了东西", "中毒", "死了")
 	// With a call to act at once, only the dire ones: the property office
 	// announcing a water cut also says "赶紧储水".
-	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "加了东西", "没收", "清退")
+	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "加了东西", "清退")
 	// Urgency: what rumours want done at once.
 	urgencies = runesOf("赶紧", "赶快", "务必", "速度", "千万别", "千万不要")
 )
@@ -599,7 +599,8 @@ func standaloneGun(text string) (int, int, bool) {
 var (
 	aboutMarkers = runesOf("骗", "套路", "别信", "别碰", "当心", "谨防", "提防", "拉黑", "举报", "禁止", "违规", "违者", "允许吗",
 		"不允许", "怎么回", "封店", "封号", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法", "公示", "核实",
-		"打不开", "自己来搬", "自提", "二手", "别参与", "理智")
+		"打不开", "自己来搬", "自提", "二手", "别参与", "理智", "有邻居要", "有需要的邻居", "叫停", "请勿", "声明", "挪用", "正规渠道",
+		"还是", "接龙")
 	// Reports and warnings name drugs, gambling, porn and cults too: a
 	// poster, the news, a film.
 	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "讲的是", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
@@ -608,7 +609,7 @@ var (
 	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的")
 	// The categories a warning may name: the solicitations.
 	aboutCategories  = []string{"ad", "vote", "donation"}
-	reportCategories = []string{"drugs", "gambling", "porn", "religion"}
+	reportCategories = []string{"drugs", "gambling", "porn", "religion", "donation"}
 )
 
 // talkingAbout removes the hits a warning, a report or a question names
@@ -702,3 +703,16 @@ func negated(s []rune, start int) bool {
 	}
 	return false
 }
+
+// selfDirected reports whether the abuse starting at s[start] is said of
+// oneself: "我真是个猪脑子", "我就是个废物".
+func selfDirected(s []rune, start int) bool {
+	for _, w := range selfWords {
+		if start >= len(w) && hasPrefixAt(s, start-len(w), w) {
+			return true
+		}
+	}
+	return false
+}
+
+var selfWords = runesOf("我真是个", "我就是个", "我是个", "我真是", "我这个", "我个")
