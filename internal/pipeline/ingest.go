@@ -886,7 +886,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
-	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility"; !notOffence { // as the store counts offences
+	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model."); !notOffence { // as the store counts offences
 		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))

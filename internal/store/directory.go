@@ -514,11 +514,13 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 }
 
 // CountOffences counts a person's moderation actions since a time, except
-// reminders about quiet hours and nicknames: the escalation ladder's input.
+// reminders about quiet hours and nicknames and the model's warnings (a
+// guess is no offence): the escalation ladder's input.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions
-		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')`), personID, ms(since)).Scan(&n)
+		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
+		AND rule NOT LIKE '%/model.%'`), personID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}
