@@ -600,13 +600,15 @@ var (
 	aboutMarkers = runesOf("骗", "套路", "别信", "别碰", "当心", "谨防", "提防", "拉黑", "举报", "禁止", "违规", "违者", "允许吗",
 		"不允许", "怎么回", "封店", "封号", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法", "公示", "核实",
 		"打不开", "自己来搬", "自提", "二手", "别参与", "理智", "有邻居要", "有需要的邻居", "叫停", "请勿", "声明", "挪用", "正规渠道",
-		"还是", "接龙")
+		"还是", "接龙", "不用拉票", "别搞", "不搞", "别买", "别点", "别加", "私下", "盗号", "长点心", "卷跑", "帖子", "新闻")
 	// Reports and warnings name drugs, gambling, porn and cults too: a
 	// poster, the news, a film.
 	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "讲的是", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
-		"提炼", "登记")
+		"提炼", "登记", "通报", "查获", "刑拘", "警车", "医生开", "派出所")
 	// A rumour is also a warning; only a debunking takes it back.
-	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的")
+	// Notices are forwarded too: a missing neighbour, a police warning.
+	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的",
+		"寻人", "寻狗", "寻猫", "失物招领", "民警提醒", "派出所提醒", "物业提醒", "社区提醒", "物业已经", "车灯没关")
 	// The categories a warning may name: the solicitations.
 	aboutCategories  = []string{"ad", "vote", "donation"}
 	reportCategories = []string{"drugs", "gambling", "porn", "religion", "donation"}
