@@ -166,7 +166,7 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 				case h.Category != best:
 				case h.Term == ModelTerm:
 					rule = name + "/model." + best
-					matched = append(matched, fmt.Sprintf("model %.2f", h.Score))
+					matched = append(matched, fmt.Sprintf("model %.3f", h.Score))
 				case !slices.Contains(matched, h.Text):
 					matched = append(matched, h.Text)
 				}
