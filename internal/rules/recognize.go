@@ -600,11 +600,13 @@ var (
 	aboutMarkers = runesOf("骗", "套路", "别信", "别碰", "当心", "谨防", "提防", "拉黑", "举报", "禁止", "违规", "违者", "允许吗",
 		"不允许", "怎么回", "封店", "封号", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法", "公示", "核实",
 		"打不开", "自己来搬", "自提", "二手", "别参与", "理智", "有邻居要", "有需要的邻居", "叫停", "请勿", "声明", "挪用", "正规渠道",
-		"还是", "接龙", "不用拉票", "别搞", "不搞", "别买", "别点", "别加", "私下", "盗号", "长点心", "卷跑", "帖子", "新闻")
+		"还是", "接龙", "不用拉票", "别搞", "不搞", "别买", "别点", "别加", "私下", "盗号", "长点心", "卷跑", "帖子", "新闻",
+		"提醒一下", "提醒大家", "没理", "管理员", "是谁发的")
 	// Reports and warnings name drugs, gambling, porn and cults too: a
 	// poster, the news, a film.
 	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "讲的是", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
-		"提炼", "登记", "通报", "查获", "刑拘", "警车", "医生开", "派出所")
+		"提炼", "登记", "通报", "查获", "刑拘", "警车", "医生开", "派出所",
+		"沉迷", "欠债", "欠过债", "不碰", "离远点", "远离", "败光", "戒赌", "输光", "自愿", "我捐了", "公司组织", "已经满了", "筹满")
 	// A rumour is also a warning; only a debunking takes it back.
 	// Notices are forwarded too: a missing neighbour, a police warning.
 	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的",
@@ -694,7 +696,7 @@ func sentenceEnd(r rune) bool { return r == '。' || r == '\n' || r == '！' || 
 // their refusal: 不赌钱, 严禁吸毒, 远离黄赌毒, 反对台独. (Abuse, rumours and
 // preaching are excepted by the caller: "不要脸" is abuse, "千万不要吃" a
 // rumour, "不信神的人躲不过大灾难" preaching.)
-var negations = runesOf("不", "别", "勿", "戒", "拒绝", "远离", "严禁", "禁止", "反对", "打击", "防范", "谨防", "杜绝", "抵制", "举报", "不要", "不能", "不准", "不许")
+var negations = runesOf("不", "别", "勿", "戒", "没", "没有", "拒绝", "远离", "严禁", "禁止", "反对", "打击", "防范", "谨防", "杜绝", "抵制", "举报", "不要", "不能", "不准", "不许")
 
 // negated reports whether the words starting at s[start] follow a negation.
 func negated(s []rune, start int) bool {
