@@ -213,7 +213,7 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	// gambling offer also carries a contact id.
 	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
 		if m := e.model.Load(); m != nil && enoughHan(norm) {
-			if cat, p := m.Predict(norm); p > modelThreshold && (cat != "ad" || len(sc.hits) == 0) {
+			if cat, p := m.Predict(norm, cue); p > modelThreshold && (cat != "ad" || len(sc.hits) == 0) {
 				sc.hits = append(sc.hits, Hit{Category: cat, Term: ModelTerm, Text: text, Score: p})
 			}
 		}

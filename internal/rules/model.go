@@ -16,7 +16,8 @@ import (
 // appeal that only names the sum, a plea for votes in fans' slang — a
 // statistical model of how violations read catches more of. It is a
 // multinomial logistic regression over hashed character 1- to 3-grams of the
-// normalised text, trained at first use (deterministically, in well under a
+// normalised text and the recognisers' cue lists present (an alarm, a plea,
+// hearsay…), trained at first use (deterministically, in well under a
 // second) on the labelled corpora embedded below, which are also what the
 // evaluation measures (leave one corpus out: docs/rules-eval.md).
 //
@@ -164,6 +165,12 @@ func TrainModel(samples []Sample) *Model {
 		var fs []uint32
 		norm := n.Normalize(s.Text)
 		gramFeatures(norm, func(b uint32) { fs = append(fs, b) })
+		cue := findCues(norm)
+		for l := range cueCount {
+			if cue.has(l) {
+				fs = append(fs, cueBucket(l))
+			}
+		}
 		docs = append(docs, doc{c, fs})
 		gramHashes(norm, func(h uint64) {
 			b := seenBit(h)
@@ -241,11 +248,27 @@ func softmax(z *[nClasses]float32, p *[nClasses]float64) {
 	}
 }
 
-// Predict returns the most likely category and the probability that the
-// normalised text is not clean — 0 when clean is the likeliest class, as it
-// is for most messages, which then cost no exponentials. It allocates
-// nothing.
-func (m *Model) Predict(norm []rune) (string, float64) {
+// cueBucket is the feature of a cue list present in the message.
+func cueBucket(l cueList) uint32 { return gramBucket((fnvOffset^uint64(0xC0E0+l))*fnvPrime, 3) }
+
+var cueOnly = sync.OnceValue(func() *Matcher { return NewMatcher(cuePatterns()) })
+
+// findCues returns the cue lists present in norm (training only; classify
+// gets them from its allow pass).
+func findCues(norm []rune) cues {
+	var c cues
+	cueOnly().Match(norm, func(p *Pattern, _ int) bool {
+		c |= 1 << p.Tag
+		return true
+	})
+	return c
+}
+
+// Predict returns the most likely category of the normalised text with the
+// recognisers' cue lists found in it, and the probability that it is not
+// clean — 0 when clean is the likeliest class, as it is for most messages,
+// which then cost no exponentials. It allocates nothing.
+func (m *Model) Predict(norm []rune, cue cues) (string, float64) {
 	var zi [nClasses]int32
 	// 16-bit lanes: even and odd bytes of each word. A lane gains at most
 	// 255 per n-gram, so they are flushed every 256 n-grams.
@@ -279,6 +302,16 @@ func (m *Model) Predict(norm []rune) (string, float64) {
 			if grams++; grams%256 == 0 {
 				flush()
 			}
+		}
+	}
+	for l := range cueCount {
+		if cue.has(l) {
+			row := &m.q[cueBucket(l)]
+			e0 += row[0] & lanes
+			o0 += row[0] >> 8 & lanes
+			e1 += row[1] & lanes
+			o1 += row[1] >> 8 & lanes
+			grams++
 		}
 	}
 	flush()

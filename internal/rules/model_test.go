@@ -20,14 +20,21 @@ func TestModelPredict(t *testing.T) {
 		strings.Repeat("我朋友在医院上班说这批疫苗有问题", 40), // > 256 n-grams
 	} {
 		norm := slices.Clone(n.Normalize(text))
-		cat, p := m.Predict(norm)
+		cue := findCues(norm)
+		cat, p := m.Predict(norm, cue)
 		var z [nClasses]float32
-		gramFeatures(norm, func(b uint32) {
+		add := func(b uint32) {
 			for c := range nClasses {
 				v := int64(m.q[b][c/8]>>(8*(c%8))&0xFF) - 128
 				z[c] += float32(v) * m.scale
 			}
-		})
+		}
+		gramFeatures(norm, add)
+		for l := range cueCount {
+			if cue.has(l) {
+				add(cueBucket(l))
+			}
+		}
 		best := 1
 		for c := 2; c < nClasses; c++ {
 			if z[c] > z[best] {
