@@ -61,6 +61,15 @@ type Hit struct {
 	Score    float64 // the model's confidence, for a hit of the model
 }
 
+// addShape records a recogniser of a message's shape (hearsay with an
+// alarm, a plea for votes…), whose evidence is the whole message, unless
+// words of the same category were found already: they are better evidence.
+func (sc *scratch) addShape(category, term, text string) {
+	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category == category }) {
+		sc.hits = append(sc.hits, Hit{Category: category, Term: term, Text: text})
+	}
+}
+
 // SetModel replaces the statistical model (nil: none).
 func (e *Engine) SetModel(m *Model) { e.model.Store(m) }
 
@@ -197,10 +206,16 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		sc.hits = append(sc.hits, Hit{Category: "donation", Term: "money-gap", Text: text[a:b]})
 	}
 	if hearsayAlarm(cue) {
-		sc.hits = append(sc.hits, Hit{Category: "rumor", Term: "hearsay-alarm", Text: text})
+		sc.addShape("rumor", "hearsay-alarm", text)
+	}
+	if agitation(cue) {
+		sc.addShape("politics", "agitation", text)
+	}
+	if drugDeal(cue) {
+		sc.addShape("drugs", "drug-deal", text)
 	}
 	if votePlea(norm, cue) {
-		sc.hits = append(sc.hits, Hit{Category: "vote", Term: "vote-plea", Text: text})
+		sc.addShape("vote", "vote-plea", text)
 	}
 	if from, to, ok := earnings(norm, cue); ok {
 		a, b := sc.n.Span(from, to)

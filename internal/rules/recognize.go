@@ -43,6 +43,11 @@ const (
 	cueDebunk
 	cueEarn
 	cueChannel
+	cueRegime
+	cueUprising
+	cueTaboo
+	cueDrugSlang
+	cueDealing
 	cueCount
 )
 
@@ -57,6 +62,7 @@ func cueWords() [cueCount][][]rune {
 		cueIllness: illnessWords, cueHearsay: hearsay, cueAlarm: alarms, cueDire: direAlarms, cueUrgency: urgencies,
 		cueVoteVerb: voteVerbs, cueVoteNote: voteNotes, cuePlea: pleas, cueAbout: aboutMarkers, cueReport: reportMarkers,
 		cueDebunk: debunkMarkers, cueEarn: earnVerbs, cueChannel: contactChannels,
+		cueRegime: regimeWords, cueUprising: uprisingWords, cueTaboo: tabooDates, cueDrugSlang: drugSlang, cueDealing: dealing,
 	}
 }
 
@@ -519,10 +525,13 @@ func donationGap(s []rune, c cues) (int, int, bool) {
 var (
 	// Hearsay: where an alarming claim says it comes from.
 	hearsay = runesOf("据说", "听说", "听一个", "内部文件", "内部群", "内部人员", "流出", "亲口说", "透露", "朋友说", "亲戚说", "同学的", "表哥", "表姐",
-		"没公布", "瞒着", "压下来", "报道的", "转自", "截图", "我朋友在", "的朋友说", "在疾控", "在医院上班", "在政府上班")
+		"没公布", "瞒着", "压下来", "报道的", "转自", "截图", "我朋友在", "的朋友说", "在疾控", "在医院上班", "在政府上班",
+		"说是", "知情人士", "人讲", "刚收到的", "刚看到的", "专家说", "记者暗访", "新闻都说了", "消息确凿", "压消息", "压着不", "封锁消息", "不让说", "在压")
 	// Alarms: what rumours claim. Passed on as hearsay, any of them.
 	alarms = runesOf("致癌", "倒闭", "停水", "停电", "停课", "清零", "没收", "收费", "地震", "辐射", "毒素", "不孕", "重金属", "超标", "病死",
-		"跑路", "关闭", "清退", "退团", "污染", "病毒", "确诊", "封城", "好几例", "拆迁", "涨价", "冻结", "加了东西", "中毒", "死了")
+		"跑路", "关闭", "清退", "退团", "污染", "病毒", "确诊", "封城", "好几例", "拆迁", "涨价", "冻结", "加了东西", "中毒", "死了",
+		"取消", "停业", "撤了", "要撤", "合并", "解约", "雪藏", "被抓", "跳楼", "被砍", "得癌", "地沟油", "激素", "避孕药", "塑料做的", "泄露",
+		"罚款", "流产", "变笨", "禁止", "涨三倍", "吞了", "转到国外", "封锁")
 	// With a call to act at once, only the dire ones: the property office
 	// announcing a water cut also says "赶紧储水".
 	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "加了东西", "清退")
@@ -720,3 +729,34 @@ func selfDirected(s []rune, start int) bool {
 }
 
 var selfWords = runesOf("我真是个", "我就是个", "我是个", "我真是", "我这个", "我个")
+
+var (
+	// Who political agitation is aimed at, and what it calls for. Both in
+	// one message is agitation; either alone is everyday talk (政府 fixing
+	// a road, a parade 游行).
+	regimeWords = runesOf("政府", "政权", "共产党", "共党", "中共", "体制", "制度", "当官的", "官员", "领导人", "上面的", "高层", "中央", "主席",
+		"包子", "维尼", "庆丰", "赵家", "共惨党", "共cd", "g党", "gcd", "zf", "政fu", "省委", "市委", "区政府", "市政府", "镇政府", "这个国家", "这国家")
+	uprisingWords = runesOf("推翻", "下台", "倒台", "反抗", "游行", "上街", "罢市", "罢工", "串联", "组织起来", "联合起来", "变天", "全杀了", "拉出来",
+		"堵路", "集合", "静坐", "造反", "革命", "必亡", "完蛋", "末日", "撑不了", "自己动手", "审判", "抗议", "示威", "换人", "倒掉")
+	// Dates and names that stand for 1989.
+	tabooDates = runesOf("5月35日", "五月三十五", "坦克人", "天安门那年", "八九那年", "89那年", "六四", "64那天", "6月4日那天")
+)
+
+// agitation recognises a call against the regime: a target and an uprising
+// in one message ("包子下台", "周一全市业主去省委堵路"), or a taboo date.
+func agitation(c cues) bool {
+	return c.has(cueRegime) && c.has(cueUprising) || c.has(cueTaboo)
+}
+
+var (
+	// Street names of drugs — those that are not everyday words on their
+	// own (冰 alone is ice, 糖果 sweets) — and the language of dealing.
+	drugSlang = runesOf("溜冰", "❄", "🧊", "叶子", "邮票", "四号", "白面", "白粉", "麻古", "麻姑", "快乐丸", "神仙水", "上头", "加了料", "加料", "k粉",
+		"罂粟", "大麻", "冰毒", "嗨药", "飞一下", "吸一口", "止咳水", "类固醇", "安眠药", "吗啡", "芬太尼", "曲马多")
+	dealing = runesOf("有货", "到货", "现货", "老地方", "老客户", "纯度", "同城", "可送", "能送", "私聊", "私我", "懂的", "要的", "价格", "一克", "一颗",
+		"一张", "批发", "新到", "补了新", "不要钱", "匀我", "包安全", "不用处方", "无需处方", "一箱", "种子", "出售", "学生价", "学生党", "滴滴")
+)
+
+// drugDeal recognises an offer of drugs by its slang and the language of
+// dealing: "邮票到货，要的私", "❄️到货，老地方见".
+func drugDeal(c cues) bool { return c.has(cueDrugSlang) && c.has(cueDealing) }
