@@ -108,8 +108,10 @@ const MaxTextBytes = 64 << 10
 // Directory maps names to platform ids, learned from records that give
 // both. A name two ids wrote with is ambiguous and resolves to nothing.
 type Directory struct {
-	m map[string]string // scope \x00 name → id; "" when ambiguous
+	m map[dirKey]string // id; "" when ambiguous
 }
+
+type dirKey struct{ scope, name string }
 
 // Len is the number of names known.
 func (d *Directory) Len() int {
@@ -123,7 +125,7 @@ func (d *Directory) learn(scope, name, id string) {
 	if name == "" || id == "" {
 		return
 	}
-	k := scope + "\x00" + name
+	k := dirKey{scope, name}
 	if old, ok := d.m[k]; ok && old != id {
 		d.m[k] = ""
 		return
@@ -135,7 +137,7 @@ func (d *Directory) lookup(scope, name string) (id string, known bool) {
 	if d == nil {
 		return "", false
 	}
-	id, known = d.m[scope+"\x00"+name]
+	id, known = d.m[dirKey{scope, name}]
 	return id, known
 }
 
@@ -164,7 +166,7 @@ type state struct {
 }
 
 func newState(opt Options) *state {
-	st := &state{opt: opt, groups: map[string]*groupState{}, learned: &Directory{m: map[string]string{}}, idents: map[string]struct{}{}, named: map[string]string{}}
+	st := &state{opt: opt, groups: map[string]*groupState{}, learned: &Directory{m: map[dirKey]string{}}, idents: map[string]struct{}{}, named: map[string]string{}}
 	st.sum = Summary{Format: opt.Format, ByType: map[string]int{}, Skipped: map[string]int{}}
 	return st
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -23,7 +24,9 @@ type telegram struct {
 	dec     *json.Decoder
 	frames  []tgFrame
 	started bool
-	found   bool // a "messages" or "chats" key
+	found   bool         // a "messages" or "chats" key
+	msg     tgMessage    // the message being read (reused)
+	out     []chat.Event // the events of the last message (reused: the reader copies them)
 }
 
 type tgFrameKind int
@@ -58,7 +61,10 @@ func newTelegram(st *state, br *bufio.Reader) parser {
 }
 
 func join(path, key string) string {
-	if path == "" {
+	switch {
+	case key == "":
+		return path
+	case path == "":
 		return key
 	}
 	return path + "." + key
@@ -75,7 +81,7 @@ func jsonError(path string, err error) error {
 	case errors.As(err, &te):
 		return fileError(join(path, te.Field), 0, "want %s, got JSON %s", jsonKind(te.Type.String()), te.Value)
 	case errors.As(err, &se):
-		return fileError(path, 0, "malformed JSON at byte %d: %v", se.Offset, se)
+		return fileError(path, 0, "malformed JSON: %v", se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fileError(path, 0, "the file ends in the middle: is the export complete?")
 	}
@@ -137,18 +143,27 @@ func tokenWord(tok json.Token) string {
 	return fmt.Sprint(tok)
 }
 
+// elemPath is the JSON path of an array element, written out only for an
+// error message.
+type elemPath struct {
+	base string
+	i    int
+}
+
+func (e elemPath) String() string { return e.base + "[" + strconv.Itoa(e.i) + "]" }
+
 // element moves to the next element of the array in frame i and returns
 // its path; at the array's end it reads the ] and leaves the frame.
-func (p *telegram) element(i int) (at string, more bool, err error) {
+func (p *telegram) element(i int) (at elemPath, more bool, err error) {
 	f := &p.frames[i]
 	if !p.dec.More() {
 		if _, err := p.dec.Token(); err != nil {
-			return "", false, jsonError(f.path, err)
+			return at, false, jsonError(f.path, err)
 		}
 		p.pop()
-		return "", false, nil
+		return at, false, nil
 	}
-	at = fmt.Sprintf("%s[%d]", f.path, f.index)
+	at = elemPath{f.path, f.index}
 	f.index++
 	return at, true, nil
 }
@@ -199,10 +214,10 @@ func (p *telegram) read() ([]chat.Event, error) {
 			if !more {
 				continue
 			}
-			if err := p.expect(at, '{'); err != nil {
+			if err := p.expect(at.String(), '{'); err != nil {
 				return nil, err
 			}
-			p.push(tgFrame{kind: tgChat, path: at})
+			p.push(tgFrame{kind: tgChat, path: at.String()})
 		case tgMessages:
 			at, more, err := p.element(i)
 			if err != nil {
@@ -214,16 +229,17 @@ func (p *telegram) read() ([]chat.Event, error) {
 			if f.skip {
 				var raw json.RawMessage
 				if err := p.dec.Decode(&raw); err != nil {
-					return nil, jsonError(at, err)
+					return nil, jsonError(at.String(), err)
 				}
 				p.st.skip("chat not imported")
 				continue
 			}
-			var m tgMessage
-			if err := p.dec.Decode(&m); err != nil {
-				return nil, jsonError(at, err)
+			m := &p.msg
+			*m = tgMessage{}
+			if err := p.dec.Decode(m); err != nil {
+				return nil, jsonError(at.String(), err)
 			}
-			return p.message(&m, at)
+			return p.message(m, at)
 		}
 	}
 }
@@ -269,13 +285,13 @@ func (p *telegram) key(i int, key string) error {
 		}
 		f.head.seen = true
 	case chatLike && key == "id":
-		var n json.Number
-		if err := p.dec.Decode(&n); err != nil {
+		var raw json.RawMessage
+		if err := p.dec.Decode(&raw); err != nil {
 			return jsonError(at, err)
 		}
-		id, err := n.Int64()
+		id, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil {
-			return fileError(at, 0, "not a chat id: %s", n)
+			return fileError(at, 0, "not a chat id: %s", clip(string(raw)))
 		}
 		f.head.id, f.head.hasID = id, true
 	default:
@@ -388,25 +404,34 @@ func peer(field string, b []byte) (string, error) {
 	if string(b) == "null" {
 		return "", nil
 	}
-	bad := &fieldError{field, fmt.Sprintf("not a peer id like \"user123\": %s", clip(string(b)))}
+	bad := func() error {
+		return &fieldError{field, fmt.Sprintf("not a peer id like \"user123\": %s", clip(string(b)))}
+	}
 	if len(b) > 0 && b[0] != '"' {
 		if _, err := strconv.ParseInt(string(b), 10, 64); err != nil {
-			return "", bad
+			return "", bad()
 		}
 		return string(b), nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return "", bad
+	if len(b) < 2 || b[len(b)-1] != '"' {
+		return "", bad()
 	}
+	s := b[1 : len(b)-1] // a peer id needs no escapes; one with them is refused below
 	for _, k := range []struct{ prefix, botAPI string }{{"user", ""}, {"channel", "-100"}, {"chat", "-"}} {
-		if rest, ok := strings.CutPrefix(s, k.prefix); ok {
-			if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n > 0 {
-				return k.botAPI + rest, nil
-			}
+		if rest, ok := bytes.CutPrefix(s, []byte(k.prefix)); ok && len(rest) > 0 && rest[0] != '0' && len(rest) <= 19 && allDigits(rest) {
+			return k.botAPI + string(rest), nil
 		}
 	}
-	return "", bad
+	return "", bad()
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 type fromID struct{ id string }
@@ -435,27 +460,31 @@ type tgEntity struct {
 
 func (t *tgText) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	bad := &fieldError{"text", "want a string or an array of text parts"}
+	bad := func() error { return &fieldError{"text", "want a string or an array of text parts"} }
 	switch {
 	case len(b) == 0:
-		return bad
+		return bad()
 	case b[0] == '"':
+		if s := b[1 : len(b)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+			t.text = string(s) // no escapes: the common case, without a second parse
+			return nil
+		}
 		return json.Unmarshal(b, &t.text)
 	case string(b) == "null":
 		return nil
 	case b[0] != '[':
-		return bad
+		return bad()
 	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return bad
+		return bad()
 	}
 	var sb strings.Builder
 	for i, raw := range parts {
 		if len(raw) > 0 && raw[0] == '"' {
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
-				return bad
+				return bad()
 			}
 			sb.WriteString(s)
 			continue
@@ -495,28 +524,28 @@ func containsStr(list []string, s string) bool {
 
 // time reads a message's time: date_unixtime, else date in Location
 // (exports older than date_unixtime wrote the exporting computer's time).
-func (p *telegram) time(m *tgMessage, at string) (time.Time, error) {
+func (p *telegram) time(m *tgMessage, at elemPath) (time.Time, error) {
 	if m.DateUnix.set {
 		return time.Unix(m.DateUnix.t, 0).UTC(), nil
 	}
 	if m.Date == "" {
-		return time.Time{}, fileError(join(at, "date"), 0, "required")
+		return time.Time{}, fileError(join(at.String(), "date"), 0, "required")
 	}
-	if err := p.st.needLocation(join(at, "date"), 0); err != nil {
-		return time.Time{}, err
+	if p.st.opt.Location == nil {
+		return time.Time{}, p.st.needLocation(join(at.String(), "date"), 0)
 	}
 	t, err := time.ParseInLocation("2006-01-02T15:04:05", m.Date, p.st.opt.Location)
 	if err != nil {
-		return time.Time{}, fileError(join(at, "date"), 0, "not a time: %q", clip(m.Date))
+		return time.Time{}, fileError(join(at.String(), "date"), 0, "not a time: %q", clip(m.Date))
 	}
 	return t.UTC(), nil
 }
 
 // message maps one element of "messages".
-func (p *telegram) message(m *tgMessage, at string) ([]chat.Event, error) {
+func (p *telegram) message(m *tgMessage, at elemPath) ([]chat.Event, error) {
 	st := p.st
 	if m.ID == nil {
-		return nil, fileError(join(at, "id"), 0, "required")
+		return nil, fileError(join(at.String(), "id"), 0, "required")
 	}
 	switch m.Type {
 	case "message", "service":
@@ -524,7 +553,7 @@ func (p *telegram) message(m *tgMessage, at string) ([]chat.Event, error) {
 		st.skip("unsupported message")
 		return nil, nil
 	case "":
-		return nil, fileError(join(at, "type"), 0, "required (message or service)")
+		return nil, fileError(join(at.String(), "type"), 0, "required (message or service)")
 	default:
 		st.skip("message type " + clip(m.Type))
 		return nil, nil
@@ -559,7 +588,8 @@ func (p *telegram) message(m *tgMessage, at string) ([]chat.Event, error) {
 	e.ID = st.sourceID(msgID)
 	e.Sender = st.platformUser("", m.FromID.id, name)
 	e.Message = msg
-	return []chat.Event{e}, nil
+	p.out = append(p.out[:0], e)
+	return p.out, nil
 }
 
 func deref(s *string) string {
