@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -299,5 +298,4 @@ func TestDetect(t *testing.T) {
 			t.Fatalf("%q %v", f, err)
 		}
 	})
-	_ = io.EOF
 }

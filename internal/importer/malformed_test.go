@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -187,5 +186,4 @@ func TestOptionErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	_ = chat.EventMessage
 }
