@@ -6,21 +6,21 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Analytics are the daily rollups the API reads (docs/metrics.md).
 type Analytics interface {
-	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]store.GroupDay, error)
-	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]store.GroupDay, error)
-	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
+	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error)
+	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]analytics.GroupDay, error)
+	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error)
 	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
-	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]analytics.PosterRank, error)
 	Newcomers(ctx context.Context, groupID int64, since time.Time, loc *time.Location) ([]analytics.Stint, error)
 	JoinsBySource(ctx context.Context, groupID int64, since time.Time) (map[string]int, error)
-	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]store.PurgeCandidate, error)
-	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]store.PurgeCandidate, error)
+	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]community.PurgeCandidate, error)
+	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]community.PurgeCandidate, error)
 	PurgeExecute(ctx context.Context, orgID, groupID int64, actor string) (int, error)
 	SetDailyTop(ctx context.Context, orgID, groupID int64, atMinute, size int, actor string) error
 }
@@ -62,7 +62,7 @@ type HealthJSON struct {
 	Leaves         int     `json:"leaves,omitempty"`
 }
 
-func healthJSON(g store.GroupDay) HealthJSON {
+func healthJSON(g analytics.GroupDay) HealthJSON {
 	h := g.Health
 	return HealthJSON{g.Date.Format(time.DateOnly), string(g.State), h.Score, h.Engagement, h.Stickiness, h.Responsiveness, h.Retention, h.Spread, h.Growth,
 		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
@@ -287,7 +287,7 @@ type purgeMember struct {
 	LastMessage *time.Time `json:"last_message,omitempty"`
 }
 
-func purgeJSON(list []store.PurgeCandidate) []purgeMember {
+func purgeJSON(list []community.PurgeCandidate) []purgeMember {
 	out := []purgeMember{}
 	for _, c := range list {
 		out = append(out, purgeMember{c.PersonID, c.Name, c.JoinedAt, c.LastMessage})

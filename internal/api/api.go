@@ -16,12 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Decoder turns a request body into events for a connection (the generic
@@ -36,7 +36,7 @@ type Ingester interface {
 // Store is what the API reads and writes.
 type Store interface {
 	community.Directory
-	TokenByPlaintext(ctx context.Context, plain string) (store.Token, error)
+	TokenByPlaintext(ctx context.Context, plain string) (access.Token, error)
 	PullActions(ctx context.Context, connections []string, after int64, limit int) ([]pipeline.OutboxItem, error)
 	AckActions(ctx context.Context, connections []string, ids []int64) (int, error)
 }

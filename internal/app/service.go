@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -533,10 +534,10 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 	if err != nil {
 		return cr, err
 	}
-	if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: cr.Username, PasswordHash: hash, Role: "manager"}); err != nil {
+	if err := db.CreateUser(ctx, &access.User{OrgID: org.ID, Username: cr.Username, PasswordHash: hash, Role: "manager"}); err != nil {
 		return cr, err
 	}
-	tok, err := db.CreateToken(ctx, org.ID, "admin", store.ScopeAdmin)
+	tok, err := db.CreateToken(ctx, org.ID, "admin", access.ScopeAdmin)
 	if err != nil {
 		return cr, err
 	}

@@ -226,3 +226,13 @@ type Directory interface {
 	Members(ctx context.Context, groupID int64) ([]Member, error)
 	Messages(ctx context.Context, groupID int64, p Page) ([]Message, error)
 }
+
+// GroupPatch is a partial update of a group; nil fields are kept.
+type GroupPatch struct {
+	Name      *string
+	NodeID    *int64
+	Kind      *GroupKind
+	Capacity  *int
+	Lifecycle *Lifecycle
+	ExpiresAt **time.Time
+}

@@ -26,11 +26,12 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 //go:embed templates/*.html
@@ -42,13 +43,13 @@ var staticFS embed.FS
 // Store is what the console reads.
 type Store interface {
 	community.Directory
-	UserByName(ctx context.Context, username string) (store.User, error)
-	Summary(ctx context.Context, orgID int64, since time.Time) (store.OrgSummary, error)
-	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]store.GroupActivity, error)
-	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]store.DayCount, error)
-	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*store.MemberActivity, error)
+	UserByName(ctx context.Context, username string) (access.User, error)
+	Summary(ctx context.Context, orgID int64, since time.Time) (analytics.OrgSummary, error)
+	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]analytics.GroupActivity, error)
+	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]analytics.DayCount, error)
+	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*analytics.MemberActivity, error)
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
-	ReportCases(ctx context.Context, orgID int64, status string) ([]store.ReportCase, error)
+	ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error)
 	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
 	ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error)
 	AuditLog(ctx context.Context, orgID int64, p community.Page) ([]community.AuditEntry, error)
@@ -147,7 +148,7 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"in": func(l Lang, b Bilingual) string { return b.In(l) },
-			"navItems": func(u *store.User, more bool) []navItem {
+			"navItems": func(u *access.User, more bool) []navItem {
 				var out []navItem
 				for _, it := range nav {
 					if it.More != more || !s.configured(it.Key) || (u != nil && u.Scoped() && managersOnly[it.Key]) {
@@ -260,7 +261,7 @@ func (s *Server) lang(h http.Handler) http.Handler {
 type page struct {
 	Lang     Lang
 	OtherURL string // the same page in the other language
-	User     *store.User
+	User     *access.User
 	CSRF     string
 	Title    string
 	Nav      string // the navigation entry of this page
@@ -295,7 +296,7 @@ func navOf(path string) string {
 	return section
 }
 
-func (s *Server) page(r *http.Request, u *store.User, title string, data any) page {
+func (s *Server) page(r *http.Request, u *access.User, title string, data any) page {
 	l := langOf(r)
 	other := "en"
 	if l == En {
@@ -406,7 +407,7 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func userOf(r *http.Request) *store.User { return r.Context().Value(userKey{}).(*store.User) }
+func userOf(r *http.Request) *access.User { return r.Context().Value(userKey{}).(*access.User) }
 
 // loginLimiter allows 10 failed logins per client address per 15 minutes.
 type loginLimiter struct {
@@ -513,7 +514,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 // groupRow is one line of the dashboard's group table.
 type groupRow struct {
 	community.Group
-	store.GroupActivity
+	analytics.GroupActivity
 	State   string
 	Node    string // the tree node's name
 	LastDay bool   // LastAt is the day of the last member message (from the rollups)
@@ -524,7 +525,7 @@ type groupRow struct {
 const dashboardGroups = 20
 
 type dashboardData struct {
-	Summary     store.OrgSummary
+	Summary     analytics.OrgSummary
 	Groups      []groupRow // the most active
 	AllGroups   int        // the groups the user sees
 	Figures     *weekFigures
@@ -630,8 +631,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 type groupData struct {
 	Health    *groupHealth
 	Newcomers *groupNewcomers
-	Schedule  []store.PlannedPush // this group's pushes of the last and next 7 days
-	Pushes    bool                // the schedule is known
+	Schedule  []content.PlannedPush // this group's pushes of the last and next 7 days
+	Pushes    bool                  // the schedule is known
 	Group     community.Group
 	State     string
 	Members   []memberRow

@@ -7,7 +7,6 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // The dashboard's and the groups page's 7-day and 30-day figures come from
@@ -25,22 +24,22 @@ import (
 type weekFigures struct {
 	Rollup        bool      // read from the rollups; false: counted from the messages
 	AsOf          time.Time // when the rollup ran (zero if unknown)
-	Groups        map[int64]store.GroupActivity
+	Groups        map[int64]analytics.GroupActivity
 	Messages      int
 	Communicators int
-	Daily         []store.DayCount         // the last 30 days (rollups only)
-	DailyComm     []store.DayCount         // communicators per day, summed over the groups (rollups only)
-	DailyJoins    []store.DayCount         // joins per day (rollups only)
-	Joined, Left  int                      // over the 30 days (rollups only)
-	Members       map[int64]int            // open memberships per group when read (rollups only)
-	health        map[int64]store.GroupDay // each group's latest rolled-up day, when Health is set
+	Daily         []analytics.DayCount         // the last 30 days (rollups only)
+	DailyComm     []analytics.DayCount         // communicators per day, summed over the groups (rollups only)
+	DailyJoins    []analytics.DayCount         // joins per day (rollups only)
+	Joined, Left  int                          // over the 30 days (rollups only)
+	Members       map[int64]int                // open memberships per group when read (rollups only)
+	health        map[int64]analytics.GroupDay // each group's latest rolled-up day, when Health is set
 }
 
 // figuresKey is what a cached reading depends on: a rollup run, and the
 // day the week ends with.
 type figuresKey struct {
 	org   int64
-	mark  store.RollupMark
+	mark  analytics.RollupMark
 	today analytics.Day
 }
 
@@ -63,8 +62,8 @@ type figuresEntry struct {
 // FiguresStore is what the console reads the rollups with; the console
 // counts from the messages when its Store does not have it.
 type FiguresStore interface {
-	LastRollup(ctx context.Context, orgID int64) (store.RollupMark, bool, error)
-	ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (store.RollupFigures, error)
+	LastRollup(ctx context.Context, orgID int64) (analytics.RollupMark, bool, error)
+	ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error)
 	GroupList(ctx context.Context, orgID int64) ([]community.Group, error)
 }
 
@@ -150,12 +149,12 @@ func (s *Server) readFigures(ctx context.Context, fs FiguresStore, k figuresKey)
 	if err != nil {
 		return nil, err
 	}
-	f := &weekFigures{Rollup: true, AsOf: k.mark.At, Groups: make(map[int64]store.GroupActivity, len(rf.Groups)),
+	f := &weekFigures{Rollup: true, AsOf: k.mark.At, Groups: make(map[int64]analytics.GroupActivity, len(rf.Groups)),
 		Messages: rf.Messages, Communicators: rf.Communicators, Daily: rf.Daily, Members: make(map[int64]int, len(rf.Groups)),
 		DailyComm: rf.DailyCommunicators, DailyJoins: rf.DailyJoins, Joined: rf.Joined, Left: rf.Left}
 	for id, g := range rf.Groups {
 		f.Members[id] = g.Members
-		a := store.GroupActivity{Messages: g.Messages, Communicators: g.Communicators}
+		a := analytics.GroupActivity{Messages: g.Messages, Communicators: g.Communicators}
 		if g.Posted {
 			t := g.LastDay.Start(s.Location)
 			a.LastAt = &t
@@ -189,7 +188,7 @@ func (s *Server) groupsOf(ctx context.Context, orgID int64, figs *weekFigures) (
 
 // latestHealth returns each group's latest rolled-up day, read with the
 // other figures.
-func (s *Server) latestHealth(ctx context.Context, orgID int64) (map[int64]store.GroupDay, error) {
+func (s *Server) latestHealth(ctx context.Context, orgID int64) (map[int64]analytics.GroupDay, error) {
 	figs, err := s.figures(ctx, orgID)
 	if err != nil {
 		return nil, err

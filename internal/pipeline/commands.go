@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
@@ -157,7 +158,7 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 	return true, nil
 }
 
-func renderTop(top []Poster) string {
+func renderTop(top []analytics.Poster) string {
 	if len(top) == 0 {
 		return "🏆 本周还没有人发言。No one has posted this week yet."
 	}
@@ -169,7 +170,7 @@ func renderTop(top []Poster) string {
 	return s.String()
 }
 
-func renderSignup(l SignupList) string {
+func renderSignup(l community.SignupList) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "【接龙】%s", l.Title)
 	if l.Capacity > 0 {
@@ -185,14 +186,14 @@ func renderSignup(l SignupList) string {
 		}
 		s.WriteString(l.Place)
 	}
-	var waiting []SignupEntry
+	var waiting []community.SignupEntry
 	listed := 0
 	for _, en := range l.Entries {
 		switch en.Status {
-		case SignupWaitlist:
+		case community.SignupWaitlist:
 			waiting = append(waiting, en)
 			continue
-		case SignupCancelled:
+		case community.SignupCancelled:
 			continue
 		}
 		listed++
@@ -237,7 +238,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	if len(args) > 0 {
 		sub = strings.ToLower(args[0])
 	}
-	var l SignupList
+	var l community.SignupList
 	var ok bool
 	var err error
 	switch {
@@ -262,7 +263,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 			reply("已有进行中的接龙，请先 /signup close。A list is open already: /signup close it first.")
 			return nil
 		}
-		reply(renderSignup(SignupList{Title: title, Capacity: capacity}))
+		reply(renderSignup(community.SignupList{Title: title, Capacity: capacity}))
 		return nil
 	case staff && (sub == "close" || sub == "截止"):
 		l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
@@ -309,7 +310,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	return nil
 }
 
-func checkedIn(l SignupList) int {
+func checkedIn(l community.SignupList) int {
 	n := 0
 	for _, e := range l.Entries {
 		if e.CheckedIn {

@@ -4,20 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/qunzhu/qunzhu/internal/access"
 )
 
 // Users lists an organisation's console accounts (without their password
 // hashes), by name.
-func (db *DB) Users(ctx context.Context, orgID int64) ([]User, error) {
+func (db *DB) Users(ctx context.Context, orgID int64) ([]access.User, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, username, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at
 		FROM users WHERE org_id = ? ORDER BY username`), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
-	var out []User
+	var out []access.User
 	for rows.Next() {
-		var u User
+		var u access.User
 		var c int64
 		if err := rows.Scan(&u.ID, &u.OrgID, &u.Username, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c); err != nil {
 			return nil, fmt.Errorf("list users: %w", err)
@@ -28,22 +30,16 @@ func (db *DB) Users(ctx context.Context, orgID int64) ([]User, error) {
 	return out, rows.Err()
 }
 
-// TokenInfo is an API token as listed: never its secret.
-type TokenInfo struct {
-	Token
-	Revoked bool
-}
-
 // Tokens lists an organisation's API tokens, newest first.
-func (db *DB) Tokens(ctx context.Context, orgID int64) ([]TokenInfo, error) {
+func (db *DB) Tokens(ctx context.Context, orgID int64) ([]access.TokenInfo, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, name, scope, created_at, revoked_at FROM api_tokens WHERE org_id = ? ORDER BY id DESC"), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []TokenInfo
+	var out []access.TokenInfo
 	for rows.Next() {
-		var t TokenInfo
+		var t access.TokenInfo
 		var c int64
 		var revoked sql.NullInt64
 		if err := rows.Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c, &revoked); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 func orgBanned(ctx context.Context, db *DB, q queryer, orgID, personID int64) (bool, error) {
@@ -41,7 +40,7 @@ func (t *IngestTx) AddOrgBan(ctx context.Context, orgID, personID int64, reason,
 	return addOrgBan(ctx, t.db, t.tx, orgID, personID, reason, actor)
 }
 
-func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, openOnly bool) ([]pipeline.Place, error) {
+func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, openOnly bool) ([]community.Place, error) {
 	cond := ""
 	if openOnly {
 		cond = " AND m.left_at IS NULL"
@@ -54,9 +53,9 @@ func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, ope
 		return nil, fmt.Errorf("groups of person %d: %w", personID, err)
 	}
 	defer rows.Close()
-	var out []pipeline.Place
+	var out []community.Place
 	for rows.Next() {
-		var p pipeline.Place
+		var p community.Place
 		if err := rows.Scan(&p.Connection, &p.Group, &p.User); err != nil {
 			return nil, fmt.Errorf("groups of person %d: %w", personID, err)
 		}
@@ -67,7 +66,7 @@ func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, ope
 
 // PlacesOf lists the active groups of the organisation a person is in now,
 // with their platform user id there.
-func (t *IngestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]pipeline.Place, error) {
+func (t *IngestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]community.Place, error) {
 	return placesOf(ctx, t.db, t.tx, orgID, personID, true)
 }
 

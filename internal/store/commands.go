@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // The reads and writes of the chat commands (/top, /stats, /invite,
@@ -20,7 +20,7 @@ const memberName = "COALESCE(NULLIF(m.nickname, ''), p.name)"
 
 // LiftOrgBan lifts a person's organisation ban and lists the groups they
 // were ever in, to unban them there.
-func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []pipeline.Place, error) {
+func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []community.Place, error) {
 	now := t.db.now()
 	res, err := t.tx.ExecContext(ctx, t.db.q("UPDATE org_bans SET lifted_at = ?, lifted_by = ? WHERE org_id = ? AND person_id = ? AND lifted_at IS NULL"), ms(now), actor, orgID, personID)
 	if err != nil {
@@ -39,7 +39,7 @@ func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor 
 
 // TopPosters ranks the group's members by messages since a time; staff and
 // bots are left out.
-func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]pipeline.Poster, error) {
+func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]analytics.Poster, error) {
 	rows, err := t.tx.QueryContext(ctx, t.db.q(`SELECT `+memberName+`, COUNT(*) AS n FROM messages x
 		JOIN memberships m ON m.group_id = x.group_id AND m.person_id = x.person_id AND m.left_at IS NULL
 		JOIN people p ON p.id = x.person_id
@@ -50,9 +50,9 @@ func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Tim
 		return nil, fmt.Errorf("top posters: %w", err)
 	}
 	defer rows.Close()
-	var out []pipeline.Poster
+	var out []analytics.Poster
 	for rows.Next() {
-		var p pipeline.Poster
+		var p analytics.Poster
 		if err := rows.Scan(&p.Name, &p.Messages); err != nil {
 			return nil, fmt.Errorf("top posters: %w", err)
 		}
@@ -63,8 +63,8 @@ func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Tim
 
 // GroupStats counts the group's members now, and joins, leaves, member
 // messages and communicators since a time.
-func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (pipeline.GroupStats, error) {
-	var s pipeline.GroupStats
+func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (analytics.GroupStats, error) {
+	var s analytics.GroupStats
 	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT
 		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND left_at IS NULL),
 		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND joined_at >= ?),

@@ -8,24 +8,14 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // Organisation-wide reads for the console's calendar, events and partner
 // pages: one query each instead of one per group or entity.
 
-// PlannedPush is a push with its script's title, its group's name and the
-// name of the assistant on duty.
-type PlannedPush struct {
-	content.Push
-	Title    string
-	Group    string
-	DutyName string
-}
-
 // OrgPushes lists the organisation's pushes planned or sent from from
 // (included) to to (excluded), by planned time.
-func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]PlannedPush, error) {
+func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
 			s.title, g.name, COALESCE(dp.name, '')
 		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
@@ -35,9 +25,9 @@ func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([
 		return nil, fmt.Errorf("organisation pushes: %w", err)
 	}
 	defer rows.Close()
-	var out []PlannedPush
+	var out []content.PlannedPush
 	for rows.Next() {
-		var p PlannedPush
+		var p content.PlannedPush
 		var want, planned, created int64
 		var sent sql.NullInt64
 		var status string
@@ -51,21 +41,9 @@ func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([
 	return out, rows.Err()
 }
 
-// EventSummary is an event (a sign-up list) with its group's name and the
-// counts of its entries.
-type EventSummary struct {
-	pipeline.SignupList // without entries
-	Group               string
-	OpenedAt            time.Time
-	In                  int // signed up
-	Waitlisted          int
-	Cancelled           int
-	CheckedIn           int
-}
-
 // EventSummaries lists the organisation's open events and those opened
 // or held since the given time, newest first.
-func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]EventSummary, error) {
+func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]community.EventSummary, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name,
 			COALESCE(SUM(CASE WHEN s.status = 'in' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'waitlist' THEN 1 ELSE 0 END), 0),
@@ -79,9 +57,9 @@ func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) 
 		return nil, fmt.Errorf("event summaries: %w", err)
 	}
 	defer rows.Close()
-	var out []EventSummary
+	var out []community.EventSummary
 	for rows.Next() {
-		var e EventSummary
+		var e community.EventSummary
 		var at, closed sql.NullInt64
 		var opened int64
 		if err := rows.Scan(&e.ID, &e.GroupID, &e.Title, &e.Capacity, &at, &e.Place, &closed, &opened, &e.Group, &e.In, &e.Waitlisted, &e.Cancelled, &e.CheckedIn); err != nil {
@@ -93,23 +71,10 @@ func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) 
 	return out, rows.Err()
 }
 
-// BoardSeat is an open partner seat with its holder's name.
-type BoardSeat struct {
-	community.Seat
-	Person string
-}
-
-// PartnerBoard is the organisation's partner programme at a glance.
-type PartnerBoard struct {
-	Seats   []BoardSeat      // open seats by level, entity and number
-	Waiting map[[2]int64]int // people waiting, by (level, entity)
-	Levels  []community.PartnerLevel
-}
-
 // PartnerBoard returns the organisation's levels, open seats and waitlist
 // counts.
-func (db *DB) PartnerBoard(ctx context.Context, orgID int64) (PartnerBoard, error) {
-	b := PartnerBoard{Waiting: map[[2]int64]int{}}
+func (db *DB) PartnerBoard(ctx context.Context, orgID int64) (community.PartnerBoard, error) {
+	b := community.PartnerBoard{Waiting: map[[2]int64]int{}}
 	var err error
 	if b.Levels, err = db.PartnerLevels(ctx, orgID); err != nil {
 		return b, err
@@ -121,7 +86,7 @@ func (db *DB) PartnerBoard(ctx context.Context, orgID int64) (PartnerBoard, erro
 		return b, fmt.Errorf("partner board: %w", err)
 	}
 	for rows.Next() {
-		var s BoardSeat
+		var s community.BoardSeat
 		var at int64
 		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Person); err != nil {
 			rows.Close()

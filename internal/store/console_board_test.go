@@ -25,7 +25,7 @@ func TestOrgPushes(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := approvedScript(t, db, org.ID)
-		req := store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
 		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 8, 0, 0, 0, cst), time.Date(2026, 12, 20, 8, 0, 0, 0, cst)} {
 			req.Want = want
 			if _, err := db.PlanPush(ctx, req); err != nil {
@@ -64,7 +64,7 @@ func TestEventSummaries(t *testing.T) {
 		clk.Add(newClock().Now().Sub(clk.Now())) // each dialect starts at the same time
 		org, g := seedOrg(t, db)
 		ps := people(t, db, org.ID, 4)
-		old, err := db.OpenEvent(ctx, store.EventRequest{OrgID: org.ID, GroupID: g.ID, Title: "上月沙龙", Actor: "user:a"})
+		old, err := db.OpenEvent(ctx, community.EventRequest{OrgID: org.ID, GroupID: g.ID, Title: "上月沙龙", Actor: "user:a"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestEventSummaries(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk.Add(40 * 24 * time.Hour)
-		ev, err := db.OpenEvent(ctx, store.EventRequest{OrgID: org.ID, GroupID: g.ID, Title: "线下沙龙", Capacity: 2, Place: "阳新", Actor: "user:a"})
+		ev, err := db.OpenEvent(ctx, community.EventRequest{OrgID: org.ID, GroupID: g.ID, Title: "线下沙龙", Capacity: 2, Place: "阳新", Actor: "user:a"})
 		if err != nil {
 			t.Fatal(err)
 		}

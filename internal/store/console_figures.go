@@ -11,17 +11,9 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
-// RollupMark is how far an organisation's daily rollups have come: the
-// last day computed and when that run was (zero when it ran before
-// migration 0016).
-type RollupMark struct {
-	Day analytics.Day
-	At  time.Time
-}
-
 // LastRollup returns an organisation's rollup mark; ok is false before
 // its first rollup.
-func (db *DB) LastRollup(ctx context.Context, orgID int64) (m RollupMark, ok bool, err error) {
+func (db *DB) LastRollup(ctx context.Context, orgID int64) (m analytics.RollupMark, ok bool, err error) {
 	var day, at int64
 	err = db.sql.QueryRowContext(ctx, db.q("SELECT day, rolled_at FROM rollup_marks WHERE org_id = ?"), orgID).Scan(&day, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -37,41 +29,16 @@ func (db *DB) LastRollup(ctx context.Context, orgID int64) (m RollupMark, ok boo
 	return m, true, nil
 }
 
-// RollupFigures are an organisation's recent figures read from the daily
-// rollups (group_days, member_days): members only, staff and bots left
-// out (docs/metrics.md). The week is the 7 days ending with the given day.
-type RollupFigures struct {
-	Groups        map[int64]GroupWeek
-	Messages      int        // member messages of the week
-	Communicators int        // distinct members who posted in the week
-	Daily         []DayCount // member messages per day, oldest first, ending with the given day
-	// Per day like Daily: communicators summed over the groups (a member
-	// of two groups counts in each) and joins; and the joins and leaves of
-	// the n days.
-	DailyCommunicators, DailyJoins []DayCount
-	Joined, Left                   int
-}
-
-// GroupWeek is one group's week from the rollups, and its members (open
-// memberships) when the figures were read.
-type GroupWeek struct {
-	Members       int
-	Messages      int
-	Communicators int
-	LastDay       analytics.Day // the last day with a member message, if Posted
-	Posted        bool
-}
-
 // ConsoleFigures reads an organisation's figures of the week ending with
 // day today, each group's last day with a member message, and the member
 // messages of each of the n days ending with today, from the rollups.
-func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (RollupFigures, error) {
-	f := RollupFigures{Groups: map[int64]GroupWeek{}, Daily: make([]DayCount, n)}
+func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error) {
+	f := analytics.RollupFigures{Groups: map[int64]analytics.GroupWeek{}, Daily: make([]analytics.DayCount, n)}
 	first, week := today-analytics.Day(n-1), today-6
 	for i := range f.Daily {
 		f.Daily[i].Day = (first + analytics.Day(i)).Start(loc)
 	}
-	group := func(id int64, set func(g *GroupWeek)) {
+	group := func(id int64, set func(g *analytics.GroupWeek)) {
 		g := f.Groups[id]
 		set(&g)
 		f.Groups[id] = g
@@ -80,7 +47,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	// key (group_id, day, person_id) per group.
 	err := db.eachPair(ctx, "last days", `SELECT g.id, (SELECT MAX(x.day) FROM member_days x WHERE x.group_id = g.id)
 		FROM chat_groups g WHERE g.org_id = ?`, []any{orgID}, func(id int64, last sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.LastDay, g.Posted = analytics.Day(last.Int64), last.Valid })
+		group(id, func(g *analytics.GroupWeek) { g.LastDay, g.Posted = analytics.Day(last.Int64), last.Valid })
 	})
 	if err != nil {
 		return f, err
@@ -89,7 +56,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	err = db.eachPair(ctx, "members", `SELECT m.group_id, COUNT(*) FROM chat_groups g
 		JOIN memberships m ON m.group_id = g.id AND m.left_at IS NULL
 		WHERE g.org_id = ? GROUP BY m.group_id`, []any{orgID}, func(id int64, n sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.Members = int(n.Int64) })
+		group(id, func(g *analytics.GroupWeek) { g.Members = int(n.Int64) })
 	})
 	if err != nil {
 		return f, err
@@ -107,7 +74,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	if err != nil {
 		return f, err
 	}
-	f.DailyCommunicators, f.DailyJoins = make([]DayCount, n), make([]DayCount, n)
+	f.DailyCommunicators, f.DailyJoins = make([]analytics.DayCount, n), make([]analytics.DayCount, n)
 	copy(f.DailyCommunicators, f.Daily)
 	copy(f.DailyJoins, f.Daily)
 	for i := range f.DailyCommunicators {
@@ -138,7 +105,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	err = db.eachPair(ctx, "group week", `SELECT gd.group_id, SUM(gd.member_messages) FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
 		WHERE g.org_id = ? GROUP BY gd.group_id`, []any{int64(week), int64(today), orgID}, func(id int64, msgs sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.Messages = int(msgs.Int64) })
+		group(id, func(g *analytics.GroupWeek) { g.Messages = int(msgs.Int64) })
 	})
 	if err != nil {
 		return f, err
@@ -157,7 +124,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	cur := int64(0)
 	flush := func() {
 		if cur != 0 {
-			group(cur, func(g *GroupWeek) { g.Communicators = len(inGroup) })
+			group(cur, func(g *analytics.GroupWeek) { g.Communicators = len(inGroup) })
 		}
 		clear(inGroup)
 	}

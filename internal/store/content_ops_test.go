@@ -100,7 +100,7 @@ func TestCadences(t *testing.T) {
 		}
 		// A weekly one on Thursday at noon to the listed group, a group-day
 		// one; the manual push already at 12:00 defers the weekly one.
-		manual, _ := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps(), Location: cst})
+		manual, _ := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps(), Location: cst})
 		weekly := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{g.ID}}, Kind: content.Weekly, Weekday: time.Thursday, Slot: "noon"}
 		created := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{other.ID}}, Kind: content.GroupDay, Day: 1, Slot: "evening"}
 		for _, c := range []*content.Cadence{&weekly, &created} {

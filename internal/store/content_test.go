@@ -73,7 +73,7 @@ func TestPlanAndSendPushes(t *testing.T) {
 		s := approvedScript(t, db, org.ID)
 		draft := content.Script{OrgID: org.ID, Title: "t", Body: "b", Author: "x"}
 		db.CreateScript(ctx, &draft)
-		req := store.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
 		req.ScriptID = draft.ID
 		req.Want = time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
 		if _, err := db.PlanPush(ctx, req); !errkind.Is(err, errkind.Conflict) {
@@ -162,7 +162,7 @@ func TestPushReceipts(t *testing.T) {
 		org, g := seedOrg(t, db)
 		s := approvedScript(t, db, org.ID)
 		for _, h := range []int{-5, -2} {
-			if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -205,22 +205,22 @@ func TestScriptCards(t *testing.T) {
 	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
 		org, g := seedOrg(t, db)
 		s := approvedScript(t, db, org.ID)
-		for _, bad := range []store.ScriptCard{{LinkURL: "javascript:alert(1)"}, {MediaURL: "ftp://x/y.jpg"}, {LinkTitle: "只有标题"}} {
+		for _, bad := range []content.ScriptCard{{LinkURL: "javascript:alert(1)"}, {MediaURL: "ftp://x/y.jpg"}, {LinkTitle: "只有标题"}} {
 			if err := db.SetScriptCard(ctx, org.ID, s.ID, bad, "user:ed"); !errkind.Is(err, errkind.Invalid) {
 				t.Errorf("card %+v: %v, want invalid", bad, err)
 			}
 		}
-		if err := db.SetScriptCard(ctx, org.ID, 9999, store.ScriptCard{LinkURL: "https://x.cn"}, "user:ed"); !errkind.Is(err, errkind.NotFound) {
+		if err := db.SetScriptCard(ctx, org.ID, 9999, content.ScriptCard{LinkURL: "https://x.cn"}, "user:ed"); !errkind.Is(err, errkind.NotFound) {
 			t.Fatalf("unknown script: %v", err)
 		}
-		card := store.ScriptCard{LinkURL: "https://mp.weixin.qq.com/s/abc", LinkTitle: "直播带货三个误区", Excerpt: "原文……", MediaURL: "https://cdn.example.com/poster.jpg"}
+		card := content.ScriptCard{LinkURL: "https://mp.weixin.qq.com/s/abc", LinkTitle: "直播带货三个误区", Excerpt: "原文……", MediaURL: "https://cdn.example.com/poster.jpg"}
 		if err := db.SetScriptCard(ctx, org.ID, s.ID, card, "user:ed"); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := db.ScriptCardOf(ctx, org.ID, s.ID); err != nil || got != card {
 			t.Fatalf("card = %+v %v", got, err)
 		}
-		if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+		if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 1 {
@@ -236,7 +236,7 @@ func TestScriptCards(t *testing.T) {
 		if !strings.HasSuffix(text, "\n🔗 直播带货三个误区 https://mp.weixin.qq.com/s/abc\n🖼 https://cdn.example.com/poster.jpg") || !strings.HasPrefix(text, s.Body) {
 			t.Fatalf("pushed text: %q", text)
 		}
-		if err := db.SetScriptCard(ctx, org.ID, s.ID, store.ScriptCard{}, "user:ed"); err != nil {
+		if err := db.SetScriptCard(ctx, org.ID, s.ID, content.ScriptCard{}, "user:ed"); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := db.ScriptCardOf(ctx, org.ID, s.ID); !got.Empty() {

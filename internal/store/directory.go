@@ -9,10 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -261,59 +261,6 @@ func (db *DB) SaveCursor(ctx context.Context, connection, key, value string) err
 	return nil
 }
 
-// Token is an API token's stored form. The plaintext is shown once, at
-// creation; only its SHA-256 is stored.
-type Token struct {
-	ID        int64
-	OrgID     int64
-	Name      string
-	Scope     string
-	CreatedAt time.Time
-}
-
-// Token scopes.
-const (
-	ScopeAdmin = "admin" // organisation administrator: read and write everything
-	ScopeRead  = "read"  // read-only
-	// ScopeOps prefixes an operations-centre token's roles, "ops:editor,
-	// reviewer": it reads everything and writes content only in its roles.
-	ScopeOps = "ops:"
-)
-
-// OpsRoles are the operations centre's roles a token may hold.
-var OpsRoles = []string{"contributor", "editor", "reviewer", "publisher"}
-
-// Roles returns the operations-centre roles of an ops token (nil for
-// others).
-func (t Token) Roles() []string {
-	if !strings.HasPrefix(t.Scope, ScopeOps) {
-		return nil
-	}
-	return strings.Split(strings.TrimPrefix(t.Scope, ScopeOps), ",")
-}
-
-// Can reports whether the token may act in an operations-centre role: an
-// admin token in any, an ops token in its own.
-func (t Token) Can(role string) bool {
-	return t.Scope == ScopeAdmin || slices.Contains(t.Roles(), role)
-}
-
-// ValidScope checks a token scope: admin, read, or ops: with known roles.
-func ValidScope(scope string) error {
-	if scope == ScopeAdmin || scope == ScopeRead {
-		return nil
-	}
-	if !strings.HasPrefix(scope, ScopeOps) || scope == ScopeOps {
-		return errkind.Errorf(errkind.Invalid, "token scope %q: want admin, read or ops:ROLE,… (roles: %s)", scope, strings.Join(OpsRoles, ", "))
-	}
-	for _, r := range strings.Split(strings.TrimPrefix(scope, ScopeOps), ",") {
-		if !slices.Contains(OpsRoles, r) {
-			return errkind.Errorf(errkind.Invalid, "token role %q: want %s", r, strings.Join(OpsRoles, ", "))
-		}
-	}
-	return nil
-}
-
 func hashToken(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
@@ -321,7 +268,7 @@ func hashToken(plain string) string {
 
 // CreateToken creates an API token and returns its plaintext.
 func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
-	if err := ValidScope(scope); err != nil {
+	if err := access.ValidScope(scope); err != nil {
 		return "", err
 	}
 	var raw [24]byte
@@ -343,8 +290,8 @@ func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) 
 }
 
 // TokenByPlaintext authenticates a bearer token.
-func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (Token, error) {
-	var t Token
+func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token, error) {
+	var t access.Token
 	var c int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
 		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c)
@@ -358,46 +305,12 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (Token, error)
 	return t, nil
 }
 
-// User is a console account.
-type User struct {
-	ID           int64
-	OrgID        int64
-	Username     string
-	PasswordHash string
-	Role         string // manager (the whole organisation), secretary, assistant or viewer
-	// ScopeNodeID or ScopeGroupID limit a secretary, assistant or viewer
-	// to the groups under one tree node or to one group.
-	ScopeNodeID  int64
-	ScopeGroupID int64
-	CreatedAt    time.Time
-}
-
-// Console roles.
-const (
-	RoleManager   = "manager"
-	RoleSecretary = "secretary"
-	RoleAssistant = "assistant"
-	RoleViewer    = "viewer"
-)
-
-// Scoped reports whether the account sees only part of the organisation.
-func (u User) Scoped() bool { return u.Role != RoleManager }
-
 // CreateUser inserts a console account; hash is the password hash. A
 // manager sees the whole organisation; every other role needs a scope (a
 // node or a group of the organisation).
-func (db *DB) CreateUser(ctx context.Context, u *User) error {
-	switch u.Role {
-	case RoleManager:
-		if u.ScopeNodeID != 0 || u.ScopeGroupID != 0 {
-			return errkind.New(errkind.Invalid, "a manager sees the whole organisation: no node or group scope")
-		}
-	case RoleSecretary, RoleAssistant, RoleViewer:
-		if (u.ScopeNodeID == 0) == (u.ScopeGroupID == 0) {
-			return errkind.Errorf(errkind.Invalid, "a %s needs a scope: one tree node or one group", u.Role)
-		}
-	default:
-		return errkind.Errorf(errkind.Invalid, "role %q: want manager, secretary, assistant or viewer", u.Role)
+func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
+	if err := u.Validate(); err != nil {
+		return err
 	}
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = db.now()
@@ -416,7 +329,7 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 			}
 		}
 		err := tx.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, scope_node_id, scope_group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-			u.OrgID, u.Username, u.PasswordHash, u.Role, nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
+			u.OrgID, u.Username, u.PasswordHash, string(u.Role), nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
 		if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Username, classify(err))
 		}
@@ -425,8 +338,8 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 }
 
 // UserByName finds a console account.
-func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
-	var u User
+func (db *DB) UserByName(ctx context.Context, username string) (access.User, error) {
+	var u access.User
 	var c int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at FROM users WHERE username = ?"), username).
 		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c)

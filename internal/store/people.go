@@ -16,33 +16,10 @@ import (
 // stint in every group with who brought them in, the partner seats they
 // hold and the moderation against them.
 
-// PersonStint is one membership of a person, with its group's name and
-// the inviter's name.
-type PersonStint struct {
-	community.Membership
-	Group   string
-	Inviter string // "" when nobody is named
-}
-
-// PersonSeat is an open partner seat a person holds.
-type PersonSeat struct {
-	community.Seat
-	Level  community.PartnerLevel
-	Entity string // the tree node's name
-}
-
-// PersonProfile is what the console shows of one person.
-type PersonProfile struct {
-	Person     community.Person
-	Identities []community.Identity
-	Stints     []PersonStint // oldest first, left ones included
-	Seats      []PersonSeat
-}
-
 // PersonProfile returns a person of the organisation with their
 // identities, memberships and open partner seats.
-func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (PersonProfile, error) {
-	var out PersonProfile
+func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (community.PersonProfile, error) {
+	var out community.PersonProfile
 	p := &out.Person
 	var created int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, created_at FROM people WHERE org_id = ? AND id = ?"), orgID, personID).Scan(&p.ID, &p.OrgID, &p.Name, &created)
@@ -80,7 +57,7 @@ func (db *DB) identitiesOf(ctx context.Context, personID int64) ([]community.Ide
 	return out, rows.Err()
 }
 
-func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]PersonStint, error) {
+func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]community.PersonStint, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.role, m.source, m.inviter_id, m.code, m.nickname, m.joined_at, m.left_at, m.left_reason,
 			g.name, COALESCE(ip.name, '')
 		FROM memberships m JOIN chat_groups g ON g.id = m.group_id LEFT JOIN people ip ON ip.id = m.inviter_id
@@ -89,9 +66,9 @@ func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]PersonStin
 		return nil, fmt.Errorf("person memberships: %w", err)
 	}
 	defer rows.Close()
-	var out []PersonStint
+	var out []community.PersonStint
 	for rows.Next() {
-		var s PersonStint
+		var s community.PersonStint
 		m, err := scanMembership(rows, &s.Group, &s.Inviter)
 		if err != nil {
 			return nil, fmt.Errorf("person memberships: %w", err)
@@ -102,7 +79,7 @@ func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]PersonStin
 	return out, rows.Err()
 }
 
-func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]PersonSeat, error) {
+func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]community.PersonSeat, error) {
 	levels, err := db.PartnerLevels(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -118,9 +95,9 @@ func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]PersonSeat,
 		return nil, fmt.Errorf("person seats: %w", err)
 	}
 	defer rows.Close()
-	var out []PersonSeat
+	var out []community.PersonSeat
 	for rows.Next() {
-		var s PersonSeat
+		var s community.PersonSeat
 		var at int64
 		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Entity); err != nil {
 			return nil, fmt.Errorf("person seats: %w", err)

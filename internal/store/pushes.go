@@ -12,23 +12,10 @@ import (
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// PushRequest asks for one script to go to one group.
-type PushRequest struct {
-	OrgID, ScriptID, GroupID int64
-	Slot                     string
-	Want                     time.Time
-	Caps                     content.Caps
-	Window                   content.Window
-	Location                 *time.Location
-	Horizon                  time.Duration // how far a push may be deferred; 7 days when 0
-	DutyPerson               int64
-	Actor                    string
-}
-
 // PlanPush fits a push into the group's schedule and records it: planned
 // (possibly deferred, with the reason) or dropped when nothing fits within
 // the horizon. The caps and quiet hours are never violated.
-func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error) {
+func (db *DB) PlanPush(ctx context.Context, r content.PushRequest) (content.Push, error) {
 	if r.Location == nil {
 		r.Location = time.UTC
 	}
@@ -203,7 +190,7 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		for rows.Next() {
 			var id int64
 			var a chat.Action
-			var card ScriptCard
+			var card content.ScriptCard
 			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
 				rows.Close()
 				return fmt.Errorf("find due pushes: %w", err)

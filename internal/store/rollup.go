@@ -319,7 +319,7 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 		}
 		f := figures[g.ID]
 		if f == nil {
-			f = &analytics.GroupDay{}
+			f = &analytics.DayFigures{}
 		}
 		m := members[g.ID]
 		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
@@ -547,14 +547,6 @@ func (r *rollupRun) membership(d analytics.Day, from, to time.Time) (map[int64]m
 	return out, newcomers
 }
 
-// Alert kinds.
-const (
-	AlertDormant   = "group_dormant"
-	AlertDying     = "group_dying"
-	AlertDead      = "group_dead"
-	AlertCoreQuiet = "core_quiet"
-)
-
 // alertState follows a group's state: on a change, the alerts of the old
 // state are resolved, and turning dormant, dying or dead raises a new one.
 func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, prev, state string, now time.Time) error {
@@ -581,40 +573,25 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, quiet []int64, now time.Time) error {
 	for _, p := range quiet {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, ?, ?, ?, '', ?)
-			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, AlertCoreQuiet, int64(d), ms(now)); err != nil {
+			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, analytics.AlertCoreQuiet, int64(d), ms(now)); err != nil {
 			return fmt.Errorf("rollup: raise alert: %w", err)
 		}
 	}
 	return nil
 }
 
-// GroupDay is one group's rolled-up day.
-type GroupDay struct {
-	Day            analytics.Day
-	Date           time.Time // the day's first instant
-	Messages       int
-	MemberMessages int
-	Communicators  int
-	Questions      int
-	Answered       int
-	Joins, Leaves  int
-	Members        int
-	Health         analytics.Health
-	State          analytics.GroupState
-}
-
 // GroupDays returns a group's rolled-up days from..to (inclusive), oldest
 // first.
-func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]GroupDay, error) {
+func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state
 		FROM group_days WHERE group_id = ? AND day >= ? AND day <= ? ORDER BY day`), groupID, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("group days: %w", err)
 	}
 	defer rows.Close()
-	var out []GroupDay
+	var out []analytics.GroupDay
 	for rows.Next() {
-		var g GroupDay
+		var g analytics.GroupDay
 		var day int64
 		var parts, state string
 		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state); err != nil {
@@ -632,7 +609,7 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 // LatestHealth returns each group's most recent rolled-up day. Each
 // group's latest day is one seek on group_days' primary key (group_id,
 // day), driven by the organisation's groups — not a MAX per group_days row.
-func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]GroupDay, error) {
+func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]analytics.GroupDay, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.members, gd.health_parts, gd.state FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day = (SELECT MAX(x.day) FROM group_days x WHERE x.group_id = g.id)
 		WHERE g.org_id = ?`), orgID)
@@ -640,10 +617,10 @@ func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location)
 		return nil, fmt.Errorf("latest health: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]GroupDay{}
+	out := map[int64]analytics.GroupDay{}
 	for rows.Next() {
 		var id, day int64
-		var g GroupDay
+		var g analytics.GroupDay
 		var parts, state string
 		if err := rows.Scan(&id, &day, &g.Members, &parts, &state); err != nil {
 			return nil, fmt.Errorf("latest health: %w", err)
@@ -657,23 +634,9 @@ func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location)
 	return out, rows.Err()
 }
 
-// Alert is something the rollup wants an operator to look at.
-type Alert struct {
-	ID         int64
-	GroupID    int64
-	GroupName  string
-	PersonID   int64 // 0 for a group alert
-	PersonName string
-	Kind       string
-	Day        analytics.Day
-	Detail     string
-	CreatedAt  time.Time
-	ResolvedAt *time.Time
-}
-
 // Alerts lists an organisation's alerts, newest first: the open ones, or
 // all.
-func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]Alert, error) {
+func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error) {
 	cond := ""
 	if openOnly {
 		cond = " AND a.resolved_at IS NULL"
@@ -685,9 +648,9 @@ func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int)
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
 	defer rows.Close()
-	var out []Alert
+	var out []analytics.Alert
 	for rows.Next() {
-		var a Alert
+		var a analytics.Alert
 		var day, created int64
 		var resolved sql.NullInt64
 		if err := rows.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
@@ -713,18 +676,10 @@ func (db *DB) ResolveAlert(ctx context.Context, orgID, id int64, actor string) e
 	})
 }
 
-// PosterRank is one line of a posters' leaderboard.
-type PosterRank struct {
-	PersonID    int64
-	Name        string
-	Messages    int
-	Substantive int
-}
-
 // TopPosters ranks members (staff and bots left out) by messages over the
 // rolled-up days from..to, across the organisation or in one group
 // (groupID not 0); substantive ranks by posts of three lines or more.
-func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]PosterRank, error) {
+func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]analytics.PosterRank, error) {
 	order := "SUM(md.messages) DESC"
 	if substantive {
 		order = "SUM(md.substantive) DESC"
@@ -737,9 +692,9 @@ func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to ana
 		return nil, fmt.Errorf("top posters: %w", err)
 	}
 	defer rows.Close()
-	var out []PosterRank
+	var out []analytics.PosterRank
 	for rows.Next() {
-		var r PosterRank
+		var r analytics.PosterRank
 		if err := rows.Scan(&r.PersonID, &r.Name, &r.Messages, &r.Substantive); err != nil {
 			return nil, fmt.Errorf("top posters: %w", err)
 		}
