@@ -63,7 +63,7 @@ type figuresEntry struct {
 // counts from the messages when its Store does not have it.
 type FiguresStore interface {
 	LastRollup(ctx context.Context, orgID int64) (analytics.RollupMark, bool, error)
-	ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error)
+	RollupFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error)
 	GroupList(ctx context.Context, orgID int64) ([]community.Group, error)
 }
 
@@ -145,7 +145,7 @@ func (s *Server) keepFigures(k figuresKey, f *weekFigures) {
 
 // readFigures reads an organisation's figures from the rollups.
 func (s *Server) readFigures(ctx context.Context, fs FiguresStore, k figuresKey) (*weekFigures, error) {
-	rf, err := fs.ConsoleFigures(ctx, k.org, k.today, 30, s.Location)
+	rf, err := fs.RollupFigures(ctx, k.org, k.today, 30, s.Location)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -241,6 +242,50 @@ func TestScriptCards(t *testing.T) {
 		}
 		if got, _ := db.ScriptCardOf(ctx, org.ID, s.ID); !got.Empty() {
 			t.Fatalf("card after removal: %+v", got)
+		}
+	})
+}
+
+// TestOrgPushes: planned pushes in the window come with the script's
+// title, the group and the assistant on duty; a sent one is listed by its
+// sending time; pushes outside the window are not.
+func TestOrgPushes(t *testing.T) {
+	clk := newClock()
+	cst := time.FixedZone("CST", 8*3600)
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		clk.Add(newClock().Now().Sub(clk.Now())) // each dialect starts at the same time
+		org, g := seedOrg(t, db)
+		duty := people(t, db, org.ID, 1)[0]
+		if err := db.AddMembership(ctx, &community.Membership{GroupID: g.ID, PersonID: duty, Role: community.RoleAssistant, JoinedAt: clk.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		s := approvedScript(t, db, org.ID)
+		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 8, 0, 0, 0, cst), time.Date(2026, 12, 20, 8, 0, 0, 0, cst)} {
+			req.Want = want
+			if _, err := db.PlanPush(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		from, to := clk.Now(), clk.Now().Add(7*24*time.Hour)
+		list, err := db.OrgPushes(ctx, org.ID, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || list[0].Title != s.Title || list[0].Group != g.Name || list[0].DutyPerson != duty || list[0].DutyName == "" ||
+			list[1].Reason == "" || !list[1].PlannedAt.After(list[1].WantAt) || list[0].Status != content.PushPlanned {
+			t.Fatalf("pushes %+v", list)
+		}
+		clk.Add(48 * time.Hour)
+		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 2 {
+			t.Fatalf("sent %d, %v", n, err)
+		}
+		sent, err := db.OrgPushes(ctx, org.ID, clk.Now().Add(-7*24*time.Hour), clk.Now())
+		if err != nil || len(sent) != 2 || sent[0].Status != content.PushSent || sent[0].SentAt == nil {
+			t.Fatalf("sent pushes %+v %v", sent, err)
+		}
+		if other, _ := db.OrgPushes(ctx, org.ID+1000, from, to); len(other) != 0 {
+			t.Fatalf("another organisation's pushes: %+v", other)
 		}
 	})
 }

@@ -491,3 +491,28 @@ func (db *DB) PersonNames(ctx context.Context, orgID int64, ids []int64) (map[in
 	}
 	return out, nil
 }
+
+// GroupList lists an organisation's groups for the console's group
+// tables: id, node, platform, name, kind, lifecycle and capacity only —
+// no member counts (Members is 0), connection, platform id or times.
+// Listing 10,000 groups costs a few columns per row, not a count of their
+// memberships.
+func (db *DB) GroupList(ctx context.Context, orgID int64) ([]community.Group, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, node_id, platform, name, kind, lifecycle, capacity FROM chat_groups WHERE org_id = ? ORDER BY id"), orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Group
+	for rows.Next() {
+		g := community.Group{OrgID: orgID}
+		var node sql.NullInt64
+		var kind, life string
+		if err := rows.Scan(&g.ID, &node, &g.Platform, &g.Name, &kind, &life, &g.Capacity); err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		g.NodeID, g.Kind, g.Lifecycle = node.Int64, community.GroupKind(kind), community.Lifecycle(life)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}

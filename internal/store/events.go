@@ -350,3 +350,33 @@ func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, perso
 	})
 	return out, err
 }
+
+// EventSummaries lists the organisation's open events and those opened
+// or held since the given time, newest first.
+func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]community.EventSummary, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name,
+			COALESCE(SUM(CASE WHEN s.status = 'in' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'waitlist' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'cancelled' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM signup_lists l JOIN chat_groups g ON g.id = l.group_id LEFT JOIN signups s ON s.list_id = l.id
+		WHERE g.org_id = ? AND (l.closed_at IS NULL OR l.opened_at >= ? OR l.event_at >= ?)
+		GROUP BY l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name
+		ORDER BY l.id DESC`), orgID, ms(since), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("event summaries: %w", err)
+	}
+	defer rows.Close()
+	var out []community.EventSummary
+	for rows.Next() {
+		var e community.EventSummary
+		var at, closed sql.NullInt64
+		var opened int64
+		if err := rows.Scan(&e.ID, &e.GroupID, &e.Title, &e.Capacity, &at, &e.Place, &closed, &opened, &e.Group, &e.In, &e.Waitlisted, &e.Cancelled, &e.CheckedIn); err != nil {
+			return nil, fmt.Errorf("event summaries: %w", err)
+		}
+		e.EventAt, e.Closed, e.OpenedAt = fromNullMS(at), closed.Valid, fromMS(opened)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

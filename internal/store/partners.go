@@ -295,3 +295,48 @@ func tiersDetail(tiers string) string {
 func seatLockKey(levelID, entityID int64) int64 {
 	return 0x5EA7<<48 | (levelID&0xFFFFFF)<<24 | entityID&0xFFFFFF
 }
+
+// PartnerBoard returns the organisation's levels, open seats and waitlist
+// counts.
+func (db *DB) PartnerBoard(ctx context.Context, orgID int64) (community.PartnerBoard, error) {
+	b := community.PartnerBoard{Waiting: map[[2]int64]int{}}
+	var err error
+	if b.Levels, err = db.PartnerLevels(ctx, orgID); err != nil {
+		return b, err
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT s.id, s.level_id, s.entity_id, s.number, s.person_id, s.admitted_at, p.name
+		FROM partner_seats s JOIN partner_levels l ON l.id = s.level_id JOIN people p ON p.id = s.person_id
+		WHERE l.org_id = ? AND s.released_at IS NULL ORDER BY l.rank, s.level_id, s.entity_id, s.number`), orgID)
+	if err != nil {
+		return b, fmt.Errorf("partner board: %w", err)
+	}
+	for rows.Next() {
+		var s community.BoardSeat
+		var at int64
+		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Person); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("partner board: %w", err)
+		}
+		s.AdmittedAt = fromMS(at)
+		b.Seats = append(b.Seats, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("partner board: %w", err)
+	}
+	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT w.level_id, w.entity_id, COUNT(*) FROM partner_waitlist w JOIN partner_levels l ON l.id = w.level_id
+		WHERE l.org_id = ? GROUP BY w.level_id, w.entity_id`), orgID)
+	if err != nil {
+		return b, fmt.Errorf("partner waitlist: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var level, entity int64
+		var n int
+		if err := rows.Scan(&level, &entity, &n); err != nil {
+			return b, fmt.Errorf("partner waitlist: %w", err)
+		}
+		b.Waiting[[2]int64{level, entity}] = n
+	}
+	return b, rows.Err()
+}

@@ -217,3 +217,31 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 	})
 	return n, err
 }
+
+// OrgPushes lists the organisation's pushes planned or sent from from
+// (included) to to (excluded), by planned time.
+func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
+			s.title, g.name, COALESCE(dp.name, '')
+		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
+		WHERE p.org_id = ? AND ((p.planned_at >= ? AND p.planned_at < ?) OR (p.sent_at >= ? AND p.sent_at < ?))
+		ORDER BY p.planned_at, p.id`), orgID, ms(from), ms(to), ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("organisation pushes: %w", err)
+	}
+	defer rows.Close()
+	var out []content.PlannedPush
+	for rows.Next() {
+		var p content.PlannedPush
+		var want, planned, created int64
+		var sent sql.NullInt64
+		var status string
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+			&p.Title, &p.Group, &p.DutyName); err != nil {
+			return nil, fmt.Errorf("organisation pushes: %w", err)
+		}
+		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -113,7 +113,7 @@ func TestRollupDayFigures(t *testing.T) {
 		if sub, _ := db.TopPosters(ctx, h.org.ID, 0, d, d, true, 10); len(sub) != 1 || sub[0].Name != "阿梅" {
 			t.Fatalf("substantive posters = %+v", sub)
 		}
-		cf, err := db.ConsoleFigures(ctx, h.org.ID, d, 1, cst)
+		cf, err := db.RollupFigures(ctx, h.org.ID, d, 1, cst)
 		if err != nil || len(cf.DailyCommunicators) != 1 || cf.DailyCommunicators[0].Count != 2 || cf.DailyJoins[0].Count != 1 || cf.Joined != 1 || cf.Left != 0 {
 			t.Fatalf("console figures of the day: %+v %v", cf, err)
 		}

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
-	"github.com/qunzhu/qunzhu/internal/community"
 )
+
+// Figures read back from the daily rollups (group_days, member_days; see
+// docs/metrics.md): how far they have come and an organisation's week.
 
 // LastRollup returns an organisation's rollup mark; ok is false before
 // its first rollup.
@@ -29,10 +31,10 @@ func (db *DB) LastRollup(ctx context.Context, orgID int64) (m analytics.RollupMa
 	return m, true, nil
 }
 
-// ConsoleFigures reads an organisation's figures of the week ending with
+// RollupFigures reads an organisation's figures of the week ending with
 // day today, each group's last day with a member message, and the member
 // messages of each of the n days ending with today, from the rollups.
-func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error) {
+func (db *DB) RollupFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error) {
 	f := analytics.RollupFigures{Groups: map[int64]analytics.GroupWeek{}, Daily: make([]analytics.DayCount, n)}
 	first, week := today-analytics.Day(n-1), today-6
 	for i := range f.Daily {
@@ -84,14 +86,14 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
 		WHERE g.org_id = ? GROUP BY gd.day`), int64(first), int64(today), orgID)
 	if err != nil {
-		return f, fmt.Errorf("console figures: daily: %w", err)
+		return f, fmt.Errorf("rollup figures: daily: %w", err)
 	}
 	for rows.Next() {
 		var day int64
 		var comm, joins, leaves sql.NullInt64
 		if err := rows.Scan(&day, &comm, &joins, &leaves); err != nil {
 			rows.Close()
-			return f, fmt.Errorf("console figures: daily: %w", err)
+			return f, fmt.Errorf("rollup figures: daily: %w", err)
 		}
 		f.DailyCommunicators[day-int64(first)].Count = int(comm.Int64)
 		f.DailyJoins[day-int64(first)].Count = int(joins.Int64)
@@ -100,7 +102,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("console figures: daily: %w", err)
+		return f, fmt.Errorf("rollup figures: daily: %w", err)
 	}
 	err = db.eachPair(ctx, "group week", `SELECT gd.group_id, SUM(gd.member_messages) FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
@@ -151,19 +153,19 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 func (db *DB) eachPair(ctx context.Context, what, query string, args []any, fn func(a int64, b sql.NullInt64)) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("console figures: %s: %w", what, err)
+		return fmt.Errorf("rollup figures: %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a int64
 		var b sql.NullInt64
 		if err := rows.Scan(&a, &b); err != nil {
-			return fmt.Errorf("console figures: %s: %w", what, err)
+			return fmt.Errorf("rollup figures: %s: %w", what, err)
 		}
 		fn(a, b)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("console figures: %s: %w", what, err)
+		return fmt.Errorf("rollup figures: %s: %w", what, err)
 	}
 	return nil
 }
@@ -176,29 +178,4 @@ func (db *DB) ModerationsSince(ctx context.Context, orgID int64, since time.Time
 		return 0, fmt.Errorf("count moderations: %w", err)
 	}
 	return n, nil
-}
-
-// GroupList lists an organisation's groups for the console's group
-// tables: id, node, platform, name, kind, lifecycle and capacity only —
-// no member counts (Members is 0), connection, platform id or times.
-// Listing 10,000 groups costs a few columns per row, not a count of their
-// memberships.
-func (db *DB) GroupList(ctx context.Context, orgID int64) ([]community.Group, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, node_id, platform, name, kind, lifecycle, capacity FROM chat_groups WHERE org_id = ? ORDER BY id"), orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Group
-	for rows.Next() {
-		g := community.Group{OrgID: orgID}
-		var node sql.NullInt64
-		var kind, life string
-		if err := rows.Scan(&g.ID, &node, &g.Platform, &g.Name, &kind, &life, &g.Capacity); err != nil {
-			return nil, fmt.Errorf("list groups: %w", err)
-		}
-		g.NodeID, g.Kind, g.Lifecycle = node.Int64, community.GroupKind(kind), community.Lifecycle(life)
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }
