@@ -51,6 +51,12 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# The consumers declare the small interfaces they need; only internal/app
+# wires the store into them.
+if go list -deps ./internal/api ./internal/console ./internal/pipeline | grep internal/store; then
+  echo "internal/api, internal/console or internal/pipeline imports internal/store: declare an interface instead" >&2
+  exit 1
+fi
 go test -count=1 -timeout 20m ./...
 # The concurrent core once more under the race detector.
 go test -count=1 -race -timeout 10m ./internal/pipeline/ ./internal/api/

@@ -83,6 +83,10 @@ const (
 	Archived Lifecycle = "archived"
 )
 
+// ExpiryNotice is what a temporary group is told before it closes (the
+// end's date and time, twice: in Chinese and in English).
+const ExpiryNotice = "本群为临时群，将于 %s 结束并归档（聊天记录保留）。This temporary group closes on %s; its history is kept."
+
 // Org is an organisation: the operator's company, academy or community.
 type Org struct {
 	ID        int64

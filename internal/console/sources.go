@@ -10,10 +10,9 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
-// What the member, content and community pages read. *store.DB
+// What the member, content and community pages read. The store
 // implements all three; a page whose source is not set is not offered.
 
 // ProfileSource reads members' profiles.
@@ -45,12 +44,6 @@ type CommunitySource interface {
 	// PersonGroups scopes the inviters' leaderboard.
 	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
 }
-
-var (
-	_ ProfileSource   = (*store.DB)(nil)
-	_ ContentSource   = (*store.DB)(nil)
-	_ CommunitySource = (*store.DB)(nil)
-)
 
 // configured reports whether the page of a navigation entry has its
 // source.

@@ -13,12 +13,19 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
 
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxDone    = "done"
+	OutboxDead    = "dead"
+)
+
 // OutboxItem is a stored action being delivered.
 type OutboxItem struct {
 	ID        int64
 	Action    chat.Action
-	Status    string
-	Attempts  int // claims so far, this one included
+	Status    string // OutboxPending, OutboxDone or OutboxDead
+	Attempts  int    // claims so far, this one included
 	LastError string
 	CreatedAt time.Time
 }

@@ -105,7 +105,7 @@ func TestDispatchRetriesAndGivesUp(t *testing.T) {
 		if c["done"] != 2 || c["dead"] != 2 {
 			t.Fatalf("outbox = %v, want 2 done and 2 dead", c)
 		}
-		dead, _ := db.OutboxItems(ctx, store.OutboxDead, 10)
+		dead, _ := db.OutboxItems(ctx, pipeline.OutboxDead, 10)
 		for _, it := range dead {
 			if it.LastError == "" {
 				t.Errorf("dead action %s has no error recorded", it.Action.Key)

@@ -20,7 +20,7 @@ const memberName = "COALESCE(NULLIF(m.nickname, ''), p.name)"
 
 // LiftOrgBan lifts a person's organisation ban and lists the groups they
 // were ever in, to unban them there.
-func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []community.Place, error) {
+func (t *ingestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []community.Place, error) {
 	now := t.db.now()
 	res, err := t.tx.ExecContext(ctx, t.db.q("UPDATE org_bans SET lifted_at = ?, lifted_by = ? WHERE org_id = ? AND person_id = ? AND lifted_at IS NULL"), ms(now), actor, orgID, personID)
 	if err != nil {
@@ -39,7 +39,7 @@ func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor 
 
 // TopPosters ranks the group's members by messages since a time; staff and
 // bots are left out.
-func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]analytics.Poster, error) {
+func (t *ingestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]analytics.Poster, error) {
 	rows, err := t.tx.QueryContext(ctx, t.db.q(`SELECT `+memberName+`, COUNT(*) AS n FROM messages x
 		JOIN memberships m ON m.group_id = x.group_id AND m.person_id = x.person_id AND m.left_at IS NULL
 		JOIN people p ON p.id = x.person_id
@@ -63,7 +63,7 @@ func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Tim
 
 // GroupStats counts the group's members now, and joins, leaves, member
 // messages and communicators since a time.
-func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (analytics.GroupStats, error) {
+func (t *ingestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (analytics.GroupStats, error) {
 	var s analytics.GroupStats
 	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT
 		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND left_at IS NULL),
@@ -85,7 +85,7 @@ func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Tim
 
 // PersonalInviteCode returns the person's code for the group, creating it
 // on first use.
-func (t *IngestTx) PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error) {
+func (t *ingestTx) PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error) {
 	var code string
 	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT code FROM invite_codes WHERE org_id = ? AND person_id = ? AND group_id = ? AND campaign_id IS NULL AND archived_at IS NULL ORDER BY id LIMIT 1`),
 		orgID, personID, groupID).Scan(&code)

@@ -21,7 +21,7 @@ import (
 // board. Cadences are in content_ops_cadences.go.
 
 // MessageText returns a stored message's text and the person who sent it.
-func (t *IngestTx) MessageText(ctx context.Context, groupID int64, messageID string) (string, int64, bool, error) {
+func (t *ingestTx) MessageText(ctx context.Context, groupID int64, messageID string) (string, int64, bool, error) {
 	var text string
 	var person int64
 	err := t.row(ctx, "SELECT text, person_id FROM messages WHERE group_id = ? AND external_id = ? ORDER BY id LIMIT 1", groupID, messageID).Scan(&text, &person)
@@ -38,7 +38,7 @@ func (t *IngestTx) MessageText(ctx context.Context, groupID int64, messageID str
 // "person:<id>", created as a draft and submitted at once (two revisions,
 // the first naming the member, the group and the message), and audited.
 // A message submitted before returns its script.
-func (t *IngestTx) SubmitScript(ctx context.Context, s pipeline.Submission) (int64, bool, error) {
+func (t *ingestTx) SubmitScript(ctx context.Context, s pipeline.Submission) (int64, bool, error) {
 	db := t.db
 	var id int64
 	err := t.row(ctx, "SELECT script_id FROM script_submissions WHERE group_id = ? AND message_id = ?", s.GroupID, s.MessageID).Scan(&id)

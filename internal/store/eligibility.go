@@ -87,7 +87,7 @@ func holdsSeat(ctx context.Context, db *DB, q queryer, levelID, personID int64) 
 
 // CheckEligibility returns the group's rule (nil when anyone may join) and
 // whether the person qualifies: holds a seat of the level.
-func (t *IngestTx) CheckEligibility(ctx context.Context, groupID, personID int64) (*community.Eligibility, bool, error) {
+func (t *ingestTx) CheckEligibility(ctx context.Context, groupID, personID int64) (*community.Eligibility, bool, error) {
 	e, err := eligibility(ctx, t.db, t.tx, groupID, 0)
 	if err != nil || e == nil {
 		return e, true, err
@@ -98,7 +98,7 @@ func (t *IngestTx) CheckEligibility(ctx context.Context, groupID, personID int64
 
 // OpenEligibilityCase records a joiner who did not qualify (due: when the
 // grace period ends, zero for an approval).
-func (t *IngestTx) OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error {
+func (t *ingestTx) OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error {
 	var dueMS any
 	if !due.IsZero() {
 		dueMS = ms(due)

@@ -169,15 +169,15 @@ func (s signups) close(ctx context.Context, l *community.SignupList, at time.Tim
 	return nil
 }
 
-func (t *IngestTx) signups() signups { return signups{t.db, t.tx} }
+func (t *ingestTx) signups() signups { return signups{t.db, t.tx} }
 
 // OpenSignup opens a sign-up list in the group unless one is open.
-func (t *IngestTx) OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error) {
+func (t *ingestTx) OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error) {
 	return t.signups().create(ctx, &community.SignupList{GroupID: groupID, Title: title, Capacity: capacity}, by, 0, at)
 }
 
 // CloseSignup closes the group's open list and returns it.
-func (t *IngestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time) (community.SignupList, bool, error) {
+func (t *ingestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -192,7 +192,7 @@ func (t *IngestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time)
 // Signup adds the person (when personID is not 0) to the group's open list
 // and returns the list. The ingest transaction is the only writer of a
 // group's events at a time, so numbers are not taken concurrently.
-func (t *IngestTx) Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (community.SignupList, bool, error) {
+func (t *ingestTx) Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -207,7 +207,7 @@ func (t *IngestTx) Signup(ctx context.Context, groupID, personID int64, note str
 }
 
 // CancelSignup takes the person off the group's open list.
-func (t *IngestTx) CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, string, bool, error) {
+func (t *ingestTx) CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, string, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -230,7 +230,7 @@ func (t *IngestTx) CancelSignup(ctx context.Context, groupID, personID int64, at
 }
 
 // CheckIn marks the person present at the group's latest event.
-func (t *IngestTx) CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error) {
+func (t *ingestTx) CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.latest(ctx, groupID)
 	if err != nil || !ok {

@@ -10,9 +10,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
-// ExpiryNotice is what a temporary group is told before it closes.
-const ExpiryNotice = "本群为临时群，将于 %s 结束并归档（聊天记录保留）。This temporary group closes on %s; its history is kept."
-
 // ExpireGroups handles temporary groups: a notice to each group whose end
 // is within remind and was not announced yet, and archival of each group
 // whose end has passed (rules and pushes stop, history stays). It returns
@@ -44,7 +41,7 @@ func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.
 		for _, x := range soon {
 			end := fromMS(x.expires).In(loc).Format("2006-01-02 15:04")
 			acts = append(acts, chat.Action{Key: fmt.Sprintf("expiry:%d:%d", x.id, x.expires), Connection: x.conn, Kind: chat.ActSend, Group: x.ext,
-				Text: fmt.Sprintf(ExpiryNotice, end, end), Reason: "temporary group ending"})
+				Text: fmt.Sprintf(community.ExpiryNotice, end, end), Reason: "temporary group ending"})
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE chat_groups SET expiry_reminded_at = ? WHERE id = ?"), ms(now), x.id); err != nil {
 				return fmt.Errorf("mark reminded: %w", err)
 			}

@@ -109,7 +109,7 @@ func (db *DB) CreateInviteCode(ctx context.Context, c *community.InviteCode) err
 
 // InviteCode finds a usable code: not archived, and not of an archived
 // campaign.
-func (t *IngestTx) InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error) {
+func (t *ingestTx) InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error) {
 	var c community.InviteCode
 	var person, campaign, group sql.NullInt64
 	var created int64

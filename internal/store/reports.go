@@ -15,7 +15,7 @@ import (
 // who is reported and how many distinct members reported the message. A
 // report of an unknown message, or of one's own message, is ignored (ok
 // false).
-func (t *IngestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (community.ReportCase, bool, error) {
+func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (community.ReportCase, bool, error) {
 	var rc community.ReportCase
 	var person int64
 	err := t.row(ctx, "SELECT person_id FROM messages WHERE group_id = ? AND external_id = ? LIMIT 1", g.ID, messageID).Scan(&person)
@@ -50,7 +50,7 @@ func (t *IngestTx) FileReport(ctx context.Context, g community.Group, messageID 
 }
 
 // HideReported marks a case's message hidden pending review.
-func (t *IngestTx) HideReported(ctx context.Context, caseID int64) error {
+func (t *ingestTx) HideReported(ctx context.Context, caseID int64) error {
 	if _, err := t.exec(ctx, "UPDATE report_cases SET hidden = ? WHERE id = ?", true, caseID); err != nil {
 		return fmt.Errorf("hide reported message: %w", err)
 	}
