@@ -19,6 +19,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
@@ -436,15 +437,11 @@ func (s *service) runAdapter(ctx context.Context, a chat.Adapter) {
 			attempt = 0
 			continue
 		}
-		wait := pipeline.Backoff(attempt, time.Second, 5*time.Minute)
+		wait := backoff.Delay(attempt, time.Second, 5*time.Minute)
 		log.Error("connection failed; restarting", "err", err, "in", wait)
 		s.setStatus(a.Name(), err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait) {
 			return
-		case <-t.C:
 		}
 		s.setStatus(a.Name(), "")
 	}

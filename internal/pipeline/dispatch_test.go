@@ -214,16 +214,3 @@ func TestDispatchRetryAfterPausesConnection(t *testing.T) {
 		}
 	}
 }
-
-func TestBackoff(t *testing.T) {
-	for n := 1; n <= 20; n++ {
-		d := pipeline.Backoff(n, time.Second, time.Minute)
-		want := time.Second << (n - 1)
-		if want > time.Minute || want <= 0 {
-			want = time.Minute
-		}
-		if d < want*8/10 || d > want*12/10 {
-			t.Errorf("Backoff(%d) = %v, want within 20%% of %v", n, d, want)
-		}
-	}
-}
