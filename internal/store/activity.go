@@ -93,32 +93,31 @@ func (db *DB) DailyMessages(ctx context.Context, orgID int64, now time.Time, n i
 func (db *DB) GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*analytics.MemberActivity, error) {
 	out := map[int64]*analytics.MemberActivity{}
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT person_id, MAX(sent_at) FROM messages WHERE group_id = ? GROUP BY person_id"), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("member activity: %w", err)
-	}
-	for rows.Next() {
+	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var pid, last int64
-		if err := rows.Scan(&pid, &last); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("member activity: %w", err)
+		if err := r.Scan(&pid, &last); err != nil {
+			return err
 		}
 		t := fromMS(last)
 		out[pid] = &analytics.MemberActivity{Last: &t}
-	}
-	rows.Close()
-	rows, err = db.sql.QueryContext(ctx, db.q("SELECT person_id, sent_at FROM messages WHERE group_id = ? AND sent_at >= ? ORDER BY sent_at"), groupID, ms(since))
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("member activity: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	rows, err = db.sql.QueryContext(ctx, db.q("SELECT person_id, sent_at FROM messages WHERE group_id = ? AND sent_at >= ? ORDER BY sent_at"), groupID, ms(since))
+	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var pid, at int64
-		if err := rows.Scan(&pid, &at); err != nil {
-			return nil, fmt.Errorf("member activity: %w", err)
+		if err := r.Scan(&pid, &at); err != nil {
+			return err
 		}
 		if a := out[pid]; a != nil {
 			a.Days = append(a.Days, fromMS(at))
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member activity: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -63,16 +63,10 @@ func (db *DB) PostDailyTops(ctx context.Context, now time.Time, loc *time.Locati
 		size      int
 		conn, ext string
 	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.group, &d.size, &d.conn, &d.ext); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("due daily tops: %w", err)
-		}
-		list = append(list, d)
+	list, err := scanAll(rows, err, func(r *sql.Rows, d *due) error { return r.Scan(&d.group, &d.size, &d.conn, &d.ext) })
+	if err != nil {
+		return 0, fmt.Errorf("due daily tops: %w", err)
 	}
-	rows.Close()
 	from, to := today.Start(loc), (today + 1).Start(loc)
 	posted := 0
 	for _, d := range list {

@@ -202,16 +202,10 @@ func (db *DB) EnforceEligibility(ctx context.Context) (int, error) {
 		id, group, person, level int64
 		levelName                string
 	}
-	var cases []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.group, &d.person, &d.level, &d.levelName); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("due eligibility cases: %w", err)
-		}
-		cases = append(cases, d)
+	cases, err := scanAll(rows, err, func(r *sql.Rows, d *due) error { return r.Scan(&d.id, &d.group, &d.person, &d.level, &d.levelName) })
+	if err != nil {
+		return 0, fmt.Errorf("due eligibility cases: %w", err)
 	}
-	rows.Close()
 	removed := 0
 	for _, d := range cases {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {

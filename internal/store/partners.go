@@ -134,18 +134,16 @@ func (db *DB) admitOnce(ctx context.Context, levelID, entityID, personID int64) 
 		if reuse {
 			// The lowest number not held by an open seat.
 			rows, err := tx.QueryContext(ctx, db.q("SELECT number FROM partner_seats WHERE level_id = ? AND entity_id = ? AND released_at IS NULL ORDER BY number"), levelID, entityID)
+			taken, err := scanAll(rows, err, scanInt64)
 			if err != nil {
 				return fmt.Errorf("list seats: %w", err)
 			}
 			next = 1
-			for rows.Next() {
-				var n int
-				rows.Scan(&n)
-				if n == next {
+			for _, n := range taken {
+				if int(n) == next {
 					next++
 				}
 			}
-			rows.Close()
 			// A reused number may still be on a released row: free it.
 			if _, err := tx.ExecContext(ctx, db.q("DELETE FROM partner_seats WHERE level_id = ? AND entity_id = ? AND number = ? AND released_at IS NOT NULL"), levelID, entityID, next); err != nil {
 				return fmt.Errorf("reuse seat: %w", err)

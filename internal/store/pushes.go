@@ -51,16 +51,10 @@ func (db *DB) PlanPush(ctx context.Context, r content.PushRequest) (content.Push
 		}
 		rows, err := tx.QueryContext(ctx, db.q("SELECT planned_at FROM pushes WHERE group_id = ? AND status IN ('planned', 'sent') AND planned_at >= ? AND planned_at <= ?"),
 			r.GroupID, ms(r.Want.Add(-48*time.Hour)), ms(r.Want.Add(r.Horizon+48*time.Hour)))
+		taken, err := scanAll(rows, err, scanTime)
 		if err != nil {
 			return fmt.Errorf("read schedule: %w", err)
 		}
-		var taken []time.Time
-		for rows.Next() {
-			var at int64
-			rows.Scan(&at)
-			taken = append(taken, fromMS(at))
-		}
-		rows.Close()
 		if p.DutyPerson == 0 {
 			// The group's assistants (店小二) take turns following pushes up.
 			if p.DutyPerson, err = dutyFor(ctx, db, tx, r.GroupID); err != nil {
@@ -98,20 +92,8 @@ func (db *DB) PlanPush(ctx context.Context, r content.PushRequest) (content.Push
 // pushes planned for the group so far; 0 when it has none.
 func dutyFor(ctx context.Context, db *DB, tx *sql.Tx, groupID int64) (int64, error) {
 	rows, err := tx.QueryContext(ctx, db.q("SELECT person_id FROM memberships WHERE group_id = ? AND role = 'assistant' AND left_at IS NULL ORDER BY person_id"), groupID)
+	assistants, err := scanAll(rows, err, scanInt64)
 	if err != nil {
-		return 0, fmt.Errorf("assistants on duty: %w", err)
-	}
-	var assistants []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("assistants on duty: %w", err)
-		}
-		assistants = append(assistants, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("assistants on duty: %w", err)
 	}
 	var seq int
@@ -187,20 +169,22 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		}
 		var acts []chat.Action
 		var ids []int64
-		for rows.Next() {
+		err = eachRow(rows, err, func(r *sql.Rows) error {
 			var id int64
 			var a chat.Action
 			var card content.ScriptCard
-			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
-				rows.Close()
-				return fmt.Errorf("find due pushes: %w", err)
+			if err := r.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
+				return err
 			}
 			a.Text += card.Suffix()
 			a.Key, a.Kind, a.Reason = fmt.Sprintf("push:%d", id), chat.ActSend, "push"
 			acts = append(acts, a)
 			ids = append(ids, id)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("find due pushes: %w", err)
 		}
-		rows.Close()
 		if acts, err = db.pushesSent(ctx, tx, ids, acts); err != nil {
 			return err
 		}
