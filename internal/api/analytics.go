@@ -68,7 +68,7 @@ func healthJSON(g analytics.GroupDay) HealthJSON {
 		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
 }
 
-func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), shanghai) }
+func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), s.Location) }
 
 // groupHealth is a group's daily figures, health and state for the last
 // ?days= days (30 by default), oldest first.
@@ -85,7 +85,7 @@ func (s *Server) groupHealth(w http.ResponseWriter, r *http.Request) (int, any, 
 		return 0, nil, err
 	}
 	today := s.today()
-	days, err := s.Analytics.GroupDays(r.Context(), id, today-analytics.Day(n-1), today, shanghai)
+	days, err := s.Analytics.GroupDays(r.Context(), id, today-analytics.Day(n-1), today, s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Server) groupHealth(w http.ResponseWriter, r *http.Request) (int, any, 
 // orgHealth is every group's latest health and state, and how many groups
 // are in each state.
 func (s *Server) orgHealth(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	latest, err := s.Analytics.LatestHealth(r.Context(), orgOf(r), shanghai)
+	latest, err := s.Analytics.LatestHealth(r.Context(), orgOf(r), s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) (int, any, e
 		Alerts []AlertJSON `json:"alerts"`
 	}{Alerts: []AlertJSON{}}
 	for _, a := range list {
-		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(shanghai).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
+		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(s.Location).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
 	}
 	return http.StatusOK, out, nil
 }
@@ -234,7 +234,7 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 		return 0, nil, err
 	}
 	since := s.now().AddDate(0, 0, -int(days))
-	stints, err := s.Analytics.Newcomers(r.Context(), g.ID, since, shanghai)
+	stints, err := s.Analytics.Newcomers(r.Context(), g.ID, since, s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -242,7 +242,7 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 	if err != nil {
 		return 0, nil, err
 	}
-	ret := analytics.Retain(stints, s.now(), shanghai)
+	ret := analytics.Retain(stints, s.now(), s.Location)
 	type horizon struct {
 		Cohort   int     `json:"cohort"`
 		Strict   float64 `json:"strict"`

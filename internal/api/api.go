@@ -81,6 +81,10 @@ type Server struct {
 	// caches).
 	OnChange func()
 	Now      func() time.Time
+	// Location is the server's time zone: the calendar days of the
+	// analytics and of pushes planned for a date, unless a group's slots
+	// name their own; content.DefaultZone's when nil.
+	Location *time.Location
 	// MaxBodyBytes caps request bodies (1 MiB when 0).
 	MaxBodyBytes int64
 }
@@ -92,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.MaxBodyBytes <= 0 {
 		s.MaxBodyBytes = 1 << 20
+	}
+	if s.Location == nil {
+		s.Location, _ = content.LoadZone("")
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -256,19 +256,11 @@ func pushJSON(p content.Push) PushJSON {
 		p.Delivery, p.DeliveredAt, p.DeliveryError}
 }
 
-// shanghai is the default zone of groups (they are in China).
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 // planPushes plans one script into many groups: the groups listed, or
 // every active group of a kind and/or under a tree node, at a named peak
 // on a date or at a time. Each group's peaks are its own slots (or its
 // organisation's, or the defaults: morning 07:30, noon 12:00, evening
-// 20:30 in Asia/Shanghai), the date and the caps' days in its zone.
+// 20:30 in the server's zone), the date and the caps' days in its zone.
 func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ScriptID int64   `json:"script_id"`

@@ -79,7 +79,8 @@ type Server struct {
 	// Connections, when set, reports the platform connections and what is
 	// wrong with each (managers see them on the dashboard).
 	Connections func() []ConnectionStatus
-	// Location renders times and days; Asia/Shanghai when nil.
+	// Location renders times and days: the server's time zone;
+	// content.DefaultZone's when nil.
 	Location *time.Location
 	// Rules previews the rules notice and tests messages on the rules page;
 	// the page says the rules are not configured when nil. See
@@ -130,11 +131,7 @@ func (s *Server) init() {
 			s.Now = time.Now
 		}
 		if s.Location == nil {
-			loc, err := time.LoadLocation("Asia/Shanghai")
-			if err != nil {
-				loc = time.FixedZone("CST", 8*3600)
-			}
-			s.Location = loc
+			s.Location, _ = content.LoadZone("")
 		}
 		s.limiter = &loginLimiter{fails: map[string][]time.Time{}}
 		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)

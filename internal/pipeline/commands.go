@@ -126,7 +126,7 @@ func renderTop(top []analytics.Poster) string {
 	return s.String()
 }
 
-func renderSignup(l community.SignupList) string {
+func renderSignup(l community.SignupList, loc *time.Location) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "【接龙】%s", l.Title)
 	if l.Capacity > 0 {
@@ -138,7 +138,7 @@ func renderSignup(l community.SignupList) string {
 	if l.EventAt != nil || l.Place != "" {
 		s.WriteString("\n")
 		if l.EventAt != nil {
-			s.WriteString(l.EventAt.In(chinaTime).Format("01-02 15:04") + " ")
+			s.WriteString(l.EventAt.In(loc).Format("01-02 15:04") + " ")
 		}
 		s.WriteString(l.Place)
 	}
@@ -175,9 +175,6 @@ func renderSignup(l community.SignupList) string {
 	}
 	return s.String()
 }
-
-// chinaTime shows event times in the groups' zone.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY]."
 
@@ -219,7 +216,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 			reply("已有进行中的接龙，请先 /signup close。A list is open already: /signup close it first.")
 			return nil
 		}
-		reply(renderSignup(community.SignupList{Title: title, Capacity: capacity}))
+		reply(renderSignup(community.SignupList{Title: title, Capacity: capacity}, b.in.cfg.Location))
 		return nil
 	case staff && (sub == "close" || sub == "截止"):
 		l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
@@ -229,7 +226,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		var promoted string
 		l, promoted, ok, err = b.tx.CancelSignup(ctx, g.ID, pid, b.now)
 		if err == nil && ok {
-			text := renderSignup(l)
+			text := renderSignup(l, b.in.cfg.Location)
 			if promoted != "" {
 				text = "候补 " + promoted + " 递补成功。" + promoted + " moves up from the waitlist.\n" + text
 			}
@@ -262,7 +259,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		}
 		return nil
 	}
-	reply(renderSignup(l))
+	reply(renderSignup(l, b.in.cfg.Location))
 	return nil
 }
 

@@ -128,14 +128,14 @@ func slotsFor(ctx context.Context, db *DB, q queryer, orgID, groupID int64) (con
 			src = "group"
 		}
 		if zone == "" {
-			zone = content.DefaultZone
+			zone = db.zone
 		}
 		return content.SlotConfig{SlotSet: content.SlotSet{Zone: zone, Slots: ss}, Source: src}, nil
 	}
 	if err := rows.Err(); err != nil {
 		return content.SlotConfig{}, fmt.Errorf("read slots: %w", err)
 	}
-	return content.SlotConfig{SlotSet: content.DefaultSlotSet(), Source: "default"}, nil
+	return content.SlotConfig{SlotSet: content.SlotSet{Zone: db.zone, Slots: content.DefaultSlots()}, Source: "default"}, nil
 }
 
 func checkGroup(ctx context.Context, db *DB, q queryer, orgID, groupID int64) error {
