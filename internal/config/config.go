@@ -19,25 +19,14 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// Duration is a time.Duration written as text ("5s", "2m30s").
-type Duration time.Duration
-
-// UnmarshalText parses a Go duration.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("want a duration like 500ms, 5s or 2m, got %q", b)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes a Go duration.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// Duration is qunzhu's one duration type, chat.Duration: written as a
+// Go duration ("5s", "2m30s") or whole days ("30d").
+type Duration = chat.Duration
 
 // Config is the whole configuration.
 type Config struct {
