@@ -290,9 +290,9 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 	default:
 		return 0, nil, errkind.New(errkind.Invalid, "when: give date and slot, or at")
 	}
-	win := content.Window{}
+	win := community.Window{}
 	if in.Quiet != "" {
-		w, err := content.ParseWindow(in.Quiet)
+		w, err := community.ParseWindow(in.Quiet)
 		if err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -115,7 +116,7 @@ func (s *Server) putSlots(w http.ResponseWriter, r *http.Request) (int, any, err
 	if len(in.Slots) > 0 {
 		set = &content.SlotSet{Zone: in.Zone}
 		for _, sl := range in.Slots {
-			c, err := content.ParseClock(sl.At)
+			c, err := community.ParseClock(sl.At)
 			if err != nil {
 				return 0, nil, errkind.Errorf(errkind.Invalid, "slot %q: %v", sl.Name, err)
 			}
@@ -205,7 +206,7 @@ func (s *Server) createCadence(w http.ResponseWriter, r *http.Request) (int, any
 	c := content.Cadence{OrgID: orgOf(r), ScriptID: in.ScriptID, Name: in.Name, Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID},
 		Kind: content.CadenceKind(in.Cadence), Slot: in.Slot, Weekday: time.Weekday(in.Weekday), Day: in.Day, CreatedBy: actorOf(r)}
 	if in.Quiet != "" {
-		q, err := content.ParseWindow(in.Quiet)
+		q, err := community.ParseWindow(in.Quiet)
 		if err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: %v", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -75,7 +76,7 @@ type PushRequest struct {
 	Slot                     string
 	Want                     time.Time
 	Caps                     Caps
-	Window                   Window
+	Window                   community.Window
 	Location                 *time.Location
 	Horizon                  time.Duration // how far a push may be deferred; 7 days when 0
 	DutyPerson               int64

@@ -95,7 +95,7 @@ func decodeSlots(s string) ([]content.Slot, error) {
 	}
 	out := make([]content.Slot, len(in))
 	for i, v := range in {
-		c, err := content.ParseClock(v.At)
+		c, err := community.ParseClock(v.At)
 		if err != nil {
 			return nil, err
 		}

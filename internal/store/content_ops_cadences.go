@@ -43,7 +43,7 @@ func scanCadence(sc interface{ Scan(...any) error }) (content.Cadence, error) {
 	c.Kind, c.Weekday, c.Paused, c.CreatedAt = content.CadenceKind(kind), time.Weekday(weekday), paused.Valid, fromMS(created)
 	c.Quiet = content.DefaultQuiet
 	if quiet != "" {
-		if w, err := content.ParseWindow(quiet); err == nil {
+		if w, err := community.ParseWindow(quiet); err == nil {
 			c.Quiet = w
 		}
 	}
@@ -74,7 +74,7 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 				return errkind.Errorf(errkind.NotFound, "node %d not found", c.Select.NodeID)
 			}
 		}
-		if c.Quiet == (content.Window{}) {
+		if c.Quiet == (community.Window{}) {
 			c.Quiet = content.DefaultQuiet
 		}
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO cadences (org_id, script_id, name, group_ids, group_kind, node_id, kind, slot, weekday, day, quiet, created_by, created_at)

@@ -74,7 +74,7 @@ func TestPlanAndSendPushes(t *testing.T) {
 		s := approvedScript(t, db, org.ID)
 		draft := content.Script{OrgID: org.ID, Title: "t", Body: "b", Author: "x"}
 		db.CreateScript(ctx, &draft)
-		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
 		req.ScriptID = draft.ID
 		req.Want = time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
 		if _, err := db.PlanPush(ctx, req); !errkind.Is(err, errkind.Conflict) {
@@ -260,7 +260,7 @@ func TestOrgPushes(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := approvedScript(t, db, org.ID)
-		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
 		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 8, 0, 0, 0, cst), time.Date(2026, 12, 20, 8, 0, 0, 0, cst)} {
 			req.Want = want
 			if _, err := db.PlanPush(ctx, req); err != nil {
