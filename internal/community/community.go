@@ -1,7 +1,9 @@
 // Package community is the domain model of the groups an operator runs: the
 // organisation and its tree, groups, people and their platform identities,
 // memberships with roles and join sources, stored messages, moderation
-// actions and the audit log.
+// actions and the audit log; the partner programme, invite codes and
+// referrals; sign-up lists and events; reports, appeals and eligibility;
+// group profiles, templates and capacity routing; a group's times of day.
 //
 // The package owns the types and the small interfaces the rest of qunzhu
 // needs; internal/store implements them for SQLite and PostgreSQL.

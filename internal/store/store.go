@@ -5,6 +5,11 @@
 //
 // Times are stored as unix milliseconds (UTC) in both dialects so that the
 // same Go code reads them back identically.
+//
+// The store implements the domain packages' interfaces (community,
+// content, analytics, access, pipeline's Tx and Outbox): its methods take
+// and return their types. Only internal/app imports it; the API and the
+// console declare the small interfaces they need (docs/architecture.md).
 package store
 
 import (
