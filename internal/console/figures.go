@@ -67,7 +67,10 @@ type FiguresStore interface {
 	GroupList(ctx context.Context, orgID int64) ([]community.Group, error)
 }
 
-// figures returns the organisation's figures of the week ending now.
+// figures returns the organisation's figures of the week ending now: from
+// the rollups once they have come up to yesterday at least, else counted
+// from the messages (before the first rollup has finished, or while the
+// rollups catch up after a pause, their figures would be weeks old).
 func (s *Server) figures(ctx context.Context, orgID int64) (*weekFigures, error) {
 	now := s.Now()
 	fs, ok := s.Store.(FiguresStore)
@@ -76,8 +79,8 @@ func (s *Server) figures(ctx context.Context, orgID int64) (*weekFigures, error)
 		if err != nil {
 			return nil, err
 		}
-		if rolled {
-			return s.rollupFigures(ctx, fs, figuresKey{org: orgID, mark: mark, today: analytics.DayOf(now, s.Location)})
+		if today := analytics.DayOf(now, s.Location); rolled && mark.Day >= today-1 {
+			return s.rollupFigures(ctx, fs, figuresKey{org: orgID, mark: mark, today: today})
 		}
 	}
 	act, err := s.Store.Activity(ctx, orgID, now.Add(-7*24*time.Hour))
