@@ -46,19 +46,16 @@ func (t *ingestTx) TopPosters(ctx context.Context, groupID int64, since time.Tim
 		WHERE x.group_id = ? AND x.sent_at >= ? AND m.role = 'member'
 		  AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = x.person_id AND i.bot = TRUE)
 		GROUP BY x.person_id, m.nickname, p.name ORDER BY n DESC, MIN(x.id) LIMIT ?`), groupID, ms(since), limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *analytics.Poster) error {
+		if err := r.Scan(&p.Name, &p.Messages); err != nil {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("top posters: %w", err)
 	}
-	defer rows.Close()
-	var out []analytics.Poster
-	for rows.Next() {
-		var p analytics.Poster
-		if err := rows.Scan(&p.Name, &p.Messages); err != nil {
-			return nil, fmt.Errorf("top posters: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GroupStats counts the group's members now, and joins, leaves, member

@@ -39,21 +39,18 @@ func (db *DB) CreateOrg(ctx context.Context, o *community.Org) error {
 // Orgs lists organisations in creation order.
 func (db *DB) Orgs(ctx context.Context) ([]community.Org, error) {
 	rows, err := db.sql.QueryContext(ctx, "SELECT id, name, slug, created_at FROM orgs ORDER BY id")
+	out, err := scanAll(rows, err, func(r *sql.Rows, o *community.Org) error {
+		var c int64
+		if err := r.Scan(&o.ID, &o.Name, &o.Slug, &c); err != nil {
+			return err
+		}
+		o.CreatedAt = fromMS(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Org
-	for rows.Next() {
-		var o community.Org
-		var c int64
-		if err := rows.Scan(&o.ID, &o.Name, &o.Slug, &c); err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		o.CreatedAt = fromMS(c)
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateNode inserts a tree node. The parent must exist in the same
@@ -91,23 +88,20 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 // Nodes lists an organisation's tree nodes in creation order.
 func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, parent_id, name, kind, created_at FROM nodes WHERE org_id = ? ORDER BY id"), orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Node
-	for rows.Next() {
-		var n community.Node
+	out, err := scanAll(rows, err, func(r *sql.Rows, n *community.Node) error {
 		var parent sql.NullInt64
 		var kind string
 		var c int64
-		if err := rows.Scan(&n.ID, &n.OrgID, &parent, &n.Name, &kind, &c); err != nil {
-			return nil, fmt.Errorf("list nodes: %w", err)
+		if err := r.Scan(&n.ID, &n.OrgID, &parent, &n.Name, &kind, &c); err != nil {
+			return err
 		}
 		n.ParentID, n.Kind, n.CreatedAt = parent.Int64, community.NodeKind(kind), fromMS(c)
-		out = append(out, n)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreatePerson inserts a person (imports, staff set-up, tests).
@@ -175,24 +169,21 @@ func (db *DB) Members(ctx context.Context, groupID int64) ([]community.Member, e
 				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), '')
 		FROM memberships m JOIN people p ON p.id = m.person_id
 		WHERE m.group_id = ? AND m.left_at IS NULL ORDER BY m.joined_at, m.id`), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Member
-	for rows.Next() {
-		var mb community.Member
-		m, err := scanMembership(rows, &mb.Name, &mb.PlatformUserID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, mb *community.Member) error {
+		m, err := scanMembership(r, &mb.Name, &mb.PlatformUserID)
 		if err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
+			return err
 		}
 		mb.Membership = m
 		if m.Nickname != "" {
 			mb.Name = m.Nickname
 		}
-		out = append(out, mb)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Messages lists a group's messages, newest first, a page at a time.
@@ -210,22 +201,19 @@ func (db *DB) Messages(ctx context.Context, groupID int64, p community.Page) ([]
 				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), p.name)
 		FROM messages m JOIN people p ON p.id = m.person_id
 		WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`), groupID, before, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, m *community.Message) error {
+		var kind string
+		var sent int64
+		if err := r.Scan(&m.ID, &m.GroupID, &m.PersonID, &m.ExternalID, &kind, &m.Text, &m.URL, &m.ReplyTo, &m.Mentions, &sent, &m.SenderName); err != nil {
+			return err
+		}
+		m.Kind, m.SentAt = chat.MessageKind(kind), fromMS(sent)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Message
-	for rows.Next() {
-		var m community.Message
-		var kind string
-		var sent int64
-		if err := rows.Scan(&m.ID, &m.GroupID, &m.PersonID, &m.ExternalID, &kind, &m.Text, &m.URL, &m.ReplyTo, &m.Mentions, &sent, &m.SenderName); err != nil {
-			return nil, fmt.Errorf("list messages: %w", err)
-		}
-		m.Kind, m.SentAt = chat.MessageKind(kind), fromMS(sent)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountEvents returns how many events were ingested on a connection.
@@ -369,43 +357,37 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, p community.Page) ([]co
 		before = 1<<62 - 1
 	}
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, at, actor, action, subject, detail FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?"), orgID, before, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, e *community.AuditEntry) error {
+		var at int64
+		if err := r.Scan(&e.ID, &e.OrgID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
+			return err
+		}
+		e.At = fromMS(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
-	defer rows.Close()
-	var out []community.AuditEntry
-	for rows.Next() {
-		var e community.AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit log: %w", err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ModerationActions lists moderation actions of an organisation, newest first.
 func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, COALESCE(group_id, 0), COALESCE(person_id, 0), message_id, action, rule, category, reason, actor, created_at
 		FROM moderation_actions WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *community.ModerationAction) error {
+		var act string
+		var c int64
+		if err := r.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &act, &a.Rule, &a.Category, &a.Reason, &a.Actor, &c); err != nil {
+			return err
+		}
+		a.Action, a.CreatedAt = chat.ActionKind(act), fromMS(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list moderation actions: %w", err)
 	}
-	defer rows.Close()
-	var out []community.ModerationAction
-	for rows.Next() {
-		var a community.ModerationAction
-		var act string
-		var c int64
-		if err := rows.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &act, &a.Rule, &a.Category, &a.Reason, &a.Actor, &c); err != nil {
-			return nil, fmt.Errorf("list moderation actions: %w", err)
-		}
-		a.Action, a.CreatedAt = chat.ActionKind(act), fromMS(c)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetRole sets the role of a platform user's open membership in a group,

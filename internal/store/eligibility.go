@@ -116,22 +116,19 @@ func (db *DB) EligibilityCases(ctx context.Context, orgID int64, status string) 
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, g.name, c.person_id, p.name, c.handling, c.status, c.due_at, c.created_at, c.decided_by
 		FROM eligibility_cases c JOIN chat_groups g ON g.id = c.group_id JOIN people p ON p.id = c.person_id
 		WHERE g.org_id = ? AND (? = '' OR c.status = ?) ORDER BY c.id DESC LIMIT 1000`), orgID, status, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.EligibilityCase) error {
+		var due sql.NullInt64
+		var created int64
+		if err := r.Scan(&c.ID, &c.GroupID, &c.Group, &c.PersonID, &c.Person, &c.Handling, &c.Status, &due, &created, &c.DecidedBy); err != nil {
+			return err
+		}
+		c.DueAt, c.CreatedAt = fromNullMS(due), fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list eligibility cases: %w", err)
 	}
-	defer rows.Close()
-	var out []community.EligibilityCase
-	for rows.Next() {
-		var c community.EligibilityCase
-		var due sql.NullInt64
-		var created int64
-		if err := rows.Scan(&c.ID, &c.GroupID, &c.Group, &c.PersonID, &c.Person, &c.Handling, &c.Status, &due, &created, &c.DecidedBy); err != nil {
-			return nil, fmt.Errorf("list eligibility cases: %w", err)
-		}
-		c.DueAt, c.CreatedAt = fromNullMS(due), fromMS(created)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // removeFromGroup queues the removal of a person from a group (a kick and

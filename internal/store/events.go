@@ -290,21 +290,18 @@ func (db *DB) Event(ctx context.Context, orgID, id int64) (community.SignupList,
 // Events lists a group's events, newest first, without entries.
 func (db *DB) Events(ctx context.Context, orgID, groupID int64) ([]community.SignupList, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at FROM signup_lists l JOIN chat_groups g ON g.id = l.group_id WHERE g.org_id = ? AND l.group_id = ? ORDER BY l.id DESC"), orgID, groupID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, l *community.SignupList) error {
+		var at, closed sql.NullInt64
+		if err := r.Scan(&l.ID, &l.GroupID, &l.Title, &l.Capacity, &at, &l.Place, &closed); err != nil {
+			return err
+		}
+		l.EventAt, l.Closed = fromNullMS(at), closed.Valid
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []community.SignupList
-	for rows.Next() {
-		var l community.SignupList
-		var at, closed sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.GroupID, &l.Title, &l.Capacity, &at, &l.Place, &closed); err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		l.EventAt, l.Closed = fromNullMS(at), closed.Valid
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EventChange closes an event, or cancels or checks in one of its people,
@@ -363,20 +360,17 @@ func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) 
 		WHERE g.org_id = ? AND (l.closed_at IS NULL OR l.opened_at >= ? OR l.event_at >= ?)
 		GROUP BY l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name
 		ORDER BY l.id DESC`), orgID, ms(since), ms(since))
+	out, err := scanAll(rows, err, func(r *sql.Rows, e *community.EventSummary) error {
+		var at, closed sql.NullInt64
+		var opened int64
+		if err := r.Scan(&e.ID, &e.GroupID, &e.Title, &e.Capacity, &at, &e.Place, &closed, &opened, &e.Group, &e.In, &e.Waitlisted, &e.Cancelled, &e.CheckedIn); err != nil {
+			return err
+		}
+		e.EventAt, e.Closed, e.OpenedAt = fromNullMS(at), closed.Valid, fromMS(opened)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("event summaries: %w", err)
 	}
-	defer rows.Close()
-	var out []community.EventSummary
-	for rows.Next() {
-		var e community.EventSummary
-		var at, closed sql.NullInt64
-		var opened int64
-		if err := rows.Scan(&e.ID, &e.GroupID, &e.Title, &e.Capacity, &at, &e.Place, &closed, &opened, &e.Group, &e.In, &e.Waitlisted, &e.Cancelled, &e.CheckedIn); err != nil {
-			return nil, fmt.Errorf("event summaries: %w", err)
-		}
-		e.EventAt, e.Closed, e.OpenedAt = fromNullMS(at), closed.Valid, fromMS(opened)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -19,21 +19,18 @@ func (db *DB) NicknamesToCheck(ctx context.Context, groupID int64, since, before
 		WHERE m.group_id = ? AND m.left_at IS NULL AND m.role = 'member' AND m.joined_at >= ? AND m.joined_at < ?
 		AND NOT EXISTS (SELECT 1 FROM moderation_actions a WHERE a.group_id = m.group_id AND a.person_id = m.person_id AND a.rule LIKE '%/nickname-grace' AND a.created_at >= m.joined_at)`),
 		groupID, ms(since), ms(before))
+	out, err := scanAll(rows, err, func(r *sql.Rows, n *community.Newcomer) error {
+		var joined int64
+		if err := r.Scan(&n.MembershipID, &n.PersonID, &n.UserID, &n.Nickname, &joined); err != nil {
+			return err
+		}
+		n.JoinedAt = fromMS(joined)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("members to check: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Newcomer
-	for rows.Next() {
-		var n community.Newcomer
-		var joined int64
-		if err := rows.Scan(&n.MembershipID, &n.PersonID, &n.UserID, &n.Nickname, &joined); err != nil {
-			return nil, fmt.Errorf("members to check: %w", err)
-		}
-		n.JoinedAt = fromMS(joined)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EnforceNickname records and queues the action for a member whose

@@ -188,21 +188,18 @@ func (db *DB) ReleaseSeat(ctx context.Context, seatID int64) error {
 // Seats lists the open seats of a level at an entity, by number.
 func (db *DB) Seats(ctx context.Context, levelID, entityID int64) ([]community.Seat, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, level_id, entity_id, number, person_id, admitted_at FROM partner_seats WHERE level_id = ? AND entity_id = ? AND released_at IS NULL ORDER BY number"), levelID, entityID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, s *community.Seat) error {
+		var at int64
+		if err := r.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at); err != nil {
+			return err
+		}
+		s.AdmittedAt = fromMS(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list seats: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Seat
-	for rows.Next() {
-		var s community.Seat
-		var at int64
-		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("list seats: %w", err)
-		}
-		s.AdmittedAt = fromMS(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetPartnerCap implements community.Partners.

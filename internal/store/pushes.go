@@ -111,25 +111,22 @@ func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]
 			COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, '')
 		FROM pushes p LEFT JOIN outbox o ON o.idem_key = 'push:' || CAST(p.id AS TEXT)
 		WHERE p.group_id = ? AND p.planned_at >= ? AND p.planned_at < ? ORDER BY p.planned_at, p.id`), groupID, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("list pushes: %w", err)
-	}
-	defer rows.Close()
-	var out []content.Push
-	for rows.Next() {
-		var p content.Push
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *content.Push) error {
 		var want, planned, created int64
 		var sent, delivered sql.NullInt64
 		var status string
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+		if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
 			&p.Delivery, &delivered, &p.DeliveryError); err != nil {
-			return nil, fmt.Errorf("list pushes: %w", err)
+			return err
 		}
 		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
 		p.DeliveredAt = fromNullMS(delivered)
-		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pushes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AcquireLease takes or renews the named lease for holder until now+ttl.
@@ -210,22 +207,19 @@ func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([
 		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
 		WHERE p.org_id = ? AND ((p.planned_at >= ? AND p.planned_at < ?) OR (p.sent_at >= ? AND p.sent_at < ?))
 		ORDER BY p.planned_at, p.id`), orgID, ms(from), ms(to), ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("organisation pushes: %w", err)
-	}
-	defer rows.Close()
-	var out []content.PlannedPush
-	for rows.Next() {
-		var p content.PlannedPush
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *content.PlannedPush) error {
 		var want, planned, created int64
 		var sent sql.NullInt64
 		var status string
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+		if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
 			&p.Title, &p.Group, &p.DutyName); err != nil {
-			return nil, fmt.Errorf("organisation pushes: %w", err)
+			return err
 		}
 		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
-		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("organisation pushes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -62,21 +62,18 @@ func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]co
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
 		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
 		WHERE c.org_id = ? AND c.status = ? ORDER BY c.id`), orgID, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.ReportCase) error {
+		var created int64
+		if err := r.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
+			return err
+		}
+		c.CreatedAt = fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}
-	defer rows.Close()
-	var out []community.ReportCase
-	for rows.Next() {
-		var c community.ReportCase
-		var created int64
-		if err := rows.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
-			return nil, fmt.Errorf("list reports: %w", err)
-		}
-		c.CreatedAt = fromMS(created)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DecideReport closes a case: upheld (with an action on the member: warn,
@@ -179,19 +176,16 @@ func (db *DB) Appeals(ctx context.Context, orgID int64, status string) ([]commun
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.person_id, p.name, a.text, a.status, a.decided_by, a.note, a.created_at,
 			EXISTS (SELECT 1 FROM org_bans b WHERE b.org_id = a.org_id AND b.person_id = a.person_id AND b.lifted_at IS NULL)
 		FROM appeals a JOIN people p ON p.id = a.person_id WHERE a.org_id = ? AND (? = '' OR a.status = ?) ORDER BY a.id DESC LIMIT 1000`), orgID, status, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *community.Appeal) error {
+		var created int64
+		if err := r.Scan(&a.ID, &a.PersonID, &a.Person, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &created, &a.Banned); err != nil {
+			return err
+		}
+		a.CreatedAt = fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list appeals: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Appeal
-	for rows.Next() {
-		var a community.Appeal
-		var created int64
-		if err := rows.Scan(&a.ID, &a.PersonID, &a.Person, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &created, &a.Banned); err != nil {
-			return nil, fmt.Errorf("list appeals: %w", err)
-		}
-		a.CreatedAt = fromMS(created)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -378,22 +378,19 @@ func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, 
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), orgID, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("rollup: messages: %w", err)
-	}
-	defer rows.Close()
-	var out []analytics.Msg
-	for rows.Next() {
-		var m analytics.Msg
+	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
 		var at int64
-		if err := rows.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
-			return nil, fmt.Errorf("rollup: messages: %w", err)
+		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
+			return err
 		}
 		m.At = fromMS(at)
 		m.Staff = staff[[2]int64{m.Group, m.Person}] || staff[[2]int64{0, m.Person}]
-		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rollup: messages: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type memberFigures struct{ joins, leaves, members int }
@@ -522,22 +519,19 @@ func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int)
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.group_id, g.name, a.person_id, COALESCE(p.name, ''), a.kind, a.day, a.detail, a.created_at, a.resolved_at
 		FROM alerts a JOIN chat_groups g ON g.id = a.group_id LEFT JOIN people p ON p.id = a.person_id
 		WHERE a.org_id = ?`+cond+` ORDER BY a.id DESC LIMIT ?`), orgID, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *analytics.Alert) error {
+		var day, created int64
+		var resolved sql.NullInt64
+		if err := r.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
+			return err
+		}
+		a.Day, a.CreatedAt, a.ResolvedAt = analytics.Day(day), fromMS(created), fromNullMS(resolved)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []analytics.Alert
-	for rows.Next() {
-		var a analytics.Alert
-		var day, created int64
-		var resolved sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
-			return nil, fmt.Errorf("alerts: %w", err)
-		}
-		a.Day, a.CreatedAt, a.ResolvedAt = analytics.Day(day), fromMS(created), fromNullMS(resolved)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ResolveAlert closes an open alert and records who did.
