@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the zone database, for [server] timezone on hosts without one
 
 	"github.com/qunzhu/qunzhu/internal/app"
 	"github.com/qunzhu/qunzhu/internal/rules"

@@ -26,9 +26,10 @@ type Msg struct {
 	Staff         bool // sent by staff or a bot: not a member message
 }
 
-// GroupDay is one group's figures for one day. Member figures leave staff
+// DayFigures is one group's figures for one day, computed from its
+// messages. Member figures leave staff
 // and bots out.
-type GroupDay struct {
+type DayFigures struct {
 	Messages       int // all messages
 	MemberMessages int
 	Communicators  int // distinct member senders
@@ -48,8 +49,8 @@ type PersonDay struct {
 // the day can be answered after midnight. A question is answered by a reply
 // to it from someone else, or by any staff message in the group, within
 // the window.
-func RollupDay(msgs []Msg, from, to time.Time) (map[int64]*GroupDay, []PersonDay) {
-	groups := map[int64]*GroupDay{}
+func RollupDay(msgs []Msg, from, to time.Time) (map[int64]*DayFigures, []PersonDay) {
+	groups := map[int64]*DayFigures{}
 	type pk struct{ g, p int64 }
 	people := map[pk]*PersonDay{}
 	for i, m := range msgs {
@@ -58,7 +59,7 @@ func RollupDay(msgs []Msg, from, to time.Time) (map[int64]*GroupDay, []PersonDay
 		}
 		gd := groups[m.Group]
 		if gd == nil {
-			gd = &GroupDay{}
+			gd = &DayFigures{}
 			groups[m.Group] = gd
 		}
 		gd.Messages++

@@ -55,10 +55,10 @@ func TestRollupDay(t *testing.T) {
 	}
 	groups, people := RollupDay(msgs, from, to)
 	g1, g2 := groups[1], groups[2]
-	if *g1 != (GroupDay{Messages: 3, MemberMessages: 2, Communicators: 2, Questions: 1, Answered: 0}) {
+	if *g1 != (DayFigures{Messages: 3, MemberMessages: 2, Communicators: 2, Questions: 1, Answered: 0}) {
 		t.Errorf("group 1 = %+v", *g1)
 	}
-	if *g2 != (GroupDay{Messages: 2, MemberMessages: 2, Communicators: 1, Questions: 1, Answered: 1}) {
+	if *g2 != (DayFigures{Messages: 2, MemberMessages: 2, Communicators: 1, Questions: 1, Answered: 1}) {
 		t.Errorf("group 2 = %+v", *g2)
 	}
 	want := []PersonDay{{1, 10, 1, 0}, {1, 11, 1, 0}, {2, 10, 2, 1}}

@@ -6,21 +6,21 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Analytics are the daily rollups the API reads (docs/metrics.md).
 type Analytics interface {
-	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]store.GroupDay, error)
-	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]store.GroupDay, error)
-	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
+	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error)
+	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]analytics.GroupDay, error)
+	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error)
 	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
-	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]analytics.PosterRank, error)
 	Newcomers(ctx context.Context, groupID int64, since time.Time, loc *time.Location) ([]analytics.Stint, error)
 	JoinsBySource(ctx context.Context, groupID int64, since time.Time) (map[string]int, error)
-	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]store.PurgeCandidate, error)
-	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]store.PurgeCandidate, error)
+	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]community.PurgeCandidate, error)
+	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]community.PurgeCandidate, error)
 	PurgeExecute(ctx context.Context, orgID, groupID int64, actor string) (int, error)
 	SetDailyTop(ctx context.Context, orgID, groupID int64, atMinute, size int, actor string) error
 }
@@ -62,13 +62,13 @@ type HealthJSON struct {
 	Leaves         int     `json:"leaves,omitempty"`
 }
 
-func healthJSON(g store.GroupDay) HealthJSON {
+func healthJSON(g analytics.GroupDay) HealthJSON {
 	h := g.Health
 	return HealthJSON{g.Date.Format(time.DateOnly), string(g.State), h.Score, h.Engagement, h.Stickiness, h.Responsiveness, h.Retention, h.Spread, h.Growth,
 		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
 }
 
-func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), shanghai) }
+func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), s.Location) }
 
 // groupHealth is a group's daily figures, health and state for the last
 // ?days= days (30 by default), oldest first.
@@ -85,7 +85,7 @@ func (s *Server) groupHealth(w http.ResponseWriter, r *http.Request) (int, any, 
 		return 0, nil, err
 	}
 	today := s.today()
-	days, err := s.Analytics.GroupDays(r.Context(), id, today-analytics.Day(n-1), today, shanghai)
+	days, err := s.Analytics.GroupDays(r.Context(), id, today-analytics.Day(n-1), today, s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Server) groupHealth(w http.ResponseWriter, r *http.Request) (int, any, 
 // orgHealth is every group's latest health and state, and how many groups
 // are in each state.
 func (s *Server) orgHealth(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	latest, err := s.Analytics.LatestHealth(r.Context(), orgOf(r), shanghai)
+	latest, err := s.Analytics.LatestHealth(r.Context(), orgOf(r), s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) (int, any, e
 		Alerts []AlertJSON `json:"alerts"`
 	}{Alerts: []AlertJSON{}}
 	for _, a := range list {
-		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(shanghai).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
+		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(s.Location).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
 	}
 	return http.StatusOK, out, nil
 }
@@ -234,7 +234,7 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 		return 0, nil, err
 	}
 	since := s.now().AddDate(0, 0, -int(days))
-	stints, err := s.Analytics.Newcomers(r.Context(), g.ID, since, shanghai)
+	stints, err := s.Analytics.Newcomers(r.Context(), g.ID, since, s.Location)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -242,7 +242,7 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 	if err != nil {
 		return 0, nil, err
 	}
-	ret := analytics.Retain(stints, s.now(), shanghai)
+	ret := analytics.Retain(stints, s.now(), s.Location)
 	type horizon struct {
 		Cohort   int     `json:"cohort"`
 		Strict   float64 `json:"strict"`
@@ -287,7 +287,7 @@ type purgeMember struct {
 	LastMessage *time.Time `json:"last_message,omitempty"`
 }
 
-func purgeJSON(list []store.PurgeCandidate) []purgeMember {
+func purgeJSON(list []community.PurgeCandidate) []purgeMember {
 	out := []purgeMember{}
 	for _, c := range list {
 		out = append(out, purgeMember{c.PersonID, c.Name, c.JoinedAt, c.LastMessage})

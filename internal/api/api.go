@@ -16,12 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Decoder turns a request body into events for a connection (the generic
@@ -36,7 +36,7 @@ type Ingester interface {
 // Store is what the API reads and writes.
 type Store interface {
 	community.Directory
-	TokenByPlaintext(ctx context.Context, plain string) (store.Token, error)
+	TokenByPlaintext(ctx context.Context, plain string) (access.Token, error)
 	PullActions(ctx context.Context, connections []string, after int64, limit int) ([]pipeline.OutboxItem, error)
 	AckActions(ctx context.Context, connections []string, ids []int64) (int, error)
 }
@@ -81,6 +81,10 @@ type Server struct {
 	// caches).
 	OnChange func()
 	Now      func() time.Time
+	// Location is the server's time zone: the calendar days of the
+	// analytics and of pushes planned for a date, unless a group's slots
+	// name their own; content.DefaultZone's when nil.
+	Location *time.Location
 	// MaxBodyBytes caps request bodies (1 MiB when 0).
 	MaxBodyBytes int64
 }
@@ -92,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.MaxBodyBytes <= 0 {
 		s.MaxBodyBytes = 1 << 20
+	}
+	if s.Location == nil {
+		s.Location, _ = content.LoadZone("")
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -52,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	db.CreateOrg(ctx, &other)
 	hidden := community.Group{OrgID: other.ID, Connection: "x", Platform: "x", ExternalID: "secret", Name: "别家的群"}
 	db.CreateGroup(ctx, &hidden)
-	tok, err := db.CreateToken(ctx, org.ID, "test", store.ScopeAdmin)
+	tok, err := db.CreateToken(ctx, org.ID, "test", access.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func newEnv(t *testing.T) *env {
 		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
-	ro, _ := db.CreateToken(ctx, org.ID, "viewer", store.ScopeRead)
+	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
 	return &env{srv: srv, db: db, token: tok, read: ro, org: org.ID}
 }
 

@@ -7,11 +7,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Admin is the write side the organisation API needs. internal/store
@@ -20,31 +19,31 @@ type Admin interface {
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
 	CreateNode(ctx context.Context, n *community.Node) error
 	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64) (community.Node, error)
-	UpdateGroup(ctx context.Context, orgID, id int64, p store.GroupPatch, actor string) (community.Group, error)
+	UpdateGroup(ctx context.Context, orgID, id int64, p community.GroupPatch, actor string) (community.Group, error)
 	community.Partners
 	community.Growth
 	BanEverywhere(ctx context.Context, orgID, personID int64, reason, actor string) (int, error)
-	ReportCases(ctx context.Context, orgID int64, status string) ([]store.ReportCase, error)
+	ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error)
 	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
 	FileAppeal(ctx context.Context, orgID, personID int64, text string) (int64, error)
 	DecideAppeal(ctx context.Context, orgID, appealID int64, accept bool, note, actor string) error
 	LiftBan(ctx context.Context, orgID, personID int64, actor string) (int, error)
-	OpenEvent(ctx context.Context, r store.EventRequest) (pipeline.SignupList, error)
-	Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, error)
-	Events(ctx context.Context, orgID, groupID int64) ([]pipeline.SignupList, error)
-	EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (pipeline.SignupList, error)
+	OpenEvent(ctx context.Context, r community.EventRequest) (community.SignupList, error)
+	Event(ctx context.Context, orgID, id int64) (community.SignupList, error)
+	Events(ctx context.Context, orgID, groupID int64) ([]community.SignupList, error)
+	EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (community.SignupList, error)
 	SetPartnerTiers(ctx context.Context, orgID, levelID int64, bands []community.TierBand, actor string) error
 	SetEligibility(ctx context.Context, orgID, groupID, levelID int64, handling string, grace time.Duration, actor string) error
 	ClearEligibility(ctx context.Context, orgID, groupID int64, actor string) error
-	Eligibility(ctx context.Context, orgID, groupID int64) (*pipeline.Eligibility, error)
-	EligibilityCases(ctx context.Context, orgID int64, status string) ([]store.EligibilityCase, error)
+	Eligibility(ctx context.Context, orgID, groupID int64) (*community.Eligibility, error)
+	EligibilityCases(ctx context.Context, orgID int64, status string) ([]community.EligibilityCase, error)
 	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
-	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (store.CampaignGrowth, error)
+	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (community.CampaignGrowth, error)
 	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
 	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
-	JoinLink(ctx context.Context, code string) (store.JoinTarget, error)
-	Appeals(ctx context.Context, orgID int64, status string) ([]store.Appeal, error)
+	JoinLink(ctx context.Context, code string) (community.JoinTarget, error)
+	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
 }
 
 func (s *Server) adminRoutes(mux *http.ServeMux) {
@@ -93,7 +92,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 // admin requires an admin-scoped token.
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Context().Value(tokenKey{}).(store.Token).Scope != store.ScopeAdmin {
+		if r.Context().Value(tokenKey{}).(access.Token).Scope != access.ScopeAdmin {
 			writeError(w, r, s.Logger, errkind.New(errkind.Forbidden, "this token is read-only; changes need an admin token"))
 			return
 		}
@@ -105,7 +104,7 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func actorOf(r *http.Request) string {
-	return "api:" + r.Context().Value(tokenKey{}).(store.Token).Name
+	return "api:" + r.Context().Value(tokenKey{}).(access.Token).Name
 }
 
 // decodeBody decodes a JSON body strictly into v.
@@ -206,7 +205,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	p := store.GroupPatch{Name: in.Name, NodeID: in.NodeID, Capacity: in.Capacity}
+	p := community.GroupPatch{Name: in.Name, NodeID: in.NodeID, Capacity: in.Capacity}
 	if in.Kind != nil {
 		k := community.GroupKind(*in.Kind)
 		p.Kind = &k

@@ -6,30 +6,30 @@ import (
 	"sort"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Content is the script library and push schedule the API needs.
 type Content interface {
 	content.Library
-	SetScriptCard(ctx context.Context, orgID, scriptID int64, c store.ScriptCard, actor string) error
-	ScriptCardOf(ctx context.Context, orgID, scriptID int64) (store.ScriptCard, error)
-	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]store.PushResponse, error)
-	PlanPush(ctx context.Context, r store.PushRequest) (content.Push, error)
+	SetScriptCard(ctx context.Context, orgID, scriptID int64, c content.ScriptCard, actor string) error
+	ScriptCardOf(ctx context.Context, orgID, scriptID int64) (content.ScriptCard, error)
+	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
+	PlanPush(ctx context.Context, r content.PushRequest) (content.Push, error)
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
 	Groups(ctx context.Context, orgID int64) ([]community.Group, error)
 	// Content operations (content_ops.go).
-	Slots(ctx context.Context, orgID, groupID int64) (store.SlotConfig, error)
-	SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (store.SlotConfig, error)
+	Slots(ctx context.Context, orgID, groupID int64) (content.SlotConfig, error)
+	SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (content.SlotConfig, error)
 	CreateCadence(ctx context.Context, c *content.Cadence) error
-	Cadences(ctx context.Context, orgID int64) ([]store.CadenceInfo, error)
+	Cadences(ctx context.Context, orgID int64) ([]content.CadenceInfo, error)
 	PauseCadence(ctx context.Context, orgID, id int64, pause bool, actor string) (content.Cadence, error)
 	StaffGroup(ctx context.Context, orgID int64) (int64, error)
 	SetStaffGroup(ctx context.Context, orgID, groupID int64, actor string) error
-	DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]store.DutyItem, error)
+	DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]content.DutyItem, error)
 }
 
 func (s *Server) contentRoutes(mux *http.ServeMux) {
@@ -40,7 +40,7 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/scripts", s.tokenAuth(s.opsRole("contributor", "editor")(s.json(s.createScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}", s.tokenAuth(s.json(s.getScript)))
 	mux.HandleFunc("PATCH /api/v1/scripts/{id}", s.tokenAuth(s.opsRole("editor")(s.json(s.editScript))))
-	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.opsRole(store.OpsRoles...)(s.json(s.moveScript))))
+	mux.HandleFunc("POST /api/v1/scripts/{id}/transitions", s.tokenAuth(s.opsRole(access.OpsRoles...)(s.json(s.moveScript))))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/revisions", s.tokenAuth(s.json(s.scriptRevisions)))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/lint", s.tokenAuth(s.json(s.lintScript)))
 	mux.HandleFunc("GET /api/v1/scripts/{id}/card", s.tokenAuth(s.json(s.getScriptCard)))
@@ -256,19 +256,11 @@ func pushJSON(p content.Push) PushJSON {
 		p.Delivery, p.DeliveredAt, p.DeliveryError}
 }
 
-// shanghai is the default zone of groups (they are in China).
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 // planPushes plans one script into many groups: the groups listed, or
 // every active group of a kind and/or under a tree node, at a named peak
 // on a date or at a time. Each group's peaks are its own slots (or its
 // organisation's, or the defaults: morning 07:30, noon 12:00, evening
-// 20:30 in Asia/Shanghai), the date and the caps' days in its zone.
+// 20:30 in the server's zone), the date and the caps' days in its zone.
 func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ScriptID int64   `json:"script_id"`
@@ -298,9 +290,9 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 	default:
 		return 0, nil, errkind.New(errkind.Invalid, "when: give date and slot, or at")
 	}
-	win := content.Window{}
+	win := community.Window{}
 	if in.Quiet != "" {
-		w, err := content.ParseWindow(in.Quiet)
+		w, err := community.ParseWindow(in.Quiet)
 		if err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: %v", err)
 		}
@@ -344,7 +336,7 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 		Pushes []PushJSON `json:"pushes"`
 	}{Pushes: []PushJSON{}}
 	for i, gid := range targets {
-		p, err := s.Content.PlanPush(r.Context(), store.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: wants[i].want,
+		p, err := s.Content.PlanPush(r.Context(), content.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: wants[i].want,
 			Caps: content.DefaultCaps(), Window: win, Location: wants[i].loc, Actor: actorOf(r)})
 		if err != nil {
 			return 0, nil, err

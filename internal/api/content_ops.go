@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Content operations: editable push slots, cadences (SOPs), the staff
@@ -69,7 +69,7 @@ type SlotsJSON struct {
 	Source string     `json:"source"`
 }
 
-func slotsJSON(c store.SlotConfig) SlotsJSON {
+func slotsJSON(c content.SlotConfig) SlotsJSON {
 	out := SlotsJSON{Zone: c.Zone, Source: c.Source, Slots: []SlotJSON{}}
 	for _, sl := range c.Slots {
 		out.Slots = append(out.Slots, SlotJSON{sl.Name, sl.At.String()})
@@ -116,7 +116,7 @@ func (s *Server) putSlots(w http.ResponseWriter, r *http.Request) (int, any, err
 	if len(in.Slots) > 0 {
 		set = &content.SlotSet{Zone: in.Zone}
 		for _, sl := range in.Slots {
-			c, err := content.ParseClock(sl.At)
+			c, err := community.ParseClock(sl.At)
 			if err != nil {
 				return 0, nil, errkind.Errorf(errkind.Invalid, "slot %q: %v", sl.Name, err)
 			}
@@ -152,7 +152,7 @@ type CadenceJSON struct {
 	LastRun   *time.Time `json:"last_run,omitempty"`
 }
 
-func cadenceJSON(c store.CadenceInfo) CadenceJSON {
+func cadenceJSON(c content.CadenceInfo) CadenceJSON {
 	out := CadenceJSON{ID: c.ID, Name: c.Name, ScriptID: c.ScriptID, GroupIDs: c.Select.GroupIDs, Kind: c.Select.Kind, NodeID: c.Select.NodeID,
 		Cadence: string(c.Kind), Slot: c.Slot, Quiet: c.Quiet.String(), Paused: c.Paused, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt,
 		Runs: c.Runs, Deferred: c.Deferred, Dropped: c.Dropped, LastRun: c.LastRun}
@@ -206,7 +206,7 @@ func (s *Server) createCadence(w http.ResponseWriter, r *http.Request) (int, any
 	c := content.Cadence{OrgID: orgOf(r), ScriptID: in.ScriptID, Name: in.Name, Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID},
 		Kind: content.CadenceKind(in.Cadence), Slot: in.Slot, Weekday: time.Weekday(in.Weekday), Day: in.Day, CreatedBy: actorOf(r)}
 	if in.Quiet != "" {
-		q, err := content.ParseWindow(in.Quiet)
+		q, err := community.ParseWindow(in.Quiet)
 		if err != nil {
 			return 0, nil, errkind.Errorf(errkind.Invalid, "quiet: %v", err)
 		}
@@ -215,7 +215,7 @@ func (s *Server) createCadence(w http.ResponseWriter, r *http.Request) (int, any
 	if err := s.Content.CreateCadence(r.Context(), &c); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, cadenceJSON(store.CadenceInfo{Cadence: c}), nil
+	return http.StatusCreated, cadenceJSON(content.CadenceInfo{Cadence: c}), nil
 }
 
 func (s *Server) pauseCadence(pause bool) jsonHandler {
@@ -228,7 +228,7 @@ func (s *Server) pauseCadence(pause bool) jsonHandler {
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, cadenceJSON(store.CadenceInfo{Cadence: c}), nil
+		return http.StatusOK, cadenceJSON(content.CadenceInfo{Cadence: c}), nil
 	}
 }
 

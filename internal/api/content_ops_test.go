@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -32,8 +33,8 @@ func newOpsEnv(t *testing.T, db *store.DB, clock *time.Time) *opsEnv {
 	if err := db.CreateOrg(ctx, &org); err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := db.CreateToken(ctx, org.ID, "ops", store.ScopeAdmin)
-	ro, _ := db.CreateToken(ctx, org.ID, "viewer", store.ScopeRead)
+	tok, _ := db.CreateToken(ctx, org.ID, "ops", access.ScopeAdmin)
+	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
 	s := &api.Server{Store: db, Content: db, MaxBodyBytes: 4096, Now: func() time.Time { return *clock }}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

@@ -9,8 +9,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Offline events (线下活动): the sign-up lists members fill in the chat
@@ -41,13 +39,13 @@ type EventEntryJSON struct {
 	CheckedIn bool   `json:"checked_in"`
 }
 
-func eventJSON(l pipeline.SignupList, withEntries bool) EventJSON {
+func eventJSON(l community.SignupList, withEntries bool) EventJSON {
 	e := EventJSON{ID: l.ID, GroupID: l.GroupID, Title: l.Title, Capacity: l.Capacity, At: l.EventAt, Place: l.Place, Closed: l.Closed}
 	for _, en := range l.Entries {
 		switch en.Status {
-		case pipeline.SignupIn:
+		case community.SignupIn:
 			e.SignedUp++
-		case pipeline.SignupWaitlist:
+		case community.SignupWaitlist:
 			e.Waitlisted++
 		}
 		if en.CheckedIn {
@@ -97,7 +95,7 @@ func (s *Server) openEvent(w http.ResponseWriter, r *http.Request) (int, any, er
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	req := store.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID, Actor: actorOf(r)}
+	req := community.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID, Actor: actorOf(r)}
 	if in.At != "" {
 		t, err := time.Parse(time.RFC3339, in.At)
 		if err != nil {

@@ -4,8 +4,8 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // joinPage is shown when a join link cannot send the newcomer straight on:
@@ -29,7 +29,7 @@ func (s *Server) joinLink(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store") // where it leads changes as groups fill
 	t, err := s.Admin.JoinLink(r.Context(), r.PathValue("code"))
 	data := struct {
-		store.JoinTarget
+		community.JoinTarget
 		Missing bool
 	}{JoinTarget: t}
 	status := http.StatusOK

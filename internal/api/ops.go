@@ -3,8 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // The operations centre's roles (editor, reviewer, publisher; any member
@@ -27,7 +28,7 @@ func (s *Server) opsRole(roles ...string) func(http.HandlerFunc) http.HandlerFun
 
 // tokenCan reports whether the request's token may act in one of roles.
 func tokenCan(r *http.Request, roles ...string) bool {
-	t, _ := r.Context().Value(tokenKey{}).(store.Token)
+	t, _ := r.Context().Value(tokenKey{}).(access.Token)
 	for _, role := range roles {
 		if t.Can(role) {
 			return true
@@ -70,7 +71,7 @@ func (s *Server) setScriptCard(w http.ResponseWriter, r *http.Request) (int, any
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	c := store.ScriptCard{LinkURL: in.LinkURL, LinkTitle: in.LinkTitle, Excerpt: in.Excerpt, MediaURL: in.MediaURL}
+	c := content.ScriptCard{LinkURL: in.LinkURL, LinkTitle: in.LinkTitle, Excerpt: in.Excerpt, MediaURL: in.MediaURL}
 	if err := s.Content.SetScriptCard(r.Context(), orgOf(r), id, c, actorOf(r)); err != nil {
 		return 0, nil, err
 	}

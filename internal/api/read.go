@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // GroupJSON is a group as the API shows it.
@@ -57,7 +57,7 @@ type MessageJSON struct {
 	SentAt         time.Time `json:"sent_at"`
 }
 
-func orgOf(r *http.Request) int64 { return r.Context().Value(tokenKey{}).(store.Token).OrgID }
+func orgOf(r *http.Request) int64 { return r.Context().Value(tokenKey{}).(access.Token).OrgID }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	gs, err := s.Store.Groups(r.Context(), orgOf(r))

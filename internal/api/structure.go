@@ -11,7 +11,7 @@ import (
 
 // Structure is the group-structure side of the API: profiles and
 // checklists, templates and their "to create" tasks, capacity routing and
-// node deletion (docs/structure.md). internal/store implements it.
+// node deletion (docs/group-structure.md). internal/store implements it.
 type Structure interface {
 	GroupProfile(ctx context.Context, orgID, groupID int64) (community.Profile, error)
 	SetGroupProfile(ctx context.Context, orgID int64, p community.Profile, actor string) (community.Profile, error)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
@@ -25,11 +26,11 @@ func newStructureEnv(t *testing.T, db *store.DB) (*env, *atomic.Int32) {
 	if err := db.CreateOrg(ctx, &org); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := db.CreateToken(ctx, org.ID, "test", store.ScopeAdmin)
+	tok, err := db.CreateToken(ctx, org.ID, "test", access.ScopeAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ro, _ := db.CreateToken(ctx, org.ID, "viewer", store.ScopeRead)
+	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
 	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }})
 	go in.Run(ctx)
 	var changes atomic.Int32

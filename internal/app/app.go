@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/config"
@@ -25,9 +26,10 @@ var Version = "dev"
 
 // Deps are what a platform factory may use to build its adapter.
 type Deps struct {
-	Logger  *slog.Logger
-	Cursors chat.Cursors
-	DataDir string
+	Logger   *slog.Logger
+	Cursors  chat.Cursors
+	DataDir  string
+	Location *time.Location // the server's time zone ([server] timezone)
 }
 
 // Factory builds the adapter of one configured connection.

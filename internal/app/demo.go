@@ -58,7 +58,7 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := sim.New("sim", sim.DemoScenario(), sim.Options{Rate: *rate, Logger: log.With("connection", "sim")})
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Rate: *rate, Logger: log.With("connection", "sim"), Location: cfg.Location()})
 	svc, err := newService(ctx, env, cfg, db, log, []chat.Adapter{s})
 	if err != nil {
 		return err

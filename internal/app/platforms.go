@@ -20,7 +20,7 @@ func Webhook(c config.Connection, d Deps) (chat.Adapter, error) {
 // Sim builds a simulated platform with the demo community. Its speed is
 // options.rate (events per second, default 2).
 func Sim(c config.Connection, d Deps) (chat.Adapter, error) {
-	return sim.New(c.Name, sim.DemoScenario(), sim.Options{Logger: d.Logger, Rate: optFloat(c.Options, "rate", 2), Now: time.Now}), nil
+	return sim.New(c.Name, sim.DemoScenario(), sim.Options{Logger: d.Logger, Rate: optFloat(c.Options, "rate", 2), Now: time.Now, Location: d.Location}), nil
 }
 
 // Matrix builds a Matrix connection (options homeserver, user_id,

@@ -17,7 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
@@ -36,7 +38,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	db, err := store.Open(ctx, driver, dsn, store.Options{Logger: log, MaxOpenConns: cfg.Database.MaxOpenConns, BusyTimeout: time.Duration(cfg.Database.BusyTimeout)})
+	db, err := store.Open(ctx, driver, dsn, store.Options{Logger: log, MaxOpenConns: cfg.Database.MaxOpenConns, BusyTimeout: time.Duration(cfg.Database.BusyTimeout), Location: cfg.Location()})
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +49,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 type service struct {
 	cfg      *config.Config
 	log      *slog.Logger
+	loc      *time.Location // the server's time zone
 	db       *store.DB
 	in       *pipeline.Ingester
 	disp     *pipeline.Dispatcher
@@ -65,7 +68,7 @@ type service struct {
 
 // newService builds the service on an open, migrated store.
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
-	s := &service{cfg: cfg, log: log, db: db, status: map[string]string{}, decider: pipeline.PassThrough{}}
+	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), status: map[string]string{}, decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
 		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
 		if err != nil {
@@ -84,7 +87,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	s.orgID = orgs[0].ID
 
 	// Adapters, from the configuration, through the registered factories.
-	deps := Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir}
+	deps := Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}
 	byName := map[string]chat.Adapter{}
 	caps := map[string]chat.Capabilities{}
 	var conns []api.Connection
@@ -96,7 +99,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		if !ok {
 			return nil, fmt.Errorf("connection %q: platform %q is not built into this binary (have: %s)", c.Name, c.Platform, strings.Join(platformNames(env.Platforms), ", "))
 		}
-		a, err := f(c, Deps{Logger: log.With("connection", c.Name), Cursors: deps.Cursors, DataDir: deps.DataDir})
+		a, err := f(c, Deps{Logger: log.With("connection", c.Name), Cursors: deps.Cursors, DataDir: deps.DataDir, Location: deps.Location})
 		if err != nil {
 			return nil, fmt.Errorf("connection %q: %w", c.Name, err)
 		}
@@ -130,6 +133,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 			return chat.Capabilities{}
 		},
 		Welcome:   cfg.Pipeline.Welcome,
+		Location:  s.loc,
 		OnActions: s.disp.Wake,
 		ObserveDecision: func(d time.Duration) {
 			if s.observeDecision != nil {
@@ -143,7 +147,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		return nil, err
 	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
@@ -159,7 +163,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 			return out
 		})
 	}
-	con := &console.Server{Store: db, Logger: log.With("component", "console"), Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
+	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db}
 	apiH := apiSrv.Handler()
@@ -337,7 +341,7 @@ func (s *service) schedule(ctx context.Context) {
 		if !ok {
 			continue // another replica is on duty
 		}
-		if r, a, err := s.db.ExpireGroups(ctx, 24*time.Hour, shanghai); err != nil {
+		if r, a, err := s.db.ExpireGroups(ctx, 24*time.Hour, s.loc); err != nil {
 			if ctx.Err() == nil {
 				log.Error("expire temporary groups", "err", err)
 			}
@@ -363,7 +367,7 @@ func (s *service) schedule(ctx context.Context) {
 		if time.Since(lastRollup) >= rollupEvery {
 			lastRollup = time.Now()
 			start := time.Now()
-			if n, err := s.db.Rollup(ctx, s.orgID, time.Now(), shanghai, 400); err != nil {
+			if n, err := s.db.Rollup(ctx, s.orgID, time.Now(), s.loc, 400); err != nil {
 				if ctx.Err() == nil {
 					log.Error("daily rollup", "err", err, "days", n)
 				}
@@ -372,7 +376,7 @@ func (s *service) schedule(ctx context.Context) {
 			}
 		}
 		s.planCadences(ctx, log)
-		if n, err := s.db.PostDailyTops(ctx, time.Now(), shanghai); err != nil {
+		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {
 			if ctx.Err() == nil {
 				log.Error("daily leaderboards", "err", err)
 			}
@@ -409,13 +413,6 @@ func (s *service) schedule(ctx context.Context) {
 // date (today's figures are recomputed each time).
 const rollupEvery = 5 * time.Minute
 
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 func instanceID() string {
 	host, _ := os.Hostname()
 	var b [4]byte
@@ -435,15 +432,11 @@ func (s *service) runAdapter(ctx context.Context, a chat.Adapter) {
 			attempt = 0
 			continue
 		}
-		wait := pipeline.Backoff(attempt, time.Second, 5*time.Minute)
+		wait := backoff.Delay(attempt, time.Second, 5*time.Minute)
 		log.Error("connection failed; restarting", "err", err, "in", wait)
 		s.setStatus(a.Name(), err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait) {
 			return
-		case <-t.C:
 		}
 		s.setStatus(a.Name(), "")
 	}
@@ -533,10 +526,10 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 	if err != nil {
 		return cr, err
 	}
-	if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: cr.Username, PasswordHash: hash, Role: "manager"}); err != nil {
+	if err := db.CreateUser(ctx, &access.User{OrgID: org.ID, Username: cr.Username, PasswordHash: hash, Role: "manager"}); err != nil {
 		return cr, err
 	}
-	tok, err := db.CreateToken(ctx, org.ID, "admin", store.ScopeAdmin)
+	tok, err := db.CreateToken(ctx, org.ID, "admin", access.ScopeAdmin)
 	if err != nil {
 		return cr, err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -83,7 +84,7 @@ func cmdUser(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u := store.User{OrgID: org, Username: name, PasswordHash: hash, Role: *role, ScopeNodeID: *node, ScopeGroupID: *group}
+	u := access.User{OrgID: org, Username: name, PasswordHash: hash, Role: access.Role(*role), ScopeNodeID: *node, ScopeGroupID: *group}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
@@ -108,7 +109,7 @@ func cmdToken(ctx context.Context, env Env, args []string) error {
 	if name == "" || *scope == "" {
 		return usagef("token add: give a token name and --scope")
 	}
-	if err := store.ValidScope(*scope); err != nil {
+	if err := access.ValidScope(*scope); err != nil {
 		return usagef("token add: %v", err)
 	}
 	db, org, err := openOrg(ctx, env, *cfgPath, "token add")

@@ -1,7 +1,9 @@
 // Package community is the domain model of the groups an operator runs: the
 // organisation and its tree, groups, people and their platform identities,
 // memberships with roles and join sources, stored messages, moderation
-// actions and the audit log.
+// actions and the audit log; the partner programme, invite codes and
+// referrals; sign-up lists and events; reports, appeals and eligibility;
+// group profiles, templates and capacity routing; a group's times of day.
 //
 // The package owns the types and the small interfaces the rest of qunzhu
 // needs; internal/store implements them for SQLite and PostgreSQL.
@@ -82,6 +84,10 @@ const (
 	Active   Lifecycle = "active"
 	Archived Lifecycle = "archived"
 )
+
+// ExpiryNotice is what a temporary group is told before it closes (the
+// end's date and time, twice: in Chinese and in English).
+const ExpiryNotice = "本群为临时群，将于 %s 结束并归档（聊天记录保留）。This temporary group closes on %s; its history is kept."
 
 // Org is an organisation: the operator's company, academy or community.
 type Org struct {
@@ -225,4 +231,14 @@ type Directory interface {
 	Group(ctx context.Context, orgID, id int64) (Group, error)
 	Members(ctx context.Context, groupID int64) ([]Member, error)
 	Messages(ctx context.Context, groupID int64, p Page) ([]Message, error)
+}
+
+// GroupPatch is a partial update of a group; nil fields are kept.
+type GroupPatch struct {
+	Name      *string
+	NodeID    *int64
+	Kind      *GroupKind
+	Capacity  *int
+	Lifecycle *Lifecycle
+	ExpiresAt **time.Time
 }

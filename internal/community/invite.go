@@ -59,3 +59,25 @@ type Growth interface {
 	ReferralTree(ctx context.Context, orgID, rootPersonID int64, maxDepth int) ([]Referral, error)
 	TopInviters(ctx context.Context, orgID int64, since time.Time, limit int) ([]InviterRank, error)
 }
+
+// CampaignGrowth is how a campaign spread beyond the people it brought in.
+type CampaignGrowth struct {
+	CampaignID  int64
+	Name        string
+	Members     int     // people who joined through the campaign's codes
+	Inviters    int     // of them, people who brought someone in
+	Invitations int     // people they brought in
+	Qualified   int     // of those, who stayed 7 days or posted
+	K           float64 // invitations per member × qualified share: above 1, it grows by itself
+	// CycleMedian is the median time from a member's joining to the
+	// joining of someone they brought in (0 without invitations).
+	CycleMedian time.Duration
+}
+
+// JoinTarget is where a join link sends a newcomer.
+type JoinTarget struct {
+	Code      string
+	Group     *Group // the group with room; nil when all are full
+	InviteURL string // that group's own link ("" when none is set)
+	Creating  string // the name of the group being created, when all are full
+}

@@ -136,3 +136,16 @@ type Partners interface {
 	// at any entity is refused.
 	SetPartnerCap(ctx context.Context, levelID int64, cap int) error
 }
+
+// BoardSeat is an open partner seat with its holder's name.
+type BoardSeat struct {
+	Seat
+	Person string
+}
+
+// PartnerBoard is the organisation's partner programme at a glance.
+type PartnerBoard struct {
+	Seats   []BoardSeat      // open seats by level, entity and number
+	Waiting map[[2]int64]int // people waiting, by (level, entity)
+	Levels  []PartnerLevel
+}

@@ -19,24 +19,14 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// Duration is a time.Duration written as text ("5s", "2m30s").
-type Duration time.Duration
-
-// UnmarshalText parses a Go duration.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("want a duration like 500ms, 5s or 2m, got %q", b)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes a Go duration.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// Duration is qunzhu's one duration type, chat.Duration: written as a
+// Go duration ("5s", "2m30s") or whole days ("30d").
+type Duration = chat.Duration
 
 // Config is the whole configuration.
 type Config struct {
@@ -58,6 +48,10 @@ type Server struct {
 	ReadTimeout     Duration `toml:"read_timeout"`
 	WriteTimeout    Duration `toml:"write_timeout"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// Timezone is the IANA zone of the calendar days qunzhu counts in
+	// (rollups, daily leaderboards, temporary groups' ends, the console's
+	// times) and of push slots that name none.
+	Timezone string `toml:"timezone"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -181,7 +175,7 @@ func ParseRate(s string) (int, time.Duration, error) {
 // Default returns the default configuration.
 func Default() *Config {
 	return &Config{
-		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second)},
+		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone},
 		Data:       Data{Dir: "./data"},
 		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
 		Log:        Log{Level: "info", Format: "text"},
@@ -336,6 +330,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := splitHostPort(c.Server.Addr); err != nil {
 		add("server.addr", "%v", err)
+	}
+	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
+		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
 	}
 	if c.Server.BaseURL != "" {
 		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -510,4 +507,13 @@ func parseDatabaseURL(raw, dataDir string) (string, string, error) {
 func (c *Config) DatabaseDSN() (driver, dsn string) {
 	d, s, _ := parseDatabaseURL(c.Database.URL, c.Data.Dir)
 	return d, s
+}
+
+// Location returns the server's time zone ([server] timezone); the
+// configuration is validated, so it loads (UTC if it somehow does not).
+func (c *Config) Location() *time.Location {
+	if l, err := time.LoadLocation(c.Server.Timezone); err == nil && c.Server.Timezone != "" {
+		return l
+	}
+	return time.UTC
 }

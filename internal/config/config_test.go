@@ -77,6 +77,8 @@ platform = "telegram"
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
 		{"env bad duration", "", []string{"QUNZHU_DISPATCHER_LEASE=soon"}, []string{"QUNZHU_DISPATCHER_LEASE: want a duration"}},
+		{"bad timezone", "[server]\ntimezone = \"China/Beijing\"\n", nil, []string{`server.timezone: want an IANA time zone like Asia/Shanghai or Europe/Berlin, got "China/Beijing"`}},
+		{"empty timezone", "", []string{"QUNZHU_SERVER_TIMEZONE="}, []string{`server.timezone: want an IANA time zone`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,12 +103,18 @@ platform = "telegram"
 }
 
 func TestEnvOverrides(t *testing.T) {
-	cfg, err := Load("", []string{"QUNZHU_SERVER_ADDR=0.0.0.0:9000", "QUNZHU_DATABASE_URL=postgres://u:p@db:5432/qz", "QUNZHU_PIPELINE_BATCH_WAIT=5ms", "QUNZHU_CONFIG=ignored.toml", "HOME=/root", "QUNZHU_TEST_POSTGRES=x"})
+	cfg, err := Load("", []string{"QUNZHU_SERVER_TIMEZONE=Europe/Berlin", "QUNZHU_SERVER_ADDR=0.0.0.0:9000", "QUNZHU_DATABASE_URL=postgres://u:p@db:5432/qz", "QUNZHU_PIPELINE_BATCH_WAIT=5ms", "QUNZHU_CONFIG=ignored.toml", "HOME=/root", "QUNZHU_TEST_POSTGRES=x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Server.Addr != "0.0.0.0:9000" || time.Duration(cfg.Pipeline.BatchWait) != 5*time.Millisecond {
 		t.Fatalf("overrides not applied: %+v", cfg)
+	}
+	if loc := cfg.Location(); loc.String() != "Europe/Berlin" {
+		t.Fatalf("Location() = %v, want Europe/Berlin", loc)
+	}
+	if loc := Default().Location(); loc.String() != "Asia/Shanghai" {
+		t.Fatalf("the default zone is %v, want Asia/Shanghai", loc)
 	}
 	if d, dsn := cfg.DatabaseDSN(); d != "postgres" || dsn != "postgres://u:p@db:5432/qz" {
 		t.Fatalf("DSN = %s %s", d, dsn)

@@ -7,19 +7,20 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // AppealSource is the appeals queue: removed or banned members asking to
 // be let back in, decided by a manager.
 type AppealSource interface {
-	Appeals(ctx context.Context, orgID int64, status string) ([]store.Appeal, error)
+	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
 	DecideAppeal(ctx context.Context, orgID, appealID int64, accept bool, note, actor string) error
 }
 
 // openAppeals lists the open appeals for the moderation page (managers).
-func (s *Server) openAppeals(ctx context.Context, u *store.User) ([]store.Appeal, error) {
+func (s *Server) openAppeals(ctx context.Context, u *access.User) ([]community.Appeal, error) {
 	if s.Appeals == nil || u.Scoped() {
 		return nil, nil
 	}

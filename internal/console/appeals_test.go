@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // TestAppealsOnModeration: a manager sees the open appeals and accepts one,
@@ -55,7 +55,7 @@ func TestAppealsOnModeration(t *testing.T) {
 		t.Fatalf("without a CSRF token: %d", code)
 	}
 	hash, _ := console.HashPassword("secretary pw")
-	if err := w.db.CreateUser(ctx, &store.User{OrgID: w.org.ID, Username: "sec", PasswordHash: hash, Role: store.RoleSecretary, ScopeGroupID: w.cohort.ID}); err != nil {
+	if err := w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "sec", PasswordHash: hash, Role: access.Secretary, ScopeGroupID: w.cohort.ID}); err != nil {
 		t.Fatal(err)
 	}
 	sec := loginAs(t, w.url, "sec", "secretary pw")

@@ -5,12 +5,12 @@ import (
 	"html/template"
 	"strings"
 
-	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/analytics"
 )
 
 // BarChart draws day counts as an inline SVG bar chart, server-side: no
 // script, no CDN.
-func BarChart(days []store.DayCount, title string) template.HTML {
+func BarChart(days []analytics.DayCount, title string) template.HTML {
 	const w, h, pad = 600, 160, 24
 	maxv := 1
 	for _, d := range days {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/console"
@@ -54,7 +55,7 @@ func setup(t *testing.T) (*httptest.Server, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: "admin", PasswordHash: hash, Role: "manager"}); err != nil {
+	if err := db.CreateUser(ctx, &access.User{OrgID: org.ID, Username: "admin", PasswordHash: hash, Role: "manager"}); err != nil {
 		t.Fatal(err)
 	}
 	s := &console.Server{Store: db, Key: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return now }}

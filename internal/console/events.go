@@ -5,8 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Events (线下活动, from 接龙 sign-up lists): the open and recent ones
@@ -16,7 +15,7 @@ import (
 const recentEvents = 30 * 24 * time.Hour
 
 type eventsData struct {
-	Events []store.EventSummary
+	Events []community.EventSummary
 	CSV    string
 }
 
@@ -60,7 +59,7 @@ func openOrClosed(l Lang, closed bool) string {
 }
 
 type eventData struct {
-	Event      pipeline.SignupList
+	Event      community.SignupList
 	Group      string
 	In         int
 	Waitlisted int
@@ -97,9 +96,9 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request) {
 	d := eventData{Event: ev, Group: g.Name, CSV: csvURL(r)}
 	for _, e := range ev.Entries {
 		switch e.Status {
-		case pipeline.SignupIn:
+		case community.SignupIn:
 			d.In++
-		case pipeline.SignupWaitlist:
+		case community.SignupWaitlist:
 			d.Waitlisted++
 		}
 		if e.CheckedIn {

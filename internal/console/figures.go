@@ -7,7 +7,6 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // The dashboard's and the groups page's 7-day and 30-day figures come from
@@ -25,22 +24,22 @@ import (
 type weekFigures struct {
 	Rollup        bool      // read from the rollups; false: counted from the messages
 	AsOf          time.Time // when the rollup ran (zero if unknown)
-	Groups        map[int64]store.GroupActivity
+	Groups        map[int64]analytics.GroupActivity
 	Messages      int
 	Communicators int
-	Daily         []store.DayCount         // the last 30 days (rollups only)
-	DailyComm     []store.DayCount         // communicators per day, summed over the groups (rollups only)
-	DailyJoins    []store.DayCount         // joins per day (rollups only)
-	Joined, Left  int                      // over the 30 days (rollups only)
-	Members       map[int64]int            // open memberships per group when read (rollups only)
-	health        map[int64]store.GroupDay // each group's latest rolled-up day, when Health is set
+	Daily         []analytics.DayCount         // the last 30 days (rollups only)
+	DailyComm     []analytics.DayCount         // communicators per day, summed over the groups (rollups only)
+	DailyJoins    []analytics.DayCount         // joins per day (rollups only)
+	Joined, Left  int                          // over the 30 days (rollups only)
+	Members       map[int64]int                // open memberships per group when read (rollups only)
+	health        map[int64]analytics.GroupDay // each group's latest rolled-up day, when Health is set
 }
 
 // figuresKey is what a cached reading depends on: a rollup run, and the
 // day the week ends with.
 type figuresKey struct {
 	org   int64
-	mark  store.RollupMark
+	mark  analytics.RollupMark
 	today analytics.Day
 }
 
@@ -63,12 +62,15 @@ type figuresEntry struct {
 // FiguresStore is what the console reads the rollups with; the console
 // counts from the messages when its Store does not have it.
 type FiguresStore interface {
-	LastRollup(ctx context.Context, orgID int64) (store.RollupMark, bool, error)
-	ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (store.RollupFigures, error)
+	LastRollup(ctx context.Context, orgID int64) (analytics.RollupMark, bool, error)
+	RollupFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error)
 	GroupList(ctx context.Context, orgID int64) ([]community.Group, error)
 }
 
-// figures returns the organisation's figures of the week ending now.
+// figures returns the organisation's figures of the week ending now: from
+// the rollups once they have come up to yesterday at least, else counted
+// from the messages (before the first rollup has finished, or while the
+// rollups catch up after a pause, their figures would be weeks old).
 func (s *Server) figures(ctx context.Context, orgID int64) (*weekFigures, error) {
 	now := s.Now()
 	fs, ok := s.Store.(FiguresStore)
@@ -77,8 +79,8 @@ func (s *Server) figures(ctx context.Context, orgID int64) (*weekFigures, error)
 		if err != nil {
 			return nil, err
 		}
-		if rolled {
-			return s.rollupFigures(ctx, fs, figuresKey{org: orgID, mark: mark, today: analytics.DayOf(now, s.Location)})
+		if today := analytics.DayOf(now, s.Location); rolled && mark.Day >= today-1 {
+			return s.rollupFigures(ctx, fs, figuresKey{org: orgID, mark: mark, today: today})
 		}
 	}
 	act, err := s.Store.Activity(ctx, orgID, now.Add(-7*24*time.Hour))
@@ -146,16 +148,16 @@ func (s *Server) keepFigures(k figuresKey, f *weekFigures) {
 
 // readFigures reads an organisation's figures from the rollups.
 func (s *Server) readFigures(ctx context.Context, fs FiguresStore, k figuresKey) (*weekFigures, error) {
-	rf, err := fs.ConsoleFigures(ctx, k.org, k.today, 30, s.Location)
+	rf, err := fs.RollupFigures(ctx, k.org, k.today, 30, s.Location)
 	if err != nil {
 		return nil, err
 	}
-	f := &weekFigures{Rollup: true, AsOf: k.mark.At, Groups: make(map[int64]store.GroupActivity, len(rf.Groups)),
+	f := &weekFigures{Rollup: true, AsOf: k.mark.At, Groups: make(map[int64]analytics.GroupActivity, len(rf.Groups)),
 		Messages: rf.Messages, Communicators: rf.Communicators, Daily: rf.Daily, Members: make(map[int64]int, len(rf.Groups)),
 		DailyComm: rf.DailyCommunicators, DailyJoins: rf.DailyJoins, Joined: rf.Joined, Left: rf.Left}
 	for id, g := range rf.Groups {
 		f.Members[id] = g.Members
-		a := store.GroupActivity{Messages: g.Messages, Communicators: g.Communicators}
+		a := analytics.GroupActivity{Messages: g.Messages, Communicators: g.Communicators}
 		if g.Posted {
 			t := g.LastDay.Start(s.Location)
 			a.LastAt = &t
@@ -189,7 +191,7 @@ func (s *Server) groupsOf(ctx context.Context, orgID int64, figs *weekFigures) (
 
 // latestHealth returns each group's latest rolled-up day, read with the
 // other figures.
-func (s *Server) latestHealth(ctx context.Context, orgID int64) (map[int64]store.GroupDay, error) {
+func (s *Server) latestHealth(ctx context.Context, orgID int64) (map[int64]analytics.GroupDay, error) {
 	figs, err := s.figures(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -198,18 +200,4 @@ func (s *Server) latestHealth(ctx context.Context, orgID int64) (map[int64]store
 		return s.Health.LatestHealth(ctx, orgID, s.Location)
 	}
 	return figs.health, nil
-}
-
-func init() {
-	for k, v := range map[string][2]string{
-		"as_of_rollup":    {"截至最近一次汇总", "as of the last rollup"},
-		"as_of_messages":  {"尚未汇总，按消息实时统计", "not rolled up yet: counted from the messages"},
-		"top_groups":      {"最活跃的 %d 个群", "The %d most active groups"},
-		"all_groups_link": {"全部 %d 个群 →", "All %d groups →"},
-		"page_of":         {"第 %d–%d 个，共 %d 个", "%d–%d of %d"},
-		"prev_page":       {"上一页", "Previous"},
-		"next_page":       {"下一页", "Next"},
-	} {
-		messages[k] = v
-	}
 }

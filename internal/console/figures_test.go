@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
@@ -156,6 +157,26 @@ func TestGroupsPaging(t *testing.T) {
 	for _, want := range []string{"最活跃的 20 个群", `<a href="/groups" id="all-groups">全部 234 个群 →</a>`, `id="kpi-groups">234<`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+}
+
+// TestFiguresWhileRollupsCatchUp: while the rollups have not come up to
+// yesterday (the first run still going, or catching up after a pause),
+// the dashboard counts from the messages and says so, rather than show
+// weeks-old figures as the last rollup's.
+func TestFiguresWhileRollupsCatchUp(t *testing.T) {
+	w := newWorld(t)
+	c := w.user()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	behind := analytics.DayOf(now, loc) - 5
+	if _, err := w.db.SQL().Exec(w.db.Rebind("INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)"), w.org.ID, int64(behind), now.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	body := w.page(c, "/")
+	for _, want := range []string{`id="kpi-messages">7<`, `id="kpi-communicators">6<`, "尚未汇总，按消息实时统计"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard with the rollups 5 days behind lacks %q", want)
 		}
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // groupFilter is the groups page's query: its filters and its order.
@@ -240,7 +240,7 @@ func subtree(nodes []community.Node, root int64) map[int64]bool {
 
 // groupRows lists the organisation's groups with their activity over the
 // last 7 days (figs), filtered and sorted.
-func (s *Server) groupRows(r *http.Request, u *store.User, f groupFilter, figs *weekFigures) (rows []groupRow, total int, nodes []community.Node, err error) {
+func (s *Server) groupRows(r *http.Request, u *access.User, f groupFilter, figs *weekFigures) (rows []groupRow, total int, nodes []community.Node, err error) {
 	ctx := r.Context()
 	now := s.Now()
 	orgID := u.OrgID

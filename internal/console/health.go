@@ -7,17 +7,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // HealthSource is the analytics' daily rollups: group health and states,
 // and the alerts they raise (docs/metrics.md).
 type HealthSource interface {
-	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]store.GroupDay, error)
-	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]store.GroupDay, error)
-	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]store.Alert, error)
+	LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]analytics.GroupDay, error)
+	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error)
+	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error)
 	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
 }
 
@@ -31,7 +31,7 @@ type stateCount struct {
 }
 
 type alertRow struct {
-	store.Alert
+	analytics.Alert
 	Date string
 }
 
@@ -43,7 +43,7 @@ type dashboardHealth struct {
 	Alerts  []alertRow
 }
 
-func (s *Server) dashboardHealth(ctx context.Context, u *store.User, sc scope) (*dashboardHealth, error) {
+func (s *Server) dashboardHealth(ctx context.Context, u *access.User, sc scope) (*dashboardHealth, error) {
 	if s.Health == nil {
 		return nil, nil
 	}
@@ -87,7 +87,7 @@ func (s *Server) dashboardHealth(ctx context.Context, u *store.User, sc scope) (
 // groupHealth is the health card of a group page: the latest score with
 // its parts, and the score over the last 30 days.
 type groupHealth struct {
-	Latest store.GroupDay
+	Latest analytics.GroupDay
 	Chart  template.HTML
 }
 
@@ -101,9 +101,9 @@ func (s *Server) groupHealth(ctx context.Context, l Lang, groupID int64) (*group
 		return nil, err
 	}
 	h := &groupHealth{Latest: days[len(days)-1]}
-	bars := make([]store.DayCount, len(days))
+	bars := make([]analytics.DayCount, len(days))
 	for i, d := range days {
-		bars[i] = store.DayCount{Day: d.Date, Count: int(d.Health.Score + 0.5)}
+		bars[i] = analytics.DayCount{Day: d.Date, Count: int(d.Health.Score + 0.5)}
 	}
 	h.Chart = BarChart(bars, T(l, "health_trend"))
 	return h, nil

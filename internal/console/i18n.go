@@ -387,6 +387,14 @@ var messages = map[string][2]string{ // [zh, en]
 	"top_inviters":     {"邀请榜", "Top inviters"},
 	"invited":          {"邀请", "Invited"},
 	"no_ranks":         {"这段时间没有数据", "Nothing in this period"},
+	// The dashboard's and the group list's figures.
+	"as_of_rollup":    {"截至最近一次汇总", "as of the last rollup"},
+	"as_of_messages":  {"尚未汇总，按消息实时统计", "not rolled up yet: counted from the messages"},
+	"top_groups":      {"最活跃的 %d 个群", "The %d most active groups"},
+	"all_groups_link": {"全部 %d 个群 →", "All %d groups →"},
+	"page_of":         {"第 %d–%d 个，共 %d 个", "%d–%d of %d"},
+	"prev_page":       {"上一页", "Previous"},
+	"next_page":       {"下一页", "Next"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

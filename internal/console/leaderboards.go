@@ -9,7 +9,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Leaderboards: the top posters over a day, a week or a month (from the
@@ -99,7 +98,7 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 	to := analytics.DayOf(now, s.Location)
 	from := to - analytics.Day(days-1)
 	d.From, d.To = from.Start(s.Location).Format("2006-01-02"), to.Start(s.Location).Format("2006-01-02")
-	var posters []store.PosterRank
+	var posters []analytics.PosterRank
 	switch {
 	case d.GroupID != 0 || sc.all:
 		posters, err = s.Community.TopPosters(ctx, u.OrgID, d.GroupID, from, to, d.Substantive, leaderboardRows)
@@ -144,8 +143,8 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 
 // topPostersIn ranks posters across some groups: each group's ranks
 // summed.
-func (s *Server) topPostersIn(r *http.Request, orgID int64, groups []int64, from, to analytics.Day, substantive bool) ([]store.PosterRank, error) {
-	sum := map[int64]*store.PosterRank{}
+func (s *Server) topPostersIn(r *http.Request, orgID int64, groups []int64, from, to analytics.Day, substantive bool) ([]analytics.PosterRank, error) {
+	sum := map[int64]*analytics.PosterRank{}
 	for _, g := range groups {
 		ranks, err := s.Community.TopPosters(r.Context(), orgID, g, from, to, substantive, 1000)
 		if err != nil {
@@ -161,11 +160,11 @@ func (s *Server) topPostersIn(r *http.Request, orgID int64, groups []int64, from
 			}
 		}
 	}
-	out := make([]store.PosterRank, 0, len(sum))
+	out := make([]analytics.PosterRank, 0, len(sum))
 	for _, p := range sum {
 		out = append(out, *p)
 	}
-	key := func(p store.PosterRank) int {
+	key := func(p analytics.PosterRank) int {
 		if substantive {
 			return p.Substantive
 		}

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // PersonNames names people by id. A person who left every group has no
@@ -22,7 +22,7 @@ type PersonNames interface {
 
 // caseRow is an open report case in the review queue.
 type caseRow struct {
-	store.ReportCase
+	community.ReportCase
 	Group  string
 	Member string
 }
@@ -35,7 +35,7 @@ type logRow struct {
 }
 
 type moderationData struct {
-	Appeals []store.Appeal
+	Appeals []community.Appeal
 	Cases   []caseRow
 	Log     []logRow
 	Actions []string // what upholding a report can do
@@ -145,7 +145,7 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	var cases []store.ReportCase
+	var cases []community.ReportCase
 	if !wantsCSV(r) {
 		if cases, err = s.Store.ReportCases(ctx, u.OrgID, "open"); err != nil {
 			s.renderError(w, r, err)
@@ -158,7 +158,7 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	cases = slices.DeleteFunc(cases, func(c store.ReportCase) bool { return !sc.has(c.GroupID) })
+	cases = slices.DeleteFunc(cases, func(c community.ReportCase) bool { return !sc.has(c.GroupID) })
 	acts = slices.DeleteFunc(acts, func(a community.ModerationAction) bool { return !sc.has(a.GroupID) })
 	var pairs [][2]int64
 	for _, c := range cases {
@@ -238,7 +238,7 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/moderation", http.StatusSeeOther)
 }
 
-func (s *Server) decideUphold(r *http.Request, u *store.User, id int64, action, note string) flash {
+func (s *Server) decideUphold(r *http.Request, u *access.User, id int64, action, note string) flash {
 	kind, ok := decisions[action]
 	switch {
 	case !ok:
@@ -250,7 +250,7 @@ func (s *Server) decideUphold(r *http.Request, u *store.User, id int64, action, 
 }
 
 // decide records a decision and returns the message to show for it.
-func (s *Server) decide(r *http.Request, u *store.User, id int64, uphold bool, action chat.ActionKind, note string) flash {
+func (s *Server) decide(r *http.Request, u *access.User, id int64, uphold bool, action chat.ActionKind, note string) flash {
 	if utf8.RuneCountInString(note) > maxNote {
 		return flash{Key: "flash_note_long", ID: id, Error: true}
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 func contains(t *testing.T, what, body string, want ...string) {
@@ -68,14 +68,14 @@ func TestPersonProfile(t *testing.T) {
 	}
 	w.anonymous("GET", "/people/"+itoa(w.a))
 
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	mine := w.page(sec, "/people/"+itoa(w.a))
 	contains(t, "the secretary's view of 学员a", mine, w.cohort.Name, "新人甲")
 	lacks(t, "the secretary's view of 学员a", mine, w.owners.Name)
 	if code := w.status(sec, "/people/"+itoa(w.owner)); code != 403 {
 		t.Errorf("secretary: a member of another region's group = %d, want 403", code)
 	}
-	asst := w.scoped("owners", store.RoleAssistant, 0, w.owners.ID)
+	asst := w.scoped("owners", access.Assistant, 0, w.owners.ID)
 	if code := w.status(asst, "/people/"+itoa(w.b)); code != 403 {
 		t.Errorf("owners' assistant: a cohort member = %d, want 403", code)
 	}
@@ -168,7 +168,7 @@ func TestScriptReview(t *testing.T) {
 
 	w.anonymous("GET", "/scripts")
 	w.anonymous("POST", "/scripts/"+itoa(w.draft.ID)+"/move")
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	if page := w.page(sec, "/scripts/"+itoa(w.scheduled.ID)); strings.Contains(page, `id="workflow"`) {
 		t.Error("a secretary is offered the workflow buttons")
 	}
@@ -211,12 +211,12 @@ func TestPushCalendar(t *testing.T) {
 	contains(t, "the English calendar", w.page(c, "/pushes?lang=en"), "Push calendar", "Next 7 days", "Duty roster coverage", "asked for")
 	w.anonymous("GET", "/pushes")
 
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	mine := w.page(sec, "/pushes")
 	if up := rowsOf(mine, "upcoming"); len(up) != 2 || len(names(up, w.owners.Name)) != 0 {
 		t.Errorf("the secretary's upcoming pushes: %q", up)
 	}
-	asst := w.scoped("owners", store.RoleAssistant, 0, w.owners.ID)
+	asst := w.scoped("owners", access.Assistant, 0, w.owners.ID)
 	theirs := w.page(asst, "/pushes")
 	lacks(t, "the owners' assistant's calendar", theirs, w.cohort.Name, "店小二小周")
 	if len(rowsOf(theirs, "sent")) != 0 {
@@ -244,7 +244,7 @@ func TestPartnersPage(t *testing.T) {
 		t.Errorf("English CSV header: %v", en[0])
 	}
 	w.anonymous("GET", "/partners")
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	if code := w.status(sec, "/partners"); code != 403 {
 		t.Errorf("secretary: /partners = %d, want 403", code)
 	}
@@ -287,7 +287,7 @@ func TestEventsPages(t *testing.T) {
 	w.anonymous("GET", "/events")
 	w.anonymous("GET", "/events/"+itoa(w.cohortEvent))
 
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	lacks(t, "the secretary's events", w.page(sec, "/events"), "业主见面会")
 	if rows := w.csv(sec, "/events?format=csv"); len(rows) != 2 {
 		t.Errorf("the secretary's events CSV: %v", rows)
@@ -333,7 +333,7 @@ func TestLeaderboards(t *testing.T) {
 	}
 	w.anonymous("GET", "/leaderboards")
 
-	sec := w.scoped("yangxin", store.RoleSecretary, w.region.ID, 0)
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	mine := w.page(sec, "/leaderboards?period=month")
 	if got := names(rowsOf(mine, "posters"), "业主张先生", "学员a"); len(got) != 1 || got[0] != "学员a" {
 		t.Errorf("the secretary's posters: %v", got)

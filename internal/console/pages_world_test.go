@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // pages is the world with what the member, content and community pages
@@ -97,8 +97,8 @@ func newPages(t *testing.T) *pages {
 	w.draft = script("一句话", "来赌场玩", w.b)
 	plan := func(g community.Group, want time.Time) {
 		t.Helper()
-		_, err := w.db.PlanPush(ctx, store.PushRequest{OrgID: w.org.ID, ScriptID: w.scheduled.ID, GroupID: g.ID, Slot: "morning", Want: want, Caps: content.DefaultCaps(),
-			Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"})
+		_, err := w.db.PlanPush(ctx, content.PushRequest{OrgID: w.org.ID, ScriptID: w.scheduled.ID, GroupID: g.ID, Slot: "morning", Want: want, Caps: content.DefaultCaps(),
+			Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"})
 		must(err)
 	}
 	tomorrow := now.In(cst).Add(24 * time.Hour)
@@ -124,7 +124,7 @@ func newPages(t *testing.T) *pages {
 
 	// Events: a salon in the cohort with a capacity of two, a meeting in
 	// the owners' group.
-	ev, err := w.db.OpenEvent(ctx, store.EventRequest{OrgID: w.org.ID, GroupID: w.cohort.ID, Title: "线下沙龙：直播复盘", Capacity: 2, At: &tomorrow, Place: "阳新一店", Actor: "user:admin"})
+	ev, err := w.db.OpenEvent(ctx, community.EventRequest{OrgID: w.org.ID, GroupID: w.cohort.ID, Title: "线下沙龙：直播复盘", Capacity: 2, At: &tomorrow, Place: "阳新一店", Actor: "user:admin"})
 	must(err)
 	w.cohortEvent = ev.ID
 	must(w.db.Ingest(ctx, func(tx pipeline.Tx) error {
@@ -136,7 +136,7 @@ func newPages(t *testing.T) *pages {
 		_, _, err := tx.CheckIn(ctx, w.cohort.ID, w.a, now)
 		return err
 	}))
-	ev, err = w.db.OpenEvent(ctx, store.EventRequest{OrgID: w.org.ID, GroupID: w.owners.ID, Title: "业主见面会", Actor: "user:admin"})
+	ev, err = w.db.OpenEvent(ctx, community.EventRequest{OrgID: w.org.ID, GroupID: w.owners.ID, Title: "业主见面会", Actor: "user:admin"})
 	must(err)
 	w.ownersEvent = ev.ID
 
@@ -174,10 +174,10 @@ func (w *world) personIn(groupID int64, name string) int64 {
 }
 
 // scoped creates a scoped console user and logs them in.
-func (w *world) scoped(username, role string, nodeID, groupID int64) *http.Client {
+func (w *world) scoped(username string, role access.Role, nodeID, groupID int64) *http.Client {
 	w.t.Helper()
 	hash, _ := console.HashPassword("scoped password")
-	if err := w.db.CreateUser(context.Background(), &store.User{OrgID: w.org.ID, Username: username, PasswordHash: hash, Role: role, ScopeNodeID: nodeID, ScopeGroupID: groupID}); err != nil {
+	if err := w.db.CreateUser(context.Background(), &access.User{OrgID: w.org.ID, Username: username, PasswordHash: hash, Role: role, ScopeNodeID: nodeID, ScopeGroupID: groupID}); err != nil {
 		w.t.Fatal(err)
 	}
 	return loginAs(w.t, w.url, username, "scoped password")

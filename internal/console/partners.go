@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // The partner programme (合伙人) at a glance: each level with its cap and
@@ -15,7 +14,7 @@ import (
 // spans the organisation.
 
 type partnerSeatRow struct {
-	store.BoardSeat
+	community.BoardSeat
 	Tier string
 }
 

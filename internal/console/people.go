@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // A member's profile: who they are, their groups and how active they are
@@ -16,7 +16,7 @@ import (
 
 // stintRow is one membership on the profile with its activity.
 type stintRow struct {
-	store.PersonStint
+	community.PersonStint
 	Status     string
 	Tier       string
 	Last       *time.Time
@@ -31,12 +31,12 @@ type referralRow struct {
 }
 
 type seatRow struct {
-	store.PersonSeat
+	community.PersonSeat
 	Tier string
 }
 
 type personData struct {
-	Profile    store.PersonProfile
+	Profile    community.PersonProfile
 	Stints     []stintRow
 	Referrals  []referralRow
 	Direct     int
@@ -138,7 +138,7 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 
 // referrals returns the person's referral tree, for a scoped user only the
 // people who have been in one of their groups.
-func (s *Server) referrals(r *http.Request, u *store.User, sc scope, id int64, name string) ([]referralRow, error) {
+func (s *Server) referrals(r *http.Request, u *access.User, sc scope, id int64, name string) ([]referralRow, error) {
 	tree, err := s.Profiles.ReferralTree(r.Context(), u.OrgID, id, 0)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/content"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // The push calendar: the next 7 days of planned pushes and the last 7 days
@@ -19,12 +18,12 @@ const calendarDays = 7
 
 // pushRow is one push on the calendar.
 type pushRow struct {
-	store.PlannedPush
+	content.PlannedPush
 	Day      string // the day it is (or was) planned for
 	Weekday  int
 	DayStart bool // the first push of its day
 	Deferred bool // planned later than asked
-	Response *store.PushResponse
+	Response *content.PushResponse
 }
 
 // dutyRow is one assistant's share of the roster.
@@ -67,7 +66,7 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	byPush := map[int64]*store.PushResponse{}
+	byPush := map[int64]*content.PushResponse{}
 	var d pushesData
 	for i := range resps {
 		if sc.has(resps[i].GroupID) {
@@ -82,7 +81,7 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 		d.Rate = d.FollowedUp * 100 / d.Measured
 	}
 	duty := map[int64]*dutyRow{}
-	dutyOf := func(p store.PlannedPush) *dutyRow {
+	dutyOf := func(p content.PlannedPush) *dutyRow {
 		row := duty[p.DutyPerson]
 		if row == nil {
 			row = &dutyRow{Person: p.DutyPerson, Name: p.DutyName}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
@@ -38,7 +39,7 @@ func BenchmarkConsolePages(b *testing.B) {
 		b.Fatal(err)
 	}
 	if _, err := db.UserByName(ctx, "admin"); err != nil {
-		if err := db.CreateUser(ctx, &store.User{OrgID: gen.OrgID, Username: "admin", PasswordHash: hash, Role: "manager"}); err != nil {
+		if err := db.CreateUser(ctx, &access.User{OrgID: gen.OrgID, Username: "admin", PasswordHash: hash, Role: "manager"}); err != nil {
 			b.Fatal(err)
 		}
 	}

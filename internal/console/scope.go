@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // Console roles are scoped to the group tree: a manager sees the whole
@@ -21,7 +21,7 @@ type scope struct {
 func (sc scope) has(groupID int64) bool { return sc.all || sc.groups[groupID] }
 
 // scopeOf works out the groups a user may see.
-func (s *Server) scopeOf(ctx context.Context, u *store.User) (scope, error) {
+func (s *Server) scopeOf(ctx context.Context, u *access.User) (scope, error) {
 	if !u.Scoped() {
 		return scope{all: true}, nil
 	}

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // loginAs logs a new client in as a user with the given password.
@@ -37,18 +37,18 @@ func TestScopedUsers(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	hash, _ := console.HashPassword("secretary pw")
-	if err := w.db.CreateUser(ctx, &store.User{OrgID: w.org.ID, Username: "yangxin", PasswordHash: hash, Role: store.RoleSecretary, ScopeNodeID: w.region.ID}); err != nil {
+	if err := w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "yangxin", PasswordHash: hash, Role: access.Secretary, ScopeNodeID: w.region.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.CreateUser(ctx, &store.User{OrgID: w.org.ID, Username: "owners", PasswordHash: hash, Role: store.RoleAssistant, ScopeGroupID: w.owners.ID}); err != nil {
+	if err := w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "owners", PasswordHash: hash, Role: access.Assistant, ScopeGroupID: w.owners.ID}); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []store.User{
-		{OrgID: w.org.ID, Username: "x1", PasswordHash: hash, Role: store.RoleSecretary},                                                   // no scope
-		{OrgID: w.org.ID, Username: "x2", PasswordHash: hash, Role: store.RoleManager, ScopeGroupID: w.owners.ID},                          // a scoped manager
-		{OrgID: w.org.ID, Username: "x3", PasswordHash: hash, Role: "boss", ScopeGroupID: w.owners.ID},                                     // unknown role
-		{OrgID: w.org.ID, Username: "x4", PasswordHash: hash, Role: store.RoleViewer, ScopeGroupID: w.foreign.ID},                          // another organisation's group
-		{OrgID: w.org.ID, Username: "x5", PasswordHash: hash, Role: store.RoleViewer, ScopeNodeID: w.region.ID, ScopeGroupID: w.owners.ID}, // both
+	for _, bad := range []access.User{
+		{OrgID: w.org.ID, Username: "x1", PasswordHash: hash, Role: access.Secretary},                                                   // no scope
+		{OrgID: w.org.ID, Username: "x2", PasswordHash: hash, Role: access.Manager, ScopeGroupID: w.owners.ID},                          // a scoped manager
+		{OrgID: w.org.ID, Username: "x3", PasswordHash: hash, Role: "boss", ScopeGroupID: w.owners.ID},                                  // unknown role
+		{OrgID: w.org.ID, Username: "x4", PasswordHash: hash, Role: access.Viewer, ScopeGroupID: w.foreign.ID},                          // another organisation's group
+		{OrgID: w.org.ID, Username: "x5", PasswordHash: hash, Role: access.Viewer, ScopeNodeID: w.region.ID, ScopeGroupID: w.owners.ID}, // both
 	} {
 		if err := w.db.CreateUser(ctx, &bad); err == nil || errkind.Of(err) == errkind.Internal {
 			t.Errorf("user %+v: %v, want a clear refusal", bad, err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/qunzhu/qunzhu/internal/store"
+	"github.com/qunzhu/qunzhu/internal/access"
 )
 
 // The settings page (managers): the platform connections and their state,
@@ -13,19 +13,19 @@ import (
 
 // AccountSource lists console accounts and API tokens.
 type AccountSource interface {
-	Users(ctx context.Context, orgID int64) ([]store.User, error)
-	Tokens(ctx context.Context, orgID int64) ([]store.TokenInfo, error)
+	Users(ctx context.Context, orgID int64) ([]access.User, error)
+	Tokens(ctx context.Context, orgID int64) ([]access.TokenInfo, error)
 }
 
 type accountRow struct {
-	store.User
+	access.User
 	Scope string // the node or group the account is limited to
 }
 
 type settingsData struct {
 	Connections []ConnectionStatus
 	Users       []accountRow
-	Tokens      []store.TokenInfo
+	Tokens      []access.TokenInfo
 	RulesEdit   bool
 }
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 func TestSettingsPage(t *testing.T) {
@@ -21,7 +21,7 @@ func TestSettingsPage(t *testing.T) {
 	}
 	ctx := context.Background()
 	hash, _ := console.HashPassword("secretary pw")
-	if err := w.db.CreateUser(ctx, &store.User{OrgID: w.org.ID, Username: "shop", PasswordHash: hash, Role: store.RoleSecretary, ScopeNodeID: w.shop.ID}); err != nil {
+	if err := w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "shop", PasswordHash: hash, Role: access.Secretary, ScopeNodeID: w.shop.ID}); err != nil {
 		t.Fatal(err)
 	}
 	secret, err := w.db.CreateToken(ctx, w.org.ID, "审核岗", "ops:reviewer")

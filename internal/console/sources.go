@@ -10,16 +10,14 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
-// What the member, content and community pages read. *store.DB
+// What the member, content and community pages read. The store
 // implements all three; a page whose source is not set is not offered.
 
 // ProfileSource reads members' profiles.
 type ProfileSource interface {
-	PersonProfile(ctx context.Context, orgID, personID int64) (store.PersonProfile, error)
+	PersonProfile(ctx context.Context, orgID, personID int64) (community.PersonProfile, error)
 	PersonModeration(ctx context.Context, orgID, personID int64, limit int) ([]community.ModerationAction, error)
 	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
 	ReferralTree(ctx context.Context, orgID, root int64, maxDepth int) ([]community.Referral, error)
@@ -32,26 +30,20 @@ type ContentSource interface {
 	Script(ctx context.Context, orgID, id int64) (content.Script, error)
 	Revisions(ctx context.Context, orgID, id int64) ([]content.Revision, error)
 	MoveScript(ctx context.Context, orgID, id int64, to content.Status, role content.Role, actor, reason string) (content.Script, error)
-	OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]store.PlannedPush, error)
-	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]store.PushResponse, error)
+	OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error)
+	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
 }
 
 // CommunitySource reads the partner programme, events and leaderboards.
 type CommunitySource interface {
-	PartnerBoard(ctx context.Context, orgID int64) (store.PartnerBoard, error)
-	EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]store.EventSummary, error)
-	Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, error)
-	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]store.PosterRank, error)
+	PartnerBoard(ctx context.Context, orgID int64) (community.PartnerBoard, error)
+	EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]community.EventSummary, error)
+	Event(ctx context.Context, orgID, id int64) (community.SignupList, error)
+	TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]analytics.PosterRank, error)
 	TopInviters(ctx context.Context, orgID int64, since time.Time, limit int) ([]community.InviterRank, error)
 	// PersonGroups scopes the inviters' leaderboard.
 	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
 }
-
-var (
-	_ ProfileSource   = (*store.DB)(nil)
-	_ ContentSource   = (*store.DB)(nil)
-	_ CommunitySource = (*store.DB)(nil)
-)
 
 // configured reports whether the page of a navigation entry has its
 // source.
@@ -90,7 +82,7 @@ func pathID(r *http.Request, what string) (int64, error) {
 
 // classify gives a membership its activity status and tier as the group
 // page shows them (analytics.Classify); staff are "staff".
-func (s *Server) classify(m community.Membership, a *store.MemberActivity, now time.Time) (status, tier string) {
+func (s *Server) classify(m community.Membership, a *analytics.MemberActivity, now time.Time) (status, tier string) {
 	if m.Role.Staff() {
 		return "staff", ""
 	}

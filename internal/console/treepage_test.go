@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/console"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 func TestTreePage(t *testing.T) {
@@ -32,7 +32,7 @@ func TestTreePage(t *testing.T) {
 		t.Error("English tree")
 	}
 	hash, _ := console.HashPassword("secretary pw")
-	if err := w.db.CreateUser(context.Background(), &store.User{OrgID: w.org.ID, Username: "shop", PasswordHash: hash, Role: store.RoleSecretary, ScopeNodeID: w.shop.ID}); err != nil {
+	if err := w.db.CreateUser(context.Background(), &access.User{OrgID: w.org.ID, Username: "shop", PasswordHash: hash, Role: access.Secretary, ScopeNodeID: w.shop.ID}); err != nil {
 		t.Fatal(err)
 	}
 	sec := w.page(loginAs(t, w.url, "shop", "secretary pw"), "/tree")

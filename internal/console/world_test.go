@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/console"
@@ -122,7 +123,7 @@ func newWorld(t *testing.T) *world {
 
 	hash, err := console.HashPassword("correct horse")
 	must(err)
-	must(w.db.CreateUser(ctx, &store.User{OrgID: w.org.ID, Username: "admin", PasswordHash: hash, Role: "manager"}))
+	must(w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "admin", PasswordHash: hash, Role: "manager"}))
 	w.srv = &console.Server{Store: w.db, Key: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return clock }}
 	hs := httptest.NewServer(w.srv.Handler())
 	t.Cleanup(hs.Close)

@@ -3,6 +3,8 @@ package content
 import (
 	"fmt"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Cadences (SOPs, as LinkWeChat calls them): a script pushed to a
@@ -41,7 +43,7 @@ type Cadence struct {
 	Weekday  time.Weekday
 	Day      int
 	// Quiet is the allowed posting window of its pushes.
-	Quiet     Window
+	Quiet     community.Window
 	Paused    bool
 	CreatedBy string
 	CreatedAt time.Time
@@ -49,7 +51,7 @@ type Cadence struct {
 
 // DefaultQuiet is the posting window of a cadence that names none (the
 // owners' group's 06:30–23:30).
-var DefaultQuiet = Window{From: Clock{6, 30}, To: Clock{23, 30}}
+var DefaultQuiet = community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}
 
 // MaxCadenceDay is the largest N of "day N after".
 const MaxCadenceDay = 365
@@ -89,7 +91,7 @@ func (c Cadence) Validate() error {
 // Occurrences returns the times of a daily, weekly or group-day cadence's
 // occurrences in a group within [from, to]: at the slot's clock in loc on
 // the matching days. groupCreated is when the group was created.
-func (c Cadence) Occurrences(at Clock, loc *time.Location, groupCreated, from, to time.Time) []time.Time {
+func (c Cadence) Occurrences(at community.Clock, loc *time.Location, groupCreated, from, to time.Time) []time.Time {
 	var out []time.Time
 	if c.Kind == GroupDay {
 		d := groupCreated.In(loc)
@@ -117,7 +119,7 @@ func (c Cadence) Occurrences(at Clock, loc *time.Location, groupCreated, from, t
 
 // MemberOccurrence is when a member-day cadence follows up a member who
 // joined at joined: at the slot, Day calendar days later.
-func (c Cadence) MemberOccurrence(at Clock, loc *time.Location, joined time.Time) time.Time {
+func (c Cadence) MemberOccurrence(at community.Clock, loc *time.Location, joined time.Time) time.Time {
 	d := joined.In(loc)
 	return at.On(time.Date(d.Year(), d.Month(), d.Day()+c.Day, 12, 0, 0, 0, loc), loc)
 }

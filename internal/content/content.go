@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Status is where a script is in the workflow.
@@ -73,53 +75,12 @@ func joinRoles(rs []Role) string {
 // Slot is a named push time of day.
 type Slot struct {
 	Name string // morning, noon, evening
-	At   Clock
-}
-
-// Clock is a time of day.
-type Clock struct{ Hour, Minute int }
-
-// ParseClock reads "HH:MM".
-func ParseClock(s string) (Clock, error) {
-	var c Clock
-	if _, err := fmt.Sscanf(s, "%d:%d", &c.Hour, &c.Minute); err != nil || len(s) != 5 || c.Hour < 0 || c.Hour > 23 || c.Minute < 0 || c.Minute > 59 {
-		return c, fmt.Errorf("time of day %q: want HH:MM from 00:00 to 23:59", s)
-	}
-	return c, nil
-}
-
-func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
-
-func (c Clock) minutes() int { return c.Hour*60 + c.Minute }
-
-// On returns the clock time on the day of d in loc.
-func (c Clock) On(d time.Time, loc *time.Location) time.Time {
-	d = d.In(loc)
-	return time.Date(d.Year(), d.Month(), d.Day(), c.Hour, c.Minute, 0, 0, loc)
+	At   community.Clock
 }
 
 // DefaultSlots are the peaks: 07:30, 12:00, 20:30 in the group's zone.
 func DefaultSlots() []Slot {
-	return []Slot{{"morning", Clock{7, 30}}, {"noon", Clock{12, 0}}, {"evening", Clock{20, 30}}}
-}
-
-// Window is the part of the day when posting is allowed (the owners'
-// group's 06:30–23:30). From == To means always.
-type Window struct{ From, To Clock }
-
-// Allows reports whether t (in loc) is inside the window; windows may cross
-// midnight (22:00–06:00).
-func (w Window) Allows(t time.Time, loc *time.Location) bool {
-	if w.From == w.To {
-		return true
-	}
-	t = t.In(loc)
-	m := t.Hour()*60 + t.Minute()
-	f, to := w.From.minutes(), w.To.minutes()
-	if f < to {
-		return m >= f && m < to
-	}
-	return m >= f || m < to
+	return []Slot{{"morning", community.Clock{Hour: 7, Minute: 30}}, {"noon", community.Clock{Hour: 12}}, {"evening", community.Clock{Hour: 20, Minute: 30}}}
 }
 
 // Caps limit pushes to one group.
@@ -142,7 +103,7 @@ type Plan struct {
 // respects the caps and the posting window, given the group's already
 // scheduled or sent pushes. It looks ahead up to horizon and reports false
 // if nothing fits.
-func Fit(want time.Time, pushes []time.Time, caps Caps, win Window, loc *time.Location, horizon time.Duration) (Plan, bool) {
+func Fit(want time.Time, pushes []time.Time, caps Caps, win community.Window, loc *time.Location, horizon time.Duration) (Plan, bool) {
 	if caps.PerDay <= 0 {
 		caps.PerDay = 3
 	}
@@ -208,7 +169,7 @@ func countDay(t time.Time, pushes []time.Time, loc *time.Location) int {
 	return n
 }
 
-func nextWindowStart(t time.Time, w Window, loc *time.Location) time.Time {
+func nextWindowStart(t time.Time, w community.Window, loc *time.Location) time.Time {
 	s := w.From.On(t, loc)
 	if !s.After(t) {
 		s = w.From.On(t.In(loc).AddDate(0, 0, 1), loc)

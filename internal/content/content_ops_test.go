@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 func TestSlotSetValidate(t *testing.T) {
@@ -12,34 +14,34 @@ func TestSlotSetValidate(t *testing.T) {
 	}
 	for _, bad := range []SlotSet{
 		{},
-		{Slots: []Slot{{"早高峰", Clock{7, 0}}, {"早高峰", Clock{8, 0}}}},
-		{Slots: []Slot{{"a", Clock{7, 0}}, {"b", Clock{7, 0}}}},
-		{Slots: []Slot{{"with space", Clock{7, 0}}}},
-		{Slots: []Slot{{"a", Clock{24, 0}}}},
-		{Zone: "Mars/Olympus", Slots: []Slot{{"a", Clock{7, 0}}}},
+		{Slots: []Slot{{"早高峰", community.Clock{Hour: 7, Minute: 0}}, {"早高峰", community.Clock{Hour: 8, Minute: 0}}}},
+		{Slots: []Slot{{"a", community.Clock{Hour: 7, Minute: 0}}, {"b", community.Clock{Hour: 7, Minute: 0}}}},
+		{Slots: []Slot{{"with space", community.Clock{Hour: 7, Minute: 0}}}},
+		{Slots: []Slot{{"a", community.Clock{Hour: 24, Minute: 0}}}},
+		{Zone: "Mars/Olympus", Slots: []Slot{{"a", community.Clock{Hour: 7, Minute: 0}}}},
 	} {
 		if bad.Validate() == nil {
 			t.Errorf("%+v validated", bad)
 		}
 	}
-	s := SlotSet{Slots: []Slot{{"早高峰", Clock{7, 0}}, {"late", Clock{22, 0}}}}
+	s := SlotSet{Slots: []Slot{{"早高峰", community.Clock{Hour: 7, Minute: 0}}, {"late", community.Clock{Hour: 22, Minute: 0}}}}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if sl, ok := s.Find("late"); !ok || sl.At != (Clock{22, 0}) {
+	if sl, ok := s.Find("late"); !ok || sl.At != (community.Clock{Hour: 22, Minute: 0}) {
 		t.Fatalf("find late = %v %v", sl, ok)
 	}
 	if _, ok := s.Find("noon"); ok || s.Names() != "早高峰, late" {
 		t.Fatalf("noon found in %s", s.Names())
 	}
-	if w, err := ParseWindow("06:30-23:30"); err != nil || w != DefaultQuiet || w.String() != "06:30-23:30" {
+	if w, err := community.ParseWindow("06:30-23:30"); err != nil || w != DefaultQuiet || w.String() != "06:30-23:30" {
 		t.Fatalf("window %v %v", w, err)
 	}
 }
 
 func TestCadenceOccurrences(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
-	at := Clock{7, 30}
+	at := community.Clock{Hour: 7, Minute: 30}
 	from := time.Date(2026, 11, 25, 8, 0, 0, 0, cst) // a Wednesday, after 07:30
 	to := from.Add(7 * 24 * time.Hour)
 	fmtAll := func(ts []time.Time) string {
@@ -67,7 +69,7 @@ func TestCadenceOccurrences(t *testing.T) {
 	// A member who joined late at night (CST) is followed up on the third
 	// calendar day in CST, even though it was another day in UTC.
 	joined := time.Date(2026, 11, 25, 23, 50, 0, 0, cst)
-	if got := (Cadence{Kind: MemberDay, Day: 3}).MemberOccurrence(Clock{20, 30}, cst, joined); got.In(cst).Format("01-02 15:04") != "11-28 20:30" {
+	if got := (Cadence{Kind: MemberDay, Day: 3}).MemberOccurrence(community.Clock{Hour: 20, Minute: 30}, cst, joined); got.In(cst).Format("01-02 15:04") != "11-28 20:30" {
 		t.Fatalf("member day 3 = %v", got)
 	}
 	for _, bad := range []Cadence{

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -35,48 +37,14 @@ func TestTransition(t *testing.T) {
 	}
 }
 
-func TestParseClock(t *testing.T) {
-	for _, bad := range []string{"7:30", "24:00", "12:60", "noon", ""} {
-		if _, err := ParseClock(bad); err == nil {
-			t.Errorf("ParseClock(%q) accepted", bad)
-		}
-	}
-	if c, err := ParseClock("07:30"); err != nil || c != (Clock{7, 30}) {
-		t.Fatalf("ParseClock(07:30) = %v, %v", c, err)
-	}
-}
-
-func TestWindow(t *testing.T) {
-	owners := Window{Clock{6, 30}, Clock{23, 30}}
-	night := Window{Clock{22, 0}, Clock{6, 0}}
-	tests := []struct {
-		w    Window
-		t    time.Time
-		want bool
-	}{
-		{owners, at(25, 6, 29), false}, {owners, at(25, 6, 30), true}, {owners, at(25, 23, 29), true}, {owners, at(25, 23, 30), false},
-		{night, at(25, 23, 0), true}, {night, at(25, 5, 59), true}, {night, at(25, 12, 0), false},
-		{Window{}, at(25, 3, 0), true},
-	}
-	for _, tt := range tests {
-		if got := tt.w.Allows(tt.t, cst); got != tt.want {
-			t.Errorf("%v allows %v = %v, want %v", tt.w, tt.t.Format("15:04"), got, tt.want)
-		}
-	}
-	// The window is read in the group's zone, not UTC.
-	if !owners.Allows(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), cst) { // 08:00 in Shanghai
-		t.Error("08:00 CST (00:00 UTC) must be allowed")
-	}
-}
-
 func TestFit(t *testing.T) {
 	caps := DefaultCaps()
-	owners := Window{Clock{6, 30}, Clock{23, 30}}
+	owners := community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}
 	tests := []struct {
 		name    string
 		want    time.Time
 		pushes  []time.Time
-		win     Window
+		win     community.Window
 		at      time.Time
 		reasons string
 	}{
@@ -115,7 +83,7 @@ func FuzzFit(f *testing.F) {
 		w := base.Add(time.Duration(want%(3*86400)) * time.Second)
 		pushes := []time.Time{base.Add(time.Duration(p1%(3*86400)) * time.Second), base.Add(time.Duration(p2%(3*86400)) * time.Second)}
 		caps := Caps{PerDay: perDay, MinGap: time.Duration(gapMin) * time.Minute}
-		win := Window{Clock{6, 30}, Clock{23, 30}}
+		win := community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}
 		p, ok := Fit(w, pushes, caps, win, cst, 10*24*time.Hour)
 		if !ok {
 			return

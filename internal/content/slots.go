@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // DefaultZone is the zone of groups that have none configured (they are in
@@ -33,7 +35,7 @@ func (s SlotSet) Validate() error {
 		return fmt.Errorf("slots: want 1 to %d, got %d", MaxSlots, len(s.Slots))
 	}
 	names := map[string]bool{}
-	times := map[Clock]string{}
+	times := map[community.Clock]string{}
 	for _, sl := range s.Slots {
 		if !validSlotName(sl.Name) {
 			return fmt.Errorf("slot name %q: want 1 to 32 letters, digits, _ or -", sl.Name)
@@ -42,7 +44,7 @@ func (s SlotSet) Validate() error {
 			return fmt.Errorf("slot %q: named twice", sl.Name)
 		}
 		names[sl.Name] = true
-		if _, err := ParseClock(sl.At.String()); err != nil {
+		if _, err := community.ParseClock(sl.At.String()); err != nil {
 			return fmt.Errorf("slot %q: %v", sl.Name, err)
 		}
 		if other, ok := times[sl.At]; ok {
@@ -111,16 +113,3 @@ func LoadZone(name string) (*time.Location, error) {
 	}
 	return l, nil
 }
-
-// ParseWindow reads the allowed posting window "HH:MM-HH:MM".
-func ParseWindow(s string) (Window, error) {
-	from, to, ok := strings.Cut(s, "-")
-	f, err1 := ParseClock(strings.TrimSpace(from))
-	t, err2 := ParseClock(strings.TrimSpace(to))
-	if !ok || err1 != nil || err2 != nil {
-		return Window{}, fmt.Errorf("want the allowed window as HH:MM-HH:MM, got %q", s)
-	}
-	return Window{From: f, To: t}, nil
-}
-
-func (w Window) String() string { return w.From.String() + "-" + w.To.String() }

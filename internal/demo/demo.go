@@ -13,7 +13,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
-	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // HistoryDays is how much simulated history the demo starts with.
@@ -24,10 +23,19 @@ type Ingester interface {
 	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
 }
 
+// Store is what Seed writes: the tree, partner levels, groups and staff
+// roles. *store.DB implements it.
+type Store interface {
+	CreateNode(ctx context.Context, n *community.Node) error
+	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
+	CreateGroup(ctx context.Context, g *community.Group) error
+	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+}
+
 // Seed creates the tree, groups and partner levels of org, imports the
 // simulator's history through the pipeline (reporting progress to w) and
 // sets the staff roles.
-func Seed(ctx context.Context, db *store.DB, in Ingester, s *sim.Sim, org community.Org, now time.Time, w io.Writer) error {
+func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.Org, now time.Time, w io.Writer) error {
 	company := community.Node{OrgID: org.ID, Name: "湖北农夫电商股份有限公司", Kind: community.NodeCompany}
 	if err := db.CreateNode(ctx, &company); err != nil {
 		return err

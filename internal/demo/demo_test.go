@@ -9,6 +9,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/demo"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -16,7 +17,8 @@ import (
 )
 
 func TestSeed(t *testing.T) {
-	now := time.Date(2026, 11, 25, 10, 0, 0, 0, sim.Shanghai)
+	shanghai, _ := content.LoadZone("")
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai)
 	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
@@ -16,7 +16,8 @@ import (
 // The community's chat commands, in the style Telegram users know from
 // Rose, with Chinese aliases. The rules engine handles the moderation
 // commands (/warn /mute /kick /ban /rules) and the pipeline /report; these
-// read or change the community:
+// read or change the community (the grammar of every command is in
+// grammar.go):
 //
 //	/top                    this week's top posters            (排行, 排行榜)
 //	/stats                  the group's figures for 7 days      (统计)
@@ -27,14 +28,6 @@ import (
 //	/signup list            show the open list
 //	/unban                  staff: lift the organisation ban of the member replied to or mentioned (解封)
 //	/submit [text]          投稿: the text, or the message replied to, goes to the script library (投稿 also without the slash)
-var commandAliases = map[string]string{
-	"top": "top", "排行": "top", "排行榜": "top",
-	"stats": "stats", "统计": "stats",
-	"invite": "invite", "邀请": "invite", "邀请码": "invite",
-	"signup": "signup", "接龙": "signup",
-	"unban": "unban", "解封": "unban",
-	"submit": "submit", "投稿": "submit",
-}
 
 // bareArg marks a sign-up typed without a command: when no list is open
 // it is ordinary chat, answered with nothing.
@@ -43,57 +36,21 @@ const bareArg = "\x00bare"
 // StatsWindow is the period /top and /stats cover.
 const StatsWindow = 7 * 24 * time.Hour
 
-// bareSignup are what members of a Chinese group reply to an open list
-// without any command: "+1", "报名", "取消报名", "签到". They count only
-// while a list is open (or, for 签到, at the latest event); otherwise they
-// are chat.
-var bareSignup = map[string][]string{"+1": nil, "＋1": nil, "报名": nil, "取消报名": {"cancel"}, "签到": {"checkin"}}
+// communityCommands are the commands the pipeline answers; the others
+// (rules, warn, mute, kick, ban, report) are the rules engine's.
+var communityCommands = map[string]bool{"top": true, "stats": true, "invite": true, "signup": true, "unban": true, "submit": true}
 
-// parseCommand reads "/name[@bot] args…" (or "／name"), and "接龙 …"
-// without a slash as WeChat users type it. It returns the canonical name.
+// parseCommand reads a community command: its canonical name and its
+// arguments, a tentative sign-up's marked with bareArg first.
 func parseCommand(text string) (name string, args []string, ok bool) {
-	text = strings.TrimSpace(text)
-	if first, rest, _ := strings.Cut(text, " "); first != "" {
-		if sub, isBare := bareSignup[first]; isBare {
-			return "signup", append(append([]string{bareArg}, sub...), strings.Fields(rest)...), true
-		}
-	}
-	switch {
-	case strings.HasPrefix(text, "/"):
-		text = text[1:]
-	case strings.HasPrefix(text, "／"):
-		text = text[len("／"):]
-	case text == "接龙":
-	case strings.HasPrefix(text, "投稿"):
-		// The bare Chinese form, alone or followed by a space or a colon
-		// and the text; "投稿要求是什么" is chat.
-		next, _ := utf8.DecodeRuneInString(text[len("投稿"):])
-		if len(text) > len("投稿") && !unicode.IsSpace(next) && next != ':' && next != '：' {
-			return "", nil, false
-		}
-		return "submit", nil, true
-	case strings.HasPrefix(text, "接龙"):
-		// The bare Chinese form, followed by a space, "+1" or a count;
-		// "接龙游戏" is chat, not a sign-up.
-		next, _ := utf8.DecodeRuneInString(text[len("接龙"):])
-		if !unicode.IsSpace(next) && !unicode.IsDigit(next) && next != '+' && next != '＋' {
-			return "", nil, false
-		}
-	default:
+	c, ok := ParseCommand(text)
+	if !ok || !communityCommands[c.Name] {
 		return "", nil, false
 	}
-	fields := strings.FieldsFunc(text, unicode.IsSpace)
-	if len(fields) == 0 {
-		return "", nil, false
+	if c.Tentative {
+		return c.Name, append([]string{bareArg}, c.Args...), true
 	}
-	head, _, _ := strings.Cut(strings.ToLower(fields[0]), "@")
-	if strings.HasPrefix(head, "接龙") && head != "接龙" {
-		// "接龙+1", "接龙1人": the rest is the note
-		fields = append([]string{"接龙", strings.TrimPrefix(fields[0], "接龙")}, fields[1:]...)
-		head = "接龙"
-	}
-	name, ok = commandAliases[head]
-	return name, fields[1:], ok
+	return c.Name, c.Args, true
 }
 
 // command handles a community command; handled is false when the text is
@@ -157,7 +114,7 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 	return true, nil
 }
 
-func renderTop(top []Poster) string {
+func renderTop(top []analytics.Poster) string {
 	if len(top) == 0 {
 		return "🏆 本周还没有人发言。No one has posted this week yet."
 	}
@@ -169,7 +126,7 @@ func renderTop(top []Poster) string {
 	return s.String()
 }
 
-func renderSignup(l SignupList) string {
+func renderSignup(l community.SignupList, loc *time.Location) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "【接龙】%s", l.Title)
 	if l.Capacity > 0 {
@@ -181,18 +138,18 @@ func renderSignup(l SignupList) string {
 	if l.EventAt != nil || l.Place != "" {
 		s.WriteString("\n")
 		if l.EventAt != nil {
-			s.WriteString(l.EventAt.In(chinaTime).Format("01-02 15:04") + " ")
+			s.WriteString(l.EventAt.In(loc).Format("01-02 15:04") + " ")
 		}
 		s.WriteString(l.Place)
 	}
-	var waiting []SignupEntry
+	var waiting []community.SignupEntry
 	listed := 0
 	for _, en := range l.Entries {
 		switch en.Status {
-		case SignupWaitlist:
+		case community.SignupWaitlist:
 			waiting = append(waiting, en)
 			continue
-		case SignupCancelled:
+		case community.SignupCancelled:
 			continue
 		}
 		listed++
@@ -219,9 +176,6 @@ func renderSignup(l SignupList) string {
 	return s.String()
 }
 
-// chinaTime shows event times in the groups' zone.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY]."
 
 // signup runs /signup (接龙) and its bare forms: open (staff, with an
@@ -237,7 +191,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	if len(args) > 0 {
 		sub = strings.ToLower(args[0])
 	}
-	var l SignupList
+	var l community.SignupList
 	var ok bool
 	var err error
 	switch {
@@ -262,7 +216,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 			reply("已有进行中的接龙，请先 /signup close。A list is open already: /signup close it first.")
 			return nil
 		}
-		reply(renderSignup(SignupList{Title: title, Capacity: capacity}))
+		reply(renderSignup(community.SignupList{Title: title, Capacity: capacity}, b.in.cfg.Location))
 		return nil
 	case staff && (sub == "close" || sub == "截止"):
 		l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
@@ -272,7 +226,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		var promoted string
 		l, promoted, ok, err = b.tx.CancelSignup(ctx, g.ID, pid, b.now)
 		if err == nil && ok {
-			text := renderSignup(l)
+			text := renderSignup(l, b.in.cfg.Location)
 			if promoted != "" {
 				text = "候补 " + promoted + " 递补成功。" + promoted + " moves up from the waitlist.\n" + text
 			}
@@ -305,11 +259,11 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		}
 		return nil
 	}
-	reply(renderSignup(l))
+	reply(renderSignup(l, b.in.cfg.Location))
 	return nil
 }
 
-func checkedIn(l SignupList) int {
+func checkedIn(l community.SignupList) int {
 	n := 0
 	for _, e := range l.Entries {
 		if e.CheckedIn {

@@ -158,7 +158,7 @@ func TestParseCommandAliases(t *testing.T) {
 		{"+1s", "", ""},
 		{"接龙２人", "signup", "２人"},
 	} {
-		name, args, ok := pipeline.ParseCommand(tc.in)
+		name, args, ok := pipeline.ParseCommunityCommand(tc.in)
 		if (tc.name == "") == ok || name != tc.name || strings.Join(args, " ") != tc.args {
 			t.Errorf("ParseCommand(%q) = %q %q %v, want %q %q", tc.in, name, args, ok, tc.name, tc.args)
 		}
@@ -272,6 +272,51 @@ func TestEventSignups(t *testing.T) {
 		}
 		if out := say("u4", "+1"); len(out) != 0 {
 			t.Fatalf("+1 after the list closed: %q", out)
+		}
+	})
+}
+
+// TestParseCommandGrammar: the one grammar reads the moderation commands
+// as well as the community ones, with the bot they are addressed to.
+func TestParseCommandGrammar(t *testing.T) {
+	for _, tc := range []struct {
+		in               string
+		name, bot, args  string
+		slash, tentative bool
+		ok               bool
+	}{
+		{"/mute@QunZhu_Bot @alice 2h", "mute", "qunzhu_bot", "@alice 2h", true, false, true},
+		{"／ban 广告", "ban", "", "广告", true, false, true},
+		{"举报", "report", "", "", false, false, true},
+		{"报名 带家属", "signup", "", "带家属", false, true, true},
+		{"投稿：好文", "submit", "", "", false, false, true},
+		{"/排行", "top", "", "", true, false, true},
+		{"/nope", "", "", "", false, false, false},
+		{"举报他", "", "", "", false, false, false},
+	} {
+		c, ok := pipeline.ParseCommand(tc.in)
+		if ok != tc.ok || c.Name != tc.name || c.Bot != tc.bot || strings.Join(c.Args, " ") != tc.args || c.Slash != tc.slash || c.Tentative != tc.tentative {
+			t.Errorf("ParseCommand(%q) = %+v %v", tc.in, c, ok)
+		}
+	}
+}
+
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{"/top", "接龙+1", "报名 x", "投稿：y", "/mute@bot @a 1h", "举报", "／统计"} {
+		f.Add(s)
+	}
+	names := map[string]bool{"top": true, "stats": true, "invite": true, "signup": true, "unban": true, "submit": true,
+		"rules": true, "warn": true, "mute": true, "kick": true, "ban": true, "report": true}
+	f.Fuzz(func(t *testing.T, text string) {
+		c, ok := pipeline.ParseCommand(text)
+		if !ok {
+			if c.Name != "" || c.Args != nil {
+				t.Fatalf("ParseCommand(%q) refused but returned %+v", text, c)
+			}
+			return
+		}
+		if !names[c.Name] || (c.Tentative && (c.Name != "signup" || c.Slash)) || (c.Bot != "" && !c.Slash && c.Name != "signup") {
+			t.Fatalf("ParseCommand(%q) = %+v", text, c)
 		}
 	})
 }

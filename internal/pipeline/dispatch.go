@@ -5,20 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxDone    = "done"
+	OutboxDead    = "dead"
 )
 
 // OutboxItem is a stored action being delivered.
 type OutboxItem struct {
 	ID        int64
 	Action    chat.Action
-	Status    string
-	Attempts  int // claims so far, this one included
+	Status    string // OutboxPending, OutboxDone or OutboxDead
+	Attempts  int    // claims so far, this one included
 	LastError string
 	CreatedAt time.Time
 }
@@ -145,20 +152,6 @@ func (d *Dispatcher) Run(ctx context.Context, routes []Route) error {
 	return nil
 }
 
-// Backoff returns the delay before attempt n+1 after n failed attempts:
-// exponential from base, capped at max, with ±20% jitter.
-func Backoff(n int, base, max time.Duration) time.Duration {
-	d := base
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	j := 0.8 + 0.4*rand.Float64()
-	return time.Duration(float64(d) * j)
-}
-
 func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 	name := r.Adapter.Name()
 	log := d.cfg.Logger.With("connection", name)
@@ -195,7 +188,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 		defer close(batches)
 		for claimCtx.Err() == nil {
 			if wait := time.Duration(pause.Load() - d.cfg.Now().UnixNano()); wait > 0 {
-				if !sleep(claimCtx, wait) {
+				if !backoff.Sleep(claimCtx, wait) {
 					return
 				}
 			}
@@ -204,7 +197,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				if claimCtx.Err() == nil {
 					log.Error("claim actions", "err", err)
 				}
-				sleep(claimCtx, d.cfg.PollInterval)
+				backoff.Sleep(claimCtx, d.cfg.PollInterval)
 				continue
 			}
 			if len(items) == 0 {
@@ -265,7 +258,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				d.deferItem(ctx, log, it, now.Add(wait))
 				continue
 			}
-			if wait := conn.reserve(now); wait > 0 && !sleep(ctx, wait) {
+			if wait := conn.reserve(now); wait > 0 && !backoff.Sleep(ctx, wait) {
 				return
 			}
 			for {
@@ -273,7 +266,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				if wait <= 0 {
 					break
 				}
-				if !sleep(ctx, wait) {
+				if !backoff.Sleep(ctx, wait) {
 					return
 				}
 			}
@@ -325,7 +318,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 		d.retry(ctx, log, it, pause, err)
 	default:
 		log.Info("action failed, will retry", "id", it.ID, "kind", it.Action.Kind, "attempt", it.Attempts, "err", err)
-		d.retry(ctx, log, it, d.cfg.Now().Add(Backoff(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
+		d.retry(ctx, log, it, d.cfg.Now().Add(backoff.Delay(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
 	}
 	return false, pause
 }
@@ -341,20 +334,6 @@ func (d *Dispatcher) kill(ctx context.Context, log *slog.Logger, it OutboxItem, 
 	d.stats.Dead.Add(1)
 	if err := d.cfg.Outbox.KillAction(ctx, it.ID, cause.Error()); err != nil {
 		log.Error("mark action dead", "id", it.ID, "err", err)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

@@ -105,7 +105,7 @@ func TestDispatchRetriesAndGivesUp(t *testing.T) {
 		if c["done"] != 2 || c["dead"] != 2 {
 			t.Fatalf("outbox = %v, want 2 done and 2 dead", c)
 		}
-		dead, _ := db.OutboxItems(ctx, store.OutboxDead, 10)
+		dead, _ := db.OutboxItems(ctx, pipeline.OutboxDead, 10)
 		for _, it := range dead {
 			if it.LastError == "" {
 				t.Errorf("dead action %s has no error recorded", it.Action.Key)
@@ -211,19 +211,6 @@ func TestDispatchRetryAfterPausesConnection(t *testing.T) {
 	for _, c := range rec.delivered() {
 		if c.at.Sub(start) < 290*time.Millisecond {
 			t.Fatalf("%s delivered %v after start, inside the platform's retry-after pause", c.a.Key, c.at.Sub(start))
-		}
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	for n := 1; n <= 20; n++ {
-		d := pipeline.Backoff(n, time.Second, time.Minute)
-		want := time.Second << (n - 1)
-		if want > time.Minute || want <= 0 {
-			want = time.Minute
-		}
-		if d < want*8/10 || d > want*12/10 {
-			t.Errorf("Backoff(%d) = %v, want within 20%% of %v", n, d, want)
 		}
 	}
 }

@@ -81,12 +81,12 @@ func TestGroupEligibility(t *testing.T) {
 		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, "maybe", 0, "admin"); !errkind.Is(err, errkind.Invalid) {
 			t.Fatalf("unknown handling: %v", err)
 		}
-		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, store.EligibilityGrace, 0, "admin"); !errkind.Is(err, errkind.Invalid) {
+		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, community.EligibilityGrace, 0, "admin"); !errkind.Is(err, errkind.Invalid) {
 			t.Fatalf("grace without a period: %v", err)
 		}
 
 		// Refuse.
-		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, store.EligibilityRefuse, 0, "admin"); err != nil {
+		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, community.EligibilityRefuse, 0, "admin"); err != nil {
 			t.Fatal(err)
 		}
 		n := outbox()
@@ -101,7 +101,7 @@ func TestGroupEligibility(t *testing.T) {
 		}
 
 		// Grace: told now, removed when it is over — unless admitted meanwhile.
-		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, store.EligibilityGrace, time.Hour, "admin"); err != nil {
+		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, community.EligibilityGrace, time.Hour, "admin"); err != nil {
 			t.Fatal(err)
 		}
 		n = outbox()
@@ -134,7 +134,7 @@ func TestGroupEligibility(t *testing.T) {
 		}
 
 		// Approve: held for staff.
-		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, store.EligibilityApprove, 0, "admin"); err != nil {
+		if err := db.SetEligibility(ctx, org, partners.ID, city.ID, community.EligibilityApprove, 0, "admin"); err != nil {
 			t.Fatal(err)
 		}
 		ingest(member("j", chat.EventMemberJoined, "partners", "u9"))

@@ -1,4 +1,4 @@
 package pipeline
 
-// ParseCommand exposes parseCommand to the tests.
-var ParseCommand = parseCommand
+// ParseCommunityCommand exposes parseCommand to the tests.
+var ParseCommunityCommand = parseCommand

@@ -43,6 +43,9 @@ type IngestConfig struct {
 	OnActions func()
 	// CacheLimit caps each lookup cache (entries); 0 means 200k.
 	CacheLimit int
+	// Location is the server's time zone, in which the chat commands show
+	// times (an event's); UTC when nil.
+	Location *time.Location
 	// ReportThreshold is how many distinct established members must report
 	// a message (reply "举报" or /report) before it is hidden pending
 	// review; 3 when 0.
@@ -111,6 +114,9 @@ func NewIngester(cfg IngestConfig) *Ingester {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 512
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	if cfg.OrgFor == nil {
 		cfg.OrgFor = func(string) int64 { return 1 }

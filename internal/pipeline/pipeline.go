@@ -13,6 +13,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
@@ -32,11 +33,11 @@ type Tx interface {
 	// AddOrgBan bans a person from every group of the organisation.
 	AddOrgBan(ctx context.Context, orgID, personID int64, reason, actor string) error
 	// PlacesOf lists the active groups a person is in now.
-	PlacesOf(ctx context.Context, orgID, personID int64) ([]Place, error)
+	PlacesOf(ctx context.Context, orgID, personID int64) ([]community.Place, error)
 	// MessageSender returns the platform user id of a stored message's sender.
 	MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error)
 	// FileReport records a member's report of a message.
-	FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (ReportCase, bool, error)
+	FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (community.ReportCase, bool, error)
 	// HideReported marks a reported message hidden pending review.
 	HideReported(ctx context.Context, caseID int64) error
 	// InviteCode finds a usable invite code (not archived, campaign not archived).
@@ -52,12 +53,12 @@ type Tx interface {
 
 	// LiftOrgBan lifts a person's organisation ban; it reports false when
 	// there was none, else the groups they were ever in (to unban there).
-	LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []Place, error)
+	LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []community.Place, error)
 	// TopPosters ranks a group's members (staff and bots excluded) by
 	// messages since a time.
-	TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]Poster, error)
+	TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]analytics.Poster, error)
 	// GroupStats counts a group's members and activity since a time.
-	GroupStats(ctx context.Context, groupID int64, since time.Time) (GroupStats, error)
+	GroupStats(ctx context.Context, groupID int64, since time.Time) (analytics.GroupStats, error)
 	// PersonalInviteCode returns the person's invite code for the group,
 	// creating it the first time.
 	PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error)
@@ -66,24 +67,24 @@ type Tx interface {
 	OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error)
 	// CloseSignup closes the group's open list and returns it (ok false
 	// when none was open).
-	CloseSignup(ctx context.Context, groupID int64, at time.Time) (SignupList, bool, error)
+	CloseSignup(ctx context.Context, groupID int64, at time.Time) (community.SignupList, bool, error)
 	// Signup adds a person to the group's open list (ok false when none
 	// is open); signing up twice keeps the first place. personID 0 only
 	// reads the list.
-	Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (SignupList, bool, error)
+	Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (community.SignupList, bool, error)
 	// CancelSignup takes a person off the group's open list; the first on
 	// the waitlist moves up (promoted names them). ok is false when the
 	// person was not on an open list.
-	CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (l SignupList, promoted string, ok bool, err error)
+	CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (l community.SignupList, promoted string, ok bool, err error)
 	// CheckEligibility returns the group's eligibility rule (nil: anyone
 	// may join) and whether the person qualifies.
-	CheckEligibility(ctx context.Context, groupID, personID int64) (*Eligibility, bool, error)
+	CheckEligibility(ctx context.Context, groupID, personID int64) (*community.Eligibility, bool, error)
 	// OpenEligibilityCase records a joiner who does not qualify (due: the
 	// end of the grace period; zero for an approval).
 	OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error
 	// CheckIn marks a person present at the group's latest event; ok is
 	// false when they did not sign up for it.
-	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (SignupList, bool, error)
+	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error)
 	// MessageText returns a stored message's text and its sender.
 	MessageText(ctx context.Context, groupID int64, messageID string) (text string, personID int64, ok bool, err error)
 	// SubmitScript adds a member's 投稿 to the script library as a
@@ -104,86 +105,9 @@ type Submission struct {
 	At             time.Time
 }
 
-// Eligibility is a group's rule on who may join: only partners of one
-// level; others are refused, given a grace period, or held for approval.
-type Eligibility struct {
-	LevelID   int64
-	LevelName string
-	Handling  string // refuse, grace or approve
-	Grace     time.Duration
-}
-
-// Poster is one line of a leaderboard.
-type Poster struct {
-	Name     string
-	Messages int
-}
-
-// GroupStats are a group's figures for the /stats command.
-type GroupStats struct {
-	Members       int // now
-	Joined, Left  int // since
-	Messages      int // since, by members (not staff or bots)
-	Communicators int // distinct members who posted since
-}
-
-// SignupList is a sign-up list (接龙) — an offline event when it has a
-// capacity, a time or a place — with its entries in order.
-type SignupList struct {
-	ID       int64
-	GroupID  int64
-	Title    string
-	Closed   bool
-	Capacity int // 0: no limit
-	EventAt  *time.Time
-	Place    string
-	Entries  []SignupEntry
-}
-
-// Count returns the entries signed up (not waitlisted or cancelled).
-func (l SignupList) Count() int {
-	n := 0
-	for _, e := range l.Entries {
-		if e.Status == SignupIn {
-			n++
-		}
-	}
-	return n
-}
-
-// Entry states.
-const (
-	SignupIn        = "in"
-	SignupWaitlist  = "waitlist"
-	SignupCancelled = "cancelled"
-)
-
-// SignupEntry is one place on a sign-up list.
-type SignupEntry struct {
-	N         int
-	PersonID  int64
-	Name      string
-	Note      string
-	Status    string // in, waitlist or cancelled
-	CheckedIn bool
-}
-
 // Store runs ingest batches.
 type Store interface {
 	Ingest(ctx context.Context, fn func(Tx) error) error
-}
-
-// ReportCase is a reported message: who is reported, by how many.
-type ReportCase struct {
-	ID       int64
-	PersonID int64
-	Reports  int
-	Hidden   bool
-}
-
-// Place is a person's seat in one group: where a ban must be applied.
-type Place struct {
-	Connection, Group, User string // the connection, group and user ids on the platform
 }
 
 // Input is what the rules hook sees of one event.

@@ -3,7 +3,8 @@ package rules
 import (
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // Command is a chat command, in the style Telegram users know from Rose:
@@ -16,39 +17,27 @@ type Command struct {
 
 var commands = map[string]bool{"rules": true, "warn": true, "mute": true, "kick": true, "ban": true, "unban": true, "report": true, "top": true, "stats": true, "invite": true, "signup": true}
 
-// ParseCommand reads a command from a message text; botName, when not
-// empty, strips "@botname" after the command. Mentions in the text are
-// left to the caller (they are platform ids in the event).
+// ParseCommand reads a moderation command with the chat commands' one
+// grammar (pipeline.ParseCommand); botName, when not empty, refuses a
+// command addressed to another bot ("/rules@other_bot"). Mentions in the
+// text are left to the caller (they are platform ids in the event).
 func ParseCommand(text, botName string) (Command, bool) {
-	text = strings.TrimSpace(text)
-	if !strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "／") {
-		if text == "举报" {
-			return Command{Name: "report"}, true
-		}
+	pc, ok := pipeline.ParseCommand(text)
+	if !ok || !commands[pc.Name] || (!pc.Slash && pc.Name != "report") {
 		return Command{}, false
 	}
-	text = strings.TrimPrefix(strings.TrimPrefix(text, "/"), "／")
-	fields := strings.FieldsFunc(text, unicode.IsSpace)
-	if len(fields) == 0 {
-		return Command{}, false
-	}
-	name, at, _ := strings.Cut(strings.ToLower(fields[0]), "@")
-	if at != "" && botName != "" && !strings.EqualFold(at, strings.TrimPrefix(botName, "@")) {
+	if pc.Bot != "" && botName != "" && !strings.EqualFold(pc.Bot, strings.TrimPrefix(botName, "@")) {
 		return Command{}, false // addressed to another bot
 	}
-	if !commands[name] {
-		return Command{}, false
-	}
-	c := Command{Name: name}
-	rest := fields[1:]
+	c := Command{Name: pc.Name}
 	// Drop mention tokens: the targets come from the event's mentions.
 	var words []string
-	for _, w := range rest {
+	for _, w := range pc.Args {
 		if !strings.HasPrefix(w, "@") {
 			words = append(words, w)
 		}
 	}
-	if name == "mute" && len(words) > 0 {
+	if c.Name == "mute" && len(words) > 0 {
 		var d Duration
 		if err := d.UnmarshalText([]byte(words[0])); err == nil && d > 0 {
 			c.Duration = time.Duration(d)

@@ -4,53 +4,43 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/qunzhu/qunzhu/internal/access"
 )
 
 // Users lists an organisation's console accounts (without their password
 // hashes), by name.
-func (db *DB) Users(ctx context.Context, orgID int64) ([]User, error) {
+func (db *DB) Users(ctx context.Context, orgID int64) ([]access.User, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, username, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at
 		FROM users WHERE org_id = ? ORDER BY username`), orgID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, u *access.User) error {
+		var c int64
+		if err := r.Scan(&u.ID, &u.OrgID, &u.Username, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c); err != nil {
+			return err
+		}
+		u.CreatedAt = fromMS(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		var u User
-		var c int64
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Username, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c); err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		u.CreatedAt = fromMS(c)
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-// TokenInfo is an API token as listed: never its secret.
-type TokenInfo struct {
-	Token
-	Revoked bool
+	return out, nil
 }
 
 // Tokens lists an organisation's API tokens, newest first.
-func (db *DB) Tokens(ctx context.Context, orgID int64) ([]TokenInfo, error) {
+func (db *DB) Tokens(ctx context.Context, orgID int64) ([]access.TokenInfo, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, name, scope, created_at, revoked_at FROM api_tokens WHERE org_id = ? ORDER BY id DESC"), orgID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, t *access.TokenInfo) error {
+		var c int64
+		var revoked sql.NullInt64
+		if err := r.Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c, &revoked); err != nil {
+			return err
+		}
+		t.CreatedAt, t.Revoked = fromMS(c), revoked.Valid
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []TokenInfo
-	for rows.Next() {
-		var t TokenInfo
-		var c int64
-		var revoked sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c, &revoked); err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		t.CreatedAt, t.Revoked = fromMS(c), revoked.Valid
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }

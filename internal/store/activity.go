@@ -5,22 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-)
 
-// OrgSummary is the headline numbers of an organisation.
-type OrgSummary struct {
-	Groups        int
-	Members       int // open memberships
-	People        int
-	Messages      int // since the given time
-	Communicators int // distinct senders since the given time
-	Moderations   int // since the given time
-}
+	"github.com/qunzhu/qunzhu/internal/analytics"
+)
 
 // Summary returns an organisation's headline numbers, counting activity
 // since the given time.
-func (db *DB) Summary(ctx context.Context, orgID int64, since time.Time) (OrgSummary, error) {
-	var s OrgSummary
+func (db *DB) Summary(ctx context.Context, orgID int64, since time.Time) (analytics.OrgSummary, error) {
+	var s analytics.OrgSummary
 	err := db.sql.QueryRowContext(ctx, db.q(`SELECT
 		(SELECT COUNT(*) FROM chat_groups WHERE org_id = ?),
 		(SELECT COUNT(*) FROM memberships m JOIN chat_groups g ON g.id = m.group_id WHERE g.org_id = ? AND m.left_at IS NULL),
@@ -36,16 +28,9 @@ func (db *DB) Summary(ctx context.Context, orgID int64, since time.Time) (OrgSum
 	return s, nil
 }
 
-// GroupActivity is a group's recent activity.
-type GroupActivity struct {
-	Messages      int
-	Communicators int
-	LastAt        *time.Time
-}
-
 // Activity returns, per group of the organisation, its messages and
 // distinct senders since the given time and its last message ever.
-func (db *DB) Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]GroupActivity, error) {
+func (db *DB) Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]analytics.GroupActivity, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id,
 			(SELECT COUNT(*) FROM messages m WHERE m.group_id = g.id AND m.sent_at >= ?),
 			(SELECT COUNT(DISTINCT m.person_id) FROM messages m WHERE m.group_id = g.id AND m.sent_at >= ?),
@@ -55,10 +40,10 @@ func (db *DB) Activity(ctx context.Context, orgID int64, since time.Time) (map[i
 		return nil, fmt.Errorf("group activity: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]GroupActivity{}
+	out := map[int64]analytics.GroupActivity{}
 	for rows.Next() {
 		var id int64
-		var a GroupActivity
+		var a analytics.GroupActivity
 		var last sql.NullInt64
 		if err := rows.Scan(&id, &a.Messages, &a.Communicators, &last); err != nil {
 			return nil, fmt.Errorf("group activity: %w", err)
@@ -71,7 +56,7 @@ func (db *DB) Activity(ctx context.Context, orgID int64, since time.Time) (map[i
 
 // DailyMessages returns message counts per day (in loc) for the last n days
 // of an organisation, oldest first, ending with the day of now.
-func (db *DB) DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]DayCount, error) {
+func (db *DB) DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]analytics.DayCount, error) {
 	end := now.In(loc)
 	first := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, -(n - 1))
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.sent_at FROM messages m JOIN chat_groups g ON g.id = m.group_id
@@ -80,7 +65,7 @@ func (db *DB) DailyMessages(ctx context.Context, orgID int64, now time.Time, n i
 		return nil, fmt.Errorf("daily messages: %w", err)
 	}
 	defer rows.Close()
-	out := make([]DayCount, n)
+	out := make([]analytics.DayCount, n)
 	for i := range out {
 		out[i].Day = first.AddDate(0, 0, i)
 	}
@@ -103,49 +88,36 @@ func (db *DB) DailyMessages(ctx context.Context, orgID int64, now time.Time, n i
 	return out, rows.Err()
 }
 
-// DayCount is a count for one calendar day.
-type DayCount struct {
-	Day   time.Time
-	Count int
-}
-
-// MemberActivity is one member's posting in a group.
-type MemberActivity struct {
-	Last *time.Time
-	Days []time.Time // the times of their messages since the given time, oldest first
-}
-
 // GroupMemberActivity returns, per person, when they last posted in the
 // group and the times of their messages since a time (for active days).
-func (db *DB) GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*MemberActivity, error) {
-	out := map[int64]*MemberActivity{}
+func (db *DB) GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*analytics.MemberActivity, error) {
+	out := map[int64]*analytics.MemberActivity{}
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT person_id, MAX(sent_at) FROM messages WHERE group_id = ? GROUP BY person_id"), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("member activity: %w", err)
-	}
-	for rows.Next() {
+	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var pid, last int64
-		if err := rows.Scan(&pid, &last); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("member activity: %w", err)
+		if err := r.Scan(&pid, &last); err != nil {
+			return err
 		}
 		t := fromMS(last)
-		out[pid] = &MemberActivity{Last: &t}
-	}
-	rows.Close()
-	rows, err = db.sql.QueryContext(ctx, db.q("SELECT person_id, sent_at FROM messages WHERE group_id = ? AND sent_at >= ? ORDER BY sent_at"), groupID, ms(since))
+		out[pid] = &analytics.MemberActivity{Last: &t}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("member activity: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	rows, err = db.sql.QueryContext(ctx, db.q("SELECT person_id, sent_at FROM messages WHERE group_id = ? AND sent_at >= ? ORDER BY sent_at"), groupID, ms(since))
+	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var pid, at int64
-		if err := rows.Scan(&pid, &at); err != nil {
-			return nil, fmt.Errorf("member activity: %w", err)
+		if err := r.Scan(&pid, &at); err != nil {
+			return err
 		}
 		if a := out[pid]; a != nil {
 			a.Days = append(a.Days, fromMS(at))
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member activity: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 func orgBanned(ctx context.Context, db *DB, q queryer, orgID, personID int64) (bool, error) {
@@ -22,7 +21,7 @@ func orgBanned(ctx context.Context, db *DB, q queryer, orgID, personID int64) (b
 }
 
 // OrgBanned reports whether a person is banned from the organisation.
-func (t *IngestTx) OrgBanned(ctx context.Context, orgID, personID int64) (bool, error) {
+func (t *ingestTx) OrgBanned(ctx context.Context, orgID, personID int64) (bool, error) {
 	return orgBanned(ctx, t.db, t.tx, orgID, personID)
 }
 
@@ -37,11 +36,11 @@ func addOrgBan(ctx context.Context, db *DB, q queryer, orgID, personID int64, re
 
 // AddOrgBan bans a person from every group of the organisation (a second
 // ban of a banned person changes nothing).
-func (t *IngestTx) AddOrgBan(ctx context.Context, orgID, personID int64, reason, actor string) error {
+func (t *ingestTx) AddOrgBan(ctx context.Context, orgID, personID int64, reason, actor string) error {
 	return addOrgBan(ctx, t.db, t.tx, orgID, personID, reason, actor)
 }
 
-func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, openOnly bool) ([]pipeline.Place, error) {
+func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, openOnly bool) ([]community.Place, error) {
 	cond := ""
 	if openOnly {
 		cond = " AND m.left_at IS NULL"
@@ -54,9 +53,9 @@ func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, ope
 		return nil, fmt.Errorf("groups of person %d: %w", personID, err)
 	}
 	defer rows.Close()
-	var out []pipeline.Place
+	var out []community.Place
 	for rows.Next() {
-		var p pipeline.Place
+		var p community.Place
 		if err := rows.Scan(&p.Connection, &p.Group, &p.User); err != nil {
 			return nil, fmt.Errorf("groups of person %d: %w", personID, err)
 		}
@@ -67,12 +66,12 @@ func placesOf(ctx context.Context, db *DB, q queryer, orgID, personID int64, ope
 
 // PlacesOf lists the active groups of the organisation a person is in now,
 // with their platform user id there.
-func (t *IngestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]pipeline.Place, error) {
+func (t *ingestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]community.Place, error) {
 	return placesOf(ctx, t.db, t.tx, orgID, personID, true)
 }
 
 // MessageSender returns the platform user id of a stored message's sender.
-func (t *IngestTx) MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error) {
+func (t *ingestTx) MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error) {
 	var user string
 	err := t.row(ctx, `SELECT i.external_id FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection

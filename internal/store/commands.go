@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // The reads and writes of the chat commands (/top, /stats, /invite,
@@ -20,7 +20,7 @@ const memberName = "COALESCE(NULLIF(m.nickname, ''), p.name)"
 
 // LiftOrgBan lifts a person's organisation ban and lists the groups they
 // were ever in, to unban them there.
-func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []pipeline.Place, error) {
+func (t *ingestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor string) (bool, []community.Place, error) {
 	now := t.db.now()
 	res, err := t.tx.ExecContext(ctx, t.db.q("UPDATE org_bans SET lifted_at = ?, lifted_by = ? WHERE org_id = ? AND person_id = ? AND lifted_at IS NULL"), ms(now), actor, orgID, personID)
 	if err != nil {
@@ -39,32 +39,29 @@ func (t *IngestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor 
 
 // TopPosters ranks the group's members by messages since a time; staff and
 // bots are left out.
-func (t *IngestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]pipeline.Poster, error) {
+func (t *ingestTx) TopPosters(ctx context.Context, groupID int64, since time.Time, limit int) ([]analytics.Poster, error) {
 	rows, err := t.tx.QueryContext(ctx, t.db.q(`SELECT `+memberName+`, COUNT(*) AS n FROM messages x
 		JOIN memberships m ON m.group_id = x.group_id AND m.person_id = x.person_id AND m.left_at IS NULL
 		JOIN people p ON p.id = x.person_id
 		WHERE x.group_id = ? AND x.sent_at >= ? AND m.role = 'member'
 		  AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = x.person_id AND i.bot = TRUE)
 		GROUP BY x.person_id, m.nickname, p.name ORDER BY n DESC, MIN(x.id) LIMIT ?`), groupID, ms(since), limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *analytics.Poster) error {
+		if err := r.Scan(&p.Name, &p.Messages); err != nil {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("top posters: %w", err)
 	}
-	defer rows.Close()
-	var out []pipeline.Poster
-	for rows.Next() {
-		var p pipeline.Poster
-		if err := rows.Scan(&p.Name, &p.Messages); err != nil {
-			return nil, fmt.Errorf("top posters: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GroupStats counts the group's members now, and joins, leaves, member
 // messages and communicators since a time.
-func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (pipeline.GroupStats, error) {
-	var s pipeline.GroupStats
+func (t *ingestTx) GroupStats(ctx context.Context, groupID int64, since time.Time) (analytics.GroupStats, error) {
+	var s analytics.GroupStats
 	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT
 		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND left_at IS NULL),
 		(SELECT COUNT(*) FROM memberships WHERE group_id = ? AND joined_at >= ?),
@@ -85,7 +82,7 @@ func (t *IngestTx) GroupStats(ctx context.Context, groupID int64, since time.Tim
 
 // PersonalInviteCode returns the person's code for the group, creating it
 // on first use.
-func (t *IngestTx) PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error) {
+func (t *ingestTx) PersonalInviteCode(ctx context.Context, orgID, groupID, personID int64, at time.Time) (string, error) {
 	var code string
 	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT code FROM invite_codes WHERE org_id = ? AND person_id = ? AND group_id = ? AND campaign_id IS NULL AND archived_at IS NULL ORDER BY id LIMIT 1`),
 		orgID, personID, groupID).Scan(&code)

@@ -21,7 +21,7 @@ import (
 // board. Cadences are in content_ops_cadences.go.
 
 // MessageText returns a stored message's text and the person who sent it.
-func (t *IngestTx) MessageText(ctx context.Context, groupID int64, messageID string) (string, int64, bool, error) {
+func (t *ingestTx) MessageText(ctx context.Context, groupID int64, messageID string) (string, int64, bool, error) {
 	var text string
 	var person int64
 	err := t.row(ctx, "SELECT text, person_id FROM messages WHERE group_id = ? AND external_id = ? ORDER BY id LIMIT 1", groupID, messageID).Scan(&text, &person)
@@ -38,7 +38,7 @@ func (t *IngestTx) MessageText(ctx context.Context, groupID int64, messageID str
 // "person:<id>", created as a draft and submitted at once (two revisions,
 // the first naming the member, the group and the message), and audited.
 // A message submitted before returns its script.
-func (t *IngestTx) SubmitScript(ctx context.Context, s pipeline.Submission) (int64, bool, error) {
+func (t *ingestTx) SubmitScript(ctx context.Context, s pipeline.Submission) (int64, bool, error) {
 	db := t.db
 	var id int64
 	err := t.row(ctx, "SELECT script_id FROM script_submissions WHERE group_id = ? AND message_id = ?", s.GroupID, s.MessageID).Scan(&id)
@@ -74,14 +74,6 @@ func (t *IngestTx) SubmitScript(ctx context.Context, s pipeline.Submission) (int
 	return sc.ID, true, err
 }
 
-// SlotConfig is the push slots in force for an organisation or a group,
-// and where they come from: "default" (nothing configured), "org" or
-// "group" (the group's own override).
-type SlotConfig struct {
-	content.SlotSet
-	Source string
-}
-
 type slotJSON struct {
 	Name string `json:"name"`
 	At   string `json:"at"`
@@ -103,7 +95,7 @@ func decodeSlots(s string) ([]content.Slot, error) {
 	}
 	out := make([]content.Slot, len(in))
 	for i, v := range in {
-		c, err := content.ParseClock(v.At)
+		c, err := community.ParseClock(v.At)
 		if err != nil {
 			return nil, err
 		}
@@ -115,35 +107,35 @@ func decodeSlots(s string) ([]content.Slot, error) {
 // slotsFor returns the slots in force for a group (its own, else its
 // organisation's, else the defaults); groupID 0 asks for the
 // organisation's.
-func slotsFor(ctx context.Context, db *DB, q queryer, orgID, groupID int64) (SlotConfig, error) {
+func slotsFor(ctx context.Context, db *DB, q queryer, orgID, groupID int64) (content.SlotConfig, error) {
 	rows, err := q.QueryContext(ctx, db.q("SELECT group_id, zone, slots FROM slot_configs WHERE org_id = ? AND group_id IN (0, ?) ORDER BY group_id DESC"), orgID, groupID)
 	if err != nil {
-		return SlotConfig{}, fmt.Errorf("read slots: %w", err)
+		return content.SlotConfig{}, fmt.Errorf("read slots: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var gid int64
 		var zone, raw string
 		if err := rows.Scan(&gid, &zone, &raw); err != nil {
-			return SlotConfig{}, fmt.Errorf("read slots: %w", err)
+			return content.SlotConfig{}, fmt.Errorf("read slots: %w", err)
 		}
 		ss, err := decodeSlots(raw)
 		if err != nil {
-			return SlotConfig{}, fmt.Errorf("read slots of group %d: %w", gid, err)
+			return content.SlotConfig{}, fmt.Errorf("read slots of group %d: %w", gid, err)
 		}
 		src := "org"
 		if gid != 0 {
 			src = "group"
 		}
 		if zone == "" {
-			zone = content.DefaultZone
+			zone = db.zone
 		}
-		return SlotConfig{content.SlotSet{Zone: zone, Slots: ss}, src}, nil
+		return content.SlotConfig{SlotSet: content.SlotSet{Zone: zone, Slots: ss}, Source: src}, nil
 	}
 	if err := rows.Err(); err != nil {
-		return SlotConfig{}, fmt.Errorf("read slots: %w", err)
+		return content.SlotConfig{}, fmt.Errorf("read slots: %w", err)
 	}
-	return SlotConfig{content.DefaultSlotSet(), "default"}, nil
+	return content.SlotConfig{SlotSet: content.SlotSet{Zone: db.zone, Slots: content.DefaultSlots()}, Source: "default"}, nil
 }
 
 func checkGroup(ctx context.Context, db *DB, q queryer, orgID, groupID int64) error {
@@ -159,10 +151,10 @@ func checkGroup(ctx context.Context, db *DB, q queryer, orgID, groupID int64) er
 
 // Slots returns the push slots in force for one of the organisation's
 // groups, or for the organisation when groupID is 0.
-func (db *DB) Slots(ctx context.Context, orgID, groupID int64) (SlotConfig, error) {
+func (db *DB) Slots(ctx context.Context, orgID, groupID int64) (content.SlotConfig, error) {
 	if groupID != 0 {
 		if err := checkGroup(ctx, db, db.sql, orgID, groupID); err != nil {
-			return SlotConfig{}, err
+			return content.SlotConfig{}, err
 		}
 	}
 	return slotsFor(ctx, db, db.sql, orgID, groupID)
@@ -171,13 +163,13 @@ func (db *DB) Slots(ctx context.Context, orgID, groupID int64) (SlotConfig, erro
 // SetSlots sets the organisation's slots (groupID 0) or a group's
 // override; a nil set removes them (back to the organisation's, or the
 // defaults). It returns what is in force afterwards.
-func (db *DB) SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (SlotConfig, error) {
+func (db *DB) SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (content.SlotConfig, error) {
 	if set != nil {
 		if err := set.Validate(); err != nil {
-			return SlotConfig{}, errkind.Errorf(errkind.Invalid, "%v", err)
+			return content.SlotConfig{}, errkind.Errorf(errkind.Invalid, "%v", err)
 		}
 	}
-	var out SlotConfig
+	var out content.SlotConfig
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		subject := fmt.Sprintf("org:%d", orgID)
 		if groupID != 0 {
@@ -314,34 +306,11 @@ func namesIn(ctx context.Context, db *DB, q queryer, groupID int64, people strin
 	return out, rows.Err()
 }
 
-// DutyItem is a push on an assistant's duty board: coming up, or sent,
-// with the prompt suggested and whether it was followed up.
-type DutyItem struct {
-	PushID     int64
-	ScriptID   int64
-	Title      string
-	GroupID    int64
-	Group      string
-	Slot       string
-	PlannedAt  time.Time
-	SentAt     *time.Time
-	Status     content.PushStatus
-	DutyPerson int64
-	DutyName   string
-	Prompt     string
-	// Reminded says a reminder was recorded when the push was sent;
-	// StaffGroup is where it was posted (0: nowhere).
-	Reminded   bool
-	StaffGroup int64
-	// For sent pushes: the response so far (see PushResponses).
-	Response *content.Response
-}
-
 // DutyBoard lists the organisation's pushes with an assistant on duty —
 // one person's, or everyone's when personID is 0 — planned from now to
 // to, or sent from from to now: the prompt for each, and for those sent
 // whether staff (and the assistant) followed up within FollowUpWindow.
-func (db *DB) DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]DutyItem, error) {
+func (db *DB) DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]content.DutyItem, error) {
 	now := db.now()
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.script_id, s.title, p.group_id, g.name, p.slot, p.planned_at, p.sent_at, p.status, p.duty_person, COALESCE(dp.name, ''),
 			COALESCE(r.prompt, ''), CASE WHEN r.push_id IS NULL THEN 0 ELSE 1 END, COALESCE(r.staff_group_id, 0)
@@ -353,9 +322,9 @@ func (db *DB) DutyBoard(ctx context.Context, orgID, personID int64, from, to tim
 	if err != nil {
 		return nil, fmt.Errorf("duty board: %w", err)
 	}
-	var out []DutyItem
+	var out []content.DutyItem
 	for rows.Next() {
-		var d DutyItem
+		var d content.DutyItem
 		var planned int64
 		var sent sql.NullInt64
 		var status string
@@ -387,7 +356,7 @@ func (db *DB) DutyBoard(ctx context.Context, orgID, personID int64, from, to tim
 			d.Prompt = content.Prompt(d.Slot, d.PlannedAt, loc, d.PushID)
 		}
 		if d.SentAt != nil {
-			r := PushResponse{PushID: d.PushID, GroupID: d.GroupID, SentAt: *d.SentAt, DutyPerson: d.DutyPerson}
+			r := content.PushResponse{PushID: d.PushID, GroupID: d.GroupID, SentAt: *d.SentAt, DutyPerson: d.DutyPerson}
 			if err := db.measure(ctx, &r); err != nil {
 				return nil, err
 			}

@@ -18,24 +18,6 @@ import (
 // Cadences (SOPs): stored campaigns whose occurrences the scheduler plans
 // into ordinary pushes, once each.
 
-// CadenceLookahead is how far ahead occurrences are planned, so that they
-// show in the groups' schedules (and their deferrals with them) a day
-// before they go out.
-const CadenceLookahead = 24 * time.Hour
-
-// CadenceGrace is how late an occurrence may still be planned (after the
-// scheduler was down): later ones are skipped, not sent late.
-const CadenceGrace = time.Hour
-
-// CadenceInfo is a cadence with what it has done so far.
-type CadenceInfo struct {
-	content.Cadence
-	Runs     int // occurrences planned (a member-day run is one member)
-	Deferred int // of which pushes were deferred by the caps or quiet hours
-	Dropped  int // of which pushes did not fit at all
-	LastRun  *time.Time
-}
-
 var cadenceCols = cadenceColsOf("")
 
 // cadenceColsOf lists a cadence's columns, each with the table prefix p.
@@ -61,7 +43,7 @@ func scanCadence(sc interface{ Scan(...any) error }) (content.Cadence, error) {
 	c.Kind, c.Weekday, c.Paused, c.CreatedAt = content.CadenceKind(kind), time.Weekday(weekday), paused.Valid, fromMS(created)
 	c.Quiet = content.DefaultQuiet
 	if quiet != "" {
-		if w, err := content.ParseWindow(quiet); err == nil {
+		if w, err := community.ParseWindow(quiet); err == nil {
 			c.Quiet = w
 		}
 	}
@@ -92,7 +74,7 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 				return errkind.Errorf(errkind.NotFound, "node %d not found", c.Select.NodeID)
 			}
 		}
-		if c.Quiet == (content.Window{}) {
+		if c.Quiet == (community.Window{}) {
 			c.Quiet = content.DefaultQuiet
 		}
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO cadences (org_id, script_id, name, group_ids, group_kind, node_id, kind, slot, weekday, day, quiet, created_by, created_at)
@@ -108,19 +90,19 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 
 // Cadences lists the organisation's cadences, newest first, with their
 // runs.
-func (db *DB) Cadences(ctx context.Context, orgID int64) ([]CadenceInfo, error) {
+func (db *DB) Cadences(ctx context.Context, orgID int64) ([]content.CadenceInfo, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT "+cadenceCols+" FROM cadences WHERE org_id = ? ORDER BY id DESC"), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list cadences: %w", err)
 	}
-	var out []CadenceInfo
+	var out []content.CadenceInfo
 	for rows.Next() {
 		c, err := scanCadence(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list cadences: %w", err)
 		}
-		out = append(out, CadenceInfo{Cadence: c})
+		out = append(out, content.CadenceInfo{Cadence: c})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -158,7 +140,7 @@ func (db *DB) PauseCadence(ctx context.Context, orgID, id int64, pause bool, act
 		}
 		if !pause {
 			// Resuming starts afresh: what fell due while paused is skipped.
-			if _, err := tx.ExecContext(ctx, db.q("UPDATE cadences SET created_at = ? WHERE id = ? AND created_at < ?"), ms(db.now().Add(-CadenceGrace)), id, ms(db.now().Add(-CadenceGrace))); err != nil {
+			if _, err := tx.ExecContext(ctx, db.q("UPDATE cadences SET created_at = ? WHERE id = ? AND created_at < ?"), ms(db.now().Add(-content.CadenceGrace)), id, ms(db.now().Add(-content.CadenceGrace))); err != nil {
 				return fmt.Errorf("resume cadence: %w", err)
 			}
 		}
@@ -173,7 +155,7 @@ func (db *DB) PauseCadence(ctx context.Context, orgID, id int64, pause bool, act
 // PlanCadences plans the due occurrences of every running cadence (of
 // every organisation) into pushes through PlanPush, so the caps and quiet
 // hours apply and deferrals show: occurrences from an hour ago
-// (CadenceGrace) to a day ahead (CadenceLookahead), each once — a
+// (content.CadenceGrace) to a day ahead (content.CadenceLookahead), each once — a
 // cadence_runs key per cadence × group × date, or × member for
 // member-day cadences. It runs under the scheduler's lease; a crash
 // between planning a push and recording its run is healed on the next
@@ -199,7 +181,7 @@ func (db *DB) PlanCadences(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil || len(cads) == 0 {
 		return 0, err
 	}
-	p := cadencePlanner{db: db, now: now, groups: map[int64][]community.Group{}, slots: map[int64]SlotConfig{}}
+	p := cadencePlanner{db: db, now: now, groups: map[int64][]community.Group{}, slots: map[int64]content.SlotConfig{}}
 	var errs []error
 	n := 0
 	for _, c := range cads {
@@ -217,7 +199,7 @@ type cadencePlanner struct {
 	now     time.Time
 	groups  map[int64][]community.Group // by organisation
 	parents map[int64]int64
-	slots   map[int64]SlotConfig // by group
+	slots   map[int64]content.SlotConfig // by group
 }
 
 // targets lists the active groups a cadence's selector picks.
@@ -269,7 +251,7 @@ func (p *cadencePlanner) plan(ctx context.Context, c content.Cadence) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	from := p.now.Add(-CadenceGrace)
+	from := p.now.Add(-content.CadenceGrace)
 	if c.CreatedAt.After(from) {
 		from = c.CreatedAt
 	}
@@ -316,7 +298,7 @@ func (p *cadencePlanner) plan(ctx context.Context, c content.Cadence) (int, erro
 			}
 			continue
 		}
-		for _, want := range c.Occurrences(slot.At, loc, g.CreatedAt, from, p.now.Add(CadenceLookahead)) {
+		for _, want := range c.Occurrences(slot.At, loc, g.CreatedAt, from, p.now.Add(content.CadenceLookahead)) {
 			key := want.In(loc).Format("2006-01-02")
 			if done[fmt.Sprint(g.ID, "|", key)] {
 				continue
@@ -341,7 +323,7 @@ func (p *cadencePlanner) memberDay(ctx context.Context, c content.Cadence, g com
 		// their occurrence is Day days after it.
 		joinDay := today.AddDate(0, 0, -back)
 		want := c.MemberOccurrence(slot.At, loc, joinDay)
-		if want.Before(from) || want.After(p.now.Add(CadenceLookahead)) {
+		if want.Before(from) || want.After(p.now.Add(content.CadenceLookahead)) {
 			continue
 		}
 		rows, err := p.db.sql.QueryContext(ctx, p.db.q(`SELECT DISTINCT m.person_id FROM memberships m
@@ -381,7 +363,7 @@ func (p *cadencePlanner) memberDay(ctx context.Context, c content.Cadence, g com
 // it before) and records its runs and the members it mentions.
 func (p *cadencePlanner) occur(ctx context.Context, c content.Cadence, g community.Group, slot content.Slot, loc *time.Location, want time.Time, keys []string, mention []int64) error {
 	db := p.db
-	push, err := db.PlanPush(ctx, PushRequest{OrgID: c.OrgID, ScriptID: c.ScriptID, GroupID: g.ID, Slot: slot.Name, Want: want,
+	push, err := db.PlanPush(ctx, content.PushRequest{OrgID: c.OrgID, ScriptID: c.ScriptID, GroupID: g.ID, Slot: slot.Name, Want: want,
 		Caps: content.DefaultCaps(), Window: c.Quiet, Location: loc, Actor: fmt.Sprintf("cadence:%d", c.ID)})
 	if errkind.Is(err, errkind.Conflict) {
 		// Planned before (a crash after planning, or a push of the same

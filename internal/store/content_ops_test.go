@@ -22,18 +22,18 @@ func TestSlotConfigs(t *testing.T) {
 		if err != nil || cfg.Source != "default" || cfg.Zone != content.DefaultZone || cfg.Names() != "morning, noon, evening" {
 			t.Fatalf("default slots = %+v %v", cfg, err)
 		}
-		orgSet := content.SlotSet{Slots: []content.Slot{{Name: "morning", At: content.Clock{Hour: 8}}, {Name: "lunch", At: content.Clock{Hour: 12, Minute: 30}}}}
+		orgSet := content.SlotSet{Slots: []content.Slot{{Name: "morning", At: community.Clock{Hour: 8}}, {Name: "lunch", At: community.Clock{Hour: 12, Minute: 30}}}}
 		if cfg, err = db.SetSlots(ctx, org.ID, 0, &orgSet, "user:ops"); err != nil || cfg.Source != "org" || cfg.Zone != content.DefaultZone {
 			t.Fatalf("set org slots = %+v %v", cfg, err)
 		}
 		if cfg, _ = db.Slots(ctx, org.ID, g.ID); cfg.Source != "org" || cfg.Names() != "morning, lunch" {
 			t.Fatalf("group inherits %+v", cfg)
 		}
-		grp := content.SlotSet{Zone: "UTC", Slots: []content.Slot{{Name: "evening", At: content.Clock{Hour: 21}}}}
+		grp := content.SlotSet{Zone: "UTC", Slots: []content.Slot{{Name: "evening", At: community.Clock{Hour: 21}}}}
 		if _, err := db.SetSlots(ctx, org.ID, g.ID, &grp, "user:ops"); err != nil {
 			t.Fatal(err)
 		}
-		if cfg, _ = db.Slots(ctx, org.ID, g.ID); cfg.Source != "group" || cfg.Zone != "UTC" || cfg.Slots[0].At != (content.Clock{Hour: 21}) {
+		if cfg, _ = db.Slots(ctx, org.ID, g.ID); cfg.Source != "group" || cfg.Zone != "UTC" || cfg.Slots[0].At != (community.Clock{Hour: 21}) {
 			t.Fatalf("group override %+v", cfg)
 		}
 		if cfg, _ = db.Slots(ctx, org.ID, 0); cfg.Source != "org" {
@@ -100,7 +100,7 @@ func TestCadences(t *testing.T) {
 		}
 		// A weekly one on Thursday at noon to the listed group, a group-day
 		// one; the manual push already at 12:00 defers the weekly one.
-		manual, _ := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps(), Location: cst})
+		manual, _ := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps(), Location: cst})
 		weekly := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{g.ID}}, Kind: content.Weekly, Weekday: time.Thursday, Slot: "noon"}
 		created := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{other.ID}}, Kind: content.GroupDay, Day: 1, Slot: "evening"}
 		for _, c := range []*content.Cadence{&weekly, &created} {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -73,7 +74,7 @@ func TestPlanAndSendPushes(t *testing.T) {
 		s := approvedScript(t, db, org.ID)
 		draft := content.Script{OrgID: org.ID, Title: "t", Body: "b", Author: "x"}
 		db.CreateScript(ctx, &draft)
-		req := store.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: content.Window{From: content.Clock{Hour: 6, Minute: 30}, To: content.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
 		req.ScriptID = draft.ID
 		req.Want = time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
 		if _, err := db.PlanPush(ctx, req); !errkind.Is(err, errkind.Conflict) {
@@ -162,7 +163,7 @@ func TestPushReceipts(t *testing.T) {
 		org, g := seedOrg(t, db)
 		s := approvedScript(t, db, org.ID)
 		for _, h := range []int{-5, -2} {
-			if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -205,22 +206,22 @@ func TestScriptCards(t *testing.T) {
 	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
 		org, g := seedOrg(t, db)
 		s := approvedScript(t, db, org.ID)
-		for _, bad := range []store.ScriptCard{{LinkURL: "javascript:alert(1)"}, {MediaURL: "ftp://x/y.jpg"}, {LinkTitle: "只有标题"}} {
+		for _, bad := range []content.ScriptCard{{LinkURL: "javascript:alert(1)"}, {MediaURL: "ftp://x/y.jpg"}, {LinkTitle: "只有标题"}} {
 			if err := db.SetScriptCard(ctx, org.ID, s.ID, bad, "user:ed"); !errkind.Is(err, errkind.Invalid) {
 				t.Errorf("card %+v: %v, want invalid", bad, err)
 			}
 		}
-		if err := db.SetScriptCard(ctx, org.ID, 9999, store.ScriptCard{LinkURL: "https://x.cn"}, "user:ed"); !errkind.Is(err, errkind.NotFound) {
+		if err := db.SetScriptCard(ctx, org.ID, 9999, content.ScriptCard{LinkURL: "https://x.cn"}, "user:ed"); !errkind.Is(err, errkind.NotFound) {
 			t.Fatalf("unknown script: %v", err)
 		}
-		card := store.ScriptCard{LinkURL: "https://mp.weixin.qq.com/s/abc", LinkTitle: "直播带货三个误区", Excerpt: "原文……", MediaURL: "https://cdn.example.com/poster.jpg"}
+		card := content.ScriptCard{LinkURL: "https://mp.weixin.qq.com/s/abc", LinkTitle: "直播带货三个误区", Excerpt: "原文……", MediaURL: "https://cdn.example.com/poster.jpg"}
 		if err := db.SetScriptCard(ctx, org.ID, s.ID, card, "user:ed"); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := db.ScriptCardOf(ctx, org.ID, s.ID); err != nil || got != card {
 			t.Fatalf("card = %+v %v", got, err)
 		}
-		if _, err := db.PlanPush(ctx, store.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+		if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 1 {
@@ -236,11 +237,55 @@ func TestScriptCards(t *testing.T) {
 		if !strings.HasSuffix(text, "\n🔗 直播带货三个误区 https://mp.weixin.qq.com/s/abc\n🖼 https://cdn.example.com/poster.jpg") || !strings.HasPrefix(text, s.Body) {
 			t.Fatalf("pushed text: %q", text)
 		}
-		if err := db.SetScriptCard(ctx, org.ID, s.ID, store.ScriptCard{}, "user:ed"); err != nil {
+		if err := db.SetScriptCard(ctx, org.ID, s.ID, content.ScriptCard{}, "user:ed"); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := db.ScriptCardOf(ctx, org.ID, s.ID); !got.Empty() {
 			t.Fatalf("card after removal: %+v", got)
+		}
+	})
+}
+
+// TestOrgPushes: planned pushes in the window come with the script's
+// title, the group and the assistant on duty; a sent one is listed by its
+// sending time; pushes outside the window are not.
+func TestOrgPushes(t *testing.T) {
+	clk := newClock()
+	cst := time.FixedZone("CST", 8*3600)
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		clk.Add(newClock().Now().Sub(clk.Now())) // each dialect starts at the same time
+		org, g := seedOrg(t, db)
+		duty := people(t, db, org.ID, 1)[0]
+		if err := db.AddMembership(ctx, &community.Membership{GroupID: g.ID, PersonID: duty, Role: community.RoleAssistant, JoinedAt: clk.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		s := approvedScript(t, db, org.ID)
+		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 8, 0, 0, 0, cst), time.Date(2026, 12, 20, 8, 0, 0, 0, cst)} {
+			req.Want = want
+			if _, err := db.PlanPush(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		from, to := clk.Now(), clk.Now().Add(7*24*time.Hour)
+		list, err := db.OrgPushes(ctx, org.ID, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || list[0].Title != s.Title || list[0].Group != g.Name || list[0].DutyPerson != duty || list[0].DutyName == "" ||
+			list[1].Reason == "" || !list[1].PlannedAt.After(list[1].WantAt) || list[0].Status != content.PushPlanned {
+			t.Fatalf("pushes %+v", list)
+		}
+		clk.Add(48 * time.Hour)
+		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 2 {
+			t.Fatalf("sent %d, %v", n, err)
+		}
+		sent, err := db.OrgPushes(ctx, org.ID, clk.Now().Add(-7*24*time.Hour), clk.Now())
+		if err != nil || len(sent) != 2 || sent[0].Status != content.PushSent || sent[0].SentAt == nil {
+			t.Fatalf("sent pushes %+v %v", sent, err)
+		}
+		if other, _ := db.OrgPushes(ctx, org.ID+1000, from, to); len(other) != 0 {
+			t.Fatalf("another organisation's pushes: %+v", other)
 		}
 	})
 }

@@ -63,16 +63,10 @@ func (db *DB) PostDailyTops(ctx context.Context, now time.Time, loc *time.Locati
 		size      int
 		conn, ext string
 	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.group, &d.size, &d.conn, &d.ext); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("due daily tops: %w", err)
-		}
-		list = append(list, d)
+	list, err := scanAll(rows, err, func(r *sql.Rows, d *due) error { return r.Scan(&d.group, &d.size, &d.conn, &d.ext) })
+	if err != nil {
+		return 0, fmt.Errorf("due daily tops: %w", err)
 	}
-	rows.Close()
 	from, to := today.Start(loc), (today + 1).Start(loc)
 	posted := 0
 	for _, d := range list {
@@ -112,19 +106,16 @@ func dayTop(ctx context.Context, db *DB, q queryer, groupID int64, from, to time
 		WHERE x.group_id = ? AND x.sent_at >= ? AND x.sent_at < ? AND m.role = 'member'
 		  AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.person_id = x.person_id AND i.bot = TRUE)
 		GROUP BY x.person_id, m.nickname, p.name ORDER BY n DESC, MIN(x.id) LIMIT ?`), groupID, ms(from), ms(to), limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *dayPoster) error {
+		if err := r.Scan(&p.name, &p.n); err != nil {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("daily top: %w", err)
 	}
-	defer rows.Close()
-	var out []dayPoster
-	for rows.Next() {
-		var p dayPoster
-		if err := rows.Scan(&p.name, &p.n); err != nil {
-			return nil, fmt.Errorf("daily top: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func renderDailyTop(top []dayPoster) string {

@@ -9,10 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -39,21 +39,18 @@ func (db *DB) CreateOrg(ctx context.Context, o *community.Org) error {
 // Orgs lists organisations in creation order.
 func (db *DB) Orgs(ctx context.Context) ([]community.Org, error) {
 	rows, err := db.sql.QueryContext(ctx, "SELECT id, name, slug, created_at FROM orgs ORDER BY id")
+	out, err := scanAll(rows, err, func(r *sql.Rows, o *community.Org) error {
+		var c int64
+		if err := r.Scan(&o.ID, &o.Name, &o.Slug, &c); err != nil {
+			return err
+		}
+		o.CreatedAt = fromMS(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Org
-	for rows.Next() {
-		var o community.Org
-		var c int64
-		if err := rows.Scan(&o.ID, &o.Name, &o.Slug, &c); err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
-		}
-		o.CreatedAt = fromMS(c)
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateNode inserts a tree node. The parent must exist in the same
@@ -91,23 +88,20 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 // Nodes lists an organisation's tree nodes in creation order.
 func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, parent_id, name, kind, created_at FROM nodes WHERE org_id = ? ORDER BY id"), orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Node
-	for rows.Next() {
-		var n community.Node
+	out, err := scanAll(rows, err, func(r *sql.Rows, n *community.Node) error {
 		var parent sql.NullInt64
 		var kind string
 		var c int64
-		if err := rows.Scan(&n.ID, &n.OrgID, &parent, &n.Name, &kind, &c); err != nil {
-			return nil, fmt.Errorf("list nodes: %w", err)
+		if err := r.Scan(&n.ID, &n.OrgID, &parent, &n.Name, &kind, &c); err != nil {
+			return err
 		}
 		n.ParentID, n.Kind, n.CreatedAt = parent.Int64, community.NodeKind(kind), fromMS(c)
-		out = append(out, n)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreatePerson inserts a person (imports, staff set-up, tests).
@@ -175,24 +169,21 @@ func (db *DB) Members(ctx context.Context, groupID int64) ([]community.Member, e
 				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), '')
 		FROM memberships m JOIN people p ON p.id = m.person_id
 		WHERE m.group_id = ? AND m.left_at IS NULL ORDER BY m.joined_at, m.id`), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Member
-	for rows.Next() {
-		var mb community.Member
-		m, err := scanMembership(rows, &mb.Name, &mb.PlatformUserID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, mb *community.Member) error {
+		m, err := scanMembership(r, &mb.Name, &mb.PlatformUserID)
 		if err != nil {
-			return nil, fmt.Errorf("list members: %w", err)
+			return err
 		}
 		mb.Membership = m
 		if m.Nickname != "" {
 			mb.Name = m.Nickname
 		}
-		out = append(out, mb)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Messages lists a group's messages, newest first, a page at a time.
@@ -210,22 +201,19 @@ func (db *DB) Messages(ctx context.Context, groupID int64, p community.Page) ([]
 				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), p.name)
 		FROM messages m JOIN people p ON p.id = m.person_id
 		WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`), groupID, before, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, m *community.Message) error {
+		var kind string
+		var sent int64
+		if err := r.Scan(&m.ID, &m.GroupID, &m.PersonID, &m.ExternalID, &kind, &m.Text, &m.URL, &m.ReplyTo, &m.Mentions, &sent, &m.SenderName); err != nil {
+			return err
+		}
+		m.Kind, m.SentAt = chat.MessageKind(kind), fromMS(sent)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Message
-	for rows.Next() {
-		var m community.Message
-		var kind string
-		var sent int64
-		if err := rows.Scan(&m.ID, &m.GroupID, &m.PersonID, &m.ExternalID, &kind, &m.Text, &m.URL, &m.ReplyTo, &m.Mentions, &sent, &m.SenderName); err != nil {
-			return nil, fmt.Errorf("list messages: %w", err)
-		}
-		m.Kind, m.SentAt = chat.MessageKind(kind), fromMS(sent)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountEvents returns how many events were ingested on a connection.
@@ -261,59 +249,6 @@ func (db *DB) SaveCursor(ctx context.Context, connection, key, value string) err
 	return nil
 }
 
-// Token is an API token's stored form. The plaintext is shown once, at
-// creation; only its SHA-256 is stored.
-type Token struct {
-	ID        int64
-	OrgID     int64
-	Name      string
-	Scope     string
-	CreatedAt time.Time
-}
-
-// Token scopes.
-const (
-	ScopeAdmin = "admin" // organisation administrator: read and write everything
-	ScopeRead  = "read"  // read-only
-	// ScopeOps prefixes an operations-centre token's roles, "ops:editor,
-	// reviewer": it reads everything and writes content only in its roles.
-	ScopeOps = "ops:"
-)
-
-// OpsRoles are the operations centre's roles a token may hold.
-var OpsRoles = []string{"contributor", "editor", "reviewer", "publisher"}
-
-// Roles returns the operations-centre roles of an ops token (nil for
-// others).
-func (t Token) Roles() []string {
-	if !strings.HasPrefix(t.Scope, ScopeOps) {
-		return nil
-	}
-	return strings.Split(strings.TrimPrefix(t.Scope, ScopeOps), ",")
-}
-
-// Can reports whether the token may act in an operations-centre role: an
-// admin token in any, an ops token in its own.
-func (t Token) Can(role string) bool {
-	return t.Scope == ScopeAdmin || slices.Contains(t.Roles(), role)
-}
-
-// ValidScope checks a token scope: admin, read, or ops: with known roles.
-func ValidScope(scope string) error {
-	if scope == ScopeAdmin || scope == ScopeRead {
-		return nil
-	}
-	if !strings.HasPrefix(scope, ScopeOps) || scope == ScopeOps {
-		return errkind.Errorf(errkind.Invalid, "token scope %q: want admin, read or ops:ROLE,… (roles: %s)", scope, strings.Join(OpsRoles, ", "))
-	}
-	for _, r := range strings.Split(strings.TrimPrefix(scope, ScopeOps), ",") {
-		if !slices.Contains(OpsRoles, r) {
-			return errkind.Errorf(errkind.Invalid, "token role %q: want %s", r, strings.Join(OpsRoles, ", "))
-		}
-	}
-	return nil
-}
-
 func hashToken(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
@@ -321,7 +256,7 @@ func hashToken(plain string) string {
 
 // CreateToken creates an API token and returns its plaintext.
 func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
-	if err := ValidScope(scope); err != nil {
+	if err := access.ValidScope(scope); err != nil {
 		return "", err
 	}
 	var raw [24]byte
@@ -343,8 +278,8 @@ func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) 
 }
 
 // TokenByPlaintext authenticates a bearer token.
-func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (Token, error) {
-	var t Token
+func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token, error) {
+	var t access.Token
 	var c int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
 		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c)
@@ -358,46 +293,12 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (Token, error)
 	return t, nil
 }
 
-// User is a console account.
-type User struct {
-	ID           int64
-	OrgID        int64
-	Username     string
-	PasswordHash string
-	Role         string // manager (the whole organisation), secretary, assistant or viewer
-	// ScopeNodeID or ScopeGroupID limit a secretary, assistant or viewer
-	// to the groups under one tree node or to one group.
-	ScopeNodeID  int64
-	ScopeGroupID int64
-	CreatedAt    time.Time
-}
-
-// Console roles.
-const (
-	RoleManager   = "manager"
-	RoleSecretary = "secretary"
-	RoleAssistant = "assistant"
-	RoleViewer    = "viewer"
-)
-
-// Scoped reports whether the account sees only part of the organisation.
-func (u User) Scoped() bool { return u.Role != RoleManager }
-
 // CreateUser inserts a console account; hash is the password hash. A
 // manager sees the whole organisation; every other role needs a scope (a
 // node or a group of the organisation).
-func (db *DB) CreateUser(ctx context.Context, u *User) error {
-	switch u.Role {
-	case RoleManager:
-		if u.ScopeNodeID != 0 || u.ScopeGroupID != 0 {
-			return errkind.New(errkind.Invalid, "a manager sees the whole organisation: no node or group scope")
-		}
-	case RoleSecretary, RoleAssistant, RoleViewer:
-		if (u.ScopeNodeID == 0) == (u.ScopeGroupID == 0) {
-			return errkind.Errorf(errkind.Invalid, "a %s needs a scope: one tree node or one group", u.Role)
-		}
-	default:
-		return errkind.Errorf(errkind.Invalid, "role %q: want manager, secretary, assistant or viewer", u.Role)
+func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
+	if err := u.Validate(); err != nil {
+		return err
 	}
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = db.now()
@@ -416,7 +317,7 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 			}
 		}
 		err := tx.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, scope_node_id, scope_group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-			u.OrgID, u.Username, u.PasswordHash, u.Role, nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
+			u.OrgID, u.Username, u.PasswordHash, string(u.Role), nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
 		if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Username, classify(err))
 		}
@@ -425,8 +326,8 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 }
 
 // UserByName finds a console account.
-func (db *DB) UserByName(ctx context.Context, username string) (User, error) {
-	var u User
+func (db *DB) UserByName(ctx context.Context, username string) (access.User, error) {
+	var u access.User
 	var c int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at FROM users WHERE username = ?"), username).
 		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c)
@@ -456,43 +357,37 @@ func (db *DB) AuditLog(ctx context.Context, orgID int64, p community.Page) ([]co
 		before = 1<<62 - 1
 	}
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, org_id, at, actor, action, subject, detail FROM audit_log WHERE org_id = ? AND id < ? ORDER BY id DESC LIMIT ?"), orgID, before, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, e *community.AuditEntry) error {
+		var at int64
+		if err := r.Scan(&e.ID, &e.OrgID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
+			return err
+		}
+		e.At = fromMS(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
-	defer rows.Close()
-	var out []community.AuditEntry
-	for rows.Next() {
-		var e community.AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &at, &e.Actor, &e.Action, &e.Subject, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit log: %w", err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ModerationActions lists moderation actions of an organisation, newest first.
 func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, COALESCE(group_id, 0), COALESCE(person_id, 0), message_id, action, rule, category, reason, actor, created_at
 		FROM moderation_actions WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *community.ModerationAction) error {
+		var act string
+		var c int64
+		if err := r.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &act, &a.Rule, &a.Category, &a.Reason, &a.Actor, &c); err != nil {
+			return err
+		}
+		a.Action, a.CreatedAt = chat.ActionKind(act), fromMS(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list moderation actions: %w", err)
 	}
-	defer rows.Close()
-	var out []community.ModerationAction
-	for rows.Next() {
-		var a community.ModerationAction
-		var act string
-		var c int64
-		if err := rows.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &act, &a.Rule, &a.Category, &a.Reason, &a.Actor, &c); err != nil {
-			return nil, fmt.Errorf("list moderation actions: %w", err)
-		}
-		a.Action, a.CreatedAt = chat.ActionKind(act), fromMS(c)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetRole sets the role of a platform user's open membership in a group,
@@ -577,4 +472,29 @@ func (db *DB) PersonNames(ctx context.Context, orgID int64, ids []int64) (map[in
 		}
 	}
 	return out, nil
+}
+
+// GroupList lists an organisation's groups for the console's group
+// tables: id, node, platform, name, kind, lifecycle and capacity only —
+// no member counts (Members is 0), connection, platform id or times.
+// Listing 10,000 groups costs a few columns per row, not a count of their
+// memberships.
+func (db *DB) GroupList(ctx context.Context, orgID int64) ([]community.Group, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, node_id, platform, name, kind, lifecycle, capacity FROM chat_groups WHERE org_id = ? ORDER BY id"), orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []community.Group
+	for rows.Next() {
+		g := community.Group{OrgID: orgID}
+		var node sql.NullInt64
+		var kind, life string
+		if err := rows.Scan(&g.ID, &node, &g.Platform, &g.Name, &kind, &life, &g.Capacity); err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		g.NodeID, g.Kind, g.Lifecycle = node.Int64, community.GroupKind(kind), community.Lifecycle(life)
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }

@@ -10,28 +10,14 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
-)
-
-// Group eligibility (the seed: "a partner joins only groups of their own
-// level"): a group may admit only partners of one level. A joiner who does
-// not hold a seat of it is handled as the group says: refuse (removed at
-// once), grace (told, and removed after the grace period unless admitted
-// meanwhile) or approve (told, and an approval case for staff).
-
-// Eligibility handlings.
-const (
-	EligibilityRefuse  = "refuse"
-	EligibilityGrace   = "grace"
-	EligibilityApprove = "approve"
 )
 
 // SetEligibility makes a group admit only partners of a level.
 func (db *DB) SetEligibility(ctx context.Context, orgID, groupID, levelID int64, handling string, grace time.Duration, actor string) error {
 	switch handling {
-	case EligibilityRefuse, EligibilityApprove:
+	case community.EligibilityRefuse, community.EligibilityApprove:
 		grace = 0
-	case EligibilityGrace:
+	case community.EligibilityGrace:
 		if grace <= 0 {
 			return errkind.New(errkind.Invalid, "grace: a positive period is required with handling grace")
 		}
@@ -71,12 +57,12 @@ func (db *DB) ClearEligibility(ctx context.Context, orgID, groupID int64, actor 
 }
 
 // Eligibility returns a group's rule, or nil when anyone may join.
-func (db *DB) Eligibility(ctx context.Context, orgID, groupID int64) (*pipeline.Eligibility, error) {
+func (db *DB) Eligibility(ctx context.Context, orgID, groupID int64) (*community.Eligibility, error) {
 	return eligibility(ctx, db, db.sql, groupID, orgID)
 }
 
-func eligibility(ctx context.Context, db *DB, q queryer, groupID, orgID int64) (*pipeline.Eligibility, error) {
-	var e pipeline.Eligibility
+func eligibility(ctx context.Context, db *DB, q queryer, groupID, orgID int64) (*community.Eligibility, error) {
+	var e community.Eligibility
 	var grace int64
 	err := q.QueryRowContext(ctx, db.q(`SELECT e.level_id, l.name, e.handling, e.grace_seconds FROM group_eligibility e
 		JOIN partner_levels l ON l.id = e.level_id JOIN chat_groups g ON g.id = e.group_id
@@ -101,7 +87,7 @@ func holdsSeat(ctx context.Context, db *DB, q queryer, levelID, personID int64) 
 
 // CheckEligibility returns the group's rule (nil when anyone may join) and
 // whether the person qualifies: holds a seat of the level.
-func (t *IngestTx) CheckEligibility(ctx context.Context, groupID, personID int64) (*pipeline.Eligibility, bool, error) {
+func (t *ingestTx) CheckEligibility(ctx context.Context, groupID, personID int64) (*community.Eligibility, bool, error) {
 	e, err := eligibility(ctx, t.db, t.tx, groupID, 0)
 	if err != nil || e == nil {
 		return e, true, err
@@ -112,7 +98,7 @@ func (t *IngestTx) CheckEligibility(ctx context.Context, groupID, personID int64
 
 // OpenEligibilityCase records a joiner who did not qualify (due: when the
 // grace period ends, zero for an approval).
-func (t *IngestTx) OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error {
+func (t *ingestTx) OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error {
 	var dueMS any
 	if !due.IsZero() {
 		dueMS = ms(due)
@@ -124,42 +110,25 @@ func (t *IngestTx) OpenEligibilityCase(ctx context.Context, groupID, personID in
 	return nil
 }
 
-// EligibilityCase is a joiner who did not qualify for a group.
-type EligibilityCase struct {
-	ID        int64
-	GroupID   int64
-	Group     string
-	PersonID  int64
-	Person    string
-	Handling  string
-	Status    string // pending, approved, rejected, removed, qualified
-	DueAt     *time.Time
-	CreatedAt time.Time
-	DecidedBy string
-}
-
 // EligibilityCases lists an organisation's cases, newest first ("" for
 // every status).
-func (db *DB) EligibilityCases(ctx context.Context, orgID int64, status string) ([]EligibilityCase, error) {
+func (db *DB) EligibilityCases(ctx context.Context, orgID int64, status string) ([]community.EligibilityCase, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, g.name, c.person_id, p.name, c.handling, c.status, c.due_at, c.created_at, c.decided_by
 		FROM eligibility_cases c JOIN chat_groups g ON g.id = c.group_id JOIN people p ON p.id = c.person_id
 		WHERE g.org_id = ? AND (? = '' OR c.status = ?) ORDER BY c.id DESC LIMIT 1000`), orgID, status, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.EligibilityCase) error {
+		var due sql.NullInt64
+		var created int64
+		if err := r.Scan(&c.ID, &c.GroupID, &c.Group, &c.PersonID, &c.Person, &c.Handling, &c.Status, &due, &created, &c.DecidedBy); err != nil {
+			return err
+		}
+		c.DueAt, c.CreatedAt = fromNullMS(due), fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list eligibility cases: %w", err)
 	}
-	defer rows.Close()
-	var out []EligibilityCase
-	for rows.Next() {
-		var c EligibilityCase
-		var due sql.NullInt64
-		var created int64
-		if err := rows.Scan(&c.ID, &c.GroupID, &c.Group, &c.PersonID, &c.Person, &c.Handling, &c.Status, &due, &created, &c.DecidedBy); err != nil {
-			return nil, fmt.Errorf("list eligibility cases: %w", err)
-		}
-		c.DueAt, c.CreatedAt = fromNullMS(due), fromMS(created)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // removeFromGroup queues the removal of a person from a group (a kick and
@@ -230,16 +199,10 @@ func (db *DB) EnforceEligibility(ctx context.Context) (int, error) {
 		id, group, person, level int64
 		levelName                string
 	}
-	var cases []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.group, &d.person, &d.level, &d.levelName); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("due eligibility cases: %w", err)
-		}
-		cases = append(cases, d)
+	cases, err := scanAll(rows, err, func(r *sql.Rows, d *due) error { return r.Scan(&d.id, &d.group, &d.person, &d.level, &d.levelName) })
+	if err != nil {
+		return 0, fmt.Errorf("due eligibility cases: %w", err)
 	}
-	rows.Close()
 	removed := 0
 	for _, d := range cases {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // Sign-up lists (群接龙) and offline events (线下活动): a list in a group,
@@ -27,8 +26,8 @@ type signups struct {
 
 const listCols = "id, group_id, title, capacity, event_at, place, closed_at"
 
-func (s signups) list(row *sql.Row) (pipeline.SignupList, bool, error) {
-	var l pipeline.SignupList
+func (s signups) list(row *sql.Row) (community.SignupList, bool, error) {
+	var l community.SignupList
 	var at, closed sql.NullInt64
 	err := row.Scan(&l.ID, &l.GroupID, &l.Title, &l.Capacity, &at, &l.Place, &closed)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -42,17 +41,17 @@ func (s signups) list(row *sql.Row) (pipeline.SignupList, bool, error) {
 }
 
 // open finds the group's open list.
-func (s signups) open(ctx context.Context, groupID int64) (pipeline.SignupList, bool, error) {
+func (s signups) open(ctx context.Context, groupID int64) (community.SignupList, bool, error) {
 	return s.list(s.q.QueryRowContext(ctx, s.db.q("SELECT "+listCols+" FROM signup_lists WHERE group_id = ? AND closed_at IS NULL"), groupID))
 }
 
 // latest finds the group's newest list, open or closed.
-func (s signups) latest(ctx context.Context, groupID int64) (pipeline.SignupList, bool, error) {
+func (s signups) latest(ctx context.Context, groupID int64) (community.SignupList, bool, error) {
 	return s.list(s.q.QueryRowContext(ctx, s.db.q("SELECT "+listCols+" FROM signup_lists WHERE group_id = ? ORDER BY id DESC LIMIT 1"), groupID))
 }
 
 // entries fills in the list's entries, in order.
-func (s signups) entries(ctx context.Context, l *pipeline.SignupList) error {
+func (s signups) entries(ctx context.Context, l *community.SignupList) error {
 	rows, err := s.q.QueryContext(ctx, s.db.q(`SELECT s.n, s.person_id, COALESCE(NULLIF(m.nickname, ''), p.name), s.note, s.status, s.checked_in_at FROM signups s
 		JOIN people p ON p.id = s.person_id
 		LEFT JOIN memberships m ON m.person_id = s.person_id AND m.group_id = ? AND m.left_at IS NULL
@@ -63,7 +62,7 @@ func (s signups) entries(ctx context.Context, l *pipeline.SignupList) error {
 	defer rows.Close()
 	l.Entries = nil
 	for rows.Next() {
-		var en pipeline.SignupEntry
+		var en community.SignupEntry
 		var checked sql.NullInt64
 		if err := rows.Scan(&en.N, &en.PersonID, &en.Name, &en.Note, &en.Status, &checked); err != nil {
 			return fmt.Errorf("read sign-up list: %w", err)
@@ -75,7 +74,7 @@ func (s signups) entries(ctx context.Context, l *pipeline.SignupList) error {
 }
 
 // create opens a list; false when the group has one open.
-func (s signups) create(ctx context.Context, l *pipeline.SignupList, by int64, tempGroup int64, at time.Time) (bool, error) {
+func (s signups) create(ctx context.Context, l *community.SignupList, by int64, tempGroup int64, at time.Time) (bool, error) {
 	err := s.q.QueryRowContext(ctx, s.db.q(`INSERT INTO signup_lists (group_id, title, opened_by, opened_at, capacity, event_at, place, temp_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (group_id) WHERE closed_at IS NULL DO NOTHING RETURNING id`), l.GroupID, l.Title, nullID(by), ms(at), l.Capacity, nullMS(l.EventAt), l.Place, nullID(tempGroup)).Scan(&l.ID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -89,26 +88,26 @@ func (s signups) create(ctx context.Context, l *pipeline.SignupList, by int64, t
 
 // add signs a person up: in, or on the waitlist when the list is full. A
 // cancelled entry signs up again at the end; an existing one stays.
-func (s signups) add(ctx context.Context, l pipeline.SignupList, personID int64, note string, at time.Time) error {
+func (s signups) add(ctx context.Context, l community.SignupList, personID int64, note string, at time.Time) error {
 	var status string
 	err := s.q.QueryRowContext(ctx, s.db.q("SELECT status FROM signups WHERE list_id = ? AND person_id = ?"), l.ID, personID).Scan(&status)
 	switch {
-	case err == nil && status != pipeline.SignupCancelled:
+	case err == nil && status != community.SignupCancelled:
 		return nil // keeps their place
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("sign up: %w", err)
 	}
-	next := pipeline.SignupIn
+	next := community.SignupIn
 	if l.Capacity > 0 {
 		var in int
 		if err := s.q.QueryRowContext(ctx, s.db.q("SELECT COUNT(*) FROM signups WHERE list_id = ? AND status = 'in'"), l.ID).Scan(&in); err != nil {
 			return fmt.Errorf("sign up: %w", err)
 		}
 		if in >= l.Capacity {
-			next = pipeline.SignupWaitlist
+			next = community.SignupWaitlist
 		}
 	}
-	if status == pipeline.SignupCancelled {
+	if status == community.SignupCancelled {
 		_, err = s.q.ExecContext(ctx, s.db.q(`UPDATE signups SET status = ?, note = ?, created_at = ?, checked_in_at = NULL,
 			n = (SELECT COALESCE(MAX(n), 0) + 1 FROM signups WHERE list_id = ?) WHERE list_id = ? AND person_id = ?`), next, note, ms(at), l.ID, l.ID, personID)
 	} else {
@@ -123,10 +122,10 @@ func (s signups) add(ctx context.Context, l pipeline.SignupList, personID int64,
 
 // cancel takes a person off the list and moves the first waitlisted up;
 // it returns whether they were on it and who moved up.
-func (s signups) cancel(ctx context.Context, l pipeline.SignupList, personID int64) (bool, int64, error) {
+func (s signups) cancel(ctx context.Context, l community.SignupList, personID int64) (bool, int64, error) {
 	var status string
 	err := s.q.QueryRowContext(ctx, s.db.q("SELECT status FROM signups WHERE list_id = ? AND person_id = ?"), l.ID, personID).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) || status == pipeline.SignupCancelled {
+	if errors.Is(err, sql.ErrNoRows) || status == community.SignupCancelled {
 		return false, 0, nil
 	}
 	if err != nil {
@@ -135,7 +134,7 @@ func (s signups) cancel(ctx context.Context, l pipeline.SignupList, personID int
 	if _, err := s.q.ExecContext(ctx, s.db.q("UPDATE signups SET status = 'cancelled' WHERE list_id = ? AND person_id = ?"), l.ID, personID); err != nil {
 		return false, 0, fmt.Errorf("cancel sign-up: %w", err)
 	}
-	if status != pipeline.SignupIn {
+	if status != community.SignupIn {
 		return true, 0, nil
 	}
 	var up int64
@@ -153,7 +152,7 @@ func (s signups) cancel(ctx context.Context, l pipeline.SignupList, personID int
 }
 
 // checkIn marks a signed-up person present.
-func (s signups) checkIn(ctx context.Context, l pipeline.SignupList, personID int64, at time.Time) (bool, error) {
+func (s signups) checkIn(ctx context.Context, l community.SignupList, personID int64, at time.Time) (bool, error) {
 	res, err := s.q.ExecContext(ctx, s.db.q("UPDATE signups SET checked_in_at = COALESCE(checked_in_at, ?) WHERE list_id = ? AND person_id = ? AND status = 'in'"), ms(at), l.ID, personID)
 	if err != nil {
 		return false, fmt.Errorf("check in: %w", err)
@@ -162,7 +161,7 @@ func (s signups) checkIn(ctx context.Context, l pipeline.SignupList, personID in
 	return n > 0, nil
 }
 
-func (s signups) close(ctx context.Context, l *pipeline.SignupList, at time.Time) error {
+func (s signups) close(ctx context.Context, l *community.SignupList, at time.Time) error {
 	if _, err := s.q.ExecContext(ctx, s.db.q("UPDATE signup_lists SET closed_at = ? WHERE id = ? AND closed_at IS NULL"), ms(at), l.ID); err != nil {
 		return fmt.Errorf("close sign-up list: %w", err)
 	}
@@ -170,15 +169,15 @@ func (s signups) close(ctx context.Context, l *pipeline.SignupList, at time.Time
 	return nil
 }
 
-func (t *IngestTx) signups() signups { return signups{t.db, t.tx} }
+func (t *ingestTx) signups() signups { return signups{t.db, t.tx} }
 
 // OpenSignup opens a sign-up list in the group unless one is open.
-func (t *IngestTx) OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error) {
-	return t.signups().create(ctx, &pipeline.SignupList{GroupID: groupID, Title: title, Capacity: capacity}, by, 0, at)
+func (t *ingestTx) OpenSignup(ctx context.Context, groupID, by int64, title string, capacity int, at time.Time) (bool, error) {
+	return t.signups().create(ctx, &community.SignupList{GroupID: groupID, Title: title, Capacity: capacity}, by, 0, at)
 }
 
 // CloseSignup closes the group's open list and returns it.
-func (t *IngestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time) (pipeline.SignupList, bool, error) {
+func (t *ingestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -193,7 +192,7 @@ func (t *IngestTx) CloseSignup(ctx context.Context, groupID int64, at time.Time)
 // Signup adds the person (when personID is not 0) to the group's open list
 // and returns the list. The ingest transaction is the only writer of a
 // group's events at a time, so numbers are not taken concurrently.
-func (t *IngestTx) Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (pipeline.SignupList, bool, error) {
+func (t *ingestTx) Signup(ctx context.Context, groupID, personID int64, note string, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -208,7 +207,7 @@ func (t *IngestTx) Signup(ctx context.Context, groupID, personID int64, note str
 }
 
 // CancelSignup takes the person off the group's open list.
-func (t *IngestTx) CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (pipeline.SignupList, string, bool, error) {
+func (t *ingestTx) CancelSignup(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, string, bool, error) {
 	s := t.signups()
 	l, ok, err := s.open(ctx, groupID)
 	if err != nil || !ok {
@@ -231,7 +230,7 @@ func (t *IngestTx) CancelSignup(ctx context.Context, groupID, personID int64, at
 }
 
 // CheckIn marks the person present at the group's latest event.
-func (t *IngestTx) CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (pipeline.SignupList, bool, error) {
+func (t *ingestTx) CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error) {
 	s := t.signups()
 	l, ok, err := s.latest(ctx, groupID)
 	if err != nil || !ok {
@@ -244,20 +243,9 @@ func (t *IngestTx) CheckIn(ctx context.Context, groupID, personID int64, at time
 	return l, true, s.entries(ctx, &l)
 }
 
-// EventRequest opens an event (a sign-up list with details) in a group.
-type EventRequest struct {
-	OrgID, GroupID int64
-	Title          string
-	Capacity       int
-	At             *time.Time
-	Place          string
-	TempGroupID    int64 // a temporary group for the event, 0 for none
-	Actor          string
-}
-
 // OpenEvent opens an event in a group through the API.
-func (db *DB) OpenEvent(ctx context.Context, r EventRequest) (pipeline.SignupList, error) {
-	l := pipeline.SignupList{GroupID: r.GroupID, Title: strings.TrimSpace(r.Title), Capacity: r.Capacity, EventAt: r.At, Place: strings.TrimSpace(r.Place)}
+func (db *DB) OpenEvent(ctx context.Context, r community.EventRequest) (community.SignupList, error) {
+	l := community.SignupList{GroupID: r.GroupID, Title: strings.TrimSpace(r.Title), Capacity: r.Capacity, EventAt: r.At, Place: strings.TrimSpace(r.Place)}
 	switch {
 	case l.Title == "":
 		return l, errkind.New(errkind.Invalid, "title is required")
@@ -287,7 +275,7 @@ func (db *DB) OpenEvent(ctx context.Context, r EventRequest) (pipeline.SignupLis
 }
 
 // Event returns an event with its entries.
-func (db *DB) Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, error) {
+func (db *DB) Event(ctx context.Context, orgID, id int64) (community.SignupList, error) {
 	s := signups{db, db.sql}
 	l, ok, err := s.list(db.sql.QueryRowContext(ctx, db.q("SELECT "+listCols+" FROM signup_lists l WHERE id = ? AND EXISTS (SELECT 1 FROM chat_groups g WHERE g.id = l.group_id AND g.org_id = ?)"), id, orgID))
 	if err != nil {
@@ -300,29 +288,26 @@ func (db *DB) Event(ctx context.Context, orgID, id int64) (pipeline.SignupList, 
 }
 
 // Events lists a group's events, newest first, without entries.
-func (db *DB) Events(ctx context.Context, orgID, groupID int64) ([]pipeline.SignupList, error) {
+func (db *DB) Events(ctx context.Context, orgID, groupID int64) ([]community.SignupList, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at FROM signup_lists l JOIN chat_groups g ON g.id = l.group_id WHERE g.org_id = ? AND l.group_id = ? ORDER BY l.id DESC"), orgID, groupID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, l *community.SignupList) error {
+		var at, closed sql.NullInt64
+		if err := r.Scan(&l.ID, &l.GroupID, &l.Title, &l.Capacity, &at, &l.Place, &closed); err != nil {
+			return err
+		}
+		l.EventAt, l.Closed = fromNullMS(at), closed.Valid
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var out []pipeline.SignupList
-	for rows.Next() {
-		var l pipeline.SignupList
-		var at, closed sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.GroupID, &l.Title, &l.Capacity, &at, &l.Place, &closed); err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		l.EventAt, l.Closed = fromNullMS(at), closed.Valid
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EventChange closes an event, or cancels or checks in one of its people,
 // through the API; the change is audited.
-func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (pipeline.SignupList, error) {
-	var out pipeline.SignupList
+func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (community.SignupList, error) {
+	var out community.SignupList
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		s := signups{db, tx}
 		l, ok, err := s.list(tx.QueryRowContext(ctx, db.q("SELECT "+listCols+" FROM signup_lists l WHERE id = ? AND EXISTS (SELECT 1 FROM chat_groups g WHERE g.id = l.group_id AND g.org_id = ?)"), id, orgID))
@@ -361,4 +346,31 @@ func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, perso
 		return s.entries(ctx, &out)
 	})
 	return out, err
+}
+
+// EventSummaries lists the organisation's open events and those opened
+// or held since the given time, newest first.
+func (db *DB) EventSummaries(ctx context.Context, orgID int64, since time.Time) ([]community.EventSummary, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name,
+			COALESCE(SUM(CASE WHEN s.status = 'in' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'waitlist' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'cancelled' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM signup_lists l JOIN chat_groups g ON g.id = l.group_id LEFT JOIN signups s ON s.list_id = l.id
+		WHERE g.org_id = ? AND (l.closed_at IS NULL OR l.opened_at >= ? OR l.event_at >= ?)
+		GROUP BY l.id, l.group_id, l.title, l.capacity, l.event_at, l.place, l.closed_at, l.opened_at, g.name
+		ORDER BY l.id DESC`), orgID, ms(since), ms(since))
+	out, err := scanAll(rows, err, func(r *sql.Rows, e *community.EventSummary) error {
+		var at, closed sql.NullInt64
+		var opened int64
+		if err := r.Scan(&e.ID, &e.GroupID, &e.Title, &e.Capacity, &at, &e.Place, &closed, &opened, &e.Group, &e.In, &e.Waitlisted, &e.Cancelled, &e.CheckedIn); err != nil {
+			return err
+		}
+		e.EventAt, e.Closed, e.OpenedAt = fromNullMS(at), closed.Valid, fromMS(opened)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("event summaries: %w", err)
+	}
+	return out, nil
 }

@@ -10,9 +10,6 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
-// ExpiryNotice is what a temporary group is told before it closes.
-const ExpiryNotice = "本群为临时群，将于 %s 结束并归档（聊天记录保留）。This temporary group closes on %s; its history is kept."
-
 // ExpireGroups handles temporary groups: a notice to each group whose end
 // is within remind and was not announced yet, and archival of each group
 // whose end has passed (rules and pushes stop, history stays). It returns
@@ -30,21 +27,15 @@ func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.
 			conn, ext string
 			expires   int64
 		}
-		var soon []g
-		for rows.Next() {
-			var x g
-			if err := rows.Scan(&x.id, &x.org, &x.conn, &x.ext, &x.expires); err != nil {
-				rows.Close()
-				return fmt.Errorf("find expiring groups: %w", err)
-			}
-			soon = append(soon, x)
+		soon, err := scanAll(rows, err, func(r *sql.Rows, x *g) error { return r.Scan(&x.id, &x.org, &x.conn, &x.ext, &x.expires) })
+		if err != nil {
+			return fmt.Errorf("find expiring groups: %w", err)
 		}
-		rows.Close()
 		var acts []chat.Action
 		for _, x := range soon {
 			end := fromMS(x.expires).In(loc).Format("2006-01-02 15:04")
 			acts = append(acts, chat.Action{Key: fmt.Sprintf("expiry:%d:%d", x.id, x.expires), Connection: x.conn, Kind: chat.ActSend, Group: x.ext,
-				Text: fmt.Sprintf(ExpiryNotice, end, end), Reason: "temporary group ending"})
+				Text: fmt.Sprintf(community.ExpiryNotice, end, end), Reason: "temporary group ending"})
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE chat_groups SET expiry_reminded_at = ? WHERE id = ?"), ms(now), x.id); err != nil {
 				return fmt.Errorf("mark reminded: %w", err)
 			}
@@ -54,16 +45,10 @@ func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.
 		}
 		reminded = len(acts)
 		rows, err = tx.QueryContext(ctx, db.q("SELECT id, org_id FROM chat_groups WHERE lifecycle = 'active' AND expires_at IS NOT NULL AND expires_at <= ?"), ms(now))
+		done, err := scanAll(rows, err, func(r *sql.Rows, d *[2]int64) error { return r.Scan(&d[0], &d[1]) })
 		if err != nil {
 			return fmt.Errorf("find expired groups: %w", err)
 		}
-		var done [][2]int64
-		for rows.Next() {
-			var id, org int64
-			rows.Scan(&id, &org)
-			done = append(done, [2]int64{id, org})
-		}
-		rows.Close()
 		for _, d := range done {
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE chat_groups SET lifecycle = 'archived' WHERE id = ?"), d[0]); err != nil {
 				return fmt.Errorf("archive group: %w", err)

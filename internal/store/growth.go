@@ -109,7 +109,7 @@ func (db *DB) CreateInviteCode(ctx context.Context, c *community.InviteCode) err
 
 // InviteCode finds a usable code: not archived, and not of an archived
 // campaign.
-func (t *IngestTx) InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error) {
+func (t *ingestTx) InviteCode(ctx context.Context, code string) (community.InviteCode, bool, error) {
 	var c community.InviteCode
 	var person, campaign, group sql.NullInt64
 	var created int64
@@ -250,26 +250,12 @@ func (db *DB) TopInviters(ctx context.Context, orgID int64, since time.Time, lim
 	return out, nil
 }
 
-// CampaignGrowth is how a campaign spread beyond the people it brought in.
-type CampaignGrowth struct {
-	CampaignID  int64
-	Name        string
-	Members     int     // people who joined through the campaign's codes
-	Inviters    int     // of them, people who brought someone in
-	Invitations int     // people they brought in
-	Qualified   int     // of those, who stayed 7 days or posted
-	K           float64 // invitations per member × qualified share: above 1, it grows by itself
-	// CycleMedian is the median time from a member's joining to the
-	// joining of someone they brought in (0 without invitations).
-	CycleMedian time.Duration
-}
-
 // CampaignGrowth measures a campaign's referral K-factor and cycle time:
 // its members are the people who joined with its codes; their invitations
 // are the people who name them as inviter (from the platform or their
 // personal code).
-func (db *DB) CampaignGrowth(ctx context.Context, orgID, campaignID int64) (CampaignGrowth, error) {
-	g := CampaignGrowth{CampaignID: campaignID}
+func (db *DB) CampaignGrowth(ctx context.Context, orgID, campaignID int64) (community.CampaignGrowth, error) {
+	g := community.CampaignGrowth{CampaignID: campaignID}
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT name FROM campaigns WHERE org_id = ? AND id = ?"), orgID, campaignID).Scan(&g.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, errkind.Errorf(errkind.NotFound, "campaign %d not found", campaignID)

@@ -138,7 +138,7 @@ func TestCampaignGrowth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := store.CampaignGrowth{CampaignID: camp.ID, Name: "双十一海报", Members: 2, Inviters: 1, Invitations: 2, Qualified: 1, K: 0.5, CycleMedian: 3 * time.Hour}
+		want := community.CampaignGrowth{CampaignID: camp.ID, Name: "双十一海报", Members: 2, Inviters: 1, Invitations: 2, Qualified: 1, K: 0.5, CycleMedian: 3 * time.Hour}
 		if got != want {
 			t.Fatalf("growth = %+v\nwant %+v", got, want)
 		}

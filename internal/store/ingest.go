@@ -14,24 +14,24 @@ import (
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
-// IngestTx is the write side of one ingest batch: everything the pipeline
+// ingestTx is the write side of one ingest batch: everything the pipeline
 // stores for a batch of events (their idempotency keys, the rows they
 // create, the actions they cause) commits or rolls back together.
-type IngestTx struct {
+type ingestTx struct {
 	db *DB
 	tx *sql.Tx
 }
 
 var _ pipeline.Store = (*DB)(nil)
-var _ pipeline.Tx = (*IngestTx)(nil)
+var _ pipeline.Tx = (*ingestTx)(nil)
 
 // Ingest runs fn in one transaction.
 func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&IngestTx{db: db, tx: tx}) })
+	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&ingestTx{db: db, tx: tx}) })
 }
 
 // row runs a prepared single-row query in the transaction.
-func (t *IngestTx) row(ctx context.Context, query string, args ...any) *sql.Row {
+func (t *ingestTx) row(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := t.db.stmt(ctx, t.tx, t.db.q(query))
 	if err != nil {
 		// Let the caller see the error through Scan: QueryRowContext on
@@ -42,7 +42,7 @@ func (t *IngestTx) row(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 // exec runs a prepared statement in the transaction.
-func (t *IngestTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *ingestTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := t.db.stmt(ctx, t.tx, t.db.q(query))
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ var (
 // ClaimEvents records the idempotency keys of events and reports, per event,
 // whether it is new. Events already stored (or repeated earlier in evs) are
 // reported false and must not be processed again.
-func (t *IngestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Time) ([]bool, error) {
+func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Time) ([]bool, error) {
 	fresh := make([]bool, len(evs))
 	index := make(map[string]int, len(evs))
 	var rows []int // indexes of first occurrences, in order
@@ -173,7 +173,7 @@ func scanGroup(sc interface{ Scan(...any) error }, extra ...any) (community.Grou
 }
 
 // GroupByExternal finds a group by its connection and platform id.
-func (t *IngestTx) GroupByExternal(ctx context.Context, connection, externalID string) (community.Group, bool, error) {
+func (t *ingestTx) GroupByExternal(ctx context.Context, connection, externalID string) (community.Group, bool, error) {
 	g, err := scanGroup(t.row(ctx, "SELECT "+groupCols+" FROM chat_groups WHERE connection = ? AND external_id = ?", connection, externalID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, false, nil
@@ -185,7 +185,7 @@ func (t *IngestTx) GroupByExternal(ctx context.Context, connection, externalID s
 }
 
 // CreateGroup inserts g and sets its ID.
-func (t *IngestTx) CreateGroup(ctx context.Context, g *community.Group) error {
+func (t *ingestTx) CreateGroup(ctx context.Context, g *community.Group) error {
 	return createGroup(ctx, t.db, t.tx, g)
 }
 
@@ -218,7 +218,7 @@ func createGroup(ctx context.Context, db *DB, q queryer, g *community.Group) err
 }
 
 // RenameGroup sets a group's name.
-func (t *IngestTx) RenameGroup(ctx context.Context, groupID int64, name string) error {
+func (t *ingestTx) RenameGroup(ctx context.Context, groupID int64, name string) error {
 	if _, err := t.exec(ctx, "UPDATE chat_groups SET name = ? WHERE id = ?", name, groupID); err != nil {
 		return fmt.Errorf("rename group %d: %w", groupID, err)
 	}
@@ -228,7 +228,7 @@ func (t *IngestTx) RenameGroup(ctx context.Context, groupID int64, name string) 
 // ResolvePerson returns the person behind a platform user, creating the
 // person and the identity on first sight. A changed display name updates
 // the identity.
-func (t *IngestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+func (t *ingestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
 	var pid int64
 	var name string
 	err := t.row(ctx, "SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?", connection, u.ID).Scan(&pid, &name)
@@ -279,7 +279,7 @@ func scanMembership(sc interface{ Scan(...any) error }, extra ...any) (community
 }
 
 // OpenMembership returns the person's current stint in the group.
-func (t *IngestTx) OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error) {
+func (t *ingestTx) OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error) {
 	m, err := scanMembership(t.row(ctx, "SELECT "+membershipCols+" FROM memberships WHERE group_id = ? AND person_id = ? AND left_at IS NULL", groupID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, false, nil
@@ -291,7 +291,7 @@ func (t *IngestTx) OpenMembership(ctx context.Context, groupID, personID int64) 
 }
 
 // AddMembership inserts an open membership and sets its ID.
-func (t *IngestTx) AddMembership(ctx context.Context, m *community.Membership) error {
+func (t *ingestTx) AddMembership(ctx context.Context, m *community.Membership) error {
 	return addMembership(ctx, t.db, t.tx, m)
 }
 
@@ -309,7 +309,7 @@ func addMembership(ctx context.Context, db *DB, q queryer, m *community.Membersh
 }
 
 // EndMembership closes a stint.
-func (t *IngestTx) EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error {
+func (t *ingestTx) EndMembership(ctx context.Context, membershipID int64, at time.Time, reason chat.LeaveReason) error {
 	if _, err := t.exec(ctx, "UPDATE memberships SET left_at = ?, left_reason = ? WHERE id = ? AND left_at IS NULL", ms(at), string(reason), membershipID); err != nil {
 		return fmt.Errorf("end membership %d: %w", membershipID, err)
 	}
@@ -317,7 +317,7 @@ func (t *IngestTx) EndMembership(ctx context.Context, membershipID int64, at tim
 }
 
 // SetNickname records a member's group nickname.
-func (t *IngestTx) SetNickname(ctx context.Context, membershipID int64, nickname string) error {
+func (t *ingestTx) SetNickname(ctx context.Context, membershipID int64, nickname string) error {
 	if _, err := t.exec(ctx, "UPDATE memberships SET nickname = ? WHERE id = ?", nickname, membershipID); err != nil {
 		return fmt.Errorf("set nickname: %w", err)
 	}
@@ -325,7 +325,7 @@ func (t *IngestTx) SetNickname(ctx context.Context, membershipID int64, nickname
 }
 
 // InsertMessages stores messages with multi-row inserts.
-func (t *IngestTx) InsertMessages(ctx context.Context, msgs []community.Message) error {
+func (t *ingestTx) InsertMessages(ctx context.Context, msgs []community.Message) error {
 	args := make([]any, 0, 9*chunk)
 	for start := 0; start < len(msgs); start += chunk {
 		end := min(start+chunk, len(msgs))
@@ -347,12 +347,12 @@ func (t *IngestTx) InsertMessages(ctx context.Context, msgs []community.Message)
 
 // Enqueue adds actions to the outbox. An action whose key is already there
 // is not added again.
-func (t *IngestTx) Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error {
+func (t *ingestTx) Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error {
 	return enqueue(ctx, t.db, t.tx, actions, at)
 }
 
 // RecordModeration stores a moderation action.
-func (t *IngestTx) RecordModeration(ctx context.Context, a community.ModerationAction) error {
+func (t *ingestTx) RecordModeration(ctx context.Context, a community.ModerationAction) error {
 	return recordModeration(ctx, t.db, t.tx, a)
 }
 
@@ -370,7 +370,7 @@ func recordModeration(ctx context.Context, db *DB, q queryer, a community.Modera
 }
 
 // Audit appends to the audit log.
-func (t *IngestTx) Audit(ctx context.Context, e community.AuditEntry) error {
+func (t *ingestTx) Audit(ctx context.Context, e community.AuditEntry) error {
 	return appendAudit(ctx, t.db, t.tx, e)
 }
 

@@ -59,19 +59,11 @@ func (db *DB) InviteURL(ctx context.Context, groupID int64) (string, error) {
 	return u, nil
 }
 
-// JoinTarget is where a join link sends a newcomer.
-type JoinTarget struct {
-	Code      string
-	Group     *community.Group // the group with room; nil when all are full
-	InviteURL string           // that group's own link ("" when none is set)
-	Creating  string           // the name of the group being created, when all are full
-}
-
 // JoinLink resolves an invite code to the group a newcomer should join:
 // the code's group while it has room, else the next of its family with
 // room (群活码); when the whole family is full, the group to be created.
-func (db *DB) JoinLink(ctx context.Context, code string) (JoinTarget, error) {
-	t := JoinTarget{Code: strings.ToUpper(strings.TrimSpace(code))}
+func (db *DB) JoinLink(ctx context.Context, code string) (community.JoinTarget, error) {
+	t := community.JoinTarget{Code: strings.ToUpper(strings.TrimSpace(code))}
 	var orgID int64
 	var groupID sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, db.q(`SELECT c.org_id, c.group_id FROM invite_codes c LEFT JOIN campaigns p ON p.id = c.campaign_id

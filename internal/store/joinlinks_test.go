@@ -42,7 +42,7 @@ func TestJoinLinks(t *testing.T) {
 		}
 		// Full, with no family to go on to: still the group, for staff.
 		two := 2
-		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{Capacity: &two}, "admin"); err != nil {
+		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{Capacity: &two}, "admin"); err != nil {
 			t.Fatal(err)
 		}
 		for _, n := range []string{"甲", "乙"} {

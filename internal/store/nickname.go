@@ -10,45 +10,32 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
-// Newcomer is an open membership old enough for its nickname to be
-// enforced, with the name the member goes by in the group.
-type Newcomer struct {
-	MembershipID int64
-	PersonID     int64
-	UserID       string // platform user id
-	Nickname     string
-	JoinedAt     time.Time
-}
-
 // NicknamesToCheck lists the ordinary members of a group who joined
 // between since and before and were not acted on for their nickname.
-func (db *DB) NicknamesToCheck(ctx context.Context, groupID int64, since, before time.Time) ([]Newcomer, error) {
+func (db *DB) NicknamesToCheck(ctx context.Context, groupID int64, since, before time.Time) ([]community.Newcomer, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.person_id, i.external_id, CASE WHEN m.nickname <> '' THEN m.nickname ELSE i.name END, m.joined_at
 		FROM memberships m JOIN chat_groups g ON g.id = m.group_id
 		JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection
 		WHERE m.group_id = ? AND m.left_at IS NULL AND m.role = 'member' AND m.joined_at >= ? AND m.joined_at < ?
 		AND NOT EXISTS (SELECT 1 FROM moderation_actions a WHERE a.group_id = m.group_id AND a.person_id = m.person_id AND a.rule LIKE '%/nickname-grace' AND a.created_at >= m.joined_at)`),
 		groupID, ms(since), ms(before))
+	out, err := scanAll(rows, err, func(r *sql.Rows, n *community.Newcomer) error {
+		var joined int64
+		if err := r.Scan(&n.MembershipID, &n.PersonID, &n.UserID, &n.Nickname, &joined); err != nil {
+			return err
+		}
+		n.JoinedAt = fromMS(joined)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("members to check: %w", err)
 	}
-	defer rows.Close()
-	var out []Newcomer
-	for rows.Next() {
-		var n Newcomer
-		var joined int64
-		if err := rows.Scan(&n.MembershipID, &n.PersonID, &n.UserID, &n.Nickname, &joined); err != nil {
-			return nil, fmt.Errorf("members to check: %w", err)
-		}
-		n.JoinedAt = fromMS(joined)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EnforceNickname records and queues the action for a member whose
 // nickname still breaks the format after the grace period.
-func (db *DB) EnforceNickname(ctx context.Context, g community.Group, n Newcomer, kind chat.ActionKind, rule, reason string) error {
+func (db *DB) EnforceNickname(ctx context.Context, g community.Group, n community.Newcomer, kind chat.ActionKind, rule, reason string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		acts := []chat.Action{{Key: fmt.Sprintf("nick:%d:%s", n.MembershipID, kind), Connection: g.Connection, Kind: kind, Group: g.ExternalID, User: n.UserID, Reason: reason}}
 		if kind != chat.ActSend {

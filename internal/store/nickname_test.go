@@ -35,7 +35,7 @@ func TestNicknameEnforcement(t *testing.T) {
 		if err != nil || len(list) != 2 {
 			t.Fatalf("to check: %+v %v", list, err)
 		}
-		var bad store.Newcomer
+		var bad community.Newcomer
 		for _, n := range list {
 			if n.UserID == "u1" {
 				bad = n

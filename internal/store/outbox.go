@@ -42,16 +42,6 @@ func classify(err error) error {
 	return err
 }
 
-// Outbox statuses.
-const (
-	OutboxPending = "pending"
-	OutboxDone    = "done"
-	OutboxDead    = "dead"
-)
-
-// OutboxItem is a stored action.
-type OutboxItem = pipeline.OutboxItem
-
 var _ pipeline.Outbox = (*DB)(nil)
 
 var enqueueSQL = newMultiRow("INSERT INTO outbox (connection, idem_key, kind, payload, next_at, created_at) VALUES ",
@@ -90,11 +80,11 @@ func (db *DB) Enqueue(ctx context.Context, actions []chat.Action) error {
 	return enqueue(ctx, db, db.sql, actions, db.now())
 }
 
-func scanOutbox(rows *sql.Rows) ([]OutboxItem, error) {
+func scanOutbox(rows *sql.Rows) ([]pipeline.OutboxItem, error) {
 	defer rows.Close()
-	var out []OutboxItem
+	var out []pipeline.OutboxItem
 	for rows.Next() {
-		var it OutboxItem
+		var it pipeline.OutboxItem
 		var payload string
 		var created int64
 		if err := rows.Scan(&it.ID, &payload, &it.Status, &it.Attempts, &it.LastError, &created); err != nil {
@@ -119,7 +109,7 @@ const outboxCols = "id, payload, status, attempts, last_error, created_at"
 // no other dispatcher (in this or another process) gets them until the lease
 // ends. A crashed dispatcher's leases expire and the actions are delivered
 // again: delivery is at least once.
-func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, lease time.Duration) ([]OutboxItem, error) {
+func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, lease time.Duration) ([]pipeline.OutboxItem, error) {
 	now := db.now()
 	lock := ""
 	if db.dialect == Postgres {
@@ -192,7 +182,7 @@ func (db *DB) KillAction(ctx context.Context, id int64, cause string) error {
 
 // PullActions lists pending actions of pull-mode connections with an id
 // above after, oldest first.
-func (db *DB) PullActions(ctx context.Context, connections []string, after int64, limit int) ([]OutboxItem, error) {
+func (db *DB) PullActions(ctx context.Context, connections []string, after int64, limit int) ([]pipeline.OutboxItem, error) {
 	if len(connections) == 0 {
 		return nil, nil
 	}
@@ -258,7 +248,7 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[string]int, error) {
 }
 
 // OutboxItems lists actions of a status, newest first (for the console and tests).
-func (db *DB) OutboxItems(ctx context.Context, status string, limit int) ([]OutboxItem, error) {
+func (db *DB) OutboxItems(ctx context.Context, status string, limit int) ([]pipeline.OutboxItem, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT "+outboxCols+" FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?"), status, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)

@@ -134,18 +134,16 @@ func (db *DB) admitOnce(ctx context.Context, levelID, entityID, personID int64) 
 		if reuse {
 			// The lowest number not held by an open seat.
 			rows, err := tx.QueryContext(ctx, db.q("SELECT number FROM partner_seats WHERE level_id = ? AND entity_id = ? AND released_at IS NULL ORDER BY number"), levelID, entityID)
+			taken, err := scanAll(rows, err, scanInt64)
 			if err != nil {
 				return fmt.Errorf("list seats: %w", err)
 			}
 			next = 1
-			for rows.Next() {
-				var n int
-				rows.Scan(&n)
-				if n == next {
+			for _, n := range taken {
+				if int(n) == next {
 					next++
 				}
 			}
-			rows.Close()
 			// A reused number may still be on a released row: free it.
 			if _, err := tx.ExecContext(ctx, db.q("DELETE FROM partner_seats WHERE level_id = ? AND entity_id = ? AND number = ? AND released_at IS NOT NULL"), levelID, entityID, next); err != nil {
 				return fmt.Errorf("reuse seat: %w", err)
@@ -190,21 +188,18 @@ func (db *DB) ReleaseSeat(ctx context.Context, seatID int64) error {
 // Seats lists the open seats of a level at an entity, by number.
 func (db *DB) Seats(ctx context.Context, levelID, entityID int64) ([]community.Seat, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, level_id, entity_id, number, person_id, admitted_at FROM partner_seats WHERE level_id = ? AND entity_id = ? AND released_at IS NULL ORDER BY number"), levelID, entityID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, s *community.Seat) error {
+		var at int64
+		if err := r.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at); err != nil {
+			return err
+		}
+		s.AdmittedAt = fromMS(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list seats: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Seat
-	for rows.Next() {
-		var s community.Seat
-		var at int64
-		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("list seats: %w", err)
-		}
-		s.AdmittedAt = fromMS(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetPartnerCap implements community.Partners.
@@ -294,4 +289,49 @@ func tiersDetail(tiers string) string {
 // seatLockKey is the advisory lock of one level's seats at one entity.
 func seatLockKey(levelID, entityID int64) int64 {
 	return 0x5EA7<<48 | (levelID&0xFFFFFF)<<24 | entityID&0xFFFFFF
+}
+
+// PartnerBoard returns the organisation's levels, open seats and waitlist
+// counts.
+func (db *DB) PartnerBoard(ctx context.Context, orgID int64) (community.PartnerBoard, error) {
+	b := community.PartnerBoard{Waiting: map[[2]int64]int{}}
+	var err error
+	if b.Levels, err = db.PartnerLevels(ctx, orgID); err != nil {
+		return b, err
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT s.id, s.level_id, s.entity_id, s.number, s.person_id, s.admitted_at, p.name
+		FROM partner_seats s JOIN partner_levels l ON l.id = s.level_id JOIN people p ON p.id = s.person_id
+		WHERE l.org_id = ? AND s.released_at IS NULL ORDER BY l.rank, s.level_id, s.entity_id, s.number`), orgID)
+	if err != nil {
+		return b, fmt.Errorf("partner board: %w", err)
+	}
+	for rows.Next() {
+		var s community.BoardSeat
+		var at int64
+		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Person); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("partner board: %w", err)
+		}
+		s.AdmittedAt = fromMS(at)
+		b.Seats = append(b.Seats, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("partner board: %w", err)
+	}
+	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT w.level_id, w.entity_id, COUNT(*) FROM partner_waitlist w JOIN partner_levels l ON l.id = w.level_id
+		WHERE l.org_id = ? GROUP BY w.level_id, w.entity_id`), orgID)
+	if err != nil {
+		return b, fmt.Errorf("partner waitlist: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var level, entity int64
+		var n int
+		if err := rows.Scan(&level, &entity, &n); err != nil {
+			return b, fmt.Errorf("partner waitlist: %w", err)
+		}
+		b.Waiting[[2]int64{level, entity}] = n
+	}
+	return b, rows.Err()
 }

@@ -163,3 +163,37 @@ func TestPartnerTiers(t *testing.T) {
 		}
 	})
 }
+
+// TestPartnerBoard: open seats with their holders by level and entity,
+// a released seat left out, waitlist counts.
+func TestPartnerBoard(t *testing.T) {
+	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
+		org, g := seedOrg(t, db)
+		lvl := community.PartnerLevel{OrgID: org.ID, Slug: "city", Name: "城市合伙人", Rank: 2, Cap: 2}
+		if err := db.CreatePartnerLevel(ctx, &lvl); err != nil {
+			t.Fatal(err)
+		}
+		ps := people(t, db, org.ID, 4)
+		for _, p := range ps {
+			if _, err := db.Admit(ctx, lvl.ID, g.NodeID, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := db.PartnerBoard(ctx, org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Levels) != 1 || len(b.Seats) != 2 || b.Seats[0].Number != 1 || b.Seats[0].Person != "合伙人0" || b.Seats[1].Person != "合伙人1" || b.Waiting[[2]int64{lvl.ID, g.NodeID}] != 2 {
+			t.Fatalf("board %+v", b)
+		}
+		if err := db.ReleaseSeat(ctx, b.Seats[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := db.PartnerBoard(ctx, org.ID); len(b.Seats) != 1 || b.Seats[0].Number != 2 {
+			t.Fatalf("after a release %+v", b.Seats)
+		}
+		if b, _ := db.PartnerBoard(ctx, org.ID+1000); len(b.Seats) != 0 || len(b.Levels) != 0 {
+			t.Fatalf("another organisation's board %+v", b)
+		}
+	})
+}

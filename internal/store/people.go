@@ -16,33 +16,10 @@ import (
 // stint in every group with who brought them in, the partner seats they
 // hold and the moderation against them.
 
-// PersonStint is one membership of a person, with its group's name and
-// the inviter's name.
-type PersonStint struct {
-	community.Membership
-	Group   string
-	Inviter string // "" when nobody is named
-}
-
-// PersonSeat is an open partner seat a person holds.
-type PersonSeat struct {
-	community.Seat
-	Level  community.PartnerLevel
-	Entity string // the tree node's name
-}
-
-// PersonProfile is what the console shows of one person.
-type PersonProfile struct {
-	Person     community.Person
-	Identities []community.Identity
-	Stints     []PersonStint // oldest first, left ones included
-	Seats      []PersonSeat
-}
-
 // PersonProfile returns a person of the organisation with their
 // identities, memberships and open partner seats.
-func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (PersonProfile, error) {
-	var out PersonProfile
+func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (community.PersonProfile, error) {
+	var out community.PersonProfile
 	p := &out.Person
 	var created int64
 	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, created_at FROM people WHERE org_id = ? AND id = ?"), orgID, personID).Scan(&p.ID, &p.OrgID, &p.Name, &created)
@@ -65,44 +42,38 @@ func (db *DB) PersonProfile(ctx context.Context, orgID, personID int64) (PersonP
 
 func (db *DB) identitiesOf(ctx context.Context, personID int64) ([]community.Identity, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, person_id, connection, platform, external_id, name, bot FROM identities WHERE person_id = ? ORDER BY id"), personID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, i *community.Identity) error {
+		if err := r.Scan(&i.ID, &i.PersonID, &i.Connection, &i.Platform, &i.ExternalID, &i.Name, &i.Bot); err != nil {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("person identities: %w", err)
 	}
-	defer rows.Close()
-	var out []community.Identity
-	for rows.Next() {
-		var i community.Identity
-		if err := rows.Scan(&i.ID, &i.PersonID, &i.Connection, &i.Platform, &i.ExternalID, &i.Name, &i.Bot); err != nil {
-			return nil, fmt.Errorf("person identities: %w", err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]PersonStint, error) {
+func (db *DB) stintsOf(ctx context.Context, orgID, personID int64) ([]community.PersonStint, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.role, m.source, m.inviter_id, m.code, m.nickname, m.joined_at, m.left_at, m.left_reason,
 			g.name, COALESCE(ip.name, '')
 		FROM memberships m JOIN chat_groups g ON g.id = m.group_id LEFT JOIN people ip ON ip.id = m.inviter_id
 		WHERE m.person_id = ? AND g.org_id = ? ORDER BY m.joined_at, m.id`), personID, orgID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, s *community.PersonStint) error {
+		m, err := scanMembership(r, &s.Group, &s.Inviter)
+		if err != nil {
+			return err
+		}
+		s.Membership = m
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("person memberships: %w", err)
 	}
-	defer rows.Close()
-	var out []PersonStint
-	for rows.Next() {
-		var s PersonStint
-		m, err := scanMembership(rows, &s.Group, &s.Inviter)
-		if err != nil {
-			return nil, fmt.Errorf("person memberships: %w", err)
-		}
-		s.Membership = m
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]PersonSeat, error) {
+func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]community.PersonSeat, error) {
 	levels, err := db.PartnerLevels(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -114,21 +85,18 @@ func (db *DB) seatsOf(ctx context.Context, orgID, personID int64) ([]PersonSeat,
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT s.id, s.level_id, s.entity_id, s.number, s.person_id, s.admitted_at, n.name
 		FROM partner_seats s JOIN partner_levels l ON l.id = s.level_id JOIN nodes n ON n.id = s.entity_id
 		WHERE s.person_id = ? AND l.org_id = ? AND s.released_at IS NULL ORDER BY l.rank, s.id`), personID, orgID)
+	out, err := scanAll(rows, err, func(r *sql.Rows, s *community.PersonSeat) error {
+		var at int64
+		if err := r.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Entity); err != nil {
+			return err
+		}
+		s.AdmittedAt, s.Level = fromMS(at), byID[s.LevelID]
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("person seats: %w", err)
 	}
-	defer rows.Close()
-	var out []PersonSeat
-	for rows.Next() {
-		var s PersonSeat
-		var at int64
-		if err := rows.Scan(&s.ID, &s.LevelID, &s.EntityID, &s.Number, &s.PersonID, &at, &s.Entity); err != nil {
-			return nil, fmt.Errorf("person seats: %w", err)
-		}
-		s.AdmittedAt, s.Level = fromMS(at), byID[s.LevelID]
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PersonModeration lists the moderation actions against a person, newest
@@ -139,22 +107,19 @@ func (db *DB) PersonModeration(ctx context.Context, orgID, personID int64, limit
 	}
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, org_id, COALESCE(group_id, 0), person_id, message_id, action, rule, category, reason, actor, created_at
 		FROM moderation_actions WHERE org_id = ? AND person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), orgID, personID, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *community.ModerationAction) error {
+		var kind string
+		var at int64
+		if err := r.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &kind, &a.Rule, &a.Category, &a.Reason, &a.Actor, &at); err != nil {
+			return err
+		}
+		a.Action, a.CreatedAt = chat.ActionKind(kind), fromMS(at)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("person moderation: %w", err)
 	}
-	defer rows.Close()
-	var out []community.ModerationAction
-	for rows.Next() {
-		var a community.ModerationAction
-		var kind string
-		var at int64
-		if err := rows.Scan(&a.ID, &a.OrgID, &a.GroupID, &a.PersonID, &a.MessageID, &kind, &a.Rule, &a.Category, &a.Reason, &a.Actor, &at); err != nil {
-			return nil, fmt.Errorf("person moderation: %w", err)
-		}
-		a.Action, a.CreatedAt = chat.ActionKind(kind), fromMS(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PersonGroups returns, for each of the given people of the organisation,

@@ -21,17 +21,8 @@ import (
 // the group naming them, and — only when staff ask for it after the
 // notice period — their removal, sparing whoever spoke up meanwhile.
 
-// PurgeCandidate is a member the proposal would remove.
-type PurgeCandidate struct {
-	PersonID    int64
-	Name        string
-	UserID      string // on the group's platform
-	JoinedAt    time.Time
-	LastMessage *time.Time
-}
-
 // PurgeProposal lists a group's zombies at now.
-func (db *DB) PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]PurgeCandidate, error) {
+func (db *DB) PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]community.PurgeCandidate, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, COALESCE(NULLIF(m.nickname, ''), p.name), COALESCE(i.external_id, ''), m.joined_at,
 			(SELECT MAX(x.sent_at) FROM messages x WHERE x.person_id = m.person_id AND x.group_id = m.group_id),
 			EXISTS (SELECT 1 FROM signups s JOIN signup_lists l ON l.id = s.list_id WHERE l.group_id = m.group_id AND s.person_id = m.person_id AND s.created_at >= ?)
@@ -44,9 +35,9 @@ func (db *DB) PurgeProposal(ctx context.Context, orgID, groupID int64, now time.
 		return nil, fmt.Errorf("purge proposal: %w", err)
 	}
 	defer rows.Close()
-	var out []PurgeCandidate
+	var out []community.PurgeCandidate
 	for rows.Next() {
-		var c PurgeCandidate
+		var c community.PurgeCandidate
 		var joined int64
 		var last sql.NullInt64
 		var signal bool
@@ -70,7 +61,7 @@ type purgeNotice struct {
 
 // PurgeNotice posts the advance notice naming the proposal's members: they
 // will be removed after days unless they speak up. It returns them.
-func (db *DB) PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]PurgeCandidate, error) {
+func (db *DB) PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]community.PurgeCandidate, error) {
 	if days < 1 || days > 60 {
 		return nil, errkind.Errorf(errkind.Invalid, "days: want 1 to 60, got %d", days)
 	}

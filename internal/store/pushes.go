@@ -12,23 +12,10 @@ import (
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// PushRequest asks for one script to go to one group.
-type PushRequest struct {
-	OrgID, ScriptID, GroupID int64
-	Slot                     string
-	Want                     time.Time
-	Caps                     content.Caps
-	Window                   content.Window
-	Location                 *time.Location
-	Horizon                  time.Duration // how far a push may be deferred; 7 days when 0
-	DutyPerson               int64
-	Actor                    string
-}
-
 // PlanPush fits a push into the group's schedule and records it: planned
 // (possibly deferred, with the reason) or dropped when nothing fits within
 // the horizon. The caps and quiet hours are never violated.
-func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error) {
+func (db *DB) PlanPush(ctx context.Context, r content.PushRequest) (content.Push, error) {
 	if r.Location == nil {
 		r.Location = time.UTC
 	}
@@ -64,16 +51,10 @@ func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error)
 		}
 		rows, err := tx.QueryContext(ctx, db.q("SELECT planned_at FROM pushes WHERE group_id = ? AND status IN ('planned', 'sent') AND planned_at >= ? AND planned_at <= ?"),
 			r.GroupID, ms(r.Want.Add(-48*time.Hour)), ms(r.Want.Add(r.Horizon+48*time.Hour)))
+		taken, err := scanAll(rows, err, scanTime)
 		if err != nil {
 			return fmt.Errorf("read schedule: %w", err)
 		}
-		var taken []time.Time
-		for rows.Next() {
-			var at int64
-			rows.Scan(&at)
-			taken = append(taken, fromMS(at))
-		}
-		rows.Close()
 		if p.DutyPerson == 0 {
 			// The group's assistants (店小二) take turns following pushes up.
 			if p.DutyPerson, err = dutyFor(ctx, db, tx, r.GroupID); err != nil {
@@ -111,20 +92,8 @@ func (db *DB) PlanPush(ctx context.Context, r PushRequest) (content.Push, error)
 // pushes planned for the group so far; 0 when it has none.
 func dutyFor(ctx context.Context, db *DB, tx *sql.Tx, groupID int64) (int64, error) {
 	rows, err := tx.QueryContext(ctx, db.q("SELECT person_id FROM memberships WHERE group_id = ? AND role = 'assistant' AND left_at IS NULL ORDER BY person_id"), groupID)
+	assistants, err := scanAll(rows, err, scanInt64)
 	if err != nil {
-		return 0, fmt.Errorf("assistants on duty: %w", err)
-	}
-	var assistants []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("assistants on duty: %w", err)
-		}
-		assistants = append(assistants, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("assistants on duty: %w", err)
 	}
 	var seq int
@@ -142,25 +111,22 @@ func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]
 			COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, '')
 		FROM pushes p LEFT JOIN outbox o ON o.idem_key = 'push:' || CAST(p.id AS TEXT)
 		WHERE p.group_id = ? AND p.planned_at >= ? AND p.planned_at < ? ORDER BY p.planned_at, p.id`), groupID, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("list pushes: %w", err)
-	}
-	defer rows.Close()
-	var out []content.Push
-	for rows.Next() {
-		var p content.Push
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *content.Push) error {
 		var want, planned, created int64
 		var sent, delivered sql.NullInt64
 		var status string
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+		if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
 			&p.Delivery, &delivered, &p.DeliveryError); err != nil {
-			return nil, fmt.Errorf("list pushes: %w", err)
+			return err
 		}
 		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
 		p.DeliveredAt = fromNullMS(delivered)
-		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pushes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AcquireLease takes or renews the named lease for holder until now+ttl.
@@ -200,20 +166,22 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		}
 		var acts []chat.Action
 		var ids []int64
-		for rows.Next() {
+		err = eachRow(rows, err, func(r *sql.Rows) error {
 			var id int64
 			var a chat.Action
-			var card ScriptCard
-			if err := rows.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
-				rows.Close()
-				return fmt.Errorf("find due pushes: %w", err)
+			var card content.ScriptCard
+			if err := r.Scan(&id, &a.Connection, &a.Group, &a.Text, &card.LinkURL, &card.LinkTitle, &card.MediaURL); err != nil {
+				return err
 			}
 			a.Text += card.Suffix()
 			a.Key, a.Kind, a.Reason = fmt.Sprintf("push:%d", id), chat.ActSend, "push"
 			acts = append(acts, a)
 			ids = append(ids, id)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("find due pushes: %w", err)
 		}
-		rows.Close()
 		if acts, err = db.pushesSent(ctx, tx, ids, acts); err != nil {
 			return err
 		}
@@ -229,4 +197,29 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// OrgPushes lists the organisation's pushes planned or sent from from
+// (included) to to (excluded), by planned time.
+func (db *DB) OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
+			s.title, g.name, COALESCE(dp.name, '')
+		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
+		WHERE p.org_id = ? AND ((p.planned_at >= ? AND p.planned_at < ?) OR (p.sent_at >= ? AND p.sent_at < ?))
+		ORDER BY p.planned_at, p.id`), orgID, ms(from), ms(to), ms(from), ms(to))
+	out, err := scanAll(rows, err, func(r *sql.Rows, p *content.PlannedPush) error {
+		var want, planned, created int64
+		var sent sql.NullInt64
+		var status string
+		if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
+			&p.Title, &p.Group, &p.DutyName); err != nil {
+			return err
+		}
+		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("organisation pushes: %w", err)
+	}
+	return out, nil
 }

@@ -5,20 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // FileReport records a member's report of a message and returns the case:
 // who is reported and how many distinct members reported the message. A
 // report of an unknown message, or of one's own message, is ignored (ok
 // false).
-func (t *IngestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (pipeline.ReportCase, bool, error) {
-	var rc pipeline.ReportCase
+func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (community.ReportCase, bool, error) {
+	var rc community.ReportCase
 	var person int64
 	err := t.row(ctx, "SELECT person_id FROM messages WHERE group_id = ? AND external_id = ? LIMIT 1", g.ID, messageID).Scan(&person)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -52,48 +50,30 @@ func (t *IngestTx) FileReport(ctx context.Context, g community.Group, messageID 
 }
 
 // HideReported marks a case's message hidden pending review.
-func (t *IngestTx) HideReported(ctx context.Context, caseID int64) error {
+func (t *ingestTx) HideReported(ctx context.Context, caseID int64) error {
 	if _, err := t.exec(ctx, "UPDATE report_cases SET hidden = ? WHERE id = ?", true, caseID); err != nil {
 		return fmt.Errorf("hide reported message: %w", err)
 	}
 	return nil
 }
 
-// ReportCase is a reported message awaiting (or past) review.
-type ReportCase struct {
-	ID        int64
-	GroupID   int64
-	MessageID string
-	PersonID  int64
-	Text      string
-	Reports   int
-	Hidden    bool
-	Status    string
-	DecidedBy string
-	Note      string
-	CreatedAt time.Time
-}
-
 // ReportCases lists an organisation's cases of a status, oldest first.
-func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]ReportCase, error) {
+func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
 		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
 		WHERE c.org_id = ? AND c.status = ? ORDER BY c.id`), orgID, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.ReportCase) error {
+		var created int64
+		if err := r.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
+			return err
+		}
+		c.CreatedAt = fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}
-	defer rows.Close()
-	var out []ReportCase
-	for rows.Next() {
-		var c ReportCase
-		var created int64
-		if err := rows.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
-			return nil, fmt.Errorf("list reports: %w", err)
-		}
-		c.CreatedAt = fromMS(created)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DecideReport closes a case: upheld (with an action on the member: warn,
@@ -103,7 +83,7 @@ func (db *DB) DecideReport(ctx context.Context, orgID, caseID int64, uphold bool
 		return errkind.Errorf(errkind.Invalid, "action: want send (a warning), delete, kick or ban, got %q", action)
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var c ReportCase
+		var c community.ReportCase
 		var conn, groupExt string
 		err := tx.QueryRowContext(ctx, db.q(`SELECT c.group_id, c.message_id, c.person_id, c.status, g.connection, g.external_id FROM report_cases c JOIN chat_groups g ON g.id = c.group_id
 			WHERE c.org_id = ? AND c.id = ?`), orgID, caseID).Scan(&c.GroupID, &c.MessageID, &c.PersonID, &c.Status, &conn, &groupExt)
@@ -190,38 +170,22 @@ func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bo
 	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: fmt.Sprintf(`{"appeal":%d,"note":%q}`, appealID, note)})
 }
 
-// Appeal is a removed or banned member's request to be let back in.
-type Appeal struct {
-	ID        int64
-	PersonID  int64
-	Person    string
-	Text      string
-	Status    string // open, accepted, rejected
-	Banned    bool   // the person is banned from the organisation now
-	DecidedBy string
-	Note      string
-	CreatedAt time.Time
-}
-
 // Appeals lists an organisation's appeals, newest first ("" for every
 // status).
-func (db *DB) Appeals(ctx context.Context, orgID int64, status string) ([]Appeal, error) {
+func (db *DB) Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.person_id, p.name, a.text, a.status, a.decided_by, a.note, a.created_at,
 			EXISTS (SELECT 1 FROM org_bans b WHERE b.org_id = a.org_id AND b.person_id = a.person_id AND b.lifted_at IS NULL)
 		FROM appeals a JOIN people p ON p.id = a.person_id WHERE a.org_id = ? AND (? = '' OR a.status = ?) ORDER BY a.id DESC LIMIT 1000`), orgID, status, status)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *community.Appeal) error {
+		var created int64
+		if err := r.Scan(&a.ID, &a.PersonID, &a.Person, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &created, &a.Banned); err != nil {
+			return err
+		}
+		a.CreatedAt = fromMS(created)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list appeals: %w", err)
 	}
-	defer rows.Close()
-	var out []Appeal
-	for rows.Next() {
-		var a Appeal
-		var created int64
-		if err := rows.Scan(&a.ID, &a.PersonID, &a.Person, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &created, &a.Banned); err != nil {
-			return nil, fmt.Errorf("list appeals: %w", err)
-		}
-		a.CreatedAt = fromMS(created)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -10,41 +10,19 @@ import (
 	"github.com/qunzhu/qunzhu/internal/content"
 )
 
-// PushResponse is one sent push and what it drew.
-type PushResponse struct {
-	PushID     int64
-	ScriptID   int64
-	Title      string
-	GroupID    int64
-	Group      string
-	Slot       string
-	SentAt     time.Time
-	DutyPerson int64
-	DutyName   string
-	content.Response
-	// Baseline is the average member posts in the same hour on up to 7
-	// earlier days without a push; Uplift is Posts60 minus it.
-	Baseline     float64
-	BaselineDays int
-	Uplift       float64
-}
-
-// BaselineDays is how many earlier days a push's hour is compared with.
-const BaselineDays = 7
-
 // PushResponses measures the organisation's pushes sent from from to to
 // (both included): member posts after each, replies, the staff follow-up within 15
 // minutes, and the uplift over the same hour on days without a push.
-func (db *DB) PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]PushResponse, error) {
+func (db *DB) PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.script_id, s.title, p.group_id, g.name, p.slot, p.sent_at, COALESCE(p.duty_person, 0), COALESCE(dp.name, '')
 		FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
 		WHERE p.org_id = ? AND p.status = 'sent' AND p.sent_at >= ? AND p.sent_at <= ? ORDER BY p.sent_at, p.id`), orgID, ms(from), ms(to))
 	if err != nil {
 		return nil, fmt.Errorf("push responses: %w", err)
 	}
-	var out []PushResponse
+	var out []content.PushResponse
 	for rows.Next() {
-		var r PushResponse
+		var r content.PushResponse
 		var sent int64
 		if err := rows.Scan(&r.PushID, &r.ScriptID, &r.Title, &r.GroupID, &r.Group, &r.Slot, &sent, &r.DutyPerson, &r.DutyName); err != nil {
 			rows.Close()
@@ -65,8 +43,8 @@ func (db *DB) PushResponses(ctx context.Context, orgID int64, from, to time.Time
 	return out, nil
 }
 
-func (db *DB) measure(ctx context.Context, r *PushResponse) error {
-	start := r.SentAt.AddDate(0, 0, -BaselineDays)
+func (db *DB) measure(ctx context.Context, r *content.PushResponse) error {
+	start := r.SentAt.AddDate(0, 0, -content.BaselineDays)
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, m.sent_at,
 			CASE WHEN EXISTS (SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.person_id = m.person_id AND ms.role <> 'member' AND ms.left_at IS NULL)
 			       OR EXISTS (SELECT 1 FROM identities i WHERE i.person_id = m.person_id AND i.bot = TRUE) THEN 1 ELSE 0 END,
@@ -103,7 +81,7 @@ func (db *DB) measure(ctx context.Context, r *PushResponse) error {
 		return err
 	}
 	sort.Slice(before, func(i, j int) bool { return before[i].Before(before[j]) })
-	r.Baseline, r.BaselineDays = content.Baseline(r.SentAt, BaselineDays,
+	r.Baseline, r.BaselineDays = content.Baseline(r.SentAt, content.BaselineDays,
 		func(t time.Time) bool {
 			for _, p := range pushedAt {
 				if d := p.Sub(t); d > -time.Hour && d < time.Hour {

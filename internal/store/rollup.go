@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/bits"
-	"sort"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
@@ -108,9 +106,9 @@ type rollupRun struct {
 	groups []community.Group
 	staff  map[[2]int64]bool
 	stints []stint
-	posts  map[int64]map[int64]*postDays // group → person → days posted, oldest first
-	days   map[int64][]groupFigures      // group → the last 30 days' figures, oldest first
-	last   map[int64]analytics.Day       // group → the last day a member posted
+	posts  map[int64]map[int64]*analytics.Posting // group → person → days posted, oldest first
+	days   map[int64][]analytics.HealthDay        // group → the last 30 days' figures, oldest first
+	last   map[int64]analytics.Day                // group → the last day a member posted
 }
 
 // stint is a membership as the rollup counts it.
@@ -122,28 +120,10 @@ type stint struct {
 	stayedThe7Days bool // still in the group a week after joining
 }
 
-// postDays are the days (within the window) a member posted in a group,
-// oldest first, with their messages.
-type postDays struct {
-	days []analytics.Day
-	msgs []int
-}
-
-// groupFigures is one group's day as the health score sums it.
-type groupFigures struct {
-	day                                         analytics.Day
-	questions, answered, joins, leaves, members int
-	state                                       string
-}
-
-// window is how many days of member_days a day's health needs: eight
-// whole weeks for the dying test.
-const window = 56
-
 // newRollupRun reads what day from needs of the days before it.
 func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
-	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*postDays{},
-		days: map[int64][]groupFigures{}, last: map[int64]analytics.Day{}}
+	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
+		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}}
 	var err error
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
@@ -214,12 +194,12 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
 		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.day, md.person_id`),
-		r.orgID, int64(from)-window, int64(from))
+		r.orgID, int64(from)-analytics.HealthWindow, int64(from))
 	if err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
 	defer rows.Close()
-	var pd *postDays
+	var pd *analytics.Posting
 	var lastG, lastP int64
 	for rows.Next() {
 		var g, p, day int64
@@ -230,7 +210,7 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 		if pd == nil || g != lastG || p != lastP {
 			pd, lastG, lastP = r.postsOf(g, p), g, p
 		}
-		pd.days, pd.msgs = append(pd.days, analytics.Day(day)), append(pd.msgs, n)
+		pd.Days, pd.Msgs = append(pd.Days, analytics.Day(day)), append(pd.Msgs, n)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
@@ -254,15 +234,15 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	return lasts.Err()
 }
 
-func (r *rollupRun) postsOf(g, p int64) *postDays {
+func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
 	byPerson := r.posts[g]
 	if byPerson == nil {
-		byPerson = map[int64]*postDays{}
+		byPerson = map[int64]*analytics.Posting{}
 		r.posts[g] = byPerson
 	}
 	pd := byPerson[p]
 	if pd == nil {
-		pd = &postDays{}
+		pd = &analytics.Posting{}
 		byPerson[p] = pd
 	}
 	return pd
@@ -280,11 +260,12 @@ func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error
 	defer rows.Close()
 	for rows.Next() {
 		var g, day int64
-		var f groupFigures
-		if err := rows.Scan(&g, &day, &f.questions, &f.answered, &f.joins, &f.leaves, &f.members, &f.state); err != nil {
+		var f analytics.HealthDay
+		var state string
+		if err := rows.Scan(&g, &day, &f.Questions, &f.Answered, &f.Joins, &f.Leaves, &f.Members, &state); err != nil {
 			return fmt.Errorf("rollup: sums: %w", err)
 		}
-		f.day = analytics.Day(day)
+		f.Day, f.State = analytics.Day(day), analytics.GroupState(state)
 		r.days[g] = append(r.days[g], f)
 	}
 	return rows.Err()
@@ -302,7 +283,7 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	members, newcomers := r.membership(d, from, to)
 	for _, p := range people {
 		pd := r.postsOf(p.Group, p.Person)
-		pd.days, pd.msgs = append(pd.days, d), append(pd.msgs, p.Messages)
+		pd.Days, pd.Msgs = append(pd.Days, d), append(pd.Msgs, p.Messages)
 		r.last[p.Group] = d
 	}
 
@@ -319,27 +300,29 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 		}
 		f := figures[g.ID]
 		if f == nil {
-			f = &analytics.GroupDay{}
+			f = &analytics.DayFigures{}
 		}
 		m := members[g.ID]
 		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
 		// The last 30 days' figures, this one included.
 		hist := r.days[g.ID]
-		for len(hist) > 0 && hist[0].day <= d-30 {
+		for len(hist) > 0 && hist[0].Day <= d-30 {
 			hist = hist[1:]
 		}
 		var prev string
-		if n := len(hist); n > 0 && hist[n-1].day == d-1 {
-			prev = hist[n-1].state
+		if n := len(hist); n > 0 && hist[n-1].Day == d-1 {
+			prev = string(hist[n-1].State)
 		}
-		hist = append(hist, groupFigures{day: d, questions: f.Questions, answered: f.Answered, joins: m.joins, leaves: m.leaves, members: m.members})
+		hist = append(hist, analytics.HealthDay{Day: d, Questions: f.Questions, Answered: f.Answered, Joins: m.joins, Leaves: m.leaves, Members: m.members})
 		r.days[g.ID] = hist
 		if g.Lifecycle != community.Active {
 			others = append(others, row...)
 			continue
 		}
-		h, state, quiet := r.health(g, d, hist, newcomers[g.ID])
-		hist[len(hist)-1].state = string(state)
+		last, posted := r.last[g.ID]
+		h, state, quiet := analytics.GroupHealth(analytics.GroupDayInput{Day: d, Created: g.CreatedAt, Loc: r.loc, History: hist,
+			Posting: r.posts[g.ID], Newcomers: newcomers[g.ID], LastPosted: last, Posted: posted})
+		hist[len(hist)-1].State = state
 		parts, _ := json.Marshal(h)
 		active = append(append(active, row...), h.Score, string(parts), string(state))
 		changes = append(changes, change{g.ID, prev, string(state), quiet})
@@ -391,131 +374,23 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 	return nil
 }
 
-// health scores an active group on day d from its last 30 days' figures
-// (hist) and its members' posting in the window, and returns its state and
-// the core members gone quiet that day.
-func (r *rollupRun) health(g community.Group, d analytics.Day, hist []groupFigures, newcomers []stint) (analytics.Health, analytics.GroupState, []int64) {
-	in := analytics.HealthInput{Members: hist[len(hist)-1].members}
-	for _, f := range hist {
-		in.Questions += f.questions
-		in.Answered += f.answered
-		in.Joined += f.joins
-		in.Left += f.leaves
-	}
-	// Each member's posting as a bit mask, bit i for day d-i.
-	byPerson := r.posts[g.ID]
-	masks := make(map[int64]uint64, len(byPerson))
-	var perPerson []int
-	var quiet []int64
-	mau, dau := 0, 0
-	const month, week = 1<<30 - 1, 1<<7 - 1
-	for p, pd := range byPerson {
-		drop := 0
-		for drop < len(pd.days) && pd.days[drop] <= d-window {
-			drop++
-		}
-		if drop == len(pd.days) {
-			delete(byPerson, p)
-			continue
-		}
-		pd.days, pd.msgs = pd.days[drop:], pd.msgs[drop:]
-		var mask uint64
-		total := 0
-		for i, day := range pd.days {
-			if day > d {
-				break
-			}
-			mask |= 1 << (d - day)
-			if day > d-30 {
-				total += pd.msgs[i]
-			}
-		}
-		masks[p] = mask
-		if mask&month != 0 {
-			mau++
-			dau += bits.OnesCount64(mask & month)
-		}
-		if total > 0 {
-			perPerson = append(perPerson, total)
-		}
-		if mask&week != 0 {
-			in.WeeklyCommunicators++
-		}
-		// A core member (active on ≥ 7 of the 30 days before) whose last
-		// message was exactly 7 days ago.
-		if mask&(1<<8-1) == 1<<7 && bits.OnesCount64(mask&((1<<37-1)&^week)) >= 7 {
-			quiet = append(quiet, p)
-		}
-	}
-	in.MAU = float64(mau)
-	in.DAU = float64(dau) / 30
-	in.TopShareMembers = analytics.TopShare(perPerson)
-	for _, nc := range newcomers {
-		in.Newcomers++
-		if nc.stayedThe7Days && postedIn(masks[nc.person], d, nc.joinDay, nc.joinDay+6) {
-			in.Retained7++
-		}
-	}
-	h := analytics.Score(in)
-
-	gh := analytics.GroupHistory{Members: in.Members}
-	if last, ok := r.last[g.ID]; ok {
-		end := (last + 1).Start(r.loc).Add(-time.Millisecond)
-		gh.LastMemberMessage = &end
-	} else {
-		// Silent since it was created: dead only 30 days after that.
-		created := g.CreatedAt
-		gh.LastMemberMessage = &created
-	}
-	created := analytics.DayOf(g.CreatedAt, r.loc)
-	for w := 7; w >= 0; w-- { // oldest week first
-		hi, lo := d-analytics.Day(7*w), d-analytics.Day(7*w)-6
-		if lo < created {
-			continue // the group did not exist for that whole week
-		}
-		n := 0
-		for _, m := range masks {
-			if postedIn(m, d, lo, hi) {
-				n++
-			}
-		}
-		gh.WeeklyCommunicators = append(gh.WeeklyCommunicators, n)
-	}
-	sort.Slice(quiet, func(i, j int) bool { return quiet[i] < quiet[j] })
-	return h, analytics.StateOf(gh, (d + 1).Start(r.loc)), quiet
-}
-
-// postedIn reports a bit of mask (bit i for day d-i) set for a day in
-// lo..hi.
-func postedIn(mask uint64, d, lo, hi analytics.Day) bool {
-	a, b := max(d-hi, 0), d-lo // the bits of hi and lo
-	if b < a || a >= window {
-		return false
-	}
-	b = min(b, window-1)
-	return mask&((1<<(b+1)-1)&^(1<<a-1)) != 0
-}
-
 func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool) ([]analytics.Msg, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), orgID, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("rollup: messages: %w", err)
-	}
-	defer rows.Close()
-	var out []analytics.Msg
-	for rows.Next() {
-		var m analytics.Msg
+	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
 		var at int64
-		if err := rows.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
-			return nil, fmt.Errorf("rollup: messages: %w", err)
+		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
+			return err
 		}
 		m.At = fromMS(at)
 		m.Staff = staff[[2]int64{m.Group, m.Person}] || staff[[2]int64{0, m.Person}]
-		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rollup: messages: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type memberFigures struct{ joins, leaves, members int }
@@ -523,11 +398,11 @@ type memberFigures struct{ joins, leaves, members int }
 // membership counts, per group, the day's joins and leaves and the
 // members (role member) at its end, and lists the members who joined 8–37
 // days before d.
-func (r *rollupRun) membership(d analytics.Day, from, to time.Time) (map[int64]memberFigures, map[int64][]stint) {
+func (r *rollupRun) membership(d analytics.Day, from, to time.Time) (map[int64]memberFigures, map[int64][]analytics.Newcomer) {
 	f, t := ms(from), ms(to)
 	ncFrom, ncTo := ms((d - 37).Start(r.loc)), ms((d - 7).Start(r.loc))
 	out := map[int64]memberFigures{}
-	newcomers := map[int64][]stint{}
+	newcomers := map[int64][]analytics.Newcomer{}
 	for _, s := range r.stints {
 		m := out[s.group]
 		if s.joined >= f && s.joined < t {
@@ -541,19 +416,11 @@ func (r *rollupRun) membership(d analytics.Day, from, to time.Time) (map[int64]m
 		}
 		out[s.group] = m
 		if s.member && s.joined >= ncFrom && s.joined < ncTo {
-			newcomers[s.group] = append(newcomers[s.group], s)
+			newcomers[s.group] = append(newcomers[s.group], analytics.Newcomer{Person: s.person, JoinDay: s.joinDay, Stayed7: s.stayedThe7Days})
 		}
 	}
 	return out, newcomers
 }
-
-// Alert kinds.
-const (
-	AlertDormant   = "group_dormant"
-	AlertDying     = "group_dying"
-	AlertDead      = "group_dead"
-	AlertCoreQuiet = "core_quiet"
-)
 
 // alertState follows a group's state: on a change, the alerts of the old
 // state are resolved, and turning dormant, dying or dead raises a new one.
@@ -577,44 +444,29 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 }
 
 // alertQuietCore raises an alert for each core member gone quiet (see
-// health), in person order.
+// analytics.GroupHealth), in person order.
 func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, quiet []int64, now time.Time) error {
 	for _, p := range quiet {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, ?, ?, ?, '', ?)
-			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, AlertCoreQuiet, int64(d), ms(now)); err != nil {
+			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, analytics.AlertCoreQuiet, int64(d), ms(now)); err != nil {
 			return fmt.Errorf("rollup: raise alert: %w", err)
 		}
 	}
 	return nil
 }
 
-// GroupDay is one group's rolled-up day.
-type GroupDay struct {
-	Day            analytics.Day
-	Date           time.Time // the day's first instant
-	Messages       int
-	MemberMessages int
-	Communicators  int
-	Questions      int
-	Answered       int
-	Joins, Leaves  int
-	Members        int
-	Health         analytics.Health
-	State          analytics.GroupState
-}
-
 // GroupDays returns a group's rolled-up days from..to (inclusive), oldest
 // first.
-func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]GroupDay, error) {
+func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state
 		FROM group_days WHERE group_id = ? AND day >= ? AND day <= ? ORDER BY day`), groupID, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("group days: %w", err)
 	}
 	defer rows.Close()
-	var out []GroupDay
+	var out []analytics.GroupDay
 	for rows.Next() {
-		var g GroupDay
+		var g analytics.GroupDay
 		var day int64
 		var parts, state string
 		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state); err != nil {
@@ -632,7 +484,7 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 // LatestHealth returns each group's most recent rolled-up day. Each
 // group's latest day is one seek on group_days' primary key (group_id,
 // day), driven by the organisation's groups — not a MAX per group_days row.
-func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]GroupDay, error) {
+func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location) (map[int64]analytics.GroupDay, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.members, gd.health_parts, gd.state FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day = (SELECT MAX(x.day) FROM group_days x WHERE x.group_id = g.id)
 		WHERE g.org_id = ?`), orgID)
@@ -640,10 +492,10 @@ func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location)
 		return nil, fmt.Errorf("latest health: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]GroupDay{}
+	out := map[int64]analytics.GroupDay{}
 	for rows.Next() {
 		var id, day int64
-		var g GroupDay
+		var g analytics.GroupDay
 		var parts, state string
 		if err := rows.Scan(&id, &day, &g.Members, &parts, &state); err != nil {
 			return nil, fmt.Errorf("latest health: %w", err)
@@ -657,23 +509,9 @@ func (db *DB) LatestHealth(ctx context.Context, orgID int64, loc *time.Location)
 	return out, rows.Err()
 }
 
-// Alert is something the rollup wants an operator to look at.
-type Alert struct {
-	ID         int64
-	GroupID    int64
-	GroupName  string
-	PersonID   int64 // 0 for a group alert
-	PersonName string
-	Kind       string
-	Day        analytics.Day
-	Detail     string
-	CreatedAt  time.Time
-	ResolvedAt *time.Time
-}
-
 // Alerts lists an organisation's alerts, newest first: the open ones, or
 // all.
-func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]Alert, error) {
+func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error) {
 	cond := ""
 	if openOnly {
 		cond = " AND a.resolved_at IS NULL"
@@ -681,22 +519,19 @@ func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int)
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.group_id, g.name, a.person_id, COALESCE(p.name, ''), a.kind, a.day, a.detail, a.created_at, a.resolved_at
 		FROM alerts a JOIN chat_groups g ON g.id = a.group_id LEFT JOIN people p ON p.id = a.person_id
 		WHERE a.org_id = ?`+cond+` ORDER BY a.id DESC LIMIT ?`), orgID, limit)
+	out, err := scanAll(rows, err, func(r *sql.Rows, a *analytics.Alert) error {
+		var day, created int64
+		var resolved sql.NullInt64
+		if err := r.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
+			return err
+		}
+		a.Day, a.CreatedAt, a.ResolvedAt = analytics.Day(day), fromMS(created), fromNullMS(resolved)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		var a Alert
-		var day, created int64
-		var resolved sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
-			return nil, fmt.Errorf("alerts: %w", err)
-		}
-		a.Day, a.CreatedAt, a.ResolvedAt = analytics.Day(day), fromMS(created), fromNullMS(resolved)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ResolveAlert closes an open alert and records who did.
@@ -713,18 +548,10 @@ func (db *DB) ResolveAlert(ctx context.Context, orgID, id int64, actor string) e
 	})
 }
 
-// PosterRank is one line of a posters' leaderboard.
-type PosterRank struct {
-	PersonID    int64
-	Name        string
-	Messages    int
-	Substantive int
-}
-
 // TopPosters ranks members (staff and bots left out) by messages over the
 // rolled-up days from..to, across the organisation or in one group
 // (groupID not 0); substantive ranks by posts of three lines or more.
-func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]PosterRank, error) {
+func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to analytics.Day, substantive bool, limit int) ([]analytics.PosterRank, error) {
 	order := "SUM(md.messages) DESC"
 	if substantive {
 		order = "SUM(md.substantive) DESC"
@@ -737,9 +564,9 @@ func (db *DB) TopPosters(ctx context.Context, orgID, groupID int64, from, to ana
 		return nil, fmt.Errorf("top posters: %w", err)
 	}
 	defer rows.Close()
-	var out []PosterRank
+	var out []analytics.PosterRank
 	for rows.Next() {
-		var r PosterRank
+		var r analytics.PosterRank
 		if err := rows.Scan(&r.PersonID, &r.Name, &r.Messages, &r.Substantive); err != nil {
 			return nil, fmt.Errorf("top posters: %w", err)
 		}

@@ -98,7 +98,7 @@ func TestRollupDayFigures(t *testing.T) {
 			t.Fatalf("days = %+v", days)
 		}
 		g := days[0]
-		want := store.GroupDay{Day: d, Date: day, Messages: 5, MemberMessages: 4, Communicators: 2, Questions: 2, Answered: 2, Joins: 1, Members: 3}
+		want := analytics.GroupDay{Day: d, Date: day, Messages: 5, MemberMessages: 4, Communicators: 2, Questions: 2, Answered: 2, Joins: 1, Members: 3}
 		if g.Day != want.Day || !g.Date.Equal(want.Date) || g.Messages != want.Messages || g.MemberMessages != want.MemberMessages || g.Communicators != want.Communicators ||
 			g.Questions != want.Questions || g.Answered != want.Answered || g.Joins != want.Joins || g.Leaves != 0 || g.Members != want.Members {
 			t.Fatalf("group day = %+v\nwant %+v", g, want)
@@ -113,7 +113,7 @@ func TestRollupDayFigures(t *testing.T) {
 		if sub, _ := db.TopPosters(ctx, h.org.ID, 0, d, d, true, 10); len(sub) != 1 || sub[0].Name != "阿梅" {
 			t.Fatalf("substantive posters = %+v", sub)
 		}
-		cf, err := db.ConsoleFigures(ctx, h.org.ID, d, 1, cst)
+		cf, err := db.RollupFigures(ctx, h.org.ID, d, 1, cst)
 		if err != nil || len(cf.DailyCommunicators) != 1 || cf.DailyCommunicators[0].Count != 2 || cf.DailyJoins[0].Count != 1 || cf.Joined != 1 || cf.Left != 0 {
 			t.Fatalf("console figures of the day: %+v %v", cf, err)
 		}
@@ -202,7 +202,7 @@ func TestRollupStatesAndAlerts(t *testing.T) {
 			t.Fatalf("after the post: %+v", g)
 		}
 		open, _ := db.Alerts(ctx, h.org.ID, true, 10)
-		if len(open) != 2 || open[0].Kind != store.AlertDying || open[1].Kind != store.AlertCoreQuiet {
+		if len(open) != 2 || open[0].Kind != analytics.AlertDying || open[1].Kind != analytics.AlertCoreQuiet {
 			t.Fatalf("open alerts after the post = %+v", open)
 		}
 		for _, a := range open {

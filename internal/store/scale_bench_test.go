@@ -276,7 +276,7 @@ func recompute(t *testing.T, db *store.DB, orgID int64, s storetest.Scale) rollu
 	rows.Close()
 
 	type groupDay struct {
-		analytics.GroupDay
+		analytics.DayFigures
 		joins, leaves, members int
 		health                 analytics.Health
 		state                  string
@@ -339,7 +339,7 @@ func recompute(t *testing.T, db *store.DB, orgID int64, s storetest.Scale) rollu
 			}
 			row := &groupDay{}
 			if f := figures[g.ID]; f != nil {
-				row.GroupDay = *f
+				row.DayFigures = *f
 			}
 			for _, m := range stints[g.ID] {
 				if m.joined >= from.UnixMilli() && m.joined < to.UnixMilli() {
@@ -445,7 +445,7 @@ func recompute(t *testing.T, db *store.DB, orgID int64, s storetest.Scale) rollu
 			}
 			slices.Sort(quiet)
 			for _, p := range quiet {
-				raise(alert{group: g.ID, person: p, kind: store.AlertCoreQuiet, day: d})
+				raise(alert{group: g.ID, person: p, kind: analytics.AlertCoreQuiet, day: d})
 			}
 		}
 	}

@@ -5,6 +5,11 @@
 //
 // Times are stored as unix milliseconds (UTC) in both dialects so that the
 // same Go code reads them back identically.
+//
+// The store implements the domain packages' interfaces (community,
+// content, analytics, access, pipeline's Tx and Outbox): its methods take
+// and return their types. Only internal/app imports it; the API and the
+// console declare the small interfaces they need (docs/architecture.md).
 package store
 
 import (
@@ -25,6 +30,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
+	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -45,6 +51,7 @@ type DB struct {
 	dialect Dialect
 	log     *slog.Logger
 	now     func() time.Time
+	zone    string // the zone of push slots that name none
 
 	mu      sync.Mutex
 	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
@@ -57,6 +64,9 @@ type Options struct {
 	Now          func() time.Time // the clock; time.Now when nil
 	MaxOpenConns int              // 0: a dialect default
 	BusyTimeout  time.Duration    // SQLite busy timeout; 5s when 0
+	// Location is the server's time zone, the zone of push slots that
+	// name none; content.DefaultZone's when nil.
+	Location *time.Location
 }
 
 // Open opens a database. driver is "sqlite" (dsn: a file path) or
@@ -68,7 +78,10 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db := &DB{log: opt.Logger, now: opt.Now, rebinds: map[string]string{}, stmts: map[string]*sql.Stmt{}}
+	if opt.Location == nil {
+		opt.Location, _ = content.LoadZone("")
+	}
+	db := &DB{log: opt.Logger, now: opt.Now, zone: opt.Location.String(), rebinds: map[string]string{}, stmts: map[string]*sql.Stmt{}}
 	var err error
 	switch driver {
 	case "sqlite":

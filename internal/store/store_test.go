@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -319,12 +320,12 @@ func TestCursorsTokensAudit(t *testing.T) {
 		if v, err := db.LoadCursor(ctx, "tg", "offset"); err != nil || v != "101" {
 			t.Fatalf("cursor = %q, %v", v, err)
 		}
-		plain, err := db.CreateToken(ctx, org.ID, "demo", store.ScopeAdmin)
+		plain, err := db.CreateToken(ctx, org.ID, "demo", access.ScopeAdmin)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tok, err := db.TokenByPlaintext(ctx, plain)
-		if err != nil || tok.OrgID != org.ID || tok.Scope != store.ScopeAdmin {
+		if err != nil || tok.OrgID != org.ID || tok.Scope != access.ScopeAdmin {
 			t.Fatalf("token = %+v, %v", tok, err)
 		}
 		if _, err := db.TokenByPlaintext(ctx, plain+"x"); !errkind.Is(err, errkind.Unauthorized) {
@@ -372,7 +373,7 @@ func TestPersonNames(t *testing.T) {
 func TestScopedUser(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 		org, g := seedOrg(t, db)
-		u := store.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: store.RoleSecretary, ScopeGroupID: g.ID}
+		u := access.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: access.Secretary, ScopeGroupID: g.ID}
 		if err := db.CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
@@ -380,7 +381,7 @@ func TestScopedUser(t *testing.T) {
 		if err != nil || got.ScopeGroupID != g.ID || got.ScopeNodeID != 0 || !got.Scoped() {
 			t.Fatalf("user = %+v %v", got, err)
 		}
-		if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: store.RoleManager}); !errkind.Is(err, errkind.Conflict) {
+		if err := db.CreateUser(ctx, &access.User{OrgID: org.ID, Username: "sec", PasswordHash: "x", Role: access.Manager}); !errkind.Is(err, errkind.Conflict) {
 			t.Fatalf("a second sec: %v, want conflict", err)
 		}
 	})
@@ -389,7 +390,7 @@ func TestScopedUser(t *testing.T) {
 func TestUsersAndTokens(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 		org, g := seedOrg(t, db)
-		for _, u := range []store.User{{OrgID: org.ID, Username: "zz", PasswordHash: "h", Role: store.RoleManager}, {OrgID: org.ID, Username: "aa", PasswordHash: "h", Role: store.RoleViewer, ScopeGroupID: g.ID}} {
+		for _, u := range []access.User{{OrgID: org.ID, Username: "zz", PasswordHash: "h", Role: access.Manager}, {OrgID: org.ID, Username: "aa", PasswordHash: "h", Role: access.Viewer, ScopeGroupID: g.ID}} {
 			if err := db.CreateUser(ctx, &u); err != nil {
 				t.Fatal(err)
 			}
@@ -398,11 +399,11 @@ func TestUsersAndTokens(t *testing.T) {
 		if err != nil || len(us) != 2 || us[0].Username != "aa" || us[0].ScopeGroupID != g.ID || us[0].PasswordHash != "" {
 			t.Fatalf("users: %+v %v", us, err)
 		}
-		if _, err := db.CreateToken(ctx, org.ID, "bot", store.ScopeRead); err != nil {
+		if _, err := db.CreateToken(ctx, org.ID, "bot", access.ScopeRead); err != nil {
 			t.Fatal(err)
 		}
 		ts, err := db.Tokens(ctx, org.ID)
-		if err != nil || len(ts) != 1 || ts[0].Name != "bot" || ts[0].Scope != store.ScopeRead || ts[0].Revoked {
+		if err != nil || len(ts) != 1 || ts[0].Name != "bot" || ts[0].Scope != access.ScopeRead || ts[0].Revoked {
 			t.Fatalf("tokens: %+v %v", ts, err)
 		}
 	})

@@ -15,7 +15,7 @@ import (
 
 // Group structure: profiles and checklists, templates and their "to
 // create" tasks, capacity routing along a family, node deletion. See
-// docs/structure.md.
+// docs/group-structure.md.
 
 // loadGroup reads one group of an organisation with its member count.
 func loadGroup(ctx context.Context, db *DB, q queryer, orgID, id int64) (community.Group, error) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -145,7 +146,7 @@ func TestGroupProfileAndChecklist(t *testing.T) {
 			t.Fatal(err)
 		}
 		capN, temp, none := 5, community.KindTemporary, int64(0)
-		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{Capacity: &capN, Kind: &temp, NodeID: &none}, "test"); err != nil {
+		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{Capacity: &capN, Kind: &temp, NodeID: &none}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		items = checkItems(t, db, org.ID, g.ID)
@@ -161,7 +162,7 @@ func TestGroupProfileAndChecklist(t *testing.T) {
 			t.Errorf("kol detail does not name the KOL who left: %q", items["kol"].Detail)
 		}
 		capN = 3 // 3 of 3: over 90%
-		db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{Capacity: &capN}, "test")
+		db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{Capacity: &capN}, "test")
 		if items = checkItems(t, db, org.ID, g.ID); items["capacity"].Done {
 			t.Errorf("a full group is not flagged: %+v", items["capacity"])
 		}
@@ -368,12 +369,12 @@ func TestApplyBindAndRoute(t *testing.T) {
 
 		// Errors: a full group without family, a family whose pattern has no {n}.
 		two := 2
-		db.UpdateGroup(ctx, org.ID, near.ID, store.GroupPatch{Capacity: &two}, "test")
+		db.UpdateGroup(ctx, org.ID, near.ID, community.GroupPatch{Capacity: &two}, "test")
 		fill(t, db, org.ID, near.ID, 2)
 		if _, _, err := db.RouteJoiner(ctx, org.ID, near.ID, "test"); !errkind.Is(err, errkind.Conflict) || !strings.Contains(errkind.Message(err), "no family") {
 			t.Errorf("full group without family: %v", err)
 		}
-		db.UpdateGroup(ctx, org.ID, lect.ID, store.GroupPatch{Capacity: &two}, "test")
+		db.UpdateGroup(ctx, org.ID, lect.ID, community.GroupPatch{Capacity: &two}, "test")
 		fill(t, db, org.ID, lect.ID, 2)
 		if _, _, err := db.RouteJoiner(ctx, org.ID, lect.ID, "test"); !errkind.Is(err, errkind.Conflict) || !strings.Contains(errkind.Message(err), "no {n}") {
 			t.Errorf("family pattern without {n}: %v", err)
@@ -407,8 +408,8 @@ func TestDeleteNode(t *testing.T) {
 		b := mk(root.ID, "B")
 		leaf := mk(root.ID, "leaf")
 		seat := mk(root.ID, "seat")
-		db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{NodeID: &a.ID}, "test")
-		if err := db.CreateUser(ctx, &store.User{OrgID: org.ID, Username: "sec-a", PasswordHash: "x", Role: store.RoleSecretary, ScopeNodeID: a.ID}); err != nil {
+		db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{NodeID: &a.ID}, "test")
+		if err := db.CreateUser(ctx, &access.User{OrgID: org.ID, Username: "sec-a", PasswordHash: "x", Role: access.Secretary, ScopeNodeID: a.ID}); err != nil {
 			t.Fatal(err)
 		}
 		tpl := community.Template{OrgID: org.ID, Name: "t", Steps: []community.TemplateStep{{Kind: community.KindTopic, Pattern: "A组群"}}}

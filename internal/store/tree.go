@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -77,19 +76,9 @@ func nodeParents(ctx context.Context, db *DB, q queryer, orgID int64) (map[int64
 	return out, rows.Err()
 }
 
-// GroupPatch is a partial update of a group; nil fields are kept.
-type GroupPatch struct {
-	Name      *string
-	NodeID    *int64
-	Kind      *community.GroupKind
-	Capacity  *int
-	Lifecycle *community.Lifecycle
-	ExpiresAt **time.Time
-}
-
 // UpdateGroup applies a patch, validating every field first, and records
 // it in the audit log.
-func (db *DB) UpdateGroup(ctx context.Context, orgID, id int64, p GroupPatch, actor string) (community.Group, error) {
+func (db *DB) UpdateGroup(ctx context.Context, orgID, id int64, p community.GroupPatch, actor string) (community.Group, error) {
 	var sets []string
 	var args []any
 	if p.Name != nil {

@@ -38,16 +38,16 @@ func TestTreeEdits(t *testing.T) {
 
 		kind := community.KindTopic
 		capN := 300
-		got, err := db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{NodeID: &store1.ID, Kind: &kind, Capacity: &capN}, "test")
+		got, err := db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{NodeID: &store1.ID, Kind: &kind, Capacity: &capN}, "test")
 		if err != nil || got.NodeID != store1.ID || got.Kind != kind || got.Capacity != 300 {
 			t.Fatalf("update group: %+v, %v", got, err)
 		}
 		bad := community.GroupKind("party")
-		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{Kind: &bad}, "test"); !errkind.Is(err, errkind.Invalid) {
+		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{Kind: &bad}, "test"); !errkind.Is(err, errkind.Invalid) {
 			t.Fatalf("unknown kind: %v", err)
 		}
 		far := int64(999)
-		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, store.GroupPatch{NodeID: &far, Kind: &kind}, "test"); !errkind.Is(err, errkind.Invalid) {
+		if _, err := db.UpdateGroup(ctx, org.ID, g.ID, community.GroupPatch{NodeID: &far, Kind: &kind}, "test"); !errkind.Is(err, errkind.Invalid) {
 			t.Fatalf("unknown node: %v", err)
 		}
 		// Nothing of a refused patch is applied.

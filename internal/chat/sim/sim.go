@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/content"
 )
 
 //go:embed corpus
@@ -57,20 +58,12 @@ var texts = sync.OnceValue(func() corpus {
 	return c
 })
 
-// Shanghai is the simulated members' time zone.
-var Shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 // hourWeight is how busy each hour of the day is (peaks at 07–09, 12–13,
 // 20–22; near silence 01–06).
 var hourWeight = [24]float64{0.3, 0.1, 0.05, 0.03, 0.03, 0.1, 0.5, 1.5, 2.0, 1.4, 1.0, 1.0, 1.8, 1.5, 0.8, 0.8, 0.9, 1.0, 1.2, 1.4, 2.0, 2.2, 1.6, 0.8}
 
-// HourWeight returns the activity weight of t's hour in Shanghai.
-func HourWeight(t time.Time) float64 { return hourWeight[t.In(Shanghai).Hour()] }
+// HourWeight returns the activity weight of t's hour in loc.
+func HourWeight(t time.Time, loc *time.Location) float64 { return hourWeight[t.In(loc).Hour()] }
 
 // Options configure a Sim.
 type Options struct {
@@ -78,6 +71,9 @@ type Options struct {
 	Logger        *slog.Logger
 	Rate          float64 // live events per second at an average hour; 2 when 0
 	ViolationRate float64 // share of messages that break a rule; 0.03 when 0
+	// Location is the members' time zone, which their busy and quiet
+	// hours follow; content.DefaultZone's when nil.
+	Location *time.Location
 }
 
 type member struct {
@@ -128,6 +124,9 @@ func New(name string, sc Scenario, opt Options) *Sim {
 	}
 	if opt.Rate <= 0 {
 		opt.Rate = 2
+	}
+	if opt.Location == nil {
+		opt.Location, _ = content.LoadZone("")
 	}
 	if opt.ViolationRate <= 0 {
 		opt.ViolationRate = 0.03
@@ -400,7 +399,8 @@ func (s *Sim) History(from, to time.Time) []chat.Event {
 	}
 	days := int(to.Sub(from).Hours()/24) + 1
 	for d := 0; d < days; d++ {
-		dayStart := time.Date(from.In(Shanghai).Year(), from.In(Shanghai).Month(), from.In(Shanghai).Day()+d, 0, 0, 0, 0, Shanghai)
+		loc := s.opt.Location
+		dayStart := time.Date(from.In(loc).Year(), from.In(loc).Month(), from.In(loc).Day()+d, 0, 0, 0, 0, loc)
 		for _, g := range s.groups {
 			// Dying groups fade over the period.
 			live := g.spec.Liveness
@@ -522,7 +522,7 @@ func (s *Sim) tick(now time.Time) (chat.Event, bool) {
 func (s *Sim) Run(ctx context.Context, sink chat.Sink) error {
 	for {
 		now := s.opt.Now()
-		wait := time.Duration(float64(time.Second) / (s.opt.Rate * math.Max(HourWeight(now), 0.05)))
+		wait := time.Duration(float64(time.Second) / (s.opt.Rate * math.Max(HourWeight(now, s.opt.Location), 0.05)))
 		wait = time.Duration(float64(wait) * (0.5 + s.rng.Float64()))
 		t := time.NewTimer(wait)
 		select {

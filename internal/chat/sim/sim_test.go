@@ -9,7 +9,11 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/content"
 )
+
+// Shanghai is the simulated members' zone when Options name none.
+var Shanghai, _ = content.LoadZone("")
 
 var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, Shanghai)
 

@@ -8,20 +8,14 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
-	"github.com/qunzhu/qunzhu/internal/community"
 )
 
-// RollupMark is how far an organisation's daily rollups have come: the
-// last day computed and when that run was (zero when it ran before
-// migration 0016).
-type RollupMark struct {
-	Day analytics.Day
-	At  time.Time
-}
+// Figures read back from the daily rollups (group_days, member_days; see
+// docs/metrics.md): how far they have come and an organisation's week.
 
 // LastRollup returns an organisation's rollup mark; ok is false before
 // its first rollup.
-func (db *DB) LastRollup(ctx context.Context, orgID int64) (m RollupMark, ok bool, err error) {
+func (db *DB) LastRollup(ctx context.Context, orgID int64) (m analytics.RollupMark, ok bool, err error) {
 	var day, at int64
 	err = db.sql.QueryRowContext(ctx, db.q("SELECT day, rolled_at FROM rollup_marks WHERE org_id = ?"), orgID).Scan(&day, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -37,41 +31,16 @@ func (db *DB) LastRollup(ctx context.Context, orgID int64) (m RollupMark, ok boo
 	return m, true, nil
 }
 
-// RollupFigures are an organisation's recent figures read from the daily
-// rollups (group_days, member_days): members only, staff and bots left
-// out (docs/metrics.md). The week is the 7 days ending with the given day.
-type RollupFigures struct {
-	Groups        map[int64]GroupWeek
-	Messages      int        // member messages of the week
-	Communicators int        // distinct members who posted in the week
-	Daily         []DayCount // member messages per day, oldest first, ending with the given day
-	// Per day like Daily: communicators summed over the groups (a member
-	// of two groups counts in each) and joins; and the joins and leaves of
-	// the n days.
-	DailyCommunicators, DailyJoins []DayCount
-	Joined, Left                   int
-}
-
-// GroupWeek is one group's week from the rollups, and its members (open
-// memberships) when the figures were read.
-type GroupWeek struct {
-	Members       int
-	Messages      int
-	Communicators int
-	LastDay       analytics.Day // the last day with a member message, if Posted
-	Posted        bool
-}
-
-// ConsoleFigures reads an organisation's figures of the week ending with
+// RollupFigures reads an organisation's figures of the week ending with
 // day today, each group's last day with a member message, and the member
 // messages of each of the n days ending with today, from the rollups.
-func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (RollupFigures, error) {
-	f := RollupFigures{Groups: map[int64]GroupWeek{}, Daily: make([]DayCount, n)}
+func (db *DB) RollupFigures(ctx context.Context, orgID int64, today analytics.Day, n int, loc *time.Location) (analytics.RollupFigures, error) {
+	f := analytics.RollupFigures{Groups: map[int64]analytics.GroupWeek{}, Daily: make([]analytics.DayCount, n)}
 	first, week := today-analytics.Day(n-1), today-6
 	for i := range f.Daily {
 		f.Daily[i].Day = (first + analytics.Day(i)).Start(loc)
 	}
-	group := func(id int64, set func(g *GroupWeek)) {
+	group := func(id int64, set func(g *analytics.GroupWeek)) {
 		g := f.Groups[id]
 		set(&g)
 		f.Groups[id] = g
@@ -80,7 +49,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	// key (group_id, day, person_id) per group.
 	err := db.eachPair(ctx, "last days", `SELECT g.id, (SELECT MAX(x.day) FROM member_days x WHERE x.group_id = g.id)
 		FROM chat_groups g WHERE g.org_id = ?`, []any{orgID}, func(id int64, last sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.LastDay, g.Posted = analytics.Day(last.Int64), last.Valid })
+		group(id, func(g *analytics.GroupWeek) { g.LastDay, g.Posted = analytics.Day(last.Int64), last.Valid })
 	})
 	if err != nil {
 		return f, err
@@ -89,7 +58,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	err = db.eachPair(ctx, "members", `SELECT m.group_id, COUNT(*) FROM chat_groups g
 		JOIN memberships m ON m.group_id = g.id AND m.left_at IS NULL
 		WHERE g.org_id = ? GROUP BY m.group_id`, []any{orgID}, func(id int64, n sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.Members = int(n.Int64) })
+		group(id, func(g *analytics.GroupWeek) { g.Members = int(n.Int64) })
 	})
 	if err != nil {
 		return f, err
@@ -107,7 +76,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	if err != nil {
 		return f, err
 	}
-	f.DailyCommunicators, f.DailyJoins = make([]DayCount, n), make([]DayCount, n)
+	f.DailyCommunicators, f.DailyJoins = make([]analytics.DayCount, n), make([]analytics.DayCount, n)
 	copy(f.DailyCommunicators, f.Daily)
 	copy(f.DailyJoins, f.Daily)
 	for i := range f.DailyCommunicators {
@@ -117,14 +86,14 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
 		WHERE g.org_id = ? GROUP BY gd.day`), int64(first), int64(today), orgID)
 	if err != nil {
-		return f, fmt.Errorf("console figures: daily: %w", err)
+		return f, fmt.Errorf("rollup figures: daily: %w", err)
 	}
 	for rows.Next() {
 		var day int64
 		var comm, joins, leaves sql.NullInt64
 		if err := rows.Scan(&day, &comm, &joins, &leaves); err != nil {
 			rows.Close()
-			return f, fmt.Errorf("console figures: daily: %w", err)
+			return f, fmt.Errorf("rollup figures: daily: %w", err)
 		}
 		f.DailyCommunicators[day-int64(first)].Count = int(comm.Int64)
 		f.DailyJoins[day-int64(first)].Count = int(joins.Int64)
@@ -133,12 +102,12 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("console figures: daily: %w", err)
+		return f, fmt.Errorf("rollup figures: daily: %w", err)
 	}
 	err = db.eachPair(ctx, "group week", `SELECT gd.group_id, SUM(gd.member_messages) FROM chat_groups g
 		JOIN group_days gd ON gd.group_id = g.id AND gd.day >= ? AND gd.day <= ?
 		WHERE g.org_id = ? GROUP BY gd.group_id`, []any{int64(week), int64(today), orgID}, func(id int64, msgs sql.NullInt64) {
-		group(id, func(g *GroupWeek) { g.Messages = int(msgs.Int64) })
+		group(id, func(g *analytics.GroupWeek) { g.Messages = int(msgs.Int64) })
 	})
 	if err != nil {
 		return f, err
@@ -157,7 +126,7 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 	cur := int64(0)
 	flush := func() {
 		if cur != 0 {
-			group(cur, func(g *GroupWeek) { g.Communicators = len(inGroup) })
+			group(cur, func(g *analytics.GroupWeek) { g.Communicators = len(inGroup) })
 		}
 		clear(inGroup)
 	}
@@ -184,19 +153,19 @@ func (db *DB) ConsoleFigures(ctx context.Context, orgID int64, today analytics.D
 func (db *DB) eachPair(ctx context.Context, what, query string, args []any, fn func(a int64, b sql.NullInt64)) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("console figures: %s: %w", what, err)
+		return fmt.Errorf("rollup figures: %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a int64
 		var b sql.NullInt64
 		if err := rows.Scan(&a, &b); err != nil {
-			return fmt.Errorf("console figures: %s: %w", what, err)
+			return fmt.Errorf("rollup figures: %s: %w", what, err)
 		}
 		fn(a, b)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("console figures: %s: %w", what, err)
+		return fmt.Errorf("rollup figures: %s: %w", what, err)
 	}
 	return nil
 }
@@ -209,29 +178,4 @@ func (db *DB) ModerationsSince(ctx context.Context, orgID int64, since time.Time
 		return 0, fmt.Errorf("count moderations: %w", err)
 	}
 	return n, nil
-}
-
-// GroupList lists an organisation's groups for the console's group
-// tables: id, node, platform, name, kind, lifecycle and capacity only —
-// no member counts (Members is 0), connection, platform id or times.
-// Listing 10,000 groups costs a few columns per row, not a count of their
-// memberships.
-func (db *DB) GroupList(ctx context.Context, orgID int64) ([]community.Group, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q("SELECT id, node_id, platform, name, kind, lifecycle, capacity FROM chat_groups WHERE org_id = ? ORDER BY id"), orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	defer rows.Close()
-	var out []community.Group
-	for rows.Next() {
-		g := community.Group{OrgID: orgID}
-		var node sql.NullInt64
-		var kind, life string
-		if err := rows.Scan(&g.ID, &node, &g.Platform, &g.Name, &kind, &life, &g.Capacity); err != nil {
-			return nil, fmt.Errorf("list groups: %w", err)
-		}
-		g.NodeID, g.Kind, g.Lifecycle = node.Int64, community.GroupKind(kind), community.Lifecycle(life)
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }

@@ -11,12 +11,12 @@ import (
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
 
-// TestConsoleFigures: the console's week read from the rollups counts
+// TestRollupFigures: the console's week read from the rollups counts
 // members only (the owner's messages and the owner are left out), people
 // once however many groups and days they posted on, days outside the
 // week only in the daily series, and each group's last member day; a
 // group nobody posted in has none. The rollup mark says when it ran.
-func TestConsoleFigures(t *testing.T) {
+func TestRollupFigures(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		today := time.Date(2026, 11, 20, 0, 0, 0, 0, cst)
@@ -45,7 +45,7 @@ func TestConsoleFigures(t *testing.T) {
 		if err != nil || !ok || mark.Day != analytics.DayOf(today, cst) || !mark.At.Equal(ran) {
 			t.Fatalf("rollup mark = %+v %v %v, want day %d at %v", mark, ok, err, analytics.DayOf(today, cst), ran)
 		}
-		f, err := db.ConsoleFigures(ctx, h.org.ID, mark.Day, 30, cst)
+		f, err := db.RollupFigures(ctx, h.org.ID, mark.Day, 30, cst)
 		if err != nil {
 			t.Fatal(err)
 		}

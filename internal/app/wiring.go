@@ -1,0 +1,46 @@
+package app
+
+import (
+	"github.com/qunzhu/qunzhu/internal/api"
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/demo"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/store"
+)
+
+// The store serves every consumer through the small interface the
+// consumer declares; app is where the two meet. These checks keep the
+// store's methods and the consumers' interfaces in step at compile time.
+var (
+	_ community.Directory = (*store.DB)(nil)
+	_ community.Partners  = (*store.DB)(nil)
+	_ community.Growth    = (*store.DB)(nil)
+	_ content.Library     = (*store.DB)(nil)
+	_ chat.Cursors        = (*store.DB)(nil)
+	_ pipeline.Store      = (*store.DB)(nil)
+	_ pipeline.Outbox     = (*store.DB)(nil)
+
+	_ api.Store     = (*store.DB)(nil)
+	_ api.Admin     = (*store.DB)(nil)
+	_ api.Content   = (*store.DB)(nil)
+	_ api.AuditLog  = (*store.DB)(nil)
+	_ api.Analytics = (*store.DB)(nil)
+	_ api.Structure = (*store.DB)(nil)
+
+	_ console.Store           = (*store.DB)(nil)
+	_ console.HealthSource    = (*store.DB)(nil)
+	_ console.NewcomerSource  = (*store.DB)(nil)
+	_ console.AccountSource   = (*store.DB)(nil)
+	_ console.AppealSource    = (*store.DB)(nil)
+	_ console.PersonNames     = (*store.DB)(nil)
+	_ console.ProfileSource   = (*store.DB)(nil)
+	_ console.ContentSource   = (*store.DB)(nil)
+	_ console.CommunitySource = (*store.DB)(nil)
+	_ console.FiguresStore    = (*store.DB)(nil)
+	_ console.Auditor         = (*store.DB)(nil)
+
+	_ demo.Store = (*store.DB)(nil)
+)
