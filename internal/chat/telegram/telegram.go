@@ -63,7 +63,8 @@ type Config struct {
 	APIURL string
 	// WebhookSecret is the secret Telegram sends in the
 	// X-Telegram-Bot-Api-Secret-Token header (required in webhook mode;
-	// 1–256 characters of A-Z a-z 0-9 _ -).
+	// 16–256 characters of A-Z a-z 0-9 _ -: Telegram allows one
+	// character, which anyone could guess).
 	WebhookSecret string
 	// WebhookURL, when set in webhook mode, is registered with setWebhook
 	// when Run starts: the public https URL of this connection's handler.
@@ -143,7 +144,12 @@ var (
 	_ http.Handler        = (*Adapter)(nil)
 )
 
-var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// SecretRE is what a webhook secret must look like: Telegram's alphabet,
+// and at least 16 characters (Telegram itself accepts one).
+var SecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+
+// SecretRule explains SecretRE to whoever configures a secret.
+const SecretRule = "16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16)"
 
 // New validates cfg and returns an adapter.
 func New(cfg Config) (*Adapter, error) {
@@ -228,8 +234,8 @@ func (cfg Config) check() error {
 			return errors.New("webhook_url is for webhook mode")
 		}
 	case ModeWebhook:
-		if !secretRE.MatchString(cfg.WebhookSecret) {
-			return errors.New("webhook_secret required in webhook mode: 1 to 256 characters of A-Z a-z 0-9 _ -")
+		if !SecretRE.MatchString(cfg.WebhookSecret) {
+			return errors.New("webhook_secret required in webhook mode: " + SecretRule)
 		}
 		if cfg.WebhookURL != "" {
 			if u, err := url.Parse(cfg.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
