@@ -444,6 +444,11 @@ func (c *Config) Validate() error {
 		case "onebot":
 			switch cn.Options["mode"] {
 			case "reverse":
+				// qunzhu is the server: the token is all that keeps
+				// strangers from connecting as the bot.
+				if len(cn.Options["access_token"]) < 16 {
+					add(f("options.access_token"), "required in reverse mode, at least 16 characters (for example the output of: openssl rand -hex 16); set the same token in NapCat or Lagrange")
+				}
 			case "forward":
 				if cn.Options["url"] == "" {
 					add(f("options.url"), "required in forward mode (ws://host:port of the OneBot implementation)")

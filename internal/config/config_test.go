@@ -89,6 +89,16 @@ platform = "telegram"
 options = { bot_token = "123:x", mode = "webhook", webhook_secret = "has spaces in it, long enough" }
 `, nil, []string{"connections[0].options.webhook_secret: want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got 1",
 			"connections[1].options.webhook_secret: want 16", "connections[2].options.webhook_secret: want 16"}},
+		{"onebot reverse without a token", `
+[[connections]]
+name = "qq"
+platform = "onebot"
+options = { mode = "reverse" }
+[[connections]]
+name = "qq2"
+platform = "onebot"
+options = { mode = "reverse", access_token = "short" }
+`, nil, []string{"connections[0].options.access_token: required in reverse mode, at least 16 characters", "connections[1].options.access_token: required in reverse mode"}},
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
 		{"env bad duration", "", []string{"QUNZHU_DISPATCHER_LEASE=soon"}, []string{"QUNZHU_DISPATCHER_LEASE: want a duration"}},
