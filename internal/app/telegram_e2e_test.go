@@ -1,14 +1,18 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // fakeBotAPI is a minimal Telegram Bot API: getMe, getUpdates handing out
@@ -120,6 +124,93 @@ poll_timeout = "1s"
 	}
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz: %d %v", code, body)
+	}
+	p.stop(t)
+}
+
+// TestConnectSlowRequestCutOff: a stranger's request to /connect/{name}
+// (a wrong webhook secret, a wrong OneBot token) stays under the server's
+// read timeout however slowly its body trickles in; only an authenticated
+// WebSocket is freed of it.
+func TestConnectSlowRequestCutOff(t *testing.T) {
+	api := httptest.NewServer(&fakeBotAPI{})
+	defer api.Close()
+	t.Setenv("QUNZHU_SERVER_READ_TIMEOUT", "2s")
+	dir := t.TempDir()
+	writeConfig(t, dir, fmt.Sprintf(`
+[[connections]]
+name = "tg"
+platform = "telegram"
+[connections.options]
+bot_token = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
+mode = "webhook"
+webhook_secret = "right-secret-0123456789"
+api_url = %q
+[[connections]]
+name = "qq"
+platform = "onebot"
+[connections.options]
+mode = "reverse"
+access_token = "onebot-secret-0123456789"
+`, api.URL))
+	p := start(t, dir, "serve", "--migrate")
+	host := strings.TrimPrefix(p.url, "http://")
+	for _, head := range []string{
+		"POST /connect/tg HTTP/1.1\r\nHost: " + host + "\r\nX-Telegram-Bot-Api-Secret-Token: wrong\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n",
+		"GET /connect/qq HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer wrong\r\nContent-Length: 60\r\n\r\n",
+	} {
+		path := strings.Fields(head)[1]
+		t.Run(strings.TrimPrefix(path, "/connect/"), func(t *testing.T) {
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			began := time.Now()
+			if _, err := io.WriteString(conn, head); err != nil {
+				t.Fatal(err)
+			}
+			closed := make(chan string, 1)
+			go func() {
+				b, _ := io.ReadAll(conn) // the refusal, then EOF when the server hangs up
+				closed <- string(b)
+			}()
+			// One byte every half second: the 60-byte body would take 30 s.
+			tick := time.NewTicker(500 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case answer := <-closed:
+					if took := time.Since(began); took > 10*time.Second {
+						t.Fatalf("the slow request to %s stayed open %s (read timeout 2s)", path, took)
+					}
+					if !strings.Contains(answer, " 401 ") {
+						t.Errorf("answer to %s: %q, want 401", path, answer)
+					}
+					return
+				case <-tick.C:
+					if time.Since(began) > 40*time.Second {
+						t.Fatalf("the slow request to %s is still open after %s (read timeout 2s)", path, time.Since(began))
+					}
+					conn.SetWriteDeadline(time.Now().Add(time.Second))
+					conn.Write([]byte("x")) // fails once the server hung up; the reader sees it
+				}
+			}
+		})
+	}
+	// The implementation, with the token, keeps its WebSocket past the
+	// read timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+host+"/connect/qq", &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer onebot-secret-0123456789"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	pongs := ws.CloseRead(ctx) // reads, so pings are answered
+	time.Sleep(3 * time.Second)
+	if err := ws.Ping(pongs); err != nil {
+		t.Fatalf("the authenticated WebSocket did not outlive the 2s read timeout: %v", err)
 	}
 	p.stop(t)
 }

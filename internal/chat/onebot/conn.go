@@ -73,6 +73,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("account %s is not the one configured for this connection\n账号 %s 与此连接配置的不一致", self, self), http.StatusForbidden)
 		return
 	}
+	// The server's read and write timeouts stay on until the WebSocket is
+	// accepted: net/http clears them when Accept takes the connection
+	// over, after the peer proved who it is, so a stranger's slow request
+	// is still cut off. A plain request is answered 426 by Accept.
 	ws, err := websocket.Accept(w, r, nil) // checks the Origin again
 	if err != nil {
 		a.log.Warn("onebot: websocket handshake failed", "err", err, "remote", r.RemoteAddr)

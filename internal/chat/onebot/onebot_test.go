@@ -541,6 +541,14 @@ func TestReverseHandshake(t *testing.T) {
 			}
 		})
 	}
+	// The right token on a plain request: a WebSocket is wanted.
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUpgradeRequired {
+		t.Errorf("plain request: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	// A page of qunzhu's own address is not another site.
 	ws, resp, err := dialRaw(wsURL(srv), http.Header{"Authorization": {"Bearer " + testToken}, "Origin": {srv.URL}})
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
