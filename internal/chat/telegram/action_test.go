@@ -33,7 +33,7 @@ func TestActions(t *testing.T) {
 		{"send", chat.Action{Kind: chat.ActSend, Group: group, Text: "欢迎新朋友！"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"欢迎新朋友！"}`}},
 		{"send reply", chat.Action{Kind: chat.ActSend, Group: group, Text: "请勿发广告", MessageID: "4104"},
-			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"请勿发广告"}`}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"请勿发广告"}`}},
 		{"delete", chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"},
 			[]string{`deleteMessage {"chat_id":-1001987654321,"message_id":4104}`}},
 		{"mute 1h", mute,
@@ -61,7 +61,7 @@ func TestActions(t *testing.T) {
 			[]string{`promoteChatMember {"can_delete_messages":false,"can_invite_users":false,"can_manage_chat":false,"can_pin_messages":false,"can_restrict_members":false,"chat_id":-1001987654321,"user_id":8045678901}`}},
 		{"personal invite link", chat.Action{Kind: chat.ActInviteLink, Group: group, Code: "K7M2QX9P", MessageID: "4104", Text: "阿梅的专属邀请链接：{link}"},
 			[]string{`createChatInviteLink {"chat_id":-1001987654321,"name":"K7M2QX9P"}`,
-				`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"阿梅的专属邀请链接：https://t.me/+AbCdEf123"}`}},
+				`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"阿梅的专属邀请链接：https://t.me/+AbCdEf123"}`}},
 		{"set notice", chat.Action{Key: "n1", Kind: chat.ActSetNotice, Group: group, Text: "群规：禁止广告"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"群规：禁止广告"}`, `pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`}},
 	}
@@ -218,5 +218,42 @@ func TestUnmuteWithoutGetChat(t *testing.T) {
 	want := `restrictChatMember {"chat_id":-1001987654321,"permissions":{"can_add_web_page_previews":true,"can_send_audios":true,"can_send_documents":true,"can_send_messages":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":true,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true},"use_independent_chat_permissions":true,"user_id":1}`
 	if calls := f.Calls("restrictChatMember"); len(calls) != 1 || canon(calls[0]) != want {
 		t.Errorf("calls %v\nwant %s", calls, want)
+	}
+}
+
+// TestErrorsKeepTheReason: what a server said travels in the error, be
+// it Telegram's description or the body of an answer that is not the Bot
+// API's (a proxy's page, another server's message); 5xx stays retryable.
+func TestErrorsKeepTheReason(t *testing.T) {
+	del := chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"}
+	tests := []struct {
+		name      string
+		rep       fakeRep
+		want      []string
+		permanent bool
+	}{
+		{"proxy page", fakeRep{502, "<html>\n<head><title>502 Bad Gateway</title></head>\n</html>"}, []string{"502", "Bad Gateway", "<title>502 Bad Gateway</title>"}, false},
+		{"unsupported method", fakeRep{500, `{"message":"API method 'deleteMessage' is not supported."}`}, []string{"500", "API method 'deleteMessage' is not supported."}, false},
+		{"telegram's refusal", errRep(400, "Bad Request: message to delete not found", ""), []string{"400", "message to delete not found"}, true},
+		{"empty body", fakeRep{503, ""}, []string{"503", "Service Unavailable", "(empty body)"}, false},
+		{"200 but not the bot api", fakeRep{200, "<html>captive portal</html>"}, []string{"not a Bot API answer", "captive portal"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.reply("deleteMessage", tt.rep)
+			err := actionAdapter(t, f).Do(context.Background(), del)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if errors.Is(err, chat.ErrPermanent) != tt.permanent {
+				t.Errorf("permanent %v, want %v", errors.Is(err, chat.ErrPermanent), tt.permanent)
+			}
+		})
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mymmrac/telego"
-
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
@@ -369,10 +367,14 @@ func TestDecodeIgnored(t *testing.T) {
 			t.Errorf("%s: want ignored for %q, got %+v", name, why, us)
 		}
 	}
-	// A shape telego does not know is skipped with its id, not an error.
-	us := decodeAll(t, testAdapter(t, nil), "forward_unknown_origin")
-	if !us[0].Malformed || us[0].UpdateID == 0 || len(us[0].Events) != 0 {
-		t.Errorf("unknown origin: %+v", us[0])
+	// Fields of the wrong type: skipped with the update's id, not an error.
+	us := decodeAll(t, testAdapter(t, nil), "malformed")
+	if !us[0].Malformed || us[0].UpdateID != 900100059 || len(us[0].Events) != 0 || !strings.Contains(us[0].Ignored, "message_id") {
+		t.Errorf("malformed: %+v", us[0])
+	}
+	// A forward from an origin newer than this code is still a forward.
+	if ev := lastMessage(t, testAdapter(t, nil), "forward_unknown_origin"); ev.Message.Kind != chat.KindForward {
+		t.Errorf("unknown origin: %+v", ev.Message)
 	}
 	a := testAdapter(t, nil)
 	for _, bad := range []string{``, `[]`, `{}`, `not json`, `{"update_id":"7"}`, `{"message":{"message_id":1}}`} {
@@ -415,7 +417,7 @@ func TestEventIDs(t *testing.T) {
 func TestUsernamesBounded(t *testing.T) {
 	a := testAdapter(t, nil)
 	for i := range maxUsernames + 10 {
-		a.learn(telegoUser(int64(i+1), "u"+itoa(int64(i))))
+		a.learn(tgUserNamed(int64(i+1), "u"+itoa(int64(i))))
 	}
 	if n := len(a.usernames); n > maxUsernames || n == 0 {
 		t.Errorf("%d usernames kept", n)
@@ -463,6 +465,6 @@ func FuzzDecodeUpdate(f *testing.F) {
 	})
 }
 
-func telegoUser(id int64, username string) telego.User {
-	return telego.User{ID: id, FirstName: username, Username: username}
+func tgUserNamed(id int64, username string) tgUser {
+	return tgUser{ID: id, FirstName: username, Username: username}
 }

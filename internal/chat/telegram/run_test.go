@@ -323,16 +323,16 @@ func TestPollingDeletesWebhook(t *testing.T) {
 	}
 }
 
-// TestMalformedUpdateSkipped: an update telego cannot read is passed over;
+// TestMalformedUpdateSkipped: an update that cannot be read is passed over;
 // the ones after it arrive and the offset moves past it.
 func TestMalformedUpdateSkipped(t *testing.T) {
 	f := newFakeAPI(t)
 	f.queue(recorded(t, "text")...)
-	f.queue(recorded(t, "forward_unknown_origin")...)
+	f.queue(recorded(t, "malformed")...)
 	cur := &memCursors{}
 	sink := newSink()
 	stop := start(t, polling(t, f, cur, &sleeps{}, nil), sink)
-	waitFor(t, "the offset past both", func() bool { return cur.get("offset") == "900100026" })
+	waitFor(t, "the offset past both", func() bool { return cur.get("offset") == "900100060" })
 	stop()
 	if got := sink.ids(); !slices.Equal(got, []string{group + ":4101"}) {
 		t.Errorf("events %v", got)
@@ -359,5 +359,41 @@ func TestSaveCursorFailureKeepsGoing(t *testing.T) {
 	waitFor(t, "a poll past it", func() bool { return slices.Contains(offsets(f.Calls("getUpdates")), 900100002) })
 	if err := stop(); err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestRetryLogging: the first failure of a call is logged at info, the
+// ones after it at warn, each with Telegram's reason; a failed
+// getWebhookInfo is logged, not silent; the adapter does not name the
+// connection again (the caller's logger does).
+func TestRetryLogging(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("getMe", fakeRep{502, "<html>Bad Gateway</html>"}, fakeRep{502, "<html>Bad Gateway</html>"})
+	f.reply("getWebhookInfo", fakeRep{500, `{"message":"API method 'getWebhookInfo' is not supported."}`})
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil)).With("connection", "tg")
+	sink := newSink()
+	f.queue(recorded(t, "text")...)
+	stop := start(t, polling(t, f, &memCursors{}, &sleeps{}, func(c *Config) { c.Logger = log }), sink)
+	waitFor(t, "the event", func() bool { return len(sink.ids()) == 1 })
+	stop()
+	lines := strings.Split(logs.String(), "\n")
+	var retries []string
+	for _, l := range lines {
+		if strings.Contains(l, "getMe failed") {
+			retries = append(retries, l)
+		}
+		if strings.Count(l, "connection=tg") > 1 {
+			t.Errorf("connection named twice: %s", l)
+		}
+	}
+	if len(retries) != 2 || !strings.Contains(retries[0], "level=INFO") || !strings.Contains(retries[1], "level=WARN") {
+		t.Errorf("getMe retries logged as:\n%s", strings.Join(retries, "\n"))
+	}
+	if !strings.Contains(retries[0], "Bad Gateway") {
+		t.Errorf("the reason is lost: %s", retries[0])
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"telegram: getWebhookInfo failed") || !strings.Contains(logs.String(), "is not supported") {
+		t.Errorf("getWebhookInfo's failure not logged with its reason:\n%s", logs.String())
 	}
 }

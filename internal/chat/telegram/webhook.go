@@ -18,7 +18,7 @@ const maxUpdateBytes = 1 << 20
 // sink. The answer is 200 only once the update's events are stored (or
 // when it maps to none), so Telegram redelivers the update otherwise: 503
 // while Run is not running, 500 when storing failed. A body that is not
-// an update is 400; an update telego cannot read is logged and answered
+// an update is 400; an update that cannot be read is logged and answered
 // 200, so it does not hold back the updates behind it.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Mode != ModeWebhook {

@@ -114,7 +114,7 @@ func TestWebhookAnswers(t *testing.T) {
 		{"no update id", http.MethodPost, []byte(`{"message":{}}`), http.StatusBadRequest},
 		{"too large", http.MethodPost, bytes.Repeat([]byte(" "), maxUpdateBytes+1), http.StatusRequestEntityTooLarge},
 		{"private chat", http.MethodPost, recorded(t, "private")[0], http.StatusOK},
-		{"unreadable update", http.MethodPost, recorded(t, "forward_unknown_origin")[0], http.StatusOK},
+		{"unreadable update", http.MethodPost, recorded(t, "malformed")[0], http.StatusOK},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, "/connect/tg", bytes.NewReader(tt.body))
