@@ -50,7 +50,7 @@ type Config struct {
 	SelfID      string // optional: the bot's QQ number; other accounts are refused
 	// CallTimeout bounds one API call (10s when 0).
 	CallTimeout time.Duration
-	Logger      *slog.Logger
+	Logger      *slog.Logger // the connection's logger: the caller names the connection in it
 	Now         func() time.Time
 	// Capabilities, when not nil, narrows what the connection claims to
 	// support (see ParseCapabilities): WeChat bridges speaking OneBot
@@ -168,7 +168,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{
 		cfg:     cfg,
-		log:     cfg.Logger.With("connection", cfg.Name, "platform", "onebot"),
+		log:     cfg.Logger.With("platform", "onebot"), // the caller names the connection
 		caps:    caps,
 		events:  make(chan []chat.Event, 64),
 		conns:   map[*conn]struct{}{},

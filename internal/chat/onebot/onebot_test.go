@@ -961,3 +961,16 @@ func TestSleepStopsOnCancel(t *testing.T) {
 		t.Error("sleep returned false without cancel")
 	}
 }
+
+// TestLogNamesConnectionOnce: the caller's logger names the connection;
+// the adapter adds only the platform.
+func TestLogNamesConnectionOnce(t *testing.T) {
+	logs := &syncBuffer{}
+	_, srv := newReverse(t, Config{Logger: slog.New(slog.NewTextHandler(logs, nil)).With("connection", "qq")})
+	if _, resp, _ := dialRaw(wsURL(srv), http.Header{"Authorization": {"Bearer wrong"}}); resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %v", resp)
+	}
+	if got := logs.String(); !strings.Contains(got, "platform=onebot") || strings.Count(got, "connection=qq") != 1 {
+		t.Errorf("log: %s", got)
+	}
+}
