@@ -189,7 +189,9 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 		}
 	}
 	a.dropWebhook(ctx)
+	hasty := 0 // empty answers in a row that came well before the poll timeout
 	for attempt := 1; ctx.Err() == nil; {
+		asked := a.cfg.Now()
 		raws, err := a.getUpdates(ctx, offset)
 		if ctx.Err() != nil {
 			return nil
@@ -219,6 +221,21 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 			a.status.LastUpdate = now
 		}
 		a.mu.Unlock()
+		if len(raws) == 0 && now.Sub(asked) < a.cfg.PollTimeout/2 {
+			// A server that does not hold the long poll (a test server, a
+			// misbehaving proxy) would have us ask again and again at once.
+			hasty++
+			wait := min(a.backoff(hasty), a.cfg.PollTimeout)
+			if hasty == 3 {
+				a.log.Warn("telegram: getUpdates keeps answering at once with nothing instead of waiting up to the poll timeout; waiting between polls (is api_url a Bot API server?)",
+					"poll_timeout", a.cfg.PollTimeout, "in", wait)
+			}
+			if !a.cfg.Sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		hasty = 0
 		next, evs := a.decodeBatch(raws, offset)
 		if len(evs) > 0 && !a.ingest(ctx, sink, evs) {
 			return nil

@@ -397,3 +397,48 @@ func TestRetryLogging(t *testing.T) {
 		t.Errorf("getWebhookInfo's failure not logged with its reason:\n%s", logs.String())
 	}
 }
+
+// TestPollingBacksOffHastyEmptyAnswers: a server that answers getUpdates
+// with nothing at once, instead of holding the long poll (telegram-test-api
+// does), is polled with growing pauses, not in a hot loop; an update still
+// arrives, and a proper long poll afterwards is not delayed.
+func TestPollingBacksOffHastyEmptyAnswers(t *testing.T) {
+	f := newFakeAPI(t)
+	f.hasty = true
+	sl := &sleeps{}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	sink := newSink()
+	a := polling(t, f, &memCursors{}, sl, func(c *Config) {
+		c.PollTimeout = 30 * time.Second
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) }), nil))
+	})
+	stop := start(t, a, sink)
+	waitFor(t, "six polls", func() bool { return len(f.Calls("getUpdates")) >= 6 })
+	f.queue(recorded(t, "text")...)
+	waitFor(t, "the update", func() bool { return len(sink.ids()) == 1 })
+	stop()
+	polls, waits := len(f.Calls("getUpdates")), sl.all()
+	if len(waits) < polls-1 {
+		t.Fatalf("%d polls answered at once, but only %d pauses: %v", polls, len(waits), waits)
+	}
+	for i, d := range waits[:5] {
+		if want := time.Second << i; d < want*8/10 || d > want*12/10 {
+			t.Errorf("pause %d: %s, want about %s", i, d, want)
+		}
+	}
+	for _, d := range waits {
+		if d > 30*time.Second {
+			t.Errorf("pause %s longer than the poll timeout", d)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "keeps answering at once"); n != 1 {
+		t.Errorf("warned %d times:\n%s", n, logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
