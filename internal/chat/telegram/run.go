@@ -190,6 +190,7 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 	}
 	a.dropWebhook(ctx)
 	hasty := 0 // empty answers in a row that came well before the poll timeout
+	warned := false
 	for attempt := 1; ctx.Err() == nil; {
 		asked := a.cfg.Now()
 		raws, err := a.getUpdates(ctx, offset)
@@ -226,7 +227,8 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 			// misbehaving proxy) would have us ask again and again at once.
 			hasty++
 			wait := min(a.backoff(hasty), a.cfg.PollTimeout)
-			if hasty == 3 {
+			if hasty == 3 && !warned {
+				warned = true
 				a.log.Warn("telegram: getUpdates keeps answering at once with nothing instead of waiting up to the poll timeout; waiting between polls (is api_url a Bot API server?)",
 					"poll_timeout", a.cfg.PollTimeout, "in", wait)
 			}
