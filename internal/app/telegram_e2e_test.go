@@ -128,6 +128,57 @@ poll_timeout = "1s"
 	p.stop(t)
 }
 
+// TestTelegramCommandsForOtherBots runs the real binary against the fake
+// Bot API: commands addressed to another bot ("/rules@OtherBot",
+// "/top@OtherBot") are not run; "/rules@qunzhu_bot", addressed to this
+// bot (its username from getMe), is.
+func TestTelegramCommandsForOtherBots(t *testing.T) {
+	api := &fakeBotAPI{}
+	now := time.Now().Unix()
+	for i, text := range []string{"/rules@OtherBot", "/top@OtherBot", "/rules@qunzhu_bot"} {
+		api.updates = append(api.updates, fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":778,"is_bot":false,"first_name":"赵","last_name":"六"},"chat":{"id":-1001234567890,"type":"supergroup","title":"NF-测试群"},"date":%d,"text":%q,"entities":[{"type":"bot_command","offset":0,"length":%d}]}}`,
+			6001+i, 70+i, now, text, len(text)))
+	}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	dir := t.TempDir()
+	writeConfig(t, dir, fmt.Sprintf(`
+[[connections]]
+name = "tg"
+platform = "telegram"
+[connections.options]
+bot_token = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
+mode = "polling"
+api_url = %q
+poll_timeout = "1s"
+`, srv.URL))
+	p := start(t, dir, "serve", "--migrate")
+	sends := func() []string {
+		api.mu.Lock()
+		defer api.mu.Unlock()
+		var out []string
+		for _, c := range api.calls {
+			if strings.HasPrefix(c, "sendMessage ") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(sends()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("/rules@qunzhu_bot was not answered; calls %q\n%s", api.calls, p.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // anything else would have been sent by now
+	got := sends()
+	if len(got) != 1 || !strings.Contains(got[0], `"message_id":72`) || !strings.Contains(got[0], "群规") {
+		t.Fatalf("want one answer, to /rules@qunzhu_bot (message 72); sent %q", got)
+	}
+	p.stop(t)
+}
+
 // TestConnectSlowRequestCutOff: a stranger's request to /connect/{name}
 // (a wrong webhook secret, a wrong OneBot token) stays under the server's
 // read timeout however slowly its body trickles in; only an authenticated

@@ -113,6 +113,11 @@ type Message struct {
 	ReplyTo    string      `json:"reply_to,omitempty"` // platform message id this replies to
 	Mentions   []string    `json:"mentions,omitempty"` // platform user ids mentioned
 	MentionAll bool        `json:"mention_all,omitempty"`
+	// ForOtherBot marks a command addressed to another bot (Telegram's
+	// "/rules@OtherBot"): qunzhu does not run it, but judges its text
+	// like any message's. (A command addressed to qunzhu's own bot
+	// arrives without the "@name".)
+	ForOtherBot bool `json:"for_other_bot,omitempty"`
 }
 
 // Event is one thing that happened in a group on a platform.

@@ -200,6 +200,9 @@ func ForGroup() func(g community.Group) *RuleSet {
 // member they mention or reply to; anyone may ask for the rules.
 func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, bool) {
 	e := in.Event
+	if e.Message.ForOtherBot {
+		return nil, false // another bot's command: judged as a message
+	}
 	c, ok := ParseCommand(e.Message.Text, "")
 	if !ok {
 		return nil, false

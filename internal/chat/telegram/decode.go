@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -271,7 +272,37 @@ func (a *Adapter) content(m *tgMessage) (*chat.Message, string) {
 	if msg.Kind == chat.KindText && msg.URL != "" {
 		msg.Kind = chat.KindLink
 	}
+	a.addressee(msg)
 	return msg, ""
+}
+
+// addressee reads whom a command is for: "/warn@ourbot …" becomes
+// "/warn …", and "/rules@OtherBot" is marked ForOtherBot, so no command
+// parser downstream runs another bot's command. Until getMe has told the
+// bot's username, commands are left as they are.
+func (a *Adapter) addressee(msg *chat.Message) {
+	text := msg.Text
+	if !strings.HasPrefix(text, "/") {
+		return
+	}
+	end := strings.IndexFunc(text, unicode.IsSpace)
+	if end < 0 {
+		end = len(text)
+	}
+	name, bot, ok := strings.Cut(text[:end], "@")
+	if !ok || bot == "" {
+		return
+	}
+	a.mu.Lock()
+	us := a.status.BotUsername
+	a.mu.Unlock()
+	switch {
+	case us == "":
+	case strings.EqualFold(bot, us):
+		msg.Text = name + text[end:]
+	default:
+		msg.ForOtherBot = true
+	}
 }
 
 // entities returns the first link (a url or text_link entity) and the

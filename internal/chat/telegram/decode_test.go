@@ -468,3 +468,39 @@ func FuzzDecodeUpdate(f *testing.F) {
 func tgUserNamed(id int64, username string) tgUser {
 	return tgUser{ID: id, FirstName: username, Username: username}
 }
+
+// TestDecodeCommandAddressee: a command addressed to this bot loses the
+// "@name"; one addressed to another bot is marked, so nothing downstream
+// runs it, but its text stays to be judged; before getMe has named the
+// bot, commands are left as they are.
+func TestDecodeCommandAddressee(t *testing.T) {
+	tests := []struct {
+		text, want string
+		other      bool
+	}{
+		{"/rules", "/rules", false},
+		{"/warn@qunzhu_test_bot 发广告", "/warn 发广告", false},
+		{"/WARN@Qunzhu_Test_Bot\n发广告", "/WARN\n发广告", false},
+		{"/rules@OtherBot", "/rules@OtherBot", true},
+		{"/start@spam_bot 加微信 abc1688", "/start@spam_bot 加微信 abc1688", true},
+		{"/rules@", "/rules@", false},
+		{"a/rules@OtherBot", "a/rules@OtherBot", false},
+		{"email me@example.com", "email me@example.com", false},
+	}
+	a := testAdapter(t, nil)
+	a.status.BotUsername = "qunzhu_test_bot"
+	for _, tt := range tests {
+		body, _ := json.Marshal(map[string]any{"update_id": 1, "message": map[string]any{"message_id": 9, "date": 1764300000, "text": tt.text,
+			"from": map[string]any{"id": 3, "is_bot": false, "first_name": "X"}, "chat": map[string]any{"id": -100, "type": "supergroup"}}})
+		u, err := a.DecodeUpdate(body)
+		if err != nil || len(u.Events) != 1 {
+			t.Fatalf("%q: %+v %v", tt.text, u, err)
+		}
+		if m := u.Events[0].Message; m.Text != tt.want || m.ForOtherBot != tt.other {
+			t.Errorf("%q: text %q other %v, want %q %v", tt.text, m.Text, m.ForOtherBot, tt.want, tt.other)
+		}
+	}
+	if ev := lastMessage(t, testAdapter(t, nil), "command_reply_mentions"); ev.Message.ForOtherBot || !strings.HasPrefix(ev.Message.Text, "/warn@qunzhu_test_bot") {
+		t.Errorf("bot not known yet: %+v", ev.Message)
+	}
+}

@@ -182,3 +182,21 @@ func TestWebhookTokenRefused(t *testing.T) {
 		t.Fatal("Run went on with a refused token")
 	}
 }
+
+// TestWebhookWaitsForGetMe: until getMe names the bot, updates are
+// refused with 503 (Telegram sends them again), since a command for
+// another bot cannot be told yet.
+func TestWebhookWaitsForGetMe(t *testing.T) {
+	f := newFakeAPI(t)
+	f.fail("getMe", fakeRep{502, "bad gateway"})
+	a := webhookAdapter(t, f, &sleeps{}, "")
+	sink := newSink()
+	start(t, a, sink)
+	waitFor(t, "getMe tried", func() bool { return len(f.Calls("getMe")) > 0 })
+	if w := post(a, testSecret, recorded(t, "text")[0]); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("before getMe answered: %d", w.Code)
+	}
+	if sink.callCount() != 0 {
+		t.Error("an update reached the sink before getMe answered")
+	}
+}
