@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,8 @@ import (
 type fakeBotAPI struct {
 	mu      sync.Mutex
 	updates []string
-	calls   []string // "method body"
+	calls   []string            // "method body"
+	fail    map[string][]string // method → answers given (once each) before succeeding
 }
 
 func (f *fakeBotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +35,18 @@ func (f *fakeBotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method := parts[1]
 	body, _ := io.ReadAll(r.Body)
 	w.Header().Set("Content-Type", "application/json")
+	f.mu.Lock()
+	fails := f.fail[method]
+	if len(fails) > 0 {
+		f.fail[method] = fails[1:]
+	}
+	f.mu.Unlock()
+	if len(fails) > 0 {
+		f.record(method, body)
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, fails[0])
+		return
+	}
 	switch method {
 	case "getMe":
 		io.WriteString(w, `{"ok":true,"result":{"id":4242,"is_bot":true,"first_name":"qunzhu","username":"qunzhu_bot"}}`)
@@ -76,7 +90,9 @@ func (f *fakeBotAPI) methods() []string {
 // warning, then deleted and muted, then deleted and the member removed
 // (Telegram has no kick: ban, then unban so they may rejoin).
 func TestTelegramEndToEnd(t *testing.T) {
-	api := &fakeBotAPI{}
+	// The mute is refused once for flooding: made again two seconds later,
+	// it must still end an hour after the decision, not later.
+	api := &fakeBotAPI{fail: map[string][]string{"restrictChatMember": {`{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 2","parameters":{"retry_after":2}}`}}}
 	now := time.Now().Unix()
 	api.updates = []string{
 		fmt.Sprintf(`{"update_id":5001,"message":{"message_id":55,"from":{"id":777,"is_bot":false,"first_name":"王","last_name":"五"},"chat":{"id":-1001234567890,"type":"supergroup","title":"NF-测试群"},"date":%d,"text":"大家好"}}`, now),
@@ -101,7 +117,7 @@ poll_timeout = "1s"
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		got := strings.Join(api.methods(), ",")
-		if strings.Count(got, "deleteMessage") == 3 && strings.Contains(got, "restrictChatMember") && strings.Contains(got, "banChatMember,unbanChatMember") {
+		if strings.Count(got, "deleteMessage") == 3 && strings.Count(got, "restrictChatMember") == 2 && strings.Contains(got, "banChatMember,unbanChatMember") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -122,11 +138,24 @@ poll_timeout = "1s"
 			t.Fatalf("deleted the wrong messages: %q", del)
 		}
 	}
+	var untils []string
+	api.mu.Lock()
+	for _, c := range api.calls {
+		if m := untilRE.FindStringSubmatch(c); m != nil && strings.HasPrefix(c, "restrictChatMember ") {
+			untils = append(untils, m[1])
+		}
+	}
+	api.mu.Unlock()
+	if len(untils) != 2 || untils[0] != untils[1] {
+		t.Fatalf("the retried mute's until_date: %v, want the same twice", untils)
+	}
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz: %d %v", code, body)
 	}
 	p.stop(t)
 }
+
+var untilRE = regexp.MustCompile(`"until_date":(\d+)`)
 
 // TestTelegramCommandsForOtherBots runs the real binary against the fake
 // Bot API: commands addressed to another bot ("/rules@OtherBot",

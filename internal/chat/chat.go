@@ -199,10 +199,24 @@ type Action struct {
 	Text       string     `json:"text,omitempty"`       // send, set_notice, invite_link
 	Code       string     `json:"code,omitempty"`       // invite_link: the link's name
 	Duration   Duration   `json:"duration,omitempty"`   // mute
-	Reason     string     `json:"reason,omitempty"`     // shown in logs, audit and where the platform allows
+	// Until is when a timed mute ends, fixed when the action is created,
+	// so a mute retried later does not last longer (see MuteLeft).
+	Until  time.Time `json:"until,omitzero"`
+	Reason string    `json:"reason,omitempty"` // shown in logs, audit and where the platform allows
 	// NotBefore delays delivery (an unmute when a timed mute ends on a
 	// platform whose mutes do not expire by themselves).
 	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+// MuteLeft is how long a mute made now still has to run: until Until
+// when it is set, else Duration (0: until lifted). ok is false when
+// Until has passed: the mute is over before it is made.
+func (a Action) MuteLeft(now time.Time) (left time.Duration, ok bool) {
+	if a.Until.IsZero() {
+		return time.Duration(a.Duration), true
+	}
+	left = a.Until.Sub(now)
+	return left, left > 0
 }
 
 // CapTimedMute is a capability, not an action: the platform lifts a mute

@@ -832,7 +832,12 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
 		}
 		if caps.Can(chat.ActMute) {
-			add(chat.ActMute, func(a *chat.Action) { a.Duration = chat.Duration(v.Duration) })
+			add(chat.ActMute, func(a *chat.Action) {
+				a.Duration = chat.Duration(v.Duration)
+				if v.Duration > 0 {
+					a.Until = b.now.Add(v.Duration) // fixed now: a retry must not lengthen it
+				}
+			})
 			if v.Duration > 0 && !caps.Can(chat.CapTimedMute) && caps.Can(chat.ActUnmute) {
 				// The platform's mutes do not expire: lift it when due.
 				add(chat.ActUnmute, func(a *chat.Action) { a.NotBefore = b.now.Add(v.Duration) })

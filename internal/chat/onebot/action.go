@@ -145,7 +145,7 @@ const (
 //
 //	send       send_group_msg (a reply segment when MessageID is set; text is never read as CQ codes)
 //	delete     delete_msg
-//	mute       set_group_ban, duration in seconds (0 or over 30 days: 30 days; under a minute: a minute)
+//	mute       set_group_ban, duration in seconds until the action's Until (0 or over 30 days: 30 days; under a minute: a minute)
 //	unmute     set_group_ban with duration 0
 //	kick       set_group_kick
 //	ban        set_group_kick with reject_add_request
@@ -199,7 +199,11 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 		}
 		var secs int64
 		if act.Kind == chat.ActMute {
-			d := time.Duration(act.Duration)
+			d, ok := act.MuteLeft(a.cfg.Now())
+			if !ok {
+				a.log.Info("onebot: a mute not made: it would have ended already", "group", group, "user", uid, "until", act.Until)
+				return nil
+			}
 			switch {
 			case d <= 0 || d > maxMute:
 				d = maxMute

@@ -226,6 +226,11 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		{Kind: chat.ActSend, Group: "735001206", Text: "请勿发广告 [CQ:at,qq=all]", MessageID: "-2147480013"},
 		{Kind: chat.ActDelete, Group: "735001206", MessageID: "-2147480013"},
 		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute)},
+		// Retried five minutes into a ten-minute mute: it still ends when
+		// it was meant to (301 s: half a second of margin, rounded up).
+		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute), Until: time.Now().Add(5*time.Minute + 500*time.Millisecond)},
+		// Retried after its end: not made.
+		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute), Until: time.Now().Add(-time.Second)},
 		{Kind: chat.ActUnmute, Group: "735001206", User: "1801234573"},
 		{Kind: chat.ActKick, Group: "735001206", User: "1801234573"},
 		{Kind: chat.ActBan, Group: "735001206", User: "1801234574"},
@@ -251,6 +256,7 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"text":"请勿发广告 [CQ:at,qq=all]"},"type":"text"}]}`,
 		`delete_msg {"message_id":-2147480013}`,
 		`set_group_ban {"duration":600,"group_id":735001206,"user_id":1801234573}`,
+		`set_group_ban {"duration":301,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_ban {"duration":0,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_kick {"group_id":735001206,"reject_add_request":false,"user_id":1801234573}`,
 		`set_group_kick {"group_id":735001206,"reject_add_request":true,"user_id":1801234574}`,

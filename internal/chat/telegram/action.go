@@ -19,7 +19,8 @@ const minMute = 40 * time.Second
 // Do performs one action. Telegram's 429 is a *chat.RetryAfterError with
 // its retry_after; its other refusals (400 message not found, user not
 // found, not enough rights; 403 the bot was removed) wrap chat.ErrPermanent;
-// 5xx and network errors are returned as they are, to be retried. An
+// 5xx and network errors are returned as they are, to be retried. A mute
+// ends at the action's Until, however late it is made. An
 // action on a basic group that became a supergroup is sent again to the
 // supergroup.
 func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
@@ -87,9 +88,15 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 	}
 	switch act.Kind {
 	case chat.ActMute:
-		var until int64
-		if d := time.Duration(act.Duration); d > 0 {
-			until = a.cfg.Now().Add(max(d, minMute)).Unix()
+		now := a.cfg.Now()
+		left, ok := act.MuteLeft(now)
+		if !ok {
+			a.log.Info("telegram: a mute not made: it would have ended already", "chat", chatID, "user", user, "until", act.Until)
+			return nil
+		}
+		var until int64 // 0: until unmuted
+		if left > 0 {
+			until = now.Add(max(left, minMute)).Unix()
 		}
 		return a.api.call(ctx, "restrictChatMember", restrictParams{ChatID: chatID, UserID: user,
 			Permissions: allPermissions(false), UseIndependentChatPermissions: true, UntilDate: until}, nil)

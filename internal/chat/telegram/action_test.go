@@ -40,6 +40,14 @@ func TestActions(t *testing.T) {
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(time.Hour) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
 		{"mute 10s lasts the shortest Telegram allows", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(10 * time.Second)},
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(minMute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		// Made 10 minutes after it was decided (a retry): it still ends an
+		// hour after the decision.
+		{"mute retried ends when decided", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(50 * time.Minute)},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(50*time.Minute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute retried with 10s left lasts the shortest Telegram allows", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(10 * time.Second)},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(minMute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute retried after its end is not made", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(-time.Second)},
+			nil},
 		{"mute forever", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901"},
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"use_independent_chat_permissions":true,"user_id":8045678901}`}},
 		{"unmute restores the group's defaults", chat.Action{Kind: chat.ActUnmute, Group: group, User: "8045678901"},
