@@ -74,6 +74,19 @@ func (f *fakeBotAPI) record(method string, body []byte) {
 	f.mu.Unlock()
 }
 
+// callsOf returns the recorded calls of method, as "method body".
+func (f *fakeBotAPI) callsOf(method string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, method+" ") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (f *fakeBotAPI) methods() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -125,27 +138,29 @@ poll_timeout = "1s"
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	api.mu.Lock()
-	var del []string
-	for _, c := range api.calls {
-		if strings.HasPrefix(c, "deleteMessage ") {
-			del = append(del, c)
-		}
-	}
-	api.mu.Unlock()
+	del := api.callsOf("deleteMessage")
 	for i, d := range del {
 		if !strings.Contains(d, fmt.Sprintf(`"message_id":%d`, 56+i)) || !strings.Contains(d, "-1001234567890") {
 			t.Fatalf("deleted the wrong messages: %q", del)
 		}
 	}
+	// The warnings speak to the member: a text_mention of 王 五 (user
+	// 777) in front of the reason, no plain "@name".
+	warnings := api.callsOf("sendMessage")
+	if len(warnings) == 0 {
+		t.Fatal("no warning sent")
+	}
+	for _, w := range warnings {
+		if !strings.Contains(w, `"type":"text_mention"`) || !strings.Contains(w, `"user":{"id":777`) || !strings.Contains(w, `"text":"王 五 `) {
+			t.Errorf("a warning without a real mention: %s", w)
+		}
+	}
 	var untils []string
-	api.mu.Lock()
-	for _, c := range api.calls {
-		if m := untilRE.FindStringSubmatch(c); m != nil && strings.HasPrefix(c, "restrictChatMember ") {
+	for _, c := range api.callsOf("restrictChatMember") {
+		if m := untilRE.FindStringSubmatch(c); m != nil {
 			untils = append(untils, m[1])
 		}
 	}
-	api.mu.Unlock()
 	if len(untils) != 2 || untils[0] != untils[1] {
 		t.Fatalf("the retried mute's until_date: %v, want the same twice", untils)
 	}
@@ -182,26 +197,15 @@ api_url = %q
 poll_timeout = "1s"
 `, srv.URL))
 	p := start(t, dir, "serve", "--migrate")
-	sends := func() []string {
-		api.mu.Lock()
-		defer api.mu.Unlock()
-		var out []string
-		for _, c := range api.calls {
-			if strings.HasPrefix(c, "sendMessage ") {
-				out = append(out, c)
-			}
-		}
-		return out
-	}
 	deadline := time.Now().Add(15 * time.Second)
-	for len(sends()) == 0 {
+	for len(api.callsOf("sendMessage")) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("/rules@qunzhu_bot was not answered; calls %q\n%s", api.calls, p.stderr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(time.Second) // anything else would have been sent by now
-	got := sends()
+	got := api.callsOf("sendMessage")
 	if len(got) != 1 || !strings.Contains(got[0], `"message_id":72`) || !strings.Contains(got[0], "群规") {
 		t.Fatalf("want one answer, to /rules@qunzhu_bot (message 72); sent %q", got)
 	}

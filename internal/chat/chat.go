@@ -11,7 +11,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // EventType names what happened.
@@ -197,8 +200,15 @@ type Action struct {
 	User       string     `json:"user,omitempty"`       // target member for mute/kick/ban/unban
 	MessageID  string     `json:"message_id,omitempty"` // target message for delete; reply-to for send
 	Text       string     `json:"text,omitempty"`       // send, set_notice, invite_link
-	Code       string     `json:"code,omitempty"`       // invite_link: the link's name
-	Duration   Duration   `json:"duration,omitempty"`   // mute
+	// Mention, on a send, is the member the text speaks to (a warning).
+	// Adapters that can mention natively (a Telegram text_mention, a
+	// OneBot at segment, a Matrix pill with m.mentions) put the mention
+	// in place of a leading "@"+Mention.Name in Text, or else in front of
+	// it, so the member is notified and no plain "@name" links to a
+	// stranger; the others send Text as it is. See SplitMention.
+	Mention  *User    `json:"mention,omitempty"`
+	Code     string   `json:"code,omitempty"`     // invite_link: the link's name
+	Duration Duration `json:"duration,omitempty"` // mute
 	// Until is when a timed mute ends, fixed when the action is created,
 	// so a mute retried later does not last longer (see MuteLeft).
 	Until  time.Time `json:"until,omitzero"`
@@ -206,6 +216,25 @@ type Action struct {
 	// NotBefore delays delivery (an unmute when a timed mute ends on a
 	// platform whose mutes do not expire by themselves).
 	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+// SplitMention returns a send's text without the leading "@"+name of its
+// Mention (and the space after it), for adapters that mention the member
+// natively in front of it; the text as it is when it does not start so.
+func (a Action) SplitMention() string {
+	if a.Mention == nil || a.Mention.Name == "" {
+		return a.Text
+	}
+	rest, ok := strings.CutPrefix(a.Text, "@"+a.Mention.Name)
+	if !ok {
+		return a.Text
+	}
+	if r, size := utf8.DecodeRuneInString(rest); rest != "" && !unicode.IsSpace(r) {
+		return a.Text // "@王五" is not "@王" and more
+	} else if rest != "" {
+		rest = rest[size:]
+	}
+	return rest
 }
 
 // MuteLeft is how long a mute made now still has to run: until Until

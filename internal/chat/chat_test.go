@@ -27,3 +27,26 @@ func TestMuteLeft(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitMention(t *testing.T) {
+	wang := &User{ID: "777", Name: "王五"}
+	tests := []struct {
+		text    string
+		mention *User
+		want    string
+	}{
+		{"@王五 请勿发广告", wang, "请勿发广告"},
+		{"@王五\n请勿发广告", wang, "请勿发广告"},
+		{"@王五", wang, ""},
+		{"⚠️ 发广告", wang, "⚠️ 发广告"},
+		{"@王五六 请勿发广告", wang, "@王五六 请勿发广告"},
+		{"@王五 请勿发广告", nil, "@王五 请勿发广告"},
+		{"⚠️ 发广告", &User{ID: "777"}, "⚠️ 发广告"},
+		{"@Admin  spam", &User{ID: "1", Name: "Admin"}, " spam"},
+	}
+	for _, tt := range tests {
+		if got := (Action{Text: tt.text, Mention: tt.mention}).SplitMention(); got != tt.want {
+			t.Errorf("%q with %+v: %q, want %q", tt.text, tt.mention, got, tt.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -436,6 +437,9 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 		if act.MessageID != "" && act.Kind == chat.ActSend {
 			content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: id.EventID(act.MessageID)}}
 		}
+		if act.Kind == chat.ActSend {
+			mention(content, act)
+		}
 		var resp *mautrix.RespSendEvent
 		resp, err = a.cli.SendMessageEvent(ctx, room, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn(act.Key)})
 		if err == nil && act.Kind == chat.ActSetNotice {
@@ -460,6 +464,30 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 		return fmt.Errorf("matrix: unknown action %q: %w", act.Kind, chat.ErrPermanent)
 	}
 	return classify(act, err)
+}
+
+// mention makes the member a send speaks to (act.Mention) a pill in front
+// of the text, a link to them in the formatted body, and names them in
+// m.mentions, so their client notifies them.
+func mention(c *event.MessageEventContent, act chat.Action) {
+	m := act.Mention
+	if m == nil || !strings.HasPrefix(m.ID, "@") {
+		return
+	}
+	user := id.UserID(m.ID)
+	name := m.Name
+	if name == "" {
+		name = m.ID
+	}
+	rest := act.SplitMention()
+	if rest != "" {
+		rest = " " + rest
+	}
+	c.Body = name + rest
+	c.Format = event.FormatHTML
+	c.FormattedBody = `<a href="` + html.EscapeString(user.URI().MatrixToURL()) + `">` + html.EscapeString(name) + `</a>` +
+		strings.ReplaceAll(html.EscapeString(rest), "\n", "<br>")
+	c.Mentions = &event.Mentions{UserIDs: []id.UserID{user}}
 }
 
 // txn turns an action key into a Matrix transaction id: the homeserver

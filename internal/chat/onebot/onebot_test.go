@@ -224,6 +224,9 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 	ctx := context.Background()
 	acts := []chat.Action{
 		{Kind: chat.ActSend, Group: "735001206", Text: "请勿发广告 [CQ:at,qq=all]", MessageID: "-2147480013"},
+		// A warning mentions the member natively, in place of "@name".
+		{Kind: chat.ActSend, Group: "735001206", Text: "@阳新小王 请勿发广告", MessageID: "-2147480013", Mention: &chat.User{ID: "1801234568", Name: "阳新小王"}},
+		{Kind: chat.ActSend, Group: "735001206", Text: "⚠️ 发广告", Mention: &chat.User{ID: "1801234568"}},
 		{Kind: chat.ActDelete, Group: "735001206", MessageID: "-2147480013"},
 		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute)},
 		// Retried five minutes into a ten-minute mute: it still ends when
@@ -254,6 +257,8 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 	}
 	want := []string{
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"text":"请勿发广告 [CQ:at,qq=all]"},"type":"text"}]}`,
+		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" 请勿发广告"},"type":"text"}]}`,
+		`send_group_msg {"group_id":735001206,"message":[{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" ⚠️ 发广告"},"type":"text"}]}`,
 		`delete_msg {"message_id":-2147480013}`,
 		`set_group_ban {"duration":600,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_ban {"duration":301,"group_id":735001206,"user_id":1801234573}`,

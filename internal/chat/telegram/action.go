@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -47,7 +48,8 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 	switch act.Kind {
 	case chat.ActSend:
-		_, err := a.send(ctx, chatID, act.Text, act.MessageID)
+		text, entities := a.compose(act)
+		_, err := a.send(ctx, chatID, text, entities, act.MessageID)
 		return err
 	case chat.ActSetNotice:
 		return a.notice(ctx, chatID, act)
@@ -70,7 +72,7 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 		if err := a.api.call(ctx, "createChatInviteLink", inviteLinkParams{ChatID: chatID, Name: act.Code}, &link); err != nil {
 			return err
 		}
-		_, err := a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), act.MessageID)
+		_, err := a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), nil, act.MessageID)
 		return err
 	case chat.ActDelete:
 		msg, err := strconv.Atoi(act.MessageID)
@@ -134,10 +136,38 @@ func (a *Adapter) doSenderChat(ctx context.Context, act chat.Action, chatID, sen
 	return fmt.Errorf("telegram cannot %s a channel posting in a group (only ban it): %w", act.Kind, chat.ErrPermanent)
 }
 
+// compose renders a send: the member it speaks to (Mention) becomes a
+// text_mention of their name in front of the text, so Telegram notifies
+// them and no plain "@name" links to whoever holds that username. A chat
+// posting in the group (a negative id) is named without a link.
+func (a *Adapter) compose(act chat.Action) (string, []sendEntity) {
+	m := act.Mention
+	if m == nil || m.ID == "" {
+		return act.Text, nil
+	}
+	name := m.Name
+	if name == "" {
+		name = a.nameOf(m.ID)
+	}
+	if name == "" {
+		name = m.ID
+	}
+	text := name
+	if rest := act.SplitMention(); rest != "" {
+		text += " " + rest
+	}
+	uid, err := strconv.ParseInt(m.ID, 10, 64)
+	if err != nil || uid <= 0 {
+		return text, nil
+	}
+	return text, []sendEntity{{Type: entityTextMention, Offset: 0, Length: len(utf16.Encode([]rune(name))),
+		User: &sendUser{ID: uid, FirstName: name}}}
+}
+
 // send sends text, as a reply to the message replyTo when it is set; it
 // returns the id of the message sent.
-func (a *Adapter) send(ctx context.Context, chatID int64, text, replyTo string) (int, error) {
-	p := sendMessageParams{ChatID: chatID, Text: text}
+func (a *Adapter) send(ctx context.Context, chatID int64, text string, entities []sendEntity, replyTo string) (int, error) {
+	p := sendMessageParams{ChatID: chatID, Text: text, Entities: entities}
 	if replyTo != "" {
 		msg, err := strconv.Atoi(replyTo)
 		if err != nil {
@@ -161,7 +191,7 @@ func (a *Adapter) notice(ctx context.Context, chatID int64, act chat.Action) err
 	msg, sent := a.notices[key]
 	a.mu.Unlock()
 	if !sent {
-		m, err := a.send(ctx, chatID, act.Text, "")
+		m, err := a.send(ctx, chatID, act.Text, nil, "")
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,14 @@ func TestActions(t *testing.T) {
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"欢迎新朋友！"}`}},
 		{"send reply", chat.Action{Kind: chat.ActSend, Group: group, Text: "请勿发广告", MessageID: "4104"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"请勿发广告"}`}},
+		// The member warned is mentioned natively (in UTF-16 units: 💰 is
+		// two), in place of the "@name" the text starts with.
+		{"warning mentions the member", chat.Action{Kind: chat.ActSend, Group: group, Text: "@💰Crypto Signals 请勿发广告", MessageID: "4104", Mention: &chat.User{ID: "8045678901", Name: "💰Crypto Signals"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":16,"offset":0,"type":"text_mention","user":{"first_name":"💰Crypto Signals","id":8045678901,"is_bot":false}}],"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"💰Crypto Signals 请勿发广告"}`}},
+		{"warning of a member whose name is unknown", chat.Action{Kind: chat.ActSend, Group: group, Text: "⚠️ 发广告", Mention: &chat.User{ID: "8045678901"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"8045678901","id":8045678901,"is_bot":false}}],"text":"8045678901 ⚠️ 发广告"}`}},
+		{"warning of a channel names it without a link", chat.Action{Kind: chat.ActSend, Group: group, Text: "@好物推荐 请勿发广告", Mention: &chat.User{ID: "-1001555666777", Name: "好物推荐"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"text":"好物推荐 请勿发广告"}`}},
 		{"delete", chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"},
 			[]string{`deleteMessage {"chat_id":-1001987654321,"message_id":4104}`}},
 		{"mute 1h", mute,
@@ -263,5 +271,20 @@ func TestErrorsKeepTheReason(t *testing.T) {
 				t.Errorf("permanent %v, want %v", errors.Is(err, chat.ErrPermanent), tt.permanent)
 			}
 		})
+	}
+}
+
+// TestWarningNamesKnownMember: a staff /warn names only the member's id;
+// the adapter mentions them by the name it saw in their messages.
+func TestWarningNamesKnownMember(t *testing.T) {
+	f := newFakeAPI(t)
+	a := actionAdapter(t, f)
+	decodeAll(t, a, "text") // Alice Wang speaks
+	if err := a.Do(context.Background(), chat.Action{Kind: chat.ActSend, Group: group, Text: "⚠️ 发广告", MessageID: "4101", Mention: &chat.User{ID: alice.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"Alice Wang","id":5012345678,"is_bot":false}}],"reply_parameters":{"allow_sending_without_reply":true,"message_id":4101},"text":"Alice Wang ⚠️ 发广告"}`
+	if calls := f.Calls(); len(calls) != 1 || canon(calls[0]) != want {
+		t.Errorf("calls %v\nwant %s", calls, want)
 	}
 }

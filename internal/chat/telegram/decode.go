@@ -393,10 +393,11 @@ func (a *Adapter) mapChatMember(c *tgChatMemberUpdated) ([]chat.Event, string) {
 	return []chat.Event{e}, ""
 }
 
-// maxUsernames bounds the username map; past it the map starts over.
+// maxUsernames bounds the username and name maps; past it a map starts
+// over.
 const maxUsernames = 100000
 
-// learnMessage records the usernames a message shows.
+// learnMessage records the usernames and names a message shows.
 func (a *Adapter) learnMessage(m *tgMessage) {
 	if m.From != nil {
 		a.learn(*m.From)
@@ -415,23 +416,40 @@ func (a *Adapter) learnMessage(m *tgMessage) {
 	}
 }
 
+// learn records a user's username (to resolve "@username" mentions) and
+// name (to mention them by name in a warning).
 func (a *Adapter) learn(u tgUser) {
-	if u.Username == "" || u.ID == 0 {
+	if u.ID == 0 {
 		return
 	}
-	k := strings.ToLower(u.Username)
+	id, name := itoa(u.ID), user(u).Name
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.usernames) >= maxUsernames {
-		clear(a.usernames)
+	if u.Username != "" {
+		if len(a.usernames) >= maxUsernames {
+			clear(a.usernames)
+		}
+		a.usernames[strings.ToLower(u.Username)] = id
 	}
-	a.usernames[k] = itoa(u.ID)
+	if name != "" {
+		if len(a.names) >= maxUsernames {
+			clear(a.names)
+		}
+		a.names[id] = name
+	}
 }
 
 func (a *Adapter) lookup(username string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.usernames[strings.ToLower(username)]
+}
+
+// nameOf is the name last seen for a user id, or "".
+func (a *Adapter) nameOf(id string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.names[id]
 }
 
 func (a *Adapter) setMigrated(from, to int64) {

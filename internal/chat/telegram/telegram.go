@@ -134,6 +134,7 @@ type Adapter struct {
 	status    Status
 	live      chan struct{}     // closed when Run returns; nil while it is not running
 	usernames map[string]string // lower-case username → user id, learned from updates
+	names     map[string]string // user id → name, learned from updates
 	migrated  map[int64]int64   // basic group → the supergroup it became
 	notices   map[string]int    // set_notice action key → message sent, so a retry only pins
 }
@@ -199,6 +200,7 @@ func New(cfg Config) (*Adapter, error) {
 		log:        cfg.Logger.With("platform", "telegram"),
 		deliveries: make(chan delivery),
 		usernames:  map[string]string{},
+		names:      map[string]string{},
 		migrated:   map[int64]int64{},
 		notices:    map[string]int{},
 	}
