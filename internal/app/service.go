@@ -142,7 +142,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
+	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}

@@ -148,6 +148,25 @@ type Event struct {
 	NewName string      `json:"new_name,omitempty"`
 }
 
+// The window of plausible event times: a platform's clock may be off by a
+// while, but an event dated before 2000 or more than MaxClockAhead after
+// it arrived has a wrong unit (a Telegram date in milliseconds gave the
+// year 58,900) or a broken clock.
+var MinEventTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// MaxClockAhead is how far ahead of qunzhu's clock an event may be dated.
+const MaxClockAhead = 24 * time.Hour
+
+// SaneTime returns t when it is a plausible time for an event received at
+// now, else now and false: adapters keep the receive time instead and log
+// the date they were given.
+func SaneTime(t, now time.Time) (time.Time, bool) {
+	if t.Before(MinEventTime) || t.After(now.Add(MaxClockAhead)) {
+		return now, false
+	}
+	return t, true
+}
+
 // Key is the idempotency key of an event.
 func (e *Event) Key() string { return e.Connection + "\x00" + e.ID }
 

@@ -50,3 +50,36 @@ func TestSplitMention(t *testing.T) {
 		}
 	}
 }
+
+func TestSaneTime(t *testing.T) {
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		t    time.Time
+		sane bool
+	}{
+		{"now", now, true},
+		{"an hour ago", now.Add(-time.Hour), true},
+		{"last year", now.AddDate(-1, 0, 0), true},
+		{"2000 exactly", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"a clock a few hours ahead", now.Add(5 * time.Hour), true},
+		{"a day ahead", now.Add(24 * time.Hour), true},
+		{"more than a day ahead", now.Add(24*time.Hour + time.Second), false},
+		{"Unix seconds read as milliseconds' worth: year 58,900", time.Unix(1764300000000, 0), false},
+		{"the zero time", time.Time{}, false},
+		{"Unix 0", time.Unix(0, 0), false},
+		{"1999", time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), false},
+		{"milliseconds read as seconds' worth of nanoseconds: 1970", time.Unix(0, 1764300000000), false},
+	}
+	for _, tt := range tests {
+		got, ok := SaneTime(tt.t, now)
+		switch {
+		case ok != tt.sane:
+			t.Errorf("%s: sane %v, want %v", tt.name, ok, tt.sane)
+		case ok && !got.Equal(tt.t):
+			t.Errorf("%s: %v changed to %v", tt.name, tt.t, got)
+		case !ok && !got.Equal(now):
+			t.Errorf("%s: replaced by %v, want the receive time", tt.name, got)
+		}
+	}
+}

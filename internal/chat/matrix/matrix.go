@@ -35,6 +35,9 @@ type Config struct {
 	SyncTimeout time.Duration
 	// AutoJoin makes the bot accept room invitations (default true).
 	AutoJoin *bool
+	// Now is the clock events without a plausible timestamp take their
+	// time from (time.Now when nil).
+	Now func() time.Time
 }
 
 // Adapter is a Matrix connection.
@@ -74,6 +77,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.SyncTimeout <= 0 {
 		cfg.SyncTimeout = 30 * time.Second
@@ -278,7 +284,11 @@ func (a *Adapter) Map(evt *event.Event) ([]chat.Event, bool) {
 	if err := evt.Content.ParseRaw(evt.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
 		return nil, false
 	}
-	base := chat.Event{ID: string(evt.ID), Connection: a.cfg.Name, Platform: "matrix", Group: string(evt.RoomID), Time: time.UnixMilli(evt.Timestamp)}
+	at, ok := chat.SaneTime(time.UnixMilli(evt.Timestamp).UTC(), a.cfg.Now())
+	if !ok && evt.Timestamp != 0 {
+		a.log.Warn("matrix: an implausible origin_server_ts replaced by the time received", "event", evt.ID, "origin_server_ts", evt.Timestamp)
+	}
+	base := chat.Event{ID: string(evt.ID), Connection: a.cfg.Name, Platform: "matrix", Group: string(evt.RoomID), Time: at}
 	switch evt.Type {
 	case event.EventMessage, event.EventSticker:
 		return a.mapMessage(base, evt)

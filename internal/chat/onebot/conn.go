@@ -198,6 +198,9 @@ func (a *Adapter) handleFrame(ctx context.Context, c *conn, data []byte) error {
 		a.log.Warn("onebot: unreadable frame skipped", "err", err, "frame", snippet(data))
 		return nil
 	}
+	if f.BadTime != 0 {
+		a.log.Warn("onebot: an implausible time replaced by the time received (a time in milliseconds, or a broken clock)", "time", f.BadTime)
+	}
 	if f.SelfID != "" && f.SelfID != "0" {
 		if a.cfg.SelfID != "" && f.SelfID != a.cfg.SelfID {
 			a.log.Warn("onebot: frame from another account skipped", "self_id", f.SelfID, "want", a.cfg.SelfID)

@@ -93,11 +93,18 @@ func isGroup(c tgChat) bool {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// at is the time of a Telegram date (Unix seconds): the receive time when
+// it is missing or implausible (chat.SaneTime), which is logged.
 func (a *Adapter) at(unix int64) time.Time {
+	now := a.cfg.Now()
 	if unix <= 0 {
-		return a.cfg.Now()
+		return now
 	}
-	return time.Unix(unix, 0).UTC()
+	t, ok := chat.SaneTime(time.Unix(unix, 0).UTC(), now)
+	if !ok {
+		a.log.Warn("telegram: an implausible date replaced by the time received (a date in milliseconds, or a broken clock)", "date", unix, "received", now)
+	}
+	return t
 }
 
 // user maps a Telegram user; Name is the first and last name, or the

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -502,5 +504,34 @@ func TestDecodeCommandAddressee(t *testing.T) {
 	}
 	if ev := lastMessage(t, testAdapter(t, nil), "command_reply_mentions"); ev.Message.ForOtherBot || !strings.HasPrefix(ev.Message.Text, "/warn@qunzhu_test_bot") {
 		t.Errorf("bot not known yet: %+v", ev.Message)
+	}
+}
+
+// TestDecodeImplausibleDates: a date in milliseconds (the year 58,900) or
+// before 2000 takes the time the update arrived, and is logged.
+func TestDecodeImplausibleDates(t *testing.T) {
+	var logs bytes.Buffer
+	a := testAdapter(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for _, tt := range []struct {
+		date int64
+		want time.Time
+	}{
+		{1764300000, time.Unix(1764300000, 0)},
+		{1764300000000, testNow}, // milliseconds
+		{946684799, testNow},     // 1999
+		{testNow.Add(2 * time.Hour).Unix(), testNow.Add(2 * time.Hour)},
+		{testNow.Add(48 * time.Hour).Unix(), testNow},
+	} {
+		body := fmt.Sprintf(`{"update_id":5,"message":{"message_id":9,"from":{"id":3,"is_bot":false,"first_name":"X"},"chat":{"id":-100,"type":"supergroup"},"date":%d,"text":"hi"}}`, tt.date)
+		u, err := a.DecodeUpdate([]byte(body))
+		if err != nil || len(u.Events) != 1 {
+			t.Fatalf("%d: %+v %v", tt.date, u, err)
+		}
+		if got := u.Events[0].Time; !got.Equal(tt.want) {
+			t.Errorf("date %d: time %v, want %v", tt.date, got, tt.want)
+		}
+	}
+	if n := strings.Count(logs.String(), "implausible date"); n != 3 {
+		t.Errorf("%d implausible dates logged, want 3:\n%s", n, logs.String())
 	}
 }
