@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,11 +101,7 @@ self_id = "10001"
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz with the implementation connected: %d %v", code, body)
 	}
-	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := strings.TrimSpace(string(tok))
+	admin := adminToken(t, dir)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		code, res := call(t, "GET", p.url+"/api/v1/groups", admin, "")

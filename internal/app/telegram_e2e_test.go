@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,7 +29,7 @@ type fakeBotAPI struct {
 
 func (f *fakeBotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(parts) != 2 || parts[0] != "bot123456789:AAEabcdefghijklmnopqrstuvwxyz012345" {
+	if len(parts) != 2 || parts[0] != "bot"+botToken {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
 		return
@@ -116,16 +118,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	dir := t.TempDir()
-	writeConfig(t, dir, fmt.Sprintf(`
-[[connections]]
-name = "tg"
-platform = "telegram"
-[connections.options]
-bot_token = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
-mode = "polling"
-api_url = %q
-poll_timeout = "1s"
-`, srv.URL))
+	writeConfig(t, dir, telegramConnection(srv.URL, "mode = \"polling\"\npoll_timeout = \"1s\""))
 	p := start(t, dir, "serve", "--migrate")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -172,6 +165,25 @@ poll_timeout = "1s"
 
 var untilRE = regexp.MustCompile(`"until_date":(\d+)`)
 
+// botToken is the bot token of the Telegram tests.
+const botToken = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
+
+// telegramConnection is the [[connections]] block of a Telegram bot "tg"
+// on the Bot API server at apiURL, with more options (TOML lines).
+func telegramConnection(apiURL, options string) string {
+	return fmt.Sprintf("\n[[connections]]\nname = \"tg\"\nplatform = \"telegram\"\n[connections.options]\nbot_token = %q\napi_url = %q\n%s\n", botToken, apiURL, options)
+}
+
+// adminToken is the administrator's API token qunzhu wrote in dir.
+func adminToken(t *testing.T, dir string) string {
+	t.Helper()
+	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(tok))
+}
+
 // TestTelegramCommandsForOtherBots runs the real binary against the fake
 // Bot API: commands addressed to another bot ("/rules@OtherBot",
 // "/top@OtherBot") are not run; "/rules@qunzhu_bot", addressed to this
@@ -186,16 +198,7 @@ func TestTelegramCommandsForOtherBots(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	dir := t.TempDir()
-	writeConfig(t, dir, fmt.Sprintf(`
-[[connections]]
-name = "tg"
-platform = "telegram"
-[connections.options]
-bot_token = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
-mode = "polling"
-api_url = %q
-poll_timeout = "1s"
-`, srv.URL))
+	writeConfig(t, dir, telegramConnection(srv.URL, "mode = \"polling\"\npoll_timeout = \"1s\""))
 	p := start(t, dir, "serve", "--migrate")
 	deadline := time.Now().Add(15 * time.Second)
 	for len(api.callsOf("sendMessage")) == 0 {
@@ -221,22 +224,14 @@ func TestConnectSlowRequestCutOff(t *testing.T) {
 	defer api.Close()
 	t.Setenv("QUNZHU_SERVER_READ_TIMEOUT", "2s")
 	dir := t.TempDir()
-	writeConfig(t, dir, fmt.Sprintf(`
-[[connections]]
-name = "tg"
-platform = "telegram"
-[connections.options]
-bot_token = "123456789:AAEabcdefghijklmnopqrstuvwxyz012345"
-mode = "webhook"
-webhook_secret = "right-secret-0123456789"
-api_url = %q
+	writeConfig(t, dir, telegramConnection(api.URL, "mode = \"webhook\"\nwebhook_secret = \"right-secret-0123456789\"")+`
 [[connections]]
 name = "qq"
 platform = "onebot"
 [connections.options]
 mode = "reverse"
 access_token = "onebot-secret-0123456789"
-`, api.URL))
+`)
 	p := start(t, dir, "serve", "--migrate")
 	host := strings.TrimPrefix(p.url, "http://")
 	for _, head := range []string{
