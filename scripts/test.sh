@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of qunzhu: vet, formatting, and `go test ./...` on SQLite
 # and on a real PostgreSQL server, which it installs from Debian's packages
-# (when missing) and starts on 127.0.0.1 for the run, and the console's
-# browser tests in Debian's Chromium (installed as root when missing).
+# (when missing) and starts on 127.0.0.1 for the run, the console's
+# browser tests in Debian's Chromium (installed as root when missing), and
+# the Telegram adapter against telegram-test-api (installed with npm).
 #
 # QUNZHU_TEST_POSTGRES=<url> uses an existing server instead.
 set -euo pipefail
@@ -34,6 +35,28 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing Chromium and a CJK font from Debian's packages…"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
+# An independent Telegram Bot API server for the Telegram adapter's
+# end-to-end tests (internal/app/telegram_testapi_e2e_test.go):
+# telegram-test-api, an npm package, pinned with its dependencies in
+# internal/app/testdata/telegram-test-api/package-lock.json and installed
+# once with npm (Debian's nodejs and npm, installed as root when missing).
+ttapi_lock=internal/app/testdata/telegram-test-api/package-lock.json
+export QUNZHU_TEST_TELEGRAM_API=${QUNZHU_TEST_TELEGRAM_API:-${XDG_CACHE_HOME:-$HOME/.cache}/qunzhu/telegram-test-api}
+if ! cmp -s "$ttapi_lock" "$QUNZHU_TEST_TELEGRAM_API/package-lock.json" || [ ! -d "$QUNZHU_TEST_TELEGRAM_API/node_modules/telegram-test-api" ]; then
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing Node.js and npm from Debian's packages…"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    echo "installing telegram-test-api (once)…"
+    mkdir -p "$QUNZHU_TEST_TELEGRAM_API" # npm ci replaces node_modules there
+    cp internal/app/testdata/telegram-test-api/package.json "$ttapi_lock" "$QUNZHU_TEST_TELEGRAM_API/"
+    (cd "$QUNZHU_TEST_TELEGRAM_API" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  else
+    echo "note: npm not installed and not root: the telegram-test-api tests will be skipped (fail with CI=true)" >&2
+  fi
 fi
 # A real Matrix homeserver for the Matrix adapter's end-to-end test.
 dendrite_version=v0.13.8

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +26,7 @@ name = "qq"
 platform = "onebot"
 [connections.options]
 mode = "reverse"
-access_token = "onebot-secret"
+access_token = "onebot-secret-0123456789"
 self_id = "10001"
 `)
 	p := start(t, dir, "serve", "--migrate")
@@ -37,11 +37,22 @@ self_id = "10001"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	wsURL := "ws" + strings.TrimPrefix(p.url, "http") + "/connect/qq"
-	if _, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer wrong"}, "X-Self-ID": {"10001"}}}); err == nil || resp == nil || resp.StatusCode != 401 {
-		t.Fatalf("a wrong access token was not refused: %v %v", err, resp)
+	for _, tt := range []struct {
+		why    string
+		header http.Header
+		status int
+	}{
+		{"a wrong access token", http.Header{"Authorization": {"Bearer wrong"}, "X-Self-ID": {"10001"}}, 401},
+		{"no access token", http.Header{"X-Self-ID": {"10001"}}, 401},
+		// A web page of another site: NapCat and Lagrange send no Origin.
+		{"another site's page", http.Header{"Authorization": {"Bearer onebot-secret-0123456789"}, "Origin": {"https://evil.example.com"}}, 403},
+	} {
+		if _, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: tt.header}); err == nil || resp == nil || resp.StatusCode != tt.status {
+			t.Fatalf("%s was not refused with %d: %v %v", tt.why, tt.status, err, resp)
+		}
 	}
 	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{
-		"Authorization": {"Bearer onebot-secret"}, "X-Self-ID": {"10001"}, "X-Client-Role": {"Universal"}}})
+		"Authorization": {"Bearer onebot-secret-0123456789"}, "X-Self-ID": {"10001"}, "X-Client-Role": {"Universal"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +101,7 @@ self_id = "10001"
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz with the implementation connected: %d %v", code, body)
 	}
-	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := strings.TrimSpace(string(tok))
+	admin := adminToken(t, dir)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		code, res := call(t, "GET", p.url+"/api/v1/groups", admin, "")
@@ -116,4 +123,27 @@ self_id = "10001"
 	}
 	ws.Close(websocket.StatusNormalClosure, "bye")
 	p.stop(t)
+}
+
+// TestOneBotReverseNeedsToken: a reverse connection without an access
+// token would let anyone who reaches qunzhu connect as the bot; serve
+// refuses such a configuration and says what to set.
+func TestOneBotReverseNeedsToken(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, `
+[[connections]]
+name = "qq"
+platform = "onebot"
+[connections.options]
+mode = "reverse"
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "serve", "--migrate") // killed if it serves instead
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "QUNZHU_CONFIG=")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "connections[1].options.access_token: required in reverse mode") {
+		t.Fatalf("serve with a tokenless reverse connection: %v\n%s", err, out)
+	}
 }

@@ -146,7 +146,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg), Connections: conns, Ready: s.ready,
+	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}
@@ -175,11 +175,13 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	mux.Handle("/metrics", apiH)
 	// Connections the platform calls (a reverse WebSocket, a webhook) are
 	// served at /connect/{name}, outside the API's bearer tokens: each
-	// adapter authenticates its platform itself.
+	// adapter authenticates its platform itself, under the server's
+	// timeouts; one that accepts a WebSocket lifts them for it only
+	// after authentication.
 	for _, a := range s.adapters {
 		if h, ok := a.(http.Handler); ok {
-			mux.Handle("/connect/"+a.Name(), longLived(h))
-			mux.Handle("/connect/"+a.Name()+"/", longLived(h))
+			mux.Handle("/connect/"+a.Name(), h)
+			mux.Handle("/connect/"+a.Name()+"/", h)
 		}
 	}
 	mux.Handle("/", con.Handler())
@@ -254,17 +256,6 @@ func (s *service) connections() []console.ConnectionStatus {
 		out = append(out, console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]})
 	}
 	return out
-}
-
-// longLived lifts the server's read and write timeouts for a connection a
-// platform keeps open (a WebSocket); they are meant for requests.
-func longLived(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
-		rc.SetReadDeadline(time.Time{})
-		rc.SetWriteDeadline(time.Time{})
-		h.ServeHTTP(w, r)
-	})
 }
 
 func (s *service) setStatus(name, msg string) {

@@ -11,7 +11,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // EventType names what happened.
@@ -113,6 +116,11 @@ type Message struct {
 	ReplyTo    string      `json:"reply_to,omitempty"` // platform message id this replies to
 	Mentions   []string    `json:"mentions,omitempty"` // platform user ids mentioned
 	MentionAll bool        `json:"mention_all,omitempty"`
+	// ForOtherBot marks a command addressed to another bot (Telegram's
+	// "/rules@OtherBot"): qunzhu does not run it, but judges its text
+	// like any message's. (A command addressed to qunzhu's own bot
+	// arrives without the "@name".)
+	ForOtherBot bool `json:"for_other_bot,omitempty"`
 }
 
 // Event is one thing that happened in a group on a platform.
@@ -138,6 +146,25 @@ type Event struct {
 	Reason  LeaveReason `json:"reason,omitempty"`  // member_left
 	Actor   *User       `json:"actor,omitempty"`   // member_left (removed by), group events
 	NewName string      `json:"new_name,omitempty"`
+}
+
+// The window of plausible event times: a platform's clock may be off by a
+// while, but an event dated before 2000 or more than MaxClockAhead after
+// it arrived has a wrong unit (a Telegram date in milliseconds gave the
+// year 58,900) or a broken clock.
+var MinEventTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// MaxClockAhead is how far ahead of qunzhu's clock an event may be dated.
+const MaxClockAhead = 24 * time.Hour
+
+// SaneTime returns t when it is a plausible time for an event received at
+// now, else now and false: adapters keep the receive time instead and log
+// the date they were given.
+func SaneTime(t, now time.Time) (time.Time, bool) {
+	if t.Before(MinEventTime) || t.After(now.Add(MaxClockAhead)) {
+		return now, false
+	}
+	return t, true
 }
 
 // Key is the idempotency key of an event.
@@ -192,12 +219,52 @@ type Action struct {
 	User       string     `json:"user,omitempty"`       // target member for mute/kick/ban/unban
 	MessageID  string     `json:"message_id,omitempty"` // target message for delete; reply-to for send
 	Text       string     `json:"text,omitempty"`       // send, set_notice, invite_link
-	Code       string     `json:"code,omitempty"`       // invite_link: the link's name
-	Duration   Duration   `json:"duration,omitempty"`   // mute
-	Reason     string     `json:"reason,omitempty"`     // shown in logs, audit and where the platform allows
+	// Mention, on a send, is the member the text speaks to (a warning).
+	// Adapters that can mention natively (a Telegram text_mention, a
+	// OneBot at segment, a Matrix pill with m.mentions) put the mention
+	// in place of a leading "@"+Mention.Name in Text, or else in front of
+	// it, so the member is notified and no plain "@name" links to a
+	// stranger; the others send Text as it is. See SplitMention.
+	Mention  *User    `json:"mention,omitempty"`
+	Code     string   `json:"code,omitempty"`     // invite_link: the link's name
+	Duration Duration `json:"duration,omitempty"` // mute
+	// Until is when a timed mute ends, fixed when the action is created,
+	// so a mute retried later does not last longer (see MuteLeft).
+	Until  time.Time `json:"until,omitzero"`
+	Reason string    `json:"reason,omitempty"` // shown in logs, audit and where the platform allows
 	// NotBefore delays delivery (an unmute when a timed mute ends on a
 	// platform whose mutes do not expire by themselves).
 	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+// SplitMention returns a send's text without the leading "@"+name of its
+// Mention (and the space after it), for adapters that mention the member
+// natively in front of it; the text as it is when it does not start so.
+func (a Action) SplitMention() string {
+	if a.Mention == nil || a.Mention.Name == "" {
+		return a.Text
+	}
+	rest, ok := strings.CutPrefix(a.Text, "@"+a.Mention.Name)
+	if !ok {
+		return a.Text
+	}
+	if r, size := utf8.DecodeRuneInString(rest); rest != "" && !unicode.IsSpace(r) {
+		return a.Text // "@王五" is not "@王" and more
+	} else if rest != "" {
+		rest = rest[size:]
+	}
+	return rest
+}
+
+// MuteLeft is how long a mute made now still has to run: until Until
+// when it is set, else Duration (0: until lifted). ok is false when
+// Until has passed: the mute is over before it is made.
+func (a Action) MuteLeft(now time.Time) (left time.Duration, ok bool) {
+	if a.Until.IsZero() {
+		return time.Duration(a.Duration), true
+	}
+	left = a.Until.Sub(now)
+	return left, left > 0
 }
 
 // CapTimedMute is a capability, not an action: the platform lifts a mute

@@ -321,6 +321,10 @@ func (v ValidationError) Error() string {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
+// telegramSecretRE is the Telegram webhook secret qunzhu accepts (the
+// adapter checks the same rule, telegram.SecretRE).
+var telegramSecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+
 // Validate checks every setting and returns a ValidationError naming each
 // bad field.
 func (c *Config) Validate() error {
@@ -430,9 +434,18 @@ func (c *Config) Validate() error {
 			if cn.Options["bot_token"] == "" {
 				add(f("options.bot_token"), "required (from @BotFather)")
 			}
+			if s, ok := cn.Options["webhook_secret"]; (ok || cn.Options["mode"] == "webhook") && !telegramSecretRE.MatchString(s) {
+				// Telegram itself accepts one character; anyone could guess it.
+				add(f("options.webhook_secret"), "want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got %d", len(s))
+			}
 		case "onebot":
 			switch cn.Options["mode"] {
 			case "reverse":
+				// qunzhu is the server: the token is all that keeps
+				// strangers from connecting as the bot.
+				if len(cn.Options["access_token"]) < 16 {
+					add(f("options.access_token"), "required in reverse mode, at least 16 characters (for example the output of: openssl rand -hex 16); set the same token in NapCat or Lagrange")
+				}
 			case "forward":
 				if cn.Options["url"] == "" {
 					add(f("options.url"), "required in forward mode (ws://host:port of the OneBot implementation)")

@@ -74,6 +74,31 @@ group_rate = "lots"
 name = "tg"
 platform = "telegram"
 `, nil, []string{"connections[0].secret: required with push_url", `connections[1].name: duplicate "wx"`, "connections[1].platform: want one of", "connections[1].group_rate:", "connections[2].options.bot_token: required"}},
+		{"telegram webhook secret", `
+[[connections]]
+name = "tg1"
+platform = "telegram"
+options = { bot_token = "123:x", mode = "webhook", webhook_secret = "x" }
+[[connections]]
+name = "tg2"
+platform = "telegram"
+options = { bot_token = "123:x", mode = "webhook" }
+[[connections]]
+name = "tg3"
+platform = "telegram"
+options = { bot_token = "123:x", mode = "webhook", webhook_secret = "has spaces in it, long enough" }
+`, nil, []string{"connections[0].options.webhook_secret: want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got 1",
+			"connections[1].options.webhook_secret: want 16", "connections[2].options.webhook_secret: want 16"}},
+		{"onebot reverse without a token", `
+[[connections]]
+name = "qq"
+platform = "onebot"
+options = { mode = "reverse" }
+[[connections]]
+name = "qq2"
+platform = "onebot"
+options = { mode = "reverse", access_token = "short" }
+`, nil, []string{"connections[0].options.access_token: required in reverse mode, at least 16 characters", "connections[1].options.access_token: required in reverse mode"}},
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
 		{"env bad duration", "", []string{"QUNZHU_DISPATCHER_LEASE=soon"}, []string{"QUNZHU_DISPATCHER_LEASE: want a duration"}},
@@ -99,6 +124,22 @@ platform = "telegram"
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml"), nil); err == nil {
 		t.Error("a named file that does not exist must be an error")
+	}
+}
+
+func TestTelegramWebhookSecretAccepted(t *testing.T) {
+	path := write(t, `
+[[connections]]
+name = "tg"
+platform = "telegram"
+options = { bot_token = "123:x", mode = "webhook", webhook_secret = "0123456789abcdef" }
+[[connections]]
+name = "tg2"
+platform = "telegram"
+options = { bot_token = "123:y", mode = "polling" }
+`)
+	if _, err := Load(path, nil); err != nil {
+		t.Fatalf("a 16-character secret, and none in polling mode: %v", err)
 	}
 }
 

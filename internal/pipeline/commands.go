@@ -57,6 +57,9 @@ func parseCommand(text string) (name string, args []string, ok bool) {
 // not one (or a member used a staff command: then it is judged as any
 // other message was).
 func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) (bool, error) {
+	if e.Message.ForOtherBot {
+		return false, nil // another bot's command: judged as a message
+	}
 	name, args, ok := parseCommand(e.Message.Text)
 	if !ok {
 		return false, nil

@@ -317,7 +317,11 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 		pause = d.cfg.Now().Add(ra.After)
 		d.retry(ctx, log, it, pause, err)
 	default:
-		log.Info("action failed, will retry", "id", it.ID, "kind", it.Action.Kind, "attempt", it.Attempts, "err", err)
+		level := slog.LevelWarn
+		if it.Attempts <= 1 {
+			level = slog.LevelInfo // a first failure is often a passing hiccup
+		}
+		log.Log(ctx, level, "action failed, will retry", "id", it.ID, "kind", it.Action.Kind, "attempt", it.Attempts, "err", err)
 		d.retry(ctx, log, it, d.cfg.Now().Add(backoff.Delay(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
 	}
 	return false, pause

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -815,16 +816,38 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		}
 		acts = append(acts, a)
 	}
+	// A warning speaks to the member it is about (mentioned natively where
+	// the platform can) and answers the offending message while it stands.
+	mention := &chat.User{ID: user}
+	if user == e.Sender.ID {
+		mention.Name = displayName(e.Sender) // as the rules' "@name" writes it
+	}
+	replyTo := msgID
+	if v.Target != "" {
+		replyTo = v.ReplyTo
+	}
+	warn := func(text string) func(*chat.Action) {
+		return func(a *chat.Action) {
+			a.Text, a.User, a.Mention = text, "", mention
+			if !slices.ContainsFunc(acts, func(d chat.Action) bool { return d.Kind == chat.ActDelete }) {
+				a.MessageID = replyTo
+			}
+		}
+	}
 	notice := func() {
 		if v.Text != "" && caps.Can(chat.ActSend) {
-			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User = v.Text, "" })
+			add(chat.ActSend, warn(v.Text))
 		}
 	}
 	degraded := ""
 	switch v.Action {
 	case chat.ActSend:
-		if caps.Can(chat.ActSend) {
+		switch {
+		case !caps.Can(chat.ActSend):
+		case v.Rule == "": // a plain reply (/rules, a usage hint), to nobody in particular
 			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User, a.MessageID = v.Text, "", msgID })
+		default:
+			add(chat.ActSend, warn(v.Text))
 		}
 	case chat.ActDelete:
 		if msgID != "" && caps.Can(chat.ActDelete) {
@@ -838,7 +861,12 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
 		}
 		if caps.Can(chat.ActMute) {
-			add(chat.ActMute, func(a *chat.Action) { a.Duration = chat.Duration(v.Duration) })
+			add(chat.ActMute, func(a *chat.Action) {
+				a.Duration = chat.Duration(v.Duration)
+				if v.Duration > 0 {
+					a.Until = b.now.Add(v.Duration) // fixed now: a retry must not lengthen it
+				}
+			})
 			if v.Duration > 0 && !caps.Can(chat.CapTimedMute) && caps.Can(chat.ActUnmute) {
 				// The platform's mutes do not expire: lift it when due.
 				add(chat.ActUnmute, func(a *chat.Action) { a.NotBefore = b.now.Add(v.Duration) })
@@ -865,7 +893,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		return fmt.Errorf("rules hook returned unknown action %q", v.Action)
 	}
 	if degraded != "" && v.Text == "" && caps.Can(chat.ActSend) {
-		add(chat.ActSend, func(a *chat.Action) { a.Text, a.User = v.Reason, "" })
+		add(chat.ActSend, warn(v.Reason))
 	}
 	if v.Action == chat.ActBan && v.Rule != "org-ban" {
 		// A ban holds across the organisation: record it and ban the

@@ -141,6 +141,9 @@ type Verdict struct {
 	// Target is the platform user id the action is about, when it is not
 	// the event's sender (a staff command: /ban @someone).
 	Target string
+	// ReplyTo is the message a notice about Target replies to (the
+	// offending message a staff command replied to).
+	ReplyTo string
 	// Actor says who decided: "rules" when empty, "staff:<user id>" for a
 	// command.
 	Actor string

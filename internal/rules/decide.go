@@ -200,6 +200,9 @@ func ForGroup() func(g community.Group) *RuleSet {
 // member they mention or reply to; anyone may ask for the rules.
 func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, bool) {
 	e := in.Event
+	if e.Message.ForOtherBot {
+		return nil, false // another bot's command: judged as a message
+	}
 	c, ok := ParseCommand(e.Message.Text, "")
 	if !ok {
 		return nil, false
@@ -218,7 +221,10 @@ func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, 
 	if reason == "" {
 		reason = "管理员操作 by an admin"
 	}
-	v := pipeline.Verdict{Target: target, Rule: "command/" + c.Name, Category: "command", Reason: reason, Actor: "staff:" + e.Sender.ID}
+	v := pipeline.Verdict{Target: target, Rule: "command/" + c.Name, Category: "command", Reason: reason, Actor: "staff:" + e.Sender.ID, ReplyTo: e.Message.ID}
+	if target == in.ReplySender {
+		v.ReplyTo = e.Message.ReplyTo // the warning answers the offending message
+	}
 	switch c.Name {
 	case "warn":
 		v.Action, v.Text = chat.ActSend, "⚠️ "+reason

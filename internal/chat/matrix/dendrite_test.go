@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,6 +272,30 @@ func TestDendriteEndToEnd(t *testing.T) {
 		return e.Unsigned.RedactedBecause != nil || len(e.Content.VeryRaw) <= 2
 	})
 	t.Logf("ad handled %v after it was posted", time.Since(posted).Round(time.Millisecond))
+	// The notice speaks to the spammer: a pill, and m.mentions so their
+	// client notifies them.
+	pill := func(user id.UserID, replyTo id.EventID) func(*event.Event) bool {
+		return func(e *event.Event) bool {
+			c := e.Content.AsMessage()
+			return e.Sender == bot.UserID && c.Mentions != nil && slices.Contains(c.Mentions.UserIDs, user) && c.Format == event.FormatHTML &&
+				strings.HasPrefix(c.FormattedBody, `<a href="https://matrix.to/#/`+string(user)+`">`) && !strings.HasPrefix(c.Body, "@") &&
+				(replyTo == "" || c.RelatesTo != nil && c.RelatesTo.GetReplyTo() == replyTo)
+		}
+	}
+	within(t, 5*time.Second, "the notice mentions the spammer", func() bool { return roomHas(ctx, alice, room.RoomID, pill(spammer.UserID, "")) })
+	// A warning answering a message: a reply, and a pill.
+	hello, err := newbie.SendText(ctx, room.RoomID, "大家好")
+	if err != nil {
+		t.Fatal(err)
+	}
+	warn := chat.Action{Key: "warn-newbie", Connection: "mx", Kind: chat.ActSend, Group: string(room.RoomID), MessageID: string(hello.EventID),
+		Text: "@newbie 请勿刷屏", Mention: &chat.User{ID: string(newbie.UserID), Name: "newbie"}}
+	if err := ad.Do(ctx, warn); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 5*time.Second, "the warning mentions the newcomer, as a reply", func() bool {
+		return roomHas(ctx, alice, room.RoomID, pill(newbie.UserID, hello.EventID))
+	})
 
 	// Everything is in the store: the spammer's stint ended as removed.
 	var reason string

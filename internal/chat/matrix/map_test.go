@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 
@@ -177,4 +178,26 @@ func FuzzMap(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMapImplausibleTimestamp: an origin_server_ts in microseconds, before
+// 2000, or missing takes the time the event arrived.
+func TestMapImplausibleTimestamp(t *testing.T) {
+	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	a := newTest(t)
+	a.cfg.Now = func() time.Time { return now }
+	for _, tt := range []struct {
+		ts   string
+		want time.Time
+	}{
+		{`,"origin_server_ts":1764028800000`, time.UnixMilli(1764028800000)},
+		{`,"origin_server_ts":1764028800000000`, now}, // microseconds
+		{`,"origin_server_ts":946684799000`, now},     // 1999
+		{``, now},
+	} {
+		evs, ok := a.Map(parse(t, `{"type":"m.room.message","event_id":"$1","sender":"@alice:localhost"`+tt.ts+`,"content":{"msgtype":"m.text","body":"hi"}}`))
+		if !ok || len(evs) != 1 || !evs[0].Time.Equal(tt.want) {
+			t.Errorf("%q: %+v, want time %v", tt.ts, evs, tt.want)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -34,6 +35,9 @@ type Config struct {
 	SyncTimeout time.Duration
 	// AutoJoin makes the bot accept room invitations (default true).
 	AutoJoin *bool
+	// Now is the clock events without a plausible timestamp take their
+	// time from (time.Now when nil).
+	Now func() time.Time
 }
 
 // Adapter is a Matrix connection.
@@ -73,6 +77,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.SyncTimeout <= 0 {
 		cfg.SyncTimeout = 30 * time.Second
@@ -277,7 +284,11 @@ func (a *Adapter) Map(evt *event.Event) ([]chat.Event, bool) {
 	if err := evt.Content.ParseRaw(evt.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
 		return nil, false
 	}
-	base := chat.Event{ID: string(evt.ID), Connection: a.cfg.Name, Platform: "matrix", Group: string(evt.RoomID), Time: time.UnixMilli(evt.Timestamp)}
+	at, ok := chat.SaneTime(time.UnixMilli(evt.Timestamp).UTC(), a.cfg.Now())
+	if !ok && evt.Timestamp != 0 {
+		a.log.Warn("matrix: an implausible origin_server_ts replaced by the time received", "event", evt.ID, "origin_server_ts", evt.Timestamp)
+	}
+	base := chat.Event{ID: string(evt.ID), Connection: a.cfg.Name, Platform: "matrix", Group: string(evt.RoomID), Time: at}
 	switch evt.Type {
 	case event.EventMessage, event.EventSticker:
 		return a.mapMessage(base, evt)
@@ -436,6 +447,9 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 		if act.MessageID != "" && act.Kind == chat.ActSend {
 			content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: id.EventID(act.MessageID)}}
 		}
+		if act.Kind == chat.ActSend {
+			mention(content, act)
+		}
 		var resp *mautrix.RespSendEvent
 		resp, err = a.cli.SendMessageEvent(ctx, room, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn(act.Key)})
 		if err == nil && act.Kind == chat.ActSetNotice {
@@ -460,6 +474,30 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 		return fmt.Errorf("matrix: unknown action %q: %w", act.Kind, chat.ErrPermanent)
 	}
 	return classify(act, err)
+}
+
+// mention makes the member a send speaks to (act.Mention) a pill in front
+// of the text, a link to them in the formatted body, and names them in
+// m.mentions, so their client notifies them.
+func mention(c *event.MessageEventContent, act chat.Action) {
+	m := act.Mention
+	if m == nil || !strings.HasPrefix(m.ID, "@") {
+		return
+	}
+	user := id.UserID(m.ID)
+	name := m.Name
+	if name == "" {
+		name = m.ID
+	}
+	rest := act.SplitMention()
+	if rest != "" {
+		rest = " " + rest
+	}
+	c.Body = name + rest
+	c.Format = event.FormatHTML
+	c.FormattedBody = `<a href="` + html.EscapeString(user.URI().MatrixToURL()) + `">` + html.EscapeString(name) + `</a>` +
+		strings.ReplaceAll(html.EscapeString(rest), "\n", "<br>")
+	c.Mentions = &event.Mentions{UserIDs: []id.UserID{user}}
 }
 
 // txn turns an action key into a Matrix transaction id: the homeserver

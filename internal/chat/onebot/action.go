@@ -143,9 +143,9 @@ const (
 
 // Do performs one action (chat.Adapter):
 //
-//	send       send_group_msg (a reply segment when MessageID is set; text is never read as CQ codes)
+//	send       send_group_msg (a reply segment when MessageID is set, an at segment for Mention; text is never read as CQ codes)
 //	delete     delete_msg
-//	mute       set_group_ban, duration in seconds (0 or over 30 days: 30 days; under a minute: a minute)
+//	mute       set_group_ban, duration in seconds until the action's Until (0 or over 30 days: 30 days; under a minute: a minute)
 //	unmute     set_group_ban with duration 0
 //	kick       set_group_kick
 //	ban        set_group_kick with reject_add_request
@@ -182,7 +182,17 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 		if act.MessageID != "" {
 			msg = append(msg, Segment{Type: "reply", Data: map[string]string{"id": act.MessageID}})
 		}
-		msg = append(msg, Segment{Type: "text", Data: map[string]string{"text": act.Text}})
+		text := act.Text
+		if m := act.Mention; m != nil && isDecimal(m.ID) {
+			// QQ shows the member's group card and notifies them.
+			msg = append(msg, Segment{Type: "at", Data: map[string]string{"qq": m.ID}})
+			if text = act.SplitMention(); text != "" {
+				text = " " + text
+			}
+		}
+		if text != "" {
+			msg = append(msg, Segment{Type: "text", Data: map[string]string{"text": text}})
+		}
 		_, err := a.Call(ctx, "send_group_msg", map[string]any{"group_id": group, "message": msg})
 		return err
 	case chat.ActDelete:
@@ -199,7 +209,11 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 		}
 		var secs int64
 		if act.Kind == chat.ActMute {
-			d := time.Duration(act.Duration)
+			d, ok := act.MuteLeft(a.cfg.Now())
+			if !ok {
+				a.log.Info("onebot: a mute not made: it would have ended already", "group", group, "user", uid, "until", act.Until)
+				return nil
+			}
 			switch {
 			case d <= 0 || d > maxMute:
 				d = maxMute

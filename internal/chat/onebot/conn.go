@@ -39,11 +39,18 @@ func (c *conn) apiCapable() bool { return c.role == RoleUniversal || c.role == R
 // (qunzhu serves it at /connect/{connection}). The access token
 // may come as "Authorization: Bearer …" (or the older "Token …") or as the
 // access_token query parameter; a wrong or missing one is answered 401.
-// X-Client-Role is Universal (the default), API or Event; X-Self-ID is the
-// bot's account and must match Config.SelfID when that is set.
+// A request from a web page (an Origin header naming another site) is
+// answered 403: OneBot implementations send no Origin. X-Client-Role is
+// Universal (the default), API or Event; X-Self-ID is the bot's account
+// and must match Config.SelfID when that is set.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Mode != ModeReverse {
 		http.Error(w, "this OneBot connection is in forward mode: qunzhu dials the implementation\n此 OneBot 连接为正向模式，由 qunzhu 主动连接", http.StatusNotFound)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+		a.log.Warn("onebot: reverse connection refused: a web page of another site", "origin", o, "remote", r.RemoteAddr)
+		http.Error(w, "connections from web pages of other sites are refused\n拒绝来自其他网站网页的连接", http.StatusForbidden)
 		return
 	}
 	if !a.authorized(r) {
@@ -66,7 +73,11 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("account %s is not the one configured for this connection\n账号 %s 与此连接配置的不一致", self, self), http.StatusForbidden)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	// The server's read and write timeouts stay on until the WebSocket is
+	// accepted: net/http clears them when Accept takes the connection
+	// over, after the peer proved who it is, so a stranger's slow request
+	// is still cut off. A plain request is answered 426 by Accept.
+	ws, err := websocket.Accept(w, r, nil) // checks the Origin again
 	if err != nil {
 		a.log.Warn("onebot: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		return
@@ -78,9 +89,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.log.Info("onebot: implementation disconnected", "role", role, "self_id", self, "err", err)
 }
 
+// sameOrigin reports whether a browser's Origin header names the host the
+// request was sent to (a page of qunzhu itself).
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+}
+
 func (a *Adapter) authorized(r *http.Request) bool {
 	if a.cfg.AccessToken == "" {
-		return true
+		return false // New refuses this in reverse mode; never serve without a token
 	}
 	got := r.URL.Query().Get("access_token")
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -179,6 +197,9 @@ func (a *Adapter) handleFrame(ctx context.Context, c *conn, data []byte) error {
 	if err != nil {
 		a.log.Warn("onebot: unreadable frame skipped", "err", err, "frame", snippet(data))
 		return nil
+	}
+	if f.BadTime != 0 {
+		a.log.Warn("onebot: an implausible time replaced by the time received (a time in milliseconds, or a broken clock)", "time", f.BadTime)
 	}
 	if f.SelfID != "" && f.SelfID != "0" {
 		if a.cfg.SelfID != "" && f.SelfID != a.cfg.SelfID {

@@ -44,6 +44,10 @@ type Frame struct {
 
 	// Responses.
 	Response *Response `json:"response,omitempty"`
+
+	// BadTime is the frame's time when it was implausible (chat.SaneTime)
+	// and the receive time was used instead, for logs.
+	BadTime int64 `json:"bad_time,omitempty"`
 }
 
 // Response is the answer to an API call.
@@ -198,7 +202,7 @@ var ErrNotOneBot = errors.New("not a onebot v11 frame")
 
 // DecodeFrame decodes one frame received from a OneBot implementation and
 // maps it to qunzhu events for the named connection. now is used for frames
-// without a time.
+// without a time, or with an implausible one (then Frame.BadTime says so).
 func DecodeFrame(connection string, raw []byte, now time.Time) (Frame, error) {
 	var probe struct {
 		PostType string          `json:"post_type"`
@@ -226,7 +230,10 @@ func DecodeFrame(connection string, raw []byte, now time.Time) (Frame, error) {
 	f := Frame{SelfID: string(w.SelfID)}
 	t := now.UTC()
 	if w.Time > 0 {
-		t = time.Unix(w.Time, 0).UTC()
+		var ok bool
+		if t, ok = chat.SaneTime(time.Unix(w.Time, 0).UTC(), t); !ok {
+			f.BadTime = w.Time
+		}
 	}
 	switch w.PostType {
 	case "message", "message_sent":

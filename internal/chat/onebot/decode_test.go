@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -249,4 +250,28 @@ func FuzzDecodeEvent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeImplausibleTime: a frame time in milliseconds or before 2000
+// takes the time the frame arrived, and the frame says so for the log.
+func TestDecodeImplausibleTime(t *testing.T) {
+	for _, tt := range []struct {
+		time int64
+		want time.Time
+		bad  bool
+	}{
+		{1764037800, time.Unix(1764037800, 0), false},
+		{1764037800000, testNow, true},
+		{946684799, testNow, true},
+		{testNow.Add(48 * time.Hour).Unix(), testNow, true},
+	} {
+		raw := fmt.Sprintf(`{"time":%d,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal","message_id":5,"group_id":735001206,"user_id":20003,"message":"hi","raw_message":"hi","font":0,"sender":{"user_id":20003,"nickname":"王五"}}`, tt.time)
+		f, err := DecodeFrame("qq", []byte(raw), testNow)
+		if err != nil || len(f.Events) != 1 {
+			t.Fatalf("%d: %+v %v", tt.time, f, err)
+		}
+		if got := f.Events[0].Time; !got.Equal(tt.want) || (f.BadTime != 0) != tt.bad {
+			t.Errorf("time %d: %v (bad_time %d), want %v", tt.time, got, f.BadTime, tt.want)
+		}
+	}
 }

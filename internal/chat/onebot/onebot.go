@@ -31,16 +31,26 @@ const (
 	ModeForward = "forward"
 )
 
+// MinTokenLen is the shortest access token a reverse connection accepts.
+const MinTokenLen = 16
+
+// TokenRule says what a reverse connection's token must be, for errors.
+const TokenRule = "access_token of at least 16 characters required in reverse mode (for example the output of: openssl rand -hex 16); set the same token in NapCat or Lagrange, or anyone who can reach qunzhu could connect as the bot"
+
 // Config configures a OneBot connection.
 type Config struct {
-	Name        string
-	Mode        string // "reverse" or "forward"
-	URL         string // forward: ws(s)://host:port of the implementation
-	AccessToken string // shared secret; required to match when set
+	Name string
+	Mode string // "reverse" or "forward"
+	URL  string // forward: ws(s)://host:port of the implementation
+	// AccessToken is the shared secret. In reverse mode it is required
+	// (MinTokenLen characters at least): qunzhu is the server, and the
+	// token is all that keeps strangers from posting events as the bot.
+	// In forward mode it is sent when set.
+	AccessToken string
 	SelfID      string // optional: the bot's QQ number; other accounts are refused
 	// CallTimeout bounds one API call (10s when 0).
 	CallTimeout time.Duration
-	Logger      *slog.Logger
+	Logger      *slog.Logger // the connection's logger: the caller names the connection in it
 	Now         func() time.Time
 	// Capabilities, when not nil, narrows what the connection claims to
 	// support (see ParseCapabilities): WeChat bridges speaking OneBot
@@ -110,6 +120,9 @@ func New(cfg Config) (*Adapter, error) {
 		if cfg.URL != "" {
 			return nil, fmt.Errorf("onebot %s: url is for forward mode; in reverse mode the implementation connects to qunzhu", cfg.Name)
 		}
+		if len(cfg.AccessToken) < MinTokenLen {
+			return nil, fmt.Errorf("onebot %s: %s", cfg.Name, TokenRule)
+		}
 	case ModeForward:
 		u, err := url.Parse(cfg.URL)
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
@@ -155,7 +168,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{
 		cfg:     cfg,
-		log:     cfg.Logger.With("connection", cfg.Name, "platform", "onebot"),
+		log:     cfg.Logger.With("platform", "onebot"), // the caller names the connection
 		caps:    caps,
 		events:  make(chan []chat.Event, 64),
 		conns:   map[*conn]struct{}{},

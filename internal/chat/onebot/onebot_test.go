@@ -224,8 +224,16 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 	ctx := context.Background()
 	acts := []chat.Action{
 		{Kind: chat.ActSend, Group: "735001206", Text: "请勿发广告 [CQ:at,qq=all]", MessageID: "-2147480013"},
+		// A warning mentions the member natively, in place of "@name".
+		{Kind: chat.ActSend, Group: "735001206", Text: "@阳新小王 请勿发广告", MessageID: "-2147480013", Mention: &chat.User{ID: "1801234568", Name: "阳新小王"}},
+		{Kind: chat.ActSend, Group: "735001206", Text: "⚠️ 发广告", Mention: &chat.User{ID: "1801234568"}},
 		{Kind: chat.ActDelete, Group: "735001206", MessageID: "-2147480013"},
 		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute)},
+		// Retried five minutes into a ten-minute mute: it still ends when
+		// it was meant to (301 s: half a second of margin, rounded up).
+		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute), Until: time.Now().Add(5*time.Minute + 500*time.Millisecond)},
+		// Retried after its end: not made.
+		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute), Until: time.Now().Add(-time.Second)},
 		{Kind: chat.ActUnmute, Group: "735001206", User: "1801234573"},
 		{Kind: chat.ActKick, Group: "735001206", User: "1801234573"},
 		{Kind: chat.ActBan, Group: "735001206", User: "1801234574"},
@@ -249,8 +257,11 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 	}
 	want := []string{
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"text":"请勿发广告 [CQ:at,qq=all]"},"type":"text"}]}`,
+		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" 请勿发广告"},"type":"text"}]}`,
+		`send_group_msg {"group_id":735001206,"message":[{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" ⚠️ 发广告"},"type":"text"}]}`,
 		`delete_msg {"message_id":-2147480013}`,
 		`set_group_ban {"duration":600,"group_id":735001206,"user_id":1801234573}`,
+		`set_group_ban {"duration":301,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_ban {"duration":0,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_kick {"group_id":735001206,"reject_add_request":false,"user_id":1801234573}`,
 		`set_group_kick {"group_id":735001206,"reject_add_request":true,"user_id":1801234574}`,
@@ -380,7 +391,7 @@ func TestForwardReconnect(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitter(t *testing.T) {
-	a, err := New(Config{Name: "qq", Mode: ModeReverse, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+	a, err := New(Config{Name: "qq", Mode: ModeReverse, AccessToken: testToken, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,8 +411,24 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 }
 
 // reverseClient dials the adapter as a OneBot implementation in reverse mode.
+// testToken is the access token of the reverse connections in tests.
+const testToken = "onebot-test-token-0123456789"
+
+// reverseClient connects to a reverse connection as an implementation
+// does, with the access token unless h names one.
 func reverseClient(t *testing.T, url string, h http.Header) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get("Authorization") == "" {
+		h.Set("Authorization", "Bearer "+testToken)
+	}
+	return dialRaw(url, h)
+}
+
+// dialRaw connects with exactly the headers h.
+func dialRaw(url string, h http.Header) (*websocket.Conn, *http.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: h})
@@ -410,6 +437,9 @@ func reverseClient(t *testing.T, url string, h http.Header) (*websocket.Conn, *h
 func newReverse(t *testing.T, cfg Config) (*Adapter, *httptest.Server) {
 	t.Helper()
 	cfg.Name, cfg.Mode = "qq", ModeReverse
+	if cfg.AccessToken == "" {
+		cfg.AccessToken = testToken
+	}
 	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -420,7 +450,7 @@ func newReverse(t *testing.T, cfg Config) (*Adapter, *httptest.Server) {
 }
 
 func TestReverseEndToEnd(t *testing.T) {
-	a, srv := newReverse(t, Config{AccessToken: "s3cret", SelfID: "2854196310"})
+	a, srv := newReverse(t, Config{SelfID: "2854196310"})
 	sink := &memSink{fail: 2}
 	sl := &fastSleep{}
 	a.cfg.Sleep = sl.Sleep
@@ -438,7 +468,7 @@ func TestReverseEndToEnd(t *testing.T) {
 		}
 		return ok(map[string]any{"message_id": 1})
 	}}
-	h := http.Header{"Authorization": {"Bearer s3cret"}, "X-Self-ID": {"2854196310"}, "X-Client-Role": {"Universal"}}
+	h := http.Header{"Authorization": {"Bearer " + testToken}, "X-Self-ID": {"2854196310"}, "X-Client-Role": {"Universal"}}
 	ws, _, err := reverseClient(t, wsURL(srv), h)
 	if err != nil {
 		t.Fatal(err)
@@ -486,7 +516,7 @@ func TestReverseEndToEnd(t *testing.T) {
 }
 
 func TestReverseHandshake(t *testing.T) {
-	_, srv := newReverse(t, Config{AccessToken: "s3cret", SelfID: "2854196310"})
+	_, srv := newReverse(t, Config{SelfID: "2854196310"})
 	tests := []struct {
 		name   string
 		query  string
@@ -496,16 +526,21 @@ func TestReverseHandshake(t *testing.T) {
 		{"no token", "", http.Header{}, http.StatusUnauthorized},
 		{"wrong token", "", http.Header{"Authorization": {"Bearer nope"}}, http.StatusUnauthorized},
 		{"wrong query token", "?access_token=nope", nil, http.StatusUnauthorized},
-		{"other account", "", http.Header{"Authorization": {"Bearer s3cret"}, "X-Self-ID": {"10001"}}, http.StatusForbidden},
-		{"bad role", "", http.Header{"Authorization": {"Bearer s3cret"}, "X-Client-Role": {"Boss"}}, http.StatusBadRequest},
-		{"bearer", "", http.Header{"Authorization": {"Bearer s3cret"}, "X-Self-ID": {"2854196310"}}, http.StatusSwitchingProtocols},
-		{"old token scheme", "", http.Header{"Authorization": {"Token s3cret"}}, http.StatusSwitchingProtocols},
-		{"query token", "?access_token=s3cret", nil, http.StatusSwitchingProtocols},
-		{"event role", "", http.Header{"Authorization": {"Bearer s3cret"}, "X-Client-Role": {"Event"}}, http.StatusSwitchingProtocols},
+		{"empty token", "?access_token=", http.Header{"Authorization": {"Bearer "}}, http.StatusUnauthorized},
+		// A web page of another site, even with the token (a browser
+		// would send the cookie-less request with the page's Origin).
+		{"other site's page", "", http.Header{"Authorization": {"Bearer " + testToken}, "Origin": {"https://evil.example.com"}}, http.StatusForbidden},
+		{"unparsable origin", "", http.Header{"Authorization": {"Bearer " + testToken}, "Origin": {"null"}}, http.StatusForbidden},
+		{"other account", "", http.Header{"Authorization": {"Bearer " + testToken}, "X-Self-ID": {"10001"}}, http.StatusForbidden},
+		{"bad role", "", http.Header{"Authorization": {"Bearer " + testToken}, "X-Client-Role": {"Boss"}}, http.StatusBadRequest},
+		{"bearer", "", http.Header{"Authorization": {"Bearer " + testToken}, "X-Self-ID": {"2854196310"}}, http.StatusSwitchingProtocols},
+		{"old token scheme", "", http.Header{"Authorization": {"Token " + testToken}}, http.StatusSwitchingProtocols},
+		{"query token", "?access_token=" + testToken, nil, http.StatusSwitchingProtocols},
+		{"event role", "", http.Header{"Authorization": {"Bearer " + testToken}, "X-Client-Role": {"Event"}}, http.StatusSwitchingProtocols},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ws, resp, err := reverseClient(t, wsURL(srv)+tt.query, tt.header)
+			ws, resp, err := dialRaw(wsURL(srv)+tt.query, tt.header)
 			if ws != nil {
 				defer ws.CloseNow()
 			}
@@ -516,6 +551,21 @@ func TestReverseHandshake(t *testing.T) {
 				t.Errorf("status %d, want %d (%v)", resp.StatusCode, tt.status, err)
 			}
 		})
+	}
+	// The right token on a plain request: a WebSocket is wanted.
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUpgradeRequired {
+		t.Errorf("plain request: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// A page of qunzhu's own address is not another site.
+	ws, resp, err := dialRaw(wsURL(srv), http.Header{"Authorization": {"Bearer " + testToken}, "Origin": {srv.URL}})
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Errorf("same-site origin: %v %v", resp, err)
+	} else {
+		ws.CloseNow()
 	}
 }
 
@@ -732,7 +782,7 @@ func TestDoValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{Name: "wx", Mode: ModeReverse, Capabilities: caps})
+	a, err := New(Config{Name: "wx", Mode: ModeReverse, AccessToken: testToken, Capabilities: caps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -755,7 +805,7 @@ func TestDoValidation(t *testing.T) {
 	if !errors.Is(err, ErrNotConnected) || errors.Is(err, chat.ErrPermanent) {
 		t.Errorf("not connected: %v", err)
 	}
-	full, _ := New(Config{Name: "qq", Mode: ModeReverse})
+	full, _ := New(Config{Name: "qq", Mode: ModeReverse, AccessToken: testToken})
 	if c := full.Capabilities(); !c.Can(chat.ActMute) || !c.Can(chat.ActSetNotice) || c.Can(chat.ActUnban) {
 		t.Errorf("native capabilities %v", c)
 	}
@@ -771,10 +821,13 @@ func TestNew(t *testing.T) {
 		{Config{Name: "qq", Mode: "both"}, `mode "both"`},
 		{Config{Name: "qq", Mode: ModeForward}, "want ws://"},
 		{Config{Name: "qq", Mode: ModeForward, URL: "http://127.0.0.1:3001"}, "want ws://"},
-		{Config{Name: "qq", Mode: ModeReverse, URL: "ws://x"}, "url is for forward mode"},
-		{Config{Name: "qq", Mode: ModeReverse, SelfID: "abc"}, "self_id"},
-		{Config{Name: "qq", Mode: ModeReverse, CallTimeout: -time.Second}, "negative"},
-		{Config{Name: "qq", Mode: ModeReverse}, ""},
+		{Config{Name: "qq", Mode: ModeReverse, URL: "ws://x", AccessToken: testToken}, "url is for forward mode"},
+		{Config{Name: "qq", Mode: ModeReverse, AccessToken: testToken, SelfID: "abc"}, "self_id"},
+		{Config{Name: "qq", Mode: ModeReverse, AccessToken: testToken, CallTimeout: -time.Second}, "negative"},
+		{Config{Name: "qq", Mode: ModeReverse}, "access_token of at least 16 characters required in reverse mode"},
+		{Config{Name: "qq", Mode: ModeReverse, AccessToken: "short-token"}, "access_token of at least 16"},
+		{Config{Name: "qq", Mode: ModeReverse, AccessToken: testToken}, ""},
+		{Config{Name: "qq", Mode: ModeForward, URL: "ws://127.0.0.1:3001"}, ""}, // the implementation's own setting
 		{Config{Name: "qq", Mode: ModeForward, URL: "wss://bot.example.cn:3001/"}, ""},
 	}
 	for _, tt := range tests {
@@ -917,5 +970,18 @@ func TestSleepStopsOnCancel(t *testing.T) {
 	}
 	if !sleep(context.Background(), time.Millisecond) {
 		t.Error("sleep returned false without cancel")
+	}
+}
+
+// TestLogNamesConnectionOnce: the caller's logger names the connection;
+// the adapter adds only the platform.
+func TestLogNamesConnectionOnce(t *testing.T) {
+	logs := &syncBuffer{}
+	_, srv := newReverse(t, Config{Logger: slog.New(slog.NewTextHandler(logs, nil)).With("connection", "qq")})
+	if _, resp, _ := dialRaw(wsURL(srv), http.Header{"Authorization": {"Bearer wrong"}}); resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %v", resp)
+	}
+	if got := logs.String(); !strings.Contains(got, "platform=onebot") || strings.Count(got, "connection=qq") != 1 {
+		t.Errorf("log: %s", got)
 	}
 }

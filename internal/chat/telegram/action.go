@@ -7,10 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/mymmrac/telego"
-	ta "github.com/mymmrac/telego/telegoapi"
-	tu "github.com/mymmrac/telego/telegoutil"
+	"unicode/utf16"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -23,7 +20,8 @@ const minMute = 40 * time.Second
 // Do performs one action. Telegram's 429 is a *chat.RetryAfterError with
 // its retry_after; its other refusals (400 message not found, user not
 // found, not enough rights; 403 the bot was removed) wrap chat.ErrPermanent;
-// 5xx and network errors are returned as they are, to be retried. An
+// 5xx and network errors are returned as they are, to be retried. A mute
+// ends at the action's Until, however late it is made. An
 // action on a basic group that became a supergroup is sent again to the
 // supergroup.
 func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
@@ -37,9 +35,9 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 	}
 	a.mu.Unlock()
 	err = a.do(ctx, act, group)
-	var ae *ta.Error
-	if errors.As(err, &ae) && ae.Parameters != nil && ae.Parameters.MigrateToChatID != 0 {
-		to := ae.Parameters.MigrateToChatID
+	var ae *APIError
+	if errors.As(err, &ae) && ae.MigrateTo != 0 {
+		to := ae.MigrateTo
 		a.log.Info("telegram: the group became a supergroup; sending the action there", "from", group, "to", to, "kind", act.Kind)
 		a.setMigrated(group, to)
 		err = a.do(ctx, act, to)
@@ -47,11 +45,11 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 	return a.classify(act, err)
 }
 
-func (a *Adapter) do(ctx context.Context, act chat.Action, group int64) error {
-	chatID := tu.ID(group)
+func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 	switch act.Kind {
 	case chat.ActSend:
-		_, err := a.send(ctx, chatID, act.Text, act.MessageID)
+		text, entities := a.compose(act)
+		_, err := a.send(ctx, chatID, text, entities, act.MessageID)
 		return err
 	case chat.ActSetNotice:
 		return a.notice(ctx, chatID, act)
@@ -63,24 +61,25 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, group int64) error {
 		admin := act.Text == "admin"
 		// Staff moderate: delete, restrict, pin, invite; they do not add
 		// admins or change the group's info.
-		err = a.bot.PromoteChatMember(ctx, &telego.PromoteChatMemberParams{ChatID: chatID, UserID: uid,
-			CanDeleteMessages: &admin, CanRestrictMembers: &admin, CanPinMessages: &admin, CanInviteUsers: &admin, CanManageChat: &admin})
-		return err
+		return a.api.call(ctx, "promoteChatMember", promoteParams{ChatID: chatID, UserID: uid,
+			CanDeleteMessages: admin, CanRestrictMembers: admin, CanPinMessages: admin, CanInviteUsers: admin, CanManageChat: admin}, nil)
 	case chat.ActInviteLink:
 		// The link's name is the member's invite code: a join through it
 		// reports the name, and the join is credited to them.
-		link, err := a.bot.CreateChatInviteLink(ctx, &telego.CreateChatInviteLinkParams{ChatID: chatID, Name: act.Code})
-		if err != nil {
+		var link struct {
+			InviteLink string `json:"invite_link"`
+		}
+		if err := a.api.call(ctx, "createChatInviteLink", inviteLinkParams{ChatID: chatID, Name: act.Code}, &link); err != nil {
 			return err
 		}
-		_, err = a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), act.MessageID)
+		_, err := a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), nil, act.MessageID)
 		return err
 	case chat.ActDelete:
 		msg, err := strconv.Atoi(act.MessageID)
 		if err != nil {
 			return fmt.Errorf("message id %q is not a number: %w", act.MessageID, chat.ErrPermanent)
 		}
-		return a.bot.DeleteMessage(ctx, &telego.DeleteMessageParams{ChatID: chatID, MessageID: msg})
+		return a.api.call(ctx, "deleteMessage", messageParams{ChatID: chatID, MessageID: msg}, nil)
 	}
 	user, err := strconv.ParseInt(act.User, 10, 64)
 	if err != nil {
@@ -91,75 +90,112 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, group int64) error {
 	}
 	switch act.Kind {
 	case chat.ActMute:
-		var until int64
-		if d := time.Duration(act.Duration); d > 0 {
-			until = a.cfg.Now().Add(max(d, minMute)).Unix()
+		now := a.cfg.Now()
+		left, ok := act.MuteLeft(now)
+		if !ok {
+			a.log.Info("telegram: a mute not made: it would have ended already", "chat", chatID, "user", user, "until", act.Until)
+			return nil
 		}
-		return a.bot.RestrictChatMember(ctx, &telego.RestrictChatMemberParams{ChatID: chatID, UserID: user,
-			Permissions: permissions(false), UseIndependentChatPermissions: true, UntilDate: until})
+		var until int64 // 0: until unmuted
+		if left > 0 {
+			until = now.Add(max(left, minMute)).Unix()
+		}
+		return a.api.call(ctx, "restrictChatMember", restrictParams{ChatID: chatID, UserID: user,
+			Permissions: allPermissions(false), UseIndependentChatPermissions: true, UntilDate: until}, nil)
 	case chat.ActUnmute:
-		return a.bot.RestrictChatMember(ctx, &telego.RestrictChatMemberParams{ChatID: chatID, UserID: user,
-			Permissions: a.defaults(ctx, chatID), UseIndependentChatPermissions: true})
+		return a.api.call(ctx, "restrictChatMember", restrictParams{ChatID: chatID, UserID: user,
+			Permissions: a.defaults(ctx, chatID), UseIndependentChatPermissions: true}, nil)
 	case chat.ActKick:
-		if err := a.bot.BanChatMember(ctx, &telego.BanChatMemberParams{ChatID: chatID, UserID: user}); err != nil {
+		if err := a.api.call(ctx, "banChatMember", memberParams{ChatID: chatID, UserID: user}, nil); err != nil {
 			return err
 		}
-		return a.bot.UnbanChatMember(ctx, &telego.UnbanChatMemberParams{ChatID: chatID, UserID: user, OnlyIfBanned: true})
+		return a.api.call(ctx, "unbanChatMember", memberParams{ChatID: chatID, UserID: user, OnlyIfBanned: true}, nil)
 	case chat.ActBan:
-		return a.bot.BanChatMember(ctx, &telego.BanChatMemberParams{ChatID: chatID, UserID: user})
+		return a.api.call(ctx, "banChatMember", memberParams{ChatID: chatID, UserID: user}, nil)
 	case chat.ActUnban:
-		return a.bot.UnbanChatMember(ctx, &telego.UnbanChatMemberParams{ChatID: chatID, UserID: user, OnlyIfBanned: true})
+		return a.api.call(ctx, "unbanChatMember", memberParams{ChatID: chatID, UserID: user, OnlyIfBanned: true}, nil)
 	}
 	return fmt.Errorf("unknown action %q: %w", act.Kind, chat.ErrPermanent)
 }
 
 // doSenderChat acts on a channel posting in the group (negative ids are
 // chats): it can be banned and unbanned, not muted.
-func (a *Adapter) doSenderChat(ctx context.Context, act chat.Action, chatID telego.ChatID, sender int64) error {
-	ban := &telego.BanChatSenderChatParams{ChatID: chatID, SenderChatID: sender}
-	unban := &telego.UnbanChatSenderChatParams{ChatID: chatID, SenderChatID: sender}
+func (a *Adapter) doSenderChat(ctx context.Context, act chat.Action, chatID, sender int64) error {
+	p := senderChatParams{ChatID: chatID, SenderChatID: sender}
 	switch act.Kind {
 	case chat.ActBan:
-		return a.bot.BanChatSenderChat(ctx, ban)
+		return a.api.call(ctx, "banChatSenderChat", p, nil)
 	case chat.ActUnban:
-		return a.bot.UnbanChatSenderChat(ctx, unban)
+		return a.api.call(ctx, "unbanChatSenderChat", p, nil)
 	case chat.ActKick:
-		if err := a.bot.BanChatSenderChat(ctx, ban); err != nil {
+		if err := a.api.call(ctx, "banChatSenderChat", p, nil); err != nil {
 			return err
 		}
-		return a.bot.UnbanChatSenderChat(ctx, unban)
+		return a.api.call(ctx, "unbanChatSenderChat", p, nil)
 	}
 	return fmt.Errorf("telegram cannot %s a channel posting in a group (only ban it): %w", act.Kind, chat.ErrPermanent)
 }
 
-func (a *Adapter) send(ctx context.Context, chatID telego.ChatID, text, replyTo string) (*telego.Message, error) {
-	p := &telego.SendMessageParams{ChatID: chatID, Text: text}
+// compose renders a send: the member it speaks to (Mention) becomes a
+// text_mention of their name in front of the text, so Telegram notifies
+// them and no plain "@name" links to whoever holds that username. A chat
+// posting in the group (a negative id) is named without a link.
+func (a *Adapter) compose(act chat.Action) (string, []sendEntity) {
+	m := act.Mention
+	if m == nil || m.ID == "" {
+		return act.Text, nil
+	}
+	name := m.Name
+	if name == "" {
+		name = a.nameOf(m.ID)
+	}
+	if name == "" {
+		name = m.ID
+	}
+	text := name
+	if rest := act.SplitMention(); rest != "" {
+		text += " " + rest
+	}
+	uid, err := strconv.ParseInt(m.ID, 10, 64)
+	if err != nil || uid <= 0 {
+		return text, nil
+	}
+	return text, []sendEntity{{Type: entityTextMention, Offset: 0, Length: len(utf16.Encode([]rune(name))),
+		User: &sendUser{ID: uid, FirstName: name}}}
+}
+
+// send sends text, as a reply to the message replyTo when it is set; it
+// returns the id of the message sent.
+func (a *Adapter) send(ctx context.Context, chatID int64, text string, entities []sendEntity, replyTo string) (int, error) {
+	p := sendMessageParams{ChatID: chatID, Text: text, Entities: entities}
 	if replyTo != "" {
 		msg, err := strconv.Atoi(replyTo)
 		if err != nil {
-			return nil, fmt.Errorf("reply-to message id %q is not a number: %w", replyTo, chat.ErrPermanent)
+			return 0, fmt.Errorf("reply-to message id %q is not a number: %w", replyTo, chat.ErrPermanent)
 		}
 		// The message may be gone (deleted as spam): send all the same.
-		// The chat is named although it is the same: telego's encoder
-		// ignores omitzero and would send an empty chat_id.
-		p.ReplyParameters = &telego.ReplyParameters{MessageID: msg, ChatID: chatID, AllowSendingWithoutReply: true}
+		p.ReplyParameters = &replyParameters{MessageID: msg, AllowSendingWithoutReply: true}
 	}
-	return a.bot.SendMessage(ctx, p)
+	var sent struct {
+		MessageID int `json:"message_id"`
+	}
+	err := a.api.call(ctx, "sendMessage", p, &sent)
+	return sent.MessageID, err
 }
 
 // notice sends the text and pins it. A retry after a failed pin pins the
 // message already sent instead of sending another.
-func (a *Adapter) notice(ctx context.Context, chatID telego.ChatID, act chat.Action) error {
-	key := act.Key + "\x00" + chatID.String()
+func (a *Adapter) notice(ctx context.Context, chatID int64, act chat.Action) error {
+	key := act.Key + "\x00" + itoa(chatID)
 	a.mu.Lock()
 	msg, sent := a.notices[key]
 	a.mu.Unlock()
 	if !sent {
-		m, err := a.send(ctx, chatID, act.Text, "")
+		m, err := a.send(ctx, chatID, act.Text, nil, "")
 		if err != nil {
 			return err
 		}
-		msg = m.MessageID
+		msg = m
 		a.mu.Lock()
 		if len(a.notices) > 1000 {
 			clear(a.notices)
@@ -167,7 +203,7 @@ func (a *Adapter) notice(ctx context.Context, chatID telego.ChatID, act chat.Act
 		a.notices[key] = msg
 		a.mu.Unlock()
 	}
-	if err := a.bot.PinChatMessage(ctx, &telego.PinChatMessageParams{ChatID: chatID, MessageID: msg}); err != nil {
+	if err := a.api.call(ctx, "pinChatMessage", messageParams{ChatID: chatID, MessageID: msg}, nil); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -176,10 +212,10 @@ func (a *Adapter) notice(ctx context.Context, chatID telego.ChatID, act chat.Act
 	return nil
 }
 
-// permissions returns every member permission set to v.
-func permissions(v bool) telego.ChatPermissions {
+// allPermissions returns every member permission set to v.
+func allPermissions(v bool) permissions {
 	b := func() *bool { return &v }
-	return telego.ChatPermissions{CanSendMessages: b(), CanSendAudios: b(), CanSendDocuments: b(), CanSendPhotos: b(),
+	return permissions{CanSendMessages: b(), CanSendAudios: b(), CanSendDocuments: b(), CanSendPhotos: b(),
 		CanSendVideos: b(), CanSendVideoNotes: b(), CanSendVoiceNotes: b(), CanSendPolls: b(), CanSendOtherMessages: b(),
 		CanAddWebPagePreviews: b(), CanChangeInfo: b(), CanInviteUsers: b(), CanPinMessages: b(), CanManageTopics: b()}
 }
@@ -187,15 +223,18 @@ func permissions(v bool) telego.ChatPermissions {
 // defaults returns the group's default member permissions, which an
 // unmuted member gets back; when getChat fails, the right to send
 // everything (and no more).
-func (a *Adapter) defaults(ctx context.Context, chatID telego.ChatID) telego.ChatPermissions {
-	info, err := a.bot.GetChat(ctx, &telego.GetChatParams{ChatID: chatID})
+func (a *Adapter) defaults(ctx context.Context, chatID int64) permissions {
+	var info struct {
+		Permissions *permissions `json:"permissions"`
+	}
+	err := a.api.call(ctx, "getChat", chatParams{ChatID: chatID}, &info)
 	if err == nil && info.Permissions != nil {
 		return *info.Permissions
 	}
 	if err != nil {
-		a.log.Warn("telegram: getChat failed; unmuting with the send permissions only", "chat", chatID.String(), "err", a.redact(err))
+		a.log.Warn("telegram: getChat failed; unmuting with the send permissions only", "chat", chatID, "err", a.redact(err))
 	}
-	p := permissions(true)
+	p := allPermissions(true)
 	p.CanChangeInfo, p.CanInviteUsers, p.CanPinMessages, p.CanManageTopics = nil, nil, nil, nil
 	return p
 }
@@ -208,13 +247,13 @@ func (a *Adapter) classify(act chat.Action, err error) error {
 	}
 	err = a.redact(err)
 	where := fmt.Sprintf("telegram %s in %s", act.Kind, act.Group)
-	var ae *ta.Error
+	var ae *APIError
 	if errors.As(err, &ae) {
-		switch code := ae.ErrorCode; {
+		switch code := ae.Code; {
 		case code == 429:
 			after := time.Second
-			if ae.Parameters != nil && ae.Parameters.RetryAfter > 0 {
-				after = time.Duration(ae.Parameters.RetryAfter) * time.Second
+			if ae.RetryAfter > 0 {
+				after = time.Duration(ae.RetryAfter) * time.Second
 			}
 			return &chat.RetryAfterError{After: after, Err: fmt.Errorf("%s: %w", where, err)}
 		case code >= 400 && code < 500:

@@ -33,13 +33,29 @@ func TestActions(t *testing.T) {
 		{"send", chat.Action{Kind: chat.ActSend, Group: group, Text: "欢迎新朋友！"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"欢迎新朋友！"}`}},
 		{"send reply", chat.Action{Kind: chat.ActSend, Group: group, Text: "请勿发广告", MessageID: "4104"},
-			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"请勿发广告"}`}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"请勿发广告"}`}},
+		// The member warned is mentioned natively (in UTF-16 units: 💰 is
+		// two), in place of the "@name" the text starts with.
+		{"warning mentions the member", chat.Action{Kind: chat.ActSend, Group: group, Text: "@💰Crypto Signals 请勿发广告", MessageID: "4104", Mention: &chat.User{ID: "8045678901", Name: "💰Crypto Signals"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":16,"offset":0,"type":"text_mention","user":{"first_name":"💰Crypto Signals","id":8045678901,"is_bot":false}}],"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"💰Crypto Signals 请勿发广告"}`}},
+		{"warning of a member whose name is unknown", chat.Action{Kind: chat.ActSend, Group: group, Text: "⚠️ 发广告", Mention: &chat.User{ID: "8045678901"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"8045678901","id":8045678901,"is_bot":false}}],"text":"8045678901 ⚠️ 发广告"}`}},
+		{"warning of a channel names it without a link", chat.Action{Kind: chat.ActSend, Group: group, Text: "@好物推荐 请勿发广告", Mention: &chat.User{ID: "-1001555666777", Name: "好物推荐"}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"text":"好物推荐 请勿发广告"}`}},
 		{"delete", chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"},
 			[]string{`deleteMessage {"chat_id":-1001987654321,"message_id":4104}`}},
 		{"mute 1h", mute,
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(time.Hour) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
 		{"mute 10s lasts the shortest Telegram allows", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(10 * time.Second)},
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(minMute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		// Made 10 minutes after it was decided (a retry): it still ends an
+		// hour after the decision.
+		{"mute retried ends when decided", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(50 * time.Minute)},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(50*time.Minute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute retried with 10s left lasts the shortest Telegram allows", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(10 * time.Second)},
+			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"until_date":` + until(minMute) + `,"use_independent_chat_permissions":true,"user_id":8045678901}`}},
+		{"mute retried after its end is not made", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901", Duration: chat.Duration(time.Hour), Until: testNow.Add(-time.Second)},
+			nil},
 		{"mute forever", chat.Action{Kind: chat.ActMute, Group: group, User: "8045678901"},
 			[]string{`restrictChatMember {"chat_id":-1001987654321,"permissions":{` + noSend + `},"use_independent_chat_permissions":true,"user_id":8045678901}`}},
 		{"unmute restores the group's defaults", chat.Action{Kind: chat.ActUnmute, Group: group, User: "8045678901"},
@@ -61,7 +77,7 @@ func TestActions(t *testing.T) {
 			[]string{`promoteChatMember {"can_delete_messages":false,"can_invite_users":false,"can_manage_chat":false,"can_pin_messages":false,"can_restrict_members":false,"chat_id":-1001987654321,"user_id":8045678901}`}},
 		{"personal invite link", chat.Action{Kind: chat.ActInviteLink, Group: group, Code: "K7M2QX9P", MessageID: "4104", Text: "阿梅的专属邀请链接：{link}"},
 			[]string{`createChatInviteLink {"chat_id":-1001987654321,"name":"K7M2QX9P"}`,
-				`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"chat_id":-1001987654321,"message_id":4104},"text":"阿梅的专属邀请链接：https://t.me/+AbCdEf123"}`}},
+				`sendMessage {"chat_id":-1001987654321,"reply_parameters":{"allow_sending_without_reply":true,"message_id":4104},"text":"阿梅的专属邀请链接：https://t.me/+AbCdEf123"}`}},
 		{"set notice", chat.Action{Key: "n1", Kind: chat.ActSetNotice, Group: group, Text: "群规：禁止广告"},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"群规：禁止广告"}`, `pinChatMessage {"chat_id":-1001987654321,"message_id":9001}`}},
 	}
@@ -217,6 +233,58 @@ func TestUnmuteWithoutGetChat(t *testing.T) {
 	}
 	want := `restrictChatMember {"chat_id":-1001987654321,"permissions":{"can_add_web_page_previews":true,"can_send_audios":true,"can_send_documents":true,"can_send_messages":true,"can_send_other_messages":true,"can_send_photos":true,"can_send_polls":true,"can_send_video_notes":true,"can_send_videos":true,"can_send_voice_notes":true},"use_independent_chat_permissions":true,"user_id":1}`
 	if calls := f.Calls("restrictChatMember"); len(calls) != 1 || canon(calls[0]) != want {
+		t.Errorf("calls %v\nwant %s", calls, want)
+	}
+}
+
+// TestErrorsKeepTheReason: what a server said travels in the error, be
+// it Telegram's description or the body of an answer that is not the Bot
+// API's (a proxy's page, another server's message); 5xx stays retryable.
+func TestErrorsKeepTheReason(t *testing.T) {
+	del := chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"}
+	tests := []struct {
+		name      string
+		rep       fakeRep
+		want      []string
+		permanent bool
+	}{
+		{"proxy page", fakeRep{502, "<html>\n<head><title>502 Bad Gateway</title></head>\n</html>"}, []string{"502", "Bad Gateway", "<title>502 Bad Gateway</title>"}, false},
+		{"unsupported method", fakeRep{500, `{"message":"API method 'deleteMessage' is not supported."}`}, []string{"500", "API method 'deleteMessage' is not supported."}, false},
+		{"telegram's refusal", errRep(400, "Bad Request: message to delete not found", ""), []string{"400", "message to delete not found"}, true},
+		{"empty body", fakeRep{503, ""}, []string{"503", "Service Unavailable", "(empty body)"}, false},
+		{"200 but not the bot api", fakeRep{200, "<html>captive portal</html>"}, []string{"not a Bot API answer", "captive portal"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.reply("deleteMessage", tt.rep)
+			err := actionAdapter(t, f).Do(context.Background(), del)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if errors.Is(err, chat.ErrPermanent) != tt.permanent {
+				t.Errorf("permanent %v, want %v", errors.Is(err, chat.ErrPermanent), tt.permanent)
+			}
+		})
+	}
+}
+
+// TestWarningNamesKnownMember: a staff /warn names only the member's id;
+// the adapter mentions them by the name it saw in their messages.
+func TestWarningNamesKnownMember(t *testing.T) {
+	f := newFakeAPI(t)
+	a := actionAdapter(t, f)
+	decodeAll(t, a, "text") // Alice Wang speaks
+	if err := a.Do(context.Background(), chat.Action{Kind: chat.ActSend, Group: group, Text: "⚠️ 发广告", MessageID: "4101", Mention: &chat.User{ID: alice.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"Alice Wang","id":5012345678,"is_bot":false}}],"reply_parameters":{"allow_sending_without_reply":true,"message_id":4101},"text":"Alice Wang ⚠️ 发广告"}`
+	if calls := f.Calls(); len(calls) != 1 || canon(calls[0]) != want {
 		t.Errorf("calls %v\nwant %s", calls, want)
 	}
 }

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
-
-	"github.com/mymmrac/telego"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -24,8 +23,8 @@ type Update struct {
 	Events []chat.Event `json:"events,omitempty"`
 	// Ignored says why the update maps to no event, for logs.
 	Ignored string `json:"ignored,omitempty"`
-	// Malformed is set when the update has an id but telego cannot read
-	// it (a shape newer than the library): it is skipped, not retried.
+	// Malformed is set when the update has an id but its fields do not
+	// have the Bot API's types: it is skipped, not retried.
 	Malformed bool `json:"malformed,omitempty"`
 }
 
@@ -48,8 +47,8 @@ func (a *Adapter) DecodeUpdate(raw []byte) (Update, error) {
 		return Update{}, fmt.Errorf("%w: %v", ErrNotUpdate, err)
 	}
 	out := Update{UpdateID: *head.UpdateID}
-	var u telego.Update
-	if err := unmarshalUpdate(raw, &u); err != nil {
+	var u tgUpdate
+	if err := json.Unmarshal(raw, &u); err != nil {
 		out.Kind, out.Malformed, out.Ignored = "other", true, "cannot decode: "+err.Error()
 		return out, nil
 	}
@@ -57,18 +56,7 @@ func (a *Adapter) DecodeUpdate(raw []byte) (Update, error) {
 	return out, nil
 }
 
-// unmarshalUpdate decodes with telego's types, turning a panic deep in a
-// decoder into an error: a hostile body must not take the process down.
-func unmarshalUpdate(raw []byte, u *telego.Update) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("decoder panic: %v", r)
-		}
-	}()
-	return json.Unmarshal(raw, u)
-}
-
-func (a *Adapter) mapUpdate(u *telego.Update) (kind string, evs []chat.Event, ignored string) {
+func (a *Adapter) mapUpdate(u *tgUpdate) (kind string, evs []chat.Event, ignored string) {
 	switch {
 	case u.Message != nil:
 		evs, ignored = a.mapMessage(u.Message, false)
@@ -92,29 +80,36 @@ func (a *Adapter) mapUpdate(u *telego.Update) (kind string, evs []chat.Event, ig
 	return "other", nil, "update type not tracked"
 }
 
-func status(m telego.ChatMember) string {
-	if m == nil {
+func status(m *tgChatMember) string {
+	if m == nil || m.Status == "" {
 		return "unknown"
 	}
-	return m.MemberStatus()
+	return m.Status
 }
 
-func isGroup(c telego.Chat) bool {
-	return c.Type == telego.ChatTypeGroup || c.Type == telego.ChatTypeSupergroup
+func isGroup(c tgChat) bool {
+	return c.Type == chatGroup || c.Type == chatSupergroup
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// at is the time of a Telegram date (Unix seconds): the receive time when
+// it is missing or implausible (chat.SaneTime), which is logged.
 func (a *Adapter) at(unix int64) time.Time {
+	now := a.cfg.Now()
 	if unix <= 0 {
-		return a.cfg.Now()
+		return now
 	}
-	return time.Unix(unix, 0).UTC()
+	t, ok := chat.SaneTime(time.Unix(unix, 0).UTC(), now)
+	if !ok {
+		a.log.Warn("telegram: an implausible date replaced by the time received (a date in milliseconds, or a broken clock)", "date", unix, "received", now)
+	}
+	return t
 }
 
 // user maps a Telegram user; Name is the first and last name, or the
 // username when both are empty.
-func user(u telego.User) chat.User {
+func user(u tgUser) chat.User {
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	if name == "" {
 		name = u.Username
@@ -124,12 +119,12 @@ func user(u telego.User) chat.User {
 
 func ptr(u chat.User) *chat.User { return &u }
 
-func (a *Adapter) base(c telego.Chat, unix int64) chat.Event {
+func (a *Adapter) base(c tgChat, unix int64) chat.Event {
 	return chat.Event{Connection: a.cfg.Name, Platform: "telegram", Group: itoa(c.ID), GroupName: c.Title, Time: a.at(unix)}
 }
 
 // mapMessage maps a message (or, when edited, its new version).
-func (a *Adapter) mapMessage(m *telego.Message, edited bool) ([]chat.Event, string) {
+func (a *Adapter) mapMessage(m *tgMessage, edited bool) ([]chat.Event, string) {
 	a.learnMessage(m)
 	if !isGroup(m.Chat) {
 		return nil, m.Chat.Type + " chat"
@@ -180,7 +175,7 @@ func (a *Adapter) mapMessage(m *telego.Message, edited bool) ([]chat.Event, stri
 
 // mapService maps service messages: ok is false for a message with
 // content.
-func (a *Adapter) mapService(m *telego.Message) (evs []chat.Event, ignored string, ok bool) {
+func (a *Adapter) mapService(m *tgMessage) (evs []chat.Event, ignored string, ok bool) {
 	group := itoa(m.Chat.ID)
 	id := group + ":" + strconv.Itoa(m.MessageID)
 	var actor *chat.User
@@ -240,7 +235,7 @@ func (a *Adapter) mapService(m *telego.Message) (evs []chat.Event, ignored strin
 // content reads a message's kind, text, link and mentions; nil for a
 // message without content qunzhu tracks (a video chat starting, a topic
 // being created…), with the reason.
-func (a *Adapter) content(m *telego.Message) (*chat.Message, string) {
+func (a *Adapter) content(m *tgMessage) (*chat.Message, string) {
 	msg := &chat.Message{Text: m.Text}
 	entities := m.Entities
 	if m.Text == "" {
@@ -249,7 +244,7 @@ func (a *Adapter) content(m *telego.Message) (*chat.Message, string) {
 	switch {
 	case m.ForwardOrigin != nil && !m.IsAutomaticForward, m.Story != nil:
 		msg.Kind = chat.KindForward
-	case len(m.Photo) > 0, m.PaidMedia != nil:
+	case m.Photo != nil, m.PaidMedia != nil:
 		msg.Kind = chat.KindImage
 	case m.Sticker != nil:
 		msg.Kind, msg.Text = chat.KindSticker, m.Sticker.Emoji
@@ -284,16 +279,46 @@ func (a *Adapter) content(m *telego.Message) (*chat.Message, string) {
 	if msg.Kind == chat.KindText && msg.URL != "" {
 		msg.Kind = chat.KindLink
 	}
+	a.addressee(msg)
 	return msg, ""
+}
+
+// addressee reads whom a command is for: "/warn@ourbot …" becomes
+// "/warn …", and "/rules@OtherBot" is marked ForOtherBot, so no command
+// parser downstream runs another bot's command. Until getMe has told the
+// bot's username, commands are left as they are.
+func (a *Adapter) addressee(msg *chat.Message) {
+	text := msg.Text
+	if !strings.HasPrefix(text, "/") {
+		return
+	}
+	end := strings.IndexFunc(text, unicode.IsSpace)
+	if end < 0 {
+		end = len(text)
+	}
+	name, bot, ok := strings.Cut(text[:end], "@")
+	if !ok || bot == "" {
+		return
+	}
+	a.mu.Lock()
+	us := a.status.BotUsername
+	a.mu.Unlock()
+	switch {
+	case us == "":
+	case strings.EqualFold(bot, us):
+		msg.Text = name + text[end:]
+	default:
+		msg.ForOtherBot = true
+	}
 }
 
 // entities returns the first link (a url or text_link entity) and the
 // mentioned user ids: text_mention entities carry the user, @username
 // mentions are resolved from usernames seen before (unknown ones are
 // left out: Telegram does not tell their ids).
-func (a *Adapter) entities(text string, es []telego.MessageEntity) (link string, mentions []string) {
+func (a *Adapter) entities(text string, es []tgEntity) (link string, mentions []string) {
 	var units []uint16
-	sub := func(e telego.MessageEntity) string {
+	sub := func(e tgEntity) string {
 		if units == nil {
 			units = utf16.Encode([]rune(text))
 		}
@@ -309,20 +334,20 @@ func (a *Adapter) entities(text string, es []telego.MessageEntity) (link string,
 	}
 	for _, e := range es {
 		switch e.Type {
-		case telego.EntityTypeURL:
+		case entityURL:
 			if link == "" {
 				link = sub(e)
 			}
-		case telego.EntityTypeTextLink:
+		case entityTextLink:
 			if link == "" {
 				link = e.URL
 			}
-		case telego.EntityTypeTextMention:
+		case entityTextMention:
 			if e.User != nil {
 				a.learn(*e.User)
 				add(itoa(e.User.ID))
 			}
-		case telego.EntityTypeMention:
+		case entityMention:
 			add(a.lookup(strings.TrimPrefix(sub(e), "@")))
 		}
 	}
@@ -331,12 +356,12 @@ func (a *Adapter) entities(text string, es []telego.MessageEntity) (link string,
 
 // mapChatMember maps a member's status change: joins and leaves, when
 // chat_member updates are the source of member events.
-func (a *Adapter) mapChatMember(c *telego.ChatMemberUpdated) ([]chat.Event, string) {
+func (a *Adapter) mapChatMember(c *tgChatMemberUpdated) ([]chat.Event, string) {
 	a.learn(c.From)
 	if c.OldChatMember == nil || c.NewChatMember == nil {
 		return nil, "member change without the member"
 	}
-	u := c.NewChatMember.MemberUser()
+	u := c.NewChatMember.User
 	a.learn(u)
 	if !isGroup(c.Chat) {
 		return nil, c.Chat.Type + " chat"
@@ -344,9 +369,9 @@ func (a *Adapter) mapChatMember(c *telego.ChatMemberUpdated) ([]chat.Event, stri
 	if a.cfg.MemberEvents != MembersFromChatMember {
 		return nil, "chat_member update (member_events = service)"
 	}
-	was, is := c.OldChatMember.MemberIsMember(), c.NewChatMember.MemberIsMember()
+	was, is := c.OldChatMember.isMember(), c.NewChatMember.isMember()
 	e := a.base(c.Chat, c.Date)
-	e.ID = fmt.Sprintf("%d:member:%d:%d:%s", c.Chat.ID, u.ID, c.Date, c.NewChatMember.MemberStatus())
+	e.ID = fmt.Sprintf("%d:member:%d:%d:%s", c.Chat.ID, u.ID, c.Date, status(c.NewChatMember))
 	e.Sender = user(u)
 	switch {
 	case !was && is:
@@ -375,11 +400,12 @@ func (a *Adapter) mapChatMember(c *telego.ChatMemberUpdated) ([]chat.Event, stri
 	return []chat.Event{e}, ""
 }
 
-// maxUsernames bounds the username map; past it the map starts over.
+// maxUsernames bounds the username and name maps; past it a map starts
+// over.
 const maxUsernames = 100000
 
-// learnMessage records the usernames a message shows.
-func (a *Adapter) learnMessage(m *telego.Message) {
+// learnMessage records the usernames and names a message shows.
+func (a *Adapter) learnMessage(m *tgMessage) {
 	if m.From != nil {
 		a.learn(*m.From)
 	}
@@ -389,31 +415,48 @@ func (a *Adapter) learnMessage(m *telego.Message) {
 	if m.LeftChatMember != nil {
 		a.learn(*m.LeftChatMember)
 	}
-	if o, ok := m.ForwardOrigin.(*telego.MessageOriginUser); ok {
-		a.learn(o.SenderUser)
+	if o := m.ForwardOrigin; o != nil && o.SenderUser != nil {
+		a.learn(*o.SenderUser)
 	}
 	for _, u := range m.NewChatMembers {
 		a.learn(u)
 	}
 }
 
-func (a *Adapter) learn(u telego.User) {
-	if u.Username == "" || u.ID == 0 {
+// learn records a user's username (to resolve "@username" mentions) and
+// name (to mention them by name in a warning).
+func (a *Adapter) learn(u tgUser) {
+	if u.ID == 0 {
 		return
 	}
-	k := strings.ToLower(u.Username)
+	id, name := itoa(u.ID), user(u).Name
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.usernames) >= maxUsernames {
-		clear(a.usernames)
+	if u.Username != "" {
+		if len(a.usernames) >= maxUsernames {
+			clear(a.usernames)
+		}
+		a.usernames[strings.ToLower(u.Username)] = id
 	}
-	a.usernames[k] = itoa(u.ID)
+	if name != "" {
+		if len(a.names) >= maxUsernames {
+			clear(a.names)
+		}
+		a.names[id] = name
+	}
 }
 
 func (a *Adapter) lookup(username string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.usernames[strings.ToLower(username)]
+}
+
+// nameOf is the name last seen for a user id, or "".
+func (a *Adapter) nameOf(id string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.names[id]
 }
 
 func (a *Adapter) setMigrated(from, to int64) {

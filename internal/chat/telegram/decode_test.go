@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mymmrac/telego"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
@@ -369,10 +369,14 @@ func TestDecodeIgnored(t *testing.T) {
 			t.Errorf("%s: want ignored for %q, got %+v", name, why, us)
 		}
 	}
-	// A shape telego does not know is skipped with its id, not an error.
-	us := decodeAll(t, testAdapter(t, nil), "forward_unknown_origin")
-	if !us[0].Malformed || us[0].UpdateID == 0 || len(us[0].Events) != 0 {
-		t.Errorf("unknown origin: %+v", us[0])
+	// Fields of the wrong type: skipped with the update's id, not an error.
+	us := decodeAll(t, testAdapter(t, nil), "malformed")
+	if !us[0].Malformed || us[0].UpdateID != 900100059 || len(us[0].Events) != 0 || !strings.Contains(us[0].Ignored, "message_id") {
+		t.Errorf("malformed: %+v", us[0])
+	}
+	// A forward from an origin newer than this code is still a forward.
+	if ev := lastMessage(t, testAdapter(t, nil), "forward_unknown_origin"); ev.Message.Kind != chat.KindForward {
+		t.Errorf("unknown origin: %+v", ev.Message)
 	}
 	a := testAdapter(t, nil)
 	for _, bad := range []string{``, `[]`, `{}`, `not json`, `{"update_id":"7"}`, `{"message":{"message_id":1}}`} {
@@ -415,7 +419,7 @@ func TestEventIDs(t *testing.T) {
 func TestUsernamesBounded(t *testing.T) {
 	a := testAdapter(t, nil)
 	for i := range maxUsernames + 10 {
-		a.learn(telegoUser(int64(i+1), "u"+itoa(int64(i))))
+		a.learn(tgUserNamed(int64(i+1), "u"+itoa(int64(i))))
 	}
 	if n := len(a.usernames); n > maxUsernames || n == 0 {
 		t.Errorf("%d usernames kept", n)
@@ -463,6 +467,71 @@ func FuzzDecodeUpdate(f *testing.F) {
 	})
 }
 
-func telegoUser(id int64, username string) telego.User {
-	return telego.User{ID: id, FirstName: username, Username: username}
+func tgUserNamed(id int64, username string) tgUser {
+	return tgUser{ID: id, FirstName: username, Username: username}
+}
+
+// TestDecodeCommandAddressee: a command addressed to this bot loses the
+// "@name"; one addressed to another bot is marked, so nothing downstream
+// runs it, but its text stays to be judged; before getMe has named the
+// bot, commands are left as they are.
+func TestDecodeCommandAddressee(t *testing.T) {
+	tests := []struct {
+		text, want string
+		other      bool
+	}{
+		{"/rules", "/rules", false},
+		{"/warn@qunzhu_test_bot 发广告", "/warn 发广告", false},
+		{"/WARN@Qunzhu_Test_Bot\n发广告", "/WARN\n发广告", false},
+		{"/rules@OtherBot", "/rules@OtherBot", true},
+		{"/start@spam_bot 加微信 abc1688", "/start@spam_bot 加微信 abc1688", true},
+		{"/rules@", "/rules@", false},
+		{"a/rules@OtherBot", "a/rules@OtherBot", false},
+		{"email me@example.com", "email me@example.com", false},
+	}
+	a := testAdapter(t, nil)
+	a.status.BotUsername = "qunzhu_test_bot"
+	for _, tt := range tests {
+		body, _ := json.Marshal(map[string]any{"update_id": 1, "message": map[string]any{"message_id": 9, "date": 1764300000, "text": tt.text,
+			"from": map[string]any{"id": 3, "is_bot": false, "first_name": "X"}, "chat": map[string]any{"id": -100, "type": "supergroup"}}})
+		u, err := a.DecodeUpdate(body)
+		if err != nil || len(u.Events) != 1 {
+			t.Fatalf("%q: %+v %v", tt.text, u, err)
+		}
+		if m := u.Events[0].Message; m.Text != tt.want || m.ForOtherBot != tt.other {
+			t.Errorf("%q: text %q other %v, want %q %v", tt.text, m.Text, m.ForOtherBot, tt.want, tt.other)
+		}
+	}
+	if ev := lastMessage(t, testAdapter(t, nil), "command_reply_mentions"); ev.Message.ForOtherBot || !strings.HasPrefix(ev.Message.Text, "/warn@qunzhu_test_bot") {
+		t.Errorf("bot not known yet: %+v", ev.Message)
+	}
+}
+
+// TestDecodeImplausibleDates: a date in milliseconds (the year 58,900) or
+// before 2000 takes the time the update arrived, and is logged.
+func TestDecodeImplausibleDates(t *testing.T) {
+	var logs bytes.Buffer
+	a := testAdapter(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for _, tt := range []struct {
+		date int64
+		want time.Time
+	}{
+		{1764300000, time.Unix(1764300000, 0)},
+		{1764300000000, testNow}, // milliseconds
+		{946684799, testNow},     // 1999
+		{testNow.Add(2 * time.Hour).Unix(), testNow.Add(2 * time.Hour)},
+		{testNow.Add(48 * time.Hour).Unix(), testNow},
+	} {
+		body := fmt.Sprintf(`{"update_id":5,"message":{"message_id":9,"from":{"id":3,"is_bot":false,"first_name":"X"},"chat":{"id":-100,"type":"supergroup"},"date":%d,"text":"hi"}}`, tt.date)
+		u, err := a.DecodeUpdate([]byte(body))
+		if err != nil || len(u.Events) != 1 {
+			t.Fatalf("%d: %+v %v", tt.date, u, err)
+		}
+		if got := u.Events[0].Time; !got.Equal(tt.want) {
+			t.Errorf("date %d: time %v, want %v", tt.date, got, tt.want)
+		}
+	}
+	if n := strings.Count(logs.String(), "implausible date"); n != 3 {
+		t.Errorf("%d implausible dates logged, want 3:\n%s", n, logs.String())
+	}
 }

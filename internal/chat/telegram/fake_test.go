@@ -36,6 +36,9 @@ type fakeAPI struct {
 	always  map[string]fakeRep   // method → reply used every time
 	nextMsg int
 	wake    chan struct{} // signalled when updates are queued
+	// hasty makes getUpdates answer at once, without waiting for the
+	// long poll's timeout (as some test servers do).
+	hasty bool
 }
 
 type apiCall struct {
@@ -158,7 +161,13 @@ func (f *fakeAPI) answer(ctx context.Context, method string, params map[string]a
 	case "getWebhookInfo":
 		return okRep(`{"url":"","has_custom_certificate":false,"pending_update_count":0}`)
 	case "getUpdates":
-		return okRep(f.updatesFrom(ctx, num(params["offset"])))
+		wait := time.Duration(num(params["timeout"])) * time.Second
+		f.mu.Lock()
+		if f.hasty {
+			wait = 0
+		}
+		f.mu.Unlock()
+		return okRep(f.updatesFrom(ctx, num(params["offset"]), wait))
 	case "sendMessage":
 		f.mu.Lock()
 		f.nextMsg++
@@ -176,9 +185,9 @@ func (f *fakeAPI) answer(ctx context.Context, method string, params map[string]a
 }
 
 // updatesFrom confirms the updates before offset and returns the rest as a
-// JSON list; with none it waits a little for more, like a long poll.
-func (f *fakeAPI) updatesFrom(ctx context.Context, offset int64) string {
-	deadline := time.After(20 * time.Millisecond)
+// JSON list; with none it waits up to timeout for more, like a long poll.
+func (f *fakeAPI) updatesFrom(ctx context.Context, offset int64, timeout time.Duration) string {
+	deadline := time.After(timeout)
 	for {
 		f.mu.Lock()
 		f.updates = slices.DeleteFunc(f.updates, func(raw json.RawMessage) bool { return updateID(raw) < offset })

@@ -53,8 +53,14 @@ func TestNewValidates(t *testing.T) {
 		{"webhook url when polling", func(c *Config) { c.WebhookURL = "https://x.example.com/h" }, "webhook mode"},
 		{"webhook without secret", func(c *Config) { c.Mode = ModeWebhook }, "webhook_secret required"},
 		{"webhook bad secret", func(c *Config) { c.Mode, c.WebhookSecret = ModeWebhook, "has spaces" }, "webhook_secret required"},
-		{"webhook http url", func(c *Config) { c.Mode, c.WebhookSecret, c.WebhookURL = ModeWebhook, "abc", "http://x.example.com/h" }, "https"},
-		{"webhook without cursors", func(c *Config) { c.Mode, c.WebhookSecret, c.Cursors = ModeWebhook, "abc", nil }, ""},
+		{"webhook one-character secret", func(c *Config) { c.Mode, c.WebhookSecret = ModeWebhook, "x" }, "16 to 256 characters"},
+		{"webhook 15-character secret", func(c *Config) { c.Mode, c.WebhookSecret = ModeWebhook, "abcdefghij01234" }, "16 to 256 characters"},
+		{"webhook 16-character secret", func(c *Config) { c.Mode, c.WebhookSecret = ModeWebhook, "abcdefghij012345" }, ""},
+		{"webhook 257-character secret", func(c *Config) { c.Mode, c.WebhookSecret = ModeWebhook, strings.Repeat("a", 257) }, "16 to 256 characters"},
+		{"webhook http url", func(c *Config) {
+			c.Mode, c.WebhookSecret, c.WebhookURL = ModeWebhook, testSecret, "http://x.example.com/h"
+		}, "https"},
+		{"webhook without cursors", func(c *Config) { c.Mode, c.WebhookSecret, c.Cursors = ModeWebhook, testSecret, nil }, ""},
 		{"member events", func(c *Config) { c.MemberEvents = "both" }, "member_events"},
 		{"edits", func(c *Config) { c.Edits = "sometimes" }, "edited_messages"},
 		{"negative timeout", func(c *Config) { c.PollTimeout = -time.Second }, "negative"},

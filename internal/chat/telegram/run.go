@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"time"
-
-	"github.com/mymmrac/telego"
-	ta "github.com/mymmrac/telego/telegoapi"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -63,15 +61,14 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 // hello asks getMe until Telegram answers: it learns the bot's id and
 // username, and tells a refused token from a network failure.
 func (a *Adapter) hello(ctx context.Context) error {
-	var me *telego.User
-	ok, err := a.untilDone(ctx, "getMe", func(ctx context.Context) (err error) {
-		me, err = a.bot.GetMe(ctx)
-		return err
+	var me tgUser
+	ok, err := a.untilDone(ctx, "getMe", func(ctx context.Context) error {
+		return a.api.call(ctx, "getMe", nil, &me)
 	})
 	if !ok {
 		return err
 	}
-	a.learn(*me)
+	a.learn(me)
 	a.mu.Lock()
 	a.status.BotID, a.status.BotUsername, a.status.TokenRejected = itoa(me.ID), me.Username, false
 	a.mu.Unlock()
@@ -99,7 +96,7 @@ func (a *Adapter) untilDone(ctx context.Context, method string, call func(contex
 			return false, err
 		}
 		wait := a.wait(attempt, err)
-		a.log.Warn("telegram: "+method+" failed; retrying", "err", a.redact(err), "in", wait)
+		a.logRetry(attempt, "telegram: "+method+" failed; retrying", "err", a.redact(err), "attempt", attempt, "in", wait)
 		if !a.cfg.Sleep(ctx, wait) {
 			return false, nil
 		}
@@ -124,20 +121,22 @@ func (a *Adapter) fatal(method string, err error) error {
 		a.cfg.Name, method, a.cfg.APIURL, err)
 }
 
-func apiCode(err error) int {
-	var ae *ta.Error
-	if errors.As(err, &ae) {
-		return ae.ErrorCode
+// logRetry logs a failed call that will be retried: the first failure
+// at info (a passing hiccup), the ones after it at warn.
+func (a *Adapter) logRetry(attempt int, msg string, args ...any) {
+	level := slog.LevelWarn
+	if attempt <= 1 {
+		level = slog.LevelInfo
 	}
-	return 0
+	a.log.Log(context.Background(), level, msg, args...)
 }
 
 // wait is how long to wait before retrying a failed call: what Telegram
 // asked for (429 retry_after), else exponential backoff.
 func (a *Adapter) wait(attempt int, err error) time.Duration {
-	var ae *ta.Error
-	if errors.As(err, &ae) && ae.ErrorCode == 429 && ae.Parameters != nil && ae.Parameters.RetryAfter > 0 {
-		return time.Duration(ae.Parameters.RetryAfter) * time.Second
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == 429 && ae.RetryAfter > 0 {
+		return time.Duration(ae.RetryAfter) * time.Second
 	}
 	return a.backoff(attempt)
 }
@@ -190,7 +189,10 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 		}
 	}
 	a.dropWebhook(ctx)
+	hasty := 0 // empty answers in a row that came well before the poll timeout
+	warned := false
 	for attempt := 1; ctx.Err() == nil; {
+		asked := a.cfg.Now()
 		raws, err := a.getUpdates(ctx, offset)
 		if ctx.Err() != nil {
 			return nil
@@ -204,7 +206,7 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 			if apiCode(err) == 409 {
 				msg = "telegram: getUpdates conflicts with another poller or a webhook (is a second qunzhu running with this token?); retrying"
 			}
-			a.log.Warn(msg, "err", a.redact(err), "in", wait)
+			a.logRetry(attempt, msg, "err", a.redact(err), "attempt", attempt, "in", wait)
 			attempt++
 			if !a.cfg.Sleep(ctx, wait) {
 				return nil
@@ -220,6 +222,22 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 			a.status.LastUpdate = now
 		}
 		a.mu.Unlock()
+		if len(raws) == 0 && now.Sub(asked) < a.cfg.PollTimeout/2 {
+			// A server that does not hold the long poll (a test server, a
+			// misbehaving proxy) would have us ask again and again at once.
+			hasty++
+			wait := min(a.backoff(hasty), a.cfg.PollTimeout)
+			if hasty == 3 && !warned {
+				warned = true
+				a.log.Warn("telegram: getUpdates keeps answering at once with nothing instead of waiting up to the poll timeout; waiting between polls (is api_url a Bot API server?)",
+					"poll_timeout", a.cfg.PollTimeout, "in", wait)
+			}
+			if !a.cfg.Sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		hasty = 0
 		next, evs := a.decodeBatch(raws, offset)
 		if len(evs) > 0 && !a.ingest(ctx, sink, evs) {
 			return nil
@@ -242,41 +260,34 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 
 // dropWebhook removes a webhook left registered for this bot: Telegram
 // refuses getUpdates (409) while one is set.
-func (a *Adapter) dropWebhook(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+func (a *Adapter) dropWebhook(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, callTimeout)
 	defer cancel()
-	info, err := a.bot.GetWebhookInfo(ctx)
-	if err != nil || info.URL == "" {
+	var info webhookInfo
+	if err := a.api.call(ctx, "getWebhookInfo", nil, &info); err != nil {
+		if parent.Err() == nil {
+			a.log.Warn("telegram: getWebhookInfo failed; polling all the same (should a webhook still be registered, getUpdates answers 409)", "err", a.redact(err))
+		}
 		return
 	}
-	a.log.Warn("telegram: a webhook is registered for this bot; deleting it to poll (pending updates are kept)", "url", info.URL)
-	if err := a.bot.DeleteWebhook(ctx, &telego.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
+	if info.URL == "" {
+		return
+	}
+	a.log.Warn("telegram: a webhook is registered for this bot; deleting it to poll (pending updates are kept)", "url", info.URL, "pending", info.PendingUpdateCount)
+	if err := a.api.call(ctx, "deleteWebhook", nil, nil); err != nil && parent.Err() == nil {
 		a.log.Warn("telegram: deleteWebhook failed", "err", a.redact(err))
 	}
 }
 
 // getUpdates asks for the updates from offset on, each left undecoded so
-// that one update telego cannot read does not block the ones after it.
+// that one update that cannot be read does not block the ones after it.
 func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+30*time.Second)
 	defer cancel()
-	params := &telego.GetUpdatesParams{Offset: int(offset), Timeout: int(a.cfg.PollTimeout / time.Second), AllowedUpdates: a.allowedUpdates()}
-	data, err := ta.DefaultConstructor{}.JSONRequest(params)
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
-	}
-	resp, err := ta.HTTPCaller{Client: a.cfg.HTTPClient}.Call(ctx, a.cfg.APIURL+"/bot"+a.cfg.Token+"/getUpdates", data)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("getUpdates: %w", a.redact(err))
-	case !resp.Ok && resp.Error != nil:
-		return nil, fmt.Errorf("getUpdates: %w", resp.Error)
-	case !resp.Ok:
-		return nil, errors.New("getUpdates: answered not ok without an error")
-	}
+	params := getUpdatesParams{Offset: offset, Timeout: int(a.cfg.PollTimeout / time.Second), AllowedUpdates: a.allowedUpdates()}
 	var raws []json.RawMessage
-	if err := json.Unmarshal(resp.Result, &raws); err != nil {
-		return nil, fmt.Errorf("getUpdates: result is not a list: %w", err)
+	if err := a.api.call(ctx, "getUpdates", params, &raws); err != nil {
+		return nil, a.redact(err)
 	}
 	return raws, nil
 }
@@ -288,7 +299,7 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64,
 	for _, raw := range raws {
 		u, err := a.DecodeUpdate(raw)
 		if err != nil {
-			a.log.Warn("telegram: skipping something that is not an update", "err", err, "raw", snippet(raw))
+			a.log.Warn("telegram: skipping something that is not an update", "err", err, "raw", bodySnippet(raw))
 			continue
 		}
 		next = max(next, u.UpdateID+1)
@@ -301,19 +312,12 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64,
 func (a *Adapter) logIgnored(u Update, raw []byte) {
 	switch {
 	case u.Malformed:
-		a.log.Warn("telegram: skipping an update telego cannot read", "update_id", u.UpdateID, "why", u.Ignored, "raw", snippet(raw))
+		a.log.Warn("telegram: skipping an update that cannot be read", "update_id", u.UpdateID, "why", u.Ignored, "raw", bodySnippet(raw))
 	case u.Kind == "my_chat_member":
 		a.log.Info("telegram: "+u.Ignored, "update_id", u.UpdateID)
 	case u.Ignored != "":
 		a.log.Debug("telegram: update ignored", "update_id", u.UpdateID, "why", u.Ignored)
 	}
-}
-
-func snippet(b []byte) string {
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
-	}
-	return string(b)
 }
 
 // ingest hands events to the sink, retrying the same events with backoff
@@ -365,8 +369,8 @@ func (a *Adapter) register(ctx context.Context) error {
 	if a.cfg.WebhookURL == "" {
 		return nil
 	}
-	params := &telego.SetWebhookParams{URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret, AllowedUpdates: a.allowedUpdates()}
-	ok, err := a.untilDone(ctx, "setWebhook", func(ctx context.Context) error { return a.bot.SetWebhook(ctx, params) })
+	params := setWebhookParams{URL: a.cfg.WebhookURL, SecretToken: a.cfg.WebhookSecret, AllowedUpdates: a.allowedUpdates()}
+	ok, err := a.untilDone(ctx, "setWebhook", func(ctx context.Context) error { return a.api.call(ctx, "setWebhook", params, nil) })
 	if ok {
 		a.mu.Lock()
 		a.status.WebhookSet = true

@@ -323,16 +323,16 @@ func TestPollingDeletesWebhook(t *testing.T) {
 	}
 }
 
-// TestMalformedUpdateSkipped: an update telego cannot read is passed over;
+// TestMalformedUpdateSkipped: an update that cannot be read is passed over;
 // the ones after it arrive and the offset moves past it.
 func TestMalformedUpdateSkipped(t *testing.T) {
 	f := newFakeAPI(t)
 	f.queue(recorded(t, "text")...)
-	f.queue(recorded(t, "forward_unknown_origin")...)
+	f.queue(recorded(t, "malformed")...)
 	cur := &memCursors{}
 	sink := newSink()
 	stop := start(t, polling(t, f, cur, &sleeps{}, nil), sink)
-	waitFor(t, "the offset past both", func() bool { return cur.get("offset") == "900100026" })
+	waitFor(t, "the offset past both", func() bool { return cur.get("offset") == "900100060" })
 	stop()
 	if got := sink.ids(); !slices.Equal(got, []string{group + ":4101"}) {
 		t.Errorf("events %v", got)
@@ -361,3 +361,86 @@ func TestSaveCursorFailureKeepsGoing(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestRetryLogging: the first failure of a call is logged at info, the
+// ones after it at warn, each with Telegram's reason; a failed
+// getWebhookInfo is logged, not silent; the adapter does not name the
+// connection again (the caller's logger does).
+func TestRetryLogging(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("getMe", fakeRep{502, "<html>Bad Gateway</html>"}, fakeRep{502, "<html>Bad Gateway</html>"})
+	f.reply("getWebhookInfo", fakeRep{500, `{"message":"API method 'getWebhookInfo' is not supported."}`})
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil)).With("connection", "tg")
+	sink := newSink()
+	f.queue(recorded(t, "text")...)
+	stop := start(t, polling(t, f, &memCursors{}, &sleeps{}, func(c *Config) { c.Logger = log }), sink)
+	waitFor(t, "the event", func() bool { return len(sink.ids()) == 1 })
+	stop()
+	lines := strings.Split(logs.String(), "\n")
+	var retries []string
+	for _, l := range lines {
+		if strings.Contains(l, "getMe failed") {
+			retries = append(retries, l)
+		}
+		if strings.Count(l, "connection=tg") > 1 {
+			t.Errorf("connection named twice: %s", l)
+		}
+	}
+	if len(retries) != 2 || !strings.Contains(retries[0], "level=INFO") || !strings.Contains(retries[1], "level=WARN") {
+		t.Errorf("getMe retries logged as:\n%s", strings.Join(retries, "\n"))
+	}
+	if !strings.Contains(retries[0], "Bad Gateway") {
+		t.Errorf("the reason is lost: %s", retries[0])
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"telegram: getWebhookInfo failed") || !strings.Contains(logs.String(), "is not supported") {
+		t.Errorf("getWebhookInfo's failure not logged with its reason:\n%s", logs.String())
+	}
+}
+
+// TestPollingBacksOffHastyEmptyAnswers: a server that answers getUpdates
+// with nothing at once, instead of holding the long poll (telegram-test-api
+// does), is polled with growing pauses, not in a hot loop; an update still
+// arrives, and a proper long poll afterwards is not delayed.
+func TestPollingBacksOffHastyEmptyAnswers(t *testing.T) {
+	f := newFakeAPI(t)
+	f.hasty = true
+	sl := &sleeps{}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	sink := newSink()
+	a := polling(t, f, &memCursors{}, sl, func(c *Config) {
+		c.PollTimeout = 30 * time.Second
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) }), nil))
+	})
+	stop := start(t, a, sink)
+	waitFor(t, "six polls", func() bool { return len(f.Calls("getUpdates")) >= 6 })
+	f.queue(recorded(t, "text")...)
+	waitFor(t, "the update", func() bool { return len(sink.ids()) == 1 })
+	stop()
+	polls, waits := len(f.Calls("getUpdates")), sl.all()
+	// Every poll but the one that brought the update (and one cut short
+	// by the stop) was followed by a pause.
+	if len(waits) < polls-2 {
+		t.Fatalf("%d polls answered at once, but only %d pauses: %v", polls, len(waits), waits)
+	}
+	for i, d := range waits[:5] {
+		if want := time.Second << i; d < want*8/10 || d > want*12/10 {
+			t.Errorf("pause %d: %s, want about %s", i, d, want)
+		}
+	}
+	for _, d := range waits {
+		if d > 30*time.Second {
+			t.Errorf("pause %s longer than the poll timeout", d)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "keeps answering at once"); n != 1 {
+		t.Errorf("warned %d times:\n%s", n, logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }

@@ -1,5 +1,5 @@
 // Package telegram connects qunzhu to Telegram groups and supergroups as a
-// bot, over the Bot API with github.com/mymmrac/telego.
+// bot, over the Bot API: JSON over net/http, with the few types it reads.
 //
 // Updates arrive either by long polling (getUpdates; the offset is saved
 // through chat.Cursors only after the sink stored the events before it, so
@@ -22,8 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/mymmrac/telego"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -63,7 +61,8 @@ type Config struct {
 	APIURL string
 	// WebhookSecret is the secret Telegram sends in the
 	// X-Telegram-Bot-Api-Secret-Token header (required in webhook mode;
-	// 1–256 characters of A-Z a-z 0-9 _ -).
+	// 16–256 characters of A-Z a-z 0-9 _ -: Telegram allows one
+	// character, which anyone could guess).
 	WebhookSecret string
 	// WebhookURL, when set in webhook mode, is registered with setWebhook
 	// when Run starts: the public https URL of this connection's handler.
@@ -81,8 +80,10 @@ type Config struct {
 	// HTTPClient makes the Bot API calls (a client without a timeout when
 	// nil: every call carries a context deadline).
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Logger is the connection's logger; the caller names the connection
+	// in it (the adapter adds platform=telegram).
+	Logger *slog.Logger
+	Now    func() time.Time
 	// Sleep waits between retries; it returns false when ctx is done
 	// first. Tests inject a fast one.
 	Sleep func(ctx context.Context, d time.Duration) bool
@@ -124,7 +125,7 @@ func (s Status) Ready(now time.Time) bool {
 // mode, the http.Handler Telegram posts updates to.
 type Adapter struct {
 	cfg Config
-	bot *telego.Bot
+	api *apiClient
 	log *slog.Logger
 
 	deliveries chan delivery // webhook: decoded updates waiting for Run's sink
@@ -133,6 +134,7 @@ type Adapter struct {
 	status    Status
 	live      chan struct{}     // closed when Run returns; nil while it is not running
 	usernames map[string]string // lower-case username → user id, learned from updates
+	names     map[string]string // user id → name, learned from updates
 	migrated  map[int64]int64   // basic group → the supergroup it became
 	notices   map[string]int    // set_notice action key → message sent, so a retry only pins
 }
@@ -143,7 +145,12 @@ var (
 	_ http.Handler        = (*Adapter)(nil)
 )
 
-var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// SecretRE is what a webhook secret must look like: Telegram's alphabet,
+// and at least 16 characters (Telegram itself accepts one).
+var SecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+
+// SecretRule explains SecretRE to whoever configures a secret.
+const SecretRule = "16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16)"
 
 // New validates cfg and returns an adapter.
 func New(cfg Config) (*Adapter, error) {
@@ -190,20 +197,14 @@ func New(cfg Config) (*Adapter, error) {
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
 	a := &Adapter{
 		cfg:        cfg,
-		log:        cfg.Logger.With("connection", cfg.Name, "platform", "telegram"),
+		log:        cfg.Logger.With("platform", "telegram"),
 		deliveries: make(chan delivery),
 		usernames:  map[string]string{},
+		names:      map[string]string{},
 		migrated:   map[int64]int64{},
 		notices:    map[string]int{},
 	}
-	bot, err := telego.NewBot(cfg.Token,
-		telego.WithHTTPClient(cfg.HTTPClient),
-		telego.WithAPIServer(cfg.APIURL),
-		telego.WithLogger(botLogger{log: a.log, token: cfg.Token}))
-	if err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", cfg.Name, a.redact(err))
-	}
-	a.bot = bot
+	a.api = &apiClient{http: cfg.HTTPClient, base: cfg.APIURL + "/bot" + cfg.Token}
 	a.status = Status{Mode: cfg.Mode, PollTimeout: cfg.PollTimeout, Since: cfg.Now(), WebhookSet: cfg.WebhookURL == ""}
 	return a, nil
 }
@@ -228,8 +229,8 @@ func (cfg Config) check() error {
 			return errors.New("webhook_url is for webhook mode")
 		}
 	case ModeWebhook:
-		if !secretRE.MatchString(cfg.WebhookSecret) {
-			return errors.New("webhook_secret required in webhook mode: 1 to 256 characters of A-Z a-z 0-9 _ -")
+		if !SecretRE.MatchString(cfg.WebhookSecret) {
+			return errors.New("webhook_secret required in webhook mode: " + SecretRule)
 		}
 		if cfg.WebhookURL != "" {
 			if u, err := url.Parse(cfg.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
@@ -252,7 +253,7 @@ func (cfg Config) check() error {
 	return nil
 }
 
-// tokenRE is the shape telego accepts; checked here for a clearer message.
+// tokenRE is the shape of a token from @BotFather.
 var tokenRE = regexp.MustCompile(`^\d+:[\w-]{35}$`)
 
 // FromOptions builds a Config from a [[connections]] block's options:
@@ -337,22 +338,6 @@ func (a *Adapter) setConnected(err error) {
 	if err != nil {
 		a.status.LastError = err.Error()
 	}
-}
-
-// botLogger passes telego's own log lines to slog at debug level (the
-// errors it logs are returned to us too), with the token hidden: telego's
-// debug lines carry the request URL.
-type botLogger struct {
-	log   *slog.Logger
-	token string
-}
-
-func (l botLogger) Debugf(format string, args ...any) {
-	l.log.Debug("telego: " + strings.ReplaceAll(fmt.Sprintf(format, args...), l.token, "<token>"))
-}
-
-func (l botLogger) Errorf(format string, args ...any) {
-	l.log.Debug("telego: " + strings.ReplaceAll(fmt.Sprintf(format, args...), l.token, "<token>"))
 }
 
 // redact hides the bot token in an error's text (net/http errors quote the

@@ -17,9 +17,10 @@ const maxUpdateBytes = 1 << 20
 // without the configured secret is answered 401 and never reaches the
 // sink. The answer is 200 only once the update's events are stored (or
 // when it maps to none), so Telegram redelivers the update otherwise: 503
-// while Run is not running, 500 when storing failed. A body that is not
-// an update is 400; an update telego cannot read is logged and answered
-// 200, so it does not hold back the updates behind it.
+// while Run is not running or getMe has not answered yet, 500 when
+// storing failed. A body that is not an update is 400; an update that
+// cannot be read is logged and answered 200, so it does not hold back the
+// updates behind it.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Mode != ModeWebhook {
 		http.Error(w, "this telegram connection polls; it takes no webhook", http.StatusNotFound)
@@ -44,6 +45,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Error(w, "cannot read the body", http.StatusBadRequest)
+		return
+	}
+	a.mu.Lock()
+	greeted := a.status.BotUsername != ""
+	a.mu.Unlock()
+	if !greeted {
+		// Until getMe answered, commands cannot be told from other bots'.
+		http.Error(w, "not connected to the Bot API yet; send it again later", http.StatusServiceUnavailable)
 		return
 	}
 	u, err := a.DecodeUpdate(body)

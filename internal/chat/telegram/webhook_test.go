@@ -114,7 +114,7 @@ func TestWebhookAnswers(t *testing.T) {
 		{"no update id", http.MethodPost, []byte(`{"message":{}}`), http.StatusBadRequest},
 		{"too large", http.MethodPost, bytes.Repeat([]byte(" "), maxUpdateBytes+1), http.StatusRequestEntityTooLarge},
 		{"private chat", http.MethodPost, recorded(t, "private")[0], http.StatusOK},
-		{"unreadable update", http.MethodPost, recorded(t, "forward_unknown_origin")[0], http.StatusOK},
+		{"unreadable update", http.MethodPost, recorded(t, "malformed")[0], http.StatusOK},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, "/connect/tg", bytes.NewReader(tt.body))
@@ -180,5 +180,23 @@ func TestWebhookTokenRefused(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run went on with a refused token")
+	}
+}
+
+// TestWebhookWaitsForGetMe: until getMe names the bot, updates are
+// refused with 503 (Telegram sends them again), since a command for
+// another bot cannot be told yet.
+func TestWebhookWaitsForGetMe(t *testing.T) {
+	f := newFakeAPI(t)
+	f.fail("getMe", fakeRep{502, "bad gateway"})
+	a := webhookAdapter(t, f, &sleeps{}, "")
+	sink := newSink()
+	start(t, a, sink)
+	waitFor(t, "getMe tried", func() bool { return len(f.Calls("getMe")) > 0 })
+	if w := post(a, testSecret, recorded(t, "text")[0]); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("before getMe answered: %d", w.Code)
+	}
+	if sink.callCount() != 0 {
+		t.Error("an update reached the sink before getMe answered")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ type DecodeOptions struct {
 	MaxEvents  int              // events per body; 1000 when 0
 	Connection string           // set on every event
 	Platform   string           // "webhook" when empty and the event names none
-	Now        func() time.Time // the time of events without one; time.Now when nil
+	Now        func() time.Time // the time of events without one, or with an implausible one; time.Now when nil
+	Logger     *slog.Logger     // notes implausible times; none when nil
 }
 
 // MaxTextBytes caps any one text field.
@@ -234,7 +236,10 @@ func (w *wireEvent) event(opt DecodeOptions) (chat.Event, error) {
 		if err != nil {
 			return e, fmt.Errorf("time: not RFC 3339 (like 2026-11-25T08:00:00+08:00), got %q", w.Time)
 		}
-		e.Time = t
+		var ok bool
+		if e.Time, ok = chat.SaneTime(t, opt.Now()); !ok && opt.Logger != nil {
+			opt.Logger.Warn("webhook: an implausible event time replaced by the time received", "connection", opt.Connection, "event", w.ID, "time", w.Time)
+		}
 	}
 	for _, u := range []struct {
 		n string

@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -273,5 +275,31 @@ func TestDocExamples(t *testing.T) {
 	}
 	if checked < 2 {
 		t.Fatalf("only %d event examples found in docs/webhook.md", checked)
+	}
+}
+
+// TestDecodeImplausibleTime: an event dated before 2000 or more than a
+// day ahead takes the time it arrived, and is logged.
+func TestDecodeImplausibleTime(t *testing.T) {
+	var logs bytes.Buffer
+	o := opts()
+	o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	for _, tt := range []struct {
+		time string
+		want time.Time
+	}{
+		{"2026-11-24T08:00:00+08:00", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)},
+		{"1970-01-01T00:00:00Z", fixed},
+		{"2099-01-01T00:00:00Z", fixed},
+		{"2026-11-26T12:00:00Z", fixed}, // a day and a half ahead
+	} {
+		body := `{"id":"e1","type":"message","group":"g","time":"` + tt.time + `","sender":{"id":"u1"},"message":{"id":"m1","kind":"text","text":"hi"}}`
+		evs, err := DecodeEvents(strings.NewReader(body), o)
+		if err != nil || len(evs) != 1 || !evs[0].Time.Equal(tt.want) {
+			t.Errorf("%s: %+v %v, want %v", tt.time, evs, err, tt.want)
+		}
+	}
+	if n := strings.Count(logs.String(), "implausible event time"); n != 3 {
+		t.Errorf("%d logged, want 3:\n%s", n, logs.String())
 	}
 }
