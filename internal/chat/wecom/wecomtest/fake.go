@@ -206,6 +206,18 @@ func (s *Server) JoinWays() map[string]wecom.JoinWay {
 	return out
 }
 
+// AddJoinWay creates a join way as staff would in the WeCom admin and
+// returns its config id.
+func (s *Server) AddJoinWay(w wecom.JoinWay) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	w.ConfigID = fmt.Sprintf("cfg%04d", s.seq)
+	w.QRCode = "https://wwcdn.example/qr/" + w.ConfigID + ".png"
+	s.joinWays[w.ConfigID] = &w
+	return w.ConfigID
+}
+
 // SetStats sets an owner's figures for the day starting at day.
 func (s *Server) SetStats(owner string, day time.Time, st wecom.GroupStats) {
 	s.mu.Lock()
