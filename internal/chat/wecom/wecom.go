@@ -42,6 +42,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,6 +222,10 @@ func robotURL(s, base string) (string, error) {
 	return s, nil
 }
 
+// Options are the options a [[connections]] block of platform wecom takes.
+var Options = []string{"corp_id", "agent_id", "secret", "callback_token", "encoding_aes_key", "api_url", "robot_webhook", "robot_name",
+	"sync_every", "confirm_check", "confirm_within", "archive_every", "msgaudit_secret", "msgaudit_keys", "msgaudit_proxy"}
+
 // FromOptions builds a Config from a [[connections]] block's options:
 // corp_id, agent_id, secret, callback_token, encoding_aes_key (required);
 // api_url, robot_webhook, robot_name, sync_every, confirm_check,
@@ -228,6 +233,16 @@ func robotURL(s, base string) (string, error) {
 // msgaudit_secret, msgaudit_keys ("3=/path/key.pem,…") and
 // msgaudit_proxy for the message archive.
 func FromOptions(name string, opts map[string]string, logger *slog.Logger) (Config, error) {
+	var unknown []string
+	for k := range opts {
+		if !slices.Contains(Options, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return Config{}, fmt.Errorf("wecom %s: unknown options %s (known: %s)", name, strings.Join(unknown, ", "), strings.Join(Options, ", "))
+	}
 	cfg := Config{Name: name, CorpID: opts["corp_id"], Secret: opts["secret"], CallbackToken: opts["callback_token"],
 		EncodingAESKey: opts["encoding_aes_key"], APIURL: opts["api_url"], RobotWebhook: opts["robot_webhook"], RobotName: opts["robot_name"], Logger: logger}
 	if s := opts["agent_id"]; s != "" {
