@@ -3,6 +3,7 @@ package wecom_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -387,10 +388,22 @@ func TestAPIErrorsSayWhatToFix(t *testing.T) {
 		if h := w.a.Health(time.Now()); (h != nil) != tt.unhealth {
 			t.Errorf("errcode %d: health %v", tt.code, h)
 		}
-		// A call that succeeds clears it.
-		if _, err := w.a.EnsureJoinWay(ctx, joinWay("clear", chatA)); err != nil {
-			t.Fatal(err)
+		// The same API answering again clears it (a callback reads chatA).
+		n, _ := w.fake.Join(chatA, wecom.GroupMember{UserID: fmt.Sprintf("wm%d", tt.code)})
+		w.post(n)
+		if h := w.a.Health(time.Now()); h != nil {
+			t.Errorf("errcode %d: still unhealthy after a good call: %v", tt.code, h)
 		}
+	}
+	// A missing permission for 群发 is not cleared by other APIs working.
+	w.fake.Fail("externalcontact/add_msg_template", 48002)
+	if err := w.a.Do(ctx, chat.Action{Key: "push:2", Kind: chat.ActSend, Group: chatA, Text: "x"}); !errors.Is(err, chat.ErrPermanent) {
+		t.Fatalf("群发 without permission: %v", err)
+	}
+	n, _ := w.fake.Join(chatA, wecom.GroupMember{UserID: "wmLATER"})
+	w.post(n)
+	if h := w.a.Health(time.Now()); h == nil || !strings.Contains(h.Error(), "add_msg_template") {
+		t.Fatalf("health after a 群发 was refused: %v", h)
 	}
 }
 
@@ -407,5 +420,39 @@ func TestDailyStats(t *testing.T) {
 	d := got[0]
 	if d.Owner != ownerA || !slices.Equal(d.Groups, []string{chatA}) || d.NewMembers != 8 || d.Leavers != 3 || d.Messages != 402 || d.ActiveMembers != 31 || d.Members != 105 {
 		t.Fatalf("day: %+v", d)
+	}
+}
+
+func TestOneGroupFailingDoesNotFailTheConnection(t *testing.T) {
+	w := newWorld(t, nil)
+	w.stop()
+	w.stop = nil
+	w.fake.Fail("externalcontact/groupchat/get", -1)
+	w.start(nil) // waits for the sync
+	s := w.a.Status()
+	if !strings.Contains(s.SyncError, "1 of 1 customer groups could not be read") || !strings.Contains(s.SyncError, "busy") {
+		t.Fatalf("sync error: %q", s.SyncError)
+	}
+	if err := w.a.Health(time.Now()); err != nil {
+		t.Fatalf("health with one group failing: %v", err)
+	}
+	// Listing fails: the connection is not ready until it can.
+	w.stop()
+	w.stop = nil
+	w.fake.Fail("externalcontact/groupchat/list", 60020)
+	w2 := &world{t: t, fake: w.fake, cur: newCursors(), sink: newSink(), logs: w.logs, logMu: w.logMu}
+	cfg := wecom.Config{Name: "wx", CorpID: corpID, AgentID: agentID, Secret: secret, CallbackToken: cbToken, EncodingAESKey: aesKey, APIURL: w.fake.URL, Cursors: w2.cur}
+	a, err := wecom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, w2.sink) }()
+	defer func() { cancel(); <-done }()
+	w2.a = a
+	w2.waitFor("the failed listing", func() bool { return a.Status().SyncError != "" })
+	if err := a.Health(time.Now()); err == nil || !strings.Contains(err.Error(), "企业可信IP") {
+		t.Fatalf("health when the groups cannot be listed: %v", err)
 	}
 }

@@ -142,11 +142,15 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			var partial *partialSync
 			a.mu.Lock()
-			if err != nil {
-				a.status.SyncError = err.Error()
-			} else {
+			switch {
+			case err == nil:
 				a.status.SyncError, a.status.LastSync = "", a.cfg.Now()
+			case errors.As(err, &partial):
+				a.status.SyncError, a.status.LastSync = err.Error(), a.cfg.Now()
+			default:
+				a.status.SyncError = err.Error()
 			}
 			a.mu.Unlock()
 			if err != nil {
@@ -265,10 +269,15 @@ func (a *Adapter) syncAll(ctx context.Context, sink chat.Sink) error {
 		return fmt.Errorf("save the group index: %w", err)
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d customer groups could not be read; the last: %w", failed, len(refs), last)
+		return &partialSync{fmt.Errorf("%d of %d customer groups could not be read; the last: %w", failed, len(refs)+len(a.Known())-len(listed), last)}
 	}
 	return nil
 }
+
+// partialSync is a sync that listed the groups but could not read some.
+type partialSync struct{ error }
+
+func (p *partialSync) Unwrap() error { return p.error }
 
 // gone reports the errors of a group that no longer exists.
 func gone(err error) bool {

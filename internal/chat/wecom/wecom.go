@@ -106,8 +106,8 @@ type Config struct {
 // Status is the connection's health.
 type Status struct {
 	Running   bool
-	LastSync  time.Time // the last complete sync of every group
-	SyncError string    // why the last sync failed, if it did
+	LastSync  time.Time // the last sync that could list the groups
+	SyncError string    // why the last sync failed, in part or whole
 	// APIError is the last API failure an operator must fix (a refused
 	// secret, an untrusted IP, a missing permission); empty once a call
 	// succeeds again.
@@ -127,10 +127,11 @@ type Adapter struct {
 	notes chan delivery // verified callbacks, to Run
 	seen  *recent       // callbacks handled lately, by id
 
-	mu     sync.Mutex
-	live   chan struct{} // closed when Run ends; nil when not running
-	status Status
-	known  map[string]string // customer group → owner, for the archive and statistics
+	mu       sync.Mutex
+	live     chan struct{} // closed when Run ends; nil when not running
+	status   Status
+	apiFails map[string]string // API → the failure an operator must fix
+	known    map[string]string // customer group → owner, for the archive and statistics
 }
 
 var (
@@ -200,7 +201,7 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fail("%v", err)
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", Platform, "connection", cfg.Name), api: api, crypt: crypt,
-		notes: make(chan delivery), seen: newRecent(4096), known: map[string]string{}}
+		notes: make(chan delivery), seen: newRecent(4096), known: map[string]string{}, apiFails: map[string]string{}}
 	if cfg.RobotWebhook != "" {
 		if a.robot, err = robotURL(cfg.RobotWebhook, api.base); err != nil {
 			return nil, fail("%v", err)
@@ -326,26 +327,35 @@ func (a *Adapter) Health(time.Time) error {
 	case s.APIError != "":
 		return errors.New(s.APIError)
 	case s.SyncError != "" && s.LastSync.IsZero():
-		return fmt.Errorf("customer groups not read yet: %s", s.SyncError)
+		return fmt.Errorf("the customer groups could not be read: %s", s.SyncError)
 	}
 	return nil
 }
 
-// observe records API failures an operator must fix, and clears them once
-// a call succeeds.
+// observe records, per API, failures an operator must fix (a refused
+// secret, an untrusted IP, a missing permission), and clears one once that
+// API answers again.
 func (a *Adapter) observe(path string, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err == nil {
-		a.status.APIError = ""
-		return
-	}
-	switch errkind.Of(err) {
-	case errkind.Unauthorized, errkind.Forbidden:
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.Temporary() {
-			a.status.APIError = err.Error()
+	var ae *APIError
+	switch {
+	case err == nil:
+		delete(a.apiFails, path)
+	case errors.As(err, &ae) && !ae.Temporary() && (ae.Kind() == errkind.Unauthorized || ae.Kind() == errkind.Forbidden):
+		if ae.Path == "gettoken" {
+			// No token: every API fails the same way.
+			path = "gettoken"
 		}
+		a.apiFails[path] = err.Error()
+	}
+	if _, ok := a.apiFails["gettoken"]; ok && err == nil {
+		delete(a.apiFails, "gettoken") // a token was fetched since
+	}
+	a.status.APIError = ""
+	for _, p := range sortedKeys(a.apiFails) {
+		a.status.APIError = a.apiFails[p]
+		break
 	}
 }
 
