@@ -3,6 +3,8 @@ package wecom_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +80,21 @@ func TestStatistics(t *testing.T) {
 	got, err := c.StatsByOwner(context.Background(), day, []string{ownerA, "nobody"})
 	if err != nil || len(got) != 1 || got[0].Owner != ownerA || got[0].Data.MsgTotal != 410 || got[0].Data.MemberHasMsg != 30 {
 		t.Fatalf("stats: %+v %v", got, err)
+	}
+}
+
+func TestListFollowsTheCursor(t *testing.T) {
+	fake := wecomtest.New(corpID, secret)
+	defer fake.Close()
+	for i := range 1005 {
+		fake.AddGroup(wecomtest.Group{ChatID: fmt.Sprintf("wr%05d", i), Owner: ownerA})
+	}
+	c, _ := wecom.NewClient(wecom.ClientConfig{APIURL: fake.URL, CorpID: corpID, Secret: secret})
+	refs, err := c.ListGroupChats(context.Background())
+	if err != nil || len(refs) != 1005 || refs[1004].ChatID != "wr01004" {
+		t.Fatalf("%d groups, %v", len(refs), err)
+	}
+	if n := strings.Count(strings.Join(fake.Calls(), ","), "groupchat/list"); n != 2 {
+		t.Fatalf("%d pages", n)
 	}
 }
