@@ -186,13 +186,6 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.ArchiveEvery == 0 {
 		cfg.ArchiveEvery = 5 * time.Second
 	}
-	if cfg.Archive == nil && cfg.ArchiveConfig != nil {
-		ac := *cfg.ArchiveConfig
-		ac.CorpID = cfg.CorpID
-		if cfg.Archive, err = OpenArchive(ac); err != nil {
-			return nil, fail("%v", err)
-		}
-	}
 	if cfg.RobotName == "" {
 		cfg.RobotName = "员工群（群机器人）"
 	}
@@ -208,6 +201,14 @@ func New(cfg Config) (*Adapter, error) {
 		}
 	}
 	api.observe = a.observe
+	if cfg.Archive == nil && cfg.ArchiveConfig != nil {
+		// Last: the SDK holds resources for the life of the process.
+		ac := *cfg.ArchiveConfig
+		ac.CorpID = cfg.CorpID
+		if a.cfg.Archive, err = OpenArchive(ac); err != nil {
+			return nil, fail("%v", err)
+		}
+	}
 	return a, nil
 }
 
