@@ -29,6 +29,7 @@ func main() {
 			"matrix":   app.Matrix,
 			"onebot":   app.OneBot,
 			"telegram": app.Telegram,
+			"wecom":    app.WeCom,
 		},
 	}))
 }

@@ -253,7 +253,11 @@ func (s *service) connections() []console.ConnectionStatus {
 	}
 	out := make([]console.ConnectionStatus, 0, len(s.adapters))
 	for _, a := range s.adapters {
-		out = append(out, console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]})
+		cs := console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]}
+		if lr, ok := a.(chat.LimitReporter); ok {
+			cs.Limits = lr.Limitations()
+		}
+		out = append(out, cs)
 	}
 	return out
 }

@@ -376,3 +376,24 @@ type HealthReporter interface {
 type Puller interface {
 	Pulled() bool
 }
+
+// PendingError reports an action the platform accepted but has not
+// carried out yet: a WeCom 群发 waits until the group's owner confirms it
+// in their app. The dispatcher keeps the action pending, records State
+// where its receipt shows it, counts no attempt, and calls Do with the same
+// action again after CheckAfter; Do then reports progress the same way,
+// returns nil once the platform has done it, or fails.
+type PendingError struct {
+	State      string        // what the action waits for, for the receipt
+	CheckAfter time.Duration // when to ask the platform again
+}
+
+func (e *PendingError) Error() string { return "pending: " + e.State }
+
+// LimitReporter is implemented by adapters whose connection cannot do
+// everything qunzhu could use (no message content, actions the platform
+// lacks). Limitations says what degrades, one plain sentence each, for the
+// console to show on the connection.
+type LimitReporter interface {
+	Limitations() []string
+}

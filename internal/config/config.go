@@ -116,7 +116,7 @@ type Connection struct {
 }
 
 // Platforms are the platform names a connection may use.
-var Platforms = []string{"sim", "webhook", "telegram", "onebot", "matrix"}
+var Platforms = []string{"sim", "webhook", "telegram", "onebot", "matrix", "wecom"}
 
 // IsEnabled reports whether the connection runs (default true).
 func (c Connection) IsEnabled() bool { return c.Enabled == nil || *c.Enabled }
@@ -458,6 +458,10 @@ func (c *Config) Validate() error {
 				if cn.Options[k] == "" {
 					add(f("options."+k), "required")
 				}
+			}
+		case "wecom":
+			for _, fe := range validateWeCom(cn.Options) {
+				add(f("options."+fe.Field), "%s", fe.Msg)
 			}
 		}
 	}

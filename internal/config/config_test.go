@@ -99,6 +99,15 @@ name = "qq2"
 platform = "onebot"
 options = { mode = "reverse", access_token = "short" }
 `, nil, []string{"connections[0].options.access_token: required in reverse mode, at least 16 characters", "connections[1].options.access_token: required in reverse mode"}},
+		{"wecom", `
+[[connections]]
+name = "qw"
+platform = "wecom"
+options = { corp_id = "ww1", agent_id = "abc", callback_token = "x", encoding_aes_key = "short", sync_every = "often", robot_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", msgaudit_secret = "s" }
+`, nil, []string{"connections[0].options.secret: required", `connections[0].options.agent_id: want the self-built app's AgentId (a number), got "abc"`,
+			"connections[0].options.callback_token: want the 3 to 32 letters and digits", "connections[0].options.encoding_aes_key: want the 43 letters and digits WeCom shows as EncodingAESKey, got 5",
+			"connections[0].options.sync_every: want a positive duration", "connections[0].options.robot_webhook: want the group robot's webhook URL",
+			"connections[0].options.msgaudit_keys: msgaudit_secret and msgaudit_keys go together"}},
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
 		{"env bad duration", "", []string{"QUNZHU_DISPATCHER_LEASE=soon"}, []string{"QUNZHU_DISPATCHER_LEASE: want a duration"}},
@@ -183,13 +192,14 @@ func TestDatabaseDSN(t *testing.T) {
 func TestDumpRedacts(t *testing.T) {
 	c := Default()
 	c.Database.URL = "postgres://qz:hunter2@db/qz"
-	c.Connections = []Connection{{Name: "tg", Platform: "telegram", Token: "0123456789abcdefXYZ", Options: map[string]string{"bot_token": "123:SECRET", "mode": "polling"}}}
+	c.Connections = []Connection{{Name: "tg", Platform: "telegram", Token: "0123456789abcdefXYZ", Options: map[string]string{"bot_token": "123:SECRET", "mode": "polling"}},
+		{Name: "qw", Platform: "wecom", Options: map[string]string{"corp_id": "ww1", "secret": "APPSECRET", "callback_token": "CBTOKEN", "encoding_aes_key": "AESKEY", "robot_webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=ROBOTKEY", "msgaudit_secret": "AUDITSECRET"}}}
 	var buf bytes.Buffer
 	if err := c.Dump(&buf); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, secret := range []string{"hunter2", "SECRET", "XYZ"} {
+	for _, secret := range []string{"hunter2", "SECRET", "XYZ", "APPSECRET", "CBTOKEN", "AESKEY", "ROBOTKEY", "AUDITSECRET"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("dump leaks %q:\n%s", secret, out)
 		}
@@ -231,4 +241,26 @@ func FuzzLoad(f *testing.F) {
 		}
 		c.Validate() // must not panic
 	})
+}
+
+func TestWeComConnection(t *testing.T) {
+	cfg, err := Load(write(t, `
+[[connections]]
+name = "qw"
+platform = "wecom"
+[connections.options]
+corp_id = "ww1436e0e65a779aee"
+agent_id = "1000002"
+secret = "app-secret"
+callback_token = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+encoding_aes_key = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+robot_webhook = "robot-key"
+confirm_within = "12h"
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cfg.Connections[0]; c.Platform != "wecom" || c.Options["agent_id"] != "1000002" {
+		t.Fatalf("%+v", c)
+	}
 }

@@ -24,7 +24,7 @@ const redacted = "<redacted>"
 
 func secretKey(k string) bool {
 	k = strings.ToLower(k)
-	for _, s := range []string{"token", "secret", "password", "key"} {
+	for _, s := range []string{"token", "secret", "password", "key", "webhook"} {
 		if strings.Contains(k, s) {
 			return true
 		}

@@ -154,4 +154,7 @@ type ConnectionStatus struct {
 	Name     string
 	Platform string
 	Problem  string // empty when the connection works
+	// Limits says what the platform does not allow on this connection
+	// (chat.LimitReporter), one sentence each.
+	Limits []string
 }

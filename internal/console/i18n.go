@@ -61,6 +61,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"flash_alert_resolved":  {"预警 #%d 已处理。", "Alert #%d resolved."},
 	"connections":           {"平台连接", "Platform connections"},
 	"conn_ok":               {"正常", "working"},
+	"conn_limits":           {"该平台不支持的功能", "what this platform does not allow"},
 	"appeals":               {"申诉", "Appeals"},
 	"banned_now":            {"封禁中", "banned"},
 	"appeal_accept":         {"接受（解除封禁）", "Accept (lift the ban)"},

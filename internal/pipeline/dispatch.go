@@ -41,6 +41,13 @@ type Outbox interface {
 	KillAction(ctx context.Context, id int64, cause string) error
 }
 
+// Pender is implemented by outboxes that record what an accepted but
+// unfinished action waits for (chat.PendingError), for its receipt; with
+// other outboxes such an action is only postponed.
+type Pender interface {
+	PendAction(ctx context.Context, id int64, next time.Time, state string) error
+}
+
 // DispatchConfig configures a Dispatcher.
 type DispatchConfig struct {
 	Outbox       Outbox
@@ -306,7 +313,11 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 		return false, time.Time{} // shutting down; the lease expires and it is retried
 	}
 	var ra *chat.RetryAfterError
+	var pe *chat.PendingError
 	switch {
+	case errors.As(err, &pe):
+		// Accepted, not done yet: ask again later; no attempt is used.
+		d.pend(ctx, log, it, d.cfg.Now().Add(max(pe.CheckAfter, d.cfg.PollInterval)), pe.State)
 	case errors.Is(err, chat.ErrPermanent):
 		log.Warn("action failed permanently", "id", it.ID, "kind", it.Action.Kind, "group", it.Action.Group, "err", err)
 		d.kill(ctx, log, it, err)
@@ -325,6 +336,19 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 		d.retry(ctx, log, it, d.cfg.Now().Add(backoff.Delay(it.Attempts, d.cfg.BackoffBase, d.cfg.BackoffMax)), err)
 	}
 	return false, pause
+}
+
+func (d *Dispatcher) pend(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, state string) {
+	d.stats.Deferred.Add(1)
+	var err error
+	if p, ok := d.cfg.Outbox.(Pender); ok {
+		err = p.PendAction(ctx, it.ID, next, state)
+	} else {
+		err = d.cfg.Outbox.DeferAction(ctx, it.ID, next)
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("record a pending action", "id", it.ID, "err", err)
+	}
 }
 
 func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, cause error) {

@@ -1,0 +1,208 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat/wecom"
+	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
+)
+
+const (
+	wecomCorp   = "wwe2e0000000001"
+	wecomSecret = "e2e-app-secret"
+	wecomToken  = "e2eCallbackToken"
+	wecomAESKey = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
+)
+
+// TestWeComEndToEnd runs the real binary against a fake WeCom server with
+// signed, encrypted callbacks: the customer groups are read on start; a
+// customer who joins by the group's QR code is recorded as a promotion;
+// when the groups behind a join way are full WeCom creates the next one,
+// which qunzhu learns of; a scheduled push becomes a 群发 task for the
+// group's owner and its receipt stays pending until the owner confirms.
+func TestWeComEndToEnd(t *testing.T) {
+	fake := wecomtest.New(wecomCorp, wecomSecret)
+	defer fake.Close()
+	fake.AddGroup(wecomtest.Group{ChatID: "wrCOHORT1", Name: "NF-阳新2026-1", Owner: "zhangsan", Created: time.Now().Add(-48 * time.Hour).Unix(),
+		Members: []wecom.GroupMember{
+			{UserID: "zhangsan", Type: wecom.MemberStaff, JoinTime: time.Now().Add(-48 * time.Hour).Unix(), Name: "张三"},
+			{UserID: "wmOLD", Type: wecom.MemberCustomer, JoinTime: time.Now().Add(-24 * time.Hour).Unix(), JoinScene: wecom.JoinInvited, Invitor: &wecom.UserRef{UserID: "zhangsan"}, Name: "老王"},
+		}})
+	dir := t.TempDir()
+	writeConfig(t, dir, fmt.Sprintf(`
+[[connections]]
+name = "qw"
+platform = "wecom"
+[connections.options]
+corp_id = %q
+agent_id = "1000002"
+secret = %q
+callback_token = %q
+encoding_aes_key = %q
+api_url = %q
+robot_webhook = %q
+confirm_check = "200ms"
+`, wecomCorp, wecomSecret, wecomToken, wecomAESKey, fake.URL, fake.RobotURL()))
+	p := start(t, dir, "serve", "--migrate")
+	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := strings.TrimSpace(string(tok))
+	cb, err := wecomtest.NewCallbacks(p.url+"/connect/qw", wecomToken, wecomAESKey, wecomCorp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\n%s", what, p.stderr)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	// WeCom checks the callback URL; a forged check is refused.
+	if code, body, err := cb.VerifyURL("5927328840119384"); err != nil || code != 200 || body != "5927328840119384" {
+		t.Fatalf("URL check: %d %q %v", code, body, err)
+	}
+	resp, err := http.Get(p.url + "/connect/qw?msg_signature=0123&timestamp=1&nonce=1&echostr=AAAA")
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("forged URL check: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	// The customer group is read on start.
+	groupID := func(ext string) (id float64) {
+		_, res := call(t, "GET", p.url+"/api/v1/groups", admin, "")
+		groups, _ := res["groups"].([]any)
+		for _, g := range groups {
+			if m := g.(map[string]any); m["external_id"] == ext && m["platform"] == "wecom" {
+				id, _ = m["id"].(float64)
+			}
+		}
+		return id
+	}
+	wait("the customer group", func() bool { return groupID("wrCOHORT1") != 0 })
+	cohort := groupID("wrCOHORT1")
+	if groupID(wecom.RobotGroup) == 0 {
+		t.Fatal("the robot's staff group is not reported")
+	}
+	member := func(group float64, user string) map[string]any {
+		_, res := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v/members", p.url, group), admin, "")
+		list, _ := res["members"].([]any)
+		for _, m := range list {
+			if mm := m.(map[string]any); mm["platform_user_id"] == user {
+				return mm
+			}
+		}
+		return nil
+	}
+	wait("the members", func() bool { return member(cohort, "wmOLD") != nil })
+	if m := member(cohort, "wmOLD"); m["source"] != "pulled_in" {
+		t.Fatalf("invited member: %v", m)
+	}
+
+	// A customer scans the group's QR code; WeCom posts the event.
+	n, err := fake.Join("wrCOHORT1", wecom.GroupMember{UserID: "wmQR", JoinScene: wecom.JoinByQRCode, Name: "扫码新人"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body, err := cb.Post(n); err != nil || code != 200 {
+		t.Fatalf("callback: %d %q %v", code, body, err)
+	}
+	if m := member(cohort, "wmQR"); m == nil || m["source"] != "promotion" {
+		t.Fatalf("member who joined by QR code: %v", m)
+	}
+	// A forged event is refused and logged.
+	if code, _, _ := cb.PostRaw(strings.Repeat("0", 40), "1", "2", "<xml><Encrypt>AAAA</Encrypt></xml>"); code != 401 {
+		t.Fatalf("forged event: %d", code)
+	}
+
+	// The join way behind the poster: when its groups are full WeCom
+	// creates the next one (the family's next name), and qunzhu learns of
+	// it and of the newcomer it was made for.
+	cfg := fake.AddJoinWay(wecom.JoinWay{Scene: 2, AutoCreateRoom: 1, RoomBaseName: "NF-阳新2026-", RoomBaseID: 2, ChatIDList: []string{"wrCOHORT1"}, State: "YX2026"})
+	for i := 0; len(mustGroup(t, fake, "wrCOHORT1").Members) < wecomtest.QRCapacity; i++ {
+		fake.Join("wrCOHORT1", wecom.GroupMember{UserID: fmt.Sprintf("wmFILL%03d", i)})
+	}
+	newChat, notes, err := fake.Scan(cfg, wecom.GroupMember{UserID: "wmNEXT", Name: "下一位"})
+	if err != nil || newChat == "wrCOHORT1" {
+		t.Fatalf("scan: %s %v", newChat, err)
+	}
+	for _, n := range notes {
+		if code, body, err := cb.Post(n); err != nil || code != 200 {
+			t.Fatalf("callback: %d %q %v", code, body, err)
+		}
+	}
+	next := groupID(newChat)
+	if next == 0 {
+		t.Fatal("the group WeCom created is not known")
+	}
+	_, g := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v", p.url, next), admin, "")
+	if fmt.Sprint(g) == "" || !strings.Contains(fmt.Sprint(g), "NF-阳新2026-2") {
+		t.Fatalf("the new group: %v", g)
+	}
+	if m := member(next, "wmNEXT"); m == nil || m["source"] != "promotion" || m["code"] != "YX2026" {
+		t.Fatalf("the newcomer in the new group: %v", m)
+	}
+
+	// A push: a 群发 task for the owner; pending until they confirm.
+	_, out := call(t, "POST", p.url+"/api/v1/scripts", admin, `{"title":"晚高峰","body":"今天的复盘：大家怎么看？"}`)
+	script := int(out["id"].(float64))
+	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
+		if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/scripts/%d/transitions", p.url, script), admin, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
+			t.Fatalf("%v: %d %v", step, code, out)
+		}
+	}
+	if code, out := call(t, "POST", p.url+"/api/v1/pushes", admin, fmt.Sprintf(`{"script_id":%d,"group_ids":[%v],"at":%q}`, script, cohort, time.Now().Add(-time.Minute).Format(time.RFC3339))); code != 201 {
+		t.Fatalf("plan the push: %d %v", code, out)
+	}
+	receipt := func() map[string]any {
+		_, res := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v/pushes", p.url, cohort), admin, "")
+		list, _ := res["pushes"].([]any)
+		if len(list) != 1 {
+			return nil
+		}
+		return list[0].(map[string]any)
+	}
+	wait("the 群发 task", func() bool { return len(fake.Msgs()) == 1 })
+	msg := fake.Msgs()[0]
+	if msg.Sender != "zhangsan" || len(msg.ChatIDs) != 1 || msg.ChatIDs[0] != "wrCOHORT1" || !strings.Contains(msg.Text, "今天的复盘") {
+		t.Fatalf("群发: %+v", msg)
+	}
+	wait("the pending receipt", func() bool {
+		r := receipt()
+		return r != nil && r["delivery"] == "pending" && strings.Contains(fmt.Sprint(r["delivery_error"]), "confirm")
+	})
+	time.Sleep(time.Second) // several checks later: still pending, one task
+	if r := receipt(); r["delivery"] != "pending" || len(fake.Msgs()) != 1 {
+		t.Fatalf("before confirmation: %v, %d tasks", r, len(fake.Msgs()))
+	}
+	fake.Confirm(msg.ID)
+	wait("the done receipt", func() bool {
+		r := receipt()
+		return r != nil && r["delivery"] == "done" && r["delivery_error"] == nil
+	})
+	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
+		t.Fatalf("readyz: %d %v", code, body)
+	}
+	p.stop(t)
+}
+
+func mustGroup(t *testing.T, f *wecomtest.Server, chat string) wecomtest.Group {
+	t.Helper()
+	g, ok := f.Group(chat)
+	if !ok {
+		t.Fatalf("no group %s", chat)
+	}
+	return g
+}
