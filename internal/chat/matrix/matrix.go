@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
 
@@ -156,9 +156,9 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 				return fmt.Errorf("matrix %s: the access token was revoked: %w", a.cfg.Name, err)
 			}
 			failures++
-			wait := backoff(failures, err)
+			wait := retryWait(failures, err)
 			a.log.Warn("matrix: sync failed; retrying", "err", err, "in", wait)
-			if !sleep(ctx, wait) {
+			if !backoff.Sleep(ctx, wait) {
 				return nil
 			}
 			continue
@@ -174,9 +174,9 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			wait := backoff(attempt, nil)
+			wait := retryWait(attempt, nil)
 			a.log.Error("matrix: storing events failed; retrying the same batch", "err", err, "in", wait)
-			if !sleep(ctx, wait) {
+			if !backoff.Sleep(ctx, wait) {
 				return nil
 			}
 		}
@@ -191,26 +191,14 @@ func (a *Adapter) Run(ctx context.Context, sink chat.Sink) error {
 	return nil
 }
 
-func backoff(n int, err error) time.Duration {
+func retryWait(n int, err error) time.Duration {
 	var he mautrix.HTTPError
 	if errors.As(err, &he) && he.RespError != nil && he.RespError.ErrCode == mautrix.MLimitExceeded.ErrCode {
 		if ms, ok := he.RespError.ExtraData["retry_after_ms"].(float64); ok && ms > 0 {
 			return time.Duration(ms) * time.Millisecond
 		}
 	}
-	d := time.Second << min(n-1, 6)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return backoff.Delay(n, time.Second, 64*time.Second)
 }
 
 // mapSync turns a sync response into qunzhu events and joins rooms the bot
@@ -574,7 +562,7 @@ func classify(act chat.Action, err error) error {
 	if errors.As(err, &he) && he.RespError != nil {
 		switch he.RespError.ErrCode {
 		case mautrix.MLimitExceeded.ErrCode:
-			return &chat.RetryAfterError{After: backoff(1, err), Err: err}
+			return &chat.RetryAfterError{After: retryWait(1, err), Err: err}
 		case mautrix.MForbidden.ErrCode, mautrix.MNotFound.ErrCode, mautrix.MBadJSON.ErrCode, mautrix.MNotJSON.ErrCode, mautrix.MUnknown.ErrCode:
 			return fmt.Errorf("matrix %s in %s: %v: %w", act.Kind, act.Group, err, chat.ErrPermanent)
 		}

@@ -962,17 +962,6 @@ func TestStatusAccountsAndReplacement(t *testing.T) {
 	}
 }
 
-func TestSleepStopsOnCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if sleep(ctx, time.Hour) {
-		t.Error("sleep returned true after cancel")
-	}
-	if !sleep(context.Background(), time.Millisecond) {
-		t.Error("sleep returned false without cancel")
-	}
-}
-
 // TestLogNamesConnectionOnce: the caller's logger names the connection;
 // the adapter adds only the platform.
 func TestLogNamesConnectionOnce(t *testing.T) {

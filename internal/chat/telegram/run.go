@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
 
@@ -144,22 +144,7 @@ func (a *Adapter) wait(attempt int, err error) time.Duration {
 // backoff is exponential from MinBackoff, capped at MaxBackoff, with ±20%
 // jitter.
 func (a *Adapter) backoff(attempt int) time.Duration {
-	d := a.cfg.MinBackoff << min(max(attempt-1, 0), 20)
-	if d <= 0 || d > a.cfg.MaxBackoff {
-		d = a.cfg.MaxBackoff
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return backoff.Delay(attempt, a.cfg.MinBackoff, a.cfg.MaxBackoff)
 }
 
 // allowedUpdates are the update types asked for: chat_member only when it

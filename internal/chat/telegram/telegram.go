@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
 
@@ -186,7 +187,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = backoff.Sleep
 	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = time.Second
