@@ -43,14 +43,17 @@ type compiled struct {
 // happens off the hot path; Swap installs the result atomically.
 type Engine struct {
 	cur   atomic.Pointer[compiled]
-	model atomic.Pointer[Model] // nil: words and recognisers only
-	pool  sync.Pool             // *scratch
+	model atomic.Pointer[Model] // nil: the shipped model, or none once SetModel(nil)
+	// noModel: SetModel(nil) was called (words and recognisers only).
+	noModel atomic.Bool
+	pool    sync.Pool // *scratch
 }
 
 type scratch struct {
 	n     Normalizer
 	hits  []Hit
 	spans [][2]int
+	feats features
 }
 
 // Hit is one dictionary or pattern match.
@@ -59,6 +62,11 @@ type Hit struct {
 	Term     string  // the dictionary term, or the recogniser's name
 	Text     string  // the words as the sender wrote them
 	Score    float64 // the model's confidence, for a hit of the model
+	Margin   float64 // the same as log-odds
+	// Enforce marks a hit of the model confident enough, in a category
+	// where its held-out precision is at least 99%, for the category's own
+	// action; every other hit of the model only warns.
+	Enforce bool
 }
 
 // addShape records a recogniser of a message's shape (hearsay with an
@@ -71,7 +79,19 @@ func (sc *scratch) addShape(category, term, text string) {
 }
 
 // SetModel replaces the statistical model (nil: none).
-func (e *Engine) SetModel(m *Model) { e.model.Store(m) }
+func (e *Engine) SetModel(m *Model) {
+	e.noModel.Store(m == nil)
+	e.model.Store(m)
+}
+
+// currentModel returns the model in use: the one set, or the shipped one,
+// loaded on first use (a few milliseconds), or nil.
+func (e *Engine) currentModel() *Model {
+	if m := e.model.Load(); m != nil || e.noModel.Load() {
+		return m
+	}
+	return builtinModel()
+}
 
 // NewEngine compiles the built-in dictionary, the built-in allow phrases
 // and any extra patterns and phrases.
@@ -79,7 +99,6 @@ func NewEngine(extra []Pattern, allow []string) *Engine {
 	e := &Engine{}
 	e.pool.New = func() any { return &scratch{} }
 	e.Swap(extra, allow)
-	e.model.Store(builtinModel())
 	return e
 }
 
@@ -227,9 +246,12 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	// The model speaks where words found nothing, or only an ad: a porn or
 	// gambling offer also carries a contact id.
 	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
-		if m := e.model.Load(); m != nil && enoughHan(norm) {
-			if cat, p := m.Predict(norm, cue); p > modelThreshold && (cat != "ad" || len(sc.hits) == 0) {
-				sc.hits = append(sc.hits, Hit{Category: cat, Term: ModelTerm, Text: text, Score: p})
+		if m := e.currentModel(); m != nil {
+			sc.feats.extract(norm, text, cue)
+			if sc.feats.enough() {
+				if j := m.judge(&sc.feats); j.Reported && (j.Category != "ad" || len(sc.hits) == 0) {
+					sc.hits = append(sc.hits, Hit{Category: j.Category, Term: ModelTerm, Text: text, Score: j.Score, Margin: j.Margin, Enforce: j.Enforce})
+				}
 			}
 		}
 	}

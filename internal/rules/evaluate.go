@@ -151,8 +151,8 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 			if !ok || a == Allow {
 				continue
 			}
-			if h.Term == ModelTerm {
-				a = Warn // a guess of the model only ever warns
+			if h.Term == ModelTerm && !h.Enforce {
+				a = Warn // a guess of the model only warns
 			}
 			act, _ := rs.resolve(a, in.Offences)
 			if best == "" || act.Severe(bestAct) || act == bestAct && !bestAct.Severe(act) && categoryRank(h.Category) < categoryRank(best) {
