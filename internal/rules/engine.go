@@ -246,7 +246,7 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	// The model speaks where words found nothing, or only an ad: a porn or
 	// gambling offer also carries a contact id.
 	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
-		if m := e.currentModel(); m != nil {
+		if m := e.currentModel(); m != nil && m.passes(norm, cue) {
 			sc.feats.extract(norm, text, cue)
 			if sc.feats.enough() {
 				if j := m.judge(&sc.feats); j.Reported && (j.Category != "ad" || len(sc.hits) == 0) {

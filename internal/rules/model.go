@@ -83,7 +83,7 @@ type Model struct {
 }
 
 // Feature hashing. Every feature is a 64-bit hash: its top bits choose the
-// model's bucket and the gate's, its low bits the support bit.
+// model's bucket, its low bits the support bit.
 const (
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
@@ -238,14 +238,6 @@ func (m *Model) predict(f *features) (int, float64) {
 		return 0, math.Inf(-1)
 	}
 	norm := 1 / float32(math.Sqrt(float64(len(f.h))))
-	gs := int32(0)
-	shift := 64 - m.gateLog
-	for _, x := range f.h {
-		gs += int32(m.gate[x>>shift])
-	}
-	if float32(gs)*m.gateScale*norm+m.gateBias < m.gateMin {
-		return 0, math.Inf(-1)
-	}
 	if f.grams > 0 && m.support > 0 {
 		known := 0
 		mask := uint64(1)<<m.seenLog - 1
@@ -312,6 +304,60 @@ func (m *Model) logits(h []uint64, norm float32, z *[nClasses]float32) {
 	}
 }
 
+// The gate reads only the pairs of neighbouring runes of the normalised
+// text and the cue lists, each hashed with one multiplication into a table
+// of one byte per bucket (64 KB): it costs a few nanoseconds a rune, and
+// the full model — its features hashed, its rows of 16 bytes in a table of
+// a megabyte — runs only for the messages it lets through.
+
+// gateBucket is the gate's bucket of the neighbours a, b (or of cue list
+// a, with b = -1).
+func gateBucket(a, b rune, log uint) uint32 {
+	return uint32((uint64(a)<<32 | uint64(uint32(b))) * 0x9E3779B97F4A7C15 >> (64 - log))
+}
+
+// gateLogit returns the gate's score of a normalised text with its cue
+// lists.
+func (m *Model) gateLogit(norm []rune, cue cues) float32 {
+	s, n := int32(0), max(len(norm)-1, 0)
+	log := m.gateLog
+	for i := 1; i < len(norm); i++ {
+		s += int32(m.gate[gateBucket(norm[i-1], norm[i], log)])
+	}
+	for l := range cueCount {
+		if cue.has(l) {
+			s += int32(m.gate[gateBucket(0x110000+rune(l), -1, log)])
+			n++
+		}
+	}
+	if n == 0 {
+		return float32(math.Inf(-1))
+	}
+	return float32(s)*m.gateScale/float32(math.Sqrt(float64(n))) + m.gateBias
+}
+
+// passes reports whether the gate lets a message through to the model.
+func (m *Model) passes(norm []rune, cue cues) bool { return m.gateLogit(norm, cue) >= m.gateMin }
+
+// GateFeatures returns the gate's buckets of a message, for training (cmd
+// genmodel): one per pair of neighbouring runes of the normalised text and
+// one per cue list it holds, in a table of 1<<log buckets.
+func GateFeatures(text string, log int) []uint32 {
+	var n Normalizer
+	norm := n.Normalize(text)
+	var out []uint32
+	for i := 1; i < len(norm); i++ {
+		out = append(out, gateBucket(norm[i-1], norm[i], uint(log)))
+	}
+	cue := findCues(norm)
+	for l := range cueCount {
+		if cue.has(l) {
+			out = append(out, gateBucket(0x110000+rune(l), -1, uint(log)))
+		}
+	}
+	return out
+}
+
 // GateLogit returns the gate's score of a message (cmd genmodel sets the
 // gate's minimum from it), and whether the message has enough text for
 // the model.
@@ -319,15 +365,9 @@ func (m *Model) GateLogit(text string) (float32, bool) {
 	var n Normalizer
 	norm := n.Normalize(text)
 	var f features
-	f.extract(norm, text, findCues(norm))
-	gs := int32(0)
-	for _, x := range f.h {
-		gs += int32(m.gate[x>>(64-m.gateLog)])
-	}
-	if len(f.h) == 0 {
-		return float32(math.Inf(-1)), false
-	}
-	return float32(gs)*m.gateScale/float32(math.Sqrt(float64(len(f.h)))) + m.gateBias, f.enough()
+	cue := findCues(norm)
+	f.extract(norm, text, cue)
+	return m.gateLogit(norm, cue), f.enough()
 }
 
 // WithGate returns a copy of the model whose gate passes messages scoring
@@ -356,8 +396,12 @@ type Judgement struct {
 func (m *Model) Judge(text string) Judgement {
 	var n Normalizer
 	norm := n.Normalize(text)
+	cue := findCues(norm)
+	if !m.passes(norm, cue) {
+		return Judgement{}
+	}
 	var f features
-	f.extract(norm, text, findCues(norm))
+	f.extract(norm, text, cue)
 	if !f.enough() {
 		return Judgement{}
 	}
@@ -413,7 +457,7 @@ type ModelSpec struct {
 	// largest weight).
 	Clip     float32
 	GateLog  int
-	Gate     []float32 // one weight per gate bucket
+	Gate     []float32 // one weight per gate bucket (GateFeatures)
 	GateBias float32
 	GateMin  float32
 	SeenLog  int

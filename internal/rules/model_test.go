@@ -10,7 +10,8 @@ import (
 
 // TestModelPredict checks the packed, quantised scoring against a plain
 // computation over the same quantised weights, on short messages, on one
-// in English and on one long enough to flush the 16-bit lanes.
+// in English and on one long enough to flush the 16-bit lanes. (The
+// support check is left on: these messages are like the training data.)
 func TestModelPredict(t *testing.T) {
 	m := BuiltinModel()
 	var n Normalizer
@@ -42,12 +43,7 @@ func TestModelPredict(t *testing.T) {
 				best = c
 			}
 		}
-		gate := 0.0
-		for _, x := range f.h {
-			gate += float64(m.gate[x>>(64-m.gateLog)])
-		}
-		gate = gate*float64(m.gateScale)/math.Sqrt(float64(len(f.h))) + float64(m.gateBias)
-		if gate < float64(m.gateMin) || z[0] >= z[best] {
+		if z[0] >= z[best] {
 			if cat != 0 {
 				t.Errorf("%.20q: predict = %s %.4f, reference: clean", text, modelClasses[cat], q)
 			}

@@ -184,6 +184,7 @@ type doc struct {
 	class int
 	w     float32
 	h     []uint64
+	gate  []uint32
 }
 
 // train fits the model and the gate to the training split.
@@ -205,14 +206,14 @@ func (c *config) train(train []datasets.Example, about string) (*rules.Model, er
 				seen[b>>6] |= 1 << (b & 63)
 			}
 		}
-		docs = append(docs, doc{cl, float32(w), h})
+		docs = append(docs, doc{cl, float32(w), h, rules.GateFeatures(x.Text, c.gateLog)})
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	wts := make([]float32, nb*nClasses)
 	bias := make([]float32, nClasses)
 	gate := make([]float32, ng)
 	gbias := float32(0)
-	shiftB, shiftG := 64-uint(c.logB), 64-uint(c.gateLog)
+	shiftB := 64 - uint(c.logB)
 	l2 := float32(c.l2)
 	for ep := range c.epochs {
 		rate := float32(c.rate / (1 + float64(ep)/2))
@@ -256,18 +257,21 @@ func (c *config) train(train []datasets.Example, about string) (*rules.Model, er
 			if d.class != 0 {
 				y, gw = 1, 2*d.w
 			}
-			s := 0.0
-			for _, v := range d.h {
-				s += float64(gate[v>>shiftG])
+			if len(d.gate) == 0 {
+				continue
 			}
-			s = s*float64(x) + float64(gbias)
+			gx := float32(1 / math.Sqrt(float64(len(d.gate))))
+			s := 0.0
+			for _, v := range d.gate {
+				s += float64(gate[v])
+			}
+			s = s*float64(gx) + float64(gbias)
 			g := float32(1/(1+math.Exp(-s))) - y
 			gstep := rate * gw * g
 			gbias -= gstep / 10
-			gstep *= x
-			for _, v := range d.h {
-				i := v >> shiftG
-				gate[i] -= gstep + rate*l2*gate[i]
+			gstep *= gx
+			for _, v := range d.gate {
+				gate[v] -= gstep + rate*l2*gate[v]
 			}
 		}
 		fmt.Fprintf(os.Stderr, "epoch %d done\n", ep+1)
