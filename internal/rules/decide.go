@@ -24,6 +24,12 @@ type Decider struct {
 	Offences func(ctx context.Context, personID int64, since time.Time) (int, error)
 	// NoticeOnJoin posts the rules notice to each newcomer.
 	NoticeOnJoin bool
+	// The context of a message (see Input), asked only when a verdict
+	// could turn on it; either may be nil. Lecturer reports whether a
+	// person teaches in a group; ToStaff whether a message replies to or
+	// mentions one of its group's staff.
+	Lecturer func(ctx context.Context, g community.Group, personID int64) (bool, error)
+	ToStaff  func(ctx context.Context, in *pipeline.Input) (bool, error)
 
 	mu     sync.Mutex
 	recent map[floodKey]*history
@@ -84,7 +90,8 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		return nil, nil
 	}
 	e := in.Event
-	input := Input{Role: string(in.Membership.Role), UserID: e.Sender.ID, At: e.Time, JoinedAt: in.Membership.JoinedAt, Nickname: in.Membership.Nickname}
+	input := Input{Role: string(in.Membership.Role), UserID: e.Sender.ID, At: e.Time, JoinedAt: in.Membership.JoinedAt, Nickname: in.Membership.Nickname,
+		GroupKind: string(in.Group.Kind)}
 	var out []pipeline.Verdict
 	switch e.Type {
 	case chat.EventMemberJoined:
@@ -116,6 +123,26 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		return nil, nil
 	}
 	v := d.Engine.Evaluate(rs, input)
+	if v.Action != Allow && e.Type == chat.EventMessage && (inList(offers, v.Category) || rs.exemptsLecturers()) {
+		changed := false
+		if d.Lecturer != nil {
+			ok, err := d.Lecturer(ctx, in.Group, in.PersonID)
+			if err != nil {
+				return out, err
+			}
+			changed, input.Lecturer = changed || ok, ok
+		}
+		if d.ToStaff != nil && inList(offers, v.Category) {
+			ok, err := d.ToStaff(ctx, in)
+			if err != nil {
+				return out, err
+			}
+			changed, input.ToStaff = changed || ok, ok
+		}
+		if changed {
+			v = d.Engine.Evaluate(rs, input)
+		}
+	}
 	if v.Action != Allow && d.laddered(rs, v) && d.Offences != nil {
 		window := time.Duration(rs.Escalation.Window)
 		if window <= 0 {

@@ -37,6 +37,7 @@ func Default() *RuleSet {
 type compiled struct {
 	m     *Matcher
 	allow *Matcher // the allow phrases and the recognisers' cue words
+	spelt *spelt   // pinyin spellings of the operator's all-Chinese terms
 }
 
 // Engine holds the compiled dictionaries. Rebuilding (after a rules change)
@@ -54,6 +55,10 @@ type scratch struct {
 	hits  []Hit
 	spans [][2]int
 	feats features
+	// Of the message last classified: its cue lists, and whether it
+	// carries what a solicitation carries (an id, a number, a link).
+	cue     cues
+	payload bool
 }
 
 // Hit is one dictionary or pattern match.
@@ -67,6 +72,9 @@ type Hit struct {
 	// where its held-out precision is at least 99%, for the category's own
 	// action; every other hit of the model only warns.
 	Enforce bool
+	// done: the words are followed by a mark of the completed action
+	// (了, 过): "扫码加了物业管家的企业微信" tells what one did.
+	done bool
 }
 
 // addShape records a recogniser of a message's shape (hearsay with an
@@ -105,7 +113,20 @@ func NewEngine(extra []Pattern, allow []string) *Engine {
 // Swap rebuilds the matchers with the built-ins plus extra and installs
 // them atomically: evaluations in flight finish with the old ones.
 func (e *Engine) Swap(extra []Pattern, allow []string) {
-	ps := append(withPinyin(BuiltinDictionary(), true), withPinyin(extra, false)...)
+	// The built-in terms with every mix of characters and pinyin, the
+	// operator's terms, and the spellings of those that mix characters
+	// with letters or digits; the spellings of the others wait for a
+	// message that can hold one.
+	ps := append(withPinyin(BuiltinDictionary(), true), extra...)
+	var later, mixed []Pattern
+	for _, p := range extra {
+		if allHan(p.Norm) {
+			later = append(later, p)
+		} else {
+			mixed = append(mixed, p)
+		}
+	}
+	ps = appendSpellings(ps, mixed, false, patternKeys(ps))
 	var n Normalizer
 	var aps []Pattern
 	for _, a := range append(BuiltinAllow(), allow...) {
@@ -114,7 +135,7 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 		}
 	}
 	aps = append(aps, cuePatterns()...)
-	e.cur.Store(&compiled{m: NewMatcher(ps), allow: NewMatcher(aps)})
+	e.cur.Store(&compiled{m: NewMatcher(ps), allow: NewMatcher(aps), spelt: &spelt{n: len(later), terms: later, eager: ps}})
 }
 
 // Input is one message (or member event) to judge.
@@ -133,6 +154,13 @@ type Input struct {
 	Identical int // of which with this very text
 	Join      bool
 	Rename    bool
+	// The context (see context.go). Lecturer: the sender teaches in this
+	// group. ToStaff: the message replies to or mentions one of the
+	// group's staff. GroupKind: the kind of group (community.GroupKind:
+	// "cohort", "owners"…; "" when unknown).
+	Lecturer  bool
+	ToStaff   bool
+	GroupKind string
 }
 
 // Verdict is the decision about one input.
@@ -144,6 +172,9 @@ type Verdict struct {
 	Matched    []string      // the words as the sender wrote them
 	Normalized string
 	Reason     Text
+	// Model: the verdict is the statistical model's (a warning, unless
+	// the model enforces the category).
+	Model bool
 }
 
 // Classify lists the dictionary and pattern hits in text. It is the part
@@ -169,7 +200,7 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		}
 		return true
 	})
-	c.m.Match(norm, func(p *Pattern, end int) bool {
+	match := func(p *Pattern, end int) bool {
 		start := end - len(p.Norm)
 		for _, s := range sc.spans {
 			if start >= s[0] && end <= s[1] {
@@ -192,9 +223,13 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		if quoted(text, from, to) {
 			return true // 那些说“内部消息”的, 《白痴》: named, not meant
 		}
-		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to]})
+		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to], done: end < len(norm) && (norm[end] == '了' || norm[end] == '过')})
 		return true
-	})
+	}
+	c.m.Match(norm, match)
+	if c.spelt.n > 0 && pinyinAhead(norm, &sc.n) {
+		c.spelt.matcher().Match(norm, match)
+	}
 	payload := false
 	if from, to, ok := contactID(norm, &sc.n, cue); ok {
 		a, b := sc.n.Span(from, to)
@@ -255,7 +290,8 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 			}
 		}
 	}
-	sc.hits = talkingAbout(sc.hits, cue, payload)
+	sc.hits = talkingAbout(sc.hits, norm, cue, payload)
+	sc.cue, sc.payload = cue, payload
 	return sc.hits
 }
 

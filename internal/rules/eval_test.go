@@ -31,33 +31,33 @@ import (
 // category: recall, precision — each one message below what the engine
 // does today (the split is fixed, so the figures are exact).
 var projectFloors = map[string][2]float64{
-	"ad":       {28.0 / 33, 28.0 / 33},
-	"religion": {16.0 / 23, 16.0 / 18},
+	"ad":       {26.0 / 33, 26.0 / 31},
+	"religion": {15.0 / 23, 15.0 / 17},
 	"vote":     {17.0 / 25, 17.0 / 18},
-	"donation": {12.0 / 18, 12.0 / 13},
+	"donation": {13.0 / 18, 13.0 / 15},
 	"abuse":    {19.0 / 35, 19.0 / 20},
-	"rumor":    {9.0 / 19, 9.0 / 12},
+	"rumor":    {9.0 / 19, 9.0 / 13},
 	"porn":     {10.0 / 13, 10.0 / 11},
-	"gambling": {16.0 / 25, 16.0 / 17},
-	"drugs":    {16.0 / 24, 16.0 / 17},
+	"gambling": {17.0 / 25, 17.0 / 18},
+	"drugs":    {16.0 / 24, 16.0 / 18},
 	"politics": {11.0 / 17, 11.0 / 12},
 }
 
-// Overall floors on the project corpora's test split: recall (164 of 232
-// found today) and the most clean messages flagged (2 of 290 today).
+// Overall floors on the project corpora's test split: recall (163 of 232
+// found today) and the most clean messages flagged (5 of 290 today).
 const (
 	projectRecallFloor = 162.0 / 232
-	projectCleanFPMax  = 3.0 / 290
+	projectCleanFPMax  = 6.0 / 290
 )
 
 // sourceFloors are the floors on the public data sets' test splits, when
 // they are there: recall, and the most false positives on clean messages
 // (two points below and half a point above today's).
 var sourceFloors = map[string][2]float64{
-	"cold":     {0.158, 0.029},
-	"sms":      {0.414, 0.010},
-	"davidson": {0.647, 0.017},
-	"janitr":   {0.348, 0.012},
+	"cold":     {0.154, 0.029},
+	"sms":      {0.427, 0.010},
+	"davidson": {0.641, 0.017},
+	"janitr":   {0.359, 0.012},
 }
 
 // updating reports whether -update was given (the flag is the package's

@@ -39,7 +39,7 @@ func TestRecognisers(t *testing.T) {
 		{"a sales target", "双十一还差3万的销售额，冲", "", ""},
 		{"a plea about an illness", "求 助！！我妈突发脑溢血，ICU一天一万多", "money-gap", "donation"},
 		{"a plea about a shop", "求助：店铺被扣分了怎么办", "", ""},
-		{"hearsay and an alarm", "我同学的表哥在交警队，说下个月电动车一律没收", "hearsay-alarm", "rumor"},
+		{"hearsay and an alarm", "听说下个月起电动车一律没收", "hearsay-alarm", "rumor"},
 		{"urgency and a dire alarm", "XX银行要倒闭了，赶快把钱拿出来", "hearsay-alarm", "rumor"},
 		{"words are better evidence", "XX银行要倒闭了，赶紧去取", "赶紧去取", "rumor"},
 		{"a notice of a water cut", "明天上午停水，赶紧储水", "", ""},

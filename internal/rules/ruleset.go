@@ -85,7 +85,8 @@ type RuleSet struct {
 	Mentions   Mentions   `toml:"mentions"`
 	Escalation Escalation `toml:"escalation"`
 	// Exempt are roles the rules do not apply to (owner, secretary,
-	// assistant by default).
+	// assistant by default; "lecturer" exempts those who teach in the
+	// group, whatever their role).
 	Exempt []string `toml:"exempt"`
 	// Notice is the signature under the rules notice (…社群管理中心).
 	Notice Text `toml:"notice"`
@@ -284,9 +285,9 @@ func (rs *RuleSet) compile() error {
 	}
 	for _, r := range rs.Exempt {
 		switch r {
-		case "owner", "secretary", "assistant", "member":
+		case "owner", "secretary", "assistant", "member", "lecturer":
 		default:
-			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant or member)", r), "exempt")
+			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant, lecturer or member)", r), "exempt")
 		}
 	}
 	if q := &rs.Quiet; q.Allow != "" {
