@@ -15,13 +15,21 @@ import (
 //go:embed presets/*.toml
 var presetFS embed.FS
 
+// presetNames are the built-in rule sets.
+var presetNames = []string{"academy", "owners"}
+
 // Preset returns a built-in rule set: "academy" (the default) or "owners".
 func Preset(name string) (*RuleSet, error) {
 	b, err := presetFS.ReadFile("presets/" + name + ".toml")
-	if err != nil {
+	if err != nil || !slices.Contains(presetNames, name) {
 		return nil, fmt.Errorf("no preset %q (want academy or owners)", name)
 	}
-	return ParseRuleSet(name+".toml", b)
+	rs, err := ParseRuleSet(name+".toml", b)
+	if err != nil {
+		return nil, err
+	}
+	rs.Preset = name
+	return rs, nil
 }
 
 // Default is the built-in default rule set: the academy's.
