@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -218,7 +219,14 @@ func (o *checkOptions) run(args []string, stdin io.Reader, stdout io.Writer) err
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			check(sc.Text())
+			// The line as a string without copying it: check keeps
+			// nothing of it once it returns, and the scanner overwrites
+			// the bytes only on the next Scan.
+			if b := sc.Bytes(); len(b) > 0 {
+				check(unsafe.String(&b[0], len(b)))
+			} else {
+				check("")
+			}
 		}
 		if err := sc.Err(); err != nil {
 			return fmt.Errorf("read input: %w", err)

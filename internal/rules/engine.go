@@ -43,10 +43,15 @@ func Default() *RuleSet {
 
 // compiled is what an Engine matches with; it is swapped whole.
 type compiled struct {
+	// m holds the dictionary terms (tagged dictTag), the allow phrases
+	// (allowTag) and the recognisers' cue words (their list): one pass
+	// over a message finds them all.
 	m     *Matcher
-	allow *Matcher // the allow phrases and the recognisers' cue words
-	spelt *spelt   // pinyin spellings of the operator's all-Chinese terms
+	spelt *spelt // pinyin spellings of the operator's all-Chinese terms
 }
+
+// dictTag tags a dictionary term in the engine's automaton.
+const dictTag = allowTag + 1
 
 // Engine holds the compiled dictionaries. Rebuilding (after a rules change)
 // happens off the hot path; Swap installs the result atomically.
@@ -63,10 +68,17 @@ type scratch struct {
 	hits  []Hit
 	spans [][2]int
 	feats features
+	terms []termAt
 	// Of the message last classified: its cue lists, and whether it
 	// carries what a solicitation carries (an id, a number, a link).
 	cue     cues
 	payload bool
+}
+
+// termAt is a dictionary term found, and the rune index after it.
+type termAt struct {
+	p   *Pattern
+	end int
 }
 
 // Hit is one dictionary or pattern match.
@@ -134,7 +146,9 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 			mixed = append(mixed, p)
 		}
 	}
-	ps = appendSpellings(ps, mixed, false, patternKeys(ps))
+	if len(mixed) > 0 {
+		ps = appendSpellings(ps, mixed, false, patternKeys(ps))
+	}
 	var n Normalizer
 	var aps []Pattern
 	for _, a := range append(BuiltinAllow(), allow...) {
@@ -143,7 +157,12 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 		}
 	}
 	aps = append(aps, cuePatterns()...)
-	e.cur.Store(&compiled{m: NewMatcher(ps), allow: NewMatcher(aps), spelt: &spelt{n: len(later), terms: later, eager: ps}})
+	all := make([]Pattern, 0, len(ps)+len(aps))
+	for _, p := range ps {
+		p.Tag = dictTag
+		all = append(all, p)
+	}
+	e.cur.Store(&compiled{m: NewMatcher(append(all, aps...)), spelt: &spelt{n: len(later), terms: later, eager: ps}})
 }
 
 // Input is one message (or member event) to judge.
@@ -198,16 +217,23 @@ func (e *Engine) Classify(text string) ([]Hit, string) {
 func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	c := e.cur.Load()
 	norm := sc.n.Normalize(text)
-	sc.hits, sc.spans = sc.hits[:0], sc.spans[:0]
+	sc.hits, sc.spans, sc.terms = sc.hits[:0], sc.spans[:0], sc.terms[:0]
 	var cue cues
-	c.allow.Match(norm, func(p *Pattern, end int) bool {
-		if p.Tag == allowTag {
+	// One pass: the allow phrases and cue words at once; the terms wait
+	// until every allow phrase is known (an allow phrase can end after a
+	// term inside it).
+	c.m.Match(norm, func(p *Pattern, end int) bool {
+		switch p.Tag {
+		case dictTag:
+			sc.terms = append(sc.terms, termAt{p, end})
+		case allowTag:
 			sc.spans = append(sc.spans, [2]int{end - len(p.Norm), end})
-		} else {
+		default:
 			cue |= 1 << p.Tag
 		}
 		return true
 	})
+	quotes := 0 // 0: not looked yet, 1: none in the message, 2: some
 	match := func(p *Pattern, end int) bool {
 		start := end - len(p.Norm)
 		for _, s := range sc.spans {
@@ -228,13 +254,21 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		if negated(norm, start) && p.Category != "abuse" && p.Category != "rumor" && p.Category != "religion" {
 			return true // 不赌钱, 远离毒品, 反对台独
 		}
-		if quoted(text, from, to) {
+		if quotes == 0 {
+			quotes = 1
+			if mayQuote(text) {
+				quotes = 2
+			}
+		}
+		if quotes == 2 && quoted(text, from, to) {
 			return true // 那些说“内部消息”的, 《白痴》: named, not meant
 		}
 		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to], done: end < len(norm) && (norm[end] == '了' || norm[end] == '过')})
 		return true
 	}
-	c.m.Match(norm, match)
+	for _, t := range sc.terms {
+		match(t.p, t.end)
+	}
 	if c.spelt.n > 0 && pinyinAhead(norm, &sc.n) {
 		c.spelt.matcher().Match(norm, match)
 	}

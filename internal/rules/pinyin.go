@@ -170,6 +170,25 @@ func packSyllable[T rune | byte](s []T) (uint32, bool) {
 	return k, true
 }
 
+// pinyinStarts marks the pairs of letters a syllable can start with (and
+// the letters that are syllables of their own, with a zero second
+// letter): most runs of Latin letters are rejected on their first two.
+var pinyinStarts = sync.OnceValue(func() *[27 * 27]bool {
+	var out [27 * 27]bool
+	for i := range pinyinReadings {
+		s := pinyinReading(i)
+		if s == "" {
+			continue
+		}
+		second := 0
+		if len(s) > 1 {
+			second = int(s[1]-'a') + 1
+		}
+		out[int(s[0]-'a'+1)*27+second] = true
+	}
+	return &out
+})
+
 // pinyinAhead reports whether a normalised text holds, starting a word of
 // the original, a run of Latin letters of which at least the first
 // minPinyinLetters read as a sequence of pinyin syllables: where a
@@ -191,6 +210,9 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 			end++
 		}
 		if end-p < minPinyinLetters {
+			continue
+		}
+		if st, first := pinyinStarts(), int(norm[p]-'a'+1)*27; !st[first+int(norm[p+1]-'a'+1)] && !st[first] {
 			continue
 		}
 		if syl == nil {

@@ -134,3 +134,17 @@ func TestOperatorSpellingsLater(t *testing.T) {
 		t.Error("the spellings were never compiled")
 	}
 }
+
+// TestPinyinAhead: runs of letters that read as pinyin call for the
+// spellings, others do not.
+func TestPinyinAhead(t *testing.T) {
+	var n Normalizer
+	for text, want := range map[string]bool{
+		"jia wei xin": true, "aoyun hui": true, "e'ma'ma ok": true, "加shuidichou": true,
+		"thanks a lot": false, "https://example.com": false, "vivo12345": false, "xtuangou": false, "abc tuangou": true, "ab": false,
+	} {
+		if got := pinyinAhead(n.Normalize(text), &n); got != want {
+			t.Errorf("pinyinAhead(%q) = %v", text, got)
+		}
+	}
+}

@@ -683,6 +683,27 @@ func talkingAbout(hits []Hit, norm []rune, c cues, payload bool) []Hit {
 
 var quotePairs = [][2]rune{{'"', '"'}, {'“', '”'}, {'「', '」'}, {'『', '』'}, {'\'', '\''}, {'‘', '’'}, {'《', '》'}}
 
+// mayQuote reports whether text holds any quotation or title mark of
+// quotePairs: most messages hold none, and then no words of theirs are
+// quoted.
+func mayQuote(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"', '\'':
+			return true
+		case 0xE2: // “ ” ‘ ’: E2 80 9C, 9D, 98, 99
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2]&^0x05 == 0x98 {
+				return true
+			}
+		case 0xE3: // 《 》 「 」 『 』: E3 80 8A–8F
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] >= 0x8A && text[i+2] <= 0x8F {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // quoted reports whether text[from:to] lies inside quotation or title
 // marks within one sentence: 那些说“内部消息”的, 《白痴》, 别说“加我微信更便宜”.
 func quoted(text string, from, to int) bool {
@@ -745,8 +766,23 @@ func sentenceEnd(r rune) bool { return r == '。' || r == '\n' || r == '！' || 
 // rumour, "不信神的人躲不过大灾难" preaching.)
 var negations = runesOf("不", "别", "勿", "戒", "没", "没有", "拒绝", "远离", "严禁", "禁止", "反对", "打击", "防范", "谨防", "杜绝", "抵制", "举报", "不要", "不能", "不准", "不许")
 
+// negationEnds are the last runes of the negations: most words follow
+// none of them, and need no further look.
+var negationEnds = func() []rune {
+	var out []rune
+	for _, w := range negations {
+		if r := w[len(w)-1]; !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
 // negated reports whether the words starting at s[start] follow a negation.
 func negated(s []rune, start int) bool {
+	if start == 0 || !slices.Contains(negationEnds, s[start-1]) {
+		return false
+	}
 	for _, w := range negations {
 		if start >= len(w) && hasPrefixAt(s, start-len(w), w) {
 			return true

@@ -162,3 +162,19 @@ func TestPhoneNumberRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestMayQuote: the fast look for quotation marks agrees with quotePairs.
+func TestMayQuote(t *testing.T) {
+	for _, q := range quotePairs {
+		for _, r := range q {
+			if !mayQuote("前" + string(r) + "后") {
+				t.Errorf("%c not seen", r)
+			}
+		}
+	}
+	for _, s := range []string{"大家好。明天见！", "…—、，：；", "plain text"} {
+		if mayQuote(s) {
+			t.Errorf("%q has no quotation mark", s)
+		}
+	}
+}
