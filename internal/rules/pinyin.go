@@ -194,6 +194,9 @@ var pinyinStarts = sync.OnceValue(func() *[27 * 27]bool {
 // minPinyinLetters read as a sequence of pinyin syllables: where a
 // spelling of an all-Chinese term could match.
 func pinyinAhead(norm []rune, n *Normalizer) bool {
+	if n.letters < minPinyinLetters {
+		return false // most messages: too few letters for any spelling
+	}
 	var syl map[uint32]bool
 	var reach [64]bool
 	for p := 0; p < len(norm); p++ {

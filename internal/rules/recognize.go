@@ -571,6 +571,9 @@ func votePlea(s []rune, c cues) bool {
 	if c.has(cueVoteVerb) && c.has(cuePlea) {
 		return true
 	}
+	if !c.has(cueShort) {
+		return false // no 还差 or 就差
+	}
 	for i := range s {
 		if hasPrefixAt(s, i, []rune("还差")) || hasPrefixAt(s, i, []rune("就差")) {
 			k := i + 2
