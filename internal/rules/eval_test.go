@@ -38,15 +38,15 @@ var projectFloors = map[string][2]float64{
 	"abuse":    {19.0 / 35, 19.0 / 20},
 	"rumor":    {9.0 / 19, 9.0 / 13},
 	"porn":     {10.0 / 13, 10.0 / 11},
-	"gambling": {17.0 / 25, 17.0 / 18},
+	"gambling": {18.0 / 25, 18.0 / 19},
 	"drugs":    {16.0 / 24, 16.0 / 18},
 	"politics": {11.0 / 17, 11.0 / 12},
 }
 
-// Overall floors on the project corpora's test split: recall (163 of 232
+// Overall floors on the project corpora's test split: recall (164 of 232
 // found today) and the most clean messages flagged (5 of 290 today).
 const (
-	projectRecallFloor = 162.0 / 232
+	projectRecallFloor = 163.0 / 232
 	projectCleanFPMax  = 6.0 / 290
 )
 
@@ -54,10 +54,10 @@ const (
 // they are there: recall, and the most false positives on clean messages
 // (two points below and half a point above today's).
 var sourceFloors = map[string][2]float64{
-	"cold":     {0.154, 0.029},
-	"sms":      {0.427, 0.010},
-	"davidson": {0.641, 0.017},
-	"janitr":   {0.359, 0.012},
+	"cold":     {0.162, 0.030},
+	"sms":      {0.533, 0.010},
+	"davidson": {0.634, 0.017},
+	"janitr":   {0.391, 0.012},
 }
 
 // updating reports whether -update was given (the flag is the package's

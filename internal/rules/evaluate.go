@@ -163,7 +163,7 @@ func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
 		sc := e.pool.Get().(*scratch)
 		hits := e.classify(sc, in.Text, rs.Allow.Domains)
 		hits = sc.inContext(hits, in)
-		best := ""
+		best, bestModel := "", false
 		var bestAct, bestRaw Action
 		for _, h := range hits {
 			a, ok := rs.Categories[h.Category]
@@ -177,8 +177,12 @@ func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
 				a = Warn // a guess of the model only warns
 			}
 			act, _ := rs.resolve(a, in.Offences)
-			if best == "" || act.Severe(bestAct) || act == bestAct && !bestAct.Severe(act) && categoryRank(h.Category) < categoryRank(best) {
-				best, bestAct, bestRaw = h.Category, act, a
+			// The harshest verdict wins; between equals, words before the
+			// model's guess, then the specific category before the generic.
+			model := h.Term == ModelTerm
+			if best == "" || act.Severe(bestAct) ||
+				act == bestAct && (bestModel && !model || bestModel == model && categoryRank(h.Category) < categoryRank(best)) {
+				best, bestAct, bestRaw, bestModel = h.Category, act, a, model
 			}
 		}
 		if best != "" {

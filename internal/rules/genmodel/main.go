@@ -71,7 +71,7 @@ func run() error {
 	out := flag.String("out", "internal/rules/model.bin", "where to write the model")
 	dry := flag.Bool("dry", false, "train and report, but do not write the model")
 	misses := flag.Int("misses", 0, "print this many dev misses and false positives per source")
-	weights := flag.String("weights", "project=8,cold=0.5,lexicon=0.5,sms=1,davidson=0.5,janitr=1", "weight of each source's examples in training")
+	weights := flag.String("weights", "project=8,cold=0.5,lexicon=0.5,sms=2,davidson=0.5,janitr=2", "weight of each source's examples in training")
 	flag.IntVar(&c.logB, "buckets", 16, "log2 of the model's buckets")
 	flag.IntVar(&c.gateLog, "gate", 16, "log2 of the gate's buckets")
 	flag.IntVar(&c.seenLog, "seen", 22, "log2 of the support bitmap's bits")
