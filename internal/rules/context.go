@@ -1,5 +1,7 @@
 package rules
 
+import "slices"
+
 // Context. Words alone cannot tell a teacher offering the day's slides to
 // the class from a stranger touting "materials", or a member asking the
 // group owner to add them on WeChat from a member touting their account:
@@ -15,8 +17,9 @@ var (
 	staffTitles = runesOf("群主", "管理员", "群管", "老师", "班主任", "助教", "秘书长", "店长", "客服", "版主", "admin")
 	// The group's own course material.
 	courseWords = runesOf("课件", "讲义", "笔记", "作业", "录屏", "回放", "课程资料", "上课的", "这节课", "今天的课", "老师讲的", "ppt", "复盘")
-	// A price: what an offer of material for sale carries.
-	priceWords = runesOf("元", "块钱", "收费", "付费", "价格", "优惠", "折扣", "包邮", "团购价", "原价", "定金", "下单")
+	// A price: what an offer of material for sale carries (besides a sum:
+	// priced).
+	priceWords = runesOf("收费", "付费", "价格", "优惠", "折扣", "包邮", "团购价", "原价", "定金", "下单")
 )
 
 // teachingKinds are the kinds of group where classmates share the
@@ -37,10 +40,10 @@ func (sc *scratch) inContext(hits []Hit, in Input) []Hit {
 	if len(hits) == 0 {
 		return hits
 	}
-	lift := in.Lecturer && (in.GroupKind == "" || inList(teachingKinds, in.GroupKind))
+	lift := in.Lecturer && (in.GroupKind == "" || slices.Contains(teachingKinds, in.GroupKind))
 	if !sc.payload {
 		lift = lift || in.ToStaff || askingStaff(sc.n.out, sc.cue) ||
-			sc.cue.has(cueCourse) && !sc.cue.has(cuePrice) && inList(teachingKinds, in.GroupKind)
+			sc.cue.has(cueCourse) && !sc.cue.has(cuePrice) && !priced(sc.n.out) && slices.Contains(teachingKinds, in.GroupKind)
 	}
 	if !lift {
 		return hits
@@ -48,7 +51,7 @@ func (sc *scratch) inContext(hits []Hit, in Input) []Hit {
 	out := hits[:0]
 	for _, h := range hits {
 		// The words of an ad, and the model's guesses of any offer, go.
-		if h.Category != "ad" && !(h.Term == ModelTerm && inList(offers, h.Category)) {
+		if h.Category != "ad" && !(h.Term == ModelTerm && slices.Contains(offers, h.Category)) {
 			out = append(out, h)
 		}
 	}
@@ -83,9 +86,15 @@ func askingStaff(norm []rune, c cues) bool {
 		len(norm) >= 2 && (norm[len(norm)-2] == '吗' || norm[len(norm)-2] == '呢')
 }
 
-func inList(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
+// priced reports whether a normalised text names a sum: a number, in
+// digits or Chinese numerals, then 元 or 块 ("19.9元一份" folds to
+// "199元一份").
+func priced(norm []rune) bool {
+	for i := 1; i < len(norm); i++ {
+		if norm[i] != '元' && norm[i] != '块' {
+			continue
+		}
+		if _, ok := digitOf(norm[i-1]); ok || norm[i-1] == '十' || norm[i-1] == '百' || norm[i-1] == '千' {
 			return true
 		}
 	}

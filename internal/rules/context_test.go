@@ -17,6 +17,7 @@ func TestContext(t *testing.T) {
 		{"a classmate offers the slides", Input{Text: "今天的课件我整理好了，需要的同学私聊我", GroupKind: "cohort"}, ""},
 		{"the same, group unknown", Input{Text: "今天的课件我整理好了，需要的同学私聊我"}, "ad"},
 		{"slides for a price", Input{Text: "今天的课件我整理好了，19.9元一份，需要的同学私聊我", GroupKind: "cohort"}, "ad"},
+		{"a unit is no price", Input{Text: "第三单元的课件我整理好了，需要的同学私聊我", GroupKind: "cohort"}, ""},
 		{"slides in an owners' group", Input{Text: "今天的课件我整理好了，需要的私聊我", GroupKind: "owners"}, "ad"},
 		{"a lecturer's own contact id", Input{Text: "课后有问题加我微信 teacher2026", Lecturer: true, GroupKind: "topic"}, ""},
 		{"a lecturer still may not gamble", Input{Text: "线上棋牌，稳赚不赔", Lecturer: true, GroupKind: "cohort"}, "gambling"},

@@ -135,7 +135,7 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		return nil, nil
 	}
 	v := d.Engine.Evaluate(rs, input)
-	if v.Action != Allow && e.Type == chat.EventMessage && (inList(offers, v.Category) || rs.exemptsLecturers()) {
+	if v.Action != Allow && e.Type == chat.EventMessage && (slices.Contains(offers, v.Category) || rs.exemptsLecturers()) {
 		changed := false
 		if d.Lecturer != nil {
 			ok, err := d.Lecturer(ctx, in.Group, in.PersonID)
@@ -144,7 +144,7 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 			}
 			changed, input.Lecturer = changed || ok, ok
 		}
-		if d.ToStaff != nil && inList(offers, v.Category) {
+		if d.ToStaff != nil && slices.Contains(offers, v.Category) {
 			ok, err := d.ToStaff(ctx, in)
 			if err != nil {
 				return out, err
