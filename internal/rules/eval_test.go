@@ -31,7 +31,7 @@ import (
 // category: recall, precision — each one message below what the engine
 // does today (the split is fixed, so the figures are exact).
 var projectFloors = map[string][2]float64{
-	"ad":       {26.0 / 33, 26.0 / 31},
+	"ad":       {27.0 / 33, 27.0 / 32},
 	"religion": {15.0 / 23, 15.0 / 17},
 	"vote":     {17.0 / 25, 17.0 / 18},
 	"donation": {13.0 / 18, 13.0 / 15},
@@ -43,10 +43,10 @@ var projectFloors = map[string][2]float64{
 	"politics": {11.0 / 17, 11.0 / 12},
 }
 
-// Overall floors on the project corpora's test split: recall (164 of 232
+// Overall floors on the project corpora's test split: recall (165 of 232
 // found today) and the most clean messages flagged (5 of 290 today).
 const (
-	projectRecallFloor = 163.0 / 232
+	projectRecallFloor = 164.0 / 232
 	projectCleanFPMax  = 6.0 / 290
 )
 
