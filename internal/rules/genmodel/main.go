@@ -103,18 +103,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	// Never the test split, here.
-	var train, dev []datasets.Example
-	for _, x := range all {
-		switch x.Split {
-		case rules.SplitTrain:
-			train = append(train, x)
-		case rules.SplitDev:
-			if !x.Term {
-				dev = append(dev, x)
-			}
-		}
-	}
+	train, dev := splits(all)
 	fmt.Fprintf(os.Stderr, "examples: %d train, %d dev (test left alone)\n", len(train), len(dev))
 	about, err := provenance(*dir, os.Args[1:])
 	if err != nil {
@@ -170,6 +159,22 @@ func provenance(dir string, args []string) (string, error) {
 	}
 	fmt.Fprintf(&b, "%x  internal/rules/corpus/*.tsv\n", datasets.ProjectHash())
 	return b.String(), nil
+}
+
+// splits returns the train split and the messages of the dev split (the
+// lexicon's terms are not messages); never the test split.
+func splits(all []datasets.Example) (train, dev []datasets.Example) {
+	for _, x := range all {
+		switch x.Split {
+		case rules.SplitTrain:
+			train = append(train, x)
+		case rules.SplitDev:
+			if !x.Term {
+				dev = append(dev, x)
+			}
+		}
+	}
+	return train, dev
 }
 
 func (c *config) sourceWeight(src string) float64 {

@@ -15,13 +15,10 @@ func TestTrainDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var train, dev []datasets.Example
-	for _, x := range xs {
-		switch x.Split {
-		case rules.SplitTrain:
-			train = append(train, x)
-		case rules.SplitDev:
-			dev = append(dev, x)
+	train, dev := splits(xs)
+	for _, x := range append(train, dev...) {
+		if x.Split == rules.SplitTest {
+			t.Fatalf("a test message to train on: %+v", x)
 		}
 	}
 	c := config{logB: 12, gateLog: 10, seenLog: 16, epochs: 2, rate: 0.1, weights: map[string]float64{}, support: 0.4,
