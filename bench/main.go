@@ -5,6 +5,7 @@
 // dependencies of qunzhu.
 //
 //	cd bench && go run . [-messages 1000000] [-passes 3]
+//	cd bench && go run . -whole DIR      # whole processes: qunzhu check against ./anknown
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,8 +32,24 @@ func main() {
 	n := flag.Int("messages", 1_000_000, "messages in the corpus")
 	check := flag.Int("check", 20_000, "messages on which all matchers must agree")
 	passes := flag.Int("passes", 3, "passes over the corpus per matcher; the fastest is reported")
+	write := flag.String("write", "", "write the corpus (lines.txt) and the 50k-term dictionaries into this directory, and exit")
+	wholeDir := flag.String("whole", "", "time whole processes — qunzhu check against ./anknown — with the files in this directory, and exit")
+	runs := flag.Int("runs", 5, "with -whole: counted runs of each program")
 	flag.Parse()
 	msgs := corpus(*n)
+	if *write != "" || *wholeDir != "" {
+		var err error
+		if *write != "" {
+			err = writeFiles(*write, msgs)
+		} else {
+			err = whole(*wholeDir, msgs, *runs)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	size := bytesOf(msgs)
 	fmt.Printf("corpus: %d messages, %.1f MB (mostly Chinese, emoji, digits, Latin, links; 2%% ads)\n", len(msgs), float64(size)/1e6)
 	fmt.Printf("machine: %s/%s, %d CPU, %s; one core per matcher, fastest of %d passes\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *passes)
@@ -73,6 +91,51 @@ func main() {
 	tw.Flush()
 	fmt.Printf("\nAll matchers agree on the terms found in each of the first %d messages (raw text).\n", *check)
 	fmt.Println("qunzhu (normalised) folds width, case, zero-width characters, separators, traditional characters and look-alikes before matching; the others match raw text.")
+}
+
+// writeFiles writes the corpus, one message a line, and two dictionaries
+// of 50,000 terms, one term a line, for timing whole processes: `qunzhu
+// check --dict FILE --count < lines.txt` against ./anknown. dict-50k.txt is
+// the matcher comparison's (words cut from the corpus, so that nearly every
+// line holds a term); dict-50k-ops.txt is more like an operator's list:
+// the corpus's ad phrases and random terms, held by a few lines in a
+// hundred.
+func writeFiles(dir string, msgs []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, lines []string) error {
+		return os.WriteFile(filepath.Join(dir, name), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	}
+	if err := write("lines.txt", msgs); err != nil {
+		return err
+	}
+	// Only terms qunzhu check accepts (emoji-only terms fold to nothing),
+	// each once after folding.
+	var nz rules.Normalizer
+	seen := map[string]bool{}
+	var dict []string
+	for _, d := range dictionary(60_000, msgs) {
+		norm := string(nz.Normalize(d))
+		if len(norm) >= 2 && !seen[norm] && len(dict) < 50_000 {
+			seen[norm] = true
+			dict = append(dict, d)
+		}
+	}
+	if err := write("dict-50k.txt", dict); err != nil {
+		return err
+	}
+	ads := []string{"水滴筹", "投一票", "扫码进群", "稳赚不赔"}
+	ops := slices.Clone(ads)
+	for _, d := range dict {
+		if len(ops) == 50_000 {
+			break
+		}
+		if !slices.Contains(parts, d) && !slices.Contains(ads, d) && d != "微信" {
+			ops = append(ops, d)
+		}
+	}
+	return write("dict-50k-ops.txt", ops)
 }
 
 // searcher reports how many term occurrences (or distinct terms, for

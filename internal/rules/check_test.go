@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -64,5 +65,58 @@ func TestCheckCLIFiles(t *testing.T) {
 	}
 	if code, _, _ := runCheck(t, "", "--json", "--count"); code != 2 {
 		t.Fatal("--json with --count accepted")
+	}
+}
+
+// TestCheckSavedFile: a file the console saved holds only what it changes;
+// checked on its own it still has its preset, the organisation's
+// default.toml and the dictionaries it names — it does not allow
+// everything.
+func TestCheckSavedFile(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "groups"), 0o755)
+	os.WriteFile(filepath.Join(dir, "default.toml"), []byte("dictionaries = [\"words.txt\"]\n[categories]\ngroupbuy = \"warn\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "words.txt"), []byte("团购接龙\tgroupbuy\n"), 0o644)
+	saved := filepath.Join(dir, "groups", "17.toml")
+	os.WriteFile(saved, []byte("[quiet]\nallow = \"07:00-22:00\"\n"), 0o644)
+	code, out, errs := runCheck(t, "", "--rules", saved, "加 薇 信 abc1688 领资料", "团购接龙开始了", "周日来教会做礼拜")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "warn\tad\t") || !strings.HasPrefix(lines[1], "warn\tgroupbuy\t") || !strings.HasPrefix(lines[2], "delete\treligion\t") {
+		t.Fatalf("saved group file: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "preset academy + ") || !strings.Contains(errs, "default.toml + ") {
+		t.Errorf("the layers are not named: %s", errs)
+	}
+	// A file that names its preset.
+	os.WriteFile(saved, []byte("preset = \"owners\"\n"), 0o644)
+	if _, out, errs := runCheck(t, "", "--rules", saved, "周日来教会做礼拜"); !strings.HasPrefix(out, "allow\t") {
+		t.Errorf("owners' preset named: %s %s", out, errs)
+	}
+	os.WriteFile(saved, []byte("preset = \"villa\"\n"), 0o644)
+	if code, _, errs := runCheck(t, "", "--rules", saved, "x"); code != 2 || !strings.Contains(errs, "17.toml:1: preset \"villa\"") {
+		t.Errorf("unknown preset: %d %s", code, errs)
+	}
+}
+
+// TestCheckGroup: --group asks the application for the group's rules and
+// engine, and checks with them and the group's kind.
+func TestCheckGroup(t *testing.T) {
+	if code, _, errs := runCheck(t, "", "--group", "3", "x"); code != 2 || !strings.Contains(errs, "not available") {
+		t.Fatalf("--group without the application: %d %s", code, errs)
+	}
+	owners, _ := Preset("owners")
+	cmd := CheckCommand{Group: func(_ context.Context, config string, id int64) (GroupRules, error) {
+		if config != "q.toml" || id != 3 {
+			t.Errorf("asked for %q %d", config, id)
+		}
+		return GroupRules{Rules: owners, Layers: []Layer{{"preset owners", owners}}, Engine: NewEngine(nil, nil), Kind: "cohort"}, nil
+	}}
+	var out, errb bytes.Buffer
+	code := cmd.Main([]string{"--group", "3", "--config", "q.toml", "周日来教会做礼拜", "今天的课件我整理好了，需要的同学私聊我"}, strings.NewReader(""), &out, &errb)
+	if code != 0 || out.String() != "allow\t\t\t周日来教会做礼拜\nallow\t\t\t今天的课件我整理好了，需要的同学私聊我\n" {
+		t.Errorf("--group: %d %q %s", code, out.String(), errb.String())
+	}
+	if code, _, _ := runCheck(t, "", "--config", "q.toml", "x"); code != 2 {
+		t.Error("--config without --group accepted")
 	}
 }

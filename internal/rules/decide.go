@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,50 +25,59 @@ type Decider struct {
 	Offences func(ctx context.Context, personID int64, since time.Time) (int, error)
 	// NoticeOnJoin posts the rules notice to each newcomer.
 	NoticeOnJoin bool
+	// The context of a message (see Input), asked only when a verdict
+	// could turn on it; either may be nil. Lecturer reports whether a
+	// person teaches in a group; ToStaff whether a message replies to or
+	// mentions one of its group's staff.
+	Lecturer func(ctx context.Context, g community.Group, personID int64) (bool, error)
+	ToStaff  func(ctx context.Context, in *pipeline.Input) (bool, error)
 
 	mu     sync.Mutex
-	recent map[floodKey]*history
+	recent floodMemory
 }
 
 var _ pipeline.Decider = (*Decider)(nil)
 
 type floodKey struct{ group, person int64 }
 
+// floodMemory keeps each member's last 32 messages (time and a hash of
+// the text), for the flood rule. Not safe for concurrent use.
+type floodMemory map[floodKey]*history
+
 type history struct {
-	at   [32]time.Time
+	at   [32]int64 // Unix nanoseconds; 0 for a free slot
 	hash [32]uint64
 	n    int // ring position
 }
 
-// observe records a message and returns how many of the member's messages,
-// and how many with this text, fall within the window.
-func (d *Decider) observe(k floodKey, at time.Time, text string, window time.Duration) (recent, identical int) {
+// observe records a message and returns how many of the member's
+// messages, and how many with this text, fall within the window.
+func (mem *floodMemory) observe(k floodKey, at time.Time, text string, window time.Duration) (recent, identical int) {
 	sum := uint64(14695981039346656037) // FNV-1a, inline: no allocation
 	for i := 0; i < len(text); i++ {
 		sum ^= uint64(text[i])
 		sum *= 1099511628211
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.recent == nil {
-		d.recent = map[floodKey]*history{}
+	if *mem == nil {
+		*mem = floodMemory{}
 	}
-	hi := d.recent[k]
+	now, w := at.UnixNano(), int64(window)
+	hi := (*mem)[k]
 	if hi == nil {
-		if len(d.recent) > 100_000 { // forget idle members
-			for key, v := range d.recent {
-				if at.Sub(v.at[(v.n+31)%32]) > window {
-					delete(d.recent, key)
+		if len(*mem) > 100_000 { // forget idle members
+			for key, v := range *mem {
+				if now-v.at[(v.n+31)%32] > w {
+					delete(*mem, key)
 				}
 			}
 		}
 		hi = &history{}
-		d.recent[k] = hi
+		(*mem)[k] = hi
 	}
-	hi.at[hi.n], hi.hash[hi.n] = at, sum
+	hi.at[hi.n], hi.hash[hi.n] = now, sum
 	hi.n = (hi.n + 1) % 32
-	for i := range hi.at {
-		if !hi.at[i].IsZero() && at.Sub(hi.at[i]) < window && !hi.at[i].After(at) {
+	for i, t := range hi.at {
+		if t != 0 && now-t < w && t <= now {
 			recent++
 			if hi.hash[i] == sum {
 				identical++
@@ -77,6 +87,14 @@ func (d *Decider) observe(k floodKey, at time.Time, text string, window time.Dur
 	return recent, identical
 }
 
+// observe records a message and returns how many of the member's messages,
+// and how many with this text, fall within the window.
+func (d *Decider) observe(k floodKey, at time.Time, text string, window time.Duration) (recent, identical int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.recent.observe(k, at, text, window)
+}
+
 // Decide implements pipeline.Decider.
 func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
 	rs := d.RuleSet(in.Group)
@@ -84,7 +102,8 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		return nil, nil
 	}
 	e := in.Event
-	input := Input{Role: string(in.Membership.Role), UserID: e.Sender.ID, At: e.Time, JoinedAt: in.Membership.JoinedAt, Nickname: in.Membership.Nickname}
+	input := Input{Role: string(in.Membership.Role), UserID: e.Sender.ID, At: e.Time, JoinedAt: in.Membership.JoinedAt, Nickname: in.Membership.Nickname,
+		GroupKind: string(in.Group.Kind)}
 	var out []pipeline.Verdict
 	switch e.Type {
 	case chat.EventMemberJoined:
@@ -116,6 +135,26 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		return nil, nil
 	}
 	v := d.Engine.Evaluate(rs, input)
+	if v.Action != Allow && e.Type == chat.EventMessage && (slices.Contains(offers, v.Category) || rs.exemptsLecturers()) {
+		changed := false
+		if d.Lecturer != nil {
+			ok, err := d.Lecturer(ctx, in.Group, in.PersonID)
+			if err != nil {
+				return out, err
+			}
+			changed, input.Lecturer = changed || ok, ok
+		}
+		if d.ToStaff != nil && slices.Contains(offers, v.Category) {
+			ok, err := d.ToStaff(ctx, in)
+			if err != nil {
+				return out, err
+			}
+			changed, input.ToStaff = changed || ok, ok
+		}
+		if changed {
+			v = d.Engine.Evaluate(rs, input)
+		}
+	}
 	if v.Action != Allow && d.laddered(rs, v) && d.Offences != nil {
 		window := time.Duration(rs.Escalation.Window)
 		if window <= 0 {
@@ -133,23 +172,7 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 	}
 	pv := pipeline.Verdict{Rule: v.Rule, Category: v.Category, Reason: v.Reason.Zh, Normalized: v.Normalized, Matched: v.Matched, Duration: v.Duration,
 		Text: "@" + name(e.Sender) + " " + v.Reason.Zh}
-	switch v.Action {
-	case Warn:
-		pv.Action = chat.ActSend
-		if offendingContent(rs, v.Rule) {
-			// A warning about an ad or banned content takes the content
-			// down too: a warned-about ad left standing still works.
-			pv.Action = chat.ActDelete
-		}
-	case Delete:
-		pv.Action = chat.ActDelete
-	case Mute:
-		pv.Action = chat.ActMute
-	case Kick:
-		pv.Action = chat.ActKick
-	case Ban:
-		pv.Action = chat.ActBan
-	}
+	pv.Action = v.PlatformAction()
 	return append(out, pv), nil
 }
 
@@ -166,12 +189,33 @@ func (d *Decider) laddered(rs *RuleSet, v Verdict) bool {
 	return false
 }
 
-// offendingContent reports a rule about what a message contains (a
-// category, a banned content type), as opposed to when or how often it was
-// sent (quiet hours, flood) or who sent it (nickname).
-func offendingContent(rs *RuleSet, rule string) bool {
-	return strings.HasPrefix(rule, rs.Name+"/categories.") || strings.HasPrefix(rule, rs.Name+"/banned.")
+// PlatformAction is what the service asks the platform to do about a
+// verdict: a warning is a message to the member, except that a warning
+// about what a message contains (an ad, a banned content type) takes the
+// content down too — a warned-about ad left standing still works; the
+// model's warnings only warn.
+func (v Verdict) PlatformAction() chat.ActionKind {
+	switch v.Action {
+	case Warn:
+		if !v.Model && !slices.Contains(ruleCategories, v.Category) {
+			return chat.ActDelete
+		}
+		return chat.ActSend
+	case Delete:
+		return chat.ActDelete
+	case Mute:
+		return chat.ActMute
+	case Kick:
+		return chat.ActKick
+	case Ban:
+		return chat.ActBan
+	}
+	return ""
 }
+
+// ruleCategories are the verdicts about when, how often or by whom a
+// message was sent, not about what it holds.
+var ruleCategories = []string{"quiet", "nickname", "flood", "probation", "mentions"}
 
 func name(u chat.User) string {
 	if u.Name != "" {

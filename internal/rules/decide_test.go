@@ -118,3 +118,43 @@ func TestLadderWithinOneBatch(t *testing.T) {
 		t.Fatalf("ladder in one batch: %s", k)
 	}
 }
+
+// TestDeciderContext: the Decider asks who speaks and to whom only when a
+// verdict could turn on it, and a lecturer's offer of material is no ad.
+func TestDeciderContext(t *testing.T) {
+	asked := 0
+	lecturers := map[int64]bool{7: true}
+	d := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(),
+		Lecturer: func(_ context.Context, g community.Group, person int64) (bool, error) {
+			asked++
+			return lecturers[person], nil
+		},
+		ToStaff: func(_ context.Context, in *pipeline.Input) (bool, error) {
+			return in.Event.Message.ReplyTo == "from-owner", nil
+		}}
+	decide := func(person int64, text, reply string) []pipeline.Verdict {
+		e := &chat.Event{ID: "e", Type: chat.EventMessage, Group: "g", Time: now, Sender: chat.User{ID: fmt.Sprint("u", person)},
+			Message: &chat.Message{ID: "m", Kind: chat.KindText, Text: text, ReplyTo: reply}}
+		vs, err := d.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 1, Kind: community.KindCohort}, PersonID: person,
+			Membership: community.Membership{Role: community.RoleMember, JoinedAt: now.Add(-72 * time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	if vs := decide(3, "老师讲得真好", ""); len(vs) != 0 || asked != 0 {
+		t.Fatalf("a clean message: %+v, context asked %d times", vs, asked)
+	}
+	if vs := decide(7, "需要学习资料的同学私聊我", ""); len(vs) != 0 {
+		t.Errorf("a lecturer's offer: %+v", vs)
+	}
+	if vs := decide(3, "需要学习资料的同学私聊我", ""); len(vs) != 1 || vs[0].Category != "ad" {
+		t.Errorf("a member's offer: %+v", vs)
+	}
+	if vs := decide(3, "好的，需要的话我私聊您", "from-owner"); len(vs) != 0 {
+		t.Errorf("a reply to the owner: %+v", vs)
+	}
+	if vs := decide(7, "线上棋牌，稳赚不赔，私聊", ""); len(vs) != 1 || vs[0].Category != "gambling" {
+		t.Errorf("a lecturer's gambling: %+v", vs)
+	}
+}

@@ -107,6 +107,46 @@ func (r *Registry) Preview(g community.Group, sc Scope, text string) (*RuleSet, 
 	return out, nil
 }
 
+// PreviewEngine returns an engine to replay a change with before it is
+// saved: the built-in dictionaries and model, and the dictionaries and
+// allow phrases that every rules file names, the scope's file being text.
+// It is built afresh (as long as a reload takes); the engine in force is
+// not touched.
+func (r *Registry) PreviewEngine(sc Scope, text string) (*Engine, error) {
+	cur := r.cur.Load()
+	var sets []*RuleSet
+	if cur.def != nil && sc.Kind != "default" {
+		sets = append(sets, cur.def)
+	}
+	for id, rs := range cur.nodes {
+		if sc.Kind != "node" || id != sc.ID {
+			sets = append(sets, rs)
+		}
+	}
+	for id, rs := range cur.groups {
+		if sc.Kind != "group" || id != sc.ID {
+			sets = append(sets, rs)
+		}
+	}
+	if strings.TrimSpace(text) != "" {
+		rs, err := ParseRuleSet(sc.file(), []byte(text))
+		if err != nil {
+			return nil, errkind.Errorf(errkind.Invalid, "%w", err)
+		}
+		sets = append(sets, rs)
+	}
+	var dicts, phrases []string
+	for _, rs := range sets {
+		dicts = append(dicts, rs.Dictionaries...)
+		phrases = append(phrases, rs.Allow.Phrases...)
+	}
+	extra, err := loadDictionaries(r.dir, dicts)
+	if err != nil {
+		return nil, errkind.Errorf(errkind.Invalid, "%w", err)
+	}
+	return NewEngine(extra, phrases), nil
+}
+
 // Save makes text the scope's rules file (empty: removes it) and reloads.
 // The text is checked first; if the reload refuses it (a dictionary it
 // names is missing, a merge fails), the old file is put back and the rules

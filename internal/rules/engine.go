@@ -15,13 +15,21 @@ import (
 //go:embed presets/*.toml
 var presetFS embed.FS
 
+// presetNames are the built-in rule sets.
+var presetNames = []string{"academy", "owners"}
+
 // Preset returns a built-in rule set: "academy" (the default) or "owners".
 func Preset(name string) (*RuleSet, error) {
 	b, err := presetFS.ReadFile("presets/" + name + ".toml")
-	if err != nil {
+	if err != nil || !slices.Contains(presetNames, name) {
 		return nil, fmt.Errorf("no preset %q (want academy or owners)", name)
 	}
-	return ParseRuleSet(name+".toml", b)
+	rs, err := ParseRuleSet(name+".toml", b)
+	if err != nil {
+		return nil, err
+	}
+	rs.Preset = name
+	return rs, nil
 }
 
 // Default is the built-in default rule set: the academy's.
@@ -35,22 +43,42 @@ func Default() *RuleSet {
 
 // compiled is what an Engine matches with; it is swapped whole.
 type compiled struct {
+	// m holds the dictionary terms (tagged dictTag), the allow phrases
+	// (allowTag) and the recognisers' cue words (their list): one pass
+	// over a message finds them all.
 	m     *Matcher
-	allow *Matcher // the allow phrases and the recognisers' cue words
+	spelt *spelt // pinyin spellings of the operator's all-Chinese terms
 }
+
+// dictTag tags a dictionary term in the engine's automaton.
+const dictTag = allowTag + 1
 
 // Engine holds the compiled dictionaries. Rebuilding (after a rules change)
 // happens off the hot path; Swap installs the result atomically.
 type Engine struct {
 	cur   atomic.Pointer[compiled]
-	model atomic.Pointer[Model] // nil: words and recognisers only
-	pool  sync.Pool             // *scratch
+	model atomic.Pointer[Model] // nil: the shipped model, or none once SetModel(nil)
+	// noModel: SetModel(nil) was called (words and recognisers only).
+	noModel atomic.Bool
+	pool    sync.Pool // *scratch
 }
 
 type scratch struct {
 	n     Normalizer
 	hits  []Hit
 	spans [][2]int
+	feats features
+	terms []termAt
+	// Of the message last classified: its cue lists, and whether it
+	// carries what a solicitation carries (an id, a number, a link).
+	cue     cues
+	payload bool
+}
+
+// termAt is a dictionary term found, and the rune index after it.
+type termAt struct {
+	p   *Pattern
+	end int
 }
 
 // Hit is one dictionary or pattern match.
@@ -59,6 +87,14 @@ type Hit struct {
 	Term     string  // the dictionary term, or the recogniser's name
 	Text     string  // the words as the sender wrote them
 	Score    float64 // the model's confidence, for a hit of the model
+	Margin   float64 // the same as log-odds
+	// Enforce marks a hit of the model confident enough, in a category
+	// where its held-out precision is at least 99%, for the category's own
+	// action; every other hit of the model only warns.
+	Enforce bool
+	// done: the words are followed by a mark of the completed action
+	// (了, 过): "扫码加了物业管家的企业微信" tells what one did.
+	done bool
 }
 
 // addShape records a recogniser of a message's shape (hearsay with an
@@ -71,7 +107,19 @@ func (sc *scratch) addShape(category, term, text string) {
 }
 
 // SetModel replaces the statistical model (nil: none).
-func (e *Engine) SetModel(m *Model) { e.model.Store(m) }
+func (e *Engine) SetModel(m *Model) {
+	e.noModel.Store(m == nil)
+	e.model.Store(m)
+}
+
+// currentModel returns the model in use: the one set, or the shipped one,
+// loaded on first use (a few milliseconds), or nil.
+func (e *Engine) currentModel() *Model {
+	if m := e.model.Load(); m != nil || e.noModel.Load() {
+		return m
+	}
+	return builtinModel()
+}
 
 // NewEngine compiles the built-in dictionary, the built-in allow phrases
 // and any extra patterns and phrases.
@@ -79,14 +127,28 @@ func NewEngine(extra []Pattern, allow []string) *Engine {
 	e := &Engine{}
 	e.pool.New = func() any { return &scratch{} }
 	e.Swap(extra, allow)
-	e.model.Store(builtinModel())
 	return e
 }
 
 // Swap rebuilds the matchers with the built-ins plus extra and installs
 // them atomically: evaluations in flight finish with the old ones.
 func (e *Engine) Swap(extra []Pattern, allow []string) {
-	ps := append(withPinyin(BuiltinDictionary(), true), withPinyin(extra, false)...)
+	// The built-in terms with every mix of characters and pinyin, the
+	// operator's terms, and the spellings of those that mix characters
+	// with letters or digits; the spellings of the others wait for a
+	// message that can hold one.
+	ps := append(withPinyin(BuiltinDictionary(), true), extra...)
+	var later, mixed []Pattern
+	for _, p := range extra {
+		if allHan(p.Norm) {
+			later = append(later, p)
+		} else {
+			mixed = append(mixed, p)
+		}
+	}
+	if len(mixed) > 0 {
+		ps = appendSpellings(ps, mixed, false, patternKeys(ps))
+	}
 	var n Normalizer
 	var aps []Pattern
 	for _, a := range append(BuiltinAllow(), allow...) {
@@ -95,7 +157,12 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 		}
 	}
 	aps = append(aps, cuePatterns()...)
-	e.cur.Store(&compiled{m: NewMatcher(ps), allow: NewMatcher(aps)})
+	all := make([]Pattern, 0, len(ps)+len(aps))
+	for _, p := range ps {
+		p.Tag = dictTag
+		all = append(all, p)
+	}
+	e.cur.Store(&compiled{m: NewMatcher(append(all, aps...)), spelt: &spelt{n: len(later), terms: later, eager: ps}})
 }
 
 // Input is one message (or member event) to judge.
@@ -114,6 +181,13 @@ type Input struct {
 	Identical int // of which with this very text
 	Join      bool
 	Rename    bool
+	// The context (see context.go). Lecturer: the sender teaches in this
+	// group. ToStaff: the message replies to or mentions one of the
+	// group's staff. GroupKind: the kind of group (community.GroupKind:
+	// "cohort", "owners"…; "" when unknown).
+	Lecturer  bool
+	ToStaff   bool
+	GroupKind string
 }
 
 // Verdict is the decision about one input.
@@ -125,6 +199,9 @@ type Verdict struct {
 	Matched    []string      // the words as the sender wrote them
 	Normalized string
 	Reason     Text
+	// Model: the verdict is the statistical model's (a warning, unless
+	// the model enforces the category).
+	Model bool
 }
 
 // Classify lists the dictionary and pattern hits in text. It is the part
@@ -140,17 +217,24 @@ func (e *Engine) Classify(text string) ([]Hit, string) {
 func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	c := e.cur.Load()
 	norm := sc.n.Normalize(text)
-	sc.hits, sc.spans = sc.hits[:0], sc.spans[:0]
+	sc.hits, sc.spans, sc.terms = sc.hits[:0], sc.spans[:0], sc.terms[:0]
 	var cue cues
-	c.allow.Match(norm, func(p *Pattern, end int) bool {
-		if p.Tag == allowTag {
+	// One pass: the allow phrases and cue words at once; the terms wait
+	// until every allow phrase is known (an allow phrase can end after a
+	// term inside it).
+	c.m.Match(norm, func(p *Pattern, end int) bool {
+		switch p.Tag {
+		case dictTag:
+			sc.terms = append(sc.terms, termAt{p, end})
+		case allowTag:
 			sc.spans = append(sc.spans, [2]int{end - len(p.Norm), end})
-		} else {
+		default:
 			cue |= 1 << p.Tag
 		}
 		return true
 	})
-	c.m.Match(norm, func(p *Pattern, end int) bool {
+	quotes := 0 // 0: not looked yet, 1: none in the message, 2: some
+	match := func(p *Pattern, end int) bool {
 		start := end - len(p.Norm)
 		for _, s := range sc.spans {
 			if start >= s[0] && end <= s[1] {
@@ -170,12 +254,24 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 		if negated(norm, start) && p.Category != "abuse" && p.Category != "rumor" && p.Category != "religion" {
 			return true // 不赌钱, 远离毒品, 反对台独
 		}
-		if quoted(text, from, to) {
+		if quotes == 0 {
+			quotes = 1
+			if mayQuote(text) {
+				quotes = 2
+			}
+		}
+		if quotes == 2 && quoted(text, from, to) {
 			return true // 那些说“内部消息”的, 《白痴》: named, not meant
 		}
-		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to]})
+		sc.hits = append(sc.hits, Hit{Category: p.Category, Term: p.Term, Text: text[from:to], done: end < len(norm) && (norm[end] == '了' || norm[end] == '过')})
 		return true
-	})
+	}
+	for _, t := range sc.terms {
+		match(t.p, t.end)
+	}
+	if c.spelt.n > 0 && pinyinAhead(norm, &sc.n) {
+		c.spelt.matcher().Match(norm, match)
+	}
 	payload := false
 	if from, to, ok := contactID(norm, &sc.n, cue); ok {
 		a, b := sc.n.Span(from, to)
@@ -227,13 +323,17 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	// The model speaks where words found nothing, or only an ad: a porn or
 	// gambling offer also carries a contact id.
 	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
-		if m := e.model.Load(); m != nil && enoughHan(norm) {
-			if cat, p := m.Predict(norm, cue); p > modelThreshold && (cat != "ad" || len(sc.hits) == 0) {
-				sc.hits = append(sc.hits, Hit{Category: cat, Term: ModelTerm, Text: text, Score: p})
+		if m := e.currentModel(); m != nil && m.passes(norm, cue) {
+			sc.feats.extract(norm, text, cue)
+			if sc.feats.enough() {
+				if j := m.judge(&sc.feats); j.Reported && (j.Category != "ad" || len(sc.hits) == 0) {
+					sc.hits = append(sc.hits, Hit{Category: j.Category, Term: ModelTerm, Text: text, Score: j.Score, Margin: j.Margin, Enforce: j.Enforce})
+				}
 			}
 		}
 	}
-	sc.hits = talkingAbout(sc.hits, cue, payload)
+	sc.hits = talkingAbout(sc.hits, norm, cue, payload)
+	sc.cue, sc.payload = cue, payload
 	return sc.hits
 }
 

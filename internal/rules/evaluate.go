@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var defaultExempt = []string{"owner", "secretary", "assistant"}
@@ -71,6 +72,9 @@ func (rs *RuleSet) exempt(role string) bool {
 	return slices.Contains(ex, role)
 }
 
+// exemptsLecturers reports whether the rules do not apply to lecturers.
+func (rs *RuleSet) exemptsLecturers() bool { return slices.Contains(rs.Exempt, "lecturer") }
+
 // candidate collects the harshest verdict.
 type candidate struct {
 	v   Verdict
@@ -96,33 +100,48 @@ func (rs *RuleSet) resolve(a Action, offences int) (Action, time.Duration) {
 
 // Evaluate judges one input against a rule set. It allocates only for the
 // verdict of a message that breaks a rule.
-func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
-	if rs.exempt(in.Role) || slices.Contains(rs.Allow.Members, in.UserID) {
+func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, in, true) }
+
+// Decide is Evaluate without the words of the verdict — no rule name,
+// reason, matched words or normalised text — for counting and replaying
+// many messages: the action, its duration, the category and whether the
+// model decided. It allocates nothing.
+func (e *Engine) Decide(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, in, false) }
+
+func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
+	if rs.exempt(in.Role) || in.Lecturer && rs.exemptsLecturers() || slices.Contains(rs.Allow.Members, in.UserID) {
 		return Verdict{Action: Allow}
 	}
 	var c candidate
 	name := rs.Name
-	reason := func(cat string, extra Text) Text {
-		n := CategoryName(cat)
-		return Text{"违反群规（" + n.Zh + "）" + extra.Zh, "breaks the group rules (" + n.En + ")" + extra.En}
+	rule := func(r string) string {
+		if !full {
+			return ""
+		}
+		return name + "/" + r
 	}
 	// Member events: the nickname rule.
 	if in.Join || in.Rename {
 		if rs.nick != nil && !rs.nick.MatchString(strings.TrimSpace(in.Nickname)) {
-			c.offer(Verdict{Action: Warn, Category: "nickname", Rule: name + "/nickname",
-				Reason: Text{
+			v := Verdict{Action: Warn, Category: "nickname", Rule: rule("nickname")}
+			if full {
+				v.Reason = Text{
 					fmt.Sprintf("请按群规修改群昵称，格式如「%s」（几栋-几单元-房号+姓名）。", rs.Nickname.Example),
-					fmt.Sprintf("Please change your group nickname to the format %q (building-unit-room name).", rs.Nickname.Example)}})
-			return c.v
+					fmt.Sprintf("Please change your group nickname to the format %q (building-unit-room name).", rs.Nickname.Example)}
+			}
+			return v
 		}
 		return Verdict{Action: Allow}
 	}
 	// Content type.
 	if a, ok := rs.Banned[string(in.Kind)]; ok {
 		act, d := rs.resolve(a, in.Offences)
-		k := KindName(string(in.Kind))
-		c.offer(Verdict{Action: act, Duration: d, Category: "content", Rule: name + "/banned." + string(in.Kind),
-			Reason: Text{"本群禁止发送" + k.Zh + "。", "No " + k.En + " in this group."}})
+		v := Verdict{Action: act, Duration: d, Category: "content", Rule: rule("banned." + string(in.Kind))}
+		if full {
+			k := KindName(string(in.Kind))
+			v.Reason = Text{"本群禁止发送" + k.Zh + "。", "No " + k.En + " in this group."}
+		}
+		c.offer(v)
 	}
 	// Newcomers' probation.
 	if p := rs.Probation; p.Hours > 0 && !in.JoinedAt.IsZero() && in.At.Sub(in.JoinedAt) < time.Duration(p.Hours)*time.Hour {
@@ -132,16 +151,19 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 			if a == "" {
 				a = Delete
 			}
-			c.offer(Verdict{Action: a, Category: "probation", Rule: name + "/probation",
-				Reason: Text{fmt.Sprintf("新成员入群 %d 小时内不能发链接、名片或小程序。", p.Hours), fmt.Sprintf("Newcomers may not post links, cards or mini-programs in their first %d hours.", p.Hours)}})
+			v := Verdict{Action: a, Category: "probation", Rule: rule("probation")}
+			if full {
+				v.Reason = Text{fmt.Sprintf("新成员入群 %d 小时内不能发链接、名片或小程序。", p.Hours), fmt.Sprintf("Newcomers may not post links, cards or mini-programs in their first %d hours.", p.Hours)}
+			}
+			c.offer(v)
 		}
 	}
 	// Words.
 	if in.Text != "" {
 		sc := e.pool.Get().(*scratch)
 		hits := e.classify(sc, in.Text, rs.Allow.Domains)
-		var matched []string
-		best := ""
+		hits = sc.inContext(hits, in)
+		best, bestModel := "", false
 		var bestAct, bestRaw Action
 		for _, h := range hits {
 			a, ok := rs.Categories[h.Category]
@@ -151,54 +173,81 @@ func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict {
 			if !ok || a == Allow {
 				continue
 			}
-			if h.Term == ModelTerm {
-				a = Warn // a guess of the model only ever warns
+			if h.Term == ModelTerm && !h.Enforce {
+				a = Warn // a guess of the model only warns
 			}
 			act, _ := rs.resolve(a, in.Offences)
-			if best == "" || act.Severe(bestAct) || act == bestAct && !bestAct.Severe(act) && categoryRank(h.Category) < categoryRank(best) {
-				best, bestAct, bestRaw = h.Category, act, a
+			// The harshest verdict wins; between equals, words before the
+			// model's guess, then the specific category before the generic.
+			model := h.Term == ModelTerm
+			if best == "" || act.Severe(bestAct) ||
+				act == bestAct && (bestModel && !model || bestModel == model && categoryRank(h.Category) < categoryRank(best)) {
+				best, bestAct, bestRaw, bestModel = h.Category, act, a, model
 			}
 		}
 		if best != "" {
-			rule := name + "/categories." + best
+			act, d := rs.resolve(bestRaw, in.Offences)
+			v := Verdict{Action: act, Duration: d, Category: best}
 			for _, h := range hits {
-				switch {
-				case h.Category != best:
-				case h.Term == ModelTerm:
-					rule = name + "/model." + best
-					matched = append(matched, fmt.Sprintf("model %.3f", h.Score))
-				case !slices.Contains(matched, h.Text):
-					matched = append(matched, h.Text)
+				if h.Category == best && h.Term == ModelTerm {
+					v.Model = true
 				}
 			}
-			act, d := rs.resolve(bestRaw, in.Offences)
-			c.offer(Verdict{Action: act, Duration: d, Category: best, Rule: rule, Matched: matched,
-				Normalized: string(sc.n.Normalize(in.Text)), Reason: reason(best, Text{})})
+			if full {
+				v.Rule = name + "/categories." + best
+				if v.Model {
+					v.Rule = name + "/model." + best
+				}
+				for _, h := range hits {
+					switch {
+					case h.Category != best:
+					case h.Term == ModelTerm:
+						v.Matched = append(v.Matched, fmt.Sprintf("model %.3f", h.Score))
+					case !slices.Contains(v.Matched, h.Text):
+						v.Matched = append(v.Matched, h.Text)
+					}
+				}
+				n := CategoryName(best)
+				v.Normalized = string(sc.n.out)
+				v.Reason = Text{"违反群规（" + n.Zh + "）", "breaks the group rules (" + n.En + ")"}
+			}
+			c.offer(v)
 		}
 		e.pool.Put(sc)
 	}
 	// Flood.
 	if f := rs.Flood; f.Action != "" {
-		over := (f.Messages > 0 && in.Recent > f.Messages) || (f.Identical > 0 && in.Identical >= f.Identical) || (f.MaxLength > 0 && len([]rune(in.Text)) > f.MaxLength)
+		over := (f.Messages > 0 && in.Recent > f.Messages) || (f.Identical > 0 && in.Identical >= f.Identical) || (f.MaxLength > 0 && len(in.Text) > f.MaxLength && utf8.RuneCountInString(in.Text) > f.MaxLength)
 		if over {
 			act, d := rs.resolve(f.Action, in.Offences)
 			if act == Mute && d == 0 {
 				d = 10 * time.Minute
 			}
-			c.offer(Verdict{Action: act, Duration: d, Category: "flood", Rule: name + "/flood", Reason: Text{"请勿刷屏。", "Please do not flood the group."}})
+			v := Verdict{Action: act, Duration: d, Category: "flood", Rule: rule("flood")}
+			if full {
+				v.Reason = Text{"请勿刷屏。", "Please do not flood the group."}
+			}
+			c.offer(v)
 		}
 	}
 	// Mention spam.
 	if m := rs.Mentions; m.Max > 0 && in.Mentions > m.Max {
-		c.offer(Verdict{Action: m.Action, Category: "mentions", Rule: name + "/mentions", Reason: Text{"请勿滥用 @。", "Please do not mention so many members."}})
+		v := Verdict{Action: m.Action, Category: "mentions", Rule: rule("mentions")}
+		if full {
+			v.Reason = Text{"请勿滥用 @。", "Please do not mention so many members."}
+		}
+		c.offer(v)
 	}
 	// Quiet hours: a reminder unless the message broke a rule already.
 	if q := rs.Quiet; q.set && !c.set && !in.At.IsZero() && !q.allows(in.At) {
-		r := q.Reminder
-		if r.Zh == "" {
-			r = Text{fmt.Sprintf("群作息时间 %s，休息时间请勿打扰。", q.Allow), fmt.Sprintf("The group posts only during %s.", q.Allow)}
+		v := Verdict{Action: q.Action, Category: "quiet", Rule: rule("quiet")}
+		if full {
+			v.Reason = q.Reminder
+			if v.Reason.Zh == "" {
+				v.Reason = Text{fmt.Sprintf("群作息时间 %s，休息时间请勿打扰。", q.Allow), fmt.Sprintf("The group posts only during %s.", q.Allow)}
+			}
 		}
-		c.offer(Verdict{Action: q.Action, Category: "quiet", Rule: name + "/quiet", Reason: r})
+		c.offer(v)
 	}
 	if !c.set {
 		return Verdict{Action: Allow}

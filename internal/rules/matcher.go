@@ -263,11 +263,21 @@ type freeCells struct {
 }
 
 func (f *freeCells) grow(n int) {
-	for len(f.cells) < n {
-		f.cells = append(f.cells, cell{check: -1, out: -1})
+	if n <= len(f.cells) {
+		return
 	}
-	for len(f.used)*64 < len(f.cells) {
-		f.used = append(f.used, 0)
+	if n > cap(f.cells) {
+		cells := make([]cell, len(f.cells), max(n, 2*cap(f.cells)))
+		copy(cells, f.cells)
+		f.cells = cells
+	}
+	old := len(f.cells)
+	f.cells = f.cells[:n]
+	for i := old; i < n; i++ {
+		f.cells[i] = cell{check: -1, out: -1}
+	}
+	if words := (n + 63) / 64; words > len(f.used) {
+		f.used = append(f.used, make([]uint64, words-len(f.used))...)
 	}
 }
 

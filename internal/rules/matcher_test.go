@@ -145,6 +145,15 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		var n Normalizer
 		out := string(n.Normalize(s))
+		letters := 0
+		for _, r := range out {
+			if r >= 'a' && r <= 'z' {
+				letters++
+			}
+		}
+		if n.letters != letters {
+			t.Fatalf("Normalize(%q): %d letters counted, %d in %q", s, n.letters, letters, out)
+		}
 		for i := range n.offs {
 			if from, to := n.Span(i, i+1); from < 0 || to > len(s) || from >= to {
 				t.Fatalf("bad span %d:%d for %q", from, to, s)

@@ -30,6 +30,8 @@ type Normalizer struct {
 	src   string  // the text last normalised
 	table *foldTables
 	enc   [utf8.UTFMax]byte
+	// letters counts the Latin letters of the text last normalised.
+	letters int
 }
 
 // Normalize folds s. The result is valid until the next call.
@@ -47,7 +49,7 @@ func (n *Normalizer) Normalize(s string) []rune {
 	}
 	out, offs := n.room()
 	bmpTable, emoji := &n.table.bmp, &n.table.emoji
-	j := 0
+	j, letters := 0, 0
 	for i := 0; i < len(s); {
 		var f rune
 		size := 1
@@ -72,6 +74,11 @@ func (n *Normalizer) Normalize(s string) []rune {
 			r, _ := utf8.DecodeRuneInString(s[i:])
 			n.out, n.offs = out[:j], offs[:j]
 			n.fold(r, int32(i))
+			for _, f := range n.out[j:] {
+				if uint32(f-'a') < 26 {
+					letters++
+				}
+			}
 			n.out = slices.Grow(n.out, len(s)-i-size)
 			n.offs = slices.Grow(n.offs, len(s)-i-size)
 			j = len(n.out)
@@ -83,9 +90,12 @@ func (n *Normalizer) Normalize(s string) []rune {
 		// was dropped (f == 0).
 		out[j], offs[j] = f, int32(i)
 		j += int(uint32(-f) >> 31)
+		if uint32(f-'a') < 26 {
+			letters++
+		}
 		i += size
 	}
-	n.out, n.offs = out[:j], offs[:j]
+	n.out, n.offs, n.letters = out[:j], offs[:j], letters
 	return n.out
 }
 

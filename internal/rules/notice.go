@@ -2,9 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Notice renders the rules notice (群规通知) of a rule set in "zh" or "en",
@@ -40,86 +42,112 @@ func Notice(rs *RuleSet, lang, group string) string {
 	if t := pick(rs.Topics); t != "" {
 		item("话题："+t+"，欢迎围绕话题自由发言。", "Topics: "+t+". Talk freely about them.")
 	}
-	// Content types.
-	var banned []string
-	for k := range rs.Banned {
-		banned = append(banned, k)
+	// What each offence gets: every content type, category and rule
+	// whose action can remove a member is named where removal is said.
+	type offence struct {
+		name   Text
+		action Action
+		rule   bool // a rule with a line of its own (flood, quiet hours…), not a thing forbidden
 	}
-	sort.Strings(banned)
-	// Categories by what happens.
-	byAction := map[Action][]string{}
+	var offences []offence
+	for _, k := range slices.Sorted(maps.Keys(rs.Banned)) {
+		offences = append(offences, offence{KindName(k), rs.Banned[k], false})
+	}
 	for _, c := range append(slices.Clone(Categories), customCategories(rs)...) {
-		a, ok := rs.Categories[c]
-		if !ok || a == Allow {
-			continue
-		}
-		byAction[a] = append(byAction[a], c)
-	}
-	var forbidden []string
-	for _, k := range banned {
-		forbidden = append(forbidden, pick(KindName(k)))
-	}
-	for _, a := range []Action{Warn, Delete, Mute, Ladder} {
-		for _, c := range byAction[a] {
-			forbidden = append(forbidden, pick(CategoryName(c)))
+		if a, ok := rs.Categories[c]; ok && a != Allow {
+			offences = append(offences, offence{CategoryName(c), a, false})
 		}
 	}
-	if len(forbidden) > 0 {
-		if en {
-			item("Not allowed: "+strings.Join(forbidden, ", ")+".", "Not allowed: "+strings.Join(forbidden, ", ")+".")
-		} else {
-			item("禁止："+strings.Join(forbidden, "、")+"。", "")
+	if f := rs.Flood; f.Action != "" && (f.Messages > 0 || f.Identical > 0 || f.MaxLength > 0) {
+		offences = append(offences, offence{CategoryName("flood"), f.Action, true})
+	}
+	if m := rs.Mentions; m.Max > 0 && m.Action != "" {
+		offences = append(offences, offence{CategoryName("mentions"), m.Action, true})
+	}
+	if q := rs.Quiet; q.set && q.Action != "" {
+		offences = append(offences, offence{Text{"作息时间外发言", "posting in quiet hours"}, q.Action, true})
+	}
+	if p := rs.Probation; p.Hours > 0 && len(p.Banned) > 0 {
+		a := p.Action
+		if a == "" {
+			a = Delete
 		}
+		offences = append(offences, offence{Text{"新成员违反新人限制", "a newcomer breaking the newcomer restriction"}, a, true})
 	}
-	var removed []string
-	for _, a := range []Action{Kick, Ban} {
-		for _, c := range byAction[a] {
-			removed = append(removed, pick(CategoryName(c)))
+	names := func(keep func(o offence) bool) []string {
+		var out []string
+		for _, o := range offences {
+			if keep(o) {
+				out = append(out, pick(o.name))
+			}
 		}
+		return out
 	}
-	if len(removed) > 0 {
-		item("以下行为一经发现直接移出群聊："+strings.Join(removed, "、")+"。", "Any of these gets a member removed at once: "+strings.Join(removed, ", ")+".")
-	}
-	if len(byAction[Ban]) > 0 {
-		var b []string
-		for _, c := range byAction[Ban] {
-			b = append(b, pick(CategoryName(c)))
+	upper := func(s string) string { // an English list starts a sentence
+		if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+			return string(s[0]-'a'+'A') + s[1:]
 		}
-		item("其中"+strings.Join(b, "、")+"将被移出本组织的所有群。", "For "+strings.Join(b, ", ")+" the member is also banned from every group of the organisation.")
+		return s
 	}
-	if steps := rs.Escalation.Steps; len(steps) > 0 && (len(byAction[Ladder]) > 0 || hasLadder(rs.Banned)) {
+	sep := "、"
+	if en {
+		sep = ", "
+	}
+	ladder := rs.Escalation.Steps
+	removes := func(a Action) bool { return a == Kick || a == Ban }
+	if forbidden := names(func(o offence) bool { return !o.rule && (o.action == Warn || o.action == Delete || o.action == Mute) }); len(forbidden) > 0 {
+		item("禁止："+strings.Join(forbidden, sep)+"。", "Not allowed: "+strings.Join(forbidden, sep)+".")
+	}
+	if removed := names(func(o offence) bool { return removes(o.action) }); len(removed) > 0 {
+		item("以下行为一经发现直接移出群聊："+strings.Join(removed, sep)+"。", "Any of these gets a member removed at once: "+strings.Join(removed, sep)+".")
+	}
+	if banned := names(func(o offence) bool { return o.action == Ban }); len(banned) > 0 {
+		item("其中"+strings.Join(banned, sep)+"将被移出本组织的所有群。", "For "+strings.Join(banned, sep)+" the member is also banned from every group of the organisation.")
+	}
+	if laddered := names(func(o offence) bool { return o.action == Ladder }); len(laddered) > 0 && len(ladder) > 0 {
 		var zh, e []string
-		for _, s := range steps {
-			st, _ := ParseStep(s)
-			zh = append(zh, stepZh(st))
-			e = append(e, stepEn(st))
+		for _, st := range ladder {
+			step, _ := ParseStep(st)
+			zh = append(zh, stepZh(step))
+			e = append(e, stepEn(step))
 		}
 		window := ""
 		if w := rs.Escalation.Window; w > 0 {
 			window = fmt.Sprintf("%d", int(w.days()))
 		}
-		item(fmt.Sprintf("违反以上规定：%s（%s 天内累计）。", strings.Join(zh, " → "), window), fmt.Sprintf("Breaking them: %s (counted over %s days).", strings.Join(e, " → "), window))
+		item(fmt.Sprintf("%s：%s（%s 天内累计）。", strings.Join(laddered, sep), strings.Join(zh, " → "), window),
+			fmt.Sprintf("%s: %s (counted over %s days).", upper(strings.Join(laddered, sep)), strings.Join(e, " → "), window))
 	}
 	if q := rs.Quiet; q.set {
 		from, to, _ := strings.Cut(q.Allow, "-")
 		item(fmt.Sprintf("作息时间：%s 开始，%s 结束，休息时间请不要打扰大家，有话题可以私聊。", from, to),
 			fmt.Sprintf("Quiet hours: the group is open from %s to %s; outside them please talk in private.", from, to))
 	}
-	if rs.Nickname.Pattern != "" {
-		item(fmt.Sprintf("进群后请第一时间修改群昵称，格式如：%s。", rs.Nickname.Example),
-			fmt.Sprintf("Set your group nickname when you join, like: %s.", rs.Nickname.Example))
+	if n := rs.Nickname; n.Pattern != "" {
+		zh := fmt.Sprintf("进群后请第一时间修改群昵称，格式如：%s。", n.Example)
+		e := fmt.Sprintf("Set your group nickname when you join, like: %s.", n.Example)
+		if n.Action != "" && n.Action != Allow {
+			grace := time.Duration(n.Grace)
+			if grace <= 0 {
+				grace = 24 * time.Hour
+			}
+			c := map[Action]Text{Warn: {"将收到提醒", "a reminder"}, Delete: {"将收到提醒", "a reminder"}, Mute: {"将被禁言", "muted"},
+				Kick: {"将被移出群聊", "removed from the group"}, Ban: {"将被移出并拉黑", "removed and banned"}, Ladder: {"按以上规定处理", "treated as above"}}[n.Action]
+			zh += fmt.Sprintf("入群 %s后群昵称仍不符合格式的，%s。", humanZh(Step{Duration: grace}), c.Zh)
+			e += fmt.Sprintf(" A member whose nickname still does not fit %s after joining is %s.", humanEn(grace), c.En)
+		}
+		item(zh, e)
 	}
-	if f := rs.Flood; f.Messages > 0 || f.Identical > 0 {
+	if f := rs.Flood; (f.Messages > 0 || f.Identical > 0) && !removes(f.Action) {
 		item("请勿刷屏。", "Do not flood the group.")
+	}
+	if m := rs.Mentions; m.Max > 0 && m.Action != "" && !removes(m.Action) {
+		item(fmt.Sprintf("一条消息请勿 @ 超过 %d 人。", m.Max), fmt.Sprintf("Do not mention more than %d members in one message.", m.Max))
 	}
 	if p := rs.Probation; p.Hours > 0 && len(p.Banned) > 0 {
 		var ks []string
 		for _, k := range p.Banned {
 			ks = append(ks, pick(KindName(k)))
-		}
-		sep := "、"
-		if en {
-			sep = ", "
 		}
 		item(fmt.Sprintf("新成员入群 %d 小时内请勿发送%s。", p.Hours, strings.Join(ks, sep)), fmt.Sprintf("Newcomers: no %s in your first %d hours.", strings.Join(ks, sep), p.Hours))
 	}
@@ -139,15 +167,6 @@ func customCategories(rs *RuleSet) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func hasLadder(m map[string]Action) bool {
-	for _, a := range m {
-		if a == Ladder {
-			return true
-		}
-	}
-	return false
 }
 
 func (d Duration) days() float64 { return float64(d) / float64(24*60*60*1e9) }
@@ -177,6 +196,17 @@ func humanZh(s Step) string {
 		return fmt.Sprintf("%g 小时", h)
 	}
 	return fmt.Sprintf("%g 分钟", s.Duration.Minutes())
+}
+
+func humanEn(d time.Duration) string {
+	h := d.Hours()
+	switch {
+	case h >= 24 && int(h)%24 == 0:
+		return fmt.Sprintf("%d day(s)", int(h)/24)
+	case h >= 1:
+		return fmt.Sprintf("%g hour(s)", h)
+	}
+	return fmt.Sprintf("%g minutes", d.Minutes())
 }
 
 func stepEn(s Step) string {

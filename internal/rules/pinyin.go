@@ -4,8 +4,6 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/mozillazg/go-pinyin"
 )
 
 // Pinyin evasion: a sender who knows the group filters 加微信 writes
@@ -34,11 +32,32 @@ const (
 	maxMixedRunes = 4
 )
 
-var pinyinArgs = sync.OnceValue(func() pinyin.Args {
-	a := pinyin.NewArgs()
-	a.Style = pinyin.Normal // no tones; ü as v
-	return a
+// pinyinIndex maps each character from pinyinFirst to pinyinLast to one
+// plus the index of its reading in pinyinReadings (0: none); it is built
+// from the generated table on first use (under a millisecond).
+var pinyinIndex = sync.OnceValue(func() []uint16 {
+	idx := make([]uint16, pinyinLast-pinyinFirst+1)
+	for i, s := range pinyinReadings {
+		for _, r := range s {
+			if r >= utf8.RuneSelf {
+				idx[r-pinyinFirst] = uint16(i + 1)
+			}
+		}
+	}
+	return idx
 })
+
+// pinyinReading returns the reading of entry i of pinyinReadings: its
+// leading Latin letters.
+func pinyinReading(i int) string {
+	s := pinyinReadings[i]
+	for j := 0; j < len(s); j++ {
+		if s[j] >= utf8.RuneSelf {
+			return s[:j]
+		}
+	}
+	return s
+}
 
 // shortSpelt are the categories whose two-character terms are also matched
 // spelt wholly in pinyin.
@@ -47,14 +66,14 @@ var shortSpelt = []string{"abuse", "ad", "porn", "donation", "vote"}
 // notSpelt are whole-term spellings that are mostly other words or names.
 var notSpelt = []string{"jianren", "chusheng", "hundan", "budan"}
 
-// reading returns the toneless pinyin of one Han character, or "" for
-// anything else.
+// reading returns the toneless pinyin of one Han character (its first
+// reading), or "" for anything else.
 func reading(r rune) string {
-	if r < 0x3400 {
+	if r < 0x3400 || r > pinyinLast {
 		return ""
 	}
-	if p := pinyin.SinglePinyin(r, pinyinArgs()); len(p) > 0 {
-		return p[0]
+	if i := pinyinIndex()[r-pinyinFirst]; i > 0 {
+		return pinyinReading(int(i) - 1)
 	}
 	return ""
 }
@@ -63,11 +82,20 @@ func reading(r rune) string {
 // (mixed spellings too when mixed is set). A spelling that equals a term
 // already present is not added twice.
 func withPinyin(pats []Pattern, mixed bool) []Pattern {
+	return appendSpellings(pats, pats, mixed, patternKeys(pats))
+}
+
+func patternKeys(pats []Pattern) map[string]bool {
 	seen := make(map[string]bool, len(pats))
 	for _, p := range pats {
 		seen[string(p.Norm)+"\x00"+p.Category] = true
 	}
-	out := pats
+	return seen
+}
+
+// appendSpellings appends to out the spellings of pats that are not in
+// seen (and adds them to it).
+func appendSpellings(out, pats []Pattern, mixed bool, seen map[string]bool) []Pattern {
 	for _, p := range pats {
 		for _, sp := range spellings(p.Norm, p.Category, mixed) {
 			key := string(sp) + "\x00" + p.Category
@@ -79,6 +107,138 @@ func withPinyin(pats []Pattern, mixed bool) []Pattern {
 		}
 	}
 	return out
+}
+
+// allHan reports whether a normalised term is Chinese characters only.
+func allHan(term []rune) bool {
+	for _, r := range term {
+		if r < 0x3400 {
+			return false
+		}
+	}
+	return len(term) > 0
+}
+
+// spelt holds the pinyin spellings of the operator's terms that are all
+// Chinese characters. Fifty thousand terms make some forty thousand
+// spellings, which cost more to compute and compile than all the rest at
+// start-up, and most messages cannot hold one: a term of Chinese
+// characters is spelt wholly in pinyin, five letters or more, starting a
+// word. So the spellings are computed and compiled on the first message
+// that holds such a run of letters (pinyinAhead), once.
+type spelt struct {
+	n     int // how many terms
+	once  sync.Once
+	terms []Pattern // the all-Chinese terms
+	eager []Pattern // the patterns compiled already, not to be repeated
+	m     *Matcher
+}
+
+// matcher returns the matcher of the spellings, building it on first use.
+func (s *spelt) matcher() *Matcher {
+	s.once.Do(func() {
+		s.m = NewMatcher(appendSpellings(nil, s.terms, false, patternKeys(s.eager)))
+		s.terms, s.eager = nil, nil
+	})
+	return s.m
+}
+
+// pinyinSyllables holds every reading of pinyinReadings, packed 5 bits a
+// letter.
+var pinyinSyllables = sync.OnceValue(func() map[uint32]bool {
+	out := make(map[uint32]bool, len(pinyinReadings))
+	for i := range pinyinReadings {
+		k, ok := packSyllable([]byte(pinyinReading(i)))
+		if ok {
+			out[k] = true
+		}
+	}
+	return out
+})
+
+func packSyllable[T rune | byte](s []T) (uint32, bool) {
+	if len(s) == 0 || len(s) > 6 {
+		return 0, false
+	}
+	k := uint32(0)
+	for _, c := range s {
+		if c < 'a' || c > 'z' {
+			return 0, false
+		}
+		k = k<<5 | uint32(c-'a'+1)
+	}
+	return k, true
+}
+
+// pinyinStarts marks the pairs of letters a syllable can start with (and
+// the letters that are syllables of their own, with a zero second
+// letter): most runs of Latin letters are rejected on their first two.
+var pinyinStarts = sync.OnceValue(func() *[27 * 27]bool {
+	var out [27 * 27]bool
+	for i := range pinyinReadings {
+		s := pinyinReading(i)
+		if s == "" {
+			continue
+		}
+		second := 0
+		if len(s) > 1 {
+			second = int(s[1]-'a') + 1
+		}
+		out[int(s[0]-'a'+1)*27+second] = true
+	}
+	return &out
+})
+
+// pinyinAhead reports whether a normalised text holds, starting a word of
+// the original, a run of Latin letters of which at least the first
+// minPinyinLetters read as a sequence of pinyin syllables: where a
+// spelling of an all-Chinese term could match.
+func pinyinAhead(norm []rune, n *Normalizer) bool {
+	if n.letters < minPinyinLetters {
+		return false // most messages: too few letters for any spelling
+	}
+	var syl map[uint32]bool
+	var reach [64]bool
+	for p := 0; p < len(norm); p++ {
+		if norm[p] < 'a' || norm[p] > 'z' {
+			continue
+		}
+		if p > 0 && norm[p-1] >= 'a' && norm[p-1] <= 'z' {
+			if from := n.offs[p]; from > 0 && isASCIIAlnum(n.src[from-1]) {
+				continue // inside a word of the original
+			}
+		}
+		end := p
+		for end < len(norm) && end-p < len(reach)-1 && norm[end] >= 'a' && norm[end] <= 'z' {
+			end++
+		}
+		if end-p < minPinyinLetters {
+			continue
+		}
+		if st, first := pinyinStarts(), int(norm[p]-'a'+1)*27; !st[first+int(norm[p+1]-'a'+1)] && !st[first] {
+			continue
+		}
+		if syl == nil {
+			syl = pinyinSyllables()
+		}
+		// Which offsets from p a sequence of syllables reaches.
+		clear(reach[:])
+		reach[0] = true
+		for i := 0; i < end-p; i++ {
+			if !reach[i] {
+				continue
+			}
+			for l := 1; l <= 6 && p+i+l <= end; l++ {
+				if k, _ := packSyllable(norm[p+i : p+i+l]); syl[k] {
+					if i+l >= minPinyinLetters {
+						return true
+					}
+					reach[i+l] = true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // spellings lists the pinyin spellings of a normalised term: nil unless it

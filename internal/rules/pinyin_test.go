@@ -80,3 +80,71 @@ func TestSpellingsOfTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestReadings: the generated table gives go-pinyin's first reading,
+// without tones, ü written v.
+func TestReadings(t *testing.T) {
+	for r, want := range map[rune]string{'微': "wei", '信': "xin", '绿': "lv", '重': "zhong", 'a': "", '😀': ""} {
+		if got := reading(r); got != want {
+			t.Errorf("reading(%c) = %q, want %q", r, got, want)
+		}
+	}
+}
+
+// TestOperatorSpellingsLater: the spellings of an operator's all-Chinese
+// terms are compiled on the first message that can hold one, and match
+// from then on; English, links and ids do not call for them.
+func TestOperatorSpellingsLater(t *testing.T) {
+	var n Normalizer
+	extra := []Pattern{
+		{Term: "团购接龙", Category: "groupbuy", Norm: slices.Clone(n.Normalize("团购接龙"))},
+		{Term: "V信群", Category: "groupbuy", Norm: slices.Clone(n.Normalize("V信群"))},
+	}
+	e := NewEngine(extra, nil)
+	e.SetModel(nil)
+	c := e.cur.Load()
+	for _, text := range []string{"thanks for the link https://example.com/a/1", "加 abc1688", "ok", "Join our VIP crypto group today"} {
+		if pinyinAhead(n.Normalize(text), &n) {
+			t.Errorf("%q calls for the spellings", text)
+		}
+		e.Classify(text)
+	}
+	if c.spelt.m != nil {
+		t.Fatal("the spellings were compiled for messages that cannot hold one")
+	}
+	// A term mixing letters and characters is spelt at once.
+	if hits, _ := e.Classify("vxinqun 来"); len(hits) != 1 || hits[0].Category != "groupbuy" {
+		t.Errorf("mixed term spelt: %v", hits)
+	}
+	for _, tt := range []struct {
+		text string
+		hit  bool
+	}{
+		{"tuan gou jie long 开始了", true},
+		{"tuangoujielong", true},
+		{"xtuangoujielong", false}, // inside a longer word
+		{"团购接龙开始了", true},
+	} {
+		hits, _ := e.Classify(tt.text)
+		if got := len(hits) == 1 && hits[0].Category == "groupbuy"; got != tt.hit {
+			t.Errorf("%q: %v, want a hit: %v", tt.text, hits, tt.hit)
+		}
+	}
+	if c.spelt.m == nil {
+		t.Error("the spellings were never compiled")
+	}
+}
+
+// TestPinyinAhead: runs of letters that read as pinyin call for the
+// spellings, others do not.
+func TestPinyinAhead(t *testing.T) {
+	var n Normalizer
+	for text, want := range map[string]bool{
+		"jia wei xin": true, "aoyun hui": true, "e'ma'ma ok": true, "加shuidichou": true,
+		"thanks a lot": false, "https://example.com": false, "vivo12345": false, "xtuangou": false, "abc tuangou": true, "ab": false,
+	} {
+		if got := pinyinAhead(n.Normalize(text), &n); got != want {
+			t.Errorf("pinyinAhead(%q) = %v", text, got)
+		}
+	}
+}

@@ -48,6 +48,13 @@ const (
 	cueTaboo
 	cueDrugSlang
 	cueDealing
+	cueDone
+	cueShort
+	cueTitle
+	cueCourse
+	cuePrice
+	cueSecondHand
+	cueAsk
 	cueCount
 )
 
@@ -63,6 +70,8 @@ func cueWords() [cueCount][][]rune {
 		cueVoteVerb: voteVerbs, cueVoteNote: voteNotes, cuePlea: pleas, cueAbout: aboutMarkers, cueReport: reportMarkers,
 		cueDebunk: debunkMarkers, cueEarn: earnVerbs, cueChannel: contactChannels,
 		cueRegime: regimeWords, cueUprising: uprisingWords, cueTaboo: tabooDates, cueDrugSlang: drugSlang, cueDealing: dealing,
+		cueDone: doneWords, cueShort: shortWords, cueTitle: staffTitles, cueCourse: courseWords, cuePrice: priceWords,
+		cueSecondHand: secondHand, cueAsk: askWords,
 	}
 }
 
@@ -379,7 +388,7 @@ var (
 	// around it. A message that numbers an entry ("18号", "编号19") and has
 	// both is vote solicitation, however the words are spelt.
 	voteAsks   = runesOf("投票", "投一", "投个", "投我", "投他", "投她", "投给", "tp", "tou", "拉票", "点赞", "助力", "打call")
-	voteThanks = runesOf("帮我", "帮忙", "帮帮", "求", "拜托", "麻烦", "感恩", "助我", "亲们", "谢谢大家", "谢谢亲", "感谢大家", "先谢", "谢谢各位", "感谢各位", "谢谢家长",
+	voteThanks = runesOf("帮我", "帮忙", "帮帮", "求", "拜托", "麻烦", "感恩", "助我", "亲们", "谢谢大家", "谢谢亲", "感谢大家", "先谢", "谢谢各位", "感谢各位",
 		"链接", "长按", "扫码", "小程序", "入口")
 	// Words after "N号" that make it a place, not an entry: 5号楼.
 	numberedPlaces = []rune("楼院线门口地车店房铺机床厅柜台栋单元位桌线路")
@@ -524,17 +533,17 @@ func donationGap(s []rune, c cues) (int, int, bool) {
 
 var (
 	// Hearsay: where an alarming claim says it comes from.
-	hearsay = runesOf("据说", "听说", "听一个", "内部文件", "内部群", "内部人员", "流出", "亲口说", "透露", "朋友说", "亲戚说", "同学的", "表哥", "表姐",
-		"没公布", "瞒着", "压下来", "报道的", "转自", "截图", "我朋友在", "的朋友说", "在疾控", "在医院上班", "在政府上班",
-		"说是", "知情人士", "人讲", "刚收到的", "刚看到的", "专家说", "记者暗访", "新闻都说了", "消息确凿", "压消息", "压着不", "封锁消息", "不让说", "在压")
+	hearsay = runesOf("据说", "听说", "听一个", "内部文件", "内部群", "内部人员", "流出", "亲口说", "透露", "朋友说", "亲戚说",
+		"没公布", "瞒着", "压下来", "报道的", "转自", "截图", "我朋友在", "的朋友说",
+		"说是", "知情人士", "刚收到的", "刚看到的", "专家说", "压消息", "封锁消息", "不让说")
 	// Alarms: what rumours claim. Passed on as hearsay, any of them.
 	alarms = runesOf("致癌", "倒闭", "停水", "停电", "停课", "清零", "没收", "收费", "地震", "辐射", "毒素", "不孕", "重金属", "超标", "病死",
-		"跑路", "关闭", "清退", "退团", "污染", "病毒", "确诊", "封城", "好几例", "拆迁", "涨价", "冻结", "加了东西", "中毒", "死了",
-		"取消", "停业", "撤了", "要撤", "合并", "解约", "雪藏", "被抓", "跳楼", "被砍", "得癌", "地沟油", "激素", "避孕药", "塑料做的", "泄露",
-		"罚款", "流产", "变笨", "禁止", "涨三倍", "吞了", "转到国外", "封锁")
+		"跑路", "关闭", "清退", "污染", "病毒", "确诊", "封城", "拆迁", "涨价", "冻结", "中毒", "死了",
+		"取消", "停业", "合并", "被抓", "泄露",
+		"罚款", "禁止", "封锁")
 	// With a call to act at once, only the dire ones: the property office
 	// announcing a water cut also says "赶紧储水".
-	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "加了东西", "清退")
+	direAlarms = runesOf("致癌", "倒闭", "地震", "辐射", "毒素", "不孕", "重金属", "病死", "跑路", "清零", "冻结", "封城", "中毒", "清退")
 	// Urgency: what rumours want done at once.
 	urgencies = runesOf("赶紧", "赶快", "务必", "速度", "千万别", "千万不要")
 )
@@ -548,7 +557,7 @@ func hearsayAlarm(c cues) bool {
 
 var (
 	// Not 点赞: "物业小刘帮我搬了东西，点个赞" is praise.
-	voteVerbs = runesOf("投票", "投我", "投给", "助力", "打call", "打榜", "打投", "拉票", "求票", "投满")
+	voteVerbs = runesOf("投票", "投我", "投给", "助力", "打call", "打榜", "打投", "拉票", "求票", "投满", "好评", "五星")
 	voteNotes = runesOf("点赞率", "点赞量", "投票结果", "投票功能", "投票时间", "投票箱")
 	pleas     = runesOf("帮我", "帮忙", "帮帮", "帮点", "拜托", "求", "麻烦", "谁有空", "姐妹们", "家人们", "每人", "每个人")
 )
@@ -561,6 +570,9 @@ func votePlea(s []rune, c cues) bool {
 	}
 	if c.has(cueVoteVerb) && c.has(cuePlea) {
 		return true
+	}
+	if !c.has(cueShort) {
+		return false // no 还差 or 就差
 	}
 	for i := range s {
 		if hasPrefixAt(s, i, []rune("还差")) || hasPrefixAt(s, i, []rune("就差")) {
@@ -608,42 +620,92 @@ func standaloneGun(text string) (int, int, bool) {
 var (
 	aboutMarkers = runesOf("骗", "套路", "别信", "别碰", "当心", "谨防", "提防", "拉黑", "举报", "禁止", "违规", "违者", "允许吗",
 		"不允许", "怎么回", "封店", "封号", "不需要", "防范", "警惕", "上当", "不要信", "不要相信", "群规", "违法", "公示", "核实",
-		"打不开", "自己来搬", "自提", "二手", "别参与", "理智", "有邻居要", "有需要的邻居", "叫停", "请勿", "声明", "挪用", "正规渠道",
-		"还是", "接龙", "不用拉票", "别搞", "不搞", "别买", "别点", "别加", "私下", "盗号", "长点心", "卷跑", "帖子", "新闻",
-		"提醒一下", "提醒大家", "没理", "管理员", "是谁发的")
+		"别参与", "叫停", "请勿", "声明", "挪用", "正规渠道",
+		"别搞", "不搞", "别买", "别点", "别加", "私下", "盗号", "新闻",
+		"提醒一下", "提醒大家", "管理员", "直接踢", "踢出", "踢了", "就踢", "谁再", "移出群")
 	// Reports and warnings name drugs, gambling, porn and cults too: a
 	// poster, the news, a film.
-	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "讲的是", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
-		"提炼", "登记", "通报", "查获", "刑拘", "警车", "医生开", "派出所",
-		"沉迷", "欠债", "欠过债", "不碰", "离远点", "远离", "败光", "戒赌", "输光", "自愿", "我捐了", "公司组织", "已经满了", "筹满")
+	reportMarkers = runesOf("宣传", "举报", "警方", "新闻", "团伙", "抓获", "破获", "打掉", "电影", "邪教", "警惕", "防范", "禁毒", "报警", "被抓",
+		"通报", "查获", "刑拘", "派出所",
+		"沉迷", "欠债", "不碰", "远离", "戒赌")
 	// A rumour is also a warning; only a debunking takes it back.
 	// Notices are forwarded too: a missing neighbour, a police warning.
 	debunkMarkers = runesOf("别信", "不要信", "不要相信", "辟谣", "谣言", "假消息", "是假的", "不实", "骗人的",
-		"寻人", "寻狗", "寻猫", "失物招领", "民警提醒", "派出所提醒", "物业提醒", "社区提醒", "物业已经", "车灯没关")
+		"寻人", "寻狗", "寻猫", "失物招领", "民警提醒", "派出所提醒", "物业提醒", "社区提醒")
 	// The categories a warning may name: the solicitations.
 	aboutCategories  = []string{"ad", "vote", "donation"}
 	reportCategories = []string{"drugs", "gambling", "porn", "religion", "donation"}
 )
 
+var (
+	// What was done already: a donation made, an appeal that reached its
+	// goal, a drive that ended. Told as done, with nothing still missing
+	// and no plea, a donation is a report, not an appeal.
+	doneWords = runesOf("已捐", "捐了", "捐过", "捐完", "已经捐", "筹满", "筹齐", "已筹齐", "圆满结束", "已结束", "已经结束", "已完成", "已送达", "已转交")
+	// What is still missing.
+	shortWords = runesOf("还差", "就差", "缺口", "还缺", "还需", "还要")
+	// Neighbours passing on what they no longer need.
+	secondHand = runesOf("闲置", "二手", "免费送", "送人", "转让", "自提", "自取", "上门取")
+	// A question of how, why or where.
+	askWords = runesOf("怎么", "为什么", "为啥", "哪里", "哪儿", "如何")
+)
+
+// asking reports whether a message ends as a question of how, why or
+// where: "扫码领券的那个链接怎么打不开了？" asks about an ad, it is none.
+func asking(norm []rune, c cues) bool {
+	if !c.has(cueAsk) || len(norm) == 0 {
+		return false
+	}
+	switch norm[len(norm)-1] {
+	case '?', '？', '吗', '呢', '啊', '了':
+		return true
+	}
+	return false
+}
+
 // talkingAbout removes the hits a warning, a report or a question names
-// rather than commits. payload is whether the message carries an id, a
-// number or a link.
-func talkingAbout(hits []Hit, c cues, payload bool) []Hit {
+// rather than commits, those that tell what was done ("扫码加了物业管家的
+// 企业微信", "我已经给王阿姨家捐了500") and a neighbour's offer of what they
+// no longer need. payload is whether the message carries an id, a number
+// or a link.
+func talkingAbout(hits []Hit, norm []rune, c cues, payload bool) []Hit {
 	if payload || len(hits) == 0 {
 		return hits
 	}
-	about, report, debunk := c.has(cueAbout), c.has(cueReport), c.has(cueDebunk)
-	if !about && !report && !debunk {
-		return hits
-	}
+	about, report, debunk := c.has(cueAbout) || c.has(cueSecondHand), c.has(cueReport), c.has(cueDebunk)
+	done := c.has(cueDone) && !c.has(cueShort) && !c.has(cuePlea) && !c.has(cueHelp)
+	about = about || asking(norm, c)
 	return slices.DeleteFunc(hits, func(h Hit) bool {
 		return about && slices.Contains(aboutCategories, h.Category) ||
 			report && slices.Contains(reportCategories, h.Category) ||
-			debunk && (h.Category == "rumor" || h.Category == "donation")
+			debunk && (h.Category == "rumor" || h.Category == "donation") ||
+			done && h.Category == "donation" ||
+			h.done && h.Category == "ad"
 	})
 }
 
 var quotePairs = [][2]rune{{'"', '"'}, {'“', '”'}, {'「', '」'}, {'『', '』'}, {'\'', '\''}, {'‘', '’'}, {'《', '》'}}
+
+// mayQuote reports whether text holds any quotation or title mark of
+// quotePairs: most messages hold none, and then no words of theirs are
+// quoted.
+func mayQuote(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"', '\'':
+			return true
+		case 0xE2: // “ ” ‘ ’: E2 80 9C, 9D, 98, 99
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2]&^0x05 == 0x98 {
+				return true
+			}
+		case 0xE3: // 《 》 「 」 『 』: E3 80 8A–8F
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] >= 0x8A && text[i+2] <= 0x8F {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // quoted reports whether text[from:to] lies inside quotation or title
 // marks within one sentence: 那些说“内部消息”的, 《白痴》, 别说“加我微信更便宜”.
@@ -707,8 +769,23 @@ func sentenceEnd(r rune) bool { return r == '。' || r == '\n' || r == '！' || 
 // rumour, "不信神的人躲不过大灾难" preaching.)
 var negations = runesOf("不", "别", "勿", "戒", "没", "没有", "拒绝", "远离", "严禁", "禁止", "反对", "打击", "防范", "谨防", "杜绝", "抵制", "举报", "不要", "不能", "不准", "不许")
 
+// negationEnds are the last runes of the negations: most words follow
+// none of them, and need no further look.
+var negationEnds = func() []rune {
+	var out []rune
+	for _, w := range negations {
+		if r := w[len(w)-1]; !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
 // negated reports whether the words starting at s[start] follow a negation.
 func negated(s []rune, start int) bool {
+	if start == 0 || !slices.Contains(negationEnds, s[start-1]) {
+		return false
+	}
 	for _, w := range negations {
 		if start >= len(w) && hasPrefixAt(s, start-len(w), w) {
 			return true
@@ -754,7 +831,7 @@ var (
 	drugSlang = runesOf("溜冰", "❄", "🧊", "叶子", "邮票", "四号", "白面", "白粉", "麻古", "麻姑", "快乐丸", "神仙水", "上头", "加了料", "加料", "k粉",
 		"罂粟", "大麻", "冰毒", "嗨药", "飞一下", "吸一口", "止咳水", "类固醇", "安眠药", "吗啡", "芬太尼", "曲马多")
 	dealing = runesOf("有货", "到货", "现货", "老地方", "老客户", "纯度", "同城", "可送", "能送", "私聊", "私我", "懂的", "要的", "价格", "一克", "一颗",
-		"一张", "批发", "新到", "补了新", "不要钱", "匀我", "包安全", "不用处方", "无需处方", "一箱", "种子", "出售", "学生价", "学生党", "滴滴")
+		"一张", "批发", "新到", "匀我", "包安全", "不用处方", "无需处方", "一箱", "种子", "出售", "学生价")
 )
 
 // drugDeal recognises an offer of drugs by its slang and the language of

@@ -39,7 +39,7 @@ func TestRecognisers(t *testing.T) {
 		{"a sales target", "双十一还差3万的销售额，冲", "", ""},
 		{"a plea about an illness", "求 助！！我妈突发脑溢血，ICU一天一万多", "money-gap", "donation"},
 		{"a plea about a shop", "求助：店铺被扣分了怎么办", "", ""},
-		{"hearsay and an alarm", "我同学的表哥在交警队，说下个月电动车一律没收", "hearsay-alarm", "rumor"},
+		{"hearsay and an alarm", "听说下个月起电动车一律没收", "hearsay-alarm", "rumor"},
 		{"urgency and a dire alarm", "XX银行要倒闭了，赶快把钱拿出来", "hearsay-alarm", "rumor"},
 		{"words are better evidence", "XX银行要倒闭了，赶紧去取", "赶紧去取", "rumor"},
 		{"a notice of a water cut", "明天上午停水，赶紧储水", "", ""},
@@ -159,6 +159,22 @@ func TestPhoneNumberRuns(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("phoneNumber(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestMayQuote: the fast look for quotation marks agrees with quotePairs.
+func TestMayQuote(t *testing.T) {
+	for _, q := range quotePairs {
+		for _, r := range q {
+			if !mayQuote("前" + string(r) + "后") {
+				t.Errorf("%c not seen", r)
+			}
+		}
+	}
+	for _, s := range []string{"大家好。明天见！", "…—、，：；", "plain text"} {
+		if mayQuote(s) {
+			t.Errorf("%q has no quotation mark", s)
 		}
 	}
 }

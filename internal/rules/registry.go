@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,28 +182,9 @@ func (r *Registry) reload(ctx context.Context, force bool) (bool, error) {
 		}
 	}
 	// Dictionaries: every file any rule set names, loaded once.
-	var extra []Pattern
-	seen := map[string]bool{}
-	sort.Strings(dicts)
-	for _, d := range dicts {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		p := d
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(r.dir, d)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return false, fmt.Errorf("dictionary %s: %w", d, err)
-		}
-		ps, err := ParseDictionary(p, f, "custom")
-		f.Close()
-		if err != nil {
-			return false, err
-		}
-		extra = append(extra, ps...)
+	extra, err := loadDictionaries(r.dir, dicts)
+	if err != nil {
+		return false, err
 	}
 	// Check every combination merges cleanly now, not on a message later.
 	for id := range s.groups {
@@ -222,6 +204,90 @@ func (r *Registry) reload(ctx context.Context, force bool) (bool, error) {
 	return true, nil
 }
 
+// loadDictionaries reads the dictionaries named, each once, relative to
+// dir unless absolute.
+func loadDictionaries(dir string, names []string) ([]Pattern, error) {
+	var extra []Pattern
+	seen := map[string]bool{}
+	for _, d := range slices.Sorted(slices.Values(names)) {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		p := d
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, d)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("dictionary %s: %w", d, err)
+		}
+		ps, err := ParseDictionary(p, f, "custom")
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, ps...)
+	}
+	return extra, nil
+}
+
+// LoadFile reads a rules file as it applies on its own, which is how
+// `qunzhu check --rules` uses a file the console saved: laid over the
+// preset it names (academy when it names none) and, when it lies in the
+// nodes/ or groups/ folder of a rules directory, over that directory's
+// default.toml; with the dictionaries the result names, read relative to
+// the rules directory. It returns the rules, the layers, base first, and
+// the extra dictionary terms. The tree's node files between default.toml
+// and a group's file cannot be known from a file alone: Registry.For (and
+// `qunzhu check --group`) applies the whole chain.
+func LoadFile(path string) (*RuleSet, []Layer, []Pattern, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	file, err := ParseRuleSet(path, src)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	root := filepath.Dir(path)
+	var layers []Layer
+	if sub := filepath.Base(root); sub == "nodes" || sub == "groups" {
+		root = filepath.Dir(root)
+		def := filepath.Join(root, "default.toml")
+		if src, err := os.ReadFile(def); err == nil {
+			rs, err := ParseRuleSet(def, src)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			layers = append(layers, Layer{def, rs})
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil, err
+		}
+	}
+	layers = append(layers, Layer{path, file})
+	base := "academy"
+	for _, l := range layers {
+		if l.Rules.Preset != "" {
+			base = l.Rules.Preset
+		}
+	}
+	preset, err := Preset(base)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	layers = append([]Layer{{"preset " + base, preset}}, layers...)
+	rs, err := mergeLayers(layers)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	extra, err := loadDictionaries(root, rs.Dictionaries)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rs, layers, extra, nil
+}
+
 func treeHash(parents map[int64]int64) string {
 	keys := make([]int64, 0, len(parents))
 	for k := range parents {
@@ -235,36 +301,68 @@ func treeHash(parents map[int64]int64) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// resolve merges the chain for a group.
-func (s *snapshot) resolve(g community.Group) (*RuleSet, error) {
-	rs := s.academy
-	if g.Kind == community.KindOwners {
-		rs = s.owners
-	}
-	var err error
+// Layer is one rule set of the chain that makes a group's rules: a
+// built-in preset or a file of the rules directory.
+type Layer struct {
+	Name  string // "preset academy", "default.toml", "nodes/4.toml", "groups/17.toml"
+	Rules *RuleSet
+}
+
+// chain lists the layers of a group's rules, base first: the preset, then
+// default.toml, each node's file from the root down, the group's file.
+// The preset is the one the most specific file names (preset = …), or
+// the one for the group's kind.
+func (s *snapshot) chain(g community.Group) []Layer {
+	var files []Layer
 	if s.def != nil {
-		if rs, err = Merge(rs, s.def); err != nil {
-			return nil, err
-		}
+		files = append(files, Layer{"default.toml", s.def})
 	}
-	var chain []int64
+	var nodes []int64
 	for n, hops := g.NodeID, 0; n != 0 && hops < 64; n, hops = s.parents[n], hops+1 {
-		chain = append(chain, n)
+		nodes = append(nodes, n)
 	}
-	for i := len(chain) - 1; i >= 0; i-- {
-		if nrs := s.nodes[chain[i]]; nrs != nil {
-			if rs, err = Merge(rs, nrs); err != nil {
-				return nil, err
-			}
+	for i := len(nodes) - 1; i >= 0; i-- {
+		if nrs := s.nodes[nodes[i]]; nrs != nil {
+			files = append(files, Layer{filepath.Join("nodes", strconv.FormatInt(nodes[i], 10)+".toml"), nrs})
 		}
 	}
 	if grs := s.groups[g.ID]; grs != nil && g.ID != 0 {
-		if rs, err = Merge(rs, grs); err != nil {
-			return nil, err
+		files = append(files, Layer{filepath.Join("groups", strconv.FormatInt(g.ID, 10)+".toml"), grs})
+	}
+	base := s.academy
+	if g.Kind == community.KindOwners {
+		base = s.owners
+	}
+	for _, l := range files {
+		switch l.Rules.Preset {
+		case "academy":
+			base = s.academy
+		case "owners":
+			base = s.owners
+		}
+	}
+	return append([]Layer{{"preset " + base.Preset, base}}, files...)
+}
+
+// resolve merges the chain for a group.
+func (s *snapshot) resolve(g community.Group) (*RuleSet, error) {
+	return mergeLayers(s.chain(g))
+}
+
+func mergeLayers(layers []Layer) (*RuleSet, error) {
+	rs := layers[0].Rules
+	for _, l := range layers[1:] {
+		var err error
+		if rs, err = Merge(rs, l.Rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", l.Name, err)
 		}
 	}
 	return rs, nil
 }
+
+// Layers returns the chain of rule sets that makes a group's rules, base
+// first (for `qunzhu check --group` and the console to say what applies).
+func (r *Registry) Layers(g community.Group) []Layer { return r.cur.Load().chain(g) }
 
 // For returns the rules in force for a group.
 func (r *Registry) For(g community.Group) *RuleSet {

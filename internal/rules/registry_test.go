@@ -92,3 +92,33 @@ func TestRegistryBuiltin(t *testing.T) {
 		t.Fatalf("built-in: %s", rs.Name)
 	}
 }
+
+// TestRegistryPresetAndLayers: a file can name the preset its subtree
+// starts from, and Layers says what makes a group's rules.
+func TestRegistryPresetAndLayers(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	writeFile(t, filepath.Join(dir, "default.toml"), "name = \"我们的群规\"\n")
+	writeFile(t, filepath.Join(dir, "nodes", "5.toml"), "preset = \"owners\"\n")
+	writeFile(t, filepath.Join(dir, "groups", "9.toml"), "[flood]\nmessages = 20\nwindow = \"1m\"\naction = \"warn\"\n")
+	parents := map[int64]int64{5: 1}
+	r, err := NewRegistry(ctx, dir, NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := community.Group{ID: 9, NodeID: 5, Kind: community.KindCohort}
+	rs := r.For(g)
+	if rs.Nickname.Pattern == "" || rs.Name != "我们的群规" || rs.Flood.Messages != 20 || rs.Categories["religion"] != Allow {
+		t.Fatalf("a cohort under an owners' node: %+v", rs)
+	}
+	var names []string
+	for _, l := range r.Layers(g) {
+		names = append(names, l.Name)
+	}
+	if got := strings.Join(names, " + "); got != "preset owners + default.toml + "+filepath.Join("nodes", "5.toml")+" + "+filepath.Join("groups", "9.toml") {
+		t.Errorf("layers: %s", got)
+	}
+	if rs := r.For(community.Group{ID: 10, NodeID: 1}); rs.Nickname.Pattern != "" {
+		t.Errorf("a group outside the node got the owners' preset")
+	}
+}

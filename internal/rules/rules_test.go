@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
+
+var update = flag.Bool("update", false, "rewrite golden files and docs/rules-eval.md")
 
 func TestNoticeGolden(t *testing.T) {
 	for _, preset := range []string{"academy", "owners"} {

@@ -65,6 +65,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 // RuleSet is one group's (or one tree node's) rules. Zero-valued fields
 // inherit from the parent rule set (see Merge).
 type RuleSet struct {
+	// Preset names the built-in rule set these rules are laid over
+	// ("academy" or "owners"); empty: the preset for the group's kind
+	// (owners' groups: owners; others: academy). It makes a rules file
+	// self-describing: checked on its own, it still has its base.
+	Preset string `toml:"preset"`
 	Name   string `toml:"name"`
 	Topics Text   `toml:"topics"`
 
@@ -85,7 +90,8 @@ type RuleSet struct {
 	Mentions   Mentions   `toml:"mentions"`
 	Escalation Escalation `toml:"escalation"`
 	// Exempt are roles the rules do not apply to (owner, secretary,
-	// assistant by default).
+	// assistant by default; "lecturer" exempts those who teach in the
+	// group, whatever their role).
 	Exempt []string `toml:"exempt"`
 	// Notice is the signature under the rules notice (…社群管理中心).
 	Notice Text `toml:"notice"`
@@ -261,6 +267,9 @@ func parseClock(s string) (int, bool) {
 // invalid regex, unknown category or kind, or a malformed time range is an
 // error, never a rule that silently matches everything or nothing.
 func (rs *RuleSet) compile() error {
+	if rs.Preset != "" && !slices.Contains(presetNames, rs.Preset) {
+		return ferr(fmt.Sprintf("preset %q: want %s", rs.Preset, strings.Join(presetNames, " or ")), "preset")
+	}
 	for _, k := range rs.Allowed {
 		if !chat.MessageKind(k).Valid() {
 			return ferr(fmt.Sprintf("unknown content type %q in allowed", k), "allowed")
@@ -284,9 +293,9 @@ func (rs *RuleSet) compile() error {
 	}
 	for _, r := range rs.Exempt {
 		switch r {
-		case "owner", "secretary", "assistant", "member":
+		case "owner", "secretary", "assistant", "member", "lecturer":
 		default:
-			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant or member)", r), "exempt")
+			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant, lecturer or member)", r), "exempt")
 		}
 	}
 	if q := &rs.Quiet; q.Allow != "" {
@@ -381,6 +390,9 @@ func Merge(parent, child *RuleSet) (*RuleSet, error) {
 		return parent, nil
 	}
 	out := *parent
+	if child.Preset != "" {
+		out.Preset = child.Preset
+	}
 	out.Banned = mergeMap(parent.Banned, child.Banned)
 	out.Categories = mergeMap(parent.Categories, child.Categories)
 	if child.Name != "" {
