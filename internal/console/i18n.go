@@ -396,6 +396,33 @@ var messages = map[string][2]string{ // [zh, en]
 	"page_of":         {"第 %d–%d 个，共 %d 个", "%d–%d of %d"},
 	"prev_page":       {"上一页", "Previous"},
 	"next_page":       {"下一页", "Next"},
+	// What an account may do (access.Permission), for refusals and the
+	// permissions page: "perm." + the permission.
+	"perm.tree.edit":          {"编辑组织架构", "edit the organisation tree"},
+	"perm.group.edit":         {"编辑群资料", "edit groups"},
+	"perm.template.apply":     {"套用建群模板", "apply group templates"},
+	"perm.group.staff":        {"任命店小二", "appoint assistants"},
+	"perm.group.leaders":      {"任命群主和秘书长", "appoint owners and secretaries"},
+	"perm.group.archive":      {"归档群", "archive groups"},
+	"perm.partners.manage":    {"管理合伙人", "manage partners"},
+	"perm.growth.manage":      {"管理裂变活动和邀请码", "manage campaigns and invite codes"},
+	"perm.script.write":       {"撰写剧本", "write scripts"},
+	"perm.script.review":      {"审核剧本", "review scripts"},
+	"perm.script.override":    {"越过检查批准剧本", "approve scripts over the lint"},
+	"perm.push.plan":          {"安排推送", "plan pushes"},
+	"perm.duty.edit":          {"编辑值班表", "edit the duty roster"},
+	"perm.events.run":         {"组织活动", "run events"},
+	"perm.alerts.handle":      {"处理提醒", "handle alerts"},
+	"perm.purge.decide":       {"清理僵尸成员", "decide purges"},
+	"perm.rules.edit":         {"编辑群规", "edit group rules"},
+	"perm.moderation.act":     {"处理举报", "handle reports"},
+	"perm.moderation.ban":     {"全组织封禁和申诉", "ban organisation-wide and decide appeals"},
+	"perm.data.import":        {"导入聊天记录", "import chat history"},
+	"perm.accounts.manage":    {"管理后台账号", "manage console accounts"},
+	"perm.tokens.manage":      {"管理 API 令牌", "manage API tokens"},
+	"perm.connections.manage": {"管理平台连接", "manage platform connections"},
+	"perm.audit.read":         {"查看审计日志", "read the audit log"},
+	"not_permitted":           {"你的角色（%s）不能%s。", "Your role (%s) may not %s."},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

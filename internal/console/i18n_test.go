@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/access"
+
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
@@ -98,4 +100,16 @@ func TestTranslations(t *testing.T) {
 func readSource(name string) (string, error) {
 	b, err := os.ReadFile(name)
 	return string(b), err
+}
+
+// Every permission has a name in both languages, so a refusal never shows
+// an internal code.
+func TestPermissionNames(t *testing.T) {
+	for _, p := range access.Permissions {
+		for _, lang := range []Lang{Zh, En} {
+			if got := T(lang, "perm."+string(p)); got == "perm."+string(p) || got == "" {
+				t.Errorf("%s: no %s name", p, lang)
+			}
+		}
+	}
 }

@@ -50,6 +50,30 @@ func (s *Server) scopeOf(ctx context.Context, u *access.User) (scope, error) {
 // errOutOfScope refuses a page outside the user's part of the tree.
 var errOutOfScope = errkind.New(errkind.Forbidden, "这个群不在你负责的范围内。This group is outside your part of the organisation.")
 
+// may wraps a handler that does what needs permission p: the account's
+// role must allow it (access.Allowed); the handler still checks that what
+// it acts on lies in the account's scope.
+func (s *Server) may(p access.Permission, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.permit(r, p); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// permit refuses, in the reader's language, what the account's role may
+// not do.
+func (s *Server) permit(r *http.Request, p access.Permission) error {
+	u := userOf(r)
+	if u.May(p) {
+		return nil
+	}
+	lang := langOf(r)
+	return errkind.Errorf(errkind.Forbidden, T(lang, "not_permitted"), T(lang, "urole_"+string(u.Role)), T(lang, "perm."+string(p)))
+}
+
 // managerOnly wraps a page only managers may see.
 func (s *Server) managerOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
