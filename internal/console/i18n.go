@@ -422,6 +422,9 @@ var messages = map[string][2]string{ // [zh, en]
 	"perm.tokens.manage":      {"管理 API 令牌", "manage API tokens"},
 	"perm.connections.manage": {"管理平台连接", "manage platform connections"},
 	"perm.audit.read":         {"查看审计日志", "read the audit log"},
+	"confirm_title":           {"请确认", "Please confirm"},
+	"confirm_yes":             {"确定", "Yes, do it"},
+	"cancel":                  {"取消", "Cancel"},
 	"not_permitted":           {"你的角色（%s）不能%s。", "Your role (%s) may not %s."},
 }
 

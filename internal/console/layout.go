@@ -3,8 +3,10 @@ package console
 import (
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -87,9 +89,17 @@ func (s *Server) init() {
 			},
 		}
 		s.tmpl = map[string]*template.Template{}
-		for _, page := range []string{"login", "dashboard", "group", "error", "groups", "moderation", "audit", "rules", "rules_edit",
-			"person", "scripts", "script", "pushes", "partners", "events", "event", "leaderboards", "tree", "settings"} {
-			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html"))
+		// Every template but the layout and its parts is a page.
+		files, err := fs.Glob(templateFS, "templates/*.html")
+		if err != nil {
+			panic(err)
+		}
+		for _, f := range files {
+			page := strings.TrimSuffix(path.Base(f), ".html")
+			if page == "layout" || page == "parts" {
+				continue
+			}
+			s.tmpl[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", f))
 		}
 	})
 }
