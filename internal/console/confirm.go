@@ -19,11 +19,11 @@ const confirmField = "confirm"
 
 // confirmView is the confirmation page's data.
 type confirmView struct {
-	Question string     // what is about to happen, in the reader's language
-	Action   string     // the URL the form posts to
+	Question string      // what is about to happen, in the reader's language
+	Action   string      // the URL the form posts to
 	Fields   [][2]string // the form's own fields, posted again
-	Back     string     // where 取消 leads
-	Danger   bool       // shown in the warning colour
+	Back     string      // where 取消 leads
+	Danger   bool        // shown in the warning colour
 }
 
 // confirmed reports whether the request carries the operator's
