@@ -71,6 +71,15 @@ const (
 	SignupCancelled = "cancelled"
 )
 
+// The changes staff make to an event's list (besides opening and
+// cancelling it).
+const (
+	EventClose        = "close"        // stop sign-ups; the final list is posted
+	EventCancelSignup = "cancel"       // take a person off (the first waiting moves up)
+	EventCheckIn      = "checkin"      // mark a signed-up person present
+	EventUndoCheckIn  = "undo-checkin" // take a check-in back
+)
+
 // SignupEntry is one place on a sign-up list.
 type SignupEntry struct {
 	N         int

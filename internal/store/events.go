@@ -419,14 +419,6 @@ func (db *DB) Events(ctx context.Context, orgID, groupID int64) ([]community.Sig
 	return out, nil
 }
 
-// The changes EventChange makes.
-const (
-	EventClose        = "close"        // stop sign-ups; the final list is posted
-	EventCancelSignup = "cancel"       // take a person off (the first waiting moves up)
-	EventCheckIn      = "checkin"      // mark a signed-up person present
-	EventUndoCheckIn  = "undo-checkin" // take a check-in back
-)
-
 // EventChange closes an event (posting the final list in its groups), or
 // cancels, checks in or takes back the check-in of one of its people, from
 // the console or the API; the change is audited. A cancelled event is not
@@ -434,7 +426,7 @@ const (
 func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (community.SignupList, error) {
 	var out community.SignupList
 	switch op {
-	case EventClose, EventCancelSignup, EventCheckIn, EventUndoCheckIn:
+	case community.EventClose, community.EventCancelSignup, community.EventCheckIn, community.EventUndoCheckIn:
 	default:
 		return out, errkind.Errorf(errkind.Invalid, "operation %q: want close, cancel, checkin or undo-checkin", op)
 	}
@@ -445,7 +437,7 @@ func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, perso
 			return err
 		}
 		switch op {
-		case EventClose:
+		case community.EventClose:
 			if l.Closed {
 				return errkind.Errorf(errkind.Conflict, "活动已截止。Event %d is closed already.", id)
 			}
@@ -454,17 +446,17 @@ func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, perso
 					err = s.post(ctx, l, "close", community.SignupText(l, db.location()), db.now())
 				}
 			}
-		case EventCancelSignup:
+		case community.EventCancelSignup:
 			var was bool
 			if was, _, err = s.cancel(ctx, l, personID); err == nil && !was {
 				err = errkind.Errorf(errkind.NotFound, "person %d is not signed up for event %d", personID, id)
 			}
-		case EventCheckIn:
+		case community.EventCheckIn:
 			var in bool
 			if in, err = s.checkIn(ctx, l, personID, db.now()); err == nil && !in {
 				err = errkind.Errorf(errkind.Conflict, "person %d is not signed up for event %d (or is on the waitlist)", personID, id)
 			}
-		case EventUndoCheckIn:
+		case community.EventUndoCheckIn:
 			var was bool
 			if was, err = s.uncheck(ctx, l, personID); err == nil && !was {
 				err = errkind.Errorf(errkind.Conflict, "person %d is not checked in at event %d", personID, id)

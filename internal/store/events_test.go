@@ -124,11 +124,11 @@ func TestEventInManyGroups(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := db.EventChange(ctx, org.ID, ev.ID, store.EventUndoCheckIn, ps[1], "staff:sec")
+		l, err := db.EventChange(ctx, org.ID, ev.ID, community.EventUndoCheckIn, ps[1], "staff:sec")
 		if err != nil || l.CheckedIn() != 0 {
 			t.Fatalf("undo check-in: %+v %v", l, err)
 		}
-		if _, err := db.EventChange(ctx, org.ID, ev.ID, store.EventUndoCheckIn, ps[1], "staff:sec"); !errkind.Is(err, errkind.Conflict) {
+		if _, err := db.EventChange(ctx, org.ID, ev.ID, community.EventUndoCheckIn, ps[1], "staff:sec"); !errkind.Is(err, errkind.Conflict) {
 			t.Fatalf("undoing a check-in twice: %v", err)
 		}
 		if _, err := db.EventChange(ctx, org.ID, ev.ID, "reopen", 0, "staff:sec"); !errkind.Is(err, errkind.Invalid) {
@@ -140,7 +140,7 @@ func TestEventInManyGroups(t *testing.T) {
 		if sums, err := db.EventSummaries(ctx, org.ID, clk.Now().Add(-time.Hour)); err != nil || len(sums) != 1 || len(sums[0].AlsoIn) != 1 || sums[0].In != 2 || sums[0].Waitlisted != 1 {
 			t.Fatalf("summaries: %+v %v", sums, err)
 		}
-		if _, err := db.EventChange(ctx, org.ID, ev.ID, store.EventClose, 0, "staff:sec"); err != nil {
+		if _, err := db.EventChange(ctx, org.ID, ev.ID, community.EventClose, 0, "staff:sec"); err != nil {
 			t.Fatal(err)
 		}
 		acts, _ = db.PullActions(ctx, []string{"wx"}, 0, 10)
@@ -168,7 +168,7 @@ func TestEventInManyGroups(t *testing.T) {
 		if _, err := db.CancelEvent(ctx, org.ID, ev.ID, "", "staff:sec"); !errkind.Is(err, errkind.Conflict) {
 			t.Fatalf("cancelling twice: %v", err)
 		}
-		if _, err := db.EventChange(ctx, org.ID, ev.ID, store.EventCheckIn, ps[0], "staff:sec"); !errkind.Is(err, errkind.Conflict) {
+		if _, err := db.EventChange(ctx, org.ID, ev.ID, community.EventCheckIn, ps[0], "staff:sec"); !errkind.Is(err, errkind.Conflict) {
 			t.Fatalf("checking in at a cancelled event: %v", err)
 		}
 		if _, err := db.CancelEvent(ctx, org.ID, 99999, "", "staff:sec"); !errkind.Is(err, errkind.NotFound) {
