@@ -44,5 +44,6 @@ var (
 	_ console.EventRunner     = (*store.DB)(nil)
 	_ console.Maintenance     = (*store.DB)(nil)
 
-	_ demo.Store = (*store.DB)(nil)
+	_ demo.Store       = (*store.DB)(nil)
+	_ demo.EventsStore = (*store.DB)(nil)
 )

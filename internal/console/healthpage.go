@@ -83,6 +83,9 @@ type healthData struct {
 // snoozeDays are the snooze choices the page offers.
 var snoozeDays = []int{1, 3, 7, 14}
 
+// alertOrder is the order the page lists alerts in.
+var alertOrder = []string{analytics.AlertDead, analytics.AlertDormant, analytics.AlertDying, analytics.AlertCoreQuiet}
+
 // attentionStates are the states the page lists, worst first.
 var attentionStates = []analytics.GroupState{analytics.GroupDead, analytics.GroupDormant, analytics.GroupDying}
 
@@ -129,6 +132,11 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request) {
 			d.Alerts = append(d.Alerts, s.reason(l, a))
 		}
 	}
+	// A group's state first (dead, dormant, dying), then its quiet core
+	// members; newest first within each.
+	byKind := func(a, b alertView) int { return slices.Index(alertOrder, a.Kind) - slices.Index(alertOrder, b.Kind) }
+	slices.SortStableFunc(d.Alerts, byKind)
+	slices.SortStableFunc(d.Snoozed, byKind)
 	groups, err := s.Store.Groups(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
