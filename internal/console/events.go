@@ -406,7 +406,7 @@ func matches(e community.SignupEntry, q string) bool {
 }
 
 // checkinPage is the list at the door: everyone signed up with a button
-// each, and a search by name or number.
+// each (those still to come first), and a search by name or number.
 func (s *Server) checkinPage(w http.ResponseWriter, r *http.Request, u *access.User, l Lang, ev community.SignupList) {
 	d := checkinData{Event: ev, Query: strings.TrimSpace(r.URL.Query().Get("q")), In: ev.Count(), CheckedIn: ev.CheckedIn()}
 	for _, e := range ev.Entries {
@@ -420,6 +420,16 @@ func (s *Server) checkinPage(w http.ResponseWriter, r *http.Request, u *access.U
 			d.Waiting = append(d.Waiting, e)
 		}
 	}
+	// Those still to come first, in their order; then those here.
+	slices.SortStableFunc(d.Rows, func(a, b community.SignupEntry) int {
+		if a.CheckedIn == b.CheckedIn {
+			return 0
+		}
+		if a.CheckedIn {
+			return 1
+		}
+		return -1
+	})
 	p := s.page(r, u, T(l, "ev_checkin")+" · "+ev.Title, d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, http.StatusOK, "event_checkin", p)

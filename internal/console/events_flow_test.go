@@ -98,9 +98,9 @@ func TestOpenEventForm(t *testing.T) {
 	}
 }
 
-// TestCheckinAtTheDoor: the list with a button per person, a search by
-// name or number, checking in and taking it back; the waitlisted cannot
-// be checked in; a person not on the list is a 400.
+// TestCheckinAtTheDoor: the list with a button per person (those still to
+// come first), a search by name or number, checking in and taking it back;
+// the waitlisted cannot be checked in; a person not on the list is a 400.
 func TestCheckinAtTheDoor(t *testing.T) {
 	w := newPages(t)
 	w.srv.Events = w.db
@@ -111,7 +111,7 @@ func TestCheckinAtTheDoor(t *testing.T) {
 	if n := strings.Count(page, `class="big"`); n != 1 {
 		t.Errorf("%d check-in buttons, want 1 (学员b)", n)
 	}
-	for q, want := range map[string][]string{"学员B": {"学员b"}, "2": {"学员b"}, "学员": {"学员a", "学员b"}} {
+	for q, want := range map[string][]string{"学员B": {"学员b"}, "2": {"学员b"}, "学员": {"学员b", "学员a"}} { // those to come first
 		got := names(strings.Split(w.page(c, base+"?q="+url.QueryEscape(q)), `<li id="p-`)[1:], "学员a", "学员b")
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("search %q: %v, want %v", q, got, want)

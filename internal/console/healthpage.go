@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -303,10 +304,23 @@ type purgeRow struct {
 type purgeData struct {
 	Group    community.Group
 	Pending  *community.Purge
+	By       string // who posted the pending notice, as a person reads it
 	Due      bool
 	Rows     []purgeRow
 	Days     int
 	MayPurge bool
+}
+
+// actorName is who did something as the audit log records it
+// ("staff:NAME", "api:TOKEN"), as a person reads it.
+func actorName(l Lang, actor string) string {
+	if name, ok := strings.CutPrefix(actor, "staff:"); ok {
+		return name
+	}
+	if token, ok := strings.CutPrefix(actor, "api:"); ok {
+		return tf(l, "actor_api", token)
+	}
+	return actor
 }
 
 // defaultNoticeDays is the notice period the form starts with.
@@ -324,7 +338,7 @@ func (s *Server) purgePage(w http.ResponseWriter, r *http.Request, u *access.Use
 		return
 	}
 	if ok {
-		d.Pending, d.Due = &p, p.Due(s.Now())
+		d.Pending, d.Due, d.By = &p, p.Due(s.Now()), actorName(l, p.NoticedBy)
 		for _, m := range p.Members {
 			d.Rows = append(d.Rows, purgeRow{m.PersonID, m.Name, m.JoinedAt, m.LastMessage, m.Status})
 		}
