@@ -101,15 +101,19 @@ type eventsData struct {
 // eventForm is the form that opens an event, with what was typed and
 // what is wrong with it.
 type eventForm struct {
-	Groups   []community.Group // the active groups in the user's scope
-	Title    string
-	At       string // datetime-local: 2006-01-02T15:04
-	Place    string
-	Capacity string
-	Group    int64
-	Also     []int64
-	Announce bool
-	Error    string
+	Groups []community.Group // the active groups in the user's scope
+	// ByName: the other groups are typed by name (too many groups to list
+	// as boxes).
+	ByName    bool
+	AlsoNames string
+	Title     string
+	At        string // datetime-local: 2006-01-02T15:04
+	Place     string
+	Capacity  string
+	Group     int64
+	Also      []int64
+	Announce  bool
+	Error     string
 }
 
 func (f *eventForm) Has(id int64) bool { return slices.Contains(f.Also, id) }
@@ -167,17 +171,58 @@ func (s *Server) renderEvents(w http.ResponseWriter, r *http.Request, status int
 		if form == nil {
 			form = &eventForm{Announce: true}
 		}
-		form.Groups = nil
-		for _, g := range groups {
-			if sc.has(g.ID) && g.Lifecycle == community.Active {
-				form.Groups = append(form.Groups, g)
-			}
-		}
+		form.Groups = activeIn(groups, sc)
+		form.ByName = len(form.Groups) > maxGroupBoxes
 		d.Form = form
 	}
 	p := s.page(r, u, T(l, "events"), d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, status, "events", p)
+}
+
+// maxGroupBoxes is how many groups the open form lists as boxes to
+// announce an event in; with more, they are typed by name.
+const maxGroupBoxes = 200
+
+// activeIn returns the active groups in a scope.
+func activeIn(groups []community.Group, sc scope) []community.Group {
+	var out []community.Group
+	for _, g := range groups {
+		if sc.has(g.ID) && g.Lifecycle == community.Active {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// groupsNamed finds the active groups of the user's scope named in a list
+// (separated by commas, 、 or lines); unknown is the first name that is
+// none of them.
+func (s *Server) groupsNamed(r *http.Request, list string) (ids []int64, unknown string, err error) {
+	u := userOf(r)
+	sc, err := s.scopeOf(r.Context(), u)
+	if err != nil {
+		return nil, "", err
+	}
+	groups, err := s.Store.Groups(r.Context(), u.OrgID)
+	if err != nil {
+		return nil, "", err
+	}
+	byName := map[string]int64{}
+	for _, g := range activeIn(groups, sc) {
+		byName[g.Name] = g.ID
+	}
+	for _, name := range strings.FieldsFunc(list, func(c rune) bool { return strings.ContainsRune(",，、;；\n\r", c) }) {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		id, ok := byName[name]
+		if !ok {
+			return nil, name, nil
+		}
+		ids = append(ids, id)
+	}
+	return ids, "", nil
 }
 
 // eventBadge is an event's state: open, closed or cancelled.
@@ -217,6 +262,22 @@ func (s *Server) openEvent(w http.ResponseWriter, r *http.Request) {
 		}
 		if id != f.Group && !slices.Contains(f.Also, id) {
 			f.Also = append(f.Also, id)
+		}
+	}
+	if f.AlsoNames = strings.TrimSpace(r.PostFormValue("also_names")); f.AlsoNames != "" {
+		ids, unknown, err := s.groupsNamed(r, f.AlsoNames)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if unknown != "" {
+			bad("ev_err_group_name", unknown)
+			return
+		}
+		for _, id := range ids {
+			if id != f.Group && !slices.Contains(f.Also, id) {
+				f.Also = append(f.Also, id)
+			}
 		}
 	}
 	req.AlsoIn = f.Also

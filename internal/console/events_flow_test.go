@@ -262,3 +262,30 @@ func cst(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// TestOpenEventByName: with more groups than the form lists as boxes,
+// the other groups are typed by name; a name that is none of the user's
+// groups is said on the page.
+func TestOpenEventByName(t *testing.T) {
+	w := newPages(t)
+	w.srv.Events = w.db
+	ctx := context.Background()
+	for i := range 200 {
+		g := community.Group{OrgID: w.org.ID, NodeID: w.region.ID, Connection: "wx", Platform: "wecom", ExternalID: "more" + itoa(int64(i)), Name: "阳新学员群" + itoa(int64(i))}
+		if err := w.db.CreateGroup(ctx, &g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := w.user()
+	page := w.page(c, "/events")
+	contains(t, "the form of a big organisation", page, `name="also_names"`)
+	lacks(t, "the form of a big organisation", page, `name="also"`)
+	form := url.Values{"title": {"全县学员大会"}, "group": {itoa(w.enrol.ID)}, "announce": {"yes"}, "also_names": {"阳新学员群7，大冶的群"}}
+	if code, page := w.post(c, "/events", "/events", form, true); code != 400 || !strings.Contains(page, "找不到你负责的、未归档的群「大冶的群」") || !strings.Contains(page, "阳新学员群7，大冶的群") {
+		t.Fatalf("an unknown name: %d", code)
+	}
+	form.Set("also_names", "阳新学员群7，阳新学员群8\n阳新报名咨询群")
+	if code, page := w.post(c, "/events", "/events", form, true); code != 200 || !strings.Contains(page, "接龙已发到 3 个群") || !strings.Contains(page, "阳新学员群8") {
+		t.Fatalf("open by names: %d\n%s", code, page)
+	}
+}

@@ -71,8 +71,10 @@ type attention struct {
 
 type healthData struct {
 	Alerts    []alertView
+	AllAlerts int // open alerts not snoozed, shown or not
 	Snoozed   []alertView
 	Groups    []attention
+	AllGroups int               // groups that need attention, shown or not
 	Purges    []community.Purge // pending, in the user's groups
 	Choices   []community.Group // the groups whose inactive members the user may review
 	MayAlerts bool
@@ -80,6 +82,13 @@ type healthData struct {
 	MayArch   bool
 	Snooze    []int // the snooze choices, in days
 }
+
+// How many alerts and groups the page lists (worst first); the groups
+// page filters the rest by state.
+const (
+	maxAlertsShown = 100
+	maxGroupsShown = 50
+)
 
 // snoozeDays are the snooze choices the page offers.
 var snoozeDays = []int{1, 3, 7, 14}
@@ -160,6 +169,8 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request) {
 	slices.SortStableFunc(d.Groups, func(a, b attention) int {
 		return slices.Index(attentionStates, a.State) - slices.Index(attentionStates, b.State)
 	})
+	d.AllAlerts, d.AllGroups = len(d.Alerts), len(d.Groups)
+	d.Alerts, d.Groups = d.Alerts[:min(len(d.Alerts), maxAlertsShown)], d.Groups[:min(len(d.Groups), maxGroupsShown)]
 	if s.Maintenance != nil {
 		purges, err := s.Maintenance.Purges(ctx, u.OrgID, true, 1000)
 		if err != nil {

@@ -243,3 +243,20 @@ func TestHealthScope(t *testing.T) {
 	}
 	lacks(t, "the viewer's health page", w.page(viewer, "/health"), `/resolve"`, `/archive"`)
 }
+
+// TestHealthPageLimits: with more open alerts than the page lists, it
+// shows the most pressing and says how many there are.
+func TestHealthPageLimits(t *testing.T) {
+	w := newCareWorld(t)
+	for i := range 120 {
+		if _, err := w.db.SQL().Exec(w.db.Rebind(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, ?, 'core_quiet', ?, '', ?)`),
+			w.org.ID, w.cohort.ID, w.zombies[i%3], 20000+i, now.UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := w.page(w.user(), "/health")
+	if n := strings.Count(page, `<article class="case alert"`); n != 100 {
+		t.Errorf("%d alerts listed, want 100", n)
+	}
+	contains(t, "the health page", page, `id="alerts-more"`, "显示最需要处理的 100 条", `id="alert-`+itoa(w.alert)+`"`)
+}
