@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,6 +34,7 @@ type Admin interface {
 	Event(ctx context.Context, orgID, id int64) (community.SignupList, error)
 	Events(ctx context.Context, orgID, groupID int64) ([]community.SignupList, error)
 	EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (community.SignupList, error)
+	CancelEvent(ctx context.Context, orgID, id int64, reason, actor string) (community.SignupList, error)
 	SetPartnerTiers(ctx context.Context, orgID, levelID int64, bands []community.TierBand, actor string) error
 	SetEligibility(ctx context.Context, orgID, groupID, levelID int64, handling string, grace time.Duration, actor string) error
 	ClearEligibility(ctx context.Context, orgID, groupID int64, actor string) error
@@ -84,9 +87,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideEligibility))))
 	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.admin(s.json(s.openEvent))))
 	mux.HandleFunc("GET /api/v1/events/{id}", s.tokenAuth(s.json(s.getEvent)))
-	for _, op := range []string{"close", "cancel", "checkin"} {
+	for _, op := range []string{"close", "cancel", "checkin", "undo-checkin"} {
 		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.admin(s.json(s.changeEvent(op)))))
 	}
+	mux.HandleFunc("POST /api/v1/events/{id}/cancel-event", s.tokenAuth(s.admin(s.json(s.cancelEvent))))
 }
 
 // admin requires an admin-scoped token.
@@ -107,11 +111,24 @@ func actorOf(r *http.Request) string {
 	return "api:" + r.Context().Value(tokenKey{}).(access.Token).Name
 }
 
+// decodeOptional decodes a JSON body strictly into v, leaving v as it is
+// when there is no body.
+func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	return s.decode(w, r, v, true)
+}
+
 // decodeBody decodes a JSON body strictly into v.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	return s.decode(w, r, v, false)
+}
+
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if optional && errors.Is(err, io.EOF) {
+			return nil
+		}
 		return errkind.Errorf(errkind.Invalid, "body: %v", err)
 	}
 	if dec.More() {

@@ -22,7 +22,9 @@ type EventJSON struct {
 	Capacity   int              `json:"capacity,omitempty"`
 	At         *time.Time       `json:"at,omitempty"`
 	Place      string           `json:"place,omitempty"`
+	AlsoIn     []int64          `json:"also_in,omitempty"` // the other groups it is announced in
 	Closed     bool             `json:"closed"`
+	Cancelled  bool             `json:"cancelled"`
 	SignedUp   int              `json:"signed_up"`
 	Waitlisted int              `json:"waitlisted"`
 	CheckedIn  int              `json:"checked_in"`
@@ -40,7 +42,7 @@ type EventEntryJSON struct {
 }
 
 func eventJSON(l community.SignupList, withEntries bool) EventJSON {
-	e := EventJSON{ID: l.ID, GroupID: l.GroupID, Title: l.Title, Capacity: l.Capacity, At: l.EventAt, Place: l.Place, Closed: l.Closed}
+	e := EventJSON{ID: l.ID, GroupID: l.GroupID, Title: l.Title, Capacity: l.Capacity, At: l.EventAt, Place: l.Place, AlsoIn: l.AlsoIn, Closed: l.Closed, Cancelled: l.Cancelled}
 	for _, en := range l.Entries {
 		switch en.Status {
 		case community.SignupIn:
@@ -86,16 +88,19 @@ func (s *Server) openEvent(w http.ResponseWriter, r *http.Request) (int, any, er
 		return 0, nil, err
 	}
 	var in struct {
-		Title       string `json:"title"`
-		Capacity    int    `json:"capacity"`
-		At          string `json:"at"`
-		Place       string `json:"place"`
-		TempGroupID int64  `json:"temp_group_id"`
+		Title       string  `json:"title"`
+		Capacity    int     `json:"capacity"`
+		At          string  `json:"at"`
+		Place       string  `json:"place"`
+		TempGroupID int64   `json:"temp_group_id"`
+		AlsoIn      []int64 `json:"also_in"`
+		Announce    *bool   `json:"announce"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	req := community.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID, Actor: actorOf(r)}
+	req := community.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID,
+		AlsoIn: in.AlsoIn, Announce: in.Announce == nil || *in.Announce, Actor: actorOf(r)}
 	if in.At != "" {
 		t, err := time.Parse(time.RFC3339, in.At)
 		if err != nil {
@@ -122,8 +127,9 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) (int, any, err
 	return http.StatusOK, eventJSON(l, true), nil
 }
 
-// changeEvent closes an event, or cancels or checks in a person:
-// POST /api/v1/events/{id}/{close|cancel|checkin} with {"person_id":…}.
+// changeEvent closes an event, or cancels, checks in or takes back the
+// check-in of a person: POST /api/v1/events/{id}/{close|cancel|checkin|
+// undo-checkin} with {"person_id":…} (none for close).
 func (s *Server) changeEvent(op string) jsonHandler {
 	return func(w http.ResponseWriter, r *http.Request) (int, any, error) {
 		id, err := pathID(r)
@@ -147,6 +153,27 @@ func (s *Server) changeEvent(op string) jsonHandler {
 		}
 		return http.StatusOK, eventJSON(l, true), nil
 	}
+}
+
+// cancelEvent calls an event off and tells its groups, naming everyone
+// signed up: POST /api/v1/events/{id}/cancel-event {"reason":"…"} (the
+// body is optional).
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeOptional(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	l, err := s.Admin.CancelEvent(r.Context(), orgOf(r), id, in.Reason, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, eventJSON(l, true), nil
 }
 
 // Group eligibility: who may join a group (partners of one level only).

@@ -41,6 +41,9 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.EventRunner     = (*store.DB)(nil)
+	_ console.Maintenance     = (*store.DB)(nil)
 
-	_ demo.Store = (*store.DB)(nil)
+	_ demo.Store       = (*store.DB)(nil)
+	_ demo.EventsStore = (*store.DB)(nil)
 )

@@ -89,6 +89,15 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Events, when set with Community, lets staff open, close and cancel
+	// events and check people in.
+	Events EventRunner
+	// Maintenance, when set with Health, lets staff purge inactive members
+	// and archive dead groups from the health page.
+	Maintenance Maintenance
+	// OnChange is called after a write that the ingester caches (a group
+	// archived).
+	OnChange func()
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -112,7 +121,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
 	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
 	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
-	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
 	mux.HandleFunc("GET /tree", s.auth(s.treePage))
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
@@ -125,9 +133,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.managerOnly(s.needs("scripts", s.moveScript))))
 	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
 	mux.HandleFunc("GET /partners", s.auth(s.managerOnly(s.needs("partners", s.partners))))
-	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
-	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.eventsRoutes(mux)
+	s.healthRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

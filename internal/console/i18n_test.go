@@ -18,7 +18,7 @@ import (
 // languages, and so has every key built from a known value.
 func TestTranslations(t *testing.T) {
 	keys := map[string]bool{}
-	literal := regexp.MustCompile(`\bt (?:\$l|\.Lang|\$\.Lang) "(\w+)"|\bT\([^,()]+(?:\(r\))?, "(\w+)"\)|headers\(l((?:, "\w+")+)\)|Key: "(flash_\w+)"`)
+	literal := regexp.MustCompile(`\bt[f]? (?:\$l|\.Lang|\$\.Lang) "(\w+)"|\btf\(l, "(\w+)"|\bT\([^,()]+(?:\(r\))?, "(\w+)"\)|headers\(l((?:, "\w+")+)\)|Key: "(flash_\w+)"`)
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	var sources []string
 	for _, f := range files {
@@ -26,7 +26,7 @@ func TestTranslations(t *testing.T) {
 		sources = append(sources, string(b))
 	}
 	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
-		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
+		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go", "healthpage.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)
@@ -35,12 +35,12 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, src := range sources {
 		for _, m := range literal.FindAllStringSubmatch(src, -1) {
-			for _, k := range []string{m[1], m[2], m[4]} {
+			for _, k := range []string{m[1], m[2], m[3], m[5]} {
 				if k != "" {
 					keys[k] = true
 				}
 			}
-			for _, k := range strings.Split(m[3], ",") {
+			for _, k := range strings.Split(m[4], ",") {
 				if k = strings.Trim(strings.TrimSpace(k), `"`); k != "" {
 					keys[k] = true
 				}

@@ -267,14 +267,14 @@ func TestEventsPages(t *testing.T) {
 	}
 	ev := w.page(c, "/events/"+itoa(w.cohortEvent))
 	contains(t, "the event page", ev, `id="count-in">2 / 2<`, `id="count-waitlisted">1<`, `id="count-checked-in">1<`, "阳新一店", `<a href="/people/`+itoa(w.newbie)+`">新人甲</a>`, "候补")
-	if entries := rowsOf(ev, "entries"); len(entries) != 3 {
-		t.Errorf("entries: %q", entries)
+	if entries, waiting := rowsOf(ev, "entries"), rowsOf(ev, "waiting"); len(entries) != 2 || len(waiting) != 1 || !strings.Contains(waiting[0], "新人甲") {
+		t.Errorf("signed up %q, waiting %q", entries, waiting)
 	}
 	contains(t, "the English event page", w.page(c, "/events/"+itoa(w.cohortEvent)+"?lang=en"), "Signed up", "Waitlisted", "Checked in", "waitlisted")
 	contains(t, "the English events page", w.page(c, "/events?lang=en"), "Events", "open")
 
 	list := w.csv(c, "/events?format=csv")
-	if len(list) != 3 || list[2][1] != "线下沙龙：直播复盘" || list[2][6] != "2" || list[2][7] != "1" || list[2][8] != "1" {
+	if len(list) != 3 || list[2][1] != "线下沙龙：直播复盘" || list[2][7] != "2" || list[2][8] != "1" || list[2][9] != "1" {
 		t.Fatalf("events CSV: %v", list)
 	}
 	entries := w.csv(c, "/events/"+itoa(w.cohortEvent)+"?format=csv&lang=en")

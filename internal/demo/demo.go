@@ -102,5 +102,5 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 			}
 		}
 	}
-	return nil
+	return seedEvents(ctx, db, in, s, org, now)
 }

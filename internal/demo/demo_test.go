@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,40 @@ func TestSeed(t *testing.T) {
 	}
 	if lv, _ := db.PartnerLevels(ctx, org.ID); len(lv) != 3 {
 		t.Fatalf("partner levels: %d", len(lv))
+	}
+	checkEventsAndHealth(t, db, org, now, shanghai)
+}
+
+// checkEventsAndHealth: the events and health pages have their work — a
+// class in two groups, full with a waitlist and people checked in, a
+// sharing day open for sign-ups, a purge notice pending with members left
+// out of it, and a dying group alerted once the rollup runs.
+func checkEventsAndHealth(t *testing.T, db *store.DB, org community.Org, now time.Time, loc *time.Location) {
+	ctx := context.Background()
+	evs, err := db.EventSummaries(ctx, org.ID, now.Add(-24*time.Hour))
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events: %+v %v", evs, err)
+	}
+	class := evs[1]
+	if class.In != 12 || class.Waitlisted != 2 || class.Cancelled != 1 || class.CheckedIn != 7 || len(class.AlsoIn) != 1 || class.Closed {
+		t.Errorf("the class: %+v", class)
+	}
+	if evs[0].In != 8 || evs[0].Capacity != 40 {
+		t.Errorf("the sharing day: %+v", evs[0])
+	}
+	purges, err := db.Purges(ctx, org.ID, true, 10)
+	if err != nil || len(purges) != 1 || purges[0].Named() < 5 || purges[0].Named() != len(purges[0].Members)-2 {
+		t.Fatalf("pending purges: %+v %v", purges, err)
+	}
+	if _, err := db.Rollup(ctx, org.ID, now, loc, 400); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := db.Alerts(ctx, org.ID, true, 100)
+	kinds := map[string][]string{}
+	for _, a := range alerts {
+		kinds[a.Kind] = append(kinds[a.Kind], a.GroupName)
+	}
+	if !slices.Contains(kinds["group_dying"], "NF-阳新2018电子商务培训群") || len(kinds["group_dead"]) == 0 {
+		t.Fatalf("alerts by kind: %v", kinds)
 	}
 }

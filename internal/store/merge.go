@@ -66,6 +66,9 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				AND EXISTS (SELECT 1 FROM signups o WHERE o.person_id = ? AND o.list_id = signups.list_id)`, []any{from, into}},
 			{"sign-ups", "UPDATE signups SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"eligibility", "UPDATE eligibility_cases SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			{"purges", `DELETE FROM purge_members WHERE person_id = ?
+				AND EXISTS (SELECT 1 FROM purge_members o WHERE o.person_id = ? AND o.purge_id = purge_members.purge_id)`, []any{from, into}},
+			{"purges", "UPDATE purge_members SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"KOLs", `DELETE FROM group_kols WHERE person_id = ?
 				AND EXISTS (SELECT 1 FROM group_kols o WHERE o.person_id = ? AND o.group_id = group_kols.group_id)`, []any{from, into}},
 			{"KOLs", "UPDATE group_kols SET person_id = ? WHERE person_id = ?", []any{into, from}},
