@@ -89,6 +89,16 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Tree, when set, offers the tree and group workflows: editing the
+	// tree, a group's settings, templates and their tasks, staff roles and
+	// the people search.
+	Tree TreeSource
+	// Caps reports a connection's capabilities: whether roles set in the
+	// console sync to the platform (chat.ActSetRole). Nil: none do.
+	Caps func(connection string) chat.Capabilities
+	// OnChange is called after a write the ingester caches (a group's
+	// node or kind, members' roles).
+	OnChange func()
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -128,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
 	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.treeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
