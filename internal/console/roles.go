@@ -86,7 +86,6 @@ type groupRoles struct {
 	Matches int // members matching the query, before the cut
 	Syncs   bool
 	Editing bool // the account may change some role
-	People  bool // the people search is offered
 }
 
 // maxRoleMatches is how many members a search on the group page shows.
@@ -100,7 +99,7 @@ func (s *Server) groupRolesOf(r *http.Request, p page, g community.Group, member
 	u := userOf(r)
 	back := fmt.Sprintf("/groups/%d", g.ID)
 	owners := ownersOf(members)
-	d := &groupRoles{Syncs: s.syncs(g.Connection), Query: strings.TrimSpace(r.URL.Query().Get("who")), People: true,
+	d := &groupRoles{Syncs: s.syncs(g.Connection), Query: strings.TrimSpace(r.URL.Query().Get("who")),
 		Editing: u.May(access.SetStaffRole) || u.May(access.SetLeaderRole)}
 	rank := map[community.Role]int{community.RoleOwner: 0, community.RoleSecretary: 1, community.RoleAssistant: 2}
 	for _, m := range members {
@@ -236,9 +235,9 @@ func (s *Server) personRoles(ctx context.Context, r *http.Request, p page, perso
 
 // peopleData is the people search page.
 type peopleData struct {
-	Query  string
-	Found  []personFound
-	More   bool
+	Query string
+	Found []personFound
+	More  bool
 }
 
 type personFound struct {

@@ -619,3 +619,37 @@ func TestRolesWithoutSync(t *testing.T) {
 		}
 	}
 }
+
+// A viewer sees the staff and the settings but no form to change them.
+func TestTreeViewer(t *testing.T) {
+	w := treeWorld(t, false)
+	hash, _ := console.HashPassword("viewer pw")
+	if err := w.db.CreateUser(context.Background(), &access.User{OrgID: w.org.ID, Username: "viewer", PasswordHash: hash, Role: access.Viewer, ScopeNodeID: w.region.ID}); err != nil {
+		t.Fatal(err)
+	}
+	tpl := community.Template{OrgID: w.org.ID, Name: "开班", Steps: []community.TemplateStep{{Kind: community.KindLecturer, Pattern: "讲师群"}}}
+	if err := w.db.CreateTemplate(context.Background(), &tpl, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if body := w.page(w.user(), "/templates"); !strings.Contains(body, `class="tform apply"`) {
+		t.Fatal("a manager is not offered to apply the template")
+	}
+	c := loginAs(t, w.url, "viewer", "viewer pw")
+	base := "/groups/" + itoa(w.cohort.ID)
+	for path, forms := range map[string][]string{
+		base:               {`id="role-search"`, `class="inline role-form"`},
+		base + "/settings": {`action="` + base + `/settings"`, `action="` + base + `/archive"`, `action="` + base + `/profile"`, `id="kol-search"`},
+		"/tree":            {`action="/tree/nodes"`, `details class="node-edit"`},
+		"/templates":       {`action="/templates"`, `class="tform apply"`},
+	} {
+		body := w.page(c, path)
+		for _, f := range forms {
+			if strings.Contains(body, f) {
+				t.Errorf("the viewer's %s offers %s", path, f)
+			}
+		}
+	}
+	if r := w.submit(c, base+"/roles", vals("person", itoa(w.memberID(w.cohort.ID, "学员a")), "role", "assistant")); r.code != 403 {
+		t.Errorf("the viewer sets a role: %d", r.code)
+	}
+}
