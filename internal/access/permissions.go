@@ -16,6 +16,7 @@ const (
 	EditTree       Permission = "tree.edit"       // create, rename, move, delete nodes
 	EditGroup      Permission = "group.edit"      // kind, node, capacity, lifecycle, profile, invite link, checklist
 	ApplyTemplate  Permission = "template.apply"  // apply a template, bind its tasks
+	EditTemplates  Permission = "template.edit"   // write the organisation's group templates
 	SetStaffRole   Permission = "group.staff"     // make someone 店小二 or a member again
 	SetLeaderRole  Permission = "group.leaders"   // make someone 群主 or 秘书长
 	ArchiveGroup   Permission = "group.archive"   // archive a dead group
@@ -48,7 +49,7 @@ const (
 // Permissions lists every permission in the order docs/permissions.md
 // shows them.
 var Permissions = []Permission{
-	EditTree, EditGroup, ApplyTemplate, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
+	EditTree, EditGroup, ApplyTemplate, EditTemplates, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
 	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster,
 	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, ImportData,
 	ManageAccounts, ManageTokens, ManageConnections, ReadAudit,

@@ -19,8 +19,8 @@ import (
 // implements it.
 type Admin interface {
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
-	CreateNode(ctx context.Context, n *community.Node) error
-	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64) (community.Node, error)
+	AddNode(ctx context.Context, n *community.Node, actor string) error
+	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64, actor string) (community.Node, error)
 	UpdateGroup(ctx context.Context, orgID, id int64, p community.GroupPatch, actor string) (community.Group, error)
 	community.Partners
 	community.Growth
@@ -43,7 +43,8 @@ type Admin interface {
 	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
 	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (community.CampaignGrowth, error)
 	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
-	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
+	SetGroupRole(ctx context.Context, c community.RoleChange) (community.RoleChanged, error)
+	FindPeople(ctx context.Context, orgID int64, text string, groups []int64, limit int) ([]community.PersonMatch, error)
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
 	JoinLink(ctx context.Context, code string) (community.JoinTarget, error)
 	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
@@ -69,6 +70,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.admin(s.json(s.setInviteLink))))
 	mux.HandleFunc("GET /join/{code}", s.joinLink) // public: printed on posters
 	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.admin(s.json(s.setMemberRole))))
+	mux.HandleFunc("GET /api/v1/people", s.tokenAuth(s.json(s.findPeople)))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
@@ -181,7 +183,7 @@ func (s *Server) createNode(w http.ResponseWriter, r *http.Request) (int, any, e
 		return 0, nil, err
 	}
 	n := community.Node{OrgID: orgOf(r), ParentID: in.ParentID, Name: in.Name, Kind: community.NodeKind(in.Kind)}
-	if err := s.Admin.CreateNode(r.Context(), &n); err != nil {
+	if err := s.Admin.AddNode(r.Context(), &n, actorOf(r)); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, nodeJSON(n), nil
@@ -199,7 +201,7 @@ func (s *Server) patchNode(w http.ResponseWriter, r *http.Request) (int, any, er
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID)
+	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID, actorOf(r))
 	if err != nil {
 		return 0, nil, err
 	}

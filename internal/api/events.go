@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -324,8 +325,12 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request) (int, any, 
 }
 
 // setMemberRole changes a member's role: PUT /api/v1/groups/{id}/members/
-// {person}/role {"role":"assistant"}. Staff become admins on platforms
-// that have them (the change is synced through the outbox).
+// {person}/role {"role":"assistant"}. A group has exactly one owner:
+// {"role":"owner","former_owner":"secretary"} moves the role, and the
+// current owner becomes a member (the default) or a secretary. Staff
+// become admins on platforms that have them (the change is synced through
+// the outbox); "synced" counts the platform calls queued, and
+// "platform_syncs" says whether the group's platform can make them at all.
 func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
@@ -336,19 +341,62 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any
 		return 0, nil, errkind.Errorf(errkind.Invalid, "person %q: want a positive whole number", r.PathValue("person"))
 	}
 	var in struct {
-		Role string `json:"role"`
+		Role        string `json:"role"`
+		FormerOwner string `json:"former_owner"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	sync := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)
-	if err := s.Admin.SetMemberRole(r.Context(), orgOf(r), g.ID, person, community.Role(in.Role), sync, actorOf(r)); err != nil {
+	if in.FormerOwner != "" && in.Role != string(community.RoleOwner) {
+		return 0, nil, errkind.New(errkind.Invalid, "former_owner: only with role owner (it says what the current owner becomes)")
+	}
+	syncs := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)
+	res, err := s.Admin.SetGroupRole(r.Context(), community.RoleChange{OrgID: orgOf(r), GroupID: g.ID, PersonID: person, Role: community.Role(in.Role),
+		FormerOwner: community.Role(in.FormerOwner), Sync: syncs, Actor: actorOf(r)})
+	if err != nil {
 		return 0, nil, err
 	}
-	if s.OnChange != nil {
-		s.OnChange() // the ingester caches memberships and their roles
+	out := map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "from": res.From, "synced": res.Synced, "platform_syncs": syncs}
+	if res.FormerOwner != 0 {
+		former := community.RoleMember
+		if in.FormerOwner != "" {
+			former = community.Role(in.FormerOwner)
+		}
+		out["former_owner"] = map[string]any{"person_id": res.FormerOwner, "role": former}
 	}
-	return http.StatusOK, map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "synced": sync}, nil
+	return http.StatusOK, out, nil
+}
+
+// findPeople finds people by name: GET /api/v1/people?q=王&limit=20 (a
+// person's name, a nickname in a group or a name on a platform).
+func (s *Server) findPeople(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		return 0, nil, errkind.New(errkind.Invalid, "q: required, a name or part of one")
+	}
+	limit, err := intParam(r, "limit", 20, 1, 200)
+	if err != nil {
+		return 0, nil, err
+	}
+	found, err := s.Admin.FindPeople(r.Context(), orgOf(r), q, nil, int(limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	type personJSON struct {
+		ID     int64   `json:"id"`
+		Name   string  `json:"name"`
+		Groups []int64 `json:"groups"`
+	}
+	out := struct {
+		People []personJSON `json:"people"`
+	}{People: []personJSON{}}
+	for _, p := range found {
+		if p.Groups == nil {
+			p.Groups = []int64{}
+		}
+		out.People = append(out.People, personJSON{p.ID, p.Name, p.Groups})
+	}
+	return http.StatusOK, out, nil
 }
 
 // listAppeals is the appeals queue: GET /api/v1/appeals?status=open.

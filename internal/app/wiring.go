@@ -43,6 +43,7 @@ var (
 	_ console.Auditor         = (*store.DB)(nil)
 	_ console.EventRunner     = (*store.DB)(nil)
 	_ console.Maintenance     = (*store.DB)(nil)
+	_ console.TreeSource      = (*store.DB)(nil)
 
 	_ demo.Store       = (*store.DB)(nil)
 	_ demo.EventsStore = (*store.DB)(nil)

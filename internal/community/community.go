@@ -108,6 +108,19 @@ const (
 	NodeTeam      NodeKind = "team"
 )
 
+// NodeKinds lists the known node kinds, from the top of a tree down.
+var NodeKinds = []NodeKind{NodeCompany, NodeRegion, NodeStore, NodeCommunity, NodeTeam}
+
+// Valid reports whether k is a known node kind.
+func (k NodeKind) Valid() bool {
+	for _, x := range NodeKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
 // Node is a node of the organisation tree (company → region/store → …).
 type Node struct {
 	ID        int64

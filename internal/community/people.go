@@ -26,3 +26,9 @@ type PersonProfile struct {
 	Stints     []PersonStint // oldest first, left ones included
 	Seats      []PersonSeat
 }
+
+// PersonMatch is a person found by name, with the groups they are in now.
+type PersonMatch struct {
+	Person
+	Groups []int64 // open memberships, by group id
+}

@@ -95,8 +95,15 @@ type Server struct {
 	// Maintenance, when set with Health, lets staff purge inactive members
 	// and archive dead groups from the health page.
 	Maintenance Maintenance
-	// OnChange is called after a write that the ingester caches (a group
-	// archived).
+	// Tree, when set, offers the tree and group workflows: editing the
+	// tree, a group's settings, templates and their tasks, staff roles and
+	// the people search.
+	Tree TreeSource
+	// Caps reports a connection's capabilities: whether roles set in the
+	// console sync to the platform (chat.ActSetRole). Nil: none do.
+	Caps func(connection string) chat.Capabilities
+	// OnChange is called after a write the ingester caches (a group's
+	// node, kind or lifecycle, members' roles).
 	OnChange func()
 
 	figs    figuresCache // the last reading of the rollups, per organisation
@@ -136,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
+	s.treeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

@@ -23,6 +23,8 @@ type groupData struct {
 	Members   []memberRow
 	Messages  []community.Message
 	Counts    []statusCount
+	Roles     *groupRoles // the staff card (roles.go); nil without the structure workflows
+	Settings  bool        // link the group's settings page
 }
 
 // memberRow is a member with their activity status (analytics.Classify).
@@ -120,5 +122,8 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, d))
+	p := s.page(r, u, g.Name, nil)
+	d.Roles, d.Settings = s.groupRolesOf(r, p, g, members), s.configured("structure")
+	p.Data, p.Flash = d, s.takeFlash(w, r)
+	s.render(w, http.StatusOK, "group", p)
 }

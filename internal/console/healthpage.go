@@ -37,7 +37,7 @@ func (s *Server) healthRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /health", s.auth(s.needs("health", s.healthPage)))
 	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.needs("health", s.may(access.HandleAlerts, s.alertAction(false)))))
 	mux.HandleFunc("POST /alerts/{id}/snooze", s.auth(s.needs("health", s.may(access.HandleAlerts, s.alertAction(true)))))
-	mux.HandleFunc("POST /health/groups/{id}/archive", s.auth(s.needs("health", s.may(access.ArchiveGroup, s.maintaining(s.onGroup(s.archiveGroup))))))
+	mux.HandleFunc("POST /health/groups/{id}/archive", s.auth(s.needs("health", s.may(access.ArchiveGroup, s.maintaining(s.onGroup(s.archiveDead))))))
 	mux.HandleFunc("GET /health/purge", s.auth(s.needs("health", s.maintaining(s.purgePick))))
 	mux.HandleFunc("GET /health/purge/{id}", s.auth(s.needs("health", s.maintaining(s.onGroup(s.purgePage)))))
 	mux.HandleFunc("POST /health/purge/{id}/notice", s.auth(s.needs("health", s.may(access.ProposePurge, s.maintaining(s.onGroup(s.purgeNotice))))))
@@ -280,9 +280,10 @@ func (s *Server) onGroup(h groupHandler) http.HandlerFunc {
 // purgeURL is the purge page of a group.
 func purgeURL(g community.Group) string { return "/health/purge/" + strconv.FormatInt(g.ID, 10) }
 
-// archiveGroup archives a group after the operator confirms: pushes, rules
-// and the bot's answers stop there; its history and figures are kept.
-func (s *Server) archiveGroup(w http.ResponseWriter, r *http.Request, u *access.User, l Lang, g community.Group) {
+// archiveDead archives a group from the health page after the operator
+// confirms: pushes, rules and the bot's answers stop there; its history and
+// figures are kept.
+func (s *Server) archiveDead(w http.ResponseWriter, r *http.Request, u *access.User, l Lang, g community.Group) {
 	if g.Lifecycle == community.Archived {
 		s.setFlash(w, flash{Key: "flash_archived_already", Error: true})
 		http.Redirect(w, r, "/health", http.StatusSeeOther)

@@ -127,7 +127,7 @@ type navItem struct {
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
-}
+	{"templates", "/templates", true}}
 
 // managersOnly are the entries a scoped user is not offered.
 var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true}

@@ -57,6 +57,8 @@ func (s *Server) configured(key string) bool {
 		return s.Accounts != nil
 	case "health":
 		return s.Health != nil
+	case "structure", "templates":
+		return s.Tree != nil
 	}
 	return true
 }

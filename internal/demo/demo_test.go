@@ -108,3 +108,70 @@ func checkEventsAndHealth(t *testing.T, db *store.DB, org community.Org, now tim
 		t.Fatalf("alerts by kind: %v", kinds)
 	}
 }
+
+// The demo shows a template applied with its tasks — some bound to the
+// groups of their names, one group flagged out of the template's order —
+// and a temporary group with an end.
+func TestSeedTree(t *testing.T) {
+	shanghai, _ := content.LoadZone("")
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "演示", Slug: "demo"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Now: func() time.Time { return now }})
+	if err := demo.Seed(ctx, db, in, s, org, now, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _, err := db.GroupTasks(ctx, org.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _ := db.Groups(ctx, org.ID)
+	created := map[int64]time.Time{}
+	var temp []community.Group
+	for _, g := range groups {
+		created[g.ID] = g.CreatedAt
+		if g.Kind == community.KindTemporary {
+			temp = append(temp, g)
+		}
+	}
+	done := 0
+	for _, tk := range tasks {
+		if tk.Status == community.TaskDone {
+			done++
+		}
+	}
+	if len(tasks) != 7 || done != 5 {
+		t.Fatalf("%d tasks, %d bound; want 7, 5 bound by name", len(tasks), done)
+	}
+	late := community.OutOfOrder(tasks, created)
+	if len(late) != 1 {
+		t.Fatalf("out of order: %v, want one group", late)
+	}
+	for id, before := range late {
+		i := slices.IndexFunc(tasks, func(tk community.GroupTask) bool { return tk.ID == id })
+		if tasks[i].Kind != community.KindAllHands || before != 4 {
+			t.Fatalf("flagged %+v before step %d, want the all-hands group before the cohorts", tasks[i], before)
+		}
+	}
+	if len(temp) != 1 || temp[0].ExpiresAt == nil || !temp[0].ExpiresAt.After(now) {
+		t.Fatalf("temporary groups: %+v, want one ending after now", temp)
+	}
+	for _, g := range groups {
+		if g.Name != "NF-阳新第6期微营销培训群" {
+			continue
+		}
+		items, _ := db.GroupChecklist(ctx, org.ID, g.ID)
+		for _, it := range items[:5] {
+			if !it.Done {
+				t.Errorf("the flagship group's checklist: %s not done", it.Key)
+			}
+		}
+	}
+}
