@@ -255,6 +255,9 @@ func (db *DB) referralEdges(ctx context.Context, orgID int64) (map[int64]edge, e
 // ReferralTree returns everyone the root brought in, directly or through
 // others, breadth first, to maxDepth levels (0: unlimited).
 func (db *DB) ReferralTree(ctx context.Context, orgID, root int64, maxDepth int) ([]community.Referral, error) {
+	if err := inOrg(ctx, db, db.sql, "people", "person", orgID, root); err != nil {
+		return nil, err
+	}
 	edges, err := db.referralEdges(ctx, orgID)
 	if err != nil {
 		return nil, err

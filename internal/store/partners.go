@@ -19,12 +19,14 @@ var errSeatTaken = &errkind.Error{Kind: errkind.Conflict, Message: "seat taken b
 
 // CreatePartnerLevel adds a level to an organisation's programme.
 func (db *DB) CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error {
-	if l.Slug == "" || l.Name == "" {
+	if l.Slug == "" {
 		return errkind.New(errkind.Invalid, "partner level: slug and name are required")
 	}
-	if l.Cap <= 0 {
-		return errkind.Errorf(errkind.Invalid, "partner level %q: cap must be at least 1, got %d", l.Slug, l.Cap)
+	check := community.LevelPatch{Name: &l.Name, Cap: &l.Cap}
+	if err := check.Validate(); err != nil {
+		return errkind.Errorf(errkind.Invalid, "partner level %q: %s", l.Slug, errkind.Message(err))
 	}
+	l.Name = *check.Name
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = db.now()
 	}
