@@ -41,6 +41,8 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.PartnerSource   = (*store.DB)(nil)
+	_ console.GrowthSource    = (*store.DB)(nil)
 
 	_ demo.Store = (*store.DB)(nil)
 )

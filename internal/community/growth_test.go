@@ -116,3 +116,49 @@ func TestReferralForest(t *testing.T) {
 		t.Error("no referrals, a forest")
 	}
 }
+
+func TestParseTierLines(t *testing.T) {
+	got, err := ParseTierLines("1-10 创始合伙人\n\n 11–50  发起合伙人 initiating\r\n51 至 199 合伙人\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []TierBand{{1, 10, "", "创始合伙人"}, {11, 50, "", "发起合伙人 initiating"}, {51, 199, "", "合伙人"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if back, _ := ParseTierLines(FormatTierLines(got)); fmt.Sprint(back) != fmt.Sprint(got) {
+		t.Fatalf("round trip: %v", back)
+	}
+	for _, bad := range []string{"", "  \n ", "1-10", "创始 1-10", "a-b x", "1-99999999 x", strings.Repeat("1-2 x\n", 21), "1-2 " + strings.Repeat("名", 61)} {
+		if _, err := ParseTierLines(bad); !errkind.Is(err, errkind.Invalid) {
+			t.Errorf("%q: %v, want invalid", bad, err)
+		}
+	}
+}
+
+func FuzzParseTierLines(f *testing.F) {
+	for _, s := range []string{"1-10 创始合伙人\n11-50 发起合伙人\n51-199 合伙人", "1~3 a", "x", "", "1 至 2 名\n\n3-4 b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		bands, err := ParseTierLines(text)
+		if err != nil {
+			if !errkind.Is(err, errkind.Invalid) {
+				t.Fatalf("%q: %v is not an invalid-input error", text, err)
+			}
+			return
+		}
+		if len(bands) == 0 || len(bands) > maxTierLines {
+			t.Fatalf("%q: %d bands", text, len(bands))
+		}
+		for _, b := range bands {
+			if b.Name == "" || b.Name != strings.TrimSpace(b.Name) || b.From < 0 || b.To < 0 {
+				t.Fatalf("%q: band %+v", text, b)
+			}
+		}
+		again, err := ParseTierLines(FormatTierLines(bands))
+		if err != nil || fmt.Sprint(again) != fmt.Sprint(bands) {
+			t.Fatalf("%q: round trip %v, %v", text, again, err)
+		}
+	})
+}

@@ -3,6 +3,8 @@ package community
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -286,4 +288,53 @@ type PersonMatch struct {
 	PersonID int64
 	Name     string
 	Groups   []string
+}
+
+// ParseTierLines reads tier bands written one per line as "FROM-TO NAME"
+// ("1-10 创始合伙人"; the dash may be –, —, ~, ～ or 至), the way an
+// operator types them in the console; blank lines are skipped. The bands
+// get no slugs: the caller names them. Whether they are contiguous and
+// cover the cap is ValidateTiers' to say.
+func ParseTierLines(text string) ([]TierBand, error) {
+	var out []TierBand
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if len(out) == maxTierLines {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers: at most %d bands", maxTierLines)
+		}
+		m := tierLine.FindStringSubmatch(line)
+		if m == nil {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: want FROM-TO NAME, like 1-10 创始合伙人; got %q", i+1, line)
+		}
+		from, err1 := strconv.Atoi(m[1])
+		to, err2 := strconv.Atoi(m[2])
+		if err1 != nil || err2 != nil || from > MaxPartnerCap || to > MaxPartnerCap {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: seat numbers go up to %d", i+1, MaxPartnerCap)
+		}
+		name := strings.TrimSpace(m[3])
+		if utf8.RuneCountInString(name) > MaxLevelName {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: a name of at most %d characters", i+1, MaxLevelName)
+		}
+		out = append(out, TierBand{From: from, To: to, Name: name})
+	}
+	if len(out) == 0 {
+		return nil, errkind.New(errkind.Invalid, "tiers: write at least one band, like 1-10 创始合伙人")
+	}
+	return out, nil
+}
+
+const maxTierLines = 20
+
+var tierLine = regexp.MustCompile(`^(\d{1,7})\s*(?:-|–|—|~|～|至)\s*(\d{1,7})\s+(\S.*)$`)
+
+// FormatTierLines writes bands the way ParseTierLines reads them.
+func FormatTierLines(bands []TierBand) string {
+	var b strings.Builder
+	for _, t := range bands {
+		fmt.Fprintf(&b, "%d-%d %s\n", t.From, t.To, t.Name)
+	}
+	return b.String()
 }

@@ -89,6 +89,15 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Partners, when set, runs the partner programme (/partners): levels,
+	// admissions, seats and waitlists, eligibility cases.
+	Partners PartnerSource
+	// Growth, when set, runs referral growth (/growth): campaigns, invite
+	// codes, referral trees and posters.
+	Growth GrowthSource
+	// BaseURL is the console's public address ([server] base_url), which
+	// join links on posters start with; the request's own when empty.
+	BaseURL string
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -124,7 +133,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))
 	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.managerOnly(s.needs("scripts", s.moveScript))))
 	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
-	mux.HandleFunc("GET /partners", s.auth(s.managerOnly(s.needs("partners", s.partners))))
+	s.partnersRoutes(mux)
+	s.growthRoutes(mux)
 	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
 	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
