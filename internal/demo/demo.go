@@ -30,6 +30,7 @@ type Store interface {
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	PartnersStore
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -102,5 +103,5 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 			}
 		}
 	}
-	return nil
+	return seedPartners(ctx, db, in, s.Name(), org, now)
 }
