@@ -66,7 +66,8 @@ type entityRow struct {
 type levelRow struct {
 	community.PartnerLevel
 	Bands     []community.TierBand
-	TiersText string // the bands as the tiers form shows them
+	Columns   []string // the bands' names in the page's language, for the table's headings
+	TiersText string   // the bands as the tiers form shows them
 	Entities  []entityRow
 }
 
@@ -84,7 +85,7 @@ type partnersData struct {
 }
 
 // partnerBoard reads the programme into rows per level and entity.
-func (s *Server) partnerBoard(ctx context.Context, orgID int64) ([]levelRow, map[int64]string, error) {
+func (s *Server) partnerBoard(ctx context.Context, orgID int64, l Lang) ([]levelRow, map[int64]string, error) {
 	b, err := s.Partners.PartnerBoard(ctx, orgID)
 	if err != nil {
 		return nil, nil, err
@@ -96,6 +97,9 @@ func (s *Server) partnerBoard(ctx context.Context, orgID int64) ([]levelRow, map
 	var out []levelRow
 	for _, lvl := range b.Levels {
 		row := levelRow{PartnerLevel: lvl, Bands: lvl.Bands(), TiersText: community.FormatTierLines(lvl.Bands())}
+		for _, b := range row.Bands {
+			row.Columns = append(row.Columns, community.TierName(b.Name, string(l)))
+		}
 		entities := map[int64]*entityRow{}
 		entity := func(id int64) *entityRow {
 			e := entities[id]
@@ -155,7 +159,7 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	l := langOf(r)
 	ctx := r.Context()
-	levels, nodeName, err := s.partnerBoard(ctx, u.OrgID)
+	levels, nodeName, err := s.partnerBoard(ctx, u.OrgID, langOf(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -222,7 +226,7 @@ func (s *Server) partnerSeats(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, "no such seats"))
 		return
 	}
-	levels, nodeName, err := s.partnerBoard(ctx, u.OrgID)
+	levels, nodeName, err := s.partnerBoard(ctx, u.OrgID, langOf(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -409,7 +413,7 @@ func (s *Server) admitPartner(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		case id == 0:
-			levels, nodeName, err := s.partnerBoard(ctx, u.OrgID)
+			levels, nodeName, err := s.partnerBoard(ctx, u.OrgID, langOf(r))
 			if err != nil {
 				s.renderError(w, r, err)
 				return
