@@ -47,6 +47,16 @@ func (p *page) shot(name, at string) {
 	} else {
 		eval[bool](p, `(() => { window.scrollTo(0, 0); return true })()`)
 	}
+	p.capture(name)
+}
+
+// capture saves what the screen shows now as docs/console/img/name.png
+// when -update-screenshots is set.
+func (p *page) capture(name string) {
+	p.t.Helper()
+	if !updateScreenshots() {
+		return
+	}
 	img, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)

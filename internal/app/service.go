@@ -166,7 +166,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
-		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget}
+		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
+		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)

@@ -44,6 +44,8 @@ var (
 	_ console.EventRunner     = (*store.DB)(nil)
 	_ console.Maintenance     = (*store.DB)(nil)
 	_ console.TreeSource      = (*store.DB)(nil)
+	_ console.PartnerSource   = (*store.DB)(nil)
+	_ console.GrowthSource    = (*store.DB)(nil)
 
 	_ demo.Store       = (*store.DB)(nil)
 	_ demo.EventsStore = (*store.DB)(nil)

@@ -27,8 +27,10 @@ type PersonProfile struct {
 	Seats      []PersonSeat
 }
 
-// PersonMatch is a person found by name, with the groups they are in now.
+// PersonMatch is a person found by name, with the groups they are in now
+// (so that two people of the same name can be told apart).
 type PersonMatch struct {
 	Person
-	Groups []int64 // open memberships, by group id
+	Groups     []int64  // open memberships, by group id
+	GroupNames []string // the same groups' names, in the same order
 }

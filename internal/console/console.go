@@ -105,6 +105,15 @@ type Server struct {
 	// OnChange is called after a write the ingester caches (a group's
 	// node, kind or lifecycle, members' roles).
 	OnChange func()
+	// Partners, when set, runs the partner programme (/partners): levels,
+	// admissions, seats and waitlists, eligibility cases.
+	Partners PartnerSource
+	// Growth, when set, runs referral growth (/growth): campaigns, invite
+	// codes, referral trees and posters.
+	Growth GrowthSource
+	// BaseURL is the console's public address ([server] base_url), which
+	// join links on posters start with; the request's own when empty.
+	BaseURL string
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -139,7 +148,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))
 	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.managerOnly(s.needs("scripts", s.moveScript))))
 	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
-	mux.HandleFunc("GET /partners", s.auth(s.managerOnly(s.needs("partners", s.partners))))
+	s.partnersRoutes(mux)
+	s.growthRoutes(mux)
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)

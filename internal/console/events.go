@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -573,6 +572,3 @@ func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request, u *access.U
 	s.setFlash(w, f)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
-
-// tf is T with arguments.
-func tf(l Lang, key string, args ...any) string { return fmt.Sprintf(T(l, key), args...) }

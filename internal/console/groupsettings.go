@@ -317,7 +317,7 @@ func (s *Server) saveGroupSettings(w http.ResponseWriter, r *http.Request) error
 	if !kind.Valid() {
 		return errkind.Errorf(errkind.Invalid, "kind: unknown group kind %q", kind)
 	}
-	node, err := formID(r, "node", true)
+	node, err := requiredID(r, "node", true)
 	if err != nil {
 		return err
 	}
@@ -457,7 +457,7 @@ func (s *Server) changeKOLs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	back := settingsURL(g.ID, "")
-	person, err := formID(r, "person", false)
+	person, err := requiredID(r, "person", false)
 	if err != nil {
 		return err
 	}

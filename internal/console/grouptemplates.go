@@ -280,7 +280,7 @@ func (s *Server) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	node, err := formID(r, "node", false)
+	node, err := requiredID(r, "node", false)
 	if err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func (s *Server) bindTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	group, err := formID(r, "group", false)
+	group, err := requiredID(r, "group", false)
 	if err != nil {
 		return err
 	}

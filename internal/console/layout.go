@@ -125,7 +125,7 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
 	{"templates", "/templates", true}}
 
@@ -182,6 +182,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusBadRequest, errkind.Message(err)
 	case errkind.Forbidden:
 		status, msg = http.StatusForbidden, errkind.Message(err)
+	case errkind.Conflict:
+		status, msg = http.StatusConflict, errkind.Message(err)
 	default:
 		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
 	}

@@ -231,7 +231,8 @@ func TestPartnersPage(t *testing.T) {
 	c := w.user()
 	body := w.page(c, "/partners")
 	contains(t, "the partners page", body, "门店合伙人", "城市合伙人", "名额 199", "1–10 创始合伙人", "51–199", w.shop.Name, w.region.Name,
-		`<a href="/people/`+itoa(w.a)+`">学员a</a>`, `<b class="waiting">1</b>`)
+		`<b class="waiting">1</b>`, `href="/partners/`+itoa(w.store.ID)+`/`+itoa(w.shop.ID)+`"`)
+	contains(t, "the shop's store seats", w.page(c, "/partners/"+itoa(w.store.ID)+"/"+itoa(w.shop.ID)), `<a href="/people/`+itoa(w.a)+`">学员a</a>`, "创始合伙人")
 	contains(t, "the English partners page", w.page(c, "/partners?lang=en"), "Partners", "cap 199", "waitlist")
 	rows := w.csv(c, "/partners?format=csv&lang=zh") // region, then the shop
 	if len(rows) != 5 || rows[0][0] != "层次" || rows[2][0] != "门店合伙人" || rows[2][1] != w.shop.Name || rows[2][2] != "1" || rows[2][4] != "学员a" || !strings.Contains(rows[2][3], "创始合伙人") || rows[1][4] != "店小二小周" {
@@ -350,18 +351,18 @@ func TestLeaderboards(t *testing.T) {
 func TestNavigationPages(t *testing.T) {
 	w := newPages(t)
 	c := w.user()
-	paths := []string{"/scripts", "/pushes", "/events", "/partners", "/leaderboards", "/people/" + itoa(w.a), "/scripts/" + itoa(w.draft.ID), "/events/" + itoa(w.cohortEvent)}
+	paths := []string{"/scripts", "/pushes", "/events", "/partners", "/growth", "/leaderboards", "/people/" + itoa(w.a), "/scripts/" + itoa(w.draft.ID), "/events/" + itoa(w.cohortEvent)}
 	for _, path := range paths {
 		body := w.page(c, path)
-		contains(t, path, body, `id="nav-more"`, `href="/scripts"`, `href="/pushes"`, `href="/events"`, `href="/partners"`, `href="/leaderboards"`, `href="/groups"`)
+		contains(t, path, body, `id="nav-more"`, `href="/scripts"`, `href="/pushes"`, `href="/events"`, `href="/partners"`, `href="/growth"`, `href="/leaderboards"`, `href="/groups"`)
 		if n := strings.Count(body, `aria-current="page"`); n != 1 && !strings.HasPrefix(path, "/scripts") || n > 2 {
 			t.Errorf("%s: %d current entries", path, n)
 		}
 	}
-	w.srv.Content, w.srv.Community = nil, nil
+	w.srv.Content, w.srv.Community, w.srv.Partners, w.srv.Growth = nil, nil, nil, nil
 	home := w.page(c, "/")
 	lacks(t, "the navigation without sources", home, `href="/scripts"`, `href="/events"`, `id="nav-more"`)
-	for _, path := range []string{"/scripts", "/pushes", "/events", "/partners", "/leaderboards"} {
+	for _, path := range []string{"/scripts", "/pushes", "/events", "/partners", "/leaderboards", "/growth"} {
 		if code := w.status(c, path); code != 404 {
 			t.Errorf("%s without its source: %d, want 404", path, code)
 		}

@@ -153,7 +153,7 @@ func newPages(t *testing.T) *pages {
 		must(err)
 	}
 
-	w.srv.Profiles, w.srv.Content, w.srv.Community = w.db, w.db, w.db
+	w.srv.Profiles, w.srv.Content, w.srv.Community, w.srv.Partners, w.srv.Growth = w.db, w.db, w.db, w.db, w.db
 	return w
 }
 

@@ -127,7 +127,7 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	l := langOf(r)
-	person, err := formID(r, "person", false)
+	person, err := requiredID(r, "person", false)
 	if err != nil {
 		return err
 	}

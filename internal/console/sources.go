@@ -51,8 +51,12 @@ func (s *Server) configured(key string) bool {
 	switch key {
 	case "scripts", "pushes":
 		return s.Content != nil
-	case "partners", "events", "leaderboards":
+	case "events", "leaderboards":
 		return s.Community != nil
+	case "partners":
+		return s.Partners != nil
+	case "growth":
+		return s.Growth != nil
 	case "settings":
 		return s.Accounts != nil
 	case "health":

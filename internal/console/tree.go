@@ -124,9 +124,9 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, to string, f flash
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// formID reads a form field holding an id; a missing or bad one is bad
-// input (the forms always send one).
-func formID(r *http.Request, field string, zero bool) (int64, error) {
+// requiredID reads a form field holding an id; a missing or bad one is
+// bad input (the forms always send one). zero allows 0 (none).
+func requiredID(r *http.Request, field string, zero bool) (int64, error) {
 	v := strings.TrimSpace(r.PostFormValue(field))
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 || (id == 0 && !zero) {
@@ -278,7 +278,7 @@ func (s *Server) createNode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	parent, err := formID(r, "parent", true)
+	parent, err := requiredID(r, "parent", true)
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func (s *Server) moveNode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	parent, err := formID(r, "parent", true)
+	parent, err := requiredID(r, "parent", true)
 	if err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (s *Server) deleteNode(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	l := langOf(r)
-	moveTo, err := formID(r, "move_to", true)
+	moveTo, err := requiredID(r, "move_to", true)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ type Store interface {
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
 	TreeStore
+	PartnersStore
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -109,5 +110,5 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := seedTree(ctx, db, in, org, now); err != nil {
 		return err
 	}
-	return nil
+	return seedPartners(ctx, db, in, s.Name(), org, now)
 }

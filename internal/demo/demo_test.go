@@ -73,6 +73,7 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("partner levels: %d", len(lv))
 	}
 	checkEventsAndHealth(t, db, org, now, shanghai)
+	checkPartners(t, ctx, db, org)
 }
 
 // checkEventsAndHealth: the events and health pages have their work — a
@@ -173,5 +174,68 @@ func TestSeedTree(t *testing.T) {
 				t.Errorf("the flagship group's checklist: %s not done", it.Key)
 			}
 		}
+	}
+}
+
+// checkPartners: the demo's partner programme and referral growth are
+// there, through the product's own code paths: seats in every tier with a
+// waitlist and a move up, joiners waiting for approval, a campaign with a
+// tree and a K-factor.
+func checkPartners(t *testing.T, ctx context.Context, db *store.DB, org community.Org) {
+	t.Helper()
+	b, err := db.PartnerBoard(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiers := map[string]int{}
+	waiting := 0
+	for _, l := range b.Levels {
+		for _, st := range b.Seats {
+			if st.LevelID == l.ID {
+				if band, ok := community.TierOf(st.Number, l.Bands()); ok {
+					tiers[band.Slug]++
+				}
+			}
+		}
+		for k, n := range b.Waiting {
+			if k[0] == l.ID {
+				waiting += n
+			}
+		}
+	}
+	if tiers["founding"] != 24 || tiers["initiating"] != 39 || tiers["partner"] != 11 || waiting != 3 { // 10+9+5 founding; seat 37 released, 61 taken
+		t.Fatalf("seats by tier %v, %d waiting", tiers, waiting)
+	}
+	notices, err := db.PartnerNotices(ctx, org.ID, 10)
+	if err != nil || len(notices) != 1 || !notices[0].Told() || notices[0].Number != 61 {
+		t.Fatalf("moves up %+v, %v", notices, err)
+	}
+	cases, err := db.EligibilityCases(ctx, org.ID, "pending")
+	if err != nil || len(cases) != 3 {
+		t.Fatalf("pending cases %+v, %v", cases, err)
+	}
+	camps, err := db.Campaigns(ctx, org.ID)
+	if err != nil || len(camps) != 2 || camps[0].ArchivedAt != nil || camps[1].ArchivedAt == nil {
+		t.Fatalf("campaigns %+v, %v", camps, err)
+	}
+	g, err := db.CampaignGrowth(ctx, org.ID, camps[0].ID)
+	if err != nil || g.Members != 11 || g.Invitations != 7 || g.K <= 0 || g.CycleMedian <= 0 {
+		t.Fatalf("growth %+v, %v", g, err)
+	}
+	tree, err := db.CampaignTree(ctx, org.ID, camps[0].ID)
+	if err != nil || len(tree) != 23 {
+		t.Fatalf("the campaign's tree: %d people, %v", len(tree), err)
+	}
+	forest := community.ReferralForest(tree)
+	deep := 0
+	for _, r := range forest {
+		for _, c := range r.Children {
+			if len(c.Children) > 0 {
+				deep++
+			}
+		}
+	}
+	if deep == 0 {
+		t.Fatalf("the campaign's tree has no second generation: %d roots", len(forest))
 	}
 }

@@ -50,6 +50,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				AND EXISTS (SELECT 1 FROM partner_waitlist o WHERE o.person_id = ? AND o.level_id = partner_waitlist.level_id AND o.entity_id = partner_waitlist.entity_id)`, []any{from, into}},
 			{"waitlist", "UPDATE partner_waitlist SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"invite codes", "UPDATE invite_codes SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			{"partner notices", "UPDATE partner_notices SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"pushes", "UPDATE pushes SET duty_person = ? WHERE duty_person = ?", []any{into, from}},
 			{"bans", `UPDATE org_bans SET lifted_at = ?, lifted_by = 'merged' WHERE person_id = ? AND lifted_at IS NULL
 				AND EXISTS (SELECT 1 FROM org_bans o WHERE o.person_id = ? AND o.org_id = org_bans.org_id AND o.lifted_at IS NULL)`, []any{now, from, into}},

@@ -207,14 +207,20 @@ func (db *DB) FindPeople(ctx context.Context, orgID int64, text string, groups [
 	for i, m := range out {
 		ph[i], ids[i], at[m.ID] = "?", m.ID, i
 	}
-	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT person_id, group_id FROM memberships WHERE left_at IS NULL AND person_id IN (`+strings.Join(ph, ",")+`) ORDER BY person_id, group_id`), ids...)
-	pairs, err := scanAll(rows, err, func(r *sql.Rows, p *[2]int64) error { return r.Scan(&p[0], &p[1]) })
+	type membership struct {
+		person, group int64
+		name          string
+	}
+	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, m.group_id, g.name FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+		WHERE m.left_at IS NULL AND m.person_id IN (`+strings.Join(ph, ",")+`) ORDER BY m.person_id, m.group_id`), ids...)
+	pairs, err := scanAll(rows, err, func(r *sql.Rows, p *membership) error { return r.Scan(&p.person, &p.group, &p.name) })
 	if err != nil {
 		return nil, fmt.Errorf("find people: their groups: %w", err)
 	}
 	for _, p := range pairs {
-		m := &out[at[p[0]]]
-		m.Groups = append(m.Groups, p[1])
+		m := &out[at[p.person]]
+		m.Groups = append(m.Groups, p.group)
+		m.GroupNames = append(m.GroupNames, p.name)
 	}
 	return out, nil
 }

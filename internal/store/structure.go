@@ -678,6 +678,7 @@ func (db *DB) DeleteNode(ctx context.Context, orgID, id, moveTo int64, actor str
 				"UPDATE users SET scope_node_id = ? WHERE scope_node_id = ?",
 				"UPDATE group_tasks SET node_id = ? WHERE node_id = ?",
 				"UPDATE group_families SET node_id = ? WHERE node_id = ?",
+				"UPDATE campaigns SET node_id = ? WHERE node_id = ?",
 			} {
 				if _, err := tx.ExecContext(ctx, db.q(query), moveTo, id); err != nil {
 					return fmt.Errorf("move contents of node %d: %w", id, err)
