@@ -19,7 +19,7 @@ func TestContentAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"早高峰：选品三问","body":"一问市场，二问利润，三问供应链。\n你们最看重哪一条？\n欢迎留言。","tags":["选品"]}`)
+	code, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"早高峰：选品三问","body":"一问市场，二问利润，三问供应链。\n你们最看重哪一条？\n欢迎留言。","tags":["选品"],"author":"user:writer"}`)
 	if code != 201 || out["status"] != "draft" {
 		t.Fatalf("create: %d %v", code, out)
 	}
@@ -44,10 +44,11 @@ func TestContentAPI(t *testing.T) {
 	if code != 201 || len(pushes) != 2 || pushes[0].(map[string]any)["deferred"] != false {
 		t.Fatalf("plan: %d %v", code, out)
 	}
-	// The same slot again: the 2-hour gap defers it, visibly.
+	// The same slot again: the 2-hour gap defers it to the next peak,
+	// noon, visibly.
 	code, out = e.do(t, "POST", "/api/v1/pushes", e.token, fmt.Sprintf(`{"script_id":%d,"kind":"cohort","at":"2026-12-01T08:00:00+08:00"}`, id))
 	p := out["pushes"].([]any)[0].(map[string]any)
-	if code != 201 || p["deferred"] != true || p["reason"] != "too close to another push" || p["planned_at"] != "2026-12-01T01:30:00Z" {
+	if code != 201 || p["deferred"] != true || p["reason"] != "min_gap" || !apiTime(t, p["planned_at"]).Equal(time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)) {
 		t.Fatalf("second plan: %d %v", code, out)
 	}
 	if code, out := e.do(t, "POST", "/api/v1/pushes", e.token, fmt.Sprintf(`{"script_id":%d,"kind":"cohort","date":"2026-12-01","slot":"midnight"}`, id)); code != 400 {
@@ -93,7 +94,7 @@ func TestPushResponsesAPI(t *testing.T) {
 	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", join); code != 200 {
 		t.Fatalf("post: %d %v", code, out)
 	}
-	_, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"晚高峰：复盘","body":"今天卖得最好的是哪一款？\n为什么？\n说说你的看法。"}`)
+	_, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"晚高峰：复盘","body":"今天卖得最好的是哪一款？\n为什么？\n说说你的看法。","author":"user:writer"}`)
 	id := int(out["id"].(float64))
 	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
 		if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), e.token, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
@@ -209,4 +210,15 @@ func TestScriptCardAPI(t *testing.T) {
 	if code, out := e.do(t, "GET", path, e.read, ""); code != 200 || out["card"].(map[string]any)["link_url"] != "https://mp.weixin.qq.com/s/abc" {
 		t.Fatalf("get card: %d %v", code, out)
 	}
+}
+
+// apiTime reads a time the API wrote.
+func apiTime(t *testing.T, v any) time.Time {
+	t.Helper()
+	s, _ := v.(string)
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("time %v: %v", v, err)
+	}
+	return at
 }

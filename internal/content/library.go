@@ -15,6 +15,9 @@ type Script struct {
 	Author       string // "person:12" for a member's 投稿, "user:alice" for staff
 	Status       Status
 	RejectReason string
+	// LintOverride is the reason the reviewer gave for approving it
+	// although the lint flagged it (CheckOverride).
+	LintOverride string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -37,10 +40,17 @@ type Revision struct {
 type PushStatus string
 
 const (
-	PushPlanned PushStatus = "planned"
-	PushSent    PushStatus = "sent" // handed to the outbox
-	PushDropped PushStatus = "dropped"
+	PushPlanned   PushStatus = "planned"
+	PushSent      PushStatus = "sent"      // handed to the outbox
+	PushDropped   PushStatus = "dropped"   // nothing fitted when it was planned
+	PushCancelled PushStatus = "cancelled" // by an operator, before it went out
+	PushSkipped   PushStatus = "skipped"   // refused when it fell due (see SkipReason)
 )
+
+// Open reports whether the push is still to go out: planned, or dropped
+// (an operator may move it to a time that fits). Only open pushes can be
+// cancelled or moved.
+func (s PushStatus) Open() bool { return s == PushPlanned || s == PushDropped }
 
 // Push is one script going to one group at one time.
 type Push struct {
@@ -52,7 +62,7 @@ type Push struct {
 	WantAt     time.Time // what was asked for
 	PlannedAt  time.Time // what the caps and quiet hours allow
 	Status     PushStatus
-	Reason     string // why PlannedAt differs from WantAt, or why dropped
+	Reason     string // reason codes, comma-separated: why PlannedAt differs from WantAt, or why dropped, cancelled or skipped (see Reasons)
 	DutyPerson int64  // the assistant on duty to follow it up
 	CreatedAt  time.Time
 	SentAt     *time.Time // handed to the outbox
