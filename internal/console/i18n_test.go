@@ -26,7 +26,7 @@ func TestTranslations(t *testing.T) {
 		sources = append(sources, string(b))
 	}
 	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
-		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
+		"sources.go", "people.go", "scripts.go", "pushes.go", "duty.go", "partners.go", "events.go", "leaderboards.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)

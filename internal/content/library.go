@@ -2,7 +2,12 @@ package content
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // Script is one piece of push content (炮弹) in the library.
@@ -21,6 +26,42 @@ type Script struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// The limits of a script's text, and what CheckScript refuses (errors.Is).
+const (
+	MaxTitle = 200      // characters
+	MaxBody  = 64 << 10 // bytes
+)
+
+var (
+	ErrNoTitle     = errors.New("title: required")
+	ErrLongTitle   = errors.New("title: at most 200 characters")
+	ErrNoBody      = errors.New("body: required")
+	ErrLongBody    = errors.New("body: at most 64 KiB")
+	ErrNotEditable = errors.New("a scheduled or published script cannot be edited: unschedule it first")
+)
+
+// CheckScript checks a script's title and body before they are stored.
+func CheckScript(title, body string) error {
+	var err error
+	switch {
+	case strings.TrimSpace(title) == "":
+		err = ErrNoTitle
+	case utf8.RuneCountInString(title) > MaxTitle:
+		err = ErrLongTitle
+	case strings.TrimSpace(body) == "":
+		err = ErrNoBody
+	case len(body) > MaxBody:
+		err = ErrLongBody
+	}
+	if err != nil {
+		return errkind.Errorf(errkind.Invalid, "%w", err)
+	}
+	return nil
+}
+
+// Editable reports whether a script in this status may be edited.
+func (s Status) Editable() bool { return s != Scheduled && s != Published }
 
 // Revision is one saved state of a script: every edit and every status
 // change leaves one, so the history is complete.

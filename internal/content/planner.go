@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -12,6 +13,14 @@ import (
 // Planning one script into many groups, and moving a planned push: what
 // the API and the console both do, through the store's PlanPush and
 // MovePush, which fit each push into its group's day.
+
+// What planning refuses, for errors.Is: callers say it in their words.
+var (
+	ErrNoTime      = errors.New("when: give a date and a peak (slot), or a time")
+	ErrNoGroup     = errors.New("no group matches: give groups, a kind or a node with active groups in your scope")
+	ErrNoPeak      = errors.New("a group has no peak of that name")
+	ErrNotApproved = errors.New("only approved scripts are pushed")
+)
 
 // Scheduler is what planning and moving pushes read and write.
 // internal/store implements it.
@@ -77,7 +86,7 @@ func (w When) Check() error {
 		}
 		return nil
 	}
-	return errkind.New(errkind.Invalid, "when: give a date and a peak (slot), or a time")
+	return errkind.Errorf(errkind.Invalid, "%w", ErrNoTime)
 }
 
 // In resolves the time for a group with these slots: At as given, else
@@ -97,7 +106,7 @@ func (w When) In(cfg SlotConfig, groupName string) (time.Time, string, error) {
 	}
 	sl, ok := cfg.Find(w.Slot)
 	if !ok {
-		return time.Time{}, "", errkind.Errorf(errkind.Invalid, "slot: %s has the peaks %s, not %q", groupName, cfg.Names(), w.Slot)
+		return time.Time{}, "", errkind.Errorf(errkind.Invalid, "slot: %s has the peaks %s, not %q: %w", groupName, cfg.Names(), w.Slot, ErrNoPeak)
 	}
 	return sl.At.On(d, loc), sl.Name, nil
 }
@@ -168,7 +177,7 @@ func PlanPushes(ctx context.Context, st Scheduler, r PlanRequest) ([]Push, error
 		}
 	}
 	if len(targets) == 0 {
-		return nil, errkind.New(errkind.Invalid, "no group matches: give groups, a kind or a node with active groups in your scope")
+		return nil, errkind.Errorf(errkind.Invalid, "%w", ErrNoGroup)
 	}
 	// Every group's time first, so that a peak one group lacks plans
 	// nothing.

@@ -32,19 +32,7 @@ func splitTags(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func validScript(title, body string) error {
-	switch {
-	case strings.TrimSpace(title) == "":
-		return errkind.New(errkind.Invalid, "title: required")
-	case len([]rune(title)) > 200:
-		return errkind.New(errkind.Invalid, "title: at most 200 characters")
-	case strings.TrimSpace(body) == "":
-		return errkind.New(errkind.Invalid, "body: required")
-	case len(body) > 64<<10:
-		return errkind.New(errkind.Invalid, "body: at most 64 KiB")
-	}
-	return nil
-}
+func validScript(title, body string) error { return content.CheckScript(title, body) }
 
 func revise(ctx context.Context, db *DB, tx *sql.Tx, s content.Script, editor, note string) error {
 	_, err := tx.ExecContext(ctx, db.q("INSERT INTO script_revisions (script_id, title, body, tags, status, editor, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -117,8 +105,8 @@ func (db *DB) EditScript(ctx context.Context, orgID, id int64, title, body strin
 		if s, err = getScript(ctx, db, tx, orgID, id); err != nil {
 			return err
 		}
-		if s.Status == content.Published || s.Status == content.Scheduled {
-			return errkind.Errorf(errkind.Conflict, "script %d is %s: unschedule it before editing", id, s.Status)
+		if !s.Status.Editable() {
+			return errkind.Errorf(errkind.Conflict, "script %d is %s: %w", id, s.Status, content.ErrNotEditable)
 		}
 		note := "edited"
 		if s.Status == content.Approved {

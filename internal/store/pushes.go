@@ -82,7 +82,7 @@ func (db *DB) PlanPush(ctx context.Context, r content.PushRequest) (content.Push
 			return err
 		}
 		if !s.Status.Pushable() {
-			return errkind.Errorf(errkind.Conflict, "script %d is %s: only approved scripts are pushed", s.ID, s.Status)
+			return errkind.Errorf(errkind.Conflict, "script %d is %s: %w", s.ID, s.Status, content.ErrNotApproved)
 		}
 		g, err := pushGroup(ctx, db, tx, r.OrgID, r.GroupID)
 		if err != nil {
@@ -184,7 +184,7 @@ func (db *DB) MovePush(ctx context.Context, orgID, id int64, want time.Time, slo
 			return err
 		}
 		if !s.Status.Pushable() {
-			return errkind.Errorf(errkind.Conflict, "script %d is %s: only approved scripts are pushed", s.ID, s.Status)
+			return errkind.Errorf(errkind.Conflict, "script %d is %s: %w", s.ID, s.Status, content.ErrNotApproved)
 		}
 		g, err := pushGroup(ctx, db, tx, orgID, p.GroupID)
 		if err != nil {
