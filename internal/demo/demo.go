@@ -23,13 +23,14 @@ type Ingester interface {
 	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
 }
 
-// Store is what Seed writes: the tree, partner levels, groups and staff
-// roles. *store.DB implements it.
+// Store is what Seed writes: the tree, partner levels, groups, staff
+// roles and the content (ContentStore). *store.DB implements it.
 type Store interface {
 	CreateNode(ctx context.Context, n *community.Node) error
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	ContentStore
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -102,5 +103,5 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 			}
 		}
 	}
-	return nil
+	return seedContent(ctx, db, in, s, org, now)
 }
