@@ -68,7 +68,7 @@ var demoSubmissions = []struct {
 	text, reject string
 }{
 	{text: "分享一个小技巧：\n拍农产品用自然光，上午九点到十点最好。\n背景放一块旧木板，比白底更有乡土味。\n大家试试，拍好了发群里看看。"},
-	{text: "限时秒杀！！！原价99元现价19.9元，立即下单，私聊下单送优惠券！！！手慢无", reject: "像卖货单，没有自己的话：写写你为什么推荐它"},
+	{text: "今天的课真好！👍", reject: "只有一句话：说说你学到了什么、打算怎么用，三行以上再投"},
 }
 
 // seedContent fills the library, the push calendar and a duty roster

@@ -141,7 +141,7 @@ func TestSeedContent(t *testing.T) {
 	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 1000)
 	told := false
 	for _, a := range acts {
-		told = told || strings.Contains(a.Action.Text, "这次没有通过：像卖货单")
+		told = told || strings.Contains(a.Action.Text, "这次没有通过：只有一句话")
 	}
 	if !told {
 		t.Error("the member whose 投稿 was rejected is not told")
