@@ -108,7 +108,9 @@ func (s *Server) createScript(w http.ResponseWriter, r *http.Request) (int, any,
 	if in.Author == "" {
 		in.Author = actorOf(r)
 	}
-	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author}
+	// The token that puts a script in the library is one of its writers
+	// whoever it names as the author: it may not approve it.
+	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author, CreatedBy: actorOf(r)}
 	if err := s.Content.CreateScript(r.Context(), &sc); err != nil {
 		return 0, nil, err
 	}

@@ -12,12 +12,16 @@ import (
 
 // Script is one piece of push content (炮弹) in the library.
 type Script struct {
-	ID           int64
-	OrgID        int64
-	Title        string
-	Body         string
-	Tags         []string
-	Author       string // "person:12" for a member's 投稿, "user:alice" for staff
+	ID     int64
+	OrgID  int64
+	Title  string
+	Body   string
+	Tags   []string
+	Author string // "person:12" for a member's 投稿, "user:alice" for staff
+	// CreatedBy is who put it in the library when that is not its author
+	// (a token importing a member's piece); they count as a writer too.
+	// Only read when creating: the first revision's editor keeps it.
+	CreatedBy    string
 	Status       Status
 	RejectReason string
 	// LintOverride is the reason the reviewer gave for approving it

@@ -60,7 +60,11 @@ func (db *DB) CreateScript(ctx context.Context, s *content.Script) error {
 		if err != nil {
 			return fmt.Errorf("create script: %w", classify(err))
 		}
-		return revise(ctx, db, tx, *s, s.Author, "created")
+		editor := s.Author
+		if s.CreatedBy != "" {
+			editor = s.CreatedBy
+		}
+		return revise(ctx, db, tx, *s, editor, "created")
 	})
 }
 
