@@ -292,6 +292,10 @@ func TestPlanCancelMovePushes(t *testing.T) {
 		t.Errorf("a viewer plans: %d", code)
 	}
 	w.anonymous("POST", "/pushes/plan")
+	// The group page's schedule says states and reasons in words too.
+	gp := w.page(admin, "/groups/"+itoa(w.cohort.ID))
+	contains(t, "the cohort's schedule", gp, `id="schedule"`, "待推送", "已取消", "离上一条推送太近", "早高峰")
+	lacks(t, "the cohort's schedule", gp, "min_gap", ">planned<", ">morning<")
 }
 
 // TestDutyRosterPage: the board with who is on duty and the prompt; a
