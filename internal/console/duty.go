@@ -84,25 +84,14 @@ func (s *Server) duty(w http.ResponseWriter, r *http.Request) {
 		}
 		v := rosterView{Roster: ro}
 		if d.Edit {
-			members, err := s.Store.Members(ctx, ro.GroupID)
-			if err != nil {
-				s.renderError(w, r, err)
-				return
-			}
 			order := map[int64]int{}
 			if !ro.Default {
 				for i, p := range ro.People {
 					order[p.PersonID] = i + 1
 				}
 			}
-			for _, m := range members {
-				if m.Role.Staff() && m.LeftAt == nil {
-					name := m.Nickname
-					if name == "" {
-						name = m.Name
-					}
-					v.Staff = append(v.Staff, staffChoice{PersonID: m.PersonID, Name: name, Role: string(m.Role), Order: order[m.PersonID]})
-				}
+			for _, m := range ro.Staff {
+				v.Staff = append(v.Staff, staffChoice{PersonID: m.PersonID, Name: m.Name, Role: m.Role, Order: order[m.PersonID]})
 			}
 		}
 		d.Rosters = append(d.Rosters, v)

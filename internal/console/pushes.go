@@ -206,7 +206,12 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 	}
 	d.CSV = csvURL(r)
 	if plan {
-		if d.Plan, err = s.planForm(r, u, sc, now); err != nil {
+		var known [][]string
+		for _, names := range peaks {
+			known = append(known, names)
+		}
+		sort.Slice(known, func(i, j int) bool { return strings.Join(known[i], ",") < strings.Join(known[j], ",") })
+		if d.Plan, err = s.planForm(r, u, sc, now, known); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
@@ -217,7 +222,7 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 }
 
 // planForm gathers what the planning form offers the account.
-func (s *Server) planForm(r *http.Request, u *access.User, sc scope, now time.Time) (*planForm, error) {
+func (s *Server) planForm(r *http.Request, u *access.User, sc scope, now time.Time, known [][]string) (*planForm, error) {
 	ctx := r.Context()
 	f := &planForm{Date: now.In(s.Location).AddDate(0, 0, 1).Format("2006-01-02")}
 	f.Script, _ = strconv.ParseInt(r.URL.Query().Get("script"), 10, 64)
@@ -244,24 +249,25 @@ func (s *Server) planForm(r *http.Request, u *access.User, sc scope, now time.Ti
 			f.Kinds = append(f.Kinds, g.Kind)
 		}
 	}
-	// The peaks: the organisation's, and any a group has of its own.
-	cfgs := []int64{0}
-	for _, g := range f.Groups {
-		cfgs = append(cfgs, g.ID)
+	// The peaks: the organisation's, and those of the groups on the
+	// calendar (a group's own override among them). A peak only some
+	// other group has is planned by its time.
+	cfg, err := s.Content.Slots(ctx, u.OrgID, 0)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range cfgs {
-		cfg, err := s.Content.Slots(ctx, u.OrgID, id)
-		if err != nil {
-			return nil, err
+	add := func(name string) {
+		if !peaks[name] {
+			peaks[name] = true
+			f.Peaks = append(f.Peaks, name)
 		}
-		if id != 0 && cfg.Source != "group" {
-			continue
-		}
-		for _, sl := range cfg.Slots {
-			if !peaks[sl.Name] {
-				peaks[sl.Name] = true
-				f.Peaks = append(f.Peaks, sl.Name)
-			}
+	}
+	for _, sl := range cfg.Slots {
+		add(sl.Name)
+	}
+	for _, names := range known {
+		for _, n := range names {
+			add(n)
 		}
 	}
 	nodes, err := s.Store.Nodes(ctx, u.OrgID)

@@ -77,12 +77,16 @@ type Roster struct {
 	Default   bool   // no roster set: the group's assistants take turns
 	UpdatedBy string // who set it last ("" for the default)
 	UpdatedAt *time.Time
+	// Staff are the group's owner, secretaries and assistants now: who
+	// may be on it.
+	Staff []RosterEntry
 }
 
-// RosterEntry is one person on a roster.
+// RosterEntry is one person on a roster, or of a group's staff.
 type RosterEntry struct {
 	PersonID int64
-	Name     string
+	Name     string // their nickname in the group, else their name
+	Role     string // their role in the group (community.Role)
 }
 
 // MaxRoster is how many people a roster may name.

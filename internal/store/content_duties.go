@@ -43,25 +43,29 @@ func (db *DB) SetSelfApproval(ctx context.Context, orgID int64, allow bool, acto
 }
 
 // DutyRosters returns the duty roster of each of the organisation's active
-// groups, by group id: the roster set for it, or its assistants (Default).
+// groups, by group id: the roster set for it, or its assistants (Default),
+// with the group's staff to choose from. Two queries, however many groups.
 func (db *DB) DutyRosters(ctx context.Context, orgID int64) ([]content.Roster, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, g.name, COALESCE(r.person_id, 0), COALESCE(r.updated_at, 0), COALESCE(r.updated_by, ''), COALESCE(p.name, '')
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, g.name, COALESCE(r.person_id, 0), COALESCE(r.updated_at, 0), COALESCE(r.updated_by, ''),
+			COALESCE((SELECT NULLIF(m.nickname, '') FROM memberships m WHERE m.group_id = g.id AND m.person_id = p.id AND m.left_at IS NULL LIMIT 1), p.name, '')
 		FROM chat_groups g LEFT JOIN duty_rosters r ON r.group_id = g.id LEFT JOIN people p ON p.id = r.person_id
 		WHERE g.org_id = ? AND g.lifecycle = 'active' ORDER BY g.id, r.position`), orgID)
 	var out []content.Roster
+	at := map[int64]int{} // group → index in out
 	err = eachRow(rows, err, func(r *sql.Rows) error {
-		var id, person, at int64
+		var id, person, updated int64
 		var group, by, name string
-		if err := r.Scan(&id, &group, &person, &at, &by, &name); err != nil {
+		if err := r.Scan(&id, &group, &person, &updated, &by, &name); err != nil {
 			return err
 		}
-		if len(out) == 0 || out[len(out)-1].GroupID != id {
+		if _, ok := at[id]; !ok {
+			at[id] = len(out)
 			out = append(out, content.Roster{GroupID: id, Group: group, Default: person == 0})
 		}
 		if person != 0 {
-			ro := &out[len(out)-1]
+			ro := &out[at[id]]
 			ro.People = append(ro.People, content.RosterEntry{PersonID: person, Name: name})
-			t := fromMS(at)
+			t := fromMS(updated)
 			ro.UpdatedBy, ro.UpdatedAt = by, &t
 		}
 		return nil
@@ -69,18 +73,29 @@ func (db *DB) DutyRosters(ctx context.Context, orgID int64) ([]content.Roster, e
 	if err != nil {
 		return nil, fmt.Errorf("duty rosters: %w", err)
 	}
-	// A group without a roster: its assistants, as dutyFor takes them.
-	for i := range out {
-		if !out[i].Default {
-			continue
+	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, p.id, COALESCE(NULLIF(m.nickname, ''), p.name), m.role FROM memberships m
+		JOIN people p ON p.id = m.person_id JOIN chat_groups g ON g.id = m.group_id
+		WHERE g.org_id = ? AND g.lifecycle = 'active' AND m.role IN ('owner', 'secretary', 'assistant') AND m.left_at IS NULL ORDER BY m.group_id, p.id`), orgID)
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var group int64
+		var e content.RosterEntry
+		if err := r.Scan(&group, &e.PersonID, &e.Name, &e.Role); err != nil {
+			return err
 		}
-		rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, COALESCE(NULLIF(m.nickname, ''), p.name) FROM memberships m JOIN people p ON p.id = m.person_id
-			WHERE m.group_id = ? AND m.role = 'assistant' AND m.left_at IS NULL ORDER BY p.id`), out[i].GroupID)
-		people, err := scanAll(rows, err, func(r *sql.Rows, e *content.RosterEntry) error { return r.Scan(&e.PersonID, &e.Name) })
-		if err != nil {
-			return nil, fmt.Errorf("duty rosters: %w", err)
+		i, ok := at[group]
+		if !ok {
+			return nil
 		}
-		out[i].People = people
+		ro := &out[i]
+		ro.Staff = append(ro.Staff, e)
+		// A group without a roster: its assistants, as dutyFor takes them.
+		if ro.Default && e.Role == string(community.RoleAssistant) {
+			ro.People = append(ro.People, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("group staff: %w", err)
 	}
 	return out, nil
 }

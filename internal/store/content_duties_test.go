@@ -373,6 +373,9 @@ func TestDutyRoster(t *testing.T) {
 		if err != nil || len(rs) != 1 || !rs[0].Default || len(rs[0].People) != 2 || rs[0].People[0].PersonID != a {
 			t.Fatalf("default roster: %+v %v", rs, err)
 		}
+		if staff := rs[0].Staff; len(staff) != 3 || staff[2].PersonID != sec || staff[2].Role != "secretary" {
+			t.Fatalf("the group's staff to choose from: %+v", staff)
+		}
 		s := approvedScript(t, db, org.ID)
 		var ids []int64
 		for d := 1; d <= 3; d++ {
