@@ -115,6 +115,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	for _, a := range extra {
 		s.add(a, config.Connection{Name: a.Name(), Platform: a.Platform()}, byName, caps)
 	}
+	db.SetPushPolicy(pushPolicy(s.rules, byName))
 
 	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
 		Outbox: db, Logger: log.With("component", "dispatcher"),

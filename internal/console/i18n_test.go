@@ -27,7 +27,7 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
 		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go", "healthpage.go",
-		"tree.go", "groupsettings.go", "grouptemplates.go", "roles.go", "growth.go"} {
+		"tree.go", "groupsettings.go", "grouptemplates.go", "roles.go", "growth.go", "duty.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)

@@ -75,9 +75,11 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"tf": func(l Lang, k string, args ...any) string { return fmt.Sprintf(T(l, k), args...) },
-			"pushRows": func(l Lang, rows []pushRow, sent bool) pushRowsData {
-				return pushRowsData{Lang: l, Rows: rows, Sent: sent}
+			"pushRows": func(l Lang, csrf string, rows []pushRow, sent bool) pushRowsData {
+				return pushRowsData{Lang: l, CSRF: csrf, Rows: rows, Sent: sent}
 			},
+			"reasons": reasonText,
+			"slot":    slotName,
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
 			},
@@ -125,7 +127,7 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
 	{"templates", "/templates", true}}
 

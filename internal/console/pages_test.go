@@ -112,9 +112,9 @@ func TestScriptReview(t *testing.T) {
 	}
 
 	path := "/scripts/" + itoa(w.submitted.ID)
-	page := w.page(c, path)
-	contains(t, "the script page", page, "第二，只顾讲不互动。", "直播", "早高峰", `id="revisions"`, "draft → submitted", `id="move_review"`, `id="lint-no-category"`)
-	lacks(t, "the script page", page, `id="move_approve"`)
+	page := w.page(c, path+"?lang=zh")
+	contains(t, "the script page", page, "第二，只顾讲不互动。", "直播", "早高峰", `id="revisions"`, "草稿 → 已投稿", `id="move_review"`, `id="move_approve"`, `id="lint-no-category"`)
+	lacks(t, "the script page", page, "draft → submitted", "<code>")
 	contains(t, "the English script page", w.page(c, path+"?lang=en"), "Start the review", "Lint findings", "History")
 
 	var landed string // the page a move lands on, with its flash
@@ -145,7 +145,7 @@ func TestScriptReview(t *testing.T) {
 		t.Fatalf("after rejecting: %s %q", s.Status, s.RejectReason)
 	}
 	contains(t, "the rejected script", w.page(c, path), `id="reject-reason"`, "第三条与上周重复")
-	if code := move(w.submitted.ID, "rejected", "draft", "", true); code != 400 {
+	if code := move(w.submitted.ID, "rejected", "published", "", true); code != 400 {
 		t.Errorf("a move the console does not offer: %d, want 400", code)
 	}
 	revs, _ := w.db.Revisions(ctx, w.org.ID, w.submitted.ID)
@@ -168,14 +168,14 @@ func TestScriptReview(t *testing.T) {
 
 	w.anonymous("GET", "/scripts")
 	w.anonymous("POST", "/scripts/"+itoa(w.draft.ID)+"/move")
-	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
-	if page := w.page(sec, "/scripts/"+itoa(w.scheduled.ID)); strings.Contains(page, `id="workflow"`) {
-		t.Error("a secretary is offered the workflow buttons")
+	asst := w.scoped("xiaozhou", access.Assistant, w.region.ID, 0)
+	if page := w.page(asst, "/scripts/"+itoa(w.scheduled.ID)); strings.Contains(page, `id="workflow"`) {
+		t.Error("an assistant is offered the publisher's buttons")
 	}
 	before := statusOf(w.scheduled.ID).Status
-	code, _ := w.post(sec, "/scripts/"+itoa(w.scheduled.ID), "/scripts/"+itoa(w.scheduled.ID)+"/move", url.Values{"from": {string(before)}, "to": {"approved"}}, true)
+	code, _ := w.post(asst, "/scripts/"+itoa(w.scheduled.ID), "/scripts/"+itoa(w.scheduled.ID)+"/move", url.Values{"from": {string(before)}, "to": {"approved"}}, true)
 	if code != 403 || statusOf(w.scheduled.ID).Status != before {
-		t.Errorf("a secretary's move: %d, status %s", code, statusOf(w.scheduled.ID).Status)
+		t.Errorf("an assistant's move: %d, status %s", code, statusOf(w.scheduled.ID).Status)
 	}
 }
 

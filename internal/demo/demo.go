@@ -23,8 +23,8 @@ type Ingester interface {
 	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
 }
 
-// Store is what Seed writes: the tree, partner levels, groups and staff
-// roles. *store.DB implements it.
+// Store is what Seed writes: the tree, partner levels, groups, staff
+// roles and the content (ContentStore). *store.DB implements it.
 type Store interface {
 	CreateNode(ctx context.Context, n *community.Node) error
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
@@ -32,6 +32,7 @@ type Store interface {
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
 	TreeStore
 	PartnersStore
+	ContentStore
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -110,5 +111,8 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := seedTree(ctx, db, in, org, now); err != nil {
 		return err
 	}
-	return seedPartners(ctx, db, in, s.Name(), org, now)
+	if err := seedPartners(ctx, db, in, s.Name(), org, now); err != nil {
+		return err
+	}
+	return seedContent(ctx, db, in, s, org, now)
 }

@@ -239,3 +239,78 @@ func checkPartners(t *testing.T, ctx context.Context, db *store.DB, org communit
 		t.Fatalf("the campaign's tree has no second generation: %d roots", len(forest))
 	}
 }
+
+// TestSeedContent: the demo's library has a script in every state of the
+// review (a member's 投稿 among them, one approved over the lint with its
+// reason), and its calendar pushes sent, planned, deferred with the
+// reason, cancelled and skipped; a cohort has a duty roster.
+func TestSeedContent(t *testing.T) {
+	shanghai, _ := content.LoadZone("")
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "演示", Slug: "demo"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Now: func() time.Time { return now }})
+	if err := demo.Seed(ctx, db, in, s, org, now, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	scripts, _ := db.Scripts(ctx, org.ID, "")
+	states := map[content.Status]int{}
+	var fromChat, override bool
+	for _, sc := range scripts {
+		states[sc.Status]++
+		fromChat = fromChat || strings.HasPrefix(sc.Author, "person:")
+		override = override || sc.LintOverride != ""
+	}
+	for _, st := range []content.Status{content.Draft, content.Submitted, content.InReview, content.Approved, content.Scheduled, content.Published, content.Rejected} {
+		if states[st] == 0 {
+			t.Errorf("no %s script: %v", st, states)
+		}
+	}
+	if !fromChat || !override {
+		t.Errorf("a 投稿 from the chat: %v; approved over the lint: %v", fromChat, override)
+	}
+	pushes, _ := db.OrgPushes(ctx, org.ID, now.Add(-24*time.Hour), now.Add(4*24*time.Hour))
+	byStatus := map[content.PushStatus]int{}
+	reasons := map[string]bool{}
+	for _, p := range pushes {
+		byStatus[p.Status]++
+		for _, r := range content.Reasons(p.Reason) {
+			reasons[r] = true
+		}
+	}
+	if byStatus[content.PushSent] < 3 || byStatus[content.PushPlanned] < 5 || byStatus[content.PushCancelled] != 1 || byStatus[content.PushSkipped] != 1 {
+		t.Errorf("pushes by status: %v", byStatus)
+	}
+	if !reasons[content.ReasonMinGap] || !reasons[content.ReasonNotApproved] || !reasons[content.ReasonCancelled] {
+		t.Errorf("reasons: %v", reasons)
+	}
+	rosters, _ := db.DutyRosters(ctx, org.ID)
+	set := 0
+	for _, r := range rosters {
+		if !r.Default {
+			set++
+			if len(r.People) != 3 {
+				t.Errorf("the roster of %s: %+v", r.Group, r.People)
+			}
+		}
+	}
+	if set != 1 {
+		t.Errorf("%d groups with a roster, want 1", set)
+	}
+	// The rejected 投稿 is told in the all-hands group.
+	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 1000)
+	told := false
+	for _, a := range acts {
+		told = told || strings.Contains(a.Action.Text, "这次没有通过：只有一句话")
+	}
+	if !told {
+		t.Error("the member whose 投稿 was rejected is not told")
+	}
+}

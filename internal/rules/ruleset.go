@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Action is what a rule does about a message, from mildest to harshest.
@@ -89,6 +90,9 @@ type RuleSet struct {
 	Probation  Probation  `toml:"probation"`
 	Mentions   Mentions   `toml:"mentions"`
 	Escalation Escalation `toml:"escalation"`
+	// Pushes caps the content pushed to the group (炮弹省着用); unset
+	// fields take the defaults: 3 a day, 2 hours apart.
+	Pushes Pushes `toml:"pushes"`
 	// Exempt are roles the rules do not apply to (owner, secretary,
 	// assistant by default; "lecturer" exempts those who teach in the
 	// group, whatever their role).
@@ -123,6 +127,26 @@ type Quiet struct {
 	loc      *time.Location
 	set      bool
 }
+
+// Window returns the quiet hours as the window posting is allowed in and
+// its zone; ok is false when the rule set has none.
+func (q Quiet) Window() (w community.Window, loc *time.Location, ok bool) {
+	if !q.set {
+		return community.Window{}, nil, false
+	}
+	return community.Window{From: community.Clock{Hour: q.from / 60, Minute: q.from % 60}, To: community.Clock{Hour: q.to / 60, Minute: q.to % 60}}, q.loc, true
+}
+
+// Pushes caps the pushes to a group: at most PerDay a day (in the group's
+// zone), at least MinGap apart. Zero fields take the defaults (3, 2h);
+// the pushes also keep to the quiet hours.
+type Pushes struct {
+	PerDay int      `toml:"per_day"`
+	MinGap Duration `toml:"min_gap"`
+}
+
+// MaxPushesPerDay is the most per_day may say.
+const MaxPushesPerDay = 24
 
 // Nickname is the required group nickname format.
 type Nickname struct {
@@ -362,6 +386,11 @@ func (rs *RuleSet) compile() error {
 	if rs.Probation.Hours < 0 {
 		return ferr("hours must not be negative", "probation", "hours")
 	}
+	if p := rs.Pushes; p.PerDay < 0 || p.PerDay > MaxPushesPerDay {
+		return ferr(fmt.Sprintf("per_day %d: want 1 to %d pushes a day (leave it out for 3)", p.PerDay, MaxPushesPerDay), "pushes", "per_day")
+	} else if p.MinGap < 0 || time.Duration(p.MinGap) > 24*time.Hour {
+		return ferr(fmt.Sprintf("min_gap %s: want a duration up to 24h, like \"2h\" (leave it out for 2h)", time.Duration(p.MinGap)), "pushes", "min_gap")
+	}
 	for _, s := range rs.Escalation.Steps {
 		if _, err := ParseStep(s); err != nil {
 			return ferr(err.Error(), "escalation", "steps")
@@ -430,6 +459,12 @@ func Merge(parent, child *RuleSet) (*RuleSet, error) {
 	}
 	if child.Escalation.Steps != nil {
 		out.Escalation = child.Escalation
+	}
+	if child.Pushes.PerDay != 0 {
+		out.Pushes.PerDay = child.Pushes.PerDay
+	}
+	if child.Pushes.MinGap != 0 {
+		out.Pushes.MinGap = child.Pushes.MinGap
 	}
 	if child.Exempt != nil {
 		out.Exempt = child.Exempt
