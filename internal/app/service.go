@@ -70,7 +70,7 @@ type service struct {
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
 	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), status: map[string]string{}, decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
-		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
+		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, s.loc, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}

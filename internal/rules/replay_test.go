@@ -146,7 +146,7 @@ func BenchmarkReplay(b *testing.B) {
 func TestReplayPreview(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/words.txt", "团购接龙\tgroupbuy\n")
-	r, err := NewRegistry(context.Background(), dir, NewEngine(nil, nil), nil, nil)
+	r, err := NewRegistry(context.Background(), dir, nil, NewEngine(nil, nil), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
