@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Replay: what a rule set would have done to the messages a group already
@@ -80,6 +81,8 @@ type ReplayResult struct {
 // ReplayExample is one message and its verdicts, then and now.
 type ReplayExample struct {
 	ID       int64
+	GroupID  int64
+	PersonID int64 // the sender, to name them
 	At       time.Time
 	Text     string
 	Verdict  Verdict         // the rules' verdict, with its words
@@ -171,7 +174,10 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 			if v.Model {
 				r.Model++
 			}
-			if v.Category != "quiet" && v.Category != "nickname" && !v.Model {
+			// What counts on the ladder, as the store counts it: not a
+			// reminder, not a guess, and nothing against a member in a
+			// group where they are staff now (CountOffences).
+			if v.Category != "quiet" && v.Category != "nickname" && !v.Model && !community.Role(in.Role).Staff() {
 				past = append(past, m.At)
 			}
 		}
@@ -209,7 +215,7 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 		wantC := change != "" && len(r.ChangeExamples[ckey]) < keep
 		if wantV || wantC {
 			full := e.Evaluate(rs, in)
-			x := ReplayExample{ID: m.ID, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
+			x := ReplayExample{ID: m.ID, GroupID: m.GroupID, PersonID: m.PersonID, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
 			if wantV {
 				r.Examples[key] = append(r.Examples[key], x)
 			}
