@@ -89,8 +89,12 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Replay, when set, lets the rules editor replay an edit over the
+	// stored messages before it is saved (rulesreplay.go).
+	Replay ReplaySource
 
 	figs    figuresCache // the last reading of the rollups, per organisation
+	replays replayJobs   // the rules editor's replays
 	once    sync.Once
 	tmpl    map[string]*template.Template
 	limiter *loginLimiter
@@ -117,8 +121,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
-	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
-	mux.HandleFunc("POST /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
+	mux.HandleFunc("GET /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	mux.HandleFunc("POST /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	s.rulesReplayRoutes(mux)
 	mux.HandleFunc("GET /people/{id}", s.auth(s.person))
 	mux.HandleFunc("GET /scripts", s.auth(s.needs("scripts", s.scripts)))
 	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))

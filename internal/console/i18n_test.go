@@ -25,7 +25,7 @@ func TestTranslations(t *testing.T) {
 		b, _ := templateFS.ReadFile(f)
 		sources = append(sources, string(b))
 	}
-	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
+	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "rulesreplay.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
 		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
 		b, err := readSource(f)
 		if err != nil {
@@ -61,6 +61,9 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, a := range []string{"allow", "warn", "delete", "mute", "kick", "ban"} { // rules.Action
 		keys["act_"+a] = true
+	}
+	for _, c := range []string{"added", "dropped", "harsher", "milder"} { // the replay's changes
+		keys["replay_"+c] = true
 	}
 	for _, a := range reviewActions {
 		keys["review_"+a] = true

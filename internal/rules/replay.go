@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -229,4 +233,31 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 		o.Progress(r.Messages)
 	}
 	return r, nil
+}
+
+// ExampleKeys lists the keys of Examples, the harshest verdict first,
+// then by category.
+func (r *ReplayResult) ExampleKeys() []string {
+	keys := slices.Collect(maps.Keys(r.Examples))
+	sort.Slice(keys, func(a, b int) bool {
+		aa, ca, _ := strings.Cut(keys[a], " ")
+		ab, cb, _ := strings.Cut(keys[b], " ")
+		if aa != ab {
+			return Action(aa).Severe(Action(ab))
+		}
+		return ca < cb
+	})
+	return keys
+}
+
+// ChangeKeys lists the keys of Changes, the most frequent first.
+func (r *ReplayResult) ChangeKeys() []string {
+	keys := slices.Collect(maps.Keys(r.Changes))
+	sort.Slice(keys, func(a, b int) bool {
+		if r.Changes[keys[a]] != r.Changes[keys[b]] {
+			return r.Changes[keys[a]] > r.Changes[keys[b]]
+		}
+		return keys[a] < keys[b]
+	})
+	return keys
 }
