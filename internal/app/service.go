@@ -75,7 +75,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 		s.rules = reg
-		s.decider = &rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+		s.decider = contextDecider(&rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}, db)
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
@@ -165,7 +165,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
-		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db}
+		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db, Replay: db}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)

@@ -41,6 +41,8 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.ReplaySource    = (*store.DB)(nil)
+	_ contextStore            = (*store.DB)(nil)
 
 	_ demo.Store = (*store.DB)(nil)
 )
