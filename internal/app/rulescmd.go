@@ -347,14 +347,13 @@ func (run *replayRun) text(w io.Writer) {
 		fmt.Fprintf(tw, "  \twarn\tdelete\tmute\tkick\tban\ttotal\t\n")
 		cats := slices.Sorted(maps.Keys(r.Categories))
 		for _, c := range cats {
-			n := rules.CategoryName(c)
-			fmt.Fprintf(tw, "  %s %s\t", c, n.Zh)
+			fmt.Fprintf(tw, "  %s\t", c)
 			total := 0
 			for _, a := range replayActions[1:] {
 				fmt.Fprintf(tw, "%d\t", r.Categories[c][a])
 				total += r.Categories[c][a]
 			}
-			fmt.Fprintf(tw, "%d\t\n", total)
+			fmt.Fprintf(tw, "%d\t  %s\n", total, rules.CategoryName(c).Zh) // wide characters last: they would break the columns
 		}
 		tw.Flush()
 	}
@@ -377,11 +376,20 @@ func (run *replayRun) text(w io.Writer) {
 	}
 	tw.Flush()
 	example := func(x rules.ReplayExample) {
-		fmt.Fprintf(w, "    %s  %s  %s: %s\n", day(x.At), run.byID[x.GroupID].Name, run.name(x), oneLine(x.Text))
+		text := oneLine(x.Text)
+		if x.Kind != chat.KindText && x.Kind != "" {
+			text = strings.TrimSpace("[" + string(x.Kind) + "] " + text)
+		}
+		fmt.Fprintf(w, "    %s  %s  %s: %s\n", day(x.At), run.byID[x.GroupID].Name, run.name(x), text)
 		if x.Verdict.Action == rules.Allow {
 			fmt.Fprintf(w, "      allowed now; done: %s", what(x.Done))
 		} else {
-			fmt.Fprintf(w, "      matched %s; rule %s; done: %s", strings.Join(x.Verdict.Matched, ", "), x.Verdict.Rule, what(x.Done))
+			if len(x.Verdict.Matched) > 0 {
+				fmt.Fprintf(w, "      matched %s;", strings.Join(x.Verdict.Matched, ", "))
+			} else {
+				fmt.Fprint(w, "     ")
+			}
+			fmt.Fprintf(w, " rule %s; done: %s", x.Verdict.Rule, what(x.Done))
 		}
 		if x.DoneRule != "" {
 			fmt.Fprintf(w, " (%s)", x.DoneRule)
@@ -462,6 +470,7 @@ type replayExampleJSON struct {
 	At       time.Time `json:"at"`
 	Group    string    `json:"group"`
 	Member   string    `json:"member"`
+	Kind     string    `json:"kind"`
 	Text     string    `json:"text"`
 	Matched  []string  `json:"matched"`
 	Rule     string    `json:"rule"`
@@ -494,7 +503,7 @@ func (run *replayRun) json() replayJSON {
 		if m == nil {
 			m = []string{}
 		}
-		return replayExampleJSON{ID: x.ID, At: x.At.In(run.loc), Group: run.byID[x.GroupID].Name, Member: run.name(x), Text: x.Text, Matched: m,
+		return replayExampleJSON{ID: x.ID, At: x.At.In(run.loc), Group: run.byID[x.GroupID].Name, Member: run.name(x), Kind: string(x.Kind), Text: x.Text, Matched: m,
 			Rule: x.Verdict.Rule, Would: what(x.Would), Done: what(x.Done), DoneRule: x.DoneRule}
 	}
 	for _, k := range r.ExampleKeys() {

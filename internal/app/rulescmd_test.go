@@ -269,6 +269,7 @@ func replayFixture(t *testing.T) (*rulesSite, map[string]int64, time.Time) {
 			msg(cohort, "xiaoer", "m5", "加我微信 afang2026，课后答疑", "", 3*24*h-h),
 			msg(cohort, "wang", "m6", "好的，我私聊您", "m5", 3*24*h-2*h),
 			msg(cohort, "gone", "m7", "线上棋牌，稳赚不赔", "", 2*24*h),
+			{GroupID: cohort.ID, PersonID: people["wang"], ExternalID: "m11", Kind: chat.KindVoice, SentAt: at(36 * h)}, // a voice message
 			msg(enrol, "zhao", "m8", "请问下一期什么时候报名？", "", 2*24*h),
 			msg(enrol, "seller", "m9", "帮我家孩子投一票，3号，谢谢大家", "", 24*h),
 			msg(other, "zhao", "m10", "加 薇 信 abc1688 领资料", "", 24*h),
@@ -333,7 +334,7 @@ func TestRulesReplay(t *testing.T) {
 		t.Fatalf("replay: %d\n%s", code, errs)
 	}
 	golden(t, "replay-group.golden", out)
-	if !strings.Contains(errs, "7 messages to judge") || !strings.Contains(errs, "100%") || !strings.Contains(errs, "a second") {
+	if !strings.Contains(errs, "8 messages to judge") || !strings.Contains(errs, "100%") || !strings.Contains(errs, "a second") {
 		t.Errorf("progress on standard error: %q", errs)
 	}
 	// The node: the cohort (under the shop) and the enrolment group, not
@@ -347,7 +348,7 @@ func TestRulesReplay(t *testing.T) {
 		Messages int
 		Groups   []struct{ Name string }
 	}
-	if err := json.Unmarshal([]byte(out), &j); err != nil || j.Messages != 9 || len(j.Groups) != 2 {
+	if err := json.Unmarshal([]byte(out), &j); err != nil || j.Messages != 10 || len(j.Groups) != 2 {
 		t.Errorf("--json: %d messages of %d groups, %v", j.Messages, len(j.Groups), err)
 	}
 	// An unsaved file in place of the group's: ads removed at once.

@@ -432,6 +432,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"replay_title":    {"这些群规在最近 %d 天会怎么处理", "What these rules would have done in the last %d days"},
 	"replay_scope":    {"%d 个群的消息；成员按现在的身份判断（后来任命的群主、秘书长、店小二，以前的消息也按管理员算）。", "The messages of %d groups; members judged in their roles now (staff appointed later count as staff for their earlier messages too)."},
 	"replay_waiting":  {"排队中……", "Waiting…"},
+	"replay_reading":  {"正在读取消息……", "Reading the messages…"},
 	"replay_progress": {"已判断 %d / %d 条消息", "%d of %d messages judged"},
 	"replay_refresh":  {"刷新进度", "Refresh"},
 	"replay_messages": {"共 %d 条消息", "%d messages"},

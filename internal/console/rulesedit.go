@@ -216,7 +216,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		}
 		if id := r.URL.Query().Get("replay"); id != "" {
 			// The replay of an edit: the edit, not the file, in the box.
-			if j := s.replays.get(id, u.ID); j != nil && j.scope == d.Scope {
+			if j := s.replays.get(id, u.ID, s.Now()); j != nil && j.scope == d.Scope {
 				d.Text, d.Replay, d.Previewed = j.text, j.view(l, s.Location), true
 			} else {
 				d.ReplayGone = true

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/rules"
@@ -109,11 +110,11 @@ func (js *replayJobs) add(j *replayJob, now time.Time) {
 	js.jobs[j.id] = j
 }
 
-// get returns the user's job.
-func (js *replayJobs) get(id string, user int64) *replayJob {
+// get returns the user's job, unless it has expired.
+func (js *replayJobs) get(id string, user int64, now time.Time) *replayJob {
 	js.mu.Lock()
 	defer js.mu.Unlock()
-	if j := js.jobs[id]; j != nil && j.user == user {
+	if j := js.jobs[id]; j != nil && j.user == user && now.Sub(j.started) <= replayKeep {
 		return j
 	}
 	return nil
@@ -244,7 +245,7 @@ func (s *Server) runReplay(ctx context.Context, j *replayJob, rulesFor func(comm
 
 // replayProgress answers the editor's script: the job's state and counts.
 func (s *Server) replayProgress(w http.ResponseWriter, r *http.Request) {
-	j := s.replays.get(r.PathValue("id"), userOf(r).ID)
+	j := s.replays.get(r.PathValue("id"), userOf(r).ID, s.Now())
 	if j == nil {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "replay_gone")))
 		return
@@ -387,7 +388,11 @@ func (j *replayJob) view(l Lang, loc *time.Location) *replayView {
 		if name == "" {
 			name = T(l, "replay_someone")
 		}
-		return replayExample{At: x.At.In(loc).Format("01-02 15:04"), Group: j.groups[x.GroupID].Name, Member: name, Text: x.Text,
+		text := x.Text
+		if strings.TrimSpace(text) == "" || x.Kind != chat.KindText && x.Kind != "" {
+			text = strings.TrimSpace("［" + T(l, "mk_"+string(x.Kind)) + "］" + text)
+		}
+		return replayExample{At: x.At.In(loc).Format("01-02 15:04"), Group: j.groups[x.GroupID].Name, Member: name, Text: text,
 			Matched: strings.Join(x.Verdict.Matched, "、"), Done: T(l, "act_"+string(x.Done))}
 	}
 	for _, k := range r.ChangeKeys() {

@@ -87,6 +87,7 @@ type ReplayExample struct {
 	ID       int64
 	GroupID  int64
 	PersonID int64 // the sender, to name them
+	Kind     chat.MessageKind
 	At       time.Time
 	Text     string
 	Verdict  Verdict         // the rules' verdict, with its words
@@ -219,7 +220,7 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 		wantC := change != "" && len(r.ChangeExamples[ckey]) < keep
 		if wantV || wantC {
 			full := e.Evaluate(rs, in)
-			x := ReplayExample{ID: m.ID, GroupID: m.GroupID, PersonID: m.PersonID, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
+			x := ReplayExample{ID: m.ID, GroupID: m.GroupID, PersonID: m.PersonID, Kind: m.Kind, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
 			if wantV {
 				r.Examples[key] = append(r.Examples[key], x)
 			}

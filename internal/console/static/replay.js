@@ -15,6 +15,7 @@
         bar.value = j.judged;
         if (count) {
           count.textContent = j.state === 'waiting' ? count.getAttribute('data-waiting')
+            : !j.total ? count.getAttribute('data-reading')
             : count.getAttribute('data-format').replace('%d', j.judged).replace('%d', j.total);
         }
         setTimeout(tick, 500);
