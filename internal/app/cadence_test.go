@@ -56,7 +56,7 @@ func TestPushPolicy(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "groups", "7.toml"), []byte("[pushes]\nper_day = 1\nmin_gap = \"4h\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := rules.NewRegistry(ctx, dir, rules.NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return map[int64]int64{}, nil }, nil)
+	reg, err := rules.NewRegistry(ctx, dir, nil, rules.NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return map[int64]int64{}, nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

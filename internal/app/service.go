@@ -70,12 +70,12 @@ type service struct {
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
 	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), status: map[string]string{}, decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
-		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
+		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, s.loc, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 		s.rules = reg
-		s.decider = &rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+		s.decider = contextDecider(&rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}, db)
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
@@ -168,7 +168,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
 		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
-		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL}
+		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)

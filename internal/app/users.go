@@ -2,10 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -32,17 +37,30 @@ func nameAndFlags(fs *flag.FlagSet, cmd string, args []string) (string, error) {
 // openOrg opens the configured store, checks its schema and returns it
 // with the organisation (the first; qunzhu runs one per installation).
 func openOrg(ctx context.Context, env Env, cfgPath, cmd string) (*store.DB, int64, error) {
-	cfg, err := loadConfig(cfgPath, env.Environ)
+	_, db, org, err := openConfigured(ctx, env.Environ, env.Stderr, cfgPath, cmd)
+	return db, org, err
+}
+
+// openConfigured is openOrg that returns the configuration too. A
+// SQLite database that does not exist yet is not created.
+func openConfigured(ctx context.Context, environ []string, stderr io.Writer, cfgPath, cmd string) (*config.Config, *store.DB, int64, error) {
+	cfg, err := loadConfig(cfgPath, environ)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	db, err := openStore(ctx, cfg, newLogger(env.Stderr, cfg.Log.Level, cfg.Log.Format))
+	if driver, dsn := cfg.DatabaseDSN(); driver == "sqlite" && !strings.Contains(dsn, ":memory:") {
+		path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, 0, fmt.Errorf("%s: no database at %s: run qunzhu serve once first (or give the --config of the one that runs)", cmd, dsn)
+		}
+	}
+	db, err := openStore(ctx, cfg, newLogger(stderr, cfg.Log.Level, cfg.Log.Format))
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		db.Close()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	orgs, err := db.Orgs(ctx)
 	if err == nil && len(orgs) == 0 {
@@ -50,9 +68,9 @@ func openOrg(ctx context.Context, env Env, cfgPath, cmd string) (*store.DB, int6
 	}
 	if err != nil {
 		db.Close()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return db, orgs[0].ID, nil
+	return cfg, db, orgs[0].ID, nil
 }
 
 // cmdUser manages console accounts: `qunzhu user add NAME --role ROLE

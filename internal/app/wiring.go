@@ -46,6 +46,8 @@ var (
 	_ console.TreeSource      = (*store.DB)(nil)
 	_ console.PartnerSource   = (*store.DB)(nil)
 	_ console.GrowthSource    = (*store.DB)(nil)
+	_ console.ReplaySource    = (*store.DB)(nil)
+	_ contextStore            = (*store.DB)(nil)
 
 	_ demo.Store       = (*store.DB)(nil)
 	_ demo.EventsStore = (*store.DB)(nil)

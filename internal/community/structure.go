@@ -608,3 +608,21 @@ func OutOfOrder(tasks []GroupTask, created map[int64]time.Time) map[int64]int {
 	}
 	return out
 }
+
+// Subtree returns the nodes at and below root.
+func Subtree(nodes []Node, root int64) map[int64]bool {
+	parent := map[int64]int64{}
+	for _, n := range nodes {
+		parent[n.ID] = n.ParentID
+	}
+	in := map[int64]bool{}
+	for _, n := range nodes {
+		for id, hops := n.ID, 0; id != 0 && hops < 64; id, hops = parent[id], hops+1 {
+			if id == root {
+				in[n.ID] = true
+				break
+			}
+		}
+	}
+	return in
+}

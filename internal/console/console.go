@@ -114,8 +114,12 @@ type Server struct {
 	// BaseURL is the console's public address ([server] base_url), which
 	// join links on posters start with; the request's own when empty.
 	BaseURL string
+	// Replay, when set, lets the rules editor replay an edit over the
+	// stored messages before it is saved (rulesreplay.go).
+	Replay ReplaySource
 
 	figs    figuresCache // the last reading of the rollups, per organisation
+	replays replayJobs   // the rules editor's replays
 	once    sync.Once
 	tmpl    map[string]*template.Template
 	limiter *loginLimiter
@@ -141,8 +145,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
-	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
-	mux.HandleFunc("POST /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
+	mux.HandleFunc("GET /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	mux.HandleFunc("POST /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	s.rulesReplayRoutes(mux)
 	mux.HandleFunc("GET /people/{id}", s.auth(s.person))
 	s.contentRoutes(mux)
 	s.partnersRoutes(mux)

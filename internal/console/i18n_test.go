@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,9 +26,15 @@ func TestTranslations(t *testing.T) {
 		b, _ := templateFS.ReadFile(f)
 		sources = append(sources, string(b))
 	}
-	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
-		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go", "healthpage.go",
-		"tree.go", "groupsettings.go", "grouptemplates.go", "roles.go", "growth.go", "duty.go"} {
+	// Every handler of the package (not its tests).
+	gofiles, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range gofiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)
@@ -62,6 +69,9 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, a := range []string{"allow", "warn", "delete", "mute", "kick", "ban"} { // rules.Action
 		keys["act_"+a] = true
+	}
+	for _, c := range []string{"added", "dropped", "harsher", "milder"} { // the replay's changes
+		keys["replay_"+c] = true
 	}
 	for _, a := range reviewActions {
 		keys["review_"+a] = true

@@ -89,7 +89,7 @@ func newWorld(t *testing.T) *world {
 	mk(&w.foreign)
 
 	var err error
-	w.reg, err = rules.NewRegistry(ctx, "", rules.NewEngine(nil, nil), nil, nil)
+	w.reg, err = rules.NewRegistry(ctx, "", nil, rules.NewEngine(nil, nil), nil, nil)
 	must(err)
 	in := pipeline.NewIngester(pipeline.IngestConfig{Store: w.db, OrgFor: func(string) int64 { return w.org.ID }, Now: tick,
 		Decider: &rules.Decider{Engine: w.reg.Engine(), RuleSet: w.reg.For, Offences: w.db.CountOffences}})

@@ -435,12 +435,20 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 
 // CountOffences counts a person's moderation actions since a time, except
 // reminders about quiet hours and nicknames and the model's warnings (a
-// guess is no offence): the escalation ladder's input.
+// guess is no offence): the escalation ladder's input. What was recorded
+// against them in a group where they are staff now does not count: roles
+// are the members' roles now, also for what came before they were set (a
+// member made 店小二 leaves her record as a member behind), as
+// rules.Replay judges history.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions
-		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
-		AND rule NOT LIKE '%/model.%'`), personID, ms(since)).Scan(&n)
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions a
+		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
+		AND a.rule NOT LIKE '%/model.%'
+		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id AND m.group_id = a.group_id
+			AND m.role IN ('owner', 'secretary', 'assistant')
+			AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`),
+		personID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}
