@@ -89,6 +89,13 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// ConnAdmin, when set, lets managers add, change and remove platform
+	// connections (/connections); Setup keeps the dashboard's first-run
+	// checklist. BaseURL is where the platforms reach the service ([server]
+	// base_url; the request's host when empty).
+	ConnAdmin ConnectionAdmin
+	Setup     SetupSource
+	BaseURL   string
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -128,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
 	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.connectionRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})
