@@ -526,6 +526,20 @@ func (s *Server) groupsOn(ctx context.Context, orgID int64, name string) (int, e
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// disconnected reports whether a group's connection is gone (deleted) or
+// stopped: the group stays, and its page says so.
+func (s *Server) disconnected(name string) bool {
+	if s.Connections == nil {
+		return false
+	}
+	for _, c := range s.Connections() {
+		if c.Name == name {
+			return !c.Enabled || c.State == ConnClash
+		}
+	}
+	return true
+}
+
 // The first-run checklist on the dashboard (managers): connect a platform,
 // add the bot to a group, give the group its kind and rules, invite staff
 // accounts. Each step ticks itself from what is there, and the checklist

@@ -224,6 +224,13 @@ func TestConnectionsPages(t *testing.T) {
 	// The settings page says who holds each connection.
 	contains(t, "the settings page", w.page(c, "/settings"), "持有副本", "web-1", `href="/connections"`)
 
+	// A group whose connection is gone stays, marked disconnected.
+	lacks(t, "a group of a working connection", w.page(c, "/groups/"+itoa(w.cohort.ID)), `id="disconnected"`)
+	f.mu.Lock()
+	delete(f.conns, "wx")
+	f.mu.Unlock()
+	contains(t, "a group of a deleted connection", w.page(c, "/groups/"+itoa(w.cohort.ID)), `id="disconnected"`, "未连接")
+
 	// A secretary neither sees nor changes connections.
 	sec := w.scoped("sec", access.Secretary, w.region.ID, 0)
 	for _, path := range []string{"/connections", "/connections/wx", "/connections/new?platform=telegram"} {

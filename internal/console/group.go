@@ -23,6 +23,8 @@ type groupData struct {
 	Members   []memberRow
 	Messages  []community.Message
 	Counts    []statusCount
+	// Disconnected: its connection was deleted or stopped (connections.go).
+	Disconnected bool
 }
 
 // memberRow is a member with their activity status (analytics.Classify).
@@ -106,6 +108,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}
+	d.Disconnected = s.disconnected(g.Connection)
 	if s.Content != nil {
 		week := 7 * 24 * time.Hour
 		all, err := s.Content.OrgPushes(r.Context(), u.OrgID, now.Add(-week), now.Add(week))

@@ -528,6 +528,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"conn_base_url_hint":         {"这些地址取自你打开控制台用的地址；对外地址不同时，请在 qunzhu.toml 设置 [server] base_url。", "These addresses are taken from the one you opened the console at; when the public one differs, set [server] base_url in qunzhu.toml."},
 	"conn_no_groups":             {"还没有群。把机器人加进群、群里有人发言后，群就会出现在这里。", "No groups yet. Once the bot is in a group and someone speaks there, it appears here."},
 	"conn_settings":              {"设置", "Settings"},
+	"conn_disconnected":          {"未连接（连接已删除或停用）", "disconnected (its connection was deleted or stopped)"},
 	"conn_file_readonly":         {"这个连接写在 qunzhu.toml 中，只能在文件里修改。", "This connection is defined in qunzhu.toml: change it there."},
 	"conn_actions":               {"操作", "Actions"},
 	"conn_restart":               {"重启", "Restart"},
