@@ -296,7 +296,7 @@ func (a *connAdmin) settle(ctx context.Context, d *connections.Def, fields map[s
 	}
 	d.Options = o
 	for _, cf := range requiredFields[d.Platform] {
-		if d.Setting(cf) == "" {
+		if d.Options[cf] == "" {
 			return nil, invalid(cf, "conn_err_required", "")
 		}
 	}
@@ -316,7 +316,7 @@ func (a *connAdmin) settle(ctx context.Context, d *connections.Def, fields map[s
 	return revealed, nil
 }
 
-// requiredFields are the settings a platform's connection cannot go
+// requiredFields are the options a platform's connection cannot go
 // without (those qunzhu generates are there by then).
 var requiredFields = map[string][]string{
 	"telegram": {"bot_token"},

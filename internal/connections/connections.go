@@ -122,20 +122,6 @@ func (d Def) Masked() map[string]string {
 	return out
 }
 
-// Setting returns a setting by its key: token, push_url, secret, or an
-// option.
-func (d Def) Setting(key string) string {
-	switch key {
-	case "token":
-		return d.Token
-	case "push_url":
-		return d.PushURL
-	case "secret":
-		return d.Secret
-	}
-	return d.Options[key]
-}
-
 // Clone returns a copy that shares no maps with d.
 func (d Def) Clone() Def {
 	d.Options = maps.Clone(d.Options)
