@@ -201,9 +201,11 @@ func (a *connAdmin) RenewConnectionSecret(ctx context.Context, name, actor strin
 
 // apply has this replica take a change at once.
 func (a *connAdmin) apply(ctx context.Context) {
-	if _, err := a.s.conns.reload(context.WithoutCancel(ctx)); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if _, err := a.s.conns.reload(ctx); err != nil {
 		a.s.log.Error("apply a connection change", "err", err)
 	}
+	a.s.conns.take(ctx)
 }
 
 func (a *connAdmin) audit(ctx context.Context, orgID int64, actor, action, subject string, detail map[string]any) {

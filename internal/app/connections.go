@@ -42,9 +42,14 @@ type conn struct {
 	// While this replica holds it.
 	tenure *connections.Tenure
 	cancel context.CancelFunc
-	done   chan struct{} // closed when what ran for it has stopped
-	failed string        // the adapter's last failure, while it waits to restart
+	done    chan struct{} // closed when what ran for it has stopped
+	failed  string        // the adapter's last failure, while it waits to restart
+	started time.Time     // when it was last launched here
 }
+
+// startGrace is how long a connection just launched is "starting" rather
+// than failing while it has not connected yet.
+const startGrace = 20 * time.Second
 
 // connSet is the connections and their leases.
 type connSet struct {
@@ -288,7 +293,7 @@ func (cs *connSet) drop(name string) {
 func (cs *connSet) launch(c *conn) {
 	ctx, cancel := context.WithCancel(cs.ctx)
 	prev, done := c.done, make(chan struct{})
-	c.cancel, c.done, c.failed = cancel, done, ""
+	c.cancel, c.done, c.failed, c.started = cancel, done, "", time.Now()
 	t, a := c.tenure, c.adapter
 	var route *pipeline.Route
 	if p, ok := a.(chat.Puller); !ok || !p.Pulled() {
@@ -466,10 +471,13 @@ func (cs *connSet) statuses() []console.ConnectionStatus {
 			st.State, st.Problem = console.ConnBroken, c.err.Error()
 		case c.tenure != nil:
 			st.Holder, st.HeldHere = cs.replica, true
-			if st.Problem = problemOf(c, now); st.Problem != "" {
-				st.State = console.ConnProblem
-			} else {
+			switch st.Problem = problemOf(c, now); {
+			case st.Problem == "":
 				st.State = console.ConnOK
+			case c.failed == "" && now.Sub(c.started) < startGrace:
+				st.State, st.Problem = console.ConnStarting, ""
+			default:
+				st.State = console.ConnProblem
 			}
 		default:
 			l, ok := cs.keeper.Lease(d.Name)
@@ -508,6 +516,16 @@ func (cs *connSet) statuses() []console.ConnectionStatus {
 		out = append(out, console.ConnectionStatus{Name: name, ConnectionDetail: console.ConnectionDetail{Source: string(connections.FromConsole), State: console.ConnClash}})
 	}
 	return out
+}
+
+// take has this replica take the connections it may hold now (a change
+// made here), instead of at the keeper's next round; not before the
+// service runs.
+func (cs *connSet) take(ctx context.Context) {
+	if cs.ctx == nil {
+		return
+	}
+	cs.keeper.Round(ctx, cs.wanted())
 }
 
 // endAll stops everything that runs for held connections and releases

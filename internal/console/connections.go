@@ -76,12 +76,13 @@ func (e *ConnectionError) Error() string {
 
 // The states of a connection (ConnectionDetail.State).
 const (
-	ConnOK      = "ok"      // it works
-	ConnProblem = "problem" // it runs, and something is wrong (Problem says what)
-	ConnStopped = "stopped" // stopped in the console, or disabled in the file
-	ConnWaiting = "waiting" // no replica holds it yet
-	ConnBroken  = "broken"  // its settings cannot be used (Problem says why)
-	ConnClash   = "clash"   // a console connection whose name qunzhu.toml took
+	ConnOK       = "ok"       // it works
+	ConnProblem  = "problem"  // it runs, and something is wrong (Problem says what)
+	ConnStopped  = "stopped"  // stopped in the console, or disabled in the file
+	ConnWaiting  = "waiting"  // no replica holds it yet
+	ConnStarting = "starting" // just started here, not connected yet
+	ConnBroken   = "broken"   // its settings cannot be used (Problem says why)
+	ConnClash    = "clash"    // a console connection whose name qunzhu.toml took
 )
 
 // ConnectionDetail is what the connections pages show of a connection

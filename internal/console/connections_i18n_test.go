@@ -22,7 +22,7 @@ func TestConnectionTranslations(t *testing.T) {
 			}
 		}
 	}
-	for _, st := range []string{ConnOK, ConnProblem, ConnStopped, ConnWaiting, ConnBroken, ConnClash} {
+	for _, st := range []string{ConnOK, ConnProblem, ConnStopped, ConnWaiting, ConnStarting, ConnBroken, ConnClash} {
 		keys["cs_"+st] = true
 	}
 	for _, src := range []string{"file", "console"} {

@@ -450,6 +450,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"cs_problem":                 {"有问题", "needs attention"},
 	"cs_stopped":                 {"已停用", "stopped"},
 	"cs_waiting":                 {"等待接管", "waiting for a replica"},
+	"cs_starting":                {"正在连接…", "connecting…"},
 	"cs_broken":                  {"设置无效", "unusable settings"},
 	"cs_clash":                   {"与 qunzhu.toml 重名，未启用", "named like one in qunzhu.toml: not run"},
 	"conn_add_telegram":          {"连接 Telegram 机器人", "Connect a Telegram bot"},
