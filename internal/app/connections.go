@@ -40,8 +40,8 @@ type conn struct {
 	fixed   bool  // given by the caller (the demo's simulator): never rebuilt
 
 	// While this replica holds it.
-	tenure *connections.Tenure
-	cancel context.CancelFunc
+	tenure  *connections.Tenure
+	cancel  context.CancelFunc
 	done    chan struct{} // closed when what ran for it has stopped
 	failed  string        // the adapter's last failure, while it waits to restart
 	started time.Time     // when it was last launched here
