@@ -36,8 +36,16 @@ func (s *service) serveConnect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no connection "+name+" takes requests here", http.StatusNotFound)
 		return
 	}
-	if s.conns.keeper.Held(name) || r.Header.Get(forwardedHeader) != "" {
+	if s.conns.keeper.Held(name) {
 		h.ServeHTTP(w, r)
+		return
+	}
+	if r.Header.Get(forwardedHeader) != "" {
+		// Forwarded here by a replica that read the lease before this one
+		// lost it: never accepted by a replica that does not run the
+		// connection, never forwarded twice.
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "this replica no longer holds connection "+name+"; send it again shortly", http.StatusServiceUnavailable)
 		return
 	}
 	target, ok := s.holderURL(r, name)

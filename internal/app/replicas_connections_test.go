@@ -7,6 +7,7 @@ package app_test
 // decided on one replica whichever one the platform calls.
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/qunzhu/qunzhu/internal/chat/webhook"
@@ -209,16 +211,23 @@ type replica struct {
 // (pushing to push), leases of the time given.
 func startReplicas(t *testing.T, n int, dsn, api, push string, lease time.Duration) ([]*replica, string) {
 	t.Helper()
+	// The bridge's settings follow writeConfig's "wx", then the Telegram
+	// connection.
+	return startReplicasWith(t, n, dsn, lease, fmt.Sprintf("push_url = %q\nsecret = \"push-secret\"\nrate = 200\nburst = 20\n", push)+
+		telegramConnection(api, "mode = \"polling\"\npoll_timeout = \"1s\""))
+}
+
+// startReplicasWith starts n serve processes on one PostgreSQL database
+// with writeConfig's bridge "wx" followed by more (TOML), replica ids r1…
+// and leases of the time given. It returns them and the admin API token.
+func startReplicasWith(t *testing.T, n int, dsn string, lease time.Duration, more string) ([]*replica, string) {
+	t.Helper()
 	var out []*replica
 	admin := ""
 	for i := range n {
 		dir := t.TempDir()
 		id := fmt.Sprintf("r%d", i+1)
-		// The bridge's settings follow writeConfig's "wx", then the
-		// Telegram connection, then the server's.
-		writeConfig(t, dir, fmt.Sprintf("push_url = %q\nsecret = \"push-secret\"\nrate = 200\nburst = 20\n", push)+
-			telegramConnection(api, "mode = \"polling\"\npoll_timeout = \"1s\"")+
-			fmt.Sprintf("\n[database]\nurl = %q\n", dsn))
+		writeConfig(t, dir, more+fmt.Sprintf("\n[database]\nurl = %q\n", dsn))
 		cfg, _ := os.ReadFile(filepath.Join(dir, "qunzhu.toml"))
 		cfg = []byte(strings.Replace(string(cfg), "[server]\n", fmt.Sprintf("[server]\nreplica_id = %q\nconnection_lease = %q\n", id, lease), 1))
 		if err := os.WriteFile(filepath.Join(dir, "qunzhu.toml"), cfg, 0o600); err != nil {
@@ -533,4 +542,108 @@ func TestTwoReplicasStalledHolderSendsNothing(t *testing.T) {
 	final := api.ad()
 	waitFor(t, "an ad after the handover deleted", 20*time.Second, func() bool { return api.actions(fmt.Sprint("deleteMessage ", final)) == 1 })
 	first.p.stop(t)
+}
+
+// TestTwoReplicasForwardPlatformRequests: a platform that calls qunzhu
+// reaches whichever replica the load balancer picks. A OneBot
+// implementation's reverse WebSocket and a Telegram webhook sent to the
+// replica that does not hold their connection are relayed to the one that
+// does, which checks them (a wrong secret is refused) and acts: the ads
+// are deleted through the connections they came on.
+func TestTwoReplicasForwardPlatformRequests(t *testing.T) {
+	_, dsn := storetest.DSN(t, store.Postgres)
+	api := newPollAPI()
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	const secret = "hook-secret-0123456789"
+	reps, _ := startReplicasWith(t, 2, dsn, 3*time.Second, fmt.Sprintf(`
+[[connections]]
+name = "qq"
+platform = "onebot"
+[connections.options]
+mode = "reverse"
+access_token = "onebot-secret-0123456789"
+
+[[connections]]
+name = "tgw"
+platform = "telegram"
+[connections.options]
+bot_token = %q
+api_url = %q
+mode = "webhook"
+webhook_secret = %q
+`, botToken, apiSrv.URL, secret))
+	db := openPostgres(t, dsn)
+	// Each connection's request goes to the replica that does not hold it.
+	other := func(conn string) *replica {
+		var r *replica
+		waitFor(t, conn+" held", 20*time.Second, func() bool {
+			switch holder(t, db, conn) {
+			case "r1":
+				r = reps[1]
+			case "r2":
+				r = reps[0]
+			}
+			return r != nil
+		})
+		return r
+	}
+
+	// OneBot, through the replica that does not hold qq.
+	n := other("qq")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(n.p.url, "http") + "/connect/qq"
+	if _, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer wrong"}}}); err == nil || resp == nil || resp.StatusCode != 401 {
+		t.Fatalf("a wrong token relayed: %v %v", err, resp)
+	}
+	var ws *websocket.Conn
+	waitFor(t, "the relayed WebSocket", 20*time.Second, func() bool {
+		c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer onebot-secret-0123456789"}, "X-Self-ID": {"10001"}}})
+		ws = c
+		return err == nil
+	})
+	defer ws.CloseNow()
+	ad := fmt.Sprintf(`{"time":%d,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal","message_id":-71,"group_id":735001208,"user_id":20006,"message":"加 薇 信 abc1688 领 免 费 资 料","raw_message":"加 薇 信 abc1688 领 免 费 资 料","font":0,"sender":{"user_id":20006,"nickname":"卖货郎","card":"","role":"member"}}`, time.Now().Unix())
+	if err := ws.Write(ctx, websocket.MessageText, []byte(ad)); err != nil {
+		t.Fatal(err)
+	}
+	for deleted := false; !deleted; {
+		_, frame, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the relayed delete_msg: %v", err)
+		}
+		var c struct {
+			Action string          `json:"action"`
+			Params json.RawMessage `json:"params"`
+			Echo   json.RawMessage `json:"echo"`
+		}
+		json.Unmarshal(frame, &c)
+		deleted = c.Action == "delete_msg" && strings.Contains(string(c.Params), "-71")
+		ws.Write(ctx, websocket.MessageText, []byte(fmt.Sprintf(`{"status":"ok","retcode":0,"data":{"message_id":1},"echo":%s}`, c.Echo)))
+	}
+	ws.Close(websocket.StatusNormalClosure, "bye")
+
+	// A Telegram webhook, through the replica that does not hold tgw.
+	n = other("tgw")
+	update := fmt.Sprintf(`{"update_id":9001,"message":{"message_id":601,"from":{"id":881,"is_bot":false,"first_name":"赵"},"chat":{"id":-1001234567890,"type":"supergroup","title":"NF-测试群"},"date":%d,"text":"加 薇 信 abc1688 领 免 费 资 料"}}`, time.Now().Unix())
+	post := func(secret string) int {
+		req, _ := http.NewRequest(http.MethodPost, n.p.url+"/connect/tgw", strings.NewReader(update))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("wrong-secret-0123456789"); code != 401 {
+		t.Fatalf("a webhook with a wrong secret: %d", code)
+	}
+	waitFor(t, "the webhook accepted", 20*time.Second, func() bool { return post(secret) == 200 })
+	waitFor(t, "the webhook's ad deleted", 20*time.Second, func() bool { return api.actions("deleteMessage 601") == 1 })
+	for _, r := range reps {
+		r.p.stop(t)
+	}
 }
