@@ -12,6 +12,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -30,6 +31,7 @@ type Store interface {
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -101,6 +103,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 				return fmt.Errorf("staff of %s: %w", g.Name, err)
 			}
 		}
+	}
+	if err := seedConnections(ctx, db, org); err != nil {
+		return err
 	}
 	return nil
 }
