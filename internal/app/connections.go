@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -431,7 +432,7 @@ func (cs *connSet) apiConnections() []api.Connection {
 // byToken returns the connection a bridge token belongs to, "" for none.
 func (cs *connSet) byToken(token string) string {
 	for _, c := range cs.apiConnections() {
-		if c.Token == token {
+		if subtle.ConstantTimeCompare([]byte(c.Token), []byte(token)) == 1 {
 			return c.Name
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -145,7 +146,7 @@ var connForms = map[string][]connField{
 }
 
 // connPlatforms are the platforms offered, in order.
-var connPlatforms = []string{"telegram", "onebot", "matrix", "wecom", "webhook"}
+var connPlatforms = connections.Platforms
 
 // formField is a field as the form shows it.
 type formField struct {
