@@ -221,8 +221,10 @@ func TestConnectionsPages(t *testing.T) {
 	if got := f.did(); got != "create tg by staff:admin; create qq by staff:admin; edit tg; restart tg; enabled tg off; token qq; delete qq" {
 		t.Fatalf("what was done: %s", got)
 	}
-	// The settings page says who holds each connection.
-	contains(t, "the settings page", w.page(c, "/settings"), "持有副本", "web-1", `href="/connections"`)
+	// The settings page says who holds each connection, and in what
+	// state each is (a stopped one is not "working").
+	settings := w.page(c, "/settings")
+	contains(t, "the settings page", settings, "持有副本", "web-1", `href="/connections"`, `<span class="badge cs-stopped">已停用</span>`)
 
 	// A group whose connection is gone stays, marked disconnected.
 	lacks(t, "a group of a working connection", w.page(c, "/groups/"+itoa(w.cohort.ID)), `id="disconnected"`)
