@@ -207,6 +207,29 @@ type replica struct {
 	p  *proc
 }
 
+// fixture is n replicas with the Telegram connection "tg" on a Bot API
+// that keeps its updates, the bridge "wx" pushing to a recorder, and the
+// database they share.
+type fixture struct {
+	api  *pollAPI
+	push *pushed
+	reps []*replica
+	db   *sql.DB
+}
+
+func newFixture(t *testing.T, n int, lease time.Duration) *fixture {
+	t.Helper()
+	_, dsn := storetest.DSN(t, store.Postgres)
+	f := &fixture{api: newPollAPI(), push: &pushed{keys: map[string]int{}, byUser: map[string][]string{}}}
+	apiSrv := httptest.NewServer(f.api)
+	t.Cleanup(apiSrv.Close)
+	pushSrv := httptest.NewServer(f.push)
+	t.Cleanup(pushSrv.Close)
+	f.reps, _ = startReplicas(t, n, dsn, apiSrv.URL, pushSrv.URL, lease)
+	f.db = openPostgres(t, dsn)
+	return f
+}
+
 // startReplicas starts n serve processes on one PostgreSQL database, each
 // with the Telegram connection "tg" (polling api) and the bridge "wx"
 // (pushing to push), leases of the time given.
@@ -302,16 +325,9 @@ func openPostgres(t *testing.T, dsn string) *sql.DB {
 // the holder (three identical messages sent to three replicas are a
 // flood), and each of its actions is pushed once.
 func TestThreeReplicasConnectionTakeover(t *testing.T) {
-	_, dsn := storetest.DSN(t, store.Postgres)
-	api := newPollAPI()
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	push := &pushed{keys: map[string]int{}, byUser: map[string][]string{}}
-	pushSrv := httptest.NewServer(push)
-	defer pushSrv.Close()
 	const lease = 3 * time.Second
-	reps, _ := startReplicas(t, 3, dsn, apiSrv.URL, pushSrv.URL, lease)
-	db := openPostgres(t, dsn)
+	f := newFixture(t, 3, lease)
+	api, push, reps, db := f.api, f.push, f.reps, f.db
 
 	var tg *replica
 	waitFor(t, "one replica to hold tg and say so", 20*time.Second, func() bool {
@@ -463,16 +479,9 @@ func TestThreeReplicasConnectionTakeover(t *testing.T) {
 // member warned once; it stops saying it holds the connection. A holder
 // stopped gracefully gives its connections up at once.
 func TestTwoReplicasStalledHolderSendsNothing(t *testing.T) {
-	_, dsn := storetest.DSN(t, store.Postgres)
-	api := newPollAPI()
-	apiSrv := httptest.NewServer(api)
-	defer apiSrv.Close()
-	push := &pushed{keys: map[string]int{}, byUser: map[string][]string{}}
-	pushSrv := httptest.NewServer(push)
-	defer pushSrv.Close()
 	const lease = 3 * time.Second
-	reps, _ := startReplicas(t, 2, dsn, apiSrv.URL, pushSrv.URL, lease)
-	db := openPostgres(t, dsn)
+	f := newFixture(t, 2, lease)
+	api, reps, db := f.api, f.reps, f.db
 	var first, second *replica
 	waitFor(t, "a holder", 20*time.Second, func() bool {
 		switch holder(t, db, "tg") {
