@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,11 +66,14 @@ func (p *page) shot(name string) {
 // (up to a few seconds), as Telegram holds a long poll.
 type longPoll struct {
 	*fakeBotAPI
-	done chan struct{}
+	done    chan struct{}
+	polling *atomic.Int32 // getUpdates waiting now
 }
 
 func (l longPoll) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/getUpdates") {
+		l.polling.Add(1)
+		defer l.polling.Add(-1)
 		for i := 0; i < 100; i++ {
 			l.mu.Lock()
 			n := len(l.updates)
@@ -89,10 +93,18 @@ func (l longPoll) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.fakeBotAPI.ServeHTTP(w, r)
 }
 
+// tgAd queues an ad in the fake Bot API's group, from its own member.
+func tgAd(api *fakeBotAPI, id int) {
+	api.mu.Lock()
+	api.updates = append(api.updates, fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"王","last_name":"五"},"chat":{"id":-1001234567890,"type":"supergroup","title":"NF-测试群"},"date":%d,"text":"加 薇 信 abc1688 领 免 费 资 料"}}`,
+		6700+id, id, 470+id, time.Now().Unix()))
+	api.mu.Unlock()
+}
+
 func TestBrowserConnections(t *testing.T) {
 	chrome := chromium(t)
 	api := &fakeBotAPI{}
-	lp := longPoll{fakeBotAPI: api, done: make(chan struct{})}
+	lp := longPoll{fakeBotAPI: api, done: make(chan struct{}), polling: &atomic.Int32{}}
 	apiSrv := httptest.NewServer(lp)
 	defer apiSrv.Close()
 	defer close(lp.done)
@@ -169,9 +181,7 @@ func TestBrowserConnections(t *testing.T) {
 		}
 		// The connection runs: an ad in a group is deleted and its author
 		// warned.
-		api.mu.Lock()
-		api.updates = append(api.updates, fmt.Sprintf(`{"update_id":7001,"message":{"message_id":301,"from":{"id":777,"is_bot":false,"first_name":"王","last_name":"五"},"chat":{"id":-1001234567890,"type":"supergroup","title":"NF-测试群"},"date":%d,"text":"加 薇 信 abc1688 领 免 费 资 料"}}`, time.Now().Unix()))
-		api.mu.Unlock()
+		tgAd(api, 301)
 		waitFor(p.t, "the Telegram ad deleted and its author warned", 30*time.Second, func() bool {
 			return len(api.callsOf("deleteMessage")) == 1 && len(api.callsOf("sendMessage")) == 1
 		})
@@ -193,6 +203,43 @@ func TestBrowserConnections(t *testing.T) {
 			p.t.Fatalf("the holder: %q", h)
 		}
 		p.shot("connections-telegram-connected")
+	})
+
+	subtest(t, tab, srv.url, "StopStartRestart", func(p *page) {
+		phone(p)
+		p.openAs("/connections/tg", password)
+		// Stopping asks first, naming the group that stays.
+		p.submit("#conn-stop")
+		if q := p.text("main"); !strings.Contains(q, "停用连接 tg？它的 1 个群") {
+			p.t.Fatalf("the question: %q", q)
+		}
+		p.submit(`section.confirm form button[type=submit]`)
+		if f := p.text("#flash"); f != "连接已停用。" || p.text("#conn-state") != "已停用" {
+			p.t.Fatalf("after stopping: %q, %q", f, p.text("#conn-state"))
+		}
+		// Stopped, it reads nothing: an ad waits. (The fake hands an update
+		// out once, unlike Telegram: the poll the stop cut short must be
+		// over first.)
+		waitFor(p.t, "the last poll to end", 10*time.Second, func() bool { return lp.polling.Load() == 0 })
+		tgAd(api, 302)
+		time.Sleep(3 * time.Second)
+		if n := len(api.callsOf("deleteMessage")); n != 1 {
+			p.t.Fatalf("a stopped connection acted: %d deletes", n)
+		}
+		// Started again, without restarting qunzhu, it reads on from where
+		// it stopped.
+		p.submit("#conn-start")
+		waitFor(p.t, "the ad sent while stopped deleted", 30*time.Second, func() bool { return len(api.callsOf("deleteMessage")) == 2 })
+		p.open("/connections/tg")
+		p.submit("#conn-restart")
+		if f := p.text("#flash"); f != "连接正在重启。" {
+			p.t.Fatalf("after a restart: %q", f)
+		}
+		tgAd(api, 303)
+		waitFor(p.t, "an ad after the restart deleted", 30*time.Second, func() bool { return len(api.callsOf("deleteMessage")) == 3 })
+		if d := strings.Join(api.callsOf("deleteMessage"), " "); !strings.Contains(d, `"message_id":302`) || !strings.Contains(d, `"message_id":303`) {
+			p.t.Fatalf("deleted: %s", d)
+		}
 	})
 
 	var qqGroup string
