@@ -205,6 +205,9 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 
 	s.url = replicaURL(s.cfg.Server.ReplicaURL, ln.Addr())
 	s.conns.ctx = ctx
+	if _, err := s.conns.reload(ctx); err != nil { // added since newService (the demo's)
+		s.log.Error("read the console's connections", "err", err)
+	}
 	// The first round before the first request: a single replica answers
 	// /readyz about the connections it holds from the start.
 	s.conns.keeper.Round(ctx, s.conns.wanted())
