@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/rules"
@@ -31,8 +30,8 @@ func (s *service) planCadences(ctx context.Context, log *slog.Logger) {
 // the rules are off) — and whether a group's connection runs here (a push
 // to a group whose connection is not configured is skipped, not left in
 // the outbox forever).
-func pushPolicy(reg *rules.Registry, running map[string]chat.Adapter) content.Policy {
-	p := content.Policy{Connected: func(name string) bool { _, ok := running[name]; return ok }}
+func pushPolicy(reg *rules.Registry, connected func(name string) bool) content.Policy {
+	p := content.Policy{Connected: connected}
 	if reg != nil {
 		p.Rules = func(g community.Group) content.PushRules { return pushRules(reg.For(g)) }
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/rules"
@@ -60,7 +59,7 @@ func TestPushPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pushPolicy(reg, map[string]chat.Adapter{"wx": nil})
+	p := pushPolicy(reg, func(name string) bool { return name == "wx" })
 	owners := p.RulesFor(community.Group{ID: 3, Kind: community.KindOwners})
 	if owners.Quiet.Window != (community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}) || owners.Quiet.Loc == nil || owners.Caps != (content.Caps{}) {
 		t.Fatalf("the owners' group: %+v", owners)

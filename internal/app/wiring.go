@@ -4,6 +4,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/demo"
@@ -51,4 +52,11 @@ var (
 
 	_ demo.Store       = (*store.DB)(nil)
 	_ demo.EventsStore = (*store.DB)(nil)
+)
+
+// The connections' lifecycle (connections.go, connadmin.go).
+var (
+	_ pipeline.FencedOutbox = (*store.DB)(nil)
+	_ connections.Leases    = (*store.DB)(nil)
+	_ console.SetupSource   = (*store.DB)(nil)
 )

@@ -117,6 +117,11 @@ type Server struct {
 	// Replay, when set, lets the rules editor replay an edit over the
 	// stored messages before it is saved (rulesreplay.go).
 	Replay ReplaySource
+	// ConnAdmin, when set, lets managers add, change and remove platform
+	// connections (/connections); Setup keeps the dashboard's first-run
+	// checklist.
+	ConnAdmin ConnectionAdmin
+	Setup     SetupSource
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	replays replayJobs   // the rules editor's replays
@@ -156,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
 	s.treeRoutes(mux)
+	s.connectionRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

@@ -25,6 +25,8 @@ type groupData struct {
 	Counts    []statusCount
 	Roles     *groupRoles // the staff card (roles.go); nil without the structure workflows
 	Settings  bool        // link the group's settings page
+	// Disconnected: its connection was deleted or stopped (connections.go).
+	Disconnected bool
 }
 
 // memberRow is a member with their activity status (analytics.Classify).
@@ -108,6 +110,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}
+	d.Disconnected = s.disconnected(g.Connection)
 	if s.Content != nil {
 		week := 7 * 24 * time.Hour
 		all, err := s.Content.OrgPushes(r.Context(), u.OrgID, now.Add(-week), now.Add(week))

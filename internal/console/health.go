@@ -115,4 +115,7 @@ type ConnectionStatus struct {
 	// Limits says what the platform does not allow on this connection
 	// (chat.LimitReporter), one sentence each.
 	Limits []string
+	// The rest is the connections page's (connections.go): where it is
+	// defined, its state, who holds it, its settings.
+	ConnectionDetail
 }

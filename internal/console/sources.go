@@ -71,6 +71,8 @@ func (s *Server) configured(key string) bool {
 		return s.Health != nil
 	case "structure", "templates":
 		return s.Tree != nil
+	case "connections":
+		return s.ConnAdmin != nil
 	}
 	return true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -33,6 +34,7 @@ type Store interface {
 	TreeStore
 	PartnersStore
 	ContentStore
+	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -114,5 +116,8 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := seedPartners(ctx, db, in, s.Name(), org, now); err != nil {
 		return err
 	}
-	return seedContent(ctx, db, in, s, org, now)
+	if err := seedContent(ctx, db, in, s, org, now); err != nil {
+		return err
+	}
+	return seedConnections(ctx, db, org)
 }
