@@ -206,6 +206,13 @@ func Validate(e *chat.Event) error {
 		if e.Sender.ID == "" {
 			return fmt.Errorf("sender.id: required for %s events", e.Type)
 		}
+	case chat.EventButton:
+		if e.Sender.ID == "" {
+			return errors.New("sender.id: required for button events")
+		}
+		if e.Button == nil || e.Button.Data == "" {
+			return errors.New("button.data: required for button events")
+		}
 	}
 	if !e.Source.Valid() {
 		return fmt.Errorf("source: unknown join source %q", e.Source)
