@@ -111,7 +111,9 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		if input.Nickname == "" {
 			input.Nickname = e.Sender.Name
 		}
-		if d.NoticeOnJoin && in.Caps.Can(chat.ActSend) {
+		// A group with a [welcome] greets its newcomers in one welcome a
+		// window (internal/memberbot), with a link to the notice.
+		if d.NoticeOnJoin && !rs.Welcome.On() && in.Caps.Can(chat.ActSend) {
 			out = append(out, pipeline.Verdict{Action: chat.ActSend, Text: "欢迎 " + name(e.Sender) + " 加入！\n" + Notice(rs, "zh", in.Group.Name)})
 		}
 	case chat.EventMemberRenamed:

@@ -80,6 +80,9 @@ type RuleSet struct {
 	Exempt []string `toml:"exempt"`
 	// Notice is the signature under the rules notice (…社群管理中心).
 	Notice Text `toml:"notice"`
+	// Bot is the member bot's sections: [faq], [gate], [raid], [welcome]
+	// and [checkin] (bot.go).
+	Bot
 
 	nick *regexp.Regexp
 }
@@ -216,10 +219,15 @@ func ParseRuleSet(name string, src []byte) (*RuleSet, error) {
 		k := und[0].String()
 		return nil, fmt.Errorf("%s:%d: unknown setting %q", name, lineOf(src, und[0]), k)
 	}
+	rs.Bot.markSections(md.IsDefined)
 	if err := rs.compile(); err != nil {
 		var fe *fieldError
 		if errors.As(err, &fe) {
 			return nil, fmt.Errorf("%s:%d: %s", name, lineOf(src, fe.key), fe.msg)
+		}
+		var p *Problem
+		if errors.As(err, &p) {
+			return nil, &FileError{File: name, Line: problemLine(src, p.Key), Problem: p}
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -363,6 +371,9 @@ func (rs *RuleSet) compile() error {
 			return ferr(err.Error(), "escalation", "steps")
 		}
 	}
+	if p := rs.Bot.Check(); p != nil {
+		return p
+	}
 	uses := false
 	for _, a := range rs.Categories {
 		uses = uses || a == Ladder
@@ -436,6 +447,7 @@ func Merge(parent, child *RuleSet) (*RuleSet, error) {
 	if child.Exempt != nil {
 		out.Exempt = child.Exempt
 	}
+	out.Bot = mergeBot(parent.Bot, child.Bot)
 	if err := out.compile(); err != nil {
 		return nil, err
 	}
