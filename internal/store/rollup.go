@@ -61,6 +61,22 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		start-- // again: events of yesterday may have arrived late
 	}
 	start = max(start, today-analytics.Day(maxDays))
+	return db.rollRange(ctx, orgID, start, today, 0, now, loc)
+}
+
+// RollupFrom recomputes an organisation's rollups from day from to today
+// — after an import of history, whose days the daily runs had passed —
+// raising no alerts about the days before yesterday (a group that was
+// dormant two years ago is history, not news). It returns how many days
+// it computed.
+func (db *DB) RollupFrom(ctx context.Context, orgID int64, from analytics.Day, now time.Time, loc *time.Location) (int, error) {
+	today := analytics.DayOf(now, loc)
+	return db.rollRange(ctx, orgID, from, today, today-1, now, loc)
+}
+
+// rollRange computes days start..today in order, moving the mark after
+// each; days before alertsFrom raise and resolve no alerts.
+func (db *DB) rollRange(ctx context.Context, orgID int64, start, today, alertsFrom analytics.Day, now time.Time, loc *time.Location) (int, error) {
 	if start > today {
 		return 0, nil
 	}
@@ -68,6 +84,7 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 	if err != nil {
 		return 0, err
 	}
+	run.alertsFrom = alertsFrom
 	n := 0
 	for d := start; d <= today; d++ {
 		if err := run.day(ctx, d, now); err != nil {
@@ -109,6 +126,9 @@ type rollupRun struct {
 	posts  map[int64]map[int64]*analytics.Posting // group → person → days posted, oldest first
 	days   map[int64][]analytics.HealthDay        // group → the last 30 days' figures, oldest first
 	last   map[int64]analytics.Day                // group → the last day a member posted
+	// alertsFrom is the first day whose changes raise (and resolve)
+	// alerts.
+	alertsFrom analytics.Day
 }
 
 // stint is a membership as the rollup counts it.
@@ -350,6 +370,9 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 			return fmt.Errorf("rollup: health: %w", err)
 		}
 		for _, c := range changes {
+			if d < r.alertsFrom {
+				break
+			}
 			if err := db.alertState(ctx, tx, r.orgID, c.group, d, c.prev, c.state, now); err != nil {
 				return err
 			}
