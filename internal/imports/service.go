@@ -542,12 +542,15 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	}
 	lastSave := s.Now()
 	opt.Progress = func(p importer.Progress) {
+		switch {
+		case p.Phase == "validate":
+			j.Events = p.Events // read so far
+		case j.Phase == "validate":
+			j.Events = 0 // from here: handed to the ingest
+		}
 		j.Phase, j.Bytes, j.HeartbeatAt = p.Phase, p.Bytes, s.Now()
 		if p.Total > 0 {
 			j.Size = p.Total
-		}
-		if p.Phase == "validate" {
-			j.Events = p.Events
 		}
 		if p.Done || s.Now().Sub(lastSave) >= time.Second {
 			lastSave = s.Now()
@@ -583,10 +586,6 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 			return err
 		}
 		identities += len(b.Identities)
-		if j.Phase == "validate" {
-			j.Events = 0 // the import pass counts from here
-		}
-		j.Phase = "import"
 		j.Events += len(b.Events)
 		j.Accepted += res.Accepted
 		j.Duplicates += res.Duplicates
@@ -596,7 +595,7 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	if err != nil {
 		return err
 	}
-	j.Format = sum.Format
+	j.Format, j.Summary = sum.Format, trim(sum)
 	j.Phase = "rollup"
 	j.Result.Identities, j.Result.Skipped, j.Result.ByType = identities, sum.Skipped, sum.ByType
 	j.Result.Messages = sum.ByType[string(chat.EventMessage)]
