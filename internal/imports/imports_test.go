@@ -152,7 +152,7 @@ func TestImportMatchesLiveIngest(t *testing.T) {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
 			storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 				imp := newEnv(t, db)
-				job, err := imp.svc.ImportFile(ctx, imp.org.ID, "cli", fixture(tc.file), imports.Upload{Connection: tc.conn}, tc.plan, nil)
+				job, err := imp.svc.ImportFile(ctx, imp.org.ID, "cli", fixture(tc.file), imports.Upload{Connection: tc.conn}, tc.plan, nil, nil)
 				if err != nil || job.Status != imports.Done {
 					t.Fatalf("import: %+v, %v", job, err)
 				}
@@ -192,7 +192,7 @@ func TestImportTwiceAndOverLive(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		file := fixture("telegram/supergroup.json")
-		first, err := e.svc.ImportFile(ctx, e.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+		first, err := e.svc.ImportFile(ctx, e.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestImportTwiceAndOverLive(t *testing.T) {
 		for _, tb := range tables {
 			before[tb] = e.count(t, "SELECT COUNT(*) FROM "+tb)
 		}
-		second, err := e.svc.ImportFile(ctx, e.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+		second, err := e.svc.ImportFile(ctx, e.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err != nil || second.Accepted != 0 || second.Duplicates != first.Accepted || second.Status != imports.Done {
 			t.Fatalf("second import: %+v, %v (first accepted %d)", second, err, first.Accepted)
 		}
@@ -221,7 +221,7 @@ func TestImportTwiceAndOverLive(t *testing.T) {
 		if _, err := live.in.IngestCount(ctx, evs[:half]); err != nil {
 			t.Fatal(err)
 		}
-		job, err := live.svc.ImportFile(ctx, live.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+		job, err := live.svc.ImportFile(ctx, live.org.ID, "cli", file, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err != nil || job.Accepted != len(evs)-half || job.Duplicates != half {
 			t.Fatalf("over live: %+v, %v; want %d new and %d stored before", job, err, len(evs)-half, half)
 		}
@@ -265,7 +265,7 @@ func TestInterruptedImportRunsAgain(t *testing.T) {
 		stop, cancel := context.WithCancel(ctx)
 		svc := &imports.Service{Store: db, Ingest: &cancelling{Ingester: e.in, n: 2, cancel: cancel}, Dir: e.svc.Dir, Location: cst,
 			Connections: e.svc.ConnectionList(), Now: e.svc.Now}
-		job, err := svc.ImportFile(stop, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+		job, err := svc.ImportFile(stop, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err == nil || job.Status != imports.Interrupted || job.Accepted != 1000 {
 			t.Fatalf("interrupted import: %+v, %v", job, err)
 		}
@@ -274,7 +274,7 @@ func TestInterruptedImportRunsAgain(t *testing.T) {
 			t.Fatalf("the interrupted job as recorded: %+v, %v", saved, err)
 		}
 		stored := e.count(t, "SELECT COUNT(*) FROM messages")
-		again, err := e.svc.ImportFile(ctx, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+		again, err := e.svc.ImportFile(ctx, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err != nil || again.Duplicates != 1000 || again.Accepted != again.Events-1000 {
 			t.Fatalf("run again: %+v, %v", again, err)
 		}
@@ -307,7 +307,7 @@ func TestMalformedImportStoresNothing(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(path, []byte(bad), 0o600)
-	job, err := e.svc.ImportFile(ctx, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil)
+	job, err := e.svc.ImportFile(ctx, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 	if !errkind.Is(err, errkind.Invalid) || job.Status != imports.Failed || !strings.Contains(job.Error, "date_unixtime") {
 		t.Fatalf("a malformed file: %+v, %v", job, err)
 	}

@@ -38,6 +38,9 @@ type Store interface {
 	ImportJob(ctx context.Context, orgID, id int64) (Job, error)
 	ImportJobs(ctx context.Context, orgID int64, limit int) ([]Job, error)
 	DeleteImportJob(ctx context.Context, orgID, id int64) error
+	// StaleUploads lists jobs that keep an upload and have not moved
+	// since before.
+	StaleUploads(ctx context.Context, before time.Time) ([]Job, error)
 	// GroupByExternalID finds a group of the organisation by its
 	// connection and platform id.
 	GroupByExternalID(ctx context.Context, orgID int64, connection, externalID string) (community.Group, bool, error)
@@ -150,6 +153,36 @@ func (s *Service) connection(name string) (Connection, error) {
 	return Connection{}, errkind.Errorf(errkind.Invalid, "connection %q is not configured (configured: %s)", name, strings.Join(names, ", "))
 }
 
+// platforms are the platforms whose live traffic each format's groups
+// arrive on: an export goes into a connection of one of them, so that its
+// members' ids are the ids that connection's members have. The simulator
+// (the demo) takes any.
+var platforms = map[importer.Format][]string{
+	importer.FormatTelegram:   {"telegram"},
+	importer.FormatQQText:     {"onebot", "webhook"},
+	importer.FormatWeChatCSV:  {"webhook", "wecom"},
+	importer.FormatWeChatText: {"webhook", "wecom"},
+}
+
+// fits refuses an export for a connection of another platform.
+func fits(f importer.Format, c Connection) error {
+	if f == "" || c.Platform == "sim" || slices.Contains(platforms[f], c.Platform) {
+		return nil
+	}
+	return errkind.Errorf(errkind.Invalid, "a %s export goes into a connection of %s, and %s is %s: its members' ids would not be that connection's",
+		f, strings.Join(platforms[f], " or "), c.Name, c.Platform)
+}
+
+// Fits refuses an export of format f for the named connection: unknown,
+// or of a platform the export's groups do not live on.
+func (s *Service) Fits(f importer.Format, connection string) error {
+	c, err := s.connection(connection)
+	if err != nil {
+		return err
+	}
+	return fits(f, c)
+}
+
 // Upload keeps an uploaded export, validates it whole and records it as
 // an uploaded job with what it holds, ready for the operator to choose
 // where its groups go. A malformed file is refused (kind Invalid, naming
@@ -209,6 +242,9 @@ func (s *Service) Upload(ctx context.Context, orgID int64, by string, u Upload, 
 	sum, err := importer.Validate(ctx, rf, opt)
 	rf.Close()
 	if err != nil {
+		return Job{}, err
+	}
+	if err := fits(sum.Format, c); err != nil {
 		return Job{}, err
 	}
 	j.Format, j.Summary = sum.Format, trim(sum)
@@ -397,6 +433,34 @@ func (s *Service) removeUpload(path string) {
 	}
 }
 
+// ExpireUploads removes the uploads of jobs that have not moved since
+// before — never started, failed or interrupted — and returns how many.
+// Such a job stays listed; it cannot run again.
+func (s *Service) ExpireUploads(ctx context.Context, before time.Time) (int, error) {
+	s.init()
+	js, err := s.Store.StaleUploads(ctx, before)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range js {
+		path := j.Upload
+		j.Upload = ""
+		if j.Status == Uploaded {
+			j.Status, j.Error = Failed, "the upload expired before it was imported"
+		}
+		if j.State(s.Now()) == Interrupted {
+			j.Status = Interrupted
+		}
+		if err := s.Store.SaveImportJob(ctx, &j); err != nil {
+			return n, err
+		}
+		s.removeUpload(path)
+		n++
+	}
+	return n, nil
+}
+
 // Serve runs queued jobs, one at a time, until ctx is done. A job it is
 // running when ctx ends is recorded as interrupted.
 func (s *Service) Serve(ctx context.Context) {
@@ -418,17 +482,21 @@ func (s *Service) runQueued(ctx context.Context, q queued) {
 		s.Logger.Error("start an import", "job", q.id, "err", err)
 		return
 	}
-	s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(j.Upload) }, nil)
+	s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(j.Upload) }, nil, nil)
 }
 
 // ImportFile imports a file of the local filesystem as a new job (`qunzhu
-// import`), reporting progress; the file is validated again (validate it
-// beforehand to refuse a set of files as a whole). It returns the job
-// done, or failed with its error.
-func (s *Service) ImportFile(ctx context.Context, orgID int64, by, path string, u Upload, p Plan, progress func(Job)) (Job, error) {
+// import`), reporting progress. validated, when not nil, is the summary of
+// a validation of the file with the same options (importer.Validate, to
+// refuse a set of files as a whole): the import then reads the file once
+// more instead of twice. It returns the job done, or failed with its error.
+func (s *Service) ImportFile(ctx context.Context, orgID int64, by, path string, u Upload, p Plan, validated *importer.Summary, progress func(Job)) (Job, error) {
 	s.init()
 	c, err := s.connection(u.Connection)
 	if err != nil {
+		return Job{}, err
+	}
+	if err := fits(u.Format, c); err != nil {
 		return Job{}, err
 	}
 	st, err := os.Stat(path)
@@ -445,14 +513,14 @@ func (s *Service) ImportFile(ctx context.Context, orgID int64, by, path string, 
 	if err := s.Store.CreateImportJob(ctx, &j); err != nil {
 		return j, err
 	}
-	err = s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(path) }, progress)
+	err = s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(path) }, validated, progress)
 	return j, err
 }
 
 // run imports a claimed job: both passes of the file through the ingest,
 // then the groups' creation dates, names and the rollups. Its progress is
 // saved about once a second, its heartbeat every Heartbeat.
-func (s *Service) run(ctx context.Context, j *Job, open func() (io.ReadCloser, error), progress func(Job)) error {
+func (s *Service) run(ctx context.Context, j *Job, open func() (io.ReadCloser, error), validated *importer.Summary, progress func(Job)) error {
 	began := s.Now()
 	if j.StartedAt == nil {
 		j.StartedAt = &began
@@ -488,7 +556,7 @@ func (s *Service) run(ctx context.Context, j *Job, open func() (io.ReadCloser, e
 	defer func() { stopBeat(); <-beaten }()
 	save()
 
-	err := s.importFile(ctx, j, open, save)
+	err := s.importFile(ctx, j, open, validated, save)
 	end := s.Now()
 	j.FinishedAt = &end
 	j.Result.Seconds = end.Sub(began).Seconds()
@@ -535,13 +603,16 @@ type seen struct {
 
 // importFile runs the file through the ingest and settles the groups and
 // the rollups; j is its record, save writes it.
-func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCloser, error), save func()) error {
+func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCloser, error), validated *importer.Summary, save func()) error {
 	opt, err := s.options(j)
 	if err != nil {
 		return err
 	}
 	lastSave := s.Now()
 	opt.Progress = func(p importer.Progress) {
+		if p.Phase == "read" {
+			p.Phase = "import" // the one pass after a validation of the caller's
+		}
 		switch {
 		case p.Phase == "validate":
 			j.Events = p.Events // read so far
@@ -552,13 +623,14 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 		if p.Total > 0 {
 			j.Size = p.Total
 		}
-		if p.Done || s.Now().Sub(lastSave) >= time.Second {
+		if p.Phase == "validate" && (p.Done || s.Now().Sub(lastSave) >= time.Second) {
 			lastSave = s.Now()
 			save()
 		}
 	}
 	groups := map[string]*seen{}
 	identities := 0
+	w := s.startWriter(ctx)
 	emit := func(ctx context.Context, b importer.Batch) error {
 		for _, e := range b.Events {
 			g := groups[e.Group]
@@ -581,17 +653,28 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 				g.last = e.Time
 			}
 		}
-		res, err := s.Ingest.IngestHistory(ctx, b.Events)
-		if err != nil {
+		if err := w.send(b.Events); err != nil {
 			return err
 		}
 		identities += len(b.Identities)
 		j.Events += len(b.Events)
-		j.Accepted += res.Accepted
-		j.Duplicates += res.Duplicates
+		j.Accepted, j.Duplicates = w.counts()
+		if s.Now().Sub(lastSave) >= time.Second {
+			lastSave = s.Now()
+			save()
+		}
 		return nil
 	}
-	sum, err := importer.Import(ctx, open, opt, emit)
+	var sum importer.Summary
+	if validated != nil {
+		sum, err = importValidated(ctx, open, opt, *validated, emit)
+	} else {
+		sum, err = importer.Import(ctx, open, opt, emit)
+	}
+	if werr := w.wait(); err == nil {
+		err = werr
+	}
+	j.Accepted, j.Duplicates = w.counts()
 	if err != nil {
 		return err
 	}
@@ -651,6 +734,105 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	}
 	j.Result.Days, j.Result.From = days, from.Start(s.Location)
 	return nil
+}
+
+// writer hands batches to the ingest in order, one or two behind the
+// reading, so that reading the file and storing it use a core each.
+type writer struct {
+	in   chan []chat.Event
+	done chan struct{}
+
+	mu                   sync.Mutex
+	err                  error
+	accepted, duplicates int
+}
+
+func (s *Service) startWriter(ctx context.Context) *writer {
+	w := &writer{in: make(chan []chat.Event, 2), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for evs := range w.in {
+			if w.failed() != nil {
+				continue // drain: the reader stops at the next send
+			}
+			if err := ctx.Err(); err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+				continue
+			}
+			res, err := s.Ingest.IngestHistory(ctx, evs)
+			w.mu.Lock()
+			if err != nil {
+				w.err = err
+			}
+			w.accepted += res.Accepted
+			w.duplicates += res.Duplicates
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// send queues a batch; it returns the error of an earlier batch, if any.
+func (w *writer) send(evs []chat.Event) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.in <- evs
+	return nil
+}
+
+func (w *writer) counts() (accepted, duplicates int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.accepted, w.duplicates
+}
+
+// wait lets the queued batches be stored and returns the first error.
+func (w *writer) wait() error {
+	close(w.in)
+	<-w.done
+	return w.failed()
+}
+
+// importValidated is importer.Import's second pass alone, for a file the
+// caller validated with the same options (or without the group to import
+// into, Options.Group, which only renames the export's group).
+func importValidated(ctx context.Context, open func() (io.ReadCloser, error), opt importer.Options, sum importer.Summary, emit func(context.Context, importer.Batch) error) (importer.Summary, error) {
+	for _, g := range sum.Groups {
+		if g.Skipped == "" && g.ID == "" && opt.Group == "" && opt.GroupName == "" {
+			return sum, errkind.New(errkind.Invalid, "the export does not name its group: choose the group to import into or name a new one")
+		}
+	}
+	f, err := open()
+	if err != nil {
+		return sum, fmt.Errorf("open export: %w", err)
+	}
+	defer f.Close()
+	opt.Format, opt.Directory = sum.Format, sum.Directory
+	rd, err := importer.Open(f, opt)
+	if err != nil {
+		return sum, err
+	}
+	for {
+		b, err := rd.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return rd.Summary(), nil
+		}
+		if err != nil {
+			return sum, err
+		}
+		if err := emit(ctx, b); err != nil {
+			return sum, err
+		}
+	}
 }
 
 // MergeProposals lists members imported by name who may be people known
