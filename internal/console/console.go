@@ -89,6 +89,10 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Imports, when set, offers the import of chat exports (/import) and
+	// the merge proposals that follow; MaxUpload caps an upload (bytes).
+	Imports   ImportSource
+	MaxUpload int64
 
 	figs    figuresCache // the last reading of the rollups, per organisation
 	once    sync.Once
@@ -128,6 +132,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
 	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.importRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

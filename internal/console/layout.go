@@ -50,6 +50,9 @@ func (s *Server) init() {
 					if it.More != more || !s.configured(it.Key) || (u != nil && u.Scoped() && managersOnly[it.Key]) {
 						continue
 					}
+					if p, ok := navNeeds[it.Key]; ok && u != nil && !u.May(p) {
+						continue
+					}
 					out = append(out, it)
 				}
 				return out
@@ -113,6 +116,7 @@ type page struct {
 	Title    string
 	Nav      string // the navigation entry of this page
 	Flash    *flash // the outcome of the last form, shown once
+	Refresh  int    // seconds after which the page reloads itself (0: never)
 	Data     any
 }
 
@@ -125,7 +129,8 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true}}
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"import", "/import", true}}
 
 // managersOnly are the entries a scoped user is not offered.
 var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true}

@@ -55,6 +55,8 @@ func (s *Server) configured(key string) bool {
 		return s.Community != nil
 	case "settings":
 		return s.Accounts != nil
+	case "import":
+		return s.Imports != nil
 	}
 	return true
 }
