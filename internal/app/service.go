@@ -25,6 +25,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -61,6 +62,8 @@ type service struct {
 
 	observeDecision func(time.Duration)
 	rules           *rules.Registry
+	imports         *imports.Service
+	pulled          []string // connections whose actions a bridge pulls
 
 	mu     sync.Mutex
 	status map[string]string // connection → last adapter error, for /readyz
@@ -108,6 +111,9 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		if p, ok := a.(chat.Puller); ok {
 			pulled = p.Pulled()
 		}
+		if pulled {
+			s.pulled = append(s.pulled, c.Name)
+		}
 		if c.Token != "" {
 			conns = append(conns, api.Connection{Name: c.Name, Platform: c.Platform, Token: c.Token, Pulled: pulled})
 		}
@@ -142,6 +148,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		},
 	})
 
+	s.imports = s.newImports()
+
 	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
 	if err != nil {
 		return nil, err
@@ -166,6 +174,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db}
+	con.Imports, con.MaxUpload = s.imports, cfg.Import.MaxUpload
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
@@ -282,6 +291,8 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.imports.Serve(ctx) }()
 	if s.rules != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
@@ -319,7 +330,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick, lastRollup time.Time
+	var lastNick, lastRollup, lastRetention time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -369,6 +380,10 @@ func (s *service) schedule(ctx context.Context) {
 			} else {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
+		}
+		if time.Since(lastRetention) >= time.Duration(s.cfg.Retention.Every) {
+			lastRetention = time.Now()
+			s.retain(ctx, log)
 		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/demo"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -43,4 +44,7 @@ var (
 	_ console.Auditor         = (*store.DB)(nil)
 
 	_ demo.Store = (*store.DB)(nil)
+
+	_ imports.Store        = (*store.DB)(nil)
+	_ console.ImportSource = (*imports.Service)(nil)
 )
