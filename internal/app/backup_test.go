@@ -75,7 +75,7 @@ func TestBackupWhileServing(t *testing.T) {
 	before := append([]string(nil), acked...) // acknowledged before the backup began
 	mu.Unlock()
 	backup := filepath.Join(t.TempDir(), "nightly.db")
-	code, out, errs := qunzhu(t, dir, "backup", backup)
+	code, out, errs := runQunzhu(t, dir, "backup", backup)
 	if code != 0 || !strings.Contains(out, "backed up") || !strings.Contains(out, "schema version") {
 		t.Fatalf("backup: %d\n%s\n%s", code, out, errs)
 	}
@@ -88,7 +88,7 @@ func TestBackupWhileServing(t *testing.T) {
 	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("backup file: %v %v", st, err)
 	}
-	if code, _, errs := qunzhu(t, dir, "backup", backup); code != 1 || !strings.Contains(errs, "exists") {
+	if code, _, errs := runQunzhu(t, dir, "backup", backup); code != 1 || !strings.Contains(errs, "exists") {
 		t.Fatalf("a backup over an existing file: %d %s", code, errs)
 	}
 	t.Logf("%d events acknowledged before the backup, %d while it ran", len(before), during)
@@ -96,7 +96,7 @@ func TestBackupWhileServing(t *testing.T) {
 	// Restore into a new, empty data directory.
 	rdir := t.TempDir()
 	os.WriteFile(filepath.Join(rdir, "qunzhu.toml"), []byte("[server]\naddr = \"127.0.0.1:0\"\n[data]\ndir = \"restored\"\n"), 0o600)
-	code, out, errs = qunzhu(t, rdir, "restore", backup)
+	code, out, errs = runQunzhu(t, rdir, "restore", backup)
 	if code != 0 || !strings.Contains(out, "restored") {
 		t.Fatalf("restore: %d\n%s\n%s", code, out, errs)
 	}
@@ -136,7 +136,7 @@ func TestBackupWhileServing(t *testing.T) {
 	r.stop(t)
 
 	// Refusals.
-	if code, _, errs := qunzhu(t, rdir, "restore", backup); code != 1 || !strings.Contains(errs, "not empty") {
+	if code, _, errs := runQunzhu(t, rdir, "restore", backup); code != 1 || !strings.Contains(errs, "not empty") {
 		t.Fatalf("restore into a used directory: %d %s", code, errs)
 	}
 	fresh := func() string {
@@ -151,10 +151,10 @@ func TestBackupWhileServing(t *testing.T) {
 		o.Exec("CREATE TABLE things (x)")
 		o.Close()
 	}
-	newer := copyOf(t, backup, func(db *sql.DB) {
+	newer := dbCopy(t, backup, func(db *sql.DB) {
 		db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)")
 	})
-	older := copyOf(t, backup, func(db *sql.DB) {
+	older := dbCopy(t, backup, func(db *sql.DB) {
 		for _, q := range []string{"DROP TABLE import_jobs", "DROP TABLE merge_dismissals", "DELETE FROM schema_migrations WHERE version = 26"} {
 			if _, err := db.Exec(q); err != nil {
 				t.Fatal(err)
@@ -172,7 +172,7 @@ func TestBackupWhileServing(t *testing.T) {
 		{older, "migrated its schema from version 25 to 26", 0},
 	} {
 		d := fresh()
-		code, out, errs := qunzhu(t, d, "restore", tt.file)
+		code, out, errs := runQunzhu(t, d, "restore", tt.file)
 		if code != tt.code || !strings.Contains(out+errs, tt.want) {
 			t.Errorf("restore %s: %d\n%s%s\nwant %d and %q", filepath.Base(tt.file), code, out, errs, tt.code, tt.want)
 		}
@@ -188,7 +188,7 @@ func TestBackupWhileServing(t *testing.T) {
 }
 
 // copyOf copies a database file and changes the copy.
-func copyOf(t *testing.T, src string, change func(*sql.DB)) string {
+func dbCopy(t *testing.T, src string, change func(*sql.DB)) string {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {

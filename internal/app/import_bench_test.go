@@ -28,12 +28,12 @@ func BenchmarkImportMillion(b *testing.B) {
 		b.StopTimer()
 		dir := b.TempDir()
 		os.WriteFile(filepath.Join(dir, "qunzhu.toml"), []byte(importConfig), 0o600)
-		if code, _, errs := qunzhu(b, dir, "migrate"); code != 0 {
+		if code, _, errs := runQunzhu(b, dir, "migrate"); code != 0 {
 			b.Fatalf("migrate: %s", errs)
 		}
 		b.StartTimer()
 		began := time.Now()
-		code, out, errs := qunzhu(b, dir, "import", "--connection", "tg", export)
+		code, out, errs := runQunzhu(b, dir, "import", "--connection", "tg", export)
 		took += time.Since(began)
 		b.StopTimer()
 		if code != 0 {

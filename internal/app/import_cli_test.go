@@ -13,7 +13,7 @@ import (
 )
 
 // qunzhu runs the binary in dir and returns its exit code and output.
-func qunzhu(t testing.TB, dir string, args ...string) (code int, stdout, stderr string) {
+func runQunzhu(t testing.TB, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
@@ -32,7 +32,7 @@ func qunzhu(t testing.TB, dir string, args ...string) (code int, stdout, stderr 
 }
 
 // counts reads the row counts of the tables an import writes.
-func counts(t *testing.T, path string) string {
+func importCounts(t *testing.T, path string) string {
 	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -62,7 +62,7 @@ platform = "webhook"
 token = "bridge-token-0123456789"
 `
 
-func fixture(name string) string {
+func importFixture(name string) string {
 	p, _ := filepath.Abs(filepath.Join("..", "importer", "testdata", name))
 	return p
 }
@@ -75,10 +75,10 @@ func fixture(name string) string {
 func TestImportCLIRefusesMalformed(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "qunzhu.toml"), []byte(importConfig), 0o600)
-	if code, _, errs := qunzhu(t, dir, "migrate"); code != 0 {
+	if code, _, errs := runQunzhu(t, dir, "migrate"); code != 0 {
 		t.Fatalf("migrate: %d %s", code, errs)
 	}
-	good, err := os.ReadFile(fixture("telegram/supergroup.json"))
+	good, err := os.ReadFile(importFixture("telegram/supergroup.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +96,9 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 	gbk := write("gbk.txt", "2024-03-01 09:15:02 \xb3\xc2\xc4\xac\n\xb4\xf3\xbc\xd2\xba\xc3\n")
 	notExport := write("notes.txt", "shopping list\nmilk\n")
 	empty := write("empty.json", "")
-	text := fixture("wechat/memotrace.txt")
+	text := importFixture("wechat/memotrace.txt")
 	db := filepath.Join(dir, "data", "qunzhu.db")
-	before := counts(t, db)
+	before := importCounts(t, db)
 	tests := []struct {
 		name string
 		args []string
@@ -112,22 +112,22 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 		{"not UTF-8", []string{"import", "--connection", "wx", "--name", "徒步群", gbk}, 1, []string{"gbk.txt", "not UTF-8", "GBK"}},
 		{"not an export", []string{"import", "--connection", "wx", notExport}, 1, []string{"notes.txt"}},
 		{"empty file", []string{"import", "--connection", "tg", empty}, 1, []string{"empty.json"}},
-		{"one bad file of two", []string{"import", "--connection", "tg", fixture("telegram/supergroup.json"), badDate}, 1, []string{"bad-date.json", "date_unixtime"}},
+		{"one bad file of two", []string{"import", "--connection", "tg", importFixture("telegram/supergroup.json"), badDate}, 1, []string{"bad-date.json", "date_unixtime"}},
 		{"an export that names no group", []string{"import", "--connection", "wx", text}, 1, []string{"does not name its group", "--name"}},
-		{"several groups into one", []string{"import", "--group", "1", fixture("qq/all.txt")}, 1, []string{"--group 1"}},
-		{"an export of another platform", []string{"import", "--connection", "tg", fixture("qq/all.txt")}, 1, []string{"a qq-text export goes into a connection of onebot or webhook, and tg is telegram"}},
+		{"several groups into one", []string{"import", "--group", "1", importFixture("qq/all.txt")}, 1, []string{"--group 1"}},
+		{"an export of another platform", []string{"import", "--connection", "tg", importFixture("qq/all.txt")}, 1, []string{"a qq-text export goes into a connection of onebot or webhook, and tg is telegram"}},
 		{"no such file", []string{"import", "--connection", "tg", filepath.Join(dir, "nope.json")}, 1, []string{"nope.json", "no such file"}},
-		{"unknown connection", []string{"import", "--connection", "xx", fixture("telegram/supergroup.json")}, 1, []string{`connection "xx" is not configured`}},
+		{"unknown connection", []string{"import", "--connection", "xx", importFixture("telegram/supergroup.json")}, 1, []string{`connection "xx" is not configured`}},
 		{"no file", []string{"import", "--connection", "tg"}, 2, []string{"name the export file"}},
-		{"no target", []string{"import", fixture("telegram/supergroup.json")}, 2, []string{"--group ID", "--connection NAME"}},
-		{"both targets", []string{"import", "--group", "1", "--connection", "tg", fixture("telegram/supergroup.json")}, 2, []string{"not both"}},
-		{"unknown format", []string{"import", "--connection", "tg", "--format", "whatsapp", fixture("telegram/supergroup.json")}, 2, []string{"whatsapp", "telegram, wechat-csv"}},
-		{"bad since", []string{"import", "--connection", "tg", "--since", "last week", fixture("telegram/supergroup.json")}, 2, []string{"--since", "2024-01-02"}},
-		{"bad zone", []string{"import", "--connection", "tg", "--tz", "Mars/Olympus", fixture("telegram/supergroup.json")}, 2, []string{"--tz"}},
+		{"no target", []string{"import", importFixture("telegram/supergroup.json")}, 2, []string{"--group ID", "--connection NAME"}},
+		{"both targets", []string{"import", "--group", "1", "--connection", "tg", importFixture("telegram/supergroup.json")}, 2, []string{"not both"}},
+		{"unknown format", []string{"import", "--connection", "tg", "--format", "whatsapp", importFixture("telegram/supergroup.json")}, 2, []string{"whatsapp", "telegram, wechat-csv"}},
+		{"bad since", []string{"import", "--connection", "tg", "--since", "last week", importFixture("telegram/supergroup.json")}, 2, []string{"--since", "2024-01-02"}},
+		{"bad zone", []string{"import", "--connection", "tg", "--tz", "Mars/Olympus", importFixture("telegram/supergroup.json")}, 2, []string{"--tz"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := qunzhu(t, dir, tt.args...)
+			code, out, errs := runQunzhu(t, dir, tt.args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
 			}
@@ -136,30 +136,30 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, errs)
 				}
 			}
-			if after := counts(t, db); after != before {
+			if after := importCounts(t, db); after != before {
 				t.Fatalf("the database changed: %s, was %s", after, before)
 			}
 		})
 	}
 	// And a good import says what it did; a second stores nothing.
-	code, out, errs := qunzhu(t, dir, "import", fixture("telegram/supergroup.json"), "--connection", "tg")
+	code, out, errs := runQunzhu(t, dir, "import", importFixture("telegram/supergroup.json"), "--connection", "tg")
 	if code != 0 || !strings.Contains(out, "stored 24 new, 0 already there") || !strings.Contains(out, "周末徒步俱乐部 → group 1") {
 		t.Fatalf("import: %d\n%s\n%s", code, out, errs)
 	}
 	if !strings.Contains(errs, "import   supergroup.json  100%  24 events (24 new)") {
 		t.Errorf("no progress on stderr:\n%s", errs)
 	}
-	after := counts(t, db)
-	code, out, _ = qunzhu(t, dir, "import", "--group", "1", fixture("telegram/supergroup.json"))
-	if code != 0 || !strings.Contains(out, "stored 0 new, 24 already there") || counts(t, db) != after {
+	after := importCounts(t, db)
+	code, out, _ = runQunzhu(t, dir, "import", "--group", "1", importFixture("telegram/supergroup.json"))
+	if code != 0 || !strings.Contains(out, "stored 0 new, 24 already there") || importCounts(t, db) != after {
 		t.Fatalf("second import: %d\n%s", code, out)
 	}
 	// --validate reads and stores nothing, and needs no connection.
-	code, out, _ = qunzhu(t, dir, "import", "--validate", fixture("qq/all.txt"))
-	if code != 0 || !strings.Contains(out, "读书会") || !strings.Contains(out, "not imported: personal chat") || counts(t, db) != after {
+	code, out, _ = runQunzhu(t, dir, "import", "--validate", importFixture("qq/all.txt"))
+	if code != 0 || !strings.Contains(out, "读书会") || !strings.Contains(out, "not imported: personal chat") || importCounts(t, db) != after {
 		t.Fatalf("validate: %d\n%s", code, out)
 	}
-	if code, _, errs := qunzhu(t, dir, "import", "--validate", badDate); code != 1 || !strings.Contains(errs, "date_unixtime") {
+	if code, _, errs := runQunzhu(t, dir, "import", "--validate", badDate); code != 1 || !strings.Contains(errs, "date_unixtime") {
 		t.Fatalf("validate a bad file: %d %s", code, errs)
 	}
 }

@@ -446,7 +446,7 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if j.Status != imports.Uploaded {
-		s.setFlash(w, flash{Key: "flash_import_state", ID: j.ID, Error: true})
+		s.setFlash(w, flash{Key: "flash_import_state", Error: true})
 		http.Redirect(w, r, "/import/"+strconv.FormatInt(j.ID, 10), http.StatusSeeOther)
 		return
 	}
@@ -456,12 +456,12 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err == nil:
-		s.setFlash(w, flash{Key: "flash_import_started", ID: j.ID})
+		s.setFlash(w, flash{Key: "flash_import_started"})
 	case errkind.Is(err, errkind.Invalid):
 		s.renderJob(w, r, http.StatusBadRequest, errkind.Message(err))
 		return
 	case errkind.Is(err, errkind.Conflict):
-		s.setFlash(w, flash{Key: "flash_import_state", ID: j.ID, Error: true})
+		s.setFlash(w, flash{Key: "flash_import_state", Error: true})
 	default:
 		s.renderError(w, r, err)
 		return
@@ -477,9 +477,9 @@ func (s *Server) importRetry(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := s.Imports.Retry(r.Context(), userOf(r).OrgID, j.ID); {
 	case err == nil:
-		s.setFlash(w, flash{Key: "flash_import_started", ID: j.ID})
+		s.setFlash(w, flash{Key: "flash_import_started"})
 	case errkind.Is(err, errkind.Conflict):
-		s.setFlash(w, flash{Key: "flash_import_state", ID: j.ID, Error: true})
+		s.setFlash(w, flash{Key: "flash_import_state", Error: true})
 	default:
 		s.renderError(w, r, err)
 		return
@@ -500,9 +500,9 @@ func (s *Server) importDiscard(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := s.Imports.Discard(r.Context(), userOf(r).OrgID, j.ID); {
 	case err == nil:
-		s.setFlash(w, flash{Key: "flash_import_discarded", ID: j.ID})
+		s.setFlash(w, flash{Key: "flash_import_discarded"})
 	case errkind.Is(err, errkind.Conflict):
-		s.setFlash(w, flash{Key: "flash_import_state", ID: j.ID, Error: true})
+		s.setFlash(w, flash{Key: "flash_import_state", Error: true})
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	default:
