@@ -169,6 +169,16 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	job, err := s.Imports.Upload(r.Context(), u.OrgID, "staff:"+u.Username, up, file)
 	if err != nil {
+		var wrong *imports.WrongPlatform
+		if errors.As(err, &wrong) {
+			want := make([]string, len(wrong.Want))
+			for i, p := range wrong.Want {
+				want[i] = T(l, "platform_"+p)
+			}
+			s.renderImportPage(w, r, http.StatusBadRequest, fmt.Sprintf(T(l, "import_wrong_platform"), T(l, "fmt_"+string(wrong.Format)),
+				strings.Join(want, T(l, "import_or")), wrong.Connection.Name, T(l, "platform_"+wrong.Connection.Platform)))
+			return
+		}
 		if errkind.Is(err, errkind.Invalid) {
 			s.renderImportPage(w, r, http.StatusBadRequest, T(l, "import_refused")+errkind.Message(err))
 			return
@@ -353,6 +363,7 @@ func (s *Server) plan(ctx context.Context, u *access.User, j imports.Job, r *htt
 		return imports.Plan{}, err
 	}
 	var p imports.Plan
+	into := map[string]string{} // target group → the export's group going there
 	for _, g := range j.Summary.Groups {
 		if g.Skipped != "" {
 			continue
@@ -408,6 +419,10 @@ func (s *Server) plan(ctx context.Context, u *access.User, j imports.Job, r *htt
 				p.Group = target.ExternalID
 				continue
 			}
+			if other, dup := into[target.ExternalID]; dup {
+				return p, errkind.Errorf(errkind.Invalid, T(l, "import_same_target"), other, g.Name, target.Name)
+			}
+			into[target.ExternalID] = g.Name
 			if p.Groups == nil {
 				p.Groups, p.Names = map[string]string{}, map[string]string{}
 			}

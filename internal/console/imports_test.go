@@ -157,7 +157,7 @@ func TestImportPages(t *testing.T) {
 	if code, _, body := w.upload(t, c, "bad.txt", []byte(bad), "qq"); code != 400 || !strings.Contains(body, "文件无法导入") || !strings.Contains(body, "line 12") {
 		t.Fatalf("a malformed upload: %d\n%s", code, body)
 	}
-	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "goes into a connection of onebot") {
+	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "QQ 消息记录（文本）只能导入到QQ（OneBot）或桥接（微信等）的平台连接") {
 		t.Fatalf("a QQ export for a Telegram connection: %d\n%s", code, body)
 	}
 	code, loc, body := w.upload(t, c, "all.txt", qq, "qq")
@@ -178,7 +178,7 @@ func TestImportPages(t *testing.T) {
 	}{
 		{url.Values{"to:周末徒步俱乐部": {"skip"}, "to:读书会": {"skip"}}, "没有选择任何要导入的群"},
 		{url.Values{"to:周末徒步俱乐部": {"99999"}, "to:读书会": {"skip"}}, "没有编号为 99999 的群"},
-		{url.Values{"to:周末徒步俱乐部": {itoa(w.mine.ID)}, "to:读书会": {itoa(w.mine.ID)}}, "same group"},
+		{url.Values{"to:周末徒步俱乐部": {itoa(w.mine.ID)}, "to:读书会": {itoa(w.mine.ID)}}, "一个群只能导入一个会话"},
 		{url.Values{"to:周末徒步俱乐部": {"new"}, "to:读书会": {"skip"}, "until": {"31/12/2021"}}, "2024-01-31"},
 	} {
 		tt.form.Set("csrf", token)

@@ -164,13 +164,26 @@ var platforms = map[importer.Format][]string{
 	importer.FormatWeChatText: {"webhook", "wecom"},
 }
 
+// WrongPlatform is the refusal of an export for a connection of another
+// platform (kind Invalid).
+type WrongPlatform struct {
+	Format     importer.Format
+	Connection Connection
+	Want       []string // the platforms the export's groups live on
+}
+
+func (e *WrongPlatform) Error() string {
+	return fmt.Sprintf("a %s export goes into a connection of %s, and %s is %s: its members' ids would not be that connection's",
+		e.Format, strings.Join(e.Want, " or "), e.Connection.Name, e.Connection.Platform)
+}
+
 // fits refuses an export for a connection of another platform.
 func fits(f importer.Format, c Connection) error {
 	if f == "" || c.Platform == "sim" || slices.Contains(platforms[f], c.Platform) {
 		return nil
 	}
-	return errkind.Errorf(errkind.Invalid, "a %s export goes into a connection of %s, and %s is %s: its members' ids would not be that connection's",
-		f, strings.Join(platforms[f], " or "), c.Name, c.Platform)
+	e := &WrongPlatform{Format: f, Connection: c, Want: platforms[f]}
+	return &errkind.Error{Kind: errkind.Invalid, Message: e.Error(), Err: e}
 }
 
 // Fits refuses an export of format f for the named connection: unknown,
