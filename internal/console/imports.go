@@ -225,6 +225,7 @@ type mapOption struct {
 
 type jobData struct {
 	Job       imports.Job
+	Name      string    // the file's name, without directories
 	Started   time.Time // zero: not yet
 	Finished  time.Time
 	Rows      []mapRow
@@ -255,7 +256,7 @@ func (s *Server) renderJob(w http.ResponseWriter, r *http.Request, status int, m
 		s.renderError(w, r, err)
 		return
 	}
-	d := jobData{Job: j, Percent: j.Percent(), Running: j.Status == imports.Queued || j.Status == imports.Running, Error: msg,
+	d := jobData{Job: j, Name: shortName(j.FileName), Percent: j.Percent(), Running: j.Status == imports.Queued || j.Status == imports.Running, Error: msg,
 		CanRetry: (j.Status == imports.Failed || j.Status == imports.Interrupted) && j.Upload != ""}
 	if j.Status == imports.Uploaded {
 		if d.Rows, err = s.mapRows(ctx, u, j, r); err != nil {
