@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -161,5 +162,23 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 	}
 	if code, _, errs := runQunzhu(t, dir, "import", "--validate", badDate); code != 1 || !strings.Contains(errs, "date_unixtime") {
 		t.Fatalf("validate a bad file: %d %s", code, errs)
+	}
+	// db stats lists the tables with their rows.
+	code, out, errs = runQunzhu(t, dir, "db", "stats")
+	if code != 0 || !regexp.MustCompile(`(?m)^\s*messages\s+15\s+\d`).MatchString(out) || !strings.Contains(out, "schema version 26 of 26") {
+		t.Fatalf("db stats: %d\n%s\n%s", code, out, errs)
+	}
+	// migrate refuses a database newer than the binary (a restored
+	// PostgreSQL dump is checked so).
+	sdb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	if code, _, errs := runQunzhu(t, dir, "migrate"); code != 1 || !strings.Contains(errs, "newer than this binary knows") {
+		t.Fatalf("migrate a newer database: %d %s", code, errs)
 	}
 }
