@@ -48,9 +48,9 @@ type Store interface {
 	// earlier: the rollups count a group's days from its creation.
 	BackdateGroup(ctx context.Context, groupID int64, at time.Time) error
 	UpdateGroup(ctx context.Context, orgID, id int64, p community.GroupPatch, actor string) (community.Group, error)
-	// RollupFrom recomputes the organisation's rollups from day from to
+	// RollupFrom recomputes the rollups of the groups from day from to
 	// today, raising no alerts about days before yesterday.
-	RollupFrom(ctx context.Context, orgID int64, from analytics.Day, now time.Time, loc *time.Location) (int, error)
+	RollupFrom(ctx context.Context, orgID int64, groups []int64, from analytics.Day, now time.Time, loc *time.Location) (int, error)
 
 	MergeProposals(ctx context.Context, orgID int64, limit int) ([]community.MergeProposal, error)
 	AcceptMerge(ctx context.Context, orgID int64, p community.MergeProposal, actor string) error
@@ -706,6 +706,7 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	}
 	var first time.Time
 	var results []GroupResult
+	ids := []int64{}
 	for ext, sn := range groups {
 		g, ok, err := s.Store.GroupByExternalID(ctx, j.OrgID, j.Connection, ext)
 		if err != nil {
@@ -725,6 +726,7 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 				return err
 			}
 		}
+		ids = append(ids, g.ID)
 		results = append(results, GroupResult{Key: key, ExternalID: ext, GroupID: g.ID, Name: g.Name, Created: !sn.existed,
 			Events: sn.events, Messages: sn.messages, First: sn.first, Last: sn.last})
 		if first.IsZero() || sn.first.Before(first) {
@@ -738,10 +740,10 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	if first.IsZero() {
 		return nil // nothing in the chosen window
 	}
-	// The rollups of every day from the first imported one: a day's
-	// health reads the days before it.
+	// The groups' rollups of every day from the first imported one: a
+	// day's health reads the days before it.
 	from := analytics.DayOf(first, s.Location)
-	days, err := s.Store.RollupFrom(ctx, j.OrgID, from, s.Now(), s.Location)
+	days, err := s.Store.RollupFrom(ctx, j.OrgID, ids, from, s.Now(), s.Location)
 	if err != nil {
 		return fmt.Errorf("recompute the rollups: %w", err)
 	}

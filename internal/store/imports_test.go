@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,7 +223,7 @@ func TestRollupFromRaisesNoOldAlerts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := db.RollupFrom(ctx, org.ID, analytics.DayOf(old, cst), clk.Now(), cst)
+		n, err := db.RollupFrom(ctx, org.ID, nil, analytics.DayOf(old, cst), clk.Now(), cst)
 		if err != nil || n < 200 {
 			t.Fatalf("rolled %d days, %v", n, err)
 		}
@@ -242,6 +244,100 @@ func TestRollupFromRaisesNoOldAlerts(t *testing.T) {
 		db.SQL().QueryRow(db.Rebind("SELECT COUNT(*) FROM alerts WHERE day < ?"), int64(analytics.DayOf(clk.Now(), cst))-1).Scan(&oldAlerts)
 		if oldAlerts == 0 {
 			t.Fatal("the daily rollup raised no alert about the old days either: the test proves nothing")
+		}
+	})
+}
+
+// TestRollupFromSomeGroups: recomputing some groups' rollups gives their
+// rows as a run over the whole organisation does, and leaves the other
+// groups' rows alone.
+func TestRollupFromSomeGroups(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, a := seedOrg(t, db)
+		b := community.Group{OrgID: org.ID, Connection: "wx", Platform: "webhook", ExternalID: "g2", Name: "另一个群", CreatedAt: clk.Now().Add(-20 * 24 * time.Hour)}
+		if err := db.CreateGroup(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		db.BackdateGroup(ctx, a.ID, clk.Now().Add(-20*24*time.Hour))
+		err := db.Ingest(ctx, func(tx pipeline.Tx) error {
+			var msgs []community.Message
+			for i, u := range []string{"u1", "u2", "u3"} {
+				p, err := tx.ResolvePerson(ctx, org.ID, "wx", "webhook", chat.User{ID: u, Name: u})
+				if err != nil {
+					return err
+				}
+				for _, g := range []int64{a.ID, b.ID} {
+					m := community.Membership{GroupID: g, PersonID: p, Role: community.RoleMember, JoinedAt: clk.Now().Add(-20 * 24 * time.Hour)}
+					if err := tx.AddMembership(ctx, &m); err != nil {
+						return err
+					}
+					for d := range 10 + i*3 {
+						msgs = append(msgs, community.Message{GroupID: g, PersonID: p, ExternalID: fmt.Sprint(g, u, d), Kind: chat.KindText, Text: "今天怎么样？",
+							SentAt: clk.Now().Add(-time.Duration(d*24+i) * time.Hour)})
+					}
+				}
+			}
+			return tx.InsertMessages(ctx, msgs)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := func(group int64) string {
+			var b strings.Builder
+			for _, q := range []string{
+				"SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health, state FROM group_days WHERE group_id = ? ORDER BY day",
+				"SELECT day, person_id, messages, substantive FROM member_days WHERE group_id = ? ORDER BY day, person_id"} {
+				r, err := db.SQL().Query(db.Rebind(q), group)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cols, _ := r.Columns()
+				for r.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := r.Scan(ptrs...); err != nil {
+						t.Fatal(err)
+					}
+					fmt.Fprintln(&b, vals...)
+				}
+				if err := r.Err(); err != nil {
+					t.Fatal(err)
+				}
+				r.Close()
+			}
+			return b.String()
+		}
+		if _, err := db.Rollup(ctx, org.ID, clk.Now(), cst, 30); err != nil {
+			t.Fatal(err)
+		}
+		wantA := rows(a.ID)
+		if strings.Count(wantA, "\n") < 30 {
+			t.Fatalf("the organisation's run wrote %d rows for the group", strings.Count(wantA, "\n"))
+		}
+		for _, q := range []string{"DELETE FROM group_days", "DELETE FROM member_days"} {
+			if _, err := db.SQL().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// From the first message's day, as the organisation's first run.
+		var first int64
+		db.SQL().QueryRow("SELECT MIN(sent_at) FROM messages").Scan(&first)
+		n, err := db.RollupFrom(ctx, org.ID, []int64{a.ID}, analytics.DayOf(time.UnixMilli(first), cst), clk.Now(), cst)
+		if err != nil || n != 16 {
+			t.Fatalf("RollupFrom: %d days, %v", n, err)
+		}
+		if got := rows(a.ID); got != wantA {
+			t.Fatalf("the group's rollups alone:\n%s\nwith the organisation's:\n%s", got, wantA)
+		}
+		if got := rows(b.ID); got != "" {
+			t.Fatalf("the other group's rollups were written:\n%s", got)
+		}
+		if n, err := db.RollupFrom(ctx, org.ID, []int64{}, analytics.DayOf(clk.Now(), cst), clk.Now(), cst); n != 0 || err != nil {
+			t.Fatalf("no groups: %d, %v", n, err)
 		}
 	})
 }
