@@ -623,9 +623,6 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	}
 	lastSave := s.Now()
 	opt.Progress = func(p importer.Progress) {
-		if p.Phase == "read" {
-			p.Phase = "import" // the one pass after a validation of the caller's
-		}
 		switch {
 		case p.Phase == "validate":
 			j.Events = p.Events // read so far
@@ -680,7 +677,7 @@ func (s *Service) importFile(ctx context.Context, j *Job, open func() (io.ReadCl
 	}
 	var sum importer.Summary
 	if validated != nil {
-		sum, err = importValidated(ctx, open, opt, *validated, emit)
+		sum, err = importer.ImportValidated(ctx, open, opt, *validated, emit)
 	} else {
 		sum, err = importer.Import(ctx, open, opt, emit)
 	}
@@ -815,39 +812,6 @@ func (w *writer) wait() error {
 	close(w.in)
 	<-w.done
 	return w.failed()
-}
-
-// importValidated is importer.Import's second pass alone, for a file the
-// caller validated with the same options (or without the group to import
-// into, Options.Group, which only renames the export's group).
-func importValidated(ctx context.Context, open func() (io.ReadCloser, error), opt importer.Options, sum importer.Summary, emit func(context.Context, importer.Batch) error) (importer.Summary, error) {
-	for _, g := range sum.Groups {
-		if g.Skipped == "" && g.ID == "" && opt.Group == "" && opt.GroupName == "" {
-			return sum, errkind.New(errkind.Invalid, "the export does not name its group: choose the group to import into or name a new one")
-		}
-	}
-	f, err := open()
-	if err != nil {
-		return sum, fmt.Errorf("open export: %w", err)
-	}
-	defer f.Close()
-	opt.Format, opt.Directory = sum.Format, sum.Directory
-	rd, err := importer.Open(f, opt)
-	if err != nil {
-		return sum, err
-	}
-	for {
-		b, err := rd.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return rd.Summary(), nil
-		}
-		if err != nil {
-			return sum, err
-		}
-		if err := emit(ctx, b); err != nil {
-			return sum, err
-		}
-	}
 }
 
 // MergeProposals lists members imported by name who may be people known
