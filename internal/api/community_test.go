@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,6 +121,11 @@ func TestAuditExport(t *testing.T) {
 	if code != 200 || len(entries) == 0 || entries[len(entries)-1].(map[string]any)["action"] != "token.create" {
 		t.Fatalf("audit: %d %v", code, out)
 	}
+	// Text that a spreadsheet would run as a formula is defused in the
+	// export, as in the console's.
+	if err := e.db.AppendAudit(context.Background(), community.AuditEntry{OrgID: e.org, Actor: `=HYPERLINK("http://evil.example","点我")`, Action: "test", Subject: "+1+1", Detail: "{}"}); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/audit?format=csv", nil)
 	req.Header.Set("Authorization", "Bearer "+e.read)
 	resp, err := http.DefaultClient.Do(req)
@@ -128,6 +136,13 @@ func TestAuditExport(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(string(body), "id,time,actor,action,subject,detail") || !strings.Contains(string(body), "token.create") {
 		t.Fatalf("csv: %s\n%s", resp.Header, body)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(recs, func(r []string) bool { return r[3] == "test" }); i < 0 || recs[i][2] != `'=HYPERLINK("http://evil.example","点我")` || recs[i][4] != "'+1+1" {
+		t.Fatalf("formula cells not defused: %q", recs)
 	}
 	if code, out := e.do(t, "GET", "/api/v1/moderation?limit=0", e.read, ""); code != 400 {
 		t.Fatalf("bad limit: %d %v", code, out)
