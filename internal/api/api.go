@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -102,7 +103,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
@@ -138,7 +139,7 @@ func (s *Server) json(h jsonHandler) http.HandlerFunc {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		writeJSON(w, status, body)
+		writeJSON(w, s.Logger, status, body)
 	}
 }
 
@@ -195,15 +196,26 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if k == errkind.Unauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="qunzhu"`)
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, log, status, body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+// writeJSON encodes v first and only then writes the status and the body:
+// a value that cannot be encoded (a bug) is a logged 500 with the error
+// body, never a 200 with an empty or cut-off body.
+func writeJSON(w http.ResponseWriter, log *slog.Logger, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		log.Error("encode response", "status", status, "err", err)
+		b.Reset()
+		b.WriteString(`{"error":{"code":"internal","message":"internal error: the answer could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
 }
 
 func bearer(r *http.Request) (string, error) {
@@ -269,7 +281,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // EventsResponse answers POST /api/v1/events.
@@ -302,7 +314,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, EventsResponse{Accepted: res.Accepted, Duplicates: res.Duplicates})
+	writeJSON(w, s.Logger, http.StatusOK, EventsResponse{Accepted: res.Accepted, Duplicates: res.Duplicates})
 }
 
 // PulledAction is an action as GET /api/v1/actions lists it.
@@ -352,7 +364,7 @@ func (s *Server) getActions(w http.ResponseWriter, r *http.Request) {
 		out.Actions = append(out.Actions, PulledAction{Cursor: strconv.FormatInt(it.ID, 10), Action: it.Action})
 		out.Next = strconv.FormatInt(it.ID, 10)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }
 
 func (s *Server) ackActions(w http.ResponseWriter, r *http.Request) {
@@ -384,5 +396,5 @@ func (s *Server) ackActions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"acked": n})
+	writeJSON(w, s.Logger, http.StatusOK, map[string]int{"acked": n})
 }

@@ -63,7 +63,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		out.Entries = append(out.Entries, entry{e.ID, e.At, e.Actor, e.Action, e.Subject, rawJSON(e.Detail)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }
 
 // sendCSV sends a CSV export through csvexport (the console's exports use
@@ -75,14 +75,14 @@ func (s *Server) sendCSV(w http.ResponseWriter, name string, header []string, ro
 	}
 }
 
-// rawJSON embeds stored JSON as is.
+// rawJSON embeds a stored JSON object as is; anything else (an entry
+// written before details were built with encoding/json, whose %q escapes
+// are not JSON) is embedded as {"text": "…"}, so one bad entry cannot
+// spoil the answer.
 type rawJSON string
 
 func (j rawJSON) MarshalJSON() ([]byte, error) {
-	if j == "" {
-		return []byte("{}"), nil
-	}
-	return []byte(j), nil
+	return []byte(community.SafeDetail(string(j))), nil
 }
 
 // moderation lists moderation actions, newest first, as JSON or CSV.
@@ -123,5 +123,5 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		out.Actions = append(out.Actions, item{a.ID, a.CreatedAt, a.GroupID, a.PersonID, a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }

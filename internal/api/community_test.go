@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -147,4 +148,57 @@ func TestAuditExport(t *testing.T) {
 	if code, out := e.do(t, "GET", "/api/v1/moderation?limit=0", e.read, ""); code != 400 {
 		t.Fatalf("bad limit: %d %v", code, out)
 	}
+}
+
+// TestAuditControlCharacters: a note with a control character once made
+// the audit detail invalid JSON (built with %q), and GET /api/v1/audit
+// answered an empty 200. Details are JSON now, an old bad row is embedded
+// as text, and the answer is whole.
+func TestAuditControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.db.BanEverywhere(ctx, e.org, mustPerson(t, e, "广告员"), "违规\x01\a广告 \"引号\"", "test"); err != nil {
+		t.Fatal(err)
+	}
+	// A row as the old code wrote it.
+	if _, err := e.db.SQL().ExecContext(ctx, `INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES (?, 0, 'old', 'report.upheld', 'report:1', ?)`,
+		e.org, `{"action":"send","note":"\x01"}`); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/audit", nil)
+	req.Header.Set("Authorization", "Bearer "+e.read)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out struct {
+		Entries []struct {
+			Action string         `json:"action"`
+			Detail map[string]any `json:"detail"`
+		} `json:"entries"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(raw, &out) != nil {
+		t.Fatalf("audit: %d %q", resp.StatusCode, raw)
+	}
+	found := map[string]map[string]any{}
+	for _, en := range out.Entries {
+		found[en.Action] = en.Detail
+	}
+	if d := found["ban.add"]; d == nil || d["reason"] != "违规\x01\a广告 \"引号\"" {
+		t.Fatalf("ban.add detail %v in %s", d, raw)
+	}
+	if d := found["report.upheld"]; d == nil || d["text"] != `{"action":"send","note":"\x01"}` {
+		t.Fatalf("the old row's detail %v in %s", d, raw)
+	}
+}
+
+func mustPerson(t *testing.T, e *env, name string) int64 {
+	t.Helper()
+	p := community.Person{OrgID: e.org, Name: name}
+	if err := e.db.CreatePerson(context.Background(), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
 }

@@ -269,7 +269,7 @@ func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) 
 			orgID, name, hashToken(plain), scope, ms(db.now())); err != nil {
 			return fmt.Errorf("create token: %w", classify(err))
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: "system", Action: "token.create", Subject: "token:" + name, Detail: fmt.Sprintf(`{"scope":%q}`, scope)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: "system", Action: "token.create", Subject: "token:" + name, Detail: community.Detail("scope", scope)})
 	})
 	if err != nil {
 		return "", err

@@ -93,7 +93,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 			return fmt.Errorf("merge: delete person %d: %w", from, err)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "person.merge", Subject: fmt.Sprintf("person:%d", into),
-			Detail: fmt.Sprintf(`{"merged":%d,"merged_name":%q,"into_name":%q}`, from, fromName, intoName)})
+			Detail: community.Detail("merged", from, "merged_name", fromName, "into_name", intoName)})
 	})
 }
 
@@ -131,6 +131,6 @@ func (db *DB) SetMemberRole(ctx context.Context, orgID, groupID, personID int64,
 			}
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "member.role", Subject: fmt.Sprintf("person:%d", personID),
-			Detail: fmt.Sprintf(`{"group":%d,"from":%q,"to":%q,"synced":%t}`, groupID, old, role, sync)})
+			Detail: community.Detail("group", groupID, "from", old, "to", role, "synced", sync)})
 	})
 }

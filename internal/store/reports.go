@@ -124,7 +124,7 @@ func (db *DB) DecideReport(ctx context.Context, orgID, caseID int64, uphold bool
 				return err
 			}
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "report." + status, Subject: fmt.Sprintf("report:%d", caseID), Detail: fmt.Sprintf(`{"action":%q,"note":%q}`, action, note)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "report." + status, Subject: fmt.Sprintf("report:%d", caseID), Detail: community.Detail("action", action, "note", note)})
 	})
 }
 
@@ -167,7 +167,7 @@ func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bo
 	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, appealID); err != nil {
 		return fmt.Errorf("decide appeal: %w", err)
 	}
-	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: fmt.Sprintf(`{"appeal":%d,"note":%q}`, appealID, note)})
+	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: community.Detail("appeal", appealID, "note", note)})
 }
 
 // Appeals lists an organisation's appeals, newest first ("" for every

@@ -434,7 +434,7 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	if state == string(analytics.GroupHealthy) {
 		return nil
 	}
-	detail := fmt.Sprintf(`{"from":%q,"to":%q}`, prev, state)
+	detail := community.Detail("from", prev, "to", state)
 	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)
 		ON CONFLICT (group_id, person_id, kind, day) DO UPDATE SET resolved_at = NULL`), orgID, groupID, "group_"+state, int64(d), detail, ms(now))
 	if err != nil {
