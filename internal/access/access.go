@@ -58,6 +58,47 @@ func (t Token) Can(role string) bool {
 	return t.Scope == ScopeAdmin || slices.Contains(t.Roles(), role)
 }
 
+// opsGrants are what an operations-centre role may do through the API:
+// contributors and editors write scripts, reviewers review them, and
+// publishers plan pushes. The content routes check the finer role
+// (Token.Can) as well.
+var opsGrants = map[string][]Permission{
+	"contributor": {WriteScript},
+	"editor":      {WriteScript},
+	"reviewer":    {ReviewScript},
+	"publisher":   {PlanPush},
+}
+
+// May reports whether the token may do p. The permission table applies to
+// tokens as to console accounts: an admin token is a manager (its scope is
+// the organisation), a read token writes nothing, and an ops token does
+// only what its roles do (opsGrants).
+func (t Token) May(p Permission) bool {
+	switch {
+	case t.Scope == ScopeAdmin:
+		return true
+	case t.Scope == ScopeRead:
+		return false
+	}
+	for _, r := range t.Roles() {
+		if slices.Contains(opsGrants[r], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Check refuses, as errkind.Forbidden, what the token may not do.
+func (t Token) Check(p Permission) error {
+	if t.May(p) {
+		return nil
+	}
+	if t.Scope == ScopeRead {
+		return errkind.Errorf(errkind.Forbidden, "this token is read-only: %s needs an admin token", p)
+	}
+	return errkind.Errorf(errkind.Forbidden, "a %s token may not %s", t.Scope, p)
+}
+
 // ValidScope checks a token scope: admin, read, or ops: with known roles.
 func ValidScope(scope string) error {
 	if scope == ScopeAdmin || scope == ScopeRead {

@@ -55,3 +55,28 @@ func TestUserValidate(t *testing.T) {
 		t.Error("only a manager sees the whole organisation")
 	}
 }
+
+func TestTokenMay(t *testing.T) {
+	admin, read, ops := Token{Scope: ScopeAdmin}, Token{Scope: ScopeRead}, Token{Scope: "ops:editor,publisher"}
+	for _, p := range Permissions {
+		if !admin.May(p) {
+			t.Errorf("an admin token may not %s", p)
+		}
+		if read.May(p) {
+			t.Errorf("a read token may %s", p)
+		}
+		if err := read.Check(p); !errkind.Is(err, errkind.Forbidden) {
+			t.Errorf("read.Check(%s) = %v, want forbidden", p, err)
+		}
+		want := p == WriteScript || p == PlanPush
+		if ops.May(p) != want {
+			t.Errorf("ops:editor,publisher May(%s) = %v, want %v", p, ops.May(p), want)
+		}
+	}
+	if (Token{Scope: "ops:reviewer"}).May(BanOrgWide) || !(Token{Scope: "ops:reviewer"}).May(ReviewScript) {
+		t.Error("a reviewer token reviews scripts and bans no one")
+	}
+	if (Token{Scope: "ops:"}).May(WriteScript) || (Token{}).May(WriteScript) {
+		t.Error("a token without a known scope may write")
+	}
+}

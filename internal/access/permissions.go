@@ -36,6 +36,7 @@ const (
 	EditRules    Permission = "rules.edit"     // the rules of groups in scope
 	Moderate     Permission = "moderation.act" // decide reports: dismiss, warn, mute, kick
 	BanOrgWide   Permission = "moderation.ban" // organisation-wide bans and appeals
+	MergePeople  Permission = "people.merge"   // merge two people's records (they are one person)
 	ImportData   Permission = "data.import"    // import chat exports
 
 	// Administration.
@@ -50,7 +51,7 @@ const (
 var Permissions = []Permission{
 	EditTree, EditGroup, ApplyTemplate, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
 	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster,
-	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, ImportData,
+	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, MergePeople, ImportData,
 	ManageAccounts, ManageTokens, ManageConnections, ReadAudit,
 }
 
@@ -94,4 +95,25 @@ func (u User) Check(p Permission) error {
 		return nil
 	}
 	return errkind.Errorf(errkind.Forbidden, "%s may not %s", u.Role, p)
+}
+
+// StaffPermission is what making someone role (a group role: owner,
+// secretary, assistant, member) needs: appointing a 群主 or 秘书长 is
+// SetLeaderRole, anything else SetStaffRole.
+func StaffPermission(role string) Permission {
+	if role == "owner" || role == "secretary" {
+		return SetLeaderRole
+	}
+	return SetStaffRole
+}
+
+// DecisionPermission is what deciding a report with action needs (the
+// chat action upholding it takes, "" for none): a ban is organisation-wide,
+// so BanOrgWide; a warning, deletion or removal in the report's group is
+// Moderate.
+func DecisionPermission(action string) Permission {
+	if action == "ban" {
+		return BanOrgWide
+	}
+	return Moderate
 }

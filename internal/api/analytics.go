@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -32,12 +33,12 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/purge", s.tokenAuth(s.json(s.purgeProposal)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.admin(s.json(s.setDailyTop))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.admin(s.json(s.purgeNotice))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.admin(s.json(s.purgeExecute))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.may(access.EditGroup, s.json(s.setDailyTop))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeNotice))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeExecute))))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
 	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.may(access.HandleAlerts, s.json(s.resolveAlert))))
 	mux.HandleFunc("GET /api/v1/leaderboard/posters", s.tokenAuth(s.json(s.topPosters)))
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 
@@ -312,6 +313,9 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any
 		Role string `json:"role"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := tokenOf(r).Check(access.StaffPermission(in.Role)); err != nil {
 		return 0, nil, err
 	}
 	sync := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)

@@ -426,6 +426,9 @@ var messages = map[string][2]string{ // [zh, en]
 	"confirm_yes":             {"确定", "Yes, do it"},
 	"cancel":                  {"取消", "Cancel"},
 	"not_permitted":           {"你的角色（%s）不能%s。", "Your role (%s) may not %s."},
+
+	// ---- access ----
+	"perm.people.merge": {"合并重复的成员", "merge duplicate members"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a
