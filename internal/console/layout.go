@@ -62,6 +62,9 @@ func (s *Server) init() {
 				}
 				return template.HTML(`<a href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
 			},
+			// may reports whether the account may do p (the permission
+			// table): pages offer only the forms their reader may send.
+			"may": func(u *access.User, p string) bool { return u != nil && u.May(access.Permission(p)) },
 			"inc": func(i int) int { return i + 1 },
 			// last is a group's last message: a day when it comes from the
 			// rollups, a time otherwise.

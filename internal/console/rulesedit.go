@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/rules"
@@ -103,16 +105,24 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 	l := langOf(r)
 	ctx := r.Context()
 	ed := s.editor()
-	d := rulesEditData{Editable: ed != nil, CanSave: u.Role == "manager"}
+	d := rulesEditData{Editable: ed != nil, CanSave: u.May(access.EditRules)}
 	if ed == nil {
 		s.render(w, http.StatusOK, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
 		return
 	}
-	groups, err := s.Store.Groups(ctx, u.OrgID)
+	// A scoped account edits the rules of its own groups and of the tree
+	// nodes at and below its own, never the organisation's default.
+	sc, err := s.scopeOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	all, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	groups := slices.DeleteFunc(all, func(g community.Group) bool { return !sc.has(g.ID) })
 	d.Groups = groups
 	get := r.URL.Query().Get
 	if r.Method == http.MethodPost {
@@ -131,26 +141,47 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
+		if !sc.has(d.Group.ID) {
+			s.renderError(w, r, errOutOfScope)
+			return
+		}
 	}
-	d.Scope = get("scope")
-	if d.Scope == "" {
-		d.Scope = "default"
-	}
-	if _, err := rules.ParseScope(d.Scope); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
 	nodes, err := s.Store.Nodes(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	if !u.Scoped() {
+		d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
+	}
+	var mine map[int64]bool // the nodes a scoped account may edit
+	if u.ScopeNodeID != 0 {
+		mine = subtree(nodes, u.ScopeNodeID)
+	}
 	for _, n := range nodes {
-		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+		if !u.Scoped() || mine[n.ID] {
+			d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+		}
 	}
 	if d.Group.ID != 0 {
 		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("group:%d", d.Group.ID), T(l, "scope_group") + " · " + d.Group.Name})
+	}
+	d.Scope = get("scope")
+	if d.Scope == "" && len(d.Scopes) > 0 {
+		d.Scope = d.Scopes[0].Value
+	}
+	scope, err := rules.ParseScope(d.Scope)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	switch {
+	case !u.Scoped():
+	case scope.Kind == "node" && mine[scope.ID], scope.Kind == "group" && sc.has(scope.ID):
+	default:
+		// Another group's or node's rules, or the organisation's default.
+		s.renderError(w, r, errOutOfScope)
+		return
 	}
 
 	if r.Method != http.MethodPost {
@@ -175,8 +206,8 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		d.Error, status = err.Error(), http.StatusUnprocessableEntity
 	}
 	if r.PostFormValue("op") == "save" && d.Error == "" {
-		if !d.CanSave {
-			s.renderError(w, r, errkind.New(errkind.Forbidden, "only a manager may change the rules"))
+		if err := s.permit(r, access.EditRules); err != nil {
+			s.renderError(w, r, err)
 			return
 		}
 		if err := ed.Save(ctx, d.Scope, d.Text); err != nil {

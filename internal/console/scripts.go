@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -33,6 +34,15 @@ var scriptMoves = []scriptMove{
 	{content.InReview, content.Rejected, content.Reviewer, "move_reject"},
 	{content.Scheduled, content.Published, content.Publisher, "move_publish"},
 	{content.Scheduled, content.Approved, content.Publisher, "move_unschedule"},
+}
+
+// permission is what the move needs: a reviewer's move ReviewScript, a
+// publisher's PlanPush.
+func (m scriptMove) permission() access.Permission {
+	if m.Role == content.Publisher {
+		return access.PlanPush
+	}
+	return access.ReviewScript
 }
 
 const maxRejectReason = 500
@@ -85,7 +95,7 @@ type scriptData struct {
 	Script    content.Script
 	Revisions []content.Revision
 	Findings  []finding
-	Moves     []scriptMove // what a manager may do with it now
+	Moves     []scriptMove // what the reader may do with it now
 	Reject    bool         // a rejection is among them (it needs a reason)
 	Category  bool         // the banned-category check ran
 }
@@ -116,12 +126,10 @@ func (s *Server) script(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Findings = append(d.Findings, finding{f, text})
 	}
-	if !u.Scoped() {
-		for _, m := range scriptMoves {
-			if m.From == sc.Status {
-				d.Moves = append(d.Moves, m)
-				d.Reject = d.Reject || m.To == content.Rejected
-			}
+	for _, m := range scriptMoves {
+		if m.From == sc.Status && u.May(m.permission()) {
+			d.Moves = append(d.Moves, m)
+			d.Reject = d.Reject || m.To == content.Rejected
 		}
 	}
 	p := s.page(r, u, sc.Title, d)
@@ -146,6 +154,10 @@ func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := scriptMoves[i]
+	if err := s.permit(r, m.permission()); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	back := "/scripts/" + strconv.FormatInt(id, 10)
 	f := flash{Key: "flash_script_moved", ID: id}
