@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -28,7 +30,17 @@ type Token struct {
 // TokenInfo is an API token as listed: never its secret.
 type TokenInfo struct {
 	Token
-	Revoked bool
+	Revoked  bool
+	LastUsed *time.Time // nil when never used; kept to within a few minutes
+}
+
+// ValidTokenName checks an API token's name: 1 to 64 characters, no
+// control characters (it names the token in lists and the audit log).
+func ValidTokenName(name string) error {
+	if n := utf8.RuneCountInString(name); n == 0 || n > 64 || strings.TrimSpace(name) != name || strings.ContainsFunc(name, unicode.IsControl) {
+		return errkind.Errorf(errkind.Invalid, "token name %q: 1 to 64 characters, no control characters or surrounding spaces", name)
+	}
+	return nil
 }
 
 // Token scopes.
@@ -138,6 +150,31 @@ type User struct {
 	ScopeNodeID  int64
 	ScopeGroupID int64
 	CreatedAt    time.Time
+	Disabled     bool       // a disabled account cannot sign in; its sessions ended
+	LastLogin    *time.Time // nil when it never signed in
+}
+
+// Session is a signed-in console session. The browser holds its token (a
+// cookie); the server keeps only the token's SHA-256, and ends a session
+// at logout, when the password changes and when the account is disabled.
+type Session struct {
+	ID        int64
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// ValidUsername checks a console account's name: 2 to 32 letters (any
+// script), digits, dots, underscores or hyphens.
+func ValidUsername(name string) error {
+	n := utf8.RuneCountInString(name)
+	ok := n >= 2 && n <= 32 && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '_' && r != '-'
+	})
+	if !ok {
+		return errkind.Errorf(errkind.Invalid, "user name %q: 2 to 32 letters, digits, dots, underscores or hyphens", name)
+	}
+	return nil
 }
 
 // Scoped reports whether the account sees only part of the organisation.
@@ -146,6 +183,9 @@ func (u User) Scoped() bool { return u.Role != Manager }
 // Validate checks the role and the scope: a manager sees the whole
 // organisation; every other role needs a scope (a node or a group).
 func (u User) Validate() error {
+	if err := ValidUsername(u.Username); err != nil {
+		return err
+	}
 	switch u.Role {
 	case Manager:
 		if u.ScopeNodeID != 0 || u.ScopeGroupID != 0 {
