@@ -21,6 +21,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
@@ -146,6 +147,10 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err != nil {
 		return nil, err
 	}
+	clients, err := clientip.New(cfg.Server.TrustedProxies) // validated with the configuration
+	if err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
 	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
@@ -165,7 +170,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
-		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db}
+		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
+		ClientAddr: clients.Addr}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)

@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -52,6 +53,10 @@ type Server struct {
 	// (rollups, daily leaderboards, temporary groups' ends, the console's
 	// times) and of push slots that name none.
 	Timezone string `toml:"timezone"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; from anyone else the header
+	// is ignored. Login and join-link limits count per client.
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -175,7 +180,7 @@ func ParseRate(s string) (int, time.Duration, error) {
 // Default returns the default configuration.
 func Default() *Config {
 	return &Config{
-		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone},
+		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone, TrustedProxies: []string{}},
 		Data:       Data{Dir: "./data"},
 		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
 		Log:        Log{Level: "info", Format: "text"},
@@ -296,6 +301,18 @@ func setScalar(f reflect.Value, s string) error {
 			return fmt.Errorf("want true or false, got %q", s)
 		}
 		f.SetBool(b)
+	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("cannot be set from the environment")
+		}
+		// A list: comma-separated, "" for none.
+		var list []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				list = append(list, v)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}
@@ -337,6 +354,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
 		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
+	}
+	for i, p := range c.Server.TrustedProxies {
+		if _, err := clientip.ParsePrefix(p); err != nil {
+			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
+		}
 	}
 	if c.Server.BaseURL != "" {
 		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -31,6 +33,9 @@ var staticFS embed.FS
 type Store interface {
 	community.Directory
 	UserByName(ctx context.Context, username string) (access.User, error)
+	CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string) (access.User, access.Session, error)
+	EndSession(ctx context.Context, token string) error
 	Summary(ctx context.Context, orgID int64, since time.Time) (analytics.OrgSummary, error)
 	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]analytics.GroupActivity, error)
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]analytics.DayCount, error)
@@ -90,12 +95,15 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
+	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
+	ClientAddr func(*http.Request) netip.Addr
 
-	figs    figuresCache // the last reading of the rollups, per organisation
-	once    sync.Once
-	tmpl    map[string]*template.Template
-	limiter *loginLimiter
-	dummy   []byte // a bcrypt hash compared against for unknown users
+	figs                        figuresCache // the last reading of the rollups, per organisation
+	once                        sync.Once
+	tmpl                        map[string]*template.Template
+	loginByAddr, loginByAccount *ratelimit.Window
+	dummy                       []byte // a bcrypt hash compared against for unknown users
 }
 
 // Handler returns the console's routes.

@@ -429,6 +429,7 @@ var messages = map[string][2]string{ // [zh, en]
 
 	// ---- access ----
 	"perm.people.merge": {"合并重复的成员", "merge duplicate members"},
+	"account_disabled":  {"这个账号已停用，请联系管理者。", "This account is disabled: ask a manager."},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -16,6 +16,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 // The pages' frame: templates with their functions, the navigation,
@@ -32,7 +33,8 @@ func (s *Server) init() {
 		if s.Location == nil {
 			s.Location, _ = content.LoadZone("")
 		}
-		s.limiter = &loginLimiter{fails: map[string][]time.Time{}}
+		s.loginByAddr = ratelimit.New(loginPerAddr, loginWindow)
+		s.loginByAccount = ratelimit.New(loginPerAccount, loginWindow)
 		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 		funcs := template.FuncMap{
 			"t":    func(l Lang, k string) string { return T(l, k) },

@@ -319,14 +319,15 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token,
 
 // CreateUser inserts a console account; hash is the password hash. A
 // manager sees the whole organisation; every other role needs a scope (a
-// node or a group of the organisation). The audit log names the system as
-// its creator; see CreateUserAs.
+// node or a group of the organisation). It is for set-up (the first
+// administrator, fixtures): accounts that someone creates go through
+// CreateUserAs, which records who.
 func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
-	return db.CreateUserAs(ctx, u, "system")
+	return db.CreateUserAs(ctx, u, "")
 }
 
-// CreateUserAs inserts a console account for actor, as CreateUser does,
-// and records it in the audit log.
+// CreateUserAs inserts a console account as CreateUser does and records in
+// the audit log that actor created it (nothing when actor is "").
 func (db *DB) CreateUserAs(ctx context.Context, u *access.User, actor string) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -353,6 +354,9 @@ func (db *DB) CreateUserAs(ctx context.Context, u *access.User, actor string) er
 			return errkind.Errorf(errkind.Conflict, "user name %q is taken", u.Username)
 		} else if err != nil {
 			return fmt.Errorf("create user %q: %w", u.Username, err)
+		}
+		if actor == "" {
+			return nil
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: u.OrgID, Actor: actor, Action: "user.create", Subject: "user:" + u.Username,
 			Detail: community.Detail("user", u.ID, "role", u.Role, "node", u.ScopeNodeID, "group", u.ScopeGroupID)})
