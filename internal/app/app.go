@@ -62,8 +62,13 @@ Usage:
                                                               check messages against the rules
   qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
                                                               secretary, assistant, viewer scoped to a node or group)
+  qunzhu user list                                            list the console accounts
+  qunzhu user passwd|disable|enable NAME                      set a new password (printed once) or disable or
+                                                              enable an account; passwd and disable sign it out
   qunzhu token add NAME --scope SCOPE                         create an API token (admin, read, or
                                                               ops:editor,reviewer,… for the operations centre)
+  qunzhu token list                                           list the API tokens (never their secrets)
+  qunzhu token revoke NAME|ID                                 revoke an API token
   qunzhu config init [--force] [FILE]                         write a commented default qunzhu.toml
   qunzhu config dump [--config qunzhu.toml]                   print the effective configuration
   qunzhu version                                              print the version
