@@ -42,7 +42,8 @@ type IngestConfig struct {
 	ObserveDecision func(time.Duration)
 	// OnActions, when set, is told after a commit that actions were queued.
 	OnActions func()
-	// CacheLimit caps each lookup cache (entries); 0 means 200k.
+	// CacheLimit caps each lookup cache (entries; the least recently used
+	// go first); 0 means 200k.
 	CacheLimit int
 	// Location is the server's time zone, in which the chat commands show
 	// times (an event's); UTC when nil.
@@ -75,10 +76,11 @@ type Ingester struct {
 	cfg  IngestConfig
 	reqs chan *request
 
+	// The lookup caches, each of at most CacheLimit entries (lru).
 	mu      sync.Mutex
-	groups  map[string]community.Group // connection\x00external id
-	people  map[string]int64           // connection\x00user id
-	members map[memberKey]community.Membership
+	groups  *lru[string, community.Group] // connection\x00external id
+	people  *lru[string, int64]           // connection\x00user id
+	members *lru[memberKey, community.Membership]
 
 	stats Stats
 }
@@ -134,9 +136,9 @@ func NewIngester(cfg IngestConfig) *Ingester {
 	return &Ingester{
 		cfg:     cfg,
 		reqs:    make(chan *request, 1024),
-		groups:  map[string]community.Group{},
-		people:  map[string]int64{},
-		members: map[memberKey]community.Membership{},
+		groups:  newLRU[string, community.Group](cfg.CacheLimit),
+		people:  newLRU[string, int64](cfg.CacheLimit),
+		members: newLRU[memberKey, community.Membership](cfg.CacheLimit),
 	}
 }
 
@@ -329,28 +331,18 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 func (in *Ingester) adopt(b *batch) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	limit := in.cfg.CacheLimit
-	if len(in.groups)+len(b.groups) > limit {
-		clear(in.groups)
-	}
-	if len(in.people)+len(b.people) > limit {
-		clear(in.people)
-	}
-	if len(in.members)+len(b.members) > limit {
-		clear(in.members)
-	}
 	for k, v := range b.groups {
-		in.groups[k] = v
+		in.groups.put(k, v)
 	}
 	for k, v := range b.people {
-		in.people[k] = v
+		in.people.put(k, v)
 	}
 	for k, v := range b.members {
 		if v.ID == 0 { // left
-			delete(in.members, k)
+			in.members.del(k)
 			continue
 		}
-		in.members[k] = v
+		in.members.put(k, v)
 	}
 }
 
@@ -358,9 +350,9 @@ func (in *Ingester) adopt(b *batch) {
 // memberships outside the pipeline).
 func (in *Ingester) Forget() {
 	in.mu.Lock()
-	clear(in.groups)
-	clear(in.people)
-	clear(in.members)
+	in.groups.clear()
+	in.people.clear()
+	in.members.clear()
 	in.mu.Unlock()
 }
 
@@ -422,7 +414,7 @@ func (b *batch) group(ctx context.Context, e *chat.Event) (community.Group, erro
 		return g, nil
 	}
 	b.in.mu.Lock()
-	g, ok := b.in.groups[k]
+	g, ok := b.in.groups.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return g, nil
@@ -455,7 +447,7 @@ func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u 
 		return id, nil
 	}
 	b.in.mu.Lock()
-	id, ok := b.in.people[k]
+	id, ok := b.in.people.get(k)
 	b.in.mu.Unlock()
 	if ok && e.Type != chat.EventMemberRenamed {
 		return id, nil
@@ -475,7 +467,7 @@ func (b *batch) membership(ctx context.Context, groupID, personID int64) (commun
 		return m, m.ID != 0, nil
 	}
 	b.in.mu.Lock()
-	m, ok := b.in.members[k]
+	m, ok := b.in.members.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return m, true, nil
