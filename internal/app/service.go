@@ -34,8 +34,11 @@ import (
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	driver, dsn := cfg.DatabaseDSN()
+	if err := privateDir(cfg.Data.Dir, log); err != nil {
+		return nil, err
+	}
 	if driver == "sqlite" {
-		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
@@ -44,6 +47,26 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 		return nil, err
 	}
 	return db, nil
+}
+
+// privateDir creates the data directory readable by its owner only (0700),
+// and makes an existing one that others could read so, with a log line:
+// it holds the database, the session key, the admin password and token.
+func privateDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("make the data directory private: %w", err)
+		}
+		log.Warn("the data directory was open to others: made it 0700", "dir", dir, "was", fi.Mode().Perm().String())
+	}
+	return nil
 }
 
 // service is a running qunzhu: store, pipeline, adapters and HTTP.
@@ -151,7 +174,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
+	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
 		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
 		Metrics: s.metrics(ctx)}
@@ -457,7 +480,7 @@ func secretFile(path string, n int) ([]byte, error) {
 	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		return nil, fmt.Errorf("generate secret: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -477,7 +500,7 @@ func tokenFile(path string) (string, error) {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
@@ -492,13 +515,14 @@ func randomPassword() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Credentials are what bootstrap created for the operator.
+// Credentials are what bootstrap created for the operator: where the
+// first password and token are (the secrets themselves are never logged).
 type Credentials struct {
-	Org       community.Org
-	Username  string
-	Password  string // empty when the user existed already
-	TokenPath string
-	Created   bool
+	Org          community.Org
+	Username     string
+	PasswordPath string
+	TokenPath    string
+	Created      bool
 }
 
 // bootstrap makes sure there is an organisation, a console administrator
@@ -506,24 +530,21 @@ type Credentials struct {
 // is written to <data>/admin.token and the password to
 // <data>/admin.password (both 0600).
 func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.Org) (Credentials, error) {
-	cr := Credentials{Username: "admin", TokenPath: filepath.Join(dataDir, "admin.token")}
+	cr := Credentials{Username: "admin", PasswordPath: filepath.Join(dataDir, "admin.password"), TokenPath: filepath.Join(dataDir, "admin.token")}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
 		return cr, err
 	}
 	if len(orgs) > 0 {
 		cr.Org = orgs[0]
-		if b, err := os.ReadFile(filepath.Join(dataDir, "admin.password")); err == nil {
-			cr.Password = strings.TrimSpace(string(b))
-		}
 		return cr, nil
 	}
 	if err := db.CreateOrg(ctx, &org); err != nil {
 		return cr, err
 	}
 	cr.Org, cr.Created = org, true
-	cr.Password = randomPassword()
-	hash, err := console.HashPassword(cr.Password)
+	password := randomPassword()
+	hash, err := console.HashPassword(password)
 	if err != nil {
 		return cr, err
 	}
@@ -534,13 +555,13 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 	if err != nil {
 		return cr, err
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return cr, fmt.Errorf("create data directory: %w", err)
 	}
 	if err := os.WriteFile(cr.TokenPath, []byte(tok+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin token: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dataDir, "admin.password"), []byte(cr.Password+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cr.PasswordPath, []byte(password+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin password: %w", err)
 	}
 	return cr, nil
