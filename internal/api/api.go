@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 // Decoder turns a request body into events for a connection (the generic
@@ -88,6 +90,11 @@ type Server struct {
 	Location *time.Location
 	// MaxBodyBytes caps request bodies (1 MiB when 0).
 	MaxBodyBytes int64
+	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
+	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
+	ClientAddr func(*http.Request) netip.Addr
+
+	joins *ratelimit.Window // public join links opened, per client
 }
 
 // Handler returns the API's routes.
@@ -101,6 +108,10 @@ func (s *Server) Handler() http.Handler {
 	if s.Location == nil {
 		s.Location, _ = content.LoadZone("")
 	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.joins = ratelimit.New(joinsPerMinute, time.Minute)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ok"})
@@ -269,11 +280,20 @@ func (s *Server) tokenAuth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// readyz answers whether the service can serve: 200 or 503. Why it
+// cannot (a database address, an adapter's error) is for operators: the
+// answer says it to a request with an admin token, and is logged; anyone
+// else — a load balancer, a stranger — gets the status alone.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
+			if !s.operator(r) {
+				s.Logger.Warn("not ready", "err", err)
+				writeJSON(w, s.Logger, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+				return
+			}
 			if errkind.Of(err) == errkind.Internal {
 				err = &errkind.Error{Kind: errkind.Unavailable, Message: "not ready: " + err.Error(), Err: err}
 			}
@@ -282,6 +302,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// operator reports whether the request carries an admin token (one that
+// may manage the platform connections).
+func (s *Server) operator(r *http.Request) bool {
+	tok, err := bearer(r)
+	if err != nil {
+		return false
+	}
+	t, err := s.Store.TokenByPlaintext(r.Context(), tok)
+	return err == nil && t.May(access.ManageConnections)
 }
 
 // EventsResponse answers POST /api/v1/events.

@@ -43,6 +43,7 @@ type Admin interface {
 	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
 	JoinLink(ctx context.Context, code string) (community.JoinTarget, error)
+	RegenerateInviteCode(ctx context.Context, orgID, id int64, actor string) (community.InviteCode, error)
 	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
 }
 
@@ -67,6 +68,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /join/{code}", s.joinLink) // public: printed on posters
 	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.may(access.SetStaffRole, s.json(s.setMemberRole))))
 	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.createCode))))
+	mux.HandleFunc("POST /api/v1/invite-codes/{id}/regenerate", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.regenerateCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
 	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.ban))))

@@ -87,10 +87,13 @@ func TestOrganisationAPI(t *testing.T) {
 		t.Fatalf("campaign: %d %v", code, out)
 	}
 	camp := int(out["id"].(float64))
-	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 201 || out["code"] != "WINTER" {
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER26"}`, camp)); code != 201 || out["code"] != "WINTER26" {
 		t.Fatalf("code: %d %v", code, out)
 	}
-	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 409 {
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WIN7"}`, camp)); code != 400 || !strings.Contains(fmt.Sprint(out), "8 to 32 characters") {
+		t.Fatalf("a short code: %d %v, want 400", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER26"}`, camp)); code != 409 {
 		t.Fatalf("duplicate code: %d %v, want 409", code, out)
 	}
 	e.do(t, "POST", fmt.Sprintf("/api/v1/campaigns/%d/archive", camp), e.token, "")

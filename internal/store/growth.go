@@ -48,13 +48,22 @@ func (db *DB) ArchiveCampaign(ctx context.Context, orgID, id int64) error {
 // aloud or copied from a poster.
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
+// newCode returns community.MinCodeLength random letters of codeAlphabet,
+// each equally likely: a random byte at or above the largest multiple of
+// the alphabet's size is drawn again.
 func newCode() string {
-	var b [8]byte
-	rand.Read(b[:])
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	const limit = 256 - 256%len(codeAlphabet)
+	out := make([]byte, 0, community.MinCodeLength)
+	var b [16]byte
+	for len(out) < community.MinCodeLength {
+		rand.Read(b[:])
+		for _, c := range b {
+			if int(c) < limit && len(out) < community.MinCodeLength {
+				out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
+			}
+		}
 	}
-	return string(b[:])
+	return string(out)
 }
 
 // CreateInviteCode adds a code; an empty Code is generated.
@@ -62,8 +71,8 @@ func (db *DB) CreateInviteCode(ctx context.Context, c *community.InviteCode) err
 	gen := c.Code == ""
 	if !gen {
 		c.Code = strings.ToUpper(strings.TrimSpace(c.Code))
-		if len(c.Code) < 4 || len(c.Code) > 32 || strings.ContainsAny(c.Code, " \t/?#&") {
-			return errkind.Errorf(errkind.Invalid, "invite code %q: 4 to 32 characters, no spaces or URL punctuation", c.Code)
+		if err := community.CheckNewCode(c.Code); err != nil {
+			return err
 		}
 	}
 	if c.PersonID == 0 && c.CampaignID == 0 {
