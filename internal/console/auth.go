@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -124,12 +125,33 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, m
 	s.render(w, status, "login", p)
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps the redirect after login on this site: next when it is a
+// local path (localURL), else the dashboard.
 func safeNext(n string) string {
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
-		return "/"
+	if local, ok := localURL(n); ok {
+		return local
 	}
-	return n
+	return "/"
+}
+
+// localURL reports whether s is a path (with a query) on this site, as a
+// browser would read it, and returns it. Browsers drop tabs and newlines
+// inside a URL and read a backslash as a slash, so "/\t/evil.example"
+// and "/\\evil.example" lead to evil.example as "//evil.example" does:
+// any control character, space or backslash, and a second leading slash,
+// make s not local.
+func localURL(s string) (string, bool) {
+	if s == "" || s[0] != '/' || strings.HasPrefix(s, "//") {
+		return "", false
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || unicode.IsControl(r) }) {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "", false
+	}
+	return s, true
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

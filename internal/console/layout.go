@@ -156,7 +156,13 @@ func (s *Server) page(r *http.Request, u *access.User, title string, data any) p
 	}
 	q := r.URL.Query()
 	q.Set("lang", other)
-	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
+	// The same path as requested, still escaped: the decoded path of
+	// /%2F%2Fevil.example/x would be a link to evil.example.
+	here, ok := localURL(r.URL.EscapedPath())
+	if !ok {
+		here = "/"
+	}
+	p := page{Lang: l, OtherURL: here + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		p.CSRF = s.csrfToken(c.Value)
 	}
