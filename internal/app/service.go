@@ -49,23 +49,46 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 	return db, nil
 }
 
+// secretFiles are the secrets qunzhu keeps in its data directory.
+var secretFiles = []string{"admin.password", "admin.token", "session.key", "bridge.token"}
+
 // privateDir creates the data directory readable by its owner only (0700),
-// and makes an existing one that others could read so, with a log line:
-// it holds the database, the session key, the admin password and token.
+// and makes an existing one that others could read so, and the secrets in
+// it 0600, each with a log line: it holds the database, the session key,
+// the admin password and token. (The store makes the database's own files
+// 0600.)
 func privateDir(dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	fi, err := os.Stat(dir)
+	if err := tighten(dir, 0o700, log); err != nil {
+		return err
+	}
+	for _, f := range secretFiles {
+		if err := tighten(filepath.Join(dir, f), 0o600, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten gives path the mode private when others may read it (a missing
+// path is left alone), and logs that it did.
+func tighten(path string, private os.FileMode, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("make the data directory private: %w", err)
-		}
-		log.Warn("the data directory was open to others: made it 0700", "dir", dir, "was", fi.Mode().Perm().String())
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
 	}
+	if err := os.Chmod(path, private); err != nil {
+		return fmt.Errorf("make %s private: %w", path, err)
+	}
+	log.Warn(fmt.Sprintf("%s was open to others: made it %#o", path, private), "was", fi.Mode().Perm().String())
 	return nil
 }
 
