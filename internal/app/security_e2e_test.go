@@ -135,11 +135,7 @@ func addUser(t *testing.T, dir string, args ...string) string {
 
 func adminPassword(t *testing.T, dir string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "data", "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
+	return dataFile(t, dir, "admin.password")
 }
 
 // TestViewerCannotBanEndToEnd is #12's case: a viewer scoped to one group
