@@ -217,7 +217,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
-		ClientAddr: clients.Addr}
+		ShortCodes: db, ClientAddr: clients.Addr}
 	apiH := apiSrv.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
@@ -532,12 +532,6 @@ func tokenFile(path string) (string, error) {
 	return tok, nil
 }
 
-func randomPassword() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // Credentials are what bootstrap created for the operator: where the
 // first password and token are (the secrets themselves are never logged).
 type Credentials struct {
@@ -566,7 +560,7 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 		return cr, err
 	}
 	cr.Org, cr.Created = org, true
-	password := randomPassword()
+	password := console.NewPassword()
 	hash, err := console.HashPassword(password)
 	if err != nil {
 		return cr, err

@@ -121,7 +121,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	pw := randomPassword()
+	pw := console.NewPassword()
 	hash, err := console.HashPassword(pw)
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func userChange(ctx context.Context, env Env, sub string, args []string) error {
 	}
 	switch sub {
 	case "passwd":
-		pw := randomPassword()
+		pw := console.NewPassword()
 		hash, err := console.HashPassword(pw)
 		if err != nil {
 			return err

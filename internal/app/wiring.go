@@ -41,6 +41,7 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.ShortCodeSource = (*store.DB)(nil)
 
 	_ demo.Store = (*store.DB)(nil)
 )

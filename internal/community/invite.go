@@ -32,6 +32,13 @@ type InviteCode struct {
 	ArchivedAt *time.Time
 }
 
+// InviteCodeInfo is an invite code with the names of whom it belongs to,
+// for a list: its member's, its campaign's and its group's ("" for none).
+type InviteCodeInfo struct {
+	InviteCode
+	Person, Campaign, Group string
+}
+
 // Referral is one node of a referral tree.
 type Referral struct {
 	PersonID  int64

@@ -30,6 +30,14 @@ import (
 // attempts are limited per client address and per account, counted
 // before the password is checked.
 
+// NewPassword returns a random password to hand to a person: 16
+// characters of A–Z a–z 0–9 - _ (96 bits).
+func NewPassword() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 // HashPassword returns a bcrypt hash for a console password.
 func HashPassword(pw string) (string, error) {
 	if len(pw) < 8 {

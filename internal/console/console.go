@@ -95,6 +95,9 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// ShortCodes, when set, lists invite codes shorter than the ones issued
+	// now and replaces them (/invite-codes/short).
+	ShortCodes ShortCodeSource
 	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
 	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
 	ClientAddr func(*http.Request) netip.Addr
@@ -137,6 +140,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
 	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.adminRoutes(mux)
+	s.codeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

@@ -26,7 +26,7 @@ func TestTranslations(t *testing.T) {
 		sources = append(sources, string(b))
 	}
 	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
-		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
+		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go", "auth.go", "admin.go", "codes.go", "settings.go"} {
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)
@@ -88,6 +88,13 @@ func TestTranslations(t *testing.T) {
 	}
 	for p := range periods {
 		keys["period_"+p] = true
+	}
+	for _, r := range access.OpsRoles {
+		keys["ops_"+r] = true
+	}
+	for _, sc := range []string{access.ScopeAdmin, access.ScopeRead, "ops"} {
+		keys["tscope_"+sc] = true
+		keys["tscope_"+sc+"_choice"] = true
 	}
 	for k := range keys {
 		m, ok := messages[k]

@@ -130,10 +130,11 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true}}
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"accounts", "/accounts", true}}
 
 // managersOnly are the entries a scoped user is not offered.
-var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true}
+var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "accounts": true}
 
 // navOf returns the navigation entry a path belongs to: a member's
 // profile belongs to the groups.

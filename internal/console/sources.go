@@ -53,8 +53,10 @@ func (s *Server) configured(key string) bool {
 		return s.Content != nil
 	case "partners", "events", "leaderboards":
 		return s.Community != nil
-	case "settings":
+	case "settings", "accounts":
 		return s.Accounts != nil
+	case "short_codes":
+		return s.ShortCodes != nil
 	}
 	return true
 }

@@ -13,13 +13,14 @@ import (
 // ShortInviteCodes lists an organisation's active invite codes shorter than
 // community.MinCodeLength (issued before the limit): they keep working,
 // and the console offers to replace each with a generated one.
-func (db *DB) ShortInviteCodes(ctx context.Context, orgID int64) ([]community.InviteCode, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT i.id, i.org_id, i.code, COALESCE(i.person_id, 0), COALESCE(i.campaign_id, 0), COALESCE(i.group_id, 0), i.created_at
-		FROM invite_codes i LEFT JOIN campaigns c ON c.id = i.campaign_id
+func (db *DB) ShortInviteCodes(ctx context.Context, orgID int64) ([]community.InviteCodeInfo, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT i.id, i.org_id, i.code, COALESCE(i.person_id, 0), COALESCE(i.campaign_id, 0), COALESCE(i.group_id, 0), i.created_at,
+		COALESCE(p.name, ''), COALESCE(c.name, ''), COALESCE(g.name, '')
+		FROM invite_codes i LEFT JOIN campaigns c ON c.id = i.campaign_id LEFT JOIN people p ON p.id = i.person_id LEFT JOIN chat_groups g ON g.id = i.group_id
 		WHERE i.org_id = ? AND i.archived_at IS NULL AND c.archived_at IS NULL AND LENGTH(i.code) < ? ORDER BY i.id`), orgID, community.MinCodeLength)
-	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.InviteCode) error {
+	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.InviteCodeInfo) error {
 		var created int64
-		if err := r.Scan(&c.ID, &c.OrgID, &c.Code, &c.PersonID, &c.CampaignID, &c.GroupID, &created); err != nil {
+		if err := r.Scan(&c.ID, &c.OrgID, &c.Code, &c.PersonID, &c.CampaignID, &c.GroupID, &created, &c.Person, &c.Campaign, &c.Group); err != nil {
 			return err
 		}
 		c.CreatedAt = fromMS(created)

@@ -35,7 +35,7 @@ func TestShortInviteCodes(t *testing.T) {
 			t.Fatalf("the old short code stopped working: %v", err)
 		}
 		short, err := db.ShortInviteCodes(ctx, org.ID)
-		if err != nil || len(short) != 1 || short[0].Code != "AB12" || short[0].GroupID != g.ID || short[0].CampaignID != camp.ID {
+		if err != nil || len(short) != 1 || short[0].Code != "AB12" || short[0].GroupID != g.ID || short[0].CampaignID != camp.ID || short[0].Campaign != "海报" || short[0].Group != g.Name || short[0].Person != "" {
 			t.Fatalf("short codes: %+v %v", short, err)
 		}
 		fresh, err := db.RegenerateInviteCode(ctx, org.ID, short[0].ID, "staff:admin")
