@@ -30,6 +30,7 @@ type Store interface {
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	AccessStore
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -101,6 +102,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 				return fmt.Errorf("staff of %s: %w", g.Name, err)
 			}
 		}
+	}
+	if err := seedAccess(ctx, db, org.ID); err != nil {
+		return err
 	}
 	return nil
 }
