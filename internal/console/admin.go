@@ -251,10 +251,10 @@ func (s *Server) setDisabled(disable bool) http.HandlerFunc {
 			s.renderError(w, r, err)
 			return
 		}
-		f := flash{Key: "flash_acct_enabled", ID: a.ID}
+		f := flash{Key: "flash_acct_enabled"}
 		if disable {
 			if a.ID == u.ID {
-				s.setFlash(w, flash{Key: "flash_acct_self", ID: a.ID, Error: true})
+				s.setFlash(w, flash{Key: "flash_acct_self", Error: true})
 				http.Redirect(w, r, "/accounts", http.StatusSeeOther)
 				return
 			}
@@ -263,7 +263,7 @@ func (s *Server) setDisabled(disable bool) http.HandlerFunc {
 			}
 			f.Key = "flash_acct_disabled"
 		}
-		conflict := flash{Key: "flash_acct_unchanged", ID: a.ID, Error: true}
+		conflict := flash{Key: "flash_acct_unchanged", Error: true}
 		if disable && a.Role == access.Manager && !a.Disabled {
 			conflict.Key = "flash_acct_last_manager"
 		}
@@ -409,7 +409,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.Accounts.RevokeToken(r.Context(), u.OrgID, id, "staff:"+u.Username)
-	s.done(w, r, err, flash{Key: "flash_token_revoked", ID: id}, flash{Key: "flash_token_was_revoked", ID: id, Error: true}, "/tokens")
+	s.done(w, r, err, flash{Key: "flash_token_revoked"}, flash{Key: "flash_token_was_revoked", Error: true}, "/tokens")
 }
 
 // secretView is a secret shown once: a new account's or a reset password,

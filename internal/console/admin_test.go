@@ -34,7 +34,7 @@ func TestAccountsPage(t *testing.T) {
 	ctx := context.Background()
 	c := w.user()
 	page := w.page(c, "/accounts")
-	for _, want := range []string{`<td>admin <small>（你）</small></td>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
+	for _, want := range []string{`<b class="name">admin</b> <small>（你）</small>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the accounts page lacks %q", want)
 		}
@@ -107,7 +107,7 @@ func TestAccountsPage(t *testing.T) {
 		t.Fatalf("disable without confirming: %d", code)
 	}
 	code, body = w.post(c, "/accounts", "/accounts/"+itoa(sec.ID)+"/disable", url.Values{"confirm": {"yes"}}, true)
-	if code != 200 || !strings.Contains(body, "账号已停用") || !strings.Contains(rowOf(body, sec.ID), "已停用") {
+	if code != 200 || !strings.Contains(body, "账号已停用") || strings.Contains(body, "%!") || !strings.Contains(rowOf(body, sec.ID), "已停用") {
 		t.Fatalf("disable: %d\n%s", code, body)
 	}
 	if !strings.Contains(w.pageAs(xiaoli, "/"), `action="/login"`) {
@@ -119,7 +119,7 @@ func TestAccountsPage(t *testing.T) {
 	if _, body := w.post(c, "/accounts", "/accounts/"+itoa(sec.ID)+"/disable", url.Values{"confirm": {"yes"}}, true); !strings.Contains(body, "已经是这个状态") {
 		t.Error("disabling twice says nothing")
 	}
-	if _, body := w.post(c, "/accounts", "/accounts/"+itoa(sec.ID)+"/enable", url.Values{}, true); !strings.Contains(body, "账号已启用") {
+	if _, body := w.post(c, "/accounts", "/accounts/"+itoa(sec.ID)+"/enable", url.Values{}, true); !strings.Contains(body, "账号已启用") || strings.Contains(body, "%!") {
 		t.Error("enable")
 	}
 	loginAs(t, w.url, "小李", fresh)
@@ -207,7 +207,7 @@ func TestTokensPage(t *testing.T) {
 	if code, body := w.post(c, "/tokens", "/tokens/"+itoa(id)+"/revoke", url.Values{}, true); code != 200 || !strings.Contains(body, "吊销令牌 数据看板") {
 		t.Fatalf("revoke without confirming: %d", code)
 	}
-	if code, body := w.post(c, "/tokens", "/tokens/"+itoa(id)+"/revoke", url.Values{"confirm": {"yes"}}, true); code != 200 || !strings.Contains(body, "已吊销") {
+	if code, body := w.post(c, "/tokens", "/tokens/"+itoa(id)+"/revoke", url.Values{"confirm": {"yes"}}, true); code != 200 || !strings.Contains(body, "令牌已吊销") || strings.Contains(body, "%!") {
 		t.Fatalf("revoke: %d", code)
 	}
 	if _, err := w.db.TokenByPlaintext(ctx, read); !errkind.Is(err, errkind.Unauthorized) {
@@ -250,10 +250,10 @@ func TestAdministrationIsForManagers(t *testing.T) {
 	}
 }
 
-// rowOf is the table row of account id.
+// rowOf is the entry of account id in the list.
 func rowOf(page string, id int64) string {
-	_, row, _ := strings.Cut(page, `<tr id="account-`+itoa(id)+`"`)
-	row, _, _ = strings.Cut(row, "</tr>")
+	_, row, _ := strings.Cut(page, `id="account-`+itoa(id)+`"`)
+	row, _, _ = strings.Cut(row, "</article>")
 	return row
 }
 

@@ -493,8 +493,8 @@ var messages = map[string][2]string{ // [zh, en]
 	"token_secret":            {"密钥（只显示这一次）：", "Its secret (shown this once):"},
 	"token_secret_note":       {"请现在复制并保存到要用它的程序里。离开这个页面后无法再查看；丢了只能吊销后重新创建。", "Copy it now into the program that will use it. It cannot be shown again once you leave this page; if it is lost, revoke it and create another."},
 	"token_revoke_q":          {"吊销令牌 %s？用它的程序会立即无法访问 API，无法撤销。", "Revoke the token %s? Programs using it lose access to the API at once; this cannot be undone."},
-	"flash_token_revoked":     {"令牌 #%d 已吊销。", "Token #%d is revoked."},
-	"flash_token_was_revoked": {"令牌 #%d 已经吊销过了。", "Token #%d was revoked already."},
+	"flash_token_revoked":     {"令牌已吊销，用它的程序已无法访问 API。", "The token is revoked: programs using it can no longer use the API."},
+	"flash_token_was_revoked": {"这个令牌已经吊销过了。", "That token was revoked already."},
 	"manage_accounts":         {"管理账号：新建、重置密码、停用 →", "Manage accounts: create, reset passwords, disable →"},
 	"manage_tokens":           {"管理令牌：新建、吊销 →", "Manage tokens: create, revoke →"},
 	// Short invite codes.
