@@ -282,15 +282,16 @@ func (s *Server) tokenAuth(h http.HandlerFunc) http.HandlerFunc {
 
 // readyz answers whether the service can serve: 200 or 503. Why it
 // cannot (a database address, an adapter's error) is for operators: the
-// answer says it to a request with an admin token, and is logged; anyone
-// else — a load balancer, a stranger — gets the status alone.
+// answer says it to a request with an admin token (the adapters log their
+// own failures); anyone else — a load balancer, a stranger — gets the
+// status alone.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
 			if !s.operator(r) {
-				s.Logger.Warn("not ready", "err", err)
+				s.Logger.Debug("not ready", "err", err)
 				writeJSON(w, s.Logger, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 				return
 			}
