@@ -16,6 +16,7 @@ const (
 	EditTree       Permission = "tree.edit"       // create, rename, move, delete nodes
 	EditGroup      Permission = "group.edit"      // kind, node, capacity, lifecycle, profile, invite link, checklist
 	ApplyTemplate  Permission = "template.apply"  // apply a template, bind its tasks
+	EditTemplates  Permission = "template.edit"   // write the organisation's group templates
 	SetStaffRole   Permission = "group.staff"     // make someone 店小二 or a member again
 	SetLeaderRole  Permission = "group.leaders"   // make someone 群主 or 秘书长
 	ArchiveGroup   Permission = "group.archive"   // archive a dead group
@@ -23,11 +24,12 @@ const (
 	ManageGrowth   Permission = "growth.manage"   // campaigns, invite codes, posters
 
 	// Content.
-	WriteScript    Permission = "script.write"    // write, edit and submit scripts
-	ReviewScript   Permission = "script.review"   // approve or reject scripts
-	OverrideLint   Permission = "script.override" // approve what the lint flags, with a reason
-	PlanPush       Permission = "push.plan"       // plan, move and cancel pushes
-	EditDutyRoster Permission = "duty.edit"
+	WriteScript     Permission = "script.write"    // write, edit and submit scripts
+	ReviewScript    Permission = "script.review"   // approve or reject scripts
+	OverrideLint    Permission = "script.override" // approve what the lint flags, with a reason
+	PlanPush        Permission = "push.plan"       // plan, move and cancel pushes
+	EditDutyRoster  Permission = "duty.edit"
+	ContentSettings Permission = "content.settings" // whether writers may approve their own scripts (a team of one)
 
 	// Groups' life.
 	RunEvents    Permission = "events.run"     // open, close, cancel events; check people in
@@ -49,8 +51,8 @@ const (
 // Permissions lists every permission in the order docs/permissions.md
 // shows them.
 var Permissions = []Permission{
-	EditTree, EditGroup, ApplyTemplate, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
-	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster,
+	EditTree, EditGroup, ApplyTemplate, EditTemplates, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
+	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster, ContentSettings,
 	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, MergePeople, ImportData,
 	ManageAccounts, ManageTokens, ManageConnections, ReadAudit,
 }

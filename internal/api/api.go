@@ -58,9 +58,15 @@ type Server struct {
 	Ingest      Ingester
 	Decode      Decoder
 	Connections []Connection
+	// ConnectionList, when set, is used instead of Connections: the
+	// connections change while the service runs (added in the console).
+	ConnectionList func() []Connection
 	// Ready reports whether the service can serve (database reachable,
 	// schema current); nil means always ready.
-	Ready   func(ctx context.Context) error
+	Ready func(ctx context.Context) error
+	// Replica, when set, says which replica answers and which connections
+	// it holds, in /readyz's answer to an admin token.
+	Replica func() Replica
 	Metrics http.Handler
 	Logger  *slog.Logger
 	// Admin, when set, enables the organisation write API.
@@ -243,6 +249,21 @@ func bearer(r *http.Request) (string, error) {
 
 type connKey struct{}
 
+// Replica is the part of /readyz's answer that says which replica
+// answered and which platform connections it holds.
+type Replica struct {
+	ID    string   `json:"replica"`
+	Holds []string `json:"holds"`
+}
+
+// connections returns the connections bridges authenticate as.
+func (s *Server) connections() []Connection {
+	if s.ConnectionList != nil {
+		return s.ConnectionList()
+	}
+	return s.Connections
+}
+
 // connectionAuth authenticates a bridge by its connection token.
 func (s *Server) connectionAuth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -251,7 +272,7 @@ func (s *Server) connectionAuth(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		for _, c := range s.Connections {
+		for _, c := range s.connections() {
 			if c.Token != "" && subtle.ConstantTimeCompare([]byte(c.Token), []byte(tok)) == 1 {
 				h(w, r.WithContext(context.WithValue(r.Context(), connKey{}, c)))
 				return
@@ -281,10 +302,11 @@ func (s *Server) tokenAuth(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // readyz answers whether the service can serve: 200 or 503. Why it
-// cannot (a database address, an adapter's error) is for operators: the
-// answer says it to a request with an admin token (the adapters log their
-// own failures); anyone else — a load balancer, a stranger — gets the
-// status alone.
+// cannot (a database address, an adapter's error) and, when it can, which
+// replica answers and the connections it holds are for operators: the
+// answer says them to a request with an admin token (the adapters log
+// their own failures); anyone else — a load balancer, a stranger — gets
+// the status alone.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -302,7 +324,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ready"})
+	if s.Replica == nil || !s.operator(r) {
+		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ready"})
+		return
+	}
+	rep := s.Replica()
+	if rep.Holds == nil {
+		rep.Holds = []string{}
+	}
+	writeJSON(w, s.Logger, http.StatusOK, struct {
+		Status string `json:"status"`
+		Replica
+	}{"ready", rep})
 }
 
 // operator reports whether the request carries an admin token (one that

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
@@ -41,9 +42,15 @@ type env struct {
 	org   int64
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the API of a fresh organisation; clock, when given, is the
+// store's and the server's clock.
+func newEnv(t *testing.T, clock ...func() time.Time) *env {
 	t.Helper()
-	db := storetest.Open(t, store.SQLite, nil)
+	var now func() time.Time
+	if len(clock) > 0 {
+		now = clock[0]
+	}
+	db := storetest.Open(t, store.SQLite, now)
 	ctx, cancel := context.WithCancel(context.Background())
 	org := community.Org{Name: "学院", Slug: "acad"}
 	if err := db.CreateOrg(ctx, &org); err != nil {
@@ -61,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	go in.Run(ctx)
 	s := &api.Server{Store: db, Ingest: in, Decode: decodeArray, MaxBodyBytes: 4096,
 		Connections: []api.Connection{{Name: "wx", Platform: "webhook", Token: "conn-secret", Pulled: true}, {Name: "pushy", Platform: "webhook", Token: "push-secret"}},
-		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget}
+		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget, Now: now}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
 	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)

@@ -47,6 +47,16 @@ type Env struct {
 	Platforms map[string]Factory
 	// Check runs `qunzhu check` (the rules engine's CLI).
 	Check func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	// Now is the clock of the commands that read history (rules replay);
+	// time.Now when nil.
+	Now func() time.Time
+}
+
+func (e Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // ExitUsage is the exit code for bad usage.
@@ -58,8 +68,11 @@ Usage:
   qunzhu demo [--addr 127.0.0.1:8080] [--data ./demo-data]   run a demo community
   qunzhu serve [--config qunzhu.toml] [--migrate]             run the service
   qunzhu migrate [--config qunzhu.toml]                       bring the database schema up to date
-  qunzhu check [--rules FILE] [--dict FILE]... [--json] [--count] [MESSAGE…]
-                                                              check messages against the rules
+  qunzhu check [--rules FILE | --group ID [--config FILE]] [--kind KIND] [--dict FILE]... [--json] [--count] [MESSAGE…]
+                                                              check messages against the rules (--group:
+                                                              as the running service does for that group)
+  qunzhu rules replay (--group ID | --node ID) [--since 30d] [--rules FILE] [--json]
+                                                              what the rules would have done to stored history
   qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
                                                               secretary, assistant, viewer scoped to a node or group)
   qunzhu user list                                            list the console accounts
@@ -130,6 +143,8 @@ func run(ctx context.Context, env Env) error {
 		return cmdUser(ctx, env, args)
 	case "token":
 		return cmdToken(ctx, env, args)
+	case "rules":
+		return cmdRules(ctx, env, args)
 	case "check":
 		if env.Check == nil {
 			return errors.New("check: the rules engine is not built into this binary")
@@ -145,7 +160,7 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "user", "token", "version"}))
+	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "rules", "config", "user", "token", "version"}))
 }
 
 // exitCode is an error that carries a subcommand's own exit code, already

@@ -6,12 +6,10 @@ package app_test
 // tokens (create one, the secret shown once and working, revoke it), and
 // the secretary she created is refused both pages. With
 // -update-screenshots it writes the screenshots of docs/console/admin.md
-// (a phone's 390×844 viewport).
+// (docs/console/img/admin-*.png, a phone's 390×844 viewport).
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,46 +17,16 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// adminShots reports whether -update-screenshots is set; the flag is
-// registered by whichever browser test file comes first.
-var adminShots = func() func() bool {
-	const name = "update-screenshots"
-	if flag.Lookup(name) == nil {
-		flag.Bool(name, false, "write the browser tests' screenshots into docs/console/img")
-	}
-	return func() bool { return flag.Lookup(name).Value.String() == "true" }
-}()
-
-// shot saves the viewport as docs/console/img/admin-<name>.png when
-// -update-screenshots is set.
-func (p *page) shot(name string) {
-	p.t.Helper()
-	if !adminShots() {
-		return
-	}
-	img, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		p.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if len(img) > 150<<10 {
-		p.t.Fatalf("screenshot %s: %d KB, want under 150", name, len(img)>>10)
-	}
-	path := filepath.Join("..", "..", "docs", "console", "img", "admin-"+name+".png")
-	if err := os.WriteFile(path, img, 0o644); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// row is the text of the entry in the list (section#id) whose name
+// adminRow is the text of the entry in the list (section#id) whose name
 // starts with name, "" when there is none.
-func (p *page) row(list, name string) string {
+func (p *page) adminRow(list, name string) string {
 	p.t.Helper()
 	return eval[string](p, fmt.Sprintf(`(([...document.querySelectorAll('#%s article')].find(a => a.querySelector('.name').textContent.trim().startsWith(%q))) || {}).textContent || ""`, list, name))
 }
 
-// clickIn clicks the button sel of the entry in the list whose name starts
+// adminClickIn clicks the button sel of the entry in the list whose name starts
 // with name, and waits for the page it loads.
-func (p *page) clickIn(list, name, sel string) {
+func (p *page) adminClickIn(list, name, sel string) {
 	p.t.Helper()
 	id := eval[string](p, fmt.Sprintf(`(([...document.querySelectorAll('#%s article')].find(a => a.querySelector('.name').textContent.trim().startsWith(%q))) || {}).id || ""`, list, name))
 	if id == "" {
@@ -84,16 +52,16 @@ func TestBrowserAdmin(t *testing.T) {
 		if h := p.text("main h1"); h != "控制台账号" {
 			p.t.Fatalf("accounts heading %q", h)
 		}
-		if r := p.row("account-list", "李秘书"); !strings.Contains(r, "秘书长") || !strings.Contains(r, "节点 · 湖北农夫电商股份有限公司 / 大别山网商学院 / 阳新分院") {
+		if r := p.adminRow("account-list", "李秘书"); !strings.Contains(r, "秘书长") || !strings.Contains(r, "节点 · 湖北农夫电商股份有限公司 / 大别山网商学院 / 阳新分院") {
 			p.t.Fatalf("the demo's secretary: %q", r)
 		}
-		if r := p.row("account-list", "前任助理"); !strings.Contains(r, "已停用") {
+		if r := p.adminRow("account-list", "前任助理"); !strings.Contains(r, "已停用") {
 			p.t.Fatalf("the disabled assistant: %q", r)
 		}
-		if r := p.row("account-list", "admin"); !strings.Contains(r, "（你）") || strings.Contains(r, "停用") {
+		if r := p.adminRow("account-list", "admin"); !strings.Contains(r, "（你）") || strings.Contains(r, "停用") {
 			p.t.Fatalf("the manager's own row: %q", r)
 		}
-		p.shot("accounts")
+		p.capture("admin-accounts")
 
 		// A secretary for the 黄梅 branch, the node picked by its name.
 		secretary = "王秘书"
@@ -104,7 +72,7 @@ func TestBrowserAdmin(t *testing.T) {
 			p.t.Fatalf("no 黄梅分院 among the scopes: %v", p.texts("select[name=scope] option"))
 		}
 		p.set(`form[action="/accounts"] select[name=scope]`, node)
-		p.shot("new-account")
+		p.capture("admin-new-account")
 		p.submit("#create-account")
 		if h := p.text("main h1"); h != "账号已创建" {
 			p.t.Fatalf("after creating: %q", h)
@@ -113,9 +81,9 @@ func TestBrowserAdmin(t *testing.T) {
 		if len(secretaryPassword) < 12 {
 			p.t.Fatalf("the password shown: %q", secretaryPassword)
 		}
-		p.shot("password-once")
+		p.capture("admin-password-once")
 		p.submit("#secret-done")
-		if r := p.row("account-list", secretary); !strings.Contains(r, "黄梅分院") || strings.Contains(r, secretaryPassword) || !strings.Contains(r, "从未") {
+		if r := p.adminRow("account-list", secretary); !strings.Contains(r, "黄梅分院") || strings.Contains(r, secretaryPassword) || !strings.Contains(r, "从未") {
 			p.t.Fatalf("the new account's row: %q", r)
 		}
 		// A name that is taken is said in the form.
@@ -128,38 +96,38 @@ func TestBrowserAdmin(t *testing.T) {
 
 		// Reset 店小二小周's password: asked first, then shown once.
 		p.open("/accounts")
-		p.clickIn("account-list", "店小二小周", "button.reset")
+		p.adminClickIn("account-list", "店小二小周", "button.reset")
 		if q := p.text(".confirm p"); !strings.Contains(q, "给 店小二小周 设置一个新密码") {
 			p.t.Fatalf("the reset question: %q", q)
 		}
-		p.shot("confirm-reset")
+		p.capture("admin-confirm-reset")
 		p.submit(".confirm button[type=submit]")
 		if h := p.text("main h1"); h != "密码已重置" || len(p.text("#secret")) < 12 {
 			p.t.Fatalf("after resetting: %q", h)
 		}
 		// Disable and enable 业委会.
 		p.open("/accounts")
-		p.clickIn("account-list", "业委会", "button.disable")
+		p.adminClickIn("account-list", "业委会", "button.disable")
 		p.submit(".confirm button[type=submit]")
-		if f := p.text("#flash"); !strings.Contains(f, "账号已停用") || !strings.Contains(p.row("account-list", "业委会"), "已停用") {
+		if f := p.text("#flash"); !strings.Contains(f, "账号已停用") || !strings.Contains(p.adminRow("account-list", "业委会"), "已停用") {
 			p.t.Fatalf("after disabling: %q", f)
 		}
-		p.shot("disabled")
-		p.clickIn("account-list", "业委会", "button.enable")
-		if !strings.Contains(p.row("account-list", "业委会"), "启用") || strings.Contains(p.row("account-list", "业委会"), "已停用") {
-			p.t.Fatalf("after enabling: %q", p.row("account-list", "业委会"))
+		p.capture("admin-disabled")
+		p.adminClickIn("account-list", "业委会", "button.enable")
+		if !strings.Contains(p.adminRow("account-list", "业委会"), "启用") || strings.Contains(p.adminRow("account-list", "业委会"), "已停用") {
+			p.t.Fatalf("after enabling: %q", p.adminRow("account-list", "业委会"))
 		}
 	})
 
 	subtest(t, tab, demo.url, "Tokens", func(p *page) {
 		p.openAs("/tokens", password)
-		if r := p.row("token-list", "旧桥接脚本"); !strings.Contains(r, "已吊销") {
+		if r := p.adminRow("token-list", "旧桥接脚本"); !strings.Contains(r, "已吊销") {
 			p.t.Fatalf("the demo's revoked token: %q", r)
 		}
-		if r := p.row("token-list", "运营中心"); !strings.Contains(r, "运营中心：编辑、审核、发布") {
+		if r := p.adminRow("token-list", "运营中心"); !strings.Contains(r, "运营中心：编辑、审核、发布") {
 			p.t.Fatalf("the demo's ops token: %q", r)
 		}
-		p.shot("tokens")
+		p.capture("admin-tokens")
 		p.typeIn(`form[action="/tokens"] input[name=name]`, "微信机器人")
 		p.set(`form[action="/tokens"] select[name=scope]`, "ops")
 		p.set(`form[action="/tokens"] select[name=roles]`, "editor")
@@ -171,21 +139,21 @@ func TestBrowserAdmin(t *testing.T) {
 		if !strings.HasPrefix(secret, "qz_") {
 			p.t.Fatalf("the secret shown: %q", secret)
 		}
-		p.shot("token-once")
+		p.capture("admin-token-once")
 		if code, _ := call(p.t, "GET", p.base+"/api/v1/groups", secret, ""); code != 200 {
 			p.t.Fatalf("the new token reads: %d", code)
 		}
 		p.submit("#secret-done")
-		if r := p.row("token-list", "微信机器人"); !strings.Contains(r, "运营中心：编辑") || strings.Contains(r, secret) {
+		if r := p.adminRow("token-list", "微信机器人"); !strings.Contains(r, "运营中心：编辑") || strings.Contains(r, secret) {
 			p.t.Fatalf("the new token's row: %q", r)
 		}
-		p.clickIn("token-list", "微信机器人", "button.revoke")
+		p.adminClickIn("token-list", "微信机器人", "button.revoke")
 		if q := p.text(".confirm p"); !strings.Contains(q, "吊销令牌 微信机器人") {
 			p.t.Fatalf("the revoke question: %q", q)
 		}
-		p.shot("confirm-revoke")
+		p.capture("admin-confirm-revoke")
 		p.submit(".confirm button[type=submit]")
-		if f := p.text("#flash"); !strings.Contains(f, "已吊销") || !strings.Contains(p.row("token-list", "微信机器人"), "已吊销") {
+		if f := p.text("#flash"); !strings.Contains(f, "已吊销") || !strings.Contains(p.adminRow("token-list", "微信机器人"), "已吊销") {
 			p.t.Fatalf("after revoking: %q", f)
 		}
 		if code, _ := call(p.t, "GET", p.base+"/api/v1/groups", secret, ""); code != 401 {
@@ -215,7 +183,7 @@ func TestBrowserAdmin(t *testing.T) {
 				p.t.Fatalf("the secretary's %s: %q", path, h)
 			}
 		}
-		p.shot("secretary-refused")
+		p.capture("admin-secretary-refused")
 		p.open("/")
 		p.submit(`form[action="/logout"] button`)
 	})

@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *bytes.Buffer
+	stderr *logBuffer
 	done   chan error
 
 	mu     sync.Mutex
@@ -64,6 +64,25 @@ func (p *proc) printed() string {
 	return strings.Join(p.stdout, "\n")
 }
 
+// logBuffer is a process's output, written by os/exec's copying goroutine
+// while the test reads it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
 
 // start runs qunzhu with args in dir and waits for it to listen.
@@ -73,7 +92,7 @@ func start(t *testing.T, dir string, args ...string) *proc {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "QUNZHU_CONFIG=")
 	out, _ := cmd.StdoutPipe()
-	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stderr: &logBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -19,11 +19,11 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
-	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
@@ -94,35 +94,33 @@ func tighten(path string, private os.FileMode, log *slog.Logger) error {
 
 // service is a running qunzhu: store, pipeline, adapters and HTTP.
 type service struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	loc      *time.Location // the server's time zone
-	db       *store.DB
-	in       *pipeline.Ingester
-	disp     *pipeline.Dispatcher
-	adapters []chat.Adapter
-	routes   []pipeline.Route
-	handler  http.Handler
-	orgID    int64
-	decider  pipeline.Decider
+	cfg     *config.Config
+	log     *slog.Logger
+	loc     *time.Location // the server's time zone
+	db      *store.DB
+	in      *pipeline.Ingester
+	disp    *pipeline.Dispatcher
+	conns   *connSet
+	replica string // this replica's id
+	url     string // where the other replicas reach this one, once listening
+	handler http.Handler
+	orgID   int64
+	decider pipeline.Decider
 
 	observeDecision func(time.Duration)
 	rules           *rules.Registry
-
-	mu     sync.Mutex
-	status map[string]string // connection → last adapter error, for /readyz
 }
 
 // newService builds the service on an open, migrated store.
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
-	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), status: map[string]string{}, decider: pipeline.PassThrough{}}
+	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
-		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
+		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, s.loc, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 		s.rules = reg
-		s.decider = &rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+		s.decider = contextDecider(&rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}, db)
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
@@ -133,35 +131,19 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	s.orgID = orgs[0].ID
 
-	// Adapters, from the configuration, through the registered factories.
-	deps := Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}
-	byName := map[string]chat.Adapter{}
-	caps := map[string]chat.Capabilities{}
-	var conns []api.Connection
-	for _, c := range cfg.Connections {
-		if !c.IsEnabled() {
-			continue
-		}
-		f, ok := env.Platforms[c.Platform]
-		if !ok {
-			return nil, fmt.Errorf("connection %q: platform %q is not built into this binary (have: %s)", c.Name, c.Platform, strings.Join(platformNames(env.Platforms), ", "))
-		}
-		a, err := f(c, Deps{Logger: log.With("connection", c.Name), Cursors: deps.Cursors, DataDir: deps.DataDir, Location: deps.Location})
-		if err != nil {
-			return nil, fmt.Errorf("connection %q: %w", c.Name, err)
-		}
-		s.add(a, c, byName, caps)
-		pulled := false
-		if p, ok := a.(chat.Puller); ok {
-			pulled = p.Pulled()
-		}
-		if c.Token != "" {
-			conns = append(conns, api.Connection{Name: c.Name, Platform: c.Platform, Token: c.Token, Pulled: pulled})
-		}
+	// The connections: the file's, the console's and the caller's; each
+	// is run by the replica holding its lease.
+	s.replica = cfg.Server.ReplicaID
+	host, _ := os.Hostname()
+	if s.replica == "" {
+		s.replica = connections.ReplicaID(host, os.Getpid())
 	}
-	for _, a := range extra {
-		s.add(a, config.Connection{Name: a.Name(), Platform: a.Platform()}, byName, caps)
-	}
+	s.conns = &connSet{db: db, log: log, factory: env.Platforms, replica: s.replica, file: cfg.Connections, fixed: extra,
+		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}}
+	s.conns.keeper = &connections.Keeper{Store: db, Holder: s.replica, TTL: time.Duration(cfg.Server.ConnectionLease),
+		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
+		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
+	db.SetPushPolicy(pushPolicy(s.rules, s.conns.has))
 
 	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
 		Outbox: db, Logger: log.With("component", "dispatcher"),
@@ -172,13 +154,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	s.in = pipeline.NewIngester(pipeline.IngestConfig{
 		Store: db, Decider: s.decider, Logger: log.With("component", "ingest"),
 		BatchSize: cfg.Pipeline.BatchSize, BatchWait: time.Duration(cfg.Pipeline.BatchWait),
-		OrgFor: func(string) int64 { return s.orgID },
-		Caps: func(conn string) chat.Capabilities {
-			if c, ok := caps[conn]; ok {
-				return c
-			}
-			return chat.Capabilities{}
-		},
+		OrgFor:    func(string) int64 { return s.orgID },
+		Caps:      s.conns.caps,
 		Welcome:   cfg.Pipeline.Welcome,
 		Location:  s.loc,
 		OnActions: s.disp.Wake,
@@ -189,6 +166,11 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		},
 	})
 
+	s.conns.in, s.conns.disp = s.in, s.disp
+	if err := s.conns.start(ctx); err != nil {
+		return nil, err
+	}
+
 	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
 	if err != nil {
 		return nil, err
@@ -197,9 +179,10 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err != nil {
 		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
-		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
+	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
+		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
+		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Caps:    s.conns.caps,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -215,10 +198,13 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		})
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
+		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.conns.statuses,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
+		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
+		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
+		ConnAdmin: &connAdmin{s: s}, Setup: db,
 		ShortCodes: db, ClientAddr: clients.Addr}
-	apiH := apiSrv.Handler()
+	apiH := s.forwardEvents(apiSrv.Handler(), int64(cfg.API.MaxBodyBytes))
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/join/", apiH) // public join links (群活码)
@@ -229,27 +215,12 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	// served at /connect/{name}, outside the API's bearer tokens: each
 	// adapter authenticates its platform itself, under the server's
 	// timeouts; one that accepts a WebSocket lifts them for it only
-	// after authentication.
-	for _, a := range s.adapters {
-		if h, ok := a.(http.Handler); ok {
-			mux.Handle("/connect/"+a.Name(), h)
-			mux.Handle("/connect/"+a.Name()+"/", h)
-		}
-	}
+	// after authentication. A replica that does not hold the connection
+	// forwards the request to the one that does.
+	mux.Handle("/connect/", http.HandlerFunc(s.serveConnect))
 	mux.Handle("/", con.Handler())
 	s.handler = mux
 	return s, nil
-}
-
-func (s *service) add(a chat.Adapter, c config.Connection, byName map[string]chat.Adapter, caps map[string]chat.Capabilities) {
-	s.adapters = append(s.adapters, a)
-	byName[a.Name()] = a
-	caps[a.Name()] = a.Capabilities()
-	if p, ok := a.(chat.Puller); ok && p.Pulled() {
-		return // a bridge pulls these actions; the dispatcher leaves them
-	}
-	rate, burst, gc, gp := c.Limits()
-	s.routes = append(s.routes, pipeline.Route{Adapter: a, Rate: rate, Burst: burst, GroupCount: gc, GroupPer: gp})
 }
 
 func platformNames(m map[string]Factory) []string {
@@ -262,7 +233,7 @@ func platformNames(m map[string]Factory) []string {
 }
 
 // ready is /readyz: the database answers, the schema is current, and no
-// adapter is failing.
+// connection this replica holds is failing.
 func (s *service) ready(ctx context.Context) error {
 	if err := s.db.Ping(ctx); err != nil {
 		return fmt.Errorf("database unreachable: %w", err)
@@ -270,58 +241,15 @@ func (s *service) ready(ctx context.Context) error {
 	if err := s.db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	bad := s.failing(time.Now())
-	if len(bad) > 0 {
-		sort.Strings(bad)
+	if bad := s.conns.failing(time.Now()); len(bad) > 0 {
 		return fmt.Errorf("connections failing: %s", strings.Join(bad, "; "))
 	}
 	return nil
 }
 
-// failing lists the connections that cannot work now, as "name: why":
-// those whose Run failed last, and those reporting themselves unhealthy.
-func (s *service) failing(now time.Time) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var bad []string
-	for _, a := range s.adapters {
-		if msg := s.status[a.Name()]; msg != "" {
-			bad = append(bad, a.Name()+": "+msg)
-		} else if h, ok := a.(chat.HealthReporter); ok {
-			if err := h.Health(now); err != nil {
-				bad = append(bad, a.Name()+": "+err.Error())
-			}
-		}
-	}
-	return bad
-}
-
-// connections reports each connection and its problem, for the console.
-func (s *service) connections() []console.ConnectionStatus {
-	bad := map[string]string{}
-	for _, b := range s.failing(time.Now()) {
-		name, why, _ := strings.Cut(b, ": ")
-		bad[name] = why
-	}
-	out := make([]console.ConnectionStatus, 0, len(s.adapters))
-	for _, a := range s.adapters {
-		cs := console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]}
-		if lr, ok := a.(chat.LimitReporter); ok {
-			cs.Limits = lr.Limitations()
-		}
-		out = append(out, cs)
-	}
-	return out
-}
-
-func (s *service) setStatus(name, msg string) {
-	s.mu.Lock()
-	s.status[name] = msg
-	s.mu.Unlock()
-}
-
 // run serves on ln until ctx is done, then shuts down in order: stop
-// taking requests, stop the adapters, drain the writer.
+// taking requests, stop the connections (and give up their leases), drain
+// the writer.
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -330,17 +258,23 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ingestDone := make(chan struct{})
 	go func() { s.in.Run(inCtx); close(ingestDone) }()
 
+	s.url = replicaURL(s.cfg.Server.ReplicaURL, ln.Addr())
+	s.conns.ctx = ctx
+	if _, err := s.conns.reload(ctx); err != nil { // added since newService (the demo's)
+		s.log.Error("read the console's connections", "err", err)
+	}
+	// The first round before the first request: a single replica answers
+	// /readyz about the connections it holds from the start.
+	s.conns.keeper.Round(ctx, s.conns.wanted())
+	keeperDone := make(chan struct{})
+	go func() { defer close(keeperDone); s.conns.keeper.Run(ctx, s.conns.wanted) }()
 	wg.Add(1)
-	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
+	go func() { defer wg.Done(); s.conns.watch(ctx, 3*time.Second) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
 	if s.rules != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
-	}
-	for _, a := range s.adapters {
-		wg.Add(1)
-		go func(a chat.Adapter) { defer wg.Done(); s.runAdapter(ctx, a) }(a)
 	}
 
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
@@ -357,11 +291,32 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	defer c2()
 	srv.Shutdown(shutCtx)
 	cancel()
+	<-keeperDone
+	s.conns.endAll()
 	wg.Wait()
 	stopIngest()
 	<-ingestDone
 	s.log.Info("stopped")
 	return err
+}
+
+// replicaURL is where the other replicas reach this one: the configured
+// URL, else the listening address (with the host name when it listens on
+// every address).
+func replicaURL(configured string, addr net.Addr) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // schedule hands due pushes to the outbox. Several replicas may run it:
@@ -465,28 +420,6 @@ func instanceID() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
-}
-
-// runAdapter keeps an adapter running, restarting it with backoff.
-func (s *service) runAdapter(ctx context.Context, a chat.Adapter) {
-	log := s.log.With("connection", a.Name(), "platform", a.Platform())
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		err := a.Run(ctx, s.in)
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil {
-			attempt = 0
-			continue
-		}
-		wait := backoff.Delay(attempt, time.Second, 5*time.Minute)
-		log.Error("connection failed; restarting", "err", err, "in", wait)
-		s.setStatus(a.Name(), err.Error())
-		if !backoff.Sleep(ctx, wait) {
-			return
-		}
-		s.setStatus(a.Name(), "")
-	}
 }
 
 // secretFile returns the contents of a secret file, creating it with n

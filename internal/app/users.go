@@ -2,14 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -45,17 +49,34 @@ type orgDB struct {
 
 // openOrg opens the configured store and checks its schema.
 func openOrg(ctx context.Context, env Env, cfgPath, cmd string) (orgDB, error) {
-	cfg, err := loadConfig(cfgPath, env.Environ)
+	cfg, db, org, err := openConfigured(ctx, env.Environ, env.Stderr, cfgPath, cmd)
 	if err != nil {
 		return orgDB{}, err
 	}
-	db, err := openStore(ctx, cfg, newLogger(env.Stderr, cfg.Log.Level, cfg.Log.Format))
+	return orgDB{DB: db, org: org, loc: cfg.Location()}, nil
+}
+
+// openConfigured opens the configured store, checks its schema and
+// returns it with the configuration and the organisation. A SQLite
+// database that does not exist yet is not created.
+func openConfigured(ctx context.Context, environ []string, stderr io.Writer, cfgPath, cmd string) (*config.Config, *store.DB, int64, error) {
+	cfg, err := loadConfig(cfgPath, environ)
 	if err != nil {
-		return orgDB{}, err
+		return nil, nil, 0, err
+	}
+	if driver, dsn := cfg.DatabaseDSN(); driver == "sqlite" && !strings.Contains(dsn, ":memory:") {
+		path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, 0, fmt.Errorf("%s: no database at %s: run qunzhu serve once first (or give the --config of the one that runs)", cmd, dsn)
+		}
+	}
+	db, err := openStore(ctx, cfg, newLogger(stderr, cfg.Log.Level, cfg.Log.Format))
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		db.Close()
-		return orgDB{}, err
+		return nil, nil, 0, err
 	}
 	orgs, err := db.Orgs(ctx)
 	if err == nil && len(orgs) == 0 {
@@ -63,9 +84,9 @@ func openOrg(ctx context.Context, env Env, cfgPath, cmd string) (orgDB, error) {
 	}
 	if err != nil {
 		db.Close()
-		return orgDB{}, err
+		return nil, nil, 0, err
 	}
-	return orgDB{DB: db, org: orgs[0].ID, loc: cfg.Location()}, nil
+	return cfg, db, orgs[0].ID, nil
 }
 
 // when is a time for a list, in the server's time zone: "never" for none.

@@ -88,29 +88,6 @@ func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, gr
 	return nodes, groups, name, nil
 }
 
-// nodePaths names each node by its path from the root, "A / B / C".
-func nodePaths(nodes []community.Node) map[int64]string {
-	byID := make(map[int64]community.Node, len(nodes))
-	for _, n := range nodes {
-		byID[n.ID] = n
-	}
-	out := make(map[int64]string, len(nodes))
-	for _, n := range nodes {
-		parts := []string{n.Name}
-		for p, hops := n.ParentID, 0; p != 0 && hops < 64; hops++ {
-			parent, ok := byID[p]
-			if !ok {
-				break
-			}
-			parts = append(parts, parent.Name)
-			p = parent.ParentID
-		}
-		slices.Reverse(parts)
-		out[n.ID] = strings.Join(parts, " / ")
-	}
-	return out
-}
-
 // scopeValue is an account's part of the tree as the form names it.
 func scopeValue(u access.User) string {
 	switch {
@@ -268,14 +245,14 @@ func (s *Server) setDisabled(disable bool) http.HandlerFunc {
 			conflict.Key = "flash_acct_last_manager"
 		}
 		err = s.Accounts.SetUserDisabled(r.Context(), u.OrgID, a.ID, disable, "staff:"+u.Username)
-		s.done(w, r, err, f, conflict, "/accounts")
+		s.doneOrRefused(w, r, err, f, conflict, "/accounts")
 	}
 }
 
-// done ends a form that changed something: it flashes ok, or conflict
-// when the change was refused as a conflict (made already, or not
-// allowed now), and goes back; any other error is the error page.
-func (s *Server) done(w http.ResponseWriter, r *http.Request, err error, ok, conflict flash, back string) {
+// doneOrRefused ends a form that changed something: it flashes ok, or
+// conflict when the change was refused as a conflict (made already, or
+// not allowed now), and goes back; any other error is the error page.
+func (s *Server) doneOrRefused(w http.ResponseWriter, r *http.Request, err error, ok, conflict flash, back string) {
 	switch {
 	case errkind.Is(err, errkind.Conflict):
 		ok = conflict
@@ -409,7 +386,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.Accounts.RevokeToken(r.Context(), u.OrgID, id, "staff:"+u.Username)
-	s.done(w, r, err, flash{Key: "flash_token_revoked"}, flash{Key: "flash_token_was_revoked", Error: true}, "/tokens")
+	s.doneOrRefused(w, r, err, flash{Key: "flash_token_revoked"}, flash{Key: "flash_token_was_revoked", Error: true}, "/tokens")
 }
 
 // secretView is a secret shown once: a new account's or a reset password,

@@ -45,7 +45,7 @@ func TestShortCodes(t *testing.T) {
 		t.Error("the settings page does not point to the short codes")
 	}
 	page := w.page(c, "/invite-codes/short")
-	for _, want := range []string{"YX6", "DY88", "ANY1", "活动 · 冬季海报", w.cohort.Name, "任意群", "至少 8 位"} {
+	for _, want := range []string{"YX6", "DY88", "ANY1", "活动 · 冬季海报", w.cohort.Name, "入哪个群", "不限", "至少 8 位"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the short codes page lacks %q", want)
 		}

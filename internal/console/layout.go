@@ -80,9 +80,11 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"tf": func(l Lang, k string, args ...any) string { return fmt.Sprintf(T(l, k), args...) },
-			"pushRows": func(l Lang, rows []pushRow, sent bool) pushRowsData {
-				return pushRowsData{Lang: l, Rows: rows, Sent: sent}
+			"pushRows": func(l Lang, csrf string, rows []pushRow, sent bool) pushRowsData {
+				return pushRowsData{Lang: l, CSRF: csrf, Rows: rows, Sent: sent}
 			},
+			"reasons": reasonText,
+			"slot":    slotName,
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
 			},
@@ -130,11 +132,13 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"health", "/health", false},
+	{"templates", "/templates", true}, {"connections", "/connections", true},
 	{"accounts", "/accounts", true}}
 
 // managersOnly are the entries a scoped user is not offered.
-var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "accounts": true}
+var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "connections": true, "accounts": true}
 
 // navOf returns the navigation entry a path belongs to: a member's
 // profile belongs to the groups.
@@ -192,6 +196,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusBadRequest, errkind.Message(err)
 	case errkind.Forbidden:
 		status, msg = http.StatusForbidden, errkind.Message(err)
+	case errkind.Conflict:
+		status, msg = http.StatusConflict, errkind.Message(err)
 	default:
 		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
 	}

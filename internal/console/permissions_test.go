@@ -27,7 +27,7 @@ func TestWritesFollowThePermissionTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.srv.Health, w.srv.Content, w.srv.Appeals = w.db, w.db, w.db
-	reg, err := rules.NewRegistry(ctx, t.TempDir(), rules.NewEngine(nil, nil), w.db.NodeParents, nil)
+	reg, err := rules.NewRegistry(ctx, t.TempDir(), nil, rules.NewEngine(nil, nil), w.db.NodeParents, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -29,6 +30,10 @@ type RulesEditor interface {
 	Preview(ctx context.Context, g community.Group, scope, text string) (zh, en string, err error)
 	// Save checks and saves the scope's text; it applies at once.
 	Save(ctx context.Context, scope, text string) error
+	// ReplayRules returns the rules each group would have, and the engine
+	// to judge with, if the scope's text were text (rules.Replay of an
+	// edit before it is saved); the rules in force do not change.
+	ReplayRules(scope, text string) (func(community.Group) (*rules.RuleSet, error), *rules.Engine, error)
 }
 
 // Auditor records console changes in the audit log.
@@ -56,6 +61,18 @@ func (p registryPreview) Preview(_ context.Context, g community.Group, scope, te
 		return "", "", err
 	}
 	return rules.Notice(rs, "zh", g.Name), rules.Notice(rs, "en", g.Name), nil
+}
+
+func (p registryPreview) ReplayRules(scope, text string) (func(community.Group) (*rules.RuleSet, error), *rules.Engine, error) {
+	sc, err := rules.ParseScope(scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := p.reg.PreviewEngine(sc, text)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(g community.Group) (*rules.RuleSet, error) { return p.reg.Preview(g, sc, text) }, e, nil
 }
 
 func (p registryPreview) Save(ctx context.Context, scope, text string) error {
@@ -86,6 +103,11 @@ type rulesEditData struct {
 	Error     string
 	Previewed bool
 	CanSave   bool
+	// The replay of the edit (rulesreplay.go): the periods offered, and
+	// the job asked for, or gone when it has expired.
+	ReplayDays []int
+	Replay     *replayView
+	ReplayGone bool
 }
 
 // editor returns the rules editor, or nil when the console has none.
@@ -184,10 +206,21 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if s.Replay != nil {
+		d.ReplayDays = replayDays
+	}
 	if r.Method != http.MethodPost {
 		if d.Text, err = ed.Source(d.Scope); err != nil {
 			s.renderError(w, r, err)
 			return
+		}
+		if id := r.URL.Query().Get("replay"); id != "" {
+			// The replay of an edit: the edit, not the file, in the box.
+			if j := s.replays.get(id, u.ID, s.Now()); j != nil && j.scope == d.Scope {
+				d.Text, d.Replay, d.Previewed = j.text, j.view(l, s.Location), true
+			} else {
+				d.ReplayGone = true
+			}
 		}
 		d.NoticeZh, d.NoticeEn, _ = ed.Preview(ctx, d.Group, d.Scope, d.Text)
 		p := s.page(r, u, T(l, "rules_edit"), d)
@@ -204,6 +237,20 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 	d.Previewed = true
 	if d.NoticeZh, d.NoticeEn, err = ed.Preview(ctx, d.Group, d.Scope, d.Text); err != nil {
 		d.Error, status = err.Error(), http.StatusUnprocessableEntity
+	}
+	if op, ok := strings.CutPrefix(r.PostFormValue("op"), "replay-"); ok && d.Error == "" {
+		days, err := strconv.Atoi(op)
+		if err != nil {
+			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "replay %q: want replay-7 or replay-30", op))
+			return
+		}
+		id, err := s.startReplay(ctx, u, ed, d.Scope, d.Text, d.Group.ID, days)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/rules/edit?scope=%s&group=%d&replay=%s", d.Scope, d.Group.ID, id), http.StatusSeeOther)
+		return
 	}
 	if r.PostFormValue("op") == "save" && d.Error == "" {
 		if err := s.permit(r, access.EditRules); err != nil {

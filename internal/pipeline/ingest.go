@@ -566,7 +566,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		} else if banned && g.Lifecycle == community.Active && b.now.Sub(e.Time) < LiveWindow {
 			// Banned from the organisation: out again, whatever group.
-			return b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
+			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
 		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow; live {
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
@@ -644,7 +644,7 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 	name := displayName(e.Sender)
 	switch rule.Handling {
 	case "refuse":
-		return true, b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
+		return true, b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
 			Reason: "本群仅限" + rule.LevelName + " only " + rule.LevelName, Actor: "rules",
 			Text: name + "，本群仅限" + rule.LevelName + "加入，已移出。This group is for " + rule.LevelName + " only."}, b.in.cfg.Caps(e.Connection))
 	case "grace":
@@ -769,7 +769,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 		return 0, nil
 	}
 	for i, v := range vs {
-		if err := b.apply(ctx, e, g, pid, i, v, caps); err != nil {
+		if err := b.apply(ctx, e, g, pid, v.Target == "" && m.Role.Staff(), i, v, caps); err != nil {
 			return 0, err
 		}
 	}
@@ -778,7 +778,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 
 // apply turns a verdict into platform actions, degrading visibly where the
 // platform lacks the action (mute → delete + warn), and records it.
-func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, n int, v Verdict, caps chat.Capabilities) error {
+func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, staff bool, n int, v Verdict, caps chat.Capabilities) error {
 	msgID := ""
 	if e.Message != nil && v.Target == "" {
 		msgID = e.Message.ID
@@ -912,7 +912,10 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
-	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model."); !notOffence { // as the store counts offences
+	// As the store counts offences: not reminders, not guesses, nothing
+	// against a member in a group where she is staff (staff: the verdict
+	// is about the sender, who is).
+	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
 		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))

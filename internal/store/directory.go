@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -53,14 +54,33 @@ func (db *DB) Orgs(ctx context.Context) ([]community.Org, error) {
 	return out, nil
 }
 
-// CreateNode inserts a tree node. The parent must exist in the same
-// organisation.
+// CreateNode inserts a tree node as the installation sets it up (bootstrap,
+// the demo, imports): as AddNode, without an audit entry.
 func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
-	if n.Name == "" {
-		return errkind.New(errkind.Invalid, "node name is required")
+	return db.addNode(ctx, n, "")
+}
+
+// AddNode inserts a tree node and records who added it in the audit log.
+// The parent must exist in the same organisation; the kind is one of
+// community.NodeKinds (team when empty).
+func (db *DB) AddNode(ctx context.Context, n *community.Node, actor string) error {
+	if actor == "" {
+		return errkind.New(errkind.Invalid, "actor: required")
+	}
+	return db.addNode(ctx, n, actor)
+}
+
+// addNode inserts a node; an actor of "" records no audit entry.
+func (db *DB) addNode(ctx context.Context, n *community.Node, actor string) error {
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > maxNodeName {
+		return errkind.Errorf(errkind.Invalid, "name: required, at most %d characters", maxNodeName)
 	}
 	if n.Kind == "" {
 		n.Kind = community.NodeTeam
+	}
+	if !n.Kind.Valid() {
+		return errkind.Errorf(errkind.Invalid, "kind %q: want company, region, store, community or team", n.Kind)
 	}
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = db.now()
@@ -70,7 +90,7 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 			var org int64
 			err := tx.QueryRowContext(ctx, db.q("SELECT org_id FROM nodes WHERE id = ?"), n.ParentID).Scan(&org)
 			if errors.Is(err, sql.ErrNoRows) || (err == nil && org != n.OrgID) {
-				return errkind.Errorf(errkind.Invalid, "parent node %d does not exist in organisation %d", n.ParentID, n.OrgID)
+				return errkind.Errorf(errkind.Invalid, "parent_id: node %d does not exist in this organisation", n.ParentID)
 			}
 			if err != nil {
 				return fmt.Errorf("find parent node: %w", err)
@@ -81,9 +101,15 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 		if err != nil {
 			return fmt.Errorf("create node %q: %w", n.Name, classify(err))
 		}
-		return nil
+		if actor == "" {
+			return nil
+		}
+		return auditJSON(ctx, db, tx, n.OrgID, actor, "node.create", fmt.Sprintf("node:%d", n.ID), map[string]any{"name": n.Name, "kind": n.Kind, "parent": n.ParentID})
 	})
 }
+
+// maxNodeName is the longest name of a tree node, in characters.
+const maxNodeName = 100
 
 // Nodes lists an organisation's tree nodes in creation order.
 func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) {
@@ -441,31 +467,38 @@ func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]
 }
 
 // SetRole sets the role of a platform user's open membership in a group,
-// found by the connection and platform ids.
+// found by the connection and platform ids, as the platform reports it:
+// nothing is synced back. A new owner moves the role (SetGroupRole).
 func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error {
-	if !role.Valid() {
-		return errkind.Errorf(errkind.Invalid, "role %q: want owner, secretary, assistant or member", role)
-	}
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE memberships SET role = ? WHERE left_at IS NULL
-		AND group_id = (SELECT id FROM chat_groups WHERE connection = ? AND external_id = ?)
-		AND person_id = (SELECT person_id FROM identities WHERE connection = ? AND external_id = ?)`), string(role), connection, groupExt, connection, userExt)
-	if err != nil {
-		return fmt.Errorf("set role: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	c := community.RoleChange{Role: role, Actor: "platform:" + connection}
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT g.org_id, g.id, i.person_id FROM chat_groups g JOIN identities i ON i.connection = g.connection
+		WHERE g.connection = ? AND g.external_id = ? AND i.external_id = ?`), connection, groupExt, userExt).Scan(&c.OrgID, &c.GroupID, &c.PersonID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return errkind.Errorf(errkind.NotFound, "%s is not a member of %s/%s", userExt, connection, groupExt)
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("find membership: %w", err)
+	}
+	_, err = db.SetGroupRole(ctx, c)
+	return err
 }
 
 // CountOffences counts a person's moderation actions since a time, except
 // reminders about quiet hours and nicknames and the model's warnings (a
-// guess is no offence): the escalation ladder's input.
+// guess is no offence): the escalation ladder's input. What was recorded
+// against them in a group where they are staff now does not count: roles
+// are the members' roles now, also for what came before they were set (a
+// member made 店小二 leaves her record as a member behind), as
+// rules.Replay judges history.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions
-		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
-		AND rule NOT LIKE '%/model.%'`), personID, ms(since)).Scan(&n)
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions a
+		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
+		AND a.rule NOT LIKE '%/model.%'
+		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id AND m.group_id = a.group_id
+			AND m.role IN ('owner', 'secretary', 'assistant')
+			AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`),
+		personID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}

@@ -52,7 +52,8 @@ type DB struct {
 	dialect Dialect
 	log     *slog.Logger
 	now     func() time.Time
-	zone    string // the zone of push slots that name none
+	zone    string         // the zone of push slots that name none
+	policy  content.Policy // groups' rules for pushes, running connections (SetPushPolicy)
 
 	mu      sync.Mutex
 	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
