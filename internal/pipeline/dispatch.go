@@ -261,11 +261,20 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 	// busy connection never waits on the database between batches.
 	batches := make(chan []OutboxItem)
 	claimCtx, stopClaiming := context.WithCancel(ctx)
+	// handBack returns actions claimed but not sent to the outbox at
+	// once, rather than leaving them to their lease: when the tenure ends
+	// another replica sends them now, and after a restart nothing waits.
+	handBack := func(items []OutboxItem) {
+		for _, it := range items {
+			d.deferItem(context.WithoutCancel(ctx), log, it, d.cfg.Now())
+		}
+	}
 	defer func() {
-		// Stop the claimer and wait for it; a batch it claimed ahead is
-		// left to its lease, then claimed again.
+		// Stop the claimer and wait for it, handing back a batch it
+		// claimed ahead.
 		stopClaiming()
-		for range batches {
+		for items := range batches {
+			handBack(items)
 		}
 	}()
 	go func() {
@@ -302,7 +311,8 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 			select {
 			case batches <- items:
 			case <-claimCtx.Done():
-				return // leases run out; the actions are claimed again later
+				handBack(items)
+				return
 			}
 		}
 	}()
@@ -325,15 +335,14 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 		blocked := map[string]time.Time{}
 		for i, it := range items {
 			if ctx.Err() != nil {
-				return // leases run out; the actions are claimed again later
+				handBack(items[i:])
+				return
 			}
 			if !r.held() {
 				// Another replica holds the connection now: hand back
 				// what was not sent, for it to claim at once.
 				log.Warn("connection no longer held here: handing back its actions", "count", len(items)-i)
-				for _, rest := range items[i:] {
-					d.deferItem(context.WithoutCancel(ctx), log, rest, d.cfg.Now())
-				}
+				handBack(items[i:])
 				return
 			}
 			if until := time.Unix(0, pause.Load()); d.cfg.Now().Before(until) {
@@ -355,6 +364,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				continue
 			}
 			if wait := conn.reserve(now); wait > 0 && !backoff.Sleep(ctx, wait) {
+				handBack(items[i:])
 				return
 			}
 			for {
@@ -363,6 +373,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 					break
 				}
 				if !backoff.Sleep(ctx, wait) {
+					handBack(items[i:])
 					return
 				}
 			}
