@@ -2,11 +2,14 @@ module github.com/qunzhu/qunzhu
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coder/websocket v1.8.15
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/piglig/go-qr v1.1.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/text v0.44.0
 	maunium.net/go/mautrix v0.32.0

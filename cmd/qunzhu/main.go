@@ -21,7 +21,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Environ: os.Environ(),
-		Check:   rules.CheckMain,
+		Check:   rules.CheckCommand{Group: app.CheckGroup}.Main,
 		// Every platform is registered here, explicitly.
 		Platforms: map[string]app.Factory{
 			"webhook":  app.Webhook,

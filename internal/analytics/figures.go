@@ -103,6 +103,14 @@ type Alert struct {
 	Detail     string
 	CreatedAt  time.Time
 	ResolvedAt *time.Time
+	// SnoozedUntil puts an open alert off: it is out of the lists until
+	// then.
+	SnoozedUntil *time.Time
+}
+
+// Snoozed reports whether the alert is put off at now.
+func (a Alert) Snoozed(now time.Time) bool {
+	return a.SnoozedUntil != nil && now.Before(*a.SnoozedUntil)
 }
 
 // PosterRank is one line of a posters' leaderboard over rolled-up days.

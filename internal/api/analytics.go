@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -20,8 +21,11 @@ type Analytics interface {
 	Newcomers(ctx context.Context, groupID int64, since time.Time, loc *time.Location) ([]analytics.Stint, error)
 	JoinsBySource(ctx context.Context, groupID int64, since time.Time) (map[string]int, error)
 	PurgeProposal(ctx context.Context, orgID, groupID int64, now time.Time) ([]community.PurgeCandidate, error)
-	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, actor string) ([]community.PurgeCandidate, error)
-	PurgeExecute(ctx context.Context, orgID, groupID int64, actor string) (int, error)
+	PurgeNotice(ctx context.Context, orgID, groupID int64, days int, exclude []int64, actor string) ([]community.PurgeCandidate, error)
+	PurgeExecute(ctx context.Context, orgID, groupID int64, keep []int64, actor string) (int, error)
+	PendingPurge(ctx context.Context, orgID, groupID int64) (community.Purge, bool, error)
+	PurgeWithdraw(ctx context.Context, orgID, groupID int64, actor string) error
+	SnoozeAlert(ctx context.Context, orgID, id int64, until time.Time, actor string) error
 	SetDailyTop(ctx context.Context, orgID, groupID int64, atMinute, size int, actor string) error
 }
 
@@ -32,12 +36,14 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/purge", s.tokenAuth(s.json(s.purgeProposal)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.admin(s.json(s.setDailyTop))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.admin(s.json(s.purgeNotice))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.admin(s.json(s.purgeExecute))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.may(access.EditGroup, s.json(s.setDailyTop))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeNotice))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeExecute))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/withdraw", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeWithdraw))))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
 	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.may(access.HandleAlerts, s.json(s.resolveAlert))))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/snooze", s.tokenAuth(s.may(access.HandleAlerts, s.json(s.snoozeAlert))))
 	mux.HandleFunc("GET /api/v1/leaderboard/posters", s.tokenAuth(s.json(s.topPosters)))
 }
 
@@ -138,6 +144,8 @@ type AlertJSON struct {
 	Detail     string     `json:"detail,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	// SnoozedUntil: the alert is put off until then.
+	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -154,7 +162,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) (int, any, e
 		Alerts []AlertJSON `json:"alerts"`
 	}{Alerts: []AlertJSON{}}
 	for _, a := range list {
-		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(s.Location).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt})
+		out.Alerts = append(out.Alerts, AlertJSON{a.ID, a.Kind, a.GroupID, a.GroupName, a.PersonID, a.PersonName, a.Day.Start(s.Location).Format(time.DateOnly), a.Detail, a.CreatedAt, a.ResolvedAt, a.SnoozedUntil})
 	}
 	return http.StatusOK, out, nil
 }
@@ -168,6 +176,39 @@ func (s *Server) resolveAlert(w http.ResponseWriter, r *http.Request) (int, any,
 		return 0, nil, err
 	}
 	return http.StatusOK, map[string]any{"resolved": id}, nil
+}
+
+// snoozeAlert puts an open alert off: POST /api/v1/alerts/{id}/snooze
+// {"days":3} or {"until":"2026-12-01T09:00:00+08:00"} (at most 30 days).
+func (s *Server) snoozeAlert(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Days  int    `json:"days"`
+		Until string `json:"until"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	var until time.Time
+	switch {
+	case (in.Days != 0) == (in.Until != ""):
+		return 0, nil, errkind.New(errkind.Invalid, "give days (1 to 30) or until (RFC 3339), one of the two")
+	case in.Until != "":
+		if until, err = time.Parse(time.RFC3339, in.Until); err != nil {
+			return 0, nil, errkind.Errorf(errkind.Invalid, "until: not RFC 3339: %q", in.Until)
+		}
+	case in.Days < 1 || in.Days > 30:
+		return 0, nil, errkind.Errorf(errkind.Invalid, "days: want 1 to 30, got %d", in.Days)
+	default:
+		until = s.now().AddDate(0, 0, in.Days)
+	}
+	if err := s.Analytics.SnoozeAlert(r.Context(), orgOf(r), id, until, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"snoozed": id, "until": until}, nil
 }
 
 // topPosters is the posters' leaderboard: ?period=day|week|month (the last
@@ -267,7 +308,8 @@ func (s *Server) groupNewcomers(w http.ResponseWriter, r *http.Request) (int, an
 }
 
 // purgeProposal lists a group's inactive members (zombies) a purge would
-// remove: GET /api/v1/groups/{id}/purge.
+// remove, and the pending notice if there is one: GET
+// /api/v1/groups/{id}/purge.
 func (s *Server) purgeProposal(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
@@ -277,7 +319,15 @@ func (s *Server) purgeProposal(w http.ResponseWriter, r *http.Request) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"group_id": g.ID, "members": purgeJSON(list)}, nil
+	out := map[string]any{"group_id": g.ID, "members": purgeJSON(list)}
+	p, ok, err := s.Analytics.PendingPurge(r.Context(), orgOf(r), g.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if ok {
+		out["pending"] = pendingJSON(p)
+	}
+	return http.StatusOK, out, nil
 }
 
 type purgeMember struct {
@@ -295,20 +345,48 @@ func purgeJSON(list []community.PurgeCandidate) []purgeMember {
 	return out
 }
 
-// purgeNotice posts the advance notice: POST /api/v1/groups/{id}/purge/notice
-// {"days":7}.
+// PendingPurgeJSON is a pending notice: its members with their status
+// (excluded, named, spoke, left).
+type PendingPurgeJSON struct {
+	ID          int64             `json:"id"`
+	Days        int               `json:"days"`
+	NoticedAt   time.Time         `json:"noticed_at"`
+	RemoveAfter time.Time         `json:"remove_after"`
+	NoticedBy   string            `json:"noticed_by"`
+	Members     []PurgeMemberJSON `json:"members"`
+}
+
+// PurgeMemberJSON is a member of a pending notice.
+type PurgeMemberJSON struct {
+	PersonID int64  `json:"person_id"`
+	Name     string `json:"name"`
+	Status   string `json:"status"` // excluded, named, spoke, left
+}
+
+func pendingJSON(p community.Purge) PendingPurgeJSON {
+	out := PendingPurgeJSON{ID: p.ID, Days: p.Days, NoticedAt: p.NoticedAt, RemoveAfter: p.RemoveAfter, NoticedBy: p.NoticedBy}
+	for _, m := range p.Members {
+		out.Members = append(out.Members, PurgeMemberJSON{m.PersonID, m.Name, m.Status})
+	}
+	return out
+}
+
+// purgeNotice posts the advance notice, naming the proposal's members but
+// those excluded: POST /api/v1/groups/{id}/purge/notice {"days":7,
+// "exclude":[person ids]}.
 func (s *Server) purgeNotice(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
 		return 0, nil, err
 	}
 	var in struct {
-		Days int `json:"days"`
+		Days    int     `json:"days"`
+		Exclude []int64 `json:"exclude"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	list, err := s.Analytics.PurgeNotice(r.Context(), orgOf(r), g.ID, in.Days, actorOf(r))
+	list, err := s.Analytics.PurgeNotice(r.Context(), orgOf(r), g.ID, in.Days, in.Exclude, actorOf(r))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -316,18 +394,38 @@ func (s *Server) purgeNotice(w http.ResponseWriter, r *http.Request) (int, any, 
 }
 
 // purgeExecute removes, after the notice period, the named members who did
-// not speak up: POST /api/v1/groups/{id}/purge/execute. Nothing is ever
-// removed without this call.
+// not speak up, but those kept: POST /api/v1/groups/{id}/purge/execute
+// {"keep":[person ids]} (the body is optional). Nothing is ever removed
+// without this call.
 func (s *Server) purgeExecute(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	n, err := s.Analytics.PurgeExecute(r.Context(), orgOf(r), g.ID, actorOf(r))
+	var in struct {
+		Keep []int64 `json:"keep"`
+	}
+	if err := s.decodeOptional(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	n, err := s.Analytics.PurgeExecute(r.Context(), orgOf(r), g.ID, in.Keep, actorOf(r))
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, map[string]any{"group_id": g.ID, "removed": n}, nil
+}
+
+// purgeWithdraw withdraws the pending notice and tells the group: POST
+// /api/v1/groups/{id}/purge/withdraw.
+func (s *Server) purgeWithdraw(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	g, err := s.group(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.Analytics.PurgeWithdraw(r.Context(), orgOf(r), g.ID, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"group_id": g.ID, "withdrawn": true}, nil
 }
 
 // setDailyTop posts the day's top posters into the group at a time:

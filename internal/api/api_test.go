@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
@@ -41,9 +42,15 @@ type env struct {
 	org   int64
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the API of a fresh organisation; clock, when given, is the
+// store's and the server's clock.
+func newEnv(t *testing.T, clock ...func() time.Time) *env {
 	t.Helper()
-	db := storetest.Open(t, store.SQLite, nil)
+	var now func() time.Time
+	if len(clock) > 0 {
+		now = clock[0]
+	}
+	db := storetest.Open(t, store.SQLite, now)
 	ctx, cancel := context.WithCancel(context.Background())
 	org := community.Org{Name: "学院", Slug: "acad"}
 	if err := db.CreateOrg(ctx, &org); err != nil {
@@ -61,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	go in.Run(ctx)
 	s := &api.Server{Store: db, Ingest: in, Decode: decodeArray, MaxBodyBytes: 4096,
 		Connections: []api.Connection{{Name: "wx", Platform: "webhook", Token: "conn-secret", Pulled: true}, {Name: "pushy", Platform: "webhook", Token: "push-secret"}},
-		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget}
+		Ready:       db.CheckSchema, Admin: db, Content: db, Audit: db, Analytics: db, OnChange: in.Forget, Now: now}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
 	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
@@ -208,9 +215,24 @@ func TestHealth(t *testing.T) {
 	if code, out := e.do(t, "GET", "/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz = %d %v", code, out)
 	}
-	e.db.Close()
+	// Why it is not ready is for an admin token; anyone else gets the
+	// status alone.
+	e.db.SQL().Exec("UPDATE schema_migrations SET version = version + 1000 WHERE version = (SELECT MAX(version) FROM schema_migrations)")
 	code, out := e.do(t, "GET", "/readyz", "", "")
-	if code != 503 {
+	if code != 503 || len(out) != 1 || out["status"] != "not ready" {
+		t.Fatalf("anonymous readyz with a newer schema = %d %v, want 503 and the status alone", code, out)
+	}
+	for _, tok := range []string{e.read, "not-a-token"} {
+		if code, out := e.do(t, "GET", "/readyz", tok, ""); code != 503 || len(out) != 1 {
+			t.Fatalf("readyz with a read or a bad token = %d %v, want the status alone", code, out)
+		}
+	}
+	if code, out := e.do(t, "GET", "/readyz", e.token, ""); code != 503 || !strings.Contains(fmt.Sprint(out), "schema") {
+		t.Fatalf("readyz with an admin token = %d %v, want why", code, out)
+	}
+	e.db.Close()
+	code, out = e.do(t, "GET", "/readyz", e.token, "")
+	if code != 503 || out["status"] != "not ready" {
 		t.Fatalf("readyz with the database closed = %d %v, want 503", code, out)
 	}
 }

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,8 +19,8 @@ import (
 // implements it.
 type Admin interface {
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
-	CreateNode(ctx context.Context, n *community.Node) error
-	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64) (community.Node, error)
+	AddNode(ctx context.Context, n *community.Node, actor string) error
+	UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64, actor string) (community.Node, error)
 	UpdateGroup(ctx context.Context, orgID, id int64, p community.GroupPatch, actor string) (community.Group, error)
 	community.Partners
 	community.Growth
@@ -32,6 +34,7 @@ type Admin interface {
 	Event(ctx context.Context, orgID, id int64) (community.SignupList, error)
 	Events(ctx context.Context, orgID, groupID int64) ([]community.SignupList, error)
 	EventChange(ctx context.Context, orgID, id int64, op string, personID int64, actor string) (community.SignupList, error)
+	CancelEvent(ctx context.Context, orgID, id int64, reason, actor string) (community.SignupList, error)
 	SetPartnerTiers(ctx context.Context, orgID, levelID int64, bands []community.TierBand, actor string) error
 	SetEligibility(ctx context.Context, orgID, groupID, levelID int64, handling string, grace time.Duration, actor string) error
 	ClearEligibility(ctx context.Context, orgID, groupID int64, actor string) error
@@ -39,10 +42,20 @@ type Admin interface {
 	EligibilityCases(ctx context.Context, orgID int64, status string) ([]community.EligibilityCase, error)
 	DecideEligibility(ctx context.Context, orgID, caseID int64, approve bool, actor string) error
 	CampaignGrowth(ctx context.Context, orgID, campaignID int64) (community.CampaignGrowth, error)
+	AdmitPartner(ctx context.Context, orgID, levelID, entityID, personID int64, actor string) (community.Admission, error)
+	UpdatePartnerLevel(ctx context.Context, orgID, levelID int64, p community.LevelPatch, actor string) (community.PartnerLevel, []community.PartnerNotice, error)
+	ReleasePartnerSeat(ctx context.Context, orgID, seatID int64, actor string) (community.SeatRelease, error)
+	PartnerWaitlist(ctx context.Context, orgID, levelID, entityID int64) ([]community.Waiting, error)
+	CreateCampaignBy(ctx context.Context, c *community.Campaign, actor string) error
+	ArchiveCampaignBy(ctx context.Context, orgID, id int64, actor string) error
+	CreateInviteCodeBy(ctx context.Context, c *community.InviteCode, actor string) error
+	Campaigns(ctx context.Context, orgID int64) ([]community.CampaignSummary, error)
 	MergePeople(ctx context.Context, orgID, from, into int64, actor string) error
-	SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error
+	SetGroupRole(ctx context.Context, c community.RoleChange) (community.RoleChanged, error)
+	FindPeople(ctx context.Context, orgID int64, text string, groups []int64, limit int) ([]community.PersonMatch, error)
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
 	JoinLink(ctx context.Context, code string) (community.JoinTarget, error)
+	RegenerateInviteCode(ctx context.Context, orgID, id int64, actor string) (community.InviteCode, error)
 	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
 }
 
@@ -51,49 +64,60 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.HandleFunc("GET /api/v1/nodes", s.tokenAuth(s.json(s.listNodes)))
-	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.admin(s.json(s.createNode))))
-	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.json(s.patchNode))))
-	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.admin(s.json(s.patchGroup))))
+	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.may(access.EditTree, s.json(s.createNode))))
+	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.may(access.EditTree, s.json(s.patchNode))))
+	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.may(access.EditGroup, s.json(s.patchGroup))))
 	mux.HandleFunc("GET /api/v1/partner-levels", s.tokenAuth(s.json(s.listLevels)))
-	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.json(s.createLevel))))
-	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.json(s.admit))))
+	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.may(access.ManagePartners, s.json(s.createLevel))))
+	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.may(access.ManagePartners, s.json(s.admit))))
 	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.json(s.listSeats)))
-	mux.HandleFunc("PUT /api/v1/partner-levels/{id}/tiers", s.tokenAuth(s.admin(s.json(s.setTiers))))
-	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.json(s.createCampaign))))
-	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
+	mux.HandleFunc("PUT /api/v1/partner-levels/{id}/tiers", s.tokenAuth(s.may(access.ManagePartners, s.json(s.setTiers))))
+	mux.HandleFunc("PATCH /api/v1/partner-levels/{id}", s.tokenAuth(s.may(access.ManagePartners, s.json(s.patchLevel))))
+	mux.HandleFunc("GET /api/v1/partner-levels/{id}/waitlist", s.tokenAuth(s.json(s.listWaitlist)))
+	mux.HandleFunc("POST /api/v1/partner-seats/{id}/release", s.tokenAuth(s.may(access.ManagePartners, s.json(s.releaseSeat))))
+	mux.HandleFunc("GET /api/v1/campaigns", s.tokenAuth(s.json(s.listCampaigns)))
+	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.createCampaign))))
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.archiveCampaign))))
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
-	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.admin(s.json(s.mergePeople))))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.admin(s.json(s.setInviteLink))))
+	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.may(access.MergePeople, s.json(s.mergePeople))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.may(access.EditGroup, s.json(s.setInviteLink))))
 	mux.HandleFunc("GET /join/{code}", s.joinLink) // public: printed on posters
-	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.admin(s.json(s.setMemberRole))))
-	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.may(access.SetStaffRole, s.json(s.setMemberRole))))
+	mux.HandleFunc("GET /api/v1/people", s.tokenAuth(s.json(s.findPeople)))
+	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.createCode))))
+	mux.HandleFunc("POST /api/v1/invite-codes/{id}/regenerate", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.regenerateCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
-	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.ban))))
+	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.ban))))
 	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.json(s.listReports)))
-	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideReport))))
-	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.json(s.fileAppeal))))
+	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.may(access.Moderate, s.json(s.decideReport))))
+	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.may(access.Moderate, s.json(s.fileAppeal))))
 	mux.HandleFunc("GET /api/v1/appeals", s.tokenAuth(s.json(s.listAppeals)))
-	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideAppeal))))
-	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.unban))))
+	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.decideAppeal))))
+	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.unban))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/events", s.tokenAuth(s.json(s.listEvents)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/eligibility", s.tokenAuth(s.json(s.getEligibility)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.putEligibility))))
-	mux.HandleFunc("DELETE /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.deleteEligibility))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/eligibility", s.tokenAuth(s.may(access.ManagePartners, s.json(s.putEligibility))))
+	mux.HandleFunc("DELETE /api/v1/groups/{id}/eligibility", s.tokenAuth(s.may(access.ManagePartners, s.json(s.deleteEligibility))))
 	mux.HandleFunc("GET /api/v1/eligibility-cases", s.tokenAuth(s.json(s.listEligibilityCases)))
-	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideEligibility))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.admin(s.json(s.openEvent))))
+	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.may(access.ManagePartners, s.json(s.decideEligibility))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.may(access.RunEvents, s.json(s.openEvent))))
 	mux.HandleFunc("GET /api/v1/events/{id}", s.tokenAuth(s.json(s.getEvent)))
-	for _, op := range []string{"close", "cancel", "checkin"} {
-		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.admin(s.json(s.changeEvent(op)))))
+	for _, op := range []string{"close", "cancel", "checkin", "undo-checkin"} {
+		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.may(access.RunEvents, s.json(s.changeEvent(op)))))
 	}
+	mux.HandleFunc("POST /api/v1/events/{id}/cancel-event", s.tokenAuth(s.may(access.RunEvents, s.json(s.cancelEvent))))
 }
 
-// admin requires an admin-scoped token.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+// may wraps a write that needs permission p (internal/access): the
+// token's scope must allow it — an admin token may do everything, a read
+// token nothing, an ops token what its roles do (access.Token.May). A
+// token's scope is its organisation, and every object is looked up in it.
+// After a write the ingester's caches are dropped (OnChange).
+func (s *Server) may(p access.Permission, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Context().Value(tokenKey{}).(access.Token).Scope != access.ScopeAdmin {
-			writeError(w, r, s.Logger, errkind.New(errkind.Forbidden, "this token is read-only; changes need an admin token"))
+		if err := tokenOf(r).Check(p); err != nil {
+			writeError(w, r, s.Logger, err)
 			return
 		}
 		h(w, r)
@@ -103,15 +127,34 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// tokenOf is the request's API token (tokenAuth put it there).
+func tokenOf(r *http.Request) access.Token {
+	t, _ := r.Context().Value(tokenKey{}).(access.Token)
+	return t
+}
+
 func actorOf(r *http.Request) string {
-	return "api:" + r.Context().Value(tokenKey{}).(access.Token).Name
+	return "api:" + tokenOf(r).Name
+}
+
+// decodeOptional decodes a JSON body strictly into v, leaving v as it is
+// when there is no body.
+func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	return s.decode(w, r, v, true)
 }
 
 // decodeBody decodes a JSON body strictly into v.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	return s.decode(w, r, v, false)
+}
+
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if optional && errors.Is(err, io.EOF) {
+			return nil
+		}
 		return errkind.Errorf(errkind.Invalid, "body: %v", err)
 	}
 	if dec.More() {
@@ -164,7 +207,7 @@ func (s *Server) createNode(w http.ResponseWriter, r *http.Request) (int, any, e
 		return 0, nil, err
 	}
 	n := community.Node{OrgID: orgOf(r), ParentID: in.ParentID, Name: in.Name, Kind: community.NodeKind(in.Kind)}
-	if err := s.Admin.CreateNode(r.Context(), &n); err != nil {
+	if err := s.Admin.AddNode(r.Context(), &n, actorOf(r)); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, nodeJSON(n), nil
@@ -182,7 +225,7 @@ func (s *Server) patchNode(w http.ResponseWriter, r *http.Request) (int, any, er
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID)
+	n, err := s.Admin.UpdateNode(r.Context(), orgOf(r), id, in.Name, in.ParentID, actorOf(r))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -330,7 +373,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	a, err := s.Admin.Admit(r.Context(), id, in.EntityID, in.PersonID)
+	a, err := s.Admin.AdmitPartner(r.Context(), orgOf(r), id, in.EntityID, in.PersonID, actorOf(r))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -380,24 +423,156 @@ func (s *Server) listSeats(w http.ResponseWriter, r *http.Request) (int, any, er
 	return http.StatusOK, out, nil
 }
 
-func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) (int, any, error) {
+// patchLevel renames a level or changes its cap: PATCH {"name":…,
+// "cap":…}. A higher cap seats people waiting; they are listed as moved_up.
+func (s *Server) patchLevel(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
 	var in struct {
-		Name string `json:"name"`
+		Name *string `json:"name"`
+		Cap  *int    `json:"cap"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	c := community.Campaign{OrgID: orgOf(r), Name: in.Name}
-	if err := s.Admin.CreateCampaign(r.Context(), &c); err != nil {
+	if in.Name == nil && in.Cap == nil {
+		return 0, nil, errkind.New(errkind.Invalid, "give name, cap or both")
+	}
+	l, moved, err := s.Admin.UpdatePartnerLevel(r.Context(), orgOf(r), id, community.LevelPatch{Name: in.Name, Cap: in.Cap}, actorOf(r))
+	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name}, nil
+	out := struct {
+		LevelJSON
+		MovedUp []NoticeJSON `json:"moved_up"`
+	}{LevelJSON: levelJSON(l), MovedUp: []NoticeJSON{}}
+	for _, n := range moved {
+		out.MovedUp = append(out.MovedUp, noticeJSON(n))
+	}
+	return http.StatusOK, out, nil
+}
+
+// NoticeJSON is a move up from a waitlist and where the person was told
+// (group_id 0: nowhere, staff must tell them).
+type NoticeJSON struct {
+	PersonID int64  `json:"person_id"`
+	Person   string `json:"person"`
+	LevelID  int64  `json:"level_id"`
+	EntityID int64  `json:"entity_id"`
+	Number   int    `json:"number"`
+	Tier     string `json:"tier"`
+	GroupID  int64  `json:"group_id"`
+	Lang     string `json:"lang,omitempty"`
+	Text     string `json:"text,omitempty"`
+}
+
+func noticeJSON(n community.PartnerNotice) NoticeJSON {
+	return NoticeJSON{n.PersonID, n.Person, n.LevelID, n.EntityID, n.Number, n.Tier, n.GroupID, n.Lang, n.Text}
+}
+
+// releaseSeat frees a seat: POST /api/v1/partner-seats/{id}/release. The
+// first person waiting moves up and is told (moved_up; null when nobody
+// waits).
+func (s *Server) releaseSeat(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	rel, err := s.Admin.ReleasePartnerSeat(r.Context(), orgOf(r), id, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := map[string]any{"released": id, "person_id": rel.Released.PersonID, "number": rel.Released.Number, "moved_up": nil}
+	if rel.Promoted != nil {
+		out["moved_up"] = noticeJSON(*rel.Promoted)
+	}
+	return http.StatusOK, out, nil
+}
+
+// listWaitlist is who waits for a level at an entity, first first:
+// GET /api/v1/partner-levels/{id}/waitlist?entity_id=N.
+func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := s.level(r, id); err != nil {
+		return 0, nil, err
+	}
+	entity, err := intParam(r, "entity_id", 0, 1, 1<<62)
+	if err != nil || entity == 0 {
+		return 0, nil, errkind.New(errkind.Invalid, "entity_id: required, a node id")
+	}
+	list, err := s.Admin.PartnerWaitlist(r.Context(), orgOf(r), id, entity)
+	if err != nil {
+		return 0, nil, err
+	}
+	type waiting struct {
+		Position int       `json:"position"`
+		PersonID int64     `json:"person_id"`
+		Person   string    `json:"person"`
+		Since    time.Time `json:"since"`
+	}
+	out := struct {
+		Waitlist []waiting `json:"waitlist"`
+	}{Waitlist: []waiting{}}
+	for _, x := range list {
+		out.Waitlist = append(out.Waitlist, waiting{x.Position, x.PersonID, x.Person, x.Since})
+	}
+	return http.StatusOK, out, nil
+}
+
+// CampaignJSON is a campaign as the API shows it.
+type CampaignJSON struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	NodeID     int64      `json:"node_id,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+	Codes      int        `json:"codes"`
+	Members    int        `json:"members"`
+}
+
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	list, err := s.Admin.Campaigns(r.Context(), orgOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Campaigns []CampaignJSON `json:"campaigns"`
+	}{Campaigns: []CampaignJSON{}}
+	for _, c := range list {
+		out.Campaigns = append(out.Campaigns, CampaignJSON{c.ID, c.Name, c.NodeID, c.CreatedAt, c.ArchivedAt, c.Codes, c.Members})
+	}
+	return http.StatusOK, out, nil
+}
+
+// createCampaign adds a campaign: POST {"name":…, "node_id":…} (node_id:
+// the part of the tree it belongs to; none for the whole organisation's).
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var in struct {
+		Name   string `json:"name"`
+		NodeID int64  `json:"node_id"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.NodeID < 0 {
+		return 0, nil, errkind.New(errkind.Invalid, "node_id: a node's id, or none for the whole organisation")
+	}
+	c := community.Campaign{OrgID: orgOf(r), NodeID: in.NodeID, Name: in.Name}
+	if err := s.Admin.CreateCampaignBy(r.Context(), &c, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, CampaignJSON{ID: c.ID, Name: c.Name, NodeID: c.NodeID, CreatedAt: c.CreatedAt}, nil
 }
 
 func (s *Server) archiveCampaign(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.Admin.ArchiveCampaign(r.Context(), orgOf(r), id)
+		err = s.Admin.ArchiveCampaignBy(r.Context(), orgOf(r), id, actorOf(r))
 	}
 	if err != nil {
 		return 0, nil, err
@@ -415,8 +590,11 @@ func (s *Server) createCode(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
+	if in.PersonID < 0 || in.CampaignID < 0 || in.GroupID < 0 {
+		return 0, nil, errkind.New(errkind.Invalid, "person_id, campaign_id and group_id are ids: positive whole numbers")
+	}
 	c := community.InviteCode{OrgID: orgOf(r), Code: in.Code, PersonID: in.PersonID, CampaignID: in.CampaignID, GroupID: in.GroupID}
-	if err := s.Admin.CreateInviteCode(r.Context(), &c); err != nil {
+	if err := s.Admin.CreateInviteCodeBy(r.Context(), &c, actorOf(r)); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, map[string]any{"id": c.ID, "code": c.Code}, nil
@@ -563,6 +741,11 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) (int, any,
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
+	}
+	if in.Uphold {
+		if err := tokenOf(r).Check(access.DecisionPermission(in.Action)); err != nil {
+			return 0, nil, err
+		}
 	}
 	if err := s.Admin.DecideReport(r.Context(), orgOf(r), id, in.Uphold, chat.ActionKind(in.Action), in.Note, actorOf(r)); err != nil {
 		return 0, nil, err

@@ -18,9 +18,12 @@ type Content interface {
 	SetScriptCard(ctx context.Context, orgID, scriptID int64, c content.ScriptCard, actor string) error
 	ScriptCardOf(ctx context.Context, orgID, scriptID int64) (content.ScriptCard, error)
 	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
-	PlanPush(ctx context.Context, r content.PushRequest) (content.Push, error)
+	content.Scheduler
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
-	Groups(ctx context.Context, orgID int64) ([]community.Group, error)
+	ContentSettings(ctx context.Context, orgID int64) (content.ContentSettings, error)
+	SetSelfApproval(ctx context.Context, orgID int64, allow bool, actor string) error
+	DutyRosters(ctx context.Context, orgID int64) ([]content.Roster, error)
+	SetDutyRoster(ctx context.Context, orgID, groupID int64, people []int64, actor string) error
 	// Content operations (content_ops.go).
 	Slots(ctx context.Context, orgID, groupID int64) (content.SlotConfig, error)
 	SetSlots(ctx context.Context, orgID, groupID int64, set *content.SlotSet, actor string) (content.SlotConfig, error)
@@ -46,6 +49,9 @@ func (s *Server) contentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/scripts/{id}/card", s.tokenAuth(s.json(s.getScriptCard)))
 	mux.HandleFunc("PUT /api/v1/scripts/{id}/card", s.tokenAuth(s.opsRole("editor")(s.json(s.setScriptCard))))
 	mux.HandleFunc("POST /api/v1/pushes", s.tokenAuth(s.opsRole("publisher")(s.json(s.planPushes))))
+	mux.HandleFunc("GET /api/v1/pushes/{id}", s.tokenAuth(s.json(s.getPush)))
+	mux.HandleFunc("POST /api/v1/pushes/{id}/cancel", s.tokenAuth(s.opsRole("publisher")(s.json(s.cancelPush))))
+	mux.HandleFunc("POST /api/v1/pushes/{id}/move", s.tokenAuth(s.opsRole("publisher")(s.json(s.movePush))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/pushes", s.tokenAuth(s.json(s.groupPushes)))
 	mux.HandleFunc("GET /api/v1/pushes/responses", s.tokenAuth(s.json(s.pushResponses)))
 	s.contentOpsRoutes(mux)
@@ -60,6 +66,7 @@ type ScriptJSON struct {
 	Author       string    `json:"author"`
 	Status       string    `json:"status"`
 	RejectReason string    `json:"reject_reason,omitempty"`
+	LintOverride string    `json:"lint_override,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -69,7 +76,7 @@ func scriptJSON(sc content.Script) ScriptJSON {
 	if tags == nil {
 		tags = []string{}
 	}
-	return ScriptJSON{sc.ID, sc.Title, sc.Body, tags, sc.Author, string(sc.Status), sc.RejectReason, sc.CreatedAt, sc.UpdatedAt}
+	return ScriptJSON{sc.ID, sc.Title, sc.Body, tags, sc.Author, string(sc.Status), sc.RejectReason, sc.LintOverride, sc.CreatedAt, sc.UpdatedAt}
 }
 
 func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -101,7 +108,9 @@ func (s *Server) createScript(w http.ResponseWriter, r *http.Request) (int, any,
 	if in.Author == "" {
 		in.Author = actorOf(r)
 	}
-	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author}
+	// The token that puts a script in the library is one of its writers
+	// whoever it names as the author: it may not approve it.
+	sc := content.Script{OrgID: orgOf(r), Title: in.Title, Body: in.Body, Tags: in.Tags, Author: in.Author, CreatedBy: actorOf(r)}
 	if err := s.Content.CreateScript(r.Context(), &sc); err != nil {
 		return 0, nil, err
 	}
@@ -133,28 +142,10 @@ func (s *Server) lintScript(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	opts := content.LintOptions{Matcher: s.LintMatcher}
-	for _, st := range []content.Status{content.Scheduled, content.Published} {
-		list, err := s.Content.Scripts(r.Context(), orgOf(r), st)
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, p := range list {
-			if p.ID != sc.ID {
-				opts.Pushed = append(opts.Pushed, content.NewPushed(p.ID, content.LintInput{Title: p.Title, Body: p.Body}))
-			}
-		}
-	}
-	in := content.LintInput{Title: sc.Title, Body: sc.Body}
-	card, err := s.Content.ScriptCardOf(r.Context(), orgOf(r), sc.ID)
+	findings, err := content.LintScript(r.Context(), s.Content, sc, s.LintMatcher)
 	if err != nil {
 		return 0, nil, err
 	}
-	if card.LinkURL != "" {
-		// A link card: the article's words are pasted, not the author's.
-		in.Kind, in.URL, in.Excerpt = content.KindLink, card.LinkURL, card.Excerpt
-	}
-	findings := content.Lint(in, opts)
 	if findings == nil {
 		findings = []content.Finding{}
 	}
@@ -197,6 +188,21 @@ func (s *Server) moveScript(w http.ResponseWriter, r *http.Request) (int, any, e
 	}
 	if !tokenCan(r, in.Role) {
 		return 0, nil, errkind.Errorf(errkind.Forbidden, "this token may not act as %s", in.Role)
+	}
+	if content.Status(in.To) == content.Approved {
+		// Approving what the lint flags as an ad or a banned category
+		// needs an admin token and the reason, recorded as the override.
+		cur, err := s.Content.Script(r.Context(), orgOf(r), id)
+		if err != nil {
+			return 0, nil, err
+		}
+		findings, err := content.LintScript(r.Context(), s.Content, cur, s.LintMatcher)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := content.CheckOverride(findings, in.Reason, tokenIsAdmin(r)); err != nil {
+			return 0, nil, err
+		}
 	}
 	sc, err := s.Content.MoveScript(r.Context(), orgOf(r), id, content.Status(in.To), content.Role(in.Role), actorOf(r), in.Reason)
 	if err != nil {
@@ -257,10 +263,12 @@ func pushJSON(p content.Push) PushJSON {
 }
 
 // planPushes plans one script into many groups: the groups listed, or
-// every active group of a kind and/or under a tree node, at a named peak
-// on a date or at a time. Each group's peaks are its own slots (or its
-// organisation's, or the defaults: morning 07:30, noon 12:00, evening
-// 20:30 in the server's zone), the date and the caps' days in its zone.
+// every active group of a kind and/or under a tree node (the node or any
+// below it), at a named peak on a date or at a time. Each group's peaks
+// are its own slots (or its organisation's, or the defaults: morning
+// 07:30, noon 12:00, evening 20:30 in the server's zone), the date and the
+// caps' days in its zone; its quiet hours and caps are its own rules'
+// (quiet narrows the quiet hours for these pushes).
 func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		ScriptID int64   `json:"script_id"`
@@ -275,20 +283,9 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	var at time.Time
-	switch {
-	case in.At != "":
-		t, err := time.Parse(time.RFC3339, in.At)
-		if err != nil {
-			return 0, nil, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", in.At)
-		}
-		at = t
-	case in.Date != "" && in.Slot != "":
-		if _, err := time.Parse("2006-01-02", in.Date); err != nil {
-			return 0, nil, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", in.Date)
-		}
-	default:
-		return 0, nil, errkind.New(errkind.Invalid, "when: give date and slot, or at")
+	when, err := whenOf(in.Date, in.Slot, in.At)
+	if err != nil {
+		return 0, nil, err
 	}
 	win := community.Window{}
 	if in.Quiet != "" {
@@ -298,52 +295,85 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 		}
 		win = w
 	}
-	groups, err := s.Content.Groups(r.Context(), orgOf(r))
+	ps, err := content.PlanPushes(r.Context(), s.Content, content.PlanRequest{OrgID: orgOf(r), ScriptID: in.ScriptID,
+		Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID}, When: when, Window: win, Actor: actorOf(r)})
 	if err != nil {
 		return 0, nil, err
-	}
-	var targets []int64
-	wanted := map[int64]bool{}
-	for _, id := range in.GroupIDs {
-		wanted[id] = true
-	}
-	for _, g := range groups {
-		switch {
-		case len(in.GroupIDs) > 0:
-			if wanted[g.ID] {
-				targets = append(targets, g.ID)
-				delete(wanted, g.ID)
-			}
-		case g.Lifecycle == community.Active && (in.Kind == "" || string(g.Kind) == in.Kind) && (in.NodeID == 0 || g.NodeID == in.NodeID):
-			targets = append(targets, g.ID)
-		}
-	}
-	for id := range wanted {
-		return 0, nil, errkind.Errorf(errkind.NotFound, "group %d not found", id)
-	}
-	if len(targets) == 0 {
-		return 0, nil, errkind.New(errkind.Invalid, "no group matches: give group_ids, kind or node_id")
-	}
-	// Every group's time first, so that a slot one group lacks plans
-	// nothing.
-	wants := make([]slotTime, len(targets))
-	for i, gid := range targets {
-		if wants[i], err = s.slotTime(r.Context(), orgOf(r), gid, in.Date, in.Slot, at); err != nil {
-			return 0, nil, err
-		}
 	}
 	out := struct {
 		Pushes []PushJSON `json:"pushes"`
 	}{Pushes: []PushJSON{}}
-	for i, gid := range targets {
-		p, err := s.Content.PlanPush(r.Context(), content.PushRequest{OrgID: orgOf(r), ScriptID: in.ScriptID, GroupID: gid, Slot: in.Slot, Want: wants[i].want,
-			Caps: content.DefaultCaps(), Window: win, Location: wants[i].loc, Actor: actorOf(r)})
-		if err != nil {
-			return 0, nil, err
-		}
+	for _, p := range ps {
 		out.Pushes = append(out.Pushes, pushJSON(p))
 	}
 	return http.StatusCreated, out, nil
+}
+
+// whenOf reads when a push is wanted: a date and a peak, or an RFC 3339
+// time.
+func whenOf(date, slot, at string) (content.When, error) {
+	w := content.When{Date: date, Slot: slot}
+	if at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return w, errkind.Errorf(errkind.Invalid, "at: not RFC 3339: %q", at)
+		}
+		w = content.When{At: t}
+	}
+	return w, w.Check()
+}
+
+func (s *Server) getPush(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := s.Content.Push(r.Context(), orgOf(r), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pushJSON(p.Push), nil
+}
+
+// cancelPush cancels a planned push: POST /api/v1/pushes/{id}/cancel.
+func (s *Server) cancelPush(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := content.CancelPush(r.Context(), s.Content, orgOf(r), id, nil, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pushJSON(p), nil
+}
+
+// movePush moves a planned push to a peak on a date or to a time:
+// POST /api/v1/pushes/{id}/move {"date","slot"} or {"at"}; it is fitted
+// into its group's day again (deferred with the reasons when it must be),
+// and refused (409) when nothing fits.
+func (s *Server) movePush(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Date string `json:"date"`
+		Slot string `json:"slot"`
+		At   string `json:"at"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	when, err := whenOf(in.Date, in.Slot, in.At)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := content.MovePush(r.Context(), s.Content, orgOf(r), id, when, nil, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pushJSON(p), nil
 }
 
 func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) (int, any, error) {

@@ -1,11 +1,11 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -15,44 +15,20 @@ import (
 // group duty reminders go to, and the duty board.
 func (s *Server) contentOpsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/slots", s.tokenAuth(s.json(s.getSlots)))
-	mux.HandleFunc("PUT /api/v1/slots", s.tokenAuth(s.admin(s.json(s.putSlots))))
+	mux.HandleFunc("PUT /api/v1/slots", s.tokenAuth(s.may(access.PlanPush, s.json(s.putSlots))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/slots", s.tokenAuth(s.json(s.getSlots)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/slots", s.tokenAuth(s.admin(s.json(s.putSlots))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/slots", s.tokenAuth(s.may(access.PlanPush, s.json(s.putSlots))))
 	mux.HandleFunc("GET /api/v1/cadences", s.tokenAuth(s.json(s.listCadences)))
-	mux.HandleFunc("POST /api/v1/cadences", s.tokenAuth(s.admin(s.json(s.createCadence))))
-	mux.HandleFunc("POST /api/v1/cadences/{id}/pause", s.tokenAuth(s.admin(s.json(s.pauseCadence(true)))))
-	mux.HandleFunc("POST /api/v1/cadences/{id}/resume", s.tokenAuth(s.admin(s.json(s.pauseCadence(false)))))
+	mux.HandleFunc("POST /api/v1/cadences", s.tokenAuth(s.may(access.PlanPush, s.json(s.createCadence))))
+	mux.HandleFunc("POST /api/v1/cadences/{id}/pause", s.tokenAuth(s.may(access.PlanPush, s.json(s.pauseCadence(true)))))
+	mux.HandleFunc("POST /api/v1/cadences/{id}/resume", s.tokenAuth(s.may(access.PlanPush, s.json(s.pauseCadence(false)))))
 	mux.HandleFunc("GET /api/v1/settings/staff-group", s.tokenAuth(s.json(s.getStaffGroup)))
-	mux.HandleFunc("PUT /api/v1/settings/staff-group", s.tokenAuth(s.admin(s.json(s.putStaffGroup))))
+	mux.HandleFunc("PUT /api/v1/settings/staff-group", s.tokenAuth(s.may(access.EditDutyRoster, s.json(s.putStaffGroup))))
 	mux.HandleFunc("GET /api/v1/duty", s.tokenAuth(s.json(s.dutyBoard)))
-}
-
-// slotTime is when a push to one group is wanted, and the group's zone.
-type slotTime struct {
-	want time.Time
-	loc  *time.Location
-}
-
-// slotTime resolves a push's time for one group: at when given, else the
-// group's slot of that name on the date in the group's zone.
-func (s *Server) slotTime(ctx context.Context, orgID, groupID int64, date, slot string, at time.Time) (slotTime, error) {
-	cfg, err := s.Content.Slots(ctx, orgID, groupID)
-	if err != nil {
-		return slotTime{}, err
-	}
-	loc := cfg.Location()
-	if !at.IsZero() {
-		return slotTime{at, loc}, nil
-	}
-	d, err := time.ParseInLocation("2006-01-02", date, loc)
-	if err != nil {
-		return slotTime{}, errkind.Errorf(errkind.Invalid, "date: want YYYY-MM-DD, got %q", date)
-	}
-	sl, ok := cfg.Find(slot)
-	if !ok {
-		return slotTime{}, errkind.Errorf(errkind.Invalid, "slot: group %d has %s, not %q", groupID, cfg.Names(), slot)
-	}
-	return slotTime{sl.At.On(d, loc), loc}, nil
+	mux.HandleFunc("GET /api/v1/settings/content", s.tokenAuth(s.json(s.getContentSettings)))
+	mux.HandleFunc("PUT /api/v1/settings/content", s.tokenAuth(s.may(access.ContentSettings, s.json(s.putContentSettings))))
+	mux.HandleFunc("GET /api/v1/duty/rosters", s.tokenAuth(s.json(s.dutyRosters)))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/duty-roster", s.tokenAuth(s.opsRole("publisher")(s.json(s.putDutyRoster))))
 }
 
 // SlotJSON is one named push time.
@@ -142,7 +118,7 @@ type CadenceJSON struct {
 	Slot      string     `json:"slot"`
 	Weekday   *int       `json:"weekday,omitempty"`
 	Day       *int       `json:"day,omitempty"`
-	Quiet     string     `json:"quiet"`
+	Quiet     string     `json:"quiet,omitempty"` // narrows the groups' own quiet hours
 	Paused    bool       `json:"paused"`
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -154,10 +130,13 @@ type CadenceJSON struct {
 
 func cadenceJSON(c content.CadenceInfo) CadenceJSON {
 	out := CadenceJSON{ID: c.ID, Name: c.Name, ScriptID: c.ScriptID, GroupIDs: c.Select.GroupIDs, Kind: c.Select.Kind, NodeID: c.Select.NodeID,
-		Cadence: string(c.Kind), Slot: c.Slot, Quiet: c.Quiet.String(), Paused: c.Paused, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt,
+		Cadence: string(c.Kind), Slot: c.Slot, Paused: c.Paused, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt,
 		Runs: c.Runs, Deferred: c.Deferred, Dropped: c.Dropped, LastRun: c.LastRun}
 	if out.GroupIDs == nil {
 		out.GroupIDs = []int64{}
+	}
+	if c.Quiet != (community.Window{}) {
+		out.Quiet = c.Quiet.String()
 	}
 	switch c.Kind {
 	case content.Weekly:
@@ -320,4 +299,105 @@ func (s *Server) dutyBoard(w http.ResponseWriter, r *http.Request) (int, any, er
 		out.Sent = append(out.Sent, j)
 	}
 	return http.StatusOK, out, nil
+}
+
+// ContentSettingsJSON is the organisation's content settings.
+type ContentSettingsJSON struct {
+	// SelfApproval lets the writer of a script approve it (a team of one).
+	SelfApproval bool `json:"self_approval"`
+}
+
+func (s *Server) getContentSettings(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	set, err := s.Content.ContentSettings(r.Context(), orgOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, ContentSettingsJSON{set.SelfApproval}, nil
+}
+
+// putContentSettings sets the separation of duties: PUT
+// /api/v1/settings/content {"self_approval": true} lets a team of one
+// approve its own scripts.
+func (s *Server) putContentSettings(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var in struct {
+		SelfApproval *bool `json:"self_approval"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.SelfApproval == nil {
+		return 0, nil, errkind.New(errkind.Invalid, "self_approval: required (true or false)")
+	}
+	if err := s.Content.SetSelfApproval(r.Context(), orgOf(r), *in.SelfApproval, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, ContentSettingsJSON{*in.SelfApproval}, nil
+}
+
+// RosterJSON is a group's duty roster.
+type RosterJSON struct {
+	GroupID   int64        `json:"group_id"`
+	Group     string       `json:"group"`
+	People    []RosterItem `json:"people"`
+	Default   bool         `json:"default"` // none set: the group's assistants take turns
+	UpdatedBy string       `json:"updated_by,omitempty"`
+	UpdatedAt *time.Time   `json:"updated_at,omitempty"`
+}
+
+// RosterItem is one person on a roster.
+type RosterItem struct {
+	PersonID int64  `json:"person_id"`
+	Name     string `json:"name"`
+}
+
+func rosterJSON(ro content.Roster) RosterJSON {
+	out := RosterJSON{GroupID: ro.GroupID, Group: ro.Group, People: []RosterItem{}, Default: ro.Default, UpdatedBy: ro.UpdatedBy, UpdatedAt: ro.UpdatedAt}
+	for _, p := range ro.People {
+		out.People = append(out.People, RosterItem{p.PersonID, p.Name})
+	}
+	return out
+}
+
+func (s *Server) dutyRosters(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	list, err := s.Content.DutyRosters(r.Context(), orgOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		Rosters []RosterJSON `json:"rosters"`
+	}{Rosters: []RosterJSON{}}
+	for _, ro := range list {
+		out.Rosters = append(out.Rosters, rosterJSON(ro))
+	}
+	return http.StatusOK, out, nil
+}
+
+// putDutyRoster sets who of a group's staff take turns being on duty for
+// its pushes, in order: PUT /api/v1/groups/{id}/duty-roster
+// {"person_ids": [12, 15]}; an empty list goes back to all its assistants.
+// The group's planned pushes get their new person on duty.
+func (s *Server) putDutyRoster(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		PersonIDs []int64 `json:"person_ids"`
+	}
+	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := s.Content.SetDutyRoster(r.Context(), orgOf(r), id, in.PersonIDs, actorOf(r)); err != nil {
+		return 0, nil, err
+	}
+	list, err := s.Content.DutyRosters(r.Context(), orgOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, ro := range list {
+		if ro.GroupID == id {
+			return http.StatusOK, rosterJSON(ro), nil
+		}
+	}
+	return http.StatusOK, RosterJSON{GroupID: id, People: []RosterItem{}, Default: true}, nil
 }

@@ -19,7 +19,7 @@ func TestContentAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"早高峰：选品三问","body":"一问市场，二问利润，三问供应链。\n你们最看重哪一条？\n欢迎留言。","tags":["选品"]}`)
+	code, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"早高峰：选品三问","body":"一问市场，二问利润，三问供应链。\n你们最看重哪一条？\n欢迎留言。","tags":["选品"],"author":"user:writer"}`)
 	if code != 201 || out["status"] != "draft" {
 		t.Fatalf("create: %d %v", code, out)
 	}
@@ -33,10 +33,19 @@ func TestContentAPI(t *testing.T) {
 	if code, out := move("submitted", "wizard", ""); code != 400 {
 		t.Fatalf("unknown role: %d %v", code, out)
 	}
-	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
+	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}} {
 		if code, out := move(step[0], step[1], ""); code != 200 {
 			t.Fatalf("%v: %d %v", step, code, out)
 		}
+	}
+	// The token that created the script is one of its writers, whoever
+	// it named as the author: another token approves it.
+	if code, out := move("approved", "reviewer", ""); code != 403 {
+		t.Fatalf("the creating token approves: %d %v", code, out)
+	}
+	reviewer, _ := e.db.CreateToken(ctx, e.org, "审核岗", "ops:reviewer")
+	if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), reviewer, `{"to":"approved","role":"reviewer"}`); code != 200 {
+		t.Fatalf("another token approves: %d %v", code, out)
 	}
 	plan := fmt.Sprintf(`{"script_id":%d,"kind":"cohort","date":"2026-12-01","slot":"morning"}`, id)
 	code, out = e.do(t, "POST", "/api/v1/pushes", e.token, plan)
@@ -44,10 +53,11 @@ func TestContentAPI(t *testing.T) {
 	if code != 201 || len(pushes) != 2 || pushes[0].(map[string]any)["deferred"] != false {
 		t.Fatalf("plan: %d %v", code, out)
 	}
-	// The same slot again: the 2-hour gap defers it, visibly.
+	// The same slot again: the 2-hour gap defers it to the next peak,
+	// noon, visibly.
 	code, out = e.do(t, "POST", "/api/v1/pushes", e.token, fmt.Sprintf(`{"script_id":%d,"kind":"cohort","at":"2026-12-01T08:00:00+08:00"}`, id))
 	p := out["pushes"].([]any)[0].(map[string]any)
-	if code != 201 || p["deferred"] != true || p["reason"] != "too close to another push" || p["planned_at"] != "2026-12-01T01:30:00Z" {
+	if code != 201 || p["deferred"] != true || p["reason"] != "min_gap" || !apiTime(t, p["planned_at"]).Equal(time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)) {
 		t.Fatalf("second plan: %d %v", code, out)
 	}
 	if code, out := e.do(t, "POST", "/api/v1/pushes", e.token, fmt.Sprintf(`{"script_id":%d,"kind":"cohort","date":"2026-12-01","slot":"midnight"}`, id)); code != 400 {
@@ -95,8 +105,9 @@ func TestPushResponsesAPI(t *testing.T) {
 	}
 	_, out := e.do(t, "POST", "/api/v1/scripts", e.token, `{"title":"晚高峰：复盘","body":"今天卖得最好的是哪一款？\n为什么？\n说说你的看法。"}`)
 	id := int(out["id"].(float64))
-	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
-		if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), e.token, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
+	reviewer, _ := e.db.CreateToken(context.Background(), e.org, "审核岗", "ops:reviewer")
+	for _, step := range [][3]string{{"submitted", "contributor", e.token}, {"in_review", "reviewer", reviewer}, {"approved", "reviewer", reviewer}} {
+		if code, out := e.do(t, "POST", fmt.Sprintf("/api/v1/scripts/%d/transitions", id), step[2], fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
 			t.Fatalf("%v: %d %v", step, code, out)
 		}
 	}
@@ -209,4 +220,15 @@ func TestScriptCardAPI(t *testing.T) {
 	if code, out := e.do(t, "GET", path, e.read, ""); code != 200 || out["card"].(map[string]any)["link_url"] != "https://mp.weixin.qq.com/s/abc" {
 		t.Fatalf("get card: %d %v", code, out)
 	}
+}
+
+// apiTime reads a time the API wrote.
+func apiTime(t *testing.T, v any) time.Time {
+	t.Helper()
+	s, _ := v.(string)
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("time %v: %v", v, err)
+	}
+	return at
 }

@@ -3,8 +3,10 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 
@@ -22,7 +24,9 @@ type EventJSON struct {
 	Capacity   int              `json:"capacity,omitempty"`
 	At         *time.Time       `json:"at,omitempty"`
 	Place      string           `json:"place,omitempty"`
+	AlsoIn     []int64          `json:"also_in,omitempty"` // the other groups it is announced in
 	Closed     bool             `json:"closed"`
+	Cancelled  bool             `json:"cancelled"`
 	SignedUp   int              `json:"signed_up"`
 	Waitlisted int              `json:"waitlisted"`
 	CheckedIn  int              `json:"checked_in"`
@@ -40,7 +44,7 @@ type EventEntryJSON struct {
 }
 
 func eventJSON(l community.SignupList, withEntries bool) EventJSON {
-	e := EventJSON{ID: l.ID, GroupID: l.GroupID, Title: l.Title, Capacity: l.Capacity, At: l.EventAt, Place: l.Place, Closed: l.Closed}
+	e := EventJSON{ID: l.ID, GroupID: l.GroupID, Title: l.Title, Capacity: l.Capacity, At: l.EventAt, Place: l.Place, AlsoIn: l.AlsoIn, Closed: l.Closed, Cancelled: l.Cancelled}
 	for _, en := range l.Entries {
 		switch en.Status {
 		case community.SignupIn:
@@ -86,16 +90,19 @@ func (s *Server) openEvent(w http.ResponseWriter, r *http.Request) (int, any, er
 		return 0, nil, err
 	}
 	var in struct {
-		Title       string `json:"title"`
-		Capacity    int    `json:"capacity"`
-		At          string `json:"at"`
-		Place       string `json:"place"`
-		TempGroupID int64  `json:"temp_group_id"`
+		Title       string  `json:"title"`
+		Capacity    int     `json:"capacity"`
+		At          string  `json:"at"`
+		Place       string  `json:"place"`
+		TempGroupID int64   `json:"temp_group_id"`
+		AlsoIn      []int64 `json:"also_in"`
+		Announce    *bool   `json:"announce"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	req := community.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID, Actor: actorOf(r)}
+	req := community.EventRequest{OrgID: orgOf(r), GroupID: g.ID, Title: in.Title, Capacity: in.Capacity, Place: in.Place, TempGroupID: in.TempGroupID,
+		AlsoIn: in.AlsoIn, Announce: in.Announce == nil || *in.Announce, Actor: actorOf(r)}
 	if in.At != "" {
 		t, err := time.Parse(time.RFC3339, in.At)
 		if err != nil {
@@ -122,8 +129,9 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) (int, any, err
 	return http.StatusOK, eventJSON(l, true), nil
 }
 
-// changeEvent closes an event, or cancels or checks in a person:
-// POST /api/v1/events/{id}/{close|cancel|checkin} with {"person_id":…}.
+// changeEvent closes an event, or cancels, checks in or takes back the
+// check-in of a person: POST /api/v1/events/{id}/{close|cancel|checkin|
+// undo-checkin} with {"person_id":…} (none for close).
 func (s *Server) changeEvent(op string) jsonHandler {
 	return func(w http.ResponseWriter, r *http.Request) (int, any, error) {
 		id, err := pathID(r)
@@ -147,6 +155,27 @@ func (s *Server) changeEvent(op string) jsonHandler {
 		}
 		return http.StatusOK, eventJSON(l, true), nil
 	}
+}
+
+// cancelEvent calls an event off and tells its groups, naming everyone
+// signed up: POST /api/v1/events/{id}/cancel-event {"reason":"…"} (the
+// body is optional).
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := s.decodeOptional(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	l, err := s.Admin.CancelEvent(r.Context(), orgOf(r), id, in.Reason, actorOf(r))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, eventJSON(l, true), nil
 }
 
 // Group eligibility: who may join a group (partners of one level only).
@@ -297,8 +326,12 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request) (int, any, 
 }
 
 // setMemberRole changes a member's role: PUT /api/v1/groups/{id}/members/
-// {person}/role {"role":"assistant"}. Staff become admins on platforms
-// that have them (the change is synced through the outbox).
+// {person}/role {"role":"assistant"}. A group has exactly one owner:
+// {"role":"owner","former_owner":"secretary"} moves the role, and the
+// current owner becomes a member (the default) or a secretary. Staff
+// become admins on platforms that have them (the change is synced through
+// the outbox); "synced" counts the platform calls queued, and
+// "platform_syncs" says whether the group's platform can make them at all.
 func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	g, err := s.group(r)
 	if err != nil {
@@ -309,19 +342,65 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any
 		return 0, nil, errkind.Errorf(errkind.Invalid, "person %q: want a positive whole number", r.PathValue("person"))
 	}
 	var in struct {
-		Role string `json:"role"`
+		Role        string `json:"role"`
+		FormerOwner string `json:"former_owner"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	sync := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)
-	if err := s.Admin.SetMemberRole(r.Context(), orgOf(r), g.ID, person, community.Role(in.Role), sync, actorOf(r)); err != nil {
+	if err := tokenOf(r).Check(access.StaffPermission(in.Role)); err != nil {
 		return 0, nil, err
 	}
-	if s.OnChange != nil {
-		s.OnChange() // the ingester caches memberships and their roles
+	if in.FormerOwner != "" && in.Role != string(community.RoleOwner) {
+		return 0, nil, errkind.New(errkind.Invalid, "former_owner: only with role owner (it says what the current owner becomes)")
 	}
-	return http.StatusOK, map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "synced": sync}, nil
+	syncs := s.Caps != nil && s.Caps(g.Connection).Can(chat.ActSetRole)
+	res, err := s.Admin.SetGroupRole(r.Context(), community.RoleChange{OrgID: orgOf(r), GroupID: g.ID, PersonID: person, Role: community.Role(in.Role),
+		FormerOwner: community.Role(in.FormerOwner), Sync: syncs, Actor: actorOf(r)})
+	if err != nil {
+		return 0, nil, err
+	}
+	out := map[string]any{"group_id": g.ID, "person_id": person, "role": in.Role, "from": res.From, "synced": res.Synced, "platform_syncs": syncs}
+	if res.FormerOwner != 0 {
+		former := community.RoleMember
+		if in.FormerOwner != "" {
+			former = community.Role(in.FormerOwner)
+		}
+		out["former_owner"] = map[string]any{"person_id": res.FormerOwner, "role": former}
+	}
+	return http.StatusOK, out, nil
+}
+
+// findPeople finds people by name: GET /api/v1/people?q=王&limit=20 (a
+// person's name, a nickname in a group or a name on a platform).
+func (s *Server) findPeople(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		return 0, nil, errkind.New(errkind.Invalid, "q: required, a name or part of one")
+	}
+	limit, err := intParam(r, "limit", 20, 1, 200)
+	if err != nil {
+		return 0, nil, err
+	}
+	found, err := s.Admin.FindPeople(r.Context(), orgOf(r), q, nil, int(limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	type personJSON struct {
+		ID     int64   `json:"id"`
+		Name   string  `json:"name"`
+		Groups []int64 `json:"groups"`
+	}
+	out := struct {
+		People []personJSON `json:"people"`
+	}{People: []personJSON{}}
+	for _, p := range found {
+		if p.Groups == nil {
+			p.Groups = []int64{}
+		}
+		out.People = append(out.People, personJSON{p.ID, p.Name, p.Groups})
+	}
+	return http.StatusOK, out, nil
 }
 
 // listAppeals is the appeals queue: GET /api/v1/appeals?status=open.

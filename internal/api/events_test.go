@@ -182,34 +182,6 @@ func TestMergeAndGrowthAPI(t *testing.T) {
 	}
 }
 
-func TestMemberRoleAPI(t *testing.T) {
-	e := newEnv(t)
-	ev := fmt.Sprintf(`[{"id":"r1","type":"message","group":"g1","time":%q,"sender":{"id":"u1","name":"店小二"},"message":{"id":"x1","kind":"text","text":"hi"}}]`, time.Now().Format(time.RFC3339))
-	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", ev); code != 200 {
-		t.Fatalf("events: %d %v", code, out)
-	}
-	_, out := e.do(t, "GET", "/api/v1/groups", e.token, "")
-	gid := int(out["groups"].([]any)[0].(map[string]any)["id"].(float64))
-	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
-	pid := int(out["members"].([]any)[0].(map[string]any)["person_id"].(float64))
-	path := fmt.Sprintf("/api/v1/groups/%d/members/%d/role", gid, pid)
-	if code, _ := e.do(t, "PUT", path, e.token, `{"role":"boss"}`); code != 400 {
-		t.Fatalf("unknown role: %d", code)
-	}
-	if code, _ := e.do(t, "PUT", fmt.Sprintf("/api/v1/groups/%d/members/999/role", gid), e.token, `{"role":"assistant"}`); code != 404 {
-		t.Fatalf("not a member: %d", code)
-	}
-	// The test's connection declares no admins: the role changes here only.
-	code, out := e.do(t, "PUT", path, e.token, `{"role":"assistant"}`)
-	if code != 200 || out["synced"] != false {
-		t.Fatalf("set role: %d %v", code, out)
-	}
-	_, out = e.do(t, "GET", fmt.Sprintf("/api/v1/groups/%d/members", gid), e.token, "")
-	if role := out["members"].([]any)[0].(map[string]any)["role"]; role != "assistant" {
-		t.Fatalf("role after the change: %v", role)
-	}
-}
-
 func TestAppealsAPI(t *testing.T) {
 	e := newEnv(t)
 	ev := fmt.Sprintf(`[{"id":"a1","type":"message","group":"g1","time":%q,"sender":{"id":"u1","name":"老王"},"message":{"id":"x1","kind":"text","text":"hi"}}]`, time.Now().Format(time.RFC3339))

@@ -47,6 +47,16 @@ type Env struct {
 	Platforms map[string]Factory
 	// Check runs `qunzhu check` (the rules engine's CLI).
 	Check func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	// Now is the clock of the commands that read history (rules replay);
+	// time.Now when nil.
+	Now func() time.Time
+}
+
+func (e Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // ExitUsage is the exit code for bad usage.
@@ -58,12 +68,20 @@ Usage:
   qunzhu demo [--addr 127.0.0.1:8080] [--data ./demo-data]   run a demo community
   qunzhu serve [--config qunzhu.toml] [--migrate]             run the service
   qunzhu migrate [--config qunzhu.toml]                       bring the database schema up to date
-  qunzhu check [--rules FILE] [--dict FILE]... [--json] [--count] [MESSAGE…]
-                                                              check messages against the rules
+  qunzhu check [--rules FILE | --group ID [--config FILE]] [--kind KIND] [--dict FILE]... [--json] [--count] [MESSAGE…]
+                                                              check messages against the rules (--group:
+                                                              as the running service does for that group)
+  qunzhu rules replay (--group ID | --node ID) [--since 30d] [--rules FILE] [--json]
+                                                              what the rules would have done to stored history
   qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
                                                               secretary, assistant, viewer scoped to a node or group)
+  qunzhu user list                                            list the console accounts
+  qunzhu user passwd|disable|enable NAME                      set a new password (printed once) or disable or
+                                                              enable an account; passwd and disable sign it out
   qunzhu token add NAME --scope SCOPE                         create an API token (admin, read, or
                                                               ops:editor,reviewer,… for the operations centre)
+  qunzhu token list                                           list the API tokens (never their secrets)
+  qunzhu token revoke NAME|ID                                 revoke an API token
   qunzhu import [--group ID | --connection NAME [--name NAME]] [--format F] [--tz ZONE]
                 [--since T] [--until T] [--validate] FILE…  import chat exports (Telegram, WeChat, QQ)
   qunzhu backup [--force] FILE                                a consistent copy of the SQLite database,
@@ -139,6 +157,8 @@ func run(ctx context.Context, env Env) error {
 		return cmdRestore(ctx, env, args)
 	case "db":
 		return cmdDB(ctx, env, args)
+	case "rules":
+		return cmdRules(ctx, env, args)
 	case "check":
 		if env.Check == nil {
 			return errors.New("check: the rules engine is not built into this binary")
@@ -154,7 +174,7 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "config", "user", "token", "import", "backup", "restore", "db", "version"}))
+	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "rules", "config", "user", "token", "import", "backup", "restore", "db", "version"}))
 }
 
 // exitCode is an error that carries a subcommand's own exit code, already

@@ -285,16 +285,7 @@ func containsAll(have, want []string) bool {
 func TestBrowserConsole(t *testing.T) {
 	chrome := chromium(t)
 	began := time.Now()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	// The demo prints "login 登录: admin / PASSWORD" and keeps the password
-	// in <data>/admin.password.
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := strings.TrimSpace(string(raw))
+	demo, data, password := startDemo(t)
 	tab := newBrowser(t, chrome)
 	t.Logf("demo and Chromium up in %v", time.Since(began).Round(time.Millisecond))
 
@@ -643,18 +634,7 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		mine, other := strings.TrimPrefix(links[0], "/groups/"), links[1]
 		// A secretary of one group, created with the CLI next to the running demo.
-		cfg := filepath.Join(dir, "sec.toml")
-		if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\ndir = %q\n", data)), 0o600); err != nil {
-			p.t.Fatal(err)
-		}
-		out, err := exec.Command(binary, "user", "add", "sec", "--role", "secretary", "--group", mine, "--config", cfg).CombinedOutput()
-		m := regexp.MustCompile(`password 密码: (\S+)`).FindSubmatch(out)
-		if err != nil || m == nil {
-			p.t.Fatalf("user add: %v\n%s", err, out)
-		}
-		p.submit(`form[action="/logout"] button`)
-		p.open("/")
-		p.login("sec", string(m[1]))
+		p.signInAsNewUser(data, "sec", "secretary", "--group", mine)
 		rows := p.groupRows()
 		if len(rows) != 1 {
 			p.t.Fatalf("the secretary's dashboard shows %d groups, want their one: %v", len(rows), rows)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -38,4 +41,37 @@ func TestPlanCadences(t *testing.T) {
 			t.Fatalf("pushes %+v %v; log:\n%s", ps, err, logs.String())
 		}
 	})
+}
+
+// TestPushPolicy: a group's rules for pushes are the rules engine's quiet
+// hours for it (the owners' preset's 06:30–23:30) and its [pushes] caps;
+// a connection runs when the service has its adapter.
+func TestPushPolicy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "groups"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "groups", "7.toml"), []byte("[pushes]\nper_day = 1\nmin_gap = \"4h\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := rules.NewRegistry(ctx, dir, nil, rules.NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return map[int64]int64{}, nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pushPolicy(reg, func(name string) bool { return name == "wx" })
+	owners := p.RulesFor(community.Group{ID: 3, Kind: community.KindOwners})
+	if owners.Quiet.Window != (community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}) || owners.Quiet.Loc == nil || owners.Caps != (content.Caps{}) {
+		t.Fatalf("the owners' group: %+v", owners)
+	}
+	cohort := p.RulesFor(community.Group{ID: 7, Kind: community.KindCohort})
+	if cohort.Quiet.Window != (community.Window{}) || cohort.Caps != (content.Caps{PerDay: 1, MinGap: 4 * time.Hour}) {
+		t.Fatalf("a cohort with its own caps: %+v", cohort)
+	}
+	if !p.IsConnected("wx") || p.IsConnected("tg") {
+		t.Fatal("connections")
+	}
+	if none := pushPolicy(nil, nil); none.RulesFor(community.Group{Kind: community.KindOwners}) != (content.PushRules{}) {
+		t.Fatal("rules off: the owners' group still has rules")
+	}
 }

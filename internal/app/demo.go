@@ -81,7 +81,7 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("create demo community: %w", err)
 		}
-		if err := os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 			return fmt.Errorf("mark demo data complete: %w", err)
 		}
 	}

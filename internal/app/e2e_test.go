@@ -52,6 +52,16 @@ type proc struct {
 	url    string
 	stderr *logBuffer
 	done   chan error
+
+	mu     sync.Mutex
+	stdout []string // the lines printed so far
+}
+
+// printed is what the process printed on stdout so far.
+func (p *proc) printed() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.stdout, "\n")
 }
 
 // logBuffer is a process's output, written by os/exec's copying goroutine
@@ -91,6 +101,9 @@ func start(t *testing.T, dir string, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout = append(p.stdout, sc.Text())
+			p.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}

@@ -391,13 +391,18 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	b := &progressBar{w: w, quarter: -1}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.tty = true
-		}
+	return &progressBar{w: w, quarter: -1, tty: isTerminal(w)}
+}
+
+// isTerminal reports whether w is a terminal, where progress redraws
+// itself in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return b
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (b *progressBar) show(phase, file string, bytes, total int64, events, accepted int, counted bool) {

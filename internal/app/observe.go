@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/metrics"
@@ -37,16 +38,14 @@ func (s *service) metrics(ctx context.Context) http.Handler {
 		}
 		return out
 	})
-	r.LabeledFunc("qunzhu_connection_up", "1 when a connection's adapter is running without error.", "connection", func() map[string]float64 {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	r.LabeledFunc("qunzhu_connection_up", "1 when a connection this replica holds runs without error, 0 when it fails.", "connection", func() map[string]float64 {
 		out := map[string]float64{}
-		for _, a := range s.adapters {
-			up := 1.0
-			if s.status[a.Name()] != "" {
-				up = 0
-			}
-			out[a.Name()] = up
+		for _, name := range s.conns.keeper.Holds() {
+			out[name] = 1
+		}
+		for _, bad := range s.conns.failing(time.Now()) {
+			name, _, _ := strings.Cut(bad, ": ")
+			out[name] = 0
 		}
 		return out
 	})

@@ -51,6 +51,10 @@ func TestTwoReplicasSendEachPushOnce(t *testing.T) {
 	}
 	_, out := call(t, "POST", a.url+"/api/v1/scripts", admin, `{"title":"晚高峰","body":"今天的复盘：\n一、选品\n二、定价\n大家怎么看？"}`)
 	id := int(out["id"].(float64))
+	// One admin token writes and approves: a team of one.
+	if code, out := call(t, "PUT", b.url+"/api/v1/settings/content", admin, `{"self_approval":true}`); code != 200 {
+		t.Fatalf("allow self-approval: %d %v", code, out)
+	}
 	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
 		if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/scripts/%d/transitions", b.url, id), admin, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
 			t.Fatalf("%v: %d %v", step, code, out)

@@ -13,19 +13,15 @@ import (
 // newImports is the service that runs the console's imports of chat
 // exports into this process's ingester; uploads wait in <data>/imports.
 func (s *service) newImports() *imports.Service {
-	conns := make([]imports.Connection, 0, len(s.adapters))
-	for _, a := range s.adapters {
-		conns = append(conns, imports.Connection{Name: a.Name(), Platform: a.Platform()})
-	}
-	return &imports.Service{Store: s.db, Ingest: s.in, Dir: filepath.Join(s.cfg.Data.Dir, "imports"), Location: s.loc, Connections: conns,
-		Holder: instanceID(), MaxUpload: s.cfg.Import.MaxUpload, Logger: s.log.With("component", "imports"), Forget: s.in.Forget}
+	return &imports.Service{Store: s.db, Ingest: s.in, Dir: filepath.Join(s.cfg.Data.Dir, "imports"), Location: s.loc, Live: s.conns.importable,
+		Holder: s.replica, MaxUpload: s.cfg.Import.MaxUpload, Logger: s.log.With("component", "imports"), Forget: s.in.Forget}
 }
 
 // retention is the configured policy ([retention]).
 func (s *service) retention() store.Retention {
 	r := s.cfg.Retention
 	return store.Retention{OutboxDone: time.Duration(r.OutboxDone), OutboxDead: time.Duration(r.OutboxDead), Pulled: time.Duration(r.Pulled),
-		PulledConnections: s.pulled, AuditDetail: time.Duration(r.AuditDetail), EventKeys: time.Duration(r.EventKeys)}
+		PulledConnections: s.conns.pulled(), AuditDetail: time.Duration(r.AuditDetail), EventKeys: time.Duration(r.EventKeys)}
 }
 
 // retain applies the retention policy and drops stale uploads; the

@@ -19,10 +19,11 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
-	"github.com/qunzhu/qunzhu/internal/backoff"
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/imports"
@@ -34,8 +35,11 @@ import (
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	driver, dsn := cfg.DatabaseDSN()
+	if err := privateDir(cfg.Data.Dir, log); err != nil {
+		return nil, err
+	}
 	if driver == "sqlite" {
-		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
@@ -46,39 +50,79 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 	return db, nil
 }
 
+// secretFiles are the secrets qunzhu keeps in its data directory.
+var secretFiles = []string{"admin.password", "admin.token", "session.key", "bridge.token"}
+
+// privateDir creates the data directory readable by its owner only (0700),
+// and makes an existing one that others could read so, and the secrets in
+// it 0600, each with a log line: it holds the database, the session key,
+// the admin password and token. (The store makes the database's own files
+// 0600.)
+func privateDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := tighten(dir, 0o700, log); err != nil {
+		return err
+	}
+	for _, f := range secretFiles {
+		if err := tighten(filepath.Join(dir, f), 0o600, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten gives path the mode private when others may read it (a missing
+// path is left alone), and logs that it did.
+func tighten(path string, private os.FileMode, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, private); err != nil {
+		return fmt.Errorf("make %s private: %w", path, err)
+	}
+	log.Warn(fmt.Sprintf("%s was open to others: made it %#o", path, private), "was", fi.Mode().Perm().String())
+	return nil
+}
+
 // service is a running qunzhu: store, pipeline, adapters and HTTP.
 type service struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	loc      *time.Location // the server's time zone
-	db       *store.DB
-	in       *pipeline.Ingester
-	disp     *pipeline.Dispatcher
-	adapters []chat.Adapter
-	routes   []pipeline.Route
-	handler  http.Handler
-	orgID    int64
-	decider  pipeline.Decider
+	cfg     *config.Config
+	log     *slog.Logger
+	loc     *time.Location // the server's time zone
+	db      *store.DB
+	in      *pipeline.Ingester
+	disp    *pipeline.Dispatcher
+	conns   *connSet
+	replica string // this replica's id
+	url     string // where the other replicas reach this one, once listening
+	handler http.Handler
+	orgID   int64
+	decider pipeline.Decider
 
 	observeDecision func(time.Duration)
 	rules           *rules.Registry
 	imports         *imports.Service
-	pulled          []string // connections whose actions a bridge pulls
-
-	mu     sync.Mutex
-	status map[string]string // connection → last adapter error, for /readyz
 }
 
 // newService builds the service on an open, migrated store.
 func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, log *slog.Logger, extra []chat.Adapter) (*service, error) {
-	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), status: map[string]string{}, decider: pipeline.PassThrough{}}
+	s := &service{cfg: cfg, log: log, db: db, loc: cfg.Location(), decider: pipeline.PassThrough{}}
 	if cfg.Rules.Enabled {
-		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
+		reg, err := rules.NewRegistry(ctx, cfg.Rules.Dir, s.loc, rules.NewEngine(nil, nil), db.NodeParents, log.With("component", "rules"))
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 		s.rules = reg
-		s.decider = &rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}
+		s.decider = contextDecider(&rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}, db)
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
@@ -89,38 +133,19 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	s.orgID = orgs[0].ID
 
-	// Adapters, from the configuration, through the registered factories.
-	deps := Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}
-	byName := map[string]chat.Adapter{}
-	caps := map[string]chat.Capabilities{}
-	var conns []api.Connection
-	for _, c := range cfg.Connections {
-		if !c.IsEnabled() {
-			continue
-		}
-		f, ok := env.Platforms[c.Platform]
-		if !ok {
-			return nil, fmt.Errorf("connection %q: platform %q is not built into this binary (have: %s)", c.Name, c.Platform, strings.Join(platformNames(env.Platforms), ", "))
-		}
-		a, err := f(c, Deps{Logger: log.With("connection", c.Name), Cursors: deps.Cursors, DataDir: deps.DataDir, Location: deps.Location})
-		if err != nil {
-			return nil, fmt.Errorf("connection %q: %w", c.Name, err)
-		}
-		s.add(a, c, byName, caps)
-		pulled := false
-		if p, ok := a.(chat.Puller); ok {
-			pulled = p.Pulled()
-		}
-		if pulled {
-			s.pulled = append(s.pulled, c.Name)
-		}
-		if c.Token != "" {
-			conns = append(conns, api.Connection{Name: c.Name, Platform: c.Platform, Token: c.Token, Pulled: pulled})
-		}
+	// The connections: the file's, the console's and the caller's; each
+	// is run by the replica holding its lease.
+	s.replica = cfg.Server.ReplicaID
+	host, _ := os.Hostname()
+	if s.replica == "" {
+		s.replica = connections.ReplicaID(host, os.Getpid())
 	}
-	for _, a := range extra {
-		s.add(a, config.Connection{Name: a.Name(), Platform: a.Platform()}, byName, caps)
-	}
+	s.conns = &connSet{db: db, log: log, factory: env.Platforms, replica: s.replica, file: cfg.Connections, fixed: extra,
+		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}}
+	s.conns.keeper = &connections.Keeper{Store: db, Holder: s.replica, TTL: time.Duration(cfg.Server.ConnectionLease),
+		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
+		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
+	db.SetPushPolicy(pushPolicy(s.rules, s.conns.has))
 
 	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
 		Outbox: db, Logger: log.With("component", "dispatcher"),
@@ -131,13 +156,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	s.in = pipeline.NewIngester(pipeline.IngestConfig{
 		Store: db, Decider: s.decider, Logger: log.With("component", "ingest"),
 		BatchSize: cfg.Pipeline.BatchSize, BatchWait: time.Duration(cfg.Pipeline.BatchWait),
-		OrgFor: func(string) int64 { return s.orgID },
-		Caps: func(conn string) chat.Capabilities {
-			if c, ok := caps[conn]; ok {
-				return c
-			}
-			return chat.Capabilities{}
-		},
+		OrgFor:    func(string) int64 { return s.orgID },
+		Caps:      s.conns.caps,
 		Welcome:   cfg.Pipeline.Welcome,
 		Location:  s.loc,
 		OnActions: s.disp.Wake,
@@ -148,15 +168,24 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		},
 	})
 
+	s.conns.in, s.conns.disp = s.in, s.disp
+	if err := s.conns.start(ctx); err != nil {
+		return nil, err
+	}
 	s.imports = s.newImports()
 
 	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), Connections: conns, Ready: s.ready,
-		Logger: log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
-		Caps:    func(conn string) chat.Capabilities { return caps[conn] },
+	clients, err := clientip.New(cfg.Server.TrustedProxies) // validated with the configuration
+	if err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
+		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
+		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Caps:    s.conns.caps,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -172,10 +201,14 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		})
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.connections,
-		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db}
+		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.conns.statuses,
+		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
+		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
+		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
+		ConnAdmin: &connAdmin{s: s}, Setup: db,
+		ShortCodes: db, ClientAddr: clients.Addr}
 	con.Imports, con.MaxUpload = s.imports, cfg.Import.MaxUpload
-	apiH := apiSrv.Handler()
+	apiH := s.forwardEvents(apiSrv.Handler(), int64(cfg.API.MaxBodyBytes))
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/join/", apiH) // public join links (群活码)
@@ -186,27 +219,12 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	// served at /connect/{name}, outside the API's bearer tokens: each
 	// adapter authenticates its platform itself, under the server's
 	// timeouts; one that accepts a WebSocket lifts them for it only
-	// after authentication.
-	for _, a := range s.adapters {
-		if h, ok := a.(http.Handler); ok {
-			mux.Handle("/connect/"+a.Name(), h)
-			mux.Handle("/connect/"+a.Name()+"/", h)
-		}
-	}
+	// after authentication. A replica that does not hold the connection
+	// forwards the request to the one that does.
+	mux.Handle("/connect/", http.HandlerFunc(s.serveConnect))
 	mux.Handle("/", con.Handler())
 	s.handler = mux
 	return s, nil
-}
-
-func (s *service) add(a chat.Adapter, c config.Connection, byName map[string]chat.Adapter, caps map[string]chat.Capabilities) {
-	s.adapters = append(s.adapters, a)
-	byName[a.Name()] = a
-	caps[a.Name()] = a.Capabilities()
-	if p, ok := a.(chat.Puller); ok && p.Pulled() {
-		return // a bridge pulls these actions; the dispatcher leaves them
-	}
-	rate, burst, gc, gp := c.Limits()
-	s.routes = append(s.routes, pipeline.Route{Adapter: a, Rate: rate, Burst: burst, GroupCount: gc, GroupPer: gp})
 }
 
 func platformNames(m map[string]Factory) []string {
@@ -219,7 +237,7 @@ func platformNames(m map[string]Factory) []string {
 }
 
 // ready is /readyz: the database answers, the schema is current, and no
-// adapter is failing.
+// connection this replica holds is failing.
 func (s *service) ready(ctx context.Context) error {
 	if err := s.db.Ping(ctx); err != nil {
 		return fmt.Errorf("database unreachable: %w", err)
@@ -227,58 +245,15 @@ func (s *service) ready(ctx context.Context) error {
 	if err := s.db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	bad := s.failing(time.Now())
-	if len(bad) > 0 {
-		sort.Strings(bad)
+	if bad := s.conns.failing(time.Now()); len(bad) > 0 {
 		return fmt.Errorf("connections failing: %s", strings.Join(bad, "; "))
 	}
 	return nil
 }
 
-// failing lists the connections that cannot work now, as "name: why":
-// those whose Run failed last, and those reporting themselves unhealthy.
-func (s *service) failing(now time.Time) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var bad []string
-	for _, a := range s.adapters {
-		if msg := s.status[a.Name()]; msg != "" {
-			bad = append(bad, a.Name()+": "+msg)
-		} else if h, ok := a.(chat.HealthReporter); ok {
-			if err := h.Health(now); err != nil {
-				bad = append(bad, a.Name()+": "+err.Error())
-			}
-		}
-	}
-	return bad
-}
-
-// connections reports each connection and its problem, for the console.
-func (s *service) connections() []console.ConnectionStatus {
-	bad := map[string]string{}
-	for _, b := range s.failing(time.Now()) {
-		name, why, _ := strings.Cut(b, ": ")
-		bad[name] = why
-	}
-	out := make([]console.ConnectionStatus, 0, len(s.adapters))
-	for _, a := range s.adapters {
-		cs := console.ConnectionStatus{Name: a.Name(), Platform: a.Platform(), Problem: bad[a.Name()]}
-		if lr, ok := a.(chat.LimitReporter); ok {
-			cs.Limits = lr.Limitations()
-		}
-		out = append(out, cs)
-	}
-	return out
-}
-
-func (s *service) setStatus(name, msg string) {
-	s.mu.Lock()
-	s.status[name] = msg
-	s.mu.Unlock()
-}
-
 // run serves on ln until ctx is done, then shuts down in order: stop
-// taking requests, stop the adapters, drain the writer.
+// taking requests, stop the connections (and give up their leases), drain
+// the writer.
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -287,8 +262,18 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ingestDone := make(chan struct{})
 	go func() { s.in.Run(inCtx); close(ingestDone) }()
 
+	s.url = replicaURL(s.cfg.Server.ReplicaURL, ln.Addr())
+	s.conns.ctx = ctx
+	if _, err := s.conns.reload(ctx); err != nil { // added since newService (the demo's)
+		s.log.Error("read the console's connections", "err", err)
+	}
+	// The first round before the first request: a single replica answers
+	// /readyz about the connections it holds from the start.
+	s.conns.keeper.Round(ctx, s.conns.wanted())
+	keeperDone := make(chan struct{})
+	go func() { defer close(keeperDone); s.conns.keeper.Run(ctx, s.conns.wanted) }()
 	wg.Add(1)
-	go func() { defer wg.Done(); s.disp.Run(ctx, s.routes) }()
+	go func() { defer wg.Done(); s.conns.watch(ctx, 3*time.Second) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
 	wg.Add(1)
@@ -296,10 +281,6 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	if s.rules != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
-	}
-	for _, a := range s.adapters {
-		wg.Add(1)
-		go func(a chat.Adapter) { defer wg.Done(); s.runAdapter(ctx, a) }(a)
 	}
 
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
@@ -316,11 +297,32 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	defer c2()
 	srv.Shutdown(shutCtx)
 	cancel()
+	<-keeperDone
+	s.conns.endAll()
 	wg.Wait()
 	stopIngest()
 	<-ingestDone
 	s.log.Info("stopped")
 	return err
+}
+
+// replicaURL is where the other replicas reach this one: the configured
+// URL, else the listening address (with the host name when it listens on
+// every address).
+func replicaURL(configured string, addr net.Addr) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // schedule hands due pushes to the outbox. Several replicas may run it:
@@ -430,28 +432,6 @@ func instanceID() string {
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }
 
-// runAdapter keeps an adapter running, restarting it with backoff.
-func (s *service) runAdapter(ctx context.Context, a chat.Adapter) {
-	log := s.log.With("connection", a.Name(), "platform", a.Platform())
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		err := a.Run(ctx, s.in)
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil {
-			attempt = 0
-			continue
-		}
-		wait := backoff.Delay(attempt, time.Second, 5*time.Minute)
-		log.Error("connection failed; restarting", "err", err, "in", wait)
-		s.setStatus(a.Name(), err.Error())
-		if !backoff.Sleep(ctx, wait) {
-			return
-		}
-		s.setStatus(a.Name(), "")
-	}
-}
-
 // secretFile returns the contents of a secret file, creating it with n
 // random bytes (mode 0600) when missing.
 func secretFile(path string, n int) ([]byte, error) {
@@ -466,7 +446,7 @@ func secretFile(path string, n int) ([]byte, error) {
 	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		return nil, fmt.Errorf("generate secret: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -486,7 +466,7 @@ func tokenFile(path string) (string, error) {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
@@ -495,19 +475,14 @@ func tokenFile(path string) (string, error) {
 	return tok, nil
 }
 
-func randomPassword() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// Credentials are what bootstrap created for the operator.
+// Credentials are what bootstrap created for the operator: where the
+// first password and token are (the secrets themselves are never logged).
 type Credentials struct {
-	Org       community.Org
-	Username  string
-	Password  string // empty when the user existed already
-	TokenPath string
-	Created   bool
+	Org          community.Org
+	Username     string
+	PasswordPath string
+	TokenPath    string
+	Created      bool
 }
 
 // bootstrap makes sure there is an organisation, a console administrator
@@ -515,24 +490,21 @@ type Credentials struct {
 // is written to <data>/admin.token and the password to
 // <data>/admin.password (both 0600).
 func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.Org) (Credentials, error) {
-	cr := Credentials{Username: "admin", TokenPath: filepath.Join(dataDir, "admin.token")}
+	cr := Credentials{Username: "admin", PasswordPath: filepath.Join(dataDir, "admin.password"), TokenPath: filepath.Join(dataDir, "admin.token")}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
 		return cr, err
 	}
 	if len(orgs) > 0 {
 		cr.Org = orgs[0]
-		if b, err := os.ReadFile(filepath.Join(dataDir, "admin.password")); err == nil {
-			cr.Password = strings.TrimSpace(string(b))
-		}
 		return cr, nil
 	}
 	if err := db.CreateOrg(ctx, &org); err != nil {
 		return cr, err
 	}
 	cr.Org, cr.Created = org, true
-	cr.Password = randomPassword()
-	hash, err := console.HashPassword(cr.Password)
+	password := console.NewPassword()
+	hash, err := console.HashPassword(password)
 	if err != nil {
 		return cr, err
 	}
@@ -543,13 +515,13 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 	if err != nil {
 		return cr, err
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return cr, fmt.Errorf("create data directory: %w", err)
 	}
 	if err := os.WriteFile(cr.TokenPath, []byte(tok+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin token: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dataDir, "admin.password"), []byte(cr.Password+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cr.PasswordPath, []byte(password+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin password: %w", err)
 	}
 	return cr, nil

@@ -4,6 +4,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/demo"
@@ -42,9 +43,25 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.ShortCodeSource = (*store.DB)(nil)
+	_ console.EventRunner     = (*store.DB)(nil)
+	_ console.Maintenance     = (*store.DB)(nil)
+	_ console.TreeSource      = (*store.DB)(nil)
+	_ console.PartnerSource   = (*store.DB)(nil)
+	_ console.GrowthSource    = (*store.DB)(nil)
+	_ console.ReplaySource    = (*store.DB)(nil)
+	_ contextStore            = (*store.DB)(nil)
 
-	_ demo.Store = (*store.DB)(nil)
+	_ demo.Store       = (*store.DB)(nil)
+	_ demo.EventsStore = (*store.DB)(nil)
 
 	_ imports.Store        = (*store.DB)(nil)
 	_ console.ImportSource = (*imports.Service)(nil)
+)
+
+// The connections' lifecycle (connections.go, connadmin.go).
+var (
+	_ pipeline.FencedOutbox = (*store.DB)(nil)
+	_ connections.Leases    = (*store.DB)(nil)
+	_ console.SetupSource   = (*store.DB)(nil)
 )

@@ -76,6 +76,28 @@ func (k GroupKind) Valid() bool {
 	return false
 }
 
+// Teaching reports whether k is a kind of group where the academy
+// teaches: the lecturers' own group, topic, enrolment, cohort and
+// all-hands groups (the seed's order). Classmates share the course's
+// material there, and a lecturer's offer is no advertising.
+func (k GroupKind) Teaching() bool {
+	switch k {
+	case KindLecturer, KindTopic, KindEnrolment, KindCohort, KindAllHands:
+		return true
+	}
+	return false
+}
+
+// Teaches reports whether a person teaches in a group of kind k, given
+// their role there and whether they are one of the organisation's
+// lecturers — a member of one of its lecturer groups (讲师群, the
+// lecturers' own group, the first the seed sets up). In a teaching group
+// its staff teach too: the seed makes each region's training lead the
+// groups' 秘书长 and the training team their 店小二.
+func Teaches(k GroupKind, role Role, lecturer bool) bool {
+	return k.Teaching() && (lecturer || role.Staff())
+}
+
 // Lifecycle is a group's state. Archived groups keep their history; rules and
 // pushes stop.
 type Lifecycle string
@@ -107,6 +129,19 @@ const (
 	NodeCommunity NodeKind = "community" // a residential community
 	NodeTeam      NodeKind = "team"
 )
+
+// NodeKinds lists the known node kinds, from the top of a tree down.
+var NodeKinds = []NodeKind{NodeCompany, NodeRegion, NodeStore, NodeCommunity, NodeTeam}
+
+// Valid reports whether k is a known node kind.
+func (k NodeKind) Valid() bool {
+	for _, x := range NodeKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
 
 // Node is a node of the organisation tree (company → region/store → …).
 type Node struct {

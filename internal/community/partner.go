@@ -3,7 +3,14 @@ package community
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // PartnerLevel is a level of the partner programme (合伙人资格): store,
@@ -148,4 +155,178 @@ type PartnerBoard struct {
 	Seats   []BoardSeat      // open seats by level, entity and number
 	Waiting map[[2]int64]int // people waiting, by (level, entity)
 	Levels  []PartnerLevel
+}
+
+// MaxLevelName is the longest name a partner level may have, in
+// characters.
+const MaxLevelName = 60
+
+// LevelPatch renames a level or changes its cap; nil fields are kept.
+type LevelPatch struct {
+	Name *string
+	Cap  *int
+}
+
+// Validate trims the name and checks both fields.
+func (p *LevelPatch) Validate() error {
+	if p.Name != nil {
+		n := strings.TrimSpace(*p.Name)
+		p.Name = &n
+		if n == "" {
+			return errkind.New(errkind.Invalid, "name: a level needs a name")
+		}
+		if utf8.RuneCountInString(n) > MaxLevelName {
+			return errkind.Errorf(errkind.Invalid, "name: at most %d characters", MaxLevelName)
+		}
+	}
+	if p.Cap != nil && (*p.Cap < 1 || *p.Cap > MaxPartnerCap) {
+		return errkind.Errorf(errkind.Invalid, "cap: want 1 to %d seats, got %d", MaxPartnerCap, *p.Cap)
+	}
+	return nil
+}
+
+// MaxPartnerCap bounds a level's seats per entity (the seed's is 199).
+const MaxPartnerCap = 100000
+
+// Waiting is one person on a level's waitlist at an entity.
+type Waiting struct {
+	Position int // from 1
+	PersonID int64
+	Person   string
+	Since    time.Time
+}
+
+// SeatRelease is the outcome of releasing a seat: the seat released and,
+// when someone was waiting, the seat they moved up into and how they were
+// told.
+type SeatRelease struct {
+	Released Seat
+	Person   string // who held the released seat
+	Promoted *PartnerNotice
+}
+
+// PartnerNotice records a move up from the waitlist and where the person
+// was told: in a group they are in (GroupID, in the group's language) or,
+// when no chat reaches them (GroupID 0), nowhere: staff must tell them.
+type PartnerNotice struct {
+	ID        int64
+	OrgID     int64
+	LevelID   int64
+	Level     string
+	EntityID  int64
+	Number    int // the seat number
+	Tier      string
+	PersonID  int64
+	Person    string
+	GroupID   int64
+	Group     string
+	Lang      string // "zh" or "en": the language the notice was written in
+	Text      string
+	Actor     string
+	CreatedAt time.Time
+}
+
+// Told reports whether the notice reached the person in a chat.
+func (n PartnerNotice) Told() bool { return n.GroupID != 0 }
+
+// PromotionText is the chat message that tells a person they moved up
+// from the waitlist into a seat, in lang ("zh" or "en"); it starts with
+// "@"+name so that adapters can mention them.
+func PromotionText(lang, name, level, tier string, seat int) string {
+	if lang == "en" {
+		t := fmt.Sprintf("@%s a seat has opened: you have moved up from the waitlist and are now %s no. %d", name, level, seat)
+		if tier != "" {
+			t += " (" + tier + ")"
+		}
+		return t + ". Congratulations!"
+	}
+	t := fmt.Sprintf("@%s 恭喜！有席位空出，您已从候补转为%s第 %d 号席位", name, level, seat)
+	if tier != "" {
+		t += "（" + tier + "）"
+	}
+	return t + "。"
+}
+
+// TierName is the part of a bilingual name ("创始合伙人 founding partner")
+// in lang: the words before the first Latin letter in Chinese, the rest
+// in English; a name in one language is returned as it is.
+func TierName(name, lang string) string {
+	i := strings.IndexFunc(name, func(r rune) bool { return r < utf8.RuneSelf && unicode.IsLetter(r) })
+	if i <= 0 || !strings.ContainsFunc(name[:i], func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return name
+	}
+	if lang == "en" {
+		return strings.TrimSpace(name[i:])
+	}
+	return strings.TrimSpace(name[:i])
+}
+
+// LanguageOf tells a group's language from its members' recent messages:
+// "en" when at most one in ten of the texts has a Chinese character and
+// there are at least five, else "zh" (the organisations qunzhu serves
+// write Chinese; an English group is the exception to detect).
+func LanguageOf(texts []string) string {
+	n, han := 0, 0
+	for _, t := range texts {
+		if strings.TrimSpace(t) == "" {
+			continue
+		}
+		n++
+		if strings.ContainsFunc(t, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			han++
+		}
+	}
+	if n >= 5 && han*10 <= n {
+		return "en"
+	}
+	return "zh"
+}
+
+// ParseTierLines reads tier bands written one per line as "FROM-TO NAME"
+// ("1-10 创始合伙人"; the dash may be –, —, ~, ～ or 至), the way an
+// operator types them in the console; blank lines are skipped. The bands
+// get no slugs: the caller names them. Whether they are contiguous and
+// cover the cap is ValidateTiers' to say.
+func ParseTierLines(text string) ([]TierBand, error) {
+	var out []TierBand
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if len(out) == maxTierLines {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers: at most %d bands", maxTierLines)
+		}
+		m := tierLine.FindStringSubmatch(line)
+		if m == nil {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: want FROM-TO NAME, like 1-10 创始合伙人; got %q", i+1, line)
+		}
+		from, err1 := strconv.Atoi(m[1])
+		to, err2 := strconv.Atoi(m[2])
+		if err1 != nil || err2 != nil || from > MaxPartnerCap || to > MaxPartnerCap {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: seat numbers go up to %d", i+1, MaxPartnerCap)
+		}
+		name := strings.TrimSpace(m[3])
+		if utf8.RuneCountInString(name) > MaxLevelName {
+			return nil, errkind.Errorf(errkind.Invalid, "tiers, line %d: a name of at most %d characters", i+1, MaxLevelName)
+		}
+		out = append(out, TierBand{From: from, To: to, Name: name})
+	}
+	if len(out) == 0 {
+		return nil, errkind.New(errkind.Invalid, "tiers: write at least one band, like 1-10 创始合伙人")
+	}
+	return out, nil
+}
+
+const maxTierLines = 20
+
+var tierLine = regexp.MustCompile(`^(\d{1,7})\s*(?:-|–|—|~|～|至)\s*(\d{1,7})\s+(\S.*)$`)
+
+// FormatTierLines writes bands the way ParseTierLines reads them.
+func FormatTierLines(bands []TierBand) string {
+	var b strings.Builder
+	for _, t := range bands {
+		fmt.Fprintf(&b, "%d-%d %s\n", t.From, t.To, t.Name)
+	}
+	return b.String()
 }

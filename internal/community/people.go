@@ -26,3 +26,11 @@ type PersonProfile struct {
 	Stints     []PersonStint // oldest first, left ones included
 	Seats      []PersonSeat
 }
+
+// PersonMatch is a person found by name, with the groups they are in now
+// (so that two people of the same name can be told apart).
+type PersonMatch struct {
+	Person
+	Groups     []int64  // open memberships, by group id
+	GroupNames []string // the same groups' names, in the same order
+}

@@ -527,8 +527,11 @@ type GroupTask struct {
 	Origin     string
 	Status     TaskStatus
 	GroupID    int64 // once bound
-	CreatedAt  time.Time
-	DoneAt     *time.Time
+	// Vars are the values the template's variables were given (the
+	// family's).
+	Vars      map[string]string
+	CreatedAt time.Time
+	DoneAt    *time.Time
 }
 
 // Route is where a new joiner of a group should be sent.
@@ -547,4 +550,79 @@ type NodeDeletion struct {
 	Groups   int
 	Users    int
 	Tasks    int
+}
+
+// Application names one application of a template: the template and the
+// values its variables were given. Every task of one application shares
+// it.
+func (t GroupTask) Application() string {
+	keys := make([]string, 0, len(t.Vars))
+	for k := range t.Vars {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(strconv.FormatInt(t.TemplateID, 10))
+	for _, k := range keys {
+		b.WriteString("\x00" + k + "=" + t.Vars[k])
+	}
+	return b.String()
+}
+
+// OutOfOrder finds the groups created out of their template's order (the
+// seed's: the lecturers' group first, then the topic groups, enrolment,
+// one group per cohort, all-hands). Within one application of a template,
+// a task bound to its group is out of order when a task of an earlier step
+// is still open, or is bound to a group created after its own. created
+// gives the creation time of each bound group. Overflow tasks (a full
+// family's next group) come when they are needed and are left out. The
+// result maps each task out of order to the earliest step that should have
+// come first.
+func OutOfOrder(tasks []GroupTask, created map[int64]time.Time) map[int64]int {
+	byApp := map[string][]GroupTask{}
+	for _, t := range tasks {
+		if t.Origin != OriginOverflow {
+			byApp[t.Application()] = append(byApp[t.Application()], t)
+		}
+	}
+	out := map[int64]int{}
+	for _, ts := range byApp {
+		for _, t := range ts {
+			at, ok := created[t.GroupID]
+			if t.GroupID == 0 || !ok {
+				continue
+			}
+			for _, e := range ts {
+				if e.Step >= t.Step {
+					continue
+				}
+				eAt, bound := created[e.GroupID]
+				if e.GroupID != 0 && (!bound || !eAt.After(at)) {
+					continue
+				}
+				if first, seen := out[t.ID]; !seen || e.Step < first {
+					out[t.ID] = e.Step
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Subtree returns the nodes at and below root.
+func Subtree(nodes []Node, root int64) map[int64]bool {
+	parent := map[int64]int64{}
+	for _, n := range nodes {
+		parent[n.ID] = n.ParentID
+	}
+	in := map[int64]bool{}
+	for _, n := range nodes {
+		for id, hops := n.ID, 0; id != 0 && hops < 64; id, hops = parent[id], hops+1 {
+			if id == root {
+				in[n.ID] = true
+				break
+			}
+		}
+	}
+	return in
 }

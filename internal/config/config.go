@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -54,6 +55,23 @@ type Server struct {
 	// (rollups, daily leaderboards, temporary groups' ends, the console's
 	// times) and of push slots that name none.
 	Timezone string `toml:"timezone"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; from anyone else the header
+	// is ignored. Login and join-link limits count per client.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// ReplicaID names this process among the replicas sharing the
+	// database (the holder of a connection's lease); the host name and
+	// the process id when empty. Each replica needs its own.
+	ReplicaID string `toml:"replica_id"`
+	// ReplicaURL is where the other replicas reach this one, to forward
+	// the requests of the connections it holds (http://host:port); from
+	// the listening address (and the host name when that is 0.0.0.0)
+	// when empty.
+	ReplicaURL string `toml:"replica_url"`
+	// ConnectionLease is how long a replica's hold on a connection lasts
+	// without renewal: a replica that dies is replaced within it. It is
+	// renewed every third of it.
+	ConnectionLease Duration `toml:"connection_lease"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -198,7 +216,8 @@ const day = 24 * time.Hour
 // Default returns the default configuration.
 func Default() *Config {
 	return &Config{
-		Server:     Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone},
+		Server: Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone,
+			TrustedProxies: []string{}, ConnectionLease: Duration(15 * time.Second)},
 		Data:       Data{Dir: "./data"},
 		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
 		Log:        Log{Level: "info", Format: "text"},
@@ -321,6 +340,18 @@ func setScalar(f reflect.Value, s string) error {
 			return fmt.Errorf("want true or false, got %q", s)
 		}
 		f.SetBool(b)
+	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("cannot be set from the environment")
+		}
+		// A list: comma-separated, "" for none.
+		var list []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				list = append(list, v)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}
@@ -363,10 +394,24 @@ func (c *Config) Validate() error {
 	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
 		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
 	}
-	if c.Server.BaseURL != "" {
-		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("server.base_url", "want an absolute http(s) URL, got %q", c.Server.BaseURL)
+	for i, p := range c.Server.TrustedProxies {
+		if _, err := clientip.ParsePrefix(p); err != nil {
+			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
 		}
+	}
+	for _, f := range []struct{ name, v string }{{"server.base_url", c.Server.BaseURL}, {"server.replica_url", c.Server.ReplicaURL}} {
+		if f.v == "" {
+			continue
+		}
+		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(f.name, "want an absolute http(s) URL, got %q", f.v)
+		}
+	}
+	if c.Server.ReplicaID != "" && (len(c.Server.ReplicaID) > 64 || strings.ContainsAny(c.Server.ReplicaID, " \t\n")) {
+		add("server.replica_id", "want up to 64 characters without spaces, got %q", c.Server.ReplicaID)
+	}
+	if d := time.Duration(c.Server.ConnectionLease); d < time.Second || d > 10*time.Minute {
+		add("server.connection_lease", "want 1s to 10m, got %s", d)
 	}
 	for _, d := range []struct {
 		f string
@@ -425,81 +470,95 @@ func (c *Config) Validate() error {
 			add(f("name"), "duplicate %q", cn.Name)
 		}
 		seen[cn.Name] = true
-		if !contains(Platforms, cn.Platform) {
-			add(f("platform"), "want one of %s, got %q", strings.Join(Platforms, ", "), cn.Platform)
-		}
-		if cn.Rate < 0 {
-			add(f("rate"), "must not be negative")
-		}
-		if cn.Burst < 0 {
-			add(f("burst"), "must not be negative")
-		}
-		if cn.GroupRate != "" {
-			if _, _, err := ParseRate(cn.GroupRate); err != nil {
-				add(f("group_rate"), "%v", err)
-			}
+		for _, fe := range ValidateConnection(cn) {
+			add(f(fe.Field), "%s", fe.Msg)
 		}
 		if cn.Token != "" {
-			if len(cn.Token) < 16 {
-				add(f("token"), "at least 16 characters")
-			}
 			if other, dup := tokens[cn.Token]; dup {
 				add(f("token"), "same as connection %q: each connection needs its own", other)
 			}
 			tokens[cn.Token] = cn.Name
-		}
-		switch cn.Platform {
-		case "webhook":
-			if cn.Token == "" {
-				add(f("token"), "required: bridges authenticate with it")
-			}
-			if cn.PushURL != "" {
-				if u, err := url.Parse(cn.PushURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-					add(f("push_url"), "want an absolute http(s) URL, got %q", cn.PushURL)
-				}
-				if cn.Secret == "" {
-					add(f("secret"), "required with push_url: pushed actions are signed with it")
-				}
-			}
-		case "telegram":
-			if cn.Options["bot_token"] == "" {
-				add(f("options.bot_token"), "required (from @BotFather)")
-			}
-			if s, ok := cn.Options["webhook_secret"]; (ok || cn.Options["mode"] == "webhook") && !telegramSecretRE.MatchString(s) {
-				// Telegram itself accepts one character; anyone could guess it.
-				add(f("options.webhook_secret"), "want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got %d", len(s))
-			}
-		case "onebot":
-			switch cn.Options["mode"] {
-			case "reverse":
-				// qunzhu is the server: the token is all that keeps
-				// strangers from connecting as the bot.
-				if len(cn.Options["access_token"]) < 16 {
-					add(f("options.access_token"), "required in reverse mode, at least 16 characters (for example the output of: openssl rand -hex 16); set the same token in NapCat or Lagrange")
-				}
-			case "forward":
-				if cn.Options["url"] == "" {
-					add(f("options.url"), "required in forward mode (ws://host:port of the OneBot implementation)")
-				}
-			default:
-				add(f("options.mode"), "want reverse or forward, got %q", cn.Options["mode"])
-			}
-		case "matrix":
-			for _, k := range []string{"homeserver", "user_id", "access_token"} {
-				if cn.Options[k] == "" {
-					add(f("options."+k), "required")
-				}
-			}
-		case "wecom":
-			for _, fe := range validateWeCom(cn.Options) {
-				add(f("options."+fe.Field), "%s", fe.Msg)
-			}
 		}
 	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// ValidateConnection checks one connection's settings but its name (a
+// [[connections]] block's, or one the console is about to store). Field
+// names are relative to the connection: "token", "options.bot_token".
+func ValidateConnection(cn Connection) []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{field, fmt.Sprintf(format, args...)})
+	}
+	if !contains(Platforms, cn.Platform) {
+		add("platform", "want one of %s, got %q", strings.Join(Platforms, ", "), cn.Platform)
+	}
+	if cn.Rate < 0 {
+		add("rate", "must not be negative")
+	}
+	if cn.Burst < 0 {
+		add("burst", "must not be negative")
+	}
+	if cn.GroupRate != "" {
+		if _, _, err := ParseRate(cn.GroupRate); err != nil {
+			add("group_rate", "%v", err)
+		}
+	}
+	if cn.Token != "" && len(cn.Token) < 16 {
+		add("token", "at least 16 characters")
+	}
+	switch cn.Platform {
+	case "webhook":
+		if cn.Token == "" {
+			add("token", "required: bridges authenticate with it")
+		}
+		if cn.PushURL != "" {
+			if u, err := url.Parse(cn.PushURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add("push_url", "want an absolute http(s) URL, got %q", cn.PushURL)
+			}
+			if cn.Secret == "" {
+				add("secret", "required with push_url: pushed actions are signed with it")
+			}
+		}
+	case "telegram":
+		if cn.Options["bot_token"] == "" {
+			add("options.bot_token", "required (from @BotFather)")
+		}
+		if s, ok := cn.Options["webhook_secret"]; (ok || cn.Options["mode"] == "webhook") && !telegramSecretRE.MatchString(s) {
+			// Telegram itself accepts one character; anyone could guess it.
+			add("options.webhook_secret", "want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got %d", len(s))
+		}
+	case "onebot":
+		switch cn.Options["mode"] {
+		case "reverse":
+			// qunzhu is the server: the token is all that keeps
+			// strangers from connecting as the bot.
+			if len(cn.Options["access_token"]) < 16 {
+				add("options.access_token", "required in reverse mode, at least 16 characters (for example the output of: openssl rand -hex 16); set the same token in NapCat or Lagrange")
+			}
+		case "forward":
+			if cn.Options["url"] == "" {
+				add("options.url", "required in forward mode (ws://host:port of the OneBot implementation)")
+			}
+		default:
+			add("options.mode", "want reverse or forward, got %q", cn.Options["mode"])
+		}
+	case "matrix":
+		for _, k := range []string{"homeserver", "user_id", "access_token"} {
+			if cn.Options[k] == "" {
+				add("options."+k, "required")
+			}
+		}
+	case "wecom":
+		for _, fe := range validateWeCom(cn.Options) {
+			add("options."+fe.Field, "%s", fe.Msg)
+		}
+	}
+	return errs
 }
 
 func contains(xs []string, x string) bool {

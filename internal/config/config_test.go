@@ -264,3 +264,18 @@ confirm_within = "12h"
 		t.Fatalf("%+v", c)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := Load(write(t, "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]\n"), nil)
+	if err != nil || !reflect.DeepEqual(cfg.Server.TrustedProxies, []string{"127.0.0.1", "10.0.0.0/8", "fd00::/8"}) {
+		t.Fatalf("%v %v", cfg, err)
+	}
+	cfg, err = Load("", []string{"QUNZHU_SERVER_TRUSTED_PROXIES=192.168.0.0/16, 127.0.0.1"})
+	if err != nil || !reflect.DeepEqual(cfg.Server.TrustedProxies, []string{"192.168.0.0/16", "127.0.0.1"}) {
+		t.Fatalf("from the environment: %v %v", cfg.Server.TrustedProxies, err)
+	}
+	_, err = Load(write(t, "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"localhost\"]\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "server.trusted_proxies[1]") {
+		t.Fatalf("a bad proxy: %v", err)
+	}
+}

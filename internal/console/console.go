@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -31,12 +33,16 @@ var staticFS embed.FS
 type Store interface {
 	community.Directory
 	UserByName(ctx context.Context, username string) (access.User, error)
+	CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string) (access.User, access.Session, error)
+	EndSession(ctx context.Context, token string) error
 	Summary(ctx context.Context, orgID int64, since time.Time) (analytics.OrgSummary, error)
 	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]analytics.GroupActivity, error)
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]analytics.DayCount, error)
 	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*analytics.MemberActivity, error)
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
 	ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error)
+	ReportCase(ctx context.Context, orgID, id int64) (community.ReportCase, error)
 	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
 	ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error)
 	AuditLog(ctx context.Context, orgID int64, p community.Page) ([]community.AuditEntry, error)
@@ -93,12 +99,52 @@ type Server struct {
 	// the merge proposals that follow; MaxUpload caps an upload (bytes).
 	Imports   ImportSource
 	MaxUpload int64
+	// ShortCodes, when set, lists invite codes shorter than the ones issued
+	// now and replaces them (/invite-codes/short).
+	ShortCodes ShortCodeSource
+	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
+	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
+	ClientAddr func(*http.Request) netip.Addr
+	// Events, when set with Community, lets staff open, close and cancel
+	// events and check people in.
+	Events EventRunner
+	// Maintenance, when set with Health, lets staff purge inactive members
+	// and archive dead groups from the health page.
+	Maintenance Maintenance
+	// Tree, when set, offers the tree and group workflows: editing the
+	// tree, a group's settings, templates and their tasks, staff roles and
+	// the people search.
+	Tree TreeSource
+	// Caps reports a connection's capabilities: whether roles set in the
+	// console sync to the platform (chat.ActSetRole). Nil: none do.
+	Caps func(connection string) chat.Capabilities
+	// OnChange is called after a write the ingester caches (a group's
+	// node, kind or lifecycle, members' roles).
+	OnChange func()
+	// Partners, when set, runs the partner programme (/partners): levels,
+	// admissions, seats and waitlists, eligibility cases.
+	Partners PartnerSource
+	// Growth, when set, runs referral growth (/growth): campaigns, invite
+	// codes, referral trees and posters.
+	Growth GrowthSource
+	// BaseURL is the console's public address ([server] base_url), which
+	// join links on posters start with; the request's own when empty.
+	BaseURL string
+	// Replay, when set, lets the rules editor replay an edit over the
+	// stored messages before it is saved (rulesreplay.go).
+	Replay ReplaySource
+	// ConnAdmin, when set, lets managers add, change and remove platform
+	// connections (/connections); Setup keeps the dashboard's first-run
+	// checklist.
+	ConnAdmin ConnectionAdmin
+	Setup     SetupSource
 
-	figs    figuresCache // the last reading of the rollups, per organisation
-	once    sync.Once
-	tmpl    map[string]*template.Template
-	limiter *loginLimiter
-	dummy   []byte // a bcrypt hash compared against for unknown users
+	figs                        figuresCache // the last reading of the rollups, per organisation
+	replays                     replayJobs   // the rules editor's replays
+	once                        sync.Once
+	tmpl                        map[string]*template.Template
+	loginByAddr, loginByAccount *ratelimit.Window
+	dummy                       []byte // a bcrypt hash compared against for unknown users
 }
 
 // Handler returns the console's routes.
@@ -114,25 +160,27 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups", s.auth(s.groups))
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
-	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
-	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
-	mux.HandleFunc("POST /alerts/{id}/resolve", s.auth(s.resolveAlert))
+	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.may(access.Moderate, s.decideReport)))
+	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.may(access.BanOrgWide, s.decideAppeal)))
 	mux.HandleFunc("GET /tree", s.auth(s.treePage))
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
-	mux.HandleFunc("GET /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
-	mux.HandleFunc("POST /rules/edit", s.auth(s.managerOnly(s.rulesEdit)))
+	mux.HandleFunc("GET /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	mux.HandleFunc("POST /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
+	s.rulesReplayRoutes(mux)
 	mux.HandleFunc("GET /people/{id}", s.auth(s.person))
-	mux.HandleFunc("GET /scripts", s.auth(s.needs("scripts", s.scripts)))
-	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))
-	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.managerOnly(s.needs("scripts", s.moveScript))))
-	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
-	mux.HandleFunc("GET /partners", s.auth(s.managerOnly(s.needs("partners", s.partners))))
-	mux.HandleFunc("GET /events", s.auth(s.needs("events", s.events)))
-	mux.HandleFunc("GET /events/{id}", s.auth(s.needs("events", s.event)))
+	s.contentRoutes(mux)
+	s.partnersRoutes(mux)
+	s.growthRoutes(mux)
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
 	s.importRoutes(mux)
+	s.eventsRoutes(mux)
+	s.healthRoutes(mux)
+	s.treeRoutes(mux)
+	s.connectionRoutes(mux)
+	s.adminRoutes(mux)
+	s.codeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

@@ -39,6 +39,7 @@ type dashboardData struct {
 	Growth      bool // Joined and Left are known
 	Health      *dashboardHealth
 	Connections []ConnectionStatus
+	Setup       *setupChecklist // the first-run checklist (connections.go)
 }
 
 // State returns a group's state for the console: archived, dead (no member
@@ -124,6 +125,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		if s.Connections != nil {
 			d.Connections = s.Connections()
 		}
+	}
+	if d.Setup, err = s.setup(ctx, langOf(r), u); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	p := s.page(r, u, T(langOf(r), "dashboard"), d)
 	p.Flash = s.takeFlash(w, r)

@@ -23,6 +23,10 @@ type groupData struct {
 	Members   []memberRow
 	Messages  []community.Message
 	Counts    []statusCount
+	Roles     *groupRoles // the staff card (roles.go); nil without the structure workflows
+	Settings  bool        // link the group's settings page
+	// Disconnected: its connection was deleted or stopped (connections.go).
+	Disconnected bool
 }
 
 // memberRow is a member with their activity status (analytics.Classify).
@@ -106,6 +110,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := groupData{Health: health, Newcomers: newcomers, Group: g, State: State(g, last, now), Members: rows, Messages: msgs, Counts: cs}
+	d.Disconnected = s.disconnected(g.Connection)
 	if s.Content != nil {
 		week := 7 * 24 * time.Hour
 		all, err := s.Content.OrgPushes(r.Context(), u.OrgID, now.Add(-week), now.Add(week))
@@ -120,5 +125,8 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.render(w, http.StatusOK, "group", s.page(r, u, g.Name, d))
+	p := s.page(r, u, g.Name, nil)
+	d.Roles, d.Settings = s.groupRolesOf(r, p, g, members), s.configured("structure")
+	p.Data, p.Flash = d, s.takeFlash(w, r)
+	s.render(w, http.StatusOK, "group", p)
 }

@@ -222,20 +222,7 @@ func tree(nodes []community.Node) ([]community.Node, map[int64]int) {
 
 // subtree returns the ids of a node and of every node below it.
 func subtree(nodes []community.Node, root int64) map[int64]bool {
-	parent := map[int64]int64{}
-	for _, n := range nodes {
-		parent[n.ID] = n.ParentID
-	}
-	in := map[int64]bool{}
-	for _, n := range nodes {
-		for id, hops := n.ID, 0; id != 0 && hops < 64; id, hops = parent[id], hops+1 {
-			if id == root {
-				in[n.ID] = true
-				break
-			}
-		}
-	}
-	return in
+	return community.Subtree(nodes, root)
 }
 
 // groupRows lists the organisation's groups with their activity over the

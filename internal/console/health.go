@@ -3,13 +3,10 @@ package console
 import (
 	"context"
 	"html/template"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
-	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // HealthSource is the analytics' daily rollups: group health and states,
@@ -19,6 +16,7 @@ type HealthSource interface {
 	GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error)
 	Alerts(ctx context.Context, orgID int64, openOnly bool, limit int) ([]analytics.Alert, error)
 	ResolveAlert(ctx context.Context, orgID, id int64, actor string) error
+	SnoozeAlert(ctx context.Context, orgID, id int64, until time.Time, actor string) error
 }
 
 // healthStates are the rollup's group states, best first.
@@ -77,7 +75,7 @@ func (s *Server) dashboardHealth(ctx context.Context, u *access.User, sc scope) 
 		return nil, err
 	}
 	for _, a := range alerts {
-		if sc.has(a.GroupID) && len(d.Alerts) < 20 {
+		if sc.has(a.GroupID) && !a.Snoozed(s.Now()) && len(d.Alerts) < 20 {
 			d.Alerts = append(d.Alerts, alertRow{Alert: a, Date: a.Day.Start(s.Location).Format("2006-01-02")})
 		}
 	}
@@ -109,46 +107,6 @@ func (s *Server) groupHealth(ctx context.Context, l Lang, groupID int64) (*group
 	return h, nil
 }
 
-// resolveAlert closes an alert from the dashboard (POST, CSRF-checked).
-func (s *Server) resolveAlert(w http.ResponseWriter, r *http.Request) {
-	u := userOf(r)
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 || s.Health == nil {
-		s.renderError(w, r, errkind.New(errkind.NotFound, "no such alert"))
-		return
-	}
-	sc, err := s.scopeOf(r.Context(), u)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	open, err := s.Health.Alerts(r.Context(), u.OrgID, true, 10000)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	found := false
-	for _, a := range open {
-		if a.ID == id {
-			if !sc.has(a.GroupID) {
-				s.renderError(w, r, errOutOfScope)
-				return
-			}
-			found = true
-		}
-	}
-	if !found {
-		s.renderError(w, r, errkind.New(errkind.NotFound, "no open alert with that id"))
-		return
-	}
-	if err := s.Health.ResolveAlert(r.Context(), u.OrgID, id, "staff:"+u.Username); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.setFlash(w, flash{Key: "flash_alert_resolved", ID: id})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
 // ConnectionStatus is one platform connection as the dashboard shows it.
 type ConnectionStatus struct {
 	Name     string
@@ -157,4 +115,7 @@ type ConnectionStatus struct {
 	// Limits says what the platform does not allow on this connection
 	// (chat.LimitReporter), one sentence each.
 	Limits []string
+	// The rest is the connections page's (connections.go): where it is
+	// defined, its state, who holds it, its settings.
+	ConnectionDetail
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,15 +19,22 @@ import (
 // languages, and so has every key built from a known value.
 func TestTranslations(t *testing.T) {
 	keys := map[string]bool{}
-	literal := regexp.MustCompile(`\bt (?:\$l|\.Lang|\$\.Lang) "(\w+)"|\bT\([^,()]+(?:\(r\))?, "(\w+)"\)|headers\(l((?:, "\w+")+)\)|Key: "(flash_\w+)"`)
+	literal := regexp.MustCompile(`\bt[f]? (?:\$l|\.Lang|\$\.Lang) "(\w+)"|\btf\(l, "(\w+)"|\bT\([^,()]+(?:\(r\))?, "(\w+)"\)|headers\(l((?:, "\w+")+)\)|Key: "(flash_\w+)"`)
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	var sources []string
 	for _, f := range files {
 		b, _ := templateFS.ReadFile(f)
 		sources = append(sources, string(b))
 	}
-	for _, f := range []string{"console.go", "groups.go", "moderation.go", "audit.go", "rulespage.go", "rulesedit.go", "scope.go", "health.go", "appeals.go", "newcomers.go", "treepage.go",
-		"sources.go", "people.go", "scripts.go", "pushes.go", "partners.go", "events.go", "leaderboards.go"} {
+	// Every handler of the package (not its tests).
+	gofiles, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range gofiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
 		b, err := readSource(f)
 		if err != nil {
 			t.Fatal(err)
@@ -35,12 +43,12 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, src := range sources {
 		for _, m := range literal.FindAllStringSubmatch(src, -1) {
-			for _, k := range []string{m[1], m[2], m[4]} {
+			for _, k := range []string{m[1], m[2], m[3], m[5]} {
 				if k != "" {
 					keys[k] = true
 				}
 			}
-			for _, k := range strings.Split(m[3], ",") {
+			for _, k := range strings.Split(m[4], ",") {
 				if k = strings.Trim(strings.TrimSpace(k), `"`); k != "" {
 					keys[k] = true
 				}
@@ -61,6 +69,9 @@ func TestTranslations(t *testing.T) {
 	}
 	for _, a := range []string{"allow", "warn", "delete", "mute", "kick", "ban"} { // rules.Action
 		keys["act_"+a] = true
+	}
+	for _, c := range []string{"added", "dropped", "harsher", "milder"} { // the replay's changes
+		keys["replay_"+c] = true
 	}
 	for _, a := range reviewActions {
 		keys["review_"+a] = true
@@ -88,6 +99,13 @@ func TestTranslations(t *testing.T) {
 	}
 	for p := range periods {
 		keys["period_"+p] = true
+	}
+	for _, r := range access.OpsRoles {
+		keys["ops_"+r] = true
+	}
+	for _, sc := range []string{access.ScopeAdmin, access.ScopeRead, "ops"} {
+		keys["tscope_"+sc] = true
+		keys["tscope_"+sc+"_choice"] = true
 	}
 	for k := range keys {
 		m, ok := messages[k]

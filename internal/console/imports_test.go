@@ -157,7 +157,7 @@ func TestImportPages(t *testing.T) {
 	if code, _, body := w.upload(t, c, "bad.txt", []byte(bad), "qq"); code != 400 || !strings.Contains(body, "文件无法导入") || !strings.Contains(body, "line 12") {
 		t.Fatalf("a malformed upload: %d\n%s", code, body)
 	}
-	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "QQ 消息记录（文本）只能导入到QQ（OneBot）或桥接（微信等）的平台连接") {
+	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "QQ 消息记录（文本）只能导入到QQ（OneBot）或通用桥接的平台连接") {
 		t.Fatalf("a QQ export for a Telegram connection: %d\n%s", code, body)
 	}
 	code, loc, body := w.upload(t, c, "all.txt", qq, "qq")

@@ -16,6 +16,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 // The pages' frame: templates with their functions, the navigation,
@@ -32,7 +33,8 @@ func (s *Server) init() {
 		if s.Location == nil {
 			s.Location, _ = content.LoadZone("")
 		}
-		s.limiter = &loginLimiter{fails: map[string][]time.Time{}}
+		s.loginByAddr = ratelimit.New(loginPerAddr, loginWindow)
+		s.loginByAccount = ratelimit.New(loginPerAccount, loginWindow)
 		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 		funcs := template.FuncMap{
 			"t":    func(l Lang, k string) string { return T(l, k) },
@@ -65,6 +67,9 @@ func (s *Server) init() {
 				}
 				return template.HTML(`<a href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
 			},
+			// may reports whether the account may do p (the permission
+			// table): pages offer only the forms their reader may send.
+			"may": func(u *access.User, p string) bool { return u != nil && u.May(access.Permission(p)) },
 			"inc": func(i int) int { return i + 1 },
 			// last is a group's last message: a day when it comes from the
 			// rollups, a time otherwise.
@@ -78,9 +83,11 @@ func (s *Server) init() {
 				return t.In(s.Location).Format("01-02 15:04")
 			},
 			"tf": func(l Lang, k string, args ...any) string { return fmt.Sprintf(T(l, k), args...) },
-			"pushRows": func(l Lang, rows []pushRow, sent bool) pushRowsData {
-				return pushRowsData{Lang: l, Rows: rows, Sent: sent}
+			"pushRows": func(l Lang, csrf string, rows []pushRow, sent bool) pushRowsData {
+				return pushRowsData{Lang: l, CSRF: csrf, Rows: rows, Sent: sent}
 			},
+			"reasons": reasonText,
+			"slot":    slotName,
 			"groupTable": func(l Lang, rows []groupRow, sorts map[string]sortLink) groupTable {
 				return groupTable{Lang: l, Rows: rows, Sorts: sorts}
 			},
@@ -129,11 +136,13 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
-	{"import", "/import", true}}
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"health", "/health", false},
+	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
+	{"accounts", "/accounts", true}}
 
 // managersOnly are the entries a scoped user is not offered.
-var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true}
+var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "connections": true, "accounts": true}
 
 // navOf returns the navigation entry a path belongs to: a member's
 // profile belongs to the groups.
@@ -156,7 +165,13 @@ func (s *Server) page(r *http.Request, u *access.User, title string, data any) p
 	}
 	q := r.URL.Query()
 	q.Set("lang", other)
-	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
+	// The same path as requested, still escaped: the decoded path of
+	// /%2F%2Fevil.example/x would be a link to evil.example.
+	here, ok := localURL(r.URL.EscapedPath())
+	if !ok {
+		here = "/"
+	}
+	p := page{Lang: l, OtherURL: here + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		p.CSRF = s.csrfToken(c.Value)
 	}
@@ -185,6 +200,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusBadRequest, errkind.Message(err)
 	case errkind.Forbidden:
 		status, msg = http.StatusForbidden, errkind.Message(err)
+	case errkind.Conflict:
+		status, msg = http.StatusConflict, errkind.Message(err)
 	default:
 		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
 	}

@@ -98,7 +98,7 @@ func newPages(t *testing.T) *pages {
 	plan := func(g community.Group, want time.Time) {
 		t.Helper()
 		_, err := w.db.PlanPush(ctx, content.PushRequest{OrgID: w.org.ID, ScriptID: w.scheduled.ID, GroupID: g.ID, Slot: "morning", Want: want, Caps: content.DefaultCaps(),
-			Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"})
+			Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Actor: "user:pub"})
 		must(err)
 	}
 	tomorrow := now.In(cst).Add(24 * time.Hour)
@@ -153,7 +153,7 @@ func newPages(t *testing.T) *pages {
 		must(err)
 	}
 
-	w.srv.Profiles, w.srv.Content, w.srv.Community = w.db, w.db, w.db
+	w.srv.Profiles, w.srv.Content, w.srv.Community, w.srv.Partners, w.srv.Growth = w.db, w.db, w.db, w.db, w.db
 	return w
 }
 

@@ -21,6 +21,10 @@ type stintRow struct {
 	Tier       string
 	Last       *time.Time
 	ActiveDays int // distinct days with a message in the last 30
+	// Roles are the role forms of an open stint (roles.go); Syncs: its
+	// platform makes staff admins.
+	Roles *roleControl
+	Syncs bool
 }
 
 // referralRow is one person the member brought in, directly (depth 1) or
@@ -133,7 +137,13 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Seats = append(d.Seats, row)
 	}
-	s.render(w, http.StatusOK, "person", s.page(r, u, prof.Person.Name, d))
+	p := s.page(r, u, prof.Person.Name, nil)
+	if err := s.personRoles(ctx, r, p, id, d.Stints); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p.Data, p.Flash = d, s.takeFlash(w, r)
+	s.render(w, http.StatusOK, "person", p)
 }
 
 // referrals returns the person's referral tree, for a scoped user only the

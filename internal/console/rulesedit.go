@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/rules"
@@ -27,6 +30,10 @@ type RulesEditor interface {
 	Preview(ctx context.Context, g community.Group, scope, text string) (zh, en string, err error)
 	// Save checks and saves the scope's text; it applies at once.
 	Save(ctx context.Context, scope, text string) error
+	// ReplayRules returns the rules each group would have, and the engine
+	// to judge with, if the scope's text were text (rules.Replay of an
+	// edit before it is saved); the rules in force do not change.
+	ReplayRules(scope, text string) (func(community.Group) (*rules.RuleSet, error), *rules.Engine, error)
 }
 
 // Auditor records console changes in the audit log.
@@ -54,6 +61,18 @@ func (p registryPreview) Preview(_ context.Context, g community.Group, scope, te
 		return "", "", err
 	}
 	return rules.Notice(rs, "zh", g.Name), rules.Notice(rs, "en", g.Name), nil
+}
+
+func (p registryPreview) ReplayRules(scope, text string) (func(community.Group) (*rules.RuleSet, error), *rules.Engine, error) {
+	sc, err := rules.ParseScope(scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := p.reg.PreviewEngine(sc, text)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(g community.Group) (*rules.RuleSet, error) { return p.reg.Preview(g, sc, text) }, e, nil
 }
 
 func (p registryPreview) Save(ctx context.Context, scope, text string) error {
@@ -84,6 +103,11 @@ type rulesEditData struct {
 	Error     string
 	Previewed bool
 	CanSave   bool
+	// The replay of the edit (rulesreplay.go): the periods offered, and
+	// the job asked for, or gone when it has expired.
+	ReplayDays []int
+	Replay     *replayView
+	ReplayGone bool
 }
 
 // editor returns the rules editor, or nil when the console has none.
@@ -103,16 +127,24 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 	l := langOf(r)
 	ctx := r.Context()
 	ed := s.editor()
-	d := rulesEditData{Editable: ed != nil, CanSave: u.Role == "manager"}
+	d := rulesEditData{Editable: ed != nil, CanSave: u.May(access.EditRules)}
 	if ed == nil {
 		s.render(w, http.StatusOK, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
 		return
 	}
-	groups, err := s.Store.Groups(ctx, u.OrgID)
+	// A scoped account edits the rules of its own groups and of the tree
+	// nodes at and below its own, never the organisation's default.
+	sc, err := s.scopeOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	all, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	groups := slices.DeleteFunc(all, func(g community.Group) bool { return !sc.has(g.ID) })
 	d.Groups = groups
 	get := r.URL.Query().Get
 	if r.Method == http.MethodPost {
@@ -131,32 +163,64 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
+		if !sc.has(d.Group.ID) {
+			s.renderError(w, r, errOutOfScope)
+			return
+		}
 	}
-	d.Scope = get("scope")
-	if d.Scope == "" {
-		d.Scope = "default"
-	}
-	if _, err := rules.ParseScope(d.Scope); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
 	nodes, err := s.Store.Nodes(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	if !u.Scoped() {
+		d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
+	}
+	var mine map[int64]bool // the nodes a scoped account may edit
+	if u.ScopeNodeID != 0 {
+		mine = subtree(nodes, u.ScopeNodeID)
+	}
 	for _, n := range nodes {
-		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+		if !u.Scoped() || mine[n.ID] {
+			d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+		}
 	}
 	if d.Group.ID != 0 {
 		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("group:%d", d.Group.ID), T(l, "scope_group") + " · " + d.Group.Name})
 	}
+	d.Scope = get("scope")
+	if d.Scope == "" && len(d.Scopes) > 0 {
+		d.Scope = d.Scopes[0].Value
+	}
+	scope, err := rules.ParseScope(d.Scope)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	switch {
+	case !u.Scoped():
+	case scope.Kind == "node" && mine[scope.ID], scope.Kind == "group" && sc.has(scope.ID):
+	default:
+		// Another group's or node's rules, or the organisation's default.
+		s.renderError(w, r, errOutOfScope)
+		return
+	}
 
+	if s.Replay != nil {
+		d.ReplayDays = replayDays
+	}
 	if r.Method != http.MethodPost {
 		if d.Text, err = ed.Source(d.Scope); err != nil {
 			s.renderError(w, r, err)
 			return
+		}
+		if id := r.URL.Query().Get("replay"); id != "" {
+			// The replay of an edit: the edit, not the file, in the box.
+			if j := s.replays.get(id, u.ID, s.Now()); j != nil && j.scope == d.Scope {
+				d.Text, d.Replay, d.Previewed = j.text, j.view(l, s.Location), true
+			} else {
+				d.ReplayGone = true
+			}
 		}
 		d.NoticeZh, d.NoticeEn, _ = ed.Preview(ctx, d.Group, d.Scope, d.Text)
 		p := s.page(r, u, T(l, "rules_edit"), d)
@@ -174,9 +238,23 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 	if d.NoticeZh, d.NoticeEn, err = ed.Preview(ctx, d.Group, d.Scope, d.Text); err != nil {
 		d.Error, status = err.Error(), http.StatusUnprocessableEntity
 	}
+	if op, ok := strings.CutPrefix(r.PostFormValue("op"), "replay-"); ok && d.Error == "" {
+		days, err := strconv.Atoi(op)
+		if err != nil {
+			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "replay %q: want replay-7 or replay-30", op))
+			return
+		}
+		id, err := s.startReplay(ctx, u, ed, d.Scope, d.Text, d.Group.ID, days)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/rules/edit?scope=%s&group=%d&replay=%s", d.Scope, d.Group.ID, id), http.StatusSeeOther)
+		return
+	}
 	if r.PostFormValue("op") == "save" && d.Error == "" {
-		if !d.CanSave {
-			s.renderError(w, r, errkind.New(errkind.Forbidden, "only a manager may change the rules"))
+		if err := s.permit(r, access.EditRules); err != nil {
+			s.renderError(w, r, err)
 			return
 		}
 		if err := ed.Save(ctx, d.Scope, d.Text); err != nil {
@@ -184,7 +262,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		} else {
 			if a, ok := s.Store.(Auditor); ok {
 				if err := a.AppendAudit(ctx, community.AuditEntry{OrgID: u.OrgID, Actor: "staff:" + u.Username, Action: "rules.edit", Subject: d.Scope,
-					Detail: fmt.Sprintf(`{"characters":%d}`, utf8.RuneCountInString(d.Text))}); err != nil {
+					Detail: community.Detail("characters", utf8.RuneCountInString(d.Text))}); err != nil {
 					s.Logger.Error("audit a rules edit", "err", err)
 				}
 			}

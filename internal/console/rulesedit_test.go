@@ -31,7 +31,7 @@ func TestRulesEditor(t *testing.T) {
 	parents := func(context.Context) (map[int64]int64, error) {
 		return map[int64]int64{w.shop.ID: w.region.ID}, nil
 	}
-	reg, err := rules.NewRegistry(ctx, dir, rules.NewEngine(nil, nil), parents, nil)
+	reg, err := rules.NewRegistry(ctx, dir, nil, rules.NewEngine(nil, nil), parents, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,15 +23,23 @@ type ProfileSource interface {
 	ReferralTree(ctx context.Context, orgID, root int64, maxDepth int) ([]community.Referral, error)
 }
 
-// ContentSource reads the script library and the push schedule, and moves
-// scripts through the review workflow.
+// ContentSource is the script library, the push schedule and the duty
+// roster: what the content pages read and write.
 type ContentSource interface {
-	Scripts(ctx context.Context, orgID int64, status content.Status) ([]content.Script, error)
+	content.LintSource
+	content.Scheduler
 	Script(ctx context.Context, orgID, id int64) (content.Script, error)
 	Revisions(ctx context.Context, orgID, id int64) ([]content.Revision, error)
+	CreateScript(ctx context.Context, s *content.Script) error
+	EditScript(ctx context.Context, orgID, id int64, title, body string, tags []string, editor string) (content.Script, error)
 	MoveScript(ctx context.Context, orgID, id int64, to content.Status, role content.Role, actor, reason string) (content.Script, error)
 	OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error)
 	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
+	ContentSettings(ctx context.Context, orgID int64) (content.ContentSettings, error)
+	SetSelfApproval(ctx context.Context, orgID int64, allow bool, actor string) error
+	DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]content.DutyItem, error)
+	DutyRosters(ctx context.Context, orgID int64) ([]content.Roster, error)
+	SetDutyRoster(ctx context.Context, orgID, groupID int64, people []int64, actor string) error
 }
 
 // CommunitySource reads the partner programme, events and leaderboards.
@@ -49,14 +57,26 @@ type CommunitySource interface {
 // source.
 func (s *Server) configured(key string) bool {
 	switch key {
-	case "scripts", "pushes":
+	case "scripts", "pushes", "duty":
 		return s.Content != nil
-	case "partners", "events", "leaderboards":
+	case "events", "leaderboards":
 		return s.Community != nil
-	case "settings":
+	case "partners":
+		return s.Partners != nil
+	case "growth":
+		return s.Growth != nil
+	case "settings", "accounts":
 		return s.Accounts != nil
 	case "import":
 		return s.Imports != nil
+	case "short_codes":
+		return s.ShortCodes != nil
+	case "health":
+		return s.Health != nil
+	case "structure", "templates":
+		return s.Tree != nil
+	case "connections":
+		return s.ConnAdmin != nil
 	}
 	return true
 }

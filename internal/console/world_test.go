@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,13 +43,18 @@ type world struct {
 	rumour  int64 // report case: three reports, hidden
 	single  int64 // report case: one report
 	reg     *rules.Registry
+	// advance moves the clock of the store, the ingester and the console.
+	advance func(time.Duration)
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t}
+	var mu sync.Mutex
 	clock := now
-	w.db = storetest.Open(t, store.SQLite, func() time.Time { return clock })
+	tick := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	w.advance = func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	w.db = storetest.Open(t, store.SQLite, tick)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	must := func(err error) {
@@ -83,9 +89,9 @@ func newWorld(t *testing.T) *world {
 	mk(&w.foreign)
 
 	var err error
-	w.reg, err = rules.NewRegistry(ctx, "", rules.NewEngine(nil, nil), nil, nil)
+	w.reg, err = rules.NewRegistry(ctx, "", nil, rules.NewEngine(nil, nil), nil, nil)
 	must(err)
-	in := pipeline.NewIngester(pipeline.IngestConfig{Store: w.db, OrgFor: func(string) int64 { return w.org.ID }, Now: func() time.Time { return clock },
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: w.db, OrgFor: func(string) int64 { return w.org.ID }, Now: tick,
 		Decider: &rules.Decider{Engine: w.reg.Engine(), RuleSet: w.reg.For, Offences: w.db.CountOffences}})
 	go in.Run(ctx)
 	seq := 0
@@ -109,11 +115,11 @@ func newWorld(t *testing.T) *world {
 	send("g1", "adguy", "卖货郎", "加 薇 信 abc1688", "", clock)
 	rumour := send("g1", "spammer", "小王", "明天的课取消了，大家都别来了", "", clock)
 	single := send("g1", "d", "学员d", "这节课讲得一般", "", clock)
-	clock = clock.Add(time.Minute)
+	w.advance(time.Minute)
 	for _, u := range []string{"a", "b", "c"} {
-		send("g1", u, "学员"+u, "举报", rumour, clock)
+		send("g1", u, "学员"+u, "举报", rumour, tick())
 	}
-	send("g1", "a", "学员a", "举报", single, clock)
+	send("g1", "a", "学员a", "举报", single, tick())
 	cases, err := w.db.ReportCases(ctx, w.org.ID, "open")
 	must(err)
 	if len(cases) != 2 || cases[0].MessageID != rumour || !cases[0].Hidden || cases[1].MessageID != single || cases[1].Hidden {
@@ -124,7 +130,7 @@ func newWorld(t *testing.T) *world {
 	hash, err := console.HashPassword("correct horse")
 	must(err)
 	must(w.db.CreateUser(ctx, &access.User{OrgID: w.org.ID, Username: "admin", PasswordHash: hash, Role: "manager"}))
-	w.srv = &console.Server{Store: w.db, Key: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return clock }}
+	w.srv = &console.Server{Store: w.db, Key: []byte("0123456789abcdef0123456789abcdef"), Now: tick}
 	hs := httptest.NewServer(w.srv.Handler())
 	t.Cleanup(hs.Close)
 	w.url = hs.URL

@@ -42,16 +42,13 @@ type Cadence struct {
 	Slot     string // a slot name of the group's effective slots
 	Weekday  time.Weekday
 	Day      int
-	// Quiet is the allowed posting window of its pushes.
+	// Quiet narrows the posting window of its pushes; zero: the groups'
+	// own quiet hours (from their rules) alone apply, as they always do.
 	Quiet     community.Window
 	Paused    bool
 	CreatedBy string
 	CreatedAt time.Time
 }
-
-// DefaultQuiet is the posting window of a cadence that names none (the
-// owners' group's 06:30–23:30).
-var DefaultQuiet = community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}
 
 // MaxCadenceDay is the largest N of "day N after".
 const MaxCadenceDay = 365

@@ -41,7 +41,7 @@ const (
 // transitions lists who may move a script from one status to another.
 var transitions = map[Status]map[Status][]Role{
 	Draft:     {Submitted: {Contributor, Editor}},
-	Submitted: {InReview: {Reviewer}, Draft: {Contributor, Editor}},
+	Submitted: {InReview: {Reviewer}, Approved: {Reviewer}, Rejected: {Reviewer}, Draft: {Contributor, Editor}},
 	InReview:  {Approved: {Reviewer}, Rejected: {Reviewer}},
 	Rejected:  {Draft: {Contributor, Editor}},
 	Approved:  {Scheduled: {Publisher}, Draft: {Editor}},
@@ -92,90 +92,22 @@ type Caps struct {
 // DefaultCaps are 3 pushes a day at least 2 hours apart.
 func DefaultCaps() Caps { return Caps{PerDay: 3, MinGap: 2 * time.Hour} }
 
-// Plan is the outcome of fitting a push into a group's schedule.
-type Plan struct {
-	At       time.Time // when to push
-	Deferred bool      // not at the requested time
-	Reason   string    // why it was deferred
+// OrDefault fills what the caps leave at zero with DefaultCaps'.
+func (c Caps) OrDefault() Caps {
+	d := DefaultCaps()
+	if c.PerDay <= 0 {
+		c.PerDay = d.PerDay
+	}
+	if c.MinGap <= 0 {
+		c.MinGap = d.MinGap
+	}
+	return c
 }
 
-// Fit finds the earliest time at or after want when a push to a group
-// respects the caps and the posting window, given the group's already
-// scheduled or sent pushes. It looks ahead up to horizon and reports false
-// if nothing fits.
-func Fit(want time.Time, pushes []time.Time, caps Caps, win community.Window, loc *time.Location, horizon time.Duration) (Plan, bool) {
-	if caps.PerDay <= 0 {
-		caps.PerDay = 3
-	}
-	sorted := slices.Clone(pushes)
-	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
-	t := want
-	var reasons []string
-	note := func(r string) {
-		if !slices.Contains(reasons, r) {
-			reasons = append(reasons, r)
-		}
-	}
-	for step := 0; step < 10000 && !t.After(want.Add(horizon)); step++ {
-		if !win.Allows(t, loc) {
-			note("quiet hours")
-			t = nextWindowStart(t, win, loc)
-			continue
-		}
-		// Minimum gap to any push before or after.
-		if g := conflictGap(t, sorted, caps.MinGap); !g.IsZero() {
-			note("too close to another push")
-			t = g
-			continue
-		}
-		if countDay(t, sorted, loc) >= caps.PerDay {
-			note("daily cap reached")
-			y, m, d := t.In(loc).Date()
-			t = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
-			continue
-		}
-		p := Plan{At: t, Deferred: !t.Equal(want)}
-		if p.Deferred {
-			p.Reason = strings.Join(reasons, ", ")
-		}
-		return p, true
-	}
-	return Plan{Reason: strings.Join(reasons, ", ")}, false
-}
-
-// conflictGap returns the earliest time after t that is MinGap past a push
-// too close to t, or zero if none is.
-func conflictGap(t time.Time, pushes []time.Time, gap time.Duration) time.Time {
-	if gap <= 0 {
-		return time.Time{}
-	}
-	for _, p := range pushes {
-		if d := t.Sub(p); d > -gap && d < gap {
-			return p.Add(gap)
-		}
-	}
-	return time.Time{}
-}
-
-func countDay(t time.Time, pushes []time.Time, loc *time.Location) int {
-	y, m, d := t.In(loc).Date()
-	n := 0
-	for _, p := range pushes {
-		py, pm, pd := p.In(loc).Date()
-		if py == y && pm == m && pd == d {
-			n++
-		}
-	}
-	return n
-}
-
-func nextWindowStart(t time.Time, w community.Window, loc *time.Location) time.Time {
-	s := w.From.On(t, loc)
-	if !s.After(t) {
-		s = w.From.On(t.In(loc).AddDate(0, 0, 1), loc)
-	}
-	return s
-}
+// Pushable reports whether a script in this status may go out: it was
+// approved (and maybe scheduled or pushed before) and has not gone back
+// to a draft or been rejected since.
+func (s Status) Pushable() bool { return s == Approved || s == Scheduled || s == Published }
 
 // Rotation picks the assistant on duty for a push: round-robin over the
 // group's assistants by the push's sequence number.

@@ -34,7 +34,7 @@ func TestSlotSetValidate(t *testing.T) {
 	if _, ok := s.Find("noon"); ok || s.Names() != "早高峰, late" {
 		t.Fatalf("noon found in %s", s.Names())
 	}
-	if w, err := community.ParseWindow("06:30-23:30"); err != nil || w != DefaultQuiet || w.String() != "06:30-23:30" {
+	if w, err := community.ParseWindow("06:30-23:30"); err != nil || w != (community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}) || w.String() != "06:30-23:30" {
 		t.Fatalf("window %v %v", w, err)
 	}
 }
@@ -82,20 +82,5 @@ func TestCadenceOccurrences(t *testing.T) {
 		if bad.Validate() == nil {
 			t.Errorf("%+v validated", bad)
 		}
-	}
-}
-
-func TestPrompt(t *testing.T) {
-	cst := time.FixedZone("CST", 8*3600)
-	at := time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
-	if p := Prompt("morning", at, cst, 3); p != "早上好！看完今天的分享，你最想先试哪一条？" {
-		t.Fatalf("morning prompt %q", p)
-	}
-	if Prompt("morning", at, cst, 4) == Prompt("morning", at, cst, 5) {
-		t.Fatal("prompts do not rotate")
-	}
-	// A custom slot takes the prompts of its time of day.
-	if Period("早高峰", at, cst) != "morning" || Period("lunch", at.Add(5*time.Hour), cst) != "noon" || Period("x", at.Add(13*time.Hour), cst) != "evening" {
-		t.Fatal("periods of custom slots")
 	}
 }

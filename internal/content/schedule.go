@@ -70,15 +70,16 @@ func checkURL(field, raw string) error {
 	return nil
 }
 
-// PushRequest asks for one script to go to one group.
+// PushRequest asks for one script to go to one group. The group's own
+// rules give the quiet hours and the caps, its slots the peaks a deferred
+// push goes to and the zone its days are counted in.
 type PushRequest struct {
 	OrgID, ScriptID, GroupID int64
 	Slot                     string
 	Want                     time.Time
-	Caps                     Caps
-	Window                   community.Window
-	Location                 *time.Location
-	Horizon                  time.Duration // how far a push may be deferred; 7 days when 0
+	Caps                     Caps             // replaces the group's caps when set
+	Window                   community.Window // narrows the group's quiet hours when set
+	Horizon                  time.Duration    // how far a push may be deferred; DefaultHorizon when 0
 	DutyPerson               int64
 	Actor                    string
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/sim"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -23,13 +24,18 @@ type Ingester interface {
 	IngestCount(ctx context.Context, events []chat.Event) (pipeline.Result, error)
 }
 
-// Store is what Seed writes: the tree, partner levels, groups and staff
-// roles. *store.DB implements it.
+// Store is what Seed writes: the tree, partner levels, groups, staff
+// roles and the content (ContentStore). *store.DB implements it.
 type Store interface {
 	CreateNode(ctx context.Context, n *community.Node) error
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	AccessStore
+	TreeStore
+	PartnersStore
+	ContentStore
+	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
 // Seed creates the tree, groups and partner levels of org, imports the
@@ -102,5 +108,20 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 			}
 		}
 	}
-	return nil
+	if err := seedEvents(ctx, db, in, s, org, now); err != nil {
+		return err
+	}
+	if err := seedTree(ctx, db, in, org, now); err != nil {
+		return err
+	}
+	if err := seedPartners(ctx, db, in, s.Name(), org, now); err != nil {
+		return err
+	}
+	if err := seedContent(ctx, db, in, s, org, now); err != nil {
+		return err
+	}
+	if err := seedConnections(ctx, db, org); err != nil {
+		return err
+	}
+	return seedAccess(ctx, db, org.ID)
 }

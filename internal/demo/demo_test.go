@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,246 @@ func TestSeed(t *testing.T) {
 	}
 	if lv, _ := db.PartnerLevels(ctx, org.ID); len(lv) != 3 {
 		t.Fatalf("partner levels: %d", len(lv))
+	}
+	checkEventsAndHealth(t, db, org, now, shanghai)
+	checkPartners(t, ctx, db, org)
+}
+
+// checkEventsAndHealth: the events and health pages have their work — a
+// class in two groups, full with a waitlist and people checked in, a
+// sharing day open for sign-ups, a purge notice pending with members left
+// out of it, and a dying group alerted once the rollup runs.
+func checkEventsAndHealth(t *testing.T, db *store.DB, org community.Org, now time.Time, loc *time.Location) {
+	ctx := context.Background()
+	evs, err := db.EventSummaries(ctx, org.ID, now.Add(-24*time.Hour))
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events: %+v %v", evs, err)
+	}
+	class := evs[1]
+	if class.In != 12 || class.Waitlisted != 2 || class.Cancelled != 1 || class.CheckedIn != 7 || len(class.AlsoIn) != 1 || class.Closed {
+		t.Errorf("the class: %+v", class)
+	}
+	if evs[0].In != 8 || evs[0].Capacity != 40 {
+		t.Errorf("the sharing day: %+v", evs[0])
+	}
+	purges, err := db.Purges(ctx, org.ID, true, 10)
+	if err != nil || len(purges) != 1 || purges[0].Named() < 5 || purges[0].Named() != len(purges[0].Members)-2 {
+		t.Fatalf("pending purges: %+v %v", purges, err)
+	}
+	if _, err := db.Rollup(ctx, org.ID, now, loc, 400); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := db.Alerts(ctx, org.ID, true, 100)
+	kinds := map[string][]string{}
+	for _, a := range alerts {
+		kinds[a.Kind] = append(kinds[a.Kind], a.GroupName)
+	}
+	if !slices.Contains(kinds["group_dying"], "NF-阳新2018电子商务培训群") || len(kinds["group_dead"]) == 0 {
+		t.Fatalf("alerts by kind: %v", kinds)
+	}
+}
+
+// The demo shows a template applied with its tasks — some bound to the
+// groups of their names, one group flagged out of the template's order —
+// and a temporary group with an end.
+func TestSeedTree(t *testing.T) {
+	shanghai, _ := content.LoadZone("")
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "演示", Slug: "demo"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Now: func() time.Time { return now }})
+	if err := demo.Seed(ctx, db, in, s, org, now, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _, err := db.GroupTasks(ctx, org.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _ := db.Groups(ctx, org.ID)
+	created := map[int64]time.Time{}
+	var temp []community.Group
+	for _, g := range groups {
+		created[g.ID] = g.CreatedAt
+		if g.Kind == community.KindTemporary {
+			temp = append(temp, g)
+		}
+	}
+	done := 0
+	for _, tk := range tasks {
+		if tk.Status == community.TaskDone {
+			done++
+		}
+	}
+	if len(tasks) != 7 || done != 5 {
+		t.Fatalf("%d tasks, %d bound; want 7, 5 bound by name", len(tasks), done)
+	}
+	late := community.OutOfOrder(tasks, created)
+	if len(late) != 1 {
+		t.Fatalf("out of order: %v, want one group", late)
+	}
+	for id, before := range late {
+		i := slices.IndexFunc(tasks, func(tk community.GroupTask) bool { return tk.ID == id })
+		if tasks[i].Kind != community.KindAllHands || before != 4 {
+			t.Fatalf("flagged %+v before step %d, want the all-hands group before the cohorts", tasks[i], before)
+		}
+	}
+	if len(temp) != 1 || temp[0].ExpiresAt == nil || !temp[0].ExpiresAt.After(now) {
+		t.Fatalf("temporary groups: %+v, want one ending after now", temp)
+	}
+	for _, g := range groups {
+		if g.Name != "NF-阳新第6期微营销培训群" {
+			continue
+		}
+		items, _ := db.GroupChecklist(ctx, org.ID, g.ID)
+		for _, it := range items[:5] {
+			if !it.Done {
+				t.Errorf("the flagship group's checklist: %s not done", it.Key)
+			}
+		}
+	}
+}
+
+// checkPartners: the demo's partner programme and referral growth are
+// there, through the product's own code paths: seats in every tier with a
+// waitlist and a move up, joiners waiting for approval, a campaign with a
+// tree and a K-factor.
+func checkPartners(t *testing.T, ctx context.Context, db *store.DB, org community.Org) {
+	t.Helper()
+	b, err := db.PartnerBoard(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiers := map[string]int{}
+	waiting := 0
+	for _, l := range b.Levels {
+		for _, st := range b.Seats {
+			if st.LevelID == l.ID {
+				if band, ok := community.TierOf(st.Number, l.Bands()); ok {
+					tiers[band.Slug]++
+				}
+			}
+		}
+		for k, n := range b.Waiting {
+			if k[0] == l.ID {
+				waiting += n
+			}
+		}
+	}
+	if tiers["founding"] != 24 || tiers["initiating"] != 39 || tiers["partner"] != 11 || waiting != 3 { // 10+9+5 founding; seat 37 released, 61 taken
+		t.Fatalf("seats by tier %v, %d waiting", tiers, waiting)
+	}
+	notices, err := db.PartnerNotices(ctx, org.ID, 10)
+	if err != nil || len(notices) != 1 || !notices[0].Told() || notices[0].Number != 61 {
+		t.Fatalf("moves up %+v, %v", notices, err)
+	}
+	cases, err := db.EligibilityCases(ctx, org.ID, "pending")
+	if err != nil || len(cases) != 3 {
+		t.Fatalf("pending cases %+v, %v", cases, err)
+	}
+	camps, err := db.Campaigns(ctx, org.ID)
+	if err != nil || len(camps) != 2 || camps[0].ArchivedAt != nil || camps[1].ArchivedAt == nil {
+		t.Fatalf("campaigns %+v, %v", camps, err)
+	}
+	g, err := db.CampaignGrowth(ctx, org.ID, camps[0].ID)
+	if err != nil || g.Members != 11 || g.Invitations != 7 || g.K <= 0 || g.CycleMedian <= 0 {
+		t.Fatalf("growth %+v, %v", g, err)
+	}
+	tree, err := db.CampaignTree(ctx, org.ID, camps[0].ID)
+	if err != nil || len(tree) != 23 {
+		t.Fatalf("the campaign's tree: %d people, %v", len(tree), err)
+	}
+	forest := community.ReferralForest(tree)
+	deep := 0
+	for _, r := range forest {
+		for _, c := range r.Children {
+			if len(c.Children) > 0 {
+				deep++
+			}
+		}
+	}
+	if deep == 0 {
+		t.Fatalf("the campaign's tree has no second generation: %d roots", len(forest))
+	}
+}
+
+// TestSeedContent: the demo's library has a script in every state of the
+// review (a member's 投稿 among them, one approved over the lint with its
+// reason), and its calendar pushes sent, planned, deferred with the
+// reason, cancelled and skipped; a cohort has a duty roster.
+func TestSeedContent(t *testing.T) {
+	shanghai, _ := content.LoadZone("")
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai)
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "演示", Slug: "demo"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	s := sim.New("sim", sim.DemoScenario(), sim.Options{Now: func() time.Time { return now }})
+	if err := demo.Seed(ctx, db, in, s, org, now, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	scripts, _ := db.Scripts(ctx, org.ID, "")
+	states := map[content.Status]int{}
+	var fromChat, override bool
+	for _, sc := range scripts {
+		states[sc.Status]++
+		fromChat = fromChat || strings.HasPrefix(sc.Author, "person:")
+		override = override || sc.LintOverride != ""
+	}
+	for _, st := range []content.Status{content.Draft, content.Submitted, content.InReview, content.Approved, content.Scheduled, content.Published, content.Rejected} {
+		if states[st] == 0 {
+			t.Errorf("no %s script: %v", st, states)
+		}
+	}
+	if !fromChat || !override {
+		t.Errorf("a 投稿 from the chat: %v; approved over the lint: %v", fromChat, override)
+	}
+	pushes, _ := db.OrgPushes(ctx, org.ID, now.Add(-24*time.Hour), now.Add(4*24*time.Hour))
+	byStatus := map[content.PushStatus]int{}
+	reasons := map[string]bool{}
+	for _, p := range pushes {
+		byStatus[p.Status]++
+		for _, r := range content.Reasons(p.Reason) {
+			reasons[r] = true
+		}
+	}
+	if byStatus[content.PushSent] < 3 || byStatus[content.PushPlanned] < 5 || byStatus[content.PushCancelled] != 1 || byStatus[content.PushSkipped] != 1 {
+		t.Errorf("pushes by status: %v", byStatus)
+	}
+	if !reasons[content.ReasonMinGap] || !reasons[content.ReasonNotApproved] || !reasons[content.ReasonCancelled] {
+		t.Errorf("reasons: %v", reasons)
+	}
+	rosters, _ := db.DutyRosters(ctx, org.ID)
+	set := 0
+	for _, r := range rosters {
+		if !r.Default {
+			set++
+			if len(r.People) != 3 {
+				t.Errorf("the roster of %s: %+v", r.Group, r.People)
+			}
+		}
+	}
+	if set != 1 {
+		t.Errorf("%d groups with a roster, want 1", set)
+	}
+	// The rejected 投稿 is told in the all-hands group.
+	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 1000)
+	told := false
+	for _, a := range acts {
+		told = told || strings.Contains(a.Action.Text, "这次没有通过：只有一句话")
+	}
+	if !told {
+		t.Error("the member whose 投稿 was rejected is not told")
 	}
 }

@@ -71,8 +71,11 @@ type Service struct {
 	// Location is the server's time zone: the days of the rollups, and
 	// the default zone of exports that write times without one.
 	Location *time.Location
-	// Connections are the configured connections an upload may name.
+	// Connections are the configured connections an upload may name;
+	// Live, when set, lists them instead, as they are now (connections
+	// added or removed from the console while qunzhu runs).
 	Connections []Connection
+	Live        func() []Connection
 	// Holder names this process in the jobs it runs.
 	Holder string
 	// MaxUpload caps an uploaded file (bytes); 0: no cap.
@@ -141,7 +144,7 @@ func (s *Service) zone(name string) (*time.Location, error) {
 // connection returns the configured connection named name.
 func (s *Service) connection(name string) (Connection, error) {
 	var names []string
-	for _, c := range s.Connections {
+	for _, c := range s.ConnectionList() {
 		if c.Name == name {
 			return c, nil
 		}
@@ -839,4 +842,9 @@ func (s *Service) DismissMerge(ctx context.Context, orgID int64, p community.Mer
 }
 
 // ConnectionList returns the connections an upload may name.
-func (s *Service) ConnectionList() []Connection { return slices.Clone(s.Connections) }
+func (s *Service) ConnectionList() []Connection {
+	if s.Live != nil {
+		return s.Live()
+	}
+	return slices.Clone(s.Connections)
+}

@@ -129,54 +129,9 @@ func renderTop(top []analytics.Poster) string {
 	return s.String()
 }
 
+// renderSignup is the list as the chat shows it (community.SignupText).
 func renderSignup(l community.SignupList, loc *time.Location) string {
-	var s strings.Builder
-	fmt.Fprintf(&s, "【接龙】%s", l.Title)
-	if l.Capacity > 0 {
-		fmt.Fprintf(&s, "（限 %d 人，已报 %d limit %d, %d in）", l.Capacity, l.Count(), l.Capacity, l.Count())
-	}
-	if l.Closed {
-		s.WriteString("（已截止 closed）")
-	}
-	if l.EventAt != nil || l.Place != "" {
-		s.WriteString("\n")
-		if l.EventAt != nil {
-			s.WriteString(l.EventAt.In(loc).Format("01-02 15:04") + " ")
-		}
-		s.WriteString(l.Place)
-	}
-	var waiting []community.SignupEntry
-	listed := 0
-	for _, en := range l.Entries {
-		switch en.Status {
-		case community.SignupWaitlist:
-			waiting = append(waiting, en)
-			continue
-		case community.SignupCancelled:
-			continue
-		}
-		listed++
-		fmt.Fprintf(&s, "\n%d. %s", en.N, en.Name)
-		if en.Note != "" {
-			s.WriteString(" " + en.Note)
-		}
-		if en.CheckedIn {
-			s.WriteString(" ✅")
-		}
-	}
-	if listed == 0 {
-		s.WriteString("\n还没有人接龙，发 /signup 或「接龙」报名。No one yet: send /signup to sign up.")
-	}
-	if len(waiting) > 0 {
-		s.WriteString("\n候补 waitlist:")
-		for _, en := range waiting {
-			fmt.Fprintf(&s, "\n%d. %s", en.N, en.Name)
-			if en.Note != "" {
-				s.WriteString(" " + en.Note)
-			}
-		}
-	}
-	return s.String()
+	return community.SignupText(l, loc)
 }
 
 const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY]."
@@ -239,7 +194,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	case sub == "checkin" || sub == "签到":
 		l, ok, err = b.tx.CheckIn(ctx, g.ID, pid, b.now)
 		if err == nil && ok {
-			reply(displayName(e.Sender) + " 已签到 checked in。" + fmt.Sprintf("（%d/%d）", checkedIn(l), l.Count()))
+			reply(displayName(e.Sender) + " 已签到 checked in。" + fmt.Sprintf("（%d/%d）", l.CheckedIn(), l.Count()))
 			return nil
 		}
 		if err == nil && !bare {
@@ -264,16 +219,6 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	}
 	reply(renderSignup(l, b.in.cfg.Location))
 	return nil
-}
-
-func checkedIn(l community.SignupList) int {
-	n := 0
-	for _, e := range l.Entries {
-		if e.CheckedIn {
-			n++
-		}
-	}
-	return n
 }
 
 // unban lifts the organisation ban of the member a staff member replied to

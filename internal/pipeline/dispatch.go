@@ -41,6 +41,20 @@ type Outbox interface {
 	KillAction(ctx context.Context, id int64, cause string) error
 }
 
+// FencedOutbox is implemented by outboxes that claim a connection's
+// actions only for the replica holding the connection's lease with the
+// fencing token given (see Route.Tenure).
+type FencedOutbox interface {
+	ClaimActionsFenced(ctx context.Context, connection, holder string, fence int64, limit int, lease time.Duration) ([]OutboxItem, error)
+}
+
+// Tenure is a replica's hold on a connection (internal/connections):
+// Fence returns the holder and fencing token while the replica may act
+// for the connection, and ok false once it may not.
+type Tenure interface {
+	Fence() (holder string, fence int64, ok bool)
+}
+
 // Pender is implemented by outboxes that record what an accepted but
 // unfinished action waits for (chat.PendingError), for its receipt; with
 // other outboxes such an action is only postponed.
@@ -72,6 +86,12 @@ type Route struct {
 	// never exceeded); 0 means unlimited.
 	GroupCount int
 	GroupPer   time.Duration
+	// Tenure, when set, is this replica's hold on the connection: actions
+	// are claimed through the outbox's fenced claim (FencedOutbox, which
+	// it must implement) and none is sent once the tenure has ended; the
+	// ones claimed but not sent are handed back at once. Nil: the
+	// connection is this process's alone.
+	Tenure Tenure
 }
 
 // DispatchStats are running totals, for metrics.
@@ -85,6 +105,10 @@ type Dispatcher struct {
 	cfg   DispatchConfig
 	wake  chan struct{}
 	stats DispatchStats
+
+	mu      sync.Mutex
+	wakes   map[chan struct{}]bool // the routes being served
+	stopFan chan struct{}          // ends the fan-out when no route is served
 }
 
 // NewDispatcher returns a Dispatcher.
@@ -130,33 +154,86 @@ func (d *Dispatcher) Wake() {
 // Run delivers for every route until ctx is done.
 func (d *Dispatcher) Run(ctx context.Context, routes []Route) error {
 	var wg sync.WaitGroup
-	wakes := make([]chan struct{}, len(routes))
-	for i, r := range routes {
-		wakes[i] = make(chan struct{}, 1)
+	for _, r := range routes {
 		wg.Add(1)
-		go func(r Route, wake chan struct{}) {
+		go func(r Route) {
 			defer wg.Done()
-			d.route(ctx, r, wake)
-		}(r, wakes[i])
+			d.Serve(ctx, r)
+		}(r)
 	}
-	// Fan the shared wake-up out to every route.
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-d.wake:
-				for _, w := range wakes {
-					select {
-					case w <- struct{}{}:
-					default:
-					}
-				}
-			}
-		}
-	}()
 	wg.Wait()
 	return nil
+}
+
+// Serve delivers for one route until ctx is done or, for a route with a
+// Tenure, the tenure ends: connections come and go while the dispatcher
+// runs (a replica takes or loses one, an operator adds one).
+func (d *Dispatcher) Serve(ctx context.Context, r Route) {
+	wake := make(chan struct{}, 1)
+	d.mu.Lock()
+	if len(d.wakes) == 0 {
+		// The first route: fan the shared wake-up out to every route
+		// being served, until the last one ends.
+		d.wakes = map[chan struct{}]bool{}
+		d.stopFan = make(chan struct{})
+		go d.fanOut(d.stopFan)
+	}
+	d.wakes[wake] = true
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.wakes, wake)
+		if len(d.wakes) == 0 {
+			close(d.stopFan)
+		}
+		d.mu.Unlock()
+	}()
+	d.route(ctx, r, wake)
+}
+
+func (d *Dispatcher) fanOut(stop chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-d.wake:
+			d.mu.Lock()
+			for w := range d.wakes {
+				select {
+				case w <- struct{}{}:
+				default:
+				}
+			}
+			d.mu.Unlock()
+		}
+	}
+}
+
+// held reports whether the route may still send: always without a
+// tenure.
+func (r Route) held() bool {
+	if r.Tenure == nil {
+		return true
+	}
+	_, _, ok := r.Tenure.Fence()
+	return ok
+}
+
+// claim claims the route's next batch, through the fenced claim when the
+// route has a tenure (nothing once it has ended).
+func (d *Dispatcher) claim(ctx context.Context, r Route, limit int) ([]OutboxItem, error) {
+	if r.Tenure == nil {
+		return d.cfg.Outbox.ClaimActions(ctx, r.Adapter.Name(), limit, d.cfg.Lease)
+	}
+	holder, fence, ok := r.Tenure.Fence()
+	if !ok {
+		return nil, nil
+	}
+	fo, isFenced := d.cfg.Outbox.(FencedOutbox)
+	if !isFenced {
+		return nil, errors.New("the outbox cannot claim for a lease holder (no ClaimActionsFenced)")
+	}
+	return fo.ClaimActionsFenced(ctx, r.Adapter.Name(), holder, fence, limit, d.cfg.Lease)
 }
 
 func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
@@ -184,11 +261,20 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 	// busy connection never waits on the database between batches.
 	batches := make(chan []OutboxItem)
 	claimCtx, stopClaiming := context.WithCancel(ctx)
+	// handBack returns actions claimed but not sent to the outbox at
+	// once, rather than leaving them to their lease: when the tenure ends
+	// another replica sends them now, and after a restart nothing waits.
+	handBack := func(items []OutboxItem) {
+		for _, it := range items {
+			d.deferItem(context.WithoutCancel(ctx), log, it, d.cfg.Now())
+		}
+	}
 	defer func() {
-		// Stop the claimer and wait for it; a batch it claimed ahead is
-		// left to its lease, then claimed again.
+		// Stop the claimer and wait for it, handing back a batch it
+		// claimed ahead.
 		stopClaiming()
-		for range batches {
+		for items := range batches {
+			handBack(items)
 		}
 	}()
 	go func() {
@@ -199,7 +285,10 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 					return
 				}
 			}
-			items, err := d.cfg.Outbox.ClaimActions(claimCtx, name, limit, d.cfg.Lease)
+			if !r.held() {
+				return // the tenure ended: another replica sends now
+			}
+			items, err := d.claim(claimCtx, r, limit)
 			if err != nil {
 				if claimCtx.Err() == nil {
 					log.Error("claim actions", "err", err)
@@ -222,7 +311,8 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 			select {
 			case batches <- items:
 			case <-claimCtx.Done():
-				return // leases run out; the actions are claimed again later
+				handBack(items)
+				return
 			}
 		}
 	}()
@@ -245,7 +335,15 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 		blocked := map[string]time.Time{}
 		for i, it := range items {
 			if ctx.Err() != nil {
-				return // leases run out; the actions are claimed again later
+				handBack(items[i:])
+				return
+			}
+			if !r.held() {
+				// Another replica holds the connection now: hand back
+				// what was not sent, for it to claim at once.
+				log.Warn("connection no longer held here: handing back its actions", "count", len(items)-i)
+				handBack(items[i:])
+				return
 			}
 			if until := time.Unix(0, pause.Load()); d.cfg.Now().Before(until) {
 				// The platform asked us to slow down: hand the rest back.
@@ -266,6 +364,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				continue
 			}
 			if wait := conn.reserve(now); wait > 0 && !backoff.Sleep(ctx, wait) {
+				handBack(items[i:])
 				return
 			}
 			for {
@@ -274,6 +373,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 					break
 				}
 				if !backoff.Sleep(ctx, wait) {
+					handBack(items[i:])
 					return
 				}
 			}

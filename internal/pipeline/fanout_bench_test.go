@@ -51,7 +51,7 @@ func BenchmarkFanOut(b *testing.B) {
 			if err := db.CreateGroup(ctx, &g); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: want, Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: want, Caps: content.DefaultCaps()}); err != nil {
 				b.Fatal(err)
 			}
 		}

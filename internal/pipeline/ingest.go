@@ -42,7 +42,8 @@ type IngestConfig struct {
 	ObserveDecision func(time.Duration)
 	// OnActions, when set, is told after a commit that actions were queued.
 	OnActions func()
-	// CacheLimit caps each lookup cache (entries); 0 means 200k.
+	// CacheLimit caps each lookup cache (entries; the least recently used
+	// go first); 0 means 200k.
 	CacheLimit int
 	// Location is the server's time zone, in which the chat commands show
 	// times (an event's); UTC when nil.
@@ -75,10 +76,11 @@ type Ingester struct {
 	cfg  IngestConfig
 	reqs chan *request
 
+	// The lookup caches, each of at most CacheLimit entries (lru).
 	mu      sync.Mutex
-	groups  map[string]community.Group // connection\x00external id
-	people  map[string]int64           // connection\x00user id
-	members map[memberKey]community.Membership
+	groups  *lru[string, community.Group] // connection\x00external id
+	people  *lru[string, int64]           // connection\x00user id
+	members *lru[memberKey, community.Membership]
 
 	stats Stats
 }
@@ -135,9 +137,9 @@ func NewIngester(cfg IngestConfig) *Ingester {
 	return &Ingester{
 		cfg:     cfg,
 		reqs:    make(chan *request, 1024),
-		groups:  map[string]community.Group{},
-		people:  map[string]int64{},
-		members: map[memberKey]community.Membership{},
+		groups:  newLRU[string, community.Group](cfg.CacheLimit),
+		people:  newLRU[string, int64](cfg.CacheLimit),
+		members: newLRU[memberKey, community.Membership](cfg.CacheLimit),
 	}
 }
 
@@ -361,28 +363,18 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 func (in *Ingester) adopt(b *batch) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	limit := in.cfg.CacheLimit
-	if len(in.groups)+len(b.groups) > limit {
-		clear(in.groups)
-	}
-	if len(in.people)+len(b.people) > limit {
-		clear(in.people)
-	}
-	if len(in.members)+len(b.members) > limit {
-		clear(in.members)
-	}
 	for k, v := range b.groups {
-		in.groups[k] = v
+		in.groups.put(k, v)
 	}
 	for k, v := range b.people {
-		in.people[k] = v
+		in.people.put(k, v)
 	}
 	for k, v := range b.members {
 		if v.ID == 0 { // left
-			delete(in.members, k)
+			in.members.del(k)
 			continue
 		}
-		in.members[k] = v
+		in.members.put(k, v)
 	}
 }
 
@@ -390,9 +382,9 @@ func (in *Ingester) adopt(b *batch) {
 // memberships outside the pipeline).
 func (in *Ingester) Forget() {
 	in.mu.Lock()
-	clear(in.groups)
-	clear(in.people)
-	clear(in.members)
+	in.groups.clear()
+	in.people.clear()
+	in.members.clear()
 	in.mu.Unlock()
 }
 
@@ -457,7 +449,7 @@ func (b *batch) group(ctx context.Context, e *chat.Event) (community.Group, erro
 		return g, nil
 	}
 	b.in.mu.Lock()
-	g, ok := b.in.groups[k]
+	g, ok := b.in.groups.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return g, nil
@@ -490,7 +482,7 @@ func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u 
 		return id, nil
 	}
 	b.in.mu.Lock()
-	id, ok := b.in.people[k]
+	id, ok := b.in.people.get(k)
 	b.in.mu.Unlock()
 	if ok && e.Type != chat.EventMemberRenamed {
 		return id, nil
@@ -525,7 +517,7 @@ func (b *batch) membership(ctx context.Context, groupID, personID int64) (commun
 		return m, m.ID != 0, nil
 	}
 	b.in.mu.Lock()
-	m, ok := b.in.members[k]
+	m, ok := b.in.members.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return m, true, nil
@@ -639,7 +631,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		} else if banned && g.Lifecycle == community.Active {
 			// Banned from the organisation: out again, whatever group.
-			return b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
+			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
 		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
@@ -737,7 +729,7 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 	name := displayName(e.Sender)
 	switch rule.Handling {
 	case "refuse":
-		return true, b.apply(ctx, e, g, pid, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
+		return true, b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
 			Reason: "本群仅限" + rule.LevelName + " only " + rule.LevelName, Actor: "rules",
 			Text: name + "，本群仅限" + rule.LevelName + "加入，已移出。This group is for " + rule.LevelName + " only."}, b.in.cfg.Caps(e.Connection))
 	case "grace":
@@ -862,7 +854,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 		return 0, nil
 	}
 	for i, v := range vs {
-		if err := b.apply(ctx, e, g, pid, i, v, caps); err != nil {
+		if err := b.apply(ctx, e, g, pid, v.Target == "" && m.Role.Staff(), i, v, caps); err != nil {
 			return 0, err
 		}
 	}
@@ -871,7 +863,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 
 // apply turns a verdict into platform actions, degrading visibly where the
 // platform lacks the action (mute → delete + warn), and records it.
-func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, n int, v Verdict, caps chat.Capabilities) error {
+func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid int64, staff bool, n int, v Verdict, caps chat.Capabilities) error {
 	msgID := ""
 	if e.Message != nil && v.Target == "" {
 		msgID = e.Message.ID
@@ -1005,7 +997,10 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
-	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model."); !notOffence { // as the store counts offences
+	// As the store counts offences: not reminders, not guesses, nothing
+	// against a member in a group where she is staff (staff: the verdict
+	// is about the sender, who is).
+	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
 		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))

@@ -327,12 +327,12 @@ func TestJoinByInviteCode(t *testing.T) {
 		var refID, orgID int64
 		db.SQL().QueryRow("SELECT person_id FROM identities WHERE external_id = 'ref'").Scan(&refID)
 		db.SQL().QueryRow("SELECT id FROM orgs").Scan(&orgID)
-		code := community.InviteCode{OrgID: orgID, PersonID: refID, Code: "LUKAI88"}
+		code := community.InviteCode{OrgID: orgID, PersonID: refID, Code: "LUKAI888"}
 		if err := db.CreateInviteCode(ctx, &code); err != nil {
 			t.Fatal(err)
 		}
 		j := member("j1", chat.EventMemberJoined, "g1", "new")
-		j.Code = "lukai88"
+		j.Code = "lukai888"
 		unknown := member("j2", chat.EventMemberJoined, "g1", "other")
 		unknown.Code = "NOSUCH"
 		if err := in.Ingest(ctx, []chat.Event{j, unknown}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -38,9 +39,8 @@ func ParseCommand(text, botName string) (Command, bool) {
 		}
 	}
 	if c.Name == "mute" && len(words) > 0 {
-		var d Duration
-		if err := d.UnmarshalText([]byte(words[0])); err == nil && d > 0 {
-			c.Duration = time.Duration(d)
+		if d, err := chat.ParseDuration(words[0]); err == nil && d > 0 {
+			c.Duration = d
 			words = words[1:]
 		}
 	}

@@ -35,6 +35,7 @@ func TestParseCommand(t *testing.T) {
 
 func FuzzParseCommand(f *testing.F) {
 	f.Add("/mute @a 1h x", "bot")
+	f.Add("/mute 9999999d", "")
 	f.Fuzz(func(t *testing.T, text, bot string) {
 		c, ok := ParseCommand(text, bot)
 		if ok && (!commands[c.Name] || c.Duration < 0) {

@@ -1,6 +1,10 @@
 package rules
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/qunzhu/qunzhu/internal/community"
+)
 
 // Context. Words alone cannot tell a teacher offering the day's slides to
 // the class from a stranger touting "materials", or a member asking the
@@ -22,9 +26,9 @@ var (
 	priceWords = runesOf("收费", "付费", "价格", "优惠", "折扣", "包邮", "团购价", "原价", "定金", "下单")
 )
 
-// teachingKinds are the kinds of group where classmates share the
-// course's material (community.GroupKind values).
-var teachingKinds = []string{"lecturer", "topic", "enrolment", "cohort", "allhands"}
+// teaching reports whether classmates share the course's material in a
+// kind of group (community.GroupKind.Teaching).
+func teaching(kind string) bool { return community.GroupKind(kind).Teaching() }
 
 // inContext removes the ad hits, and the model's guesses of any offer,
 // that the context shows are no offence:
@@ -40,10 +44,10 @@ func (sc *scratch) inContext(hits []Hit, in Input) []Hit {
 	if len(hits) == 0 {
 		return hits
 	}
-	lift := in.Lecturer && (in.GroupKind == "" || slices.Contains(teachingKinds, in.GroupKind))
+	lift := in.Lecturer && (in.GroupKind == "" || teaching(in.GroupKind))
 	if !sc.payload {
 		lift = lift || in.ToStaff || askingStaff(sc.n.out, sc.cue) ||
-			sc.cue.has(cueCourse) && !sc.cue.has(cuePrice) && !priced(sc.n.out) && slices.Contains(teachingKinds, in.GroupKind)
+			sc.cue.has(cueCourse) && !sc.cue.has(cuePrice) && !priced(sc.n.out) && teaching(in.GroupKind)
 	}
 	if !lift {
 		return hits

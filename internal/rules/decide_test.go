@@ -41,14 +41,7 @@ func TestDeciderInPipeline(t *testing.T) {
 		}
 		clock = clock.Add(time.Minute)
 	}
-	kinds := func() string {
-		acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 100)
-		var ks []string
-		for _, a := range acts {
-			ks = append(ks, string(a.Action.Kind))
-		}
-		return strings.Join(ks, ",")
-	}
+	kinds := func() string { return actionKinds(ctx, db) }
 	send(chat.EventMemberJoined, "spammer", "")
 	if k := kinds(); k != "send" {
 		t.Fatalf("join: %s, want the rules notice", k)
@@ -71,6 +64,17 @@ func TestDeciderInPipeline(t *testing.T) {
 	if total != 3 {
 		t.Fatalf("%d moderation records (person count %d), want 3", total, n)
 	}
+}
+
+// actionKinds lists the kinds of the actions waiting in the outbox for
+// the sim connection, oldest first.
+func actionKinds(ctx context.Context, db *store.DB) string {
+	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 100)
+	var ks []string
+	for _, a := range acts {
+		ks = append(ks, string(a.Action.Kind))
+	}
+	return strings.Join(ks, ",")
 }
 
 func TestDeciderFlood(t *testing.T) {
@@ -109,13 +113,58 @@ func TestLadderWithinOneBatch(t *testing.T) {
 	if err := in.Ingest(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	acts, _ := db.PullActions(ctx, []string{"sim"}, 0, 100)
-	var ks []string
-	for _, a := range acts {
-		ks = append(ks, string(a.Action.Kind))
-	}
-	if k := strings.Join(ks, ","); k != "delete,send,delete,mute,send,delete,kick,send" {
+	if k := actionKinds(ctx, db); k != "delete,send,delete,mute,send,delete,kick,send" {
 		t.Fatalf("ladder in one batch: %s", k)
+	}
+}
+
+// TestStaffLadder: where the rules judge staff (exempt = ["owner"]), a
+// 店小二's ads are judged one by one but do not climb the ladder — nothing
+// recorded against a member in a group where she is staff counts, in the
+// store or within one batch — and her record as a member before she was
+// made staff is left behind.
+func TestStaffLadder(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, func() time.Time { return now })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	org := community.Org{Name: "学院", Slug: "a"}
+	db.CreateOrg(ctx, &org)
+	staffRules, err := rules.ParseRuleSet("g.toml", []byte("exempt = [\"owner\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Merge(rules.Default(), staffRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: func(community.Group) *rules.RuleSet { return rs }, Offences: db.CountOffences}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Decider: d, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now }})
+	go in.Run(ctx)
+	seq := 0
+	texts := []string{"加 薇 信 abc1688 领资料", "➕V：abc1688", "加威信abc1688", "加我微信 abc12345 领资料", "扫码加微信 abc999"} // not one text: no flood
+	ads := func(n int) {
+		var evs []chat.Event
+		for range n {
+			seq++
+			evs = append(evs, chat.Event{ID: fmt.Sprint("s", seq), Connection: "sim", Platform: "sim", Type: chat.EventMessage, Group: "g", Time: now.Add(time.Duration(seq) * time.Minute),
+				Sender: chat.User{ID: "xiaoer"}, Message: &chat.Message{ID: fmt.Sprint("m", seq), Kind: chat.KindText, Text: texts[seq-1]}})
+		}
+		if err := in.Ingest(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kinds := func() string { return actionKinds(ctx, db) }
+	ads(2) // as a member: warned, then muted
+	if k := kinds(); k != "delete,send,delete,mute,send" {
+		t.Fatalf("a member's two ads: %s", k)
+	}
+	if err := db.SetRole(ctx, "sim", "g", "xiaoer", community.RoleAssistant); err != nil {
+		t.Fatal(err)
+	}
+	in.Forget() // as the console and the API do after a change
+	ads(3)      // as 店小二, in one batch: warned each time
+	if k := kinds(); k != "delete,send,delete,mute,send,delete,send,delete,send,delete,send" {
+		t.Fatalf("店小二's three ads in one batch: %s", k)
 	}
 }
 

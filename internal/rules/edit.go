@@ -83,7 +83,7 @@ func (r *Registry) Source(sc Scope) (string, error) {
 // with the file name and line.
 func (r *Registry) Preview(g community.Group, sc Scope, text string) (*RuleSet, error) {
 	cur := r.cur.Load()
-	s := &snapshot{hash: "preview", def: cur.def, nodes: maps.Clone(cur.nodes), groups: maps.Clone(cur.groups), parents: cur.parents,
+	s := &snapshot{hash: "preview", loc: cur.loc, def: cur.def, nodes: maps.Clone(cur.nodes), groups: maps.Clone(cur.groups), parents: cur.parents,
 		academy: cur.academy, owners: cur.owners, resolved: map[[2]int64]*RuleSet{}}
 	var rs *RuleSet
 	if strings.TrimSpace(text) != "" {

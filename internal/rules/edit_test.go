@@ -28,7 +28,7 @@ func TestParseScope(t *testing.T) {
 func TestEditRules(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	r, err := NewRegistry(ctx, dir, NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return map[int64]int64{2: 1}, nil }, nil)
+	r, err := NewRegistry(ctx, dir, nil, NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return map[int64]int64{2: 1}, nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestEditRules(t *testing.T) {
 		t.Fatal("removing the node's rules did not apply")
 	}
 	// Without a directory nothing is editable.
-	builtin, _ := NewRegistry(ctx, "", NewEngine(nil, nil), nil, nil)
+	builtin, _ := NewRegistry(ctx, "", nil, NewEngine(nil, nil), nil, nil)
 	if builtin.Editable() || builtin.Save(ctx, node, quiet) != ErrNotEditable {
 		t.Fatal("a registry without a directory accepted an edit")
 	}

@@ -256,12 +256,11 @@ func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
 }
 
 func (q Quiet) allows(t time.Time) bool {
-	t = t.In(q.loc)
-	m := t.Hour()*60 + t.Minute()
-	if q.from < q.to {
-		return m >= q.from && m < q.to
+	loc := q.loc
+	if loc == nil {
+		loc = defaultZone
 	}
-	return m >= q.from || m < q.to
+	return q.window.Allows(t, loc)
 }
 
 // NicknameOK reports whether a nickname fits the rule set's format (true

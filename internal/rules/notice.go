@@ -113,7 +113,7 @@ func Notice(rs *RuleSet, lang, group string) string {
 		}
 		window := ""
 		if w := rs.Escalation.Window; w > 0 {
-			window = fmt.Sprintf("%d", int(w.days()))
+			window = fmt.Sprintf("%d", int(time.Duration(w).Hours()/24))
 		}
 		item(fmt.Sprintf("%s：%s（%s 天内累计）。", strings.Join(laddered, sep), strings.Join(zh, " → "), window),
 			fmt.Sprintf("%s: %s (counted over %s days).", upper(strings.Join(laddered, sep)), strings.Join(e, " → "), window))
@@ -168,8 +168,6 @@ func customCategories(rs *RuleSet) []string {
 	sort.Strings(out)
 	return out
 }
-
-func (d Duration) days() float64 { return float64(d) / float64(24*60*60*1e9) }
 
 func stepZh(s Step) string {
 	switch s.Action {

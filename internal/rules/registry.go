@@ -32,9 +32,11 @@ import (
 // Effective rules for a group: the preset for its kind (owners' groups:
 // owners; others: academy), then default.toml, then each node from the
 // root down, then the group's file. A bad file is refused with
-// file:line and the rules in force keep running.
+// file:line and the rules in force keep running. Quiet hours that name
+// no zone keep the server's ([server] timezone).
 type Registry struct {
 	dir     string
+	loc     *time.Location // the server's time zone
 	log     *slog.Logger
 	engine  *Engine
 	parents func(ctx context.Context) (map[int64]int64, error) // node → parent
@@ -45,6 +47,7 @@ type Registry struct {
 
 type snapshot struct {
 	hash     string
+	loc      *time.Location
 	def      *RuleSet
 	nodes    map[int64]*RuleSet
 	groups   map[int64]*RuleSet
@@ -55,13 +58,18 @@ type snapshot struct {
 	resolved map[[2]int64]*RuleSet // (group id, kind bit) → merged
 }
 
-// NewRegistry loads dir (empty: built-in presets only). parents returns
-// the organisation tree; it is read at each reload.
-func NewRegistry(ctx context.Context, dir string, engine *Engine, parents func(context.Context) (map[int64]int64, error), log *slog.Logger) (*Registry, error) {
+// NewRegistry loads dir (empty: built-in presets only). loc is the
+// server's time zone, the zone of quiet hours that name none (nil:
+// Asia/Shanghai, the default of [server] timezone). parents returns the
+// organisation tree; it is read at each reload.
+func NewRegistry(ctx context.Context, dir string, loc *time.Location, engine *Engine, parents func(context.Context) (map[int64]int64, error), log *slog.Logger) (*Registry, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Registry{dir: dir, log: log, engine: engine, parents: parents}
+	if loc == nil {
+		loc = defaultZone
+	}
+	r := &Registry{dir: dir, loc: loc, log: log, engine: engine, parents: parents}
 	if _, err := r.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -136,7 +144,7 @@ func (r *Registry) reload(ctx context.Context, force bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	s := &snapshot{hash: fp, nodes: map[int64]*RuleSet{}, groups: map[int64]*RuleSet{}, parents: parents, academy: academy, owners: owners, resolved: map[[2]int64]*RuleSet{}}
+	s := &snapshot{hash: fp, loc: r.loc, nodes: map[int64]*RuleSet{}, groups: map[int64]*RuleSet{}, parents: parents, academy: academy, owners: owners, resolved: map[[2]int64]*RuleSet{}}
 	var dicts []string
 	var phrases []string
 	if r.dir != "" {
@@ -344,9 +352,34 @@ func (s *snapshot) chain(g community.Group) []Layer {
 	return append([]Layer{{"preset " + base.Preset, base}}, files...)
 }
 
-// resolve merges the chain for a group.
+// resolve merges the chain for a group; quiet hours that name no zone
+// keep the server's.
 func (s *snapshot) resolve(g community.Group) (*RuleSet, error) {
-	return mergeLayers(s.chain(g))
+	rs, err := mergeLayers(s.chain(g))
+	if err != nil {
+		return nil, err
+	}
+	return rs.inZone(s.loc), nil
+}
+
+// defaultZone is the zone of quiet hours when neither the rules nor the
+// server name one: Asia/Shanghai, the default of [server] timezone.
+var defaultZone = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// inZone returns the rules with loc as the zone of quiet hours that name
+// none; rs itself does not change.
+func (rs *RuleSet) inZone(loc *time.Location) *RuleSet {
+	if loc == nil || !rs.Quiet.set || rs.Quiet.loc != nil {
+		return rs
+	}
+	out := *rs
+	out.Quiet.loc = loc
+	return &out
 }
 
 func mergeLayers(layers []Layer) (*RuleSet, error) {
@@ -381,7 +414,7 @@ func (r *Registry) For(g community.Group) *RuleSet {
 	rs, err := s.resolve(g)
 	if err != nil { // checked at load; keep the preset if it happens anyway
 		r.log.Error("rules: merge failed; using the preset", "group", g.ID, "err", err)
-		rs = s.academy
+		rs = s.academy.inZone(s.loc)
 	}
 	s.mu.Lock()
 	s.resolved[key] = rs

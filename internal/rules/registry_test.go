@@ -33,7 +33,7 @@ func TestRegistry(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "groups", "9.toml"), "[banned]\nvideo = \"delete\"\n")
 	parents := map[int64]int64{2: 1, 3: 2}
 	e := NewEngine(nil, nil)
-	r, err := NewRegistry(ctx, dir, e, func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
+	r, err := NewRegistry(ctx, dir, nil, e, func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestRegistryBuiltin(t *testing.T) {
-	r, err := NewRegistry(context.Background(), "", NewEngine(nil, nil), nil, nil)
+	r, err := NewRegistry(context.Background(), "", nil, NewEngine(nil, nil), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestRegistryPresetAndLayers(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "nodes", "5.toml"), "preset = \"owners\"\n")
 	writeFile(t, filepath.Join(dir, "groups", "9.toml"), "[flood]\nmessages = 20\nwindow = \"1m\"\naction = \"warn\"\n")
 	parents := map[int64]int64{5: 1}
-	r, err := NewRegistry(ctx, dir, NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
+	r, err := NewRegistry(ctx, dir, nil, NewEngine(nil, nil), func(context.Context) (map[int64]int64, error) { return parents, nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +120,44 @@ func TestRegistryPresetAndLayers(t *testing.T) {
 	}
 	if rs := r.For(community.Group{ID: 10, NodeID: 1}); rs.Nickname.Pattern != "" {
 		t.Errorf("a group outside the node got the owners' preset")
+	}
+}
+
+// TestRegistryZone: quiet hours that name no zone keep the server's
+// ([server] timezone); a file's own zone wins.
+func TestRegistryZone(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	writeFile(t, filepath.Join(dir, "groups", "1.toml"), "[quiet]\nallow = \"08:00-22:00\"\n")
+	writeFile(t, filepath.Join(dir, "groups", "2.toml"), "[quiet]\nallow = \"08:00-22:00\"\nzone = \"Asia/Shanghai\"\n")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	r, err := NewRegistry(ctx, dir, berlin, NewEngine(nil, nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 07:30 in Berlin is 14:30 in Shanghai; 20:00 in Berlin is 03:00 there.
+	early := time.Date(2026, 11, 20, 7, 30, 0, 0, berlin)
+	evening := time.Date(2026, 11, 20, 20, 0, 0, 0, berlin)
+	e := NewEngine(nil, nil)
+	quiet := func(g int64, at time.Time) bool {
+		v := e.Evaluate(r.For(community.Group{ID: g}), Input{Text: "早上好", Kind: chat.KindText, Role: "member", At: at})
+		return v.Category == "quiet"
+	}
+	if !quiet(1, early) || quiet(1, evening) {
+		t.Errorf("the server's zone: quiet at 07:30 %v, at 20:00 %v (Berlin)", quiet(1, early), quiet(1, evening))
+	}
+	if quiet(2, early) || !quiet(2, evening) {
+		t.Errorf("the file's zone: quiet at 14:30 %v, at 03:00 %v (Shanghai)", quiet(2, early), quiet(2, evening))
+	}
+	// A preview keeps the zone too.
+	rs, err := r.Preview(community.Group{ID: 3}, Scope{Kind: "group", ID: 3}, "[quiet]\nallow = \"08:00-22:00\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := e.Evaluate(rs, Input{Text: "早上好", Kind: chat.KindText, Role: "member", At: early}); v.Category != "quiet" {
+		t.Errorf("a preview at 07:30 Berlin: %+v", v)
 	}
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Replay: what a rule set would have done to the messages a group already
@@ -80,6 +85,9 @@ type ReplayResult struct {
 // ReplayExample is one message and its verdicts, then and now.
 type ReplayExample struct {
 	ID       int64
+	GroupID  int64
+	PersonID int64 // the sender, to name them
+	Kind     chat.MessageKind
 	At       time.Time
 	Text     string
 	Verdict  Verdict         // the rules' verdict, with its words
@@ -171,7 +179,10 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 			if v.Model {
 				r.Model++
 			}
-			if v.Category != "quiet" && v.Category != "nickname" && !v.Model {
+			// What counts on the ladder, as the store counts it: not a
+			// reminder, not a guess, and nothing against a member in a
+			// group where they are staff now (CountOffences).
+			if v.Category != "quiet" && v.Category != "nickname" && !v.Model && !community.Role(in.Role).Staff() {
 				past = append(past, m.At)
 			}
 		}
@@ -209,7 +220,7 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 		wantC := change != "" && len(r.ChangeExamples[ckey]) < keep
 		if wantV || wantC {
 			full := e.Evaluate(rs, in)
-			x := ReplayExample{ID: m.ID, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
+			x := ReplayExample{ID: m.ID, GroupID: m.GroupID, PersonID: m.PersonID, Kind: m.Kind, At: m.At, Text: m.Text, Verdict: full, Would: would, Done: m.Done, DoneRule: m.DoneRule}
 			if wantV {
 				r.Examples[key] = append(r.Examples[key], x)
 			}
@@ -223,4 +234,31 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 		o.Progress(r.Messages)
 	}
 	return r, nil
+}
+
+// ExampleKeys lists the keys of Examples, the harshest verdict first,
+// then by category.
+func (r *ReplayResult) ExampleKeys() []string {
+	keys := slices.Collect(maps.Keys(r.Examples))
+	sort.Slice(keys, func(a, b int) bool {
+		aa, ca, _ := strings.Cut(keys[a], " ")
+		ab, cb, _ := strings.Cut(keys[b], " ")
+		if aa != ab {
+			return Action(aa).Severe(Action(ab))
+		}
+		return ca < cb
+	})
+	return keys
+}
+
+// ChangeKeys lists the keys of Changes, the most frequent first.
+func (r *ReplayResult) ChangeKeys() []string {
+	keys := slices.Collect(maps.Keys(r.Changes))
+	sort.Slice(keys, func(a, b int) bool {
+		if r.Changes[keys[a]] != r.Changes[keys[b]] {
+			return r.Changes[keys[a]] > r.Changes[keys[b]]
+		}
+		return keys[a] < keys[b]
+	})
+	return keys
 }

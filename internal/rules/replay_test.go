@@ -146,7 +146,7 @@ func BenchmarkReplay(b *testing.B) {
 func TestReplayPreview(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/words.txt", "团购接龙\tgroupbuy\n")
-	r, err := NewRegistry(context.Background(), dir, NewEngine(nil, nil), nil, nil)
+	r, err := NewRegistry(context.Background(), dir, nil, NewEngine(nil, nil), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +171,42 @@ func TestReplayPreview(t *testing.T) {
 	if _, err := r.PreviewEngine(Scope{Kind: "group", ID: 3}, "dictionaries = [\"missing.txt\"]\n"); err == nil {
 		t.Error("a missing dictionary was accepted")
 	}
+}
+
+// TestReplayStaffLadder: where the rules judge staff (exempt = ["owner"]),
+// a 店小二's offences are judged but do not climb the ladder — what is
+// recorded against a member in a group where she is staff now does not
+// count, as the store's CountOffences has it; a member's do.
+func TestReplayStaffLadder(t *testing.T) {
+	rs, err := Merge(Default(), mustParse(t, "exempt = [\"owner\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 20, 10, 0, 0, 0, cst)
+	var xs []Stored
+	for i, role := range []string{"assistant", "assistant", "assistant", "member", "member", "member"} {
+		person := int64(1)
+		if role == "member" {
+			person = 2
+		}
+		xs = append(xs, Stored{ID: int64(i), GroupID: 1, PersonID: person, Role: role, Kind: chat.KindText, Text: "加 薇 信 abc1688 领资料",
+			At: day.Add(time.Duration(i) * time.Hour), JoinedAt: day.Add(-30 * 24 * time.Hour)})
+	}
+	r, err := Replay(context.Background(), ReplayOptions{Rules: rs}, stored(xs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The assistant: warned three times; the member: warn, mute, kick.
+	if got := r.Categories["ad"]; got[Warn] != 4 || got[Mute] != 1 || got[Kick] != 1 {
+		t.Errorf("ad verdicts %v, want 4 warnings, a mute and a removal", got)
+	}
+}
+
+func mustParse(t *testing.T, src string) *RuleSet {
+	t.Helper()
+	rs, err := ParseRuleSet("t.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }

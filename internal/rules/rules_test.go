@@ -76,6 +76,10 @@ func TestParseErrors(t *testing.T) {
 		{"[escalation]\nsteps = [\"warn\", \"mute\"]\n", "a mute needs a duration"},
 		{"[flood]\nmessages = 5\n", "a window is needed"},
 		{"exempt = [\"boss\"]\n", `unknown role "boss"`},
+		// More days than a duration holds (a fuzz test's find): refused,
+		// not wrapped round to a negative window or mute.
+		{"[escalation]\nsteps = [\"warn\"]\nwindow = \"9999999d\"\n", `"9999999d"`},
+		{"[escalation]\nsteps = [\"mute 9999999d\"]\n", "a mute needs a duration"},
 	}
 	for _, tt := range tests {
 		_, err := ParseRuleSet("r.toml", []byte(tt.src))

@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 // Action is what a rule does about a message, from mildest to harshest.
@@ -38,29 +39,10 @@ func validAction(a Action, ladder bool) bool {
 	return ok || (ladder && a == Ladder)
 }
 
-// Duration is a time.Duration written as text in rules files ("1h", "30d").
-type Duration time.Duration
-
-// UnmarshalText reads Go durations plus days ("30d").
-func (d *Duration) UnmarshalText(b []byte) error {
-	s := string(b)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == days {
-			*d = Duration(time.Duration(n) * 24 * time.Hour)
-			return nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
-		return fmt.Errorf("want a duration like 30s, 1h or 30d, got %q", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes the duration.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// Duration is chat.Duration, qunzhu's one duration type: in rules files
+// a Go duration ("90s", "1h30m") or whole days ("30d"), never negative,
+// never more days than a duration holds.
+type Duration = chat.Duration
 
 // RuleSet is one group's (or one tree node's) rules. Zero-valued fields
 // inherit from the parent rule set (see Merge).
@@ -89,6 +71,9 @@ type RuleSet struct {
 	Probation  Probation  `toml:"probation"`
 	Mentions   Mentions   `toml:"mentions"`
 	Escalation Escalation `toml:"escalation"`
+	// Pushes caps the content pushed to the group (炮弹省着用); unset
+	// fields take the defaults: 3 a day, 2 hours apart.
+	Pushes Pushes `toml:"pushes"`
 	// Exempt are roles the rules do not apply to (owner, secretary,
 	// assistant by default; "lecturer" exempts those who teach in the
 	// group, whatever their role).
@@ -115,14 +100,38 @@ type AllowList struct {
 // Quiet is the posting window (the owners' group's 06:30–23:30).
 type Quiet struct {
 	Allow    string `toml:"allow"` // "06:30-23:30": when posting is allowed
-	Zone     string `toml:"zone"`  // Asia/Shanghai by default
+	Zone     string `toml:"zone"`  // the server's time zone ([server] timezone) by default
 	Action   Action `toml:"action"`
 	Reminder Text   `toml:"reminder"`
 
-	from, to int // minutes of the day
-	loc      *time.Location
-	set      bool
+	window community.Window
+	loc    *time.Location // nil: the zone the registry gives (DefaultZone without one)
+	set    bool
 }
+
+// Window returns the quiet hours as the window posting is allowed in and
+// its zone; ok is false when the rule set has none.
+func (q Quiet) Window() (w community.Window, loc *time.Location, ok bool) {
+	if !q.set {
+		return community.Window{}, nil, false
+	}
+	loc = q.loc
+	if loc == nil {
+		loc = defaultZone
+	}
+	return q.window, loc, true
+}
+
+// Pushes caps the pushes to a group: at most PerDay a day (in the group's
+// zone), at least MinGap apart. Zero fields take the defaults (3, 2h);
+// the pushes also keep to the quiet hours.
+type Pushes struct {
+	PerDay int      `toml:"per_day"`
+	MinGap Duration `toml:"min_gap"`
+}
+
+// MaxPushesPerDay is the most per_day may say.
+const MaxPushesPerDay = 24
 
 // Nickname is the required group nickname format.
 type Nickname struct {
@@ -179,11 +188,11 @@ func ParseStep(s string) (Step, error) {
 	st := Step{Action: a}
 	switch {
 	case a == Mute && len(f) == 2:
-		var d Duration
-		if err := d.UnmarshalText([]byte(f[1])); err != nil || d <= 0 {
-			return Step{}, fmt.Errorf("step %q: %v", s, err)
+		d, err := chat.ParseDuration(f[1])
+		if err != nil || d <= 0 {
+			return Step{}, fmt.Errorf("step %q: a mute needs a duration, like mute 1h", s)
 		}
-		st.Duration = time.Duration(d)
+		st.Duration = d
 	case a == Mute:
 		return Step{}, fmt.Errorf("step %q: a mute needs a duration, like mute 1h", s)
 	case len(f) != 1:
@@ -252,17 +261,6 @@ func lineOf(src []byte, key toml.Key) int {
 	return start + 1
 }
 
-func parseClock(s string) (int, bool) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
-		return 0, false
-	}
-	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 {
-		return 0, false
-	}
-	return h*60 + m, true
-}
-
 // compile validates the rule set and prepares it for evaluation: an
 // invalid regex, unknown category or kind, or a malformed time range is an
 // error, never a rule that silently matches everything or nothing.
@@ -299,28 +297,21 @@ func (rs *RuleSet) compile() error {
 		}
 	}
 	if q := &rs.Quiet; q.Allow != "" {
-		from, to, ok := strings.Cut(q.Allow, "-")
-		f, ok1 := parseClock(strings.TrimSpace(from))
-		t, ok2 := parseClock(strings.TrimSpace(to))
-		if !ok || !ok1 || !ok2 {
+		w, err := community.ParseWindow(q.Allow)
+		if err != nil {
 			return ferr(fmt.Sprintf("allow %q: want HH:MM-HH:MM, like 06:30-23:30 (22:00-06:00 crosses midnight)", q.Allow), "quiet", "allow")
 		}
-		if f == t {
+		if w.From == w.To {
 			return ferr(fmt.Sprintf("allow %q: an empty window would forbid posting all day; leave it out for no quiet hours", q.Allow), "quiet", "allow")
 		}
-		q.from, q.to, q.set = f, t, true
-		zone := q.Zone
-		if zone == "" {
-			zone = "Asia/Shanghai"
-		}
-		loc, err := time.LoadLocation(zone)
-		if err != nil {
-			if zone != "Asia/Shanghai" {
+		q.window, q.set, q.loc = w, true, nil
+		if q.Zone != "" {
+			loc, err := time.LoadLocation(q.Zone)
+			if err != nil {
 				return ferr(fmt.Sprintf("unknown time zone %q", q.Zone), "quiet", "zone")
 			}
-			loc = time.FixedZone("CST", 8*3600)
+			q.loc = loc
 		}
-		q.loc = loc
 		if q.Action == "" {
 			q.Action = Warn
 		}
@@ -361,6 +352,11 @@ func (rs *RuleSet) compile() error {
 	}
 	if rs.Probation.Hours < 0 {
 		return ferr("hours must not be negative", "probation", "hours")
+	}
+	if p := rs.Pushes; p.PerDay < 0 || p.PerDay > MaxPushesPerDay {
+		return ferr(fmt.Sprintf("per_day %d: want 1 to %d pushes a day (leave it out for 3)", p.PerDay, MaxPushesPerDay), "pushes", "per_day")
+	} else if p.MinGap < 0 || time.Duration(p.MinGap) > 24*time.Hour {
+		return ferr(fmt.Sprintf("min_gap %s: want a duration up to 24h, like \"2h\" (leave it out for 2h)", time.Duration(p.MinGap)), "pushes", "min_gap")
 	}
 	for _, s := range rs.Escalation.Steps {
 		if _, err := ParseStep(s); err != nil {
@@ -430,6 +426,12 @@ func Merge(parent, child *RuleSet) (*RuleSet, error) {
 	}
 	if child.Escalation.Steps != nil {
 		out.Escalation = child.Escalation
+	}
+	if child.Pushes.PerDay != 0 {
+		out.Pushes.PerDay = child.Pushes.PerDay
+	}
+	if child.Pushes.MinGap != 0 {
+		out.Pushes.MinGap = child.Pushes.MinGap
 	}
 	if child.Exempt != nil {
 		out.Exempt = child.Exempt

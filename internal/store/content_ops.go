@@ -265,7 +265,9 @@ func (db *DB) pushesSent(ctx context.Context, tx *sql.Tx, ids []int64, acts []ch
 		if err != nil {
 			return nil, err
 		}
-		prompt := content.Prompt(slot, fromMS(planned), cfg.Location(), id)
+		// The prompt greets as the clock in the group says now, when it
+		// goes out.
+		prompt := content.Prompt(now, cfg.Location(), id)
 		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO duty_reminders (push_id, org_id, group_id, person_id, prompt, staff_group_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (push_id) DO NOTHING`), id, org, group, duty, prompt, nullID(staff), ms(now))
 		if err != nil {
@@ -353,7 +355,7 @@ func (db *DB) DutyBoard(ctx context.Context, orgID, personID int64, from, to tim
 				loc = cfg.Location()
 				zones[d.GroupID] = loc
 			}
-			d.Prompt = content.Prompt(d.Slot, d.PlannedAt, loc, d.PushID)
+			d.Prompt = content.Prompt(d.PlannedAt, loc, d.PushID)
 		}
 		if d.SentAt != nil {
 			r := content.PushResponse{PushID: d.PushID, GroupID: d.GroupID, SentAt: *d.SentAt, DutyPerson: d.DutyPerson}

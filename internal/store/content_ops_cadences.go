@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +40,7 @@ func scanCadence(sc interface{ Scan(...any) error }) (content.Cadence, error) {
 		}
 	}
 	c.Kind, c.Weekday, c.Paused, c.CreatedAt = content.CadenceKind(kind), time.Weekday(weekday), paused.Valid, fromMS(created)
-	c.Quiet = content.DefaultQuiet
-	if quiet != "" {
+	if quiet != "" { // none: the groups' own quiet hours alone
 		if w, err := community.ParseWindow(quiet); err == nil {
 			c.Quiet = w
 		}
@@ -74,9 +72,6 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 				return errkind.Errorf(errkind.NotFound, "node %d not found", c.Select.NodeID)
 			}
 		}
-		if c.Quiet == (community.Window{}) {
-			c.Quiet = content.DefaultQuiet
-		}
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO cadences (org_id, script_id, name, group_ids, group_kind, node_id, kind, slot, weekday, day, quiet, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			c.OrgID, c.ScriptID, c.Name, strings.Join(ids, ","), c.Select.Kind, nullID(c.Select.NodeID), string(c.Kind), c.Slot, int(c.Weekday), c.Day, c.Quiet.String(), c.CreatedBy, ms(c.CreatedAt)).Scan(&c.ID)
@@ -84,7 +79,7 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 			return fmt.Errorf("create cadence: %w", classify(err))
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: c.OrgID, Actor: c.CreatedBy, Action: "cadence.create", Subject: fmt.Sprintf("cadence:%d", c.ID),
-			Detail: fmt.Sprintf(`{"script":%d,"kind":%q,"slot":%q}`, c.ScriptID, c.Kind, c.Slot)})
+			Detail: community.Detail("script", c.ScriptID, "kind", c.Kind, "slot", c.Slot)})
 	})
 }
 
@@ -218,32 +213,7 @@ func (p *cadencePlanner) targets(ctx context.Context, c content.Cadence) ([]comm
 			return nil, err
 		}
 	}
-	var out []community.Group
-	for _, g := range gs {
-		if g.Lifecycle != community.Active {
-			continue
-		}
-		if len(c.Select.GroupIDs) > 0 {
-			if slices.Contains(c.Select.GroupIDs, g.ID) {
-				out = append(out, g)
-			}
-			continue
-		}
-		if (c.Select.Kind == "" || string(g.Kind) == c.Select.Kind) && (c.Select.NodeID == 0 || p.under(g.NodeID, c.Select.NodeID)) {
-			out = append(out, g)
-		}
-	}
-	return out, nil
-}
-
-func (p *cadencePlanner) under(node, top int64) bool {
-	for i := 0; node != 0 && i < 64; i++ {
-		if node == top {
-			return true
-		}
-		node = p.parents[node]
-	}
-	return false
+	return content.Select(gs, p.parents, c.Select), nil
 }
 
 func (p *cadencePlanner) plan(ctx context.Context, c content.Cadence) (int, error) {
@@ -363,8 +333,10 @@ func (p *cadencePlanner) memberDay(ctx context.Context, c content.Cadence, g com
 // it before) and records its runs and the members it mentions.
 func (p *cadencePlanner) occur(ctx context.Context, c content.Cadence, g community.Group, slot content.Slot, loc *time.Location, want time.Time, keys []string, mention []int64) error {
 	db := p.db
+	// The group's own rules give the quiet hours and caps; the cadence's
+	// window, when it has one, narrows them.
 	push, err := db.PlanPush(ctx, content.PushRequest{OrgID: c.OrgID, ScriptID: c.ScriptID, GroupID: g.ID, Slot: slot.Name, Want: want,
-		Caps: content.DefaultCaps(), Window: c.Quiet, Location: loc, Actor: fmt.Sprintf("cadence:%d", c.ID)})
+		Window: c.Quiet, Actor: fmt.Sprintf("cadence:%d", c.ID)})
 	if errkind.Is(err, errkind.Conflict) {
 		// Planned before (a crash after planning, or a push of the same
 		// script at the same time): that push is the occurrence's.
@@ -385,7 +357,7 @@ func (p *cadencePlanner) occur(ctx context.Context, c content.Cadence, g communi
 	case push.Status == content.PushDropped:
 		status = "dropped"
 	case push.Status == content.PushSent && len(mention) > 0:
-		status, push.Reason = "missed", "the push had gone out already"
+		status, push.Reason = "missed", content.ReasonMissed
 	case !push.PlannedAt.Equal(want):
 		status = "deferred"
 	}

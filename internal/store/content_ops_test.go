@@ -99,8 +99,8 @@ func TestCadences(t *testing.T) {
 			t.Fatalf("after a crash: %d %v, %d pushes", n, err, len(pushes(g.ID)))
 		}
 		// A weekly one on Thursday at noon to the listed group, a group-day
-		// one; the manual push already at 12:00 defers the weekly one.
-		manual, _ := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps(), Location: cst})
+		// one; the manual push already at 11:00 defers the weekly one.
+		manual, _ := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, GroupID: g.ID, Want: time.Date(2026, 11, 26, 11, 0, 0, 0, cst), Caps: content.DefaultCaps()})
 		weekly := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{g.ID}}, Kind: content.Weekly, Weekday: time.Thursday, Slot: "noon"}
 		created := content.Cadence{OrgID: org.ID, ScriptID: approvedScript(t, db, org.ID).ID, Select: content.Selector{GroupIDs: []int64{other.ID}}, Kind: content.GroupDay, Day: 1, Slot: "evening"}
 		for _, c := range []*content.Cadence{&weekly, &created} {
@@ -114,7 +114,8 @@ func TestCadences(t *testing.T) {
 			t.Fatalf("weekly: %d %v", n, err)
 		}
 		ps = pushes(g.ID)
-		if len(ps) != 3 || ps[2].Slot != "noon" || ps[2].Reason != "too close to another push" || !ps[2].PlannedAt.Equal(manual.PlannedAt.Add(2*time.Hour)) {
+		// Deferred to the group's next peak: the evening's.
+		if len(ps) != 3 || ps[2].Slot != "noon" || ps[2].Reason != content.ReasonMinGap || !ps[2].PlannedAt.Equal(time.Date(2026, 11, 26, 20, 30, 0, 0, cst)) || manual.PlannedAt.IsZero() {
 			t.Fatalf("weekly push = %+v", ps)
 		}
 		list, _ := db.Cadences(ctx, org.ID)

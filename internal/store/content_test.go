@@ -74,7 +74,7 @@ func TestPlanAndSendPushes(t *testing.T) {
 		s := approvedScript(t, db, org.ID)
 		draft := content.Script{OrgID: org.ID, Title: "t", Body: "b", Author: "x"}
 		db.CreateScript(ctx, &draft)
-		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, GroupID: g.ID, Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Actor: "user:pub"}
 		req.ScriptID = draft.ID
 		req.Want = time.Date(2026, 11, 26, 7, 30, 0, 0, cst)
 		if _, err := db.PlanPush(ctx, req); !errkind.Is(err, errkind.Conflict) {
@@ -84,9 +84,9 @@ func TestPlanAndSendPushes(t *testing.T) {
 		var planned []time.Time
 		for _, want := range []time.Time{
 			time.Date(2026, 11, 26, 7, 30, 0, 0, cst),
-			time.Date(2026, 11, 26, 8, 0, 0, 0, cst), // too close: 09:30
-			time.Date(2026, 11, 26, 12, 0, 0, 0, cst),
-			time.Date(2026, 11, 26, 20, 30, 0, 0, cst), // 4th of the day: next morning 06:30
+			time.Date(2026, 11, 26, 8, 0, 0, 0, cst),   // too close: the next peak, 12:00
+			time.Date(2026, 11, 26, 12, 0, 0, 0, cst),  // taken: 20:30
+			time.Date(2026, 11, 26, 20, 30, 0, 0, cst), // taken, and the 4th of the day: the next morning's peak, 07:30
 		} {
 			req.Want = want
 			p, err := db.PlanPush(ctx, req)
@@ -95,7 +95,7 @@ func TestPlanAndSendPushes(t *testing.T) {
 			}
 			planned = append(planned, p.PlannedAt.In(cst))
 		}
-		want := "07:30 09:30 12:00 06:30"
+		want := "07:30 12:00 20:30 07:30"
 		var got []string
 		for _, p := range planned {
 			got = append(got, p.Format("15:04"))
@@ -163,7 +163,7 @@ func TestPushReceipts(t *testing.T) {
 		org, g := seedOrg(t, db)
 		s := approvedScript(t, db, org.ID)
 		for _, h := range []int{-5, -2} {
-			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+			if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(time.Duration(h) * time.Hour), Caps: content.DefaultCaps()}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -221,7 +221,7 @@ func TestScriptCards(t *testing.T) {
 		if got, err := db.ScriptCardOf(ctx, org.ID, s.ID); err != nil || got != card {
 			t.Fatalf("card = %+v %v", got, err)
 		}
-		if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps(), Location: time.UTC}); err != nil {
+		if _, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: clk.Now().Add(-time.Minute), Caps: content.DefaultCaps()}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 1 {
@@ -260,7 +260,7 @@ func TestOrgPushes(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := approvedScript(t, db, org.ID)
-		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Location: cst, Actor: "user:pub"}
+		req := content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Slot: "morning", Caps: content.DefaultCaps(), Window: community.Window{From: community.Clock{Hour: 6, Minute: 30}, To: community.Clock{Hour: 23, Minute: 30}}, Actor: "user:pub"}
 		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 8, 0, 0, 0, cst), time.Date(2026, 12, 20, 8, 0, 0, 0, cst)} {
 			req.Want = want
 			if _, err := db.PlanPush(ctx, req); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -53,14 +54,33 @@ func (db *DB) Orgs(ctx context.Context) ([]community.Org, error) {
 	return out, nil
 }
 
-// CreateNode inserts a tree node. The parent must exist in the same
-// organisation.
+// CreateNode inserts a tree node as the installation sets it up (bootstrap,
+// the demo, imports): as AddNode, without an audit entry.
 func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
-	if n.Name == "" {
-		return errkind.New(errkind.Invalid, "node name is required")
+	return db.addNode(ctx, n, "")
+}
+
+// AddNode inserts a tree node and records who added it in the audit log.
+// The parent must exist in the same organisation; the kind is one of
+// community.NodeKinds (team when empty).
+func (db *DB) AddNode(ctx context.Context, n *community.Node, actor string) error {
+	if actor == "" {
+		return errkind.New(errkind.Invalid, "actor: required")
+	}
+	return db.addNode(ctx, n, actor)
+}
+
+// addNode inserts a node; an actor of "" records no audit entry.
+func (db *DB) addNode(ctx context.Context, n *community.Node, actor string) error {
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > maxNodeName {
+		return errkind.Errorf(errkind.Invalid, "name: required, at most %d characters", maxNodeName)
 	}
 	if n.Kind == "" {
 		n.Kind = community.NodeTeam
+	}
+	if !n.Kind.Valid() {
+		return errkind.Errorf(errkind.Invalid, "kind %q: want company, region, store, community or team", n.Kind)
 	}
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = db.now()
@@ -70,7 +90,7 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 			var org int64
 			err := tx.QueryRowContext(ctx, db.q("SELECT org_id FROM nodes WHERE id = ?"), n.ParentID).Scan(&org)
 			if errors.Is(err, sql.ErrNoRows) || (err == nil && org != n.OrgID) {
-				return errkind.Errorf(errkind.Invalid, "parent node %d does not exist in organisation %d", n.ParentID, n.OrgID)
+				return errkind.Errorf(errkind.Invalid, "parent_id: node %d does not exist in this organisation", n.ParentID)
 			}
 			if err != nil {
 				return fmt.Errorf("find parent node: %w", err)
@@ -81,9 +101,15 @@ func (db *DB) CreateNode(ctx context.Context, n *community.Node) error {
 		if err != nil {
 			return fmt.Errorf("create node %q: %w", n.Name, classify(err))
 		}
-		return nil
+		if actor == "" {
+			return nil
+		}
+		return auditJSON(ctx, db, tx, n.OrgID, actor, "node.create", fmt.Sprintf("node:%d", n.ID), map[string]any{"name": n.Name, "kind": n.Kind, "parent": n.ParentID})
 	})
 }
+
+// maxNodeName is the longest name of a tree node, in characters.
+const maxNodeName = 100
 
 // Nodes lists an organisation's tree nodes in creation order.
 func (db *DB) Nodes(ctx context.Context, orgID int64) ([]community.Node, error) {
@@ -254,35 +280,54 @@ func hashToken(plain string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateToken creates an API token and returns its plaintext.
+// CreateToken creates an API token and returns its plaintext (the audit
+// log names the system as its creator; see CreateTokenAs).
 func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
+	_, plain, err := db.CreateTokenAs(ctx, orgID, name, scope, "system")
+	return plain, err
+}
+
+// CreateTokenAs creates an API token for actor and returns it with its
+// plaintext, which is not stored (only its SHA-256 is) and cannot be shown
+// again.
+func (db *DB) CreateTokenAs(ctx context.Context, orgID int64, name, scope, actor string) (access.Token, string, error) {
+	t := access.Token{OrgID: orgID, Name: name, Scope: scope, CreatedAt: db.now()}
 	if err := access.ValidScope(scope); err != nil {
-		return "", err
+		return t, "", err
+	}
+	if err := access.ValidTokenName(name); err != nil {
+		return t, "", err
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", fmt.Errorf("generate token: %w", err)
+		return t, "", fmt.Errorf("generate token: %w", err)
 	}
 	plain := "qz_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO api_tokens (org_id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)"),
-			orgID, name, hashToken(plain), scope, ms(db.now())); err != nil {
+		if err := tx.QueryRowContext(ctx, db.q("INSERT INTO api_tokens (org_id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+			orgID, name, hashToken(plain), scope, ms(t.CreatedAt)).Scan(&t.ID); err != nil {
 			return fmt.Errorf("create token: %w", classify(err))
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: "system", Action: "token.create", Subject: "token:" + name, Detail: fmt.Sprintf(`{"scope":%q}`, scope)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "token.create", Subject: "token:" + name, Detail: community.Detail("token", t.ID, "scope", scope)})
 	})
 	if err != nil {
-		return "", err
+		return t, "", err
 	}
-	return plain, nil
+	return t, plain, nil
 }
 
-// TokenByPlaintext authenticates a bearer token.
+// tokenTouchEvery is how stale a token's last use may be before a request
+// writes it again: reading a token costs a write at most this often.
+const tokenTouchEvery = 5 * time.Minute
+
+// TokenByPlaintext authenticates a bearer token, noting its use (to within
+// tokenTouchEvery).
 func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token, error) {
 	var t access.Token
 	var c int64
-	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
-		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c)
+	var used sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at, last_used_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
+		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, errkind.New(errkind.Unauthorized, "unknown or revoked API token")
 	}
@@ -290,13 +335,26 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token,
 		return t, fmt.Errorf("find token: %w", err)
 	}
 	t.CreatedAt = fromMS(c)
+	if now := db.now(); !used.Valid || now.Sub(fromMS(used.Int64)) >= tokenTouchEvery {
+		if _, err := db.sql.ExecContext(ctx, db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), ms(now), t.ID); err != nil {
+			db.log.Warn("note an API token's use", "token", t.ID, "err", err)
+		}
+	}
 	return t, nil
 }
 
 // CreateUser inserts a console account; hash is the password hash. A
 // manager sees the whole organisation; every other role needs a scope (a
-// node or a group of the organisation).
+// node or a group of the organisation). It is for set-up (the first
+// administrator, fixtures): accounts that someone creates go through
+// CreateUserAs, which records who.
 func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
+	return db.CreateUserAs(ctx, u, "")
+}
+
+// CreateUserAs inserts a console account as CreateUser does and records in
+// the audit log that actor created it (nothing when actor is "").
+func (db *DB) CreateUserAs(ctx context.Context, u *access.User, actor string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -318,26 +376,44 @@ func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
 		}
 		err := tx.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, scope_node_id, scope_group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 			u.OrgID, u.Username, u.PasswordHash, string(u.Role), nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
-		if err != nil {
-			return fmt.Errorf("create user %q: %w", u.Username, classify(err))
+		if err := classify(err); errkind.Is(err, errkind.Conflict) {
+			return errkind.Errorf(errkind.Conflict, "user name %q is taken", u.Username)
+		} else if err != nil {
+			return fmt.Errorf("create user %q: %w", u.Username, err)
 		}
-		return nil
+		if actor == "" {
+			return nil
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: u.OrgID, Actor: actor, Action: "user.create", Subject: "user:" + u.Username,
+			Detail: community.Detail("user", u.ID, "role", u.Role, "node", u.ScopeNodeID, "group", u.ScopeGroupID)})
 	})
+}
+
+// userColumns are what readUser scans, from users u.
+const userColumns = "u.id, u.org_id, u.username, u.password_hash, u.role, COALESCE(u.scope_node_id, 0), COALESCE(u.scope_group_id, 0), u.created_at, u.disabled_at, u.last_login_at"
+
+// readUser scans a row of userColumns into u, after the columns before
+// them (before).
+func readUser(r interface{ Scan(...any) error }, u *access.User, before ...any) error {
+	var c int64
+	var disabled, login sql.NullInt64
+	if err := r.Scan(append(before, &u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c, &disabled, &login)...); err != nil {
+		return err
+	}
+	u.CreatedAt, u.Disabled, u.LastLogin = fromMS(c), disabled.Valid, fromNullMS(login)
+	return nil
 }
 
 // UserByName finds a console account.
 func (db *DB) UserByName(ctx context.Context, username string) (access.User, error) {
 	var u access.User
-	var c int64
-	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at FROM users WHERE username = ?"), username).
-		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c)
+	err := readUser(db.sql.QueryRowContext(ctx, db.q("SELECT "+userColumns+" FROM users u WHERE u.username = ?"), username), &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errkind.Errorf(errkind.NotFound, "user %q not found", username)
 	}
 	if err != nil {
 		return u, fmt.Errorf("find user: %w", err)
 	}
-	u.CreatedAt = fromMS(c)
 	return u, nil
 }
 
@@ -391,31 +467,38 @@ func (db *DB) ModerationActions(ctx context.Context, orgID int64, limit int) ([]
 }
 
 // SetRole sets the role of a platform user's open membership in a group,
-// found by the connection and platform ids.
+// found by the connection and platform ids, as the platform reports it:
+// nothing is synced back. A new owner moves the role (SetGroupRole).
 func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error {
-	if !role.Valid() {
-		return errkind.Errorf(errkind.Invalid, "role %q: want owner, secretary, assistant or member", role)
-	}
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE memberships SET role = ? WHERE left_at IS NULL
-		AND group_id = (SELECT id FROM chat_groups WHERE connection = ? AND external_id = ?)
-		AND person_id = (SELECT person_id FROM identities WHERE connection = ? AND external_id = ?)`), string(role), connection, groupExt, connection, userExt)
-	if err != nil {
-		return fmt.Errorf("set role: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	c := community.RoleChange{Role: role, Actor: "platform:" + connection}
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT g.org_id, g.id, i.person_id FROM chat_groups g JOIN identities i ON i.connection = g.connection
+		WHERE g.connection = ? AND g.external_id = ? AND i.external_id = ?`), connection, groupExt, userExt).Scan(&c.OrgID, &c.GroupID, &c.PersonID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return errkind.Errorf(errkind.NotFound, "%s is not a member of %s/%s", userExt, connection, groupExt)
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("find membership: %w", err)
+	}
+	_, err = db.SetGroupRole(ctx, c)
+	return err
 }
 
 // CountOffences counts a person's moderation actions since a time, except
 // reminders about quiet hours and nicknames and the model's warnings (a
-// guess is no offence): the escalation ladder's input.
+// guess is no offence): the escalation ladder's input. What was recorded
+// against them in a group where they are staff now does not count: roles
+// are the members' roles now, also for what came before they were set (a
+// member made 店小二 leaves her record as a member behind), as
+// rules.Replay judges history.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions
-		WHERE person_id = ? AND created_at >= ? AND category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
-		AND rule NOT LIKE '%/model.%'`), personID, ms(since)).Scan(&n)
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions a
+		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
+		AND a.rule NOT LIKE '%/model.%'
+		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id AND m.group_id = a.group_id
+			AND m.role IN ('owner', 'secretary', 'assistant')
+			AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`),
+		personID, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}

@@ -413,9 +413,8 @@ func appendAudit(ctx context.Context, db *DB, q queryer, e community.AuditEntry)
 	if e.At.IsZero() {
 		e.At = db.now()
 	}
-	if e.Detail == "" {
-		e.Detail = "{}"
-	}
+	// Always a JSON object, whoever built it: the API embeds it as is.
+	e.Detail = community.SafeDetail(e.Detail)
 	if _, err := q.ExecContext(ctx, db.q("INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)"),
 		e.OrgID, ms(e.At), e.Actor, e.Action, e.Subject, e.Detail); err != nil {
 		return fmt.Errorf("append audit: %w", err)

@@ -42,7 +42,7 @@ func (db *DB) SetInviteURL(ctx context.Context, orgID, groupID int64, raw, actor
 		if err != nil {
 			return fmt.Errorf("set invite link: %w", err)
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.invite_link", Subject: fmt.Sprintf("group:%d", groupID), Detail: fmt.Sprintf(`{"url":%q}`, raw)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.invite_link", Subject: fmt.Sprintf("group:%d", groupID), Detail: community.Detail("url", raw)})
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -51,6 +50,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				AND EXISTS (SELECT 1 FROM partner_waitlist o WHERE o.person_id = ? AND o.level_id = partner_waitlist.level_id AND o.entity_id = partner_waitlist.entity_id)`, []any{from, into}},
 			{"waitlist", "UPDATE partner_waitlist SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"invite codes", "UPDATE invite_codes SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			{"partner notices", "UPDATE partner_notices SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"pushes", "UPDATE pushes SET duty_person = ? WHERE duty_person = ?", []any{into, from}},
 			{"bans", `UPDATE org_bans SET lifted_at = ?, lifted_by = 'merged' WHERE person_id = ? AND lifted_at IS NULL
 				AND EXISTS (SELECT 1 FROM org_bans o WHERE o.person_id = ? AND o.org_id = org_bans.org_id AND o.lifted_at IS NULL)`, []any{now, from, into}},
@@ -66,6 +66,9 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				AND EXISTS (SELECT 1 FROM signups o WHERE o.person_id = ? AND o.list_id = signups.list_id)`, []any{from, into}},
 			{"sign-ups", "UPDATE signups SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"eligibility", "UPDATE eligibility_cases SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			{"purges", `DELETE FROM purge_members WHERE person_id = ?
+				AND EXISTS (SELECT 1 FROM purge_members o WHERE o.person_id = ? AND o.purge_id = purge_members.purge_id)`, []any{from, into}},
+			{"purges", "UPDATE purge_members SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"KOLs", `DELETE FROM group_kols WHERE person_id = ?
 				AND EXISTS (SELECT 1 FROM group_kols o WHERE o.person_id = ? AND o.group_id = group_kols.group_id)`, []any{from, into}},
 			{"KOLs", "UPDATE group_kols SET person_id = ? WHERE person_id = ?", []any{into, from}},
@@ -93,44 +96,6 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 			return fmt.Errorf("merge: delete person %d: %w", from, err)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "person.merge", Subject: fmt.Sprintf("person:%d", into),
-			Detail: fmt.Sprintf(`{"merged":%d,"merged_name":%q,"into_name":%q}`, from, fromName, intoName)})
-	})
-}
-
-// SetMemberRole changes a member's role in a group (owner, secretary,
-// assistant, member) and, when sync is set, queues the platform call that
-// makes them an admin there (staff) or an ordinary member again.
-func (db *DB) SetMemberRole(ctx context.Context, orgID, groupID, personID int64, role community.Role, sync bool, actor string) error {
-	if !role.Valid() {
-		return errkind.Errorf(errkind.Invalid, "role %q: want owner, secretary, assistant or member", role)
-	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var conn, ext, user string
-		var old string
-		err := tx.QueryRowContext(ctx, db.q(`SELECT g.connection, g.external_id, COALESCE(i.external_id, ''), m.role FROM memberships m
-			JOIN chat_groups g ON g.id = m.group_id LEFT JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection
-			WHERE g.org_id = ? AND m.group_id = ? AND m.person_id = ? AND m.left_at IS NULL`), orgID, groupID, personID).Scan(&conn, &ext, &user, &old)
-		if err == sql.ErrNoRows {
-			return errkind.Errorf(errkind.NotFound, "person %d is not a member of group %d", personID, groupID)
-		}
-		if err != nil {
-			return fmt.Errorf("find membership: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, db.q("UPDATE memberships SET role = ? WHERE group_id = ? AND person_id = ? AND left_at IS NULL"), string(role), groupID, personID); err != nil {
-			return fmt.Errorf("set role: %w", err)
-		}
-		if sync && user != "" && community.Role(old).Staff() != role.Staff() {
-			text := "member"
-			if role.Staff() {
-				text = "admin"
-			}
-			a := chat.Action{Key: fmt.Sprintf("role:%d:%d:%s:%d", groupID, personID, text, db.now().UnixMilli()), Connection: conn, Kind: chat.ActSetRole,
-				Group: ext, User: user, Text: text, Reason: "role " + string(role)}
-			if err := enqueue(ctx, db, tx, []chat.Action{a}, db.now()); err != nil {
-				return err
-			}
-		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "member.role", Subject: fmt.Sprintf("person:%d", personID),
-			Detail: fmt.Sprintf(`{"group":%d,"from":%q,"to":%q,"synced":%t}`, groupID, old, role, sync)})
+			Detail: community.Detail("merged", from, "merged_name", fromName, "into_name", intoName)})
 	})
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -122,53 +121,6 @@ func TestMergePeople(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
-		}
-	})
-}
-
-func TestSetMemberRole(t *testing.T) {
-	storetest.Dialects(t, newClock().Now, func(t *testing.T, db *store.DB) {
-		org, g := seedOrg(t, db)
-		var p int64
-		if err := db.Ingest(ctx, func(tx pipeline.Tx) error {
-			var err error
-			p, err = tx.ResolvePerson(ctx, org.ID, "wx", "webhook", chat.User{ID: "u1", Name: "店小二"})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.AddMembership(ctx, &community.Membership{GroupID: g.ID, PersonID: p, Role: community.RoleMember, JoinedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.SetMemberRole(ctx, org.ID, g.ID, p, "boss", true, "admin"); !errkind.Is(err, errkind.Invalid) {
-			t.Fatalf("unknown role: %v", err)
-		}
-		if err := db.SetMemberRole(ctx, org.ID, g.ID, 9999, community.RoleAssistant, true, "admin"); !errkind.Is(err, errkind.NotFound) {
-			t.Fatalf("not a member: %v", err)
-		}
-		pulled := func() []string {
-			acts, _ := db.PullActions(ctx, []string{"wx"}, 0, 100)
-			var out []string
-			for _, a := range acts {
-				out = append(out, string(a.Action.Kind)+":"+a.Action.User+":"+a.Action.Text)
-			}
-			return out
-		}
-		if err := db.SetMemberRole(ctx, org.ID, g.ID, p, community.RoleAssistant, true, "admin"); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.SetMemberRole(ctx, org.ID, g.ID, p, community.RoleSecretary, true, "admin"); err != nil { // staff to staff: nothing to sync
-			t.Fatal(err)
-		}
-		if err := db.SetMemberRole(ctx, org.ID, g.ID, p, community.RoleMember, false, "admin"); err != nil { // a platform without admins
-			t.Fatal(err)
-		}
-		if got := fmt.Sprint(pulled()); got != "[set_role:u1:admin]" {
-			t.Fatalf("synced actions: %s", got)
-		}
-		ms, _ := db.Members(ctx, g.ID)
-		if len(ms) != 1 || ms[0].Role != community.RoleMember {
-			t.Fatalf("members: %+v", ms)
 		}
 	})
 }

@@ -110,6 +110,12 @@ const outboxCols = "id, payload, status, attempts, last_error, created_at"
 // ends. A crashed dispatcher's leases expire and the actions are delivered
 // again: delivery is at least once.
 func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, lease time.Duration) ([]pipeline.OutboxItem, error) {
+	return db.claimActions(ctx, connection, limit, lease, "")
+}
+
+// claimActions claims as ClaimActions does, and only where the condition
+// and its arguments hold as well (a fenced claim's).
+func (db *DB) claimActions(ctx context.Context, connection string, limit int, lease time.Duration, and string, args ...any) ([]pipeline.OutboxItem, error) {
 	now := db.now()
 	lock := ""
 	if db.dialect == Postgres {
@@ -117,8 +123,8 @@ func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, le
 	}
 	rows, err := db.sql.QueryContext(ctx, db.q(`UPDATE outbox SET lease_until = ?, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND connection = ? AND next_at <= ? AND lease_until <= ?
-			ORDER BY id LIMIT ?`+lock+`)
-		RETURNING `+outboxCols), ms(now.Add(lease)), connection, ms(now), ms(now), limit)
+			ORDER BY id LIMIT ?`+lock+`)`+and+`
+		RETURNING `+outboxCols), append([]any{ms(now.Add(lease)), connection, ms(now), ms(now), limit}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim actions: %w", err)
 	}

@@ -63,13 +63,21 @@ func TestPartnerSeats(t *testing.T) {
 		if err := db.ReleaseSeat(ctx, seats[1].ID); !errkind.Is(err, errkind.NotFound) {
 			t.Fatalf("release twice: %v", err)
 		}
-		// Seat numbers are not reused by default: the next partner gets 4.
-		a, err := db.Admit(ctx, lvl.ID, entity, ps[3])
-		if err != nil || !a.Admitted || a.Seat.Number != 4 {
-			t.Fatalf("after a release: %+v, %v; want seat 4", a, err)
+		// The waitlist moved up: the first waiting took the next seat —
+		// seat numbers are not reused by default, so 4.
+		seats, _ = db.Seats(ctx, lvl.ID, entity)
+		if len(seats) != 3 || seats[2].PersonID != ps[3] || seats[2].Number != 4 {
+			t.Fatalf("after a release: %+v; want %d in seat 4", seats, ps[3])
+		}
+		if a, err := db.Admit(ctx, lvl.ID, entity, ps[5]); err != nil || !a.Waitlisted || a.Position != 2 {
+			t.Fatalf("the next after the move up: %+v, %v; want second on the waitlist", a, err)
 		}
 		if err := db.SetPartnerCap(ctx, lvl.ID, 10); err != nil {
 			t.Fatal(err)
+		}
+		// The higher cap moved everyone waiting into seats 5 and 6.
+		if seats, _ = db.Seats(ctx, lvl.ID, entity); len(seats) != 5 || seats[3].PersonID != ps[4] || seats[4].PersonID != ps[5] || seats[4].Number != 6 {
+			t.Fatalf("after raising the cap: %+v", seats)
 		}
 	})
 }
@@ -189,8 +197,9 @@ func TestPartnerBoard(t *testing.T) {
 		if err := db.ReleaseSeat(ctx, b.Seats[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if b, _ := db.PartnerBoard(ctx, org.ID); len(b.Seats) != 1 || b.Seats[0].Number != 2 {
-			t.Fatalf("after a release %+v", b.Seats)
+		// The first of the two waiting moved up into seat 3.
+		if b, _ := db.PartnerBoard(ctx, org.ID); len(b.Seats) != 2 || b.Seats[0].Number != 2 || b.Seats[1].Number != 3 || b.Seats[1].Person != "合伙人2" || b.Waiting[[2]int64{lvl.ID, g.NodeID}] != 1 {
+			t.Fatalf("after a release %+v, waiting %v", b.Seats, b.Waiting)
 		}
 		if b, _ := db.PartnerBoard(ctx, org.ID+1000); len(b.Seats) != 0 || len(b.Levels) != 0 {
 			t.Fatalf("another organisation's board %+v", b)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -152,6 +153,74 @@ func (db *DB) PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[i
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("person groups: %w", err)
 		}
+	}
+	return out, nil
+}
+
+// FindPeople finds the organisation's people whose name, nickname in a
+// group or name on a platform contains text (Latin letters in any case),
+// at most limit, the closest names first. When groups is not nil, only
+// people in one of those groups now are found (a scoped account's). Each
+// match lists the groups the person is in now.
+func (db *DB) FindPeople(ctx context.Context, orgID int64, text string, groups []int64, limit int) ([]community.PersonMatch, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || (groups != nil && len(groups) == 0) {
+		return []community.PersonMatch{}, nil
+	}
+	if utf8.RuneCountInString(text) > 100 {
+		return nil, errkind.New(errkind.Invalid, "q: at most 100 characters")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(text)) + "%"
+	args := []any{orgID, like, like, like}
+	in := ""
+	if groups != nil {
+		ph := make([]string, len(groups))
+		for i, g := range groups {
+			ph[i], args = "?", append(args, g)
+		}
+		in = ` AND EXISTS (SELECT 1 FROM memberships o WHERE o.person_id = p.id AND o.left_at IS NULL AND o.group_id IN (` + strings.Join(ph, ",") + `))`
+	}
+	args = append(args, text, limit)
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.name, p.created_at FROM people p
+		WHERE p.org_id = ? AND (LOWER(p.name) LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND LOWER(m.nickname) LIKE ? ESCAPE '\')
+			OR EXISTS (SELECT 1 FROM identities i WHERE i.person_id = p.id AND LOWER(i.name) LIKE ? ESCAPE '\'))`+in+`
+		ORDER BY CASE WHEN p.name = ? THEN 0 ELSE 1 END, LENGTH(p.name), p.id LIMIT ?`), args...)
+	out, err := scanAll(rows, err, func(r *sql.Rows, m *community.PersonMatch) error {
+		var c int64
+		err := r.Scan(&m.ID, &m.OrgID, &m.Name, &c)
+		m.CreatedAt = fromMS(c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find people: %w", err)
+	}
+	if len(out) == 0 {
+		return []community.PersonMatch{}, nil
+	}
+	ph := make([]string, len(out))
+	ids := make([]any, len(out))
+	at := map[int64]int{}
+	for i, m := range out {
+		ph[i], ids[i], at[m.ID] = "?", m.ID, i
+	}
+	type membership struct {
+		person, group int64
+		name          string
+	}
+	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, m.group_id, g.name FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+		WHERE m.left_at IS NULL AND m.person_id IN (`+strings.Join(ph, ",")+`) ORDER BY m.person_id, m.group_id`), ids...)
+	pairs, err := scanAll(rows, err, func(r *sql.Rows, p *membership) error { return r.Scan(&p.person, &p.group, &p.name) })
+	if err != nil {
+		return nil, fmt.Errorf("find people: their groups: %w", err)
+	}
+	for _, p := range pairs {
+		m := &out[at[p.person]]
+		m.Groups = append(m.Groups, p.group)
+		m.GroupNames = append(m.GroupNames, p.name)
 	}
 	return out, nil
 }

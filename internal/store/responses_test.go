@@ -48,7 +48,7 @@ func TestDutyRotationAndPushResponse(t *testing.T) {
 		s := approvedScript(t, db, org.ID)
 		var duty []int64
 		for _, want := range []time.Time{time.Date(2026, 11, 26, 7, 30, 0, 0, cst), time.Date(2026, 11, 26, 12, 0, 0, 0, cst), time.Date(2026, 11, 26, 20, 30, 0, 0, cst)} {
-			p, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: want, Caps: content.DefaultCaps(), Location: cst, Actor: "user:pub"})
+			p, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s.ID, GroupID: g.ID, Want: want, Caps: content.DefaultCaps(), Actor: "user:pub"})
 			if err != nil {
 				t.Fatal(err)
 			}

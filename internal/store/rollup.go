@@ -498,7 +498,7 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	if state == string(analytics.GroupHealthy) {
 		return nil
 	}
-	detail := fmt.Sprintf(`{"from":%q,"to":%q}`, prev, state)
+	detail := community.Detail("from", prev, "to", state)
 	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)
 		ON CONFLICT (group_id, person_id, kind, day) DO UPDATE SET resolved_at = NULL`), orgID, groupID, "group_"+state, int64(d), detail, ms(now))
 	if err != nil {
@@ -580,16 +580,16 @@ func (db *DB) Alerts(ctx context.Context, orgID int64, openOnly bool, limit int)
 	if openOnly {
 		cond = " AND a.resolved_at IS NULL"
 	}
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.group_id, g.name, a.person_id, COALESCE(p.name, ''), a.kind, a.day, a.detail, a.created_at, a.resolved_at
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT a.id, a.group_id, g.name, a.person_id, COALESCE(p.name, ''), a.kind, a.day, a.detail, a.created_at, a.resolved_at, a.snoozed_until
 		FROM alerts a JOIN chat_groups g ON g.id = a.group_id LEFT JOIN people p ON p.id = a.person_id
 		WHERE a.org_id = ?`+cond+` ORDER BY a.id DESC LIMIT ?`), orgID, limit)
 	out, err := scanAll(rows, err, func(r *sql.Rows, a *analytics.Alert) error {
 		var day, created int64
-		var resolved sql.NullInt64
-		if err := r.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved); err != nil {
+		var resolved, snoozed sql.NullInt64
+		if err := r.Scan(&a.ID, &a.GroupID, &a.GroupName, &a.PersonID, &a.PersonName, &a.Kind, &day, &a.Detail, &created, &resolved, &snoozed); err != nil {
 			return err
 		}
-		a.Day, a.CreatedAt, a.ResolvedAt = analytics.Day(day), fromMS(created), fromNullMS(resolved)
+		a.Day, a.CreatedAt, a.ResolvedAt, a.SnoozedUntil = analytics.Day(day), fromMS(created), fromNullMS(resolved), fromNullMS(snoozed)
 		return nil
 	})
 	if err != nil {
@@ -609,6 +609,28 @@ func (db *DB) ResolveAlert(ctx context.Context, orgID, id int64, actor string) e
 			return errkind.Errorf(errkind.NotFound, "no open alert %d", id)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "alert.resolve", Subject: fmt.Sprintf("alert:%d", id)})
+	})
+}
+
+// MaxSnooze is how far an alert can be put off.
+const MaxSnooze = 30 * 24 * time.Hour
+
+// SnoozeAlert puts an open alert off until a time (after now, at most
+// MaxSnooze ahead) and records who did.
+func (db *DB) SnoozeAlert(ctx context.Context, orgID, id int64, until time.Time, actor string) error {
+	now := db.now()
+	if !until.After(now) || until.Sub(now) > MaxSnooze {
+		return errkind.Errorf(errkind.Invalid, "until: want a time in the next %d days", int(MaxSnooze/(24*time.Hour)))
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q("UPDATE alerts SET snoozed_until = ? WHERE org_id = ? AND id = ? AND resolved_at IS NULL"), ms(until), orgID, id)
+		if err != nil {
+			return fmt.Errorf("snooze alert: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errkind.Errorf(errkind.NotFound, "no open alert %d", id)
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "alert.snooze", Subject: fmt.Sprintf("alert:%d", id), Detail: community.Detail("until", until.UTC().Format(time.RFC3339))})
 	})
 }
 

@@ -355,7 +355,7 @@ func family(ctx context.Context, db *DB, q queryer, orgID, stepID int64, topic, 
 	return id, nil
 }
 
-const taskCols = `t.id, t.org_id, s.template_id, t.family_id, s.ordinal, f.topic, t.n, t.name, t.kind, COALESCE(t.node_id, 0), t.origin, t.status, COALESCE(t.group_id, 0), t.created_at, t.done_at
+const taskCols = `t.id, t.org_id, s.template_id, t.family_id, s.ordinal, f.topic, t.n, t.name, t.kind, COALESCE(t.node_id, 0), t.origin, t.status, COALESCE(t.group_id, 0), t.created_at, t.done_at, f.vars
 	FROM group_tasks t JOIN group_families f ON f.id = t.family_id JOIN group_template_steps s ON s.id = f.step_id`
 
 func scanTask(sc interface{ Scan(...any) error }) (community.GroupTask, error) {
@@ -363,8 +363,14 @@ func scanTask(sc interface{ Scan(...any) error }) (community.GroupTask, error) {
 	var kind, status string
 	var c int64
 	var done sql.NullInt64
-	err := sc.Scan(&t.ID, &t.OrgID, &t.TemplateID, &t.FamilyID, &t.Step, &t.Topic, &t.N, &t.Name, &kind, &t.NodeID, &t.Origin, &status, &t.GroupID, &c, &done)
+	var vars string
+	err := sc.Scan(&t.ID, &t.OrgID, &t.TemplateID, &t.FamilyID, &t.Step, &t.Topic, &t.N, &t.Name, &kind, &t.NodeID, &t.Origin, &status, &t.GroupID, &c, &done, &vars)
 	t.Kind, t.Status, t.CreatedAt, t.DoneAt = community.GroupKind(kind), community.TaskStatus(status), fromMS(c), fromNullMS(done)
+	if err == nil {
+		if err = json.Unmarshal([]byte(vars), &t.Vars); err != nil {
+			err = fmt.Errorf("task %d variables: %w", t.ID, err)
+		}
+	}
 	return t, err
 }
 
@@ -672,6 +678,7 @@ func (db *DB) DeleteNode(ctx context.Context, orgID, id, moveTo int64, actor str
 				"UPDATE users SET scope_node_id = ? WHERE scope_node_id = ?",
 				"UPDATE group_tasks SET node_id = ? WHERE node_id = ?",
 				"UPDATE group_families SET node_id = ? WHERE node_id = ?",
+				"UPDATE campaigns SET node_id = ? WHERE node_id = ?",
 			} {
 				if _, err := tx.ExecContext(ctx, db.q(query), moveTo, id); err != nil {
 					return fmt.Errorf("move contents of node %d: %w", id, err)

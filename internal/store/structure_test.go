@@ -268,7 +268,7 @@ func TestApplyBindAndRoute(t *testing.T) {
 		}
 		wantNames := []string{"NF-阳新2026讲师内部群", "NF-阳新2026选品专题群", "NF-阳新2026运营专题群", "NF-阳新2026招生咨询群", "NF-阳新2026第1期群", "NF-阳新2026第2期群", "NF-阳新2026全员群"}
 		for i, tk := range tasks {
-			if tk.Name != wantNames[i] || tk.Status != community.TaskOpen || tk.NodeID != county.ID || tk.TemplateID != tpl.ID {
+			if tk.Name != wantNames[i] || tk.Status != community.TaskOpen || tk.NodeID != county.ID || tk.TemplateID != tpl.ID || tk.Vars["county"] != "阳新" || tk.Vars["year"] != "2026" {
 				t.Errorf("task %d: %+v, want %s", i, tk, wantNames[i])
 			}
 		}

@@ -6,15 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// UpdateNode renames and/or moves a node. Moving a node under itself or
+// UpdateNode renames and/or moves a node (a parent of 0 makes it a root)
+// and records the change in the audit log. Moving a node under itself or
 // one of its descendants is refused: the tree stays a tree.
-func (db *DB) UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64) (community.Node, error) {
+func (db *DB) UpdateNode(ctx context.Context, orgID, id int64, name *string, parentID *int64, actor string) (community.Node, error) {
 	var out community.Node
+	detail := map[string]any{}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		parents, err := nodeParents(ctx, db, tx, orgID)
 		if err != nil {
@@ -25,12 +28,13 @@ func (db *DB) UpdateNode(ctx context.Context, orgID, id int64, name *string, par
 		}
 		if name != nil {
 			n := strings.TrimSpace(*name)
-			if n == "" {
-				return errkind.New(errkind.Invalid, "name: must not be empty")
+			if n == "" || utf8.RuneCountInString(n) > maxNodeName {
+				return errkind.Errorf(errkind.Invalid, "name: required, at most %d characters", maxNodeName)
 			}
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE nodes SET name = ? WHERE id = ?"), n, id); err != nil {
 				return fmt.Errorf("rename node: %w", err)
 			}
+			detail["name"] = n
 		}
 		if parentID != nil {
 			p := *parentID
@@ -38,22 +42,29 @@ func (db *DB) UpdateNode(ctx context.Context, orgID, id int64, name *string, par
 				if _, ok := parents[p]; !ok {
 					return errkind.Errorf(errkind.Invalid, "parent_id: node %d does not exist in this organisation", p)
 				}
-				for a := p; a != 0; a = parents[a] {
-					if a == id {
-						return errkind.Errorf(errkind.Invalid, "parent_id: moving node %d under %d would make a cycle", id, p)
+				for a, hops := p, 0; a != 0 && hops <= len(parents); a, hops = parents[a], hops+1 {
+					switch {
+					case a == id && p == id:
+						return errkind.Errorf(errkind.Invalid, "parent_id: node %d cannot be its own parent", id)
+					case a == id:
+						return errkind.Errorf(errkind.Invalid, "parent_id: node %d is below node %d: a node cannot move under its own descendant", p, id)
 					}
 				}
 			}
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE nodes SET parent_id = ? WHERE id = ?"), nullID(p), id); err != nil {
 				return fmt.Errorf("move node: %w", err)
 			}
+			detail["parent"] = p
 		}
 		var parent sql.NullInt64
 		var kind string
 		var c int64
 		err = tx.QueryRowContext(ctx, db.q("SELECT id, org_id, parent_id, name, kind, created_at FROM nodes WHERE id = ?"), id).Scan(&out.ID, &out.OrgID, &parent, &out.Name, &kind, &c)
 		out.ParentID, out.Kind, out.CreatedAt = parent.Int64, community.NodeKind(kind), fromMS(c)
-		return err
+		if err != nil || len(detail) == 0 {
+			return err
+		}
+		return auditJSON(ctx, db, tx, orgID, actor, "node.update", fmt.Sprintf("node:%d", id), detail)
 	})
 	return out, err
 }
@@ -131,7 +142,7 @@ func (db *DB) UpdateGroup(ctx context.Context, orgID, id int64, p community.Grou
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errkind.Errorf(errkind.NotFound, "group %d not found", id)
 			}
-			if err := appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.update", Subject: fmt.Sprintf("group:%d", id), Detail: fmt.Sprintf(`{"fields":%q}`, strings.Join(sets, ", "))}); err != nil {
+			if err := appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.update", Subject: fmt.Sprintf("group:%d", id), Detail: community.Detail("fields", strings.Join(sets, ", "))}); err != nil {
 				return err
 			}
 		}

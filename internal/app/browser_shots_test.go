@@ -1,0 +1,74 @@
+package app_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests take the console's screenshots for docs/console when
+// run with -update-screenshots, on a phone-sized screen.
+
+func init() {
+	// Other browser tests may declare the flag too: whoever comes first.
+	if flag.Lookup("update-screenshots") == nil {
+		flag.Bool("update-screenshots", false, "write the browser tests' screenshots into docs/console/img")
+	}
+}
+
+// updateScreenshots reports whether -update-screenshots is set.
+func updateScreenshots() bool {
+	f := flag.Lookup("update-screenshots")
+	return f != nil && f.Value.String() == "true"
+}
+
+// maxShot is how large a screenshot may be.
+const maxShot = 150 << 10
+
+// phone makes the tab the screen of a phone.
+func (p *page) phone() {
+	p.t.Helper()
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+}
+
+// shot saves what the screen shows as docs/console/img/name.png, with the
+// element at (when not "") scrolled to the top, when -update-screenshots
+// is set.
+func (p *page) shot(name, at string) {
+	p.t.Helper()
+	if !updateScreenshots() {
+		return
+	}
+	if at != "" {
+		eval[bool](p, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) e.scrollIntoView(); return !!e })()`, at))
+	} else {
+		eval[bool](p, `(() => { window.scrollTo(0, 0); return true })()`)
+	}
+	p.capture(name)
+}
+
+// capture saves what the screen shows now as docs/console/img/name.png
+// when -update-screenshots is set.
+func (p *page) capture(name string) {
+	p.t.Helper()
+	if !updateScreenshots() {
+		return
+	}
+	img, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if len(img) > maxShot {
+		p.t.Errorf("screenshot %s is %d KB, over %d KB", name, len(img)>>10, maxShot>>10)
+	}
+	path := filepath.Join("..", "..", "docs", "console", "img", name+".png")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, img, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
