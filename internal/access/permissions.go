@@ -59,15 +59,15 @@ var Permissions = []Permission{
 
 // grants is the table: what each role may do. A manager may do
 // everything. A secretary (秘书长) runs the groups of her scope: she
-// pushes content, handles reports, runs events and edits her groups'
-// rules, but does not appoint 群主/秘书长, run the partner programme, ban
+// pushes content, handles reports, runs events, edits her groups' rules
+// and imports their history, but does not appoint 群主/秘书长, run the partner programme, ban
 // organisation-wide or administer the installation. An assistant (店小二)
 // follows pushes up, writes scripts, handles reports and checks people in.
 // A viewer writes nothing.
 var grants = map[Role]map[Permission]bool{
 	Secretary: set(EditTree, EditGroup, ApplyTemplate, SetStaffRole, ArchiveGroup, ManageGrowth,
 		WriteScript, ReviewScript, PlanPush, EditDutyRoster,
-		RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate),
+		RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, ImportData),
 	Assistant: set(WriteScript, RunEvents, HandleAlerts, Moderate),
 	Viewer:    {},
 }

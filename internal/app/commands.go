@@ -89,6 +89,13 @@ func cmdMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if cur, latest, err := db.SchemaStatus(ctx); err != nil {
+		return err
+	} else if cur > latest {
+		// A database restored from a newer qunzhu: this binary would not
+		// understand it.
+		return fmt.Errorf("the database's schema is at version %d, newer than this binary knows (%d): upgrade qunzhu", cur, latest)
+	}
 	n, err := db.Migrate(ctx)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -426,6 +427,35 @@ func (cs *connSet) apiConnections() []api.Connection {
 		out = append(out, api.Connection{Name: name, Platform: c.def.Platform, Token: c.def.Token, Pulled: pulled})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// importable are the connections built here, which an import may name
+// (whichever replica holds them: an import only stores).
+func (cs *connSet) importable() []imports.Connection {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	out := make([]imports.Connection, 0, len(cs.byName))
+	for name, c := range cs.byName {
+		if c.adapter != nil {
+			out = append(out, imports.Connection{Name: name, Platform: c.def.Platform})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// pulled are the connections whose actions a bridge pulls.
+func (cs *connSet) pulled() []string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	var out []string
+	for name, c := range cs.byName {
+		if p, ok := c.adapter.(chat.Puller); ok && p.Pulled() {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

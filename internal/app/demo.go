@@ -73,6 +73,9 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 		done := make(chan struct{})
 		go func() { svc.in.Run(seedCtx); close(done) }()
 		err := demo.Seed(ctx, db, svc.in, s, cr.Org, time.Now(), env.Stdout)
+		if err == nil {
+			err = demo.SeedImports(ctx, db, svc.imports, cr.Org, time.Now(), cfg.Location(), env.Stdout)
+		}
 		cancel()
 		<-done
 		if err != nil {

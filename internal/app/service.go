@@ -26,6 +26,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -109,6 +110,7 @@ type service struct {
 
 	observeDecision func(time.Duration)
 	rules           *rules.Registry
+	imports         *imports.Service
 }
 
 // newService builds the service on an open, migrated store.
@@ -170,6 +172,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err := s.conns.start(ctx); err != nil {
 		return nil, err
 	}
+	s.imports = s.newImports()
 
 	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
 	if err != nil {
@@ -204,6 +207,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
 		ConnAdmin: &connAdmin{s: s}, Setup: db,
 		ShortCodes: db, ClientAddr: clients.Addr}
+	con.Imports, con.MaxUpload = s.imports, cfg.Import.MaxUpload
 	apiH := s.forwardEvents(apiSrv.Handler(), int64(cfg.API.MaxBodyBytes))
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
@@ -272,6 +276,8 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	go func() { defer wg.Done(); s.conns.watch(ctx, 3*time.Second) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.imports.Serve(ctx) }()
 	if s.rules != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
@@ -326,7 +332,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick, lastRollup time.Time
+	var lastNick, lastRollup, lastRetention time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -376,6 +382,10 @@ func (s *service) schedule(ctx context.Context) {
 			} else {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
+		}
+		if time.Since(lastRetention) >= time.Duration(s.cfg.Retention.Every) {
+			lastRetention = time.Now()
+			s.retain(ctx, log)
 		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {

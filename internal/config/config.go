@@ -39,6 +39,8 @@ type Config struct {
 	Pipeline    Pipeline     `toml:"pipeline"`
 	Dispatcher  Dispatcher   `toml:"dispatcher"`
 	Rules       Rules        `toml:"rules"`
+	Retention   Retention    `toml:"retention"`
+	Import      Import       `toml:"import"`
 	Connections []Connection `toml:"connections"`
 }
 
@@ -119,6 +121,25 @@ type Rules struct {
 	Dir          string `toml:"dir"`
 }
 
+// Retention says how long what would otherwise grow forever is kept; a
+// retention of 0 keeps everything of its kind. It runs every Every, on
+// one replica at a time (docs/operations.md).
+type Retention struct {
+	OutboxDone  Duration `toml:"outbox_done"`    // delivered actions
+	OutboxDead  Duration `toml:"outbox_dead"`    // actions given up on
+	Pulled      Duration `toml:"pulled"`         // actions a pulling bridge never fetched, then given up
+	AuditDetail Duration `toml:"audit_detail"`   // the detail of audit entries (the entries stay)
+	EventKeys   Duration `toml:"event_keys"`     // idempotency keys of events
+	Uploads     Duration `toml:"import_uploads"` // uploaded exports not imported
+	Every       Duration `toml:"every"`
+}
+
+// Import limits the console's imports of chat exports.
+type Import struct {
+	// MaxUpload is the largest export the console accepts, in bytes.
+	MaxUpload int64 `toml:"max_upload"`
+}
+
 // Connection is one platform connection.
 type Connection struct {
 	Name      string            `toml:"name"`
@@ -190,6 +211,8 @@ func ParseRate(s string) (int, time.Duration, error) {
 	return count, per, nil
 }
 
+const day = 24 * time.Hour
+
 // Default returns the default configuration.
 func Default() *Config {
 	return &Config{
@@ -201,6 +224,8 @@ func Default() *Config {
 		API:        API{MaxBodyBytes: 1 << 20, MaxEventsPerRequest: 1000},
 		Pipeline:   Pipeline{BatchSize: 512, BatchWait: Duration(2 * time.Millisecond)},
 		Rules:      Rules{Enabled: true, NoticeOnJoin: true},
+		Retention:  Retention{OutboxDone: Duration(7 * day), OutboxDead: Duration(30 * day), Pulled: Duration(3 * day), AuditDetail: Duration(180 * day), Uploads: Duration(7 * day), Every: Duration(time.Hour)},
+		Import:     Import{MaxUpload: 2 << 30},
 		Dispatcher: Dispatcher{MaxAttempts: 12, BackoffBase: Duration(time.Second), BackoffMax: Duration(10 * time.Minute), Lease: Duration(30 * time.Second), PollInterval: Duration(200 * time.Millisecond)},
 	}
 }
@@ -396,6 +421,12 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			add(d.f, "must be positive, got %s", time.Duration(d.v))
 		}
+	}
+	if c.Retention.Every <= 0 {
+		add("retention.every", "must be positive, got %s", time.Duration(c.Retention.Every))
+	}
+	if c.Import.MaxUpload < 1<<20 {
+		add("import.max_upload", "want at least 1048576 (1 MB), got %d", c.Import.MaxUpload)
 	}
 	if c.Pipeline.BatchWait < 0 {
 		add("pipeline.batch_wait", "must not be negative")

@@ -95,6 +95,10 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Imports, when set, offers the import of chat exports (/import) and
+	// the merge proposals that follow; MaxUpload caps an upload (bytes).
+	Imports   ImportSource
+	MaxUpload int64
 	// ShortCodes, when set, lists invite codes shorter than the ones issued
 	// now and replaces them (/invite-codes/short).
 	ShortCodes ShortCodeSource
@@ -170,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	s.partnersRoutes(mux)
 	s.growthRoutes(mux)
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.importRoutes(mux)
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
 	s.treeRoutes(mux)

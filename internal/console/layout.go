@@ -52,6 +52,9 @@ func (s *Server) init() {
 					if it.More != more || !s.configured(it.Key) || (u != nil && u.Scoped() && managersOnly[it.Key]) {
 						continue
 					}
+					if p, ok := navNeeds[it.Key]; ok && u != nil && !u.May(p) {
+						continue
+					}
 					out = append(out, it)
 				}
 				return out
@@ -120,6 +123,7 @@ type page struct {
 	Title    string
 	Nav      string // the navigation entry of this page
 	Flash    *flash // the outcome of the last form, shown once
+	Refresh  int    // seconds after which the page reloads itself (0: never)
 	Data     any
 }
 
@@ -134,7 +138,7 @@ type navItem struct {
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
-	{"templates", "/templates", true}, {"connections", "/connections", true},
+	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 
 // managersOnly are the entries a scoped user is not offered.

@@ -67,6 +67,8 @@ func (s *Server) configured(key string) bool {
 		return s.Growth != nil
 	case "settings", "accounts":
 		return s.Accounts != nil
+	case "import":
+		return s.Imports != nil
 	case "short_codes":
 		return s.ShortCodes != nil
 	case "health":

@@ -93,8 +93,9 @@ type Stats struct {
 type memberKey struct{ group, person int64 }
 
 type request struct {
-	events []chat.Event
-	done   chan reply
+	events  []chat.Event
+	history bool // IngestHistory: store, act on nothing
+	done    chan reply
 }
 
 type reply struct {
@@ -154,6 +155,24 @@ func (in *Ingester) Ingest(ctx context.Context, events []chat.Event) error {
 // IngestCount stores events and reports how many were new. It returns after
 // the batch holding them has committed.
 func (in *Ingester) IngestCount(ctx context.Context, events []chat.Event) (Result, error) {
+	return in.ingest(ctx, events, false)
+}
+
+// IngestHistory stores events of the past — an imported chat export — the
+// way IngestCount stores live ones, with their idempotency keys, so that
+// importing twice, or history that overlaps live traffic, stores each
+// event once. Nothing is acted on, however recent: no rules, welcomes,
+// commands, reports or eligibility checks, and no offences are recorded.
+// What the events say about the present gives way to what qunzhu already
+// knows from later events: a join, leave or message older than a
+// member's current stint (or than their last leave) changes no
+// membership, a rename older than the group's latest message keeps the
+// group's name, and a known identity keeps its name.
+func (in *Ingester) IngestHistory(ctx context.Context, events []chat.Event) (Result, error) {
+	return in.ingest(ctx, events, true)
+}
+
+func (in *Ingester) ingest(ctx context.Context, events []chat.Event, history bool) (Result, error) {
 	if len(events) == 0 {
 		return Result{}, nil
 	}
@@ -162,7 +181,7 @@ func (in *Ingester) IngestCount(ctx context.Context, events []chat.Event) (Resul
 			return Result{}, errkind.Errorf(errkind.Invalid, "events[%d]: %w", i, err)
 		}
 	}
-	r := &request{events: events, done: make(chan reply, 1)}
+	r := &request{events: events, history: history, done: make(chan reply, 1)}
 	select {
 	case in.reqs <- r:
 	case <-ctx.Done():
@@ -276,6 +295,7 @@ func (in *Ingester) fail(reqs []*request, err error) {
 // commit stores the events of reqs in one transaction and answers each.
 func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 	var all []chat.Event
+	var history []bool // per event of all; nil when none is history
 	if len(reqs) == 1 {
 		all = reqs[0].events
 	} else {
@@ -283,7 +303,19 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 			all = append(all, r.events...)
 		}
 	}
+	for _, r := range reqs {
+		if r.history {
+			history = make([]bool, 0, len(all))
+			for _, r := range reqs {
+				for range r.events {
+					history = append(history, r.history)
+				}
+			}
+			break
+		}
+	}
 	b := newBatch(in)
+	b.history = history
 	err := in.cfg.Store.Ingest(ctx, func(tx Tx) error {
 		b.tx = tx
 		return b.run(ctx, all)
@@ -370,6 +402,8 @@ type batch struct {
 	actions  []chat.Action
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
+	history  []bool        // per event: stored as history (IngestHistory)
+	hist     bool          // the event being processed is history
 }
 
 func newBatch(in *Ingester) *batch {
@@ -393,6 +427,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 			continue
 		}
 		b.accepted++
+		b.hist = b.history != nil && b.history[i]
 		if err := b.event(ctx, &evs[i]); err != nil {
 			return fmt.Errorf("event %s/%s: %w", evs[i].Connection, evs[i].ID, err)
 		}
@@ -452,12 +487,27 @@ func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u 
 	if ok && e.Type != chat.EventMemberRenamed {
 		return id, nil
 	}
-	id, err := b.tx.ResolvePerson(ctx, g.OrgID, e.Connection, e.Platform, u)
+	resolve := b.tx.ResolvePerson
+	if b.hist {
+		resolve = b.tx.ResolveHistoricPerson // an old name does not replace a known one
+	}
+	id, err := resolve(ctx, g.OrgID, e.Connection, e.Platform, u)
 	if err != nil {
 		return 0, err
 	}
 	b.people[k] = id
 	return id, nil
+}
+
+// live reports whether the pipeline acts on an event: a recent one that
+// is not history.
+func (b *batch) live(e *chat.Event) bool { return !b.hist && b.now.Sub(e.Time) < LiveWindow }
+
+// leftSince reports whether a person left the group at or after t: what
+// an event of time t says about their membership is out of date.
+func (b *batch) leftSince(ctx context.Context, groupID, personID int64, t time.Time) (bool, error) {
+	left, ok, err := b.tx.LastLeft(ctx, groupID, personID)
+	return ok && !left.Before(t), err
 }
 
 // membership returns the open stint, if any.
@@ -536,6 +586,13 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if name == "" {
 			name = e.NewName
 		}
+		if name != "" && name != g.Name && b.hist {
+			// An old name: the group's messages after it came under a
+			// later one.
+			if later, err := b.tx.GroupActiveAfter(ctx, g.ID, e.Time); err != nil || later {
+				return err
+			}
+		}
 		if name != "" && name != g.Name {
 			if err := b.tx.RenameGroup(ctx, g.ID, name); err != nil {
 				return err
@@ -559,28 +616,36 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if open {
 			return nil // a repeated join of a present member changes nothing
 		}
+		if b.hist {
+			if later, err := b.leftSince(ctx, g.ID, pid, e.Time); err != nil || later {
+				return err // a join before their last leave: a stint qunzhu has closed
+			}
+		}
 		if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 			return err
 		}
+		if !b.live(e) {
+			return nil // history, or a join from long ago: nothing to act on
+		}
 		if banned, err := b.tx.OrgBanned(ctx, g.OrgID, pid); err != nil {
 			return err
-		} else if banned && g.Lifecycle == community.Active && b.now.Sub(e.Time) < LiveWindow {
+		} else if banned && g.Lifecycle == community.Active {
 			// Banned from the organisation: out again, whatever group.
 			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
-		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow; live {
+		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
 				return err
 			}
 		}
 		// Welcome only live joins: an imported join from last month gets none.
-		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow {
+		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e) {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
 			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":welcome", Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
 		}
 	case chat.EventMemberLeft:
-		if !open {
-			return nil
+		if !open || b.hist && m.JoinedAt.After(e.Time) {
+			return nil // not there, or the end of an earlier stint
 		}
 		if err := b.tx.EndMembership(ctx, m.ID, e.Time, e.Reason); err != nil {
 			return err
@@ -588,6 +653,14 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		b.members[memberKey{g.ID, pid}] = community.Membership{}
 		return nil
 	case chat.EventMemberRenamed:
+		if b.hist && open && m.JoinedAt.After(e.Time) {
+			return nil // a name of an earlier stint
+		}
+		if !open && b.hist {
+			if later, err := b.leftSince(ctx, g.ID, pid, e.Time); err != nil || later {
+				return err
+			}
+		}
 		if !open {
 			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 				return err
@@ -604,13 +677,25 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		b.members[memberKey{g.ID, pid}] = m
 	case chat.EventMessage:
 		if !open {
-			// A member we never saw join (the bot joined after them).
-			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
-				return err
+			// A member we never saw join (the bot joined after them) —
+			// unless this is history from before they last left.
+			later := false
+			if b.hist {
+				if later, err = b.leftSince(ctx, g.ID, pid, e.Time); err != nil {
+					return err
+				}
+			}
+			if !later {
+				if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
+					return err
+				}
 			}
 		}
 		msg := e.Message
 		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
+		if b.hist {
+			return nil // history reports nothing
+		}
 		if isReport(msg) {
 			return b.report(ctx, e, g, pid, m)
 		}
@@ -621,7 +706,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return b.report(ctx, e, g, pid, m)
 		}
 	}
-	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
+	if g.Lifecycle != community.Active || e.Sender.Bot || !b.live(e) {
 		return nil
 	}
 	n, err := b.decide(ctx, e, g, pid, m)
@@ -710,7 +795,7 @@ func isReport(m *chat.Message) bool {
 // reported a message it is hidden (deleted on the platform) pending a
 // staff decision, which the review queue holds.
 func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
-	if g.Lifecycle != community.Active || b.now.Sub(e.Time) >= LiveWindow {
+	if g.Lifecycle != community.Active || !b.live(e) {
 		return nil
 	}
 	if !m.Role.Staff() && e.Time.Sub(m.JoinedAt) < Established {

@@ -229,12 +229,22 @@ func (t *ingestTx) RenameGroup(ctx context.Context, groupID int64, name string) 
 // person and the identity on first sight. A changed display name updates
 // the identity.
 func (t *ingestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+	return t.resolvePerson(ctx, orgID, connection, platform, u, true)
+}
+
+// ResolveHistoricPerson is ResolvePerson for an event of the past: a known
+// identity keeps its name.
+func (t *ingestTx) ResolveHistoricPerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+	return t.resolvePerson(ctx, orgID, connection, platform, u, false)
+}
+
+func (t *ingestTx) resolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User, rename bool) (int64, error) {
 	var pid int64
 	var name string
 	err := t.row(ctx, "SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?", connection, u.ID).Scan(&pid, &name)
 	switch {
 	case err == nil:
-		if u.Name != "" && u.Name != name {
+		if rename && u.Name != "" && u.Name != name {
 			if _, err := t.exec(ctx, "UPDATE identities SET name = ? WHERE connection = ? AND external_id = ?", u.Name, connection, u.ID); err != nil {
 				return 0, fmt.Errorf("update identity name: %w", err)
 			}
@@ -276,6 +286,31 @@ func scanMembership(sc interface{ Scan(...any) error }, extra ...any) (community
 	m.LeftAt = fromNullMS(left)
 	m.LeftReason = chat.LeaveReason(reason)
 	return m, nil
+}
+
+// LastLeft returns when the person last left the group.
+func (t *ingestTx) LastLeft(ctx context.Context, groupID, personID int64) (time.Time, bool, error) {
+	var left sql.NullInt64
+	if err := t.row(ctx, "SELECT MAX(left_at) FROM memberships WHERE group_id = ? AND person_id = ?", groupID, personID).Scan(&left); err != nil {
+		return time.Time{}, false, fmt.Errorf("last leave: %w", err)
+	}
+	if !left.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(left.Int64), true, nil
+}
+
+// GroupActiveAfter reports whether the group has a message sent after t.
+func (t *ingestTx) GroupActiveAfter(ctx context.Context, groupID int64, at time.Time) (bool, error) {
+	var n int
+	err := t.row(ctx, "SELECT 1 FROM messages WHERE group_id = ? AND sent_at > ? LIMIT 1", groupID, ms(at)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("group activity: %w", err)
+	}
+	return true, nil
 }
 
 // OpenMembership returns the person's current stint in the group.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
@@ -61,19 +63,46 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		start-- // again: events of yesterday may have arrived late
 	}
 	start = max(start, today-analytics.Day(maxDays))
+	return db.rollRange(ctx, orgID, nil, start, today, 0, now, loc)
+}
+
+// RollupFrom recomputes the rollups of some groups of an organisation
+// (all of them when groups is nil) from day from to today — after an
+// import of history, whose days the daily runs had passed — raising no
+// alerts about the days before yesterday (a group that was dormant two
+// years ago is history, not news). Every figure is a group's own, so the
+// groups' days come out as a run over the whole organisation would make
+// them, at the cost of their own messages only. It returns how many days
+// it computed.
+func (db *DB) RollupFrom(ctx context.Context, orgID int64, groups []int64, from analytics.Day, now time.Time, loc *time.Location) (int, error) {
+	if groups != nil && len(groups) == 0 {
+		return 0, nil
+	}
+	today := analytics.DayOf(now, loc)
+	return db.rollRange(ctx, orgID, groups, from, today, today-1, now, loc)
+}
+
+// rollRange computes days start..today in order, moving the mark after
+// each when the run is the whole organisation's (only nil); days before
+// alertsFrom raise and resolve no alerts.
+func (db *DB) rollRange(ctx context.Context, orgID int64, only []int64, start, today, alertsFrom analytics.Day, now time.Time, loc *time.Location) (int, error) {
 	if start > today {
 		return 0, nil
 	}
-	run, err := db.newRollupRun(ctx, orgID, start, loc)
+	run, err := db.newRollupRun(ctx, orgID, only, start, loc)
 	if err != nil {
 		return 0, err
 	}
+	run.alertsFrom = alertsFrom
 	n := 0
 	for d := start; d <= today; d++ {
 		if err := run.day(ctx, d, now); err != nil {
 			return n, err
 		}
 		n++
+		if only != nil {
+			continue // the mark says how far the whole organisation is
+		}
 		if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)
 			ON CONFLICT (org_id) DO UPDATE SET day = excluded.day, rolled_at = excluded.rolled_at`), orgID, int64(d), ms(now)); err != nil {
 			return n, fmt.Errorf("rollup: save mark: %w", err)
@@ -86,7 +115,7 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 // group and member, then health, state and alerts. Running it again
 // replaces the day. now stamps the alerts.
 func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *time.Location, now time.Time) error {
-	run, err := db.newRollupRun(ctx, orgID, d, loc)
+	run, err := db.newRollupRun(ctx, orgID, nil, d, loc)
 	if err != nil {
 		return err
 	}
@@ -109,6 +138,24 @@ type rollupRun struct {
 	posts  map[int64]map[int64]*analytics.Posting // group → person → days posted, oldest first
 	days   map[int64][]analytics.HealthDay        // group → the last 30 days' figures, oldest first
 	last   map[int64]analytics.Day                // group → the last day a member posted
+	// alertsFrom is the first day whose changes raise (and resolve)
+	// alerts.
+	alertsFrom analytics.Day
+	// only limits the run to some groups; nil: the organisation's.
+	only []int64
+}
+
+// in is the condition that limits a query to the run's groups — " AND col
+// IN (?, …)" and its arguments — or nothing for a whole organisation.
+func (r *rollupRun) in(col string) (string, []any) {
+	if r.only == nil {
+		return "", nil
+	}
+	args := make([]any, len(r.only))
+	for i, id := range r.only {
+		args[i] = id
+	}
+	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(r.only)), ", ") + ")", args
 }
 
 // stint is a membership as the rollup counts it.
@@ -121,12 +168,15 @@ type stint struct {
 }
 
 // newRollupRun reads what day from needs of the days before it.
-func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
-	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
+func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
+	r := &rollupRun{db: db, orgID: orgID, only: only, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
 		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}}
 	var err error
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
+	}
+	if only != nil {
+		r.groups = slices.DeleteFunc(r.groups, func(g community.Group) bool { return !slices.Contains(only, g.ID) })
 	}
 	if err := r.loadStints(ctx); err != nil {
 		return nil, err
@@ -144,8 +194,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day,
 // and the organisation's bots (group 0) make the staff.
 func (r *rollupRun) loadStints(ctx context.Context) error {
 	db := r.db
+	cond, args := r.in("m.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ?`), r.orgID)
+		WHERE g.org_id = ?`+cond), append([]any{r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
 	}
@@ -192,9 +243,10 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 // person's days in order.
 func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
+	cond, args := r.in("md.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
-		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.day, md.person_id`),
-		r.orgID, int64(from)-analytics.HealthWindow, int64(from))
+		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+` ORDER BY md.group_id, md.day, md.person_id`),
+		append([]any{r.orgID, int64(from) - analytics.HealthWindow, int64(from)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
@@ -215,8 +267,9 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
+	cond, args = r.in("g.id")
 	lasts, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
-		FROM chat_groups g WHERE g.org_id = ?`), int64(from), r.orgID)
+		FROM chat_groups g WHERE g.org_id = ?`+cond), append([]any{int64(from), r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: last days: %w", err)
 	}
@@ -251,9 +304,10 @@ func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
 // loadGroupDays reads the 29 days of group_days before day from.
 func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error {
 	db := r.db
+	cond, args := r.in("gd.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
-		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ? ORDER BY gd.group_id, gd.day`),
-		r.orgID, int64(from)-30, int64(from))
+		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ?`+cond+` ORDER BY gd.group_id, gd.day`),
+		append([]any{r.orgID, int64(from) - 30, int64(from)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: sums: %w", err)
 	}
@@ -275,7 +329,8 @@ func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error
 func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) error {
 	db := r.db
 	from, to := d.Start(r.loc), (d + 1).Start(r.loc)
-	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff)
+	cond, args := r.in("m.group_id")
+	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args)
 	if err != nil {
 		return err
 	}
@@ -329,7 +384,11 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	}
 
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q("DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)"), int64(d), r.orgID); err != nil {
+		del, dargs := "DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)", []any{int64(d), r.orgID}
+		if cond, args := r.in("group_id"); cond != "" {
+			del, dargs = "DELETE FROM member_days WHERE day = ?"+cond, append([]any{int64(d)}, args...)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(del), dargs...); err != nil {
 			return fmt.Errorf("rollup: clear day: %w", err)
 		}
 		args := make([]any, 0, 5*chunk)
@@ -350,6 +409,9 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 			return fmt.Errorf("rollup: health: %w", err)
 		}
 		for _, c := range changes {
+			if d < r.alertsFrom {
+				break
+			}
 			if err := db.alertState(ctx, tx, r.orgID, c.group, d, c.prev, c.state, now); err != nil {
 				return err
 			}
@@ -374,10 +436,12 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 	return nil
 }
 
-func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool) ([]analytics.Msg, error) {
+// dayMessages reads an organisation's messages sent from..to (cond and
+// args limit them to some groups).
+func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any) ([]analytics.Msg, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), orgID, ms(from), ms(to))
+		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
 	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
 		var at int64
 		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
