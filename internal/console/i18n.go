@@ -438,7 +438,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"import_zone":             {"时区（记录中不带时区的时间按此解读）", "Time zone (of times the export writes without one)"},
 	"import_upload_hint":      {"支持 Telegram 桌面版导出的 result.json、留痕 / PyWxDump 导出的微信 CSV、微信聊天文本、QQ 消息管理器导出的文本。最大 %d MB。上传后会先完整检查文件，不会写入任何数据。", "Telegram Desktop's result.json, WeChat CSV from MemoTrace or PyWxDump, WeChat chat text, QQ message manager text. At most %d MB. The whole file is checked first; nothing is stored yet."},
 	"import_check":            {"上传并检查", "Upload and check"},
-	"import_no_connections":   {"还没有配置平台连接：先在配置文件中添加一个。", "No platform connection is configured: add one to the configuration first."},
+	"import_no_connections":   {"还没有平台连接：请管理者先在“平台连接”页添加一个。", "There is no platform connection yet: a manager adds one on the Connections page first."},
 	"import_jobs":             {"导入记录", "Imports"},
 	"import_events":           {"事件", "Events"},
 	"import_new":              {"新写入", "New"},
