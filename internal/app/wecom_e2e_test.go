@@ -185,7 +185,7 @@ confirm_check = "200ms"
 	}
 	wait("the pending receipt", func() bool {
 		r := receipt()
-		return r != nil && r["delivery"] == "pending" && strings.Contains(fmt.Sprint(r["delivery_error"]), "confirm")
+		return r != nil && r["delivery"] == "pending" && r["pending_for"] == "owner_confirm" && strings.Contains(fmt.Sprint(r["pending_reason"]), "confirm") && r["delivery_error"] == nil
 	})
 	time.Sleep(time.Second) // several checks later: still pending, one task
 	if r := receipt(); r["delivery"] != "pending" || len(fake.Msgs()) != 1 {
@@ -194,7 +194,7 @@ confirm_check = "200ms"
 	fake.Confirm(msg.ID)
 	wait("the done receipt", func() bool {
 		r := receipt()
-		return r != nil && r["delivery"] == "done" && r["delivery_error"] == nil
+		return r != nil && r["delivery"] == "done" && r["delivery_error"] == nil && r["pending_for"] == nil
 	})
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz: %d %v", code, body)

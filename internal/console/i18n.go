@@ -1116,6 +1116,9 @@ var messages = map[string][2]string{ // [zh, en]
 	"setup_hint_matrix":          {"把机器人账号邀请进房间。", "Invite the bot's account to the room."},
 	"setup_hint_wecom":           {"客户群的群主在应用可见范围内即可同步。", "A customer group syncs once its owner is in the app's visible range."},
 	"setup_hint_webhook":         {"桥接程序推送某个群的事件后，群就出现了。", "A group appears once the bridge posts its events."},
+	// ---- wecom ----
+	"wecom_pending_owner_confirm":   {"等待群主在企业微信确认发送", "waiting for the group owner to confirm it in WeCom"},
+	"wecom_pending_platform_report": {"群主已确认，等待企业微信回报已发出", "confirmed by the group owner; waiting for WeCom to report it sent"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -286,7 +286,7 @@ func TestPushAsGroupMessage(t *testing.T) {
 	ctx := context.Background()
 	push := chat.Action{Key: "push:7", Connection: "wx", Kind: chat.ActSend, Group: chatA, Text: "今天的复盘：大家怎么看？", Reason: "push"}
 	var pe *chat.PendingError
-	if err := w.a.Do(ctx, push); !errors.As(err, &pe) || !strings.Contains(pe.State, ownerA) || !strings.Contains(pe.State, "confirm") || pe.CheckAfter != time.Minute {
+	if err := w.a.Do(ctx, push); !errors.As(err, &pe) || !strings.Contains(pe.State, ownerA) || !strings.Contains(pe.State, "confirm") || pe.For != chat.PendingOwnerConfirm || pe.CheckAfter != time.Minute {
 		t.Fatalf("first delivery: %v", err)
 	}
 	msgs := w.fake.Msgs()
