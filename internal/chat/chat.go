@@ -193,6 +193,12 @@ const (
 	ActSetRole ActionKind = "set_role"
 )
 
+// StaffPrefix starts the group of a send that goes to staff members
+// directly rather than into a group: "app:userid|userid" (WeCom's
+// application messages, to corp members). Only platforms that mark staff
+// identities take it.
+const StaffPrefix = "app:"
+
 // ActionKinds lists every action kind.
 var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice, ActInviteLink, ActSetRole}
 

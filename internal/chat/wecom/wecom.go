@@ -62,8 +62,9 @@ const Platform = "wecom"
 const RobotGroup = "robot"
 
 // AppPrefix starts the group id of an action for application messages:
-// "app:zhangsan|lisi" sends to those members.
-const AppPrefix = "app:"
+// "app:zhangsan|lisi" sends to those members (chat.StaffPrefix: duty
+// reminders and alerts to staff are addressed so).
+const AppPrefix = chat.StaffPrefix
 
 // Config configures a WeCom connection.
 type Config struct {
@@ -89,6 +90,11 @@ type Config struct {
 	ConfirmWithin time.Duration
 	// Cursors keeps the group snapshots, 群发 ids and join ways; required.
 	Cursors chat.Cursors
+	// Listener, when set, is told what chat events do not carry: each
+	// customer group's staff (its owner, admins and corp members) and its
+	// dismissal. internal/app sets it to keep qunzhu's roles and groups
+	// in step.
+	Listener Listener
 	// Archive, when not nil, reads message content (会话内容存档);
 	// ArchiveConfig, when Archive is nil, opens one (an error when this
 	// binary was built without -tags msgaudit).

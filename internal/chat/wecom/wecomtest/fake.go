@@ -361,6 +361,19 @@ func (s *Server) ChangeOwner(chatID, owner string) (Notification, error) {
 	return note(s.CorpID, chatID, wecom.ChangeUpdate, "<UpdateDetail><![CDATA[change_owner]]></UpdateDetail>", s.now(), ""), nil
 }
 
+// SetAdmins replaces a group's admins (群管理员). WeCom posts no callback
+// for it: qunzhu sees it on its next read of the group.
+func (s *Server) SetAdmins(chatID string, admins ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.groups[chatID]
+	if !ok {
+		return fmt.Errorf("no group %s", chatID)
+	}
+	g.Admins = slices.Clone(admins)
+	return nil
+}
+
 // Dismiss dismisses a group and returns the dismiss callback.
 func (s *Server) Dismiss(chatID string) Notification {
 	s.mu.Lock()
