@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -440,7 +441,37 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	if err != nil {
 		return fmt.Errorf("rollup: raise alert: %w", err)
 	}
-	return nil
+	return db.alertOnDuty(ctx, tx, groupID, 0, "group_"+state, d, now)
+}
+
+// alertTexts say an alert to the assistant on duty, with the group's name
+// (and the member's).
+var alertTexts = map[string]string{
+	analytics.AlertDormant:   "群提醒：「%s」已沉寂，14 天没有成员发言。请去群里看看。\nAlert: %[1]s is dormant (14 days without a member message).",
+	analytics.AlertDying:     "群提醒：「%s」在衰退，发言的人越来越少。请去群里看看。\nAlert: %[1]s is dying (fewer and fewer members post).",
+	analytics.AlertDead:      "群提醒：「%s」已是死群，30 天没有成员发言。\nAlert: %[1]s is dead (30 days without a member message).",
+	analytics.AlertCoreQuiet: "群提醒：「%s」的骨干成员%s一周没有发言了，去问候一下？\nAlert: %[2]s, a core member of %[1]s, has been quiet for a week.",
+}
+
+// alertOnDuty sends an alert of a group (and member) to the group's
+// assistant on duty directly, where a platform can reach them (a staff
+// account of theirs: a WeCom application message), once per alert.
+func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
+	duty, err := dutyFor(ctx, db, tx, groupID, 0)
+	if err != nil || duty == 0 {
+		return err
+	}
+	var name, conn, who string
+	if err := tx.QueryRowContext(ctx, db.q("SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), '') FROM chat_groups g WHERE g.id = ?"),
+		personID, groupID).Scan(&name, &conn, &who); err != nil {
+		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
+	}
+	text := fmt.Sprintf(alertTexts[kind], name, who)
+	act, ok, err := staffMessage(ctx, db, tx, duty, conn, fmt.Sprintf("alert-direct:%d:%d:%s:%d", groupID, personID, kind, d), "alert", text)
+	if err != nil || !ok {
+		return err
+	}
+	return enqueue(ctx, db, tx, []chat.Action{act}, now)
 }
 
 // alertQuietCore raises an alert for each core member gone quiet (see
@@ -450,6 +481,9 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, ?, ?, ?, '', ?)
 			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, analytics.AlertCoreQuiet, int64(d), ms(now)); err != nil {
 			return fmt.Errorf("rollup: raise alert: %w", err)
+		}
+		if err := db.alertOnDuty(ctx, tx, groupID, p, analytics.AlertCoreQuiet, d, now); err != nil {
+			return err
 		}
 	}
 	return nil
