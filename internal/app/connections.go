@@ -93,7 +93,7 @@ func (cs *connSet) build(c config.Connection) (chat.Adapter, error) {
 	if !ok {
 		return nil, fmt.Errorf("platform %q is not built into this binary (have: %s)", c.Platform, joinNames(cs.factory))
 	}
-	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location})
+	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location, Book: cs.deps.Book})
 	if err != nil {
 		return nil, err
 	}
@@ -320,6 +320,10 @@ func (cs *connSet) launch(c *conn) {
 		if route != nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); cs.disp.Serve(ctx, *route) }()
+		}
+		if u, ok := a.(upkept); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); cs.upkeep(ctx, a, u) }()
 		}
 		cs.runAdapter(ctx, a)
 		wg.Wait()

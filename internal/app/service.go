@@ -92,7 +92,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		s.replica = connections.ReplicaID(host, os.Getpid())
 	}
 	s.conns = &connSet{db: db, log: log, factory: env.Platforms, replica: s.replica, file: cfg.Connections, fixed: extra,
-		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}}
+		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc, Book: db}}
 	s.conns.keeper = &connections.Keeper{Store: db, Holder: s.replica, TTL: time.Duration(cfg.Server.ConnectionLease),
 		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
 		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}

@@ -27,7 +27,7 @@ const TokenLife = 7200 * time.Second
 
 // QRCapacity is how many members a group may have for a join way to send
 // newcomers there (WeCom stops QR joins at 200 members).
-const QRCapacity = 200
+const QRCapacity = wecom.QRJoinLimit
 
 // Group is a customer group in the fake.
 type Group struct {

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+)
+
+// Platform upkeep: what a held connection's adapter keeps in step besides
+// its events and actions — the join ways behind qunzhu's join links
+// (community.JoinWays: WeCom's 群活码) and, where the platform gives no
+// message content, its daily statistics imported into the rollups.
+
+// upkept is an adapter that wants upkeep, and how often.
+type upkept interface {
+	UpkeepEvery() time.Duration
+}
+
+// joinWayKeeper is an adapter that keeps join ways, and the most members a
+// group may have for its join way to send newcomers there.
+type joinWayKeeper interface {
+	community.JoinWays
+	JoinWayLimit() int
+}
+
+// upkeep runs a connection's upkeep until ctx is done.
+func (cs *connSet) upkeep(ctx context.Context, a chat.Adapter, u upkept) {
+	log := cs.log.With("connection", a.Name(), "component", "upkeep")
+	failed := map[string]string{} // what was last logged of each join way
+	t := time.NewTicker(u.UpkeepEvery())
+	defer t.Stop()
+	for {
+		if jw, ok := a.(joinWayKeeper); ok {
+			if err := cs.keepJoinWays(ctx, a.Name(), jw, failed); err != nil && ctx.Err() == nil {
+				log.Error("join ways not brought in step; trying again", "err", err, "in", u.UpkeepEvery())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// keepJoinWays brings a connection's join ways in step with qunzhu's join
+// links (store.JoinWayWants) and records each (its QR code, or why it
+// could not be made: the operator sees it in the log once per change), and
+// deletes those no longer wanted.
+func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeeper, failed map[string]string) error {
+	log := cs.log.With("connection", conn, "component", "join-ways")
+	wants, err := cs.db.JoinWayWants(ctx, conn, jw.JoinWayLimit())
+	if err != nil {
+		return err
+	}
+	wanted := map[string]bool{}
+	for _, w := range wants {
+		wanted[w.Key] = true
+		st, err := jw.EnsureJoinWay(ctx, w)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && failed[w.Key] != err.Error() {
+			log.Error("join way not made; the join link sends newcomers on as before", "code", w.Key, "err", err)
+		}
+		if err == nil && failed[w.Key] != "" {
+			log.Info("join way made after all", "code", w.Key)
+		}
+		if err != nil {
+			failed[w.Key] = err.Error()
+		} else {
+			delete(failed, w.Key)
+		}
+		if st.Changed {
+			log.Info("join way in step", "code", w.Key, "groups", st.Groups, "room_base_name", w.RoomBaseName, "room_base_id", w.RoomBaseID)
+		}
+		if err := cs.db.RecordJoinWay(ctx, conn, w, st, err); err != nil {
+			return err
+		}
+	}
+	have, err := cs.db.JoinWayCodes(ctx, conn)
+	if err != nil {
+		return err
+	}
+	for _, code := range have {
+		if wanted[code] {
+			continue
+		}
+		if err := jw.DeleteJoinWay(ctx, code); err != nil {
+			return err
+		}
+		if err := cs.db.ForgetJoinWay(ctx, code); err != nil {
+			return err
+		}
+		log.Info("join way deleted: its invite code is archived or its groups are gone", "code", code)
+	}
+	return nil
+}
