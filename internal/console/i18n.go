@@ -39,6 +39,8 @@ var messages = map[string][2]string{ // [zh, en]
 	"health":                {"群健康", "Group health"},
 	"avg_score":             {"平均分", "average score"},
 	"health_trend":          {"近 30 天健康分", "Health score, last 30 days"},
+	"health_src_stats":      {"近 30 天中有 %d 天的消息数字来自平台的每日群统计（平台不提供消息内容，如未开通会话存档的企业微信）：有消息数和发言人数，没有提问、回复和每个成员的数字。", "On %d of the last 30 days the message figures come from the platform's daily group statistics (it gives no message content, as WeCom without message archiving): messages and members who posted, but no questions, answers or per-member figures."},
+	"health_src_owner":      {"近 30 天中有 %d 天平台把群主名下的几个群合在一起统计，这些天没有本群自己的消息数字。", "On %d of the last 30 days the platform counted the owner's groups together, so those days have no message figures of this group alone."},
 	"hs_healthy":            {"健康", "healthy"},
 	"hs_dying":              {"衰退", "dying"},
 	"hs_dormant":            {"沉寂", "dormant"},

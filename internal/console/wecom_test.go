@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
@@ -38,4 +39,34 @@ func TestPushAwaitingOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	lacks(t, "the delivered push", rowsOf(w.page(w.user(), "/pushes"), "sent")[0], "wecom-pending", "等待群主")
+}
+
+// TestHealthFromPlatformStats: a group page says on how many days its
+// message figures come from the platform's daily statistics, and on how
+// many the platform counted the owner's groups together — in both
+// languages — and says nothing of it where qunzhu had the messages.
+func TestHealthFromPlatformStats(t *testing.T) {
+	w := newWorld(t)
+	c := w.user()
+	ctx := context.Background()
+	w.srv.Health = w.db
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	today := analytics.DayOf(now, loc) // the groups' first day
+	if _, err := w.db.ImportOwnerStats(ctx, "wx", []analytics.OwnerStats{
+		{Owner: "zhangsan", Day: today, Groups: []string{w.enrol.ExternalID}, Messages: 30, ActiveMembers: 6},
+		{Owner: "lisi", Day: today, Groups: []string{w.owners.ExternalID, "other"}, Messages: 9, ActiveMembers: 2},
+		{Owner: "lisi", Day: today - 1, Groups: []string{w.owners.ExternalID, w.foreign.ExternalID}, Messages: 9, ActiveMembers: 2},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.Rollup(ctx, w.org.ID, now, loc, 60); err != nil {
+		t.Fatal(err)
+	}
+	enrol := w.page(c, "/groups/"+itoa(w.enrol.ID))
+	contains(t, "a group counted alone", enrol, `id="health-source-stats"`, "近 30 天中有 1 天的消息数字来自平台的每日群统计")
+	lacks(t, "a group counted alone", enrol, `id="health-source-owner"`)
+	contains(t, "a group counted alone, in English", w.page(c, "/groups/"+itoa(w.enrol.ID)+"?lang=en"), "On 1 of the last 30 days the message figures come from the platform's daily group statistics")
+	w.page(c, "/?lang=zh")
+	contains(t, "a group counted with the owner's others", w.page(c, "/groups/"+itoa(w.owners.ID)), `id="health-source-owner"`, "近 30 天中有 1 天平台把群主名下的几个群合在一起统计")
+	lacks(t, "a group with its own messages", w.page(c, "/groups/"+itoa(w.cohort.ID)), `id="health-source-stats"`, `id="health-source-owner"`)
 }

@@ -26,15 +26,15 @@ var insertMemberDaysSQL = newMultiRow("INSERT INTO member_days (group_id, person
 // upsertFiguresSQL the other groups' figures only (their health and state
 // stay as they were).
 var (
-	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health, health_parts, state) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source, health, health_parts, state) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members,
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source,
 			health = excluded.health, health_parts = excluded.health_parts, state = excluded.state`)
-	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members`)
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source`)
 )
 
 // Rollup brings an organisation's rollups up to now: every day since the
@@ -110,6 +110,8 @@ type rollupRun struct {
 	posts  map[int64]map[int64]*analytics.Posting // group → person → days posted, oldest first
 	days   map[int64][]analytics.HealthDay        // group → the last 30 days' figures, oldest first
 	last   map[int64]analytics.Day                // group → the last day a member posted
+	// platform: group → day → the platform's statistics (ownerstats.go)
+	platform map[int64]map[analytics.Day]platformDay
 }
 
 // stint is a membership as the rollup counts it.
@@ -124,7 +126,7 @@ type stint struct {
 // newRollupRun reads what day from needs of the days before it.
 func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
 	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
-		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}}
+		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}, platform: map[int64]map[analytics.Day]platformDay{}}
 	var err error
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
@@ -136,6 +138,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day,
 		return nil, err
 	}
 	if err := r.loadGroupDays(ctx, from); err != nil {
+		return nil, err
+	}
+	if err := r.loadPlatformDays(ctx, from); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -303,8 +308,9 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 		if f == nil {
 			f = &analytics.DayFigures{}
 		}
+		f, source := r.fromPlatform(g.ID, d, f)
 		m := members[g.ID]
-		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
+		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members, source}
 		// The last 30 days' figures, this one included.
 		hist := r.days[g.ID]
 		for len(hist) > 0 && hist[0].Day <= d-30 {
@@ -344,10 +350,10 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 				return fmt.Errorf("rollup: member days: %w", err)
 			}
 		}
-		if err := execRows(ctx, db, tx, upsertFiguresSQL, 10, others); err != nil {
+		if err := execRows(ctx, db, tx, upsertFiguresSQL, 11, others); err != nil {
 			return fmt.Errorf("rollup: group days: %w", err)
 		}
-		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 13, active); err != nil {
+		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 14, active); err != nil {
 			return fmt.Errorf("rollup: health: %w", err)
 		}
 		for _, c := range changes {
@@ -492,7 +498,7 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 // GroupDays returns a group's rolled-up days from..to (inclusive), oldest
 // first.
 func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state, source
 		FROM group_days WHERE group_id = ? AND day >= ? AND day <= ? ORDER BY day`), groupID, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("group days: %w", err)
@@ -503,7 +509,7 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 		var g analytics.GroupDay
 		var day int64
 		var parts, state string
-		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state); err != nil {
+		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state, &g.Source); err != nil {
 			return nil, fmt.Errorf("group days: %w", err)
 		}
 		g.Day, g.Date, g.State = analytics.Day(day), analytics.Day(day).Start(loc), analytics.GroupState(state)
