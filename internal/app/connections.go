@@ -64,6 +64,9 @@ type connSet struct {
 	replica string
 	file    []config.Connection // the file's, in its order
 	fixed   []chat.Adapter
+	// statsImported is called when a connection's daily statistics were
+	// imported: the rollup should run again.
+	statsImported func()
 
 	ctx      context.Context // the service's, while it runs
 	wg       sync.WaitGroup  // what runs for held connections

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/community"
 )
 
@@ -25,16 +28,36 @@ type joinWayKeeper interface {
 	JoinWayLimit() int
 }
 
+// statser is an adapter with daily group statistics: each owner's figures
+// for the day starting at day (a midnight of the server's time zone).
+type statser interface {
+	DailyStats(ctx context.Context, day time.Time) ([]analytics.OwnerStats, error)
+}
+
+// statsDays is how many days back missing statistics are fetched;
+// statsRetry how long a day the platform had nothing for, or could not
+// answer, waits before it is asked again.
+const (
+	statsDays  = 7
+	statsRetry = time.Hour
+)
+
 // upkeep runs a connection's upkeep until ctx is done.
 func (cs *connSet) upkeep(ctx context.Context, a chat.Adapter, u upkept) {
 	log := cs.log.With("connection", a.Name(), "component", "upkeep")
-	failed := map[string]string{} // what was last logged of each join way
+	failed := map[string]string{}          // what was last logged of each join way
+	asked := map[analytics.Day]time.Time{} // statistics asked for in vain, when
 	t := time.NewTicker(u.UpkeepEvery())
 	defer t.Stop()
 	for {
 		if jw, ok := a.(joinWayKeeper); ok {
 			if err := cs.keepJoinWays(ctx, a.Name(), jw, failed); err != nil && ctx.Err() == nil {
 				log.Error("join ways not brought in step; trying again", "err", err, "in", u.UpkeepEvery())
+			}
+		}
+		if st, ok := a.(statser); ok {
+			if err := cs.importStats(ctx, a.Name(), st, asked); err != nil && ctx.Err() == nil {
+				log.Error("daily statistics not imported; trying again", "err", err, "in", statsRetry)
 			}
 		}
 		select {
@@ -95,6 +118,53 @@ func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeep
 			return err
 		}
 		log.Info("join way deleted: its invite code is archived or its groups are gone", "code", code)
+	}
+	return nil
+}
+
+// importStats imports the platform's daily statistics of the last
+// statsDays days that have none yet (the platform has yesterday's at the
+// earliest) and, when any came, has the rollup run again.
+func (cs *connSet) importStats(ctx context.Context, conn string, st statser, asked map[analytics.Day]time.Time) error {
+	loc := cs.deps.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	now := time.Now()
+	today := analytics.DayOf(now, loc)
+	have, err := cs.db.OwnerStatsDays(ctx, conn, today-statsDays, today-1)
+	if err != nil {
+		return err
+	}
+	imported := 0
+	for d := today - statsDays; d < today; d++ {
+		if have[d] || now.Sub(asked[d]) < statsRetry {
+			continue
+		}
+		stats, err := st.DailyStats(ctx, d.Start(loc))
+		if errors.Is(err, wecom.ErrNotSynced) {
+			return nil // on a later round
+		}
+		if err != nil {
+			asked[d] = now
+			return err
+		}
+		n, err := cs.db.ImportOwnerStats(ctx, conn, stats)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			asked[d] = now
+			continue
+		}
+		delete(asked, d)
+		imported += n
+	}
+	if imported > 0 {
+		cs.log.Info("daily group statistics imported", "connection", conn, "owners", imported)
+		if cs.statsImported != nil {
+			cs.statsImported()
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
+	"github.com/qunzhu/qunzhu/internal/content"
 )
 
 const (
@@ -36,6 +37,16 @@ func TestWeComEndToEnd(t *testing.T) {
 			{UserID: "lisi", Type: wecom.MemberStaff, JoinTime: time.Now().Add(-48 * time.Hour).Unix(), Name: "李四"},
 			{UserID: "wmOLD", Type: wecom.MemberCustomer, JoinTime: time.Now().Add(-24 * time.Hour).Unix(), JoinScene: wecom.JoinInvited, Invitor: &wecom.UserRef{UserID: "zhangsan"}, Name: "老王"},
 		}})
+	// Yesterday's statistics of the owner's groups (in the server's time
+	// zone, content.DefaultZone): without message content, the only
+	// message figures.
+	loc, err := time.LoadLocation(content.DefaultZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, m, d := time.Now().In(loc).Date()
+	yesterday := time.Date(y, m, d-1, 0, 0, 0, 0, loc)
+	fake.SetStats("zhangsan", yesterday, wecom.GroupStats{ChatTotal: 1, ChatHasMsg: 1, NewMemberCnt: 1, MemberTotal: 3, MemberHasMsg: 2, MsgTotal: 17})
 	dir := t.TempDir()
 	writeConfig(t, dir, fmt.Sprintf(`
 [[connections]]
@@ -116,6 +127,17 @@ upkeep_every = "200ms"
 	// The customer group's owner is its 群主, its admin a 店小二.
 	wait("the group's roles", func() bool {
 		return member(cohort, "zhangsan")["role"] == "owner" && member(cohort, "lisi")["role"] == "assistant"
+	})
+	// The statistics are imported and the day rolled up from them.
+	wait("yesterday's figures from the statistics", func() bool {
+		_, res := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v/health?days=2", p.url, cohort), admin, "")
+		days, _ := res["days"].([]any)
+		for _, d := range days {
+			if d := d.(map[string]any); d["date"] == yesterday.Format(time.DateOnly) {
+				return d["source"] == "stats" && d["messages"] == 17.0 && d["communicators"] == 2.0
+			}
+		}
+		return false
 	})
 
 	// A customer scans the group's QR code; WeCom posts the event.

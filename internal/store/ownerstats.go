@@ -73,7 +73,8 @@ func (db *DB) ImportOwnerStats(ctx context.Context, connection string, stats []a
 			}
 			n++
 		}
-		// The rollup starts again the day before its mark.
+		// The rollup starts again the day before its mark (its first run
+		// starts from the earliest statistics or message).
 		for org, d := range earliest {
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE rollup_marks SET day = ? WHERE org_id = ? AND day > ?"), int64(d)+1, org, int64(d)+1); err != nil {
 				return fmt.Errorf("statistics: roll the days up again: %w", err)

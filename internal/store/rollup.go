@@ -38,8 +38,8 @@ var (
 )
 
 // Rollup brings an organisation's rollups up to now: every day since the
-// last run (from the first message, at most maxDays back, on the first
-// run), the day before it again (late deliveries), and today so far. It
+// last run (from the first message or platform statistics, at most
+// maxDays back, on the first run), the day before it again (late deliveries), and today so far. It
 // returns how many days it computed.
 func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.Location, maxDays int) (int, error) {
 	today := analytics.DayOf(now, loc)
@@ -55,6 +55,14 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		start = today
 		if first.Valid {
 			start = analytics.DayOf(fromMS(first.Int64), loc)
+		}
+		// A platform's statistics may go back further (ownerstats.go).
+		var stats sql.NullInt64
+		if err := db.sql.QueryRowContext(ctx, db.q("SELECT MIN(day) FROM owner_stats WHERE org_id = ?"), orgID).Scan(&stats); err != nil {
+			return 0, fmt.Errorf("rollup: first statistics: %w", err)
+		}
+		if stats.Valid {
+			start = min(start, analytics.Day(stats.Int64))
 		}
 	case err != nil:
 		return 0, fmt.Errorf("rollup: read mark: %w", err)
@@ -301,8 +309,8 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	}
 	var changes []change
 	for _, g := range r.groups {
-		if analytics.DayOf(g.CreatedAt, r.loc) > d {
-			continue // not created yet that day
+		if _, counted := r.platform[g.ID][d]; analytics.DayOf(g.CreatedAt, r.loc) > d && !counted {
+			continue // not created yet that day (as far as qunzhu or its platform knows)
 		}
 		f := figures[g.ID]
 		if f == nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
@@ -418,7 +419,7 @@ func TestDailyStats(t *testing.T) {
 		t.Fatalf("%+v %v", got, err)
 	}
 	d := got[0]
-	if d.Owner != ownerA || !slices.Equal(d.Groups, []string{chatA}) || d.NewMembers != 8 || d.Leavers != 3 || d.Messages != 402 || d.ActiveMembers != 31 || d.Members != 105 {
+	if d.Owner != ownerA || d.Day != analytics.DayOf(day, loc) || !slices.Equal(d.Groups, []string{chatA}) || d.NewMembers != 8 || d.Leavers != 3 || d.Messages != 402 || d.ActiveMembers != 31 || d.Members != 105 {
 		t.Fatalf("day: %+v", d)
 	}
 }
