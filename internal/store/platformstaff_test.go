@@ -145,7 +145,15 @@ func TestDutyAndAlertsReachStaffAccounts(t *testing.T) {
 
 		// A month without a member message: dormant, then dead; each
 		// alert goes to the assistant on duty once, however often the
-		// rollup runs.
+		// rollup runs, and to the staff group (a group robot's), naming
+		// them.
+		staffGroup := community.Group{OrgID: org.ID, NodeID: g.NodeID, Connection: "wx", Platform: "webhook", ExternalID: "robot", Name: "员工群（群机器人）", Kind: community.KindCustom}
+		if err := db.CreateGroup(ctx, &staffGroup); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetStaffGroup(ctx, org.ID, staffGroup.ID, "user:admin"); err != nil {
+			t.Fatal(err)
+		}
 		clk.Add(31 * 24 * time.Hour)
 		for range 2 {
 			if _, err := db.Rollup(ctx, org.ID, clk.Now(), time.UTC, 60); err != nil {
@@ -156,16 +164,22 @@ func TestDutyAndAlertsReachStaffAccounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var alerts []string
+		var alerts, posted []string
 		for _, a := range acts {
-			if a.Action.Group != chat.StaffPrefix+"zhou" || !strings.HasPrefix(a.Action.Key, "alert-direct:") {
+			switch {
+			case a.Action.Group == chat.StaffPrefix+"zhou" && strings.HasPrefix(a.Action.Key, "alert-direct:"):
+				alerts = append(alerts, a.Action.Text)
+			case a.Action.Group == "robot" && strings.HasPrefix(a.Action.Key, "alert-staff:"):
+				posted = append(posted, a.Action.Text)
+			default:
 				t.Errorf("unexpected action %+v", a.Action)
-				continue
 			}
-			alerts = append(alerts, a.Action.Text)
 		}
 		if len(alerts) != 2 || !strings.Contains(alerts[0], "已沉寂") || !strings.Contains(alerts[1], "死群") {
 			t.Fatalf("alerts to the assistant on duty: %q", alerts)
+		}
+		if len(posted) != 2 || !strings.HasPrefix(posted[0], "@小周 ") || !strings.Contains(posted[0], "已沉寂") || !strings.Contains(posted[1], "死群") {
+			t.Fatalf("alerts in the staff group: %q", posted)
 		}
 	})
 }

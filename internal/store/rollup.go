@@ -467,25 +467,53 @@ var alertTexts = map[string]string{
 	analytics.AlertCoreQuiet: "群提醒：「%s」的骨干成员%s一周没有发言了，去问候一下？\nAlert: %[2]s, a core member of %[1]s, has been quiet for a week.",
 }
 
-// alertOnDuty sends an alert of a group (and member) to the group's
-// assistant on duty directly, where a platform can reach them (a staff
-// account of theirs: a WeCom application message), once per alert.
+// alertOnDuty sends an alert of a group (and member), once per alert, to
+// the group's assistant on duty directly where a platform can reach them
+// (a staff account of theirs: a WeCom application message), and to the
+// organisation's staff group (a WeCom group robot's, say), naming them.
 func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
-	duty, err := dutyFor(ctx, db, tx, groupID, 0)
-	if err != nil || duty == 0 {
-		return err
-	}
-	var name, conn, who string
-	if err := tx.QueryRowContext(ctx, db.q("SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), '') FROM chat_groups g WHERE g.id = ?"),
-		personID, groupID).Scan(&name, &conn, &who); err != nil {
+	var staffID int64
+	var name, conn, who, staffConn, staffExt, staffLife string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), ''),
+			COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
+		WHERE g.id = ?`), personID, groupID).Scan(&name, &conn, &who, &staffID, &staffConn, &staffExt, &staffLife)
+	if err != nil {
 		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
 	}
 	text := fmt.Sprintf(alertTexts[kind], name, who)
-	act, ok, err := staffMessage(ctx, db, tx, duty, conn, fmt.Sprintf("alert-direct:%d:%d:%s:%d", groupID, personID, kind, d), "alert", text)
-	if err != nil || !ok {
+	key := fmt.Sprintf("%d:%d:%s:%d", groupID, personID, kind, d)
+	duty, err := dutyFor(ctx, db, tx, groupID, 0)
+	if err != nil {
 		return err
 	}
-	return enqueue(ctx, db, tx, []chat.Action{act}, now)
+	// Not the staff group's own alerts into it.
+	toStaff := staffID != 0 && staffID != groupID && staffLife == string(community.Active)
+	var acts []chat.Action
+	mention := ""
+	if duty != 0 {
+		act, ok, err := staffMessage(ctx, db, tx, duty, conn, "alert-direct:"+key, "alert", text)
+		if err != nil {
+			return err
+		}
+		if ok {
+			acts = append(acts, act)
+		}
+		if toStaff {
+			names, err := namesIn(ctx, db, tx, staffID, "SELECT id FROM people WHERE id = ?", duty)
+			if err != nil {
+				return err
+			}
+			mention = "@" + names[0] + " "
+		}
+	}
+	if toStaff {
+		acts = append(acts, chat.Action{Key: "alert-staff:" + key, Connection: staffConn, Kind: chat.ActSend, Group: staffExt, Reason: "alert", Text: mention + text})
+	}
+	if len(acts) == 0 {
+		return nil
+	}
+	return enqueue(ctx, db, tx, acts, now)
 }
 
 // alertQuietCore raises an alert for each core member gone quiet (see
