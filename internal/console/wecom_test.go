@@ -2,12 +2,14 @@ package console_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -43,7 +45,8 @@ func TestPushAwaitingOwner(t *testing.T) {
 
 // TestHealthFromPlatformStats: a group page says on how many days its
 // message figures come from the platform's daily statistics, and on how
-// many the platform counted the owner's groups together — in both
+// many the platform counted the owner's groups together (the day before
+// the group's first in qunzhu too: the platform counted it) — in both
 // languages — and says nothing of it where qunzhu had the messages.
 func TestHealthFromPlatformStats(t *testing.T) {
 	w := newWorld(t)
@@ -67,6 +70,51 @@ func TestHealthFromPlatformStats(t *testing.T) {
 	lacks(t, "a group counted alone", enrol, `id="health-source-owner"`)
 	contains(t, "a group counted alone, in English", w.page(c, "/groups/"+itoa(w.enrol.ID)+"?lang=en"), "On 1 of the last 30 days the message figures come from the platform's daily group statistics")
 	w.page(c, "/?lang=zh")
-	contains(t, "a group counted with the owner's others", w.page(c, "/groups/"+itoa(w.owners.ID)), `id="health-source-owner"`, "近 30 天中有 1 天平台把群主名下的几个群合在一起统计")
+	contains(t, "a group counted with the owner's others", w.page(c, "/groups/"+itoa(w.owners.ID)), `id="health-source-owner"`, "近 30 天中有 2 天平台把群主名下的几个群合在一起统计")
 	lacks(t, "a group with its own messages", w.page(c, "/groups/"+itoa(w.cohort.ID)), `id="health-source-stats"`, `id="health-source-owner"`)
+}
+
+// TestPosterJoinWay: a code's poster says when a platform's join way
+// (WeCom's 群活码) is behind its link, when the platform refused its last
+// update, and when it could never be made — in words, without the
+// platform's codes.
+func TestPosterJoinWay(t *testing.T) {
+	w := newPages(t)
+	ctx := context.Background()
+	c := w.user()
+	camp := community.Campaign{OrgID: w.org.ID, Name: "春季海报"}
+	if err := w.db.CreateCampaign(ctx, &camp); err != nil {
+		t.Fatal(err)
+	}
+	code := community.InviteCode{OrgID: w.org.ID, CampaignID: camp.ID, GroupID: w.cohort.ID}
+	if err := w.db.CreateInviteCode(ctx, &code); err != nil {
+		t.Fatal(err)
+	}
+	poster := "/growth/codes/" + itoa(code.ID) + "/poster"
+	lacks(t, "a poster without a join way", w.page(c, poster), `id="join-way"`)
+	want := community.JoinWay{Key: code.Code, State: code.Code, Groups: []string{w.cohort.ExternalID}}
+	refused := errors.New("wecom 48002: the app may not call this API")
+	for _, step := range []struct {
+		st   community.JoinWayState
+		err  error
+		says string
+	}{
+		{community.JoinWayState{ConfigID: "cfg1", QRCode: "https://wwcdn.example/qr/cfg1.png"}, nil, "这个活码背后是企业微信的群活码"},
+		{community.JoinWayState{}, refused, "企业微信最近一次没能更新这个群活码"},
+	} {
+		if err := w.db.RecordJoinWay(ctx, "wx", want, step.st, step.err); err != nil {
+			t.Fatal(err)
+		}
+		body := w.page(c, poster)
+		contains(t, "the poster", body, `id="join-way"`, step.says)
+		lacks(t, "the poster", body, "48002", "cfg1")
+	}
+	if err := w.db.ForgetJoinWay(ctx, code.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.RecordJoinWay(ctx, "wx", want, community.JoinWayState{}, refused); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "a join way never made", w.page(c, poster), "企业微信没能生成这个群活码")
+	contains(t, "in English", w.page(c, poster+"?lang=en"), "WeCom could not make this link's join way")
 }

@@ -195,6 +195,22 @@ func (db *DB) ForgetJoinWay(ctx context.Context, code string) error {
 	return nil
 }
 
+// JoinWayOf returns what qunzhu last heard of a code's join way; ok is
+// false when it has none.
+func (db *DB) JoinWayOf(ctx context.Context, code string) (w community.JoinWayRecord, ok bool, err error) {
+	var failure string
+	var checked int64
+	err = db.sql.QueryRowContext(ctx, db.q("SELECT connection, qr_url, error, checked_at FROM join_ways WHERE code = ?"), code).Scan(&w.Connection, &w.QRCode, &failure, &checked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, false, nil
+	}
+	if err != nil {
+		return w, false, fmt.Errorf("read join way %s: %w", code, err)
+	}
+	w.Failed, w.CheckedAt = failure != "", fromMS(checked)
+	return w, true, nil
+}
+
 // joinWayQR is the QR code of a code's join way ("" when it has none).
 func joinWayQR(ctx context.Context, db *DB, code string) (string, error) {
 	var qr string
