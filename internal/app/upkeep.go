@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
@@ -42,16 +43,33 @@ const (
 	statsRetry = time.Hour
 )
 
+// joinWayRecheck is how long a join way found as wanted is left alone
+// while qunzhu wants the same of it: a change in WeCom's admin is undone
+// within it.
+const joinWayRecheck = 30 * time.Minute
+
+// joinWayMemo is what the upkeep remembers of its join ways: what was last
+// logged of each, and what each was last found to be, when.
+type joinWayMemo struct {
+	failed map[string]string
+	inStep map[string]joinWaySeen
+}
+
+type joinWaySeen struct {
+	want community.JoinWay
+	at   time.Time
+}
+
 // upkeep runs a connection's upkeep until ctx is done.
 func (cs *connSet) upkeep(ctx context.Context, a chat.Adapter, u upkept) {
 	log := cs.log.With("connection", a.Name(), "component", "upkeep")
-	failed := map[string]string{}          // what was last logged of each join way
+	memo := joinWayMemo{failed: map[string]string{}, inStep: map[string]joinWaySeen{}}
 	asked := map[analytics.Day]time.Time{} // statistics asked for in vain, when
 	t := time.NewTicker(u.UpkeepEvery())
 	defer t.Stop()
 	for {
 		if jw, ok := a.(joinWayKeeper); ok {
-			if err := cs.keepJoinWays(ctx, a.Name(), jw, failed); err != nil && ctx.Err() == nil {
+			if err := cs.keepJoinWays(ctx, a.Name(), jw, memo); err != nil && ctx.Err() == nil {
 				log.Error("join ways not brought in step; trying again", "err", err, "in", u.UpkeepEvery())
 			}
 		}
@@ -71,16 +89,23 @@ func (cs *connSet) upkeep(ctx context.Context, a chat.Adapter, u upkept) {
 // keepJoinWays brings a connection's join ways in step with qunzhu's join
 // links (store.JoinWayWants) and records each (its QR code, or why it
 // could not be made: the operator sees it in the log once per change), and
-// deletes those no longer wanted.
-func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeeper, failed map[string]string) error {
+// deletes those no longer wanted. A join way wanted as it was when last
+// found in step is left alone for joinWayRecheck.
+func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeeper, memo joinWayMemo) error {
+	failed := memo.failed
 	log := cs.log.With("connection", conn, "component", "join-ways")
 	wants, err := cs.db.JoinWayWants(ctx, conn, jw.JoinWayLimit())
 	if err != nil {
 		return err
 	}
 	wanted := map[string]bool{}
+	now := time.Now()
 	for _, w := range wants {
 		wanted[w.Key] = true
+		if seen, ok := memo.inStep[w.Key]; ok && now.Sub(seen.at) < joinWayRecheck && sameWant(seen.want, w) {
+			continue
+		}
+		delete(memo.inStep, w.Key)
 		st, err := jw.EnsureJoinWay(ctx, w)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -102,6 +127,9 @@ func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeep
 		if err := cs.db.RecordJoinWay(ctx, conn, w, st, err); err != nil {
 			return err
 		}
+		if err == nil {
+			memo.inStep[w.Key] = joinWaySeen{want: w, at: now}
+		}
 	}
 	have, err := cs.db.JoinWayCodes(ctx, conn)
 	if err != nil {
@@ -117,9 +145,14 @@ func (cs *connSet) keepJoinWays(ctx context.Context, conn string, jw joinWayKeep
 		if err := cs.db.ForgetJoinWay(ctx, code); err != nil {
 			return err
 		}
+		delete(memo.inStep, code)
 		log.Info("join way deleted: its invite code is archived or its groups are gone", "code", code)
 	}
 	return nil
+}
+
+func sameWant(a, b community.JoinWay) bool {
+	return a.Key == b.Key && a.Remark == b.Remark && slices.Equal(a.Groups, b.Groups) && a.RoomBaseName == b.RoomBaseName && a.RoomBaseID == b.RoomBaseID && a.State == b.State
 }
 
 // importStats imports the platform's daily statistics of the last

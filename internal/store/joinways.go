@@ -23,8 +23,9 @@ import (
 // active invite code of an active group of it (Key and State: the code).
 // Groups are the family's groups on the connection that have room — below
 // their capacity and below limit members, the most the platform lets join
-// by its code (0: no such limit) — in family order, the code's own group
-// when it has no family. When the family's pattern names its groups with
+// by its code (0: no such limit) — in family order; the code's own group
+// when it has no family, or when none has room and the platform cannot
+// create the next. When the family's pattern names its groups with
 // a trailing {n}, RoomBaseName and RoomBaseID name the next group; when no
 // group has room that next group is added as an open task (as capacity
 // routing does), which the group the platform creates is bound to by
@@ -45,6 +46,7 @@ func (db *DB) JoinWayWants(ctx context.Context, connection string, limit int) ([
 			return fmt.Errorf("join ways of %s: %w", connection, err)
 		}
 		bound := map[int64]bool{}
+		byGroup := map[int64]community.JoinWay{} // the codes of a group want the same groups
 		for _, c := range codes {
 			if !bound[c.org] {
 				if _, err := autoBind(ctx, db, tx, c.org); err != nil {
@@ -52,10 +54,14 @@ func (db *DB) JoinWayWants(ctx context.Context, connection string, limit int) ([
 				}
 				bound[c.org] = true
 			}
-			w, err := db.joinWayWant(ctx, tx, connection, c.code, c.org, c.groupID, limit)
-			if err != nil {
-				return err
+			w, ok := byGroup[c.groupID]
+			if !ok {
+				if w, err = db.joinWayWant(ctx, tx, connection, c.org, c.groupID, limit); err != nil {
+					return err
+				}
+				byGroup[c.groupID] = w
 			}
+			w.Key, w.State, w.Remark = c.code, c.code, "qunzhu "+c.code+" "+w.Remark
 			if len(w.Groups) > 0 {
 				out = append(out, w)
 			}
@@ -65,22 +71,23 @@ func (db *DB) JoinWayWants(ctx context.Context, connection string, limit int) ([
 	return out, err
 }
 
-// joinWayWant is the join way of one invite code (see JoinWayWants).
-func (db *DB) joinWayWant(ctx context.Context, tx *sql.Tx, connection, code string, orgID, groupID int64, limit int) (community.JoinWay, error) {
-	w := community.JoinWay{Key: code, State: code}
+// joinWayWant is the join way of the invite codes of a group (see
+// JoinWayWants), less their key and state; its remark is the group's name.
+func (db *DB) joinWayWant(ctx context.Context, tx *sql.Tx, connection string, orgID, groupID int64, limit int) (community.JoinWay, error) {
+	var w community.JoinWay
 	g, err := loadGroup(ctx, db, tx, orgID, groupID)
 	if err != nil {
 		return w, err
 	}
-	w.Remark = "qunzhu " + code + " " + g.Name
+	w.Remark = g.Name
 	room := func(g community.Group) bool {
 		return g.Connection == connection && g.ExternalID != "" && community.HasRoom(g) && (limit <= 0 || g.Members < limit)
 	}
 	var fam int64
 	err = tx.QueryRowContext(ctx, db.q("SELECT family_id FROM group_tasks WHERE group_id = ?"), groupID).Scan(&fam)
 	if errors.Is(err, sql.ErrNoRows) {
-		if room(g) {
-			w.Groups = []string{g.ExternalID}
+		if g.ExternalID != "" {
+			w.Groups = []string{g.ExternalID} // full or not: the link stays
 		}
 		return w, nil
 	}
@@ -120,7 +127,7 @@ func (db *DB) joinWayWant(ctx context.Context, tx *sql.Tx, connection, code stri
 		}
 		base, ok := community.RoomBase(p, values, topic)
 		if !ok {
-			if len(w.Groups) == 0 && room(g) {
+			if len(w.Groups) == 0 && g.ExternalID != "" {
 				w.Groups = []string{g.ExternalID}
 			}
 			return w, nil

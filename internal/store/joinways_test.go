@@ -73,8 +73,13 @@ func TestJoinWayWants(t *testing.T) {
 			t.Errorf("the family's first group: %+v", w)
 		}
 		member(t, db, org.ID, c1, "wmA", "甲")
-		if w := wants(1)[codes[c1.ID]]; !slices.Equal(w.Groups, []string{"c1"}) || w.RoomBaseID != 2 {
+		member(t, db, org.ID, g, "wmG", "丙")
+		ws = wants(1)
+		if w := ws[codes[c1.ID]]; !slices.Equal(w.Groups, []string{"c1"}) || w.RoomBaseID != 2 {
 			t.Errorf("at the platform's limit, every group full: %+v", w)
+		}
+		if w := ws[codes[g.ID]]; !slices.Equal(w.Groups, []string{"g1"}) || w.Remark != "qunzhu "+codes[g.ID]+" "+g.Name {
+			t.Errorf("a full group without a family keeps its join way: %+v", w)
 		}
 		member(t, db, org.ID, c1, "wmB", "乙")
 		for range 2 { // once the task is open, asking again adds none
@@ -97,7 +102,7 @@ func TestJoinWayWants(t *testing.T) {
 
 		// Recorded: /join/{code} leads to the QR code; a failure later
 		// keeps it.
-		w := ws[codes[c1.ID]]
+		w := wants(0)[codes[c1.ID]]
 		if err := db.RecordJoinWay(ctx, "wx", w, community.JoinWayState{ConfigID: "cfg1", QRCode: "https://wwcdn.example/qr/cfg1.png"}, nil); err != nil {
 			t.Fatal(err)
 		}
