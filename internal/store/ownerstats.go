@@ -56,7 +56,7 @@ func (db *DB) ImportOwnerStats(ctx context.Context, connection string, stats []a
 				ON CONFLICT (connection, owner, day) DO UPDATE SET org_id = excluded.org_id, group_id = excluded.group_id, chat_total = excluded.chat_total,
 					new_members = excluded.new_members, leavers = excluded.leavers, members = excluded.members, messages = excluded.messages,
 					active_members = excluded.active_members, active_groups = excluded.active_groups, imported_at = excluded.imported_at
-				RETURNING id`), org, connection, s.Owner, int64(s.Day), single, len(groups), s.NewMembers, s.Leavers, s.Members, s.Messages, s.ActiveMembers, s.ActiveGroups, ms(db.now())).Scan(&id)
+				RETURNING id`), org, connection, s.Owner, int64(s.Day), single, len(s.Groups), s.NewMembers, s.Leavers, s.Members, s.Messages, s.ActiveMembers, s.ActiveGroups, ms(db.now())).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("statistics of %s on day %d: %w", s.Owner, s.Day, err)
 			}
@@ -104,6 +104,7 @@ func (db *DB) OwnerStatsDays(ctx context.Context, connection string, from, to an
 // rollup takes it.
 type platformDay struct {
 	single                 bool // the statistics are this group's alone
+	allActive              bool // every group of the owner had a post
 	messages, activeMember int
 }
 
@@ -111,7 +112,7 @@ type platformDay struct {
 // day from on: group → day → figures.
 func (r *rollupRun) loadPlatformDays(ctx context.Context, from analytics.Day) error {
 	db := r.db
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT sg.group_id, s.day, COALESCE(s.group_id, 0), s.messages, s.active_members FROM owner_stats s
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT sg.group_id, s.day, COALESCE(s.group_id, 0), s.messages, s.active_members, s.active_groups >= s.chat_total FROM owner_stats s
 		JOIN owner_stats_groups sg ON sg.stats_id = s.id WHERE s.org_id = ? AND s.day >= ?`), r.orgID, int64(from))
 	if err != nil {
 		return fmt.Errorf("rollup: statistics: %w", err)
@@ -120,7 +121,7 @@ func (r *rollupRun) loadPlatformDays(ctx context.Context, from analytics.Day) er
 	for rows.Next() {
 		var g, day, single int64
 		var p platformDay
-		if err := rows.Scan(&g, &day, &single, &p.messages, &p.activeMember); err != nil {
+		if err := rows.Scan(&g, &day, &single, &p.messages, &p.activeMember, &p.allActive); err != nil {
 			return fmt.Errorf("rollup: statistics: %w", err)
 		}
 		p.single = single == g
@@ -135,13 +136,18 @@ func (r *rollupRun) loadPlatformDays(ctx context.Context, from analytics.Day) er
 // fromPlatform is a group's day figures where qunzhu has none of its
 // messages but the platform's statistics: the group's own (SourceStats),
 // or, where they count the owner's groups together, none
-// (SourceOwnerStats).
+// (SourceOwnerStats) — though when every one of the owner's groups had a
+// post, the group is not silent that day (its state does not turn
+// dormant or dead for want of figures).
 func (r *rollupRun) fromPlatform(group int64, d analytics.Day, f *analytics.DayFigures) (*analytics.DayFigures, string) {
 	p, ok := r.platform[group][d]
 	if !ok || f.Messages > 0 {
 		return f, analytics.SourceMessages
 	}
 	if !p.single {
+		if p.allActive {
+			r.last[group] = d // every group of the owner had a post: this one too
+		}
 		return f, analytics.SourceOwnerStats
 	}
 	out := *f

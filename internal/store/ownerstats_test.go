@@ -96,3 +96,52 @@ func TestOwnerStatsInRollup(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnerStatsKeepGroupsAwake: a group the platform counts only with its
+// owner's others, which qunzhu gets no message of, is not taken for
+// silent while every one of the owner's groups has a post each day; it
+// is when some of them had none (which one cannot be told).
+func TestOwnerStatsKeepGroupsAwake(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		org, g1 := seedOrg(t, db)
+		var awake, unsure community.Group
+		for _, x := range []struct {
+			g   *community.Group
+			ext string
+		}{{&awake, "a1"}, {&unsure, "u1"}} {
+			*x.g = community.Group{OrgID: org.ID, NodeID: g1.NodeID, Connection: "wx", Platform: "wecom", ExternalID: x.ext, Name: "群" + x.ext, Kind: community.KindCohort}
+			if err := db.CreateGroup(ctx, x.g); err != nil {
+				t.Fatal(err)
+			}
+			member(t, db, org.ID, *x.g, "wm"+x.ext, "成员"+x.ext)
+		}
+		start := analytics.DayOf(clk.Now(), time.UTC)
+		clk.Add(20 * 24 * time.Hour)
+		var stats []analytics.OwnerStats
+		for d := start; d < start+20; d++ {
+			stats = append(stats,
+				analytics.OwnerStats{Owner: "sunqi", Day: d, Groups: []string{"a1", "a2"}, Messages: 30, ActiveMembers: 5, ActiveGroups: 2},
+				analytics.OwnerStats{Owner: "zhouba", Day: d, Groups: []string{"u1", "u2"}, Messages: 30, ActiveMembers: 5, ActiveGroups: 1})
+		}
+		if _, err := db.ImportOwnerStats(ctx, "wx", stats); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Rollup(ctx, org.ID, clk.Now(), time.UTC, 60); err != nil {
+			t.Fatal(err)
+		}
+		last := start + 19
+		for _, c := range []struct {
+			g    community.Group
+			want analytics.GroupState
+		}{{awake, analytics.GroupHealthy}, {unsure, analytics.GroupDormant}} {
+			days, err := db.GroupDays(ctx, c.g.ID, last, last, time.UTC)
+			if err != nil || len(days) != 1 {
+				t.Fatalf("%s: %+v %v", c.g.Name, days, err)
+			}
+			if days[0].Source != analytics.SourceOwnerStats || (days[0].State == analytics.GroupDormant) != (c.want == analytics.GroupDormant) {
+				t.Errorf("%s after 20 days counted with the owner's others: %s (%s), want %s", c.g.Name, days[0].State, days[0].Source, c.want)
+			}
+		}
+	})
+}
