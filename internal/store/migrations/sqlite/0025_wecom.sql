@@ -34,8 +34,8 @@ CREATE TABLE join_ways (
 -- A platform's daily statistics of one group owner's customer groups
 -- (WeCom's groupchat/statistic), the only activity figures where there is
 -- no message content. group_id is set when they are one group's (the
--- owner had exactly one that day); owner_stats_groups lists the groups
--- they cover.
+-- owner had exactly one that day); chat_total is how many groups the
+-- owner had; owner_stats_groups lists those qunzhu knows.
 CREATE TABLE owner_stats (
     id              INTEGER PRIMARY KEY,
     org_id          INTEGER NOT NULL REFERENCES orgs(id),
