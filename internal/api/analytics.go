@@ -66,12 +66,17 @@ type HealthJSON struct {
 	Answered       int     `json:"answered,omitempty"`
 	Joins          int     `json:"joins,omitempty"`
 	Leaves         int     `json:"leaves,omitempty"`
+	// Source: where the message figures come from — "" the messages
+	// qunzhu received, "stats" the platform's daily statistics of the
+	// group, "owner_stats" none (the platform counted the owner's groups
+	// together).
+	Source string `json:"source,omitempty"`
 }
 
 func healthJSON(g analytics.GroupDay) HealthJSON {
 	h := g.Health
 	return HealthJSON{g.Date.Format(time.DateOnly), string(g.State), h.Score, h.Engagement, h.Stickiness, h.Responsiveness, h.Retention, h.Spread, h.Growth,
-		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
+		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves, g.Source}
 }
 
 func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), s.Location) }

@@ -30,6 +30,8 @@ type Deps struct {
 	Cursors  chat.Cursors
 	DataDir  string
 	Location *time.Location // the server's time zone ([server] timezone)
+	// Book records what a platform says beyond chat events (the store).
+	Book PlatformBook
 }
 
 // Factory builds the adapter of one configured connection.

@@ -65,6 +65,9 @@ type connSet struct {
 	replica string
 	file    []config.Connection // the file's, in its order
 	fixed   []chat.Adapter
+	// statsImported is called when a connection's daily statistics were
+	// imported: the rollup should run again.
+	statsImported func()
 
 	ctx      context.Context // the service's, while it runs
 	wg       sync.WaitGroup  // what runs for held connections
@@ -94,7 +97,7 @@ func (cs *connSet) build(c config.Connection) (chat.Adapter, error) {
 	if !ok {
 		return nil, fmt.Errorf("platform %q is not built into this binary (have: %s)", c.Platform, joinNames(cs.factory))
 	}
-	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location})
+	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location, Book: cs.deps.Book})
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +324,10 @@ func (cs *connSet) launch(c *conn) {
 		if route != nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); cs.disp.Serve(ctx, *route) }()
+		}
+		if u, ok := a.(upkept); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); cs.upkeep(ctx, a, u) }()
 		}
 		cs.runAdapter(ctx, a)
 		wg.Wait()

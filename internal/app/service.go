@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -103,6 +104,9 @@ type service struct {
 	disp    *pipeline.Dispatcher
 	conns   *connSet
 	replica string // this replica's id
+	// rollNow: the rollup should run at the next round (a platform's
+	// statistics were imported).
+	rollNow atomic.Bool
 	url     string // where the other replicas reach this one, once listening
 	handler http.Handler
 	orgID   int64
@@ -141,7 +145,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		s.replica = connections.ReplicaID(host, os.Getpid())
 	}
 	s.conns = &connSet{db: db, log: log, factory: env.Platforms, replica: s.replica, file: cfg.Connections, fixed: extra,
-		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}}
+		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc, Book: db}}
+	s.conns.statsImported = func() { s.rollNow.Store(true) }
 	s.conns.keeper = &connections.Keeper{Store: db, Holder: s.replica, TTL: time.Duration(cfg.Server.ConnectionLease),
 		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
 		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
@@ -372,7 +377,7 @@ func (s *service) schedule(ctx context.Context) {
 				s.disp.Wake()
 			}
 		}
-		if time.Since(lastRollup) >= rollupEvery {
+		if s.rollNow.Swap(false) || time.Since(lastRollup) >= rollupEvery {
 			lastRollup = time.Now()
 			start := time.Now()
 			if n, err := s.db.Rollup(ctx, s.orgID, time.Now(), s.loc, 400); err != nil {

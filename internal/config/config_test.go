@@ -103,10 +103,10 @@ options = { mode = "reverse", access_token = "short" }
 [[connections]]
 name = "qw"
 platform = "wecom"
-options = { corp_id = "ww1", agent_id = "abc", callback_token = "x", encoding_aes_key = "short", sync_every = "often", robot_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", msgaudit_secret = "s" }
+options = { corp_id = "ww1", agent_id = "abc", callback_token = "x", encoding_aes_key = "short", sync_every = "often", upkeep_every = "-1m", robot_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", msgaudit_secret = "s" }
 `, nil, []string{"connections[0].options.secret: required", `connections[0].options.agent_id: want the self-built app's AgentId (a number), got "abc"`,
 			"connections[0].options.callback_token: want the 3 to 32 letters and digits", "connections[0].options.encoding_aes_key: want the 43 letters and digits WeCom shows as EncodingAESKey, got 5",
-			"connections[0].options.sync_every: want a positive duration", "connections[0].options.robot_webhook: want the group robot's webhook URL",
+			"connections[0].options.sync_every: want a positive duration", "connections[0].options.upkeep_every: want a positive duration", "connections[0].options.robot_webhook: want the group robot's webhook URL",
 			"connections[0].options.msgaudit_keys: msgaudit_secret and msgaudit_keys go together"}},
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},

@@ -39,6 +39,11 @@ var messages = map[string][2]string{ // [zh, en]
 	"health":                {"群健康", "Group health"},
 	"avg_score":             {"平均分", "average score"},
 	"health_trend":          {"近 30 天健康分", "Health score, last 30 days"},
+	"join_way_ok":           {"这个活码背后是企业微信的群活码：扫码后由企业微信把人带进本系列有空位的群，都满员时企业微信按本系列的命名自动建下一个群。", "Behind this link is a WeCom join way: WeCom takes newcomers to a group of the series with room and, when all are full, creates the next one under the series' naming."},
+	"join_way_stale":        {"企业微信最近一次没能更新这个群活码（原因见服务日志），扫码仍按上次的设置进群。", "WeCom refused the last update of this link's join way (the server log says why); scanning still works as it was last set."},
+	"join_way_failed":       {"企业微信没能生成这个群活码（原因见服务日志，常见是应用未加入「客户联系 → 可调用接口的应用」），活码仍按人数带人进群。", "WeCom could not make this link's join way (the server log says why; usually the app is not in 客户联系 → 可调用接口的应用); the link still sends newcomers by capacity."},
+	"health_src_stats":      {"近 30 天中有 %d 天的消息数字来自平台的每日群统计（平台不提供消息内容，如未开通会话存档的企业微信）：有消息数和发言人数，没有提问、回复和每个成员的数字。", "On %d of the last 30 days the message figures come from the platform's daily group statistics (it gives no message content, as WeCom without message archiving): messages and members who posted, but no questions, answers or per-member figures."},
+	"health_src_owner":      {"近 30 天中有 %d 天平台把群主名下的几个群合在一起统计，这些天没有本群自己的消息数字。", "On %d of the last 30 days the platform counted the owner's groups together, so those days have no message figures of this group alone."},
 	"hs_healthy":            {"健康", "healthy"},
 	"hs_dying":              {"衰退", "dying"},
 	"hs_dormant":            {"沉寂", "dormant"},
@@ -1310,6 +1315,9 @@ var messages = map[string][2]string{ // [zh, en]
 	"short_code_note":    {"旧码已失效。请更新海报和分享出去的链接：/join/ 加上新码。", "The old code no longer works. Update the posters and shared links: /join/ and the new code."},
 	"short_codes_notice": {"有 %d 个邀请码太短，容易被猜中 →", "%d invite codes are short enough to guess →"},
 	"secret_done":        {"我已保存，返回", "I have saved it: back"},
+	// ---- wecom ----
+	"wecom_pending_owner_confirm":   {"等待群主在企业微信确认发送", "waiting for the group owner to confirm it in WeCom"},
+	"wecom_pending_platform_report": {"群主已确认，等待企业微信回报已发出", "confirmed by the group owner; waiting for WeCom to report it sent"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -27,7 +27,10 @@ type OutboxItem struct {
 	Status    string // OutboxPending, OutboxDone or OutboxDead
 	Attempts  int    // claims so far, this one included
 	LastError string
-	CreatedAt time.Time
+	// PendingFor and PendingReason say what an accepted action waits for
+	// while it is pending (chat.PendingError's For and State).
+	PendingFor, PendingReason string
+	CreatedAt                 time.Time
 }
 
 // Outbox is the delivery side of the store.
@@ -59,7 +62,7 @@ type Tenure interface {
 // unfinished action waits for (chat.PendingError), for its receipt; with
 // other outboxes such an action is only postponed.
 type Pender interface {
-	PendAction(ctx context.Context, id int64, next time.Time, state string) error
+	PendAction(ctx context.Context, id int64, next time.Time, p chat.PendingError) error
 }
 
 // DispatchConfig configures a Dispatcher.
@@ -417,7 +420,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 	switch {
 	case errors.As(err, &pe):
 		// Accepted, not done yet: ask again later; no attempt is used.
-		d.pend(ctx, log, it, d.cfg.Now().Add(max(pe.CheckAfter, d.cfg.PollInterval)), pe.State)
+		d.pend(ctx, log, it, d.cfg.Now().Add(max(pe.CheckAfter, d.cfg.PollInterval)), *pe)
 	case errors.Is(err, chat.ErrPermanent):
 		log.Warn("action failed permanently", "id", it.ID, "kind", it.Action.Kind, "group", it.Action.Group, "err", err)
 		d.kill(ctx, log, it, err)
@@ -438,11 +441,11 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 	return false, pause
 }
 
-func (d *Dispatcher) pend(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, state string) {
+func (d *Dispatcher) pend(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, pe chat.PendingError) {
 	d.stats.Deferred.Add(1)
 	var err error
 	if p, ok := d.cfg.Outbox.(Pender); ok {
-		err = p.PendAction(ctx, it.ID, next, state)
+		err = p.PendAction(ctx, it.ID, next, pe)
 	} else {
 		err = d.cfg.Outbox.DeferAction(ctx, it.ID, next)
 	}

@@ -87,7 +87,7 @@ func scanOutbox(rows *sql.Rows) ([]pipeline.OutboxItem, error) {
 		var it pipeline.OutboxItem
 		var payload string
 		var created int64
-		if err := rows.Scan(&it.ID, &payload, &it.Status, &it.Attempts, &it.LastError, &created); err != nil {
+		if err := rows.Scan(&it.ID, &payload, &it.Status, &it.Attempts, &it.LastError, &it.PendingFor, &it.PendingReason, &created); err != nil {
 			return nil, fmt.Errorf("scan outbox: %w", err)
 		}
 		if err := json.Unmarshal([]byte(payload), &it.Action); err != nil {
@@ -103,7 +103,7 @@ func scanOutbox(rows *sql.Rows) ([]pipeline.OutboxItem, error) {
 	return out, nil
 }
 
-const outboxCols = "id, payload, status, attempts, last_error, created_at"
+const outboxCols = "id, payload, status, attempts, last_error, pending_for, pending_reason, created_at"
 
 // ClaimActions leases up to limit due actions of a connection for delivery:
 // no other dispatcher (in this or another process) gets them until the lease

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -27,20 +28,20 @@ var insertMemberDaysSQL = newMultiRow("INSERT INTO member_days (group_id, person
 // upsertFiguresSQL the other groups' figures only (their health and state
 // stay as they were).
 var (
-	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health, health_parts, state) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source, health, health_parts, state) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members,
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source,
 			health = excluded.health, health_parts = excluded.health_parts, state = excluded.state`)
-	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members`)
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source`)
 )
 
 // Rollup brings an organisation's rollups up to now: every day since the
-// last run (from the first message, at most maxDays back, on the first
-// run), the day before it again (late deliveries), and today so far. It
+// last run (from the first message or platform statistics, at most
+// maxDays back, on the first run), the day before it again (late deliveries), and today so far. It
 // returns how many days it computed.
 func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.Location, maxDays int) (int, error) {
 	today := analytics.DayOf(now, loc)
@@ -56,6 +57,14 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		start = today
 		if first.Valid {
 			start = analytics.DayOf(fromMS(first.Int64), loc)
+		}
+		// A platform's statistics may go back further (ownerstats.go).
+		var stats sql.NullInt64
+		if err := db.sql.QueryRowContext(ctx, db.q("SELECT MIN(day) FROM owner_stats WHERE org_id = ?"), orgID).Scan(&stats); err != nil {
+			return 0, fmt.Errorf("rollup: first statistics: %w", err)
+		}
+		if stats.Valid {
+			start = min(start, analytics.Day(stats.Int64))
 		}
 	case err != nil:
 		return 0, fmt.Errorf("rollup: read mark: %w", err)
@@ -143,6 +152,8 @@ type rollupRun struct {
 	alertsFrom analytics.Day
 	// only limits the run to some groups; nil: the organisation's.
 	only []int64
+	// platform: group → day → the platform's statistics (ownerstats.go)
+	platform map[int64]map[analytics.Day]platformDay
 }
 
 // in is the condition that limits a query to the run's groups — " AND col
@@ -170,7 +181,7 @@ type stint struct {
 // newRollupRun reads what day from needs of the days before it.
 func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
 	r := &rollupRun{db: db, orgID: orgID, only: only, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
-		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}}
+		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}, platform: map[int64]map[analytics.Day]platformDay{}}
 	var err error
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
@@ -185,6 +196,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 		return nil, err
 	}
 	if err := r.loadGroupDays(ctx, from); err != nil {
+		return nil, err
+	}
+	if err := r.loadPlatformDays(ctx, from); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -350,15 +364,16 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	}
 	var changes []change
 	for _, g := range r.groups {
-		if analytics.DayOf(g.CreatedAt, r.loc) > d {
-			continue // not created yet that day
+		if _, counted := r.platform[g.ID][d]; analytics.DayOf(g.CreatedAt, r.loc) > d && !counted {
+			continue // not created yet that day (as far as qunzhu or its platform knows)
 		}
 		f := figures[g.ID]
 		if f == nil {
 			f = &analytics.DayFigures{}
 		}
+		f, source := r.fromPlatform(g.ID, d, f)
 		m := members[g.ID]
-		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
+		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members, source}
 		// The last 30 days' figures, this one included.
 		hist := r.days[g.ID]
 		for len(hist) > 0 && hist[0].Day <= d-30 {
@@ -402,10 +417,10 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 				return fmt.Errorf("rollup: member days: %w", err)
 			}
 		}
-		if err := execRows(ctx, db, tx, upsertFiguresSQL, 10, others); err != nil {
+		if err := execRows(ctx, db, tx, upsertFiguresSQL, 11, others); err != nil {
 			return fmt.Errorf("rollup: group days: %w", err)
 		}
-		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 13, active); err != nil {
+		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 14, active); err != nil {
 			return fmt.Errorf("rollup: health: %w", err)
 		}
 		for _, c := range changes {
@@ -504,7 +519,65 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	if err != nil {
 		return fmt.Errorf("rollup: raise alert: %w", err)
 	}
-	return nil
+	return db.alertOnDuty(ctx, tx, groupID, 0, "group_"+state, d, now)
+}
+
+// alertTexts say an alert to the assistant on duty, with the group's name
+// (and the member's).
+var alertTexts = map[string]string{
+	analytics.AlertDormant:   "群提醒：「%s」已沉寂，14 天没有成员发言。请去群里看看。\nAlert: %[1]s is dormant (14 days without a member message).",
+	analytics.AlertDying:     "群提醒：「%s」在衰退，发言的人越来越少。请去群里看看。\nAlert: %[1]s is dying (fewer and fewer members post).",
+	analytics.AlertDead:      "群提醒：「%s」已是死群，30 天没有成员发言。\nAlert: %[1]s is dead (30 days without a member message).",
+	analytics.AlertCoreQuiet: "群提醒：「%s」的骨干成员%s一周没有发言了，去问候一下？\nAlert: %[2]s, a core member of %[1]s, has been quiet for a week.",
+}
+
+// alertOnDuty sends an alert of a group (and member), once per alert, to
+// the group's assistant on duty directly where a platform can reach them
+// (a staff account of theirs: a WeCom application message), and to the
+// organisation's staff group (a WeCom group robot's, say), naming them.
+func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
+	var staffID int64
+	var name, conn, who, staffConn, staffExt, staffLife string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), ''),
+			COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
+		WHERE g.id = ?`), personID, groupID).Scan(&name, &conn, &who, &staffID, &staffConn, &staffExt, &staffLife)
+	if err != nil {
+		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
+	}
+	text := fmt.Sprintf(alertTexts[kind], name, who)
+	key := fmt.Sprintf("%d:%d:%s:%d", groupID, personID, kind, d)
+	duty, err := dutyFor(ctx, db, tx, groupID, 0)
+	if err != nil {
+		return err
+	}
+	// Not the staff group's own alerts into it.
+	toStaff := staffID != 0 && staffID != groupID && staffLife == string(community.Active)
+	var acts []chat.Action
+	mention := ""
+	if duty != 0 {
+		act, ok, err := staffMessage(ctx, db, tx, duty, conn, "alert-direct:"+key, "alert", text)
+		if err != nil {
+			return err
+		}
+		if ok {
+			acts = append(acts, act)
+		}
+		if toStaff {
+			names, err := namesIn(ctx, db, tx, staffID, "SELECT id FROM people WHERE id = ?", duty)
+			if err != nil {
+				return err
+			}
+			mention = "@" + names[0] + " "
+		}
+	}
+	if toStaff {
+		acts = append(acts, chat.Action{Key: "alert-staff:" + key, Connection: staffConn, Kind: chat.ActSend, Group: staffExt, Reason: "alert", Text: mention + text})
+	}
+	if len(acts) == 0 {
+		return nil
+	}
+	return enqueue(ctx, db, tx, acts, now)
 }
 
 // alertQuietCore raises an alert for each core member gone quiet (see
@@ -515,6 +588,9 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, analytics.AlertCoreQuiet, int64(d), ms(now)); err != nil {
 			return fmt.Errorf("rollup: raise alert: %w", err)
 		}
+		if err := db.alertOnDuty(ctx, tx, groupID, p, analytics.AlertCoreQuiet, d, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -522,7 +598,7 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 // GroupDays returns a group's rolled-up days from..to (inclusive), oldest
 // first.
 func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state, source
 		FROM group_days WHERE group_id = ? AND day >= ? AND day <= ? ORDER BY day`), groupID, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("group days: %w", err)
@@ -533,7 +609,7 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 		var g analytics.GroupDay
 		var day int64
 		var parts, state string
-		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state); err != nil {
+		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state, &g.Source); err != nil {
 			return nil, fmt.Errorf("group days: %w", err)
 		}
 		g.Day, g.Date, g.State = analytics.Day(day), analytics.Day(day).Start(loc), analytics.GroupState(state)
