@@ -65,6 +65,9 @@ type Server struct {
 	// without renewal: a replica that dies is replaced within it. It is
 	// renewed every third of it.
 	ConnectionLease Duration `toml:"connection_lease"`
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
+	// listener of its own, never on the public address: 127.0.0.1:6060.
+	DebugAddr string `toml:"debug_addr"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -348,6 +351,11 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := splitHostPort(c.Server.Addr); err != nil {
 		add("server.addr", "%v", err)
+	}
+	if c.Server.DebugAddr != "" {
+		if _, _, err := splitHostPort(c.Server.DebugAddr); err != nil {
+			add("server.debug_addr", "%v", err)
+		}
 	}
 	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
 		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
