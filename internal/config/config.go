@@ -392,8 +392,10 @@ func (c *Config) Validate() error {
 	if _, _, err := parseDatabaseURL(c.Database.URL, c.Data.Dir); err != nil {
 		add("database.url", "%v", err)
 	}
-	if c.Database.MaxOpenConns < 0 {
-		add("database.max_open_conns", "must not be negative, got %d", c.Database.MaxOpenConns)
+	if c.Database.MaxOpenConns < 0 || c.Database.MaxOpenConns == 1 {
+		// The ingest writer keeps a connection of its own and reads
+		// beside it: one connection would stop everything else.
+		add("database.max_open_conns", "want 0 (the driver's default) or at least 2, got %d", c.Database.MaxOpenConns)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
