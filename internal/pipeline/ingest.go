@@ -79,8 +79,21 @@ type Ingester struct {
 	groups  map[string]community.Group // connection\x00external id
 	people  map[string]int64           // connection\x00user id
 	members map[memberKey]community.Membership
+	mutes   map[memberKey]mute // mutes sent, by group and person
 
 	stats Stats
+}
+
+// mute is a mute sent to a member: until when (zero: with no end) and for
+// how long. While it runs, a further offence that would mute her no
+// longer only deletes the message: the platform has been told already,
+// and the group is not warned about her again and again (a flood muted
+// message by message). The memory is the process's, as the flood windows
+// are: a connection's events are decided on the replica that holds it;
+// after a restart the first offence mutes again.
+type mute struct {
+	until time.Time
+	d     time.Duration
 }
 
 // Stats are running totals, for metrics.
@@ -137,6 +150,7 @@ func NewIngester(cfg IngestConfig) *Ingester {
 		groups:  map[string]community.Group{},
 		people:  map[string]int64{},
 		members: map[memberKey]community.Membership{},
+		mutes:   map[memberKey]mute{},
 	}
 }
 
@@ -339,6 +353,12 @@ func (in *Ingester) adopt(b *batch) {
 	if len(in.members)+len(b.members) > limit {
 		clear(in.members)
 	}
+	if len(in.mutes)+len(b.mutes) > limit {
+		clear(in.mutes)
+	}
+	for k, v := range b.mutes {
+		in.mutes[k] = v
+	}
 	for k, v := range b.groups {
 		in.groups[k] = v
 	}
@@ -361,6 +381,7 @@ func (in *Ingester) Forget() {
 	clear(in.groups)
 	clear(in.people)
 	clear(in.members)
+	clear(in.mutes)
 	in.mu.Unlock()
 }
 
@@ -378,10 +399,11 @@ type batch struct {
 	actions  []chat.Action
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
+	mutes    map[memberKey]mute
 }
 
 func newBatch(in *Ingester) *batch {
-	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}}
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}, mutes: map[memberKey]mute{}}
 }
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
@@ -391,6 +413,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	clear(b.people)
 	clear(b.members)
 	clear(b.offences)
+	clear(b.mutes)
 	var err error
 	b.fresh, err = b.tx.ClaimEvents(ctx, evs, b.now)
 	if err != nil {
@@ -466,6 +489,29 @@ func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u 
 	}
 	b.people[k] = id
 	return id, nil
+}
+
+// muted tells whether a mute sent to the person in the group runs at the
+// batch's time and is at least as long as one of d would be (0: with no
+// end).
+func (b *batch) muted(groupID, personID int64, d time.Duration) bool {
+	k := memberKey{groupID, personID}
+	m, ok := b.mutes[k]
+	if !ok {
+		b.in.mu.Lock()
+		m, ok = b.in.mutes[k]
+		b.in.mu.Unlock()
+	}
+	switch {
+	case !ok:
+		return false
+	case m.until.IsZero():
+		return true // with no end
+	case d <= 0:
+		return false // a mute with no end outlasts a timed one
+	default:
+		return m.until.After(b.now) && m.d >= d
+	}
 }
 
 // membership returns the open stint, if any.
@@ -840,6 +886,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		}
 	}
 	degraded := ""
+	already := false // muted already: the message deleted, nothing more
 	switch v.Action {
 	case chat.ActSend:
 		switch {
@@ -860,7 +907,17 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		if msgID != "" && caps.Can(chat.ActDelete) {
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
 		}
+		if caps.Can(chat.ActMute) && b.muted(g.ID, pid, v.Duration) {
+			// Muted already, as long or longer: the message goes, nothing
+			// more is sent (see mute).
+			already = true
+			break
+		}
 		if caps.Can(chat.ActMute) {
+			b.mutes[memberKey{g.ID, pid}] = mute{until: b.now.Add(v.Duration), d: v.Duration}
+			if v.Duration <= 0 {
+				b.mutes[memberKey{g.ID, pid}] = mute{}
+			}
 			add(chat.ActMute, func(a *chat.Action) {
 				a.Duration = chat.Duration(v.Duration)
 				if v.Duration > 0 {
@@ -917,7 +974,11 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if v.Action == chat.ActSend && v.Rule == "" {
 		return nil // a plain reply, not a moderation decision
 	}
-	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
+	done := v.Action
+	if already {
+		done = chat.ActDelete
+	}
+	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: done, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
 	// As the store counts offences: not reminders, not guesses, nothing
@@ -938,7 +999,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": user,
 		"text": text, "normalized": v.Normalized, "matched": v.Matched,
 		"rule": v.Rule, "category": v.Category, "reason": v.Reason,
-		"decision": v.Action, "actions": kinds, "degraded": degraded,
+		"decision": v.Action, "actions": kinds, "degraded": degraded, "already_muted": already,
 	})
-	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
+	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(done), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
 }
