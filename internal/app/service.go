@@ -262,6 +262,11 @@ func (s *service) ready(ctx context.Context) error {
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if s.cfg.Server.DebugAddr != "" {
+		if err := s.serveDebug(ctx); err != nil {
+			return fmt.Errorf("debug listener: %w", err)
+		}
+	}
 	var wg sync.WaitGroup
 	inCtx, stopIngest := context.WithCancel(context.Background())
 	ingestDone := make(chan struct{})

@@ -72,6 +72,9 @@ type Server struct {
 	// without renewal: a replica that dies is replaced within it. It is
 	// renewed every third of it.
 	ConnectionLease Duration `toml:"connection_lease"`
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
+	// listener of its own, never on the public address: 127.0.0.1:6060.
+	DebugAddr string `toml:"debug_addr"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -391,6 +394,11 @@ func (c *Config) Validate() error {
 	if _, _, err := splitHostPort(c.Server.Addr); err != nil {
 		add("server.addr", "%v", err)
 	}
+	if c.Server.DebugAddr != "" {
+		if _, _, err := splitHostPort(c.Server.DebugAddr); err != nil {
+			add("server.debug_addr", "%v", err)
+		}
+	}
 	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
 		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
 	}
@@ -437,8 +445,10 @@ func (c *Config) Validate() error {
 	if _, _, err := parseDatabaseURL(c.Database.URL, c.Data.Dir); err != nil {
 		add("database.url", "%v", err)
 	}
-	if c.Database.MaxOpenConns < 0 {
-		add("database.max_open_conns", "must not be negative, got %d", c.Database.MaxOpenConns)
+	if c.Database.MaxOpenConns < 0 || c.Database.MaxOpenConns == 1 {
+		// The ingest writer keeps a connection of its own and reads
+		// beside it: one connection would stop everything else.
+		add("database.max_open_conns", "want 0 (the driver's default) or at least 2, got %d", c.Database.MaxOpenConns)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -58,8 +58,8 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"syntax", "[server]\naddr = \n", nil, []string{"qunzhu.toml:2:"}},
 		{"unknown key", "[server]\nadress = \"x:1\"\n", nil, []string{"unknown setting(s): server.adress"}},
-		{"bad values", "[log]\nlevel = \"loud\"\n[database]\nurl = \"mysql://x\"\n[pipeline]\nbatch_size = 0\n", nil,
-			[]string{`log.level: want debug, info, warn or error, got "loud"`, `database.url: unsupported database "mysql"`, "pipeline.batch_size: want 1 to 100000, got 0"}},
+		{"bad values", "[log]\nlevel = \"loud\"\n[database]\nurl = \"mysql://x\"\nmax_open_conns = 1\n[pipeline]\nbatch_size = 0\n", nil,
+			[]string{`log.level: want debug, info, warn or error, got "loud"`, `database.url: unsupported database "mysql"`, "database.max_open_conns: want 0 (the driver's default) or at least 2, got 1", "pipeline.batch_size: want 1 to 100000, got 0"}},
 		{"connections", `
 [[connections]]
 name = "wx"

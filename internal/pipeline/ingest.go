@@ -81,8 +81,21 @@ type Ingester struct {
 	groups  *lru[string, community.Group] // connection\x00external id
 	people  *lru[string, int64]           // connection\x00user id
 	members *lru[memberKey, community.Membership]
+	mutes   *lru[memberKey, mute] // mutes sent, by group and person
 
 	stats Stats
+}
+
+// mute is a mute sent to a member: until when (zero: with no end) and for
+// how long. While it runs, a further offence that would mute her no
+// longer only deletes the message: the platform has been told already,
+// and the group is not warned about her again and again (a flood muted
+// message by message). The memory is the process's, as the flood windows
+// are: a connection's events are decided on the replica that holds it;
+// after a restart the first offence mutes again.
+type mute struct {
+	until time.Time
+	d     time.Duration
 }
 
 // Stats are running totals, for metrics.
@@ -140,6 +153,7 @@ func NewIngester(cfg IngestConfig) *Ingester {
 		groups:  newLRU[string, community.Group](cfg.CacheLimit),
 		people:  newLRU[string, int64](cfg.CacheLimit),
 		members: newLRU[memberKey, community.Membership](cfg.CacheLimit),
+		mutes:   newLRU[memberKey, mute](cfg.CacheLimit),
 	}
 }
 
@@ -363,6 +377,9 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 func (in *Ingester) adopt(b *batch) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	for k, v := range b.mutes {
+		in.mutes.put(k, v)
+	}
 	for k, v := range b.groups {
 		in.groups.put(k, v)
 	}
@@ -385,6 +402,7 @@ func (in *Ingester) Forget() {
 	in.groups.clear()
 	in.people.clear()
 	in.members.clear()
+	in.mutes.clear()
 	in.mu.Unlock()
 }
 
@@ -404,10 +422,11 @@ type batch struct {
 	offences map[int64]int // person → offences recorded in this batch
 	history  []bool        // per event: stored as history (IngestHistory)
 	hist     bool          // the event being processed is history
+	mutes    map[memberKey]mute
 }
 
 func newBatch(in *Ingester) *batch {
-	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}}
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}, mutes: map[memberKey]mute{}}
 }
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
@@ -417,6 +436,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	clear(b.people)
 	clear(b.members)
 	clear(b.offences)
+	clear(b.mutes)
 	var err error
 	b.fresh, err = b.tx.ClaimEvents(ctx, evs, b.now)
 	if err != nil {
@@ -508,6 +528,29 @@ func (b *batch) live(e *chat.Event) bool { return !b.hist && b.now.Sub(e.Time) <
 func (b *batch) leftSince(ctx context.Context, groupID, personID int64, t time.Time) (bool, error) {
 	left, ok, err := b.tx.LastLeft(ctx, groupID, personID)
 	return ok && !left.Before(t), err
+}
+
+// muted tells whether a mute sent to the person in the group runs at the
+// batch's time and is at least as long as one of d would be (0: with no
+// end).
+func (b *batch) muted(groupID, personID int64, d time.Duration) bool {
+	k := memberKey{groupID, personID}
+	m, ok := b.mutes[k]
+	if !ok {
+		b.in.mu.Lock()
+		m, ok = b.in.mutes.get(k)
+		b.in.mu.Unlock()
+	}
+	switch {
+	case !ok:
+		return false
+	case m.until.IsZero():
+		return true // with no end
+	case d <= 0:
+		return false // a mute with no end outlasts a timed one
+	default:
+		return m.until.After(b.now) && m.d >= d
+	}
 }
 
 // membership returns the open stint, if any.
@@ -917,6 +960,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		}
 	}
 	degraded := ""
+	already := false // muted already: the message deleted, nothing more
 	switch v.Action {
 	case chat.ActSend:
 		switch {
@@ -937,7 +981,17 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		if msgID != "" && caps.Can(chat.ActDelete) {
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
 		}
+		if caps.Can(chat.ActMute) && b.muted(g.ID, pid, v.Duration) {
+			// Muted already, as long or longer: the message goes, nothing
+			// more is sent (see mute).
+			already = true
+			break
+		}
 		if caps.Can(chat.ActMute) {
+			b.mutes[memberKey{g.ID, pid}] = mute{until: b.now.Add(v.Duration), d: v.Duration}
+			if v.Duration <= 0 {
+				b.mutes[memberKey{g.ID, pid}] = mute{}
+			}
 			add(chat.ActMute, func(a *chat.Action) {
 				a.Duration = chat.Duration(v.Duration)
 				if v.Duration > 0 {
@@ -994,7 +1048,11 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if v.Action == chat.ActSend && v.Rule == "" {
 		return nil // a plain reply, not a moderation decision
 	}
-	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
+	done := v.Action
+	if already {
+		done = chat.ActDelete
+	}
+	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: done, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
 	// As the store counts offences: not reminders, not guesses, nothing
@@ -1015,7 +1073,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": user,
 		"text": text, "normalized": v.Normalized, "matched": v.Matched,
 		"rule": v.Rule, "category": v.Category, "reason": v.Reason,
-		"decision": v.Action, "actions": kinds, "degraded": degraded,
+		"decision": v.Action, "actions": kinds, "degraded": degraded, "already_muted": already,
 	})
-	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
+	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(done), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
 }

@@ -67,7 +67,20 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 			}
 			args = append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at))
 		}
-		if _, err := q.ExecContext(ctx, enqueueSQL.text(db, end-start), args...); err != nil {
+		text := enqueueSQL.text(db, end-start)
+		if tx, ok := q.(*sql.Tx); ok {
+			// In an ingest batch: a statement prepared once (parsing a
+			// many-row insert costs as much as running it).
+			st, err := db.stmt(ctx, tx, text)
+			if err != nil {
+				return fmt.Errorf("enqueue actions: %w", err)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("enqueue actions: %w", err)
+			}
+			continue
+		}
+		if _, err := q.ExecContext(ctx, text, args...); err != nil {
 			return fmt.Errorf("enqueue actions: %w", err)
 		}
 	}

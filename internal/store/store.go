@@ -58,6 +58,9 @@ type DB struct {
 	mu      sync.Mutex
 	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
 	stmts   map[string]*sql.Stmt // prepared statements of the hot paths
+
+	ingestMu   sync.Mutex
+	ingestConn *sql.Conn // the ingest batches' own connection (Ingest)
 }
 
 // Options configure Open.
@@ -194,6 +197,9 @@ func privateFiles(dsn string, log *slog.Logger) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.ingestMu.Lock()
+	db.dropIngestConn()
+	db.ingestMu.Unlock()
 	db.mu.Lock()
 	for _, st := range db.stmts {
 		st.Close()
