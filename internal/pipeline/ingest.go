@@ -360,8 +360,8 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 	in.stats.Events.Add(int64(b.accepted))
 	in.stats.Duplicates.Add(int64(len(all) - b.accepted))
 	in.stats.Messages.Add(int64(len(b.msgs)))
-	in.stats.Actions.Add(int64(len(b.actions)))
-	if len(b.actions) > 0 && in.cfg.OnActions != nil {
+	in.stats.Actions.Add(int64(len(b.actions) + len(b.revised)))
+	if len(b.actions)+len(b.revised) > 0 && in.cfg.OnActions != nil {
 		in.cfg.OnActions()
 	}
 	// Answer each request with its own counts.
@@ -425,6 +425,7 @@ type batch struct {
 	members  map[memberKey]community.Membership // ID 0 marks a stint that ended
 	msgs     []community.Message
 	actions  []chat.Action
+	revised  []chat.Action // plain replies that revise a queued one (Verdict.Revise)
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
 	history  []bool        // per event: stored as history (IngestHistory)
@@ -438,7 +439,7 @@ func newBatch(in *Ingester) *batch {
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	// A retried transaction starts clean.
-	b.msgs, b.actions, b.accepted = b.msgs[:0], b.actions[:0], 0
+	b.msgs, b.actions, b.revised, b.accepted = b.msgs[:0], b.actions[:0], b.revised[:0], 0
 	clear(b.groups)
 	clear(b.people)
 	clear(b.members)
@@ -464,6 +465,11 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	}
 	if len(b.actions) > 0 {
 		if err := b.tx.Enqueue(ctx, b.actions, b.now); err != nil {
+			return err
+		}
+	}
+	if len(b.revised) > 0 {
+		if err := b.tx.ReviseActions(ctx, lastByKey(b.revised), b.now); err != nil {
 			return err
 		}
 	}
@@ -876,6 +882,35 @@ func displayName(u chat.User) string {
 	return u.ID
 }
 
+// plainReply is a verdict's plain reply: its text, picture and delay,
+// answering msgID unless it says not to; the key is the verdict's (empty
+// when it gives none).
+func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
+	a := base
+	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
+	a.Text, a.Image, a.NotBefore = v.Text, v.Image, v.NotBefore
+	if !v.NoReply {
+		a.MessageID = msgID
+	}
+	return a
+}
+
+// lastByKey keeps the last action of each key, in the order of their
+// first: a batch's revisions of one welcome become one.
+func lastByKey(acts []chat.Action) []chat.Action {
+	at := map[string]int{}
+	var out []chat.Action
+	for _, a := range acts {
+		if i, ok := at[a.Key]; ok {
+			out[i] = a
+			continue
+		}
+		at[a.Key] = len(out)
+		out = append(out, a)
+	}
+	return out
+}
+
 // actionKey derives an action's idempotency key from its event, so the key
 // is the same however often the event is processed.
 func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
@@ -972,8 +1007,19 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	case chat.ActSend:
 		switch {
 		case !caps.Can(chat.ActSend):
-		case v.Rule == "": // a plain reply (/rules, a usage hint), to nobody in particular
-			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User, a.MessageID = v.Text, "", msgID })
+		case v.Rule == "" && v.Revise:
+			if v.Key == "" {
+				return fmt.Errorf("rules hook returned a revised reply without a key")
+			}
+			b.revised = append(b.revised, plainReply(base, v, msgID))
+		case v.Rule == "": // a plain reply (/rules, a usage hint, an answer), to nobody in particular
+			add(chat.ActSend, func(a *chat.Action) {
+				k := a.Key
+				*a = plainReply(*a, v, msgID)
+				if a.Key == "" {
+					a.Key = k
+				}
+			})
 		default:
 			add(chat.ActSend, warn(v.Text))
 		}

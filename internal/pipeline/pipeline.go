@@ -54,6 +54,9 @@ type Tx interface {
 	SetNickname(ctx context.Context, membershipID int64, nickname string) error
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
+	// ReviseActions enqueues actions; one whose key is queued already,
+	// and not yet tried, takes the new payload (Verdict.Revise).
+	ReviseActions(ctx context.Context, actions []chat.Action, at time.Time) error
 	RecordModeration(ctx context.Context, a community.ModerationAction) error
 	Audit(ctx context.Context, e community.AuditEntry) error
 
@@ -155,6 +158,24 @@ type Verdict struct {
 	// Actor says who decided: "rules" when empty, "staff:<user id>" for a
 	// command.
 	Actor string
+
+	// For a plain reply (Action send, no Rule): the member bot's answers
+	// and welcomes.
+
+	// Image is the URL of a picture sent with the text.
+	Image string
+	// Key, when set, is the action's idempotency key in place of one
+	// derived from the event.
+	Key string
+	// NotBefore delays the reply (a welcome sent when its window ends).
+	NotBefore time.Time
+	// Revise makes the reply replace a queued one of the same Key that
+	// has not been tried yet, instead of being dropped as its duplicate:
+	// each join of a window revises the window's one welcome to name
+	// them all. Key is required.
+	Revise bool
+	// NoReply sends the reply without answering the event's message.
+	NoReply bool
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest
