@@ -1,0 +1,240 @@
+package memberbot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/rules"
+)
+
+const groupRules = `
+[categories]
+ad = "delete"
+
+[faq]
+cooldown = "10m"
+
+[[faq.entry]]
+name = "课表"
+keys = ["课表", "上课时间"]
+reply = "每周二、四晚 8 点上课。"
+image = "https://example.com/kb.png"
+
+[[faq.entry]]
+name = "报名链接"
+keys = ["怎么报名"]
+reply = "报名请点："
+link = "https://example.com/signup"
+title = "第7期报名"
+
+[[faq.entry]]
+name = "作业"
+reply = "作业交到收集表。"
+
+[welcome]
+text = "欢迎 {members} 加入{group}！{rules}\n{link}"
+window = "60s"
+`
+
+var t0 = time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+
+func ruleSet(t *testing.T, src string) *rules.RuleSet {
+	t.Helper()
+	rs, err := rules.ParseRuleSet("g.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// fixed is a rules Decider that answers one text with a verdict.
+type fixed struct {
+	text string
+	v    pipeline.Verdict
+}
+
+func (f fixed) Decide(_ context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
+	if m := in.Event.Message; m != nil && m.Text == f.text {
+		return []pipeline.Verdict{f.v}, nil
+	}
+	return nil, nil
+}
+
+type bench struct {
+	bot   *Bot
+	asked []Asked
+	group community.Group
+}
+
+func newBench(t *testing.T, src string) *bench {
+	rs := ruleSet(t, src)
+	b := &bench{group: community.Group{ID: 7, Name: "读书会"}}
+	b.bot = &Bot{
+		Next:    fixed{text: "加微信领资料", v: pipeline.Verdict{Action: chat.ActDelete, Rule: "g/categories.ad"}},
+		RuleSet: func(community.Group) *rules.RuleSet { return rs },
+		Asked:   func(_ context.Context, a Asked) error { b.asked = append(b.asked, a); return nil },
+	}
+	return b
+}
+
+func (b *bench) say(t *testing.T, at time.Duration, user string, role community.Role, text string) []pipeline.Verdict {
+	t.Helper()
+	e := &chat.Event{ID: "e" + text, Connection: "tg", Group: "-100", Type: chat.EventMessage, Time: t0.Add(at), Sender: chat.User{ID: user, Name: "用户" + user},
+		Message: &chat.Message{ID: "m1", Kind: chat.KindText, Text: text}}
+	vs, err := b.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: b.group, PersonID: 1, Caps: chat.AllActions(),
+		Membership: community.Membership{Role: role}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func (b *bench) join(t *testing.T, at time.Duration, user string) []pipeline.Verdict {
+	t.Helper()
+	e := &chat.Event{ID: "j" + user, Connection: "tg", Group: "-100", Type: chat.EventMemberJoined, Time: t0.Add(at), Sender: chat.User{ID: user, Name: "用户" + user}}
+	vs, err := b.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: b.group, PersonID: 1, Caps: chat.AllActions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func TestFAQAnswers(t *testing.T) {
+	tests := []struct {
+		name string
+		at   time.Duration
+		role community.Role
+		text string
+		want string // the reply's start; "" for none
+	}{
+		{"a question in traditional characters", 0, community.RoleMember, "請問課表在哪裡？", "每周二、四晚 8 点上课。"},
+		{"asked again within the cooldown", 5 * time.Minute, community.RoleMember, "课表发一下", ""},
+		{"asked in pinyin after the cooldown", 11 * time.Minute, community.RoleMember, "ke biao you ma", "每周二、四晚 8 点上课。"},
+		{"a link under its title", 11 * time.Minute, community.RoleMember, "怎么报名啊", "报名请点：\n第7期报名：https://example.com/signup"},
+		{"a note called by name", 11 * time.Minute, community.RoleMember, "/作业", "作业交到收集表。"},
+		{"a note called again at once", 11*time.Minute + 10*time.Second, community.RoleMember, "#作业", ""},
+		{"a note called after its short cooldown", 12 * time.Minute, community.RoleMember, "/作业@qunzhu_bot", "作业交到收集表。"},
+		{"a note by a name of a key's", 30 * time.Minute, community.RoleMember, "#課表", "每周二、四晚 8 点上课。"},
+		{"staff talking about a key", 50 * time.Minute, community.RoleAssistant, "课表明天更新", ""},
+		{"staff calling a note", 50 * time.Minute, community.RoleAssistant, "/课表", "每周二、四晚 8 点上课。"},
+		{"nothing asked", time.Hour, community.RoleMember, "今天天气不错", ""},
+		{"an unknown note", time.Hour, community.RoleMember, "/不存在", ""},
+		{"a message the rules act on", 2 * time.Hour, community.RoleMember, "加微信领资料", ""},
+	}
+	b := newBench(t, groupRules)
+	for _, tt := range tests {
+		vs := b.say(t, tt.at, "u1", tt.role, tt.text)
+		var got string
+		for _, v := range vs {
+			if v.Reason == "faq" {
+				got = v.Text
+				if v.Action != chat.ActSend || v.Rule != "" || v.NoReply || v.Revise {
+					t.Errorf("%s: verdict %+v, want a plain reply to the message", tt.name, v)
+				}
+			}
+		}
+		if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s: %q answered %q, want %q", tt.name, tt.text, got, tt.want)
+		}
+	}
+	if len(b.asked) != 7 || b.asked[0].Name != "课表" || b.asked[0].Term != "课表" || b.asked[3].Term != "" {
+		t.Errorf("asked = %+v", b.asked)
+	}
+	vs := b.say(t, 3*time.Hour, "u1", community.RoleMember, "上课时间是？")
+	if len(vs) != 1 || vs[0].Image != "https://example.com/kb.png" {
+		t.Errorf("the answer's picture: %+v", vs)
+	}
+}
+
+func TestFAQCooldownPerGroup(t *testing.T) {
+	b := newBench(t, groupRules)
+	if vs := b.say(t, 0, "u1", community.RoleMember, "课表"); len(vs) != 1 {
+		t.Fatalf("first ask: %+v", vs)
+	}
+	b.group = community.Group{ID: 8, Name: "另一个群"}
+	if vs := b.say(t, time.Second, "u2", community.RoleMember, "课表"); len(vs) != 1 {
+		t.Fatalf("another group waited for the first's cooldown: %+v", vs)
+	}
+}
+
+func TestWelcomeWindow(t *testing.T) {
+	b := newBench(t, groupRules)
+	var last pipeline.Verdict
+	for i, u := range []string{"a", "b", "c", "d", "e"} {
+		vs := b.join(t, time.Duration(i)*12*time.Second, u)
+		if len(vs) != 1 {
+			t.Fatalf("join %d: %+v", i, vs)
+		}
+		v := vs[0]
+		if i > 0 && v.Key != last.Key {
+			t.Fatalf("join %d opened a second welcome: %q after %q", i, v.Key, last.Key)
+		}
+		if !v.Revise || !v.NoReply || !v.NotBefore.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("join %d: %+v, want a revision due when the window ends", i, v)
+		}
+		last = v
+	}
+	want := "欢迎 用户a、用户b、用户c、用户d、用户e 加入读书会！群规要点：禁止广告。\n发送 /rules 查看群规全文"
+	if last.Text != want {
+		t.Errorf("welcome = %q\nwant %q", last.Text, want)
+	}
+	// The window has ended: the next join is welcomed on its own.
+	vs := b.join(t, time.Minute, "f")
+	if len(vs) != 1 || vs[0].Key == last.Key || !strings.Contains(vs[0].Text, "欢迎 用户f 加入") || !vs[0].NotBefore.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("after the window: %+v", vs)
+	}
+}
+
+func TestWelcomeOff(t *testing.T) {
+	b := newBench(t, "[faq]\n")
+	if vs := b.join(t, 0, "a"); len(vs) != 0 {
+		t.Errorf("no [welcome], yet %+v", vs)
+	}
+	rs := ruleSet(t, groupRules)
+	child := ruleSet(t, "[welcome]\noff = true\n")
+	merged, err := rules.Merge(rs, child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.bot.RuleSet = func(community.Group) *rules.RuleSet { return merged }
+	if vs := b.join(t, 0, "a"); len(vs) != 0 {
+		t.Errorf("welcome turned off below, yet %+v", vs)
+	}
+}
+
+func TestWelcomeEnglish(t *testing.T) {
+	rs := ruleSet(t, "[categories]\nad = \"kick\"\n[welcome]\ntext = \"Welcome {members} to {group}. {rules} {link}\"\nlang = \"en\"\n")
+	got := Welcome(rs, "Book club", []string{"Ann", "Bo"})
+	want := "Welcome Ann, Bo to Book club. Rules in short: advertising get a member removed. send /rules for the full rules"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestNoteCall(t *testing.T) {
+	for _, tt := range []struct {
+		in, name string
+		ok       bool
+	}{{"/课表", "课表", true}, {"#课表", "课表", true}, {"/课表@bot", "课表", true}, {"/课表 明天", "", false}, {"/", "", false}, {"课表", "", false}, {"", "", false}} {
+		name, ok := noteCall(tt.in)
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("noteCall(%q) = %q, %v", tt.in, name, ok)
+		}
+	}
+}
+
+func FuzzNoteCall(f *testing.F) {
+	f.Add("/课表@bot")
+	f.Add("#")
+	f.Fuzz(func(t *testing.T, s string) {
+		name, ok := noteCall(s)
+		if ok && (name == "" || !strings.Contains(s, name)) {
+			t.Errorf("noteCall(%q) = %q", s, name)
+		}
+	})
+}
