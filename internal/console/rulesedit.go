@@ -92,11 +92,8 @@ type scopeChoice struct {
 }
 
 type rulesEditData struct {
-	Editable  bool
-	Groups    []community.Group
-	Group     community.Group
-	Scopes    []scopeChoice
-	Scope     string
+	Editable bool
+	rulesScope
 	Text      string
 	NoticeZh  string
 	NoticeEn  string
@@ -141,7 +138,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	d.Groups, d.Group, d.Scopes, d.Scope = rsc.Groups, rsc.Group, rsc.Scopes, rsc.Scope
+	d.rulesScope = rsc
 
 	if s.Replay != nil {
 		d.ReplayDays = replayDays
@@ -218,6 +215,20 @@ type rulesScope struct {
 	Group  community.Group // the group chosen (the first when none is)
 	Scopes []scopeChoice
 	Scope  string // "default", "node:ID" or "group:ID"
+}
+
+// scopeFilter is the form that chooses a rules page's scope and group
+// (the template rules-scope-filter).
+type scopeFilter struct {
+	rulesScope
+	Lang       Lang
+	Action     string // the page's path
+	GroupLabel string // the i18n key of the group's label
+}
+
+// Filter is the scope and group form of the page at action.
+func (d rulesScope) Filter(l Lang, action, groupLabel string) scopeFilter {
+	return scopeFilter{rulesScope: d, Lang: l, Action: action, GroupLabel: groupLabel}
 }
 
 // rulesScopes reads the scope and group a request chooses (get: the
