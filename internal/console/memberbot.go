@@ -134,7 +134,7 @@ func (s *Server) botInForce(scope, text string, g community.Group, l Lang) (*bot
 	if err != nil {
 		return nil, err
 	}
-	in := &botInForce{Cooldown: rules.FormatDuration(rs.FAQ.Wait())}
+	in := &botInForce{Cooldown: botDuration(rs.FAQ.Wait(), l)}
 	for _, e := range rs.FAQ.Entries {
 		if !e.Off {
 			in.Entries = append(in.Entries, e)
@@ -153,6 +153,15 @@ func (s *Server) botRender(w http.ResponseWriter, r *http.Request, status int, d
 		p.Flash = s.takeFlash(w, r)
 	}
 	s.render(w, status, "memberbot", p)
+}
+
+// botDuration says a cooldown in minutes, or seconds when it is not
+// whole minutes.
+func botDuration(d time.Duration, l Lang) string {
+	if d%time.Minute == 0 {
+		return tf(l, "bot_minutes", int(d/time.Minute))
+	}
+	return tf(l, "bot_seconds", int(d/time.Second))
 }
 
 func entryForm(e rules.FAQEntry) botEntryForm {
