@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,6 +25,17 @@ import (
 // (rules.WithBot), the rest of the file kept; a save applies at once, as
 // the rules editor's does, and is audited. The page also shows what is in
 // force in a chosen group: the answers it inherits and its welcome.
+
+// BotAsks counts the questions the member bot recognised; the store
+// implements it (read through Store, as Auditor is).
+type BotAsks interface {
+	// TopAsks ranks a group's FAQ entries by how often they were asked
+	// since a day (YYYY-MM-DD, inclusive).
+	TopAsks(ctx context.Context, groupID int64, since string, limit int) ([]memberbot.AskCount, error)
+}
+
+// botAskDays is how far back the page counts questions.
+const botAskDays = 30
 
 func (s *Server) botRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /memberbot", s.auth(s.botPage))
@@ -56,6 +68,7 @@ type botWelcomeForm struct {
 // botInForce is what the chosen group has: its answers and its welcome.
 type botInForce struct {
 	Entries  []rules.FAQEntry
+	Asked    []memberbot.AskCount // the most asked in the last botAskDays days
 	Cooldown string
 	Welcome  string // the welcome two newcomers would get; "" for none
 }
@@ -118,14 +131,17 @@ func (s *Server) botLoad(w http.ResponseWriter, r *http.Request, get func(string
 	d.Entries = b.FAQ.Entries
 	d.Welcome = welcomeForm(b)
 	if d.Group.ID != 0 && d.Error == "" {
-		if in, err := s.botInForce(d.Scope, text, d.Group, langOf(r)); err == nil {
-			d.InForce = in
+		in, err := s.botInForce(r.Context(), d.Scope, text, d.Group, langOf(r))
+		if err != nil {
+			s.renderError(w, r, err)
+			return nil, false
 		}
+		d.InForce = in
 	}
 	return d, true
 }
 
-func (s *Server) botInForce(scope, text string, g community.Group, l Lang) (*botInForce, error) {
+func (s *Server) botInForce(ctx context.Context, scope, text string, g community.Group, l Lang) (*botInForce, error) {
 	ruleSet, _, err := s.editor().ReplayRules(scope, text)
 	if err != nil {
 		return nil, err
@@ -135,6 +151,12 @@ func (s *Server) botInForce(scope, text string, g community.Group, l Lang) (*bot
 		return nil, err
 	}
 	in := &botInForce{Cooldown: botDuration(rs.FAQ.Wait(), l)}
+	if a, ok := s.Store.(BotAsks); ok {
+		since := s.Now().In(s.Location).AddDate(0, 0, -botAskDays+1).Format(time.DateOnly)
+		if in.Asked, err = a.TopAsks(ctx, g.ID, since, 20); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range rs.FAQ.Entries {
 		if !e.Off {
 			in.Entries = append(in.Entries, e)

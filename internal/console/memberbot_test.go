@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -124,6 +125,19 @@ func TestMemberBotPage(t *testing.T) {
 		t.Errorf("editing an unknown answer: %d", code)
 	}
 
+	// The questions asked most in the group, over the last 30 days.
+	contains(t, "nothing asked yet", w.page(c, page), "近 30 天还没有人问过")
+	today := w.srv.Now().In(time.UTC).Format(time.DateOnly)
+	long := w.srv.Now().In(time.UTC).AddDate(0, 0, -40).Format(time.DateOnly)
+	for _, row := range [][]any{{w.cohort.ID, "课表", today, 7}, {w.cohort.ID, "作业", today, 2}, {w.cohort.ID, "作业", long, 50}, {w.owners.ID, "物业电话", today, 9}} {
+		if _, err := w.db.SQL().Exec("INSERT INTO bot_asks (group_id, entry, day, asks) VALUES (?, ?, ?, ?)", row...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body = w.page(c, page)
+	if a, b := strings.Index(body, "<td>/课表</td><td>7</td>"), strings.Index(body, "<td>/作业</td><td>2</td>"); a < 0 || b < a || len(rowsOf(body, "bot-asked")) != 2 {
+		t.Errorf("asked most: want 课表 7 then 作业 2 only\n%s", body)
+	}
 	// The welcome: saved, in force, previewed for the group.
 	if code, b := post("/memberbot/welcome", url.Values{"state": {"on"}, "text": {"欢迎 {members} 加入{group}！{link}"}, "window": {"30"}, "cooldown": {"5"}}); code != 200 ||
 		!strings.Contains(b, "欢迎语设置已保存") || !strings.Contains(b, "欢迎 张三、李四 加入阳新第6期学员群！发送 /rules 查看群规全文") {

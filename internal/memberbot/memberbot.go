@@ -39,23 +39,17 @@ type Bot struct {
 	Next pipeline.Decider
 	// RuleSet returns the rule set in force for a group (nil: none).
 	RuleSet func(g community.Group) *rules.RuleSet
-	// Asked, when set, is told each question answered (a keyword's or a
-	// note's), for the console's count of what groups ask most. It runs
-	// inside the ingest transaction: it must not block on the network.
-	Asked func(ctx context.Context, a Asked) error
 
 	mu       sync.Mutex
 	answered map[answerKey]time.Time // when an answer was last given
 	windows  map[int64]*window       // a group's open welcome window
 }
 
-// Asked is one question the bot answered.
-type Asked struct {
-	GroupID  int64
-	PersonID int64
-	Name     string // the entry's name
-	Term     string // the key that matched; "" for a note called by name
-	At       time.Time
+// AskCount is how often an FAQ entry was asked (by its key or its name),
+// answered or within its cooldown.
+type AskCount struct {
+	Entry string // the entry's name
+	Asks  int
 }
 
 var _ pipeline.Decider = (*Bot)(nil)
@@ -95,46 +89,42 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		if len(out) > 0 || e.Message == nil {
 			return out, nil // acted on already: no answer
 		}
-		v, ok, err := b.answer(ctx, in, rs)
-		if err != nil || !ok {
-			return out, err
+		if v, ok := b.answer(in, rs); ok {
+			out = append(out, v)
 		}
-		out = append(out, v)
 	}
 	return out, nil
 }
 
-// answer finds the FAQ entry a message asks for or calls, and answers it
-// unless it was given in the group within its cooldown.
-func (b *Bot) answer(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) (pipeline.Verdict, bool, error) {
+// answer finds the FAQ entry a message asks for or calls, counts the
+// question, and answers it unless it was given in the group within its
+// cooldown.
+func (b *Bot) answer(in *pipeline.Input, rs *rules.RuleSet) (pipeline.Verdict, bool) {
 	faq := &rs.FAQ
 	if len(faq.Entries) == 0 {
-		return pipeline.Verdict{}, false, nil
+		return pipeline.Verdict{}, false
 	}
 	text := strings.TrimSpace(in.Event.Message.Text)
-	i, term, ok := -1, "", false
+	i, ok := -1, false
 	wait := faq.Wait()
 	if name, called := noteCall(text); called {
 		i, ok = faq.Note(name)
 		wait = NoteCooldown
 	} else if !in.Membership.Role.Staff() {
 		// Staff talk about the group's matters: only their calls are answered.
-		i, term, ok = faq.Ask(text)
+		i, _, ok = faq.Ask(text)
 	}
 	if !ok {
-		return pipeline.Verdict{}, false, nil
+		return pipeline.Verdict{}, false
 	}
 	entry := faq.Entries[i]
-	at := in.Event.Time
-	if !b.due(answerKey{in.Group.ID, entry.Name}, at, wait) {
-		return pipeline.Verdict{}, false, nil
+	if in.Asked != nil {
+		in.Asked(entry.Name) // asked, answered or not
 	}
-	if b.Asked != nil {
-		if err := b.Asked(ctx, Asked{GroupID: in.Group.ID, PersonID: in.PersonID, Name: entry.Name, Term: term, At: at}); err != nil {
-			return pipeline.Verdict{}, false, err
-		}
+	if !b.due(answerKey{in.Group.ID, entry.Name}, in.Event.Time, wait) {
+		return pipeline.Verdict{}, false
 	}
-	return pipeline.Verdict{Action: chat.ActSend, Text: Reply(entry), Image: entry.Image, Reason: "faq"}, true, nil
+	return pipeline.Verdict{Action: chat.ActSend, Text: Reply(entry), Image: entry.Image, Reason: "faq"}, true
 }
 
 // noteCall reads "/课表", "#课表" or "/课表@some_bot": the note's name and

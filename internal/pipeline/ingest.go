@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -426,6 +427,7 @@ type batch struct {
 	msgs     []community.Message
 	actions  []chat.Action
 	revised  []chat.Action // plain replies that revise a queued one (Verdict.Revise)
+	asks     map[Ask]int   // FAQ entries asked (Input.Asked), N unset
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
 	history  []bool        // per event: stored as history (IngestHistory)
@@ -440,6 +442,7 @@ func newBatch(in *Ingester) *batch {
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	// A retried transaction starts clean.
 	b.msgs, b.actions, b.revised, b.accepted = b.msgs[:0], b.actions[:0], b.revised[:0], 0
+	clear(b.asks)
 	clear(b.groups)
 	clear(b.people)
 	clear(b.members)
@@ -470,6 +473,19 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	}
 	if len(b.revised) > 0 {
 		if err := b.tx.ReviseActions(ctx, lastByKey(b.revised), b.now); err != nil {
+			return err
+		}
+	}
+	if len(b.asks) > 0 {
+		asks := make([]Ask, 0, len(b.asks))
+		for k, n := range b.asks {
+			k.N = n
+			asks = append(asks, k)
+		}
+		slices.SortFunc(asks, func(x, y Ask) int {
+			return cmp.Or(cmp.Compare(x.GroupID, y.GroupID), cmp.Compare(x.Day, y.Day), cmp.Compare(x.Entry, y.Entry))
+		})
+		if err := b.tx.CountAsks(ctx, asks); err != nil {
 			return err
 		}
 	}
@@ -922,6 +938,12 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
+	in.Asked = func(entry string) {
+		if b.asks == nil {
+			b.asks = map[Ask]int{}
+		}
+		b.asks[Ask{GroupID: g.ID, Entry: entry, Day: e.Time.In(b.in.cfg.Location).Format(time.DateOnly)}]++
+	}
 	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
 		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo); err != nil {
 			return 0, err

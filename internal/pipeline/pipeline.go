@@ -54,6 +54,8 @@ type Tx interface {
 	SetNickname(ctx context.Context, membershipID int64, nickname string) error
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
+	// CountAsks adds to the count of FAQ entries asked in groups a day.
+	CountAsks(ctx context.Context, asks []Ask) error
 	// ReviseActions enqueues actions; one whose key is queued already,
 	// and not yet tried, takes the new payload (Verdict.Revise).
 	ReviseActions(ctx context.Context, actions []chat.Action, at time.Time) error
@@ -116,6 +118,14 @@ type Submission struct {
 	At             time.Time
 }
 
+// Ask counts the times one FAQ entry was asked in a group on a day.
+type Ask struct {
+	GroupID int64
+	Entry   string // the entry's name
+	Day     string // YYYY-MM-DD in the server's time zone
+	N       int
+}
+
 // Store runs ingest batches.
 type Store interface {
 	Ingest(ctx context.Context, fn func(Tx) error) error
@@ -136,6 +146,9 @@ type Input struct {
 	// same ingest batch, which the store does not show yet (three ads in
 	// one burst climb the ladder as three ads one by one do).
 	BatchOffences int
+	// Asked counts a question the member bot recognised (an FAQ entry,
+	// named) in the event's group on its day, in the ingest transaction.
+	Asked func(entry string)
 }
 
 // Verdict is one decision of the rules hook about an event.

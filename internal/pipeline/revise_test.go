@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -80,4 +81,52 @@ func TestRevisedReply(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asker counts every message as a question about its text.
+type asker struct{}
+
+func (asker) Decide(_ context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
+	if m := in.Event.Message; m != nil {
+		in.Asked(m.Text)
+	}
+	return nil, nil
+}
+
+// TestAsksCounted: the questions a decider recognises are counted per
+// group and day (the server's), in the ingest transaction, and ranked.
+func TestAsksCounted(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		now := t0.Add(time.Second) // the events are live
+		in := setup(t, db, pipeline.IngestConfig{Decider: asker{}, Now: func() time.Time { return now }, Location: t0.Location()})
+		ctx := context.Background()
+		at := func(e chat.Event, d time.Duration) chat.Event { e.Time = t0.Add(d); return e }
+		// Two batches on one day, then the next day (the server's: 00:30 CST).
+		if err := in.Ingest(ctx, []chat.Event{msg("a", "g1", "u1", "课表"), msg("b", "g1", "u2", "课表"), msg("c", "g1", "u3", "作业")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Ingest(ctx, []chat.Event{msg("d", "g1", "u1", "作业"), msg("e", "g1", "u1", "作业"), msg("f", "g2", "u1", "课表")}); err != nil {
+			t.Fatal(err)
+		}
+		now = t0.Add(16*time.Hour + 30*time.Minute)
+		if err := in.Ingest(ctx, []chat.Event{at(msg("g", "g1", "u1", "课表"), 16*time.Hour+30*time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		groups, err := db.Groups(ctx, 1)
+		if err != nil || len(groups) != 2 {
+			t.Fatalf("groups %v %v", groups, err)
+		}
+		g1 := groups[0].ID
+		if groups[0].ExternalID != "g1" {
+			g1 = groups[1].ID
+		}
+		all, err := db.TopAsks(ctx, g1, "2026-11-25", 10)
+		if err != nil || fmt.Sprint(all) != "[{作业 3} {课表 3}]" {
+			t.Fatalf("since the first day: %v %v", all, err)
+		}
+		next, err := db.TopAsks(ctx, g1, "2026-11-26", 10)
+		if err != nil || fmt.Sprint(next) != "[{课表 1}]" {
+			t.Fatalf("the next day: %v %v", next, err)
+		}
+	})
 }
