@@ -1,8 +1,8 @@
 // Package memberbot is the bot members talk to: it answers the questions
 // a group's members ask every day (the rules files' [faq]: keyword
-// replies and notes called with /name or #name) and greets newcomers with
+// replies and notes called with /name or #name), greets newcomers with
 // one welcome for the joins of a short window ([welcome]) instead of a
-// notice each.
+// notice each, and keeps the daily check-in (打卡, [checkin]).
 //
 // It is a pipeline.Decider that wraps the rules' Decider: the rules
 // decide first, and a message they act on (an ad deleted, a command
@@ -39,6 +39,9 @@ type Bot struct {
 	Next pipeline.Decider
 	// RuleSet returns the rule set in force for a group (nil: none).
 	RuleSet func(g community.Group) *rules.RuleSet
+	// Location is the server's time zone, whose days the check-ins
+	// count; UTC when nil.
+	Location *time.Location
 
 	mu       sync.Mutex
 	answered map[answerKey]time.Time // when an answer was last given
@@ -88,6 +91,13 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 	case chat.EventMessage:
 		if len(out) > 0 || e.Message == nil {
 			return out, nil // acted on already: no answer
+		}
+		if rs.Checkin.On() && in.Checkins != nil && checkinCall(strings.TrimSpace(e.Message.Text), rs.Checkin) {
+			v, err := b.checkin(ctx, in, rs)
+			if err != nil {
+				return out, err
+			}
+			return append(out, v), nil
 		}
 		if v, ok := b.answer(in, rs); ok {
 			out = append(out, v)

@@ -938,6 +938,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
+	in.Checkins = b.tx
 	in.Asked = func(entry string) {
 		if b.asks == nil {
 			b.asks = map[Ask]int{}

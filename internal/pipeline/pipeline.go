@@ -54,6 +54,7 @@ type Tx interface {
 	SetNickname(ctx context.Context, membershipID int64, nickname string) error
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
+	Checkins
 	// CountAsks adds to the count of FAQ entries asked in groups a day.
 	CountAsks(ctx context.Context, asks []Ask) error
 	// ReviseActions enqueues actions; one whose key is queued already,
@@ -118,6 +119,28 @@ type Submission struct {
 	At             time.Time
 }
 
+// Checkins is the daily check-in's (打卡) record, read and written in the
+// ingest transaction (Input.Checkins).
+type Checkins interface {
+	// LastCheckin returns a member's last check-in in a group: its day
+	// and the streak of days ending there; ok is false when there is none.
+	LastCheckin(ctx context.Context, groupID, personID int64) (day string, streak int, ok bool, err error)
+	// AddCheckin records a check-in; a second on the same day is an error.
+	AddCheckin(ctx context.Context, c Checkin) error
+	// CheckinPoints sums a member's check-in points in a group since a
+	// day (inclusive).
+	CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error)
+}
+
+// Checkin is a member's daily check-in in a group.
+type Checkin struct {
+	GroupID, PersonID int64
+	Day               string // YYYY-MM-DD in the server's time zone
+	Streak            int    // days in a row ending with this one
+	Points            int
+	At                time.Time
+}
+
 // Ask counts the times one FAQ entry was asked in a group on a day.
 type Ask struct {
 	GroupID int64
@@ -149,6 +172,8 @@ type Input struct {
 	// Asked counts a question the member bot recognised (an FAQ entry,
 	// named) in the event's group on its day, in the ingest transaction.
 	Asked func(entry string)
+	// Checkins is the daily check-in's record, in the ingest transaction.
+	Checkins Checkins
 }
 
 // Verdict is one decision of the rules hook about an event.

@@ -2,14 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/qunzhu/qunzhu/internal/memberbot"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
-// The member bot's answers, counted (migration 0027): how often each FAQ
-// entry was asked in a group a day.
+// The member bot's records (migration 0027): how often each FAQ entry was
+// asked in a group a day, and the daily check-ins (打卡).
 
 const countAsksSQL = `INSERT INTO bot_asks (group_id, entry, day, asks) VALUES (?, ?, ?, ?)
 	ON CONFLICT (group_id, day, entry) DO UPDATE SET asks = bot_asks.asks + excluded.asks`
@@ -45,4 +47,36 @@ func (db *DB) TopAsks(ctx context.Context, groupID int64, since string, limit in
 		return nil, fmt.Errorf("top asks: %w", err)
 	}
 	return out, nil
+}
+
+// LastCheckin returns a member's last check-in in a group.
+func (t *ingestTx) LastCheckin(ctx context.Context, groupID, personID int64) (string, int, bool, error) {
+	var day string
+	var streak int
+	err := t.tx.QueryRowContext(ctx, t.db.q("SELECT day, streak FROM checkins WHERE group_id = ? AND person_id = ? ORDER BY day DESC LIMIT 1"), groupID, personID).Scan(&day, &streak)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, false, nil
+	}
+	if err != nil {
+		return "", 0, false, fmt.Errorf("last check-in: %w", err)
+	}
+	return day, streak, true, nil
+}
+
+// AddCheckin records a check-in.
+func (t *ingestTx) AddCheckin(ctx context.Context, c pipeline.Checkin) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q("INSERT INTO checkins (group_id, person_id, day, streak, points, at) VALUES (?, ?, ?, ?, ?, ?)"),
+		c.GroupID, c.PersonID, c.Day, c.Streak, c.Points, ms(c.At)); err != nil {
+		return fmt.Errorf("add check-in: %w", err)
+	}
+	return nil
+}
+
+// CheckinPoints sums a member's check-in points in a group since a day.
+func (t *ingestTx) CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error) {
+	var n int
+	if err := t.tx.QueryRowContext(ctx, t.db.q("SELECT COALESCE(SUM(points), 0) FROM checkins WHERE group_id = ? AND person_id = ? AND day >= ?"), groupID, personID, since).Scan(&n); err != nil {
+		return 0, fmt.Errorf("check-in points: %w", err)
+	}
+	return n, nil
 }
