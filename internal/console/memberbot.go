@@ -42,6 +42,7 @@ func (s *Server) botRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /memberbot/faq", s.auth(s.may(access.EditRules, s.botSaveEntry)))
 	mux.HandleFunc("POST /memberbot/faq/remove", s.auth(s.may(access.EditRules, s.botRemoveEntry)))
 	mux.HandleFunc("POST /memberbot/welcome", s.auth(s.may(access.EditRules, s.botSaveWelcome)))
+	mux.HandleFunc("POST /memberbot/checkin", s.auth(s.may(access.EditRules, s.botSaveCheckin)))
 }
 
 // botEntryForm is an FAQ entry as its form shows it.
@@ -65,12 +66,22 @@ type botWelcomeForm struct {
 	Cooldown string // minutes
 }
 
+// botCheckinForm is the daily check-in as its form shows it.
+type botCheckinForm struct {
+	State       string // inherit, on, off
+	Words       string // separated by commas or 、
+	Points      string
+	StreakBonus string
+	Monthly     bool
+}
+
 // botInForce is what the chosen group has: its answers and its welcome.
 type botInForce struct {
 	Entries  []rules.FAQEntry
 	Asked    []memberbot.AskCount // the most asked in the last botAskDays days
 	Cooldown string
 	Welcome  string // the welcome two newcomers would get; "" for none
+	Checkin  string // how members check in; "" when they do not
 }
 
 type botData struct {
@@ -81,6 +92,7 @@ type botData struct {
 	Entry   botEntryForm
 	Editing bool // Entry is an existing entry
 	Welcome botWelcomeForm
+	Checkin botCheckinForm
 	Error   string // the form's problem, in the page's language
 	Form    string // which form the error is about: faq or welcome
 	InForce *botInForce
@@ -130,6 +142,7 @@ func (s *Server) botLoad(w http.ResponseWriter, r *http.Request, get func(string
 	}
 	d.Entries = b.FAQ.Entries
 	d.Welcome = welcomeForm(b)
+	d.Checkin = checkinForm(b.Checkin)
 	if d.Group.ID != 0 && d.Error == "" {
 		in, err := s.botInForce(r.Context(), d.Scope, text, d.Group, langOf(r))
 		if err != nil {
@@ -164,6 +177,13 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 	}
 	if rs.Welcome.On() {
 		in.Welcome = memberbot.Welcome(rs, g.Name, []string{T(l, "bot_sample_a"), T(l, "bot_sample_b")})
+	}
+	if c := rs.Checkin; c.On() {
+		words := append([]string{"/checkin"}, c.Triggers()...)
+		in.Checkin = tf(l, "bot_checkin_is", strings.Join(words, T(l, "list_sep")), c.PerCheckin(), c.StreakBonus)
+		if c.Monthly() {
+			in.Checkin += T(l, "bot_checkin_monthly")
+		}
 	}
 	return in, nil
 }
@@ -203,6 +223,23 @@ func welcomeForm(b rules.Bot) botWelcomeForm {
 	}
 	if b.FAQ.Cooldown != 0 {
 		f.Cooldown = strconv.Itoa(int(time.Duration(b.FAQ.Cooldown) / time.Minute))
+	}
+	return f
+}
+
+func checkinForm(c rules.Checkin) botCheckinForm {
+	f := botCheckinForm{State: "inherit", Words: strings.Join(c.Words, "、"), Monthly: c.Reset == "monthly"}
+	switch {
+	case c.Off:
+		f.State = "off"
+	case c.Set:
+		f.State = "on"
+	}
+	if c.Points != 0 {
+		f.Points = strconv.Itoa(c.Points)
+	}
+	if c.StreakBonus != 0 {
+		f.StreakBonus = strconv.Itoa(c.StreakBonus)
 	}
 	return f
 }
@@ -328,6 +365,59 @@ func (s *Server) botSaveWelcome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.botSave(w, r, d, "welcome", func(b *rules.Bot) { b.Welcome, b.FAQ.Cooldown = wel, cooldown }, "flash_bot_welcome_saved")
+}
+
+// botSaveCheckin sets the scope's daily check-in.
+func (s *Server) botSaveCheckin(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.botLoad(w, r, r.PostFormValue)
+	if !ok {
+		return
+	}
+	f := botCheckinForm{State: r.PostFormValue("state"), Words: r.PostFormValue("words"), Points: strings.TrimSpace(r.PostFormValue("points")),
+		StreakBonus: strings.TrimSpace(r.PostFormValue("streak_bonus")), Monthly: r.PostFormValue("monthly") == "on"}
+	d.Checkin = f
+	bad := func(key string) {
+		d.Error, d.Form = T(langOf(r), key), "checkin"
+		s.botRender(w, r, http.StatusBadRequest, d)
+	}
+	if d.Error != "" {
+		s.botRender(w, r, http.StatusBadRequest, d)
+		return
+	}
+	number := func(v string) (int, bool) {
+		if v == "" {
+			return 0, true
+		}
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n >= 0
+	}
+	points, ok1 := number(f.Points)
+	bonus, ok2 := number(f.StreakBonus)
+	if !ok1 || !ok2 {
+		bad("bot_bad_points")
+		return
+	}
+	var c rules.Checkin
+	switch f.State {
+	case "inherit":
+	case "off":
+		c = rules.Checkin{Set: true, Off: true}
+	case "on":
+		c = rules.Checkin{Set: true, Words: splitKeys(f.Words), Points: points, StreakBonus: bonus}
+		if f.Monthly {
+			c.Reset = "monthly"
+		}
+	default:
+		bad("bot_bad_state")
+		return
+	}
+	s.botSave(w, r, d, "checkin", func(b *rules.Bot) {
+		// What the form does not show is kept.
+		if c.Set && !c.Off {
+			c.PostPoints, c.PostsPerDay = b.Checkin.PostPoints, b.Checkin.PostsPerDay
+		}
+		b.Checkin = c
+	}, "flash_bot_checkin_saved")
 }
 
 // botSave writes the scope's file with change made to its bot sections:

@@ -156,6 +156,28 @@ func TestMemberBotPage(t *testing.T) {
 		t.Fatal("the group's welcome is still on")
 	}
 
+	// The check-in: refused with what is wrong, then on for the node.
+	for _, tt := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"state": {"on"}, "points": {"-1"}}, "积分要填 0 或正整数"},
+		{url.Values{"state": {"on"}, "points": {"5000"}}, "0 到 1000"},
+		{url.Values{"state": {"on"}, "words": {"/打卡"}}, "不用加 /"},
+	} {
+		if code, b := post("/memberbot/checkin", tt.form); code != 400 || !strings.Contains(b, tt.want) {
+			t.Errorf("check-in %v: %d, want 400 with %q", tt.form, code, tt.want)
+		}
+	}
+	contains(t, "no check-in yet", w.page(c, page), "这个群没有开启打卡")
+	if code, b := post("/memberbot/checkin", url.Values{"state": {"on"}, "words": {"打卡，签到打卡"}, "points": {"2"}, "streak_bonus": {"5"}, "monthly": {"on"}}); code != 200 ||
+		!strings.Contains(b, "打卡设置已保存") || !strings.Contains(b, "发 /checkin、打卡、签到打卡 打卡，每次 2 分，连续 7 天奖励 5 分，积分每月清零。") {
+		t.Fatalf("check-in: %d\n%s", code, b)
+	}
+	if c := reg.For(w.cohort).Checkin; !c.On() || c.PerCheckin() != 2 || c.StreakBonus != 5 || !c.Monthly() || len(c.Triggers()) != 2 {
+		t.Fatalf("check-in in force: %+v", c)
+	}
+
 	// Removed, once confirmed.
 	code, b := post("/memberbot/faq/remove", url.Values{"name": {"课表"}})
 	if code != 200 || !strings.Contains(b, "删除自动回答“课表”") {
