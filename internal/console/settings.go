@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -19,7 +20,7 @@ type AccountSource interface {
 
 type accountRow struct {
 	access.User
-	Scope string // the node or group the account is limited to
+	Scope template.HTML // the node or group the account is limited to
 }
 
 type settingsData struct {
@@ -61,11 +62,11 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 			row := accountRow{User: a}
 			switch {
 			case a.ScopeNodeID != 0:
-				row.Scope = T(l, "scope_node") + " · " + nodeName[a.ScopeNodeID]
+				row.Scope = esc(T(l, "scope_node")+" · ") + ud(nodeName[a.ScopeNodeID])
 			case a.ScopeGroupID != 0:
-				row.Scope = T(l, "scope_group") + " · " + groupName[a.ScopeGroupID]
+				row.Scope = esc(T(l, "scope_group")+" · ") + ud(groupName[a.ScopeGroupID])
 			default:
-				row.Scope = T(l, "scope_default")
+				row.Scope = esc(T(l, "scope_default"))
 			}
 			d.Users = append(d.Users, row)
 		}
