@@ -132,8 +132,8 @@ func (s *Server) scripts(w http.ResponseWriter, r *http.Request) {
 // finding is a lint finding in the page's language.
 type finding struct {
 	content.Finding
-	Text     string
-	Override bool // approving needs an override
+	Text     template.HTML // in the page's language, the words found marked as user content
+	Override bool          // approving needs an override
 }
 
 // scriptForm is the text of the write and edit forms.
@@ -171,6 +171,26 @@ func scriptFormError(l Lang, err error) string {
 	return ""
 }
 
+// markTerms escapes a finding's text and marks the words it quotes from
+// the script as user content.
+func markTerms(text string, terms []string) template.HTML {
+	escaped := template.HTMLEscapeString(text)
+	if len(terms) == 0 {
+		return template.HTML(escaped)
+	}
+	quoted := make([]string, 0, len(terms))
+	for _, t := range slices.SortedFunc(slices.Values(terms), func(a, b string) int { return len(b) - len(a) }) {
+		if t != "" {
+			quoted = append(quoted, regexp.QuoteMeta(template.HTMLEscapeString(t)))
+		}
+	}
+	if len(quoted) == 0 {
+		return template.HTML(escaped)
+	}
+	re := regexp.MustCompile(strings.Join(quoted, "|"))
+	return template.HTML(re.ReplaceAllStringFunc(escaped, func(m string) string { return `<span class="ud">` + m + `</span>` }))
+}
+
 // lint lints a script's text (id 0: a new one) in the page's language.
 func (s *Server) lint(ctx context.Context, l Lang, orgID, id int64, title, body string) ([]finding, error) {
 	fs, err := content.LintText(ctx, s.Content, orgID, id, content.LintInput{Title: title, Body: body}, s.Lint)
@@ -184,7 +204,7 @@ func (s *Server) lint(ctx context.Context, l Lang, orgID, id int64, title, body 
 		if l == En {
 			text = f.En
 		}
-		out = append(out, finding{Finding: f, Text: text, Override: slices.ContainsFunc(flagged, func(g content.Finding) bool { return g.Code == f.Code && g.Evidence.Category == f.Evidence.Category })})
+		out = append(out, finding{Finding: f, Text: markTerms(text, f.Evidence.Terms), Override: slices.ContainsFunc(flagged, func(g content.Finding) bool { return g.Code == f.Code && g.Evidence.Category == f.Evidence.Category })})
 	}
 	return out, nil
 }
