@@ -57,6 +57,36 @@ func seedEvents(ctx context.Context, st Store, in Ingester, s *sim.Sim, org comm
 	if err := d.fading(ctx, "nf-yx-2018"); err != nil {
 		return fmt.Errorf("demo dying group: %w", err)
 	}
+	if err := d.reported(ctx, "nf-hz-11"); err != nil {
+		return fmt.Errorf("demo report: %w", err)
+	}
+	return nil
+}
+
+// reported has a member post a rumour and three others report it by
+// replying 举报: hidden, it waits in the moderation queue.
+func (d *eventSeed) reported(ctx context.Context, ext string) error {
+	ms, err := d.members(ctx, ext)
+	if err != nil {
+		return err
+	}
+	if len(ms) < 4 {
+		return fmt.Errorf("group %s has %d members, want 4", ext, len(ms))
+	}
+	at := d.now.Add(-5 * time.Minute) // live: reports of older messages are history
+	if err := d.say(ctx, ext, ms[len(ms)-1], "听说下周的课不上了，学费也不退，大家赶紧去找老师要说法", at); err != nil {
+		return err
+	}
+	rumour := fmt.Sprintf("demo-ev-%d", d.seq)
+	for i, m := range ms[:3] {
+		d.seq++
+		id := fmt.Sprintf("demo-ev-%d", d.seq)
+		e := chat.Event{ID: id, Connection: d.conn, Platform: "sim", Type: chat.EventMessage, Group: ext, Time: at.Add(time.Duration(i+1) * time.Minute),
+			Sender: chat.User{ID: m.PlatformUserID, Name: m.Name}, Message: &chat.Message{ID: id, Kind: chat.KindText, Text: "举报", ReplyTo: rumour}}
+		if _, err := d.in.IngestCount(ctx, []chat.Event{e}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
