@@ -60,6 +60,36 @@ func seedEvents(ctx context.Context, st Store, in Ingester, s *sim.Sim, org comm
 	if err := d.reported(ctx, "nf-hz-11"); err != nil {
 		return fmt.Errorf("demo report: %w", err)
 	}
+	if err := d.offences(ctx, "nf-hm-2017"); err != nil {
+		return fmt.Errorf("demo offences: %w", err)
+	}
+	return nil
+}
+
+// offences are a few minutes of a group's chat that its rules act on: an
+// advert, the same member's second, a donation appeal. The pipeline judges
+// them live, as it judges what members say while the demo runs.
+func (d *eventSeed) offences(ctx context.Context, ext string) error {
+	ms, err := d.members(ctx, ext)
+	if err != nil {
+		return err
+	}
+	if len(ms) < 2 {
+		return fmt.Errorf("group %s has %d members, want 2", ext, len(ms))
+	}
+	ad, appeal := ms[len(ms)-1], ms[len(ms)-2]
+	for i, say := range []struct {
+		who  community.Member
+		text string
+	}{
+		{ad, "低价代购各种大牌，加 薇 信 abc1688 私聊"},
+		{appeal, "水滴筹，求扩散，我家亲戚住院急需手术费，大家帮帮忙"},
+		{ad, "加微信 abc1688，一件代发，包邮"},
+	} {
+		if err := d.say(ctx, ext, say.who, say.text, d.now.Add(-time.Duration(8-i)*time.Minute)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
