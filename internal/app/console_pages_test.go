@@ -37,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -502,6 +503,22 @@ func TestConsolePages(t *testing.T) {
 		})
 		if yangxin = attr(n, "value"); yangxin == "" {
 			t.Fatal("no 阳新分院 among the tree's nodes")
+		}
+	}
+	// The alerts, the health page and the leaderboards read the daily
+	// rollups, which the service brings up to date a few seconds after it
+	// starts: the crawl waits for the dashboard's alerts.
+	{
+		c := newCrawler(t, demo.url, "admin", password, "zh", routes)
+		noAlerts := emptyStates(msgs, "zh")["no_alerts"]
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
+			keys, _ := emptiness(c.get("/").doc, map[string]*regexp.Regexp{"no_alerts": noAlerts})
+			if len(keys) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the dashboard shows no alert two minutes after the demo started: the rollup did not run")
+			}
 		}
 	}
 	const secName = "yangxin-sec"
