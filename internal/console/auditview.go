@@ -256,6 +256,10 @@ func (n *auditNames) value(key string, raw json.RawMessage) template.HTML {
 			}
 		case "scope":
 			return esc(tokenScope(n.l, x))
+		case "lang":
+			if _, ok := messages["bot_lang_"+x]; ok {
+				return esc(T(n.l, "bot_lang_"+x))
+			}
 		case "decision", "actions":
 			if _, ok := messages["act_"+x]; ok {
 				return esc(T(n.l, "act_"+x))

@@ -517,3 +517,22 @@ func (s *Server) saveInviteLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+// saveBotLang sets the language the bot writes in in the group.
+func (s *Server) saveBotLang(w http.ResponseWriter, r *http.Request) error {
+	u, g, err := s.groupForm(r)
+	if err != nil {
+		return err
+	}
+	back := settingsURL(g.ID, "")
+	lang := r.PostFormValue("lang")
+	if !community.ValidBotLang(lang) {
+		return refuse(back, "flash_bot_lang_bad")
+	}
+	if err := s.Tree.SetGroupBotLang(r.Context(), u.OrgID, g.ID, lang, actor(u)); err != nil {
+		return err
+	}
+	s.changed()
+	s.done(w, r, back, flash{Key: "flash_bot_lang_saved"})
+	return nil
+}

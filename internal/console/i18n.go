@@ -1313,6 +1313,18 @@ var messages = map[string][2]string{ // [zh, en]
 	"audk_nickname":               {"群昵称", "nickname"},
 	"audk_status":                 {"状态", "status"},
 	"audk_note":                   {"备注", "note"},
+	// ---- bot language ----
+	"bot_lang":              {"机器人语言", "The bot's language"},
+	"bot_lang_hint":         {"机器人在本群发的消息（报名接龙、提醒、通知）都用这一种语言。新群沿用组织的默认语言。", "Everything the bot posts in this group (sign-up lists, warnings, notices) is in this one language. New groups start with the organisation's default."},
+	"bot_lang_zh":           {"中文", "Chinese"},
+	"bot_lang_en":           {"英文", "English"},
+	"bot_lang_default":      {"新群的机器人语言", "New groups' bot language"},
+	"bot_lang_default_hint": {"新发现或新建的群沿用这个语言；已有的群在各自的设置页修改。", "Groups found or created from now on start with this language; a group's own is set on its settings page."},
+	"flash_bot_lang_saved":  {"机器人语言已保存。", "The bot's language is saved."},
+	"flash_bot_lang_bad":    {"请选择中文或英文。", "Choose Chinese or English."},
+	"audk_lang":             {"语言", "language"},
+	"aud_group.bot_lang":    {"设置机器人语言", "set the bot's language"},
+	"aud_settings.bot_lang": {"设置默认机器人语言", "set the default bot language"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/console"
 )
 
@@ -36,6 +37,18 @@ func TestSettingsPage(t *testing.T) {
 	}
 	if strings.Contains(body, secret) {
 		t.Fatal("the settings page shows a token's secret")
+	}
+	// The organisation's default bot language: what its new groups start
+	// with.
+	if r := w.submit(c, "/settings/bot-lang", vals("lang", "fr")); r.flash() != "请选择中文或英文。" {
+		t.Fatalf("a bad default bot language: %q", r.flash())
+	}
+	if r := w.submit(c, "/settings/bot-lang", vals("lang", "en")); r.flash() != "机器人语言已保存。" {
+		t.Fatalf("default bot language: %q", r.flash())
+	}
+	g := community.Group{OrgID: w.org.ID, Connection: "wx", Platform: "wecom", ExternalID: "new-after-default", Name: "新群"}
+	if err := w.db.CreateGroup(ctx, &g); err != nil || g.BotLang != community.BotEn {
+		t.Fatalf("a group created after the default changed speaks %q (%v), want en", g.BotLang, err)
 	}
 	if en := w.page(c, "/settings?lang=en"); !strings.Contains(en, "Console accounts") || !strings.Contains(en, "API tokens") {
 		t.Error("English settings")
