@@ -1,12 +1,14 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"strings"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
@@ -62,8 +64,11 @@ func tfu(l Lang, key string, args ...any) template.HTML {
 
 // tc is T for a text with code in it: what is between backquotes (a file
 // name, a command, a configuration key) is shown as <code>, as written.
-func tc(l Lang, key string) template.HTML {
-	parts := strings.Split(T(l, key), "`")
+func tc(l Lang, key string) template.HTML { return codeText(T(l, key)) }
+
+// codeText escapes a text, showing what is between backquotes as <code>.
+func codeText(s string) template.HTML {
+	parts := strings.Split(s, "`")
 	var b strings.Builder
 	for i, p := range parts {
 		if i%2 == 1 {
@@ -200,4 +205,14 @@ func tokenScope(l Lang, scope string) string {
 		names = append(names, T(l, "ops_role_"+r))
 	}
 	return T(l, "token_scope_ops") + T(l, "colon") + strings.Join(names, T(l, "list_sep"))
+}
+
+// rulesErrorText says what is wrong with a rules file in the reader's
+// language, what the operator wrote shown as code.
+func rulesErrorText(l Lang, err error) template.HTML {
+	var fe *rules.FileError
+	if errors.As(err, &fe) {
+		return codeText(fe.In(string(l)))
+	}
+	return esc(T(l, "rules_invalid")) + template.HTML("<code>"+template.HTMLEscapeString(errkind.Message(err))+"</code>")
 }
