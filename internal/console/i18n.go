@@ -1320,6 +1320,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"bot_lang_en":           {"英文", "English"},
 	"bot_lang_default":      {"新群的机器人语言", "New groups' bot language"},
 	"bot_lang_default_hint": {"新发现或新建的群沿用这个语言；已有的群在各自的设置页修改。", "Groups found or created from now on start with this language; a group's own is set on its settings page."},
+	"error_detail":          {"请求有误，原文：", "The request was refused, as reported: "},
 	"rules_invalid":         {"群规文件有误：", "The rules file is wrong: "},
 	"flash_bot_lang_saved":  {"机器人语言已保存。", "The bot's language is saved."},
 	"flash_bot_lang_bad":    {"请选择中文或英文。", "Choose Chinese or English."},

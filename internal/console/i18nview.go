@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -216,3 +218,46 @@ func rulesErrorText(l Lang, err error) template.HTML {
 	}
 	return esc(T(l, "rules_invalid")) + template.HTML("<code>"+template.HTMLEscapeString(errkind.Message(err))+"</code>")
 }
+
+var hanChar = regexp.MustCompile(`\p{Han}`)
+
+// errorIn puts an error's message in the reader's language, as the page's
+// title and its body. A message in both ("中文。English.") is cut to the
+// reader's half; one in the other language only follows a general
+// sentence of the reader's, as written, in <code>.
+func errorIn(l Lang, msg string) (string, template.HTML) {
+	zh, en := splitBilingual(msg)
+	switch {
+	case l == En && en != "":
+		return en, esc(en)
+	case l == Zh && zh != "":
+		return zh, esc(zh)
+	}
+	return T(l, "error"), esc(T(l, "error_detail")) + template.HTML("<code>"+template.HTMLEscapeString(msg)+"</code>")
+}
+
+// splitBilingual cuts a message into its Chinese and its English: a
+// Chinese sentence and then an English one, either alone.
+func splitBilingual(msg string) (zh, en string) {
+	msg = strings.TrimSpace(msg)
+	last := hanChar.FindAllStringIndex(msg, -1)
+	if last == nil {
+		return "", msg
+	}
+	cut := last[len(last)-1][1]
+	// The Chinese half ends with its last full stop (it may quote a
+	// command after its last character) and its punctuation.
+	if stops := cjkStop.FindAllStringIndex(msg, -1); stops != nil && stops[len(stops)-1][1] > cut {
+		cut = stops[len(stops)-1][1]
+	}
+	for cut < len(msg) {
+		r, n := utf8.DecodeRuneInString(msg[cut:])
+		if !strings.ContainsRune("。！？：；，）」”", r) {
+			break
+		}
+		cut += n
+	}
+	return strings.TrimSpace(msg[:cut]), strings.TrimSpace(msg[cut:])
+}
+
+var cjkStop = regexp.MustCompile(`[。！？]`)

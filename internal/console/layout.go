@@ -195,5 +195,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	default:
 		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
 	}
-	s.render(w, status, "error", s.page(r, nil, msg, msg))
+	title, body := errorIn(langOf(r), msg)
+	s.render(w, status, "error", s.page(r, nil, title, body))
 }
