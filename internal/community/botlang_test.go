@@ -67,3 +67,18 @@ func TestBotMessagesOneLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestDurationText(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{BotZh, 72 * time.Hour, "3 天"}, {BotEn, 72 * time.Hour, "3 days"},
+		{BotZh, time.Hour, "1 小时"}, {BotEn, 90 * time.Minute, "90 minutes"}, {BotZh, 30 * time.Second, "1 分钟"},
+	} {
+		if got := DurationText(tt.lang, tt.d); got != tt.want {
+			t.Errorf("DurationText(%s, %v) = %q, want %q", tt.lang, tt.d, got, tt.want)
+		}
+	}
+}

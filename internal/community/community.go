@@ -194,6 +194,18 @@ func (g Group) Lang() string {
 	return BotZh
 }
 
+// DurationText is a duration in words in a language: whole days, hours or
+// minutes (rounded up), as a member or an operator reads it.
+func DurationText(lang string, d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf(Say(lang, "%d 天", "%d days"), d/(24*time.Hour))
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf(Say(lang, "%d 小时", "%d hours"), d/time.Hour)
+	}
+	return fmt.Sprintf(Say(lang, "%d 分钟", "%d minutes"), (d+time.Minute-1)/time.Minute)
+}
+
 // Say picks the text of a bot message in a language.
 func Say(lang, zh, en string) string {
 	if lang == BotEn {

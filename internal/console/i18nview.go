@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -34,6 +35,7 @@ func i18nFuncs() template.FuncMap {
 		"connField":  connFieldName,
 		"term":       termText,
 		"tokenScope": tokenScope,
+		"dur":        func(l Lang, d time.Duration) string { return community.DurationText(string(l), d) },
 	}
 }
 

@@ -100,7 +100,7 @@ func TestRulesPage(t *testing.T) {
 			t.Errorf("ad, first offence: page lacks %q", want)
 		}
 	}
-	if second := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&offences=1&text="+url.QueryEscape(ad)); !strings.Contains(second, `id="verdict-action">禁言</span> 1h0m0s`) || !strings.Contains(second, `id="verdict-actions">禁言<`) {
+	if second := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&offences=1&text="+url.QueryEscape(ad)); !strings.Contains(second, `id="verdict-action">禁言</span> 1 小时`) || !strings.Contains(second, `id="verdict-actions">禁言<`) {
 		t.Error("ad, second offence: not muted for an hour")
 	}
 	if vote := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&text="+url.QueryEscape("帮我家孩子投一票")); !strings.Contains(vote, `id="verdict-actions">移出<`) {

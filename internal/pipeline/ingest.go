@@ -661,7 +661,7 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 			return false, err
 		}
 		b.notify(e, "eligibility", fmt.Sprintf(community.Say(lang, "%[1]s，本群仅限%[2]s，%[3]s后将移出；如已是%[2]s请联系群主。", "%[1]s, this group is for %[2]s only: you will be removed in %[3]s unless you join the programme."),
-			name, level, graceText(lang, rule.Grace)))
+			name, level, community.DurationText(lang, rule.Grace)))
 	default: // approve
 		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, time.Time{}, b.now); err != nil {
 			return false, err
@@ -672,16 +672,6 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 }
 
 // notify posts a notice about an event to its group.
-// graceText is a grace period in words: days, hours or minutes.
-func graceText(lang string, d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf(community.Say(lang, "%d 天", "%d days"), d/(24*time.Hour))
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf(community.Say(lang, "%d 小时", "%d hours"), d/time.Hour)
-	}
-	return fmt.Sprintf(community.Say(lang, "%d 分钟", "%d minutes"), (d+time.Minute-1)/time.Minute)
-}
 
 func (b *batch) notify(e *chat.Event, what, text string) {
 	if b.in.cfg.Caps(e.Connection).Can(chat.ActSend) {
