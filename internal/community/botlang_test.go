@@ -75,7 +75,7 @@ func TestDurationText(t *testing.T) {
 		want string
 	}{
 		{BotZh, 72 * time.Hour, "3 天"}, {BotEn, 72 * time.Hour, "3 days"},
-		{BotZh, time.Hour, "1 小时"}, {BotEn, 90 * time.Minute, "90 minutes"}, {BotZh, 30 * time.Second, "1 分钟"},
+		{BotZh, time.Hour, "1 小时"}, {BotEn, time.Hour, "1 hour"}, {BotEn, 90 * time.Minute, "90 minutes"}, {BotZh, 30 * time.Second, "1 分钟"},
 	} {
 		if got := DurationText(tt.lang, tt.d); got != tt.want {
 			t.Errorf("DurationText(%s, %v) = %q, want %q", tt.lang, tt.d, got, tt.want)

@@ -197,13 +197,20 @@ func (g Group) Lang() string {
 // DurationText is a duration in words in a language: whole days, hours or
 // minutes (rounded up), as a member or an operator reads it.
 func DurationText(lang string, d time.Duration) string {
+	n, zh, en := int64((d+time.Minute-1)/time.Minute), "分钟", "minute"
 	switch {
 	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf(Say(lang, "%d 天", "%d days"), d/(24*time.Hour))
+		n, zh, en = int64(d/(24*time.Hour)), "天", "day"
 	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf(Say(lang, "%d 小时", "%d hours"), d/time.Hour)
+		n, zh, en = int64(d/time.Hour), "小时", "hour"
 	}
-	return fmt.Sprintf(Say(lang, "%d 分钟", "%d minutes"), (d+time.Minute-1)/time.Minute)
+	if lang == BotEn {
+		if n != 1 {
+			en += "s"
+		}
+		return fmt.Sprintf("%d %s", n, en)
+	}
+	return fmt.Sprintf("%d %s", n, zh)
 }
 
 // Say picks the text of a bot message in a language.
