@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -60,7 +61,7 @@ type accountsData struct {
 
 // scopeNames names the parts of the tree an account may be given: every
 // node by its path ("湖北农夫电商 / 阳新县"), every group by its name.
-func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, groups []scopeChoice, name map[string]string, err error) {
+func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, groups []scopeChoice, name map[string]template.HTML, err error) {
 	ns, err := s.Store.Nodes(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -69,12 +70,12 @@ func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, gr
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	name = map[string]string{"": T(l, "acct_whole_org")}
+	name = map[string]template.HTML{"": esc(T(l, "acct_whole_org"))}
 	paths := nodePaths(ns)
 	for _, n := range ns {
 		v := fmt.Sprintf("node:%d", n.ID)
 		nodes = append(nodes, scopeChoice{v, paths[n.ID]})
-		name[v] = T(l, "acct_scope_node") + " · " + paths[n.ID]
+		name[v] = esc(T(l, "acct_scope_node")+" · ") + ud(paths[n.ID])
 	}
 	slices.SortFunc(nodes, func(a, b scopeChoice) int { return strings.Compare(a.Name, b.Name) })
 	for _, g := range gs {
@@ -83,7 +84,7 @@ func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, gr
 		}
 		v := fmt.Sprintf("group:%d", g.ID)
 		groups = append(groups, scopeChoice{v, g.Name})
-		name[v] = T(l, "acct_scope_group") + " · " + g.Name
+		name[v] = esc(T(l, "acct_scope_group")+" · ") + ud(g.Name)
 	}
 	return nodes, groups, name, nil
 }
@@ -115,7 +116,7 @@ func (s *Server) showAccounts(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d := accountsData{Roles: consoleRoles, Form: form, Error: msg, Me: u.ID}
-	var names map[string]string
+	var names map[string]template.HTML
 	if d.Nodes, d.Groups, names, err = s.scopeNames(ctx, l, u.OrgID); err != nil {
 		s.renderError(w, r, err)
 		return

@@ -80,7 +80,7 @@ func TestAccountsPage(t *testing.T) {
 		t.Fatalf("the secretary: %+v %v", sec, err)
 	}
 	xiaoli := loginAs(t, w.url, "小李", password)
-	if list := w.page(c, "/accounts"); strings.Contains(list, password) || !strings.Contains(list, "节点 · 阳新县") || strings.Contains(rowOf(list, sec.ID), "从未") {
+	if list := w.page(c, "/accounts"); strings.Contains(list, password) || !strings.Contains(list, `节点 · <span class="ud">阳新县`) || strings.Contains(rowOf(list, sec.ID), "从未") {
 		t.Error("the list shows the password, or not the scope or the sign-in")
 	}
 
