@@ -154,10 +154,10 @@ func TestBackupWhileServing(t *testing.T) {
 	newer := dbCopy(t, backup, func(db *sql.DB) {
 		db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)")
 	})
-	// A backup from before the newest migration (0024, the imports'; a
-	// new migration replaces this with its own undoing).
+	// A backup from before the newest migration (0026, the bot's
+	// language; a new migration replaces this with its own undoing).
 	older := dbCopy(t, backup, func(db *sql.DB) {
-		for _, q := range []string{"DROP TABLE import_jobs", "DROP TABLE merge_dismissals", "DELETE FROM schema_migrations WHERE version = 24"} {
+		for _, q := range []string{"ALTER TABLE orgs DROP COLUMN bot_lang", "ALTER TABLE chat_groups DROP COLUMN bot_lang", "DELETE FROM schema_migrations WHERE version = 26"} {
 			if _, err := db.Exec(q); err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestBackupWhileServing(t *testing.T) {
 		{other, "not a qunzhu backup", 1},
 		{newer, "newer qunzhu (schema version 999", 1},
 		{filepath.Join(t.TempDir(), "missing.db"), "no such file", 1},
-		{older, "migrated its schema from version 23 to 24", 0},
+		{older, "migrated its schema from version 25 to 26", 0},
 	} {
 		d := fresh()
 		code, out, errs := runQunzhu(t, d, "restore", tt.file)

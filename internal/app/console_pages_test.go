@@ -45,10 +45,11 @@ import (
 
 // unreached are the GET routes no link leads to, and why.
 var unreached = map[string]string{
-	"GET /static/":           "stylesheets and scripts, not pages",
-	"GET /login":             "read separately, before logging in",
-	"GET /rules/replay/{id}": "JSON the rules editor's script polls while a replay it started runs (TestBrowserRules)",
-	"GET /health/purge":      "the health page's purge form asks for it with the group chosen; it redirects to /health/purge/{id}, which the crawler reads",
+	"GET /static/":            "stylesheets and scripts, not pages",
+	"GET /login":              "read separately, before logging in",
+	"GET /rules/replay/{id}":  "JSON the rules editor's script polls while a replay it started runs (TestBrowserRules)",
+	"GET /health/purge":       "the health page's purge form asks for it with the group chosen; it redirects to /health/purge/{id}, which the crawler reads",
+	"GET /invite-codes/short": "linked from the settings page only while invite codes shorter than today's minimum exist; the demo issues none (console TestShortCodes reads it)",
 }
 
 // loanwords are the Latin words a Chinese page may show outside user data
@@ -56,7 +57,7 @@ var unreached = map[string]string{
 // abbreviations Chinese operators write in Latin letters.
 var loanwords = map[string]bool{
 	"qunzhu": true, "QQ": true, "Telegram": true, "Matrix": true, "OneBot": true, "NapCat": true, "Lagrange": true,
-	"Element": true, "BotFather": true, "Bot": true, "API": true, "App": true, "ID": true, "URL": true, "CSV": true,
+	"Element": true, "BotFather": true, "Bot": true, "API": true, "App": true, "ID": true, "URL": true, "CSV": true, "JSON": true,
 	"Excel": true, "PNG": true, "TOML": true, "KB": true, "MB": true, "KOL": true, "SOP": true, "K": true,
 	"WebSocket": true, "Webhook": true, "Token": true, "Secret": true, "AgentId": true, "EncodingAESKey": true,
 	"English": true, "AM": true, "PM": true,

@@ -165,7 +165,7 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 	}
 	// db stats lists the tables with their rows.
 	code, out, errs = runQunzhu(t, dir, "db", "stats")
-	if code != 0 || !regexp.MustCompile(`(?m)^\s*messages\s+15\s+\d`).MatchString(out) || !strings.Contains(out, "schema version 24 of 24") {
+	if code != 0 || !regexp.MustCompile(`(?m)^\s*messages\s+15\s+\d`).MatchString(out) || !strings.Contains(out, "schema version 26 of 26") {
 		t.Fatalf("db stats: %d\n%s\n%s", code, out, errs)
 	}
 	// migrate refuses a database newer than the binary (a restored

@@ -34,7 +34,7 @@ func TestAccountsPage(t *testing.T) {
 	ctx := context.Background()
 	c := w.user()
 	page := w.page(c, "/accounts")
-	for _, want := range []string{`<b class="name">admin</b> <small>（你）</small>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
+	for _, want := range []string{`<b class="name ud">admin</b> <small>（你）</small>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the accounts page lacks %q", want)
 		}

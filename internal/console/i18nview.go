@@ -170,6 +170,8 @@ func actorText(l Lang, actor string) template.HTML {
 		return template.HTML(template.HTMLEscapeString(T(l, "actor_system")))
 	case "person":
 		return template.HTML(template.HTMLEscapeString(T(l, "a_member") + T(l, "via_chat")))
+	case "cli":
+		return tfu(l, "actor_cli_user", rest)
 	}
 	return template.HTML(template.HTMLEscapeString(actor))
 }
