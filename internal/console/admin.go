@@ -265,11 +265,6 @@ func (s *Server) doneOrRefused(w http.ResponseWriter, r *http.Request, err error
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// tokenRow is an API token as the tokens page lists it.
-type tokenRow struct {
-	access.TokenInfo
-	Scope string // the scope in words
-}
 
 // tokenForm is what the create form was sent with.
 type tokenForm struct {
@@ -279,7 +274,7 @@ type tokenForm struct {
 }
 
 type tokensData struct {
-	Tokens   []tokenRow
+	Tokens   []access.TokenInfo
 	Scopes   []string // the form's choices: read, admin, ops
 	OpsRoles []opsRole
 	Form     tokenForm
@@ -290,25 +285,6 @@ type tokensData struct {
 type opsRole struct {
 	Name     string
 	Selected bool
-}
-
-// scopeWords says a token's scope in the reader's language: 管理（全部读写）,
-// 只读, 运营中心：编辑、审核.
-func scopeWords(l Lang, scope string) string {
-	switch scope {
-	case access.ScopeAdmin, access.ScopeRead:
-		return T(l, "tscope_"+scope)
-	}
-	roles := (access.Token{Scope: scope}).Roles()
-	words := make([]string, len(roles))
-	for i, r := range roles {
-		words[i] = T(l, "ops_"+r)
-	}
-	sep := "、"
-	if l == En {
-		sep = ", "
-	}
-	return T(l, "tscope_ops") + strings.Join(words, sep)
 }
 
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
@@ -327,9 +303,7 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 	for _, r := range access.OpsRoles {
 		d.OpsRoles = append(d.OpsRoles, opsRole{r, slices.Contains(form.Roles, r)})
 	}
-	for _, t := range list {
-		d.Tokens = append(d.Tokens, tokenRow{TokenInfo: t, Scope: scopeWords(l, t.Scope)})
-	}
+	d.Tokens = list
 	p := s.page(r, u, T(l, "api_tokens"), d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, status, "tokens", p)
@@ -361,7 +335,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.showSecret(w, r, secretView{Title: T(l, "token_created"), Who: form.Name + " · " + scopeWords(l, scope), What: T(l, "token_secret"), Secret: secret, Note: T(l, "token_secret_note"), Back: "/tokens"})
+	s.showSecret(w, r, secretView{Title: T(l, "token_created"), Who: form.Name + " · " + tokenScope(l, scope), What: T(l, "token_secret"), Secret: secret, Note: T(l, "token_secret_note"), Back: "/tokens"})
 }
 
 // revokeToken revokes a token (confirmed): POST /tokens/{id}/revoke.

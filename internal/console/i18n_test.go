@@ -104,7 +104,6 @@ func TestTranslations(t *testing.T) {
 		keys["ops_"+r] = true
 	}
 	for _, sc := range []string{access.ScopeAdmin, access.ScopeRead, "ops"} {
-		keys["tscope_"+sc] = true
 		keys["tscope_"+sc+"_choice"] = true
 	}
 	for k := range keys {

@@ -208,7 +208,7 @@ func tokenScope(l Lang, scope string) string {
 	}
 	var names []string
 	for _, r := range strings.Split(roles, ",") {
-		names = append(names, T(l, "ops_role_"+r))
+		names = append(names, T(l, "ops_"+r))
 	}
 	return T(l, "token_scope_ops") + T(l, "colon") + strings.Join(names, T(l, "list_sep"))
 }
