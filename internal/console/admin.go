@@ -265,7 +265,6 @@ func (s *Server) doneOrRefused(w http.ResponseWriter, r *http.Request, err error
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-
 // tokenForm is what the create form was sent with.
 type tokenForm struct {
 	Name  string
