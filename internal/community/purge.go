@@ -78,16 +78,19 @@ const (
 	MaxPurgeDays = 60
 )
 
-// PurgeNoticeText is the advance notice posted in the group, naming the
-// members (so that the platform notifies them).
-func PurgeNoticeText(names []string, days int) string {
+// PurgeNoticeText is the advance notice posted in the group, in its bot
+// language, naming the members (so that the platform notifies them).
+func PurgeNoticeText(lang string, names []string, days int) string {
 	at := make([]string, len(names))
 	for i, n := range names {
 		at[i] = "@" + n
 	}
-	return fmt.Sprintf("为保持群内活跃，以下成员长期未发言，将在 %d 天后移出本群；想留下的话，在群里说一句话就好：\n%s\nThese members have been silent for a long time and will be removed in %d days; to stay, just say something in the group.",
-		days, strings.Join(at, " "), days)
+	return fmt.Sprintf(Say(lang, "为保持群内活跃，以下成员长期未发言，将在 %d 天后移出本群；想留下的话，在群里说一句话就好：\n%s",
+		"These members have been silent for a long time and will be removed in %d days; to stay, just say something in the group:\n%s"),
+		days, strings.Join(at, " "))
 }
 
 // PurgeWithdrawnText tells the group a notice is withdrawn.
-const PurgeWithdrawnText = "之前公告的清理已取消，名单上的成员不会被移出。The announced removal of inactive members is withdrawn: nobody on the list will be removed."
+func PurgeWithdrawnText(lang string) string {
+	return Say(lang, "之前公告的清理已取消，名单上的成员不会被移出。", "The announced removal of inactive members is withdrawn: nobody on the list will be removed.")
+}

@@ -176,7 +176,7 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 		}
 	}
 	if rs.Welcome.On() {
-		in.Welcome = memberbot.Welcome(rs, g.Name, []string{T(l, "bot_sample_a"), T(l, "bot_sample_b")})
+		in.Welcome = memberbot.Welcome(rs, memberbot.Lang(g, rs), g.Name, []string{T(l, "bot_sample_a"), T(l, "bot_sample_b")})
 	}
 	if c := rs.Checkin; c.On() {
 		words := append([]string{"/checkin"}, c.Triggers()...)

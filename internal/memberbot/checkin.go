@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
@@ -91,7 +92,7 @@ func (b *Bot) checkin(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet
 	if name == "" {
 		name = e.Sender.ID
 	}
-	return pipeline.Verdict{Action: chat.ActSend, Reason: "checkin", Text: checkinReply(rs.Welcome.English(), name, streak, CheckinPoints(c, streak), total, again, c.Monthly())}, nil
+	return pipeline.Verdict{Action: chat.ActSend, Reason: "checkin", Text: checkinReply(lang(in, rs) == community.BotEn, name, streak, CheckinPoints(c, streak), total, again, c.Monthly())}, nil
 }
 
 func checkinReply(en bool, name string, streak, points, total int, again, monthly bool) string {

@@ -224,21 +224,33 @@ func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 	start, key := w.start, w.key
 	b.mu.Unlock()
 	return pipeline.Verdict{Action: chat.ActSend, Key: key, Revise: true, NotBefore: start.Add(span), NoReply: true,
-		Text: Welcome(rs, in.Group.Name, names), Reason: "welcome"}
+		Text: Welcome(rs, lang(in, rs), in.Group.Name, names), Reason: "welcome"}
+}
+
+func lang(in *pipeline.Input, rs *rules.RuleSet) string { return Lang(in.Group, rs) }
+
+// Lang is the language the bot speaks in a group: the [welcome]'s where
+// it names one, else the group's bot language.
+func Lang(g community.Group, rs *rules.RuleSet) string {
+	if rs.Welcome.Lang != "" {
+		return rs.Welcome.Lang
+	}
+	return g.Lang()
 }
 
 // Welcome is a group's welcome to newcomers: its [welcome] text with
-// {members}, {group}, {rules} and {link} filled in.
-func Welcome(rs *rules.RuleSet, group string, names []string) string {
+// {members}, {group}, {rules} and {link} filled in, in a language ("zh"
+// or "en").
+func Welcome(rs *rules.RuleSet, lang, group string, names []string) string {
 	w := rs.Welcome
 	sep, link := "、", "发送 /rules 查看群规全文"
-	if w.English() {
+	if lang == community.BotEn {
 		sep, link = ", ", "send /rules for the full rules"
 	}
 	return strings.TrimSpace(strings.NewReplacer(
 		"{members}", strings.Join(names, sep),
 		"{group}", group,
-		"{rules}", rules.Brief(rs, w.Lang),
+		"{rules}", rules.Brief(rs, lang),
 		"{link}", link,
 	).Replace(w.Text))
 }

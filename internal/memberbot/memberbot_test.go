@@ -210,7 +210,7 @@ func TestWelcomeOff(t *testing.T) {
 
 func TestWelcomeEnglish(t *testing.T) {
 	rs := ruleSet(t, "[categories]\nad = \"kick\"\n[welcome]\ntext = \"Welcome {members} to {group}. {rules} {link}\"\nlang = \"en\"\n")
-	got := Welcome(rs, "Book club", []string{"Ann", "Bo"})
+	got := Welcome(rs, "en", "Book club", []string{"Ann", "Bo"})
 	want := "Welcome Ann, Bo to Book club. Rules in short: advertising get a member removed. send /rules for the full rules"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)

@@ -115,8 +115,8 @@ type Welcome struct {
 	// it with /rules). Left out: inherited; none anywhere: no welcome.
 	Text   string   `toml:"text"`
 	Window Duration `toml:"window"` // DefaultWelcomeWindow when 0
-	// Lang is the language of {rules} and of the bot's words: zh (the
-	// default) or en.
+	// Lang is the language of {rules} and of the bot's words: zh or en;
+	// left out, the group's bot language.
 	Lang string `toml:"lang"`
 	Off  bool   `toml:"off"` // turns an inherited welcome off
 
@@ -249,19 +249,6 @@ func (p *Problem) Entry() int {
 	}
 	return -1
 }
-
-// FileError is a problem with one of the bot's settings in a rules file:
-// "name:line: what" in English, and the Problem for the console's words.
-type FileError struct {
-	File    string
-	Line    int
-	Problem *Problem
-}
-
-func (e *FileError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Problem.En) }
-
-// Unwrap returns the problem.
-func (e *FileError) Unwrap() error { return e.Problem }
 
 func problem(zh, en string, key ...string) *Problem { return &Problem{Key: key, Zh: zh, En: en} }
 

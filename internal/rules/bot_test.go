@@ -103,7 +103,7 @@ func TestBotErrors(t *testing.T) {
 		{"[[faq.entry]]\nname = \"a b\"\nreply = \"x\"\n", "g.toml:2: name \"a b\": no spaces", "空格"},
 		{"[[faq.entry]]\nname = \"a\"\nkeys = [\"课\"]\n", "g.toml:1: a: write a reply", "没有答案"},
 		{"[[faq.entry]]\nname = \"a\"\nlink = \"example.com\"\n", "g.toml:3: link \"example.com\"", "不是网址"},
-		{"[[faq.entry]]\nname = \"a\"\nreply = \"x\"\ncolour = 1\n", `g.toml:4: unknown setting "faq.entry.colour"`, ""},
+		{"[[faq.entry]]\nname = \"a\"\nreply = \"x\"\ncolour = 1\n", "g.toml:4: unknown setting `faq.entry.colour`", ""},
 	}
 	for _, tt := range tests {
 		_, err := ParseRuleSet("g.toml", []byte(tt.src))

@@ -10,7 +10,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
-// The member bot's records (migration 0027): how often each FAQ entry was
+// The member bot's records (migration 0028): how often each FAQ entry was
 // asked in a group a day, and the daily check-ins (打卡).
 
 const countAsksSQL = `INSERT INTO bot_asks (group_id, entry, day, asks) VALUES (?, ?, ?, ?)

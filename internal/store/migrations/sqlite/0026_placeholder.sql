@@ -1,2 +1,0 @@
--- A placeholder: 0026 is another branch's migration (the integrator renumbers).
-SELECT 1;
