@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -80,8 +81,8 @@ type botInForce struct {
 	Entries  []rules.FAQEntry
 	Asked    []memberbot.AskCount // the most asked in the last botAskDays days
 	Cooldown string
-	Welcome  string // the welcome two newcomers would get; "" for none
-	Checkin  string // how members check in; "" when they do not
+	Welcome  string        // the welcome two newcomers would get; "" for none
+	Checkin  template.HTML // how members check in; "" when they do not
 }
 
 type botData struct {
@@ -180,9 +181,9 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 	}
 	if c := rs.Checkin; c.On() {
 		words := append([]string{"/checkin"}, c.Triggers()...)
-		in.Checkin = tf(l, "bot_checkin_is", strings.Join(words, T(l, "list_sep")), c.PerCheckin(), c.StreakBonus)
+		in.Checkin = tfu(l, "bot_checkin_is", strings.Join(words, T(l, "list_sep")), c.PerCheckin(), c.StreakBonus)
 		if c.Monthly() {
-			in.Checkin += T(l, "bot_checkin_monthly")
+			in.Checkin += esc(T(l, "bot_checkin_monthly"))
 		}
 	}
 	return in, nil

@@ -135,7 +135,7 @@ func TestMemberBotPage(t *testing.T) {
 		}
 	}
 	body = w.page(c, page)
-	if a, b := strings.Index(body, "<td>/课表</td><td>7</td>"), strings.Index(body, "<td>/作业</td><td>2</td>"); a < 0 || b < a || len(rowsOf(body, "bot-asked")) != 2 {
+	if a, b := strings.Index(body, `<td><span class="ud">/课表</span></td><td>7</td>`), strings.Index(body, `<td><span class="ud">/作业</span></td><td>2</td>`); a < 0 || b < a || len(rowsOf(body, "bot-asked")) != 2 {
 		t.Errorf("asked most: want 课表 7 then 作业 2 only\n%s", body)
 	}
 	// The welcome: saved, in force, previewed for the group.
@@ -171,7 +171,7 @@ func TestMemberBotPage(t *testing.T) {
 	}
 	contains(t, "no check-in yet", w.page(c, page), "这个群没有开启打卡")
 	if code, b := post("/memberbot/checkin", url.Values{"state": {"on"}, "words": {"打卡，签到打卡"}, "points": {"2"}, "streak_bonus": {"5"}, "monthly": {"on"}}); code != 200 ||
-		!strings.Contains(b, "打卡设置已保存") || !strings.Contains(b, "发 /checkin、打卡、签到打卡 打卡，每次 2 分，连续 7 天奖励 5 分，积分每月清零。") {
+		!strings.Contains(b, "打卡设置已保存") || !strings.Contains(b, `发 <span class="ud">/checkin、打卡、签到打卡</span> 打卡，每次 2 分，连续 7 天奖励 5 分，积分每月清零。`) {
 		t.Fatalf("check-in: %d\n%s", code, b)
 	}
 	if c := reg.For(w.cohort).Checkin; !c.On() || c.PerCheckin() != 2 || c.StreakBonus != 5 || !c.Monthly() || len(c.Triggers()) != 2 {

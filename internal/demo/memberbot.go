@@ -11,10 +11,11 @@ import (
 )
 
 // botRules is the demo organisation's default.toml: the member bot's
-// answers to what the demo's members ask (the sim's corpus) and one
-// welcome for the joins of a minute, over the built-in presets.
-const botRules = `# 演示组织的群规（在预设之上）：成员机器人的自动回答和欢迎语。
-# The demo organisation's rules over the presets: the member bot's answers and welcome.
+// answers to what the demo's members ask (the sim's corpus), one welcome
+// for the joins of a minute and the daily check-in, over the built-in
+// presets.
+const botRules = `# 演示组织的群规（在预设之上）：成员机器人的自动回答、欢迎语和每日打卡。
+# The demo organisation's rules over the presets: the member bot's answers, welcome and check-in.
 
 [faq]
 cooldown = "10m"
@@ -44,6 +45,9 @@ reply = "装修时间：工作日 8:00–12:00、14:00–18:00；周末和节假
 [welcome]
 text = "欢迎 {members} 加入{group}！{rules}\n{link}"
 window = "60s"
+
+[checkin]
+streak_bonus = 5
 `
 
 // WriteBotRules writes the demo's rules file (default.toml in dir) with
