@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -44,6 +45,7 @@ func (s *Server) botRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /memberbot/faq/remove", s.auth(s.may(access.EditRules, s.botRemoveEntry)))
 	mux.HandleFunc("POST /memberbot/welcome", s.auth(s.may(access.EditRules, s.botSaveWelcome)))
 	mux.HandleFunc("POST /memberbot/checkin", s.auth(s.may(access.EditRules, s.botSaveCheckin)))
+	mux.HandleFunc("POST /memberbot/raid", s.auth(s.may(access.EditRules, s.botSaveRaid)))
 }
 
 // botEntryForm is an FAQ entry as its form shows it.
@@ -67,6 +69,15 @@ type botWelcomeForm struct {
 	Cooldown string // minutes
 }
 
+// botRaidForm is the anti-raid lockdown as its form shows it.
+type botRaidForm struct {
+	State    string // inherit, on, off
+	Joins    string
+	Within   string // seconds
+	Lockdown string // minutes
+	Action   string // remove or hold
+}
+
 // botCheckinForm is the daily check-in as its form shows it.
 type botCheckinForm struct {
 	State       string // inherit, on, off
@@ -83,6 +94,7 @@ type botInForce struct {
 	Cooldown string
 	Welcome  string        // the welcome two newcomers would get; "" for none
 	Checkin  template.HTML // how members check in; "" when they do not
+	Raid     string        // when the group locks down; "" when it does not
 }
 
 type botData struct {
@@ -94,10 +106,43 @@ type botData struct {
 	Editing bool // Entry is an existing entry
 	Welcome botWelcomeForm
 	Checkin botCheckinForm
+	Raid    botRaidForm
 	Error   string // the form's problem, in the page's language
 	Form    string // which form the error is about: faq or welcome
 	InForce *botInForce
 	Keys    func(rules.FAQEntry) string
+	CSRF    string // the forms'
+	Lang    Lang
+}
+
+// botState is a form's choice of inherit, on or off.
+type botState struct {
+	Lang                        Lang
+	Form, State, Label, On, Off string
+}
+
+// State is a form's state choice, for the bot-state template.
+func (d *botData) State(form, state, label, on, off string) botState {
+	return botState{d.Lang, form, state, label, on, off}
+}
+
+// botNumber reads a form's whole number from lo to hi; "" is 0 (the
+// default).
+func botNumber(v string, lo, hi int) (int, bool) {
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= lo && n <= hi
+}
+
+// botRefused shows a form again with what is wrong with it (400): the
+// key's words, or the problem found loading the scope.
+func (s *Server) botRefused(w http.ResponseWriter, r *http.Request, d *botData, form, key string) {
+	if key != "" {
+		d.Error, d.Form = T(langOf(r), key), form
+	}
+	s.botRender(w, r, http.StatusBadRequest, d)
 }
 
 func (s *Server) botPage(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +189,7 @@ func (s *Server) botLoad(w http.ResponseWriter, r *http.Request, get func(string
 	d.Entries = b.FAQ.Entries
 	d.Welcome = welcomeForm(b)
 	d.Checkin = checkinForm(b.Checkin)
+	d.Raid = raidForm(b.Raid)
 	if d.Group.ID != 0 && d.Error == "" {
 		in, err := s.botInForce(r.Context(), d.Scope, text, d.Group, langOf(r))
 		if err != nil {
@@ -179,6 +225,13 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 	if rs.Welcome.On() {
 		in.Welcome = memberbot.Welcome(rs, memberbot.Lang(g, rs), g.Name, []string{T(l, "bot_sample_a"), T(l, "bot_sample_b")})
 	}
+	if r := rs.Raid; r.On() {
+		key := "bot_raid_is_remove"
+		if r.Hold() {
+			key = "bot_raid_is_hold"
+		}
+		in.Raid = tf(l, key, r.Joins, botDuration(r.Span(), l), botDuration(r.Period(), l))
+	}
 	if c := rs.Checkin; c.On() {
 		words := append([]string{"/checkin"}, c.Triggers()...)
 		in.Checkin = tfu(l, "bot_checkin_is", strings.Join(words, T(l, "list_sep")), c.PerCheckin(), c.StreakBonus)
@@ -192,6 +245,7 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 func (s *Server) botRender(w http.ResponseWriter, r *http.Request, status int, d *botData) {
 	u, l := userOf(r), langOf(r)
 	p := s.page(r, u, T(l, "memberbot"), d)
+	d.CSRF, d.Lang = p.CSRF, l
 	if status == http.StatusOK {
 		p.Flash = s.takeFlash(w, r)
 	}
@@ -224,6 +278,26 @@ func welcomeForm(b rules.Bot) botWelcomeForm {
 	}
 	if b.FAQ.Cooldown != 0 {
 		f.Cooldown = strconv.Itoa(int(time.Duration(b.FAQ.Cooldown) / time.Minute))
+	}
+	return f
+}
+
+func raidForm(r rules.Raid) botRaidForm {
+	f := botRaidForm{State: "inherit", Action: r.Action}
+	switch {
+	case r.Action == rules.RaidOff:
+		f.State, f.Action = "off", ""
+	case r.Set:
+		f.State = "on"
+	}
+	if r.Joins != 0 {
+		f.Joins = strconv.Itoa(r.Joins)
+	}
+	if r.Within != 0 {
+		f.Within = strconv.Itoa(int(time.Duration(r.Within) / time.Second))
+	}
+	if r.Lockdown != 0 {
+		f.Lockdown = strconv.Itoa(int(time.Duration(r.Lockdown) / time.Minute))
 	}
 	return f
 }
@@ -377,23 +451,13 @@ func (s *Server) botSaveCheckin(w http.ResponseWriter, r *http.Request) {
 	f := botCheckinForm{State: r.PostFormValue("state"), Words: r.PostFormValue("words"), Points: strings.TrimSpace(r.PostFormValue("points")),
 		StreakBonus: strings.TrimSpace(r.PostFormValue("streak_bonus")), Monthly: r.PostFormValue("monthly") == "on"}
 	d.Checkin = f
-	bad := func(key string) {
-		d.Error, d.Form = T(langOf(r), key), "checkin"
-		s.botRender(w, r, http.StatusBadRequest, d)
-	}
+	bad := func(key string) { s.botRefused(w, r, d, "checkin", key) }
 	if d.Error != "" {
-		s.botRender(w, r, http.StatusBadRequest, d)
+		bad("")
 		return
 	}
-	number := func(v string) (int, bool) {
-		if v == "" {
-			return 0, true
-		}
-		n, err := strconv.Atoi(v)
-		return n, err == nil && n >= 0
-	}
-	points, ok1 := number(f.Points)
-	bonus, ok2 := number(f.StreakBonus)
+	points, ok1 := botNumber(f.Points, 0, math.MaxInt)
+	bonus, ok2 := botNumber(f.StreakBonus, 0, math.MaxInt)
 	if !ok1 || !ok2 {
 		bad("bot_bad_points")
 		return
@@ -419,6 +483,56 @@ func (s *Server) botSaveCheckin(w http.ResponseWriter, r *http.Request) {
 		}
 		b.Checkin = c
 	}, "flash_bot_checkin_saved")
+}
+
+// botSaveRaid sets the scope's anti-raid lockdown.
+func (s *Server) botSaveRaid(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.botLoad(w, r, r.PostFormValue)
+	if !ok {
+		return
+	}
+	f := botRaidForm{State: r.PostFormValue("state"), Joins: strings.TrimSpace(r.PostFormValue("joins")), Within: strings.TrimSpace(r.PostFormValue("within")),
+		Lockdown: strings.TrimSpace(r.PostFormValue("lockdown")), Action: r.PostFormValue("action")}
+	d.Raid = f
+	bad := func(key string) { s.botRefused(w, r, d, "raid", key) }
+	if d.Error != "" {
+		bad("")
+		return
+	}
+	var raid rules.Raid
+	switch f.State {
+	case "inherit":
+	case "off":
+		raid = rules.Raid{Set: true, Action: rules.RaidOff}
+	case "on":
+		joins, ok := botNumber(f.Joins, 2, 1000)
+		if !ok || joins == 0 {
+			bad("bot_bad_raid_joins")
+			return
+		}
+		within, ok := botNumber(f.Within, 1, 3600)
+		if !ok {
+			bad("bot_bad_raid_within")
+			return
+		}
+		lockdown, ok := botNumber(f.Lockdown, 1, 7*24*60)
+		if !ok {
+			bad("bot_bad_raid_lockdown")
+			return
+		}
+		switch f.Action {
+		case rules.RaidRemove, rules.RaidHold:
+		default:
+			bad("bot_bad_raid_action")
+			return
+		}
+		raid = rules.Raid{Set: true, Joins: joins, Within: rules.Duration(time.Duration(within) * time.Second),
+			Lockdown: rules.Duration(time.Duration(lockdown) * time.Minute), Action: f.Action}
+	default:
+		bad("bot_bad_state")
+		return
+	}
+	s.botSave(w, r, d, "raid", func(b *rules.Bot) { b.Raid = raid }, "flash_bot_raid_saved")
 }
 
 // botSave writes the scope's file with change made to its bot sections:

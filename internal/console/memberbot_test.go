@@ -178,6 +178,33 @@ func TestMemberBotPage(t *testing.T) {
 		t.Fatalf("check-in in force: %+v", c)
 	}
 
+	// The anti-raid lockdown: refused with what is wrong, in either
+	// language, then on for the node and said in force.
+	for _, tt := range []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{"/memberbot/raid", url.Values{"state": {"on"}, "joins": {"1"}, "action": {"remove"}}, "入群人数要填 2 到 1000"},
+		{"/memberbot/raid", url.Values{"state": {"on"}, "action": {"remove"}}, "入群人数要填 2 到 1000"},
+		{"/memberbot/raid", url.Values{"state": {"on"}, "joins": {"20"}, "within": {"0"}, "action": {"remove"}}, "时间窗要填 1 到 3600"},
+		{"/memberbot/raid", url.Values{"state": {"on"}, "joins": {"20"}, "lockdown": {"99999"}, "action": {"remove"}}, "锁定时长要填 1 到 10080"},
+		{"/memberbot/raid", url.Values{"state": {"on"}, "joins": {"20"}, "action": {"ban"}}, "请选择移出或禁言"},
+		{"/memberbot/raid?lang=en", url.Values{"state": {"on"}, "joins": {"x"}, "action": {"hold"}}, "The joins are a whole number from 2 to 1000."},
+	} {
+		if code, b := post(tt.path, tt.form); code != 400 || !strings.Contains(b, tt.want) {
+			t.Errorf("raid %v: %d, want 400 with %q", tt.form, code, tt.want)
+		}
+	}
+	contains(t, "no lockdown yet", w.page(c, page), "这个群没有开启防刷群")
+	if code, b := post("/memberbot/raid", url.Values{"state": {"on"}, "joins": {"20"}, "within": {"30"}, "lockdown": {"45"}, "action": {"hold"}}); code != 200 ||
+		!strings.Contains(b, "防刷群设置已保存") || !strings.Contains(b, "30 秒内入群超过 20 人时锁定 45 分钟，期间入群的人被禁言，等待管理员放行。") {
+		t.Fatalf("raid: %d\n%s", code, b)
+	}
+	if r := reg.For(w.cohort).Raid; !r.On() || r.Joins != 20 || r.Span() != 30*time.Second || r.Period() != 45*time.Minute || !r.Hold() {
+		t.Fatalf("raid in force: %+v", r)
+	}
+
 	// Removed, once confirmed.
 	code, b := post("/memberbot/faq/remove", url.Values{"name": {"课表"}})
 	if code != 200 || !strings.Contains(b, "删除自动回答“课表”") {

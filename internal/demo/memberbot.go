@@ -12,10 +12,10 @@ import (
 
 // botRules is the demo organisation's default.toml: the member bot's
 // answers to what the demo's members ask (the sim's corpus), one welcome
-// for the joins of a minute and the daily check-in, over the built-in
-// presets.
-const botRules = `# 演示组织的群规（在预设之上）：成员机器人的自动回答、欢迎语和每日打卡。
-# The demo organisation's rules over the presets: the member bot's answers, welcome and check-in.
+// for the joins of a minute, the daily check-in and a lockdown against
+// raids of joins, over the built-in presets.
+const botRules = `# 演示组织的群规（在预设之上）：成员机器人的自动回答、欢迎语、每日打卡和防刷群。
+# The demo organisation's rules over the presets: the member bot's answers, welcome, check-in and anti-raid lockdown.
 
 [faq]
 cooldown = "10m"
@@ -48,6 +48,11 @@ window = "60s"
 
 [checkin]
 streak_bonus = 5
+
+[raid]
+joins = 20
+within = "60s"
+lockdown = "30m"
 `
 
 // WriteBotRules writes the demo's rules file (default.toml in dir) with

@@ -27,8 +27,8 @@ func TestWriteBotRules(t *testing.T) {
 			t.Errorf("%q gets no answer", q)
 		}
 	}
-	if !rs.Welcome.On() || !rs.Checkin.On() {
-		t.Error("no welcome or no check-in")
+	if !rs.Welcome.On() || !rs.Checkin.On() || !rs.Raid.On() {
+		t.Error("no welcome, check-in or lockdown")
 	}
 	// Run again: what is there is kept.
 	if err := os.WriteFile(filepath.Join(dir, "default.toml"), []byte("# changed\n"), 0o644); err != nil {

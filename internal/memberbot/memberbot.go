@@ -2,7 +2,8 @@
 // a group's members ask every day (the rules files' [faq]: keyword
 // replies and notes called with /name or #name), greets newcomers with
 // one welcome for the joins of a short window ([welcome]) instead of a
-// notice each, and keeps the daily check-in (打卡, [checkin]).
+// notice each, keeps the daily check-in (打卡, [checkin]), and locks a
+// group down when a wave of joins arrives ([raid], raid.go).
 //
 // It is a pipeline.Decider that wraps the rules' Decider: the rules
 // decide first, and a message they act on (an ad deleted, a command
@@ -17,6 +18,7 @@ package memberbot
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +48,7 @@ type Bot struct {
 	mu       sync.Mutex
 	answered map[answerKey]time.Time // when an answer was last given
 	windows  map[int64]*window       // a group's open welcome window
+	joins    map[int64][]joinAt      // a group's joins within its raid window
 }
 
 // AskCount is how often an FAQ entry was asked (by its key or its name),
@@ -80,7 +83,21 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		out = vs
 	}
 	rs := b.RuleSet(in.Group)
-	if rs == nil || !in.Caps.Can(chat.ActSend) {
+	if rs == nil {
+		return out, nil
+	}
+	if e := in.Event; e.Type == chat.EventMemberJoined && rs.Raid.On() && in.Lockdowns != nil && !in.Membership.Role.Staff() {
+		vs, locked, err := b.raid(ctx, in, rs)
+		if err != nil {
+			return out, err
+		}
+		if locked {
+			// No welcome, nor the rules' notice, for a raid's joins.
+			out = slices.DeleteFunc(out, func(v pipeline.Verdict) bool { return v.Action == chat.ActSend && v.Rule == "" })
+			return append(out, vs...), nil
+		}
+	}
+	if !in.Caps.Can(chat.ActSend) {
 		return out, nil
 	}
 	switch e := in.Event; e.Type {
@@ -203,6 +220,11 @@ func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 		name = e.Sender.ID
 	}
 	span := rs.Welcome.Span()
+	if r := rs.Raid; r.On() && r.Span() > span {
+		// Held as long as joins count towards a raid, so that a raid's
+		// newcomers are not welcomed before it is seen.
+		span = r.Span()
+	}
 	b.mu.Lock()
 	if b.windows == nil {
 		b.windows = map[int64]*window{}

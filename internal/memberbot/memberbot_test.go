@@ -239,3 +239,71 @@ func FuzzNoteCall(f *testing.F) {
 		}
 	})
 }
+
+// memLockdowns keeps lockdowns in memory.
+type memLockdowns struct{ until map[int64]time.Time }
+
+func (m *memLockdowns) Lockdown(_ context.Context, g int64) (time.Time, bool, error) {
+	u, ok := m.until[g]
+	return u, ok, nil
+}
+
+func (m *memLockdowns) SetLockdown(_ context.Context, g int64, _, until time.Time) error {
+	m.until[g] = until
+	return nil
+}
+
+func (m *memLockdowns) StaffPlace(context.Context, int64) (string, string, bool, error) {
+	return "", "", false, nil
+}
+
+// TestRaidHold: with action = "hold" the joins of a raid are muted, not
+// removed; staff joining are left alone; the lockdown ends on its own.
+func TestRaidHold(t *testing.T) {
+	rs := ruleSet(t, "[raid]\njoins = 3\nwithin = \"10s\"\nlockdown = \"1m\"\naction = \"hold\"\n")
+	bot := &Bot{RuleSet: func(community.Group) *rules.RuleSet { return rs }}
+	ld := &memLockdowns{until: map[int64]time.Time{}}
+	join := func(at time.Duration, user string, role community.Role) []pipeline.Verdict {
+		t.Helper()
+		e := &chat.Event{ID: "j" + user, Connection: "tg", Group: "-100", Type: chat.EventMemberJoined, Time: t0.Add(at), Sender: chat.User{ID: user, Name: user}}
+		vs, err := bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7, Name: "读书会", BotLang: community.BotEn},
+			Caps: chat.AllActions(), Membership: community.Membership{Role: role}, Lockdowns: ld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	kinds := func(vs []pipeline.Verdict) string {
+		var ks []string
+		for _, v := range vs {
+			k := string(v.Action)
+			if v.Target != "" {
+				k += ":" + v.Target
+			}
+			ks = append(ks, k)
+		}
+		return strings.Join(ks, " ")
+	}
+	for i, user := range []string{"a", "b", "c"} {
+		if vs := join(time.Duration(i)*time.Second, user, community.RoleMember); len(vs) != 0 {
+			t.Fatalf("join %s before a raid: %s", user, kinds(vs))
+		}
+	}
+	vs := join(3*time.Second, "d", community.RoleMember)
+	if got := kinds(vs); got != "mute:a mute:b mute:c mute send send" {
+		t.Fatalf("the raid's join: %s", got)
+	}
+	if vs[4].Text != "4 people joined within 10 seconds: the group is locked for 1 minute, and newcomers meanwhile are muted until an admin lets them speak." ||
+		!vs[5].NotBefore.Equal(t0.Add(63*time.Second)) {
+		t.Errorf("notices: %q, the all-clear at %v", vs[4].Text, vs[5].NotBefore)
+	}
+	if got := kinds(join(30*time.Second, "e", community.RoleMember)); got != "mute" {
+		t.Errorf("a join during the lockdown: %s, want a mute", got)
+	}
+	if got := kinds(join(31*time.Second, "boss", community.RoleOwner)); got != "" {
+		t.Errorf("staff joining during the lockdown: %s, want nothing", got)
+	}
+	if got := kinds(join(2*time.Minute, "f", community.RoleMember)); got != "" {
+		t.Errorf("a join after the lockdown: %s, want nothing", got)
+	}
+}

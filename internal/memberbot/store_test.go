@@ -2,6 +2,7 @@ package memberbot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,14 +22,7 @@ import (
 func TestCheckinsStored(t *testing.T) {
 	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		org := community.Org{Name: "学院", Slug: "acad"}
-		if err := db.CreateOrg(ctx, &org); err != nil {
-			t.Fatal(err)
-		}
-		rs, err := rules.ParseRuleSet("g.toml", []byte("[checkin]\nstreak_bonus = 5\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		org, rs := orgWith(t, db, "[checkin]\nstreak_bonus = 5\n")
 		day0 := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
 		now := day0
 		in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now },
@@ -69,4 +63,119 @@ func TestCheckinsStored(t *testing.T) {
 			t.Fatalf("check-ins stored: %d %v", n, err)
 		}
 	})
+}
+
+// TestRaidLockdown: 30 joins in 10 seconds through the ingester and the
+// store, in each dialect. The 11th join (more than 10 within a minute)
+// locks the group down: the joins that tripped it and every later one are
+// removed, the welcome their window would have sent becomes the one
+// notice of the lockdown, the staff group is alerted once, and the
+// group's all-clear is queued for the lockdown's end. A restart (a new
+// bot: its counts forgotten) does not lift the lockdown; a join after it
+// ends is welcomed again.
+func TestRaidLockdown(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org, rs := orgWith(t, db, "[raid]\njoins = 10\nwithin = \"1m\"\nlockdown = \"30m\"\n[welcome]\ntext = \"欢迎 {members}\"\nwindow = \"60s\"\n")
+		t0 := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+		now := t0
+		var in *pipeline.Ingester
+		start := func() {
+			in = pipeline.NewIngester(pipeline.IngestConfig{Store: db, OrgFor: func(string) int64 { return org.ID }, Now: func() time.Time { return now },
+				Decider: &memberbot.Bot{RuleSet: func(g community.Group) *rules.RuleSet {
+					if g.ExternalID == "staff" {
+						return nil
+					}
+					return rs
+				}}})
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { in.Run(runCtx); close(done) }()
+			t.Cleanup(func() { cancel(); <-done })
+		}
+		start()
+		send := func(e chat.Event) {
+			t.Helper()
+			now = e.Time
+			if err := in.Ingest(ctx, []chat.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		join := func(i int, at time.Time) {
+			t.Helper()
+			u := fmt.Sprintf("u%02d", i)
+			send(chat.Event{ID: "j" + u, Connection: "wx", Platform: "webhook", Type: chat.EventMemberJoined, Group: "g1", Time: at, Sender: chat.User{ID: u, Name: "新人" + u}})
+		}
+		// The staff group, known before the raid.
+		send(chat.Event{ID: "s1", Connection: "wx", Platform: "webhook", Type: chat.EventMessage, Group: "staff", GroupName: "工作群", Time: t0.Add(-time.Hour),
+			Sender: chat.User{ID: "boss", Name: "群主"}, Message: &chat.Message{ID: "ms1", Kind: chat.KindText, Text: "早"}})
+		sg, ok, err := db.GroupByExternalID(ctx, org.ID, "wx", "staff")
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if err := db.SetStaffGroup(ctx, org.ID, sg.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 {
+			join(i, t0.Add(time.Duration(i)*333*time.Millisecond))
+		}
+		// A restart: the counts are forgotten, the lockdown is not.
+		start()
+		join(30, t0.Add(20*time.Minute))
+		join(31, t0.Add(31*time.Minute)) // after the lockdown
+
+		acts, err := db.PullActions(ctx, []string{"wx"}, 0, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kicked := map[string]bool{}
+		var group, staff []chat.Action
+		for _, a := range acts {
+			switch a.Action.Kind {
+			case chat.ActKick:
+				kicked[a.Action.User] = true
+			case chat.ActSend:
+				if a.Action.Group == "staff" {
+					staff = append(staff, a.Action)
+				} else {
+					group = append(group, a.Action)
+				}
+			}
+		}
+		if len(kicked) != 31 || kicked["u31"] {
+			t.Errorf("removed %d (%v), want u00–u30 and not u31", len(kicked), kicked)
+		}
+		if len(staff) != 1 || !strings.Contains(staff[0].Text, "入群防刷") || !strings.Contains(staff[0].Text, "11 人") {
+			t.Errorf("staff alerts: %+v, want one", staff)
+		}
+		var texts []string
+		for _, a := range group {
+			texts = append(texts, a.Text)
+		}
+		want := []string{"1 分钟内有 11 人入群，本群临时锁定 30 分钟：期间新入群的人将被移出。", "入群锁定已结束，欢迎新朋友加入。", "欢迎 新人u31"}
+		if strings.Join(texts, "|") != strings.Join(want, "|") {
+			t.Fatalf("posted in the group:\n%s\nwant\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+		}
+		if !group[0].NotBefore.Equal(t0.Add(3330*time.Millisecond)) || !group[1].NotBefore.Equal(t0.Add(3330*time.Millisecond+30*time.Minute)) {
+			t.Errorf("the notice at %v and the all-clear at %v", group[0].NotBefore, group[1].NotBefore)
+		}
+		var n int
+		if err := db.SQL().QueryRow("SELECT COUNT(*) FROM moderation_actions WHERE rule = 'raid'").Scan(&n); err != nil || n != 31 {
+			t.Errorf("raid removals recorded: %d %v", n, err)
+		}
+	})
+}
+
+// orgWith creates an organisation in db and parses its rules.
+func orgWith(t *testing.T, db *store.DB, src string) (community.Org, *rules.RuleSet) {
+	t.Helper()
+	org := community.Org{Name: "学院", Slug: "acad"}
+	if err := db.CreateOrg(context.Background(), &org); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.ParseRuleSet("g.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org, rs
 }

@@ -910,6 +910,9 @@ func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
 	if !v.NoReply {
 		a.MessageID = msgID
 	}
+	if v.ToGroup != "" {
+		a.Connection, a.Group, a.MessageID = v.ToConnection, v.ToGroup, ""
+	}
 	return a
 }
 
@@ -940,7 +943,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
-	in.Checkins = b.tx
+	in.Checkins, in.Lockdowns = b.tx, b.tx
 	in.Asked = func(entry string) {
 		if b.asks == nil {
 			b.asks = map[Ask]int{}

@@ -55,6 +55,7 @@ type Tx interface {
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
 	Checkins
+	Lockdowns
 	// CountAsks adds to the count of FAQ entries asked in groups a day.
 	CountAsks(ctx context.Context, asks []Ask) error
 	// ReviseActions enqueues actions; one whose key is queued already,
@@ -132,6 +133,19 @@ type Checkins interface {
 	CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error)
 }
 
+// Lockdowns is the anti-raid lockdowns' record, read and written in the
+// ingest transaction (Input.Lockdowns): a lockdown outlives a restart.
+type Lockdowns interface {
+	// Lockdown returns when a group's last lockdown ends; ok is false
+	// when the group was never locked down.
+	Lockdown(ctx context.Context, groupID int64) (until time.Time, ok bool, err error)
+	// SetLockdown locks a group down from start until until.
+	SetLockdown(ctx context.Context, groupID int64, start, until time.Time) error
+	// StaffPlace is the organisation's staff group, where staff are
+	// alerted: its connection and platform id (ok false: it has none).
+	StaffPlace(ctx context.Context, orgID int64) (connection, group string, ok bool, err error)
+}
+
 // Checkin is a member's daily check-in in a group.
 type Checkin struct {
 	GroupID, PersonID int64
@@ -174,6 +188,9 @@ type Input struct {
 	Asked func(entry string)
 	// Checkins is the daily check-in's record, in the ingest transaction.
 	Checkins Checkins
+	// Lockdowns is the anti-raid lockdowns' record, in the ingest
+	// transaction.
+	Lockdowns Lockdowns
 }
 
 // Verdict is one decision of the rules hook about an event.
@@ -214,6 +231,9 @@ type Verdict struct {
 	Revise bool
 	// NoReply sends the reply without answering the event's message.
 	NoReply bool
+	// ToConnection and ToGroup post the reply in another group instead
+	// (the staff group's alert of a raid).
+	ToConnection, ToGroup string
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest

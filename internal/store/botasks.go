@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/memberbot"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // The member bot's records (migration 0028): how often each FAQ entry was
-// asked in a group a day, and the daily check-ins (打卡).
+// asked in a group a day, the daily check-ins (打卡) and the anti-raid
+// lockdowns.
 
 const countAsksSQL = `INSERT INTO bot_asks (group_id, entry, day, asks) VALUES (?, ?, ?, ?)
 	ON CONFLICT (group_id, day, entry) DO UPDATE SET asks = bot_asks.asks + excluded.asks`
@@ -79,4 +81,41 @@ func (t *ingestTx) CheckinPoints(ctx context.Context, groupID, personID int64, s
 		return 0, fmt.Errorf("check-in points: %w", err)
 	}
 	return n, nil
+}
+
+// Lockdown returns when a group's last lockdown ends.
+func (t *ingestTx) Lockdown(ctx context.Context, groupID int64) (time.Time, bool, error) {
+	var until int64
+	err := t.tx.QueryRowContext(ctx, t.db.q("SELECT until_at FROM lockdowns WHERE group_id = ?"), groupID).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read lockdown: %w", err)
+	}
+	return fromMS(until), true, nil
+}
+
+// SetLockdown locks a group down from start until until.
+func (t *ingestTx) SetLockdown(ctx context.Context, groupID int64, start, until time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q(`INSERT INTO lockdowns (group_id, started_at, until_at) VALUES (?, ?, ?)
+		ON CONFLICT (group_id) DO UPDATE SET started_at = excluded.started_at, until_at = excluded.until_at`), groupID, ms(start), ms(until)); err != nil {
+		return fmt.Errorf("set lockdown: %w", err)
+	}
+	return nil
+}
+
+// StaffPlace is the organisation's staff group: its connection and
+// platform id.
+func (t *ingestTx) StaffPlace(ctx context.Context, orgID int64) (string, string, bool, error) {
+	var conn, group string
+	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT g.connection, g.external_id FROM content_settings s
+		JOIN chat_groups g ON g.id = s.staff_group_id WHERE s.org_id = ? AND g.lifecycle = 'active'`), orgID).Scan(&conn, &group)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("read staff group: %w", err)
+	}
+	return conn, group, true, nil
 }

@@ -20,3 +20,12 @@ CREATE TABLE checkins (
     at        BIGINT NOT NULL,
     PRIMARY KEY (group_id, person_id, day)
 );
+
+-- The anti-raid lockdown ([raid]): a group whose joins came faster than
+-- its rules allow is locked down until until_at (newcomers removed or
+-- held); kept so that a restart does not lift it early.
+CREATE TABLE lockdowns (
+    group_id   BIGINT PRIMARY KEY REFERENCES chat_groups(id),
+    started_at BIGINT NOT NULL,
+    until_at   BIGINT NOT NULL
+);
