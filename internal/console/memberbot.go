@@ -36,6 +36,13 @@ type BotAsks interface {
 	TopAsks(ctx context.Context, groupID int64, since string, limit int) ([]memberbot.AskCount, error)
 }
 
+// BotPoints reads members' check-in points; the store implements it.
+type BotPoints interface {
+	// PersonPoints returns a member's points in each group they checked
+	// in, with this month's since monthStart (YYYY-MM-DD).
+	PersonPoints(ctx context.Context, personID int64, monthStart string) ([]memberbot.Points, error)
+}
+
 // botAskDays is how far back the page counts questions.
 const botAskDays = 30
 

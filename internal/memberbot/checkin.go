@@ -20,6 +20,16 @@ import (
 // far (this month's where they reset monthly). A second the same day is
 // told so. Days are the server's.
 
+// Points is a member's check-ins in a group: the points in all and this
+// month, the streak of their last check-in and its day.
+type Points struct {
+	GroupID int64
+	Total   int
+	Month   int    // since the first of this month
+	Streak  int    // days in a row ending on Last
+	Last    string // YYYY-MM-DD
+}
+
 // checkinCall reports whether a message is a check-in: one of the words,
 // or /checkin (or /checkin@some_bot).
 func checkinCall(text string, c rules.Checkin) bool {

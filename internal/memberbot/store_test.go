@@ -62,6 +62,14 @@ func TestCheckinsStored(t *testing.T) {
 		if err := db.SQL().QueryRow("SELECT COUNT(*) FROM checkins").Scan(&n); err != nil || n != 3 {
 			t.Fatalf("check-ins stored: %d %v", n, err)
 		}
+		var pid int64
+		if err := db.SQL().QueryRow("SELECT person_id FROM checkins LIMIT 1").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		pts, err := db.PersonPoints(ctx, pid, "2026-12-02")
+		if err != nil || len(pts) != 1 || pts[0].Total != 3 || pts[0].Month != 2 || pts[0].Streak != 3 || pts[0].Last != "2026-12-03" {
+			t.Fatalf("points on the profile: %+v %v", pts, err)
+		}
 	})
 }
 
