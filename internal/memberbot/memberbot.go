@@ -219,12 +219,7 @@ func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 	if name == "" {
 		name = e.Sender.ID
 	}
-	span := rs.Welcome.Span()
-	if r := rs.Raid; r.On() && r.Span() > span {
-		// Held as long as joins count towards a raid, so that a raid's
-		// newcomers are not welcomed before it is seen.
-		span = r.Span()
-	}
+	span := welcomeSpan(rs)
 	b.mu.Lock()
 	if b.windows == nil {
 		b.windows = map[int64]*window{}
@@ -247,6 +242,17 @@ func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 	b.mu.Unlock()
 	return pipeline.Verdict{Action: chat.ActSend, Key: key, Revise: true, NotBefore: start.Add(span), NoReply: true,
 		Text: Welcome(rs, lang(in, rs), in.Group.Name, names), Reason: "welcome"}
+}
+
+// welcomeSpan is how long a welcome window stays open: the [welcome]'s,
+// and with [raid] on at least as long as joins count towards a raid, so
+// that a raid's newcomers are not welcomed before it is seen.
+func welcomeSpan(rs *rules.RuleSet) time.Duration {
+	span := rs.Welcome.Span()
+	if r := rs.Raid; r.On() && r.Span() > span {
+		span = r.Span()
+	}
+	return span
 }
 
 func lang(in *pipeline.Input, rs *rules.RuleSet) string { return Lang(in.Group, rs) }

@@ -2,6 +2,7 @@ package memberbot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,33 @@ func TestRaidHold(t *testing.T) {
 	}
 	if got := kinds(join(2*time.Minute, "f", community.RoleMember)); got != "" {
 		t.Errorf("a join after the lockdown: %s, want nothing", got)
+	}
+}
+
+// TestRaidAfterAWelcome: a raid tripped just after the welcome window of
+// its first joins ended posts its notice afresh; the ended welcome is
+// not revised (it is sent, or on its way).
+func TestRaidAfterAWelcome(t *testing.T) {
+	rs := ruleSet(t, "[raid]\njoins = 2\nwithin = \"20s\"\n[welcome]\ntext = \"欢迎 {members}\"\nwindow = \"60s\"\n")
+	bot := &Bot{RuleSet: func(community.Group) *rules.RuleSet { return rs }}
+	ld := &memLockdowns{until: map[int64]time.Time{}}
+	var last []pipeline.Verdict
+	// The window opened at 0 ends at 60 s; the raid is the joins at 45, 50 and 61 s.
+	for i, at := range []time.Duration{0, 45 * time.Second, 50 * time.Second, 61 * time.Second} {
+		e := &chat.Event{ID: fmt.Sprint("j", i), Connection: "tg", Group: "-100", Type: chat.EventMemberJoined, Time: t0.Add(at), Sender: chat.User{ID: fmt.Sprint("u", i)}}
+		vs, err := bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7}, Caps: chat.AllActions(), Lockdowns: ld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = vs
+	}
+	var notice *pipeline.Verdict
+	for i, v := range last {
+		if v.Action == chat.ActSend && v.NotBefore.IsZero() {
+			notice = &last[i]
+		}
+	}
+	if notice == nil || notice.Revise || !strings.Contains(notice.Key, ":raid:") || !strings.Contains(notice.Text, "本群临时锁定") {
+		t.Fatalf("the raid's verdicts: %+v, want a fresh notice", last)
 	}
 }

@@ -92,7 +92,9 @@ func (b *Bot) raid(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) (
 	key := e.Connection + ":raid:" + e.Group + ":" + stamp
 	notice := pipeline.Verdict{Action: chat.ActSend, Key: key, NoReply: true, Reason: "raid",
 		Text: fmt.Sprintf(community.Say(lang, "%s内有 %d 人入群，本群临时锁定 %s：%s。", "%[2]d people joined within %[1]s: the group is locked for %[3]s, and %[4]s."), span, len(js), period, what)}
-	if w != nil {
+	if w != nil && e.Time.Before(w.start.Add(welcomeSpan(rs))) {
+		// Not sent yet: it becomes the notice. (One whose window has
+		// ended is sent or on its way, and cannot be revised.)
 		notice.Key, notice.Revise, notice.NotBefore = w.key, true, start
 	}
 	vs = append(vs, notice, pipeline.Verdict{Action: chat.ActSend, Key: e.Connection + ":raid-end:" + e.Group + ":" + stamp, NoReply: true, NotBefore: end, Reason: "raid",
