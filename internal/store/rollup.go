@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -344,11 +345,18 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	db := r.db
 	from, to := d.Start(r.loc), (d + 1).Start(r.loc)
 	cond, args := r.in("m.group_id")
-	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args)
+	// A group at a time: the run holds one group's day of messages, not
+	// the organisation's.
+	figures := map[int64]*analytics.DayFigures{}
+	var people []analytics.PersonDay
+	err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
+		f, p := analytics.RollupDay(msgs, from, to)
+		maps.Copy(figures, f)
+		people = append(people, p...)
+	})
 	if err != nil {
 		return err
 	}
-	figures, people := analytics.RollupDay(msgs, from, to)
 	members, newcomers := r.membership(d, from, to)
 	for _, p := range people {
 		pd := r.postsOf(p.Group, p.Person)
@@ -451,25 +459,38 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 	return nil
 }
 
-// dayMessages reads an organisation's messages sent from..to (cond and
-// args limit them to some groups).
-func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any) ([]analytics.Msg, error) {
+// dayMessages calls fn with the messages of an organisation's groups
+// sent from..to (cond and args limit them to some groups), a group at a
+// time in the order of their ids, each group's in time order. The slice
+// is fn's only until it returns.
+func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
-	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
+		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.group_id, m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
+	var group []analytics.Msg
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var m analytics.Msg
 		var at int64
 		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
 			return err
 		}
 		m.At = fromMS(at)
 		m.Staff = staff[[2]int64{m.Group, m.Person}] || staff[[2]int64{0, m.Person}]
+		if len(group) > 0 && group[0].Group != m.Group {
+			fn(group)
+			clear(group)
+			group = group[:0]
+		}
+		group = append(group, m)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rollup: messages: %w", err)
+		return fmt.Errorf("rollup: messages: %w", err)
 	}
-	return out, nil
+	if len(group) > 0 {
+		fn(group)
+	}
+	return nil
 }
 
 type memberFigures struct{ joins, leaves, members int }
