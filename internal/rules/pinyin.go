@@ -129,7 +129,7 @@ func allHan(term []rune) bool {
 type spelt struct {
 	n     int // how many terms
 	once  sync.Once
-	terms []Pattern // the all-Chinese terms
+	terms []int32   // the all-Chinese terms, indices into eager
 	eager []Pattern // the patterns compiled already, not to be repeated
 	m     *Matcher
 }
@@ -137,7 +137,11 @@ type spelt struct {
 // matcher returns the matcher of the spellings, building it on first use.
 func (s *spelt) matcher() *Matcher {
 	s.once.Do(func() {
-		s.m = NewMatcher(appendSpellings(nil, s.terms, false, patternKeys(s.eager)))
+		terms := make([]Pattern, len(s.terms))
+		for i, j := range s.terms {
+			terms[i] = s.eager[j]
+		}
+		s.m = NewMatcher(appendSpellings(nil, terms, false, patternKeys(s.eager)))
 		s.terms, s.eager = nil, nil
 	})
 	return s.m
