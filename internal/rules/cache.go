@@ -386,13 +386,20 @@ func (d *decoder) bytes(n int) []byte {
 }
 
 func (d *decoder) runes() []rune {
-	n := d.count(4)
-	out := make([]rune, n)
+	b := d.bytes(4 * d.count(4))
+	out := make([]rune, len(b)/4)
 	for i := range out {
-		out[i] = rune(d.u32())
+		out[i] = rune(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return out
 }
+
+// words reads a list of items of k 32-bit words each, as one block.
+func (d *decoder) words(k int) []byte {
+	return d.bytes(4 * k * d.count(4*k))
+}
+
+func word(b []byte, i int) int32 { return int32(binary.LittleEndian.Uint32(b[4*i:])) }
 
 func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 	d := &decoder{b: payload}
@@ -405,30 +412,34 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 	terms := string(d.bytes(d.count(1)))
 	norms := d.runes()
 	dense, high := d.runes(), d.runes()
-	cells := make([]cell, d.count(16))
+	cb := d.words(4)
+	cells := make([]cell, len(cb)/16)
 	for i := range cells {
-		cells[i] = cell{int32(d.u32()), int32(d.u32()), int32(d.u32()), int32(d.u32())}
+		b := cb[16*i : 16*i+16]
+		cells[i] = cell{word(b, 0), word(b, 1), word(b, 2), word(b, 3)}
 	}
-	outs := make([]output, d.count(8))
+	ob := d.words(2)
+	outs := make([]output, len(ob)/8)
 	for i := range outs {
-		outs[i] = output{int32(d.u32()), int32(d.u32())}
+		outs[i] = output{word(ob, 2*i), word(ob, 2*i+1)}
 	}
-	later := make([]int32, d.count(4))
+	lb := d.words(1)
+	later := make([]int32, len(lb)/4)
 	for i := range later {
-		later[i] = int32(d.u32())
+		later[i] = word(lb, i)
 	}
 	ft := &foldTables{}
 	for _, fs := range [][]rune{ft.bmp[:], ft.emoji[:]} {
-		if d.count(4) != len(fs) {
+		b := d.words(1)
+		if len(b) != 4*len(fs) {
 			d.fail("fold table: wrong size")
+			break
 		}
 		for i := range fs {
-			if d.err != nil {
-				break
-			}
-			f := rune(d.u32())
+			f := word(b, i)
 			if f != complexFold && (f < 0 || f > utf8.MaxRune || f >= 0xD800 && f <= 0xDFFF) {
 				d.fail(fmt.Sprintf("fold table: rune %d", f))
+				break
 			}
 			fs[i] = f
 		}
