@@ -8,6 +8,7 @@ package rules
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -123,11 +124,24 @@ type foldTables struct {
 	emoji [emojiSize]rune
 }
 
-// foldTable is the one-rune result of folding each rune of the Basic
+// foldTable returns the one-rune result of folding each rune of the Basic
 // Multilingual Plane and of the emoji blocks (0: dropped, complexFold:
 // several runes), computed once from fold itself so the two can never
-// disagree.
-var foldTable = sync.OnceValue(func() *foldTables {
+// disagree — or read, by a dictionary cache this very binary wrote
+// (cache.go), with the automaton.
+func foldTable() *foldTables {
+	if t := folds.Load(); t != nil {
+		return t
+	}
+	folds.CompareAndSwap(nil, computedFolds())
+	return folds.Load()
+}
+
+// folds is the table in use: computed, or installed from a cache before
+// the first message.
+var folds atomic.Pointer[foldTables]
+
+var computedFolds = sync.OnceValue(func() *foldTables {
 	t := &foldTables{}
 	var n Normalizer
 	one := func(r rune) rune {
