@@ -315,6 +315,17 @@ func TestSeedContent(t *testing.T) {
 	if !reasons[content.ReasonMinGap] || !reasons[content.ReasonNotApproved] || !reasons[content.ReasonCancelled] {
 		t.Errorf("reasons: %v", reasons)
 	}
+	// The duty board's next 24 hours have a push whatever the hour.
+	board, _ := db.DutyBoard(ctx, org.ID, 0, now.Add(-24*time.Hour), now.Add(24*time.Hour))
+	upcoming := 0
+	for _, it := range board {
+		if it.SentAt == nil {
+			upcoming++
+		}
+	}
+	if upcoming == 0 {
+		t.Errorf("the duty board has no push in the next 24 hours: %+v", board)
+	}
 	rosters, _ := db.DutyRosters(ctx, org.ID)
 	set := 0
 	for _, r := range rosters {
