@@ -1,4 +1,0 @@
--- Reserved: 0025 belongs to another branch. This placeholder keeps the
--- migrations numbered without gaps on the insights branch (whose migration
--- is 0031); delete it when the branch that owns 0025 is merged.
-SELECT 1;
