@@ -2,6 +2,8 @@ module github.com/qunzhu/qunzhu
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/chromedp/chromedp v0.23.0

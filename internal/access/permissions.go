@@ -24,11 +24,12 @@ const (
 	ManageGrowth   Permission = "growth.manage"   // campaigns, invite codes, posters
 
 	// Content.
-	WriteScript    Permission = "script.write"    // write, edit and submit scripts
-	ReviewScript   Permission = "script.review"   // approve or reject scripts
-	OverrideLint   Permission = "script.override" // approve what the lint flags, with a reason
-	PlanPush       Permission = "push.plan"       // plan, move and cancel pushes
-	EditDutyRoster Permission = "duty.edit"
+	WriteScript     Permission = "script.write"    // write, edit and submit scripts
+	ReviewScript    Permission = "script.review"   // approve or reject scripts
+	OverrideLint    Permission = "script.override" // approve what the lint flags, with a reason
+	PlanPush        Permission = "push.plan"       // plan, move and cancel pushes
+	EditDutyRoster  Permission = "duty.edit"
+	ContentSettings Permission = "content.settings" // whether writers may approve their own scripts (a team of one)
 
 	// Groups' life.
 	RunEvents    Permission = "events.run"     // open, close, cancel events; check people in
@@ -37,6 +38,7 @@ const (
 	EditRules    Permission = "rules.edit"     // the rules of groups in scope
 	Moderate     Permission = "moderation.act" // decide reports: dismiss, warn, mute, kick
 	BanOrgWide   Permission = "moderation.ban" // organisation-wide bans and appeals
+	MergePeople  Permission = "people.merge"   // merge two people's records (they are one person)
 	ImportData   Permission = "data.import"    // import chat exports
 
 	// Administration.
@@ -50,22 +52,22 @@ const (
 // shows them.
 var Permissions = []Permission{
 	EditTree, EditGroup, ApplyTemplate, EditTemplates, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
-	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster,
-	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, ImportData,
+	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster, ContentSettings,
+	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, MergePeople, ImportData,
 	ManageAccounts, ManageTokens, ManageConnections, ReadAudit,
 }
 
 // grants is the table: what each role may do. A manager may do
 // everything. A secretary (秘书长) runs the groups of her scope: she
-// pushes content, handles reports, runs events and edits her groups'
-// rules, but does not appoint 群主/秘书长, run the partner programme, ban
+// pushes content, handles reports, runs events, edits her groups' rules
+// and imports their history, but does not appoint 群主/秘书长, run the partner programme, ban
 // organisation-wide or administer the installation. An assistant (店小二)
 // follows pushes up, writes scripts, handles reports and checks people in.
 // A viewer writes nothing.
 var grants = map[Role]map[Permission]bool{
 	Secretary: set(EditTree, EditGroup, ApplyTemplate, SetStaffRole, ArchiveGroup, ManageGrowth,
 		WriteScript, ReviewScript, PlanPush, EditDutyRoster,
-		RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate),
+		RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, ImportData),
 	Assistant: set(WriteScript, RunEvents, HandleAlerts, Moderate),
 	Viewer:    {},
 }
@@ -95,4 +97,25 @@ func (u User) Check(p Permission) error {
 		return nil
 	}
 	return errkind.Errorf(errkind.Forbidden, "%s may not %s", u.Role, p)
+}
+
+// StaffPermission is what making someone role (a group role: owner,
+// secretary, assistant, member) needs: appointing a 群主 or 秘书长 is
+// SetLeaderRole, anything else SetStaffRole.
+func StaffPermission(role string) Permission {
+	if role == "owner" || role == "secretary" {
+		return SetLeaderRole
+	}
+	return SetStaffRole
+}
+
+// DecisionPermission is what deciding a report with action needs (the
+// chat action upholding it takes, "" for none): a ban is organisation-wide,
+// so BanOrgWide; a warning, deletion or removal in the report's group is
+// Moderate.
+func DecisionPermission(action string) Permission {
+	if action == "ban" {
+		return BanOrgWide
+	}
+	return Moderate
 }

@@ -76,3 +76,25 @@ func TestPermissionTable(t *testing.T) {
 		}
 	}
 }
+
+func TestActionPermissions(t *testing.T) {
+	for role, want := range map[string]Permission{"owner": SetLeaderRole, "secretary": SetLeaderRole, "assistant": SetStaffRole, "member": SetStaffRole} {
+		if got := StaffPermission(role); got != want {
+			t.Errorf("StaffPermission(%s) = %s, want %s", role, got, want)
+		}
+	}
+	for action, want := range map[string]Permission{"ban": BanOrgWide, "kick": Moderate, "send": Moderate, "delete": Moderate, "": Moderate} {
+		if got := DecisionPermission(action); got != want {
+			t.Errorf("DecisionPermission(%q) = %s, want %s", action, got, want)
+		}
+	}
+	// The case the issue reported: only a manager's ban goes through.
+	for _, r := range []Role{Secretary, Assistant, Viewer} {
+		if Allowed(r, DecisionPermission("ban")) {
+			t.Errorf("a %s may uphold a report with a ban", r)
+		}
+	}
+	if Allowed(Viewer, DecisionPermission("send")) {
+		t.Error("a viewer may make the bot post a warning")
+	}
+}

@@ -81,6 +81,38 @@ type GroupDay struct {
 	Members        int
 	Health         Health
 	State          GroupState
+	// Source says where the day's message figures come from (Source*).
+	Source string
+}
+
+// Where a rolled-up day's message figures come from.
+const (
+	// SourceMessages: the messages qunzhu received.
+	SourceMessages = ""
+	// SourceStats: the platform's daily statistics of the group, where
+	// qunzhu receives no message content (WeCom without 会话内容存档):
+	// messages and members who posted, but no questions, answers or
+	// per-member figures.
+	SourceStats = "stats"
+	// SourceOwnerStats: none of the group's own — the platform counted
+	// its owner's groups together (OwnerStats), so the day has no message
+	// figures of this group.
+	SourceOwnerStats = "owner_stats"
+)
+
+// OwnerStats are a platform's figures of one group owner's groups for a
+// day (WeCom's groupchat/statistic counts per owner, not per group): the
+// only message figures where the platform gives no message content.
+type OwnerStats struct {
+	Owner         string   // the owner's platform user id
+	Day           Day      // in the server's time zone
+	Groups        []string // platform ids of the owner's groups
+	NewMembers    int
+	Leavers       int
+	Members       int // at the end of the day
+	Messages      int
+	ActiveMembers int // members who posted
+	ActiveGroups  int // groups with a post
 }
 
 // Alert kinds.

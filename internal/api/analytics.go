@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -35,14 +36,14 @@ func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/groups/{id}/health", s.tokenAuth(s.json(s.groupHealth)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/newcomers", s.tokenAuth(s.json(s.groupNewcomers)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/purge", s.tokenAuth(s.json(s.purgeProposal)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.admin(s.json(s.setDailyTop))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.admin(s.json(s.purgeNotice))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.admin(s.json(s.purgeExecute))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/purge/withdraw", s.tokenAuth(s.admin(s.json(s.purgeWithdraw))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/daily-top", s.tokenAuth(s.may(access.EditGroup, s.json(s.setDailyTop))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/notice", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeNotice))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/execute", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeExecute))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/purge/withdraw", s.tokenAuth(s.may(access.ProposePurge, s.json(s.purgeWithdraw))))
 	mux.HandleFunc("GET /api/v1/health", s.tokenAuth(s.json(s.orgHealth)))
 	mux.HandleFunc("GET /api/v1/alerts", s.tokenAuth(s.json(s.listAlerts)))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.admin(s.json(s.resolveAlert))))
-	mux.HandleFunc("POST /api/v1/alerts/{id}/snooze", s.tokenAuth(s.admin(s.json(s.snoozeAlert))))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.tokenAuth(s.may(access.HandleAlerts, s.json(s.resolveAlert))))
+	mux.HandleFunc("POST /api/v1/alerts/{id}/snooze", s.tokenAuth(s.may(access.HandleAlerts, s.json(s.snoozeAlert))))
 	mux.HandleFunc("GET /api/v1/leaderboard/posters", s.tokenAuth(s.json(s.topPosters)))
 }
 
@@ -65,12 +66,17 @@ type HealthJSON struct {
 	Answered       int     `json:"answered,omitempty"`
 	Joins          int     `json:"joins,omitempty"`
 	Leaves         int     `json:"leaves,omitempty"`
+	// Source: where the message figures come from — "" the messages
+	// qunzhu received, "stats" the platform's daily statistics of the
+	// group, "owner_stats" none (the platform counted the owner's groups
+	// together).
+	Source string `json:"source,omitempty"`
 }
 
 func healthJSON(g analytics.GroupDay) HealthJSON {
 	h := g.Health
 	return HealthJSON{g.Date.Format(time.DateOnly), string(g.State), h.Score, h.Engagement, h.Stickiness, h.Responsiveness, h.Retention, h.Spread, h.Growth,
-		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves}
+		g.Members, g.Messages, g.MemberMessages, g.Communicators, g.Questions, g.Answered, g.Joins, g.Leaves, g.Source}
 }
 
 func (s *Server) today() analytics.Day { return analytics.DayOf(s.now(), s.Location) }

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 // Decoder turns a request body into events for a connection (the generic
@@ -62,7 +65,7 @@ type Server struct {
 	// schema current); nil means always ready.
 	Ready func(ctx context.Context) error
 	// Replica, when set, says which replica answers and which connections
-	// it holds, in /readyz's answer.
+	// it holds, in /readyz's answer to an admin token.
 	Replica func() Replica
 	Metrics http.Handler
 	Logger  *slog.Logger
@@ -93,6 +96,11 @@ type Server struct {
 	Location *time.Location
 	// MaxBodyBytes caps request bodies (1 MiB when 0).
 	MaxBodyBytes int64
+	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
+	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
+	ClientAddr func(*http.Request) netip.Addr
+
+	joins *ratelimit.Window // public join links opened, per client
 }
 
 // Handler returns the API's routes.
@@ -106,9 +114,13 @@ func (s *Server) Handler() http.Handler {
 	if s.Location == nil {
 		s.Location, _ = content.LoadZone("")
 	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.joins = ratelimit.New(joinsPerMinute, time.Minute)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
@@ -144,7 +156,7 @@ func (s *Server) json(h jsonHandler) http.HandlerFunc {
 			writeError(w, r, s.Logger, err)
 			return
 		}
-		writeJSON(w, status, body)
+		writeJSON(w, s.Logger, status, body)
 	}
 }
 
@@ -201,15 +213,26 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if k == errkind.Unauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="qunzhu"`)
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, log, status, body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+// writeJSON encodes v first and only then writes the status and the body:
+// a value that cannot be encoded (a bug) is a logged 500 with the error
+// body, never a 200 with an empty or cut-off body.
+func writeJSON(w http.ResponseWriter, log *slog.Logger, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		log.Error("encode response", "status", status, "err", err)
+		b.Reset()
+		b.WriteString(`{"error":{"code":"internal","message":"internal error: the answer could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
 }
 
 func bearer(r *http.Request) (string, error) {
@@ -278,11 +301,22 @@ func (s *Server) tokenAuth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// readyz answers whether the service can serve: 200 or 503. Why it
+// cannot (a database address, an adapter's error) and, when it can, which
+// replica answers and the connections it holds are for operators: the
+// answer says them to a request with an admin token (the adapters log
+// their own failures); anyone else — a load balancer, a stranger — gets
+// the status alone.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
+			if !s.operator(r) {
+				s.Logger.Debug("not ready", "err", err)
+				writeJSON(w, s.Logger, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+				return
+			}
 			if errkind.Of(err) == errkind.Internal {
 				err = &errkind.Error{Kind: errkind.Unavailable, Message: "not ready: " + err.Error(), Err: err}
 			}
@@ -290,18 +324,29 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.Replica == nil {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	if s.Replica == nil || !s.operator(r) {
+		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ready"})
 		return
 	}
 	rep := s.Replica()
 	if rep.Holds == nil {
 		rep.Holds = []string{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	writeJSON(w, s.Logger, http.StatusOK, struct {
 		Status string `json:"status"`
 		Replica
 	}{"ready", rep})
+}
+
+// operator reports whether the request carries an admin token (one that
+// may manage the platform connections).
+func (s *Server) operator(r *http.Request) bool {
+	tok, err := bearer(r)
+	if err != nil {
+		return false
+	}
+	t, err := s.Store.TokenByPlaintext(r.Context(), tok)
+	return err == nil && t.May(access.ManageConnections)
 }
 
 // EventsResponse answers POST /api/v1/events.
@@ -334,7 +379,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, EventsResponse{Accepted: res.Accepted, Duplicates: res.Duplicates})
+	writeJSON(w, s.Logger, http.StatusOK, EventsResponse{Accepted: res.Accepted, Duplicates: res.Duplicates})
 }
 
 // PulledAction is an action as GET /api/v1/actions lists it.
@@ -384,7 +429,7 @@ func (s *Server) getActions(w http.ResponseWriter, r *http.Request) {
 		out.Actions = append(out.Actions, PulledAction{Cursor: strconv.FormatInt(it.ID, 10), Action: it.Action})
 		out.Next = strconv.FormatInt(it.ID, 10)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }
 
 func (s *Server) ackActions(w http.ResponseWriter, r *http.Request) {
@@ -416,5 +461,5 @@ func (s *Server) ackActions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"acked": n})
+	writeJSON(w, s.Logger, http.StatusOK, map[string]int{"acked": n})
 }

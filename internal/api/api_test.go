@@ -215,9 +215,24 @@ func TestHealth(t *testing.T) {
 	if code, out := e.do(t, "GET", "/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz = %d %v", code, out)
 	}
-	e.db.Close()
+	// Why it is not ready is for an admin token; anyone else gets the
+	// status alone.
+	e.db.SQL().Exec("UPDATE schema_migrations SET version = version + 1000 WHERE version = (SELECT MAX(version) FROM schema_migrations)")
 	code, out := e.do(t, "GET", "/readyz", "", "")
-	if code != 503 {
+	if code != 503 || len(out) != 1 || out["status"] != "not ready" {
+		t.Fatalf("anonymous readyz with a newer schema = %d %v, want 503 and the status alone", code, out)
+	}
+	for _, tok := range []string{e.read, "not-a-token"} {
+		if code, out := e.do(t, "GET", "/readyz", tok, ""); code != 503 || len(out) != 1 {
+			t.Fatalf("readyz with a read or a bad token = %d %v, want the status alone", code, out)
+		}
+	}
+	if code, out := e.do(t, "GET", "/readyz", e.token, ""); code != 503 || !strings.Contains(fmt.Sprint(out), "schema") {
+		t.Fatalf("readyz with an admin token = %d %v, want why", code, out)
+	}
+	e.db.Close()
+	code, out = e.do(t, "GET", "/readyz", e.token, "")
+	if code != 503 || out["status"] != "not ready" {
 		t.Fatalf("readyz with the database closed = %d %v, want 503", code, out)
 	}
 }

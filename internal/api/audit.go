@@ -2,12 +2,12 @@ package api
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/csvexport"
 )
 
 // AuditLog is the evidence trail the API exports.
@@ -42,15 +42,11 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="qunzhu-audit.csv"`)
-		w.Write([]byte("\xEF\xBB\xBF")) // a BOM, so spreadsheet programs read the Chinese right
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "time", "actor", "action", "subject", "detail"})
+		rows := make([][]string, 0, len(entries))
 		for _, e := range entries {
-			cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339), e.Actor, e.Action, e.Subject, e.Detail})
+			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339), e.Actor, e.Action, e.Subject, e.Detail})
 		}
-		cw.Flush()
+		s.sendCSV(w, "qunzhu-audit.csv", []string{"id", "time", "actor", "action", "subject", "detail"}, rows)
 		return
 	}
 	type entry struct {
@@ -67,17 +63,26 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		out.Entries = append(out.Entries, entry{e.ID, e.At, e.Actor, e.Action, e.Subject, rawJSON(e.Detail)})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }
 
-// rawJSON embeds stored JSON as is.
+// sendCSV sends a CSV export through csvexport (the console's exports use
+// the same): cells a spreadsheet would run as a formula are defused. A
+// failed write (the client went away) is logged.
+func (s *Server) sendCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	if err := csvexport.Send(w, name, header, rows); err != nil {
+		s.Logger.Warn("csv export", "file", name, "err", err)
+	}
+}
+
+// rawJSON embeds a stored JSON object as is; anything else (an entry
+// written before details were built with encoding/json, whose %q escapes
+// are not JSON) is embedded as {"text": "…"}, so one bad entry cannot
+// spoil the answer.
 type rawJSON string
 
 func (j rawJSON) MarshalJSON() ([]byte, error) {
-	if j == "" {
-		return []byte("{}"), nil
-	}
-	return []byte(j), nil
+	return []byte(community.SafeDetail(string(j))), nil
 }
 
 // moderation lists moderation actions, newest first, as JSON or CSV.
@@ -93,15 +98,11 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="qunzhu-moderation.csv"`)
-		w.Write([]byte("\xEF\xBB\xBF"))
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "time", "group_id", "person_id", "message_id", "action", "rule", "category", "reason", "actor"})
+		rows := make([][]string, 0, len(list))
 		for _, a := range list {
-			cw.Write([]string{strconv.FormatInt(a.ID, 10), a.CreatedAt.Format(time.RFC3339), strconv.FormatInt(a.GroupID, 10), strconv.FormatInt(a.PersonID, 10), a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor})
+			rows = append(rows, []string{strconv.FormatInt(a.ID, 10), a.CreatedAt.Format(time.RFC3339), strconv.FormatInt(a.GroupID, 10), strconv.FormatInt(a.PersonID, 10), a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor})
 		}
-		cw.Flush()
+		s.sendCSV(w, "qunzhu-moderation.csv", []string{"id", "time", "group_id", "person_id", "message_id", "action", "rule", "category", "reason", "actor"}, rows)
 		return
 	}
 	type item struct {
@@ -122,5 +123,5 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		out.Actions = append(out.Actions, item{a.ID, a.CreatedAt, a.GroupID, a.PersonID, a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor})
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.Logger, http.StatusOK, out)
 }

@@ -55,6 +55,7 @@ type Admin interface {
 	FindPeople(ctx context.Context, orgID int64, text string, groups []int64, limit int) ([]community.PersonMatch, error)
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
 	JoinLink(ctx context.Context, code string) (community.JoinTarget, error)
+	RegenerateInviteCode(ctx context.Context, orgID, id int64, actor string) (community.InviteCode, error)
 	Appeals(ctx context.Context, orgID int64, status string) ([]community.Appeal, error)
 }
 
@@ -63,55 +64,60 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.HandleFunc("GET /api/v1/nodes", s.tokenAuth(s.json(s.listNodes)))
-	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.admin(s.json(s.createNode))))
-	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.json(s.patchNode))))
-	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.admin(s.json(s.patchGroup))))
+	mux.HandleFunc("POST /api/v1/nodes", s.tokenAuth(s.may(access.EditTree, s.json(s.createNode))))
+	mux.HandleFunc("PATCH /api/v1/nodes/{id}", s.tokenAuth(s.may(access.EditTree, s.json(s.patchNode))))
+	mux.HandleFunc("PATCH /api/v1/groups/{id}", s.tokenAuth(s.may(access.EditGroup, s.json(s.patchGroup))))
 	mux.HandleFunc("GET /api/v1/partner-levels", s.tokenAuth(s.json(s.listLevels)))
-	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.admin(s.json(s.createLevel))))
-	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.admin(s.json(s.admit))))
+	mux.HandleFunc("POST /api/v1/partner-levels", s.tokenAuth(s.may(access.ManagePartners, s.json(s.createLevel))))
+	mux.HandleFunc("POST /api/v1/partner-levels/{id}/admissions", s.tokenAuth(s.may(access.ManagePartners, s.json(s.admit))))
 	mux.HandleFunc("GET /api/v1/partner-levels/{id}/seats", s.tokenAuth(s.json(s.listSeats)))
-	mux.HandleFunc("PUT /api/v1/partner-levels/{id}/tiers", s.tokenAuth(s.admin(s.json(s.setTiers))))
-	mux.HandleFunc("PATCH /api/v1/partner-levels/{id}", s.tokenAuth(s.admin(s.json(s.patchLevel))))
+	mux.HandleFunc("PUT /api/v1/partner-levels/{id}/tiers", s.tokenAuth(s.may(access.ManagePartners, s.json(s.setTiers))))
+	mux.HandleFunc("PATCH /api/v1/partner-levels/{id}", s.tokenAuth(s.may(access.ManagePartners, s.json(s.patchLevel))))
 	mux.HandleFunc("GET /api/v1/partner-levels/{id}/waitlist", s.tokenAuth(s.json(s.listWaitlist)))
-	mux.HandleFunc("POST /api/v1/partner-seats/{id}/release", s.tokenAuth(s.admin(s.json(s.releaseSeat))))
+	mux.HandleFunc("POST /api/v1/partner-seats/{id}/release", s.tokenAuth(s.may(access.ManagePartners, s.json(s.releaseSeat))))
 	mux.HandleFunc("GET /api/v1/campaigns", s.tokenAuth(s.json(s.listCampaigns)))
-	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.admin(s.json(s.createCampaign))))
-	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.admin(s.json(s.archiveCampaign))))
+	mux.HandleFunc("POST /api/v1/campaigns", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.createCampaign))))
+	mux.HandleFunc("POST /api/v1/campaigns/{id}/archive", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.archiveCampaign))))
 	mux.HandleFunc("GET /api/v1/campaigns/{id}/growth", s.tokenAuth(s.json(s.campaignGrowth)))
-	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.admin(s.json(s.mergePeople))))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.admin(s.json(s.setInviteLink))))
+	mux.HandleFunc("POST /api/v1/people/{id}/merge", s.tokenAuth(s.may(access.MergePeople, s.json(s.mergePeople))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/invite-link", s.tokenAuth(s.may(access.EditGroup, s.json(s.setInviteLink))))
 	mux.HandleFunc("GET /join/{code}", s.joinLink) // public: printed on posters
-	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.admin(s.json(s.setMemberRole))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/members/{person}/role", s.tokenAuth(s.may(access.SetStaffRole, s.json(s.setMemberRole))))
 	mux.HandleFunc("GET /api/v1/people", s.tokenAuth(s.json(s.findPeople)))
-	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.admin(s.json(s.createCode))))
+	mux.HandleFunc("POST /api/v1/invite-codes", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.createCode))))
+	mux.HandleFunc("POST /api/v1/invite-codes/{id}/regenerate", s.tokenAuth(s.may(access.ManageGrowth, s.json(s.regenerateCode))))
 	mux.HandleFunc("GET /api/v1/people/{id}/referrals", s.tokenAuth(s.json(s.referrals)))
 	mux.HandleFunc("GET /api/v1/leaderboards/inviters", s.tokenAuth(s.json(s.topInviters)))
-	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.ban))))
+	mux.HandleFunc("POST /api/v1/people/{id}/ban", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.ban))))
 	mux.HandleFunc("GET /api/v1/reports", s.tokenAuth(s.json(s.listReports)))
-	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideReport))))
-	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.admin(s.json(s.fileAppeal))))
+	mux.HandleFunc("POST /api/v1/reports/{id}/decision", s.tokenAuth(s.may(access.Moderate, s.json(s.decideReport))))
+	mux.HandleFunc("POST /api/v1/appeals", s.tokenAuth(s.may(access.Moderate, s.json(s.fileAppeal))))
 	mux.HandleFunc("GET /api/v1/appeals", s.tokenAuth(s.json(s.listAppeals)))
-	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideAppeal))))
-	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.admin(s.json(s.unban))))
+	mux.HandleFunc("POST /api/v1/appeals/{id}/decision", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.decideAppeal))))
+	mux.HandleFunc("DELETE /api/v1/people/{id}/ban", s.tokenAuth(s.may(access.BanOrgWide, s.json(s.unban))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/events", s.tokenAuth(s.json(s.listEvents)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/eligibility", s.tokenAuth(s.json(s.getEligibility)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.putEligibility))))
-	mux.HandleFunc("DELETE /api/v1/groups/{id}/eligibility", s.tokenAuth(s.admin(s.json(s.deleteEligibility))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/eligibility", s.tokenAuth(s.may(access.ManagePartners, s.json(s.putEligibility))))
+	mux.HandleFunc("DELETE /api/v1/groups/{id}/eligibility", s.tokenAuth(s.may(access.ManagePartners, s.json(s.deleteEligibility))))
 	mux.HandleFunc("GET /api/v1/eligibility-cases", s.tokenAuth(s.json(s.listEligibilityCases)))
-	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.admin(s.json(s.decideEligibility))))
-	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.admin(s.json(s.openEvent))))
+	mux.HandleFunc("POST /api/v1/eligibility-cases/{id}/decision", s.tokenAuth(s.may(access.ManagePartners, s.json(s.decideEligibility))))
+	mux.HandleFunc("POST /api/v1/groups/{id}/events", s.tokenAuth(s.may(access.RunEvents, s.json(s.openEvent))))
 	mux.HandleFunc("GET /api/v1/events/{id}", s.tokenAuth(s.json(s.getEvent)))
 	for _, op := range []string{"close", "cancel", "checkin", "undo-checkin"} {
-		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.admin(s.json(s.changeEvent(op)))))
+		mux.HandleFunc("POST /api/v1/events/{id}/"+op, s.tokenAuth(s.may(access.RunEvents, s.json(s.changeEvent(op)))))
 	}
-	mux.HandleFunc("POST /api/v1/events/{id}/cancel-event", s.tokenAuth(s.admin(s.json(s.cancelEvent))))
+	mux.HandleFunc("POST /api/v1/events/{id}/cancel-event", s.tokenAuth(s.may(access.RunEvents, s.json(s.cancelEvent))))
 }
 
-// admin requires an admin-scoped token.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+// may wraps a write that needs permission p (internal/access): the
+// token's scope must allow it — an admin token may do everything, a read
+// token nothing, an ops token what its roles do (access.Token.May). A
+// token's scope is its organisation, and every object is looked up in it.
+// After a write the ingester's caches are dropped (OnChange).
+func (s *Server) may(p access.Permission, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Context().Value(tokenKey{}).(access.Token).Scope != access.ScopeAdmin {
-			writeError(w, r, s.Logger, errkind.New(errkind.Forbidden, "this token is read-only; changes need an admin token"))
+		if err := tokenOf(r).Check(p); err != nil {
+			writeError(w, r, s.Logger, err)
 			return
 		}
 		h(w, r)
@@ -121,8 +127,14 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// tokenOf is the request's API token (tokenAuth put it there).
+func tokenOf(r *http.Request) access.Token {
+	t, _ := r.Context().Value(tokenKey{}).(access.Token)
+	return t
+}
+
 func actorOf(r *http.Request) string {
-	return "api:" + r.Context().Value(tokenKey{}).(access.Token).Name
+	return "api:" + tokenOf(r).Name
 }
 
 // decodeOptional decodes a JSON body strictly into v, leaving v as it is
@@ -729,6 +741,11 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) (int, any,
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
+	}
+	if in.Uphold {
+		if err := tokenOf(r).Check(access.DecisionPermission(in.Action)); err != nil {
+			return 0, nil, err
+		}
 	}
 	if err := s.Admin.DecideReport(r.Context(), orgOf(r), id, in.Uphold, chat.ActionKind(in.Action), in.Note, actorOf(r)); err != nil {
 		return 0, nil, err

@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,10 +87,13 @@ func TestOrganisationAPI(t *testing.T) {
 		t.Fatalf("campaign: %d %v", code, out)
 	}
 	camp := int(out["id"].(float64))
-	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 201 || out["code"] != "WINTER" {
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER26"}`, camp)); code != 201 || out["code"] != "WINTER26" {
 		t.Fatalf("code: %d %v", code, out)
 	}
-	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER"}`, camp)); code != 409 {
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WIN7"}`, camp)); code != 400 || !strings.Contains(fmt.Sprint(out), "8 to 32 characters") {
+		t.Fatalf("a short code: %d %v, want 400", code, out)
+	}
+	if code, out = e.do(t, "POST", "/api/v1/invite-codes", e.token, fmt.Sprintf(`{"campaign_id":%d,"code":"WINTER26"}`, camp)); code != 409 {
 		t.Fatalf("duplicate code: %d %v, want 409", code, out)
 	}
 	e.do(t, "POST", fmt.Sprintf("/api/v1/campaigns/%d/archive", camp), e.token, "")
@@ -118,6 +125,11 @@ func TestAuditExport(t *testing.T) {
 	if code != 200 || len(entries) == 0 || entries[len(entries)-1].(map[string]any)["action"] != "token.create" {
 		t.Fatalf("audit: %d %v", code, out)
 	}
+	// Text that a spreadsheet would run as a formula is defused in the
+	// export, as in the console's.
+	if err := e.db.AppendAudit(context.Background(), community.AuditEntry{OrgID: e.org, Actor: `=HYPERLINK("http://evil.example","点我")`, Action: "test", Subject: "+1+1", Detail: "{}"}); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/audit?format=csv", nil)
 	req.Header.Set("Authorization", "Bearer "+e.read)
 	resp, err := http.DefaultClient.Do(req)
@@ -129,7 +141,67 @@ func TestAuditExport(t *testing.T) {
 	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(string(body), "id,time,actor,action,subject,detail") || !strings.Contains(string(body), "token.create") {
 		t.Fatalf("csv: %s\n%s", resp.Header, body)
 	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(recs, func(r []string) bool { return r[3] == "test" }); i < 0 || recs[i][2] != `'=HYPERLINK("http://evil.example","点我")` || recs[i][4] != "'+1+1" {
+		t.Fatalf("formula cells not defused: %q", recs)
+	}
 	if code, out := e.do(t, "GET", "/api/v1/moderation?limit=0", e.read, ""); code != 400 {
 		t.Fatalf("bad limit: %d %v", code, out)
 	}
+}
+
+// TestAuditControlCharacters: a note with a control character once made
+// the audit detail invalid JSON (built with %q), and GET /api/v1/audit
+// answered an empty 200. Details are JSON now, an old bad row is embedded
+// as text, and the answer is whole.
+func TestAuditControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.db.BanEverywhere(ctx, e.org, mustPerson(t, e, "广告员"), "违规\x01\a广告 \"引号\"", "test"); err != nil {
+		t.Fatal(err)
+	}
+	// A row as the old code wrote it.
+	if _, err := e.db.SQL().ExecContext(ctx, `INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES (?, 0, 'old', 'report.upheld', 'report:1', ?)`,
+		e.org, `{"action":"send","note":"\x01"}`); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/audit", nil)
+	req.Header.Set("Authorization", "Bearer "+e.read)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out struct {
+		Entries []struct {
+			Action string         `json:"action"`
+			Detail map[string]any `json:"detail"`
+		} `json:"entries"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(raw, &out) != nil {
+		t.Fatalf("audit: %d %q", resp.StatusCode, raw)
+	}
+	found := map[string]map[string]any{}
+	for _, en := range out.Entries {
+		found[en.Action] = en.Detail
+	}
+	if d := found["ban.add"]; d == nil || d["reason"] != "违规\x01\a广告 \"引号\"" {
+		t.Fatalf("ban.add detail %v in %s", d, raw)
+	}
+	if d := found["report.upheld"]; d == nil || d["text"] != `{"action":"send","note":"\x01"}` {
+		t.Fatalf("the old row's detail %v in %s", d, raw)
+	}
+}
+
+func mustPerson(t *testing.T, e *env, name string) int64 {
+	t.Helper()
+	p := community.Person{OrgID: e.org, Name: name}
+	if err := e.db.CreatePerson(context.Background(), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
 }

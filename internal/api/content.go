@@ -255,11 +255,17 @@ type PushJSON struct {
 	Delivery      string     `json:"delivery,omitempty"`
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
 	DeliveryError string     `json:"delivery_error,omitempty"`
+	// While pending: what the platform waits for, when it accepted the
+	// push but has not sent it (owner_confirm: a WeCom 群发 its group
+	// owner must confirm; platform_report: confirmed, not reported sent
+	// yet), and its words.
+	PendingFor    string `json:"pending_for,omitempty"`
+	PendingReason string `json:"pending_reason,omitempty"`
 }
 
 func pushJSON(p content.Push) PushJSON {
 	return PushJSON{p.ID, p.ScriptID, p.GroupID, p.Slot, p.WantAt, p.PlannedAt, string(p.Status), !p.PlannedAt.Equal(p.WantAt), p.Reason, p.DutyPerson,
-		p.Delivery, p.DeliveredAt, p.DeliveryError}
+		p.Delivery, p.DeliveredAt, p.DeliveryError, p.PendingFor, p.PendingReason}
 }
 
 // planPushes plans one script into many groups: the groups listed, or

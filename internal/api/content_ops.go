@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -14,18 +15,18 @@ import (
 // group duty reminders go to, and the duty board.
 func (s *Server) contentOpsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/slots", s.tokenAuth(s.json(s.getSlots)))
-	mux.HandleFunc("PUT /api/v1/slots", s.tokenAuth(s.admin(s.json(s.putSlots))))
+	mux.HandleFunc("PUT /api/v1/slots", s.tokenAuth(s.may(access.PlanPush, s.json(s.putSlots))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/slots", s.tokenAuth(s.json(s.getSlots)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/slots", s.tokenAuth(s.admin(s.json(s.putSlots))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/slots", s.tokenAuth(s.may(access.PlanPush, s.json(s.putSlots))))
 	mux.HandleFunc("GET /api/v1/cadences", s.tokenAuth(s.json(s.listCadences)))
-	mux.HandleFunc("POST /api/v1/cadences", s.tokenAuth(s.admin(s.json(s.createCadence))))
-	mux.HandleFunc("POST /api/v1/cadences/{id}/pause", s.tokenAuth(s.admin(s.json(s.pauseCadence(true)))))
-	mux.HandleFunc("POST /api/v1/cadences/{id}/resume", s.tokenAuth(s.admin(s.json(s.pauseCadence(false)))))
+	mux.HandleFunc("POST /api/v1/cadences", s.tokenAuth(s.may(access.PlanPush, s.json(s.createCadence))))
+	mux.HandleFunc("POST /api/v1/cadences/{id}/pause", s.tokenAuth(s.may(access.PlanPush, s.json(s.pauseCadence(true)))))
+	mux.HandleFunc("POST /api/v1/cadences/{id}/resume", s.tokenAuth(s.may(access.PlanPush, s.json(s.pauseCadence(false)))))
 	mux.HandleFunc("GET /api/v1/settings/staff-group", s.tokenAuth(s.json(s.getStaffGroup)))
-	mux.HandleFunc("PUT /api/v1/settings/staff-group", s.tokenAuth(s.admin(s.json(s.putStaffGroup))))
+	mux.HandleFunc("PUT /api/v1/settings/staff-group", s.tokenAuth(s.may(access.EditDutyRoster, s.json(s.putStaffGroup))))
 	mux.HandleFunc("GET /api/v1/duty", s.tokenAuth(s.json(s.dutyBoard)))
 	mux.HandleFunc("GET /api/v1/settings/content", s.tokenAuth(s.json(s.getContentSettings)))
-	mux.HandleFunc("PUT /api/v1/settings/content", s.tokenAuth(s.admin(s.json(s.putContentSettings))))
+	mux.HandleFunc("PUT /api/v1/settings/content", s.tokenAuth(s.may(access.ContentSettings, s.json(s.putContentSettings))))
 	mux.HandleFunc("GET /api/v1/duty/rosters", s.tokenAuth(s.json(s.dutyRosters)))
 	mux.HandleFunc("PUT /api/v1/groups/{id}/duty-roster", s.tokenAuth(s.opsRole("publisher")(s.json(s.putDutyRoster))))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 
@@ -345,6 +346,9 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request) (int, any
 		FormerOwner string `json:"former_owner"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := tokenOf(r).Check(access.StaffPermission(in.Role)); err != nil {
 		return 0, nil, err
 	}
 	if in.FormerOwner != "" && in.Role != string(community.RoleOwner) {

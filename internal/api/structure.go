@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -30,15 +31,15 @@ func (s *Server) structureRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.HandleFunc("GET /api/v1/groups/{id}/profile", s.tokenAuth(s.json(s.getProfile)))
-	mux.HandleFunc("PUT /api/v1/groups/{id}/profile", s.tokenAuth(s.admin(s.json(s.putProfile))))
+	mux.HandleFunc("PUT /api/v1/groups/{id}/profile", s.tokenAuth(s.may(access.EditGroup, s.json(s.putProfile))))
 	mux.HandleFunc("GET /api/v1/groups/{id}/checklist", s.tokenAuth(s.json(s.checklist)))
 	mux.HandleFunc("GET /api/v1/groups/{id}/route", s.tokenAuth(s.json(s.route)))
 	mux.HandleFunc("GET /api/v1/templates", s.tokenAuth(s.json(s.listTemplates)))
-	mux.HandleFunc("POST /api/v1/templates", s.tokenAuth(s.admin(s.json(s.createTemplate))))
-	mux.HandleFunc("POST /api/v1/templates/{id}/apply", s.tokenAuth(s.admin(s.json(s.applyTemplate))))
+	mux.HandleFunc("POST /api/v1/templates", s.tokenAuth(s.may(access.ApplyTemplate, s.json(s.createTemplate))))
+	mux.HandleFunc("POST /api/v1/templates/{id}/apply", s.tokenAuth(s.may(access.ApplyTemplate, s.json(s.applyTemplate))))
 	mux.HandleFunc("GET /api/v1/tasks", s.tokenAuth(s.json(s.listTasks)))
-	mux.HandleFunc("POST /api/v1/tasks/{id}/bind", s.tokenAuth(s.admin(s.json(s.bindTask))))
-	mux.HandleFunc("DELETE /api/v1/nodes/{id}", s.tokenAuth(s.admin(s.json(s.deleteNode))))
+	mux.HandleFunc("POST /api/v1/tasks/{id}/bind", s.tokenAuth(s.may(access.ApplyTemplate, s.json(s.bindTask))))
+	mux.HandleFunc("DELETE /api/v1/nodes/{id}", s.tokenAuth(s.may(access.EditTree, s.json(s.deleteNode))))
 }
 
 // changed tells the ingester to drop its caches after a read that wrote

@@ -30,6 +30,8 @@ type Deps struct {
 	Cursors  chat.Cursors
 	DataDir  string
 	Location *time.Location // the server's time zone ([server] timezone)
+	// Book records what a platform says beyond chat events (the store).
+	Book PlatformBook
 }
 
 // Factory builds the adapter of one configured connection.
@@ -75,8 +77,19 @@ Usage:
                                                               what the rules would have done to stored history
   qunzhu user add NAME --role ROLE [--node ID | --group ID]  create a console account (roles: manager;
                                                               secretary, assistant, viewer scoped to a node or group)
+  qunzhu user list                                            list the console accounts
+  qunzhu user passwd|disable|enable NAME                      set a new password (printed once) or disable or
+                                                              enable an account; passwd and disable sign it out
   qunzhu token add NAME --scope SCOPE                         create an API token (admin, read, or
                                                               ops:editor,reviewer,… for the operations centre)
+  qunzhu token list                                           list the API tokens (never their secrets)
+  qunzhu token revoke NAME|ID                                 revoke an API token
+  qunzhu import [--group ID | --connection NAME [--name NAME]] [--format F] [--tz ZONE]
+                [--since T] [--until T] [--validate] FILE…  import chat exports (Telegram, WeChat, QQ)
+  qunzhu backup [--force] FILE                                a consistent copy of the SQLite database,
+                                                              taken while qunzhu serves
+  qunzhu restore FILE                                         a backup into an empty data directory
+  qunzhu db stats                                             the database's tables: rows and sizes
   qunzhu config init [--force] [FILE]                         write a commented default qunzhu.toml
   qunzhu config dump [--config qunzhu.toml]                   print the effective configuration
   qunzhu version                                              print the version
@@ -138,6 +151,14 @@ func run(ctx context.Context, env Env) error {
 		return cmdUser(ctx, env, args)
 	case "token":
 		return cmdToken(ctx, env, args)
+	case "import":
+		return cmdImport(ctx, env, args)
+	case "backup":
+		return cmdBackup(ctx, env, args)
+	case "restore":
+		return cmdRestore(ctx, env, args)
+	case "db":
+		return cmdDB(ctx, env, args)
 	case "rules":
 		return cmdRules(ctx, env, args)
 	case "check":
@@ -155,7 +176,7 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "rules", "config", "user", "token", "version"}))
+	return usagef("unknown command %q%s", cmd, suggest(cmd, []string{"serve", "demo", "migrate", "check", "rules", "config", "user", "token", "import", "backup", "restore", "db", "version"}))
 }
 
 // exitCode is an error that carries a subcommand's own exit code, already

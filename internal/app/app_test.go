@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,10 +133,34 @@ func TestUserAdd(t *testing.T) {
 		{[]string{"token", "add", "审核岗", "--scope", "ops:reviewer"}, 0, "token 审核岗 (ops:reviewer): qz_"},
 		{[]string{"token", "add", "x", "--scope", "ops:boss"}, 2, "token role \"boss\""},
 		{[]string{"token", "add", "x"}, 2, "give a token name and --scope"},
+		{[]string{"token", "add", "看板", "--scope", "read"}, 0, "token 看板 (read): qz_"},
+		{[]string{"token", "add", "看板", "--scope", "read"}, 0, "token 看板 (read): qz_"},
+		{[]string{"token", "list"}, 0, "审核岗"},
+		{[]string{"token", "revoke", "看板"}, 1, "2 active tokens are named \"看板\": give the id"},
+		{[]string{"token", "revoke", "审核岗"}, 0, "revoked token 审核岗"},
+		{[]string{"token", "revoke", "审核岗"}, 1, "no active token named \"审核岗\""},
+		{[]string{"token", "revoke"}, 2, "give the token's name or id"},
+		{[]string{"token", "rovoke", "x"}, 2, "did you mean \"revoke\""},
+		{[]string{"user", "passwd", "boss2"}, 0, "new password for boss2"},
+		{[]string{"user", "passwd", "nobody"}, 1, "user \"nobody\" not found"},
+		{[]string{"user", "disable", "boss2"}, 0, "disabled boss2"},
+		{[]string{"user", "disable", "boss2"}, 1, "disabled already"},
+		{[]string{"user", "list"}, 0, "boss2"},
+		{[]string{"user", "enable", "boss2"}, 0, "enabled boss2"},
+		{[]string{"user", "disable"}, 2, "give a user name"},
+		{[]string{"user", "disabel", "x"}, 2, "did you mean \"disable\""},
 	} {
 		code, out, errs := runMain(t, dir, tc.args...)
 		if code != tc.code || !strings.Contains(out+errs, tc.want) {
 			t.Errorf("%v: %d %q %q, want %d and %q", tc.args, code, out, errs, tc.code, tc.want)
 		}
+	}
+	// The list says who is disabled and which token is revoked.
+	runMain(t, dir, "user", "disable", "boss2")
+	if _, out, _ := runMain(t, dir, "user", "list"); !regexp.MustCompile(`boss2\s+manager\s+organisation\s+disabled\s+never`).MatchString(out) {
+		t.Errorf("user list:\n%s", out)
+	}
+	if _, out, _ := runMain(t, dir, "token", "list"); !regexp.MustCompile(`审核岗\s+ops:reviewer\s+revoked`).MatchString(out) || strings.Contains(out, "qz_") {
+		t.Errorf("token list:\n%s", out)
 	}
 }

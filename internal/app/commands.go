@@ -60,16 +60,13 @@ func cmdServe(ctx context.Context, env Env, args []string) error {
 	return s.run(ctx, ln)
 }
 
-// announce prints where the service listens and, on first start, the
-// credentials bootstrap created.
+// announce prints where the service listens and where the first
+// credentials are: the files' paths, never the secrets, which would end
+// up in journald or docker logs at every start.
 func announce(env Env, ln net.Listener, cr Credentials) {
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(env.Stdout, "qunzhu is listening on %s\n", url)
-	fmt.Fprintf(env.Stdout, "  console 控制台: %s/  login 登录: %s", url, cr.Username)
-	if cr.Password != "" {
-		fmt.Fprintf(env.Stdout, " / %s", cr.Password)
-	}
-	fmt.Fprintln(env.Stdout)
+	fmt.Fprintf(env.Stdout, "  console 控制台: %s/  login 登录: %s (first password 初始密码: %s)\n", url, cr.Username, cr.PasswordPath)
 	fmt.Fprintf(env.Stdout, "  API token (organisation admin): %s\n", cr.TokenPath)
 }
 
@@ -92,6 +89,13 @@ func cmdMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if cur, latest, err := db.SchemaStatus(ctx); err != nil {
+		return err
+	} else if cur > latest {
+		// A database restored from a newer qunzhu: this binary would not
+		// understand it.
+		return fmt.Errorf("the database's schema is at version %d, newer than this binary knows (%d): upgrade qunzhu", cur, latest)
+	}
 	n, err := db.Migrate(ctx)
 	if err != nil {
 		return err

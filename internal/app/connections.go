@@ -22,6 +22,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -64,6 +65,9 @@ type connSet struct {
 	replica string
 	file    []config.Connection // the file's, in its order
 	fixed   []chat.Adapter
+	// statsImported is called when a connection's daily statistics were
+	// imported: the rollup should run again.
+	statsImported func()
 
 	ctx      context.Context // the service's, while it runs
 	wg       sync.WaitGroup  // what runs for held connections
@@ -93,7 +97,7 @@ func (cs *connSet) build(c config.Connection) (chat.Adapter, error) {
 	if !ok {
 		return nil, fmt.Errorf("platform %q is not built into this binary (have: %s)", c.Platform, joinNames(cs.factory))
 	}
-	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location})
+	a, err := f(c, Deps{Logger: cs.log.With("connection", c.Name), Cursors: cs.deps.Cursors, DataDir: cs.deps.DataDir, Location: cs.deps.Location, Book: cs.deps.Book})
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +325,10 @@ func (cs *connSet) launch(c *conn) {
 			wg.Add(1)
 			go func() { defer wg.Done(); cs.disp.Serve(ctx, *route) }()
 		}
+		if u, ok := a.(upkept); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); cs.upkeep(ctx, a, u) }()
+		}
 		cs.runAdapter(ctx, a)
 		wg.Wait()
 	}()
@@ -426,6 +434,35 @@ func (cs *connSet) apiConnections() []api.Connection {
 		out = append(out, api.Connection{Name: name, Platform: c.def.Platform, Token: c.def.Token, Pulled: pulled})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// importable are the connections built here, which an import may name
+// (whichever replica holds them: an import only stores).
+func (cs *connSet) importable() []imports.Connection {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	out := make([]imports.Connection, 0, len(cs.byName))
+	for name, c := range cs.byName {
+		if c.adapter != nil {
+			out = append(out, imports.Connection{Name: name, Platform: c.def.Platform})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// pulled are the connections whose actions a bridge pulls.
+func (cs *connSet) pulled() []string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	var out []string
+	for name, c := range cs.byName {
+		if p, ok := c.adapter.(chat.Puller); ok && p.Pulled() {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

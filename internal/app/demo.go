@@ -73,12 +73,15 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 		done := make(chan struct{})
 		go func() { svc.in.Run(seedCtx); close(done) }()
 		err := demo.Seed(ctx, db, svc.in, s, cr.Org, time.Now(), env.Stdout)
+		if err == nil {
+			err = demo.SeedImports(ctx, db, svc.imports, cr.Org, time.Now(), cfg.Location(), env.Stdout)
+		}
 		cancel()
 		<-done
 		if err != nil {
 			return fmt.Errorf("create demo community: %w", err)
 		}
-		if err := os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(marker, []byte(time.Now().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 			return fmt.Errorf("mark demo data complete: %w", err)
 		}
 	}

@@ -52,6 +52,16 @@ type proc struct {
 	url    string
 	stderr *logBuffer
 	done   chan error
+
+	mu     sync.Mutex
+	stdout []string // the lines printed so far
+}
+
+// printed is what the process printed on stdout so far.
+func (p *proc) printed() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.stdout, "\n")
 }
 
 // logBuffer is a process's output, written by os/exec's copying goroutine
@@ -91,6 +101,9 @@ func start(t *testing.T, dir string, args ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout = append(p.stdout, sc.Text())
+			p.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -349,40 +362,5 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	stored := map[string]int{}
-	rows, err := db.Query("SELECT external_id FROM events WHERE connection = 'wx'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		stored[id]++
-	}
-	rows.Close()
-	for id := range acked {
-		if stored[id] != 1 {
-			t.Errorf("acknowledged event %s stored %d times", id, stored[id])
-		}
-	}
-	var joins, pending int
-	db.QueryRow("SELECT COUNT(*) FROM memberships").Scan(&joins)
-	db.QueryRow("SELECT COUNT(*) FROM outbox WHERE status <> 'done'").Scan(&pending)
-	if joins != len(stored) {
-		t.Errorf("%d memberships for %d stored joins", joins, len(stored))
-	}
-	if pending != 0 {
-		t.Errorf("%d committed actions not delivered after the restart", pending)
-	}
-	// Every committed action reached the bridge at least once.
-	rows, _ = db.Query("SELECT idem_key FROM outbox")
-	for rows.Next() {
-		var k string
-		rows.Scan(&k)
-		if rec.keys[k] == 0 {
-			t.Errorf("action %s committed but never delivered", k)
-		}
-	}
-	rows.Close()
-	t.Logf("%d events acknowledged, %d stored, %d actions delivered", len(acked), len(stored), len(rec.keys))
+	checkIngested(t, db, acked, rec, 0)
 }

@@ -13,6 +13,7 @@ import (
 // metrics registers the service's metrics and returns the /metrics handler.
 func (s *service) metrics(ctx context.Context) http.Handler {
 	r := metrics.NewRegistry()
+	processMetrics(r)
 	st := s.in.Stats()
 	r.CounterFunc("qunzhu_events_ingested_total", "Events stored (new, not duplicates).", func() float64 { return float64(st.Events.Load()) })
 	r.CounterFunc("qunzhu_events_duplicate_total", "Redelivered events ignored by the idempotency key.", func() float64 { return float64(st.Duplicates.Load()) })

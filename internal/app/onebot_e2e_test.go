@@ -30,9 +30,13 @@ access_token = "onebot-secret-0123456789"
 self_id = "10001"
 `)
 	p := start(t, dir, "serve", "--migrate")
-	// Nobody connected yet: not ready, and /readyz says why.
-	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 503 || !strings.Contains(fmt.Sprint(body), "qq: no OneBot implementation connected") {
+	// Nobody connected yet: not ready, and /readyz says why to an admin
+	// token (and nothing more to anyone else).
+	if code, body := call(t, "GET", p.url+"/readyz", adminToken(t, dir), ""); code != 503 || !strings.Contains(fmt.Sprint(body), "qq: no OneBot implementation connected") {
 		t.Fatalf("readyz before the implementation connects: %d %v", code, body)
+	}
+	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 503 || fmt.Sprint(body) != "map[status:not ready]" {
+		t.Fatalf("anonymous readyz before the implementation connects: %d %v", code, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

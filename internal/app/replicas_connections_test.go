@@ -203,8 +203,9 @@ func (p *pushed) twice() []string {
 
 // replica is a serve process and its id.
 type replica struct {
-	id string
-	p  *proc
+	id    string
+	p     *proc
+	admin string // the admin API token (/readyz names what a replica holds to it alone)
 }
 
 // fixture is n replicas with the Telegram connection "tg" on a Bot API
@@ -262,6 +263,9 @@ func startReplicasWith(t *testing.T, n int, dsn string, lease time.Duration, mor
 			admin = adminToken(t, dir)
 		}
 	}
+	for _, r := range out {
+		r.admin = admin
+	}
 	return out, admin
 }
 
@@ -282,7 +286,7 @@ func holder(t *testing.T, db *sql.DB, conn string) string {
 // holds is what a replica's /readyz says it holds (nil when not ready).
 func (r *replica) holds(t *testing.T) []string {
 	t.Helper()
-	code, body := call(t, "GET", r.p.url+"/readyz", "", "")
+	code, body := call(t, "GET", r.p.url+"/readyz", r.admin, "")
 	if code != 200 {
 		return nil
 	}

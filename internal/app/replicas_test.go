@@ -41,29 +41,7 @@ func TestTwoReplicasSendEachPushOnce(t *testing.T) {
 	}
 	a, b := procs[0], procs[1]
 	const groups = 40
-	var evs []string
-	for i := range groups {
-		evs = append(evs, fmt.Sprintf(`{"id":"m%d","type":"message","group":"g%d","time":%q,"sender":{"id":"u%d"},"message":{"id":"x%d","kind":"text","text":"早上好"}}`,
-			i, i, time.Now().Add(-time.Hour).Format(time.RFC3339), i, i))
-	}
-	if code, out := call(t, "POST", b.url+"/api/v1/events", bridgeToken, "["+strings.Join(evs, ",")+"]"); code != 200 {
-		t.Fatalf("events: %d %v", code, out)
-	}
-	_, out := call(t, "POST", a.url+"/api/v1/scripts", admin, `{"title":"晚高峰","body":"今天的复盘：\n一、选品\n二、定价\n大家怎么看？"}`)
-	id := int(out["id"].(float64))
-	// One admin token writes and approves: a team of one.
-	if code, out := call(t, "PUT", b.url+"/api/v1/settings/content", admin, `{"self_approval":true}`); code != 200 {
-		t.Fatalf("allow self-approval: %d %v", code, out)
-	}
-	for _, step := range [][2]string{{"submitted", "contributor"}, {"in_review", "reviewer"}, {"approved", "reviewer"}} {
-		if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/scripts/%d/transitions", b.url, id), admin, fmt.Sprintf(`{"to":%q,"role":%q}`, step[0], step[1])); code != 200 {
-			t.Fatalf("%v: %d %v", step, code, out)
-		}
-	}
-	code, out := call(t, "POST", a.url+"/api/v1/pushes", admin, fmt.Sprintf(`{"script_id":%d,"kind":"custom","at":%q}`, id, time.Now().Add(-time.Minute).Format(time.RFC3339)))
-	if ps, _ := out["pushes"].([]any); code != 201 || len(ps) != groups {
-		t.Fatalf("plan: %d %v", code, out)
-	}
+	planPushes(t, a.url, b.url, admin, groups)
 	pushes := func() (n int, twice []string) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()

@@ -205,7 +205,7 @@ func cmdReplay(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	bar := newProgressBar(env.Stderr, total)
+	bar := newReplayProgress(env.Stderr, total)
 	start := time.Now()
 	run.result, err = rules.Replay(ctx, rules.ReplayOptions{RulesFor: rulesFor, Engine: engine, Examples: *examples,
 		Progress: bar.update, ProgressEvery: 10_000}, msgs)
@@ -524,27 +524,22 @@ func (run *replayRun) json() replayJSON {
 	return out
 }
 
-// progressBar shows a replay's progress on standard error: a bar that
+// replayProgress shows a replay's progress on standard error: a bar that
 // redraws itself on a terminal, a line at each tenth otherwise.
-type progressBar struct {
+type replayProgress struct {
 	w     io.Writer
 	total int
 	tty   bool
 	tenth int
 }
 
-func newProgressBar(w io.Writer, total int) *progressBar {
-	p := &progressBar{w: w, total: total}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
+func newReplayProgress(w io.Writer, total int) *replayProgress {
+	p := &replayProgress{w: w, total: total, tty: isTerminal(w)}
 	fmt.Fprintf(w, "qunzhu rules replay: %d messages to judge\n", total)
 	return p
 }
 
-func (p *progressBar) update(n int) {
+func (p *replayProgress) update(n int) {
 	if p.total == 0 {
 		return
 	}
@@ -561,7 +556,7 @@ func (p *progressBar) update(n int) {
 	}
 }
 
-func (p *progressBar) finish() {
+func (p *replayProgress) finish() {
 	if p.tty && p.total > 0 {
 		fmt.Fprintln(p.w)
 	}

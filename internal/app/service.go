@@ -15,16 +15,19 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/api"
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/config"
 	"github.com/qunzhu/qunzhu/internal/connections"
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -33,8 +36,11 @@ import (
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	driver, dsn := cfg.DatabaseDSN()
+	if err := privateDir(cfg.Data.Dir, log); err != nil {
+		return nil, err
+	}
 	if driver == "sqlite" {
-		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
@@ -43,6 +49,49 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 		return nil, err
 	}
 	return db, nil
+}
+
+// secretFiles are the secrets qunzhu keeps in its data directory.
+var secretFiles = []string{"admin.password", "admin.token", "session.key", "bridge.token"}
+
+// privateDir creates the data directory readable by its owner only (0700),
+// and makes an existing one that others could read so, and the secrets in
+// it 0600, each with a log line: it holds the database, the session key,
+// the admin password and token. (The store makes the database's own files
+// 0600.)
+func privateDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := tighten(dir, 0o700, log); err != nil {
+		return err
+	}
+	for _, f := range secretFiles {
+		if err := tighten(filepath.Join(dir, f), 0o600, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten gives path the mode private when others may read it (a missing
+// path is left alone), and logs that it did.
+func tighten(path string, private os.FileMode, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, private); err != nil {
+		return fmt.Errorf("make %s private: %w", path, err)
+	}
+	log.Warn(fmt.Sprintf("%s was open to others: made it %#o", path, private), "was", fi.Mode().Perm().String())
+	return nil
 }
 
 // service is a running qunzhu: store, pipeline, adapters and HTTP.
@@ -55,6 +104,9 @@ type service struct {
 	disp    *pipeline.Dispatcher
 	conns   *connSet
 	replica string // this replica's id
+	// rollNow: the rollup should run at the next round (a platform's
+	// statistics were imported).
+	rollNow atomic.Bool
 	url     string // where the other replicas reach this one, once listening
 	handler http.Handler
 	orgID   int64
@@ -62,6 +114,7 @@ type service struct {
 
 	observeDecision func(time.Duration)
 	rules           *rules.Registry
+	imports         *imports.Service
 }
 
 // newService builds the service on an open, migrated store.
@@ -92,7 +145,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		s.replica = connections.ReplicaID(host, os.Getpid())
 	}
 	s.conns = &connSet{db: db, log: log, factory: env.Platforms, replica: s.replica, file: cfg.Connections, fixed: extra,
-		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc}}
+		deps: Deps{Logger: log, Cursors: db, DataDir: cfg.Data.Dir, Location: s.loc, Book: db}}
+	s.conns.statsImported = func() { s.rollNow.Store(true) }
 	s.conns.keeper = &connections.Keeper{Store: db, Holder: s.replica, TTL: time.Duration(cfg.Server.ConnectionLease),
 		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
 		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
@@ -123,12 +177,17 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	if err := s.conns.start(ctx); err != nil {
 		return nil, err
 	}
+	s.imports = s.newImports()
 
 	key, err := secretFile(filepath.Join(cfg.Data.Dir, "session.key"), 32)
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := &api.Server{Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
+	clients, err := clientip.New(cfg.Server.TrustedProxies) // validated with the configuration
+	if err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
 		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
 		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
 		Caps:    s.conns.caps,
@@ -151,7 +210,9 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
 		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
 		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
-		ConnAdmin: &connAdmin{s: s}, Setup: db}
+		ConnAdmin: &connAdmin{s: s}, Setup: db,
+		ShortCodes: db, ClientAddr: clients.Addr}
+	con.Imports, con.MaxUpload = s.imports, cfg.Import.MaxUpload
 	apiH := s.forwardEvents(apiSrv.Handler(), int64(cfg.API.MaxBodyBytes))
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
@@ -201,6 +262,11 @@ func (s *service) ready(ctx context.Context) error {
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if s.cfg.Server.DebugAddr != "" {
+		if err := s.serveDebug(ctx); err != nil {
+			return fmt.Errorf("debug listener: %w", err)
+		}
+	}
 	var wg sync.WaitGroup
 	inCtx, stopIngest := context.WithCancel(context.Background())
 	ingestDone := make(chan struct{})
@@ -220,6 +286,8 @@ func (s *service) run(ctx context.Context, ln net.Listener) error {
 	go func() { defer wg.Done(); s.conns.watch(ctx, 3*time.Second) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); s.schedule(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.imports.Serve(ctx) }()
 	if s.rules != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.rules.Watch(ctx, 2*time.Second) }()
@@ -274,7 +342,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick, lastRollup time.Time
+	var lastNick, lastRollup, lastRetention time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -314,7 +382,7 @@ func (s *service) schedule(ctx context.Context) {
 				s.disp.Wake()
 			}
 		}
-		if time.Since(lastRollup) >= rollupEvery {
+		if s.rollNow.Swap(false) || time.Since(lastRollup) >= rollupEvery {
 			lastRollup = time.Now()
 			start := time.Now()
 			if n, err := s.db.Rollup(ctx, s.orgID, time.Now(), s.loc, 400); err != nil {
@@ -324,6 +392,10 @@ func (s *service) schedule(ctx context.Context) {
 			} else {
 				log.Debug("daily rollup", "days", n, "took", time.Since(start))
 			}
+		}
+		if time.Since(lastRetention) >= time.Duration(s.cfg.Retention.Every) {
+			lastRetention = time.Now()
+			s.retain(ctx, log)
 		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {
@@ -384,7 +456,7 @@ func secretFile(path string, n int) ([]byte, error) {
 	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		return nil, fmt.Errorf("generate secret: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
@@ -404,7 +476,7 @@ func tokenFile(path string) (string, error) {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
@@ -413,19 +485,14 @@ func tokenFile(path string) (string, error) {
 	return tok, nil
 }
 
-func randomPassword() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// Credentials are what bootstrap created for the operator.
+// Credentials are what bootstrap created for the operator: where the
+// first password and token are (the secrets themselves are never logged).
 type Credentials struct {
-	Org       community.Org
-	Username  string
-	Password  string // empty when the user existed already
-	TokenPath string
-	Created   bool
+	Org          community.Org
+	Username     string
+	PasswordPath string
+	TokenPath    string
+	Created      bool
 }
 
 // bootstrap makes sure there is an organisation, a console administrator
@@ -433,24 +500,21 @@ type Credentials struct {
 // is written to <data>/admin.token and the password to
 // <data>/admin.password (both 0600).
 func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.Org) (Credentials, error) {
-	cr := Credentials{Username: "admin", TokenPath: filepath.Join(dataDir, "admin.token")}
+	cr := Credentials{Username: "admin", PasswordPath: filepath.Join(dataDir, "admin.password"), TokenPath: filepath.Join(dataDir, "admin.token")}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {
 		return cr, err
 	}
 	if len(orgs) > 0 {
 		cr.Org = orgs[0]
-		if b, err := os.ReadFile(filepath.Join(dataDir, "admin.password")); err == nil {
-			cr.Password = strings.TrimSpace(string(b))
-		}
 		return cr, nil
 	}
 	if err := db.CreateOrg(ctx, &org); err != nil {
 		return cr, err
 	}
 	cr.Org, cr.Created = org, true
-	cr.Password = randomPassword()
-	hash, err := console.HashPassword(cr.Password)
+	password := console.NewPassword()
+	hash, err := console.HashPassword(password)
 	if err != nil {
 		return cr, err
 	}
@@ -461,13 +525,13 @@ func bootstrap(ctx context.Context, db *store.DB, dataDir string, org community.
 	if err != nil {
 		return cr, err
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return cr, fmt.Errorf("create data directory: %w", err)
 	}
 	if err := os.WriteFile(cr.TokenPath, []byte(tok+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin token: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dataDir, "admin.password"), []byte(cr.Password+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cr.PasswordPath, []byte(password+"\n"), 0o600); err != nil {
 		return cr, fmt.Errorf("write admin password: %w", err)
 	}
 	return cr, nil

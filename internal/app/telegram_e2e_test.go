@@ -177,11 +177,17 @@ func telegramConnection(apiURL, options string) string {
 // adminToken is the administrator's API token qunzhu wrote in dir.
 func adminToken(t *testing.T, dir string) string {
 	t.Helper()
-	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	return dataFile(t, dir, "admin.token")
+}
+
+// dataFile is the trimmed text of a file in the data directory.
+func dataFile(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "data", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.TrimSpace(string(tok))
+	return strings.TrimSpace(string(b))
 }
 
 // TestTelegramCommandsForOtherBots runs the real binary against the fake

@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
+	"github.com/qunzhu/qunzhu/internal/content"
 )
 
 const (
@@ -29,11 +31,22 @@ const (
 func TestWeComEndToEnd(t *testing.T) {
 	fake := wecomtest.New(wecomCorp, wecomSecret)
 	defer fake.Close()
-	fake.AddGroup(wecomtest.Group{ChatID: "wrCOHORT1", Name: "NF-阳新2026-1", Owner: "zhangsan", Created: time.Now().Add(-48 * time.Hour).Unix(),
+	fake.AddGroup(wecomtest.Group{ChatID: "wrCOHORT1", Name: "NF-阳新2026-1", Owner: "zhangsan", Admins: []string{"lisi"}, Created: time.Now().Add(-48 * time.Hour).Unix(),
 		Members: []wecom.GroupMember{
 			{UserID: "zhangsan", Type: wecom.MemberStaff, JoinTime: time.Now().Add(-48 * time.Hour).Unix(), Name: "张三"},
+			{UserID: "lisi", Type: wecom.MemberStaff, JoinTime: time.Now().Add(-48 * time.Hour).Unix(), Name: "李四"},
 			{UserID: "wmOLD", Type: wecom.MemberCustomer, JoinTime: time.Now().Add(-24 * time.Hour).Unix(), JoinScene: wecom.JoinInvited, Invitor: &wecom.UserRef{UserID: "zhangsan"}, Name: "老王"},
 		}})
+	// Yesterday's statistics of the owner's groups (in the server's time
+	// zone, content.DefaultZone): without message content, the only
+	// message figures.
+	loc, err := time.LoadLocation(content.DefaultZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, m, d := time.Now().In(loc).Date()
+	yesterday := time.Date(y, m, d-1, 0, 0, 0, 0, loc)
+	fake.SetStats("zhangsan", yesterday, wecom.GroupStats{ChatTotal: 1, ChatHasMsg: 1, NewMemberCnt: 1, MemberTotal: 3, MemberHasMsg: 2, MsgTotal: 17})
 	dir := t.TempDir()
 	writeConfig(t, dir, fmt.Sprintf(`
 [[connections]]
@@ -48,6 +61,7 @@ encoding_aes_key = %q
 api_url = %q
 robot_webhook = %q
 confirm_check = "200ms"
+upkeep_every = "200ms"
 `, wecomCorp, wecomSecret, wecomToken, wecomAESKey, fake.URL, fake.RobotURL()))
 	p := start(t, dir, "serve", "--migrate")
 	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
@@ -110,6 +124,21 @@ confirm_check = "200ms"
 	if m := member(cohort, "wmOLD"); m["source"] != "pulled_in" {
 		t.Fatalf("invited member: %v", m)
 	}
+	// The customer group's owner is its 群主, its admin a 店小二.
+	wait("the group's roles", func() bool {
+		return member(cohort, "zhangsan")["role"] == "owner" && member(cohort, "lisi")["role"] == "assistant"
+	})
+	// The statistics are imported and the day rolled up from them.
+	wait("yesterday's figures from the statistics", func() bool {
+		_, res := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v/health?days=2", p.url, cohort), admin, "")
+		days, _ := res["days"].([]any)
+		for _, d := range days {
+			if d := d.(map[string]any); d["date"] == yesterday.Format(time.DateOnly) {
+				return d["source"] == "stats" && d["messages"] == 17.0 && d["communicators"] == 2.0
+			}
+		}
+		return false
+	})
 
 	// A customer scans the group's QR code; WeCom posts the event.
 	n, err := fake.Join("wrCOHORT1", wecom.GroupMember{UserID: "wmQR", JoinScene: wecom.JoinByQRCode, Name: "扫码新人"})
@@ -127,12 +156,55 @@ confirm_check = "200ms"
 		t.Fatalf("forged event: %d", code)
 	}
 
-	// The join way behind the poster: when its groups are full WeCom
-	// creates the next one (the family's next name), and qunzhu learns of
-	// it and of the newcomer it was made for.
-	cfg := fake.AddJoinWay(wecom.JoinWay{Scene: 2, AutoCreateRoom: 1, RoomBaseName: "NF-阳新2026-", RoomBaseID: 2, ChatIDList: []string{"wrCOHORT1"}, State: "YX2026"})
+	// The group is the first of a family named NF-阳新2026-{n}; a poster's
+	// invite code for it becomes a join way (群活码) that WeCom keeps:
+	// the family's groups with room, and its next name for the group WeCom
+	// creates when they are full. /join/{code} leads to its QR code.
+	_, out := call(t, "POST", p.url+"/api/v1/templates", admin, `{"name":"开班","variables":["county","year"],"steps":[{"kind":"cohort","pattern":"NF-{county}{year}-{n}"}]}`)
+	tpl := out["id"]
+	_, out = call(t, "POST", p.url+"/api/v1/nodes", admin, `{"name":"阳新","kind":"region"}`)
+	if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/templates/%v/apply", p.url, tpl), admin, fmt.Sprintf(`{"node_id":%v,"variables":{"county":"阳新","year":"2026"}}`, out["id"])); code != 201 {
+		t.Fatalf("apply the template: %d %v", code, out)
+	}
+	_, out = call(t, "POST", p.url+"/api/v1/campaigns", admin, `{"name":"春季海报"}`)
+	_, out = call(t, "POST", p.url+"/api/v1/invite-codes", admin, fmt.Sprintf(`{"code":"YX2026AUTUMN","campaign_id":%v,"group_id":%v}`, out["id"], cohort))
+	if out["code"] != "YX2026AUTUMN" {
+		t.Fatalf("invite code: %v", out)
+	}
+	joinWay := func() (string, wecom.JoinWay) {
+		for id, w := range fake.JoinWays() {
+			if w.State == "YX2026AUTUMN" {
+				return id, w
+			}
+		}
+		return "", wecom.JoinWay{}
+	}
+	wait("the join way", func() bool { id, _ := joinWay(); return id != "" })
+	cfg, w := joinWay()
+	if w.AutoCreateRoom != 1 || w.RoomBaseName != "NF-阳新2026-" || w.RoomBaseID != 2 || !slices.Equal(w.ChatIDList, []string{"wrCOHORT1"}) {
+		t.Fatalf("the join way: %+v", w)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	wait("the join link to lead to the QR code", func() bool {
+		resp, err := noRedirect.Get(p.url + "/join/YX2026AUTUMN")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusFound && resp.Header.Get("Location") == w.QRCode
+	})
+
+	// The group fills; when a newcomer scans the code WeCom creates the
+	// family's next group; qunzhu learns of it and of the newcomer, binds it
+	// to the family, and the join way points at it alone from then on.
 	for i := 0; len(mustGroup(t, fake, "wrCOHORT1").Members) < wecomtest.QRCapacity; i++ {
-		fake.Join("wrCOHORT1", wecom.GroupMember{UserID: fmt.Sprintf("wmFILL%03d", i)})
+		n, err := fake.Join("wrCOHORT1", wecom.GroupMember{UserID: fmt.Sprintf("wmFILL%03d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body, err := cb.Post(n); err != nil || code != 200 {
+			t.Fatalf("callback: %d %q %v", code, body, err)
+		}
 	}
 	newChat, notes, err := fake.Scan(cfg, wecom.GroupMember{UserID: "wmNEXT", Name: "下一位"})
 	if err != nil || newChat == "wrCOHORT1" {
@@ -151,12 +223,26 @@ confirm_check = "200ms"
 	if fmt.Sprint(g) == "" || !strings.Contains(fmt.Sprint(g), "NF-阳新2026-2") {
 		t.Fatalf("the new group: %v", g)
 	}
-	if m := member(next, "wmNEXT"); m == nil || m["source"] != "promotion" || m["code"] != "YX2026" {
+	if m := member(next, "wmNEXT"); m == nil || m["source"] != "promotion" || m["code"] != "YX2026AUTUMN" {
 		t.Fatalf("the newcomer in the new group: %v", m)
+	}
+	wait("the join way to point at the new group", func() bool {
+		_, w := joinWay()
+		return slices.Equal(w.ChatIDList, []string{newChat}) && w.RoomBaseID == 3
+	})
+	if _, g := call(t, "GET", fmt.Sprintf("%s/api/v1/groups/%v", p.url, next), admin, ""); g["kind"] != "cohort" {
+		t.Fatalf("the new group is not the family's: %v", g)
+	}
+
+	// The staff group is the group robot's: duty reminders go there, and
+	// to the assistant on duty (the group's admin) as an application
+	// message.
+	if code, out := call(t, "PUT", p.url+"/api/v1/settings/staff-group", admin, fmt.Sprintf(`{"group_id":%v}`, groupID(wecom.RobotGroup))); code != 200 {
+		t.Fatalf("staff group: %d %v", code, out)
 	}
 
 	// A push: a 群发 task for the owner; pending until they confirm.
-	_, out := call(t, "POST", p.url+"/api/v1/scripts", admin, `{"title":"晚高峰","body":"今天的复盘：大家怎么看？"}`)
+	_, out = call(t, "POST", p.url+"/api/v1/scripts", admin, `{"title":"晚高峰","body":"今天的复盘：大家怎么看？"}`)
 	script := int(out["id"].(float64))
 	// One admin token writes and approves: a team of one.
 	if code, out := call(t, "PUT", p.url+"/api/v1/settings/content", admin, `{"self_approval":true}`); code != 200 {
@@ -185,16 +271,21 @@ confirm_check = "200ms"
 	}
 	wait("the pending receipt", func() bool {
 		r := receipt()
-		return r != nil && r["delivery"] == "pending" && strings.Contains(fmt.Sprint(r["delivery_error"]), "confirm")
+		return r != nil && r["delivery"] == "pending" && r["pending_for"] == "owner_confirm" && strings.Contains(fmt.Sprint(r["pending_reason"]), "confirm") && r["delivery_error"] == nil
 	})
 	time.Sleep(time.Second) // several checks later: still pending, one task
 	if r := receipt(); r["delivery"] != "pending" || len(fake.Msgs()) != 1 {
 		t.Fatalf("before confirmation: %v, %d tasks", r, len(fake.Msgs()))
 	}
+	wait("the duty reminders", func() bool {
+		app, robot := fake.AppMessages(), fake.RobotMessages()
+		return len(app) == 1 && app[0].ToUser == "lisi" && strings.Contains(app[0].Text, "值班提醒") &&
+			len(robot) == 1 && strings.Contains(robot[0].Text, "@李四") && strings.Contains(robot[0].Text, "值班提醒")
+	})
 	fake.Confirm(msg.ID)
 	wait("the done receipt", func() bool {
 		r := receipt()
-		return r != nil && r["delivery"] == "done" && r["delivery_error"] == nil
+		return r != nil && r["delivery"] == "done" && r["delivery_error"] == nil && r["pending_for"] == nil
 	})
 	if code, body := call(t, "GET", p.url+"/readyz", "", ""); code != 200 {
 		t.Fatalf("readyz: %d %v", code, body)

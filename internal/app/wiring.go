@@ -8,6 +8,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/demo"
+	"github.com/qunzhu/qunzhu/internal/imports"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/store"
 )
@@ -42,6 +43,7 @@ var (
 	_ console.CommunitySource = (*store.DB)(nil)
 	_ console.FiguresStore    = (*store.DB)(nil)
 	_ console.Auditor         = (*store.DB)(nil)
+	_ console.ShortCodeSource = (*store.DB)(nil)
 	_ console.EventRunner     = (*store.DB)(nil)
 	_ console.Maintenance     = (*store.DB)(nil)
 	_ console.TreeSource      = (*store.DB)(nil)
@@ -52,6 +54,9 @@ var (
 
 	_ demo.Store       = (*store.DB)(nil)
 	_ demo.EventsStore = (*store.DB)(nil)
+
+	_ imports.Store        = (*store.DB)(nil)
+	_ console.ImportSource = (*imports.Service)(nil)
 )
 
 // The connections' lifecycle (connections.go, connadmin.go).

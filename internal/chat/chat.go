@@ -193,6 +193,12 @@ const (
 	ActSetRole ActionKind = "set_role"
 )
 
+// StaffPrefix starts the group of a send that goes to staff members
+// directly rather than into a group: "app:userid|userid" (WeCom's
+// application messages, to corp members). Only platforms that mark staff
+// identities take it.
+const StaffPrefix = "app:"
+
 // ActionKinds lists every action kind.
 var ActionKinds = []ActionKind{ActSend, ActDelete, ActMute, ActUnmute, ActKick, ActBan, ActUnban, ActSetNotice, ActInviteLink, ActSetRole}
 
@@ -384,9 +390,22 @@ type Puller interface {
 // action again after CheckAfter; Do then reports progress the same way,
 // returns nil once the platform has done it, or fails.
 type PendingError struct {
-	State      string        // what the action waits for, for the receipt
+	// For says in a word what the action waits for, for the receipt to
+	// translate: PendingOwnerConfirm, PendingPlatformReport, or "".
+	For        string
+	State      string        // what the action waits for, in the platform's terms, for the receipt
 	CheckAfter time.Duration // when to ask the platform again
 }
+
+// What a pending action waits for (PendingError.For).
+const (
+	// PendingOwnerConfirm: the group's owner must confirm it in the
+	// platform's app (a WeCom 群发).
+	PendingOwnerConfirm = "owner_confirm"
+	// PendingPlatformReport: confirmed; the platform has not reported it
+	// carried out yet.
+	PendingPlatformReport = "platform_report"
+)
 
 func (e *PendingError) Error() string { return "pending: " + e.State }
 

@@ -36,6 +36,13 @@ type InviteCode struct {
 	ArchivedAt *time.Time
 }
 
+// InviteCodeInfo is an invite code with the names of whom it belongs to,
+// for a list: its member's, its campaign's and its group's ("" for none).
+type InviteCodeInfo struct {
+	InviteCode
+	Person, Campaign, Group string
+}
+
 // Referral is one node of a referral tree.
 type Referral struct {
 	PersonID  int64
@@ -87,6 +94,24 @@ type JoinTarget struct {
 	Group     *Group // the group with room; nil when all are full
 	InviteURL string // that group's own link ("" when none is set)
 	Creating  string // the name of the group being created, when all are full
+}
+
+// MinCodeLength is the shortest invite code qunzhu issues. A code is the
+// key to a public join link (/join/{code}), so it must not be guessable
+// by trying codes: generated codes are 8 random characters of a
+// 31-letter alphabet (about 40 bits), and an operator's own code must be
+// at least as long. Shorter codes issued before keep working; the console
+// offers to replace them.
+const MinCodeLength = 8
+
+// CheckNewCode checks an invite code chosen by an operator (already upper
+// case and trimmed): MinCodeLength to 32 characters, no spaces or URL
+// punctuation.
+func CheckNewCode(code string) error {
+	if len(code) < MinCodeLength || len(code) > 32 || strings.ContainsAny(code, " \t/?#&%") {
+		return errkind.Errorf(errkind.Invalid, "invite code %q: %d to 32 characters (anyone can try short codes at the join link), no spaces or URL punctuation", code, MinCodeLength)
+	}
+	return nil
 }
 
 // MaxCampaignName is the longest campaign name, in characters.

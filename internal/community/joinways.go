@@ -3,6 +3,7 @@ package community
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // JoinWays keeps a platform's own rolling join code in step with a family
@@ -36,6 +37,14 @@ type JoinWay struct {
 	// State comes back with every join through the code (the invite
 	// code, so joins are attributed to its campaign or member).
 	State string
+}
+
+// JoinWayRecord is what qunzhu last heard of an invite code's join way.
+type JoinWayRecord struct {
+	Connection string
+	QRCode     string // where /join/{code} sends newcomers ("" when never made)
+	Failed     bool   // the last attempt to bring it in step failed (the reason is logged)
+	CheckedAt  time.Time
 }
 
 // JoinWayState is a join way as the platform has it.

@@ -65,3 +65,15 @@ func PlatformRole(from, to Role) (text string, needed bool) {
 	}
 	return "member", true
 }
+
+// PlatformStaff is a group's staff as its platform has them, in the
+// platform's user ids: its owner and admins, and every staff account of
+// the platform in it (WeCom: the corp members in a customer group, whom
+// application messages reach). The platform's owner is the group's 群主
+// and its admins are 店小二; FormerAdmins were admins until this change.
+type PlatformStaff struct {
+	Owner        string
+	Admins       []string
+	Staff        []string
+	FormerAdmins []string
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -38,6 +39,8 @@ type Config struct {
 	Pipeline    Pipeline     `toml:"pipeline"`
 	Dispatcher  Dispatcher   `toml:"dispatcher"`
 	Rules       Rules        `toml:"rules"`
+	Retention   Retention    `toml:"retention"`
+	Import      Import       `toml:"import"`
 	Connections []Connection `toml:"connections"`
 }
 
@@ -52,6 +55,10 @@ type Server struct {
 	// (rollups, daily leaderboards, temporary groups' ends, the console's
 	// times) and of push slots that name none.
 	Timezone string `toml:"timezone"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client; from anyone else the header
+	// is ignored. Login and join-link limits count per client.
+	TrustedProxies []string `toml:"trusted_proxies"`
 	// ReplicaID names this process among the replicas sharing the
 	// database (the holder of a connection's lease); the host name and
 	// the process id when empty. Each replica needs its own.
@@ -65,6 +72,9 @@ type Server struct {
 	// without renewal: a replica that dies is replaced within it. It is
 	// renewed every third of it.
 	ConnectionLease Duration `toml:"connection_lease"`
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
+	// listener of its own, never on the public address: 127.0.0.1:6060.
+	DebugAddr string `toml:"debug_addr"`
 }
 
 // Data is where qunzhu keeps its files.
@@ -112,6 +122,25 @@ type Rules struct {
 	Enabled      bool   `toml:"enabled"`
 	NoticeOnJoin bool   `toml:"notice_on_join"`
 	Dir          string `toml:"dir"`
+}
+
+// Retention says how long what would otherwise grow forever is kept; a
+// retention of 0 keeps everything of its kind. It runs every Every, on
+// one replica at a time (docs/operations.md).
+type Retention struct {
+	OutboxDone  Duration `toml:"outbox_done"`    // delivered actions
+	OutboxDead  Duration `toml:"outbox_dead"`    // actions given up on
+	Pulled      Duration `toml:"pulled"`         // actions a pulling bridge never fetched, then given up
+	AuditDetail Duration `toml:"audit_detail"`   // the detail of audit entries (the entries stay)
+	EventKeys   Duration `toml:"event_keys"`     // idempotency keys of events
+	Uploads     Duration `toml:"import_uploads"` // uploaded exports not imported
+	Every       Duration `toml:"every"`
+}
+
+// Import limits the console's imports of chat exports.
+type Import struct {
+	// MaxUpload is the largest export the console accepts, in bytes.
+	MaxUpload int64 `toml:"max_upload"`
 }
 
 // Connection is one platform connection.
@@ -185,17 +214,21 @@ func ParseRate(s string) (int, time.Duration, error) {
 	return count, per, nil
 }
 
+const day = 24 * time.Hour
+
 // Default returns the default configuration.
 func Default() *Config {
 	return &Config{
 		Server: Server{Addr: "127.0.0.1:8080", ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(30 * time.Second), ShutdownTimeout: Duration(10 * time.Second), Timezone: content.DefaultZone,
-			ConnectionLease: Duration(15 * time.Second)},
+			TrustedProxies: []string{}, ConnectionLease: Duration(15 * time.Second)},
 		Data:       Data{Dir: "./data"},
 		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
 		Log:        Log{Level: "info", Format: "text"},
 		API:        API{MaxBodyBytes: 1 << 20, MaxEventsPerRequest: 1000},
 		Pipeline:   Pipeline{BatchSize: 512, BatchWait: Duration(2 * time.Millisecond)},
 		Rules:      Rules{Enabled: true, NoticeOnJoin: true},
+		Retention:  Retention{OutboxDone: Duration(7 * day), OutboxDead: Duration(30 * day), Pulled: Duration(3 * day), AuditDetail: Duration(180 * day), Uploads: Duration(7 * day), Every: Duration(time.Hour)},
+		Import:     Import{MaxUpload: 2 << 30},
 		Dispatcher: Dispatcher{MaxAttempts: 12, BackoffBase: Duration(time.Second), BackoffMax: Duration(10 * time.Minute), Lease: Duration(30 * time.Second), PollInterval: Duration(200 * time.Millisecond)},
 	}
 }
@@ -310,6 +343,18 @@ func setScalar(f reflect.Value, s string) error {
 			return fmt.Errorf("want true or false, got %q", s)
 		}
 		f.SetBool(b)
+	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("cannot be set from the environment")
+		}
+		// A list: comma-separated, "" for none.
+		var list []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				list = append(list, v)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}
@@ -349,8 +394,18 @@ func (c *Config) Validate() error {
 	if _, _, err := splitHostPort(c.Server.Addr); err != nil {
 		add("server.addr", "%v", err)
 	}
+	if c.Server.DebugAddr != "" {
+		if _, _, err := splitHostPort(c.Server.DebugAddr); err != nil {
+			add("server.debug_addr", "%v", err)
+		}
+	}
 	if _, err := time.LoadLocation(c.Server.Timezone); err != nil || c.Server.Timezone == "" {
 		add("server.timezone", "want an IANA time zone like Asia/Shanghai or Europe/Berlin, got %q", c.Server.Timezone)
+	}
+	for i, p := range c.Server.TrustedProxies {
+		if _, err := clientip.ParsePrefix(p); err != nil {
+			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
+		}
 	}
 	for _, f := range []struct{ name, v string }{{"server.base_url", c.Server.BaseURL}, {"server.replica_url", c.Server.ReplicaURL}} {
 		if f.v == "" {
@@ -375,6 +430,12 @@ func (c *Config) Validate() error {
 			add(d.f, "must be positive, got %s", time.Duration(d.v))
 		}
 	}
+	if c.Retention.Every <= 0 {
+		add("retention.every", "must be positive, got %s", time.Duration(c.Retention.Every))
+	}
+	if c.Import.MaxUpload < 1<<20 {
+		add("import.max_upload", "want at least 1048576 (1 MB), got %d", c.Import.MaxUpload)
+	}
 	if c.Pipeline.BatchWait < 0 {
 		add("pipeline.batch_wait", "must not be negative")
 	}
@@ -384,8 +445,10 @@ func (c *Config) Validate() error {
 	if _, _, err := parseDatabaseURL(c.Database.URL, c.Data.Dir); err != nil {
 		add("database.url", "%v", err)
 	}
-	if c.Database.MaxOpenConns < 0 {
-		add("database.max_open_conns", "must not be negative, got %d", c.Database.MaxOpenConns)
+	if c.Database.MaxOpenConns < 0 || c.Database.MaxOpenConns == 1 {
+		// The ingest writer keeps a connection of its own and reads
+		// beside it: one connection would stop everything else.
+		add("database.max_open_conns", "want 0 (the driver's default) or at least 2, got %d", c.Database.MaxOpenConns)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

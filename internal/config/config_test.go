@@ -58,8 +58,8 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"syntax", "[server]\naddr = \n", nil, []string{"qunzhu.toml:2:"}},
 		{"unknown key", "[server]\nadress = \"x:1\"\n", nil, []string{"unknown setting(s): server.adress"}},
-		{"bad values", "[log]\nlevel = \"loud\"\n[database]\nurl = \"mysql://x\"\n[pipeline]\nbatch_size = 0\n", nil,
-			[]string{`log.level: want debug, info, warn or error, got "loud"`, `database.url: unsupported database "mysql"`, "pipeline.batch_size: want 1 to 100000, got 0"}},
+		{"bad values", "[log]\nlevel = \"loud\"\n[database]\nurl = \"mysql://x\"\nmax_open_conns = 1\n[pipeline]\nbatch_size = 0\n", nil,
+			[]string{`log.level: want debug, info, warn or error, got "loud"`, `database.url: unsupported database "mysql"`, "database.max_open_conns: want 0 (the driver's default) or at least 2, got 1", "pipeline.batch_size: want 1 to 100000, got 0"}},
 		{"connections", `
 [[connections]]
 name = "wx"
@@ -103,10 +103,10 @@ options = { mode = "reverse", access_token = "short" }
 [[connections]]
 name = "qw"
 platform = "wecom"
-options = { corp_id = "ww1", agent_id = "abc", callback_token = "x", encoding_aes_key = "short", sync_every = "often", robot_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", msgaudit_secret = "s" }
+options = { corp_id = "ww1", agent_id = "abc", callback_token = "x", encoding_aes_key = "short", sync_every = "often", upkeep_every = "-1m", robot_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", msgaudit_secret = "s" }
 `, nil, []string{"connections[0].options.secret: required", `connections[0].options.agent_id: want the self-built app's AgentId (a number), got "abc"`,
 			"connections[0].options.callback_token: want the 3 to 32 letters and digits", "connections[0].options.encoding_aes_key: want the 43 letters and digits WeCom shows as EncodingAESKey, got 5",
-			"connections[0].options.sync_every: want a positive duration", "connections[0].options.robot_webhook: want the group robot's webhook URL",
+			"connections[0].options.sync_every: want a positive duration", "connections[0].options.upkeep_every: want a positive duration", "connections[0].options.robot_webhook: want the group robot's webhook URL",
 			"connections[0].options.msgaudit_keys: msgaudit_secret and msgaudit_keys go together"}},
 		{"env typo", "", []string{"QUNZHU_SERVER_ADRESS=x"}, []string{"unknown environment variable(s): QUNZHU_SERVER_ADRESS"}},
 		{"env bad value", "", []string{"QUNZHU_API_MAX_BODY_BYTES=lots"}, []string{"QUNZHU_API_MAX_BODY_BYTES: want a whole number"}},
@@ -262,5 +262,20 @@ confirm_within = "12h"
 	}
 	if c := cfg.Connections[0]; c.Platform != "wecom" || c.Options["agent_id"] != "1000002" {
 		t.Fatalf("%+v", c)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := Load(write(t, "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]\n"), nil)
+	if err != nil || !reflect.DeepEqual(cfg.Server.TrustedProxies, []string{"127.0.0.1", "10.0.0.0/8", "fd00::/8"}) {
+		t.Fatalf("%v %v", cfg, err)
+	}
+	cfg, err = Load("", []string{"QUNZHU_SERVER_TRUSTED_PROXIES=192.168.0.0/16, 127.0.0.1"})
+	if err != nil || !reflect.DeepEqual(cfg.Server.TrustedProxies, []string{"192.168.0.0/16", "127.0.0.1"}) {
+		t.Fatalf("from the environment: %v %v", cfg.Server.TrustedProxies, err)
+	}
+	_, err = Load(write(t, "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"localhost\"]\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "server.trusted_proxies[1]") {
+		t.Fatalf("a bad proxy: %v", err)
 	}
 }

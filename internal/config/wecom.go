@@ -59,7 +59,7 @@ func validateWeCom(o map[string]string) []FieldError {
 			add("robot_webhook", "want the group robot's webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or its key")
 		}
 	}
-	for _, k := range []string{"sync_every", "confirm_check", "confirm_within", "archive_every"} {
+	for _, k := range []string{"sync_every", "confirm_check", "confirm_within", "upkeep_every", "archive_every"} {
 		if s := o[k]; s != "" {
 			if d, err := time.ParseDuration(s); err != nil || d <= 0 {
 				add(k, "want a positive duration like 6h or 90s, got "+strconv.Quote(s))

@@ -21,7 +21,7 @@ type AppealSource interface {
 
 // openAppeals lists the open appeals for the moderation page (managers).
 func (s *Server) openAppeals(ctx context.Context, u *access.User) ([]community.Appeal, error) {
-	if s.Appeals == nil || u.Scoped() {
+	if s.Appeals == nil || !u.May(access.BanOrgWide) {
 		return nil, nil
 	}
 	return s.Appeals.Appeals(ctx, u.OrgID, "open")

@@ -18,8 +18,8 @@ func TestAuditPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, d := range []string{`{"scope":"read"}`, `=HYPERLINK("http://evil")`} {
-		if err := w.db.AppendAudit(ctx, community.AuditEntry{OrgID: w.org.ID, Actor: "system", Action: "token.create", Subject: "token:x", Detail: d}); err != nil {
+	for _, d := range [][2]string{{"token:x", `{"scope":"read"}`}, {`=HYPERLINK("http://evil")`, `{}`}} {
+		if err := w.db.AppendAudit(ctx, community.AuditEntry{OrgID: w.org.ID, Actor: "system", Action: "token.create", Subject: d[0], Detail: d[1]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,7 +71,7 @@ func TestAuditPage(t *testing.T) {
 	if len(rows) != 3 || !slices.Equal(rows[0], []string{"编号", "时间", "操作人", "处理", "对象", "详情"}) {
 		t.Fatalf("audit CSV: %q", rows)
 	}
-	if rows[1][3] != "token.create" || rows[1][5] != `'=HYPERLINK("http://evil")` || rows[2][5] != `{"scope":"read"}` {
+	if rows[1][3] != "token.create" || rows[1][4] != `'=HYPERLINK("http://evil")` || rows[2][5] != `{"scope":"read"}` {
 		t.Fatalf("audit CSV rows (a formula must be defused): %q", rows[1:])
 	}
 	if all := w.csv(c, "/audit?format=csv"); len(all) != 124 {

@@ -12,20 +12,31 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/clientip"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
-// Console accounts sign in with a password; sessions are signed cookies,
-// forms carry CSRF tokens, and failed logins are rate-limited per
-// address.
+// Console accounts sign in with a password. A session is a random token
+// in a cookie; the server keeps its SHA-256 (the store's sessions) and
+// ends it at logout, when the password changes and when the account is
+// disabled. Forms carry a CSRF token derived from the session. Login
+// attempts are limited per client address and per account, counted
+// before the password is checked.
+
+// NewPassword returns a random password to hand to a person: 16
+// characters of A–Z a–z 0–9 - _ (96 bits).
+func NewPassword() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
 
 // HashPassword returns a bcrypt hash for a console password.
 func HashPassword(pw string) (string, error) {
@@ -39,8 +50,6 @@ func HashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
-// Sessions are signed cookies: user id, expiry, HMAC.
-
 const sessionCookie = "qz_session"
 const sessionTTL = 12 * time.Hour
 
@@ -50,53 +59,27 @@ func (s *Server) sign(v string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) newSession(username string) string {
-	var nonce [8]byte
-	rand.Read(nonce[:])
-	v := url.QueryEscape(username) + "|" + strconv.FormatInt(s.Now().Add(sessionTTL).Unix(), 10) + "|" + hex.EncodeToString(nonce[:])
-	return v + "|" + s.sign(v)
-}
-
-func (s *Server) checkSession(c string) (string, bool) {
-	i := strings.LastIndexByte(c, '|')
-	if i < 0 {
-		return "", false
-	}
-	v, sig := c[:i], c[i+1:]
-	if subtle.ConstantTimeCompare([]byte(sig), []byte(s.sign(v))) != 1 {
-		return "", false
-	}
-	parts := strings.Split(v, "|")
-	if len(parts) != 3 {
-		return "", false
-	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || s.Now().Unix() > exp {
-		return "", false
-	}
-	name, err := url.QueryUnescape(parts[0])
-	return name, err == nil
-}
-
 func (s *Server) csrfToken(session string) string { return s.sign("csrf|" + session) }
 
 type userKey struct{}
 
-// auth requires a session; POSTs also need the session's CSRF token.
+// auth requires a live session; POSTs also need the session's CSRF token.
 func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		var u access.User
 		c, err := r.Cookie(sessionCookie)
-		name, ok := "", false
 		if err == nil {
-			name, ok = s.checkSession(c.Value)
+			u, _, err = s.Store.SessionUser(r.Context(), c.Value)
 		}
-		if !ok {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
-		}
-		u, err := s.Store.UserByName(r.Context(), name)
 		if err != nil {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			if err != http.ErrNoCookie && !errkind.Is(err, errkind.Unauthorized) {
+				s.renderError(w, r, err)
+				return
+			}
+			if c != nil { // ended, expired or from before: forget it
+				http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure})
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrfToken(c.Value))) != 1 {
@@ -109,39 +92,22 @@ func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 
 func userOf(r *http.Request) *access.User { return r.Context().Value(userKey{}).(*access.User) }
 
-// loginLimiter allows 10 failed logins per client address per 15 minutes.
-type loginLimiter struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time
-}
+// Login limits: failed attempts per client address (an IPv6 client's
+// /64) and per account name in any 15 minutes. Each attempt is reserved
+// before the password is checked and released when it succeeds, so
+// guesses sent at once count against each other.
+const (
+	loginWindow     = 15 * time.Minute
+	loginPerAddr    = 10
+	loginPerAccount = 20
+)
 
-const loginWindow, loginMax = 15 * time.Minute, 10
-
-func clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
+// clientKey is the request's client as the login limit counts it.
+func (s *Server) clientKey(r *http.Request) string {
+	if s.ClientAddr != nil {
+		return clientip.Key(s.ClientAddr(r))
 	}
-	return host
-}
-
-func (l *loginLimiter) blocked(addr string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.fails[addr][:0]
-	for _, t := range l.fails[addr] {
-		if now.Sub(t) < loginWindow {
-			recent = append(recent, t)
-		}
-	}
-	l.fails[addr] = recent
-	return len(recent) >= loginMax
-}
-
-func (l *loginLimiter) fail(addr string, now time.Time) {
-	l.mu.Lock()
-	l.fails[addr] = append(l.fails[addr], now)
-	l.mu.Unlock()
+	return clientip.Key((*clientip.Resolver)(nil).Addr(r))
 }
 
 type loginData struct {
@@ -167,12 +133,33 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, m
 	s.render(w, status, "login", p)
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps the redirect after login on this site: next when it is a
+// local path (localURL), else the dashboard.
 func safeNext(n string) string {
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
-		return "/"
+	if local, ok := localURL(n); ok {
+		return local
 	}
-	return n
+	return "/"
+}
+
+// localURL reports whether s is a path (with a query) on this site, as a
+// browser would read it, and returns it. Browsers drop tabs and newlines
+// inside a URL and read a backslash as a slash, so "/\t/evil.example"
+// and "/\\evil.example" lead to evil.example as "//evil.example" does:
+// any control character, space or backslash, and a second leading slash,
+// make s not local.
+func localURL(s string) (string, bool) {
+	if s == "" || s[0] != '/' || strings.HasPrefix(s, "//") {
+		return "", false
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || unicode.IsControl(r) }) {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "", false
+	}
+	return s, true
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -182,12 +169,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusForbidden, "CSRF token missing or wrong: reload the page and try again")
 		return
 	}
-	addr := clientAddr(r)
-	if s.limiter.blocked(addr, s.Now()) {
+	name := r.PostFormValue("username")
+	now := s.Now()
+	byAddr, ok := s.loginByAddr.Reserve(s.clientKey(r), now)
+	if !ok {
 		s.showLogin(w, r, http.StatusTooManyRequests, T(l, "too_many"))
 		return
 	}
-	u, err := s.Store.UserByName(r.Context(), r.PostFormValue("username"))
+	byAccount, ok := s.loginByAccount.Reserve(strings.ToLower(name), now)
+	if !ok {
+		byAddr.Release() // not tried: the account is resting
+		s.showLogin(w, r, http.StatusTooManyRequests, T(l, "too_many"))
+		return
+	}
+	u, err := s.Store.UserByName(r.Context(), name)
 	if err == nil {
 		err = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(r.PostFormValue("password")))
 	} else if errkind.Is(err, errkind.NotFound) {
@@ -198,15 +193,34 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if !errkind.Is(err, errkind.NotFound) && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			s.Logger.Error("login", "err", err)
 		}
-		s.limiter.fail(addr, s.Now())
 		s.showLogin(w, r, http.StatusUnauthorized, T(l, "bad_login"))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.newSession(u.Username), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure, MaxAge: int(sessionTTL.Seconds())})
+	// The right password: the attempt does not count.
+	byAddr.Release()
+	byAccount.Release()
+	if u.Disabled {
+		s.showLogin(w, r, http.StatusForbidden, T(l, "account_disabled"))
+		return
+	}
+	tok, err := s.Store.CreateSession(r.Context(), u.ID, sessionTTL)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure, MaxAge: int(sessionTTL.Seconds())})
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
+// logout ends the session on the server (a saved copy of the cookie no
+// longer works) and clears the cookie.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Store.EndSession(r.Context(), c.Value); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -54,15 +54,20 @@ func (s *Server) confirmed(w http.ResponseWriter, r *http.Request, question, bac
 	return false
 }
 
-// localReferer is the path of the referring page when it is on this site,
-// else the dashboard.
+// localReferer is the path (and query) of the referring page when it is
+// on this site, else the dashboard. The path stays as it was escaped, so a
+// referrer /%2F%2Fevil does not become //evil.
 func localReferer(r *http.Request) string {
 	u, err := url.Parse(r.Referer())
-	if err != nil || u.Host != r.Host || u.Path == "" || u.Path[0] != '/' || (len(u.Path) > 1 && (u.Path[1] == '/' || u.Path[1] == '\\')) {
+	if err != nil || u.Host != r.Host || (u.Scheme != "http" && u.Scheme != "https") {
 		return "/"
 	}
+	back := u.EscapedPath()
 	if u.RawQuery != "" {
-		return u.Path + "?" + u.RawQuery
+		back += "?" + u.RawQuery
 	}
-	return u.Path
+	if local, ok := localURL(back); ok {
+		return local
+	}
+	return "/"
 }

@@ -122,7 +122,7 @@ func (s *Server) connectionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /connections/{name}/start", manage(s.startConnection))
 	mux.HandleFunc("POST /connections/{name}/delete", manage(s.deleteConnection))
 	mux.HandleFunc("POST /connections/{name}/token", manage(s.renewConnectionToken))
-	mux.HandleFunc("POST /setup/dismiss", s.auth(s.managerOnly(s.dismissSetup)))
+	mux.HandleFunc("POST /setup/dismiss", s.auth(s.may(access.ManageConnections, s.dismissSetup)))
 }
 
 // connField is a setting a connection form asks for.

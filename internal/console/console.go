@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -31,12 +33,16 @@ var staticFS embed.FS
 type Store interface {
 	community.Directory
 	UserByName(ctx context.Context, username string) (access.User, error)
+	CreateSession(ctx context.Context, userID int64, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string) (access.User, access.Session, error)
+	EndSession(ctx context.Context, token string) error
 	Summary(ctx context.Context, orgID int64, since time.Time) (analytics.OrgSummary, error)
 	Activity(ctx context.Context, orgID int64, since time.Time) (map[int64]analytics.GroupActivity, error)
 	DailyMessages(ctx context.Context, orgID int64, now time.Time, n int, loc *time.Location) ([]analytics.DayCount, error)
 	GroupMemberActivity(ctx context.Context, groupID int64, since time.Time) (map[int64]*analytics.MemberActivity, error)
 	Nodes(ctx context.Context, orgID int64) ([]community.Node, error)
 	ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error)
+	ReportCase(ctx context.Context, orgID, id int64) (community.ReportCase, error)
 	DecideReport(ctx context.Context, orgID, caseID int64, uphold bool, action chat.ActionKind, note, actor string) error
 	ModerationActions(ctx context.Context, orgID int64, limit int) ([]community.ModerationAction, error)
 	AuditLog(ctx context.Context, orgID int64, p community.Page) ([]community.AuditEntry, error)
@@ -89,6 +95,16 @@ type Server struct {
 	// Lint, when set, adds the banned-category check to the scripts' lint
 	// findings (the rules engine's categories).
 	Lint content.CategoryMatcher
+	// Imports, when set, offers the import of chat exports (/import) and
+	// the merge proposals that follow; MaxUpload caps an upload (bytes).
+	Imports   ImportSource
+	MaxUpload int64
+	// ShortCodes, when set, lists invite codes shorter than the ones issued
+	// now and replaces them (/invite-codes/short).
+	ShortCodes ShortCodeSource
+	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
+	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
+	ClientAddr func(*http.Request) netip.Addr
 	// Events, when set with Community, lets staff open, close and cancel
 	// events and check people in.
 	Events EventRunner
@@ -123,12 +139,12 @@ type Server struct {
 	ConnAdmin ConnectionAdmin
 	Setup     SetupSource
 
-	figs    figuresCache // the last reading of the rollups, per organisation
-	replays replayJobs   // the rules editor's replays
-	once    sync.Once
-	tmpl    map[string]*template.Template
-	limiter *loginLimiter
-	dummy   []byte // a bcrypt hash compared against for unknown users
+	figs                        figuresCache // the last reading of the rollups, per organisation
+	replays                     replayJobs   // the rules editor's replays
+	once                        sync.Once
+	tmpl                        map[string]*template.Template
+	loginByAddr, loginByAccount *ratelimit.Window
+	dummy                       []byte // a bcrypt hash compared against for unknown users
 }
 
 // Handler returns the console's routes.
@@ -144,8 +160,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /groups", s.auth(s.groups))
 	mux.HandleFunc("GET /groups/{id}", s.auth(s.group))
 	mux.HandleFunc("GET /moderation", s.auth(s.moderation))
-	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.decideReport))
-	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.managerOnly(s.decideAppeal)))
+	mux.HandleFunc("POST /moderation/reports/{id}", s.auth(s.may(access.Moderate, s.decideReport)))
+	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.may(access.BanOrgWide, s.decideAppeal)))
 	mux.HandleFunc("GET /tree", s.auth(s.treePage))
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
@@ -158,10 +174,13 @@ func (s *Server) Handler() http.Handler {
 	s.partnersRoutes(mux)
 	s.growthRoutes(mux)
 	mux.HandleFunc("GET /leaderboards", s.auth(s.needs("leaderboards", s.leaderboards)))
+	s.importRoutes(mux)
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
+	s.adminRoutes(mux)
+	s.codeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

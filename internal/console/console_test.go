@@ -153,14 +153,26 @@ func TestTamperedSession(t *testing.T) {
 	c := client(t)
 	login(t, c, srv.URL, "correct horse")
 	u, _ := url.Parse(srv.URL)
-	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == "qz_session" {
-			ck.Value = strings.Replace(ck.Value, "admin", "root", 1)
-			c.Jar.SetCookies(u, []*http.Cookie{ck})
+	for _, tamper := range []func(string) string{
+		func(v string) string { // one character changed
+			b := []byte(v)
+			b[len(b)-1] ^= 1
+			return string(b)
+		},
+		func(string) string { return "" },
+		// The signed cookies of before: name|expiry|nonce|signature.
+		func(string) string { return "admin|9999999999|0011223344556677|c2lnbmF0dXJl" },
+	} {
+		for _, ck := range c.Jar.Cookies(u) {
+			if ck.Name == "qz_session" {
+				ck.Value = tamper(ck.Value)
+				c.Jar.SetCookies(u, []*http.Cookie{ck})
+			}
 		}
-	}
-	if _, body := get(t, c, srv.URL+"/"); !strings.Contains(body, `action="/login"`) {
-		t.Fatal("a tampered session cookie was accepted")
+		if _, body := get(t, c, srv.URL+"/"); !strings.Contains(body, `action="/login"`) {
+			t.Fatal("a tampered session cookie was accepted")
+		}
+		login(t, c, srv.URL, "correct horse")
 	}
 }
 

@@ -1,11 +1,10 @@
 package console
 
 import (
-	"encoding/csv"
-	"fmt"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/csvexport"
 )
 
 // wantsCSV reports whether a page was asked for as a CSV download.
@@ -19,49 +18,13 @@ func csvURL(r *http.Request) string {
 	return r.URL.Path + "?" + q.Encode()
 }
 
-// sendCSV sends a table as a CSV download: UTF-8 with a byte order mark,
-// so spreadsheet programs read Chinese right, and cells a spreadsheet
-// would run as a formula (=, +, -, @ first) prefixed with an apostrophe:
-// members write the text that ends up in these files. A failed write (the
-// client went away) is logged.
+// sendCSV sends a table as a CSV download (csvexport: UTF-8 with a byte
+// order mark, cells a spreadsheet would run as a formula defused). A
+// failed write (the client went away) is logged.
 func (s *Server) sendCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
-	if err := writeCSV(w, name, header, rows); err != nil {
+	if err := csvexport.Send(w, name, header, rows); err != nil {
 		s.Logger.Warn("csv download", "file", name, "err", err)
 	}
-}
-
-func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := w.Write([]byte("\xEF\xBB\xBF")); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	for _, row := range rows {
-		for i, c := range row {
-			row[i] = safeCell(c)
-		}
-		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("write csv: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return nil
-}
-
-// safeCell keeps a spreadsheet from reading a cell as a formula.
-func safeCell(c string) string {
-	if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-		return "'" + c
-	}
-	return c
 }
 
 // csvTime writes a time the way spreadsheets read it, in the console's

@@ -34,6 +34,8 @@ type GrowthSource interface {
 	CreateInviteCodeBy(ctx context.Context, c *community.InviteCode, actor string) error
 	FindPeople(ctx context.Context, orgID int64, text string, groups []int64, limit int) ([]community.PersonMatch, error)
 	PersonGroups(ctx context.Context, orgID int64, ids []int64) (map[int64][]int64, error)
+	// JoinWayOf: the platform's join way behind a code (WeCom's 群活码).
+	JoinWayOf(ctx context.Context, code string) (community.JoinWayRecord, bool, error)
 }
 
 func (s *Server) growthRoutes(mux *http.ServeMux) {
@@ -461,6 +463,9 @@ type posterData struct {
 	community.CodeInfo
 	Title string // the campaign's name, else the group's
 	URL   string // the join link the QR code holds
+	// JoinWay is the platform's join way behind the link, when it keeps
+	// one (WeCom): the link leads to its QR code.
+	JoinWay *community.JoinWayRecord
 }
 
 // scopedCode reads a code the account may see.
@@ -523,6 +528,14 @@ func (s *Server) poster(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.GroupID != 0 {
 		d.URL = s.joinURL(r, c.Code)
+		jw, ok, err := s.Growth.JoinWayOf(r.Context(), c.Code)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if ok {
+			d.JoinWay = &jw
+		}
 	}
 	s.render(w, http.StatusOK, "poster", s.page(r, userOf(r), T(langOf(r), "poster"), d))
 }

@@ -87,6 +87,10 @@ func (s *Server) dashboardHealth(ctx context.Context, u *access.User, sc scope) 
 type groupHealth struct {
 	Latest analytics.GroupDay
 	Chart  template.HTML
+	// StatsDays and OwnerStatsDays count the days whose message figures
+	// come from the platform's statistics, and those it counted with the
+	// owner's other groups (analytics.Source*).
+	StatsDays, OwnerStatsDays int
 }
 
 func (s *Server) groupHealth(ctx context.Context, l Lang, groupID int64) (*groupHealth, error) {
@@ -102,6 +106,12 @@ func (s *Server) groupHealth(ctx context.Context, l Lang, groupID int64) (*group
 	bars := make([]analytics.DayCount, len(days))
 	for i, d := range days {
 		bars[i] = analytics.DayCount{Day: d.Date, Count: int(d.Health.Score + 0.5)}
+		switch d.Source {
+		case analytics.SourceStats:
+			h.StatsDays++
+		case analytics.SourceOwnerStats:
+			h.OwnerStatsDays++
+		}
 	}
 	h.Chart = BarChart(bars, T(l, "health_trend"))
 	return h, nil

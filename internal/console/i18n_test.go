@@ -100,6 +100,13 @@ func TestTranslations(t *testing.T) {
 	for p := range periods {
 		keys["period_"+p] = true
 	}
+	for _, r := range access.OpsRoles {
+		keys["ops_"+r] = true
+	}
+	for _, sc := range []string{access.ScopeAdmin, access.ScopeRead, "ops"} {
+		keys["tscope_"+sc] = true
+		keys["tscope_"+sc+"_choice"] = true
+	}
 	for k := range keys {
 		m, ok := messages[k]
 		if !ok || m[0] == "" || m[1] == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/ratelimit"
 )
 
 // The pages' frame: templates with their functions, the navigation,
@@ -32,7 +33,8 @@ func (s *Server) init() {
 		if s.Location == nil {
 			s.Location, _ = content.LoadZone("")
 		}
-		s.limiter = &loginLimiter{fails: map[string][]time.Time{}}
+		s.loginByAddr = ratelimit.New(loginPerAddr, loginWindow)
+		s.loginByAccount = ratelimit.New(loginPerAccount, loginWindow)
 		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 		funcs := template.FuncMap{
 			"t":    func(l Lang, k string) string { return T(l, k) },
@@ -48,6 +50,9 @@ func (s *Server) init() {
 				var out []navItem
 				for _, it := range nav {
 					if it.More != more || !s.configured(it.Key) || (u != nil && u.Scoped() && managersOnly[it.Key]) {
+						continue
+					}
+					if p, ok := navNeeds[it.Key]; ok && u != nil && !u.May(p) {
 						continue
 					}
 					out = append(out, it)
@@ -118,6 +123,7 @@ type page struct {
 	Title    string
 	Nav      string // the navigation entry of this page
 	Flash    *flash // the outcome of the last form, shown once
+	Refresh  int    // seconds after which the page reloads itself (0: never)
 	Data     any
 }
 
@@ -132,10 +138,11 @@ type navItem struct {
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
-	{"templates", "/templates", true}, {"connections", "/connections", true}}
+	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
+	{"accounts", "/accounts", true}}
 
 // managersOnly are the entries a scoped user is not offered.
-var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "connections": true}
+var managersOnly = map[string]bool{"audit": true, "partners": true, "settings": true, "connections": true, "accounts": true}
 
 // navOf returns the navigation entry a path belongs to: a member's
 // profile belongs to the groups.
@@ -158,7 +165,13 @@ func (s *Server) page(r *http.Request, u *access.User, title string, data any) p
 	}
 	q := r.URL.Query()
 	q.Set("lang", other)
-	p := page{Lang: l, OtherURL: r.URL.Path + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
+	// The same path as requested, still escaped: the decoded path of
+	// /%2F%2Fevil.example/x would be a link to evil.example.
+	here, ok := localURL(r.URL.EscapedPath())
+	if !ok {
+		here = "/"
+	}
+	p := page{Lang: l, OtherURL: here + "?" + q.Encode(), User: u, Title: title, Nav: navOf(r.URL.Path), Data: data}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		p.CSRF = s.csrfToken(c.Value)
 	}

@@ -180,7 +180,14 @@ func (s *Server) moderation(w http.ResponseWriter, r *http.Request) {
 		s.sendCSV(w, "qunzhu-moderation.csv", headers(l, "id", "time", "group", "member", "rule", "category", "action", "reason", "actor", "message_id"), rows)
 		return
 	}
-	d := moderationData{Actions: reviewActions, CSV: csvURL(r)}
+	d := moderationData{CSV: csvURL(r)}
+	// The review form offers what the account may do: nothing to a viewer,
+	// no ban to anyone but a manager.
+	for _, a := range reviewActions {
+		if u.May(access.Moderate) && u.May(access.DecisionPermission(a)) {
+			d.Actions = append(d.Actions, a)
+		}
+	}
 	for _, c := range cases {
 		d.Cases = append(d.Cases, caseRow{ReportCase: c, Group: n.group(c.GroupID), Member: n.person(c.PersonID)})
 	}
@@ -204,24 +211,26 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, "no such report"))
 		return
 	}
-	if u.Scoped() {
-		// Only a case in their part of the tree.
-		sc, err := s.scopeOf(r.Context(), u)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		cases, err := s.Store.ReportCases(r.Context(), u.OrgID, "open")
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		for _, c := range cases {
-			if c.ID == id && !sc.has(c.GroupID) {
-				s.renderError(w, r, errOutOfScope)
-				return
-			}
-		}
+	// Only a case in the account's part of the tree (a manager's is the
+	// organisation).
+	c, err := s.Store.ReportCase(r.Context(), u.OrgID, id)
+	if errkind.Is(err, errkind.NotFound) {
+		s.setFlash(w, flash{Key: "flash_no_report", ID: id, Error: true})
+		http.Redirect(w, r, "/moderation", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	sc, err := s.scopeOf(r.Context(), u)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if !sc.has(c.GroupID) {
+		s.renderError(w, r, errOutOfScope)
+		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	var f flash
@@ -229,6 +238,11 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 	case "dismiss":
 		f = s.decide(r, u, id, false, "", note)
 	case "uphold":
+		// A ban is organisation-wide: only a manager's goes through.
+		if err := s.permit(r, access.DecisionPermission(r.PostFormValue("action"))); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 		f = s.decideUphold(r, u, id, r.PostFormValue("action"), note)
 	default:
 		s.renderError(w, r, errkind.New(errkind.Invalid, "decision: want uphold or dismiss"))

@@ -168,14 +168,20 @@ func TestScriptReview(t *testing.T) {
 
 	w.anonymous("GET", "/scripts")
 	w.anonymous("POST", "/scripts/"+itoa(w.draft.ID)+"/move")
+	// An assistant writes scripts but neither reviews nor publishes them
+	// (docs/permissions.md); a secretary does both.
 	asst := w.scoped("xiaozhou", access.Assistant, w.region.ID, 0)
 	if page := w.page(asst, "/scripts/"+itoa(w.scheduled.ID)); strings.Contains(page, `id="workflow"`) {
 		t.Error("an assistant is offered the publisher's buttons")
 	}
 	before := statusOf(w.scheduled.ID).Status
-	code, _ := w.post(asst, "/scripts/"+itoa(w.scheduled.ID), "/scripts/"+itoa(w.scheduled.ID)+"/move", url.Values{"from": {string(before)}, "to": {"approved"}}, true)
-	if code != 403 || statusOf(w.scheduled.ID).Status != before {
-		t.Errorf("an assistant's move: %d, status %s", code, statusOf(w.scheduled.ID).Status)
+	code, page := w.post(asst, "/scripts/"+itoa(w.scheduled.ID), "/scripts/"+itoa(w.scheduled.ID)+"/move", url.Values{"from": {string(before)}, "to": {"approved"}}, true)
+	if code != 403 || statusOf(w.scheduled.ID).Status != before || !strings.Contains(page, "店小二") {
+		t.Errorf("an assistant's move: %d, status %s\n%s", code, statusOf(w.scheduled.ID).Status, page)
+	}
+	sec := w.scoped("region-sec", access.Secretary, w.region.ID, 0)
+	if page := w.page(sec, "/scripts/"+itoa(w.scheduled.ID)); !strings.Contains(page, `id="workflow"`) {
+		t.Error("a secretary is not offered the publisher's buttons")
 	}
 }
 

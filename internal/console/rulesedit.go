@@ -262,7 +262,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		} else {
 			if a, ok := s.Store.(Auditor); ok {
 				if err := a.AppendAudit(ctx, community.AuditEntry{OrgID: u.OrgID, Actor: "staff:" + u.Username, Action: "rules.edit", Subject: d.Scope,
-					Detail: fmt.Sprintf(`{"characters":%d}`, utf8.RuneCountInString(d.Text))}); err != nil {
+					Detail: community.Detail("characters", utf8.RuneCountInString(d.Text))}); err != nil {
 					s.Logger.Error("audit a rules edit", "err", err)
 				}
 			}

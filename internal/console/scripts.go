@@ -29,7 +29,7 @@ func (s *Server) scriptsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /scripts/{id}", s.auth(s.needs("scripts", s.script)))
 	mux.HandleFunc("POST /scripts/{id}/edit", s.auth(s.needs("scripts", s.may(access.WriteScript, s.editScript))))
 	mux.HandleFunc("POST /scripts/{id}/move", s.auth(s.needs("scripts", s.moveScript)))
-	mux.HandleFunc("POST /scripts/settings", s.auth(s.needs("scripts", s.managerOnly(s.scriptSettings))))
+	mux.HandleFunc("POST /scripts/settings", s.auth(s.needs("scripts", s.may(access.ContentSettings, s.scriptSettings))))
 }
 
 // scriptStatuses are the library's tabs, in workflow order.
@@ -73,7 +73,7 @@ type scriptsData struct {
 	All      int
 	Scripts  []scriptRow
 	MayWrite bool
-	Settings *content.ContentSettings // a manager's content settings
+	Settings *content.ContentSettings // the content settings, for who may change them
 }
 
 type scriptRow struct {
@@ -115,7 +115,7 @@ func (s *Server) scripts(w http.ResponseWriter, r *http.Request) {
 	for _, st := range scriptStatuses {
 		d.Tabs = append(d.Tabs, scriptTab{st, counts[st]})
 	}
-	if !u.Scoped() {
+	if u.May(access.ContentSettings) {
 		set, err := s.Content.ContentSettings(r.Context(), u.OrgID)
 		if err != nil {
 			s.renderError(w, r, err)

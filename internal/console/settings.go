@@ -11,10 +11,17 @@ import (
 // the console accounts with their part of the tree, the API tokens (never
 // their secrets), and where rules are edited.
 
-// AccountSource lists console accounts and API tokens.
+// AccountSource lists and changes console accounts and API tokens (the
+// accounts and tokens pages, admin.go).
 type AccountSource interface {
 	Users(ctx context.Context, orgID int64) ([]access.User, error)
 	Tokens(ctx context.Context, orgID int64) ([]access.TokenInfo, error)
+	User(ctx context.Context, orgID, id int64) (access.User, error)
+	CreateUserAs(ctx context.Context, u *access.User, actor string) error
+	SetPassword(ctx context.Context, orgID, userID int64, hash, actor string) error
+	SetUserDisabled(ctx context.Context, orgID, userID int64, disabled bool, actor string) error
+	CreateTokenAs(ctx context.Context, orgID int64, name, scope, actor string) (access.Token, string, error)
+	RevokeToken(ctx context.Context, orgID, id int64, actor string) error
 }
 
 type accountRow struct {
@@ -23,6 +30,7 @@ type accountRow struct {
 }
 
 type settingsData struct {
+	ShortCodes  int // invite codes short enough to guess (codes.go)
 	Connections []ConnectionStatus
 	Users       []accountRow
 	Tokens      []access.TokenInfo
@@ -37,37 +45,27 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 	if s.Connections != nil {
 		d.Connections = s.Connections()
 	}
+	if s.ShortCodes != nil {
+		short, err := s.ShortCodes.ShortInviteCodes(ctx, u.OrgID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.ShortCodes = len(short)
+	}
 	if s.Accounts != nil {
 		users, err := s.Accounts.Users(ctx, u.OrgID)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		nodeName, err := s.nodeNames(ctx, u.OrgID)
+		_, _, names, err := s.scopeNames(ctx, l, u.OrgID)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
-		}
-		groups, err := s.Store.Groups(ctx, u.OrgID)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		groupName := map[int64]string{}
-		for _, g := range groups {
-			groupName[g.ID] = g.Name
 		}
 		for _, a := range users {
-			row := accountRow{User: a}
-			switch {
-			case a.ScopeNodeID != 0:
-				row.Scope = T(l, "scope_node") + " · " + nodeName[a.ScopeNodeID]
-			case a.ScopeGroupID != 0:
-				row.Scope = T(l, "scope_group") + " · " + groupName[a.ScopeGroupID]
-			default:
-				row.Scope = T(l, "scope_default")
-			}
-			d.Users = append(d.Users, row)
+			d.Users = append(d.Users, accountRow{User: a, Scope: names[scopeValue(a)]})
 		}
 		if d.Tokens, err = s.Accounts.Tokens(ctx, u.OrgID); err != nil {
 			s.renderError(w, r, err)

@@ -29,7 +29,7 @@ func TestSettingsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := w.page(c, "/settings")
-	for _, want := range []string{"⚠ token refused", "<td>shop</td>", "秘书长", "节点 · " + w.shop.Name, "审核岗", "ops:reviewer", "整个组织"} {
+	for _, want := range []string{"⚠ token refused", "<td>shop</td>", "秘书长", "节点 · " + w.region.Name + " / " + w.shop.Name, "审核岗", "ops:reviewer", "整个组织"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("settings page lacks %q", want)
 		}

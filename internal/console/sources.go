@@ -65,8 +65,12 @@ func (s *Server) configured(key string) bool {
 		return s.Partners != nil
 	case "growth":
 		return s.Growth != nil
-	case "settings":
+	case "settings", "accounts":
 		return s.Accounts != nil
+	case "import":
+		return s.Imports != nil
+	case "short_codes":
+		return s.ShortCodes != nil
 	case "health":
 		return s.Health != nil
 	case "structure", "templates":

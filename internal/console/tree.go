@@ -59,7 +59,7 @@ func (s *Server) treeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /groups/{id}/profile", w(access.EditGroup, s.saveProfile))
 	mux.HandleFunc("POST /groups/{id}/kols", w(access.EditGroup, s.changeKOLs))
 	mux.HandleFunc("POST /groups/{id}/invite-link", w(access.EditGroup, s.saveInviteLink))
-	mux.HandleFunc("POST /groups/{id}/roles", s.auth(s.needs("structure", s.form(s.setRole))))
+	mux.HandleFunc("POST /groups/{id}/roles", w(access.SetStaffRole, s.setRole)) // 群主 and 秘书长 need SetLeaderRole too (setRole)
 	mux.HandleFunc("GET /templates", s.auth(s.needs("templates", s.form(s.templatesPage))))
 	mux.HandleFunc("POST /templates", w(access.EditTemplates, s.createTemplate))
 	mux.HandleFunc("POST /templates/{id}/apply", w(access.ApplyTemplate, s.applyTemplate))

@@ -116,6 +116,10 @@ type Push struct {
 	Delivery      string
 	DeliveredAt   *time.Time
 	DeliveryError string
+	// While pending, what the platform waits for when it accepted the
+	// push but has not carried it out (a WeCom 群发 its group owner must
+	// confirm): a code (chat.PendingOwnerConfirm, …) and its words.
+	PendingFor, PendingReason string
 }
 
 // Library stores scripts and their history. internal/store implements it.

@@ -31,6 +31,7 @@ type Store interface {
 	CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel) error
 	CreateGroup(ctx context.Context, g *community.Group) error
 	SetRole(ctx context.Context, connection, groupExt, userExt string, role community.Role) error
+	AccessStore
 	TreeStore
 	PartnersStore
 	ContentStore
@@ -119,5 +120,8 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := seedContent(ctx, db, in, s, org, now); err != nil {
 		return err
 	}
-	return seedConnections(ctx, db, org)
+	if err := seedConnections(ctx, db, org); err != nil {
+		return err
+	}
+	return seedAccess(ctx, db, org.ID)
 }

@@ -289,8 +289,17 @@ func Import(ctx context.Context, open func() (io.ReadCloser, error), opt Options
 	if err != nil {
 		return sum, err
 	}
+	return ImportValidated(ctx, open, opt, sum, emit)
+}
+
+// ImportValidated is Import's second pass alone, for a file the caller
+// has validated with the same options (Validate; the group to import
+// into, Options.Group, may be left out there): it reads the file once
+// more, resolving names with the validation's directory, and hands each
+// batch to emit.
+func ImportValidated(ctx context.Context, open func() (io.ReadCloser, error), opt Options, sum Summary, emit func(context.Context, Batch) error) (Summary, error) {
 	for _, g := range sum.Groups {
-		if g.Skipped == "" && g.ID == "" {
+		if g.Skipped == "" && g.ID == "" && opt.Group == "" && opt.GroupName == "" {
 			return sum, invalid("the export does not name its group: set the group to import into (Options.Group) or a name for a new one (Options.GroupName)")
 		}
 	}

@@ -111,3 +111,65 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	}
 }
+
+// loadgenEvents are the events of the shared tools' loadgen (the HTTP
+// benchmark's load, bench/httpingest): message k from user k%5000 into
+// group k%200, one of ten texts by k, every 50th an ad. Each sender always
+// sends the same text into the same group, so at any real rate nearly every
+// message is muted as flooding: the moderation path's worst case.
+func loadgenEvents(n int, prefix string, at time.Time) []chat.Event {
+	texts := []string{"大家好，今天的课件在哪里下载", "收到，谢谢老师", "明天几点上课？", "这个直通车怎么开", "👍👍👍", "物业什么时候来修电梯", "楼上漏水了谁家的", "老师讲得很清楚", "今天的作业交了吗", "晚上八点直播间见"}
+	evs := make([]chat.Event, n)
+	for k := range evs {
+		text := texts[k%len(texts)]
+		if k%50 == 7 {
+			text = "加我微信abc1688领资料"
+		}
+		evs[k] = chat.Event{ID: fmt.Sprintf("%s-%d", prefix, k), Connection: "bench", Platform: "webhook", Type: chat.EventMessage,
+			Group: fmt.Sprintf("g%d", k%200), Time: at, Sender: chat.User{ID: fmt.Sprintf("u%d", k%5000), Name: fmt.Sprintf("用户%d", k%5000)},
+			Message: &chat.Message{ID: fmt.Sprintf("%s-m%d", prefix, k), Kind: chat.KindText, Text: text}}
+	}
+	return evs
+}
+
+// BenchmarkIngestLoadgen runs loadgen's events (see loadgenEvents) through
+// the whole pipeline in process, batches of 1000 from 4 producers, after
+// a warm-up of the same load: the HTTP benchmark without HTTP.
+func BenchmarkIngestLoadgen(b *testing.B) {
+	db := storetest.Open(b, store.SQLite, nil)
+	org := community.Org{Name: "bench", Slug: "bench"}
+	if err := db.CreateOrg(context.Background(), &org); err != nil {
+		b.Fatal(err)
+	}
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, BatchSize: 512, BatchWait: 2 * time.Millisecond,
+		OrgFor: func(string) int64 { return org.ID }, Decider: &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go in.Run(ctx)
+	post := func(evs []chat.Event) {
+		const producers, batch = 4, 1000
+		var wg sync.WaitGroup
+		for p := 0; p < producers; p++ {
+			wg.Add(1)
+			go func(p int) {
+				defer wg.Done()
+				for s := p * batch; s < len(evs); s += producers * batch {
+					if err := in.Ingest(ctx, evs[s:min(s+batch, len(evs))]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}(p)
+		}
+		wg.Wait()
+	}
+	post(loadgenEvents(20000, "w", time.Now()))
+	evs := loadgenEvents(b.N, "t", time.Now())
+	b.ResetTimer()
+	start := time.Now()
+	post(evs)
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/el.Seconds(), "msgs/s")
+	b.ReportMetric(float64(in.Stats().Actions.Load())/float64(b.N+20000), "actions/msg")
+}

@@ -27,7 +27,10 @@ type OutboxItem struct {
 	Status    string // OutboxPending, OutboxDone or OutboxDead
 	Attempts  int    // claims so far, this one included
 	LastError string
-	CreatedAt time.Time
+	// PendingFor and PendingReason say what an accepted action waits for
+	// while it is pending (chat.PendingError's For and State).
+	PendingFor, PendingReason string
+	CreatedAt                 time.Time
 }
 
 // Outbox is the delivery side of the store.
@@ -59,7 +62,7 @@ type Tenure interface {
 // unfinished action waits for (chat.PendingError), for its receipt; with
 // other outboxes such an action is only postponed.
 type Pender interface {
-	PendAction(ctx context.Context, id int64, next time.Time, state string) error
+	PendAction(ctx context.Context, id int64, next time.Time, p chat.PendingError) error
 }
 
 // DispatchConfig configures a Dispatcher.
@@ -261,11 +264,20 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 	// busy connection never waits on the database between batches.
 	batches := make(chan []OutboxItem)
 	claimCtx, stopClaiming := context.WithCancel(ctx)
+	// handBack returns actions claimed but not sent to the outbox at
+	// once, rather than leaving them to their lease: when the tenure ends
+	// another replica sends them now, and after a restart nothing waits.
+	handBack := func(items []OutboxItem) {
+		for _, it := range items {
+			d.deferItem(context.WithoutCancel(ctx), log, it, d.cfg.Now())
+		}
+	}
 	defer func() {
-		// Stop the claimer and wait for it; a batch it claimed ahead is
-		// left to its lease, then claimed again.
+		// Stop the claimer and wait for it, handing back a batch it
+		// claimed ahead.
 		stopClaiming()
-		for range batches {
+		for items := range batches {
+			handBack(items)
 		}
 	}()
 	go func() {
@@ -302,7 +314,8 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 			select {
 			case batches <- items:
 			case <-claimCtx.Done():
-				return // leases run out; the actions are claimed again later
+				handBack(items)
+				return
 			}
 		}
 	}()
@@ -325,15 +338,14 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 		blocked := map[string]time.Time{}
 		for i, it := range items {
 			if ctx.Err() != nil {
-				return // leases run out; the actions are claimed again later
+				handBack(items[i:])
+				return
 			}
 			if !r.held() {
 				// Another replica holds the connection now: hand back
 				// what was not sent, for it to claim at once.
 				log.Warn("connection no longer held here: handing back its actions", "count", len(items)-i)
-				for _, rest := range items[i:] {
-					d.deferItem(context.WithoutCancel(ctx), log, rest, d.cfg.Now())
-				}
+				handBack(items[i:])
 				return
 			}
 			if until := time.Unix(0, pause.Load()); d.cfg.Now().Before(until) {
@@ -355,6 +367,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 				continue
 			}
 			if wait := conn.reserve(now); wait > 0 && !backoff.Sleep(ctx, wait) {
+				handBack(items[i:])
 				return
 			}
 			for {
@@ -363,6 +376,7 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 					break
 				}
 				if !backoff.Sleep(ctx, wait) {
+					handBack(items[i:])
 					return
 				}
 			}
@@ -406,7 +420,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 	switch {
 	case errors.As(err, &pe):
 		// Accepted, not done yet: ask again later; no attempt is used.
-		d.pend(ctx, log, it, d.cfg.Now().Add(max(pe.CheckAfter, d.cfg.PollInterval)), pe.State)
+		d.pend(ctx, log, it, d.cfg.Now().Add(max(pe.CheckAfter, d.cfg.PollInterval)), *pe)
 	case errors.Is(err, chat.ErrPermanent):
 		log.Warn("action failed permanently", "id", it.ID, "kind", it.Action.Kind, "group", it.Action.Group, "err", err)
 		d.kill(ctx, log, it, err)
@@ -427,11 +441,11 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, ad chat.Adap
 	return false, pause
 }
 
-func (d *Dispatcher) pend(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, state string) {
+func (d *Dispatcher) pend(ctx context.Context, log *slog.Logger, it OutboxItem, next time.Time, pe chat.PendingError) {
 	d.stats.Deferred.Add(1)
 	var err error
 	if p, ok := d.cfg.Outbox.(Pender); ok {
-		err = p.PendAction(ctx, it.ID, next, state)
+		err = p.PendAction(ctx, it.ID, next, pe)
 	} else {
 		err = d.cfg.Outbox.DeferAction(ctx, it.ID, next)
 	}

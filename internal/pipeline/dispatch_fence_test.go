@@ -103,3 +103,58 @@ func TestDispatchFencedByTheConnectionLease(t *testing.T) {
 		}
 	})
 }
+
+// stuck is a platform whose first call hangs until the dispatcher stops.
+type stuck struct {
+	recorder
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (s *stuck) Do(ctx context.Context, a chat.Action) error {
+	s.once.Do(func() { close(s.entered) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestDispatchStopHandsBackWhatItClaimed: a dispatcher that stops (a
+// shutdown, or a tenure that ends) returns the actions it claimed and did
+// not send, including a batch claimed ahead, instead of leaving them to
+// their lease: the next holder sends them at once, not an outbox lease
+// later.
+func TestDispatchStopHandsBackWhatItClaimed(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		first := sends(5, func(int) string { return "g" })
+		if err := db.Enqueue(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		p := &stuck{entered: make(chan struct{})}
+		cfg := pipeline.DispatchConfig{Outbox: db, PollInterval: 5 * time.Millisecond, Lease: time.Hour}
+		d := pipeline.NewDispatcher(cfg)
+		cctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { d.Serve(cctx, pipeline.Route{Adapter: p}); close(done) }()
+		<-p.entered
+		more := sends(5, func(int) string { return "h" })
+		for i := range more {
+			more[i].Key = "more-" + more[i].Key
+		}
+		if err := db.Enqueue(ctx, more); err != nil {
+			t.Fatal(err)
+		}
+		leased := func() int { return count(t, db, "SELECT COUNT(*) FROM outbox WHERE lease_until > 0") }
+		waitFor(t, "the next batch claimed ahead", func() bool { return leased() == 10 })
+		cancel()
+		<-done
+		// The call cut short may or may not have reached the platform:
+		// it alone stays leased (sent again when its lease runs out).
+		if n := leased(); n != 1 {
+			t.Fatalf("%d actions still leased after the stop, want 1 (the call in flight)", n)
+		}
+		got, err := db.ClaimActions(ctx, "wx", 100, time.Minute)
+		if err != nil || len(got) != 9 {
+			t.Fatalf("claimed %d (%v) after the stop, want the 9 not sent", len(got), err)
+		}
+	})
+}

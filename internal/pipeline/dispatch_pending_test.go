@@ -47,18 +47,19 @@ func TestPendingActionWaits(t *testing.T) {
 	}
 }
 
-// TestPendingStateShows: while waiting, the action is pending with the
-// state as its note.
+// TestPendingStateShows: while waiting, the action is pending with what
+// it waits for, and no error.
 func TestPendingStateShows(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, nil)
 	ctx := context.Background()
-	r := &recorder{fail: map[string][]error{"push:1": {&chat.PendingError{State: "waiting for zhangsan", CheckAfter: time.Hour}}}}
+	r := &recorder{fail: map[string][]error{"push:1": {&chat.PendingError{For: chat.PendingOwnerConfirm, State: "waiting for zhangsan", CheckAfter: time.Hour}}}}
 	db.Enqueue(ctx, []chat.Action{{Key: "push:1", Connection: "wx", Kind: chat.ActSend, Group: "g1", Text: "a"}})
 	stop := runDispatcher(t, db, pipeline.Route{Adapter: r}, pipeline.DispatchConfig{MaxAttempts: 1})
 	defer stop()
 	waitFor(t, "the pending state", func() bool {
 		items, _ := db.OutboxItems(ctx, pipeline.OutboxPending, 10)
-		return len(items) == 1 && items[0].LastError == "waiting for zhangsan" && items[0].Attempts == 0
+		return len(items) == 1 && items[0].PendingReason == "waiting for zhangsan" && items[0].PendingFor == chat.PendingOwnerConfirm &&
+			items[0].LastError == "" && items[0].Attempts == 0
 	})
 	if dead, _ := db.OutboxItems(ctx, pipeline.OutboxDead, 10); len(dead) != 0 {
 		t.Fatalf("a pending action died: %+v", dead)

@@ -42,7 +42,8 @@ type IngestConfig struct {
 	ObserveDecision func(time.Duration)
 	// OnActions, when set, is told after a commit that actions were queued.
 	OnActions func()
-	// CacheLimit caps each lookup cache (entries); 0 means 200k.
+	// CacheLimit caps each lookup cache (entries; the least recently used
+	// go first); 0 means 200k.
 	CacheLimit int
 	// Location is the server's time zone, in which the chat commands show
 	// times (an event's); UTC when nil.
@@ -75,12 +76,26 @@ type Ingester struct {
 	cfg  IngestConfig
 	reqs chan *request
 
+	// The lookup caches, each of at most CacheLimit entries (lru).
 	mu      sync.Mutex
-	groups  map[string]community.Group // connection\x00external id
-	people  map[string]int64           // connection\x00user id
-	members map[memberKey]community.Membership
+	groups  *lru[string, community.Group] // connection\x00external id
+	people  *lru[string, int64]           // connection\x00user id
+	members *lru[memberKey, community.Membership]
+	mutes   *lru[memberKey, mute] // mutes sent, by group and person
 
 	stats Stats
+}
+
+// mute is a mute sent to a member: until when (zero: with no end) and for
+// how long. While it runs, a further offence that would mute her no
+// longer only deletes the message: the platform has been told already,
+// and the group is not warned about her again and again (a flood muted
+// message by message). The memory is the process's, as the flood windows
+// are: a connection's events are decided on the replica that holds it;
+// after a restart the first offence mutes again.
+type mute struct {
+	until time.Time
+	d     time.Duration
 }
 
 // Stats are running totals, for metrics.
@@ -91,8 +106,9 @@ type Stats struct {
 type memberKey struct{ group, person int64 }
 
 type request struct {
-	events []chat.Event
-	done   chan reply
+	events  []chat.Event
+	history bool // IngestHistory: store, act on nothing
+	done    chan reply
 }
 
 type reply struct {
@@ -134,9 +150,10 @@ func NewIngester(cfg IngestConfig) *Ingester {
 	return &Ingester{
 		cfg:     cfg,
 		reqs:    make(chan *request, 1024),
-		groups:  map[string]community.Group{},
-		people:  map[string]int64{},
-		members: map[memberKey]community.Membership{},
+		groups:  newLRU[string, community.Group](cfg.CacheLimit),
+		people:  newLRU[string, int64](cfg.CacheLimit),
+		members: newLRU[memberKey, community.Membership](cfg.CacheLimit),
+		mutes:   newLRU[memberKey, mute](cfg.CacheLimit),
 	}
 }
 
@@ -152,6 +169,24 @@ func (in *Ingester) Ingest(ctx context.Context, events []chat.Event) error {
 // IngestCount stores events and reports how many were new. It returns after
 // the batch holding them has committed.
 func (in *Ingester) IngestCount(ctx context.Context, events []chat.Event) (Result, error) {
+	return in.ingest(ctx, events, false)
+}
+
+// IngestHistory stores events of the past — an imported chat export — the
+// way IngestCount stores live ones, with their idempotency keys, so that
+// importing twice, or history that overlaps live traffic, stores each
+// event once. Nothing is acted on, however recent: no rules, welcomes,
+// commands, reports or eligibility checks, and no offences are recorded.
+// What the events say about the present gives way to what qunzhu already
+// knows from later events: a join, leave or message older than a
+// member's current stint (or than their last leave) changes no
+// membership, a rename older than the group's latest message keeps the
+// group's name, and a known identity keeps its name.
+func (in *Ingester) IngestHistory(ctx context.Context, events []chat.Event) (Result, error) {
+	return in.ingest(ctx, events, true)
+}
+
+func (in *Ingester) ingest(ctx context.Context, events []chat.Event, history bool) (Result, error) {
 	if len(events) == 0 {
 		return Result{}, nil
 	}
@@ -160,7 +195,7 @@ func (in *Ingester) IngestCount(ctx context.Context, events []chat.Event) (Resul
 			return Result{}, errkind.Errorf(errkind.Invalid, "events[%d]: %w", i, err)
 		}
 	}
-	r := &request{events: events, done: make(chan reply, 1)}
+	r := &request{events: events, history: history, done: make(chan reply, 1)}
 	select {
 	case in.reqs <- r:
 	case <-ctx.Done():
@@ -274,6 +309,7 @@ func (in *Ingester) fail(reqs []*request, err error) {
 // commit stores the events of reqs in one transaction and answers each.
 func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 	var all []chat.Event
+	var history []bool // per event of all; nil when none is history
 	if len(reqs) == 1 {
 		all = reqs[0].events
 	} else {
@@ -281,7 +317,19 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 			all = append(all, r.events...)
 		}
 	}
+	for _, r := range reqs {
+		if r.history {
+			history = make([]bool, 0, len(all))
+			for _, r := range reqs {
+				for range r.events {
+					history = append(history, r.history)
+				}
+			}
+			break
+		}
+	}
 	b := newBatch(in)
+	b.history = history
 	err := in.cfg.Store.Ingest(ctx, func(tx Tx) error {
 		b.tx = tx
 		return b.run(ctx, all)
@@ -329,28 +377,21 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 func (in *Ingester) adopt(b *batch) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	limit := in.cfg.CacheLimit
-	if len(in.groups)+len(b.groups) > limit {
-		clear(in.groups)
-	}
-	if len(in.people)+len(b.people) > limit {
-		clear(in.people)
-	}
-	if len(in.members)+len(b.members) > limit {
-		clear(in.members)
+	for k, v := range b.mutes {
+		in.mutes.put(k, v)
 	}
 	for k, v := range b.groups {
-		in.groups[k] = v
+		in.groups.put(k, v)
 	}
 	for k, v := range b.people {
-		in.people[k] = v
+		in.people.put(k, v)
 	}
 	for k, v := range b.members {
 		if v.ID == 0 { // left
-			delete(in.members, k)
+			in.members.del(k)
 			continue
 		}
-		in.members[k] = v
+		in.members.put(k, v)
 	}
 }
 
@@ -358,9 +399,10 @@ func (in *Ingester) adopt(b *batch) {
 // memberships outside the pipeline).
 func (in *Ingester) Forget() {
 	in.mu.Lock()
-	clear(in.groups)
-	clear(in.people)
-	clear(in.members)
+	in.groups.clear()
+	in.people.clear()
+	in.members.clear()
+	in.mutes.clear()
 	in.mu.Unlock()
 }
 
@@ -378,10 +420,13 @@ type batch struct {
 	actions  []chat.Action
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
+	history  []bool        // per event: stored as history (IngestHistory)
+	hist     bool          // the event being processed is history
+	mutes    map[memberKey]mute
 }
 
 func newBatch(in *Ingester) *batch {
-	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}}
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}, mutes: map[memberKey]mute{}}
 }
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
@@ -391,6 +436,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	clear(b.people)
 	clear(b.members)
 	clear(b.offences)
+	clear(b.mutes)
 	var err error
 	b.fresh, err = b.tx.ClaimEvents(ctx, evs, b.now)
 	if err != nil {
@@ -401,6 +447,7 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 			continue
 		}
 		b.accepted++
+		b.hist = b.history != nil && b.history[i]
 		if err := b.event(ctx, &evs[i]); err != nil {
 			return fmt.Errorf("event %s/%s: %w", evs[i].Connection, evs[i].ID, err)
 		}
@@ -422,7 +469,7 @@ func (b *batch) group(ctx context.Context, e *chat.Event) (community.Group, erro
 		return g, nil
 	}
 	b.in.mu.Lock()
-	g, ok := b.in.groups[k]
+	g, ok := b.in.groups.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return g, nil
@@ -455,17 +502,55 @@ func (b *batch) person(ctx context.Context, g community.Group, e *chat.Event, u 
 		return id, nil
 	}
 	b.in.mu.Lock()
-	id, ok := b.in.people[k]
+	id, ok := b.in.people.get(k)
 	b.in.mu.Unlock()
 	if ok && e.Type != chat.EventMemberRenamed {
 		return id, nil
 	}
-	id, err := b.tx.ResolvePerson(ctx, g.OrgID, e.Connection, e.Platform, u)
+	resolve := b.tx.ResolvePerson
+	if b.hist {
+		resolve = b.tx.ResolveHistoricPerson // an old name does not replace a known one
+	}
+	id, err := resolve(ctx, g.OrgID, e.Connection, e.Platform, u)
 	if err != nil {
 		return 0, err
 	}
 	b.people[k] = id
 	return id, nil
+}
+
+// live reports whether the pipeline acts on an event: a recent one that
+// is not history.
+func (b *batch) live(e *chat.Event) bool { return !b.hist && b.now.Sub(e.Time) < LiveWindow }
+
+// leftSince reports whether a person left the group at or after t: what
+// an event of time t says about their membership is out of date.
+func (b *batch) leftSince(ctx context.Context, groupID, personID int64, t time.Time) (bool, error) {
+	left, ok, err := b.tx.LastLeft(ctx, groupID, personID)
+	return ok && !left.Before(t), err
+}
+
+// muted tells whether a mute sent to the person in the group runs at the
+// batch's time and is at least as long as one of d would be (0: with no
+// end).
+func (b *batch) muted(groupID, personID int64, d time.Duration) bool {
+	k := memberKey{groupID, personID}
+	m, ok := b.mutes[k]
+	if !ok {
+		b.in.mu.Lock()
+		m, ok = b.in.mutes.get(k)
+		b.in.mu.Unlock()
+	}
+	switch {
+	case !ok:
+		return false
+	case m.until.IsZero():
+		return true // with no end
+	case d <= 0:
+		return false // a mute with no end outlasts a timed one
+	default:
+		return m.until.After(b.now) && m.d >= d
+	}
 }
 
 // membership returns the open stint, if any.
@@ -475,7 +560,7 @@ func (b *batch) membership(ctx context.Context, groupID, personID int64) (commun
 		return m, m.ID != 0, nil
 	}
 	b.in.mu.Lock()
-	m, ok := b.in.members[k]
+	m, ok := b.in.members.get(k)
 	b.in.mu.Unlock()
 	if ok {
 		return m, true, nil
@@ -544,6 +629,13 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if name == "" {
 			name = e.NewName
 		}
+		if name != "" && name != g.Name && b.hist {
+			// An old name: the group's messages after it came under a
+			// later one.
+			if later, err := b.tx.GroupActiveAfter(ctx, g.ID, e.Time); err != nil || later {
+				return err
+			}
+		}
 		if name != "" && name != g.Name {
 			if err := b.tx.RenameGroup(ctx, g.ID, name); err != nil {
 				return err
@@ -567,28 +659,36 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		if open {
 			return nil // a repeated join of a present member changes nothing
 		}
+		if b.hist {
+			if later, err := b.leftSince(ctx, g.ID, pid, e.Time); err != nil || later {
+				return err // a join before their last leave: a stint qunzhu has closed
+			}
+		}
 		if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 			return err
 		}
+		if !b.live(e) {
+			return nil // history, or a join from long ago: nothing to act on
+		}
 		if banned, err := b.tx.OrgBanned(ctx, g.OrgID, pid); err != nil {
 			return err
-		} else if banned && g.Lifecycle == community.Active && b.now.Sub(e.Time) < LiveWindow {
+		} else if banned && g.Lifecycle == community.Active {
 			// Banned from the organisation: out again, whatever group.
 			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
-		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow; live {
+		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
 				return err
 			}
 		}
 		// Welcome only live joins: an imported join from last month gets none.
-		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.now.Sub(e.Time) < LiveWindow {
+		if b.in.cfg.Welcome != "" && g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e) {
 			text := strings.NewReplacer("{name}", displayName(e.Sender), "{group}", g.Name).Replace(b.in.cfg.Welcome)
 			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":welcome", Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: "welcome"})
 		}
 	case chat.EventMemberLeft:
-		if !open {
-			return nil
+		if !open || b.hist && m.JoinedAt.After(e.Time) {
+			return nil // not there, or the end of an earlier stint
 		}
 		if err := b.tx.EndMembership(ctx, m.ID, e.Time, e.Reason); err != nil {
 			return err
@@ -596,6 +696,14 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		b.members[memberKey{g.ID, pid}] = community.Membership{}
 		return nil
 	case chat.EventMemberRenamed:
+		if b.hist && open && m.JoinedAt.After(e.Time) {
+			return nil // a name of an earlier stint
+		}
+		if !open && b.hist {
+			if later, err := b.leftSince(ctx, g.ID, pid, e.Time); err != nil || later {
+				return err
+			}
+		}
 		if !open {
 			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
 				return err
@@ -612,13 +720,25 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 		b.members[memberKey{g.ID, pid}] = m
 	case chat.EventMessage:
 		if !open {
-			// A member we never saw join (the bot joined after them).
-			if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
-				return err
+			// A member we never saw join (the bot joined after them) —
+			// unless this is history from before they last left.
+			later := false
+			if b.hist {
+				if later, err = b.leftSince(ctx, g.ID, pid, e.Time); err != nil {
+					return err
+				}
+			}
+			if !later {
+				if m, err = b.join(ctx, g, pid, e, e.Time); err != nil {
+					return err
+				}
 			}
 		}
 		msg := e.Message
 		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
+		if b.hist {
+			return nil // history reports nothing
+		}
 		if isReport(msg) {
 			return b.report(ctx, e, g, pid, m)
 		}
@@ -629,7 +749,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return b.report(ctx, e, g, pid, m)
 		}
 	}
-	if g.Lifecycle != community.Active || e.Sender.Bot || b.now.Sub(e.Time) >= LiveWindow {
+	if g.Lifecycle != community.Active || e.Sender.Bot || !b.live(e) {
 		return nil
 	}
 	n, err := b.decide(ctx, e, g, pid, m)
@@ -718,7 +838,7 @@ func isReport(m *chat.Message) bool {
 // reported a message it is hidden (deleted on the platform) pending a
 // staff decision, which the review queue holds.
 func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) error {
-	if g.Lifecycle != community.Active || b.now.Sub(e.Time) >= LiveWindow {
+	if g.Lifecycle != community.Active || !b.live(e) {
 		return nil
 	}
 	if !m.Role.Staff() && e.Time.Sub(m.JoinedAt) < Established {
@@ -840,6 +960,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		}
 	}
 	degraded := ""
+	already := false // muted already: the message deleted, nothing more
 	switch v.Action {
 	case chat.ActSend:
 		switch {
@@ -860,7 +981,17 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		if msgID != "" && caps.Can(chat.ActDelete) {
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
 		}
+		if caps.Can(chat.ActMute) && b.muted(g.ID, pid, v.Duration) {
+			// Muted already, as long or longer: the message goes, nothing
+			// more is sent (see mute).
+			already = true
+			break
+		}
 		if caps.Can(chat.ActMute) {
+			b.mutes[memberKey{g.ID, pid}] = mute{until: b.now.Add(v.Duration), d: v.Duration}
+			if v.Duration <= 0 {
+				b.mutes[memberKey{g.ID, pid}] = mute{}
+			}
 			add(chat.ActMute, func(a *chat.Action) {
 				a.Duration = chat.Duration(v.Duration)
 				if v.Duration > 0 {
@@ -917,7 +1048,11 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	if v.Action == chat.ActSend && v.Rule == "" {
 		return nil // a plain reply, not a moderation decision
 	}
-	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: v.Action, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
+	done := v.Action
+	if already {
+		done = chat.ActDelete
+	}
+	if err := b.tx.RecordModeration(ctx, community.ModerationAction{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, MessageID: msgID, Action: done, Rule: v.Rule, Category: v.Category, Reason: v.Reason, Actor: actor, CreatedAt: b.now}); err != nil {
 		return err
 	}
 	// As the store counts offences: not reminders, not guesses, nothing
@@ -938,7 +1073,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 		"event": e.ID, "connection": e.Connection, "group": e.Group, "user": user,
 		"text": text, "normalized": v.Normalized, "matched": v.Matched,
 		"rule": v.Rule, "category": v.Category, "reason": v.Reason,
-		"decision": v.Action, "actions": kinds, "degraded": degraded,
+		"decision": v.Action, "actions": kinds, "degraded": degraded, "already_muted": already,
 	})
-	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(v.Action), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
+	return b.tx.Audit(ctx, community.AuditEntry{OrgID: g.OrgID, At: b.now, Actor: actor, Action: "moderation." + string(done), Subject: "person:" + strconv.FormatInt(pid, 10), Detail: string(detail)})
 }

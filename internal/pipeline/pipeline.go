@@ -26,6 +26,14 @@ type Tx interface {
 	CreateGroup(ctx context.Context, g *community.Group) error
 	RenameGroup(ctx context.Context, groupID int64, name string) error
 	ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error)
+	// ResolveHistoricPerson is ResolvePerson for an event of the past: a
+	// known identity keeps its name.
+	ResolveHistoricPerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error)
+	// LastLeft returns when the person last left the group (ok false when
+	// they never did).
+	LastLeft(ctx context.Context, groupID, personID int64) (time.Time, bool, error)
+	// GroupActiveAfter reports whether the group has a message sent after t.
+	GroupActiveAfter(ctx context.Context, groupID int64, t time.Time) (bool, error)
 	OpenMembership(ctx context.Context, groupID, personID int64) (community.Membership, bool, error)
 	AddMembership(ctx context.Context, m *community.Membership) error
 	// OrgBanned reports whether a person is banned from the organisation.

@@ -327,12 +327,12 @@ func TestJoinByInviteCode(t *testing.T) {
 		var refID, orgID int64
 		db.SQL().QueryRow("SELECT person_id FROM identities WHERE external_id = 'ref'").Scan(&refID)
 		db.SQL().QueryRow("SELECT id FROM orgs").Scan(&orgID)
-		code := community.InviteCode{OrgID: orgID, PersonID: refID, Code: "LUKAI88"}
+		code := community.InviteCode{OrgID: orgID, PersonID: refID, Code: "LUKAI888"}
 		if err := db.CreateInviteCode(ctx, &code); err != nil {
 			t.Fatal(err)
 		}
 		j := member("j1", chat.EventMemberJoined, "g1", "new")
-		j.Code = "lukai88"
+		j.Code = "lukai888"
 		unknown := member("j2", chat.EventMemberJoined, "g1", "other")
 		unknown.Code = "NOSUCH"
 		if err := in.Ingest(ctx, []chat.Event{j, unknown}); err != nil {
@@ -349,4 +349,72 @@ func TestJoinByInviteCode(t *testing.T) {
 			t.Fatalf("unknown code: source %q inviter %d, want neither", src, inviter)
 		}
 	})
+}
+
+// muteDecider mutes every message for the duration its text names ("1h"),
+// as a flood rule does each message of a flood.
+type muteDecider struct{}
+
+func (muteDecider) Decide(_ context.Context, in *pipeline.Input) ([]pipeline.Verdict, error) {
+	d, err := time.ParseDuration(in.Event.Message.Text)
+	if err != nil {
+		return nil, err
+	}
+	return []pipeline.Verdict{{Action: chat.ActMute, Duration: d, Rule: "flood", Category: "flood", Reason: "刷屏", Text: "@{name} 请勿刷屏"}}, nil
+}
+
+// TestMutedAlreadyOnlyDeleted: a member muted for flooding whose next
+// messages still arrive (sent before the platform applied the mute) has
+// them deleted, and is neither muted nor warned again while the mute
+// runs — in the same batch or a later one. A longer mute (the ladder's
+// next step) is sent; after the mute ends, the next offence mutes again.
+func TestMutedAlreadyOnlyDeleted(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	now := t0.Add(time.Second)
+	in := setup(t, db, pipeline.IngestConfig{Decider: muteDecider{}, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	kinds := func() string {
+		t.Helper()
+		acts, err := db.PullActions(ctx, []string{"wx"}, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range acts {
+			out = append(out, string(a.Action.Kind))
+		}
+		return strings.Join(out, ",")
+	}
+	steps := []struct {
+		evs  []chat.Event
+		at   time.Duration
+		want string
+	}{
+		{[]chat.Event{msg("e1", "g1", "u1", "10m"), msg("e2", "g1", "u1", "10m"), msg("e3", "g2", "u1", "10m")}, 0, "delete,mute,send,delete,delete,mute,send"},
+		{[]chat.Event{msg("e4", "g1", "u1", "5m")}, time.Minute, ",delete"},
+		{[]chat.Event{msg("e5", "g1", "u1", "1h")}, 2 * time.Minute, ",delete,mute,send"},
+		{[]chat.Event{msg("e6", "g1", "u1", "1h")}, 3 * time.Minute, ",delete"},
+		{[]chat.Event{msg("e7", "g1", "u1", "1h")}, 2 * time.Hour, ",delete,mute,send"},
+	}
+	got := ""
+	want := ""
+	for i, s := range steps {
+		now = t0.Add(s.at)
+		for i := range s.evs {
+			s.evs[i].Time = now // live
+		}
+		if err := in.Ingest(ctx, s.evs); err != nil {
+			t.Fatal(err)
+		}
+		want += s.want
+		if got = kinds(); got != want {
+			t.Fatalf("step %d: actions %s, want %s", i, got, want)
+		}
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM moderation_actions WHERE action = 'delete'"); n != 3 {
+		t.Errorf("%d offences recorded as deleted only, want 3", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM moderation_actions"); n != 7 {
+		t.Errorf("%d offences recorded, want 7", n)
+	}
 }

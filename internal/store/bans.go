@@ -106,7 +106,7 @@ func (db *DB) BanEverywhere(ctx context.Context, orgID, personID int64, reason, 
 		if err := enqueue(ctx, db, tx, acts, now); err != nil {
 			return err
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "ban.add", Subject: fmt.Sprintf("person:%d", personID), Detail: fmt.Sprintf(`{"reason":%q,"groups":%d}`, reason, n)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "ban.add", Subject: fmt.Sprintf("person:%d", personID), Detail: community.Detail("reason", reason, "groups", n)})
 	})
 	return n, err
 }

@@ -34,7 +34,7 @@ func (db *DB) SetScriptCard(ctx context.Context, orgID, scriptID int64, c conten
 			return fmt.Errorf("set script card: %w", err)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "script.card", Subject: fmt.Sprintf("script:%d", scriptID),
-			Detail: fmt.Sprintf(`{"link_url":%q,"media_url":%q}`, c.LinkURL, c.MediaURL)})
+			Detail: community.Detail("link_url", c.LinkURL, "media_url", c.MediaURL)})
 	})
 }
 

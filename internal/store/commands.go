@@ -33,7 +33,7 @@ func (t *ingestTx) LiftOrgBan(ctx context.Context, orgID, personID int64, actor 
 	if err != nil {
 		return false, nil, err
 	}
-	err = appendAudit(ctx, t.db, t.tx, community.AuditEntry{OrgID: orgID, At: now, Actor: actor, Action: "ban.lift", Subject: fmt.Sprintf("person:%d", personID), Detail: fmt.Sprintf(`{"groups":%d,"via":"chat command"}`, len(places))})
+	err = t.Audit(ctx, community.AuditEntry{OrgID: orgID, At: now, Actor: actor, Action: "ban.lift", Subject: fmt.Sprintf("person:%d", personID), Detail: fmt.Sprintf(`{"groups":%d,"via":"chat command"}`, len(places))})
 	return true, places, err
 }
 

@@ -235,19 +235,21 @@ func (db *DB) SetStaffGroup(ctx context.Context, orgID, groupID int64, actor str
 // pushesSent runs in SendDuePushes' transaction for the pushes being
 // handed over (acts[i] sends ids[i]): it puts the members a push mentions
 // before its text, records a reminder for the assistant on duty with a
-// prompt for the slot, and, where the organisation has a staff group,
-// posts the reminder there as an ordinary message naming the assistant.
+// prompt for the slot, sends it to the assistant directly where a platform
+// can (a staff account of theirs: a WeCom application message), and,
+// where the organisation has a staff group, posts it there as an ordinary
+// message naming the assistant.
 func (db *DB) pushesSent(ctx context.Context, tx *sql.Tx, ids []int64, acts []chat.Action) ([]chat.Action, error) {
 	now := db.now()
 	for i, id := range ids {
 		var org, group, duty, staff int64
-		var slot, groupName, title, staffConn, staffExt, staffLife string
+		var slot, groupName, groupConn, title, staffConn, staffExt, staffLife string
 		var planned int64
-		err := tx.QueryRowContext(ctx, db.q(`SELECT p.org_id, p.group_id, p.slot, p.planned_at, COALESCE(p.duty_person, 0), g.name, s.title,
+		err := tx.QueryRowContext(ctx, db.q(`SELECT p.org_id, p.group_id, p.slot, p.planned_at, COALESCE(p.duty_person, 0), g.name, g.connection, s.title,
 				COALESCE(cs.staff_group_id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
 			FROM pushes p JOIN chat_groups g ON g.id = p.group_id JOIN scripts s ON s.id = p.script_id
 			LEFT JOIN content_settings cs ON cs.org_id = p.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
-			WHERE p.id = ?`), id).Scan(&org, &group, &slot, &planned, &duty, &groupName, &title, &staff, &staffConn, &staffExt, &staffLife)
+			WHERE p.id = ?`), id).Scan(&org, &group, &slot, &planned, &duty, &groupName, &groupConn, &title, &staff, &staffConn, &staffExt, &staffLife)
 		if err != nil {
 			return nil, fmt.Errorf("push %d: %w", id, err)
 		}
@@ -273,6 +275,17 @@ func (db *DB) pushesSent(ctx context.Context, tx *sql.Tx, ids []int64, acts []ch
 		if err != nil {
 			return nil, fmt.Errorf("record duty reminder: %w", err)
 		}
+		reminder := fmt.Sprintf("值班提醒：「%s」的推送《%s》刚刚发出，请在 %d 分钟内去群里跟进互动。\n建议话术：%s\nDuty: push #%d to %s is out; follow it up within %d minutes.",
+			groupName, title, int(content.FollowUpWindow/time.Minute), prompt, id, groupName, int(content.FollowUpWindow/time.Minute))
+		// To the assistant on duty directly, where the platform can reach
+		// them (a WeCom application message to their userid).
+		direct, ok, err := staffMessage(ctx, db, tx, duty, groupConn, fmt.Sprintf("duty-direct:%d", id), "duty reminder", reminder)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			acts = append(acts, direct)
+		}
 		if staff == 0 || staffLife != string(community.Active) {
 			continue
 		}
@@ -281,8 +294,7 @@ func (db *DB) pushesSent(ctx context.Context, tx *sql.Tx, ids []int64, acts []ch
 			return nil, err
 		}
 		acts = append(acts, chat.Action{Key: fmt.Sprintf("duty:%d", id), Connection: staffConn, Kind: chat.ActSend, Group: staffExt, Reason: "duty reminder",
-			Text: fmt.Sprintf("@%s 值班提醒：「%s」的推送《%s》刚刚发出，请在 %d 分钟内去群里跟进互动。\n建议话术：%s\nDuty: push #%d to %s is out; follow it up within %d minutes.",
-				who[0], groupName, title, int(content.FollowUpWindow/time.Minute), prompt, id, groupName, int(content.FollowUpWindow/time.Minute))})
+			Text: "@" + who[0] + " " + reminder})
 	}
 	return acts, nil
 }

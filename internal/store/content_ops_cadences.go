@@ -79,7 +79,7 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 			return fmt.Errorf("create cadence: %w", classify(err))
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: c.OrgID, Actor: c.CreatedBy, Action: "cadence.create", Subject: fmt.Sprintf("cadence:%d", c.ID),
-			Detail: fmt.Sprintf(`{"script":%d,"kind":%q,"slot":%q}`, c.ScriptID, c.Kind, c.Slot)})
+			Detail: community.Detail("script", c.ScriptID, "kind", c.Kind, "slot", c.Slot)})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -187,6 +188,14 @@ func TestPushReceipts(t *testing.T) {
 		if err != nil || len(items) != 2 {
 			t.Fatalf("claim: %+v %v", items, err)
 		}
+		// The platform accepted the first and waits for its group owner:
+		// the receipt says what for, and it is no error.
+		if err := db.PendAction(ctx, items[0].ID, clk.Now().Add(time.Minute), chat.PendingError{For: chat.PendingOwnerConfirm, State: "waiting for zhangsan"}); err != nil {
+			t.Fatal(err)
+		}
+		if ps := list(); ps[0].Delivery != "pending" || ps[0].PendingFor != chat.PendingOwnerConfirm || ps[0].PendingReason != "waiting for zhangsan" || ps[0].DeliveryError != "" {
+			t.Fatalf("a pending receipt: %+v", ps[0])
+		}
 		if err := db.CompleteActions(ctx, []int64{items[0].ID}); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +203,7 @@ func TestPushReceipts(t *testing.T) {
 			t.Fatal(err)
 		}
 		ps := list()
-		if ps[0].Delivery != "done" || ps[0].DeliveredAt == nil || ps[1].Delivery != "dead" || ps[1].DeliveryError != "bot removed from the group" {
+		if ps[0].Delivery != "done" || ps[0].DeliveredAt == nil || ps[0].PendingFor != "" || ps[1].Delivery != "dead" || ps[1].DeliveryError != "bot removed from the group" {
 			t.Fatalf("receipts: %+v", ps)
 		}
 	})

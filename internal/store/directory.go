@@ -280,35 +280,54 @@ func hashToken(plain string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateToken creates an API token and returns its plaintext.
+// CreateToken creates an API token and returns its plaintext (the audit
+// log names the system as its creator; see CreateTokenAs).
 func (db *DB) CreateToken(ctx context.Context, orgID int64, name, scope string) (string, error) {
+	_, plain, err := db.CreateTokenAs(ctx, orgID, name, scope, "system")
+	return plain, err
+}
+
+// CreateTokenAs creates an API token for actor and returns it with its
+// plaintext, which is not stored (only its SHA-256 is) and cannot be shown
+// again.
+func (db *DB) CreateTokenAs(ctx context.Context, orgID int64, name, scope, actor string) (access.Token, string, error) {
+	t := access.Token{OrgID: orgID, Name: name, Scope: scope, CreatedAt: db.now()}
 	if err := access.ValidScope(scope); err != nil {
-		return "", err
+		return t, "", err
+	}
+	if err := access.ValidTokenName(name); err != nil {
+		return t, "", err
 	}
 	var raw [24]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", fmt.Errorf("generate token: %w", err)
+		return t, "", fmt.Errorf("generate token: %w", err)
 	}
 	plain := "qz_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO api_tokens (org_id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)"),
-			orgID, name, hashToken(plain), scope, ms(db.now())); err != nil {
+		if err := tx.QueryRowContext(ctx, db.q("INSERT INTO api_tokens (org_id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id"),
+			orgID, name, hashToken(plain), scope, ms(t.CreatedAt)).Scan(&t.ID); err != nil {
 			return fmt.Errorf("create token: %w", classify(err))
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: "system", Action: "token.create", Subject: "token:" + name, Detail: fmt.Sprintf(`{"scope":%q}`, scope)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "token.create", Subject: "token:" + name, Detail: community.Detail("token", t.ID, "scope", scope)})
 	})
 	if err != nil {
-		return "", err
+		return t, "", err
 	}
-	return plain, nil
+	return t, plain, nil
 }
 
-// TokenByPlaintext authenticates a bearer token.
+// tokenTouchEvery is how stale a token's last use may be before a request
+// writes it again: reading a token costs a write at most this often.
+const tokenTouchEvery = 5 * time.Minute
+
+// TokenByPlaintext authenticates a bearer token, noting its use (to within
+// tokenTouchEvery).
 func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token, error) {
 	var t access.Token
 	var c int64
-	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
-		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c)
+	var used sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, name, scope, created_at, last_used_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL"), hashToken(plain)).
+		Scan(&t.ID, &t.OrgID, &t.Name, &t.Scope, &c, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, errkind.New(errkind.Unauthorized, "unknown or revoked API token")
 	}
@@ -316,13 +335,26 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token,
 		return t, fmt.Errorf("find token: %w", err)
 	}
 	t.CreatedAt = fromMS(c)
+	if now := db.now(); !used.Valid || now.Sub(fromMS(used.Int64)) >= tokenTouchEvery {
+		if _, err := db.sql.ExecContext(ctx, db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), ms(now), t.ID); err != nil {
+			db.log.Warn("note an API token's use", "token", t.ID, "err", err)
+		}
+	}
 	return t, nil
 }
 
 // CreateUser inserts a console account; hash is the password hash. A
 // manager sees the whole organisation; every other role needs a scope (a
-// node or a group of the organisation).
+// node or a group of the organisation). It is for set-up (the first
+// administrator, fixtures): accounts that someone creates go through
+// CreateUserAs, which records who.
 func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
+	return db.CreateUserAs(ctx, u, "")
+}
+
+// CreateUserAs inserts a console account as CreateUser does and records in
+// the audit log that actor created it (nothing when actor is "").
+func (db *DB) CreateUserAs(ctx context.Context, u *access.User, actor string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -344,26 +376,44 @@ func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
 		}
 		err := tx.QueryRowContext(ctx, db.q("INSERT INTO users (org_id, username, password_hash, role, scope_node_id, scope_group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 			u.OrgID, u.Username, u.PasswordHash, string(u.Role), nullID(u.ScopeNodeID), nullID(u.ScopeGroupID), ms(u.CreatedAt)).Scan(&u.ID)
-		if err != nil {
-			return fmt.Errorf("create user %q: %w", u.Username, classify(err))
+		if err := classify(err); errkind.Is(err, errkind.Conflict) {
+			return errkind.Errorf(errkind.Conflict, "user name %q is taken", u.Username)
+		} else if err != nil {
+			return fmt.Errorf("create user %q: %w", u.Username, err)
 		}
-		return nil
+		if actor == "" {
+			return nil
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: u.OrgID, Actor: actor, Action: "user.create", Subject: "user:" + u.Username,
+			Detail: community.Detail("user", u.ID, "role", u.Role, "node", u.ScopeNodeID, "group", u.ScopeGroupID)})
 	})
+}
+
+// userColumns are what readUser scans, from users u.
+const userColumns = "u.id, u.org_id, u.username, u.password_hash, u.role, COALESCE(u.scope_node_id, 0), COALESCE(u.scope_group_id, 0), u.created_at, u.disabled_at, u.last_login_at"
+
+// readUser scans a row of userColumns into u, after the columns before
+// them (before).
+func readUser(r interface{ Scan(...any) error }, u *access.User, before ...any) error {
+	var c int64
+	var disabled, login sql.NullInt64
+	if err := r.Scan(append(before, &u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c, &disabled, &login)...); err != nil {
+		return err
+	}
+	u.CreatedAt, u.Disabled, u.LastLogin = fromMS(c), disabled.Valid, fromNullMS(login)
+	return nil
 }
 
 // UserByName finds a console account.
 func (db *DB) UserByName(ctx context.Context, username string) (access.User, error) {
 	var u access.User
-	var c int64
-	err := db.sql.QueryRowContext(ctx, db.q("SELECT id, org_id, username, password_hash, role, COALESCE(scope_node_id, 0), COALESCE(scope_group_id, 0), created_at FROM users WHERE username = ?"), username).
-		Scan(&u.ID, &u.OrgID, &u.Username, &u.PasswordHash, &u.Role, &u.ScopeNodeID, &u.ScopeGroupID, &c)
+	err := readUser(db.sql.QueryRowContext(ctx, db.q("SELECT "+userColumns+" FROM users u WHERE u.username = ?"), username), &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errkind.Errorf(errkind.NotFound, "user %q not found", username)
 	}
 	if err != nil {
 		return u, fmt.Errorf("find user: %w", err)
 	}
-	u.CreatedAt = fromMS(c)
 	return u, nil
 }
 

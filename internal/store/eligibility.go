@@ -38,7 +38,7 @@ func (db *DB) SetEligibility(ctx context.Context, orgID, groupID, levelID int64,
 			return fmt.Errorf("set eligibility: %w", err)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.eligibility", Subject: fmt.Sprintf("group:%d", groupID),
-			Detail: fmt.Sprintf(`{"level":%d,"handling":%q,"grace_seconds":%d}`, levelID, handling, int64(grace/time.Second))})
+			Detail: community.Detail("level", levelID, "handling", handling, "grace_seconds", int64(grace/time.Second))})
 	})
 }
 

@@ -391,9 +391,8 @@ func (db *DB) OpenEvent(ctx context.Context, r community.EventRequest) (communit
 				return err
 			}
 		}
-		also, _ := json.Marshal(l.AlsoIn)
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: r.OrgID, Actor: r.Actor, Action: "event.open", Subject: fmt.Sprintf("event:%d", l.ID),
-			Detail: fmt.Sprintf(`{"group":%d,"capacity":%d,"also_in":%s,"announced":%t}`, r.GroupID, r.Capacity, also, r.Announce)})
+			Detail: community.Detail("group", r.GroupID, "capacity", r.Capacity, "also_in", l.AlsoIn, "announced", r.Announce)})
 	})
 	return l, err
 }

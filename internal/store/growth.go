@@ -88,22 +88,18 @@ func (db *DB) ArchiveCampaignBy(ctx context.Context, orgID, id int64, actor stri
 // aloud or copied from a poster.
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-// CodeLength is the length of a generated code: 31^8, about 8.5×10^11
-// codes.
-const CodeLength = 8
-
-// newCode draws a code uniformly from the alphabet (bytes beyond the last
-// whole multiple of its size are drawn again, so that no letter is more
-// likely than another).
+// newCode returns community.MinCodeLength random letters of codeAlphabet,
+// each equally likely: a random byte at or above the largest multiple of
+// the alphabet's size is drawn again.
 func newCode() string {
 	const limit = 256 - 256%len(codeAlphabet)
-	out := make([]byte, 0, CodeLength)
+	out := make([]byte, 0, community.MinCodeLength)
 	var b [16]byte
-	for len(out) < CodeLength {
+	for len(out) < community.MinCodeLength {
 		rand.Read(b[:])
-		for _, x := range b {
-			if int(x) < limit && len(out) < CodeLength {
-				out = append(out, codeAlphabet[int(x)%len(codeAlphabet)])
+		for _, c := range b {
+			if int(c) < limit && len(out) < community.MinCodeLength {
+				out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
 			}
 		}
 	}
@@ -117,14 +113,15 @@ func (db *DB) CreateInviteCode(ctx context.Context, c *community.InviteCode) err
 }
 
 // CreateInviteCodeBy adds a code of a member, of a campaign or both, for a
-// group or any; an empty Code is generated (CodeLength random characters).
+// group or any; an empty Code is generated (community.MinCodeLength random
+// characters).
 // The member, campaign and group must be the organisation's.
 func (db *DB) CreateInviteCodeBy(ctx context.Context, c *community.InviteCode, actor string) error {
 	gen := c.Code == ""
 	if !gen {
 		c.Code = strings.ToUpper(strings.TrimSpace(c.Code))
-		if len(c.Code) < 4 || len(c.Code) > 32 || strings.ContainsAny(c.Code, " \t/?#&%") {
-			return errkind.Errorf(errkind.Invalid, "invite code %q: 4 to 32 characters, no spaces or URL punctuation", c.Code)
+		if err := community.CheckNewCode(c.Code); err != nil {
+			return err
 		}
 	}
 	if c.PersonID == 0 && c.CampaignID == 0 {

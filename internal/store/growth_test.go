@@ -40,7 +40,7 @@ func TestInviteCodes(t *testing.T) {
 		if err := db.CreateInviteCode(ctx, &late); !errkind.Is(err, errkind.Invalid) {
 			t.Fatalf("code of an archived campaign: %v, want invalid", err)
 		}
-		for _, bad := range []community.InviteCode{{OrgID: org.ID, PersonID: ps[0], Code: "a b"}, {OrgID: org.ID, Code: "NOBODY1"}} {
+		for _, bad := range []community.InviteCode{{OrgID: org.ID, PersonID: ps[0], Code: "a b"}, {OrgID: org.ID, Code: "NOBODY12"}} {
 			if err := db.CreateInviteCode(ctx, &bad); !errkind.Is(err, errkind.Invalid) {
 				t.Errorf("bad code %+v: %v, want invalid", bad, err)
 			}

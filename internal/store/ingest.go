@@ -20,14 +20,64 @@ import (
 type ingestTx struct {
 	db *DB
 	tx *sql.Tx
+
+	// Moderation records and audit entries are written when the batch is
+	// done (flush), many rows a statement: nothing in a batch reads them
+	// back, and a burst of moderation (a flood muted message by message)
+	// would otherwise cost two statements a message.
+	mods   []community.ModerationAction
+	audits []community.AuditEntry
 }
 
 var _ pipeline.Store = (*DB)(nil)
 var _ pipeline.Tx = (*ingestTx)(nil)
 
-// Ingest runs fn in one transaction.
+// Ingest runs fn in one transaction, on a connection kept for the ingest
+// batches. On SQLite a connection's page cache is dropped whenever another
+// connection has written since its last transaction: batches that moved
+// from one pooled connection to the next read the indexes they insert
+// into from the file again (a third of the writer's time under load).
+// After any error the connection goes back to the pool (a broken one is
+// discarded there) and the next batch takes another.
 func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return fn(&ingestTx{db: db, tx: tx}) })
+	db.ingestMu.Lock()
+	defer db.ingestMu.Unlock()
+	if db.ingestConn == nil {
+		c, err := db.sql.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		db.ingestConn = c
+	}
+	tx, err := db.ingestConn.BeginTx(ctx, nil)
+	if err != nil {
+		db.dropIngestConn()
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &ingestTx{db: db, tx: tx}
+	err = fn(t)
+	if err == nil {
+		err = t.flush(ctx)
+	}
+	if err != nil {
+		tx.Rollback()
+		db.dropIngestConn()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		db.dropIngestConn()
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// dropIngestConn gives the ingest connection back to the pool; the caller
+// holds ingestMu.
+func (db *DB) dropIngestConn() {
+	if db.ingestConn != nil {
+		db.ingestConn.Close()
+		db.ingestConn = nil
+	}
 }
 
 // row runs a prepared single-row query in the transaction.
@@ -229,12 +279,22 @@ func (t *ingestTx) RenameGroup(ctx context.Context, groupID int64, name string) 
 // person and the identity on first sight. A changed display name updates
 // the identity.
 func (t *ingestTx) ResolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+	return t.resolvePerson(ctx, orgID, connection, platform, u, true)
+}
+
+// ResolveHistoricPerson is ResolvePerson for an event of the past: a known
+// identity keeps its name.
+func (t *ingestTx) ResolveHistoricPerson(ctx context.Context, orgID int64, connection, platform string, u chat.User) (int64, error) {
+	return t.resolvePerson(ctx, orgID, connection, platform, u, false)
+}
+
+func (t *ingestTx) resolvePerson(ctx context.Context, orgID int64, connection, platform string, u chat.User, rename bool) (int64, error) {
 	var pid int64
 	var name string
 	err := t.row(ctx, "SELECT person_id, name FROM identities WHERE connection = ? AND external_id = ?", connection, u.ID).Scan(&pid, &name)
 	switch {
 	case err == nil:
-		if u.Name != "" && u.Name != name {
+		if rename && u.Name != "" && u.Name != name {
 			if _, err := t.exec(ctx, "UPDATE identities SET name = ? WHERE connection = ? AND external_id = ?", u.Name, connection, u.ID); err != nil {
 				return 0, fmt.Errorf("update identity name: %w", err)
 			}
@@ -276,6 +336,31 @@ func scanMembership(sc interface{ Scan(...any) error }, extra ...any) (community
 	m.LeftAt = fromNullMS(left)
 	m.LeftReason = chat.LeaveReason(reason)
 	return m, nil
+}
+
+// LastLeft returns when the person last left the group.
+func (t *ingestTx) LastLeft(ctx context.Context, groupID, personID int64) (time.Time, bool, error) {
+	var left sql.NullInt64
+	if err := t.row(ctx, "SELECT MAX(left_at) FROM memberships WHERE group_id = ? AND person_id = ?", groupID, personID).Scan(&left); err != nil {
+		return time.Time{}, false, fmt.Errorf("last leave: %w", err)
+	}
+	if !left.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(left.Int64), true, nil
+}
+
+// GroupActiveAfter reports whether the group has a message sent after t.
+func (t *ingestTx) GroupActiveAfter(ctx context.Context, groupID int64, at time.Time) (bool, error) {
+	var n int
+	err := t.row(ctx, "SELECT 1 FROM messages WHERE group_id = ? AND sent_at > ? LIMIT 1", groupID, ms(at)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("group activity: %w", err)
+	}
+	return true, nil
 }
 
 // OpenMembership returns the person's current stint in the group.
@@ -351,9 +436,59 @@ func (t *ingestTx) Enqueue(ctx context.Context, actions []chat.Action, at time.T
 	return enqueue(ctx, t.db, t.tx, actions, at)
 }
 
-// RecordModeration stores a moderation action.
+// RecordModeration stores a moderation action (when the batch is flushed).
 func (t *ingestTx) RecordModeration(ctx context.Context, a community.ModerationAction) error {
-	return recordModeration(ctx, t.db, t.tx, a)
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = t.db.now()
+	}
+	t.mods = append(t.mods, a)
+	return nil
+}
+
+var (
+	moderationSQL = newMultiRow("INSERT INTO moderation_actions (org_id, group_id, person_id, message_id, action, rule, category, reason, actor, created_at) VALUES ",
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
+	auditSQL = newMultiRow("INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES ", "(?, ?, ?, ?, ?, ?)", "")
+)
+
+// flush writes the batch's moderation records and audit entries, in the
+// order they were made.
+func (t *ingestTx) flush(ctx context.Context) error {
+	if err := insertRows(ctx, t, moderationSQL, len(t.mods), func(args []any, i int) []any {
+		a := &t.mods[i]
+		return append(args, a.OrgID, nullID(a.GroupID), nullID(a.PersonID), a.MessageID, string(a.Action), a.Rule, a.Category, a.Reason, a.Actor, ms(a.CreatedAt))
+	}); err != nil {
+		return fmt.Errorf("record moderation: %w", err)
+	}
+	if err := insertRows(ctx, t, auditSQL, len(t.audits), func(args []any, i int) []any {
+		e := &t.audits[i]
+		return append(args, e.OrgID, ms(e.At), e.Actor, e.Action, e.Subject, e.Detail)
+	}); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	t.mods, t.audits = t.mods[:0], t.audits[:0]
+	return nil
+}
+
+// insertRows inserts n rows with m's multi-row statements, chunk rows a
+// statement; add appends row i's values.
+func insertRows(ctx context.Context, t *ingestTx, m *multiRow, n int, add func(args []any, i int) []any) error {
+	var args []any
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = add(args, i)
+		}
+		st, err := t.db.stmt(ctx, t.tx, m.text(t.db, end-start))
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func recordModeration(ctx context.Context, db *DB, q queryer, a community.ModerationAction) error {
@@ -369,18 +504,24 @@ func recordModeration(ctx context.Context, db *DB, q queryer, a community.Modera
 	return nil
 }
 
-// Audit appends to the audit log.
+// Audit appends to the audit log (when the batch is flushed).
 func (t *ingestTx) Audit(ctx context.Context, e community.AuditEntry) error {
-	return appendAudit(ctx, t.db, t.tx, e)
+	if e.At.IsZero() {
+		e.At = t.db.now()
+	}
+	if e.Detail == "" {
+		e.Detail = "{}"
+	}
+	t.audits = append(t.audits, e)
+	return nil
 }
 
 func appendAudit(ctx context.Context, db *DB, q queryer, e community.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = db.now()
 	}
-	if e.Detail == "" {
-		e.Detail = "{}"
-	}
+	// Always a JSON object, whoever built it: the API embeds it as is.
+	e.Detail = community.SafeDetail(e.Detail)
 	if _, err := q.ExecContext(ctx, db.q("INSERT INTO audit_log (org_id, at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)"),
 		e.OrgID, ms(e.At), e.Actor, e.Action, e.Subject, e.Detail); err != nil {
 		return fmt.Errorf("append audit: %w", err)

@@ -15,7 +15,8 @@ import (
 // Join links (群活码): an invite code printed on a poster or shared by a
 // member stays the same while the groups behind it fill up. /join/{code}
 // routes the newcomer by capacity to the group with room (RouteJoiner) and
-// sends them to that group's own invite link.
+// sends them to that group's own invite link — or to the QR code of the
+// code's join way where the platform keeps one (joinways.go).
 
 // SetInviteURL records a group's own invite link or QR-code image URL
 // ("" removes it).
@@ -42,7 +43,7 @@ func (db *DB) SetInviteURL(ctx context.Context, orgID, groupID int64, raw, actor
 		if err != nil {
 			return fmt.Errorf("set invite link: %w", err)
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.invite_link", Subject: fmt.Sprintf("group:%d", groupID), Detail: fmt.Sprintf(`{"url":%q}`, raw)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.invite_link", Subject: fmt.Sprintf("group:%d", groupID), Detail: community.Detail("url", raw)})
 	})
 }
 
@@ -91,7 +92,11 @@ func (db *DB) JoinLink(ctx context.Context, code string) (community.JoinTarget, 
 		t.Group = r.Group
 	case r.Task != nil:
 		t.Creating = r.Task.Name
-		return t, nil
+	}
+	// A join way the platform keeps (WeCom's 群活码) routes by capacity
+	// itself and creates the next group: its QR code is the way in.
+	if t.InviteURL, err = joinWayQR(ctx, db, t.Code); err != nil || t.InviteURL != "" {
+		return t, err
 	}
 	if t.Group != nil {
 		if t.InviteURL, err = db.InviteURL(ctx, t.Group.ID); err != nil {

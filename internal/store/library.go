@@ -173,7 +173,7 @@ func (db *DB) MoveScript(ctx context.Context, orgID, id int64, to content.Status
 				return err
 			}
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "script." + string(to), Subject: fmt.Sprintf("script:%d", id), Detail: fmt.Sprintf(`{"from":%q,"to":%q,"reason":%q}`, from, to, reason)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "script." + string(to), Subject: fmt.Sprintf("script:%d", id), Detail: community.Detail("from", from, "to", to, "reason", reason)})
 	})
 	return s, err
 }

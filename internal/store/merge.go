@@ -96,6 +96,6 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 			return fmt.Errorf("merge: delete person %d: %w", from, err)
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "person.merge", Subject: fmt.Sprintf("person:%d", into),
-			Detail: fmt.Sprintf(`{"merged":%d,"merged_name":%q,"into_name":%q}`, from, fromName, intoName)})
+			Detail: community.Detail("merged", from, "merged_name", fromName, "into_name", intoName)})
 	})
 }

@@ -50,6 +50,6 @@ func (db *DB) EnforceNickname(ctx context.Context, g community.Group, n communit
 			return err
 		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: g.OrgID, Actor: "rules", Action: "moderation." + string(kind), Subject: fmt.Sprintf("person:%d", n.PersonID),
-			Detail: fmt.Sprintf(`{"rule":%q,"nickname":%q,"group":%d}`, rule, n.Nickname, g.ID)})
+			Detail: community.Detail("rule", rule, "nickname", n.Nickname, "group", g.ID)})
 	})
 }

@@ -67,7 +67,20 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 			}
 			args = append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at))
 		}
-		if _, err := q.ExecContext(ctx, enqueueSQL.text(db, end-start), args...); err != nil {
+		text := enqueueSQL.text(db, end-start)
+		if tx, ok := q.(*sql.Tx); ok {
+			// In an ingest batch: a statement prepared once (parsing a
+			// many-row insert costs as much as running it).
+			st, err := db.stmt(ctx, tx, text)
+			if err != nil {
+				return fmt.Errorf("enqueue actions: %w", err)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("enqueue actions: %w", err)
+			}
+			continue
+		}
+		if _, err := q.ExecContext(ctx, text, args...); err != nil {
 			return fmt.Errorf("enqueue actions: %w", err)
 		}
 	}
@@ -87,7 +100,7 @@ func scanOutbox(rows *sql.Rows) ([]pipeline.OutboxItem, error) {
 		var it pipeline.OutboxItem
 		var payload string
 		var created int64
-		if err := rows.Scan(&it.ID, &payload, &it.Status, &it.Attempts, &it.LastError, &created); err != nil {
+		if err := rows.Scan(&it.ID, &payload, &it.Status, &it.Attempts, &it.LastError, &it.PendingFor, &it.PendingReason, &created); err != nil {
 			return nil, fmt.Errorf("scan outbox: %w", err)
 		}
 		if err := json.Unmarshal([]byte(payload), &it.Action); err != nil {
@@ -103,7 +116,7 @@ func scanOutbox(rows *sql.Rows) ([]pipeline.OutboxItem, error) {
 	return out, nil
 }
 
-const outboxCols = "id, payload, status, attempts, last_error, created_at"
+const outboxCols = "id, payload, status, attempts, last_error, pending_for, pending_reason, created_at"
 
 // ClaimActions leases up to limit due actions of a connection for delivery:
 // no other dispatcher (in this or another process) gets them until the lease

@@ -291,7 +291,7 @@ func rosterOf(ctx context.Context, db *DB, q queryer, groupID int64) ([]int64, e
 func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error) {
 	// The receipt comes from the push's send action in the outbox.
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
-			COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, '')
+			COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, ''), `+pendingCols+`
 		FROM pushes p LEFT JOIN outbox o ON o.idem_key = 'push:' || CAST(p.id AS TEXT)
 		WHERE p.group_id = ? AND p.planned_at >= ? AND p.planned_at < ? ORDER BY p.planned_at, p.id`), groupID, ms(from), ms(to))
 	out, err := scanAll(rows, err, func(r *sql.Rows, p *content.Push) error {
@@ -299,7 +299,7 @@ func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]
 		var sent, delivered sql.NullInt64
 		var status string
 		if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
-			&p.Delivery, &delivered, &p.DeliveryError); err != nil {
+			&p.Delivery, &delivered, &p.DeliveryError, &p.PendingFor, &p.PendingReason); err != nil {
 			return err
 		}
 		p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)
@@ -444,10 +444,14 @@ func (db *DB) deferDue(ctx context.Context, tx *sql.Tx, id, groupID int64, reaso
 // prefixed puts p before each column of a column list.
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
 
+// pendingCols read what a push's send action waits for while it is
+// pending (the outbox o).
+const pendingCols = `CASE WHEN o.status = 'pending' THEN o.pending_for ELSE '' END, CASE WHEN o.status = 'pending' THEN o.pending_reason ELSE '' END`
+
 // plannedPushCols reads a push with its script's title, its group's name,
 // the name of who is on duty and the receipt of its send action.
 const plannedPushCols = `SELECT p.id, p.org_id, p.script_id, p.group_id, p.slot, p.want_at, p.planned_at, p.status, p.reason, COALESCE(p.duty_person, 0), p.created_at, p.sent_at,
-		s.title, g.name, COALESCE(dp.name, ''), COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, '')
+		s.title, g.name, COALESCE(dp.name, ''), COALESCE(o.status, ''), o.done_at, COALESCE(o.last_error, ''), ` + pendingCols + `
 	FROM pushes p JOIN scripts s ON s.id = p.script_id JOIN chat_groups g ON g.id = p.group_id LEFT JOIN people dp ON dp.id = p.duty_person
 	LEFT JOIN outbox o ON o.idem_key = 'push:' || CAST(p.id AS TEXT)`
 
@@ -456,7 +460,7 @@ func scanPlannedPush(r interface{ Scan(...any) error }, p *content.PlannedPush) 
 	var sent, delivered sql.NullInt64
 	var status string
 	if err := r.Scan(&p.ID, &p.OrgID, &p.ScriptID, &p.GroupID, &p.Slot, &want, &planned, &status, &p.Reason, &p.DutyPerson, &created, &sent,
-		&p.Title, &p.Group, &p.DutyName, &p.Delivery, &delivered, &p.DeliveryError); err != nil {
+		&p.Title, &p.Group, &p.DutyName, &p.Delivery, &delivered, &p.DeliveryError, &p.PendingFor, &p.PendingReason); err != nil {
 		return err
 	}
 	p.WantAt, p.PlannedAt, p.Status, p.CreatedAt, p.SentAt = fromMS(want), fromMS(planned), content.PushStatus(status), fromMS(created), fromNullMS(sent)

@@ -62,18 +62,35 @@ func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]co
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
 		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
 		WHERE c.org_id = ? AND c.status = ? ORDER BY c.id`), orgID, status)
-	out, err := scanAll(rows, err, func(r *sql.Rows, c *community.ReportCase) error {
-		var created int64
-		if err := r.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
-			return err
-		}
-		c.CreatedAt = fromMS(created)
-		return nil
-	})
+	out, err := scanAll(rows, err, scanReportCase)
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}
 	return out, nil
+}
+
+// ReportCase reads one of an organisation's cases, whatever its status.
+func (db *DB) ReportCase(ctx context.Context, orgID, id int64) (community.ReportCase, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
+		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
+		WHERE c.org_id = ? AND c.id = ?`), orgID, id)
+	out, err := scanAll(rows, err, scanReportCase)
+	if err != nil {
+		return community.ReportCase{}, fmt.Errorf("read report: %w", err)
+	}
+	if len(out) == 0 {
+		return community.ReportCase{}, errkind.Errorf(errkind.NotFound, "report %d not found", id)
+	}
+	return out[0], nil
+}
+
+func scanReportCase(r *sql.Rows, c *community.ReportCase) error {
+	var created int64
+	if err := r.Scan(&c.ID, &c.GroupID, &c.MessageID, &c.PersonID, &c.Text, &c.Reports, &c.Hidden, &c.Status, &c.DecidedBy, &c.Note, &created); err != nil {
+		return err
+	}
+	c.CreatedAt = fromMS(created)
+	return nil
 }
 
 // DecideReport closes a case: upheld (with an action on the member: warn,
@@ -124,7 +141,7 @@ func (db *DB) DecideReport(ctx context.Context, orgID, caseID int64, uphold bool
 				return err
 			}
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "report." + status, Subject: fmt.Sprintf("report:%d", caseID), Detail: fmt.Sprintf(`{"action":%q,"note":%q}`, action, note)})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "report." + status, Subject: fmt.Sprintf("report:%d", caseID), Detail: community.Detail("action", action, "note", note)})
 	})
 }
 
@@ -167,7 +184,7 @@ func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bo
 	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, appealID); err != nil {
 		return fmt.Errorf("decide appeal: %w", err)
 	}
-	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: fmt.Sprintf(`{"appeal":%d,"note":%q}`, appealID, note)})
+	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: community.Detail("appeal", appealID, "note", note)})
 }
 
 // Appeals lists an organisation's appeals, newest first ("" for every

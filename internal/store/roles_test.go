@@ -59,17 +59,7 @@ func TestSetGroupRole(t *testing.T) {
 				t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
 			}
 		}
-		roles := func() map[int64]community.Role {
-			ms, err := db.Members(ctx, g.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := map[int64]community.Role{}
-			for _, m := range ms {
-				out[m.PersonID] = m.Role
-			}
-			return out
-		}
+		roles := func() map[int64]community.Role { return rolesIn(t, db, g.ID) }
 		pulled := func() []string {
 			acts, _ := db.PullActions(ctx, []string{"wx"}, 0, 100)
 			var out []string

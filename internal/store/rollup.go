@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
@@ -25,20 +28,20 @@ var insertMemberDaysSQL = newMultiRow("INSERT INTO member_days (group_id, person
 // upsertFiguresSQL the other groups' figures only (their health and state
 // stay as they were).
 var (
-	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health, health_parts, state) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertGroupDaysSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source, health, health_parts, state) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members,
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source,
 			health = excluded.health, health_parts = excluded.health_parts, state = excluded.state`)
-	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
+	upsertFiguresSQL = newMultiRow(`INSERT INTO group_days (group_id, day, messages, member_messages, communicators, questions, answered, joins, leaves, members, source) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (group_id, day) DO UPDATE SET messages = excluded.messages, member_messages = excluded.member_messages,
 			communicators = excluded.communicators, questions = excluded.questions, answered = excluded.answered,
-			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members`)
+			joins = excluded.joins, leaves = excluded.leaves, members = excluded.members, source = excluded.source`)
 )
 
 // Rollup brings an organisation's rollups up to now: every day since the
-// last run (from the first message, at most maxDays back, on the first
-// run), the day before it again (late deliveries), and today so far. It
+// last run (from the first message or platform statistics, at most
+// maxDays back, on the first run), the day before it again (late deliveries), and today so far. It
 // returns how many days it computed.
 func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.Location, maxDays int) (int, error) {
 	today := analytics.DayOf(now, loc)
@@ -55,25 +58,60 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 		if first.Valid {
 			start = analytics.DayOf(fromMS(first.Int64), loc)
 		}
+		// A platform's statistics may go back further (ownerstats.go).
+		var stats sql.NullInt64
+		if err := db.sql.QueryRowContext(ctx, db.q("SELECT MIN(day) FROM owner_stats WHERE org_id = ?"), orgID).Scan(&stats); err != nil {
+			return 0, fmt.Errorf("rollup: first statistics: %w", err)
+		}
+		if stats.Valid {
+			start = min(start, analytics.Day(stats.Int64))
+		}
 	case err != nil:
 		return 0, fmt.Errorf("rollup: read mark: %w", err)
 	default:
 		start-- // again: events of yesterday may have arrived late
 	}
 	start = max(start, today-analytics.Day(maxDays))
+	return db.rollRange(ctx, orgID, nil, start, today, 0, now, loc)
+}
+
+// RollupFrom recomputes the rollups of some groups of an organisation
+// (all of them when groups is nil) from day from to today — after an
+// import of history, whose days the daily runs had passed — raising no
+// alerts about the days before yesterday (a group that was dormant two
+// years ago is history, not news). Every figure is a group's own, so the
+// groups' days come out as a run over the whole organisation would make
+// them, at the cost of their own messages only. It returns how many days
+// it computed.
+func (db *DB) RollupFrom(ctx context.Context, orgID int64, groups []int64, from analytics.Day, now time.Time, loc *time.Location) (int, error) {
+	if groups != nil && len(groups) == 0 {
+		return 0, nil
+	}
+	today := analytics.DayOf(now, loc)
+	return db.rollRange(ctx, orgID, groups, from, today, today-1, now, loc)
+}
+
+// rollRange computes days start..today in order, moving the mark after
+// each when the run is the whole organisation's (only nil); days before
+// alertsFrom raise and resolve no alerts.
+func (db *DB) rollRange(ctx context.Context, orgID int64, only []int64, start, today, alertsFrom analytics.Day, now time.Time, loc *time.Location) (int, error) {
 	if start > today {
 		return 0, nil
 	}
-	run, err := db.newRollupRun(ctx, orgID, start, loc)
+	run, err := db.newRollupRun(ctx, orgID, only, start, loc)
 	if err != nil {
 		return 0, err
 	}
+	run.alertsFrom = alertsFrom
 	n := 0
 	for d := start; d <= today; d++ {
 		if err := run.day(ctx, d, now); err != nil {
 			return n, err
 		}
 		n++
+		if only != nil {
+			continue // the mark says how far the whole organisation is
+		}
 		if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)
 			ON CONFLICT (org_id) DO UPDATE SET day = excluded.day, rolled_at = excluded.rolled_at`), orgID, int64(d), ms(now)); err != nil {
 			return n, fmt.Errorf("rollup: save mark: %w", err)
@@ -86,7 +124,7 @@ func (db *DB) Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.
 // group and member, then health, state and alerts. Running it again
 // replaces the day. now stamps the alerts.
 func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *time.Location, now time.Time) error {
-	run, err := db.newRollupRun(ctx, orgID, d, loc)
+	run, err := db.newRollupRun(ctx, orgID, nil, d, loc)
 	if err != nil {
 		return err
 	}
@@ -109,6 +147,26 @@ type rollupRun struct {
 	posts  map[int64]map[int64]*analytics.Posting // group → person → days posted, oldest first
 	days   map[int64][]analytics.HealthDay        // group → the last 30 days' figures, oldest first
 	last   map[int64]analytics.Day                // group → the last day a member posted
+	// alertsFrom is the first day whose changes raise (and resolve)
+	// alerts.
+	alertsFrom analytics.Day
+	// only limits the run to some groups; nil: the organisation's.
+	only []int64
+	// platform: group → day → the platform's statistics (ownerstats.go)
+	platform map[int64]map[analytics.Day]platformDay
+}
+
+// in is the condition that limits a query to the run's groups — " AND col
+// IN (?, …)" and its arguments — or nothing for a whole organisation.
+func (r *rollupRun) in(col string) (string, []any) {
+	if r.only == nil {
+		return "", nil
+	}
+	args := make([]any, len(r.only))
+	for i, id := range r.only {
+		args[i] = id
+	}
+	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(r.only)), ", ") + ")", args
 }
 
 // stint is a membership as the rollup counts it.
@@ -121,12 +179,15 @@ type stint struct {
 }
 
 // newRollupRun reads what day from needs of the days before it.
-func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
-	r := &rollupRun{db: db, orgID: orgID, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
-		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}}
+func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from analytics.Day, loc *time.Location) (*rollupRun, error) {
+	r := &rollupRun{db: db, orgID: orgID, only: only, loc: loc, staff: map[[2]int64]bool{}, posts: map[int64]map[int64]*analytics.Posting{},
+		days: map[int64][]analytics.HealthDay{}, last: map[int64]analytics.Day{}, platform: map[int64]map[analytics.Day]platformDay{}}
 	var err error
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
+	}
+	if only != nil {
+		r.groups = slices.DeleteFunc(r.groups, func(g community.Group) bool { return !slices.Contains(only, g.ID) })
 	}
 	if err := r.loadStints(ctx); err != nil {
 		return nil, err
@@ -137,6 +198,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day,
 	if err := r.loadGroupDays(ctx, from); err != nil {
 		return nil, err
 	}
+	if err := r.loadPlatformDays(ctx, from); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -144,8 +208,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, from analytics.Day,
 // and the organisation's bots (group 0) make the staff.
 func (r *rollupRun) loadStints(ctx context.Context) error {
 	db := r.db
+	cond, args := r.in("m.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ?`), r.orgID)
+		WHERE g.org_id = ?`+cond), append([]any{r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
 	}
@@ -192,9 +257,10 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 // person's days in order.
 func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
+	cond, args := r.in("md.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
-		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ? ORDER BY md.group_id, md.day, md.person_id`),
-		r.orgID, int64(from)-analytics.HealthWindow, int64(from))
+		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+` ORDER BY md.group_id, md.day, md.person_id`),
+		append([]any{r.orgID, int64(from) - analytics.HealthWindow, int64(from)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
@@ -215,8 +281,9 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
+	cond, args = r.in("g.id")
 	lasts, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
-		FROM chat_groups g WHERE g.org_id = ?`), int64(from), r.orgID)
+		FROM chat_groups g WHERE g.org_id = ?`+cond), append([]any{int64(from), r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: last days: %w", err)
 	}
@@ -251,9 +318,10 @@ func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
 // loadGroupDays reads the 29 days of group_days before day from.
 func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error {
 	db := r.db
+	cond, args := r.in("gd.group_id")
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT gd.group_id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
-		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ? ORDER BY gd.group_id, gd.day`),
-		r.orgID, int64(from)-30, int64(from))
+		FROM group_days gd JOIN chat_groups g ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ?`+cond+` ORDER BY gd.group_id, gd.day`),
+		append([]any{r.orgID, int64(from) - 30, int64(from)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: sums: %w", err)
 	}
@@ -275,7 +343,8 @@ func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error
 func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) error {
 	db := r.db
 	from, to := d.Start(r.loc), (d + 1).Start(r.loc)
-	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff)
+	cond, args := r.in("m.group_id")
+	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args)
 	if err != nil {
 		return err
 	}
@@ -295,15 +364,16 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	}
 	var changes []change
 	for _, g := range r.groups {
-		if analytics.DayOf(g.CreatedAt, r.loc) > d {
-			continue // not created yet that day
+		if _, counted := r.platform[g.ID][d]; analytics.DayOf(g.CreatedAt, r.loc) > d && !counted {
+			continue // not created yet that day (as far as qunzhu or its platform knows)
 		}
 		f := figures[g.ID]
 		if f == nil {
 			f = &analytics.DayFigures{}
 		}
+		f, source := r.fromPlatform(g.ID, d, f)
 		m := members[g.ID]
-		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members}
+		row := []any{g.ID, int64(d), f.Messages, f.MemberMessages, f.Communicators, f.Questions, f.Answered, m.joins, m.leaves, m.members, source}
 		// The last 30 days' figures, this one included.
 		hist := r.days[g.ID]
 		for len(hist) > 0 && hist[0].Day <= d-30 {
@@ -329,7 +399,11 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	}
 
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.q("DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)"), int64(d), r.orgID); err != nil {
+		del, dargs := "DELETE FROM member_days WHERE day = ? AND group_id IN (SELECT id FROM chat_groups WHERE org_id = ?)", []any{int64(d), r.orgID}
+		if cond, args := r.in("group_id"); cond != "" {
+			del, dargs = "DELETE FROM member_days WHERE day = ?"+cond, append([]any{int64(d)}, args...)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(del), dargs...); err != nil {
 			return fmt.Errorf("rollup: clear day: %w", err)
 		}
 		args := make([]any, 0, 5*chunk)
@@ -343,13 +417,16 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 				return fmt.Errorf("rollup: member days: %w", err)
 			}
 		}
-		if err := execRows(ctx, db, tx, upsertFiguresSQL, 10, others); err != nil {
+		if err := execRows(ctx, db, tx, upsertFiguresSQL, 11, others); err != nil {
 			return fmt.Errorf("rollup: group days: %w", err)
 		}
-		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 13, active); err != nil {
+		if err := execRows(ctx, db, tx, upsertGroupDaysSQL, 14, active); err != nil {
 			return fmt.Errorf("rollup: health: %w", err)
 		}
 		for _, c := range changes {
+			if d < r.alertsFrom {
+				break
+			}
 			if err := db.alertState(ctx, tx, r.orgID, c.group, d, c.prev, c.state, now); err != nil {
 				return err
 			}
@@ -374,10 +451,12 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 	return nil
 }
 
-func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool) ([]analytics.Msg, error) {
+// dayMessages reads an organisation's messages sent from..to (cond and
+// args limit them to some groups).
+func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any) ([]analytics.Msg, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), orgID, ms(from), ms(to))
+		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
 	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
 		var at int64
 		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
@@ -434,13 +513,71 @@ func (db *DB) alertState(ctx context.Context, tx *sql.Tx, orgID, groupID int64, 
 	if state == string(analytics.GroupHealthy) {
 		return nil
 	}
-	detail := fmt.Sprintf(`{"from":%q,"to":%q}`, prev, state)
+	detail := community.Detail("from", prev, "to", state)
 	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO alerts (org_id, group_id, person_id, kind, day, detail, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)
 		ON CONFLICT (group_id, person_id, kind, day) DO UPDATE SET resolved_at = NULL`), orgID, groupID, "group_"+state, int64(d), detail, ms(now))
 	if err != nil {
 		return fmt.Errorf("rollup: raise alert: %w", err)
 	}
-	return nil
+	return db.alertOnDuty(ctx, tx, groupID, 0, "group_"+state, d, now)
+}
+
+// alertTexts say an alert to the assistant on duty, with the group's name
+// (and the member's).
+var alertTexts = map[string]string{
+	analytics.AlertDormant:   "群提醒：「%s」已沉寂，14 天没有成员发言。请去群里看看。\nAlert: %[1]s is dormant (14 days without a member message).",
+	analytics.AlertDying:     "群提醒：「%s」在衰退，发言的人越来越少。请去群里看看。\nAlert: %[1]s is dying (fewer and fewer members post).",
+	analytics.AlertDead:      "群提醒：「%s」已是死群，30 天没有成员发言。\nAlert: %[1]s is dead (30 days without a member message).",
+	analytics.AlertCoreQuiet: "群提醒：「%s」的骨干成员%s一周没有发言了，去问候一下？\nAlert: %[2]s, a core member of %[1]s, has been quiet for a week.",
+}
+
+// alertOnDuty sends an alert of a group (and member), once per alert, to
+// the group's assistant on duty directly where a platform can reach them
+// (a staff account of theirs: a WeCom application message), and to the
+// organisation's staff group (a WeCom group robot's, say), naming them.
+func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
+	var staffID int64
+	var name, conn, who, staffConn, staffExt, staffLife string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), ''),
+			COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
+		WHERE g.id = ?`), personID, groupID).Scan(&name, &conn, &who, &staffID, &staffConn, &staffExt, &staffLife)
+	if err != nil {
+		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
+	}
+	text := fmt.Sprintf(alertTexts[kind], name, who)
+	key := fmt.Sprintf("%d:%d:%s:%d", groupID, personID, kind, d)
+	duty, err := dutyFor(ctx, db, tx, groupID, 0)
+	if err != nil {
+		return err
+	}
+	// Not the staff group's own alerts into it.
+	toStaff := staffID != 0 && staffID != groupID && staffLife == string(community.Active)
+	var acts []chat.Action
+	mention := ""
+	if duty != 0 {
+		act, ok, err := staffMessage(ctx, db, tx, duty, conn, "alert-direct:"+key, "alert", text)
+		if err != nil {
+			return err
+		}
+		if ok {
+			acts = append(acts, act)
+		}
+		if toStaff {
+			names, err := namesIn(ctx, db, tx, staffID, "SELECT id FROM people WHERE id = ?", duty)
+			if err != nil {
+				return err
+			}
+			mention = "@" + names[0] + " "
+		}
+	}
+	if toStaff {
+		acts = append(acts, chat.Action{Key: "alert-staff:" + key, Connection: staffConn, Kind: chat.ActSend, Group: staffExt, Reason: "alert", Text: mention + text})
+	}
+	if len(acts) == 0 {
+		return nil
+	}
+	return enqueue(ctx, db, tx, acts, now)
 }
 
 // alertQuietCore raises an alert for each core member gone quiet (see
@@ -451,6 +588,9 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 			ON CONFLICT (group_id, person_id, kind, day) DO NOTHING`), orgID, groupID, p, analytics.AlertCoreQuiet, int64(d), ms(now)); err != nil {
 			return fmt.Errorf("rollup: raise alert: %w", err)
 		}
+		if err := db.alertOnDuty(ctx, tx, groupID, p, analytics.AlertCoreQuiet, d, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -458,7 +598,7 @@ func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int
 // GroupDays returns a group's rolled-up days from..to (inclusive), oldest
 // first.
 func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.Day, loc *time.Location) ([]analytics.GroupDay, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT day, messages, member_messages, communicators, questions, answered, joins, leaves, members, health_parts, state, source
 		FROM group_days WHERE group_id = ? AND day >= ? AND day <= ? ORDER BY day`), groupID, int64(from), int64(to))
 	if err != nil {
 		return nil, fmt.Errorf("group days: %w", err)
@@ -469,7 +609,7 @@ func (db *DB) GroupDays(ctx context.Context, groupID int64, from, to analytics.D
 		var g analytics.GroupDay
 		var day int64
 		var parts, state string
-		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state); err != nil {
+		if err := rows.Scan(&day, &g.Messages, &g.MemberMessages, &g.Communicators, &g.Questions, &g.Answered, &g.Joins, &g.Leaves, &g.Members, &parts, &state, &g.Source); err != nil {
 			return nil, fmt.Errorf("group days: %w", err)
 		}
 		g.Day, g.Date, g.State = analytics.Day(day), analytics.Day(day).Start(loc), analytics.GroupState(state)
@@ -566,7 +706,7 @@ func (db *DB) SnoozeAlert(ctx context.Context, orgID, id int64, until time.Time,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errkind.Errorf(errkind.NotFound, "no open alert %d", id)
 		}
-		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "alert.snooze", Subject: fmt.Sprintf("alert:%d", id), Detail: fmt.Sprintf(`{"until":%q}`, until.UTC().Format(time.RFC3339))})
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "alert.snooze", Subject: fmt.Sprintf("alert:%d", id), Detail: community.Detail("until", until.UTC().Format(time.RFC3339))})
 	})
 }
 

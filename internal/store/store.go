@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -57,6 +58,9 @@ type DB struct {
 	mu      sync.Mutex
 	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
 	stmts   map[string]*sql.Stmt // prepared statements of the hot paths
+
+	ingestMu   sync.Mutex
+	ingestConn *sql.Conn // the ingest batches' own connection (Ingest)
 }
 
 // Options configure Open.
@@ -95,6 +99,9 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 		// at BEGIN, so concurrent writers queue on busy_timeout instead of
 		// failing with SQLITE_BUSY on upgrade.
 		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate", busy.Milliseconds())
+		if err := privateFiles(dsn, opt.Logger); err != nil {
+			return nil, err
+		}
 		sep := "?"
 		if strings.Contains(dsn, "?") {
 			sep = "&"
@@ -155,8 +162,44 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 	return db, nil
 }
 
+// privateFiles makes a SQLite database readable by its owner only: the
+// file is created 0600 before SQLite opens it (SQLite gives the -wal and
+// -shm files the database's mode), and an existing database and its -wal
+// and -shm files that others could read are made 0600, with a log line.
+// An in-memory database has no files.
+func privateFiles(dsn string, log *slog.Logger) error {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == "" || strings.Contains(path, ":memory:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+			log.Warn("database file was readable by others: made it 0600", "file", p, "was", fi.Mode().Perm().String())
+		}
+	}
+	return nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
+	db.ingestMu.Lock()
+	db.dropIngestConn()
+	db.ingestMu.Unlock()
 	db.mu.Lock()
 	for _, st := range db.stmts {
 		st.Close()

@@ -142,7 +142,7 @@ func (db *DB) UpdateGroup(ctx context.Context, orgID, id int64, p community.Grou
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errkind.Errorf(errkind.NotFound, "group %d not found", id)
 			}
-			if err := appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.update", Subject: fmt.Sprintf("group:%d", id), Detail: fmt.Sprintf(`{"fields":%q}`, strings.Join(sets, ", "))}); err != nil {
+			if err := appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "group.update", Subject: fmt.Sprintf("group:%d", id), Detail: community.Detail("fields", strings.Join(sets, ", "))}); err != nil {
 				return err
 			}
 		}

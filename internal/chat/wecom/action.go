@@ -155,7 +155,7 @@ func (a *Adapter) startPush(ctx context.Context, act chat.Action, key string) er
 		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 	}
 	a.log.Info("wecom: push handed to the group owner as a 群发", "chat", act.Group, "owner", owner, "msgid", msgID, "key", act.Key)
-	return &chat.PendingError{State: awaiting(owner, msgID), CheckAfter: a.cfg.ConfirmCheck}
+	return &chat.PendingError{For: chat.PendingOwnerConfirm, State: awaiting(owner, msgID), CheckAfter: a.cfg.ConfirmCheck}
 }
 
 func awaiting(owner, msgID string) string {
@@ -167,7 +167,7 @@ func (a *Adapter) checkPush(ctx context.Context, act chat.Action, key string, gm
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Temporary() {
-			return &chat.PendingError{State: awaiting(gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
+			return &chat.PendingError{For: chat.PendingOwnerConfirm, State: awaiting(gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
 		}
 		return err
 	}
@@ -184,7 +184,7 @@ func (a *Adapter) checkPush(ctx context.Context, act chat.Action, key string, gm
 			}
 			return fmt.Errorf("the group owner %s did not confirm the 群发 %s within %s; it was cancelled: %w", gm.Sender, gm.MsgID, a.cfg.ConfirmWithin, chat.ErrPermanent)
 		}
-		return &chat.PendingError{State: awaiting(gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
+		return &chat.PendingError{For: chat.PendingOwnerConfirm, State: awaiting(gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
 	}
 	results, err := a.api.GroupMsgResults(ctx, gm.MsgID, gm.Sender)
 	if err != nil {
@@ -208,7 +208,7 @@ func (a *Adapter) checkPush(ctx context.Context, act chat.Action, key string, gm
 	if a.cfg.Now().Sub(time.UnixMilli(gm.Created)) > a.cfg.ConfirmWithin {
 		return fmt.Errorf("the group owner %s confirmed the 群发 %s but WeCom reports it not sent to this group: %w", gm.Sender, gm.MsgID, chat.ErrPermanent)
 	}
-	return &chat.PendingError{State: fmt.Sprintf("confirmed by the group owner %s (群发 %s); waiting for WeCom to report it sent to this group", gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
+	return &chat.PendingError{For: chat.PendingPlatformReport, State: fmt.Sprintf("confirmed by the group owner %s (群发 %s); waiting for WeCom to report it sent to this group", gm.Sender, gm.MsgID), CheckAfter: a.cfg.ConfirmCheck}
 }
 
 // ownerOf returns a customer group's owner, from its snapshot or WeCom.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
@@ -286,7 +287,7 @@ func TestPushAsGroupMessage(t *testing.T) {
 	ctx := context.Background()
 	push := chat.Action{Key: "push:7", Connection: "wx", Kind: chat.ActSend, Group: chatA, Text: "今天的复盘：大家怎么看？", Reason: "push"}
 	var pe *chat.PendingError
-	if err := w.a.Do(ctx, push); !errors.As(err, &pe) || !strings.Contains(pe.State, ownerA) || !strings.Contains(pe.State, "confirm") || pe.CheckAfter != time.Minute {
+	if err := w.a.Do(ctx, push); !errors.As(err, &pe) || !strings.Contains(pe.State, ownerA) || !strings.Contains(pe.State, "confirm") || pe.For != chat.PendingOwnerConfirm || pe.CheckAfter != time.Minute {
 		t.Fatalf("first delivery: %v", err)
 	}
 	msgs := w.fake.Msgs()
@@ -418,7 +419,7 @@ func TestDailyStats(t *testing.T) {
 		t.Fatalf("%+v %v", got, err)
 	}
 	d := got[0]
-	if d.Owner != ownerA || !slices.Equal(d.Groups, []string{chatA}) || d.NewMembers != 8 || d.Leavers != 3 || d.Messages != 402 || d.ActiveMembers != 31 || d.Members != 105 {
+	if d.Owner != ownerA || d.Day != analytics.DayOf(day, loc) || !slices.Equal(d.Groups, []string{chatA}) || d.NewMembers != 8 || d.Leavers != 3 || d.Messages != 402 || d.ActiveMembers != 31 || d.Members != 105 {
 		t.Fatalf("day: %+v", d)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom"
 	"github.com/qunzhu/qunzhu/internal/chat/wecom/wecomtest"
+	"github.com/qunzhu/qunzhu/internal/community"
 )
 
 const (
@@ -77,6 +79,49 @@ func (s *sink) events() []chat.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]chat.Event(nil), s.evs...)
+}
+
+// listener records what the adapter tells it, failing while fail is set.
+type listener struct {
+	mu        sync.Mutex
+	staff     map[string][]community.PlatformStaff // chat → each telling
+	dismissed []string
+	fail      error
+}
+
+func newListener() *listener { return &listener{staff: map[string][]community.PlatformStaff{}} }
+
+func (l *listener) GroupStaff(_ context.Context, chatID string, s community.PlatformStaff) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return l.fail
+	}
+	l.staff[chatID] = append(l.staff[chatID], s)
+	return nil
+}
+
+func (l *listener) GroupDismissed(_ context.Context, chatID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return l.fail
+	}
+	l.dismissed = append(l.dismissed, chatID)
+	return nil
+}
+
+// told returns what the listener was told of a group's staff, in order.
+func (l *listener) told(chatID string) []community.PlatformStaff {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.staff[chatID])
+}
+
+func (l *listener) setFail(err error) {
+	l.mu.Lock()
+	l.fail = err
+	l.mu.Unlock()
 }
 
 // find returns the stored events of a type in a group.

@@ -2,33 +2,29 @@ package wecom
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/analytics"
 )
 
-// OwnerDay is one group owner's day in WeCom's customer-group statistics
-// (groupchat/statistic): WeCom counts per owner, for all of their groups
-// together, not per group. Without message content (会话内容存档) these
-// are the only message and activity figures there are.
-type OwnerDay struct {
-	Owner  string
-	Day    time.Time // local midnight
-	Groups []string  // the owner's customer groups qunzhu knows
-	// NewMembers joined that day; Leavers is derived: those who joined
-	// less the growth of the total since the day before.
-	NewMembers    int
-	Leavers       int
-	Members       int // at the end of the day
-	Messages      int
-	ActiveMembers int // members who posted
-	ActiveGroups  int // groups with a post
-}
+// ErrNotSynced: the customer groups have not been read yet since start, so
+// whose statistics to ask for is not known.
+var ErrNotSynced = errors.New("the customer groups are not read yet")
 
 // DailyStats returns each known owner's figures for the day starting at
 // day (a local midnight; WeCom keeps 180 days and has yesterday's at the
-// earliest). For analytics where message content is not available; the
-// integrator imports them into the daily rollups.
-func (a *Adapter) DailyStats(ctx context.Context, day time.Time) ([]OwnerDay, error) {
+// earliest): WeCom counts per owner (groupchat/statistic), for all of
+// their customer groups together. Leavers is derived: those who joined
+// less the growth of the total since the day before. For analytics where
+// message content is not available; internal/app imports them into the
+// daily rollups.
+func (a *Adapter) DailyStats(ctx context.Context, day time.Time) ([]analytics.OwnerStats, error) {
+	if a.Status().LastSync.IsZero() {
+		return nil, fmt.Errorf("wecom %s: %w", a.cfg.Name, ErrNotSynced)
+	}
 	groups := map[string][]string{}
 	for chatID, owner := range a.Known() {
 		if owner != "" {
@@ -55,11 +51,11 @@ func (a *Adapter) DailyStats(ctx context.Context, day time.Time) ([]OwnerDay, er
 	for _, s := range before {
 		prev[s.Owner] = s.Data
 	}
-	out := make([]OwnerDay, 0, len(today))
+	out := make([]analytics.OwnerStats, 0, len(today))
 	for _, s := range today {
 		gs := groups[s.Owner]
 		sort.Strings(gs)
-		d := OwnerDay{Owner: s.Owner, Day: day, Groups: gs, NewMembers: s.Data.NewMemberCnt, Members: s.Data.MemberTotal,
+		d := analytics.OwnerStats{Owner: s.Owner, Day: analytics.DayOf(day, day.Location()), Groups: gs, NewMembers: s.Data.NewMemberCnt, Members: s.Data.MemberTotal,
 			Messages: s.Data.MsgTotal, ActiveMembers: s.Data.MemberHasMsg, ActiveGroups: s.Data.ChatHasMsg}
 		if p, ok := prev[s.Owner]; ok {
 			d.Leavers = max(0, s.Data.NewMemberCnt-(s.Data.MemberTotal-p.MemberTotal))

@@ -30,6 +30,8 @@ type snapshot struct {
 	Created int64                 `json:"created"`
 	Saved   int64                 `json:"saved"` // unix ms: names this version in event ids
 	Members map[string]snapMember `json:"members"`
+	// Told: the Listener was told the group's staff as they are here.
+	Told bool `json:"told,omitempty"`
 }
 
 type snapMember struct {
@@ -317,7 +319,15 @@ func (a *Adapter) syncGroup(ctx context.Context, sink chat.Sink, chatID string, 
 	if old != nil && old.Owner != snap.Owner {
 		a.log.Info("wecom: group owner changed", "chat", chatID, "from", old.Owner, "to", snap.Owner)
 	}
-	if len(evs) > 0 || old == nil || !sameShape(old, snap) {
+	// The staff after the members: their memberships are stored by now.
+	snap.Told = old != nil && old.Told && sameStaff(old, snap)
+	if a.cfg.Listener != nil && !snap.Told {
+		if err := a.cfg.Listener.GroupStaff(ctx, chatID, staffOf(old, snap)); err != nil {
+			return fmt.Errorf("record the staff of %s: %w", chatID, err)
+		}
+		snap.Told = true
+	}
+	if len(evs) > 0 || old == nil || !sameShape(old, snap) || old.Told != snap.Told {
 		if err := a.saveSnapshot(ctx, chatID, snap); err != nil {
 			return fmt.Errorf("save the snapshot of %s: %w", chatID, err)
 		}
@@ -371,6 +381,11 @@ func (a *Adapter) dismiss(ctx context.Context, sink chat.Sink, chatID string, n 
 		if len(evs) > 0 {
 			if err := sink.Ingest(ctx, evs); err != nil {
 				return fmt.Errorf("store the end of %s: %w", chatID, err)
+			}
+		}
+		if a.cfg.Listener != nil {
+			if err := a.cfg.Listener.GroupDismissed(ctx, chatID); err != nil {
+				return fmt.Errorf("record that %s was dismissed: %w", chatID, err)
 			}
 		}
 		if err := a.saveSnapshot(ctx, chatID, nil); err != nil {

@@ -62,8 +62,9 @@ const Platform = "wecom"
 const RobotGroup = "robot"
 
 // AppPrefix starts the group id of an action for application messages:
-// "app:zhangsan|lisi" sends to those members.
-const AppPrefix = "app:"
+// "app:zhangsan|lisi" sends to those members (chat.StaffPrefix: duty
+// reminders and alerts to staff are addressed so).
+const AppPrefix = chat.StaffPrefix
 
 // Config configures a WeCom connection.
 type Config struct {
@@ -87,8 +88,16 @@ type Config struct {
 	// cancels it and the push fails (24h when 0).
 	ConfirmCheck  time.Duration
 	ConfirmWithin time.Duration
+	// UpkeepEvery is how often qunzhu's join ways are brought in step and
+	// missing daily statistics fetched (UpkeepEvery; 1m when 0).
+	UpkeepEvery time.Duration
 	// Cursors keeps the group snapshots, 群发 ids and join ways; required.
 	Cursors chat.Cursors
+	// Listener, when set, is told what chat events do not carry: each
+	// customer group's staff (its owner, admins and corp members) and its
+	// dismissal. internal/app sets it to keep qunzhu's roles and groups
+	// in step.
+	Listener Listener
 	// Archive, when not nil, reads message content (会话内容存档);
 	// ArchiveConfig, when Archive is nil, opens one (an error when this
 	// binary was built without -tags msgaudit).
@@ -226,12 +235,12 @@ func robotURL(s, base string) (string, error) {
 
 // Options are the options a [[connections]] block of platform wecom takes.
 var Options = []string{"corp_id", "agent_id", "secret", "callback_token", "encoding_aes_key", "api_url", "robot_webhook", "robot_name",
-	"sync_every", "confirm_check", "confirm_within", "archive_every", "msgaudit_secret", "msgaudit_keys", "msgaudit_proxy"}
+	"sync_every", "confirm_check", "confirm_within", "upkeep_every", "archive_every", "msgaudit_secret", "msgaudit_keys", "msgaudit_proxy"}
 
 // FromOptions builds a Config from a [[connections]] block's options:
 // corp_id, agent_id, secret, callback_token, encoding_aes_key (required);
 // api_url, robot_webhook, robot_name, sync_every, confirm_check,
-// confirm_within, archive_every (Go durations such as "6h");
+// confirm_within, upkeep_every, archive_every (Go durations such as "6h");
 // msgaudit_secret, msgaudit_keys ("3=/path/key.pem,…") and
 // msgaudit_proxy for the message archive.
 func FromOptions(name string, opts map[string]string, logger *slog.Logger) (Config, error) {
@@ -254,7 +263,7 @@ func FromOptions(name string, opts map[string]string, logger *slog.Logger) (Conf
 		}
 		cfg.AgentID = n
 	}
-	for k, d := range map[string]*time.Duration{"sync_every": &cfg.SyncEvery, "confirm_check": &cfg.ConfirmCheck, "confirm_within": &cfg.ConfirmWithin, "archive_every": &cfg.ArchiveEvery} {
+	for k, d := range map[string]*time.Duration{"sync_every": &cfg.SyncEvery, "confirm_check": &cfg.ConfirmCheck, "confirm_within": &cfg.ConfirmWithin, "upkeep_every": &cfg.UpkeepEvery, "archive_every": &cfg.ArchiveEvery} {
 		if s := opts[k]; s != "" {
 			v, err := time.ParseDuration(s)
 			if err != nil || v <= 0 {
@@ -278,6 +287,23 @@ func FromOptions(name string, opts map[string]string, logger *slog.Logger) (Conf
 
 // Name implements chat.Adapter.
 func (a *Adapter) Name() string { return a.cfg.Name }
+
+// UpkeepEvery is how often internal/app brings the connection's join ways
+// in step and fetches missing daily statistics (options.upkeep_every).
+func (a *Adapter) UpkeepEvery() time.Duration {
+	if a.cfg.UpkeepEvery > 0 {
+		return a.cfg.UpkeepEvery
+	}
+	return time.Minute
+}
+
+// QRJoinLimit is the most members a group may have for a join way to send
+// newcomers there: WeCom stops joins by QR code at 200.
+const QRJoinLimit = 200
+
+// JoinWayLimit implements what internal/app asks of a platform that keeps
+// join ways: QRJoinLimit.
+func (a *Adapter) JoinWayLimit() int { return QRJoinLimit }
 
 // Platform implements chat.Adapter.
 func (a *Adapter) Platform() string { return Platform }

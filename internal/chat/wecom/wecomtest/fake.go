@@ -27,7 +27,7 @@ const TokenLife = 7200 * time.Second
 
 // QRCapacity is how many members a group may have for a join way to send
 // newcomers there (WeCom stops QR joins at 200 members).
-const QRCapacity = 200
+const QRCapacity = wecom.QRJoinLimit
 
 // Group is a customer group in the fake.
 type Group struct {
@@ -359,6 +359,19 @@ func (s *Server) ChangeOwner(chatID, owner string) (Notification, error) {
 	}
 	g.Owner = owner
 	return note(s.CorpID, chatID, wecom.ChangeUpdate, "<UpdateDetail><![CDATA[change_owner]]></UpdateDetail>", s.now(), ""), nil
+}
+
+// SetAdmins replaces a group's admins (群管理员). WeCom posts no callback
+// for it: qunzhu sees it on its next read of the group.
+func (s *Server) SetAdmins(chatID string, admins ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.groups[chatID]
+	if !ok {
+		return fmt.Errorf("no group %s", chatID)
+	}
+	g.Admins = slices.Clone(admins)
+	return nil
 }
 
 // Dismiss dismisses a group and returns the dismiss callback.

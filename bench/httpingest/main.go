@@ -1,0 +1,539 @@
+// Command httpingest measures qunzhu's ingest over HTTP, the real binary,
+// against the bare floor measured in the same run: the project's shared
+// tools ingestfloor (a server that decodes the same event JSON and inserts
+// each request's messages into SQLite, one transaction per request) and
+// loadgen (which posts N message events in batches from C clients, 2% of
+// them ads). It builds qunzhu, the floor and loadgen, and for each
+// repetition starts both on fresh databases, warms each up with the same
+// load, and runs loadgen against each with the same parameters, back to
+// back: batches of 1000 from 4 clients, then single events from 64 clients
+// (how Telegram and WeCom deliver webhooks). It prints each figure, the
+// ratio, the medians and the load average, and checks from qunzhu's
+// /metrics that every acknowledged event was stored once.
+//
+//	cd bench && go run ./httpingest -tools ../../shared/tools            # from a worktree
+//	cd bench && go run ./httpingest -reps 1 -profile /tmp/prof            # CPU profiles of qunzhu
+//	cd bench && go run ./httpingest -postgres URL -replicas 2             # qunzhu on PostgreSQL only
+//	cd bench && go run ./httpingest -mix spread                           # the realistic mix (below)
+//
+// loadgen sends message k from member k%5000 into group k%200 with text
+// k%10: each member says the same thing in the same group every 5,000th
+// message, so at any real rate half the messages are floods (three
+// identical messages within 30 s), muted and deleted — the moderation
+// path's worst case, whatever its 2% of ads. -mix spread posts the same
+// JSON from this program instead: member k·7919 mod 50,000 into group
+// member mod 500, texts varied, every 50th an ad (2% offending): a member
+// speaks once every 50,000 messages, under the flood limit (8 in 30 s)
+// up to ~13,000 messages/s. Both servers get the same load.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const token = "bench-token-0123456789abcdef"
+
+var prebuilt, mix string
+
+type load struct {
+	name           string
+	n, batch, cons int
+}
+
+func main() {
+	tools := flag.String("tools", "", "the shared tools directory holding ingestfloor and loadgen (default: ../shared/tools or ../../shared/tools from the repository)")
+	reps := flag.Int("reps", 3, "repetitions; medians are reported")
+	nBatch := flag.Int("batched", 200_000, "events posted in batches of 1000 from 4 clients")
+	nSingle := flag.Int("single", 30_000, "events posted one per request from 64 clients")
+	warm := flag.Int("warm", 20_000, "events posted (in batches) to each server before the timed runs")
+	profile := flag.String("profile", "", "write a CPU profile of qunzhu during each timed run into this directory")
+	pg := flag.String("postgres", "", "measure qunzhu on this PostgreSQL database (emptied first) instead of the floor comparison")
+	replicas := flag.Int("replicas", 1, "with -postgres: qunzhu replicas, each holding its own connection; loadgen is split evenly across them")
+	work := flag.String("dir", "", "working directory (default: a new temporary one)")
+	flag.StringVar(&mix, "mix", "loadgen", "the load: loadgen (the shared tool's; half of it floods) or spread (2% offending; see the package comment)")
+	flag.StringVar(&prebuilt, "qunzhu", "", "a qunzhu binary to measure instead of building the repository's (an older commit's, for a before/after)")
+	flag.Parse()
+	if err := run(*tools, *reps, []load{{"batched", *nBatch, 1000, 4}, {"single", *nSingle, 1, 64}}, *warm, *profile, *pg, *replicas, *work); err != nil {
+		fmt.Fprintln(os.Stderr, "httpingest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(tools string, reps int, loads []load, warm int, profile, pg string, replicas int, work string) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	if tools == "" {
+		for _, c := range []string{"../shared/tools", "../../shared/tools"} {
+			if _, err := os.Stat(filepath.Join(root, c, "loadgen")); err == nil {
+				tools = filepath.Join(root, c)
+				break
+			}
+		}
+		if tools == "" {
+			return errors.New("no shared tools found: give -tools")
+		}
+	}
+	if work == "" {
+		if work, err = os.MkdirTemp("", "httpingest"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+	}
+	bin := filepath.Join(work, "bin")
+	qunzhu := prebuilt
+	if qunzhu == "" {
+		if qunzhu, err = build(root, "./cmd/qunzhu", filepath.Join(bin, "qunzhu")); err != nil {
+			return err
+		}
+	}
+	floor, err := build(filepath.Join(tools, "ingestfloor"), ".", filepath.Join(bin, "ingestfloor"))
+	if err != nil {
+		return err
+	}
+	loadgen, err := build(filepath.Join(tools, "loadgen"), ".", filepath.Join(bin, "loadgen"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("machine: %d CPU, load average %s at the start\n", cpus(), loadavg())
+	if pg != "" {
+		return runPostgres(qunzhu, loadgen, pg, replicas, reps, loads, warm, work)
+	}
+	figures := map[string][][2]float64{}
+	for rep := 1; rep <= reps; rep++ {
+		dir := filepath.Join(work, fmt.Sprintf("rep%d", rep))
+		// The floor first, then qunzhu, each on a fresh database.
+		fl, err := startFloor(floor, dir)
+		if err != nil {
+			return err
+		}
+		floorRates, _, err := measure(loadgen, []string{fl.url}, loads, warm, fmt.Sprintf("f%d", rep), "", "")
+		fl.stop()
+		if err != nil {
+			return err
+		}
+		qs, err := startQunzhu(qunzhu, filepath.Join(dir, "qunzhu"), "", "r1", []string{"bench"}, 0)
+		if err != nil {
+			return err
+		}
+		qRates, sent, err := measure(loadgen, []string{qs.url}, loads, warm, fmt.Sprintf("q%d", rep), profile, qs.debug)
+		if err == nil {
+			err = checkStored(qs.url, sent)
+		}
+		qs.stop()
+		if err != nil {
+			return err
+		}
+		for i, l := range loads {
+			figures[l.name] = append(figures[l.name], [2]float64{floorRates[i], qRates[i]})
+			fmt.Printf("rep %d  %-8s floor %8.0f msgs/s   qunzhu %8.0f msgs/s   ratio %.2f   (load average %s)\n",
+				rep, l.name, floorRates[i], qRates[i], qRates[i]/floorRates[i], loadavg())
+		}
+	}
+	fmt.Printf("\nmedians of %d runs (the ratio is the median of each run's ratio):\n", reps)
+	for _, l := range loads {
+		var f, q, r []float64
+		for _, p := range figures[l.name] {
+			f, q, r = append(f, p[0]), append(q, p[1]), append(r, p[1]/p[0])
+		}
+		fmt.Printf("%-8s (%d events, batch %d, %d clients)  floor %8.0f   qunzhu %8.0f msgs/s   ratio %.2f\n",
+			l.name, l.n, l.batch, l.cons, median(f), median(q), median(r))
+	}
+	fmt.Printf("load average %s at the end\n", loadavg())
+	return nil
+}
+
+// runPostgres measures qunzhu alone on PostgreSQL with 1..replicas
+// replicas: each replica holds a connection of its own (its file names
+// only that one), and loadgen's events are split evenly across them, run
+// at the same time.
+func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, warm int, work string) error {
+	for rep := 1; rep <= reps; rep++ {
+		for n := 1; n <= replicas; n++ {
+			if err := resetPostgres(qunzhu, pg, filepath.Join(work, "reset")); err != nil {
+				return err
+			}
+			var srvs []*server
+			var urls []string
+			for i := 0; i < n; i++ {
+				s, err := startQunzhu(qunzhu, filepath.Join(work, fmt.Sprintf("pg%d-%d-%d", rep, n, i)), pg, fmt.Sprintf("r%d", i+1), []string{fmt.Sprintf("bench%d", i+1)}, i)
+				if err != nil {
+					return err
+				}
+				srvs = append(srvs, s)
+				urls = append(urls, s.url)
+			}
+			rates, _, err := measure(loadgen, urls, loads, warm, fmt.Sprintf("p%d-%d", rep, n), "", "")
+			for _, s := range srvs {
+				s.stop()
+			}
+			if err != nil {
+				return err
+			}
+			for i, l := range loads {
+				fmt.Printf("rep %d  postgres, %d replica(s)  %-8s %8.0f msgs/s   (load average %s)\n", rep, n, l.name, rates[i], loadavg())
+			}
+		}
+	}
+	return nil
+}
+
+// measure warms the servers up, then runs each load, split evenly across
+// urls at the same time; it returns each load's messages per second and
+// how many events were acknowledged.
+func measure(loadgen string, urls []string, loads []load, warm int, prefix, profile, debug string) ([]float64, int, error) {
+	sent := 0
+	if warm > 0 {
+		if _, err := loadgenRun(loadgen, urls, load{"warm", warm, 1000, 4}, prefix+"w"); err != nil {
+			return nil, 0, err
+		}
+		sent += warm
+	}
+	var out []float64
+	for _, l := range loads {
+		var prof chan error
+		if profile != "" && debug != "" {
+			prof = make(chan error, 1)
+			go func(name string) {
+				time.Sleep(time.Second)
+				prof <- fetch("http://"+debug+"/debug/pprof/profile?seconds=10", filepath.Join(profile, prefix+"-"+name+".pprof"))
+			}(l.name)
+		}
+		rate, err := loadgenRun(loadgen, urls, l, prefix+l.name)
+		if err != nil {
+			return nil, 0, err
+		}
+		if prof != nil {
+			if err := <-prof; err != nil {
+				return nil, 0, fmt.Errorf("profile: %w", err)
+			}
+		}
+		sent += l.n
+		out = append(out, rate)
+	}
+	return out, sent, nil
+}
+
+var rateRE = regexp.MustCompile(`^(\d+) events in ([0-9.]+)s: [0-9]+ msgs/s, (\d+) failed batches`)
+
+// loadgenRun runs loadgen against each url with an even share of the
+// events, all at once, and returns the events per second of the whole.
+func loadgenRun(loadgen string, urls []string, l load, prefix string) (float64, error) {
+	var wg sync.WaitGroup
+	errs := make([]error, len(urls))
+	var mu sync.Mutex
+	longest := 0.0
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cons := max(1, l.cons/len(urls))
+			var out []byte
+			var err error
+			if mix == "spread" {
+				out, err = spread(u, token+strconv.Itoa(i), l.n/len(urls), l.batch, cons, fmt.Sprintf("%s-%d", prefix, i))
+			} else {
+				cmd := exec.Command(loadgen, u, token+strconv.Itoa(i), strconv.Itoa(l.n/len(urls)), strconv.Itoa(l.batch), strconv.Itoa(cons), fmt.Sprintf("%s-%d", prefix, i))
+				out, err = cmd.CombinedOutput()
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("loadgen: %v: %s", err, out)
+				return
+			}
+			m := rateRE.FindStringSubmatch(strings.TrimSpace(string(out)))
+			if m == nil {
+				errs[i] = fmt.Errorf("loadgen said %q", out)
+				return
+			}
+			if m[3] != "0" {
+				errs[i] = fmt.Errorf("loadgen against %s: %s failed batches", u, m[3])
+				return
+			}
+			secs, _ := strconv.ParseFloat(m[2], 64)
+			mu.Lock()
+			longest = max(longest, secs)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	return float64(l.n/len(urls)*len(urls)) / longest, nil
+}
+
+type server struct {
+	url, debug string
+	cmd        *exec.Cmd
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func startFloor(bin, dir string) (*server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, addr, filepath.Join(dir, "floor.db"))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{url: "http://" + addr, cmd: cmd}
+	return s, waitReady(s.url + "/healthz")
+}
+
+// startQunzhu starts `qunzhu serve` on a fresh data directory (and on
+// PostgreSQL when dsn is set) with bridge connections of the given names.
+func startQunzhu(bin, dir, dsn, replica string, conns []string, index int) (*server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	debug, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[server]\naddr = %q\ndebug_addr = %q\nreplica_id = %q\n\n[data]\ndir = %q\n\n[log]\nlevel = \"warn\"\n\n", addr, debug, replica, filepath.Join(dir, "data"))
+	if dsn != "" {
+		fmt.Fprintf(&b, "[database]\nurl = %q\n\n", dsn)
+	}
+	for _, c := range conns {
+		fmt.Fprintf(&b, "[[connections]]\nname = %q\nplatform = \"webhook\"\ntoken = %q\n\n", c, token+strconv.Itoa(index))
+	}
+	cfg := filepath.Join(dir, "qunzhu.toml")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--migrate")
+	logf, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{url: "http://" + addr, debug: debug, cmd: cmd}
+	if err := waitReady(s.url + "/readyz"); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// resetPostgres empties the database's public schema.
+func resetPostgres(bin, dsn, dir string) error {
+	cmd := exec.Command("psql", dsn, "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("reset %s: %v: %s", dsn, err, out)
+	}
+	return nil
+}
+
+// checkStored reads qunzhu's /metrics: every acknowledged event stored,
+// none twice, no batch failed.
+func checkStored(url string, sent int) error {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	got := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && !strings.HasPrefix(f[0], "#") {
+			v, _ := strconv.ParseFloat(f[1], 64)
+			got[f[0]] = v
+		}
+	}
+	if int(got["qunzhu_events_ingested_total"]) != sent || int(got["qunzhu_messages_stored_total"]) != sent || got["qunzhu_ingest_failures_total"] != 0 {
+		return fmt.Errorf("qunzhu stored %v events and %v messages of %d sent, %v failed batches", got["qunzhu_events_ingested_total"], got["qunzhu_messages_stored_total"], sent, got["qunzhu_ingest_failures_total"])
+	}
+	fmt.Printf("qunzhu: %d events stored once each; %v actions queued; %v transactions\n", sent, got["qunzhu_actions_queued_total"], got["qunzhu_ingest_batches_total"])
+	return nil
+}
+
+func build(dir, pkg, out string) (string, error) {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stderr, os.Stderr
+	return out, cmd.Run()
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/qunzhu/qunzhu").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the repository: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitReady(url string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		resp, err := http.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready within a minute", url)
+}
+
+func fetch(url, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func cpus() int {
+	n := 0
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "processor") {
+			n++
+		}
+	}
+	return n
+}
+
+var spreadTexts = []string{"大家好，今天的课件在哪里下载", "收到，谢谢老师", "明天几点上课？", "这个直通车怎么开", "👍👍👍", "物业什么时候来修电梯",
+	"楼上漏水了谁家的", "老师讲得很清楚", "今天的作业交了吗", "晚上八点直播间见", "请问报名截止到哪天", "有没有人一起拼车去上课"}
+
+// spread is loadgen with the realistic mix (see the package comment): n
+// events in batches from cons clients; it answers as loadgen prints.
+func spread(url, tok string, n, batch, cons int, prefix string) ([]byte, error) {
+	var next, bad atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cons {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := &http.Client{Timeout: 60 * time.Second}
+			for {
+				b := int(next.Add(1) - 1)
+				if b*batch >= n {
+					return
+				}
+				evs := make([]map[string]any, 0, batch)
+				for i := 0; i < batch && b*batch+i < n; i++ {
+					k := b*batch + i
+					user := k * 7919 % 50000
+					text := spreadTexts[k%len(spreadTexts)] + " " + strconv.Itoa(k%97)
+					if k%50 == 7 {
+						text = "加我微信abc1688领资料"
+					}
+					evs = append(evs, map[string]any{"id": fmt.Sprintf("%s-%d", prefix, k), "type": "message", "group": fmt.Sprintf("g%d", user%500),
+						"time": time.Now().Format(time.RFC3339), "sender": map[string]any{"id": fmt.Sprintf("u%d", user), "name": fmt.Sprintf("用户%d", user)},
+						"message": map[string]any{"id": fmt.Sprintf("%s-m%d", prefix, k), "kind": "text", "text": text}})
+				}
+				body, _ := json.Marshal(evs)
+				req, _ := http.NewRequest("POST", url+"/api/v1/events", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := cl.Do(req)
+				if err != nil {
+					bad.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	return []byte(fmt.Sprintf("%d events in %.2fs: %.0f msgs/s, %d failed batches\n", n, el, float64(n)/el, bad.Load())), nil
+}

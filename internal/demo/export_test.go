@@ -1,0 +1,4 @@
+package demo
+
+// SeedAccess exposes seedAccess to the tests.
+var SeedAccess = seedAccess
