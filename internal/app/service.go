@@ -342,7 +342,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick, lastRollup, lastRetention time.Time
+	var lastNick, lastRollup, lastRetention, lastQuestions time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -397,6 +397,10 @@ func (s *service) schedule(ctx context.Context) {
 			lastRetention = time.Now()
 			s.retain(ctx, log)
 		}
+		if time.Since(lastQuestions) >= questionsEvery {
+			lastQuestions = time.Now()
+			s.trackQuestions(ctx, log)
+		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {
 			if ctx.Err() == nil {
@@ -428,6 +432,40 @@ func (s *service) schedule(ctx context.Context) {
 		if total > 0 {
 			log.Info("pushes handed to the outbox", "count", total)
 		}
+	}
+}
+
+// questionsEvery is how often the question tracker reads the messages
+// stored since its last run.
+const questionsEvery = 30 * time.Second
+
+// trackQuestions has the question tracker read every message stored since
+// its last run, and wakes the dispatcher when it sent a question waiting
+// past its group's target to staff.
+func (s *service) trackQuestions(ctx context.Context, log *slog.Logger) {
+	var total store.QuestionRun
+	for ctx.Err() == nil {
+		run, err := s.db.TrackQuestions(ctx, s.orgID, time.Now(), s.loc)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("track questions", "err", err)
+			}
+			break
+		}
+		total.Read += run.Read
+		total.Asked += run.Asked
+		total.Answered += run.Answered
+		total.Alerted += run.Alerted
+		if run.Read < store.QuestionBatch {
+			break
+		}
+	}
+	if total.Alerted > 0 {
+		log.Info("questions waiting past their target sent to staff", "questions", total.Alerted)
+		s.disp.Wake()
+	}
+	if total.Read > 0 {
+		log.Debug("questions tracked", "messages", total.Read, "asked", total.Asked, "answered", total.Answered)
 	}
 }
 

@@ -23,8 +23,8 @@ import (
 // questionsMark names the tracker's mark in insight_marks.
 const questionsMark = "questions"
 
-// questionBatch is how many messages one round of the tracker reads.
-const questionBatch = 2000
+// QuestionBatch is the most messages one run of the tracker reads.
+const QuestionBatch = 2000
 
 // staleAlert: a question that became overdue longer ago than this when
 // the tracker first sees it (imported history, a long stop) is not sent
@@ -101,7 +101,7 @@ func groupInOrg(ctx context.Context, db *DB, q queryer, orgID, groupID int64) er
 
 // TrackQuestions reads the organisation's messages stored since its last
 // run (at most a few thousand a call; run it again while Read is
-// questionBatch): it records the questions members ask and the answers
+// QuestionBatch): it records the questions members ask and the answers
 // they get, and sends each question still unanswered past its due time
 // to the group's assistant on duty and the staff group, once. Messages
 // sent longer than analytics.QuestionHorizon before now ask nothing.
@@ -208,7 +208,7 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 		return fmt.Errorf("questions: mark: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.mention_ids, m.sent_at, g.connection
-		FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, mark, questionBatch)
+		FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, mark, QuestionBatch)
 	msgs, err := scanAll(rows, err, func(r *sql.Rows, s *saidRow) error {
 		var at int64
 		var mentions string
