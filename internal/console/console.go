@@ -60,6 +60,9 @@ type Server struct {
 	// Health, when set, shows group health, states and alerts from the
 	// daily rollups.
 	Health HealthSource
+	// Questions, when set, shows members' questions, how soon they are
+	// answered, and the groups' response targets.
+	Questions QuestionSource
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -177,6 +180,7 @@ func (s *Server) Handler() http.Handler {
 	s.importRoutes(mux)
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
+	s.questionRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

@@ -138,6 +138,7 @@ type navItem struct {
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
+	{"questions", "/questions", false},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

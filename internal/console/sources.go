@@ -73,6 +73,8 @@ func (s *Server) configured(key string) bool {
 		return s.ShortCodes != nil
 	case "health":
 		return s.Health != nil
+	case "questions":
+		return s.Questions != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":
