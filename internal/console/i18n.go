@@ -1368,6 +1368,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"qa_err_minutes":      {"时限请填分钟数（整数）。", "Enter the target in whole minutes."},
 	"qa_err_hours":        {"活跃时段请填时间，例如 08:00。", "Enter the active hours as times, e.g. 08:00."},
 	"qa_err_target":       {"时限须在 1 到 1440 分钟之间，活跃时段每天至少 1 小时。", "The target is 1 to 1440 minutes, and the active hours at least an hour a day."},
+	"qa_week":             {"最近 7 天的成员提问", "Members' questions, last 7 days"},
 	"flash_qa_target_set": {"回答时限已改为 %d 分钟。", "Response target set to %d minutes."},
 }
 

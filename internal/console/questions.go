@@ -146,18 +146,12 @@ func (s *Server) questionsPage(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	// The days of the period end today; today counts as the first.
 	from := analytics.DayOf(now, s.Location) - analytics.Day(d.Days-1)
-	all, err := s.Questions.Questions(ctx, u.OrgID, from.Start(s.Location), now.Add(time.Second), qaMaxQuestions)
+	mine, truncated, err := s.questionsIn(ctx, u.OrgID, sc, d.GroupID, from.Start(s.Location))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	d.Truncate = len(all) == qaMaxQuestions
-	mine := all[:0]
-	for _, q := range all {
-		if sc.has(q.GroupID) && (d.GroupID == 0 || q.GroupID == d.GroupID) {
-			mine = append(mine, q)
-		}
-	}
+	d.Truncate = truncated
 	d.All = qaFigures(l, mine, now)
 	byGroup, byDuty := map[int64][]analytics.Question{}, map[int64][]analytics.Question{}
 	dutyName := map[int64]string{}
@@ -228,6 +222,38 @@ func (s *Server) questionsPage(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, u, T(l, "questions"), d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, http.StatusOK, "questions", p)
+}
+
+// questionsIn reads the questions asked since from in the user's scope
+// (in one group unless group is 0), and whether there were more than the
+// page reads.
+func (s *Server) questionsIn(ctx context.Context, orgID int64, sc scope, group int64, from time.Time) ([]analytics.Question, bool, error) {
+	all, err := s.Questions.Questions(ctx, orgID, from, s.Now().Add(time.Second), qaMaxQuestions)
+	if err != nil {
+		return nil, false, err
+	}
+	mine := all[:0]
+	for _, q := range all {
+		if sc.has(q.GroupID) && (group == 0 || q.GroupID == group) {
+			mine = append(mine, q)
+		}
+	}
+	return mine, len(all) == qaMaxQuestions, nil
+}
+
+// dashboardQuestions are the dashboard's figures of the last 7 days'
+// questions in the user's groups; nil without the questions page.
+func (s *Server) dashboardQuestions(ctx context.Context, l Lang, orgID int64, sc scope) (*qaRow, error) {
+	if s.Questions == nil {
+		return nil, nil
+	}
+	from := analytics.DayOf(s.Now(), s.Location) - 6
+	qs, _, err := s.questionsIn(ctx, orgID, sc, 0, from.Start(s.Location))
+	if err != nil {
+		return nil, err
+	}
+	row := qaFigures(l, qs, s.Now())
+	return &row, nil
 }
 
 // qaTargetOf is a group's response target, the default when it set none.

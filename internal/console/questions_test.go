@@ -56,7 +56,7 @@ func qaWorld(t *testing.T) *world {
 }
 
 // TestQuestionsPage: the page lists the questions waiting, overdue first,
-// and the figures per group and per assistant; a secretary scoped to a
+// and the figures per group and per assistant (the dashboard the week's); a secretary scoped to a
 // region sees only its groups and sets their target, not others'; bad
 // input is a 400 that says what is wrong.
 func TestQuestionsPage(t *testing.T) {
@@ -72,6 +72,10 @@ func TestQuestionsPage(t *testing.T) {
 		t.Errorf("overdue before waiting")
 	}
 	lacks(t, "the page without a group chosen", page, `id="qa-target"`)
+	dash := w.page(c, "/")
+	if a, r, o := between(dash, `id="dash-qa-asked">`, "<"), between(dash, `id="dash-qa-rate">`, "<"), between(dash, `id="dash-qa-open">`, "<"); a != "3" || r != "50%" || o != "2" {
+		t.Errorf("the dashboard's questions: asked %q, rate %q, waiting %q; want 3, 50%%, 2", a, r, o)
+	}
 	contains(t, "the English page", w.page(c, "/questions?lang=en"), "Questions waiting for an answer", "overdue", "学员b replied", "Answered in time")
 	w.page(c, "/questions?lang=zh")
 	for _, bad := range []string{"/questions?days=2", "/questions?days=x", "/questions?group=x"} {
@@ -87,6 +91,9 @@ func TestQuestionsPage(t *testing.T) {
 	page = w.page(sec, "/questions")
 	contains(t, "the secretary's page", page, "直播回放在哪里看？", "请问作业什么时候交？")
 	lacks(t, "the secretary's page", page, "物业电话多少？", `id="qa-group-table-`+itoa(w.owners.ID)+`"`)
+	if a := between(w.page(sec, "/"), `id="dash-qa-asked">`, "<"); a != "2" {
+		t.Errorf("the secretary's dashboard counts %q questions, want her region's 2", a)
+	}
 	if code := w.status(sec, "/questions?group="+itoa(w.owners.ID)); code != 403 {
 		t.Errorf("another region's group: %d, want 403", code)
 	}
