@@ -35,6 +35,7 @@ type Store interface {
 	TreeStore
 	PartnersStore
 	ContentStore
+	QuestionsStore
 	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
@@ -121,6 +122,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		return err
 	}
 	if err := seedConnections(ctx, db, org); err != nil {
+		return err
+	}
+	if err := seedQuestions(ctx, db, org, now); err != nil {
 		return err
 	}
 	return seedAccess(ctx, db, org.ID)

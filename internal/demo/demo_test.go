@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"slices"
 	"strings"
 	"testing"
@@ -74,6 +75,33 @@ func TestSeed(t *testing.T) {
 	}
 	checkEventsAndHealth(t, db, org, now, shanghai)
 	checkPartners(t, ctx, db, org)
+	checkQuestions(t, ctx, db, org, now)
+}
+
+// checkQuestions: the questions page has the last 30 days' questions,
+// some answered in time, some late or never, none asked by staff, and
+// the next run of the tracker finds nothing new and sends nothing.
+func checkQuestions(t *testing.T, ctx context.Context, db *store.DB, org community.Org, now time.Time) {
+	t.Helper()
+	qs, err := db.Questions(ctx, org.ID, now.AddDate(0, 0, -30), now, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := analytics.Respond(qs, now)
+	if f.Questions < 30 || f.InTime == 0 || f.Late+f.Unanswered == 0 {
+		t.Fatalf("the demo's questions: %+v", f)
+	}
+	if run, err := db.TrackQuestions(ctx, org.ID, now, shanghaiOf(t)); err != nil || run.Read != 0 || run.Alerted != 0 {
+		t.Fatalf("the tracker after the seed: %+v %v", run, err)
+	}
+}
+
+func shanghaiOf(t *testing.T) *time.Location {
+	loc, err := content.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // checkEventsAndHealth: the events and health pages have their work — a

@@ -106,13 +106,38 @@ func groupInOrg(ctx context.Context, db *DB, q queryer, orgID, groupID int64) er
 // to the group's assistant on duty and the staff group, once. Messages
 // sent longer than analytics.QuestionHorizon before now ask nothing.
 func (db *DB) TrackQuestions(ctx context.Context, orgID int64, now time.Time, loc *time.Location) (QuestionRun, error) {
+	return db.trackQuestions(ctx, orgID, now, now.Add(-analytics.QuestionHorizon), false, loc)
+}
+
+// TrackHistory runs the tracker over every message stored since its last
+// run, as TrackQuestions does, except that messages sent since since ask
+// (not only those of the last day) and nothing is sent to staff: the
+// questions of a history imported at once (the demo's) are kept as if
+// they had been tracked as they came, and those overdue by now are
+// marked sent. It returns how many questions were asked.
+func (db *DB) TrackHistory(ctx context.Context, orgID int64, since, now time.Time, loc *time.Location) (int, error) {
+	asked := 0
+	for {
+		run, err := db.trackQuestions(ctx, orgID, now, since, true, loc)
+		if err != nil {
+			return asked, err
+		}
+		asked += run.Asked
+		if run.Read < QuestionBatch {
+			return asked, nil
+		}
+	}
+}
+
+func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.Time, quiet bool, loc *time.Location) (QuestionRun, error) {
 	var run QuestionRun
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		run = QuestionRun{}
-		qt, err := newQuestionTrack(ctx, db, tx, orgID, now, loc)
+		qt, err := newQuestionTrack(ctx, db, tx, orgID, now, since, loc)
 		if err != nil {
 			return err
 		}
+		qt.quiet = quiet
 		if err := qt.read(ctx, &run); err != nil {
 			return err
 		}
@@ -127,6 +152,8 @@ type questionTrack struct {
 	tx      *sql.Tx
 	org     int64
 	now     time.Time
+	since   time.Time // messages sent before it ask nothing
+	quiet   bool      // mark overdue questions sent without sending them
 	loc     *time.Location
 	targets map[int64]analytics.ResponseTarget
 	staff   map[[2]int64]bool // (group, person) of staff; (0, person) of bots
@@ -134,8 +161,8 @@ type questionTrack struct {
 	tr      analytics.Tracker
 }
 
-func newQuestionTrack(ctx context.Context, db *DB, tx *sql.Tx, orgID int64, now time.Time, loc *time.Location) (*questionTrack, error) {
-	qt := &questionTrack{db: db, tx: tx, org: orgID, now: now, loc: loc, staff: map[[2]int64]bool{}, names: map[int64][]string{}}
+func newQuestionTrack(ctx context.Context, db *DB, tx *sql.Tx, orgID int64, now, since time.Time, loc *time.Location) (*questionTrack, error) {
+	qt := &questionTrack{db: db, tx: tx, org: orgID, now: now, since: since, loc: loc, staff: map[[2]int64]bool{}, names: map[int64][]string{}}
 	var err error
 	if qt.targets, err = responseTargets(ctx, db, tx, orgID, loc); err != nil {
 		return nil, err
@@ -155,7 +182,7 @@ func newQuestionTrack(ctx context.Context, db *DB, tx *sql.Tx, orgID int64, now 
 	if err != nil {
 		return nil, fmt.Errorf("questions: staff: %w", err)
 	}
-	open, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.asked_at >= ? ORDER BY q.asked_at, q.id`, orgID, ms(now.Add(-analytics.QuestionHorizon)))
+	open, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.asked_at >= ? ORDER BY q.asked_at, q.id`, orgID, ms(since))
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +256,6 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 	if err != nil {
 		return err
 	}
-	oldest := qt.now.Add(-analytics.QuestionHorizon)
 	for i := range msgs {
 		s := &msgs[i].said
 		s.Staff = qt.isStaff(s.Group, s.Person)
@@ -260,7 +286,7 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 		if asked == nil {
 			continue
 		}
-		if s.At.Before(oldest) {
+		if s.At.Before(qt.since) {
 			qt.tr.Open = qt.tr.Open[:len(qt.tr.Open)-1] // history: too old to ask
 			continue
 		}
@@ -333,12 +359,12 @@ const questionAlert = "问题提醒：「%s」里%s的问题在活跃时段内�
 func (qt *questionTrack) alert(ctx context.Context, run *QuestionRun) error {
 	db, tx := qt.db, qt.tx
 	due, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.alerted_at IS NULL AND q.due_at <= ? AND q.asked_at >= ? ORDER BY q.due_at, q.id`,
-		qt.org, ms(qt.now), ms(qt.now.Add(-analytics.QuestionHorizon)))
+		qt.org, ms(qt.now), ms(qt.since))
 	if err != nil {
 		return err
 	}
 	for _, q := range due {
-		if qt.now.Sub(q.DueAt) <= staleAlert {
+		if !qt.quiet && qt.now.Sub(q.DueAt) <= staleAlert {
 			text := fmt.Sprintf(questionAlert, q.Group, q.Asker, int(qt.target(q.GroupID).Waited(q.StartsAt, qt.now)/time.Minute), analytics.Excerpt(q.Text, 60))
 			if err := notifyDuty(ctx, db, tx, q.GroupID, q.DutyPerson, fmt.Sprintf("question:%d", q.ID), text, qt.now); err != nil {
 				return err
