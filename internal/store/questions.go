@@ -162,25 +162,14 @@ type questionTrack struct {
 }
 
 func newQuestionTrack(ctx context.Context, db *DB, tx *sql.Tx, orgID int64, now, since time.Time, loc *time.Location) (*questionTrack, error) {
-	qt := &questionTrack{db: db, tx: tx, org: orgID, now: now, since: since, loc: loc, staff: map[[2]int64]bool{}, names: map[int64][]string{}}
+	qt := &questionTrack{db: db, tx: tx, org: orgID, now: now, since: since, loc: loc, names: map[int64][]string{}}
 	var err error
 	if qt.targets, err = responseTargets(ctx, db, tx, orgID, loc); err != nil {
 		return nil, err
 	}
 	qt.tr.Target = qt.target
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.left_at IS NULL AND m.role <> ?
-		UNION SELECT 0, i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), orgID, string(community.RoleMember), orgID)
-	err = eachRow(rows, err, func(r *sql.Rows) error {
-		var k [2]int64
-		if err := r.Scan(&k[0], &k[1]); err != nil {
-			return err
-		}
-		qt.staff[k] = true
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("questions: staff: %w", err)
+	if qt.staff, err = staffOf(ctx, db, tx, orgID); err != nil {
+		return nil, fmt.Errorf("questions: %w", err)
 	}
 	open, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.asked_at >= ? ORDER BY q.asked_at, q.id`, orgID, ms(since))
 	if err != nil {
