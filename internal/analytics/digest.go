@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // The daily digest (docs/metrics.md, "The daily digest"): what happened in
@@ -567,4 +569,25 @@ func RenderOrg(o OrgDigest, max int, link string) string {
 		fmt.Fprintf(&b, "\n详情 details: %s", link)
 	}
 	return b.String()
+}
+
+// DigestSettings are when an organisation's daily digest of yesterday is
+// made (Minute: minutes after midnight in the server's time zone) and
+// whether it is posted in the staff group: the organisation's, and with
+// Groups a message per group with something to tell.
+type DigestSettings struct {
+	Minute int
+	Send   bool
+	Groups bool
+}
+
+// DefaultDigestMinute is 08:00.
+const DefaultDigestMinute = 8 * 60
+
+// Validate checks the time of day.
+func (s DigestSettings) Validate() error {
+	if s.Minute < 0 || s.Minute >= 24*60 {
+		return errkind.Errorf(errkind.Invalid, "digest time: want 00:00 to 23:59, got minute %d", s.Minute)
+	}
+	return nil
 }

@@ -400,6 +400,14 @@ func (s *service) schedule(ctx context.Context) {
 		if time.Since(lastQuestions) >= questionsEvery {
 			lastQuestions = time.Now()
 			s.trackQuestions(ctx, log)
+			if made, err := s.db.DueDigest(ctx, s.orgID, time.Now(), s.loc, rules.Folder()); err != nil {
+				if ctx.Err() == nil {
+					log.Error("daily digest", "err", err)
+				}
+			} else if made {
+				log.Info("daily digest made")
+				s.disp.Wake()
+			}
 		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {

@@ -80,7 +80,8 @@ func TestSeed(t *testing.T) {
 
 // checkQuestions: the questions page has the last 30 days' questions,
 // some answered in time, some late or never, none asked by staff, and
-// the next run of the tracker finds nothing new and sends nothing.
+// the next run of the tracker finds nothing new and sends nothing; the
+// digests of the last two weeks are made, yesterday's with its terms.
 func checkQuestions(t *testing.T, ctx context.Context, db *store.DB, org community.Org, now time.Time) {
 	t.Helper()
 	qs, err := db.Questions(ctx, org.ID, now.AddDate(0, 0, -30), now, 100000)
@@ -93,6 +94,14 @@ func checkQuestions(t *testing.T, ctx context.Context, db *store.DB, org communi
 	}
 	if run, err := db.TrackQuestions(ctx, org.ID, now, shanghaiOf(t)); err != nil || run.Read != 0 || run.Alerted != 0 {
 		t.Fatalf("the tracker after the seed: %+v %v", run, err)
+	}
+	days, err := db.DigestDays(ctx, org.ID, 100)
+	if err != nil || len(days) != 14 || days[0] != analytics.DayOf(now, shanghaiOf(t))-1 {
+		t.Fatalf("the demo's digests: %v %v", days, err)
+	}
+	var o analytics.OrgDigest
+	if err := db.Digest(ctx, org.ID, 0, days[0], &o); err != nil || o.Groups < 5 || o.MemberMessages == 0 || o.Questions == 0 || o.Lines[0].Term == "" {
+		t.Fatalf("yesterday's digest: %+v %v", o, err)
 	}
 }
 

@@ -360,3 +360,104 @@ func (db *DB) DigestDays(ctx context.Context, orgID int64, limit int) ([]analyti
 	}
 	return out, nil
 }
+
+// DigestSettings reads when the organisation's digest is made and whether
+// it is posted (the defaults when never set).
+func (db *DB) DigestSettings(ctx context.Context, orgID int64) (analytics.DigestSettings, error) {
+	s := analytics.DigestSettings{Minute: analytics.DefaultDigestMinute}
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT digest_minute, digest_send, digest_groups FROM insight_settings WHERE org_id = ?`), orgID).Scan(&s.Minute, &s.Send, &s.Groups)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("digest settings: %w", err)
+	}
+	return s, nil
+}
+
+// SetDigestSettings sets when the organisation's digest is made and
+// whether it is posted.
+func (db *DB) SetDigestSettings(ctx context.Context, orgID int64, s analytics.DigestSettings, actor string) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO insight_settings (org_id, digest_minute, digest_send, digest_groups, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id) DO UPDATE SET digest_minute = excluded.digest_minute, digest_send = excluded.digest_send, digest_groups = excluded.digest_groups,
+			updated_at = excluded.updated_at, updated_by = excluded.updated_by`), orgID, s.Minute, s.Send, s.Groups, ms(now), actor); err != nil {
+			return fmt.Errorf("set digest settings: %w", err)
+		}
+		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, At: now, Actor: actor, Action: "digest.settings", Subject: fmt.Sprintf("org:%d", orgID),
+			Detail: community.Detail("time", fmt.Sprintf("%02d:%02d", s.Minute/60, s.Minute%60), "send", fmt.Sprint(s.Send), "groups", fmt.Sprint(s.Groups))})
+	})
+}
+
+// digestLines is how many groups the organisation's posted digest lists.
+const digestLines = 15
+
+// DueDigest makes yesterday's digest once its time of day has come (the
+// digest settings), once a day: posted in the staff group when the
+// settings say so. It reports whether it made one.
+func (db *DB) DueDigest(ctx context.Context, orgID int64, now time.Time, loc *time.Location, fold func(string) string) (bool, error) {
+	set, err := db.DigestSettings(ctx, orgID)
+	if err != nil {
+		return false, err
+	}
+	local := now.In(loc)
+	yesterday := analytics.DayOf(now, loc) - 1
+	var last int64
+	err = db.sql.QueryRowContext(ctx, db.q(`SELECT last_digest_day FROM insight_settings WHERE org_id = ?`), orgID).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("due digest: %w", err)
+	}
+	if local.Hour()*60+local.Minute() < set.Minute || last >= int64(yesterday) {
+		return false, nil
+	}
+	org, err := db.MakeDigest(ctx, orgID, yesterday, loc, fold, now)
+	if err != nil {
+		return false, err
+	}
+	made := false
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO insight_settings (org_id, digest_minute, updated_at) VALUES (?, ?, ?) ON CONFLICT (org_id) DO NOTHING`), orgID, set.Minute, ms(now)); err != nil {
+			return fmt.Errorf("due digest: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE insight_settings SET last_digest_day = ? WHERE org_id = ? AND last_digest_day < ?`), int64(yesterday), orgID, int64(yesterday))
+		if err != nil {
+			return fmt.Errorf("due digest: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // another replica made it
+		}
+		made = true
+		if !set.Send {
+			return nil
+		}
+		var conn, ext string
+		err = tx.QueryRowContext(ctx, db.q(`SELECT g.connection, g.external_id FROM content_settings cs JOIN chat_groups g ON g.id = cs.staff_group_id
+			WHERE cs.org_id = ? AND g.lifecycle = ?`), orgID, string(community.Active)).Scan(&conn, &ext)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // no staff group: the console keeps it
+		}
+		if err != nil {
+			return fmt.Errorf("due digest: staff group: %w", err)
+		}
+		acts := []chat.Action{{Key: fmt.Sprintf("digest:%d:0:%d", orgID, yesterday), Connection: conn, Kind: chat.ActSend, Group: ext, Reason: "digest", Text: analytics.RenderOrg(org, digestLines, "")}}
+		if set.Groups {
+			for _, l := range org.Lines {
+				var g analytics.GroupDigest
+				var body string
+				if err := tx.QueryRowContext(ctx, db.q(`SELECT body FROM digests WHERE org_id = ? AND group_id = ? AND day = ?`), orgID, l.GroupID, int64(yesterday)).Scan(&body); err != nil {
+					return fmt.Errorf("due digest: %w", err)
+				}
+				if err := json.Unmarshal([]byte(body), &g); err != nil {
+					return fmt.Errorf("due digest: %w", err)
+				}
+				acts = append(acts, chat.Action{Key: fmt.Sprintf("digest:%d:%d:%d", orgID, l.GroupID, yesterday), Connection: conn, Kind: chat.ActSend, Group: ext, Reason: "digest", Text: analytics.RenderGroup(g, loc)})
+			}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE digests SET sent_at = ? WHERE org_id = ? AND day = ?`), ms(now), orgID, int64(yesterday)); err != nil {
+			return fmt.Errorf("due digest: %w", err)
+		}
+		return enqueue(ctx, db, tx, acts, now)
+	})
+	return made, err
+}

@@ -97,3 +97,57 @@ func TestMakeDigest(t *testing.T) {
 		}
 	})
 }
+
+// TestDueDigest: yesterday's digest is made once its time has come, once:
+// posted in the staff group, the organisation's and each group's with
+// something to tell; a bad time is refused.
+func TestDueDigest(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		day := time.Date(2026, 11, 20, 0, 0, 0, 0, cst)
+		h := newHistory(t, db, day.AddDate(0, -2, 0))
+		a := h.person("阿梅", community.RoleMember, day.AddDate(0, -1, 0))
+		h.post(a, day.Add(10*time.Hour), "今天的作业交了", "")
+		sg := community.Group{OrgID: h.org.ID, Connection: "wx", Platform: "webhook", ExternalID: "staff", Name: "运营中心", Kind: community.KindCustom}
+		if err := db.CreateGroup(ctx, &sg); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetStaffGroup(ctx, h.org.ID, sg.ID, "user:ops"); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := db.DigestSettings(ctx, h.org.ID); err != nil || s != (analytics.DigestSettings{Minute: analytics.DefaultDigestMinute}) {
+			t.Fatalf("defaults: %+v %v", s, err)
+		}
+		for _, bad := range []int{-1, 24 * 60} {
+			if err := db.SetDigestSettings(ctx, h.org.ID, analytics.DigestSettings{Minute: bad}, "user:ops"); !errkind.Is(err, errkind.Invalid) {
+				t.Fatalf("minute %d: %v", bad, err)
+			}
+		}
+		if err := db.SetDigestSettings(ctx, h.org.ID, analytics.DigestSettings{Minute: 9 * 60, Send: true, Groups: true}, "user:ops"); err != nil {
+			t.Fatal(err)
+		}
+		fold := strings.ToLower
+		next := day.AddDate(0, 0, 1)
+		if made, err := db.DueDigest(ctx, h.org.ID, next.Add(8*time.Hour+59*time.Minute), cst, fold); made || err != nil {
+			t.Fatalf("before its time: %v %v", made, err)
+		}
+		if made, err := db.DueDigest(ctx, h.org.ID, next.Add(9*time.Hour+5*time.Minute), cst, fold); !made || err != nil {
+			t.Fatalf("at its time: %v %v", made, err)
+		}
+		if made, err := db.DueDigest(ctx, h.org.ID, next.Add(10*time.Hour), cst, fold); made || err != nil {
+			t.Fatalf("again: %v %v", made, err)
+		}
+		items, err := db.OutboxItems(ctx, "pending", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var posted []string
+		for _, it := range items {
+			if it.Action.Reason == "digest" && it.Action.Group == "staff" {
+				posted = append(posted, it.Action.Text)
+			}
+		}
+		if len(posted) != 2 || !strings.HasPrefix(posted[0], "📊 2026-11-20 组织日报") || !strings.HasPrefix(posted[1], "📋 第6期 · 2026-11-20 日报") {
+			t.Fatalf("posted: %q", posted)
+		}
+	})
+}
