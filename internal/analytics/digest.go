@@ -260,7 +260,8 @@ const (
 // (the longer used by at least three quarters as many messages) gives way
 // to it, and a term inside a better-ranked one is left out. days is how
 // many baseline days there were; base counts, for each term, those it was
-// among the most used on.
+// among the most used on. Without a baseline day (a group's first digest)
+// every term counts as new: score = messages × ln 2.
 func RankTerms(today map[string]TermCount, base map[string]int, days, n int) []Term {
 	var cands []Term
 	for t, c := range today {
@@ -268,7 +269,11 @@ func RankTerms(today map[string]TermCount, base map[string]int, days, n int) []T
 			continue
 		}
 		b := base[t]
-		score := float64(c.Messages) * math.Log(float64(1+days)/float64(1+b))
+		ratio := float64(1+days) / float64(1+b)
+		if days == 0 {
+			ratio = 2 // no baseline yet (a group's first day): every term is new
+		}
+		score := float64(c.Messages) * math.Log(ratio)
 		if score <= 0 {
 			continue
 		}

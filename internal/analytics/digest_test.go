@@ -119,6 +119,12 @@ func TestRankTerms(t *testing.T) {
 	if got[0].Score != 13.74 || got[0].BaseDays != 0 {
 		t.Errorf("小黄车 %+v", got[0])
 	}
+	// A group's first day, without a baseline: the most used terms, each
+	// as new (4 × ln 2, 3 × ln 2).
+	first := RankTerms(counts, nil, 0, 3)
+	if len(first) != 2 || first[0].Term != "小黄车" || first[0].Score != 2.77 || first[1].Term != "直播带货" || first[1].Score != 2.08 {
+		t.Errorf("without a baseline: %+v", first)
+	}
 	top := TopTerms(counts, 4, 4)
 	if want := map[string]int{"保证": 5, "保证金": 5, "证金": 5, "作业": 4}; !reflect.DeepEqual(top, want) {
 		t.Errorf("top terms %v", top)

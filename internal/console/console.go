@@ -63,6 +63,8 @@ type Server struct {
 	// Questions, when set, shows members' questions, how soon they are
 	// answered, and the groups' response targets.
 	Questions QuestionSource
+	// Digests, when set, shows the daily digests and their settings.
+	Digests DigestSource
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -181,6 +183,7 @@ func (s *Server) Handler() http.Handler {
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
 	s.questionRoutes(mux)
+	s.digestRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

@@ -139,6 +139,7 @@ var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"t
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
 	{"questions", "/questions", false},
+	{"digest", "/digest", true},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

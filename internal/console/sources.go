@@ -75,6 +75,8 @@ func (s *Server) configured(key string) bool {
 		return s.Health != nil
 	case "questions":
 		return s.Questions != nil
+	case "digest":
+		return s.Digests != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":

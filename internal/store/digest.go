@@ -461,3 +461,20 @@ func (db *DB) DueDigest(ctx context.Context, orgID int64, now time.Time, loc *ti
 	})
 	return made, err
 }
+
+// GroupDigests returns the kept digests of the organisation's groups on
+// day d, by group id.
+func (db *DB) GroupDigests(ctx context.Context, orgID int64, d analytics.Day) ([]analytics.GroupDigest, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT body FROM digests WHERE org_id = ? AND group_id <> 0 AND day = ? ORDER BY group_id`), orgID, int64(d))
+	out, err := scanAll(rows, err, func(r *sql.Rows, g *analytics.GroupDigest) error {
+		var body string
+		if err := r.Scan(&body); err != nil {
+			return err
+		}
+		return json.Unmarshal([]byte(body), g)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("digests: %w", err)
+	}
+	return out, nil
+}
