@@ -65,6 +65,8 @@ type Server struct {
 	Questions QuestionSource
 	// Digests, when set, shows the daily digests and their settings.
 	Digests DigestSource
+	// Duplicates, when set, lists members in several groups of a family.
+	Duplicates DuplicateSource
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -184,6 +186,7 @@ func (s *Server) Handler() http.Handler {
 	s.healthRoutes(mux)
 	s.questionRoutes(mux)
 	s.digestRoutes(mux)
+	s.duplicateRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

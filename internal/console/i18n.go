@@ -1411,6 +1411,23 @@ var messages = map[string][2]string{ // [zh, en]
 	"dg_settings_hint":  {"员工群在内容设置里选择；没有员工群时日报只在这里查看。", "The staff group is chosen in the content settings; without one the digest is kept here only."},
 	"dg_err_time":       {"时间请写成 08:00 这样。", "Enter the time as e.g. 08:00."},
 	"flash_dg_settings": {"日报设置已保存。", "Digest settings saved."},
+	// ---- duplicates ----
+	"duplicates":        {"重复入群", "Members in several groups"},
+	"dup_intro":         {"同一系列（同一个模板步骤建的群，比如同一年的各期学员群）里，一个成员只需要留在一个群。这里列出在同一系列的两个以上群里的成员，以及每人按所选规则留在哪个群。", "In one series of groups (those one template step made, such as a year's cohorts) a member needs only one seat. These members sit in two or more groups of a series; each stays in the group the chosen rule picks."},
+	"dup_keep":          {"留在哪个群", "Stays in"},
+	"dup_keep_earliest": {"最早加入的群", "the group joined first"},
+	"dup_keep_active":   {"最近 30 天发言最多的群", "the group posted in most over 30 days"},
+	"dup_overall":       {"加群太多", "In many groups"},
+	"dup_overall_off":   {"不看总数", "any number"},
+	"dup_more_than":     {"超过 %d 个群", "more than %d groups"},
+	"dup_err_keep":      {"留群规则只能是最早加入或最活跃。", "The rule is the group joined first or the most active one."},
+	"dup_err_overall":   {"群数只能是 0（不看）或 2 到 100。", "The number of groups is 0 (any) or 2 to 100."},
+	"dup_count":         {"%d 位成员，可腾出 %d 个位置", "%d members; %d seats would be freed"},
+	"dup_legend":        {"绿色：留下的群；其余：建议移出的群。每个群后是加入日期和最近 30 天发言数。", "Green: the group kept; the others would be left. After each group: the day joined and the messages over 30 days."},
+	"dup_groups":        {"在 %d 个群", "in %d groups"},
+	"dup_family":        {"同一系列：", "One series:"},
+	"dup_others":        {"其他群：", "Other groups:"},
+	"dup_none":          {"没有重复入群的成员。", "No member sits in two groups of a series."},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -140,6 +140,7 @@ var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"t
 	{"health", "/health", false},
 	{"questions", "/questions", false},
 	{"digest", "/digest", true},
+	{"duplicates", "/duplicates", true},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

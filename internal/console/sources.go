@@ -77,6 +77,8 @@ func (s *Server) configured(key string) bool {
 		return s.Questions != nil
 	case "digest":
 		return s.Digests != nil
+	case "duplicates":
+		return s.Duplicates != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":
