@@ -67,6 +67,8 @@ type Server struct {
 	Digests DigestSource
 	// Duplicates, when set, lists members in several groups of a family.
 	Duplicates DuplicateSource
+	// Churn, when set, shows the churn log.
+	Churn ChurnSource
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -187,6 +189,7 @@ func (s *Server) Handler() http.Handler {
 	s.questionRoutes(mux)
 	s.digestRoutes(mux)
 	s.duplicateRoutes(mux)
+	s.churnRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

@@ -1428,6 +1428,25 @@ var messages = map[string][2]string{ // [zh, en]
 	"dup_family":        {"同一系列：", "One series:"},
 	"dup_others":        {"其他群：", "Other groups:"},
 	"dup_none":          {"没有重复入群的成员。", "No member sits in two groups of a series."},
+	// ---- churn ----
+	"churn":                 {"退群记录", "Churn log"},
+	"churn_intro":           {"谁退出了你负责的群、谁被移出，在群里待了多久、最后一次发言是什么时候；退群前是活跃成员（最近 7 天里有 2 天或 30 天里有 7 天发言）的值得联系一下。群主、秘书长或店小二退群时，下面列出建议接手的人。", "Who left your groups or was removed, how long they had been in and when they last posted; those who were active before leaving (posting on 2 of the last 7 days or 7 of the last 30) are worth a call. When a 群主, 秘书长 or 店小二 leaves, the one suggested to take over is listed."},
+	"churn_active_only":     {"只看活跃成员", "Formerly active only"},
+	"churn_leaves":          {"退群", "Leaves"},
+	"churn_formerly_active": {"活跃成员", "formerly active"},
+	"churn_removed":         {"被移出", "Removed"},
+	"churn_staff":           {"退群的群管理", "Staff who left"},
+	"churn_left_group":      {"离开了", "left"},
+	"churn_successor":       {"建议由 %s 接手（最近 30 天发言 %d 条）", "suggested successor: %s (%d messages over 30 days)"},
+	"churn_no_successor":    {"群里没有其他秘书长或店小二，请指派新的管理", "no other secretary or assistant in the group: appoint one"},
+	"churn_when":            {"时间", "When"},
+	"churn_how":             {"方式", "How"},
+	"churn_how_left":        {"主动退群", "left"},
+	"churn_how_removed":     {"被移出", "removed"},
+	"churn_tenure":          {"在群时长", "Tenure"},
+	"churn_days":            {"%d 天", "%d days"},
+	"churn_last":            {"最后发言", "Last message"},
+	"churn_none":            {"这段时间没有人退群。", "Nobody left in this period."},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -141,6 +141,7 @@ var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"t
 	{"questions", "/questions", false},
 	{"digest", "/digest", true},
 	{"duplicates", "/duplicates", true},
+	{"churn", "/churn", true},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

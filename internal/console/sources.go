@@ -79,6 +79,8 @@ func (s *Server) configured(key string) bool {
 		return s.Digests != nil
 	case "duplicates":
 		return s.Duplicates != nil
+	case "churn":
+		return s.Churn != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":
