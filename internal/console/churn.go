@@ -3,12 +3,9 @@ package console
 import (
 	"context"
 	"net/http"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
-	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // The churn log (docs/metrics.md, "One member, several groups; churn"):
@@ -56,14 +53,12 @@ func (s *Server) churnPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := churnData{Days: 7, Periods: qaPeriods, ActiveOnly: q.Get("active") == "1"}
-	if v := q.Get("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || !slices.Contains(qaPeriods, n) {
-			s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "qa_err_days")))
-			return
-		}
-		d.Days = n
+	days, err := periodDays(l, q.Get("days"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
 	}
+	d.Days = days
 	sc, err := s.scopeOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)

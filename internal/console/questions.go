@@ -108,14 +108,12 @@ func (s *Server) questionsPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := questionsData{Days: 7, Periods: qaPeriods}
-	if v := q.Get("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || !slices.Contains(qaPeriods, n) {
-			s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "qa_err_days")))
-			return
-		}
-		d.Days = n
+	days, err := periodDays(l, q.Get("days"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
 	}
+	d.Days = days
 	sc, gid, err := s.chosenGroup(ctx, u, q.Get("group"))
 	if err != nil {
 		s.renderError(w, r, err)
@@ -254,6 +252,18 @@ func (s *Server) dashboardQuestions(ctx context.Context, l Lang, orgID int64, sc
 	}
 	row := qaFigures(l, qs, s.Now())
 	return &row, nil
+}
+
+// periodDays reads a page's ?days= period: 1, 7 or 30 (7 when empty).
+func periodDays(l Lang, v string) (int, error) {
+	if v == "" {
+		return 7, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || !slices.Contains(qaPeriods, n) {
+		return 0, errkind.New(errkind.Invalid, T(l, "qa_err_days"))
+	}
+	return n, nil
 }
 
 // qaTargetOf is a group's response target, the default when it set none.
