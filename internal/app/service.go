@@ -408,6 +408,14 @@ func (s *service) schedule(ctx context.Context) {
 				log.Info("daily digest made")
 				s.disp.Wake()
 			}
+			if n, err := s.db.ChurnAlerts(ctx, s.orgID, time.Now(), s.loc); err != nil {
+				if ctx.Err() == nil {
+					log.Error("churn alerts", "err", err)
+				}
+			} else if n > 0 {
+				log.Info("leaves sent to staff", "leaves", n)
+				s.disp.Wake()
+			}
 		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {

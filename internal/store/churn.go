@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -83,3 +84,88 @@ func (db *DB) Candidates(ctx context.Context, groupID int64, now time.Time) ([]a
 	}
 	return out, nil
 }
+
+// churnMark names the churn alerts' mark in insight_marks: the leaves
+// before it were seen.
+const churnMark = "churn"
+
+// churnTexts say a leave worth an alert: a formerly active member's (the
+// group, the member, their tenure in days, their last message's day) and
+// a staff member's (the group, who, their role, the suggested successor
+// or what to do).
+const (
+	churnActiveText = "退群提醒：「%s」的活跃成员%s退群了（在群 %d 天，最后发言 %s），去联系一下？\nLeave: %[2]s, an active member of %[1]s, left after %[3]d days (last message %[4]s)."
+	churnStaffText  = "群管理退群：「%s」的%s（%s）退群了。%s\nStaff left: %[2]s left %[1]s."
+)
+
+// ChurnAlerts sends the leaves since its last run that are worth it —
+// a formerly active member's, a staff member's with the suggested
+// successor — once each, to the group's assistant on duty and the staff
+// group. Its first run only marks where it starts. It returns how many it
+// sent.
+func (db *DB) ChurnAlerts(ctx context.Context, orgID int64, now time.Time, loc *time.Location) (int, error) {
+	var mark int64
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), orgID, churnMark).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("churn alerts: %w", err)
+	}
+	var leaves []analytics.Leave
+	if mark != 0 {
+		if leaves, err = db.Leaves(ctx, orgID, fromMS(mark), now, loc); err != nil {
+			return 0, err
+		}
+	}
+	// Who could take over from each staff member who left, read before the
+	// transaction.
+	next := map[int]string{}
+	for i, l := range leaves {
+		if !l.StaffLeft() {
+			continue
+		}
+		cands, err := db.Candidates(ctx, l.GroupID, now)
+		if err != nil {
+			return 0, err
+		}
+		next[i] = "群里没有其他秘书长或店小二，请指派新的群管理。No other secretary or assistant: appoint one."
+		if c, ok := analytics.Successor(cands, l.PersonID); ok {
+			next[i] = fmt.Sprintf("建议由%s接手。Suggested successor: %s.", c.Name, c.Name)
+		}
+	}
+	sent := 0
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		sent = 0
+		for i, l := range leaves {
+			var text string
+			switch {
+			case l.StaffLeft():
+				text = fmt.Sprintf(churnStaffText, l.Group, l.Name, roleNames[l.Role], next[i])
+			case l.FormerlyActive(loc):
+				last := "—"
+				if l.LastMessage != nil {
+					last = l.LastMessage.In(loc).Format("01-02")
+				}
+				text = fmt.Sprintf(churnActiveText, l.Group, l.Name, int(l.Tenure()/(24*time.Hour)), last)
+			default:
+				continue
+			}
+			duty, err := dutyFor(ctx, db, tx, l.GroupID, 0)
+			if err != nil {
+				return err
+			}
+			if err := notifyDuty(ctx, db, tx, l.GroupID, duty, fmt.Sprintf("churn:%d:%d:%d", l.GroupID, l.PersonID, ms(l.LeftAt)), text, now); err != nil {
+				return err
+			}
+			sent++
+		}
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (org_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), orgID, churnMark, ms(now), ms(now))
+		if err != nil {
+			return fmt.Errorf("churn alerts: mark: %w", err)
+		}
+		return nil
+	})
+	return sent, err
+}
+
+// roleNames say a staff role in an alert.
+var roleNames = map[community.Role]string{community.RoleOwner: "群主", community.RoleSecretary: "秘书长", community.RoleAssistant: "店小二"}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,16 @@ func TestLeaves(t *testing.T) {
 		h.post(s3, day.AddDate(0, 0, -1).Add(9*time.Hour), "通知", "")
 		if _, err := db.Rollup(ctx, h.org.ID, day.Add(8*time.Hour), cst, 90); err != nil {
 			t.Fatal(err)
+		}
+		sg := community.Group{OrgID: h.org.ID, Connection: "wx", Platform: "webhook", ExternalID: "staff", Name: "运营中心", Kind: community.KindCustom}
+		if err := db.CreateGroup(ctx, &sg); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetStaffGroup(ctx, h.org.ID, sg.ID, "user:ops"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ChurnAlerts(ctx, h.org.ID, day.Add(8*time.Hour), cst); n != 0 || err != nil {
+			t.Fatalf("the first run only marks: %d %v", n, err)
 		}
 		leave := func(person int64, at time.Time, reason string) {
 			if _, err := db.SQL().ExecContext(ctx, db.Rebind(`UPDATE memberships SET left_at = ?, left_reason = ? WHERE person_id = ? AND group_id = ?`), at.UnixMilli(), reason, person, h.group.ID); err != nil {
@@ -67,6 +78,25 @@ func TestLeaves(t *testing.T) {
 		}
 		if c, ok := analytics.Successor(cands, s1); !ok || c.PersonID != s2 || c.Messages != 3 {
 			t.Fatalf("successor of %d among %+v: %+v %v", s1, cands, c, ok)
+		}
+		// The alerts, newest first, to the staff group naming the assistant
+		// on duty: the staff member's leave and the regular's, not the
+		// silent member's; once.
+		if n, err := db.ChurnAlerts(ctx, h.org.ID, day.Add(12*time.Hour), cst); n != 2 || err != nil {
+			t.Fatalf("churn alerts: %d %v", n, err)
+		}
+		if n, err := db.ChurnAlerts(ctx, h.org.ID, day.Add(13*time.Hour), cst); n != 0 || err != nil {
+			t.Fatalf("churn alerts again: %d %v", n, err)
+		}
+		items, _ := db.OutboxItems(ctx, "pending", 10)
+		var texts []string
+		for _, it := range items {
+			if it.Action.Group == "staff" {
+				texts = append(texts, it.Action.Text)
+			}
+		}
+		if len(texts) != 2 || !strings.HasPrefix(texts[0], "@店小二 群管理退群：「第6期」的前任店小二（店小二）退群了。建议由秘书长接手") || !strings.HasPrefix(texts[1], "@店小二 退群提醒：「第6期」的活跃成员阿梅退群了（在群 61 天，最后发言 11-19）") {
+			t.Fatalf("alerts: %q", texts)
 		}
 	})
 }
