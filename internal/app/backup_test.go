@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qunzhu/qunzhu/internal/store"
 )
 
 // TestBackupWhileServing: `qunzhu backup` takes a copy while the real
@@ -154,15 +156,30 @@ func TestBackupWhileServing(t *testing.T) {
 	newer := dbCopy(t, backup, func(db *sql.DB) {
 		db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)")
 	})
-	// A backup from before the newest migration (0024, the imports'; a
-	// new migration replaces this with its own undoing).
-	older := dbCopy(t, backup, func(db *sql.DB) {
-		for _, q := range []string{"DROP TABLE import_jobs", "DROP TABLE merge_dismissals", "DELETE FROM schema_migrations WHERE version = 24"} {
-			if _, err := db.Exec(q); err != nil {
+	// A backup from before the newest migration: a database built by
+	// every migration but the last.
+	migs, err := store.Migrations(store.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := len(migs)
+	older := filepath.Join(t.TempDir(), "older.db")
+	if o, err := sql.Open("sqlite", older); err != nil {
+		t.Fatal(err)
+	} else {
+		if _, err := o.Exec("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range migs[:latest-1] {
+			if _, err := o.Exec(m.SQL); err != nil {
+				t.Fatalf("migration %s: %v", m.Name, err)
+			}
+			if _, err := o.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)", m.Version, m.Name); err != nil {
 				t.Fatal(err)
 			}
 		}
-	})
+		o.Close()
+	}
 	for _, tt := range []struct {
 		file, want string
 		code       int
@@ -171,7 +188,7 @@ func TestBackupWhileServing(t *testing.T) {
 		{other, "not a qunzhu backup", 1},
 		{newer, "newer qunzhu (schema version 999", 1},
 		{filepath.Join(t.TempDir(), "missing.db"), "no such file", 1},
-		{older, "migrated its schema from version 23 to 24", 0},
+		{older, fmt.Sprintf("migrated its schema from version %d to %d", latest-1, latest), 0},
 	} {
 		d := fresh()
 		code, out, errs := runQunzhu(t, d, "restore", tt.file)

@@ -10,11 +10,8 @@ package app_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // adminRow is the text of the entry in the list (section#id) whose name
@@ -36,15 +33,7 @@ func (p *page) adminClickIn(list, name, sel string) {
 }
 
 func TestBrowserAdmin(t *testing.T) {
-	chrome := chromium(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	password := dataFile(t, dir, "admin.password")
-	tab := newBrowser(t, chrome)
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
+	demo, _, password, tab := demoOnPhone(t)
 	var secretary, secretaryPassword string
 
 	subtest(t, tab, demo.url, "Accounts", func(p *page) {

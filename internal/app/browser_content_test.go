@@ -62,14 +62,8 @@ func userAdd(t *testing.T, dir, data string, args ...string) string {
 
 func TestBrowserContent(t *testing.T) {
 	chrome := chromium(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminPW := strings.TrimSpace(string(raw))
+	demo, data, adminPW := startDemo(t)
+	dir := filepath.Dir(data)
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "qunzhu.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)

@@ -98,19 +98,8 @@ func importWait(p *page) {
 }
 
 func TestBrowserImport(t *testing.T) {
-	chrome := chromium(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := strings.TrimSpace(string(raw))
-	tab := newBrowser(t, chrome)
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
+	demo, data, password, tab := demoOnPhone(t)
+	dir := filepath.Dir(data)
 	export := importFixture("qq/all.txt")
 	var managerJob string
 

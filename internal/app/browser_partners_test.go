@@ -24,22 +24,6 @@ import (
 	goqr "github.com/piglig/go-qr"
 )
 
-// startDemo runs `qunzhu demo` in a temporary directory and returns it,
-// its data directory and the admin's password.
-func startDemo(t *testing.T) (demo *proc, data, password string) {
-	t.Helper()
-	dir := t.TempDir()
-	data = filepath.Join(dir, "data")
-	demo = start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	// The demo prints "login 登录: admin / PASSWORD" and keeps the password
-	// in <data>/admin.password.
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return demo, data, strings.TrimSpace(string(raw))
-}
-
 // signInAsNewUser creates a console account with the CLI next to the
 // running demo (whose data directory is data), logs out and logs in as it.
 func (p *page) signInAsNewUser(data, name, role string, scope ...string) {
@@ -67,12 +51,7 @@ func (p *page) optionContaining(sel, label string) string {
 }
 
 func TestBrowserPartners(t *testing.T) {
-	chrome := chromium(t)
-	demo, data, password := startDemo(t)
-	tab := newBrowser(t, chrome)
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
+	demo, data, password, tab := demoOnPhone(t)
 	var yangxin, huangmei, orgWide string // node and campaign ids the secretary needs
 
 	subtest(t, tab, demo.url, "PartnersManager", func(p *page) {

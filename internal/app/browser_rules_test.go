@@ -73,14 +73,8 @@ func (p *page) replayEnds() string {
 
 func TestBrowserRules(t *testing.T) {
 	chrome := chromium(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := strings.TrimSpace(string(raw))
+	demo, data, password := startDemo(t)
+	dir := filepath.Dir(data)
 	if rulesShots() {
 		if err := os.MkdirAll(filepath.Join("..", "..", "docs", "console", "img"), 0o755); err != nil {
 			t.Fatal(err)

@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 
 	"github.com/chromedp/chromedp"
 )
@@ -71,4 +73,28 @@ func (p *page) capture(name string) {
 	if err := os.WriteFile(path, img, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// startDemo starts the demo: its data directory and the admin's password.
+func startDemo(t *testing.T) (demo *proc, data, password string) {
+	t.Helper()
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	demo = start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
+	// The demo prints "login 登录: admin / PASSWORD" and keeps the
+	// password in <data>/admin.password.
+	return demo, data, dataFile(t, dir, "admin.password")
+}
+
+// demoOnPhone starts the demo and a phone-sized browser tab for it; it
+// skips without Chromium (fails with CI set).
+func demoOnPhone(t *testing.T) (demo *proc, data, password string, tab context.Context) {
+	t.Helper()
+	chrome := chromium(t)
+	demo, data, password = startDemo(t)
+	tab = newBrowser(t, chrome)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	return demo, data, password, tab
 }

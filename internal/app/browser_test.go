@@ -447,7 +447,7 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		test("加 薇 信 abc1688 领资料")
 		action := eval[string](p, `document.querySelector('#verdict-action').className`)
-		if cat := p.text("#verdict-category"); !strings.Contains(cat, "广告") || !strings.HasPrefix(cat, "ad") || strings.Contains(action, "act-allow") {
+		if cat, code := p.text("#verdict-category"), eval[string](p, `document.querySelector('#verdict-category').dataset.category`); cat != "广告" || code != "ad" || strings.Contains(action, "act-allow") {
 			p.t.Fatalf("an ad: category %q, action %q (%s)", cat, p.text("#verdict-action"), action)
 		}
 		if says := p.text("#verdict-says"); !strings.Contains(says, "广告") {
@@ -529,6 +529,7 @@ func TestBrowserConsole(t *testing.T) {
 			Group    string `json:"group"`
 			Member   string `json:"member"`
 			Category string `json:"category"`
+			Code     string `json:"code"`
 			Action   string `json:"action"`
 		}
 		var log []logRow
@@ -537,7 +538,7 @@ func TestBrowserConsole(t *testing.T) {
 			p.openAs("/moderation", password)
 			log = eval[[]logRow](p, `[...document.querySelectorAll('table#log tbody tr')].map(tr => ({
 				cells: tr.cells.length, group: tr.cells[1].textContent.trim(), member: tr.cells[2].textContent.trim(),
-				category: tr.cells[4].textContent.trim(),
+				category: tr.cells[4].textContent.trim(), code: tr.cells[4].dataset.category,
 				action: tr.querySelector('.badge') ? tr.querySelector('.badge').textContent.trim() : ''}))`)
 			if slices.ContainsFunc(log, ours) || time.Now().After(wait) {
 				break
@@ -554,8 +555,8 @@ func TestBrowserConsole(t *testing.T) {
 		if i < 0 {
 			p.t.Fatalf("the ad is not in the moderation log: %+v", log)
 		}
-		if r := log[i]; r.Category != "ad" || r.Action != "删除" {
-			p.t.Fatalf("the ad's row: %+v, want category ad, action 删除", r)
+		if r := log[i]; r.Category != "广告" || r.Code != "ad" || r.Action != "删除" {
+			p.t.Fatalf("the ad's row: %+v, want category 广告 (ad), action 删除", r)
 		}
 		for _, r := range log {
 			if r.Cells != 7 || r.Group == "" || r.Member == "" || r.Action == "" {
@@ -571,9 +572,9 @@ func TestBrowserConsole(t *testing.T) {
 		if n := len(p.texts("table#audit tbody tr")); n == 0 {
 			p.t.Fatal("the audit log is empty")
 		}
-		p.typeIn(`form.filters input[name=action]`, "moderation.")
+		p.set(`form.filters select[name=action]`, "moderation.")
 		p.submit(`form.filters button[type=submit]`)
-		actions := p.texts("table#audit tbody tr td:nth-child(4)")
+		actions := eval[[]string](p, `[...document.querySelectorAll('table#audit tbody tr td:nth-child(4)')].map(td => td.dataset.action)`)
 		if len(actions) == 0 {
 			p.t.Fatal("no moderation.* entry in the audit log")
 		}
@@ -612,8 +613,8 @@ func TestBrowserConsole(t *testing.T) {
 		p.open("/rules/edit?scope=group:" + owners + "&group=" + owners)
 		p.typeIn("#rules-text", "[quiet]\nallow = \"25:00-21:00\"\n")
 		p.submit("#rules-save")
-		if e := p.text("#rules-error"); !strings.Contains(e, ".toml:2:") {
-			p.t.Fatalf("a bad edit shows %q, want file:line", e)
+		if e := p.text("#rules-error"); !strings.Contains(e, "第 2 行：作息时间 25:00-21:00 写法不对") {
+			p.t.Fatalf("a bad edit shows %q, want its line and what is wrong, in Chinese", e)
 		}
 		p.typeIn("#rules-text", "[quiet]\nallow = \"08:00-21:00\"\n")
 		p.submit("#rules-save")

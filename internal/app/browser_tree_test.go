@@ -97,20 +97,9 @@ func (p *page) postCode(path string, form map[string]string) int {
 }
 
 func TestBrowserTree(t *testing.T) {
-	chrome := chromium(t)
 	began := time.Now()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	demo := start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
-	raw, err := os.ReadFile(filepath.Join(data, "admin.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := strings.TrimSpace(string(raw))
-	tab := newBrowser(t, chrome)
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
+	demo, data, password, tab := demoOnPhone(t)
+	dir := filepath.Dir(data)
 	const (
 		hm     = "NF-2018年黄州11期电商特训营" // a group of the 黄州 branch
 		yx     = "NF-阳新第6期微营销培训群"     // a group of the 阳新 branch
@@ -340,7 +329,9 @@ func TestBrowserTree(t *testing.T) {
 		if tree := p.text("#tree"); strings.Contains(tree, "黄梅分院") || !strings.Contains(tree, "阳新分院") {
 			p.t.Fatalf("the secretary's tree:\n%s", tree)
 		}
-		if opts := p.texts(`#add-node select[name=parent] option`); len(opts) != 1 || !strings.HasSuffix(opts[0], "阳新分院") {
+		// Her branch and the shop below it, nothing else.
+		opts := p.texts(`#add-node select[name=parent] option`)
+		if len(opts) != 2 || !strings.HasSuffix(opts[0], "阳新分院") || !strings.HasSuffix(opts[1], "阳新分院 / 阳新县城店") {
 			p.t.Fatalf("the secretary may add under %v", opts)
 		}
 		p.typeIn(`#add-node input[name=name]`, "阳新兴国镇店")

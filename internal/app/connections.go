@@ -301,7 +301,7 @@ func (cs *connSet) launch(c *conn) {
 	c.cancel, c.done, c.failed, c.started = cancel, done, "", time.Now()
 	t, a := c.tenure, c.adapter
 	var route *pipeline.Route
-	if p, ok := a.(chat.Puller); !ok || !p.Pulled() {
+	if !pulledBy(a) {
 		rate, burst, gc, gp := c.cfg.Limits()
 		route = &pipeline.Route{Adapter: a, Rate: rate, Burst: burst, GroupCount: gc, GroupPer: gp, Tenure: t}
 	}
@@ -427,11 +427,7 @@ func (cs *connSet) apiConnections() []api.Connection {
 		if c.def.Token == "" || c.adapter == nil {
 			continue
 		}
-		pulled := false
-		if p, ok := c.adapter.(chat.Puller); ok {
-			pulled = p.Pulled()
-		}
-		out = append(out, api.Connection{Name: name, Platform: c.def.Platform, Token: c.def.Token, Pulled: pulled})
+		out = append(out, api.Connection{Name: name, Platform: c.def.Platform, Token: c.def.Token, Pulled: pulledBy(c.adapter)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -458,12 +454,19 @@ func (cs *connSet) pulled() []string {
 	defer cs.mu.Unlock()
 	var out []string
 	for name, c := range cs.byName {
-		if p, ok := c.adapter.(chat.Puller); ok && p.Pulled() {
+		if pulledBy(c.adapter) {
 			out = append(out, name)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pulledBy reports whether a bridge pulls the adapter's actions (nil: no
+// adapter, nothing pulled).
+func pulledBy(a chat.Adapter) bool {
+	p, ok := a.(chat.Puller)
+	return ok && p.Pulled()
 }
 
 // byToken returns the connection a bridge token belongs to, "" for none.

@@ -11,6 +11,7 @@ package community
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -107,9 +108,11 @@ const (
 	Archived Lifecycle = "archived"
 )
 
-// ExpiryNotice is what a temporary group is told before it closes (the
-// end's date and time, twice: in Chinese and in English).
-const ExpiryNotice = "本群为临时群，将于 %s 结束并归档（聊天记录保留）。This temporary group closes on %s; its history is kept."
+// ExpiryNotice is what a temporary group is told before it closes, with
+// the end's date and time, in its bot language.
+func ExpiryNotice(lang, end string) string {
+	return fmt.Sprintf(Say(lang, "本群为临时群，将于 %s 结束并归档（聊天记录保留）。", "This temporary group closes on %s; its history is kept."), end)
+}
 
 // Org is an organisation: the operator's company, academy or community.
 type Org struct {
@@ -168,6 +171,54 @@ type Group struct {
 	Members    int        // current members, filled by queries that count them
 	ExpiresAt  *time.Time // temporary groups
 	CreatedAt  time.Time
+	// BotLang is the language the bot writes in here (BotZh or BotEn):
+	// the organisation's default when the group was created, or the
+	// group's own. Chat messages are in one language, never mixed.
+	BotLang string
+}
+
+// The languages the bot writes in.
+const (
+	BotZh = "zh"
+	BotEn = "en"
+)
+
+// ValidBotLang reports whether l is a language the bot writes in.
+func ValidBotLang(l string) bool { return l == BotZh || l == BotEn }
+
+// Lang is the group's bot language, Chinese unless it is English.
+func (g Group) Lang() string {
+	if g.BotLang == BotEn {
+		return BotEn
+	}
+	return BotZh
+}
+
+// DurationText is a duration in words in a language: whole days, hours or
+// minutes (rounded up), as a member or an operator reads it.
+func DurationText(lang string, d time.Duration) string {
+	n, zh, en := int64((d+time.Minute-1)/time.Minute), "分钟", "minute"
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n, zh, en = int64(d/(24*time.Hour)), "天", "day"
+	case d >= time.Hour && d%time.Hour == 0:
+		n, zh, en = int64(d/time.Hour), "小时", "hour"
+	}
+	if lang == BotEn {
+		if n != 1 {
+			en += "s"
+		}
+		return fmt.Sprintf("%d %s", n, en)
+	}
+	return fmt.Sprintf("%d %s", n, zh)
+}
+
+// Say picks the text of a bot message in a language.
+func Say(lang, zh, en string) string {
+	if lang == BotEn {
+		return en
+	}
+	return zh
 }
 
 // Person is one human across groups and platforms.

@@ -160,17 +160,17 @@ type EventSummary struct {
 	CheckedIn  int
 }
 
-// SignupText is a list as the chat shows it: the title with its capacity,
-// when and where, the numbered entries (✅ when checked in) and the
-// waitlist.
-func SignupText(l SignupList, loc *time.Location) string {
+// SignupText is a list as the chat shows it, in the group's bot language:
+// the title with its capacity, when and where, the numbered entries (✅
+// when checked in) and the waitlist.
+func SignupText(lang string, l SignupList, loc *time.Location) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "【接龙】%s", l.Title)
+	fmt.Fprintf(&s, Say(lang, "【接龙】%s", "[Sign-up] %s"), l.Title)
 	if l.Capacity > 0 {
-		fmt.Fprintf(&s, "（限 %d 人，已报 %d limit %d, %d in）", l.Capacity, l.Count(), l.Capacity, l.Count())
+		fmt.Fprintf(&s, Say(lang, "（限 %d 人，已报 %d）", " (%d places, %d in)"), l.Capacity, l.Count())
 	}
 	if l.Closed {
-		s.WriteString("（已截止 closed）")
+		s.WriteString(Say(lang, "（已截止）", " (closed)"))
 	}
 	if l.EventAt != nil || l.Place != "" {
 		s.WriteString("\n")
@@ -199,10 +199,10 @@ func SignupText(l SignupList, loc *time.Location) string {
 		}
 	}
 	if listed == 0 && !l.Closed {
-		s.WriteString("\n还没有人接龙，发 /signup 或「接龙」报名。No one yet: send /signup to sign up.")
+		s.WriteString(Say(lang, "\n还没有人接龙，发 /signup 或「接龙」报名。", "\nNo one yet: send /signup to sign up."))
 	}
 	if len(waiting) > 0 {
-		s.WriteString("\n候补 waitlist:")
+		s.WriteString(Say(lang, "\n候补：", "\nWaitlist:"))
 		for _, en := range waiting {
 			fmt.Fprintf(&s, "\n%d. %s", en.N, en.Name)
 			if en.Note != "" {
@@ -213,25 +213,25 @@ func SignupText(l SignupList, loc *time.Location) string {
 	return s.String()
 }
 
-// CancelText tells an event's groups it is called off, naming everyone
-// signed up or waiting (so that the platform notifies them), with the
-// organiser's reason when there is one.
-func CancelText(l SignupList, reason string, loc *time.Location) string {
+// CancelText tells an event's groups, in a group's bot language, it is
+// called off, naming everyone signed up or waiting (so that the platform
+// notifies them), with the organiser's reason when there is one.
+func CancelText(lang string, l SignupList, reason string, loc *time.Location) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "【活动取消 cancelled】%s", l.Title)
+	fmt.Fprintf(&s, Say(lang, "【活动取消】%s", "[Cancelled] %s"), l.Title)
 	if l.EventAt != nil || l.Place != "" {
-		s.WriteString("（")
+		s.WriteString(Say(lang, "（", " ("))
 		if l.EventAt != nil {
 			s.WriteString(l.EventAt.In(loc).Format("01-02 15:04"))
 			if l.Place != "" {
 				s.WriteString(" ")
 			}
 		}
-		s.WriteString(l.Place + "）")
+		s.WriteString(l.Place + Say(lang, "）", ")"))
 	}
-	s.WriteString("\n活动已取消，请不要前往。This event is cancelled: please do not come.")
+	s.WriteString(Say(lang, "\n活动已取消，请不要前往。", "\nThis event is cancelled: please do not come."))
 	if reason = strings.TrimSpace(reason); reason != "" {
-		s.WriteString("\n原因 reason: " + reason)
+		s.WriteString(Say(lang, "\n原因：", "\nReason: ") + reason)
 	}
 	var names []string
 	for _, en := range l.Entries {
@@ -240,7 +240,7 @@ func CancelText(l SignupList, reason string, loc *time.Location) string {
 		}
 	}
 	if len(names) > 0 {
-		s.WriteString("\n已报名的朋友请知悉 to everyone signed up: " + strings.Join(names, " "))
+		s.WriteString(Say(lang, "\n已报名的朋友请知悉：", "\nTo everyone signed up: ") + strings.Join(names, " "))
 	}
 	return s.String()
 }

@@ -39,19 +39,19 @@ func TestSignupAndCancelText(t *testing.T) {
 	at := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
 	l := SignupList{Title: "线下实操课", Capacity: 1, EventAt: &at, Place: "阳新县电商产业园", Entries: []SignupEntry{
 		{N: 1, Name: "张三", Status: SignupIn, CheckedIn: true}, {N: 2, Name: "李四", Status: SignupWaitlist, Note: "带朋友"}, {N: 3, Name: "王五", Status: SignupCancelled}}}
-	got := SignupText(l, loc)
-	want := "【接龙】线下实操课（限 1 人，已报 1 limit 1, 1 in）\n12-05 14:00 阳新县电商产业园\n1. 张三 ✅\n候补 waitlist:\n2. 李四 带朋友"
+	got := SignupText(BotZh, l, loc)
+	want := "【接龙】线下实操课（限 1 人，已报 1）\n12-05 14:00 阳新县电商产业园\n1. 张三 ✅\n候补：\n2. 李四 带朋友"
 	if got != want {
 		t.Errorf("SignupText:\n%s\nwant\n%s", got, want)
 	}
-	if empty := SignupText(SignupList{Title: "沙龙"}, loc); !strings.Contains(empty, "还没有人接龙") {
+	if empty := SignupText(BotZh, SignupList{Title: "沙龙"}, loc); !strings.Contains(empty, "还没有人接龙") {
 		t.Errorf("an open empty list does not invite sign-ups: %s", empty)
 	}
-	if closed := SignupText(SignupList{Title: "沙龙", Closed: true}, loc); strings.Contains(closed, "还没有人接龙") || !strings.Contains(closed, "已截止") {
+	if closed := SignupText(BotZh, SignupList{Title: "沙龙", Closed: true}, loc); strings.Contains(closed, "还没有人接龙") || !strings.Contains(closed, "已截止") {
 		t.Errorf("a closed empty list: %s", closed)
 	}
-	c := CancelText(l, " 暴雨预警 ", loc)
-	for _, w := range []string{"【活动取消 cancelled】线下实操课（12-05 14:00 阳新县电商产业园）", "原因 reason: 暴雨预警", "@张三 @李四"} {
+	c := CancelText(BotZh, l, " 暴雨预警 ", loc)
+	for _, w := range []string{"【活动取消】线下实操课（12-05 14:00 阳新县电商产业园）", "原因：暴雨预警", "@张三 @李四"} {
 		if !strings.Contains(c, w) {
 			t.Errorf("CancelText lacks %q:\n%s", w, c)
 		}
@@ -59,7 +59,7 @@ func TestSignupAndCancelText(t *testing.T) {
 	if strings.Contains(c, "王五") {
 		t.Errorf("CancelText names who cancelled:\n%s", c)
 	}
-	if c := CancelText(SignupList{Title: "沙龙"}, "", loc); strings.Contains(c, "原因") || strings.Contains(c, "@") || strings.Contains(c, "（") {
+	if c := CancelText(BotZh, SignupList{Title: "沙龙"}, "", loc); strings.Contains(c, "原因") || strings.Contains(c, "@") || strings.Contains(c, "（") {
 		t.Errorf("CancelText without details:\n%s", c)
 	}
 }
@@ -70,7 +70,7 @@ func TestPurge(t *testing.T) {
 	if !p.Pending() || p.Due(now) || !p.Due(now.Add(time.Hour)) || p.Named() != 2 {
 		t.Errorf("purge %+v: pending %v, due %v, named %d", p, p.Pending(), p.Due(now), p.Named())
 	}
-	if txt := PurgeNoticeText([]string{"张三", "李四"}, 7); !strings.Contains(txt, "@张三 @李四") || !strings.Contains(txt, "7 天后") {
+	if txt := PurgeNoticeText(BotZh, []string{"张三", "李四"}, 7); !strings.Contains(txt, "@张三 @李四") || !strings.Contains(txt, "7 天后") {
 		t.Errorf("notice: %s", txt)
 	}
 }

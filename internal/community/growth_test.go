@@ -59,22 +59,6 @@ func TestPromotionText(t *testing.T) {
 	}
 }
 
-func TestLanguageOf(t *testing.T) {
-	en := []string{"hello all", "see you at 8", "thanks!", "ok", "where is the venue?", "好的"}
-	if got := LanguageOf(en); got != "zh" { // one in six has Chinese: more than one in ten
-		t.Errorf("LanguageOf(mixed) = %s, want zh", got)
-	}
-	if got := LanguageOf(append(en[:5:5], "great", "nice", "cool", "yes", "no")); got != "en" {
-		t.Errorf("LanguageOf(English) = %s, want en", got)
-	}
-	if got := LanguageOf([]string{"hi", "ok"}); got != "zh" {
-		t.Errorf("two English words decide nothing: %s", got)
-	}
-	if got := LanguageOf(nil); got != "zh" {
-		t.Errorf("a silent group: %s", got)
-	}
-}
-
 func TestValidateCampaignName(t *testing.T) {
 	if n, err := ValidateCampaignName("  冬季招生 "); err != nil || n != "冬季招生" {
 		t.Errorf("a good name: %q %v", n, err)

@@ -261,27 +261,6 @@ func TierName(name, lang string) string {
 	return strings.TrimSpace(name[:i])
 }
 
-// LanguageOf tells a group's language from its members' recent messages:
-// "en" when at most one in ten of the texts has a Chinese character and
-// there are at least five, else "zh" (the organisations qunzhu serves
-// write Chinese; an English group is the exception to detect).
-func LanguageOf(texts []string) string {
-	n, han := 0, 0
-	for _, t := range texts {
-		if strings.TrimSpace(t) == "" {
-			continue
-		}
-		n++
-		if strings.ContainsFunc(t, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
-			han++
-		}
-	}
-	if n >= 5 && han*10 <= n {
-		return "en"
-	}
-	return "zh"
-}
-
 // ParseTierLines reads tier bands written one per line as "FROM-TO NAME"
 // ("1-10 创始合伙人"; the dash may be –, —, ~, ～ or 至), the way an
 // operator types them in the console; blank lines are skipped. The bands

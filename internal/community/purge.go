@@ -94,33 +94,37 @@ const (
 	MaxPurgeDays = 60
 )
 
-// PurgeNoticeText is the advance notice posted in the group, naming the
-// members (so that the platform notifies them).
-func PurgeNoticeText(names []string, days int) string {
+// PurgeNoticeText is the advance notice posted in the group, in its bot
+// language, naming the members (so that the platform notifies them).
+func PurgeNoticeText(lang string, names []string, days int) string {
 	at := make([]string, len(names))
 	for i, n := range names {
 		at[i] = "@" + n
 	}
-	return fmt.Sprintf("为保持群内活跃，以下成员长期未发言，将在 %d 天后移出本群；想留下的话，在群里说一句话就好：\n%s\nThese members have been silent for a long time and will be removed in %d days; to stay, just say something in the group.",
-		days, strings.Join(at, " "), days)
+	return fmt.Sprintf(Say(lang, "为保持群内活跃，以下成员长期未发言，将在 %d 天后移出本群；想留下的话，在群里说一句话就好：\n%s",
+		"These members have been silent for a long time and will be removed in %d days; to stay, just say something in the group:\n%s"),
+		days, strings.Join(at, " "))
 }
 
 // PurgeWithdrawnText tells the group a notice is withdrawn.
-const PurgeWithdrawnText = "之前公告的清理已取消，名单上的成员不会被移出。The announced removal of inactive members is withdrawn: nobody on the list will be removed."
+func PurgeWithdrawnText(lang string) string {
+	return Say(lang, "之前公告的清理已取消，名单上的成员不会被移出。", "The announced removal of inactive members is withdrawn: nobody on the list will be removed.")
+}
 
 // Stay is a member named in a duplicate purge and the group they stay in.
 type Stay struct {
 	Name, Group string
 }
 
-// DuplicateNoticeText is the advance notice of a duplicate purge: the
-// members named are also in another group of the same series, which they
-// stay in, and leave this one after days.
-func DuplicateNoticeText(stays []Stay, days int) string {
+// DuplicateNoticeText is the advance notice of a duplicate purge, in the
+// group's bot language: the members named are also in another group of the
+// same series, which they stay in, and leave this one after days.
+func DuplicateNoticeText(lang string, stays []Stay, days int) string {
 	at := make([]string, len(stays))
 	for i, s := range stays {
-		at[i] = "@" + s.Name + "（留在「" + s.Group + "」）"
+		at[i] = "@" + s.Name + Say(lang, "（留在「"+s.Group+"」）", " (stays in “"+s.Group+"”)")
 	}
-	return fmt.Sprintf("同一系列的群每人只保留一个。以下成员也在本系列的另一个群里，将在 %d 天后移出本群，另一个群照常保留；如有疑问请联系群主：\n%s\nThese members are also in another group of this series, which they keep; they will be removed from this group in %d days.",
-		days, strings.Join(at, " "), days)
+	return fmt.Sprintf(Say(lang, "同一系列的群每人只保留一个。以下成员也在本系列的另一个群里，将在 %d 天后移出本群，另一个群照常保留；如有疑问请联系群主：\n%s",
+		"Each member keeps one group of this series. These members are also in another group of the series, which they keep; they will be removed from this group in %d days. Questions go to the group owner:\n%s"),
+		days, strings.Join(at, " "))
 }

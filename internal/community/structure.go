@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -159,7 +160,7 @@ func Checklist(in CheckInput) []CheckItem {
 	}
 	items = append(items,
 		CheckItem{Key: "owner", LabelZH: "群主", LabelEN: "Owner", Done: in.Owners > 0, Detail: count(in.Owners, "owner")},
-		CheckItem{Key: "assistant", LabelZH: "店小二", LabelEN: "Assistant (店小二)", Done: in.Assistants > 0, Detail: count(in.Assistants, "assistant")},
+		CheckItem{Key: "assistant", LabelZH: "店小二", LabelEN: "Assistant", Done: in.Assistants > 0, Detail: count(in.Assistants, "assistant")},
 		CheckItem{Key: "capacity", LabelZH: "容量(不超过90%)", LabelEN: "Capacity (at most 90% full)", Done: !NearlyFull(g),
 			Detail: fmt.Sprintf("%d of %d members", g.Members, g.Capacity)},
 	)
@@ -263,8 +264,8 @@ func validVarName(s string) bool {
 	}
 	for i, r := range s {
 		switch {
-		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-		case r >= '0' && r <= '9' && i > 0:
+		case r == '_', unicode.IsLetter(r):
+		case unicode.IsDigit(r) && i > 0:
 		default:
 			return false
 		}

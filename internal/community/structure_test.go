@@ -25,7 +25,8 @@ func TestPattern(t *testing.T) {
 		{pattern: "a}b", bad: true},
 		{pattern: "a{}b", bad: true},
 		{pattern: "a{1x}b", bad: true},
-		{pattern: "a{县}b", bad: true},
+		{pattern: "a{县-1}b", bad: true},
+		{pattern: "{县}第{n}期", vars: []string{"县", "n"}, render: "{县}第3期"}, // a Chinese operator names variables in Chinese
 	} {
 		p, err := ParsePattern(tt.pattern)
 		if tt.bad {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -60,7 +61,7 @@ type accountsData struct {
 
 // scopeNames names the parts of the tree an account may be given: every
 // node by its path ("湖北农夫电商 / 阳新县"), every group by its name.
-func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, groups []scopeChoice, name map[string]string, err error) {
+func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, groups []scopeChoice, name map[string]template.HTML, err error) {
 	ns, err := s.Store.Nodes(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -69,12 +70,12 @@ func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, gr
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	name = map[string]string{"": T(l, "acct_whole_org")}
+	name = map[string]template.HTML{"": esc(T(l, "acct_whole_org"))}
 	paths := nodePaths(ns)
 	for _, n := range ns {
 		v := fmt.Sprintf("node:%d", n.ID)
 		nodes = append(nodes, scopeChoice{v, paths[n.ID]})
-		name[v] = T(l, "acct_scope_node") + " · " + paths[n.ID]
+		name[v] = esc(T(l, "acct_scope_node")+" · ") + ud(paths[n.ID])
 	}
 	slices.SortFunc(nodes, func(a, b scopeChoice) int { return strings.Compare(a.Name, b.Name) })
 	for _, g := range gs {
@@ -83,7 +84,7 @@ func (s *Server) scopeNames(ctx context.Context, l Lang, orgID int64) (nodes, gr
 		}
 		v := fmt.Sprintf("group:%d", g.ID)
 		groups = append(groups, scopeChoice{v, g.Name})
-		name[v] = T(l, "acct_scope_group") + " · " + g.Name
+		name[v] = esc(T(l, "acct_scope_group")+" · ") + ud(g.Name)
 	}
 	return nodes, groups, name, nil
 }
@@ -115,7 +116,7 @@ func (s *Server) showAccounts(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d := accountsData{Roles: consoleRoles, Form: form, Error: msg, Me: u.ID}
-	var names map[string]string
+	var names map[string]template.HTML
 	if d.Nodes, d.Groups, names, err = s.scopeNames(ctx, l, u.OrgID); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -264,12 +265,6 @@ func (s *Server) doneOrRefused(w http.ResponseWriter, r *http.Request, err error
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// tokenRow is an API token as the tokens page lists it.
-type tokenRow struct {
-	access.TokenInfo
-	Scope string // the scope in words
-}
-
 // tokenForm is what the create form was sent with.
 type tokenForm struct {
 	Name  string
@@ -278,7 +273,7 @@ type tokenForm struct {
 }
 
 type tokensData struct {
-	Tokens   []tokenRow
+	Tokens   []access.TokenInfo
 	Scopes   []string // the form's choices: read, admin, ops
 	OpsRoles []opsRole
 	Form     tokenForm
@@ -289,25 +284,6 @@ type tokensData struct {
 type opsRole struct {
 	Name     string
 	Selected bool
-}
-
-// scopeWords says a token's scope in the reader's language: 管理（全部读写）,
-// 只读, 运营中心：编辑、审核.
-func scopeWords(l Lang, scope string) string {
-	switch scope {
-	case access.ScopeAdmin, access.ScopeRead:
-		return T(l, "tscope_"+scope)
-	}
-	roles := (access.Token{Scope: scope}).Roles()
-	words := make([]string, len(roles))
-	for i, r := range roles {
-		words[i] = T(l, "ops_"+r)
-	}
-	sep := "、"
-	if l == En {
-		sep = ", "
-	}
-	return T(l, "tscope_ops") + strings.Join(words, sep)
 }
 
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
@@ -326,9 +302,7 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 	for _, r := range access.OpsRoles {
 		d.OpsRoles = append(d.OpsRoles, opsRole{r, slices.Contains(form.Roles, r)})
 	}
-	for _, t := range list {
-		d.Tokens = append(d.Tokens, tokenRow{TokenInfo: t, Scope: scopeWords(l, t.Scope)})
-	}
+	d.Tokens = list
 	p := s.page(r, u, T(l, "api_tokens"), d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, status, "tokens", p)
@@ -360,7 +334,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.showSecret(w, r, secretView{Title: T(l, "token_created"), Who: form.Name + " · " + scopeWords(l, scope), What: T(l, "token_secret"), Secret: secret, Note: T(l, "token_secret_note"), Back: "/tokens"})
+	s.showSecret(w, r, secretView{Title: T(l, "token_created"), Who: form.Name + " · " + tokenScope(l, scope), What: T(l, "token_secret"), Secret: secret, Note: T(l, "token_secret_note"), Back: "/tokens"})
 }
 
 // revokeToken revokes a token (confirmed): POST /tokens/{id}/revoke.

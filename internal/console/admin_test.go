@@ -34,7 +34,7 @@ func TestAccountsPage(t *testing.T) {
 	ctx := context.Background()
 	c := w.user()
 	page := w.page(c, "/accounts")
-	for _, want := range []string{`<b class="name">admin</b> <small>（你）</small>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
+	for _, want := range []string{`<b class="name ud">admin</b> <small>（你）</small>`, "整个组织", "阳新县 / 阳新一店", w.cohort.Name, `value="node:` + itoa(w.shop.ID) + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the accounts page lacks %q", want)
 		}
@@ -80,7 +80,7 @@ func TestAccountsPage(t *testing.T) {
 		t.Fatalf("the secretary: %+v %v", sec, err)
 	}
 	xiaoli := loginAs(t, w.url, "小李", password)
-	if list := w.page(c, "/accounts"); strings.Contains(list, password) || !strings.Contains(list, "节点 · 阳新县") || strings.Contains(rowOf(list, sec.ID), "从未") {
+	if list := w.page(c, "/accounts"); strings.Contains(list, password) || !strings.Contains(list, `节点 · <span class="ud">阳新县`) || strings.Contains(rowOf(list, sec.ID), "从未") {
 		t.Error("the list shows the password, or not the scope or the sign-in")
 	}
 

@@ -18,12 +18,15 @@ const (
 	auditMaxScan  = 20_000 // entries read at most to fill one filtered page
 )
 
-// auditPrefixes are offered in the action filter; any prefix works.
-var auditPrefixes = []string{"moderation.", "report.", "appeal.", "ban.", "group.", "script.", "partner.", "token."}
+// auditPrefixes are the areas offered in the action filter; any prefix
+// works.
+// Each has its name in words ("aud_area_" + area).
+var auditPrefixes = []string{"moderation", "report", "appeal", "ban", "group", "member", "script", "push", "partner", "partners", "event", "campaign", "invite_code",
+	"purge", "eligibility", "template", "task", "duty", "alert", "rules", "settings", "token"}
 
 type auditData struct {
 	Action   string
-	Entries  []community.AuditEntry
+	Entries  []auditRow
 	Prefixes []string
 	Next     string // the next (older) page; "" at the end
 	First    string // the newest page, when this is not it
@@ -87,7 +90,12 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		s.sendCSV(w, "qunzhu-audit.csv", headers(l, "id", "time", "actor", "action", "subject", "detail"), rows)
 		return
 	}
-	d := auditData{Action: prefix, Entries: entries, Prefixes: auditPrefixes, CSV: csvURL(r)}
+	rows, err := s.auditRows(r.Context(), l, u.OrgID, entries)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d := auditData{Action: prefix, Entries: rows, Prefixes: auditPrefixes, CSV: csvURL(r)}
 	page := func(before int64) string {
 		v := url.Values{}
 		if prefix != "" {

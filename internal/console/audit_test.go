@@ -32,6 +32,9 @@ func TestAuditPage(t *testing.T) {
 	if n := len(rowsOf(body, "audit")); n != 50 || !strings.Contains(body, `id="older"`) || strings.Contains(body, `id="newest"`) || !strings.Contains(body, "审计日志只追加") {
 		t.Fatalf("first page: %d rows", n)
 	}
+	// In words: who, what and on what, not the log's codes.
+	contains(t, "the audit page", body, `<span class="ud">admin</span>`, "修改群信息", "群 #1")
+	lacks(t, "the audit page", body, ">staff:admin<", ">group.update<", ">group:1<", `{"fields"`)
 	if strings.Contains(body, "token:foreign") {
 		t.Fatal("another organisation's audit entry shown")
 	}
@@ -58,7 +61,7 @@ func TestAuditPage(t *testing.T) {
 	if rows := rowsOf(filtered, "audit"); len(rows) != 2 || !strings.Contains(rows[0], "HYPERLINK") || strings.Contains(filtered, `id="older"`) {
 		t.Fatalf("token entries: %q", rows)
 	}
-	if rows := rowsOf(w.page(c, "/audit?action=moderation."), "audit"); len(rows) != 1 || !strings.Contains(rows[0], "<td>moderation.") || !strings.Contains(rows[0], "categories.ad") {
+	if rows := rowsOf(w.page(c, "/audit?action=moderation."), "audit"); len(rows) != 1 || !strings.Contains(rows[0], `data-action="moderation.`) || !strings.Contains(rows[0], `<span class="ud">网商学院群规</span> · 广告`) || strings.Contains(rows[0], "categories.ad") {
 		t.Fatalf("moderation entries: %q", rows)
 	}
 	en := w.page(c, "/audit?lang=en")

@@ -485,7 +485,7 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) consoleConnection(w http.ResponseWriter, r *http.Request) (ConnectionStatus, bool) {
 	c, err := s.connection(r)
 	if err == nil && c.Source != "console" {
-		err = errkind.New(errkind.Forbidden, T(langOf(r), "conn_file_readonly"))
+		err = errkind.New(errkind.Forbidden, strings.ReplaceAll(T(langOf(r), "conn_file_readonly"), "`", ""))
 	}
 	if err != nil {
 		s.renderError(w, r, err)

@@ -140,7 +140,7 @@ func TestConnectionsPages(t *testing.T) {
 	w, f := connWorld(t)
 	c := w.user()
 	list := w.page(c, "/connections")
-	contains(t, "the connections page", list, `id="conn-wx"`, "qunzhu.toml（只读）", "web-1", "本副本", `href="/connections/new?platform=telegram"`, "连接 QQ（NapCat / Lagrange）")
+	contains(t, "the connections page", list, `id="conn-wx"`, "配置文件（只读）", "web-1", "本副本", `href="/connections/new?platform=telegram"`, "连接 QQ（NapCat / Lagrange）")
 
 	// Telegram: a refused token is a 400 with the form again, saying why
 	// in the reader's language, keeping the name and not the token.
@@ -207,7 +207,7 @@ func TestConnectionsPages(t *testing.T) {
 	// The file's connection is shown and not changed here; an unknown one
 	// is not found.
 	file := w.page(c, "/connections/wx")
-	contains(t, "the file's connection", file, "这个连接写在 qunzhu.toml 中", "ww0123", "••••cret")
+	contains(t, "the file's connection", file, "这个连接写在 <code>qunzhu.toml</code> 中", "ww0123", "••••cret")
 	lacks(t, "the file's connection", file, `id="conn-form"`, `id="conn-delete"`)
 	if code, _ := w.post(c, "/connections/wx", "/connections/wx/restart", url.Values{}, true); code != 403 {
 		t.Fatalf("restart the file's connection: %d", code)

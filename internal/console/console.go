@@ -173,6 +173,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /moderation/appeals/{id}", s.auth(s.may(access.BanOrgWide, s.decideAppeal)))
 	mux.HandleFunc("GET /tree", s.auth(s.treePage))
 	mux.HandleFunc("GET /settings", s.auth(s.managerOnly(s.needs("settings", s.settings))))
+	mux.HandleFunc("POST /settings/bot-lang", s.auth(s.managerOnly(s.may(access.EditGroup, s.saveOrgBotLang))))
 	mux.HandleFunc("GET /audit", s.auth(s.managerOnly(s.audit)))
 	mux.HandleFunc("GET /rules", s.auth(s.rulesPage))
 	mux.HandleFunc("GET /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))

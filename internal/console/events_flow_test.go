@@ -45,8 +45,8 @@ func TestOpenEventForm(t *testing.T) {
 	c := w.user()
 	queued := len(w.outbox(0))
 	body := w.page(c, "/events")
-	contains(t, "the events page", body, `id="event-form"`, `<option value="`+itoa(w.enrol.ID)+`">阳新报名咨询群</option>`, `name="also" value="`+itoa(w.owners.ID)+`"`)
-	lacks(t, "the events page", body, `<option value="`+itoa(w.temp.ID)+`"`) // archived
+	contains(t, "the events page", body, `id="event-form"`, `<option class="ud" value="`+itoa(w.enrol.ID)+`">阳新报名咨询群</option>`, `name="also" value="`+itoa(w.owners.ID)+`"`)
+	lacks(t, "the events page", body, `<option class="ud" value="`+itoa(w.temp.ID)+`"`) // archived
 	tomorrow := now.Add(24 * time.Hour).In(cst(t)).Format("2006-01-02T15:04")
 	good := url.Values{"title": {"周六线下实操课"}, "at": {tomorrow}, "place": {"阳新县电商产业园"}, "capacity": {"20"}, "group": {itoa(w.enrol.ID)}, "announce": {"yes"}}
 	for _, bad := range []struct {
@@ -90,7 +90,7 @@ func TestOpenEventForm(t *testing.T) {
 		t.Fatalf("refused forms posted %d messages", n)
 	}
 	code, page := w.post(c, "/events", "/events", good, true)
-	if code != 200 || !strings.Contains(page, "接龙已发到 1 个群") || !strings.Contains(page, "<h1>周六线下实操课") || !strings.Contains(page, "限 20 人") {
+	if code != 200 || !strings.Contains(page, "接龙已发到 1 个群") || !strings.Contains(page, "<h1><span class=\"ud\">周六线下实操课") || !strings.Contains(page, "限 20 人") {
 		t.Fatalf("open: %d\n%s", code, page)
 	}
 	if out := w.outbox(queued); len(out) != 1 || !strings.HasPrefix(out[0], "g2: send 【接龙】周六线下实操课（限 20 人") {
@@ -207,8 +207,8 @@ func TestEventsScope(t *testing.T) {
 	}
 	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
 	body := w.page(sec, "/events")
-	contains(t, "the secretary's form", body, `id="event-form"`, `<option value="`+itoa(w.enrol.ID)+`"`, "业主开放日")
-	lacks(t, "the secretary's form", body, `<option value="`+itoa(w.owners.ID)+`"`)
+	contains(t, "the secretary's form", body, `id="event-form"`, `<option class="ud" value="`+itoa(w.enrol.ID)+`"`, "业主开放日")
+	lacks(t, "the secretary's form", body, `value="`+itoa(w.owners.ID)+`"`)
 	form := url.Values{"title": {"沙龙"}, "group": {itoa(w.owners.ID)}}
 	if code, page := w.post(sec, "/events", "/events", form, true); code != 403 || !strings.Contains(page, "不在你负责的范围内") {
 		t.Errorf("opening in another's group: %d", code)

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -27,7 +28,7 @@ type checkRow struct {
 	Label  string
 	Five   bool
 	Status string // done, missing, ok, flagged
-	Detail string
+	Detail template.HTML
 }
 
 // personRef is a person named on the page.
@@ -207,24 +208,25 @@ func (s *Server) kolRefs(ctx context.Context, orgID int64, kols []int64, members
 }
 
 // checkDetail says in the reader's language what a checklist line found.
-func (s *Server) checkDetail(l Lang, it community.CheckItem, g community.Group, p community.Profile, members []community.Member, paths map[int64]string, presentKOLs int) string {
-	staff := func(role community.Role, none string) string {
+// Names and what the operator wrote are marked as user content.
+func (s *Server) checkDetail(l Lang, it community.CheckItem, g community.Group, p community.Profile, members []community.Member, paths map[int64]string, presentKOLs int) template.HTML {
+	staff := func(role community.Role, none string) template.HTML {
 		var ns []string
 		for _, m := range members {
 			if m.Role == role {
-				ns = append(ns, m.Name)
+				ns = append(ns, string(ud(m.Name)))
 			}
 		}
 		if len(ns) == 0 {
-			return T(l, none)
+			return esc(T(l, none))
 		}
-		return strings.Join(ns, T(l, "list_sep"))
+		return template.HTML(strings.Join(ns, template.HTMLEscapeString(T(l, "list_sep"))))
 	}
-	text := func(v string) string {
+	text := func(v string) template.HTML {
 		if v == "" {
-			return T(l, "check_not_set")
+			return esc(T(l, "check_not_set"))
 		}
-		return v
+		return ud(v)
 	}
 	switch it.Key {
 	case "positioning":
@@ -236,35 +238,35 @@ func (s *Server) checkDetail(l Lang, it community.CheckItem, g community.Group, 
 	case "rules":
 		switch p.Rules {
 		case "":
-			return T(l, "check_rules_unset")
+			return esc(T(l, "check_rules_unset"))
 		case community.RulesInherited:
-			return T(l, "check_rules_inherited")
+			return esc(T(l, "check_rules_inherited"))
 		}
-		return T(l, "check_rules_own")
+		return esc(T(l, "check_rules_own"))
 	case "kol":
 		if len(p.KOLs) == 0 {
-			return T(l, "check_kol_none")
+			return esc(T(l, "check_kol_none"))
 		}
-		return fmt.Sprintf(T(l, "check_kol_present"), presentKOLs, len(p.KOLs))
+		return esc(fmt.Sprintf(T(l, "check_kol_present"), presentKOLs, len(p.KOLs)))
 	case "owner":
 		return staff(community.RoleOwner, "check_no_owner")
 	case "assistant":
 		return staff(community.RoleAssistant, "check_no_assistant")
 	case "capacity":
-		return fmt.Sprintf(T(l, "check_capacity"), g.Members, g.Capacity)
+		return esc(fmt.Sprintf(T(l, "check_capacity"), g.Members, g.Capacity))
 	case "node":
 		if g.NodeID == 0 {
-			return T(l, "check_unplaced")
+			return esc(T(l, "check_unplaced"))
 		}
-		return paths[g.NodeID]
+		return ud(paths[g.NodeID])
 	case "end_date":
 		switch {
 		case g.Kind != community.KindTemporary:
-			return T(l, "check_not_temporary")
+			return esc(T(l, "check_not_temporary"))
 		case g.ExpiresAt == nil:
-			return T(l, "check_no_end")
+			return esc(T(l, "check_no_end"))
 		}
-		return fmt.Sprintf(T(l, "check_ends"), g.ExpiresAt.In(s.Location).Format("2006-01-02 15:04"))
+		return esc(fmt.Sprintf(T(l, "check_ends"), g.ExpiresAt.In(s.Location).Format("2006-01-02 15:04")))
 	}
 	return ""
 }
@@ -513,5 +515,24 @@ func (s *Server) saveInviteLink(w http.ResponseWriter, r *http.Request) error {
 	default:
 		s.done(w, r, back, flash{Key: "flash_invite_saved"})
 	}
+	return nil
+}
+
+// saveBotLang sets the language the bot writes in in the group.
+func (s *Server) saveBotLang(w http.ResponseWriter, r *http.Request) error {
+	u, g, err := s.groupForm(r)
+	if err != nil {
+		return err
+	}
+	back := settingsURL(g.ID, "")
+	lang := r.PostFormValue("lang")
+	if !community.ValidBotLang(lang) {
+		return refuse(back, "flash_bot_lang_bad")
+	}
+	if err := s.Tree.SetGroupBotLang(r.Context(), u.OrgID, g.ID, lang, actor(u)); err != nil {
+		return err
+	}
+	s.changed()
+	s.done(w, r, back, flash{Key: "flash_bot_lang_saved"})
 	return nil
 }

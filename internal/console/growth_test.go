@@ -60,7 +60,7 @@ func TestGrowthWorkflow(t *testing.T) {
 		t.Fatalf("the campaign's code: %d\n%s", code, body)
 	}
 	_, body = w.post(c, page, "/growth/codes", url.Values{"campaign": {camp}, "group": {itoa(w.cohort.ID)}, "name": {"学员a"}}, true)
-	contains(t, "学员a's code", body, `<a href="/people/`+itoa(w.a)+`">学员a</a>`)
+	contains(t, "学员a's code", body, `<a class="ud" href="/people/`+itoa(w.a)+`">学员a</a>`)
 	if code, _ := w.post(c, page, "/growth/codes", url.Values{"campaign": {camp}, "name": {"谁也不是"}}, true); code != 404 {
 		t.Errorf("a code for nobody: %d, want 404", code)
 	}
@@ -97,7 +97,7 @@ func TestGrowthWorkflow(t *testing.T) {
 	tree := body[strings.Index(body, `<ul class="referral-tree"`):]
 	tree = tree[:strings.Index(tree, "</section>")]
 	// 学员a above her friend; 海报甲 above 新朋友 above 再朋友; 海报乙 alone.
-	for _, want := range []string{"学员a</span>", "阿a的朋友", "海报甲</span> <small class=\"meta\">+2</small>", "<ul><li><span class=\"who qualified\">新朋友</span>", "<ul><li><span class=\"who\">再朋友</span>", "海报乙"} {
+	for _, want := range []string{"学员a</span>", "阿a的朋友", "海报甲</span> <small class=\"meta\">+2</small>", "<ul><li><span class=\"who ud qualified\">新朋友</span>", "<ul><li><span class=\"who ud\">再朋友</span>", "海报乙"} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("the tree lacks %q:\n%s", want, tree)
 		}

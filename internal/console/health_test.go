@@ -67,7 +67,7 @@ func TestConnectionsOnDashboard(t *testing.T) {
 		return []console.ConnectionStatus{{Name: "tg", Platform: "telegram"}, {Name: "qq", Platform: "onebot", Problem: "no OneBot implementation connected yet"}}
 	}
 	body := w.page(c, "/")
-	for _, want := range []string{`id="connections"`, "<b>tg</b>", "正常", "<b>qq</b>", "⚠ no OneBot implementation connected yet"} {
+	for _, want := range []string{`id="connections"`, `<b class="ud">tg</b>`, "正常", `<b class="ud">qq</b>`, "⚠ <code>no OneBot implementation connected yet</code>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

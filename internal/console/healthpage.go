@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -55,9 +56,9 @@ func (s *Server) maintaining(h http.HandlerFunc) http.HandlerFunc {
 type alertView struct {
 	analytics.Alert
 	Date   string
-	Why    string // what the alert means
-	Change string // the state it left, in words ("" when none)
-	Until  string // snoozed until, in the server's time
+	Why    template.HTML // what the alert means, the member named as user content
+	Change string        // the state it left, in words ("" when none)
+	Until  string        // snoozed until, in the server's time
 }
 
 // attention is a group the rollups find dead, dormant or dying.
@@ -102,9 +103,9 @@ var attentionStates = []analytics.GroupState{analytics.GroupDead, analytics.Grou
 // reason puts an alert's reason in words: what its kind means, and the
 // state the group left.
 func (s *Server) reason(l Lang, a analytics.Alert) alertView {
-	v := alertView{Alert: a, Date: a.Day.Start(s.Location).Format("2006-01-02"), Why: T(l, "why_"+a.Kind)}
+	v := alertView{Alert: a, Date: a.Day.Start(s.Location).Format("2006-01-02"), Why: esc(T(l, "why_"+a.Kind))}
 	if a.Kind == analytics.AlertCoreQuiet {
-		v.Why = tf(l, "why_core_quiet", a.PersonName)
+		v.Why = tfu(l, "why_core_quiet", a.PersonName)
 	}
 	var d struct{ From, To string }
 	if json.Unmarshal([]byte(a.Detail), &d) == nil && d.From != "" {

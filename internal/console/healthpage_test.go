@@ -211,8 +211,8 @@ func TestHealthScope(t *testing.T) {
 	w := newCareWorld(t)
 	sec := w.scoped("shop", access.Secretary, w.shop.ID, 0)
 	page := w.page(sec, "/health")
-	lacks(t, "the secretary's health page", page, `id="alert-`+itoa(w.alert)+`"`, `id="g-`+itoa(w.enrol.ID)+`"`, `<option value="`+itoa(w.enrol.ID)+`"`)
-	contains(t, "the secretary's health page", page, `<option value="`+itoa(w.cohort.ID)+`"`)
+	lacks(t, "the secretary's health page", page, `id="alert-`+itoa(w.alert)+`"`, `id="g-`+itoa(w.enrol.ID)+`"`, `value="`+itoa(w.enrol.ID)+`"`)
+	contains(t, "the secretary's health page", page, `<option class="ud" value="`+itoa(w.cohort.ID)+`"`)
 	for _, path := range []string{"/alerts/" + itoa(w.alert) + "/resolve", "/alerts/" + itoa(w.alert) + "/snooze", "/health/groups/" + itoa(w.enrol.ID) + "/archive", "/health/purge/" + itoa(w.enrol.ID) + "/notice"} {
 		if code, page := w.post(sec, "/health", path, url.Values{"days": {"3"}, "confirm": {"yes"}, "person": {itoa(w.zombies[0])}}, true); code != 403 || !strings.Contains(page, "不在你负责的范围内") {
 			t.Errorf("secretary: POST %s: %d, want 403", path, code)

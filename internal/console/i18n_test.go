@@ -104,7 +104,6 @@ func TestTranslations(t *testing.T) {
 		keys["ops_"+r] = true
 	}
 	for _, sc := range []string{access.ScopeAdmin, access.ScopeRead, "ops"} {
-		keys["tscope_"+sc] = true
 		keys["tscope_"+sc+"_choice"] = true
 	}
 	for k := range keys {
@@ -127,6 +126,30 @@ func TestPermissionNames(t *testing.T) {
 		for _, lang := range []Lang{Zh, En} {
 			if got := T(lang, "perm."+string(p)); got == "perm."+string(p) || got == "" {
 				t.Errorf("%s: no %s name", p, lang)
+			}
+		}
+	}
+}
+
+// An error's message shows in the reader's language: the half of a
+// bilingual message, or a sentence of the reader's with the message as
+// written.
+func TestErrorIn(t *testing.T) {
+	for _, tt := range []struct {
+		msg, zh, en string
+	}{
+		{"只有整个组织的管理者可以打开这个页面。Only a manager of the whole organisation may open this page.", "只有整个组织的管理者可以打开这个页面。", "Only a manager of the whole organisation may open this page."},
+		{"这个群没有待执行的清理公告：先发公告。No purge notice is pending in this group: post one first.", "这个群没有待执行的清理公告：先发公告。", "No purge notice is pending in this group: post one first."},
+		{"before: want an entry id, got \"x\"", "请求有误，原文：<code>before: want an entry id, got &#34;x&#34;</code>", "before: want an entry id, got &#34;x&#34;"},
+		{"请先登录", "请先登录", "The request was refused, as reported: <code>请先登录</code>"},
+		{"已有进行中的接龙，请先 /signup close。A list is open already.", "已有进行中的接龙，请先 /signup close。", "A list is open already."},
+	} {
+		for _, c := range []struct {
+			l    Lang
+			want string
+		}{{Zh, tt.zh}, {En, tt.en}} {
+			if _, got := errorIn(c.l, tt.msg); string(got) != c.want {
+				t.Errorf("errorIn(%s, %q) = %q, want %q", c.l, tt.msg, got, c.want)
 			}
 		}
 	}

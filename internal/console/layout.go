@@ -60,12 +60,12 @@ func (s *Server) init() {
 				return out
 			},
 			// person names a person, linked to their profile when profiles
-			// are shown.
+			// are shown, as user content.
 			"person": func(id int64, name string) template.HTML {
 				if s.Profiles == nil || id == 0 {
-					return template.HTML(template.HTMLEscapeString(name))
+					return ud(name)
 				}
-				return template.HTML(`<a href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
+				return template.HTML(`<a class="ud" href="/people/` + strconv.FormatInt(id, 10) + `">` + template.HTMLEscapeString(name) + `</a>`)
 			},
 			// may reports whether the account may do p (the permission
 			// table): pages offer only the forms their reader may send.
@@ -97,6 +97,9 @@ func (s *Server) init() {
 				}
 				return fmt.Sprintf(T(l, f.Key), f.ID)
 			},
+		}
+		for k, f := range i18nFuncs() {
+			funcs[k] = f
 		}
 		s.tmpl = map[string]*template.Template{}
 		// Every template but the layout and its parts is a page.
@@ -209,5 +212,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	default:
 		s.Logger.Error("console request failed", "path", r.URL.Path, "err", err)
 	}
-	s.render(w, status, "error", s.page(r, nil, msg, msg))
+	title, body := errorIn(langOf(r), msg)
+	s.render(w, status, "error", s.page(r, nil, title, body))
 }

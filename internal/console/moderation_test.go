@@ -21,12 +21,12 @@ func TestModerationPage(t *testing.T) {
 	c := w.user()
 	body := w.page(c, "/moderation")
 	for _, want := range []string{"待审核举报 (2)", `id="case-` + itoa(w.rumour) + `"`, "明天的课取消了，大家都别来了", "小王", "已隐藏", "举报人数: <b>3</b>",
-		"这节课讲得一般", "学员d", w.cohort.Name, "最近处理记录", "卖货郎", "网商学院群规/categories.ad", `value="kick"`} {
+		"这节课讲得一般", "学员d", w.cohort.Name, "最近处理记录", "卖货郎", `<span class="ud">网商学院群规</span> · 广告`, `value="kick"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("moderation page lacks %q", want)
 		}
 	}
-	if got := rowsOf(body, "log"); len(got) != 1 || !strings.Contains(got[0], "rules") {
+	if got := rowsOf(body, "log"); len(got) != 1 || !strings.Contains(got[0], "群规（自动）") || strings.Contains(got[0], "categories.") {
 		t.Errorf("moderation log: %q", got)
 	}
 	en := w.page(c, "/moderation?lang=en")

@@ -40,8 +40,8 @@ func TestPersonProfile(t *testing.T) {
 	w := newPages(t)
 	c := w.user()
 	a := w.page(c, "/people/"+itoa(w.a))
-	contains(t, "学员a's profile", a, "<h1>学员a</h1>", `id="identities"`, "wecom", w.cohort.Name, w.owners.Name, "群友", "推荐",
-		`<a href="/people/`+itoa(w.newbie)+`">新人甲</a>`, `<a href="/people/`+itoa(w.newbie2)+`">新人乙</a>`,
+	contains(t, "学员a's profile", a, `<h1 class="ud">学员a</h1>`, `id="identities"`, "企业微信", w.cohort.Name, w.owners.Name, "群友", "推荐",
+		`<a class="ud" href="/people/`+itoa(w.newbie)+`">新人甲</a>`, `<a class="ud" href="/people/`+itoa(w.newbie2)+`">新人乙</a>`,
 		`id="referral-counts">直接 <b>1</b> · 间接 <b>1</b>`, "门店合伙人", "创始合伙人", `id="person-seats"`)
 	if rows := rowsOf(a, "stints"); len(rows) != 2 || !strings.Contains(rows[0], "badge st-active") || !strings.Contains(squash(rows[0]), "<td>2</td></tr>") || !strings.Contains(rows[1], "吸粉") { // active on 2 days in 30
 		t.Errorf("学员a's groups: %q", rows)
@@ -50,7 +50,7 @@ func TestPersonProfile(t *testing.T) {
 		t.Errorf("学员a's referrals: %q", rows)
 	}
 	newbie := w.page(c, "/people/"+itoa(w.newbie))
-	contains(t, "新人甲's profile", newbie, `<a href="/people/`+itoa(w.a)+`" class="inviter">学员a</a>`, "推荐")
+	contains(t, "新人甲's profile", newbie, `<a href="/people/`+itoa(w.a)+`" class="inviter"><span class="ud">学员a</span></a>`, "推荐")
 	ad := w.page(c, "/people/"+itoa(w.adguy))
 	if rows := rowsOf(ad, "person-moderation"); len(rows) == 0 || !strings.Contains(rows[0], "act-") {
 		t.Errorf("卖货郎's moderation: %q", rows)
@@ -60,7 +60,7 @@ func TestPersonProfile(t *testing.T) {
 	lacks(t, "the English profile", en, "邀请人")
 
 	// Names link to profiles.
-	contains(t, "the group page", w.page(c, "/groups/"+itoa(w.cohort.ID)), `<a href="/people/`+itoa(w.a)+`">学员a</a>`)
+	contains(t, "the group page", w.page(c, "/groups/"+itoa(w.cohort.ID)), `<a class="ud" href="/people/`+itoa(w.a)+`">学员a</a>`)
 	contains(t, "the moderation page", w.page(c, "/moderation"), `href="/people/`+itoa(w.adguy)+`"`)
 
 	if code := w.status(c, "/people/999999"); code != 404 {
@@ -236,9 +236,9 @@ func TestPartnersPage(t *testing.T) {
 	w := newPages(t)
 	c := w.user()
 	body := w.page(c, "/partners")
-	contains(t, "the partners page", body, "门店合伙人", "城市合伙人", "名额 199", "1–10 创始合伙人", "51–199", w.shop.Name, w.region.Name,
+	contains(t, "the partners page", body, "门店合伙人", "城市合伙人", "名额 199", `1–10 <span class="ud">创始合伙人</span>`, "51–199", w.shop.Name, w.region.Name,
 		`<b class="waiting">1</b>`, `href="/partners/`+itoa(w.store.ID)+`/`+itoa(w.shop.ID)+`"`)
-	contains(t, "the shop's store seats", w.page(c, "/partners/"+itoa(w.store.ID)+"/"+itoa(w.shop.ID)), `<a href="/people/`+itoa(w.a)+`">学员a</a>`, "创始合伙人")
+	contains(t, "the shop's store seats", w.page(c, "/partners/"+itoa(w.store.ID)+"/"+itoa(w.shop.ID)), `<a class="ud" href="/people/`+itoa(w.a)+`">学员a</a>`, "创始合伙人")
 	contains(t, "the English partners page", w.page(c, "/partners?lang=en"), "Partners", "cap 199", "waitlist")
 	rows := w.csv(c, "/partners?format=csv&lang=zh") // region, then the shop
 	if len(rows) != 5 || rows[0][0] != "层次" || rows[2][0] != "门店合伙人" || rows[2][1] != w.shop.Name || rows[2][2] != "1" || rows[2][4] != "学员a" || !strings.Contains(rows[2][3], "创始合伙人") || rows[1][4] != "店小二小周" {
@@ -273,7 +273,7 @@ func TestEventsPages(t *testing.T) {
 		t.Fatalf("events: %q", rows)
 	}
 	ev := w.page(c, "/events/"+itoa(w.cohortEvent))
-	contains(t, "the event page", ev, `id="count-in">2 / 2<`, `id="count-waitlisted">1<`, `id="count-checked-in">1<`, "阳新一店", `<a href="/people/`+itoa(w.newbie)+`">新人甲</a>`, "候补")
+	contains(t, "the event page", ev, `id="count-in">2 / 2<`, `id="count-waitlisted">1<`, `id="count-checked-in">1<`, "阳新一店", `<a class="ud" href="/people/`+itoa(w.newbie)+`">新人甲</a>`, "候补")
 	if entries, waiting := rowsOf(ev, "entries"), rowsOf(ev, "waiting"); len(entries) != 2 || len(waiting) != 1 || !strings.Contains(waiting[0], "新人甲") {
 		t.Errorf("signed up %q, waiting %q", entries, waiting)
 	}

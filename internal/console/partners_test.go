@@ -90,7 +90,7 @@ func TestPartnerLevelForms(t *testing.T) {
 		t.Errorf("bands short of the cap: %d", code)
 	}
 	code, body = w.post(c, "/partners", tiers, url.Values{"tiers": {"1-1 元老\n2–2 先锋"}}, true)
-	contains(t, "own bands", body, "级别划分已保存。", "1–1 元老", "2–2 先锋")
+	contains(t, "own bands", body, "级别划分已保存。", `1–1 <span class="ud">元老</span>`, `2–2 <span class="ud">先锋</span>`)
 	ls, _ := w.db.PartnerLevels(ctx, w.org.ID)
 	for _, l := range ls {
 		if l.ID == w.city.ID && (len(l.Tiers) != 2 || l.Tiers[0].Slug != "founding" || l.Tiers[1].Slug != "initiating") {
@@ -98,7 +98,7 @@ func TestPartnerLevelForms(t *testing.T) {
 		}
 	}
 	_, body = w.post(c, "/partners", tiers, url.Values{"reset": {"1"}}, true)
-	contains(t, "reset", body, "级别划分已保存。", "1–10 创始合伙人")
+	contains(t, "reset", body, "级别划分已保存。", `1–10 <span class="ud">创始合伙人</span>`)
 	if code != 200 {
 		t.Fatalf("tiers: %d", code)
 	}
@@ -126,7 +126,7 @@ func TestAdmitAndRelease(t *testing.T) {
 	contains(t, "the region's city seats", body, "业主张先生", "学员b", "名额已满", "加入候补", "释放席位")
 	// 学员 matches several: a choice, with their groups.
 	code, body := admit(url.Values{"name": {"学员"}})
-	if code != 200 || !strings.Contains(body, "有几个人的名字里有“学员”") || !strings.Contains(body, "学员a") || !strings.Contains(body, w.cohort.Name) {
+	if code != 200 || !strings.Contains(body, `有几个人的名字里有“<span class="ud">学员</span>”`) || !strings.Contains(body, "学员a") || !strings.Contains(body, w.cohort.Name) {
 		t.Fatalf("a partial name: %d\n%s", code, body)
 	}
 	if code, body = admit(url.Values{"name": {"没有这个人"}}); code != 404 || !strings.Contains(body, "找不到名字里有“没有这个人”的人") {

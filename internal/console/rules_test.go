@@ -53,8 +53,8 @@ func TestRulesPage(t *testing.T) {
 		t.Fatalf("rules page: %d, or unescaped text\n%s", code, raw)
 	}
 	body := html.UnescapeString(raw)
-	for _, want := range []string{"NOTICE-zh for " + w.owners.Name, "NOTICE-en for " + w.owners.Name, `<option value="` + itoa(w.owners.ID) + `" selected>`,
-		`id="verdict-action">移出`, "vote (无关投票)", "set/categories.vote", "<mark>投一票</mark>", "理由", "normalised<b>", ">帮我家孩子投一票</textarea>"} {
+	for _, want := range []string{"NOTICE-zh for " + w.owners.Name, "NOTICE-en for " + w.owners.Name, `<option class="ud" value="` + itoa(w.owners.ID) + `" selected>`,
+		`id="verdict-action">移出`, `data-category="vote">无关投票`, `data-rule="set/categories.vote"`, `<mark class="ud">投一票</mark>`, "理由", "normalised<b>", ">帮我家孩子投一票</textarea>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("rules page lacks %q", want)
 		}
@@ -62,7 +62,7 @@ func TestRulesPage(t *testing.T) {
 	if len(fake.probes) != 1 || fake.probes[0] != (console.RuleProbe{Text: "帮我家孩子投一票", At: now.Add(time.Minute), Offences: 2}) {
 		t.Fatalf("probes: %+v", fake.probes)
 	}
-	if en := w.page(c, "/rules?lang=en&text=x"); !strings.Contains(en, "vote (vote solicitation)") || !strings.Contains(en, "the reason") || !strings.Contains(en, "Test a message") {
+	if en := w.page(c, "/rules?lang=en&text=x"); !strings.Contains(en, `data-category="vote">vote solicitation`) || !strings.Contains(en, "the reason") || !strings.Contains(en, "Test a message") {
 		t.Error("English rules page lacks the English labels")
 	}
 	w.page(c, "/rules?lang=zh")
@@ -94,13 +94,13 @@ func TestRulesPage(t *testing.T) {
 	}
 	_, norm := w.reg.Engine().Classify(ad)
 	first := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&text="+url.QueryEscape(ad))
-	for _, want := range []string{`id="verdict-action">提醒`, `id="verdict-actions">` + console.T(console.Zh, "act_"+string(acts[0].Action)) + "<", "ad (广告)", "网商学院群规/categories.ad",
-		`<code id="verdict-normalized">` + norm + "</code>", "<mark>加 薇 信 abc1688</mark>", `id="verdict-says">@群友 违反群规（广告）`} {
+	for _, want := range []string{`id="verdict-action">提醒`, `id="verdict-actions">` + console.T(console.Zh, "act_"+string(acts[0].Action)) + "<", `data-category="ad">广告`, `data-rule="网商学院群规/categories.ad"`, `<span class="ud">网商学院群规</span> · 广告`,
+		`<code id="verdict-normalized" class="ud">` + norm + "</code>", `<mark class="ud">加 薇 信 abc1688</mark>`, `id="verdict-says" class="ud">@群友 违反群规（广告）`} {
 		if !strings.Contains(first, want) {
 			t.Errorf("ad, first offence: page lacks %q", want)
 		}
 	}
-	if second := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&offences=1&text="+url.QueryEscape(ad)); !strings.Contains(second, `id="verdict-action">禁言</span> 1h0m0s`) || !strings.Contains(second, `id="verdict-actions">禁言<`) {
+	if second := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&offences=1&text="+url.QueryEscape(ad)); !strings.Contains(second, `id="verdict-action">禁言</span> 1 小时`) || !strings.Contains(second, `id="verdict-actions">禁言<`) {
 		t.Error("ad, second offence: not muted for an hour")
 	}
 	if vote := w.page(c, "/rules?group="+itoa(w.cohort.ID)+"&text="+url.QueryEscape("帮我家孩子投一票")); !strings.Contains(vote, `id="verdict-actions">移出<`) {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -100,7 +101,7 @@ type rulesEditData struct {
 	Text      string
 	NoticeZh  string
 	NoticeEn  string
-	Error     string
+	Error     template.HTML // what is wrong with the text, in the reader's language
 	Previewed bool
 	CanSave   bool
 	// The replay of the edit (rulesreplay.go): the periods offered, and
@@ -236,7 +237,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	d.Previewed = true
 	if d.NoticeZh, d.NoticeEn, err = ed.Preview(ctx, d.Group, d.Scope, d.Text); err != nil {
-		d.Error, status = err.Error(), http.StatusUnprocessableEntity
+		d.Error, status = rulesErrorText(l, err), http.StatusUnprocessableEntity
 	}
 	if op, ok := strings.CutPrefix(r.PostFormValue("op"), "replay-"); ok && d.Error == "" {
 		days, err := strconv.Atoi(op)
@@ -258,7 +259,7 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := ed.Save(ctx, d.Scope, d.Text); err != nil {
-			d.Error, status = err.Error(), http.StatusUnprocessableEntity
+			d.Error, status = rulesErrorText(l, err), http.StatusUnprocessableEntity
 		} else {
 			if a, ok := s.Store.(Auditor); ok {
 				if err := a.AppendAudit(ctx, community.AuditEntry{OrgID: u.OrgID, Actor: "staff:" + u.Username, Action: "rules.edit", Subject: d.Scope,

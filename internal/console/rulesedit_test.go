@@ -66,8 +66,9 @@ func TestRulesEditor(t *testing.T) {
 	if reg.For(w.cohort).Quiet.Allow != "" {
 		t.Fatal("a preview changed the rules in force")
 	}
-	// A bad text: file:line, 422, nothing saved.
-	if code, page := post(form("save", "[quiet]\nallow = \"25:00-22:00\"\n")); code != 422 || !strings.Contains(page, ".toml:2:") {
+	// A bad text: its line and what is wrong in the reader's language, 422,
+	// nothing saved.
+	if code, page := post(form("save", "[quiet]\nallow = \"25:00-22:00\"\n")); code != 422 || !strings.Contains(page, "第 2 行：作息时间 <code>25:00-22:00</code> 写法不对") || strings.Contains(page, "want HH:MM") {
 		t.Fatalf("bad save: %d\n%s", code, page)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "nodes")); !os.IsNotExist(err) {

@@ -140,7 +140,7 @@ func TestRulesReplay(t *testing.T) {
 			t.Errorf("%s: %d, want 400", op, code)
 		}
 	}
-	if code, page, _ := postEdit(t, w, c, url.Values{"scope": {"default"}, "group": {itoa(w.cohort.ID)}, "op": {"replay-30"}, "text": {"[categories]\nad = \"shoot\"\n"}}); code != 422 || !strings.Contains(page, ".toml:2:") || strings.Contains(page, `id="replay"`) {
+	if code, page, _ := postEdit(t, w, c, url.Values{"scope": {"default"}, "group": {itoa(w.cohort.ID)}, "op": {"replay-30"}, "text": {"[categories]\nad = \"shoot\"\n"}}); code != 422 || !strings.Contains(page, "第 2 行：<code>ad</code> 的处理方式 <code>shoot</code> 不对") || strings.Contains(page, `id="replay"`) {
 		t.Errorf("a bad edit replayed: %d", code)
 	}
 	if code, _ := get(t, c, w.url+"/rules/replay/0123456789abcdef01234567"); code != 404 {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"regexp"
 	"slices"
@@ -78,7 +79,7 @@ type scriptsData struct {
 
 type scriptRow struct {
 	content.Script
-	Author string // the author's name
+	Author template.HTML // the author's name
 }
 
 func (s *Server) scripts(w http.ResponseWriter, r *http.Request) {
@@ -131,8 +132,8 @@ func (s *Server) scripts(w http.ResponseWriter, r *http.Request) {
 // finding is a lint finding in the page's language.
 type finding struct {
 	content.Finding
-	Text     string
-	Override bool // approving needs an override
+	Text     template.HTML // in the page's language, the words found marked as user content
+	Override bool          // approving needs an override
 }
 
 // scriptForm is the text of the write and edit forms.
@@ -170,6 +171,26 @@ func scriptFormError(l Lang, err error) string {
 	return ""
 }
 
+// markTerms escapes a finding's text and marks the words it quotes from
+// the script as user content.
+func markTerms(text string, terms []string) template.HTML {
+	escaped := template.HTMLEscapeString(text)
+	if len(terms) == 0 {
+		return template.HTML(escaped)
+	}
+	quoted := make([]string, 0, len(terms))
+	for _, t := range slices.SortedFunc(slices.Values(terms), func(a, b string) int { return len(b) - len(a) }) {
+		if t != "" {
+			quoted = append(quoted, regexp.QuoteMeta(template.HTMLEscapeString(t)))
+		}
+	}
+	if len(quoted) == 0 {
+		return template.HTML(escaped)
+	}
+	re := regexp.MustCompile(strings.Join(quoted, "|"))
+	return template.HTML(re.ReplaceAllStringFunc(escaped, func(m string) string { return `<span class="ud">` + m + `</span>` }))
+}
+
 // lint lints a script's text (id 0: a new one) in the page's language.
 func (s *Server) lint(ctx context.Context, l Lang, orgID, id int64, title, body string) ([]finding, error) {
 	fs, err := content.LintText(ctx, s.Content, orgID, id, content.LintInput{Title: title, Body: body}, s.Lint)
@@ -183,7 +204,7 @@ func (s *Server) lint(ctx context.Context, l Lang, orgID, id int64, title, body 
 		if l == En {
 			text = f.En
 		}
-		out = append(out, finding{Finding: f, Text: text, Override: slices.ContainsFunc(flagged, func(g content.Finding) bool { return g.Code == f.Code && g.Evidence.Category == f.Evidence.Category })})
+		out = append(out, finding{Finding: f, Text: markTerms(text, f.Evidence.Terms), Override: slices.ContainsFunc(flagged, func(g content.Finding) bool { return g.Code == f.Code && g.Evidence.Category == f.Evidence.Category })})
 	}
 	return out, nil
 }
@@ -238,14 +259,14 @@ func (s *Server) createScript(w http.ResponseWriter, r *http.Request) {
 // revisionRow is one line of a script's history, in words.
 type revisionRow struct {
 	content.Revision
-	Editor string // who, by name
-	What   string // what happened, translated
+	Editor template.HTML // who, by name
+	What   template.HTML // what happened, translated
 }
 
 type scriptData struct {
 	New       bool // a script being written: Edit is its form
 	Script    content.Script
-	Author    string
+	Author    template.HTML
 	Revisions []revisionRow
 	Findings  []finding
 	Category  bool // the banned-category check ran
@@ -499,9 +520,9 @@ func (s *Server) scriptSettings(w http.ResponseWriter, r *http.Request) {
 
 // actorNames names who did something, as the audit log and the history
 // record them: a console account by its name, a member by their name, a
-// token, a cadence or the scheduler in words.
-func (s *Server) actorNames(ctx context.Context, l Lang, orgID int64, actors ...string) (map[string]string, error) {
-	out := map[string]string{}
+// token, a cadence or the scheduler in words; names are user content.
+func (s *Server) actorNames(ctx context.Context, l Lang, orgID int64, actors ...string) (map[string]template.HTML, error) {
+	out := map[string]template.HTML{}
 	var people []int64
 	for _, a := range actors {
 		if id, ok := strings.CutPrefix(a, "person:"); ok {
@@ -521,22 +542,22 @@ func (s *Server) actorNames(ctx context.Context, l Lang, orgID int64, actors ...
 		kind, rest, _ := strings.Cut(a, ":")
 		switch kind {
 		case "user":
-			out[a] = rest
+			out[a] = ud(rest)
 		case "person":
 			n, _ := strconv.ParseInt(rest, 10, 64)
 			if name := names[n]; name != "" {
-				out[a] = name + T(l, "via_chat")
+				out[a] = ud(name) + esc(T(l, "via_chat"))
 			} else {
-				out[a] = T(l, "a_member") + T(l, "via_chat")
+				out[a] = esc(T(l, "a_member") + T(l, "via_chat"))
 			}
 		case "api":
-			out[a] = T(l, "api_token") + " " + rest
+			out[a] = esc(T(l, "api_token")+" ") + ud(rest)
 		case "cadence":
-			out[a] = T(l, "a_cadence")
+			out[a] = esc(T(l, "a_cadence"))
 		case "scheduler":
-			out[a] = T(l, "the_scheduler")
+			out[a] = esc(T(l, "the_scheduler"))
 		default:
-			out[a] = a
+			out[a] = actorText(l, a)
 		}
 	}
 	return out, nil
@@ -546,23 +567,23 @@ func (s *Server) actorNames(ctx context.Context, l Lang, orgID int64, actors ...
 // created, 投稿 in a group, edited, or a move with its reason.
 var moveNote = regexp.MustCompile(`^(\w+) → (\w+)(?: (.*))?$`)
 
-func revisionNote(l Lang, note string) string {
+func revisionNote(l Lang, note string) template.HTML {
 	switch {
 	case note == "created":
-		return T(l, "rev_created")
+		return esc(T(l, "rev_created"))
 	case note == "edited":
-		return T(l, "rev_edited")
+		return esc(T(l, "rev_edited"))
 	case strings.HasPrefix(note, "edited: approved → draft"):
-		return T(l, "rev_edited_back")
+		return esc(T(l, "rev_edited_back"))
 	case strings.HasPrefix(note, "投稿 by "):
-		return T(l, "rev_submitted_chat")
+		return esc(T(l, "rev_submitted_chat"))
 	}
 	if m := moveNote.FindStringSubmatch(note); m != nil && slices.Contains(scriptStatuses, content.Status(m[1])) && slices.Contains(scriptStatuses, content.Status(m[2])) {
-		out := T(l, "ss_"+m[1]) + " → " + T(l, "ss_"+m[2])
+		out := esc(T(l, "ss_"+m[1]) + " → " + T(l, "ss_"+m[2]))
 		if r := strings.TrimSpace(strings.TrimSuffix(m[3], "投稿")); r != "" {
-			out += T(l, "colon") + r
+			out += esc(T(l, "colon")) + ud(r)
 		}
 		return out
 	}
-	return note
+	return ud(note)
 }

@@ -2,9 +2,12 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 
 	"github.com/qunzhu/qunzhu/internal/access"
+	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // The settings page (managers): the platform connections and their state,
@@ -26,7 +29,7 @@ type AccountSource interface {
 
 type accountRow struct {
 	access.User
-	Scope string // the node or group the account is limited to
+	Scope template.HTML // the node or group the account is limited to
 }
 
 type settingsData struct {
@@ -35,6 +38,14 @@ type settingsData struct {
 	Users       []accountRow
 	Tokens      []access.TokenInfo
 	RulesEdit   bool
+	BotLang     string // the organisation's default bot language; "" when the store cannot tell
+}
+
+// OrgBotLanguage reads and sets the language an organisation's new groups'
+// bot writes in. internal/store implements it.
+type OrgBotLanguage interface {
+	OrgBotLang(ctx context.Context, orgID int64) (string, error)
+	SetOrgBotLang(ctx context.Context, orgID int64, lang, actor string) error
 }
 
 func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +83,39 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, http.StatusOK, "settings", s.page(r, u, T(l, "settings"), d))
+	if bl, ok := s.Store.(OrgBotLanguage); ok {
+		var err error
+		if d.BotLang, err = bl.OrgBotLang(ctx, u.OrgID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	p := s.page(r, u, T(l, "settings"), d)
+	p.Flash = s.takeFlash(w, r)
+	s.render(w, http.StatusOK, "settings", p)
+}
+
+// saveOrgBotLang sets the organisation's default bot language, which its
+// new groups start with.
+func (s *Server) saveOrgBotLang(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	bl, ok := s.Store.(OrgBotLanguage)
+	if !ok {
+		s.renderError(w, r, errkind.New(errkind.NotFound, "no bot language setting here"))
+		return
+	}
+	lang := r.PostFormValue("lang")
+	if !community.ValidBotLang(lang) {
+		s.setFlash(w, flash{Key: "flash_bot_lang_bad"})
+		http.Redirect(w, r, "/settings#bot-lang", http.StatusSeeOther)
+		return
+	}
+	if err := bl.SetOrgBotLang(r.Context(), u.OrgID, lang, actor(u)); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.setFlash(w, flash{Key: "flash_bot_lang_saved"})
+	http.Redirect(w, r, "/settings#bot-lang", http.StatusSeeOther)
 }
 
 // nodeNames names the organisation's tree nodes by id.

@@ -35,6 +35,7 @@ type TreeSource interface {
 	GroupChecklist(ctx context.Context, orgID, groupID int64) ([]community.CheckItem, error)
 	InviteURL(ctx context.Context, groupID int64) (string, error)
 	SetInviteURL(ctx context.Context, orgID, groupID int64, url, actor string) error
+	SetGroupBotLang(ctx context.Context, orgID, groupID int64, lang, actor string) error
 	Templates(ctx context.Context, orgID int64) ([]community.Template, error)
 	CreateTemplate(ctx context.Context, t *community.Template, actor string) error
 	ApplyTemplate(ctx context.Context, orgID, templateID, nodeID int64, vars map[string]string, actor string) ([]community.GroupTask, int, error)
@@ -59,6 +60,7 @@ func (s *Server) treeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /groups/{id}/profile", w(access.EditGroup, s.saveProfile))
 	mux.HandleFunc("POST /groups/{id}/kols", w(access.EditGroup, s.changeKOLs))
 	mux.HandleFunc("POST /groups/{id}/invite-link", w(access.EditGroup, s.saveInviteLink))
+	mux.HandleFunc("POST /groups/{id}/bot-lang", w(access.EditGroup, s.saveBotLang))
 	mux.HandleFunc("POST /groups/{id}/roles", w(access.SetStaffRole, s.setRole)) // 群主 and 秘书长 need SetLeaderRole too (setRole)
 	mux.HandleFunc("GET /templates", s.auth(s.needs("templates", s.form(s.templatesPage))))
 	mux.HandleFunc("POST /templates", w(access.EditTemplates, s.createTemplate))

@@ -361,6 +361,17 @@ func TestGroupSettingsWorkflow(t *testing.T) {
 	if r := w.submit(c, base+"/kols", vals("op", "remove", "person", itoa(a))); r.flash() != "已从意见领袖中移除。" {
 		t.Fatalf("remove KOL: %q", r.flash())
 	}
+	// The bot's language: Chinese by default (the organisation's), English
+	// when chosen; anything else is refused.
+	if page := w.page(c, base+"/settings"); !strings.Contains(page, `<p id="bot-lang-current">中文</p>`) {
+		t.Fatal("a new group's bot does not write Chinese")
+	}
+	if r := w.submit(c, base+"/bot-lang", vals("lang", "fr")); r.flash() != "请选择中文或英文。" {
+		t.Fatalf("bad bot language: %q", r.flash())
+	}
+	if r := w.submit(c, base+"/bot-lang", vals("lang", "en")); r.flash() != "机器人语言已保存。" || !strings.Contains(r.body, `<p id="bot-lang-current">英文</p>`) {
+		t.Fatalf("bot language: %q", r.flash())
+	}
 	// The invite link: a bad one is refused, removing asks first.
 	if r := w.submit(c, base+"/invite-link", vals("url", "weixin group")); r.flash() != "邀请链接要以 http:// 或 https:// 开头。" {
 		t.Fatalf("bad link: %q", r.flash())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -96,11 +97,17 @@ func CheckOverride(findings []Finding, reason string, mayOverride bool) error {
 	return nil
 }
 
-// ReviewNotice is what the bot says in the group a member's 投稿 came from
-// when a reviewer decides it: thanks when approved, the reason when not.
-func ReviewNotice(name, title string, approved bool, reason string) string {
-	if approved {
-		return fmt.Sprintf("@%s 你的投稿《%s》已通过审核，会在合适的时间推送。谢谢分享！\nYour submission \"%s\" was approved and will be pushed. Thank you!", name, title, title)
+// ReviewNotice is what the bot says, in the group's bot language (lang),
+// in the group a member's 投稿 came from when a reviewer decides it:
+// thanks when approved, the reason when not.
+func ReviewNotice(lang, name, title string, approved bool, reason string) string {
+	switch {
+	case lang == community.BotEn && approved:
+		return fmt.Sprintf("@%s Your submission “%s” was approved and will be pushed. Thank you!", name, title)
+	case lang == community.BotEn:
+		return fmt.Sprintf("@%s Your submission “%s” was not accepted: %s. You are welcome to revise it and submit again.", name, title, reason)
+	case approved:
+		return fmt.Sprintf("@%s 你的投稿《%s》已通过审核，会在合适的时间推送。谢谢分享！", name, title)
 	}
-	return fmt.Sprintf("@%s 你的投稿《%s》这次没有通过：%s。欢迎修改后再投稿。\nYour submission \"%s\" was not accepted: %s.", name, title, reason, title, reason)
+	return fmt.Sprintf("@%s 你的投稿《%s》这次没有通过：%s。欢迎修改后再投稿。", name, title, reason)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
@@ -69,10 +70,13 @@ func TestCheckOverride(t *testing.T) {
 }
 
 func TestReviewNotice(t *testing.T) {
-	if n := ReviewNotice("小王", "选品三问", true, ""); !strings.HasPrefix(n, "@小王 ") || !strings.Contains(n, "《选品三问》已通过") {
+	if n := ReviewNotice(community.BotZh, "小王", "选品三问", true, ""); !strings.HasPrefix(n, "@小王 ") || !strings.Contains(n, "《选品三问》已通过") {
 		t.Fatalf("approved: %q", n)
 	}
-	if n := ReviewNotice("小王", "选品三问", false, "与上周重复"); !strings.Contains(n, "没有通过：与上周重复") || !strings.Contains(n, "not accepted: 与上周重复") {
+	if n := ReviewNotice(community.BotZh, "小王", "选品三问", false, "与上周重复"); !strings.Contains(n, "没有通过：与上周重复") || strings.Contains(n, "accepted") {
 		t.Fatalf("rejected: %q", n)
+	}
+	if n := ReviewNotice(community.BotEn, "Wang", "Three questions", false, "a repeat"); !strings.Contains(n, "not accepted: a repeat") || strings.Contains(n, "没有") {
+		t.Fatalf("rejected, in English: %q", n)
 	}
 }

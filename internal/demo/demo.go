@@ -63,6 +63,10 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		}
 		branches[b] = n.ID
 	}
+	shop := community.Node{OrgID: org.ID, ParentID: branches["阳新"], Name: "阳新县城店", Kind: community.NodeStore}
+	if err := db.CreateNode(ctx, &shop); err != nil {
+		return err
+	}
 	for _, l := range community.DefaultPartnerLevels() {
 		l.OrgID = org.ID
 		if err := db.CreatePartnerLevel(ctx, &l); err != nil {
@@ -86,28 +90,42 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	}
 	evs := s.History(from, now)
 	fmt.Fprintf(w, "importing %d days of simulated history (%d events)…\n", HistoryDays, len(evs))
-	const chunk = 2000
-	last := -1
-	for i := 0; i < len(evs); i += chunk {
-		if _, err := in.IngestCount(ctx, evs[i:min(i+chunk, len(evs))]); err != nil {
-			return fmt.Errorf("import history: %w", err)
-		}
-		if pct := (i + chunk) * 100 / len(evs); pct/10 != last/10 {
-			last = pct
-			fmt.Fprintf(w, "  %3d%%\n", min(pct, 100))
-		}
+	// Staff roles are set as soon as the staff have joined, before anything
+	// they say is judged: the rules exempt staff, and a 秘书长 moderated by
+	// her own group's rules is not what the demo should show.
+	type staffRole struct {
+		group, user string
+		role        community.Role
 	}
+	var staff []staffRole
+	isStaff := map[[2]string]bool{}
 	for _, g := range s.Groups() {
 		owner, secretary, assistants := s.Staff(g.ID)
-		roles := map[string]community.Role{owner: community.RoleOwner, secretary: community.RoleSecretary}
+		staff = append(staff, staffRole{g.ID, owner, community.RoleOwner}, staffRole{g.ID, secretary, community.RoleSecretary})
 		for _, a := range assistants {
-			roles[a] = community.RoleAssistant
+			staff = append(staff, staffRole{g.ID, a, community.RoleAssistant})
 		}
-		for user, role := range roles {
-			if err := db.SetRole(ctx, s.Name(), g.ID, user, role); err != nil {
-				return fmt.Errorf("staff of %s: %w", g.Name, err)
-			}
+	}
+	for _, st := range staff {
+		isStaff[[2]string{st.group, st.user}] = true
+	}
+	joined := 0 // evs[:joined] holds every staff member's join
+	for i, e := range evs {
+		if isStaff[[2]string{e.Group, e.Sender.ID}] && e.Type == chat.EventMemberJoined {
+			joined = i + 1
 		}
+	}
+	imp := &historyFeed{in: in, w: w, total: len(evs), last: -1}
+	if err := imp.ingest(ctx, evs[:joined]); err != nil {
+		return err
+	}
+	for _, st := range staff {
+		if err := db.SetRole(ctx, s.Name(), st.group, st.user, st.role); err != nil {
+			return fmt.Errorf("staff of %s: %w", st.group, err)
+		}
+	}
+	if err := imp.ingest(ctx, evs[joined:]); err != nil {
+		return err
 	}
 	if err := seedEvents(ctx, db, in, s, org, now); err != nil {
 		return err
@@ -128,4 +146,28 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		return err
 	}
 	return seedAccess(ctx, db, org.ID)
+}
+
+// historyFeed ingests history in chunks and reports its progress.
+type historyFeed struct {
+	in          Ingester
+	w           io.Writer
+	done, total int
+	last        int
+}
+
+func (im *historyFeed) ingest(ctx context.Context, evs []chat.Event) error {
+	const chunk = 2000
+	for i := 0; i < len(evs); i += chunk {
+		part := evs[i:min(i+chunk, len(evs))]
+		if _, err := im.in.IngestCount(ctx, part); err != nil {
+			return fmt.Errorf("import history: %w", err)
+		}
+		im.done += len(part)
+		if pct := im.done * 100 / max(im.total, 1); pct/10 != im.last/10 {
+			im.last = pct
+			fmt.Fprintf(im.w, "  %3d%%\n", min(pct, 100))
+		}
+	}
+	return nil
 }

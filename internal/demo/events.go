@@ -57,6 +57,66 @@ func seedEvents(ctx context.Context, st Store, in Ingester, s *sim.Sim, org comm
 	if err := d.fading(ctx, "nf-yx-2018"); err != nil {
 		return fmt.Errorf("demo dying group: %w", err)
 	}
+	if err := d.reported(ctx, "nf-hz-11"); err != nil {
+		return fmt.Errorf("demo report: %w", err)
+	}
+	if err := d.offences(ctx, "nf-hm-2017"); err != nil {
+		return fmt.Errorf("demo offences: %w", err)
+	}
+	return nil
+}
+
+// offences are a few minutes of a group's chat that its rules act on: an
+// advert, the same member's second, a donation appeal. The pipeline judges
+// them live, as it judges what members say while the demo runs.
+func (d *eventSeed) offences(ctx context.Context, ext string) error {
+	ms, err := d.members(ctx, ext)
+	if err != nil {
+		return err
+	}
+	if len(ms) < 2 {
+		return fmt.Errorf("group %s has %d members, want 2", ext, len(ms))
+	}
+	ad, appeal := ms[len(ms)-1], ms[len(ms)-2]
+	for i, say := range []struct {
+		who  community.Member
+		text string
+	}{
+		{ad, "低价代购各种大牌，加 薇 信 abc1688 私聊"},
+		{appeal, "水滴筹，求扩散，我家亲戚住院急需手术费，大家帮帮忙"},
+		{ad, "加微信 abc1688，一件代发，包邮"},
+	} {
+		if err := d.say(ctx, ext, say.who, say.text, d.now.Add(-time.Duration(8-i)*time.Minute)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reported has a member post a rumour and three others report it by
+// replying 举报: hidden, it waits in the moderation queue.
+func (d *eventSeed) reported(ctx context.Context, ext string) error {
+	ms, err := d.members(ctx, ext)
+	if err != nil {
+		return err
+	}
+	if len(ms) < 4 {
+		return fmt.Errorf("group %s has %d members, want 4", ext, len(ms))
+	}
+	at := d.now.Add(-5 * time.Minute) // live: reports of older messages are history
+	if err := d.say(ctx, ext, ms[len(ms)-1], "听说下周的课不上了，学费也不退，大家赶紧去找老师要说法", at); err != nil {
+		return err
+	}
+	rumour := fmt.Sprintf("demo-ev-%d", d.seq)
+	for i, m := range ms[:3] {
+		d.seq++
+		id := fmt.Sprintf("demo-ev-%d", d.seq)
+		e := chat.Event{ID: id, Connection: d.conn, Platform: "sim", Type: chat.EventMessage, Group: ext, Time: at.Add(time.Duration(i+1) * time.Minute),
+			Sender: chat.User{ID: m.PlatformUserID, Name: m.Name}, Message: &chat.Message{ID: id, Kind: chat.KindText, Text: "举报", ReplyTo: rumour}}
+		if _, err := d.in.IngestCount(ctx, []chat.Event{e}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -127,6 +127,13 @@ func seedPartners(ctx context.Context, db PartnersStore, in Ingester, connection
 	if err := admit(level["city"], huangmei, ps[9:]); err != nil {
 		return err
 	}
+	// Store partners at 阳新's shop in town.
+	if ps, err = take(4); err != nil {
+		return err
+	}
+	if err := admit(level["store"], node["阳新县城店"], ps); err != nil {
+		return err
+	}
 	stars := byExt["nf-yx-stars"]
 	if err := db.SetEligibility(ctx, org.ID, stars.ID, level["city"], community.EligibilityApprove, 0, demoActor); err != nil {
 		return err
@@ -166,6 +173,14 @@ func seedGrowth(ctx context.Context, db PartnersStore, in Ingester, connection s
 	}
 	if len(members) < 2 {
 		return fmt.Errorf("demo growth: no members left for codes")
+	}
+	if len(members) < 3 {
+		return fmt.Errorf("demo growth: no member left for a code of their own")
+	}
+	// A member's own code, outside any campaign, as /invite hands out.
+	own := community.InviteCode{OrgID: org.ID, PersonID: members[2].PersonID, GroupID: cohort.ID}
+	if err := db.CreateInviteCodeBy(ctx, &own, demoActor); err != nil {
+		return err
 	}
 	var mine []community.InviteCode
 	for _, m := range members[:2] {

@@ -72,19 +72,20 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 		}
 	}
 	staff := m.Role.Staff()
+	lang := g.Lang()
 	switch name {
 	case "top":
 		top, err := b.tx.TopPosters(ctx, g.ID, b.now.Add(-StatsWindow), 10)
 		if err != nil {
 			return false, err
 		}
-		reply(renderTop(top))
+		reply(renderTop(lang, top))
 	case "stats":
 		st, err := b.tx.GroupStats(ctx, g.ID, b.now.Add(-StatsWindow))
 		if err != nil {
 			return false, err
 		}
-		reply(fmt.Sprintf("📊 %s 近7天 · last 7 days\n成员 members %d · 新进 joined %d · 退出 left %d\n发言 messages %d · 发言人数 communicators %d",
+		reply(fmt.Sprintf(community.Say(lang, "📊 %s 近7天\n成员 %d · 新进 %d · 退出 %d\n发言 %d · 发言人数 %d", "📊 %s, last 7 days\nmembers %d · joined %d · left %d\nmessages %d · communicators %d"),
 			g.Name, st.Members, st.Joined, st.Left, st.Messages, st.Communicators))
 	case "invite":
 		code, err := b.tx.PersonalInviteCode(ctx, g.OrgID, g.ID, pid, b.now)
@@ -96,10 +97,10 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 			// joins through it are credited to the member.
 			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":cmd:invite", Connection: e.Connection, Kind: chat.ActInviteLink,
 				Group: e.Group, MessageID: e.Message.ID, Code: code, Reason: "command /invite",
-				Text: fmt.Sprintf("%s 的专属邀请链接：{link}\n朋友通过这个链接入群，就记为您推荐的。\nYour invite link: {link} — friends who join through it count as your referrals.", displayName(e.Sender))})
+				Text: fmt.Sprintf(community.Say(lang, "%s 的专属邀请链接：{link}\n朋友通过这个链接入群，就记为您推荐的。", "%s, your invite link: {link} — friends who join through it count as your referrals."), displayName(e.Sender))})
 			break
 		}
-		reply(fmt.Sprintf("%s 的专属邀请码：%s\n朋友入群时附上这个码，就记为您推荐的。\nYour invite code: %s — friends who join with it count as your referrals.", displayName(e.Sender), code, code))
+		reply(fmt.Sprintf(community.Say(lang, "%s 的专属邀请码：%s\n朋友入群时附上这个码，就记为您推荐的。", "%s, your invite code: %s — friends who join with it count as your referrals."), displayName(e.Sender), code))
 	case "signup":
 		return true, b.signup(ctx, e, g, pid, staff, args, reply)
 	case "unban":
@@ -117,12 +118,12 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 	return true, nil
 }
 
-func renderTop(top []analytics.Poster) string {
+func renderTop(lang string, top []analytics.Poster) string {
 	if len(top) == 0 {
-		return "🏆 本周还没有人发言。No one has posted this week yet."
+		return community.Say(lang, "🏆 本周还没有人发言。", "🏆 No one has posted this week yet.")
 	}
 	var s strings.Builder
-	s.WriteString("🏆 本周发言榜 · top posters this week")
+	s.WriteString(community.Say(lang, "🏆 本周发言榜", "🏆 Top posters this week"))
 	for i, p := range top {
 		fmt.Fprintf(&s, "\n%d. %s — %d", i+1, p.Name, p.Messages)
 	}
@@ -130,17 +131,21 @@ func renderTop(top []analytics.Poster) string {
 }
 
 // renderSignup is the list as the chat shows it (community.SignupText).
-func renderSignup(l community.SignupList, loc *time.Location) string {
-	return community.SignupText(l, loc)
+func renderSignup(lang string, l community.SignupList, loc *time.Location) string {
+	return community.SignupText(lang, l, loc)
 }
 
-const noSignup = "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY]."
+// noSignup says no list is open.
+func noSignup(lang string) string {
+	return community.Say(lang, "当前没有进行中的接龙，管理员可发 /signup open 标题 [人数] 开启。", "No sign-up list is open; an admin opens one with /signup open TITLE [CAPACITY].")
+}
 
 // signup runs /signup (接龙) and its bare forms: open (staff, with an
 // optional capacity as the last word: "周六沙龙 20" or "20人"), close
 // (staff), list, cancel (取消报名), checkin (签到), or sign the sender up
 // with a note.
 func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pid int64, staff bool, args []string, reply func(string)) error {
+	lang := g.Lang()
 	bare := len(args) > 0 && args[0] == bareArg
 	if bare {
 		args = args[1:]
@@ -163,7 +168,7 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		}
 		title := strings.TrimSpace(strings.Join(words, " "))
 		if title == "" {
-			reply("用法 usage: /signup open 标题 TITLE [人数 CAPACITY]")
+			reply(community.Say(lang, "用法：/signup open 标题 [人数]", "Usage: /signup open TITLE [CAPACITY]"))
 			return nil
 		}
 		opened, err := b.tx.OpenSignup(ctx, g.ID, pid, title, capacity, b.now)
@@ -171,10 +176,10 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 			return err
 		}
 		if !opened {
-			reply("已有进行中的接龙，请先 /signup close。A list is open already: /signup close it first.")
+			reply(community.Say(lang, "已有进行中的接龙，请先 /signup close。", "A list is open already: /signup close it first."))
 			return nil
 		}
-		reply(renderSignup(community.SignupList{Title: title, Capacity: capacity}, b.in.cfg.Location))
+		reply(renderSignup(lang, community.SignupList{Title: title, Capacity: capacity}, b.in.cfg.Location))
 		return nil
 	case staff && (sub == "close" || sub == "截止"):
 		l, ok, err = b.tx.CloseSignup(ctx, g.ID, b.now)
@@ -184,9 +189,9 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 		var promoted string
 		l, promoted, ok, err = b.tx.CancelSignup(ctx, g.ID, pid, b.now)
 		if err == nil && ok {
-			text := renderSignup(l, b.in.cfg.Location)
+			text := renderSignup(lang, l, b.in.cfg.Location)
 			if promoted != "" {
-				text = "候补 " + promoted + " 递补成功。" + promoted + " moves up from the waitlist.\n" + text
+				text = fmt.Sprintf(community.Say(lang, "候补 %s 递补成功。", "%s moves up from the waitlist."), promoted) + "\n" + text
 			}
 			reply(text)
 			return nil
@@ -194,11 +199,11 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	case sub == "checkin" || sub == "签到":
 		l, ok, err = b.tx.CheckIn(ctx, g.ID, pid, b.now)
 		if err == nil && ok {
-			reply(displayName(e.Sender) + " 已签到 checked in。" + fmt.Sprintf("（%d/%d）", l.CheckedIn(), l.Count()))
+			reply(fmt.Sprintf(community.Say(lang, "%s 已签到（%d/%d）。", "%s checked in (%d/%d)."), displayName(e.Sender), l.CheckedIn(), l.Count()))
 			return nil
 		}
 		if err == nil && !bare {
-			reply("没有找到你的报名，无法签到。You are not signed up for the latest event.")
+			reply(community.Say(lang, "没有找到你的报名，无法签到。", "You are not signed up for the latest event."))
 			return nil
 		}
 	default:
@@ -213,17 +218,18 @@ func (b *batch) signup(ctx context.Context, e *chat.Event, g community.Group, pi
 	}
 	if !ok {
 		if !bare {
-			reply(noSignup)
+			reply(noSignup(lang))
 		}
 		return nil
 	}
-	reply(renderSignup(l, b.in.cfg.Location))
+	reply(renderSignup(lang, l, b.in.cfg.Location))
 	return nil
 }
 
 // unban lifts the organisation ban of the member a staff member replied to
 // or mentioned, in every group they were in.
 func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, reply func(string)) error {
+	lang := g.Lang()
 	target := ""
 	if len(e.Message.Mentions) > 0 {
 		target = e.Message.Mentions[0]
@@ -237,7 +243,7 @@ func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, rep
 		}
 	}
 	if target == "" || target == e.Sender.ID {
-		reply("用法：回复被封禁成员的消息或 @TA，再发 /unban。Usage: reply to or mention the banned member, then /unban.")
+		reply(community.Say(lang, "用法：回复被封禁成员的消息或 @TA，再发 /unban。", "Usage: reply to or mention the banned member, then /unban."))
 		return nil
 	}
 	tp, err := b.person(ctx, g, e, chat.User{ID: target})
@@ -249,7 +255,7 @@ func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, rep
 		return err
 	}
 	if !lifted {
-		reply("该成员没有被封禁。This member is not banned.")
+		reply(community.Say(lang, "该成员没有被封禁。", "This member is not banned."))
 		return nil
 	}
 	n := 0
@@ -260,7 +266,7 @@ func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, rep
 			n++
 		}
 	}
-	reply("已解除封禁，可重新入群（" + strconv.Itoa(n) + " 个群）。Ban lifted in " + strconv.Itoa(n) + " group(s); they may rejoin.")
+	reply(fmt.Sprintf(community.Say(lang, "已解除封禁，可重新入群（%d 个群）。", "Ban lifted in %d group(s); they may rejoin."), n))
 	return nil
 }
 
@@ -272,10 +278,11 @@ const MaxSubmission = 64 << 10
 // sender as its author. The reply thanks them and gives the script's
 // number; what the lint finds is for the reviewer, not the group.
 func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pid int64, name string, reply func(string)) error {
+	lang := g.Lang()
 	body, msgID, source := submitBody(e.Message.Text), e.Message.ID, pid
 	if body == "" {
 		if e.Message.ReplyTo == "" {
-			reply("用法：回复一条消息发「投稿」，或发「投稿 内容」。Usage: reply 投稿 (/submit) to a message, or send /submit TEXT.")
+			reply(community.Say(lang, "用法：回复一条消息发「投稿」，或发「投稿 内容」。", "Usage: reply /submit to a message, or send /submit TEXT."))
 			return nil
 		}
 		text, who, ok, err := b.messageText(ctx, g.ID, e.Message.ReplyTo)
@@ -283,13 +290,13 @@ func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pi
 			return err
 		}
 		if body = strings.TrimSpace(text); !ok || body == "" {
-			reply("没有找到那条消息的文字，请发「投稿 内容」。That message has no text I know of: send /submit TEXT instead.")
+			reply(community.Say(lang, "没有找到那条消息的文字，请发「投稿 内容」。", "That message has no text I know of: send /submit TEXT instead."))
 			return nil
 		}
 		msgID, source = e.Message.ReplyTo, who
 	}
 	if len(body) > MaxSubmission {
-		reply("投稿内容太长（最多 64 KB）。The text is too long (64 KB at most).")
+		reply(community.Say(lang, "投稿内容太长（最多 64 KB）。", "The text is too long (64 KB at most)."))
 		return nil
 	}
 	id, created, err := b.tx.SubmitScript(ctx, Submission{OrgID: g.OrgID, GroupID: g.ID, PersonID: pid, Name: name, MessageID: msgID,
@@ -298,10 +305,10 @@ func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pi
 		return err
 	}
 	if !created {
-		reply(fmt.Sprintf("这条已经投过稿了，编号 #%d。Already submitted as script #%d.", id, id))
+		reply(fmt.Sprintf(community.Say(lang, "这条已经投过稿了，编号 #%d。", "Already submitted as script #%d."), id))
 		return nil
 	}
-	reply(fmt.Sprintf("感谢 %s 投稿！已收入剧本库，编号 #%d，审核通过后会安排推送。Thanks for your submission: it is script #%d and will be reviewed.", name, id, id))
+	reply(fmt.Sprintf(community.Say(lang, "感谢 %s 投稿！已收入剧本库，编号 #%d，审核通过后会安排推送。", "Thanks, %s: your submission is script #%d and will be reviewed."), name, id))
 	return nil
 }
 

@@ -291,7 +291,12 @@ func (d *Dispatcher) route(ctx context.Context, r Route, wake chan struct{}) {
 			if !r.held() {
 				return // the tenure ended: another replica sends now
 			}
-			items, err := d.claim(claimCtx, r, limit)
+			// The claim is not cut short by a stop: a claim the database
+			// made whose answer was dropped would strand its actions for
+			// the whole lease; claimed, they are handed back below.
+			qctx, cancel := context.WithTimeout(context.WithoutCancel(claimCtx), time.Minute)
+			items, err := d.claim(qctx, r, limit)
+			cancel()
 			if err != nil {
 				if claimCtx.Err() == nil {
 					log.Error("claim actions", "err", err)

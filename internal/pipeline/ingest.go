@@ -674,7 +674,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		} else if banned && g.Lifecycle == community.Active {
 			// Banned from the organisation: out again, whatever group.
-			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: "已被本组织拉黑 banned from the organisation", Actor: "rules"}, b.in.cfg.Caps(e.Connection))
+			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: community.Say(g.Lang(), "已被本组织拉黑", "banned from the organisation"), Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
 		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
@@ -769,28 +769,30 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 	if err != nil || rule == nil || ok {
 		return false, err
 	}
-	name := displayName(e.Sender)
+	name, lang := displayName(e.Sender), g.Lang()
+	level := community.TierName(rule.LevelName, lang)
 	switch rule.Handling {
 	case "refuse":
 		return true, b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
-			Reason: "本群仅限" + rule.LevelName + " only " + rule.LevelName, Actor: "rules",
-			Text: name + "，本群仅限" + rule.LevelName + "加入，已移出。This group is for " + rule.LevelName + " only."}, b.in.cfg.Caps(e.Connection))
+			Reason: fmt.Sprintf(community.Say(lang, "本群仅限%s", "for %s only"), level), Actor: "rules",
+			Text: fmt.Sprintf(community.Say(lang, "%s，本群仅限%s加入，已移出。", "%s, this group is for %s only: you have been removed."), name, level)}, b.in.cfg.Caps(e.Connection))
 	case "grace":
 		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, b.now.Add(rule.Grace), b.now); err != nil {
 			return false, err
 		}
-		b.notify(e, "eligibility", fmt.Sprintf("%s，本群仅限%s，%s后将移出；如已是%s请联系群主。This group is for %s only: you will be removed in %s unless you join the programme.",
-			name, rule.LevelName, rule.Grace, rule.LevelName, rule.LevelName, rule.Grace))
+		b.notify(e, "eligibility", fmt.Sprintf(community.Say(lang, "%[1]s，本群仅限%[2]s，%[3]s后将移出；如已是%[2]s请联系群主。", "%[1]s, this group is for %[2]s only: you will be removed in %[3]s unless you join the programme."),
+			name, level, community.DurationText(lang, rule.Grace)))
 	default: // approve
 		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, time.Time{}, b.now); err != nil {
 			return false, err
 		}
-		b.notify(e, "eligibility", name+"，本群仅限"+rule.LevelName+"，你的入群申请已提交管理员审核。This group is for "+rule.LevelName+" only: an admin will review your request.")
+		b.notify(e, "eligibility", fmt.Sprintf(community.Say(lang, "%s，本群仅限%s，你的入群申请已提交管理员审核。", "%s, this group is for %s only: an admin will review your request."), name, level))
 	}
 	return false, nil
 }
 
 // notify posts a notice about an event to its group.
+
 func (b *batch) notify(e *chat.Event, what, text string) {
 	if b.in.cfg.Caps(e.Connection).Can(chat.ActSend) {
 		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":" + what, Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: what})
@@ -857,7 +859,7 @@ func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pi
 	}
 	if caps.Can(chat.ActSend) {
 		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":report:" + strconv.FormatInt(rc.ID, 10) + ":notice", Connection: e.Connection, Kind: chat.ActSend, Group: e.Group,
-			Text: "该消息已被多位群友举报，暂时隐藏，等待管理员处理。A message reported by several members is hidden until an admin reviews it."})
+			Text: community.Say(g.Lang(), "该消息已被多位群友举报，暂时隐藏，等待管理员处理。", "A message reported by several members is hidden until an admin reviews it.")})
 	}
 	return nil
 }

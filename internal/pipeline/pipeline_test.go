@@ -49,6 +49,26 @@ func setup(t *testing.T, db *store.DB, cfg pipeline.IngestConfig) *pipeline.Inge
 	return in
 }
 
+// sent ingests events in one batch and returns the actions the bot queued
+// for them.
+func sent(t *testing.T, db *store.DB, in *pipeline.Ingester, evs ...chat.Event) []chat.Action {
+	t.Helper()
+	ctx := context.Background()
+	before := count(t, db, "SELECT COUNT(*) FROM outbox")
+	if err := in.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := db.PullActions(ctx, []string{"wx"}, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]chat.Action, 0, len(acts)-before)
+	for _, a := range acts[before:] {
+		out = append(out, a.Action)
+	}
+	return out
+}
+
 func count(t *testing.T, db *store.DB, q string) int {
 	t.Helper()
 	var n int

@@ -22,17 +22,9 @@ func TestSubmitCommand(t *testing.T) {
 		// send ingests events in one batch and returns the bot's replies.
 		send := func(evs ...chat.Event) []string {
 			t.Helper()
-			before := count(t, db, "SELECT COUNT(*) FROM outbox")
-			if err := in.Ingest(ctx, evs); err != nil {
-				t.Fatal(err)
-			}
-			acts, err := db.PullActions(ctx, []string{"wx"}, 0, 1000)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var out []string
-			for _, a := range acts[before:] {
-				out = append(out, a.Action.Text)
+			for _, a := range sent(t, db, in, evs...) {
+				out = append(out, a.Text)
 			}
 			return out
 		}

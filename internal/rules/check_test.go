@@ -93,7 +93,7 @@ func TestCheckSavedFile(t *testing.T) {
 		t.Errorf("owners' preset named: %s %s", out, errs)
 	}
 	os.WriteFile(saved, []byte("preset = \"villa\"\n"), 0o644)
-	if code, _, errs := runCheck(t, "", "--rules", saved, "x"); code != 2 || !strings.Contains(errs, "17.toml:1: preset \"villa\"") {
+	if code, _, errs := runCheck(t, "", "--rules", saved, "x"); code != 2 || !strings.Contains(errs, "17.toml:1: preset `villa`") {
 		t.Errorf("unknown preset: %d %s", code, errs)
 	}
 }

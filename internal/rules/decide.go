@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -112,7 +113,8 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 			input.Nickname = e.Sender.Name
 		}
 		if d.NoticeOnJoin && in.Caps.Can(chat.ActSend) {
-			out = append(out, pipeline.Verdict{Action: chat.ActSend, Text: "欢迎 " + name(e.Sender) + " 加入！\n" + Notice(rs, "zh", in.Group.Name)})
+			lang := in.Group.Lang()
+			out = append(out, pipeline.Verdict{Action: chat.ActSend, Text: fmt.Sprintf(community.Say(lang, "欢迎 %s 加入！", "Welcome, %s!"), name(e.Sender)) + "\n" + Notice(rs, lang, in.Group.Name)})
 		}
 	case chat.EventMemberRenamed:
 		input.Rename = true
@@ -170,8 +172,9 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 	if v.Action == Allow {
 		return out, nil
 	}
-	pv := pipeline.Verdict{Rule: v.Rule, Category: v.Category, Reason: v.Reason.Zh, Normalized: v.Normalized, Matched: v.Matched, Duration: v.Duration,
-		Text: "@" + name(e.Sender) + " " + v.Reason.Zh}
+	reason := community.Say(in.Group.Lang(), v.Reason.Zh, v.Reason.En)
+	pv := pipeline.Verdict{Rule: v.Rule, Category: v.Category, Reason: reason, Normalized: v.Normalized, Matched: v.Matched, Duration: v.Duration,
+		Text: "@" + name(e.Sender) + " " + reason}
 	pv.Action = v.PlatformAction()
 	return append(out, pv), nil
 }
@@ -252,7 +255,7 @@ func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, 
 		return nil, false
 	}
 	if c.Name == "rules" {
-		return []pipeline.Verdict{{Action: chat.ActSend, Text: Notice(rs, "zh", in.Group.Name)}}, true
+		return []pipeline.Verdict{{Action: chat.ActSend, Text: Notice(rs, in.Group.Lang(), in.Group.Name)}}, true
 	}
 	if !in.Membership.Role.Staff() {
 		return nil, false // a member's "/ban" is just a message, judged as one
@@ -263,7 +266,7 @@ func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, 
 	}
 	reason := c.Reason
 	if reason == "" {
-		reason = "管理员操作 by an admin"
+		reason = community.Say(in.Group.Lang(), "管理员操作", "by an admin")
 	}
 	v := pipeline.Verdict{Target: target, Rule: "command/" + c.Name, Category: "command", Reason: reason, Actor: "staff:" + e.Sender.ID, ReplyTo: e.Message.ID}
 	if target == in.ReplySender {
@@ -285,7 +288,7 @@ func (d *Decider) command(in *pipeline.Input, rs *RuleSet) ([]pipeline.Verdict, 
 		return nil, false // report, unban, top, stats…: later issues
 	}
 	if target == "" || target == e.Sender.ID {
-		return []pipeline.Verdict{{Action: chat.ActSend, Text: "用法：回复某人的消息或 @某人，再发 /" + c.Name + "。Usage: reply to or mention the member, then /" + c.Name + "."}}, true
+		return []pipeline.Verdict{{Action: chat.ActSend, Text: fmt.Sprintf(community.Say(in.Group.Lang(), "用法：回复某人的消息或 @某人，再发 /%s。", "Usage: reply to or mention the member, then /%s."), c.Name)}}, true
 	}
 	return []pipeline.Verdict{v}, true
 }

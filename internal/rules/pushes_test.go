@@ -47,9 +47,9 @@ func TestPushesAndQuietWindow(t *testing.T) {
 	for src, want := range map[string]string{
 		"[pushes]\nper_day = -1\n":        "r.toml:2: per_day -1",
 		"[pushes]\nper_day = 99\n":        "want 1 to 24",
-		"[pushes]\nmin_gap = \"30h\"\n":   "r.toml:2: min_gap 30h0m0s",
+		"[pushes]\nmin_gap = \"30h\"\n":   "r.toml:2: min_gap `30h0m0s`",
 		"[pushes]\nmin_gap = \"soon\"\n":  "r.toml:2:",
-		"[pushes]\nevery = \"morning\"\n": `unknown setting "pushes.every"`,
+		"[pushes]\nevery = \"morning\"\n": "unknown setting `pushes.every`",
 	} {
 		if _, err := ParseRuleSet("r.toml", []byte(src)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseRuleSet(%q) = %v, want %q", src, err, want)

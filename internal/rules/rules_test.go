@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,30 +63,42 @@ func TestNoticeFollowsRules(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"name = \n", "r.toml:1:"},
-		{"name = \"x\"\ncolour = \"red\"\n", `r.toml:2: unknown setting "colour"`},
-		{"[banned]\naudio = \"delete\"\n", `r.toml:2: unknown content type "audio"`},
-		{"[categories]\nad = \"shoot\"\n", `r.toml:2: action "shoot"`},
-		{"[categories]\n\"bad name\" = \"kick\"\n", `r.toml:2: category "bad name"`},
-		{"\n[quiet]\nallow = \"23:30\"\n", `r.toml:3: allow "23:30": want HH:MM-HH:MM`},
+		{"name = \"x\"\ncolour = \"red\"\n", "r.toml:2: unknown setting `colour`"},
+		{"[banned]\naudio = \"delete\"\n", "r.toml:2: unknown content type `audio`"},
+		{"[categories]\nad = \"shoot\"\n", "r.toml:2: action `shoot`"},
+		{"[categories]\n\"bad name\" = \"kick\"\n", "r.toml:2: category `bad name`"},
+		{"\n[quiet]\nallow = \"23:30\"\n", "r.toml:3: allow `23:30`: want HH:MM-HH:MM"},
 		{"[quiet]\nallow = \"25:00-06:00\"\n", "r.toml:2:"},
 		{"[quiet]\nallow = \"08:00-08:00\"\n", "empty window"},
 		{"[quiet]\nallow = \"06:30-23:30\"\nzone = \"Mars/Olympus\"\n", `r.toml:3: unknown time zone`},
 		{"[nickname]\npattern = \"([\"\nexample = \"x\"\n", "r.toml:2: invalid regular expression"},
 		{"[nickname]\npattern = \".*\"\nexample = \"x\"\n", "matches an empty nickname"},
 		{"[nickname]\npattern = '^\\d+-\\d+'\nexample = \"吕凯\"\n", "r.toml:3: the example"},
-		{"[categories]\nad = \"ladder\"\n", "[escalation] has no steps"},
+		{"[categories]\nad = \"ladder\"\n", "`[escalation]` has no steps"},
 		{"[escalation]\nsteps = [\"warn\", \"mute\"]\n", "a mute needs a duration"},
 		{"[flood]\nmessages = 5\n", "a window is needed"},
-		{"exempt = [\"boss\"]\n", `unknown role "boss"`},
+		{"exempt = [\"boss\"]\n", "unknown role `boss`"},
 		// More days than a duration holds (a fuzz test's find): refused,
 		// not wrapped round to a negative window or mute.
 		{"[escalation]\nsteps = [\"warn\"]\nwindow = \"9999999d\"\n", `"9999999d"`},
 		{"[escalation]\nsteps = [\"mute 9999999d\"]\n", "a mute needs a duration"},
 	}
+	latin := regexp.MustCompile("[A-Za-z]+")
 	for _, tt := range tests {
 		_, err := ParseRuleSet("r.toml", []byte(tt.src))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ParseRuleSet(%q) = %v, want an error containing %q", tt.src, err, tt.want)
+		}
+		// In Chinese too, for the console: only what is quoted is Latin.
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Errorf("ParseRuleSet(%q): %T, not a FileError", tt.src, err)
+			continue
+		}
+		zh := fe.In("zh")
+		quoted := regexp.MustCompile("`[^`]*`|TOML").ReplaceAllString(zh, "")
+		if w := latin.FindAllString(quoted, -1); len(w) > 0 || !strings.HasPrefix(zh, "第 ") {
+			t.Errorf("ParseRuleSet(%q) in Chinese: %q (English %q)", tt.src, zh, w)
 		}
 	}
 	// Overnight windows are legal.

@@ -179,24 +179,24 @@ type Step struct {
 func ParseStep(s string) (Step, error) {
 	f := strings.Fields(s)
 	if len(f) == 0 {
-		return Step{}, errors.New("empty step")
+		return Step{}, &textError{tr("处理步骤是空的", "empty step")}
 	}
 	a := Action(f[0])
 	if !validAction(a, false) || a == Allow {
-		return Step{}, fmt.Errorf("step %q: want warn, delete, mute <duration>, kick or ban", s)
+		return Step{}, &textError{tr("处理步骤 `%s` 不对：可选 `warn`、`delete`、`mute 时长`、`kick` 或 `ban`", "step `%s`: want warn, delete, mute <duration>, kick or ban", s)}
 	}
 	st := Step{Action: a}
 	switch {
 	case a == Mute && len(f) == 2:
 		d, err := chat.ParseDuration(f[1])
 		if err != nil || d <= 0 {
-			return Step{}, fmt.Errorf("step %q: a mute needs a duration, like mute 1h", s)
+			return Step{}, &textError{tr("处理步骤 `%s`：禁言要写时长，如 `mute 1h`", "step `%s`: a mute needs a duration, like mute 1h", s)}
 		}
 		st.Duration = d
 	case a == Mute:
-		return Step{}, fmt.Errorf("step %q: a mute needs a duration, like mute 1h", s)
+		return Step{}, &textError{tr("处理步骤 `%s`：禁言要写时长，如 `mute 1h`", "step `%s`: a mute needs a duration, like mute 1h", s)}
 	case len(f) != 1:
-		return Step{}, fmt.Errorf("step %q: only mute takes a duration", s)
+		return Step{}, &textError{tr("处理步骤 `%s`：只有禁言（`mute`）带时长", "step `%s`: only mute takes a duration", s)}
 	}
 	return st, nil
 }
@@ -208,32 +208,71 @@ func ParseRuleSet(name string, src []byte) (*RuleSet, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+			return nil, &FileError{File: name, Line: pe.Position.Line, Text: tr("写法不对（TOML）：`%s`", "%s", pe.Message)}
 		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, &FileError{File: name, Text: tr("读不了：`%s`", "%s", err)}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0].String()
-		return nil, fmt.Errorf("%s:%d: unknown setting %q", name, lineOf(src, und[0]), k)
+		return nil, &FileError{File: name, Line: lineOf(src, und[0]), Text: tr("没有 `%s` 这个设置", "unknown setting `%s`", k)}
 	}
 	if err := rs.compile(); err != nil {
 		var fe *fieldError
 		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%s:%d: %s", name, lineOf(src, fe.key), fe.msg)
+			return nil, &FileError{File: name, Line: lineOf(src, fe.key), Text: fe.msg}
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, &FileError{File: name, Text: Text{err.Error(), err.Error()}}
 	}
 	return &rs, nil
 }
 
 type fieldError struct {
 	key toml.Key
-	msg string
+	msg Text
 }
 
-func (e *fieldError) Error() string { return e.key.String() + ": " + e.msg }
+func (e *fieldError) Error() string { return e.key.String() + ": " + e.msg.En }
 
-func ferr(msg string, key ...string) error { return &fieldError{key: toml.Key(key), msg: msg} }
+func ferr(msg Text, key ...string) error { return &fieldError{key: toml.Key(key), msg: msg} }
+
+// FileError is what is wrong with a rules file, in Chinese and English:
+// what an operator wrote is quoted in backquotes.
+type FileError struct {
+	File string
+	Line int // 0 when unknown
+	Text Text
+}
+
+// Error is the English, "file:line: what is wrong".
+func (e *FileError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Text.En
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Text.En)
+}
+
+// In says what is wrong in a language ("zh" or "en"), with the line.
+func (e *FileError) In(lang string) string {
+	switch {
+	case lang == "en" && e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, e.Text.En)
+	case lang == "en":
+		return e.Text.En
+	case e.Line > 0:
+		return fmt.Sprintf("第 %d 行：%s", e.Line, e.Text.Zh)
+	}
+	return e.Text.Zh
+}
+
+// textError is an error in Chinese and English.
+type textError struct{ Text }
+
+func (e *textError) Error() string { return e.En }
+
+// tr formats a text in both languages with the same arguments.
+func tr(zh, en string, args ...any) Text {
+	return Text{fmt.Sprintf(zh, args...), fmt.Sprintf(en, args...)}
+}
 
 // lineOf finds the line of a key in the source (1 when unknown): the
 // section header, then the key within it.
@@ -266,49 +305,49 @@ func lineOf(src []byte, key toml.Key) int {
 // error, never a rule that silently matches everything or nothing.
 func (rs *RuleSet) compile() error {
 	if rs.Preset != "" && !slices.Contains(presetNames, rs.Preset) {
-		return ferr(fmt.Sprintf("preset %q: want %s", rs.Preset, strings.Join(presetNames, " or ")), "preset")
+		return ferr(tr("预设 `%s` 不存在：可选 `%s`", "preset `%s`: want `%s`", rs.Preset, strings.Join(presetNames, "` / `")), "preset")
 	}
 	for _, k := range rs.Allowed {
 		if !chat.MessageKind(k).Valid() {
-			return ferr(fmt.Sprintf("unknown content type %q in allowed", k), "allowed")
+			return ferr(tr("allowed 里的消息类型 `%s` 不存在", "unknown content type `%s` in allowed", k), "allowed")
 		}
 	}
 	for k, a := range rs.Banned {
 		if !chat.MessageKind(k).Valid() {
-			return ferr(fmt.Sprintf("unknown content type %q", k), "banned", k)
+			return ferr(tr("消息类型 `%s` 不存在", "unknown content type `%s`", k), "banned", k)
 		}
 		if !validAction(a, true) || a == Allow {
-			return ferr(fmt.Sprintf("action %q: want warn, delete, mute, kick, ban or ladder", a), "banned", k)
+			return ferr(tr("处理方式 `%s` 不对：可选 `warn`、`delete`、`mute`、`kick`、`ban` 或 `ladder`", "action `%s`: want warn, delete, mute, kick, ban or ladder", a), "banned", k)
 		}
 	}
 	for c, a := range rs.Categories {
 		if !validCategory(c) {
-			return ferr(fmt.Sprintf("category %q: use letters, digits, _ or -", c), "categories", c)
+			return ferr(tr("类别名 `%s` 不对：只能用字母、数字、_ 或 -", "category `%s`: use letters, digits, _ or -", c), "categories", c)
 		}
 		if !validAction(a, true) {
-			return ferr(fmt.Sprintf("action %q for %s: want allow, warn, delete, mute, kick, ban or ladder", a, c), "categories", c)
+			return ferr(tr("`%s` 的处理方式 `%s` 不对：可选 `allow`、`warn`、`delete`、`mute`、`kick`、`ban` 或 `ladder`", "action `%[2]s` for %[1]s: want allow, warn, delete, mute, kick, ban or ladder", c, a), "categories", c)
 		}
 	}
 	for _, r := range rs.Exempt {
 		switch r {
 		case "owner", "secretary", "assistant", "member", "lecturer":
 		default:
-			return ferr(fmt.Sprintf("unknown role %q (want owner, secretary, assistant, lecturer or member)", r), "exempt")
+			return ferr(tr("角色 `%s` 不存在：可选 `owner`、`secretary`、`assistant`、`lecturer` 或 `member`", "unknown role `%s` (want owner, secretary, assistant, lecturer or member)", r), "exempt")
 		}
 	}
 	if q := &rs.Quiet; q.Allow != "" {
 		w, err := community.ParseWindow(q.Allow)
 		if err != nil {
-			return ferr(fmt.Sprintf("allow %q: want HH:MM-HH:MM, like 06:30-23:30 (22:00-06:00 crosses midnight)", q.Allow), "quiet", "allow")
+			return ferr(tr("作息时间 `%s` 写法不对：要写成 `HH:MM-HH:MM`，如 `06:30-23:30`（`22:00-06:00` 跨过午夜）", "allow `%s`: want HH:MM-HH:MM, like 06:30-23:30 (22:00-06:00 crosses midnight)", q.Allow), "quiet", "allow")
 		}
 		if w.From == w.To {
-			return ferr(fmt.Sprintf("allow %q: an empty window would forbid posting all day; leave it out for no quiet hours", q.Allow), "quiet", "allow")
+			return ferr(tr("作息时间 `%s` 的起止相同，会全天禁言；不设作息时间就删掉这一行", "allow `%s`: an empty window would forbid posting all day; leave it out for no quiet hours", q.Allow), "quiet", "allow")
 		}
 		q.window, q.set, q.loc = w, true, nil
 		if q.Zone != "" {
 			loc, err := time.LoadLocation(q.Zone)
 			if err != nil {
-				return ferr(fmt.Sprintf("unknown time zone %q", q.Zone), "quiet", "zone")
+				return ferr(tr("时区 `%s` 不存在", "unknown time zone `%s`", q.Zone), "quiet", "zone")
 			}
 			q.loc = loc
 		}
@@ -316,51 +355,55 @@ func (rs *RuleSet) compile() error {
 			q.Action = Warn
 		}
 		if !validAction(q.Action, true) {
-			return ferr(fmt.Sprintf("action %q", q.Action), "quiet", "action")
+			return ferr(tr("处理方式 `%s` 不对", "action `%s`", q.Action), "quiet", "action")
 		}
 	}
 	if n := rs.Nickname; n.Pattern != "" {
 		re, err := regexp.Compile(n.Pattern)
 		if err != nil {
-			return ferr(fmt.Sprintf("invalid regular expression: %v", err), "nickname", "pattern")
+			return ferr(tr("正则表达式写法不对：`%s`", "invalid regular expression: `%s`", err), "nickname", "pattern")
 		}
 		if re.MatchString("") {
-			return ferr(fmt.Sprintf("pattern %q matches an empty nickname: it would accept anyone", n.Pattern), "nickname", "pattern")
+			return ferr(tr("格式 `%s` 连空昵称都符合，等于不检查", "pattern `%s` matches an empty nickname: it would accept anyone", n.Pattern), "nickname", "pattern")
 		}
 		if n.Example == "" {
-			return ferr("give an example members can copy, like 5-1-3305 吕凯", "nickname", "example")
+			return ferr(tr("请给一个群友可以照着改的例子，如 `5-1-3305 吕凯`", "give an example members can copy, like `5-1-3305 Lü Kai`"), "nickname", "example")
 		}
 		if !re.MatchString(n.Example) {
-			return ferr(fmt.Sprintf("the example %q does not match the pattern", n.Example), "nickname", "example")
+			return ferr(tr("例子 `%s` 不符合格式", "the example `%s` does not match the pattern", n.Example), "nickname", "example")
 		}
 		if n.Action != "" && !validAction(n.Action, true) {
-			return ferr(fmt.Sprintf("action %q", n.Action), "nickname", "action")
+			return ferr(tr("处理方式 `%s` 不对", "action `%s`", n.Action), "nickname", "action")
 		}
 		rs.nick = re
 	}
 	if f := rs.Flood; f.Messages < 0 || f.Identical < 0 || f.MaxLength < 0 {
-		return ferr("limits must not be negative", "flood")
+		return ferr(tr("刷屏的限制不能是负数", "limits must not be negative"), "flood")
 	} else if (f.Messages > 0 || f.Identical > 0) && f.Window <= 0 {
-		return ferr("a window is needed, like \"30s\"", "flood", "window")
+		return ferr(tr("需要一个时间窗口，如 `\"30s\"`", "a window is needed, like `\"30s\"`"), "flood", "window")
 	} else if f.Action != "" && !validAction(f.Action, true) {
-		return ferr(fmt.Sprintf("action %q", f.Action), "flood", "action")
+		return ferr(tr("处理方式 `%s` 不对", "action `%s`", f.Action), "flood", "action")
 	}
 	for _, k := range rs.Probation.Banned {
 		if !chat.MessageKind(k).Valid() {
-			return ferr(fmt.Sprintf("unknown content type %q", k), "probation", "banned")
+			return ferr(tr("消息类型 `%s` 不存在", "unknown content type `%s`", k), "probation", "banned")
 		}
 	}
 	if rs.Probation.Hours < 0 {
-		return ferr("hours must not be negative", "probation", "hours")
+		return ferr(tr("小时数不能是负数", "hours must not be negative"), "probation", "hours")
 	}
 	if p := rs.Pushes; p.PerDay < 0 || p.PerDay > MaxPushesPerDay {
-		return ferr(fmt.Sprintf("per_day %d: want 1 to %d pushes a day (leave it out for 3)", p.PerDay, MaxPushesPerDay), "pushes", "per_day")
+		return ferr(tr("每天推送 %d 条不行：要 1 到 %d 条（不写就是 3 条）", "per_day %d: want 1 to %d pushes a day (leave it out for 3)", p.PerDay, MaxPushesPerDay), "pushes", "per_day")
 	} else if p.MinGap < 0 || time.Duration(p.MinGap) > 24*time.Hour {
-		return ferr(fmt.Sprintf("min_gap %s: want a duration up to 24h, like \"2h\" (leave it out for 2h)", time.Duration(p.MinGap)), "pushes", "min_gap")
+		return ferr(tr("推送间隔 `%s` 不行：最多 24 小时，如 `\"2h\"`（不写就是 2 小时）", "min_gap `%s`: want a duration up to 24h, like `\"2h\"` (leave it out for 2h)", time.Duration(p.MinGap)), "pushes", "min_gap")
 	}
 	for _, s := range rs.Escalation.Steps {
 		if _, err := ParseStep(s); err != nil {
-			return ferr(err.Error(), "escalation", "steps")
+			var t *textError
+			if errors.As(err, &t) {
+				return ferr(t.Text, "escalation", "steps")
+			}
+			return ferr(Text{err.Error(), err.Error()}, "escalation", "steps")
 		}
 	}
 	uses := false
@@ -371,7 +414,7 @@ func (rs *RuleSet) compile() error {
 		uses = uses || a == Ladder
 	}
 	if uses && len(rs.Escalation.Steps) == 0 {
-		return ferr("a category uses the ladder but [escalation] has no steps", "escalation", "steps")
+		return ferr(tr("有类别用了 `ladder`（逐步加重），但 `[escalation]` 没有写步骤", "a category uses the ladder but `[escalation]` has no steps"), "escalation", "steps")
 	}
 	return nil
 }

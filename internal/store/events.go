@@ -241,17 +241,17 @@ func (s signups) close(ctx context.Context, l *community.SignupList, at time.Tim
 
 // post sends text to each of the event's groups that is not archived,
 // through the outbox.
-func (s signups) post(ctx context.Context, l community.SignupList, what, text string, at time.Time) error {
+func (s signups) post(ctx context.Context, l community.SignupList, what string, text func(lang string) string, at time.Time) error {
 	var acts []chat.Action
 	for _, id := range l.Groups() {
-		var conn, ext, life string
-		if err := s.q.QueryRowContext(ctx, s.db.q("SELECT connection, external_id, lifecycle FROM chat_groups WHERE id = ?"), id).Scan(&conn, &ext, &life); err != nil {
+		var conn, ext, life, lang string
+		if err := s.q.QueryRowContext(ctx, s.db.q("SELECT connection, external_id, lifecycle, bot_lang FROM chat_groups WHERE id = ?"), id).Scan(&conn, &ext, &life, &lang); err != nil {
 			return fmt.Errorf("post to the event's groups: %w", err)
 		}
 		if life != string(community.Active) {
 			continue
 		}
-		acts = append(acts, chat.Action{Key: fmt.Sprintf("event:%d:%s:%d", l.ID, what, id), Connection: conn, Kind: chat.ActSend, Group: ext, Text: text, Reason: "event " + what})
+		acts = append(acts, chat.Action{Key: fmt.Sprintf("event:%d:%s:%d", l.ID, what, id), Connection: conn, Kind: chat.ActSend, Group: ext, Text: text(lang), Reason: "event " + what})
 	}
 	return enqueue(ctx, s.db, s.q, acts, at)
 }
@@ -387,7 +387,7 @@ func (db *DB) OpenEvent(ctx context.Context, r community.EventRequest) (communit
 			}
 		}
 		if r.Announce {
-			if err := s.post(ctx, l, "open", community.SignupText(l, db.location()), db.now()); err != nil {
+			if err := s.post(ctx, l, "open", func(lang string) string { return community.SignupText(lang, l, db.location()) }, db.now()); err != nil {
 				return err
 			}
 		}
@@ -442,7 +442,7 @@ func (db *DB) EventChange(ctx context.Context, orgID, id int64, op string, perso
 			}
 			if err = s.close(ctx, &l, db.now()); err == nil {
 				if err = s.full(ctx, &l); err == nil {
-					err = s.post(ctx, l, "close", community.SignupText(l, db.location()), db.now())
+					err = s.post(ctx, l, "close", func(lang string) string { return community.SignupText(lang, l, db.location()) }, db.now())
 				}
 			}
 		case community.EventCancelSignup:
@@ -496,7 +496,7 @@ func (db *DB) CancelEvent(ctx context.Context, orgID, id int64, reason, actor st
 		if err := s.full(ctx, &l); err != nil {
 			return err
 		}
-		if err := s.post(ctx, l, "cancelled", community.CancelText(l, reason, db.location()), now); err != nil {
+		if err := s.post(ctx, l, "cancelled", func(lang string) string { return community.CancelText(lang, l, reason, db.location()) }, now); err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"reason": reason, "told": len(l.Entries) - countStatus(l, community.SignupCancelled)})

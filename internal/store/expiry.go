@@ -17,7 +17,7 @@ import (
 func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.Location) (reminded, archived int, err error) {
 	now := db.now()
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, org_id, connection, external_id, expires_at FROM chat_groups
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT id, org_id, connection, external_id, expires_at, bot_lang FROM chat_groups
 			WHERE lifecycle = 'active' AND expires_at IS NOT NULL AND expires_at <= ? AND expiry_reminded_at IS NULL`), ms(now.Add(remind)))
 		if err != nil {
 			return fmt.Errorf("find expiring groups: %w", err)
@@ -26,8 +26,9 @@ func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.
 			id, org   int64
 			conn, ext string
 			expires   int64
+			lang      string
 		}
-		soon, err := scanAll(rows, err, func(r *sql.Rows, x *g) error { return r.Scan(&x.id, &x.org, &x.conn, &x.ext, &x.expires) })
+		soon, err := scanAll(rows, err, func(r *sql.Rows, x *g) error { return r.Scan(&x.id, &x.org, &x.conn, &x.ext, &x.expires, &x.lang) })
 		if err != nil {
 			return fmt.Errorf("find expiring groups: %w", err)
 		}
@@ -35,7 +36,7 @@ func (db *DB) ExpireGroups(ctx context.Context, remind time.Duration, loc *time.
 		for _, x := range soon {
 			end := fromMS(x.expires).In(loc).Format("2006-01-02 15:04")
 			acts = append(acts, chat.Action{Key: fmt.Sprintf("expiry:%d:%d", x.id, x.expires), Connection: x.conn, Kind: chat.ActSend, Group: x.ext,
-				Text: fmt.Sprintf(community.ExpiryNotice, end, end), Reason: "temporary group ending"})
+				Text: community.ExpiryNotice(x.lang, end), Reason: "temporary group ending"})
 			if _, err := tx.ExecContext(ctx, db.q("UPDATE chat_groups SET expiry_reminded_at = ? WHERE id = ?"), ms(now), x.id); err != nil {
 				return fmt.Errorf("mark reminded: %w", err)
 			}

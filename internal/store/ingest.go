@@ -12,6 +12,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -203,7 +204,7 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 	return fresh, nil
 }
 
-const groupCols = "id, org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at"
+const groupCols = "id, org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at, bot_lang"
 
 func scanGroup(sc interface{ Scan(...any) error }, extra ...any) (community.Group, error) {
 	var g community.Group
@@ -211,7 +212,7 @@ func scanGroup(sc interface{ Scan(...any) error }, extra ...any) (community.Grou
 	var exp sql.NullInt64
 	var created int64
 	var kind, life string
-	dest := append([]any{&g.ID, &g.OrgID, &node, &g.Connection, &g.Platform, &g.ExternalID, &g.Name, &kind, &life, &g.Capacity, &exp, &created}, extra...)
+	dest := append([]any{&g.ID, &g.OrgID, &node, &g.Connection, &g.Platform, &g.ExternalID, &g.Name, &kind, &life, &g.Capacity, &exp, &created, &g.BotLang}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return g, err
 	}
@@ -256,12 +257,17 @@ func createGroup(ctx context.Context, db *DB, q queryer, g *community.Group) err
 	if g.Capacity == 0 {
 		g.Capacity = community.DefaultCapacity
 	}
+	if g.BotLang != "" && !community.ValidBotLang(g.BotLang) {
+		return errkind.Errorf(errkind.Invalid, "group %q: bot language %q: want zh or en", g.Name, g.BotLang)
+	}
 	if g.CreatedAt.IsZero() {
 		g.CreatedAt = db.now()
 	}
-	err := q.QueryRowContext(ctx, db.q(`INSERT INTO chat_groups (org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		g.OrgID, nullID(g.NodeID), g.Connection, g.Platform, g.ExternalID, g.Name, string(g.Kind), string(g.Lifecycle), g.Capacity, nullMS(g.ExpiresAt), ms(g.CreatedAt)).Scan(&g.ID)
+	// A new group speaks its organisation's default language unless told
+	// otherwise.
+	err := q.QueryRowContext(ctx, db.q(`INSERT INTO chat_groups (org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at, bot_lang)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(NULLIF(?, ''), (SELECT bot_lang FROM orgs WHERE id = ?), 'zh')) RETURNING id, bot_lang`),
+		g.OrgID, nullID(g.NodeID), g.Connection, g.Platform, g.ExternalID, g.Name, string(g.Kind), string(g.Lifecycle), g.Capacity, nullMS(g.ExpiresAt), ms(g.CreatedAt), g.BotLang, g.OrgID).Scan(&g.ID, &g.BotLang)
 	if err != nil {
 		return fmt.Errorf("create group %q: %w", g.Name, classify(err))
 	}

@@ -200,7 +200,7 @@ func (db *DB) tellSubmitter(ctx context.Context, tx *sql.Tx, s content.Script, r
 		return err
 	}
 	a := chat.Action{Key: fmt.Sprintf("review:%d:%s:%d", s.ID, s.Status, ms(s.UpdatedAt)), Connection: g.Connection, Kind: chat.ActSend, Group: g.ExternalID,
-		Reason: "submission reviewed", Text: content.ReviewNotice(names[0], s.Title, s.Status == content.Approved, reason)}
+		Reason: "submission reviewed", Text: content.ReviewNotice(g.Lang(), names[0], s.Title, s.Status == content.Approved, reason)}
 	return enqueue(ctx, db, tx, []chat.Action{a}, db.now())
 }
 

@@ -352,17 +352,17 @@ type noticeGroup struct {
 // noticeTarget picks the group to tell a person in: of the active groups
 // they are in and have an account on the group's platform, one placed at
 // the entity or below it, else the one they joined first; nil when there
-// is none. Its language is read from its members' recent messages.
+// is none. It is told in the group's bot language.
 func (db *DB) noticeTarget(ctx context.Context, tx *sql.Tx, orgID, entityID, personID int64) (*noticeGroup, error) {
 	type cand struct {
 		noticeGroup
 		node int64
 	}
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT g.id, g.name, COALESCE(g.node_id, 0), g.connection, g.external_id, i.external_id
+	rows, err := tx.QueryContext(ctx, db.q(`SELECT g.id, g.name, COALESCE(g.node_id, 0), g.connection, g.external_id, i.external_id, g.bot_lang
 		FROM memberships m JOIN chat_groups g ON g.id = m.group_id JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection
 		WHERE m.person_id = ? AND m.left_at IS NULL AND g.org_id = ? AND g.lifecycle <> ? ORDER BY m.joined_at, m.id`), personID, orgID, string(community.Archived))
 	cands, err := scanAll(rows, err, func(r *sql.Rows, c *cand) error {
-		return r.Scan(&c.group, &c.name, &c.node, &c.connection, &c.external, &c.user)
+		return r.Scan(&c.group, &c.name, &c.node, &c.connection, &c.external, &c.user, &c.lang)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find the groups of person %d: %w", personID, err)
@@ -395,12 +395,6 @@ func (db *DB) noticeTarget(ctx context.Context, tx *sql.Tx, orgID, entityID, per
 			break
 		}
 	}
-	rows, err = tx.QueryContext(ctx, db.q("SELECT text FROM messages WHERE group_id = ? AND text <> '' ORDER BY id DESC LIMIT 50"), best.group)
-	texts, err := scanAll(rows, err, func(r *sql.Rows, t *string) error { return r.Scan(t) })
-	if err != nil {
-		return nil, fmt.Errorf("read the language of group %d: %w", best.group, err)
-	}
-	best.lang = community.LanguageOf(texts)
 	return &best.noticeGroup, nil
 }
 

@@ -92,7 +92,7 @@ func TestReleaseMovesWaitlistUp(t *testing.T) {
 		if err := db.CreateNode(ctx, &away); err != nil {
 			t.Fatal(err)
 		}
-		abroad := community.Group{OrgID: org.ID, NodeID: away.ID, Connection: "wx", Platform: "webhook", ExternalID: "g2", Name: "Overseas alumni"}
+		abroad := community.Group{OrgID: org.ID, NodeID: away.ID, Connection: "wx", Platform: "webhook", ExternalID: "g2", Name: "Overseas alumni", BotLang: community.BotEn}
 		if err := db.CreateGroup(ctx, &abroad); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestReleaseMovesWaitlistUp(t *testing.T) {
 		if err != nil || rel.Promoted == nil || rel.Promoted.PersonID != hermit || rel.Promoted.Told() {
 			t.Fatalf("second release %+v, %v", rel.Promoted, err)
 		}
-		// Bob's only group speaks English.
+		// Bob's only group's bot speaks English.
 		seats, _ = db.Seats(ctx, lvl.ID, g.NodeID)
 		rel, err = db.ReleasePartnerSeat(ctx, org.ID, seats[0].ID, "staff:admin")
 		if err != nil || rel.Promoted == nil || rel.Promoted.GroupID != abroad.ID || rel.Promoted.Lang != "en" ||

@@ -129,7 +129,11 @@ func (db *DB) PurgeNotice(ctx context.Context, orgID, groupID int64, days int, e
 				return fmt.Errorf("purge notice: %w", err)
 			}
 		}
-		a := chat.Action{Key: fmt.Sprintf("purge:%d:notice", id), Connection: conn, Kind: chat.ActSend, Group: ext, Text: community.PurgeNoticeText(names, days), Reason: "purge notice"}
+		lang, err := groupBotLang(ctx, db, tx, groupID)
+		if err != nil {
+			return err
+		}
+		a := chat.Action{Key: fmt.Sprintf("purge:%d:notice", id), Connection: conn, Kind: chat.ActSend, Group: ext, Text: community.PurgeNoticeText(lang, names, days), Reason: "purge notice"}
 		if err := enqueue(ctx, db, tx, []chat.Action{a}, now); err != nil {
 			return err
 		}
@@ -325,7 +329,11 @@ func (db *DB) PurgeWithdraw(ctx context.Context, orgID, groupID int64, actor str
 			return err
 		}
 		now := db.now()
-		a := chat.Action{Key: fmt.Sprintf("purge:%d:withdrawn", p.ID), Connection: conn, Kind: chat.ActSend, Group: ext, Text: community.PurgeWithdrawnText, Reason: "purge withdrawn"}
+		lang, err := groupBotLang(ctx, db, tx, groupID)
+		if err != nil {
+			return err
+		}
+		a := chat.Action{Key: fmt.Sprintf("purge:%d:withdrawn", p.ID), Connection: conn, Kind: chat.ActSend, Group: ext, Text: community.PurgeWithdrawnText(lang), Reason: "purge withdrawn"}
 		if err := enqueue(ctx, db, tx, []chat.Action{a}, now); err != nil {
 			return err
 		}

@@ -169,7 +169,7 @@ func TestPurgeReview(t *testing.T) {
 			t.Fatal(err)
 		}
 		acts, _ = db.PullActions(ctx, []string{"wx"}, 0, 20)
-		if last := acts[len(acts)-1].Action; last.Kind != chat.ActSend || last.Text != community.PurgeWithdrawnText {
+		if last := acts[len(acts)-1].Action; last.Kind != chat.ActSend || last.Text != community.PurgeWithdrawnText(community.BotZh) {
 			t.Fatalf("withdrawal not told: %+v", last)
 		}
 		if _, _, err := db.PendingPurge(ctx, org.ID, 99999); !errkind.Is(err, errkind.NotFound) {

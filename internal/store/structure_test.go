@@ -199,7 +199,7 @@ func TestTemplateValidation(t *testing.T) {
 			{"empty pattern", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "  "})}, errkind.Invalid, "empty"},
 			{"unclosed brace", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "NF-{county群"})}, errkind.Invalid, "without its }"},
 			{"stray brace", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "NF-}群"})}, errkind.Invalid, "without its {"},
-			{"bad variable name", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "NF-{县}群"})}, errkind.Invalid, "not a variable name"},
+			{"bad variable name", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "NF-{县-1}群"})}, errkind.Invalid, "not a variable name"},
 			{"count without {n}", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "cohort", Count: 3, Pattern: "NF-第期群"})}, errkind.Invalid, "no {n}"},
 			{"topics without {topic}", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Topics: []string{"a", "b"}, Pattern: "NF-群"})}, errkind.Invalid, "no {topic}"},
 			{"{topic} without topics", community.Template{Name: "a", Steps: step(community.TemplateStep{Kind: "topic", Pattern: "NF-{topic}群"})}, errkind.Invalid, "no topics"},
