@@ -348,6 +348,13 @@ type DigestQuestion struct {
 }
 
 // Count is a number of something named.
+// ModerationKinds say the kinds of moderation action a digest counts
+// (GroupDigest.Moderation's names) in the posted digest's two languages.
+var ModerationKinds = map[string]string{
+	"delete": "删除 deleted", "warn": "警告 warned", "mute": "禁言 muted", "kick": "移出 removed",
+	"ban": "拉黑 banned", "unmute": "解除禁言 unmuted", "unban": "解除拉黑 unbanned",
+}
+
 type Count struct {
 	Name string `json:"name"`
 	N    int    `json:"n"`
@@ -371,7 +378,7 @@ type GroupDigest struct {
 	Joined         []string         `json:"joined"`
 	Left           []string         `json:"left"`
 	Removed        []string         `json:"removed"`
-	Moderation     []Count          `json:"moderation"` // actions by kind
+	Moderation     []Count          `json:"moderation"` // actions by kind (ModerationKinds), most first
 	Pushes         []DigestPush     `json:"pushes"`
 }
 
@@ -519,7 +526,7 @@ func RenderGroup(d GroupDigest, loc *time.Location) string {
 	if len(d.Moderation) > 0 {
 		parts := make([]string, len(d.Moderation))
 		for i, m := range d.Moderation {
-			parts[i] = fmt.Sprintf("%s %d", m.Name, m.N)
+			parts[i] = fmt.Sprintf("%s %d", ModerationKinds[m.Name], m.N)
 		}
 		fmt.Fprintf(&b, "\n🛡 群规处理 moderation: %s", strings.Join(parts, "，"))
 	}

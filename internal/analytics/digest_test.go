@@ -142,7 +142,7 @@ func TestDigestRender(t *testing.T) {
 		Joined:     []string{"新人1", "新人2", "新人3", "新人4", "新人5", "新人6"},
 		Left:       []string{"老李"},
 		Removed:    []string{"卖货郎"},
-		Moderation: []Count{{"删除 deleted", 3}, {"警告 warned", 2}},
+		Moderation: []Count{{"delete", 3}, {"warn", 2}},
 		Pushes:     []DigestPush{{PushID: 7, Title: "早高峰：直播带货的三个误区", SentAt: t0.Add(7*time.Hour + 30*time.Minute), Posts60: 14, Members: 8, Replies: 3, Clicks: 12, Visitors: 9, Links: 1, Followed: true}},
 	}
 	quiet := GroupDigest{GroupID: 2, Group: "黄州2015第四期", Date: "2026-11-20"}

@@ -61,7 +61,7 @@ func TestChurnPage(t *testing.T) {
 	row := func(page string, person, group int64) string {
 		return between(page, fmt.Sprintf(`id="churn-%d-%d"`, person, group), "</tr>")
 	}
-	contains(t, "the churn log", page, "退群记录", "学员a", "学员d", "咨询者", `id="churn-staff"`, "建议由 秘书长老王 接手（最近 30 天发言 1 条）")
+	contains(t, "the churn log", page, "退群记录", "学员a", "学员d", "咨询者", `id="churn-staff"`, "建议由 <span class=\"ud\">秘书长老王</span> 接手（最近 30 天发言 1 条）")
 	contains(t, "a's row", row(page, a, w.cohort.ID), "活跃成员", "主动退群")
 	contains(t, "d's row", row(page, d, w.cohort.ID), "被移出")
 	lacks(t, "d's row", row(page, d, w.cohort.ID), "活跃成员")

@@ -47,7 +47,7 @@ func TestDigestPage(t *testing.T) {
 		t.Errorf("member messages: %q", n)
 	}
 	page = w.page(m, "/digest?day="+day+"&group="+itoa(w.cohort.ID))
-	contains(t, "the cohort's digest", page, "消息 3 条（群友 3 条，3 人发言）", `id="dg-threads"`, "学员a", "3 条 · 3 人", `id="dg-terms"`, "小黄车（3）")
+	contains(t, "the cohort's digest", page, "消息 3 条（群友 3 条，3 人发言）", `id="dg-threads"`, "学员a", "3 条 · 3 人", `id="dg-terms"`, `<span class="ud">小黄车</span> (3)`)
 	contains(t, "the English digest", w.page(m, "/digest?lang=en"), "Daily digest", "Groups with news")
 	w.page(m, "/digest?lang=zh")
 	for path, want := range map[string]int{"/digest?day=昨天": 400, "/digest?day=2020-01-01": 404, "/digest?group=x": 400} {

@@ -52,7 +52,7 @@ func TestDuplicatesPage(t *testing.T) {
 	m := w.user()
 	kept := func(page string) string {
 		card := between(page, `id="dup-`+itoa(a)+`"`, "</article>")
-		return between(card, `class="dup-keep"><a href="/groups/`, `"`)
+		return between(card, `class="dup-keep"><a class="ud" href="/groups/`, `"`)
 	}
 	page := w.page(m, "/duplicates")
 	contains(t, "the duplicates", page, "重复入群", `id="dup-`+itoa(a)+`"`, "学员a", "阳新第1期直播班", "阳新第2期直播班", "1 位成员，可腾出 1 个位置")

@@ -63,7 +63,7 @@ func TestQuestionsPage(t *testing.T) {
 	w := qaWorld(t)
 	c := w.user()
 	page := w.page(c, "/questions")
-	contains(t, "the questions page", page, "成员提问", "直播回放在哪里看？", "物业电话多少？", "请问作业什么时候交？", "已超时", "等待中", "学员b 回复了",
+	contains(t, "the questions page", page, "成员提问", "直播回放在哪里看？", "物业电话多少？", "请问作业什么时候交？", "已超时", "等待中", `<span class="ud">学员b</span> 回复了`,
 		`id="qa-group-table-`+itoa(w.cohort.ID)+`"`, `id="qa-group-table-`+itoa(w.owners.ID)+`"`, "10 分钟（08:00-22:00）", "（无人值班）")
 	if m := between(page, `id="qa-rate">`, "<"); m != "50%" {
 		t.Errorf("the rate: %q, want 50%% (one of the two due answered in time)", m)
@@ -76,7 +76,7 @@ func TestQuestionsPage(t *testing.T) {
 	if a, r, o := between(dash, `id="dash-qa-asked">`, "<"), between(dash, `id="dash-qa-rate">`, "<"), between(dash, `id="dash-qa-open">`, "<"); a != "3" || r != "50%" || o != "2" {
 		t.Errorf("the dashboard's questions: asked %q, rate %q, waiting %q; want 3, 50%%, 2", a, r, o)
 	}
-	contains(t, "the English page", w.page(c, "/questions?lang=en"), "Questions waiting for an answer", "overdue", "学员b replied", "Answered in time")
+	contains(t, "the English page", w.page(c, "/questions?lang=en"), "Questions waiting for an answer", "overdue", `<span class="ud">学员b</span> replied`, "Answered in time")
 	w.page(c, "/questions?lang=zh")
 	for _, bad := range []string{"/questions?days=2", "/questions?days=x", "/questions?group=x"} {
 		if code := w.status(c, bad); code != 400 {

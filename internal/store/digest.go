@@ -302,10 +302,12 @@ func digestMembers(ctx context.Context, db *DB, q queryer, orgID int64, from, to
 	return nil
 }
 
-// moderationNames say a moderation action in the digest.
-var moderationNames = map[string]string{
-	"delete": "删除 deleted", "warn": "提醒 warned", "send": "提醒 warned", "mute": "禁言 muted", "kick": "移出 removed",
-	"ban": "拉黑 banned", "unmute": "解除禁言 unmuted", "unban": "解除拉黑 unbanned",
+// moderationKinds are the moderation actions the digest counts, by the
+// kind it names them with (analytics.ModerationKinds): a warning sent is a
+// warning.
+var moderationKinds = map[string]string{
+	"delete": "delete", "warn": "warn", "send": "warn", "mute": "mute", "kick": "kick",
+	"ban": "ban", "unmute": "unmute", "unban": "unban",
 }
 
 // digestModeration counts the day's moderation actions per group and kind.
@@ -320,7 +322,7 @@ func digestModeration(ctx context.Context, db *DB, q queryer, orgID int64, from,
 			return err
 		}
 		gd := digests[g]
-		name, ok := moderationNames[action]
+		name, ok := moderationKinds[action]
 		if gd == nil || !ok {
 			return nil
 		}
