@@ -111,6 +111,12 @@ func PurgeWithdrawnText(lang string) string {
 	return Say(lang, "之前公告的清理已取消，名单上的成员不会被移出。", "The announced removal of inactive members is withdrawn: nobody on the list will be removed.")
 }
 
+// DuplicateWithdrawnText tells the group a duplicate purge's notice is
+// withdrawn.
+func DuplicateWithdrawnText(lang string) string {
+	return Say(lang, "之前公告的重复入群清理已取消，名单上的成员不会被移出。", "The announced removal of members in two groups of the series is withdrawn: nobody on the list will be removed.")
+}
+
 // Stay is a member named in a duplicate purge and the group they stay in.
 type Stay struct {
 	Name, Group string

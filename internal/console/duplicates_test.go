@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +13,10 @@ import (
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
-// TestDuplicatesPage: a member in two cohorts of one series is listed
-// with the cohort she stays in by the rule chosen (joined first, or
-// posted in most), and as in too many groups when that is asked; a
-// viewer of one group sees none; bad choices are a 400.
-func TestDuplicatesPage(t *testing.T) {
+// dupWorld is a world with a series of two cohorts, 学员a in both (the
+// first joined first, the second posted in), and the series' family.
+func dupWorld(t *testing.T) (*world, []community.Group, int64) {
+	t.Helper()
 	w := newWorld(t)
 	ctx := context.Background()
 	tpl := community.Template{OrgID: w.org.ID, Name: "开班", Steps: []community.TemplateStep{{Kind: community.KindCohort, Count: 2, Pattern: "阳新第{n}期直播班"}}}
@@ -48,7 +48,17 @@ func TestDuplicatesPage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w.srv.Duplicates = w.db
+	w.srv.Duplicates, w.srv.Maintenance, w.srv.Health = w.db, w.db, w.db
+	return w, series, tasks[0].FamilyID
+}
+
+// TestDuplicatesPage: a member in two cohorts of one series is listed
+// with the cohort she stays in by the rule chosen (joined first, or
+// posted in most), and as in too many groups when that is asked; a
+// viewer of one group sees none; bad choices are a 400.
+func TestDuplicatesPage(t *testing.T) {
+	w, series, _ := dupWorld(t)
+	a := w.personIn(w.cohort.ID, "学员a")
 	m := w.user()
 	kept := func(page string) string {
 		card := between(page, `id="dup-`+itoa(a)+`"`, "</article>")
@@ -76,4 +86,72 @@ func TestDuplicatesPage(t *testing.T) {
 	if page := w.page(viewer, "/duplicates"); !strings.Contains(page, "没有重复入群的成员") {
 		t.Errorf("a viewer of one group sees duplicates")
 	}
+}
+
+// TestDuplicateNotice: a manager proposes removing the series' duplicates
+// — asked first, then a notice in the cohort 学员a leaves naming the one
+// she stays in, marked pending on the page and shown on the purge page;
+// a second proposal is refused while it is pending. Bad input is a 400
+// or 404, a viewer and a secretary of one cohort are refused, and the
+// form needs its CSRF token.
+func TestDuplicateNotice(t *testing.T) {
+	w, series, family := dupWorld(t)
+	m := w.user()
+	queued := len(w.outbox(0))
+	page := w.page(m, "/duplicates")
+	contains(t, "the series", page, `id="series-`+itoa(family)+`"`, `action="/duplicates/notice"`, `name="family" value="`+itoa(family)+`"`)
+	form := func(kv ...string) url.Values {
+		v := url.Values{"family": {itoa(family)}, "keep": {"earliest"}, "days": {"7"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	for _, bad := range []struct {
+		form url.Values
+		code int
+	}{
+		{form("family", "abc"), 400}, {form("family", "0"), 400}, {form("keep", "newest"), 400},
+		{form("days", "0"), 400}, {form("days", "61"), 400}, {form("days", "七"), 400}, {form("family", "99999"), 404},
+	} {
+		if code, _ := w.post(m, "/duplicates", "/duplicates/notice", bad.form, true); code != bad.code {
+			t.Errorf("notice %v: %d, want %d", bad.form, code, bad.code)
+		}
+	}
+	if code, _ := w.post(m, "/duplicates", "/duplicates/notice", form("confirm", "yes"), false); code != 403 {
+		t.Errorf("a notice without the CSRF token: %d, want 403", code)
+	}
+	viewer := w.scoped("dup-viewer", access.Viewer, w.region.ID, 0)
+	lacks(t, "the viewer's page", w.page(viewer, "/duplicates"), `action="/duplicates/notice"`)
+	if code, _ := w.post(viewer, "/duplicates", "/duplicates/notice", form("confirm", "yes"), true); code != 403 {
+		t.Errorf("a viewer's notice: %d, want 403", code)
+	}
+	one := w.scoped("dup-one", access.Secretary, 0, series[1].ID)
+	if code, _ := w.post(one, "/", "/duplicates/notice", form("confirm", "yes"), true); code != 403 {
+		t.Errorf("the notice of a secretary of one cohort: %d, want 403", code)
+	}
+	if n := len(w.outbox(0)); n != queued {
+		t.Fatalf("refused notices queued %d messages", n-queued)
+	}
+	code, page := w.post(m, "/duplicates", "/duplicates/notice", form(), true)
+	if code != 200 || !strings.Contains(page, "在 1 个群发预告：1 位成员 7 天后将被移出重复的群") || !strings.Contains(page, `name="confirm" value="yes"`) {
+		t.Fatalf("the notice unconfirmed: %d\n%s", code, page)
+	}
+	code, page = w.post(m, "/duplicates", "/duplicates/notice", form("confirm", "yes"), true)
+	if code != 200 || !strings.Contains(page, "预告已在 1 个群发出") || !strings.Contains(page, `href="/health/purge/`+itoa(series[1].ID)+`">预告中`) {
+		t.Fatalf("the notice: %d\n%s", code, page)
+	}
+	out := w.outbox(queued)
+	if len(out) != 1 || !strings.HasPrefix(out[0], series[1].ExternalID+": send ") || !strings.Contains(out[0], "@学员a（留在「阳新第1期直播班」）") {
+		t.Fatalf("the notice posted: %q", out)
+	}
+	contains(t, "the purge page", w.page(m, "/health/purge/"+itoa(series[1].ID)), "重复入群", "留在「", "阳新第1期直播班", "仍在两个群")
+	if _, page := w.post(m, "/duplicates", "/duplicates/notice", form("confirm", "yes"), true); !strings.Contains(page, "名单刚刚有变化") {
+		t.Errorf("a second notice while one is pending: %s", page)
+	}
+	if n := len(w.outbox(queued)); n != 1 {
+		t.Fatalf("%d notices posted, want 1", n)
+	}
+	contains(t, "the English page", w.page(m, "/duplicates?lang=en"), "By series", "Propose the removal", "notice pending")
+	w.page(m, "/duplicates?lang=zh")
 }
