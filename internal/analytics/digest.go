@@ -378,7 +378,8 @@ type GroupDigest struct {
 	Joined         []string         `json:"joined"`
 	Left           []string         `json:"left"`
 	Removed        []string         `json:"removed"`
-	Moderation     []Count          `json:"moderation"` // actions by kind (ModerationKinds), most first
+	ActiveLeft     []string         `json:"active_left,omitempty"` // the formerly active among Left and Removed (Leave.FormerlyActive)
+	Moderation     []Count          `json:"moderation"`            // actions by kind (ModerationKinds), most first
 	Pushes         []DigestPush     `json:"pushes"`
 }
 
@@ -421,6 +422,18 @@ type DigestLine struct {
 type DigestLeave struct {
 	Name  string `json:"name"`
 	Group string `json:"group"`
+}
+
+// ActiveLeavers are the groups' formerly active members who left, by
+// group.
+func ActiveLeavers(groups []GroupDigest) []DigestLeave {
+	out := []DigestLeave{}
+	for _, g := range groups {
+		for _, n := range g.ActiveLeft {
+			out = append(out, DigestLeave{Name: n, Group: g.Group})
+		}
+	}
+	return out
 }
 
 // Summarise makes the organisation's digest from its groups' (in the

@@ -118,7 +118,7 @@ func (s *Server) digestPage(w http.ResponseWriter, r *http.Request) {
 			mine = append(mine, g)
 		}
 	}
-	d.Summary = analytics.Summarise(d.Day, mine, nil)
+	d.Summary = analytics.Summarise(d.Day, mine, analytics.ActiveLeavers(mine))
 	if gid != 0 {
 		i := slices.IndexFunc(mine, func(g analytics.GroupDigest) bool { return g.GroupID == gid })
 		if i < 0 {

@@ -29,11 +29,30 @@ func TestDigestPage(t *testing.T) {
 		{GroupID: w.cohort.ID, PersonID: b, ExternalID: "d2", Text: "小黄车在后台挂", ReplyTo: "d1", SentAt: base.Add(time.Minute)},
 		{GroupID: w.cohort.ID, PersonID: c, ExternalID: "d3", Text: "小黄车要交保证金", ReplyTo: "d2", SentAt: base.Add(2 * time.Minute)},
 	}
+	// 学员d posted on the five days before and left yesterday: a formerly
+	// active member the summary names.
+	d := w.personIn(w.cohort.ID, "学员d")
+	for i := 2; i <= 6; i++ {
+		msgs = append(msgs, community.Message{GroupID: w.cohort.ID, PersonID: d, ExternalID: "dl" + itoa(int64(i)), Text: "打卡", SentAt: base.AddDate(0, 0, -i+1).Add(-time.Hour)})
+	}
 	for i := range msgs {
 		msgs[i].Kind = chat.KindText
 	}
 	if err := w.db.Ingest(ctx, func(tx pipeline.Tx) error { return tx.InsertMessages(ctx, msgs) }); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := w.db.Rollup(ctx, w.org.ID, yesterday.Start(loc), loc, 30); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := w.db.Members(ctx, w.cohort.ID)
+	for _, m := range ms {
+		if m.PersonID == d {
+			if err := w.db.Ingest(ctx, func(tx pipeline.Tx) error {
+				return tx.EndMembership(ctx, m.ID, base.Add(time.Hour), chat.LeftVoluntarily)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if _, err := w.db.MakeDigest(ctx, w.org.ID, yesterday, loc, strings.ToLower, now); err != nil {
 		t.Fatal(err)
@@ -42,7 +61,8 @@ func TestDigestPage(t *testing.T) {
 	day := yesterday.Start(loc).Format("2006-01-02")
 	m := w.user()
 	page := w.page(m, "/digest")
-	contains(t, "the digest", page, "日报", `id="dg-`+itoa(w.cohort.ID)+`"`, "小黄车", `id="dg-settings"`, `value="08:00"`)
+	contains(t, "the digest", page, "日报", `id="dg-`+itoa(w.cohort.ID)+`"`, "小黄车", `id="dg-settings"`, `value="08:00"`,
+		`id="dg-leavers"`, `活跃成员退群：<span class="ud">学员d</span>（<span class="ud">`+w.cohort.Name+`</span>）`)
 	if n := between(page, `id="dg-member-messages">`, "<"); n != "3" {
 		t.Errorf("member messages: %q", n)
 	}

@@ -1407,6 +1407,8 @@ var messages = map[string][2]string{ // [zh, en]
 	"dg_push_line":      {"1 小时内 %d 条发言（%d 人），回复 %d", "%d posts within the hour (%d people), %d replies"},
 	"dg_followed":       {"已跟进", "followed up"},
 	"dg_not_followed":   {"未跟进", "not followed up"},
+	"dg_active_leavers": {"活跃成员退群", "Active members who left"},
+	"dg_leaver":         {"%s（%s）", "%s (%s)"},
 	"dg_mod_delete":     {"删除", "deleted"},
 	"dg_mod_warn":       {"警告", "warned"},
 	"dg_mod_mute":       {"禁言", "muted"},

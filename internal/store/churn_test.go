@@ -8,6 +8,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
 	"github.com/qunzhu/qunzhu/internal/store/storetest"
 )
@@ -71,6 +72,11 @@ func TestLeaves(t *testing.T) {
 		}
 		if fmt.Sprint(lines) != fmt.Sprint(want) {
 			t.Fatalf("leaves:\n%q\nwant\n%q", lines, want)
+		}
+		// The day's digest names the regular who left, not the others.
+		org, err := db.MakeDigest(ctx, h.org.ID, analytics.DayOf(day, cst), cst, rules.Folder(), day.AddDate(0, 0, 1).Add(8*time.Hour))
+		if err != nil || fmt.Sprint(org.ActiveLeavers) != fmt.Sprint([]analytics.DigestLeave{{Name: "阿梅", Group: h.group.Name}}) {
+			t.Fatalf("the digest's formerly active leavers: %+v %v", org.ActiveLeavers, err)
 		}
 		cands, err := db.Candidates(ctx, h.group.ID, day.Add(12*time.Hour))
 		if err != nil {

@@ -61,6 +61,10 @@ func (db *DB) MakeDigest(ctx context.Context, orgID int64, d analytics.Day, loc 
 	if err != nil {
 		return org, err
 	}
+	leaves, err := db.Leaves(ctx, orgID, d.Start(loc), (d + 1).Start(loc), loc)
+	if err != nil {
+		return org, err
+	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		groups, err := groupsOf(ctx, db, tx, orgID)
 		if err != nil {
@@ -94,6 +98,14 @@ func (db *DB) MakeDigest(ctx context.Context, orgID int64, d analytics.Day, loc 
 		if err := digestModeration(ctx, db, tx, orgID, from, to, digests); err != nil {
 			return err
 		}
+		// The formerly active members who left or were removed that day
+		// (analytics.Leave.FormerlyActive, from the rollups' member days),
+		// oldest first.
+		for i := len(leaves) - 1; i >= 0; i-- {
+			if l := leaves[i]; l.FormerlyActive(loc) && digests[l.GroupID] != nil {
+				digests[l.GroupID].ActiveLeft = append(digests[l.GroupID].ActiveLeft, l.Name)
+			}
+		}
 		for _, p := range pushes {
 			if gd := digests[p.GroupID]; gd != nil {
 				gd.Pushes = append(gd.Pushes, analytics.DigestPush{PushID: p.PushID, Title: p.Title, SentAt: p.SentAt, Posts60: p.Posts60, Members: p.Members60,
@@ -104,7 +116,7 @@ func (db *DB) MakeDigest(ctx context.Context, orgID int64, d analytics.Day, loc 
 		for _, id := range order {
 			list = append(list, *digests[id])
 		}
-		org = analytics.Summarise(date, list, []analytics.DigestLeave{})
+		org = analytics.Summarise(date, list, analytics.ActiveLeavers(list))
 		if org.Lines == nil {
 			org.Lines = []analytics.DigestLine{}
 		}
