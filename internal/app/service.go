@@ -151,6 +151,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
 		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
 	db.SetPushPolicy(pushPolicy(s.rules, s.conns.has))
+	db.SetLinkBase(cfg.Server.BaseURL) // pushed links become short links served at /l/
 
 	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
 		Outbox: db, Logger: log.With("component", "dispatcher"),
@@ -190,7 +191,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
 		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
 		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
-		Caps:    s.conns.caps,
+		Caps: s.conns.caps, Links: db, LinkKey: key,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -217,6 +218,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/join/", apiH) // public join links (群活码)
+	mux.Handle("/l/", apiH)    // short links of pushes
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	mux.Handle("/metrics", apiH)
