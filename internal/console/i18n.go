@@ -1406,6 +1406,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"dg_removed":        {"移出", "Removed"},
 	"dg_push_line":      {"1 小时内 %d 条发言（%d 人），回复 %d", "%d posts within the hour (%d people), %d replies"},
 	"dg_followed":       {"已跟进", "followed up"},
+	"dg_push_clicks":    {"链接点击 %d 次（%d 人次）", "%d link clicks (%d visitors)"},
 	"dg_not_followed":   {"未跟进", "not followed up"},
 	"dg_active_leavers": {"活跃成员退群", "Active members who left"},
 	"dg_leaver":         {"%s（%s）", "%s (%s)"},

@@ -108,8 +108,12 @@ func (db *DB) MakeDigest(ctx context.Context, orgID int64, d analytics.Day, loc 
 		}
 		for _, p := range pushes {
 			if gd := digests[p.GroupID]; gd != nil {
-				gd.Pushes = append(gd.Pushes, analytics.DigestPush{PushID: p.PushID, Title: p.Title, SentAt: p.SentAt, Posts60: p.Posts60, Members: p.Members60,
-					Replies: p.Replies, Uplift: p.Uplift, Followed: p.FollowedUp, Duty: p.DutyName})
+				dp := analytics.DigestPush{PushID: p.PushID, Title: p.Title, SentAt: p.SentAt, Posts60: p.Posts60, Members: p.Members60,
+					Replies: p.Replies, Uplift: p.Uplift, Followed: p.FollowedUp, Duty: p.DutyName}
+				if dp.Links, dp.Clicks, dp.Visitors, err = linkFigures(ctx, db, tx, p.PushID); err != nil {
+					return err
+				}
+				gd.Pushes = append(gd.Pushes, dp)
 			}
 		}
 		list := make([]analytics.GroupDigest, 0, len(order))

@@ -95,10 +95,16 @@ func (db *DB) FollowLink(ctx context.Context, code, visitor string) (string, err
 // LinkClicks returns the clicks of a push's short links and their
 // visitors (one a day each).
 func (db *DB) LinkClicks(ctx context.Context, pushID int64) (clicks, visitors int, err error) {
-	err = db.sql.QueryRowContext(ctx, db.q(`SELECT COALESCE(SUM(clicks), 0), (SELECT COUNT(*) FROM link_visits v JOIN short_links s ON s.code = v.code WHERE s.push_id = ?)
-		FROM short_links WHERE push_id = ?`), pushID, pushID).Scan(&clicks, &visitors)
+	_, clicks, visitors, err = linkFigures(ctx, db, db.sql, pushID)
+	return clicks, visitors, err
+}
+
+// linkFigures are a push's short links, their clicks and visitors.
+func linkFigures(ctx context.Context, db *DB, q queryer, pushID int64) (links, clicks, visitors int, err error) {
+	err = q.QueryRowContext(ctx, db.q(`SELECT COUNT(*), COALESCE(SUM(clicks), 0), (SELECT COUNT(*) FROM link_visits v JOIN short_links s ON s.code = v.code WHERE s.push_id = ?)
+		FROM short_links WHERE push_id = ?`), pushID, pushID).Scan(&links, &clicks, &visitors)
 	if err != nil {
-		return 0, 0, fmt.Errorf("link clicks: %w", err)
+		return 0, 0, 0, fmt.Errorf("link clicks: %w", err)
 	}
-	return clicks, visitors, nil
+	return links, clicks, visitors, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -57,6 +58,22 @@ func TestShortLinks(t *testing.T) {
 		db.FollowLink(ctx, code, "v1")
 		if _, visitors, _ := db.LinkClicks(ctx, p.ID); visitors != 3 {
 			t.Fatalf("a visitor the next day: %d visitors, want 3", visitors)
+		}
+		// The day's digest tells the push's clicks.
+		org2, err := db.MakeDigest(ctx, org.ID, analytics.DayOf(p.PlannedAt, cst), cst, strings.ToLower, clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []analytics.DigestPush
+		for _, g := range org2.Lines {
+			if g.GroupID == cohort.ID {
+				var gd analytics.GroupDigest
+				db.Digest(ctx, org.ID, cohort.ID, analytics.DayOf(p.PlannedAt, cst), &gd)
+				got = gd.Pushes
+			}
+		}
+		if len(got) != 1 || got[0].Links != 1 || got[0].Clicks != 5 || got[0].Visitors != 3 {
+			t.Fatalf("the digest's push: %+v", got)
 		}
 		for _, bad := range []string{"", "short", strings.Repeat("A", 10), code + "x", "../../etc/p"} {
 			if u, err := db.FollowLink(ctx, bad, "v1"); !errkind.Is(err, errkind.NotFound) || u != "" {
