@@ -35,6 +35,14 @@ type Normalizer struct {
 	letters int
 }
 
+// Folder returns a function that folds a word as Normalize does, into a
+// string: what the digest's terms are counted in, so that 薇信 and 微信
+// are one term. Like a Normalizer, it is not safe for concurrent use.
+func Folder() func(string) string {
+	var n Normalizer
+	return func(s string) string { return string(n.Normalize(s)) }
+}
+
 // Normalize folds s. The result is valid until the next call.
 func (n *Normalizer) Normalize(s string) []rune {
 	if n.table == nil {

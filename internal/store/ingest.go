@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -171,8 +172,8 @@ func (m *multiRow) text(db *DB, n int) string {
 var (
 	claimEventsSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
 		" ON CONFLICT (connection, external_id) DO NOTHING RETURNING connection, external_id")
-	insertMessagesSQL = newMultiRow("INSERT INTO messages (group_id, person_id, external_id, kind, text, url, reply_to, mentions, sent_at) VALUES ",
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
+	insertMessagesSQL = newMultiRow("INSERT INTO messages (group_id, person_id, external_id, kind, text, url, reply_to, mentions, mention_ids, sent_at) VALUES ",
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
 )
 
 // ClaimEvents records the idempotency keys of events and reports, per event,
@@ -458,19 +459,19 @@ func (t *ingestTx) InsertMessages(ctx context.Context, msgs []community.Message)
 		}
 		for i := range msgs {
 			m := &msgs[i]
-			if _, err := st.ExecContext(ctx, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, ms(m.SentAt)); err != nil {
+			if _, err := st.ExecContext(ctx, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, mentionIDs(m.MentionIDs), ms(m.SentAt)); err != nil {
 				return fmt.Errorf("insert messages: %w", err)
 			}
 		}
 		return nil
 	}
-	args := make([]any, 0, 9*chunk)
+	args := make([]any, 0, 10*chunk)
 	for start := 0; start < len(msgs); start += chunk {
 		end := min(start+chunk, len(msgs))
 		args = args[:0]
 		for i := start; i < end; i++ {
 			m := &msgs[i]
-			args = append(args, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, ms(m.SentAt))
+			args = append(args, m.GroupID, m.PersonID, m.ExternalID, string(m.Kind), m.Text, m.URL, m.ReplyTo, m.Mentions, mentionIDs(m.MentionIDs), ms(m.SentAt))
 		}
 		st, err := t.db.stmt(ctx, t.tx, insertMessagesSQL.text(t.db, end-start))
 		if err != nil {
@@ -481,6 +482,25 @@ func (t *ingestTx) InsertMessages(ctx context.Context, msgs []community.Message)
 		}
 	}
 	return nil
+}
+
+// mentionIDs keeps the platform ids a message mentions as one text, space
+// separated (ids with spaces in them, which no platform uses, are left
+// out), at most 50 of them.
+func mentionIDs(ids []string) string {
+	var b strings.Builder
+	n := 0
+	for _, id := range ids {
+		if id == "" || strings.ContainsFunc(id, unicode.IsSpace) || n == 50 {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(id)
+		n++
+	}
+	return b.String()
 }
 
 // Enqueue adds actions to the outbox. An action whose key is already there

@@ -553,24 +553,33 @@ var alertTexts = map[string]string{
 }
 
 // alertOnDuty sends an alert of a group (and member), once per alert, to
-// the group's assistant on duty directly where a platform can reach them
-// (a staff account of theirs: a WeCom application message), and to the
-// organisation's staff group (a WeCom group robot's, say), naming them.
+// the group's assistant on duty and the staff group (notifyDuty).
 func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
-	var staffID int64
-	var name, conn, who, staffConn, staffExt, staffLife string
-	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), ''),
-			COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
-		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
-		WHERE g.id = ?`), personID, groupID).Scan(&name, &conn, &who, &staffID, &staffConn, &staffExt, &staffLife)
+	var name, who string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), '') FROM chat_groups g WHERE g.id = ?`), personID, groupID).Scan(&name, &who)
 	if err != nil {
 		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
 	}
-	text := fmt.Sprintf(alertTexts[kind], name, who)
 	key := fmt.Sprintf("%d:%d:%s:%d", groupID, personID, kind, d)
 	duty, err := dutyFor(ctx, db, tx, groupID, 0)
 	if err != nil {
 		return err
+	}
+	return notifyDuty(ctx, db, tx, groupID, duty, key, fmt.Sprintf(alertTexts[kind], name, who), now)
+}
+
+// notifyDuty sends text about a group, once per key, to its assistant on
+// duty (duty, 0: none) directly where a platform can reach them (a staff
+// account of theirs: a WeCom application message), and to the
+// organisation's staff group (a WeCom group robot's, say), naming them.
+func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, key, text string, now time.Time) error {
+	var staffID int64
+	var conn, staffConn, staffExt, staffLife string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.connection, COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
+		WHERE g.id = ?`), groupID).Scan(&conn, &staffID, &staffConn, &staffExt, &staffLife)
+	if err != nil {
+		return fmt.Errorf("alert to the assistant on duty: %w", err)
 	}
 	// Not the staff group's own alerts into it.
 	toStaff := staffID != 0 && staffID != groupID && staffLife == string(community.Active)

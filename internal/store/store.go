@@ -55,6 +55,9 @@ type DB struct {
 	now     func() time.Time
 	zone    string         // the zone of push slots that name none
 	policy  content.Policy // groups' rules for pushes, running connections (SetPushPolicy)
+	// linkBase is where short links are served (SetLinkBase); "": pushes
+	// keep their links.
+	linkBase string
 
 	mu      sync.Mutex
 	rebinds map[string]string    // ?-query → $n-query, PostgreSQL only
