@@ -21,7 +21,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Environ: os.Environ(),
-		Check:   rules.CheckCommand{Group: app.CheckGroup}.Main,
+		Check:   rules.CheckCommand{Group: app.CheckGroup, Cache: rules.UserCacheDir()}.Main,
 		// Every platform is registered here, explicitly.
 		Platforms: map[string]app.Factory{
 			"webhook":  app.Webhook,

@@ -32,14 +32,15 @@ const (
 	ContentSettings Permission = "content.settings" // whether writers may approve their own scripts (a team of one)
 
 	// Groups' life.
-	RunEvents    Permission = "events.run"     // open, close, cancel events; check people in
-	HandleAlerts Permission = "alerts.handle"  // resolve alerts
-	ProposePurge Permission = "purge.decide"   // review and carry out purge proposals
-	EditRules    Permission = "rules.edit"     // the rules of groups in scope
-	Moderate     Permission = "moderation.act" // decide reports: dismiss, warn, mute, kick
-	BanOrgWide   Permission = "moderation.ban" // organisation-wide bans and appeals
-	MergePeople  Permission = "people.merge"   // merge two people's records (they are one person)
-	ImportData   Permission = "data.import"    // import chat exports
+	RunEvents      Permission = "events.run"      // open, close, cancel events; check people in
+	HandleAlerts   Permission = "alerts.handle"   // resolve alerts
+	ProposePurge   Permission = "purge.decide"    // review and carry out purge proposals
+	DigestSettings Permission = "digest.settings" // when the daily digest is made, whether it is posted in the staff group
+	EditRules      Permission = "rules.edit"      // the rules of groups in scope
+	Moderate       Permission = "moderation.act"  // decide reports: dismiss, warn, mute, kick
+	BanOrgWide     Permission = "moderation.ban"  // organisation-wide bans and appeals
+	MergePeople    Permission = "people.merge"    // merge two people's records (they are one person)
+	ImportData     Permission = "data.import"     // import chat exports
 
 	// Administration.
 	ManageAccounts    Permission = "accounts.manage"
@@ -53,7 +54,7 @@ const (
 var Permissions = []Permission{
 	EditTree, EditGroup, ApplyTemplate, EditTemplates, SetStaffRole, SetLeaderRole, ArchiveGroup, ManagePartners, ManageGrowth,
 	WriteScript, ReviewScript, OverrideLint, PlanPush, EditDutyRoster, ContentSettings,
-	RunEvents, HandleAlerts, ProposePurge, EditRules, Moderate, BanOrgWide, MergePeople, ImportData,
+	RunEvents, HandleAlerts, ProposePurge, DigestSettings, EditRules, Moderate, BanOrgWide, MergePeople, ImportData,
 	ManageAccounts, ManageTokens, ManageConnections, ReadAudit,
 }
 

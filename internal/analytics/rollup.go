@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Start returns the first instant of the day in loc.
@@ -124,27 +123,6 @@ func Substantive(text string) bool {
 			if n >= 3 {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// questionWords open or close a question in Chinese chat.
-var questionWords = []string{"请问", "有没有", "怎么", "如何", "为什么", "哪里", "哪个", "能不能", "可不可以", "是不是", "多少"}
-
-// IsQuestion tells a member question: it ends with a question mark or a
-// question particle (吗, 呢), or asks with a question word.
-func IsQuestion(text string) bool {
-	t := strings.TrimRightFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '~' || r == '～' })
-	if t == "" {
-		return false
-	}
-	if strings.HasSuffix(t, "?") || strings.HasSuffix(t, "？") || strings.HasSuffix(t, "吗") || strings.HasSuffix(t, "呢") {
-		return true
-	}
-	for _, w := range questionWords {
-		if strings.Contains(t, w) {
-			return true
 		}
 	}
 	return false

@@ -99,8 +99,12 @@ type Server struct {
 	// ClientAddr finds a request's client (clientip.Resolver.Addr: behind
 	// a trusted proxy, from X-Forwarded-For); the peer's address when nil.
 	ClientAddr func(*http.Request) netip.Addr
+	// Links, when set, serves the short links of pushes (GET /l/{code});
+	// LinkKey is the secret their visitors are hashed under.
+	Links   Links
+	LinkKey []byte
 
-	joins *ratelimit.Window // public join links opened, per client
+	joins *ratelimit.Window // public join and short links opened, per client
 }
 
 // Handler returns the API's routes.
@@ -123,6 +127,9 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Links != nil {
+		mux.HandleFunc("GET /l/{code}", s.followLink) // public: in pushed scripts
+	}
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
 	}

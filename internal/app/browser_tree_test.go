@@ -232,8 +232,8 @@ func TestBrowserTree(t *testing.T) {
 		if len(flagged) != 1 || !strings.Contains(flagged[0], "NF-大别山网商学院学员大群") || !strings.Contains(flagged[0], "顺序不对") {
 			p.t.Fatalf("flagged tasks %v, want the all-hands group", flagged)
 		}
-		if done := len(p.texts("#tasks li.task-done")); done != 5 {
-			p.t.Fatalf("%d tasks bound, want 5", done)
+		if done := len(p.texts("#tasks li.task-done")); done != 7 {
+			p.t.Fatalf("%d tasks bound, want 7", done)
 		}
 		p.shot("tree-tasks", "#tasks")
 		form := `section.template form.apply`

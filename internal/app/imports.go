@@ -124,7 +124,7 @@ func cmdImport(ctx context.Context, env Env, args []string) error {
 	opt := importer.Options{Connection: *conn, Format: importer.Format(*format), Location: loc, GroupName: plan.GroupName, Since: plan.Since, Until: plan.Until}
 	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, Logger: log, BatchSize: cfg.Pipeline.BatchSize,
 		OrgFor: func(string) int64 { return org }, Location: loc})
-	svc := &imports.Service{Store: db, Ingest: in, Location: cfg.Location(), Connections: conns, Holder: "cli:" + instanceID(), Logger: log}
+	svc := &imports.Service{Store: db, Ingest: in, Location: cfg.Location(), Connections: imports.Fixed(conns...), Holder: "cli:" + instanceID(), Logger: log}
 	sums := make([]importer.Summary, len(files))
 	for i, f := range files {
 		if sums[i], err = validateFile(ctx, f, opt, bar); err != nil {

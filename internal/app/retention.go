@@ -13,7 +13,7 @@ import (
 // newImports is the service that runs the console's imports of chat
 // exports into this process's ingester; uploads wait in <data>/imports.
 func (s *service) newImports() *imports.Service {
-	return &imports.Service{Store: s.db, Ingest: s.in, Dir: filepath.Join(s.cfg.Data.Dir, "imports"), Location: s.loc, Live: s.conns.importable,
+	return &imports.Service{Store: s.db, Ingest: s.in, Dir: filepath.Join(s.cfg.Data.Dir, "imports"), Location: s.loc, Connections: s.conns.importable,
 		Holder: s.replica, MaxUpload: s.cfg.Import.MaxUpload, Logger: s.log.With("component", "imports"), Forget: s.in.Forget}
 }
 

@@ -154,6 +154,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		Logger: log.With("component", "leases"), URL: func() string { return s.url }, Gone: gone(host, os.Getpid()),
 		Status: s.conns.status, Hold: s.conns.hold, Drop: s.conns.drop}
 	db.SetPushPolicy(pushPolicy(s.rules, s.conns.has))
+	db.SetLinkBase(cfg.Server.BaseURL) // pushed links become short links served at /l/
 
 	s.disp = pipeline.NewDispatcher(pipeline.DispatchConfig{
 		Outbox: db, Logger: log.With("component", "dispatcher"),
@@ -193,7 +194,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
 		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
 		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
-		Caps:    s.conns.caps,
+		Caps: s.conns.caps, Links: db, LinkKey: key,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
 		reg := s.rules
@@ -209,7 +210,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		})
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Connections: s.conns.statuses,
+		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Questions: db, Digests: db, Duplicates: db, Churn: db, Connections: s.conns.statuses,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
 		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
 		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
@@ -220,6 +221,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/join/", apiH) // public join links (群活码)
+	mux.Handle("/l/", apiH)    // short links of pushes
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	mux.Handle("/metrics", apiH)
@@ -345,7 +347,7 @@ func (s *service) schedule(ctx context.Context) {
 	log := s.log.With("component", "scheduler")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastNick, lastRollup, lastRetention time.Time
+	var lastNick, lastRollup, lastRetention, lastQuestions time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -400,6 +402,26 @@ func (s *service) schedule(ctx context.Context) {
 			lastRetention = time.Now()
 			s.retain(ctx, log)
 		}
+		if time.Since(lastQuestions) >= questionsEvery {
+			lastQuestions = time.Now()
+			s.trackQuestions(ctx, log)
+			if made, err := s.db.DueDigest(ctx, s.orgID, time.Now(), s.loc, rules.Folder()); err != nil {
+				if ctx.Err() == nil {
+					log.Error("daily digest", "err", err)
+				}
+			} else if made {
+				log.Info("daily digest made")
+				s.disp.Wake()
+			}
+			if n, err := s.db.ChurnAlerts(ctx, s.orgID, time.Now(), s.loc); err != nil {
+				if ctx.Err() == nil {
+					log.Error("churn alerts", "err", err)
+				}
+			} else if n > 0 {
+				log.Info("leaves sent to staff", "leaves", n)
+				s.disp.Wake()
+			}
+		}
 		s.planCadences(ctx, log)
 		if n, err := s.db.PostDailyTops(ctx, time.Now(), s.loc); err != nil {
 			if ctx.Err() == nil {
@@ -431,6 +453,40 @@ func (s *service) schedule(ctx context.Context) {
 		if total > 0 {
 			log.Info("pushes handed to the outbox", "count", total)
 		}
+	}
+}
+
+// questionsEvery is how often the question tracker reads the messages
+// stored since its last run.
+const questionsEvery = 30 * time.Second
+
+// trackQuestions has the question tracker read every message stored since
+// its last run, and wakes the dispatcher when it sent a question waiting
+// past its group's target to staff.
+func (s *service) trackQuestions(ctx context.Context, log *slog.Logger) {
+	var total store.QuestionRun
+	for ctx.Err() == nil {
+		run, err := s.db.TrackQuestions(ctx, s.orgID, time.Now(), s.loc)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("track questions", "err", err)
+			}
+			break
+		}
+		total.Read += run.Read
+		total.Asked += run.Asked
+		total.Answered += run.Answered
+		total.Alerted += run.Alerted
+		if run.Read < store.QuestionBatch {
+			break
+		}
+	}
+	if total.Alerted > 0 {
+		log.Info("questions waiting past their target sent to staff", "questions", total.Alerted)
+		s.disp.Wake()
+	}
+	if total.Read > 0 {
+		log.Debug("questions tracked", "messages", total.Read, "asked", total.Asked, "answered", total.Answered)
 	}
 }
 

@@ -34,6 +34,10 @@ var (
 
 	_ console.Store           = (*store.DB)(nil)
 	_ console.HealthSource    = (*store.DB)(nil)
+	_ console.QuestionSource  = (*store.DB)(nil)
+	_ console.DigestSource    = (*store.DB)(nil)
+	_ console.DuplicateSource = (*store.DB)(nil)
+	_ console.ChurnSource     = (*store.DB)(nil)
 	_ console.NewcomerSource  = (*store.DB)(nil)
 	_ console.AccountSource   = (*store.DB)(nil)
 	_ console.AppealSource    = (*store.DB)(nil)

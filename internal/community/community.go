@@ -274,6 +274,8 @@ type Message struct {
 	URL        string
 	ReplyTo    string
 	Mentions   int
+	// MentionIDs are the platform user ids the message mentions.
+	MentionIDs []string
 	SentAt     time.Time
 	SenderName string // filled by queries
 }

@@ -15,9 +15,12 @@ import (
 
 // Purge is an advance notice and what came of it.
 type Purge struct {
-	ID          int64
-	GroupID     int64
-	Group       string
+	ID      int64
+	GroupID int64
+	Group   string
+	// Kind is what the purge is for: inactive members (the default) or
+	// members who are in another group of the same family too.
+	Kind        string
 	Days        int
 	NoticedAt   time.Time
 	RemoveAfter time.Time
@@ -45,6 +48,12 @@ func (p Purge) Named() int {
 	return n
 }
 
+// Purge kinds.
+const (
+	PurgeInactive  = "inactive"  // zombies (僵尸清理)
+	PurgeDuplicate = "duplicate" // members in another group of the family (重复入群)
+)
+
 // Purge outcomes.
 const (
 	PurgeExecuted  = "executed"
@@ -61,6 +70,9 @@ const (
 	PurgeSpoke    = "spoke"    // posted after the notice
 	PurgeLeft     = "left"     // left the group meanwhile
 	PurgeRemoved  = "removed"
+	// PurgeSingle: named in a duplicate purge, then no longer in the group
+	// they were to stay in; spared.
+	PurgeSingle = "single"
 )
 
 // PurgeMember is one member of a purge's proposal.
@@ -70,6 +82,10 @@ type PurgeMember struct {
 	Status      string
 	JoinedAt    time.Time
 	LastMessage *time.Time
+	// KeepGroup is, in a duplicate purge, the group of the family the
+	// member stays in (KeepName its name).
+	KeepGroup int64
+	KeepName  string
 }
 
 // The limits of a notice.
@@ -93,4 +109,28 @@ func PurgeNoticeText(lang string, names []string, days int) string {
 // PurgeWithdrawnText tells the group a notice is withdrawn.
 func PurgeWithdrawnText(lang string) string {
 	return Say(lang, "之前公告的清理已取消，名单上的成员不会被移出。", "The announced removal of inactive members is withdrawn: nobody on the list will be removed.")
+}
+
+// DuplicateWithdrawnText tells the group a duplicate purge's notice is
+// withdrawn.
+func DuplicateWithdrawnText(lang string) string {
+	return Say(lang, "之前公告的重复入群清理已取消，名单上的成员不会被移出。", "The announced removal of members in two groups of the series is withdrawn: nobody on the list will be removed.")
+}
+
+// Stay is a member named in a duplicate purge and the group they stay in.
+type Stay struct {
+	Name, Group string
+}
+
+// DuplicateNoticeText is the advance notice of a duplicate purge, in the
+// group's bot language: the members named are also in another group of the
+// same series, which they stay in, and leave this one after days.
+func DuplicateNoticeText(lang string, stays []Stay, days int) string {
+	at := make([]string, len(stays))
+	for i, s := range stays {
+		at[i] = "@" + s.Name + Say(lang, "（留在「"+s.Group+"」）", " (stays in “"+s.Group+"”)")
+	}
+	return fmt.Sprintf(Say(lang, "同一系列的群每人只保留一个。以下成员也在本系列的另一个群里，将在 %d 天后移出本群，另一个群照常保留；如有疑问请联系群主：\n%s",
+		"Each member keeps one group of this series. These members are also in another group of the series, which they keep; they will be removed from this group in %d days. Questions go to the group owner:\n%s"),
+		days, strings.Join(at, " "))
 }

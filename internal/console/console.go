@@ -60,6 +60,15 @@ type Server struct {
 	// Health, when set, shows group health, states and alerts from the
 	// daily rollups.
 	Health HealthSource
+	// Questions, when set, shows members' questions, how soon they are
+	// answered, and the groups' response targets.
+	Questions QuestionSource
+	// Digests, when set, shows the daily digests and their settings.
+	Digests DigestSource
+	// Duplicates, when set, lists members in several groups of a family.
+	Duplicates DuplicateSource
+	// Churn, when set, shows the churn log.
+	Churn ChurnSource
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -178,6 +187,10 @@ func (s *Server) Handler() http.Handler {
 	s.importRoutes(mux)
 	s.eventsRoutes(mux)
 	s.healthRoutes(mux)
+	s.questionRoutes(mux)
+	s.digestRoutes(mux)
+	s.duplicateRoutes(mux)
+	s.churnRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

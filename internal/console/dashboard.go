@@ -38,6 +38,7 @@ type dashboardData struct {
 	Left        int
 	Growth      bool // Joined and Left are known
 	Health      *dashboardHealth
+	Questions   *qaRow // the last 7 days' questions (questions.go)
 	Connections []ConnectionStatus
 	Setup       *setupChecklist // the first-run checklist (connections.go)
 }
@@ -78,6 +79,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Health, err = s.dashboardHealth(ctx, u, sc); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if d.Questions, err = s.dashboardQuestions(ctx, langOf(r), u.OrgID, sc); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

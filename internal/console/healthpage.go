@@ -312,6 +312,7 @@ type purgeRow struct {
 	JoinedAt    time.Time
 	LastMessage *time.Time
 	Status      string // a pending notice's status; "" in a proposal
+	Keep        string // in a duplicate purge, the group they stay in
 }
 
 type purgeData struct {
@@ -353,7 +354,7 @@ func (s *Server) purgePage(w http.ResponseWriter, r *http.Request, u *access.Use
 	if ok {
 		d.Pending, d.Due, d.By = &p, p.Due(s.Now()), actorName(l, p.NoticedBy)
 		for _, m := range p.Members {
-			d.Rows = append(d.Rows, purgeRow{m.PersonID, m.Name, m.JoinedAt, m.LastMessage, m.Status})
+			d.Rows = append(d.Rows, purgeRow{m.PersonID, m.Name, m.JoinedAt, m.LastMessage, m.Status, m.KeepName})
 		}
 	} else {
 		list, err := s.Maintenance.PurgeProposal(r.Context(), u.OrgID, g.ID, s.Now())
@@ -362,7 +363,7 @@ func (s *Server) purgePage(w http.ResponseWriter, r *http.Request, u *access.Use
 			return
 		}
 		for _, c := range list {
-			d.Rows = append(d.Rows, purgeRow{c.PersonID, c.Name, c.JoinedAt, c.LastMessage, ""})
+			d.Rows = append(d.Rows, purgeRow{c.PersonID, c.Name, c.JoinedAt, c.LastMessage, "", ""})
 		}
 	}
 	p2 := s.page(r, u, T(l, "purge_title")+" · "+g.Name, d)
@@ -479,7 +480,11 @@ func (s *Server) purgeExecute(w http.ResponseWriter, r *http.Request, u *access.
 			out++
 		}
 	}
-	if !s.confirmed(w, r, tf(l, "confirm_purge_execute", out, g.Name, len(keep)), back) {
+	question := "confirm_purge_execute"
+	if p.Kind == community.PurgeDuplicate {
+		question = "confirm_dup_execute"
+	}
+	if !s.confirmed(w, r, tf(l, question, out, g.Name, len(keep)), back) {
 		return
 	}
 	n, err := s.Maintenance.PurgeExecute(r.Context(), u.OrgID, g.ID, keep, "staff:"+u.Username)

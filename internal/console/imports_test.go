@@ -68,7 +68,7 @@ func importSetup(t *testing.T) importWorld {
 		t.Fatal(err)
 	}
 	svc := &imports.Service{Store: db, Ingest: in, Dir: filepath.Join(t.TempDir(), "imports"), Location: time.UTC, Now: func() time.Time { return now },
-		Connections: []imports.Connection{{Name: "qq", Platform: "onebot"}, {Name: "tg", Platform: "telegram"}}}
+		Connections: imports.Fixed(imports.Connection{Name: "qq", Platform: "onebot"}, imports.Connection{Name: "tg", Platform: "telegram"})}
 	go func() { svc.Serve(runCtx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 	s := &console.Server{Store: db, Key: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return now }, Imports: svc, Location: time.UTC}

@@ -141,6 +141,10 @@ type navItem struct {
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false}, {"memberbot", "/memberbot", true},
 	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
+	{"questions", "/questions", false},
+	{"digest", "/digest", true},
+	{"duplicates", "/duplicates", true},
+	{"churn", "/churn", true},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

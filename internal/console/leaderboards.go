@@ -1,11 +1,13 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/analytics"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -24,6 +26,23 @@ var periods = map[string]int{"day": 1, "week": 7, "month": 30}
 type leaderGroup struct {
 	ID   int64
 	Name string
+}
+
+// chosenGroup reads the user's scope and a page's optional ?group=
+// filter v: 0 when empty, else a group id in the scope.
+func (s *Server) chosenGroup(ctx context.Context, u *access.User, v string) (scope, int64, error) {
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil || v == "" {
+		return sc, 0, err
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return sc, 0, errkind.Errorf(errkind.Invalid, "group: want a group id, got %q", v)
+	}
+	if !sc.has(id) {
+		return sc, 0, errOutOfScope
+	}
+	return sc, id, nil
 }
 
 // rankTable is a leaderboard: people with two figures each.
@@ -67,21 +86,12 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.Errorf(errkind.Invalid, "period: want day, week or month, got %q", d.Period))
 		return
 	}
-	sc, err := s.scopeOf(ctx, u)
+	sc, gid, err := s.chosenGroup(ctx, u, q.Get("group"))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if g := q.Get("group"); g != "" {
-		if d.GroupID, err = strconv.ParseInt(g, 10, 64); err != nil || d.GroupID <= 0 {
-			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "group: want a group id, got %q", g))
-			return
-		}
-		if !sc.has(d.GroupID) {
-			s.renderError(w, r, errOutOfScope)
-			return
-		}
-	}
+	d.GroupID = gid
 	groups, err := s.Store.Groups(ctx, u.OrgID)
 	if err != nil {
 		s.renderError(w, r, err)

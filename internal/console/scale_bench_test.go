@@ -24,11 +24,18 @@ import (
 // now, logged in through the real login as a manager, and reports each
 // page's latency percentiles: as a running console serves them, and
 // (_cold) as the first page of a console that has not read the rollups
-// yet.
+// yet. It runs on SQLite and, with QUNZHU_TEST_POSTGRES set, on
+// PostgreSQL.
 func BenchmarkConsolePages(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) { consolePages(b, d) })
+	}
+}
+
+func consolePages(b *testing.B, d store.Dialect) {
 	s := storetest.ScaleFromFlags()
 	start := time.Now()
-	db, gen := storetest.ScaleDB(storetest.Kept{TB: b}, store.SQLite, s, func() time.Time { return s.Now })
+	db, gen := storetest.ScaleDB(storetest.Kept{TB: b}, d, s, func() time.Time { return s.Now })
 	ctx := context.Background()
 	if _, err := db.Rollup(ctx, gen.OrgID, s.Now, s.Loc, 400); err != nil {
 		b.Fatal(err)

@@ -73,6 +73,14 @@ func (s *Server) configured(key string) bool {
 		return s.ShortCodes != nil
 	case "health":
 		return s.Health != nil
+	case "questions":
+		return s.Questions != nil
+	case "digest":
+		return s.Digests != nil
+	case "duplicates":
+		return s.Duplicates != nil
+	case "churn":
+		return s.Churn != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":

@@ -75,7 +75,7 @@ var demoSubmissions = []struct {
 // through the paths the console takes: scripts written and reviewed,
 // members' 投稿 in the chat (through the pipeline), pushes planned with
 // content.PlanPushes — this morning's sent now and delivered by the
-// simulator, tomorrow's planned, one deferred by the owners' quiet hours,
+// simulator, one in a few hours, tomorrow's planned, one deferred by the owners' quiet hours,
 // one cancelled, one skipped because its script was withdrawn — and the
 // rotation of the lively cohort.
 func seedContent(ctx context.Context, db ContentStore, in Ingester, s *sim.Sim, org community.Org, now time.Time) error {
@@ -202,6 +202,12 @@ func seedContent(ctx context.Context, db ContentStore, in Ingester, s *sim.Sim, 
 	}
 	// This morning's went out: the publisher marks its script published.
 	if _, err := db.MoveScript(ctx, org.ID, ids["早高峰：直播带货的三个误区"], content.Published, content.Publisher, reviewer, ""); err != nil {
+		return err
+	}
+	// In a few hours, whatever the time of day the demo starts: the noon
+	// script to the all-hands group (at night its quiet hours move it to
+	// the morning), so the duty board's next 24 hours always have a push.
+	if _, err := plan("午高峰：一张图看懂农产品详情页", content.Selector{GroupIDs: []int64{all.ID}}, content.When{At: now.Add(3 * time.Hour)}); err != nil {
 		return err
 	}
 	// Tomorrow: noon to every cohort; the evening one to the lively cohort,

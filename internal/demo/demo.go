@@ -35,6 +35,7 @@ type Store interface {
 	TreeStore
 	PartnersStore
 	ContentStore
+	QuestionsStore
 	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
@@ -87,6 +88,7 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 			return err
 		}
 	}
+	planDepartures(s, now)
 	evs := s.History(from, now)
 	fmt.Fprintf(w, "importing %d days of simulated history (%d events)…\n", HistoryDays, len(evs))
 	// Staff roles are set as soon as the staff have joined, before anything
@@ -126,6 +128,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := imp.ingest(ctx, evs[joined:]); err != nil {
 		return err
 	}
+	if err := openCohorts(ctx, db, in, s, org, academy.ID, now); err != nil {
+		return err
+	}
 	if err := seedEvents(ctx, db, in, s, org, now); err != nil {
 		return err
 	}
@@ -139,6 +144,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		return err
 	}
 	if err := seedConnections(ctx, db, org); err != nil {
+		return err
+	}
+	if err := seedQuestions(ctx, db, org, now); err != nil {
 		return err
 	}
 	return seedAccess(ctx, db, org.ID)

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"github.com/qunzhu/qunzhu/internal/analytics"
 	"slices"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("no progress shown:\n%s", out.String())
 	}
 	groups, err := db.Groups(ctx, org.ID)
-	if err != nil || len(groups) != len(sim.DemoScenario().Groups) {
+	if err != nil || len(groups) != len(s.Groups()) || len(groups) <= len(sim.DemoScenario().Groups) {
 		t.Fatalf("groups: %d, %v", len(groups), err)
 	}
 	var owners community.Group
@@ -98,6 +99,88 @@ func TestSeed(t *testing.T) {
 	}
 	checkEventsAndHealth(t, db, org, now, shanghai)
 	checkPartners(t, ctx, db, org)
+	checkQuestions(t, ctx, db, org, now)
+	checkChurnAndSeats(t, ctx, db, org, now)
+}
+
+// checkChurnAndSeats: the churn log has formerly active members who left
+// over the last week and a departed assistant with a successor; members
+// of this year's first cohort sit in the second too — one family, the
+// first kept by the earliest join.
+func checkChurnAndSeats(t *testing.T, ctx context.Context, db *store.DB, org community.Org, now time.Time) {
+	t.Helper()
+	loc := shanghaiOf(t)
+	leaves, err := db.Leaves(ctx, org.ID, now.AddDate(0, 0, -7), now, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, staff := 0, 0
+	for _, l := range leaves {
+		if l.FormerlyActive(loc) && !l.StaffLeft() {
+			active++
+		}
+		if l.StaffLeft() {
+			staff++
+			cands, err := db.Candidates(ctx, l.GroupID, now)
+			if c, ok := analytics.Successor(cands, l.PersonID); err != nil || !ok || c.PersonID == l.PersonID {
+				t.Errorf("no successor to %s in %s: %+v %v", l.Name, l.Group, cands, err)
+			}
+		}
+	}
+	if active < 3 || staff != 1 {
+		t.Errorf("the last week's leaves: %d formerly active members, %d staff; want 3 or more, 1", active, staff)
+	}
+	seats, err := db.MemberSeats(ctx, org.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dups := analytics.FindDuplicates(seats, 0, analytics.KeepEarliest)
+	in2026 := 0
+	for _, d := range dups {
+		for _, f := range d.Families {
+			if len(f.Seats) == 2 && f.Seats[0].GroupName == "NF-大别山网商学院2026第1期学员群" && f.Seats[1].GroupName == "NF-大别山网商学院2026第2期学员群" && f.Keep == f.Seats[0].Group {
+				in2026++
+			}
+		}
+	}
+	if in2026 < 5 {
+		t.Errorf("%d members in both of this year's cohorts, want 5 or more (of %d duplicates)", in2026, len(dups))
+	}
+}
+
+// checkQuestions: the questions page has the last 30 days' questions,
+// some answered in time, some late or never, none asked by staff, and
+// the next run of the tracker finds nothing new and sends nothing; the
+// digests of the last two weeks are made, yesterday's with its terms.
+func checkQuestions(t *testing.T, ctx context.Context, db *store.DB, org community.Org, now time.Time) {
+	t.Helper()
+	qs, err := db.Questions(ctx, org.ID, now.AddDate(0, 0, -30), now, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := analytics.Respond(qs, now)
+	if f.Questions < 30 || f.InTime == 0 || f.Late+f.Unanswered == 0 {
+		t.Fatalf("the demo's questions: %+v", f)
+	}
+	if run, err := db.TrackQuestions(ctx, org.ID, now, shanghaiOf(t)); err != nil || run.Read != 0 || run.Alerted != 0 {
+		t.Fatalf("the tracker after the seed: %+v %v", run, err)
+	}
+	days, err := db.DigestDays(ctx, org.ID, 100)
+	if err != nil || len(days) != 14 || days[0] != analytics.DayOf(now, shanghaiOf(t))-1 {
+		t.Fatalf("the demo's digests: %v %v", days, err)
+	}
+	var o analytics.OrgDigest
+	if err := db.Digest(ctx, org.ID, 0, days[0], &o); err != nil || o.Groups < 5 || o.MemberMessages == 0 || o.Questions == 0 || o.Lines[0].Term == "" {
+		t.Fatalf("yesterday's digest: %+v %v", o, err)
+	}
+}
+
+func shanghaiOf(t *testing.T) *time.Location {
+	loc, err := content.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // checkEventsAndHealth: the events and health pages have their work — a
@@ -134,8 +217,8 @@ func checkEventsAndHealth(t *testing.T, db *store.DB, org community.Org, now tim
 	}
 }
 
-// The demo shows a template applied with its tasks — some bound to the
-// groups of their names, one group flagged out of the template's order —
+// The demo shows a template applied with its tasks — bound to the groups
+// of their names, one group flagged out of the template's order —
 // and a temporary group with an end.
 func TestSeedTree(t *testing.T) {
 	shanghai, _ := content.LoadZone("")
@@ -172,8 +255,8 @@ func TestSeedTree(t *testing.T) {
 			done++
 		}
 	}
-	if len(tasks) != 7 || done != 5 {
-		t.Fatalf("%d tasks, %d bound; want 7, 5 bound by name", len(tasks), done)
+	if len(tasks) != 7 || done != 7 {
+		t.Fatalf("%d tasks, %d bound; want 7, all bound by name", len(tasks), done)
 	}
 	late := community.OutOfOrder(tasks, created)
 	if len(late) != 1 {
@@ -314,6 +397,17 @@ func TestSeedContent(t *testing.T) {
 	}
 	if !reasons[content.ReasonMinGap] || !reasons[content.ReasonNotApproved] || !reasons[content.ReasonCancelled] {
 		t.Errorf("reasons: %v", reasons)
+	}
+	// The duty board's next 24 hours have a push whatever the hour.
+	board, _ := db.DutyBoard(ctx, org.ID, 0, now.Add(-24*time.Hour), now.Add(24*time.Hour))
+	upcoming := 0
+	for _, it := range board {
+		if it.SentAt == nil {
+			upcoming++
+		}
+	}
+	if upcoming == 0 {
+		t.Errorf("the duty board has no push in the next 24 hours: %+v", board)
 	}
 	rosters, _ := db.DutyRosters(ctx, org.ID)
 	set := 0

@@ -25,9 +25,9 @@ type TreeStore interface {
 // academyTemplate lays out an academy's groups in the seed's order
 // (3.2.3): the lecturers' group, a group per topic, enrolment
 // consultation, a group per cohort, all-hands. Applied to the demo
-// academy for 2026, the groups it already has are matched by name; this
-// year's cohort groups are still to create, and the all-hands group, which
-// is older than them, is flagged as created out of order.
+// academy for 2026, the groups it already has are matched by name — this
+// year's two cohort groups too (cohorts2026) — and the all-hands group,
+// which is older than them, is flagged as created out of order.
 func academyTemplate(orgID int64) community.Template {
 	return community.Template{OrgID: orgID, Name: "学院开班（讲师→课题→招生→每期→大群）", Variables: []string{"school", "year"}, Steps: []community.TemplateStep{
 		{Kind: community.KindLecturer, Pattern: "NF-{school}讲师群"},

@@ -54,7 +54,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	go func() { e.in.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	e.svc = &imports.Service{Store: db, Ingest: e.in, Dir: filepath.Join(t.TempDir(), "imports"), Location: cst, Holder: "test",
-		Connections: []imports.Connection{{Name: "tg", Platform: "telegram"}, {Name: "qq", Platform: "onebot"}, {Name: "wx", Platform: "webhook"}},
+		Connections: imports.Fixed(imports.Connection{Name: "tg", Platform: "telegram"}, imports.Connection{Name: "qq", Platform: "onebot"}, imports.Connection{Name: "wx", Platform: "webhook"}),
 		Now:         func() time.Time { return now }, Forget: func() { e.forgets.Add(1); e.in.Forget() }}
 	return e
 }
@@ -264,7 +264,7 @@ func TestInterruptedImportRunsAgain(t *testing.T) {
 		path, _ := importertest.TelegramFile(t, t.TempDir(), 3000)
 		stop, cancel := context.WithCancel(ctx)
 		svc := &imports.Service{Store: db, Ingest: &cancelling{Ingester: e.in, n: 2, cancel: cancel}, Dir: e.svc.Dir, Location: cst,
-			Connections: e.svc.ConnectionList(), Now: e.svc.Now}
+			Connections: e.svc.Connections, Now: e.svc.Now}
 		job, err := svc.ImportFile(stop, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
 		if err == nil || job.Status != imports.Interrupted || job.Accepted != 1000 {
 			t.Fatalf("interrupted import: %+v, %v", job, err)

@@ -71,11 +71,11 @@ type Service struct {
 	// Location is the server's time zone: the days of the rollups, and
 	// the default zone of exports that write times without one.
 	Location *time.Location
-	// Connections are the configured connections an upload may name;
-	// Live, when set, lists them instead, as they are now (connections
-	// added or removed from the console while qunzhu runs).
-	Connections []Connection
-	Live        func() []Connection
+	// Connections lists the configured connections an upload may name,
+	// as they are now: the server's change while it runs (connections
+	// added or removed from the console); Fixed gives a list that does
+	// not. Nil: none.
+	Connections func() []Connection
 	// Holder names this process in the jobs it runs.
 	Holder string
 	// MaxUpload caps an uploaded file (bytes); 0: no cap.
@@ -843,8 +843,13 @@ func (s *Service) DismissMerge(ctx context.Context, orgID int64, p community.Mer
 
 // ConnectionList returns the connections an upload may name.
 func (s *Service) ConnectionList() []Connection {
-	if s.Live != nil {
-		return s.Live()
+	if s.Connections == nil {
+		return nil
 	}
-	return slices.Clone(s.Connections)
+	return s.Connections()
+}
+
+// Fixed is a Service's Connections that are always cs.
+func Fixed(cs ...Connection) func() []Connection {
+	return func() []Connection { return slices.Clone(cs) }
 }

@@ -2,8 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -136,15 +138,23 @@ func loadgenEvents(n int, prefix string, at time.Time) []chat.Event {
 // the whole pipeline in process, batches of 1000 from 4 producers, after
 // a warm-up of the same load: the HTTP benchmark without HTTP.
 func BenchmarkIngestLoadgen(b *testing.B) {
+	in := ingestBatches(b, 512, loadgenEvents, 20000)
+	b.ReportMetric(float64(in.Stats().Actions.Load())/float64(b.N+20000), "actions/msg")
+}
+
+// ingestBatches posts warm events of load, then b.N (timed), to a real
+// Ingester on SQLite in batches of 1000 from 4 producers, as bench/httpingest
+// posts them over HTTP, and reports messages per second.
+func ingestBatches(b *testing.B, batchSize int, load func(n int, prefix string, at time.Time) []chat.Event, warm int) *pipeline.Ingester {
 	db := storetest.Open(b, store.SQLite, nil)
 	org := community.Org{Name: "bench", Slug: "bench"}
 	if err := db.CreateOrg(context.Background(), &org); err != nil {
 		b.Fatal(err)
 	}
-	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, BatchSize: 512, BatchWait: 2 * time.Millisecond,
+	in := pipeline.NewIngester(pipeline.IngestConfig{Store: db, BatchSize: batchSize, BatchWait: 2 * time.Millisecond,
 		OrgFor: func(string) int64 { return org.ID }, Decider: &rules.Decider{Engine: rules.NewEngine(nil, nil), RuleSet: rules.ForGroup(), Offences: db.CountOffences}})
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	b.Cleanup(cancel)
 	go in.Run(ctx)
 	post := func(evs []chat.Event) {
 		const producers, batch = 4, 1000
@@ -163,13 +173,44 @@ func BenchmarkIngestLoadgen(b *testing.B) {
 		}
 		wg.Wait()
 	}
-	post(loadgenEvents(20000, "w", time.Now()))
-	evs := loadgenEvents(b.N, "t", time.Now())
+	post(load(warm, "w", time.Now()))
+	evs := load(b.N, "t", time.Now())
 	b.ResetTimer()
 	start := time.Now()
 	post(evs)
 	el := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "msgs/s")
-	b.ReportMetric(float64(in.Stats().Actions.Load())/float64(b.N+20000), "actions/msg")
+	return in
+}
+
+// spreadEvents are the events of bench/httpingest's realistic mix (-mix
+// spread): member k·7919 mod 50,000 into group member mod 500, texts
+// varied, every 50th an ad — 2% offending, nobody flooding.
+func spreadEvents(n int, prefix string, at time.Time) []chat.Event {
+	texts := []string{"大家好，今天的课件在哪里下载", "收到，谢谢老师", "明天几点上课？", "这个直通车怎么开", "👍👍👍", "物业什么时候来修电梯",
+		"楼上漏水了谁家的", "老师讲得很清楚", "今天的作业交了吗", "晚上八点直播间见", "请问报名截止到哪天", "有没有人一起拼车去上课"}
+	evs := make([]chat.Event, n)
+	for k := range evs {
+		user := k * 7919 % 50000
+		text := texts[k%len(texts)] + " " + strconv.Itoa(k%97)
+		if k%50 == 7 {
+			text = "加我微信abc1688领资料"
+		}
+		evs[k] = chat.Event{ID: fmt.Sprintf("%s-%d", prefix, k), Connection: "bench", Platform: "webhook", Type: chat.EventMessage,
+			Group: fmt.Sprintf("g%d", user%500), Time: at, Sender: chat.User{ID: fmt.Sprintf("u%d", user), Name: fmt.Sprintf("用户%d", user)},
+			Message: &chat.Message{ID: fmt.Sprintf("%s-m%d", prefix, k), Kind: chat.KindText, Text: text}}
+	}
+	return evs
+}
+
+var benchBatchSize = flag.Int("ingest.batch", 4096, "the Ingester's BatchSize in BenchmarkIngestSpread (the real binary's default: [pipeline] batch_size)")
+
+// BenchmarkIngestSpread runs bench/httpingest's realistic mix (see
+// spreadEvents) through the whole pipeline in process, batches of 1000
+// from 4 producers after a warm-up of 50,000 (every member seen once): the
+// HTTP benchmark's batched figure without HTTP.
+func BenchmarkIngestSpread(b *testing.B) {
+	in := ingestBatches(b, *benchBatchSize, spreadEvents, 50000)
+	b.ReportMetric(float64(in.Stats().Batches.Load()), "transactions-incl-warmup")
 }

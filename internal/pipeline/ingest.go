@@ -764,7 +764,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			}
 		}
 		msg := e.Message
-		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), SentAt: e.Time})
+		b.msgs = append(b.msgs, community.Message{GroupID: g.ID, PersonID: pid, ExternalID: msg.ID, Kind: msg.Kind, Text: msg.Text, URL: msg.URL, ReplyTo: msg.ReplyTo, Mentions: len(msg.Mentions), MentionIDs: msg.Mentions, SentAt: e.Time})
 		if b.hist {
 			return nil // history reports nothing
 		}

@@ -23,7 +23,7 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-const checkUsage = `usage: qunzhu check [--rules FILE | --group ID [--config FILE]] [--kind KIND] [--dict FILE]... [--json] [--count] [MESSAGE…]
+const checkUsage = `usage: qunzhu check [--rules FILE | --group ID [--config FILE]] [--kind KIND] [--dict FILE]... [--json] [--count] [--no-cache] [MESSAGE…]
 
 Checks messages against the group rules: the MESSAGE arguments, or one message
 per line from standard input. Without --rules or --group the built-in default
@@ -36,6 +36,9 @@ files, the group's file and the dictionaries. --kind gives the kind of group
 (cohort, owners, …) for the rules that depend on it. Prints one line per message:
 verdict, category, matched words and the message, tab-separated; --json prints
 a JSON object per line; --count prints only per-category counts and the speed.
+The dictionaries are compiled once and kept, compiled, in the user's cache
+directory (qunzhu/dict) for the next run with the same files and the same
+binary; --no-cache compiles them without reading or writing it.
 `
 
 // CheckCommand is ` + "`qunzhu check`" + `. Group, when not nil, resolves --group
@@ -45,6 +48,9 @@ a JSON object per line; --count prints only per-category counts and the speed.
 // Registry.Engine).
 type CheckCommand struct {
 	Group func(ctx context.Context, config string, id int64) (GroupRules, error)
+	// Cache, when not "", is the directory of compiled dictionaries kept
+	// between runs (DictCache; UserCacheDir); --no-cache leaves it alone.
+	Cache string
 }
 
 // GroupRules is what the service applies to one group.
@@ -73,6 +79,7 @@ func (c CheckCommand) Main(args []string, stdin io.Reader, stdout, stderr io.Wri
 	fs.Var(&dicts, "dict", "extra dictionary: one term per line, optionally term<TAB>category (repeatable)")
 	asJSON := fs.Bool("json", false, "print a JSON object per message")
 	count := fs.Bool("count", false, "print only per-category counts and messages per second")
+	noCache := fs.Bool("no-cache", false, "compile the dictionaries, neither reading nor writing the cache")
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "qunzhu check: "+format+"\n\n%s", append(a, checkUsage)...)
 		return 2
@@ -100,19 +107,15 @@ func (c CheckCommand) Main(args []string, stdin io.Reader, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "qunzhu check: %v\n", err)
 		return 2
 	}
-	var extra []Pattern
+	var files []DictFile
 	for _, d := range dicts {
-		f, err := os.Open(d)
+		b, err := os.ReadFile(d)
 		if err != nil {
 			return fail(err)
 		}
-		ps, err := ParseDictionary(d, f, "custom")
-		f.Close()
-		if err != nil {
-			return fail(err)
-		}
-		extra = append(extra, ps...)
+		files = append(files, DictFile{Name: d, Data: b})
 	}
+	var named []Pattern // the dictionaries a rules file names
 	var o checkOptions
 	o.kind, o.json, o.count = *kind, *asJSON, *count
 	var layers []Layer
@@ -122,7 +125,7 @@ func (c CheckCommand) Main(args []string, stdin io.Reader, stdout, stderr io.Wri
 		if err != nil {
 			return fail(err)
 		}
-		if len(extra) > 0 {
+		if len(files) > 0 {
 			return usage("--dict does not go with --group: the group's dictionaries apply")
 		}
 		o.rules, o.engine, layers = gr.Rules, gr.Engine, gr.Layers
@@ -130,17 +133,27 @@ func (c CheckCommand) Main(args []string, stdin io.Reader, stdout, stderr io.Wri
 			o.kind = gr.Kind
 		}
 	case *rulesFile != "":
-		rs, ls, named, err := LoadFile(*rulesFile)
+		rs, ls, ns, err := LoadFile(*rulesFile)
 		if err != nil {
 			return fail(err)
 		}
-		o.rules, layers = rs, ls
-		extra = append(named, extra...)
+		o.rules, layers, named = rs, ls, ns
 	default:
 		o.rules = Default()
 	}
 	if o.engine == nil {
-		o.engine = NewEngine(extra, o.rules.Allow.Phrases)
+		cache := DictCache{Dir: c.Cache}
+		if *noCache {
+			cache.Dir = ""
+		}
+		e, use, err := cache.Engine(files, named, o.rules.Allow.Phrases)
+		if err != nil {
+			return fail(err)
+		}
+		if use.Ignored != nil {
+			fmt.Fprintf(stderr, "qunzhu check: dictionary cache not used (%v): compiled again\n", use.Ignored)
+		}
+		o.engine = e
 	}
 	if len(layers) > 0 {
 		names := make([]string, len(layers))

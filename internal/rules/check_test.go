@@ -120,3 +120,41 @@ func TestCheckGroup(t *testing.T) {
 		t.Error("--config without --group accepted")
 	}
 }
+
+// With a cache directory, check compiles the dictionaries once and reads
+// them after; what it prints is the same either way.
+func TestCheckCache(t *testing.T) {
+	dir := t.TempDir()
+	dict := filepath.Join(t.TempDir(), "ops.txt")
+	if err := os.WriteFile(dict, []byte(cacheDict), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	input := strings.Join(cacheMessages, "\n") + "\n"
+	run := func(args ...string) (string, string) {
+		var out, errb bytes.Buffer
+		if code := (CheckCommand{Cache: dir}).Main(append([]string{"--dict", dict}, args...), strings.NewReader(input), &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	want, _ := run("--no-cache")
+	if files := cacheFilesIn(t, dir); len(files) != 0 {
+		t.Fatalf("--no-cache wrote %v", files)
+	}
+	cold, _ := run()
+	files := cacheFilesIn(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("cache files: %v", files)
+	}
+	warm, _ := run()
+	if cold != want || warm != want {
+		t.Fatalf("without the cache:\n%s\ncompiling:\n%s\nfrom the cache:\n%s", want, cold, warm)
+	}
+	if err := os.WriteFile(filepath.Join(dir, files[0]), []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, stderr := run()
+	if again != want || !strings.Contains(stderr, "dictionary cache not used") {
+		t.Fatalf("after damage: stderr %q, output:\n%s", stderr, again)
+	}
+}

@@ -48,6 +48,11 @@ type compiled struct {
 	// over a message finds them all.
 	m     *Matcher
 	spelt *spelt // pinyin spellings of the operator's all-Chinese terms
+	// What a dictionary cache (cache.go) needs to rebuild spelt: the
+	// dictionary terms are m.pats[:nDict], and later their indices of the
+	// operator's all-Chinese terms, spelt on demand.
+	nDict int
+	later []int32
 }
 
 // dictTag tags a dictionary term in the engine's automaton.
@@ -124,24 +129,33 @@ func (e *Engine) currentModel() *Model {
 // NewEngine compiles the built-in dictionary, the built-in allow phrases
 // and any extra patterns and phrases.
 func NewEngine(extra []Pattern, allow []string) *Engine {
+	return newEngine(compile(extra, allow))
+}
+
+func newEngine(c *compiled) *Engine {
 	e := &Engine{}
 	e.pool.New = func() any { return &scratch{} }
-	e.Swap(extra, allow)
+	e.cur.Store(c)
 	return e
 }
 
 // Swap rebuilds the matchers with the built-ins plus extra and installs
 // them atomically: evaluations in flight finish with the old ones.
-func (e *Engine) Swap(extra []Pattern, allow []string) {
+func (e *Engine) Swap(extra []Pattern, allow []string) { e.cur.Store(compile(extra, allow)) }
+
+// compile builds the automaton of the built-ins plus extra.
+func compile(extra []Pattern, allow []string) *compiled {
 	// The built-in terms with every mix of characters and pinyin, the
 	// operator's terms, and the spellings of those that mix characters
 	// with letters or digits; the spellings of the others wait for a
 	// message that can hold one.
-	ps := append(withPinyin(BuiltinDictionary(), true), extra...)
-	var later, mixed []Pattern
-	for _, p := range extra {
+	builtin := withPinyin(BuiltinDictionary(), true)
+	ps := append(builtin, extra...)
+	var later []int32
+	var mixed []Pattern
+	for i, p := range extra {
 		if allHan(p.Norm) {
-			later = append(later, p)
+			later = append(later, int32(len(builtin)+i))
 		} else {
 			mixed = append(mixed, p)
 		}
@@ -162,7 +176,13 @@ func (e *Engine) Swap(extra []Pattern, allow []string) {
 		p.Tag = dictTag
 		all = append(all, p)
 	}
-	e.cur.Store(&compiled{m: NewMatcher(append(all, aps...)), spelt: &spelt{n: len(later), terms: later, eager: ps}})
+	return withSpelt(NewMatcher(append(all, aps...)), len(ps), later)
+}
+
+// withSpelt completes a compiled automaton whose first nDict patterns are
+// the dictionary terms, of which later are spelt on demand.
+func withSpelt(m *Matcher, nDict int, later []int32) *compiled {
+	return &compiled{m: m, spelt: &spelt{n: len(later), terms: later, eager: m.pats[:nDict]}, nDict: nDict, later: later}
 }
 
 // Input is one message (or member event) to judge.

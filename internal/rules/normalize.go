@@ -8,6 +8,7 @@ package rules
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,6 +33,14 @@ type Normalizer struct {
 	enc   [utf8.UTFMax]byte
 	// letters counts the Latin letters of the text last normalised.
 	letters int
+}
+
+// Folder returns a function that folds a word as Normalize does, into a
+// string: what the digest's terms are counted in, so that 薇信 and 微信
+// are one term. Like a Normalizer, it is not safe for concurrent use.
+func Folder() func(string) string {
+	var n Normalizer
+	return func(s string) string { return string(n.Normalize(s)) }
 }
 
 // Normalize folds s. The result is valid until the next call.
@@ -123,11 +132,24 @@ type foldTables struct {
 	emoji [emojiSize]rune
 }
 
-// foldTable is the one-rune result of folding each rune of the Basic
+// foldTable returns the one-rune result of folding each rune of the Basic
 // Multilingual Plane and of the emoji blocks (0: dropped, complexFold:
 // several runes), computed once from fold itself so the two can never
-// disagree.
-var foldTable = sync.OnceValue(func() *foldTables {
+// disagree — or read, by a dictionary cache this very binary wrote
+// (cache.go), with the automaton.
+func foldTable() *foldTables {
+	if t := folds.Load(); t != nil {
+		return t
+	}
+	folds.CompareAndSwap(nil, computedFolds())
+	return folds.Load()
+}
+
+// folds is the table in use: computed, or installed from a cache before
+// the first message.
+var folds atomic.Pointer[foldTables]
+
+var computedFolds = sync.OnceValue(func() *foldTables {
 	t := &foldTables{}
 	var n Normalizer
 	one := func(r rune) rune {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -129,7 +130,7 @@ func allHan(term []rune) bool {
 type spelt struct {
 	n     int // how many terms
 	once  sync.Once
-	terms []Pattern // the all-Chinese terms
+	terms []int32   // the all-Chinese terms, indices into eager
 	eager []Pattern // the patterns compiled already, not to be repeated
 	m     *Matcher
 }
@@ -137,38 +138,47 @@ type spelt struct {
 // matcher returns the matcher of the spellings, building it on first use.
 func (s *spelt) matcher() *Matcher {
 	s.once.Do(func() {
-		s.m = NewMatcher(appendSpellings(nil, s.terms, false, patternKeys(s.eager)))
+		terms := make([]Pattern, len(s.terms))
+		for i, j := range s.terms {
+			terms[i] = s.eager[j]
+		}
+		s.m = NewMatcher(appendSpellings(nil, terms, false, patternKeys(s.eager)))
 		s.terms, s.eager = nil, nil
 	})
 	return s.m
 }
 
-// pinyinSyllables holds every reading of pinyinReadings, packed 5 bits a
-// letter.
-var pinyinSyllables = sync.OnceValue(func() map[uint32]bool {
-	out := make(map[uint32]bool, len(pinyinReadings))
-	for i := range pinyinReadings {
-		k, ok := packSyllable([]byte(pinyinReading(i)))
-		if ok {
-			out[k] = true
-		}
-	}
-	return out
-})
-
-func packSyllable[T rune | byte](s []T) (uint32, bool) {
-	if len(s) == 0 || len(s) > 6 {
-		return 0, false
-	}
-	k := uint32(0)
-	for _, c := range s {
-		if c < 'a' || c > 'z' {
-			return 0, false
-		}
-		k = k<<5 | uint32(c-'a'+1)
-	}
-	return k, true
+// syllableTrie holds every reading of pinyinReadings as a trie of letters:
+// node 0 is the root, next[node][letter] the child (0: none), and end marks
+// the nodes that complete a syllable. Walking it from a position finds
+// every syllable starting there in at most six steps.
+type syllableTrie struct {
+	next [][26]uint16
+	end  []bool
 }
+
+// pinyinTrie is the trie of pinyinReadings.
+
+var pinyinTrie = sync.OnceValue(func() *syllableTrie {
+	t := &syllableTrie{next: make([][26]uint16, 1), end: make([]bool, 1)}
+	for i := range pinyinReadings {
+		s := pinyinReading(i)
+		if s == "" || len(s) > 6 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz") != "" {
+			continue
+		}
+		u := 0
+		for _, c := range []byte(s) {
+			if t.next[u][c-'a'] == 0 {
+				t.next[u][c-'a'] = uint16(len(t.next))
+				t.next = append(t.next, [26]uint16{})
+				t.end = append(t.end, false)
+			}
+			u = int(t.next[u][c-'a'])
+		}
+		t.end[u] = true
+	}
+	return t
+})
 
 // pinyinStarts marks the pairs of letters a syllable can start with (and
 // the letters that are syllables of their own, with a zero second
@@ -197,7 +207,7 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 	if n.letters < minPinyinLetters {
 		return false // most messages: too few letters for any spelling
 	}
-	var syl map[uint32]bool
+	var syl *syllableTrie
 	var reach [64]bool
 	for p := 0; p < len(norm); p++ {
 		if norm[p] < 'a' || norm[p] > 'z' {
@@ -219,7 +229,7 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 			continue
 		}
 		if syl == nil {
-			syl = pinyinSyllables()
+			syl = pinyinTrie()
 		}
 		// Which offsets from p a sequence of syllables reaches.
 		clear(reach[:])
@@ -228,8 +238,12 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 			if !reach[i] {
 				continue
 			}
+			u := uint16(0)
 			for l := 1; l <= 6 && p+i+l <= end; l++ {
-				if k, _ := packSyllable(norm[p+i : p+i+l]); syl[k] {
+				if u = syl.next[u][norm[p+i+l-1]-'a']; u == 0 {
+					break
+				}
+				if syl.end[u] {
 					if i+l >= minPinyinLetters {
 						return true
 					}

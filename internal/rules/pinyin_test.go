@@ -148,3 +148,45 @@ func TestPinyinAhead(t *testing.T) {
 		}
 	}
 }
+
+// The trie holds exactly the readings: every reading, and no other string
+// of up to three letters or of a reading and one more letter.
+func TestSyllableTrie(t *testing.T) {
+	readings := map[string]bool{}
+	for i := range pinyinReadings {
+		if s := pinyinReading(i); s != "" {
+			readings[s] = true
+		}
+	}
+	tr := pinyinTrie()
+	in := func(s string) bool {
+		u := uint16(0)
+		for _, c := range []byte(s) {
+			if u = tr.next[u][c-'a']; u == 0 {
+				return false
+			}
+		}
+		return tr.end[u]
+	}
+	var words []string
+	for r := range readings {
+		words = append(words, r)
+		for c := 'a'; c <= 'z'; c++ {
+			words = append(words, r+string(c))
+		}
+	}
+	for a := 'a'; a <= 'z'; a++ {
+		words = append(words, string(a))
+		for b := 'a'; b <= 'z'; b++ {
+			words = append(words, string([]rune{a, b}))
+			for c := 'a'; c <= 'z'; c++ {
+				words = append(words, string([]rune{a, b, c}))
+			}
+		}
+	}
+	for _, w := range words {
+		if got := in(w); got != (readings[w] && len(w) <= 6) {
+			t.Errorf("%q in the trie: %v", w, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -287,49 +288,67 @@ func adContext(c cues) bool { return c.has(cueAd) }
 
 var shortHosts = []string{"t.cn/", "dwz.cn/", "url.cn/", "suo.im/", "bit.ly/", "tinyurl.com/", "is.gd/", "w.url.cn/", "c7.gg/", "u.nu/"}
 
-// shortLink finds a link through a URL shortener, which hides where it goes.
+// shortLink finds a link through a URL shortener, which hides where it goes:
+// the first of shortHosts whose first occurrence in text (ignoring ASCII
+// case) starts a word. Every host ends in a letter and a slash, so its
+// occurrences end at the slashes of the text: only slashes after one of
+// those letters are tried, each against every host.
 func shortLink(text string, allowed []string) (string, bool) {
 	if strings.IndexByte(text, '.') < 0 || strings.IndexByte(text, '/') < 0 {
 		return "", false
 	}
-	upper := hasASCIIUpper(text)
-	for _, h := range shortHosts {
-		i := -1
-		if upper {
-			i = indexFold(text, h)
-		} else {
-			i = strings.Index(text, h)
+	var decided, found uint32 // by host: its first occurrence seen; it counts
+	for j := 0; ; {
+		k := strings.IndexByte(text[j:], '/')
+		if k < 0 {
+			break
 		}
-		if i >= 0 && (i == 0 || !isASCIIAlnum(text[i-1])) {
-			host := strings.TrimSuffix(h, "/")
-			if slices.Contains(allowed, host) {
+		end := j + k + 1
+		j = end
+		if end < 2 || !shortHostEnds[text[end-2]|0x20] {
+			continue
+		}
+		for i, h := range shortHosts {
+			from := end - len(h)
+			if decided&(1<<i) != 0 || from < 0 || !equalFoldASCII(text[from:end], h) {
 				continue
 			}
-			return host, true
+			decided |= 1 << i
+			if (from == 0 || !isASCIIAlnum(text[from-1])) && !slices.Contains(allowed, strings.TrimSuffix(h, "/")) {
+				found |= 1 << i
+			}
 		}
 	}
-	return "", false
+	if found == 0 {
+		return "", false
+	}
+	return strings.TrimSuffix(shortHosts[bits.TrailingZeros32(found)], "/"), true
 }
 
-// indexFold is strings.Index for an ASCII lower-case needle, ignoring ASCII
-// case in s, without allocating.
-func indexFold(s, needle string) int {
-	for i := 0; i+len(needle) <= len(s); i++ {
-		j := 0
-		for ; j < len(needle); j++ {
-			c := s[i+j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != needle[j] {
-				break
-			}
+// shortHostEnds marks the letter before the slash of each of shortHosts.
+var shortHostEnds = func() (ends [256]bool) {
+	for _, h := range shortHosts {
+		ends[h[len(h)-2]] = true
+	}
+	return ends
+}()
+
+// equalFoldASCII reports whether s equals the ASCII lower-case lower,
+// ignoring ASCII case in s.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
 		}
-		if j == len(needle) {
-			return i
+		if c != lower[i] {
+			return false
 		}
 	}
-	return -1
+	return true
 }
 
 // spamTLDs are top-level domains that, in Chinese chat groups, are almost
@@ -370,15 +389,6 @@ func spamLink(text string, allowed []string) (string, bool) {
 		return host, true
 	}
 	return "", false
-}
-
-func hasASCIIUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
 }
 
 func hostByte(b byte) bool { return isASCIIAlnum(b) || b == '-' || b == '_' }

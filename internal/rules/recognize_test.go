@@ -178,3 +178,58 @@ func TestMayQuote(t *testing.T) {
 		}
 	}
 }
+
+// shortLinkByIndex is shortLink as it was written first — strings.Index for
+// each host — kept as the reference FuzzShortLink compares with.
+func shortLinkByIndex(text string, allowed []string) (string, bool) {
+	if strings.IndexByte(text, '.') < 0 || strings.IndexByte(text, '/') < 0 {
+		return "", false
+	}
+	lower := []byte(text)
+	for i, c := range lower {
+		if c >= 'A' && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	for _, h := range shortHosts {
+		if i := strings.Index(string(lower), h); i >= 0 && (i == 0 || !isASCIIAlnum(text[i-1])) {
+			host := strings.TrimSuffix(h, "/")
+			if slices.Contains(allowed, host) {
+				continue
+			}
+			return host, true
+		}
+	}
+	return "", false
+}
+
+func FuzzShortLink(f *testing.F) {
+	for _, s := range []string{"点这里 t.cn/A6abcd", "at.cn/x t.cn/y", "T.CN/abc", "https://bit.ly/x", "见 dwz.cn/ 和 t.cn/", "a/t.cn/", "xt.cn/ t.cn/", "url.cn/ w.url.cn/", "tinyurl.com/abc is.gd/", "no link here"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, text string, allowT bool) {
+		var allowed []string
+		if allowT {
+			allowed = []string{"t.cn", "url.cn"}
+		}
+		h1, ok1 := shortLink(text, allowed)
+		h2, ok2 := shortLinkByIndex(text, allowed)
+		if h1 != h2 || ok1 != ok2 {
+			t.Fatalf("shortLink(%q) = %q %v, by index %q %v", text, h1, ok1, h2, ok2)
+		}
+	})
+}
+
+// shortLink keeps a bit for each host, and tries a slash only after the
+// letter that ends a host: the hosts must allow both.
+func TestShortHosts(t *testing.T) {
+	if len(shortHosts) > 32 {
+		t.Fatalf("%d short hosts: shortLink keeps them in 32 bits", len(shortHosts))
+	}
+	for _, h := range shortHosts {
+		if h != strings.ToLower(h) || len(h) < 2 || !strings.HasSuffix(h, "/") || h[len(h)-2] == '/' {
+			t.Errorf("short host %q: want lower case, ending in one slash", h)
+		}
+	}
+}

@@ -16,7 +16,13 @@ import (
 
 func approvedScript(t *testing.T, db *store.DB, org int64) content.Script {
 	t.Helper()
-	s := content.Script{OrgID: org, Title: "早高峰：直播带货三个误区", Body: "第一，不备货就开播。\n第二，只顾讲不互动。\n第三，没有复盘。\n大家觉得哪条最常见？", Tags: []string{"直播", "早高峰"}, Author: "person:1"}
+	return approved(t, db, content.Script{OrgID: org, Title: "早高峰：直播带货三个误区", Body: "第一，不备货就开播。\n第二，只顾讲不互动。\n第三，没有复盘。\n大家觉得哪条最常见？", Tags: []string{"直播", "早高峰"}, Author: "person:1"})
+}
+
+// approved creates s and takes it through review to approved.
+func approved(t *testing.T, db *store.DB, s content.Script) content.Script {
+	t.Helper()
+	org := s.OrgID
 	if err := db.CreateScript(ctx, &s); err != nil {
 		t.Fatal(err)
 	}

@@ -491,15 +491,19 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 // member made 店小二 leaves her record as a member behind), as
 // rules.Replay judges history.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
-	var n int
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM moderation_actions a
+	// Asked by the rules for every offence, inside the ingest writer: a
+	// statement prepared once (parsing it cost as much as running it).
+	st, err := db.stmt(ctx, nil, db.q(`SELECT COUNT(*) FROM moderation_actions a
 		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
 		AND a.rule NOT LIKE '%/model.%'
 		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id AND m.group_id = a.group_id
 			AND m.role IN ('owner', 'secretary', 'assistant')
-			AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`),
-		personID, ms(since)).Scan(&n)
+			AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`))
 	if err != nil {
+		return 0, fmt.Errorf("count offences: %w", err)
+	}
+	var n int
+	if err := st.QueryRowContext(ctx, personID, ms(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}
 	return n, nil

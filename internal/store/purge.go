@@ -143,12 +143,12 @@ func (db *DB) PurgeNotice(ctx context.Context, orgID, groupID int64, days int, e
 	return named, err
 }
 
-const purgeCols = "p.id, p.group_id, g.name, p.days, p.noticed_at, p.remove_after, p.noticed_by, p.ended_at, p.outcome, p.ended_by"
+const purgeCols = "p.id, p.group_id, g.name, p.kind, p.days, p.noticed_at, p.remove_after, p.noticed_by, p.ended_at, p.outcome, p.ended_by"
 
 func scanPurge(sc interface{ Scan(...any) error }, p *community.Purge) error {
 	var noticed, after int64
 	var ended sql.NullInt64
-	if err := sc.Scan(&p.ID, &p.GroupID, &p.Group, &p.Days, &noticed, &after, &p.NoticedBy, &ended, &p.Outcome, &p.EndedBy); err != nil {
+	if err := sc.Scan(&p.ID, &p.GroupID, &p.Group, &p.Kind, &p.Days, &noticed, &after, &p.NoticedBy, &ended, &p.Outcome, &p.EndedBy); err != nil {
 		return err
 	}
 	p.NoticedAt, p.RemoveAfter, p.EndedAt = fromMS(noticed), fromMS(after), fromNullMS(ended)
@@ -182,17 +182,23 @@ func thePendingPurge(ctx context.Context, db *DB, q queryer, orgID, groupID int6
 }
 
 // purgeMembers fills in a purge's members, in the order they joined. While
-// the purge is pending, a named member who left shows as left and one who
-// posted after the notice as spoke.
+// the purge is pending, a named member who left shows as left; in a purge
+// of inactive members one who posted after the notice shows as spoke, in
+// one of duplicates one no longer in the group they were to stay in as
+// single.
 func purgeMembers(ctx context.Context, db *DB, q queryer, p *community.Purge) error {
 	rows, err := q.QueryContext(ctx, db.q(`SELECT pm.person_id, COALESCE(NULLIF(m.nickname, ''), pe.name), pm.status, m.joined_at,
-			(SELECT MAX(x.sent_at) FROM messages x WHERE x.person_id = pm.person_id AND x.group_id = ?)
+			(SELECT MAX(x.sent_at) FROM messages x WHERE x.person_id = pm.person_id AND x.group_id = ?),
+			COALESCE(pm.keep_group_id, 0), COALESCE(kg.name, ''),
+			EXISTS (SELECT 1 FROM memberships k WHERE k.person_id = pm.person_id AND k.group_id = pm.keep_group_id AND k.left_at IS NULL)
 		FROM purge_members pm JOIN people pe ON pe.id = pm.person_id
 		LEFT JOIN memberships m ON m.person_id = pm.person_id AND m.group_id = ? AND m.left_at IS NULL
+		LEFT JOIN chat_groups kg ON kg.id = pm.keep_group_id
 		WHERE pm.purge_id = ? ORDER BY COALESCE(m.joined_at, 0), pm.person_id`), p.GroupID, p.GroupID, p.ID)
 	list, err := scanAll(rows, err, func(r *sql.Rows, m *community.PurgeMember) error {
 		var joined, last sql.NullInt64
-		if err := r.Scan(&m.PersonID, &m.Name, &m.Status, &joined, &last); err != nil {
+		var kept bool
+		if err := r.Scan(&m.PersonID, &m.Name, &m.Status, &joined, &last, &m.KeepGroup, &m.KeepName, &kept); err != nil {
 			return err
 		}
 		m.LastMessage = fromNullMS(last)
@@ -203,6 +209,10 @@ func purgeMembers(ctx context.Context, db *DB, q queryer, p *community.Purge) er
 			switch {
 			case !joined.Valid:
 				m.Status = community.PurgeLeft
+			case p.Kind == community.PurgeDuplicate:
+				if !kept {
+					m.Status = community.PurgeSingle
+				}
 			case m.LastMessage != nil && !m.LastMessage.Before(p.NoticedAt):
 				m.Status = community.PurgeSpoke
 			}
@@ -289,11 +299,15 @@ func (db *DB) PurgeExecute(ctx context.Context, orgID, groupID int64, keep []int
 				}
 			}
 			if status == community.PurgeRemoved {
-				a := chat.Action{Key: fmt.Sprintf("purge:%d:%d", p.ID, m.PersonID), Connection: conn, Kind: chat.ActKick, Group: ext, User: user, Reason: "inactive (purge)"}
+				reason, why := "inactive (purge)", "长期未发言 inactive"
+				if p.Kind == community.PurgeDuplicate {
+					reason, why = "duplicate (purge)", "重复入群，留在「"+m.KeepName+"」 in another group of the series"
+				}
+				a := chat.Action{Key: fmt.Sprintf("purge:%d:%d", p.ID, m.PersonID), Connection: conn, Kind: chat.ActKick, Group: ext, User: user, Reason: reason}
 				if err := enqueue(ctx, db, tx, []chat.Action{a}, now); err != nil {
 					return err
 				}
-				if err := recordModeration(ctx, db, tx, community.ModerationAction{OrgID: orgID, GroupID: groupID, PersonID: m.PersonID, Action: chat.ActKick, Rule: "purge", Category: "purge", Reason: "长期未发言 inactive", Actor: actor}); err != nil {
+				if err := recordModeration(ctx, db, tx, community.ModerationAction{OrgID: orgID, GroupID: groupID, PersonID: m.PersonID, Action: chat.ActKick, Rule: "purge", Category: "purge", Reason: why, Actor: actor}); err != nil {
 					return err
 				}
 				removed++
@@ -333,7 +347,11 @@ func (db *DB) PurgeWithdraw(ctx context.Context, orgID, groupID int64, actor str
 		if err != nil {
 			return err
 		}
-		a := chat.Action{Key: fmt.Sprintf("purge:%d:withdrawn", p.ID), Connection: conn, Kind: chat.ActSend, Group: ext, Text: community.PurgeWithdrawnText(lang), Reason: "purge withdrawn"}
+		text := community.PurgeWithdrawnText(lang)
+		if p.Kind == community.PurgeDuplicate {
+			text = community.DuplicateWithdrawnText(lang)
+		}
+		a := chat.Action{Key: fmt.Sprintf("purge:%d:withdrawn", p.ID), Connection: conn, Kind: chat.ActSend, Group: ext, Text: text, Reason: "purge withdrawn"}
 		if err := enqueue(ctx, db, tx, []chat.Action{a}, now); err != nil {
 			return err
 		}

@@ -402,6 +402,9 @@ func (db *DB) SendDuePushes(ctx context.Context, limit int) (int, error) {
 				}
 				continue
 			}
+			if d.act.Text, err = shortenLinks(ctx, db, tx, d.group.OrgID, d.id, d.group.ID, d.act.Text); err != nil {
+				return err
+			}
 			acts = append(acts, d.act)
 			ids = append(ids, d.id)
 		}

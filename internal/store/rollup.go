@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -344,11 +345,18 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	db := r.db
 	from, to := d.Start(r.loc), (d + 1).Start(r.loc)
 	cond, args := r.in("m.group_id")
-	msgs, err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args)
+	// A group at a time: the run holds one group's day of messages, not
+	// the organisation's.
+	figures := map[int64]*analytics.DayFigures{}
+	var people []analytics.PersonDay
+	err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
+		f, p := analytics.RollupDay(msgs, from, to)
+		maps.Copy(figures, f)
+		people = append(people, p...)
+	})
 	if err != nil {
 		return err
 	}
-	figures, people := analytics.RollupDay(msgs, from, to)
 	members, newcomers := r.membership(d, from, to)
 	for _, p := range people {
 		pd := r.postsOf(p.Group, p.Person)
@@ -451,25 +459,38 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 	return nil
 }
 
-// dayMessages reads an organisation's messages sent from..to (cond and
-// args limit them to some groups).
-func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any) ([]analytics.Msg, error) {
+// dayMessages calls fn with the messages of an organisation's groups
+// sent from..to (cond and args limit them to some groups), a group at a
+// time in the order of their ids, each group's in time order. The slice
+// is fn's only until it returns.
+func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
-	out, err := scanAll(rows, err, func(r *sql.Rows, m *analytics.Msg) error {
+		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.group_id, m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
+	var group []analytics.Msg
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var m analytics.Msg
 		var at int64
 		if err := r.Scan(&m.Group, &m.Person, &m.ID, &m.ReplyTo, &m.Text, &at); err != nil {
 			return err
 		}
 		m.At = fromMS(at)
 		m.Staff = staff[[2]int64{m.Group, m.Person}] || staff[[2]int64{0, m.Person}]
+		if len(group) > 0 && group[0].Group != m.Group {
+			fn(group)
+			clear(group)
+			group = group[:0]
+		}
+		group = append(group, m)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rollup: messages: %w", err)
+		return fmt.Errorf("rollup: messages: %w", err)
 	}
-	return out, nil
+	if len(group) > 0 {
+		fn(group)
+	}
+	return nil
 }
 
 type memberFigures struct{ joins, leaves, members int }
@@ -532,24 +553,33 @@ var alertTexts = map[string]string{
 }
 
 // alertOnDuty sends an alert of a group (and member), once per alert, to
-// the group's assistant on duty directly where a platform can reach them
-// (a staff account of theirs: a WeCom application message), and to the
-// organisation's staff group (a WeCom group robot's, say), naming them.
+// the group's assistant on duty and the staff group (notifyDuty).
 func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int64, kind string, d analytics.Day, now time.Time) error {
-	var staffID int64
-	var name, conn, who, staffConn, staffExt, staffLife string
-	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, g.connection, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), ''),
-			COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
-		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
-		WHERE g.id = ?`), personID, groupID).Scan(&name, &conn, &who, &staffID, &staffConn, &staffExt, &staffLife)
+	var name, who string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.name, COALESCE((SELECT p.name FROM people p WHERE p.id = ?), '') FROM chat_groups g WHERE g.id = ?`), personID, groupID).Scan(&name, &who)
 	if err != nil {
 		return fmt.Errorf("rollup: alert to the assistant on duty: %w", err)
 	}
-	text := fmt.Sprintf(alertTexts[kind], name, who)
 	key := fmt.Sprintf("%d:%d:%s:%d", groupID, personID, kind, d)
 	duty, err := dutyFor(ctx, db, tx, groupID, 0)
 	if err != nil {
 		return err
+	}
+	return notifyDuty(ctx, db, tx, groupID, duty, key, fmt.Sprintf(alertTexts[kind], name, who), now)
+}
+
+// notifyDuty sends text about a group, once per key, to its assistant on
+// duty (duty, 0: none) directly where a platform can reach them (a staff
+// account of theirs: a WeCom application message), and to the
+// organisation's staff group (a WeCom group robot's, say), naming them.
+func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, key, text string, now time.Time) error {
+	var staffID int64
+	var conn, staffConn, staffExt, staffLife string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT g.connection, COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
+		WHERE g.id = ?`), groupID).Scan(&conn, &staffID, &staffConn, &staffExt, &staffLife)
+	if err != nil {
+		return fmt.Errorf("alert to the assistant on duty: %w", err)
 	}
 	// Not the staff group's own alerts into it.
 	toStaff := staffID != 0 && staffID != groupID && staffLife == string(community.Active)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -407,4 +409,36 @@ func TestUsersAndTokens(t *testing.T) {
 			t.Fatalf("tokens: %+v %v", ts, err)
 		}
 	})
+}
+
+// TestPostgresSettings: connections to PostgreSQL run without JIT unless
+// the database URL says otherwise, and a malformed URL is refused with
+// what is wrong.
+func TestPostgresSettings(t *testing.T) {
+	ctx := context.Background()
+	_, dsn := storetest.DSN(t, store.Postgres)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("jit", "on")
+	u.RawQuery = q.Encode()
+	for _, tt := range []struct{ dsn, want string }{
+		{dsn, "off"},
+		{u.String(), "on"},
+	} {
+		db, err := store.Open(ctx, "postgres", tt.dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := db.SQL().QueryRowContext(ctx, "SHOW jit").Scan(&jit); err != nil || jit != tt.want {
+			t.Errorf("%s: jit %q, %v; want %q", tt.dsn, jit, err, tt.want)
+		}
+		db.Close()
+	}
+	if _, err := store.Open(ctx, "postgres", "postgres://user:secret@host:notaport/db", store.Options{}); err == nil || errkind.Of(err) != errkind.Invalid || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a malformed url: %v", err)
+	}
 }

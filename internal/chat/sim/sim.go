@@ -7,6 +7,7 @@ package sim
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"embed"
 	"fmt"
@@ -104,6 +105,7 @@ type Sim struct {
 	nonce   string
 	actions []chat.Action
 	pending []chat.Event // reactions to actions, emitted on the next tick
+	planned []departure  // leaves History makes
 	joins   int
 	// Expect counts generated rule violations by category, for tests.
 	expect map[string]int
@@ -134,17 +136,23 @@ func New(name string, sc Scenario, opt Options) *Sim {
 	s := &Sim{name: name, opt: opt, rng: rand.New(rand.NewPCG(uint64(sc.Seed), 0x51ced)), byID: map[string]*group{}, expect: map[string]int{},
 		nonce: strconv.FormatInt(opt.Now().UnixNano(), 36)}
 	for _, spec := range sc.Groups {
-		if spec.Capacity == 0 {
-			spec.Capacity = 500
-		}
-		g := &group{spec: spec, byID: map[string]*member{}, banned: map[string]bool{}}
-		for i := 0; i < spec.Members; i++ {
-			g.add(s.newMember(g, i))
-		}
-		s.groups = append(s.groups, g)
-		s.byID[spec.ID] = g
+		s.addGroup(spec)
 	}
 	return s
+}
+
+// addGroup adds a group with its first members.
+func (s *Sim) addGroup(spec GroupSpec) *group {
+	if spec.Capacity == 0 {
+		spec.Capacity = 500
+	}
+	g := &group{spec: spec, byID: map[string]*member{}, banned: map[string]bool{}}
+	for i := 0; i < spec.Members; i++ {
+		g.add(s.newMember(g, i))
+	}
+	s.groups = append(s.groups, g)
+	s.byID[spec.ID] = g
+	return g
 }
 
 func (g *group) add(m *member) {
@@ -370,7 +378,8 @@ func (s *Sim) leave(g *group, at time.Time, live bool) (chat.Event, bool) {
 
 // History generates a plausible backlog from from to to: the starting
 // members join before from, then days of chat shaped by the hour curve
-// and each group's liveness, a few newcomers and leavers a week.
+// and each group's liveness, a few newcomers and leavers a week, and the
+// departures planned with Depart.
 func (s *Sim) History(from, to time.Time) []chat.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -397,11 +406,20 @@ func (s *Sim) History(from, to time.Time) []chat.Event {
 			out = append(out, e)
 		}
 	}
+	out = append(out, s.days(s.groups, from, to)...)
+	slices.SortStableFunc(out, func(a, b chat.Event) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+// days generates the days of groups from from to to.
+func (s *Sim) days(groups []*group, from, to time.Time) []chat.Event {
+	var out []chat.Event
 	days := int(to.Sub(from).Hours()/24) + 1
 	for d := 0; d < days; d++ {
 		loc := s.opt.Location
 		dayStart := time.Date(from.In(loc).Year(), from.In(loc).Month(), from.In(loc).Day()+d, 0, 0, 0, 0, loc)
-		for _, g := range s.groups {
+		for _, g := range groups {
+			out = append(out, s.departures(g, dayStart, from, to)...)
 			// Dying groups fade over the period.
 			live := g.spec.Liveness
 			if live < 0.5 {
@@ -439,6 +457,91 @@ func (s *Sim) History(from, to time.Time) []chat.Event {
 			}
 		}
 	}
+	return out
+}
+
+// departure is a member's leave planned with Depart.
+type departure struct {
+	group, user string
+	at          time.Time
+}
+
+// Depart plans a member's leave of a group at a time of the history to
+// come: from that day on they say nothing there.
+func (s *Sim) Depart(groupID, userID string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.planned = append(s.planned, departure{groupID, userID, at})
+}
+
+// departures makes the planned leaves of g on the day from dayStart.
+func (s *Sim) departures(g *group, dayStart, from, to time.Time) []chat.Event {
+	var out []chat.Event
+	for _, p := range s.planned {
+		m := g.byID[p.user]
+		if p.group != g.spec.ID || m == nil || p.at.Before(dayStart) || !p.at.Before(dayStart.Add(24*time.Hour)) || p.at.Before(from) || !p.at.Before(to) {
+			continue
+		}
+		g.remove(m.id)
+		e := s.event(g, chat.EventMemberLeft, p.at, m, false)
+		e.Reason = chat.LeftVoluntarily
+		out = append(out, e)
+	}
+	return out
+}
+
+// Regulars returns the platform ids of a group's n chattiest members (not
+// staff), the chattiest first.
+func (s *Sim) Regulars(groupID string, n int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.byID[groupID]
+	if g == nil {
+		return nil
+	}
+	ms := slices.DeleteFunc(slices.Clone(g.members), func(m *member) bool { return m.staff || m.weight == 0 })
+	slices.SortStableFunc(ms, func(a, b *member) int { return cmp.Compare(b.weight, a.weight) })
+	var out []string
+	for _, m := range ms[:min(n, len(ms))] {
+		out = append(out, m.id)
+	}
+	return out
+}
+
+// Open adds a group to the simulation, created at at, and returns its
+// history until to: its first members (spec.Members, staff first) join
+// over the day it is created, and so do also — members of other groups,
+// by platform id, who keep their seat where they were; then its days, as
+// History makes them.
+func (s *Sim) Open(spec GroupSpec, at, to time.Time, also []string) []chat.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.addGroup(spec)
+	var out []chat.Event
+	for i, m := range g.members {
+		e := s.event(g, chat.EventMemberJoined, at.Add(time.Duration(i)*24*time.Hour/time.Duration(len(g.members))), m, false)
+		e.Source = chat.SourcePulledIn
+		if i > 0 {
+			e.Inviter = &chat.User{ID: g.members[0].id, Name: g.members[0].name}
+		}
+		out = append(out, e)
+	}
+	for i, id := range also {
+		var m *member
+		for _, o := range s.groups {
+			if m = o.byID[id]; m != nil && o != g {
+				break
+			}
+		}
+		if m == nil || g.byID[id] != nil {
+			continue
+		}
+		g.add(m)
+		e := s.event(g, chat.EventMemberJoined, at.Add(12*time.Hour+time.Duration(i)*12*time.Hour/time.Duration(len(also))), m, false)
+		e.Source = chat.SourceEvent
+		out = append(out, e)
+	}
+	out = append(out, s.days([]*group{g}, at.Add(24*time.Hour), to)...)
 	slices.SortStableFunc(out, func(a, b chat.Event) int { return a.Time.Compare(b.Time) })
 	return out
 }

@@ -192,3 +192,55 @@ func BenchmarkStream(b *testing.B) {
 	b.ResetTimer()
 	s.Stream(b.N, t0)
 }
+
+// A planned departure: the chattiest member leaves when planned and says
+// nothing there after; a group opened later seats a member of
+// another group too, who joins before speaking and keeps the first seat.
+func TestDepartAndOpen(t *testing.T) {
+	s := New("sim", small(), Options{Now: func() time.Time { return t0 }})
+	regular := s.Regulars("a", 1)
+	if len(regular) != 1 {
+		t.Fatalf("regulars: %v", regular)
+	}
+	at := t0.Add(5*24*time.Hour + 10*time.Hour)
+	s.Depart("a", regular[0], at)
+	end := t0.Add(10 * 24 * time.Hour)
+	left, spoke := 0, 0
+	for _, e := range s.History(t0, end) {
+		if e.Group != "a" || e.Sender.ID != regular[0] {
+			continue
+		}
+		switch {
+		case e.Type == chat.EventMemberLeft:
+			left++
+			if !e.Time.Equal(at) || e.Reason != chat.LeftVoluntarily {
+				t.Errorf("the leave: %+v", e)
+			}
+		case e.Type == chat.EventMessage && !e.Time.Before(at):
+			spoke++
+		}
+	}
+	if left != 1 || spoke != 0 {
+		t.Fatalf("the departed regular: %d leaves, %d messages after", left, spoke)
+	}
+	other := s.Regulars("o", 1)[0]
+	evs := s.Open(GroupSpec{ID: "b", Name: "NF-测试二群", Style: Academy, Members: 20, Liveness: 1}, end, end.Add(5*24*time.Hour), []string{other, "nobody"})
+	joined, members := time.Time{}, 0
+	for _, e := range evs {
+		if e.Group != "b" {
+			t.Fatalf("an event of another group: %+v", e)
+		}
+		if e.Type == chat.EventMemberJoined {
+			members++
+			if e.Sender.ID == other {
+				joined = e.Time
+			}
+		}
+		if e.Sender.ID == other && e.Type == chat.EventMessage && (joined.IsZero() || e.Time.Before(joined)) {
+			t.Fatalf("%s spoke in the new group before joining", other)
+		}
+	}
+	if joined.IsZero() || members < 21 || s.byID["o"].byID[other] == nil {
+		t.Fatalf("the opened group: %d joins, %s joined at %v, still in o: %v", members, other, joined, s.byID["o"].byID[other] != nil)
+	}
+}

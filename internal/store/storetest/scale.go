@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,7 +26,7 @@ var (
 	flagMembers  = flag.Int("scale.members", 1_000_000, "scale benchmarks: memberships (one person each)")
 	flagMessages = flag.Int("scale.messages", 10_000_000, "scale benchmarks: messages")
 	flagDays     = flag.Int("scale.days", 90, "scale benchmarks: days of history")
-	flagCache    = flag.String("scale.cache", "", "scale benchmarks: a directory keeping the generated SQLite databases between runs")
+	flagCache    = flag.String("scale.cache", "", "scale benchmarks: a directory keeping the generated SQLite databases between runs (and, when set, PostgreSQL databases named for the scale are kept on the server)")
 )
 
 // Scale describes a generated organisation: its size and its clock.
@@ -84,9 +85,79 @@ func ScaleDB(tb testing.TB, d store.Dialect, s Scale, now func() time.Time) (*st
 		os.WriteFile(info, fmt.Appendf(nil, "%d %d %d %d %d", g.OrgID, g.BigGroup, g.Dead, g.Members, g.Messages), 0o644)
 		return db, g
 	}
+	if d == store.Postgres && *flagCache != "" {
+		return keptPostgres(tb, s, now)
+	}
 	db := Open(tb, d, now)
 	g, err := Generate(ctx, db, s)
 	if err != nil {
+		tb.Fatal(err)
+	}
+	return db, g
+}
+
+// keptPostgres is ScaleDB's PostgreSQL database with -scale.cache set: a
+// database named for the scale on the server of EnvPostgres, kept between
+// runs. The generated figures are written into a table of its own once
+// the generation has finished, so a database whose generation was cut
+// short has none and is made again.
+func keptPostgres(tb testing.TB, s Scale, now func() time.Time) (*store.DB, Generated) {
+	tb.Helper()
+	ctx := context.Background()
+	admin := os.Getenv(EnvPostgres)
+	if admin == "" {
+		tb.Skipf("PostgreSQL: set %s to an admin URL to run", EnvPostgres)
+	}
+	name := fmt.Sprintf("qz_scale_%d_%d_%d_%d_%d", s.Groups, s.Members, s.Messages, s.Days, s.Seed)
+	u, err := url.Parse(admin)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", EnvPostgres, err)
+	}
+	u.Path = "/" + name
+	open := func() *store.DB {
+		db, err := store.Open(ctx, "postgres", u.String(), store.Options{Now: now})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		return db
+	}
+	adm, err := sql.Open("pgx", admin)
+	if err != nil {
+		tb.Fatalf("open postgres admin: %v", err)
+	}
+	defer adm.Close()
+	var exists bool
+	if err := adm.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		tb.Fatal(err)
+	}
+	if exists {
+		db := open()
+		var g Generated
+		err := db.SQL().QueryRowContext(ctx, "SELECT org_id, big_group, dead, members, messages FROM scale_generated").Scan(&g.OrgID, &g.BigGroup, &g.Dead, &g.Members, &g.Messages)
+		if err == nil {
+			return db, g
+		}
+		db.Close()
+		if _, err := adm.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create scale database: %v", err)
+	}
+	db := open()
+	g, err := Generate(ctx, db, s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, "CREATE TABLE scale_generated (org_id BIGINT, big_group BIGINT, dead BIGINT, members BIGINT, messages BIGINT)"); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, "INSERT INTO scale_generated VALUES ($1, $2, $3, $4, $5)", g.OrgID, g.BigGroup, g.Dead, g.Members, g.Messages); err != nil {
 		tb.Fatal(err)
 	}
 	return db, g
