@@ -432,9 +432,20 @@ func (s *Server) getActions(w http.ResponseWriter, r *http.Request) {
 		Actions []PulledAction `json:"actions"`
 		Next    string         `json:"next"`
 	}{Actions: []PulledAction{}, Next: strconv.FormatInt(after, 10)}
+	// An action not due yet (a welcome sent when its window ends, an
+	// unmute when the mute ends) is held back, and the cursor stops
+	// before it, so a bridge that lists from its last cursor gets it
+	// when it is due.
+	now, held := s.Now(), false
 	for _, it := range items {
+		if it.Action.NotBefore.After(now) {
+			held = true
+			continue
+		}
 		out.Actions = append(out.Actions, PulledAction{Cursor: strconv.FormatInt(it.ID, 10), Action: it.Action})
-		out.Next = strconv.FormatInt(it.ID, 10)
+		if !held {
+			out.Next = strconv.FormatInt(it.ID, 10)
+		}
 	}
 	writeJSON(w, s.Logger, http.StatusOK, out)
 }

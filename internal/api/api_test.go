@@ -207,6 +207,45 @@ func TestPullAndAck(t *testing.T) {
 	}
 }
 
+// An action not due yet is held back from a pull, and the cursor stops
+// before it: a bridge listing from its last cursor gets it when due.
+func TestPullHoldsBackWhatIsNotDue(t *testing.T) {
+	now := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	e := newEnv(t, func() time.Time { return now })
+	ctx := context.Background()
+	acts := []chat.Action{
+		{Key: "a", Connection: "wx", Kind: chat.ActSend, Group: "g", Text: "now"},
+		{Key: "w", Connection: "wx", Kind: chat.ActSend, Group: "g", Text: "welcome", NotBefore: now.Add(time.Minute)},
+		{Key: "b", Connection: "wx", Kind: chat.ActSend, Group: "g", Text: "also now"},
+	}
+	if err := e.db.Enqueue(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	pull := func(after string) (texts []string, cursors []string, next string) {
+		t.Helper()
+		code, out := e.do(t, "GET", "/api/v1/actions?after="+after, "conn-secret", "")
+		if code != 200 {
+			t.Fatalf("pull = %d %v", code, out)
+		}
+		for _, a := range out["actions"].([]any) {
+			texts = append(texts, a.(map[string]any)["text"].(string))
+			cursors = append(cursors, a.(map[string]any)["cursor"].(string))
+		}
+		return texts, cursors, out["next"].(string)
+	}
+	texts, cursors, next := pull("0")
+	if strings.Join(texts, ",") != "now,also now" || next != cursors[0] {
+		t.Fatalf("pulled %q, next %s (cursors %v): want the due ones, the cursor before the held one", texts, next, cursors)
+	}
+	if code, out := e.do(t, "POST", "/api/v1/actions/ack", "conn-secret", fmt.Sprintf(`{"cursors":[%q,%q]}`, cursors[0], cursors[1])); code != 200 || out["acked"] != 2.0 {
+		t.Fatalf("ack = %d %v", code, out)
+	}
+	now = now.Add(time.Minute)
+	if texts, _, _ := pull(next); strings.Join(texts, ",") != "welcome" {
+		t.Fatalf("when due: %q, want the welcome", texts)
+	}
+}
+
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	if code, _ := e.do(t, "GET", "/healthz", "", ""); code != 200 {

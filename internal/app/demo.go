@@ -42,6 +42,9 @@ func cmdDemo(ctx context.Context, env Env, args []string) error {
 	if err := os.MkdirAll(cfg.Rules.Dir, 0o755); err != nil {
 		return fmt.Errorf("create the rules directory: %w", err)
 	}
+	if err := demo.WriteBotRules(cfg.Rules.Dir); err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}

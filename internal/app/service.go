@@ -28,6 +28,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/console"
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/imports"
+	"github.com/qunzhu/qunzhu/internal/memberbot"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -127,6 +128,8 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		}
 		s.rules = reg
 		s.decider = contextDecider(&rules.Decider{Engine: reg.Engine(), RuleSet: reg.For, Offences: db.CountOffences, NoticeOnJoin: cfg.Rules.NoticeOnJoin}, db)
+		// The bot members talk to: the groups' [faq], [welcome] and [checkin].
+		s.decider = &memberbot.Bot{Next: s.decider, RuleSet: reg.For, Location: s.loc}
 	}
 	orgs, err := db.Orgs(ctx)
 	if err != nil {

@@ -54,6 +54,7 @@ var (
 	_ console.PartnerSource   = (*store.DB)(nil)
 	_ console.GrowthSource    = (*store.DB)(nil)
 	_ console.ReplaySource    = (*store.DB)(nil)
+	_ console.BotAsks         = (*store.DB)(nil)
 	_ contextStore            = (*store.DB)(nil)
 
 	_ demo.Store       = (*store.DB)(nil)

@@ -27,10 +27,14 @@ const (
 	EventMemberRenamed EventType = "member_renamed"
 	EventGroupCreated  EventType = "group_created"
 	EventGroupRenamed  EventType = "group_renamed"
+	// EventButton is a member pressing a button under one of the bot's
+	// messages (Telegram's inline keyboard: a callback_query); Button
+	// says which.
+	EventButton EventType = "button"
 )
 
 // EventTypes lists every known event type, in documentation order.
-var EventTypes = []EventType{EventMessage, EventMemberJoined, EventMemberLeft, EventMemberRenamed, EventGroupCreated, EventGroupRenamed}
+var EventTypes = []EventType{EventMessage, EventMemberJoined, EventMemberLeft, EventMemberRenamed, EventGroupCreated, EventGroupRenamed, EventButton}
 
 // Valid reports whether t is a known event type.
 func (t EventType) Valid() bool {
@@ -146,6 +150,24 @@ type Event struct {
 	Reason  LeaveReason `json:"reason,omitempty"`  // member_left
 	Actor   *User       `json:"actor,omitempty"`   // member_left (removed by), group events
 	NewName string      `json:"new_name,omitempty"`
+
+	// Button is the button pressed, for EventButton.
+	Button *Pressed `json:"button,omitempty"`
+}
+
+// Pressed is a button a member pressed: the data the bot gave it and the
+// bot's message it is under.
+type Pressed struct {
+	Data      string `json:"data"`
+	MessageID string `json:"message_id,omitempty"` // the bot's message with the button
+}
+
+// Button is a button under a message the bot sends (Telegram's inline
+// keyboard); pressing it comes back as an EventButton with Data. Only
+// platforms that declare CapButtons show buttons.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data"` // at most 64 bytes (Telegram's callback_data)
 }
 
 // The window of plausible event times: a platform's clock may be off by a
@@ -231,7 +253,14 @@ type Action struct {
 	// in place of a leading "@"+Mention.Name in Text, or else in front of
 	// it, so the member is notified and no plain "@name" links to a
 	// stranger; the others send Text as it is. See SplitMention.
-	Mention  *User    `json:"mention,omitempty"`
+	Mention *User `json:"mention,omitempty"`
+	// Buttons, on a send, go under the message where the platform
+	// declares CapButtons; elsewhere they are left out.
+	Buttons []Button `json:"buttons,omitempty"`
+	// Image, on a send, is the URL of a picture to post with Text as its
+	// caption, where the platform declares CapImage; elsewhere the URL
+	// follows the text.
+	Image    string   `json:"image,omitempty"`
 	Code     string   `json:"code,omitempty"`     // invite_link: the link's name
 	Duration Duration `json:"duration,omitempty"` // mute
 	// Until is when a timed mute ends, fixed when the action is created,
@@ -277,6 +306,14 @@ func (a Action) MuteLeft(now time.Time) (left time.Duration, ok bool) {
 // by itself when its duration ends (Telegram's until_date, OneBot's
 // duration). Where it is missing, qunzhu schedules the unmute.
 const CapTimedMute ActionKind = "timed_mute"
+
+// CapButtons is a capability: the platform shows buttons under a
+// message (Action.Buttons) and reports their presses (EventButton).
+const CapButtons ActionKind = "buttons"
+
+// CapImage is a capability: the platform posts a picture from its URL
+// (Action.Image).
+const CapImage ActionKind = "image"
 
 // Duration is a time.Duration that marshals as whole seconds in JSON.
 type Duration time.Duration

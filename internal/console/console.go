@@ -195,6 +195,7 @@ func (s *Server) Handler() http.Handler {
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)
 	s.codeRoutes(mux)
+	s.botRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.NotFound, T(langOf(r), "not_found")))
 	})

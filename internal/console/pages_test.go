@@ -2,9 +2,11 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/content"
@@ -82,6 +84,30 @@ func TestPersonProfile(t *testing.T) {
 	if own := w.page(asst, "/people/"+itoa(w.a)); strings.Contains(own, w.cohort.Name) || strings.Contains(own, "新人甲") || strings.Contains(own, `id="person-moderation"`) && strings.Contains(own, w.cohort.Name) {
 		t.Error("the owners' assistant sees 学员a's cohort membership or referrals")
 	}
+	lacks(t, "a profile with no check-ins", w.page(c, "/people/"+itoa(w.a)), `id="person-points"`)
+
+	// Check-in points: each group's, this month's, the streak while it
+	// holds; a secretary sees her groups' only.
+	now := w.srv.Now().In(w.srv.Location)
+	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
+	for _, row := range [][]any{{w.cohort.ID, w.a, day(-1), 1, 1}, {w.cohort.ID, w.a, day(0), 2, 3}, {w.owners.ID, w.a, day(-60), 5, 10}} {
+		if _, err := w.db.SQL().Exec("INSERT INTO checkins (group_id, person_id, day, streak, points, at) VALUES (?, ?, ?, ?, ?, 0)", row...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	month := 4 // both of the cohort's check-ins, unless yesterday was last month
+	if day(-1)[:7] != day(0)[:7] {
+		month = 3
+	}
+	rows := rowsOf(w.page(c, "/people/"+itoa(w.a)), "person-points")
+	if len(rows) != 2 || !strings.Contains(squash(rows[0]), fmt.Sprintf("%s</a></td><td>4</td><td>%d</td><td>2</td><td>%s</td>", w.cohort.Name, month, day(0))) ||
+		!strings.Contains(squash(rows[1]), fmt.Sprintf("%s</a></td><td>10</td><td>0</td><td>0</td><td>%s</td>", w.owners.Name, day(-60))) {
+		t.Errorf("学员a's check-in points: %q", rows)
+	}
+	if rows := rowsOf(w.page(sec, "/people/"+itoa(w.a)), "person-points"); len(rows) != 1 || !strings.Contains(rows[0], w.cohort.Name) {
+		t.Errorf("the secretary's view of 学员a's points: %q", rows)
+	}
+	contains(t, "the English points", w.page(c, "/people/"+itoa(w.a)+"?lang=en"), "Check-in points", "Days in a row")
 }
 
 // TestScriptReview: tabs by status; a script's body, tags, history and

@@ -7,6 +7,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/memberbot"
 )
 
 // A member's profile: who they are, their groups and how active they are
@@ -48,6 +49,13 @@ type personData struct {
 	Qualified  int
 	Moderation []logRow
 	Seats      []seatRow
+	Points     []pointsRow // check-in points, in the groups the reader sees
+}
+
+// pointsRow is a member's check-in points in a group.
+type pointsRow struct {
+	memberbot.Points
+	Group string
 }
 
 const personModerationRows = 200
@@ -128,6 +136,23 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 		// Organisation-wide actions (group 0) are a manager's to see.
 		if sc.has(a.GroupID) && (a.GroupID != 0 || sc.all) {
 			d.Moderation = append(d.Moderation, logRow{ModerationAction: a, Group: n.group(a.GroupID), Member: prof.Person.Name})
+		}
+	}
+	if bp, ok := s.Store.(BotPoints); ok {
+		month := now.In(s.Location).Format("2006-01") + "-01"
+		pts, err := bp.PersonPoints(ctx, id, month)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		yesterday := now.In(s.Location).AddDate(0, 0, -1).Format(time.DateOnly)
+		for _, p := range pts {
+			if p.Last < yesterday {
+				p.Streak = 0 // broken since
+			}
+			if sc.has(p.GroupID) {
+				d.Points = append(d.Points, pointsRow{Points: p, Group: n.group(p.GroupID)})
+			}
 		}
 	}
 	for _, seat := range prof.Seats {

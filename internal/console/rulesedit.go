@@ -93,11 +93,8 @@ type scopeChoice struct {
 }
 
 type rulesEditData struct {
-	Editable  bool
-	Groups    []community.Group
-	Group     community.Group
-	Scopes    []scopeChoice
-	Scope     string
+	Editable bool
+	rulesScope
 	Text      string
 	NoticeZh  string
 	NoticeEn  string
@@ -133,79 +130,16 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
 		return
 	}
-	// A scoped account edits the rules of its own groups and of the tree
-	// nodes at and below its own, never the organisation's default.
-	sc, err := s.scopeOf(ctx, u)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	all, err := s.Store.Groups(ctx, u.OrgID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	groups := slices.DeleteFunc(all, func(g community.Group) bool { return !sc.has(g.ID) })
-	d.Groups = groups
 	get := r.URL.Query().Get
 	if r.Method == http.MethodPost {
 		get = r.PostFormValue
 	}
-	if len(groups) > 0 {
-		d.Group = groups[0]
-	}
-	if id := get("group"); id != "" {
-		gid, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			s.renderError(w, r, errkind.New(errkind.NotFound, "no such group"))
-			return
-		}
-		if d.Group, err = s.Store.Group(ctx, u.OrgID, gid); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		if !sc.has(d.Group.ID) {
-			s.renderError(w, r, errOutOfScope)
-			return
-		}
-	}
-	nodes, err := s.Store.Nodes(ctx, u.OrgID)
+	rsc, err := s.rulesScopes(r, u, get)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if !u.Scoped() {
-		d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
-	}
-	var mine map[int64]bool // the nodes a scoped account may edit
-	if u.ScopeNodeID != 0 {
-		mine = subtree(nodes, u.ScopeNodeID)
-	}
-	for _, n := range nodes {
-		if !u.Scoped() || mine[n.ID] {
-			d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
-		}
-	}
-	if d.Group.ID != 0 {
-		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("group:%d", d.Group.ID), T(l, "scope_group") + " · " + d.Group.Name})
-	}
-	d.Scope = get("scope")
-	if d.Scope == "" && len(d.Scopes) > 0 {
-		d.Scope = d.Scopes[0].Value
-	}
-	scope, err := rules.ParseScope(d.Scope)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	switch {
-	case !u.Scoped():
-	case scope.Kind == "node" && mine[scope.ID], scope.Kind == "group" && sc.has(scope.ID):
-	default:
-		// Another group's or node's rules, or the organisation's default.
-		s.renderError(w, r, errOutOfScope)
-		return
-	}
+	d.rulesScope = rsc
 
 	if s.Replay != nil {
 		d.ReplayDays = replayDays
@@ -273,4 +207,96 @@ func (s *Server) rulesEdit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, status, "rules_edit", s.page(r, u, T(l, "rules_edit"), d))
+}
+
+// rulesScope is the rules file a page edits: the scopes the account may
+// edit, the one chosen, and the groups to preview it for.
+type rulesScope struct {
+	Groups []community.Group
+	Group  community.Group // the group chosen (the first when none is)
+	Scopes []scopeChoice
+	Scope  string // "default", "node:ID" or "group:ID"
+}
+
+// scopeFilter is the form that chooses a rules page's scope and group
+// (the template rules-scope-filter).
+type scopeFilter struct {
+	rulesScope
+	Lang       Lang
+	Action     string // the page's path
+	GroupLabel string // the i18n key of the group's label
+}
+
+// Filter is the scope and group form of the page at action.
+func (d rulesScope) Filter(l Lang, action, groupLabel string) scopeFilter {
+	return scopeFilter{rulesScope: d, Lang: l, Action: action, GroupLabel: groupLabel}
+}
+
+// rulesScopes reads the scope and group a request chooses (get: the
+// query's or the form's values) and checks them: a scoped account edits
+// the rules of its own groups and of the tree nodes at and below its own,
+// never the organisation's default.
+func (s *Server) rulesScopes(r *http.Request, u *access.User, get func(string) string) (rulesScope, error) {
+	ctx, l := r.Context(), langOf(r)
+	var d rulesScope
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		return d, err
+	}
+	all, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		return d, err
+	}
+	groups := slices.DeleteFunc(all, func(g community.Group) bool { return !sc.has(g.ID) })
+	d.Groups = groups
+	if len(groups) > 0 {
+		d.Group = groups[0]
+	}
+	if id := get("group"); id != "" {
+		gid, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return d, errkind.New(errkind.NotFound, "no such group")
+		}
+		if d.Group, err = s.Store.Group(ctx, u.OrgID, gid); err != nil {
+			return d, err
+		}
+		if !sc.has(d.Group.ID) {
+			return d, errOutOfScope
+		}
+	}
+	nodes, err := s.Store.Nodes(ctx, u.OrgID)
+	if err != nil {
+		return d, err
+	}
+	if !u.Scoped() {
+		d.Scopes = []scopeChoice{{"default", T(l, "scope_default")}}
+	}
+	var mine map[int64]bool // the nodes a scoped account may edit
+	if u.ScopeNodeID != 0 {
+		mine = subtree(nodes, u.ScopeNodeID)
+	}
+	for _, n := range nodes {
+		if !u.Scoped() || mine[n.ID] {
+			d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("node:%d", n.ID), T(l, "scope_node") + " · " + n.Name})
+		}
+	}
+	if d.Group.ID != 0 {
+		d.Scopes = append(d.Scopes, scopeChoice{fmt.Sprintf("group:%d", d.Group.ID), T(l, "scope_group") + " · " + d.Group.Name})
+	}
+	d.Scope = get("scope")
+	if d.Scope == "" && len(d.Scopes) > 0 {
+		d.Scope = d.Scopes[0].Value
+	}
+	scope, err := rules.ParseScope(d.Scope)
+	if err != nil {
+		return d, err
+	}
+	switch {
+	case !u.Scoped():
+	case scope.Kind == "node" && mine[scope.ID], scope.Kind == "group" && sc.has(scope.ID):
+	default:
+		// Another group's or node's rules, or the organisation's default.
+		return d, errOutOfScope
+	}
+	return d, nil
 }

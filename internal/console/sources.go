@@ -85,6 +85,8 @@ func (s *Server) configured(key string) bool {
 		return s.Tree != nil
 	case "connections":
 		return s.ConnAdmin != nil
+	case "memberbot":
+		return s.editor() != nil
 	}
 	return true
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -241,6 +242,13 @@ func Validate(e *chat.Event) error {
 		if e.Sender.ID == "" {
 			return fmt.Errorf("sender.id: required for %s events", e.Type)
 		}
+	case chat.EventButton:
+		if e.Sender.ID == "" {
+			return errors.New("sender.id: required for button events")
+		}
+		if e.Button == nil || e.Button.Data == "" {
+			return errors.New("button.data: required for button events")
+		}
 	}
 	if !e.Source.Valid() {
 		return fmt.Errorf("source: unknown join source %q", e.Source)
@@ -353,8 +361,8 @@ func (in *Ingester) commit(ctx context.Context, reqs []*request) {
 	in.stats.Events.Add(int64(b.accepted))
 	in.stats.Duplicates.Add(int64(len(all) - b.accepted))
 	in.stats.Messages.Add(int64(len(b.msgs)))
-	in.stats.Actions.Add(int64(len(b.actions)))
-	if len(b.actions) > 0 && in.cfg.OnActions != nil {
+	in.stats.Actions.Add(int64(len(b.actions) + len(b.revised)))
+	if len(b.actions)+len(b.revised) > 0 && in.cfg.OnActions != nil {
 		in.cfg.OnActions()
 	}
 	// Answer each request with its own counts.
@@ -418,6 +426,8 @@ type batch struct {
 	members  map[memberKey]community.Membership // ID 0 marks a stint that ended
 	msgs     []community.Message
 	actions  []chat.Action
+	revised  []chat.Action // plain replies that revise a queued one (Verdict.Revise)
+	asks     map[Ask]int   // FAQ entries asked (Input.Asked), N unset
 	accepted int
 	offences map[int64]int // person → offences recorded in this batch
 	history  []bool        // per event: stored as history (IngestHistory)
@@ -431,7 +441,8 @@ func newBatch(in *Ingester) *batch {
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	// A retried transaction starts clean.
-	b.msgs, b.actions, b.accepted = b.msgs[:0], b.actions[:0], 0
+	b.msgs, b.actions, b.revised, b.accepted = b.msgs[:0], b.actions[:0], b.revised[:0], 0
+	clear(b.asks)
 	clear(b.groups)
 	clear(b.people)
 	clear(b.members)
@@ -457,6 +468,24 @@ func (b *batch) run(ctx context.Context, evs []chat.Event) error {
 	}
 	if len(b.actions) > 0 {
 		if err := b.tx.Enqueue(ctx, b.actions, b.now); err != nil {
+			return err
+		}
+	}
+	if len(b.revised) > 0 {
+		if err := b.tx.ReviseActions(ctx, lastByKey(b.revised), b.now); err != nil {
+			return err
+		}
+	}
+	if len(b.asks) > 0 {
+		asks := make([]Ask, 0, len(b.asks))
+		for k, n := range b.asks {
+			k.N = n
+			asks = append(asks, k)
+		}
+		slices.SortFunc(asks, func(x, y Ask) int {
+			return cmp.Or(cmp.Compare(x.GroupID, y.GroupID), cmp.Compare(x.Day, y.Day), cmp.Compare(x.Entry, y.Entry))
+		})
+		if err := b.tx.CountAsks(ctx, asks); err != nil {
 			return err
 		}
 	}
@@ -871,6 +900,38 @@ func displayName(u chat.User) string {
 	return u.ID
 }
 
+// plainReply is a verdict's plain reply: its text, picture and delay,
+// answering msgID unless it says not to; the key is the verdict's (empty
+// when it gives none).
+func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
+	a := base
+	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
+	a.Text, a.Image, a.NotBefore = v.Text, v.Image, v.NotBefore
+	if !v.NoReply {
+		a.MessageID = msgID
+	}
+	if v.ToGroup != "" {
+		a.Connection, a.Group, a.MessageID = v.ToConnection, v.ToGroup, ""
+	}
+	return a
+}
+
+// lastByKey keeps the last action of each key, in the order of their
+// first: a batch's revisions of one welcome become one.
+func lastByKey(acts []chat.Action) []chat.Action {
+	at := map[string]int{}
+	var out []chat.Action
+	for _, a := range acts {
+		if i, ok := at[a.Key]; ok {
+			out[i] = a
+			continue
+		}
+		at[a.Key] = len(out)
+		out = append(out, a)
+	}
+	return out
+}
+
 // actionKey derives an action's idempotency key from its event, so the key
 // is the same however often the event is processed.
 func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
@@ -882,6 +943,13 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
+	in.Checkins, in.Lockdowns = b.tx, b.tx
+	in.Asked = func(entry string) {
+		if b.asks == nil {
+			b.asks = map[Ask]int{}
+		}
+		b.asks[Ask{GroupID: g.ID, Entry: entry, Day: e.Time.In(b.in.cfg.Location).Format(time.DateOnly)}]++
+	}
 	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
 		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo); err != nil {
 			return 0, err
@@ -967,8 +1035,19 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	case chat.ActSend:
 		switch {
 		case !caps.Can(chat.ActSend):
-		case v.Rule == "": // a plain reply (/rules, a usage hint), to nobody in particular
-			add(chat.ActSend, func(a *chat.Action) { a.Text, a.User, a.MessageID = v.Text, "", msgID })
+		case v.Rule == "" && v.Revise:
+			if v.Key == "" {
+				return fmt.Errorf("rules hook returned a revised reply without a key")
+			}
+			b.revised = append(b.revised, plainReply(base, v, msgID))
+		case v.Rule == "": // a plain reply (/rules, a usage hint, an answer), to nobody in particular
+			add(chat.ActSend, func(a *chat.Action) {
+				k := a.Key
+				*a = plainReply(*a, v, msgID)
+				if a.Key == "" {
+					a.Key = k
+				}
+			})
 		default:
 			add(chat.ActSend, warn(v.Text))
 		}

@@ -54,6 +54,13 @@ type Tx interface {
 	SetNickname(ctx context.Context, membershipID int64, nickname string) error
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
+	Checkins
+	Lockdowns
+	// CountAsks adds to the count of FAQ entries asked in groups a day.
+	CountAsks(ctx context.Context, asks []Ask) error
+	// ReviseActions enqueues actions; one whose key is queued already,
+	// and not yet tried, takes the new payload (Verdict.Revise).
+	ReviseActions(ctx context.Context, actions []chat.Action, at time.Time) error
 	RecordModeration(ctx context.Context, a community.ModerationAction) error
 	Audit(ctx context.Context, e community.AuditEntry) error
 
@@ -113,6 +120,49 @@ type Submission struct {
 	At             time.Time
 }
 
+// Checkins is the daily check-in's (打卡) record, read and written in the
+// ingest transaction (Input.Checkins).
+type Checkins interface {
+	// LastCheckin returns a member's last check-in in a group: its day
+	// and the streak of days ending there; ok is false when there is none.
+	LastCheckin(ctx context.Context, groupID, personID int64) (day string, streak int, ok bool, err error)
+	// AddCheckin records a check-in; a second on the same day is an error.
+	AddCheckin(ctx context.Context, c Checkin) error
+	// CheckinPoints sums a member's check-in points in a group since a
+	// day (inclusive).
+	CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error)
+}
+
+// Lockdowns is the anti-raid lockdowns' record, read and written in the
+// ingest transaction (Input.Lockdowns): a lockdown outlives a restart.
+type Lockdowns interface {
+	// Lockdown returns when a group's last lockdown ends; ok is false
+	// when the group was never locked down.
+	Lockdown(ctx context.Context, groupID int64) (until time.Time, ok bool, err error)
+	// SetLockdown locks a group down from start until until.
+	SetLockdown(ctx context.Context, groupID int64, start, until time.Time) error
+	// StaffPlace is the organisation's staff group, where staff are
+	// alerted: its connection and platform id (ok false: it has none).
+	StaffPlace(ctx context.Context, orgID int64) (connection, group string, ok bool, err error)
+}
+
+// Checkin is a member's daily check-in in a group.
+type Checkin struct {
+	GroupID, PersonID int64
+	Day               string // YYYY-MM-DD in the server's time zone
+	Streak            int    // days in a row ending with this one
+	Points            int
+	At                time.Time
+}
+
+// Ask counts the times one FAQ entry was asked in a group on a day.
+type Ask struct {
+	GroupID int64
+	Entry   string // the entry's name
+	Day     string // YYYY-MM-DD in the server's time zone
+	N       int
+}
+
 // Store runs ingest batches.
 type Store interface {
 	Ingest(ctx context.Context, fn func(Tx) error) error
@@ -133,6 +183,14 @@ type Input struct {
 	// same ingest batch, which the store does not show yet (three ads in
 	// one burst climb the ladder as three ads one by one do).
 	BatchOffences int
+	// Asked counts a question the member bot recognised (an FAQ entry,
+	// named) in the event's group on its day, in the ingest transaction.
+	Asked func(entry string)
+	// Checkins is the daily check-in's record, in the ingest transaction.
+	Checkins Checkins
+	// Lockdowns is the anti-raid lockdowns' record, in the ingest
+	// transaction.
+	Lockdowns Lockdowns
 }
 
 // Verdict is one decision of the rules hook about an event.
@@ -155,6 +213,27 @@ type Verdict struct {
 	// Actor says who decided: "rules" when empty, "staff:<user id>" for a
 	// command.
 	Actor string
+
+	// For a plain reply (Action send, no Rule): the member bot's answers
+	// and welcomes.
+
+	// Image is the URL of a picture sent with the text.
+	Image string
+	// Key, when set, is the action's idempotency key in place of one
+	// derived from the event.
+	Key string
+	// NotBefore delays the reply (a welcome sent when its window ends).
+	NotBefore time.Time
+	// Revise makes the reply replace a queued one of the same Key that
+	// has not been tried yet, instead of being dropped as its duplicate:
+	// each join of a window revises the window's one welcome to name
+	// them all. Key is required.
+	Revise bool
+	// NoReply sends the reply without answering the event's message.
+	NoReply bool
+	// ToConnection and ToGroup post the reply in another group instead
+	// (the staff group's alert of a raid).
+	ToConnection, ToGroup string
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest

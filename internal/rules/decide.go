@@ -112,7 +112,9 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 		if input.Nickname == "" {
 			input.Nickname = e.Sender.Name
 		}
-		if d.NoticeOnJoin && in.Caps.Can(chat.ActSend) {
+		// A group with a [welcome] greets its newcomers in one welcome a
+		// window (internal/memberbot), with a link to the notice.
+		if d.NoticeOnJoin && !rs.Welcome.On() && in.Caps.Can(chat.ActSend) {
 			lang := in.Group.Lang()
 			out = append(out, pipeline.Verdict{Action: chat.ActSend, Text: fmt.Sprintf(community.Say(lang, "欢迎 %s 加入！", "Welcome, %s!"), name(e.Sender)) + "\n" + Notice(rs, lang, in.Group.Name)})
 		}

@@ -42,38 +42,7 @@ func Notice(rs *RuleSet, lang, group string) string {
 	if t := pick(rs.Topics); t != "" {
 		item("话题："+t+"，欢迎围绕话题自由发言。", "Topics: "+t+". Talk freely about them.")
 	}
-	// What each offence gets: every content type, category and rule
-	// whose action can remove a member is named where removal is said.
-	type offence struct {
-		name   Text
-		action Action
-		rule   bool // a rule with a line of its own (flood, quiet hours…), not a thing forbidden
-	}
-	var offences []offence
-	for _, k := range slices.Sorted(maps.Keys(rs.Banned)) {
-		offences = append(offences, offence{KindName(k), rs.Banned[k], false})
-	}
-	for _, c := range append(slices.Clone(Categories), customCategories(rs)...) {
-		if a, ok := rs.Categories[c]; ok && a != Allow {
-			offences = append(offences, offence{CategoryName(c), a, false})
-		}
-	}
-	if f := rs.Flood; f.Action != "" && (f.Messages > 0 || f.Identical > 0 || f.MaxLength > 0) {
-		offences = append(offences, offence{CategoryName("flood"), f.Action, true})
-	}
-	if m := rs.Mentions; m.Max > 0 && m.Action != "" {
-		offences = append(offences, offence{CategoryName("mentions"), m.Action, true})
-	}
-	if q := rs.Quiet; q.set && q.Action != "" {
-		offences = append(offences, offence{Text{"作息时间外发言", "posting in quiet hours"}, q.Action, true})
-	}
-	if p := rs.Probation; p.Hours > 0 && len(p.Banned) > 0 {
-		a := p.Action
-		if a == "" {
-			a = Delete
-		}
-		offences = append(offences, offence{Text{"新成员违反新人限制", "a newcomer breaking the newcomer restriction"}, a, true})
-	}
+	offences := offencesOf(rs)
 	names := func(keep func(o offence) bool) []string {
 		var out []string
 		for _, o := range offences {
@@ -224,4 +193,87 @@ func stepEn(s Step) string {
 		return "removal and ban"
 	}
 	return string(s.Action)
+}
+
+// offence is a thing forbidden (a content type, a category) or a rule
+// (flood, quiet hours…) with what it gets.
+type offence struct {
+	name   Text
+	action Action
+	rule   bool // a rule with a line of its own (flood, quiet hours…), not a thing forbidden
+}
+
+// offencesOf lists what the rules act on, with their actions: every
+// content type, category and rule whose action can remove a member is
+// among them.
+func offencesOf(rs *RuleSet) []offence {
+	var offences []offence
+	for _, k := range slices.Sorted(maps.Keys(rs.Banned)) {
+		offences = append(offences, offence{KindName(k), rs.Banned[k], false})
+	}
+	for _, c := range append(slices.Clone(Categories), customCategories(rs)...) {
+		if a, ok := rs.Categories[c]; ok && a != Allow {
+			offences = append(offences, offence{CategoryName(c), a, false})
+		}
+	}
+	if f := rs.Flood; f.Action != "" && (f.Messages > 0 || f.Identical > 0 || f.MaxLength > 0) {
+		offences = append(offences, offence{CategoryName("flood"), f.Action, true})
+	}
+	if m := rs.Mentions; m.Max > 0 && m.Action != "" {
+		offences = append(offences, offence{CategoryName("mentions"), m.Action, true})
+	}
+	if q := rs.Quiet; q.set && q.Action != "" {
+		offences = append(offences, offence{Text{"作息时间外发言", "posting in quiet hours"}, q.Action, true})
+	}
+	if p := rs.Probation; p.Hours > 0 && len(p.Banned) > 0 {
+		a := p.Action
+		if a == "" {
+			a = Delete
+		}
+		offences = append(offences, offence{Text{"新成员违反新人限制", "a newcomer breaking the newcomer restriction"}, a, true})
+	}
+	return offences
+}
+
+// Brief is the rules in a line or two, for a welcome ({rules}): what is
+// not allowed and what gets a member removed; the notice says the rest.
+func Brief(rs *RuleSet, lang string) string {
+	en := lang == "en"
+	var forbidden, removed []string
+	for _, o := range offencesOf(rs) {
+		name := o.name.Zh
+		if en {
+			name = o.name.En
+		}
+		switch {
+		case o.action == Kick || o.action == Ban:
+			removed = append(removed, name)
+		case !o.rule && o.action != Allow:
+			forbidden = append(forbidden, name)
+		}
+	}
+	var parts []string
+	if en {
+		if len(forbidden) > 0 {
+			parts = append(parts, "no "+strings.Join(forbidden, ", "))
+		}
+		if len(removed) > 0 {
+			parts = append(parts, strings.Join(removed, ", ")+" get a member removed")
+		}
+		if len(parts) == 0 {
+			return "Be kind and stay on topic."
+		}
+		s := "Rules in short: " + strings.Join(parts, "; ") + "."
+		return s
+	}
+	if len(forbidden) > 0 {
+		parts = append(parts, "禁止"+strings.Join(forbidden, "、"))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, strings.Join(removed, "、")+"直接移出")
+	}
+	if len(parts) == 0 {
+		return "请友善交流，围绕话题发言。"
+	}
+	return "群规要点：" + strings.Join(parts, "；") + "。"
 }

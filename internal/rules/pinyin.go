@@ -259,6 +259,12 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 // has at least two Han characters and nothing but Han characters, Latin
 // letters and digits.
 func spellings(term []rune, category string, mixed bool) [][]rune {
+	return spell(term, mixed, slices.Contains(shortSpelt, category))
+}
+
+// spell is spellings; short keeps the whole-pinyin spellings of
+// two-character terms.
+func spell(term []rune, mixed, short bool) [][]rune {
 	han := 0
 	read := make([]string, len(term))
 	for i, r := range term {
@@ -305,7 +311,7 @@ func spellings(term []rune, category string, mixed bool) [][]rune {
 		}
 		if spelt == han && len(term) == han {
 			// The whole term in pinyin.
-			if letters < minPinyinLetters || han == 2 && !slices.Contains(shortSpelt, category) || slices.Contains(notSpelt, string(sp)) {
+			if letters < minPinyinLetters || han == 2 && !short || slices.Contains(notSpelt, string(sp)) {
 				continue
 			}
 		}

@@ -228,11 +228,15 @@ func FuzzParseRuleSet(f *testing.F) {
 	b, _ := presetFS.ReadFile("presets/owners.toml")
 	f.Add(b)
 	f.Add([]byte("[quiet]\nallow = \"22:00-06:00\"\n"))
+	f.Add([]byte(botExample))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		rs, err := ParseRuleSet("f.toml", src)
 		if err != nil {
 			return
 		}
+		rs.FAQ.Ask("请问课表 ke biao wifi")
+		rs.FAQ.Note("课表")
+		Brief(rs, "zh")
 		e := NewEngine(nil, nil)
 		e.Evaluate(rs, Input{Text: "加微信 abc123", Kind: chat.KindText, Role: "member", At: time.Now()})
 		Notice(rs, "zh", "g")

@@ -80,6 +80,9 @@ type RuleSet struct {
 	Exempt []string `toml:"exempt"`
 	// Notice is the signature under the rules notice (…社群管理中心).
 	Notice Text `toml:"notice"`
+	// Bot is the member bot's sections: [faq], [gate], [raid], [welcome]
+	// and [checkin] (bot.go).
+	Bot
 
 	nick *regexp.Regexp
 }
@@ -216,10 +219,15 @@ func ParseRuleSet(name string, src []byte) (*RuleSet, error) {
 		k := und[0].String()
 		return nil, &FileError{File: name, Line: lineOf(src, und[0]), Text: tr("没有 `%s` 这个设置", "unknown setting `%s`", k)}
 	}
+	rs.Bot.markSections(md.IsDefined)
 	if err := rs.compile(); err != nil {
 		var fe *fieldError
 		if errors.As(err, &fe) {
 			return nil, &FileError{File: name, Line: lineOf(src, fe.key), Text: fe.msg}
+		}
+		var p *Problem
+		if errors.As(err, &p) {
+			return nil, &FileError{File: name, Line: problemLine(src, p.Key), Text: Text{p.Zh, p.En}, Problem: p}
 		}
 		return nil, &FileError{File: name, Text: Text{err.Error(), err.Error()}}
 	}
@@ -241,6 +249,17 @@ type FileError struct {
 	File string
 	Line int // 0 when unknown
 	Text Text
+	// Problem is the member bot's setting at fault, when it is one of
+	// them (bot.go), for the console to point at the entry.
+	Problem *Problem
+}
+
+// Unwrap returns the bot's problem, if any.
+func (e *FileError) Unwrap() error {
+	if e.Problem == nil {
+		return nil
+	}
+	return e.Problem
 }
 
 // Error is the English, "file:line: what is wrong".
@@ -406,6 +425,9 @@ func (rs *RuleSet) compile() error {
 			return ferr(Text{err.Error(), err.Error()}, "escalation", "steps")
 		}
 	}
+	if p := rs.Bot.Check(); p != nil {
+		return p
+	}
 	uses := false
 	for _, a := range rs.Categories {
 		uses = uses || a == Ladder
@@ -479,6 +501,7 @@ func Merge(parent, child *RuleSet) (*RuleSet, error) {
 	if child.Exempt != nil {
 		out.Exempt = child.Exempt
 	}
+	out.Bot = mergeBot(parent.Bot, child.Bot)
 	if err := out.compile(); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,34 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 	return nil
 }
 
+// ReviseActions adds actions to the outbox as Enqueue does, and an action
+// whose key is there already, still pending and not yet tried or claimed,
+// takes the new one's payload and due time: a welcome that the joins of
+// its window revise to name them all. One already sent stays as it went.
+func (t *ingestTx) ReviseActions(ctx context.Context, actions []chat.Action, at time.Time) error {
+	for _, a := range actions {
+		if a.Key == "" || a.Connection == "" || !a.Kind.Valid() {
+			return errkind.Errorf(errkind.Invalid, "revise action %+v: key, connection and a known kind are required", a)
+		}
+		payload, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("encode action: %w", err)
+		}
+		next := at
+		if a.NotBefore.After(at) {
+			next = a.NotBefore
+		}
+		if _, err := t.tx.ExecContext(ctx, t.db.q(reviseSQL), a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at)); err != nil {
+			return fmt.Errorf("revise action: %w", err)
+		}
+	}
+	return nil
+}
+
+const reviseSQL = `INSERT INTO outbox (connection, idem_key, kind, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (idem_key) DO UPDATE SET payload = excluded.payload, next_at = excluded.next_at
+	WHERE outbox.status = 'pending' AND outbox.attempts = 0 AND outbox.lease_until = 0`
+
 // Enqueue adds actions to the outbox outside an ingest batch (staff
 // commands, scheduled pushes).
 func (db *DB) Enqueue(ctx context.Context, actions []chat.Action) error {

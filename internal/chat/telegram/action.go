@@ -49,7 +49,11 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 	switch act.Kind {
 	case chat.ActSend:
 		text, entities := a.compose(act)
-		_, err := a.send(ctx, chatID, text, entities, act.MessageID)
+		kb := keyboard(act.Buttons)
+		if act.Image != "" {
+			return a.sendPhoto(ctx, chatID, act.Image, text, entities, act.MessageID, kb)
+		}
+		_, err := a.send(ctx, chatID, text, entities, act.MessageID, kb)
 		return err
 	case chat.ActSetNotice:
 		return a.notice(ctx, chatID, act)
@@ -72,7 +76,7 @@ func (a *Adapter) do(ctx context.Context, act chat.Action, chatID int64) error {
 		if err := a.api.call(ctx, "createChatInviteLink", inviteLinkParams{ChatID: chatID, Name: act.Code}, &link); err != nil {
 			return err
 		}
-		_, err := a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), nil, act.MessageID)
+		_, err := a.send(ctx, chatID, strings.ReplaceAll(act.Text, "{link}", link.InviteLink), nil, act.MessageID, nil)
 		return err
 	case chat.ActDelete:
 		msg, err := strconv.Atoi(act.MessageID)
@@ -164,23 +168,71 @@ func (a *Adapter) compose(act chat.Action) (string, []sendEntity) {
 		User: &sendUser{ID: uid, FirstName: name}}}
 }
 
-// send sends text, as a reply to the message replyTo when it is set; it
-// returns the id of the message sent.
-func (a *Adapter) send(ctx context.Context, chatID int64, text string, entities []sendEntity, replyTo string) (int, error) {
-	p := sendMessageParams{ChatID: chatID, Text: text, Entities: entities}
-	if replyTo != "" {
-		msg, err := strconv.Atoi(replyTo)
-		if err != nil {
-			return 0, fmt.Errorf("reply-to message id %q is not a number: %w", replyTo, chat.ErrPermanent)
-		}
-		// The message may be gone (deleted as spam): send all the same.
-		p.ReplyParameters = &replyParameters{MessageID: msg, AllowSendingWithoutReply: true}
+// send sends text, as a reply to the message replyTo when it is set and
+// with the buttons of kb (nil: none); it returns the id of the message
+// sent.
+func (a *Adapter) send(ctx context.Context, chatID int64, text string, entities []sendEntity, replyTo string, kb *inlineKeyboard) (int, error) {
+	rp, err := replyParams(replyTo)
+	if err != nil {
+		return 0, err
 	}
+	p := sendMessageParams{ChatID: chatID, Text: text, Entities: entities, ReplyParameters: rp, ReplyMarkup: kb}
 	var sent struct {
 		MessageID int `json:"message_id"`
 	}
-	err := a.api.call(ctx, "sendMessage", p, &sent)
+	err = a.api.call(ctx, "sendMessage", p, &sent)
 	return sent.MessageID, err
+}
+
+// maxCaption is the longest caption Telegram takes under a photo, in
+// UTF-16 code units.
+const maxCaption = 1024
+
+// sendPhoto posts the picture at url with text as its caption; a text
+// too long for a caption follows in a message of its own.
+func (a *Adapter) sendPhoto(ctx context.Context, chatID int64, url, text string, entities []sendEntity, replyTo string, kb *inlineKeyboard) error {
+	rp, err := replyParams(replyTo)
+	if err != nil {
+		return err
+	}
+	p := sendPhotoParams{ChatID: chatID, Photo: url, ReplyParameters: rp, ReplyMarkup: kb}
+	long := len(utf16.Encode([]rune(text))) > maxCaption
+	if !long {
+		p.Caption, p.CaptionEntities = text, entities
+	}
+	if err := a.api.call(ctx, "sendPhoto", p, nil); err != nil {
+		return err
+	}
+	if long {
+		_, err = a.send(ctx, chatID, text, entities, "", nil)
+	}
+	return err
+}
+
+// replyParams is the reply parameters of a send answering the message id
+// (nil when it is empty). The message may be gone (deleted as spam): the
+// send goes out all the same.
+func replyParams(id string) (*replyParameters, error) {
+	if id == "" {
+		return nil, nil
+	}
+	msg, err := strconv.Atoi(id)
+	if err != nil {
+		return nil, fmt.Errorf("reply-to message id %q is not a number: %w", id, chat.ErrPermanent)
+	}
+	return &replyParameters{MessageID: msg, AllowSendingWithoutReply: true}, nil
+}
+
+// keyboard lays buttons out one per row (nil: none).
+func keyboard(bs []chat.Button) *inlineKeyboard {
+	if len(bs) == 0 {
+		return nil
+	}
+	kb := &inlineKeyboard{}
+	for _, b := range bs {
+		kb.InlineKeyboard = append(kb.InlineKeyboard, []inlineButton{{Text: b.Text, CallbackData: b.Data}})
+	}
+	return kb
 }
 
 // notice sends the text and pins it. A retry after a failed pin pins the
@@ -191,7 +243,7 @@ func (a *Adapter) notice(ctx context.Context, chatID int64, act chat.Action) err
 	msg, sent := a.notices[key]
 	a.mu.Unlock()
 	if !sent {
-		m, err := a.send(ctx, chatID, act.Text, nil, "")
+		m, err := a.send(ctx, chatID, act.Text, nil, "", nil)
 		if err != nil {
 			return err
 		}

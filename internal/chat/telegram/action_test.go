@@ -42,6 +42,13 @@ func TestActions(t *testing.T) {
 			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"8045678901","id":8045678901,"is_bot":false}}],"text":"8045678901 ⚠️ 发广告"}`}},
 		{"warning of a channel names it without a link", chat.Action{Kind: chat.ActSend, Group: group, Text: "@好物推荐 请勿发广告", Mention: &chat.User{ID: "-1001555666777", Name: "好物推荐"}},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"好物推荐 请勿发广告"}`}},
+		// A button under the message: an inline keyboard, one button a row.
+		{"send with a button", chat.Action{Kind: chat.ActSend, Group: group, Text: "请点按钮完成验证", Buttons: []chat.Button{{Text: "我不是机器人", Data: "gate:17"}}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"reply_markup":{"inline_keyboard":[[{"callback_data":"gate:17","text":"我不是机器人"}]]},"text":"请点按钮完成验证"}`}},
+		{"send a picture", chat.Action{Kind: chat.ActSend, Group: group, Text: "本期课表", Image: "https://example.com/kb.png", MessageID: "4104"},
+			[]string{`sendPhoto {"caption":"本期课表","chat_id":-1001987654321,"photo":"https://example.com/kb.png","reply_parameters":{"allow_sending_without_reply":true,"message_id":4104}}`}},
+		{"a caption too long follows the picture", chat.Action{Kind: chat.ActSend, Group: group, Text: strings.Repeat("课", 1100), Image: "https://example.com/kb.png"},
+			[]string{`sendPhoto {"chat_id":-1001987654321,"photo":"https://example.com/kb.png"}`, `sendMessage {"chat_id":-1001987654321,"text":"` + strings.Repeat("课", 1100) + `"}`}},
 		{"delete", chat.Action{Kind: chat.ActDelete, Group: group, MessageID: "4104"},
 			[]string{`deleteMessage {"chat_id":-1001987654321,"message_id":4104}`}},
 		{"mute 1h", mute,

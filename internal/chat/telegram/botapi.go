@@ -178,6 +178,32 @@ type sendMessageParams struct {
 	Text            string           `json:"text"`
 	Entities        []sendEntity     `json:"entities,omitempty"`
 	ReplyParameters *replyParameters `json:"reply_parameters,omitempty"`
+	ReplyMarkup     *inlineKeyboard  `json:"reply_markup,omitempty"`
+}
+
+// sendPhotoParams posts a picture from its URL with a caption.
+type sendPhotoParams struct {
+	ChatID          int64            `json:"chat_id"`
+	Photo           string           `json:"photo"`
+	Caption         string           `json:"caption,omitempty"`
+	CaptionEntities []sendEntity     `json:"caption_entities,omitempty"`
+	ReplyParameters *replyParameters `json:"reply_parameters,omitempty"`
+	ReplyMarkup     *inlineKeyboard  `json:"reply_markup,omitempty"`
+}
+
+// inlineKeyboard is an InlineKeyboardMarkup: rows of buttons whose
+// presses come back as callback queries.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+type callbackAnswerParams struct {
+	CallbackQueryID string `json:"callback_query_id"`
 }
 
 // sendEntity is a MessageEntity in a message qunzhu sends: a

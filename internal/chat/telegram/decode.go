@@ -26,6 +26,9 @@ type Update struct {
 	// Malformed is set when the update has an id but its fields do not
 	// have the Bot API's types: it is skipped, not retried.
 	Malformed bool `json:"malformed,omitempty"`
+	// Callback is the id of a button press (callback_query) to answer
+	// once its event is stored, so the member's app stops waiting.
+	Callback string `json:"callback,omitempty"`
 }
 
 // ErrNotUpdate is returned by DecodeUpdate for a body that is not a
@@ -53,6 +56,9 @@ func (a *Adapter) DecodeUpdate(raw []byte) (Update, error) {
 		return out, nil
 	}
 	out.Kind, out.Events, out.Ignored = a.mapUpdate(&u)
+	if u.CallbackQuery != nil {
+		out.Callback = u.CallbackQuery.ID
+	}
 	return out, nil
 }
 
@@ -74,6 +80,9 @@ func (a *Adapter) mapUpdate(u *tgUpdate) (kind string, evs []chat.Event, ignored
 	case u.MyChatMember != nil:
 		c := u.MyChatMember
 		return "my_chat_member", nil, fmt.Sprintf("the bot's own membership in %d (%s) went %s → %s", c.Chat.ID, c.Chat.Title, status(c.OldChatMember), status(c.NewChatMember))
+	case u.CallbackQuery != nil:
+		evs, ignored = a.mapCallback(u.CallbackQuery)
+		return "callback_query", evs, ignored
 	case u.ChannelPost != nil, u.EditedChannelPost != nil:
 		return "other", nil, "channel post"
 	}
@@ -352,6 +361,23 @@ func (a *Adapter) entities(text string, es []tgEntity) (link string, mentions []
 		}
 	}
 	return link, mentions
+}
+
+// mapCallback maps a press of a button under one of the bot's messages in
+// a group: an EventButton with the button's data and the message's id.
+// Telegram dates no press; it is the time received.
+func (a *Adapter) mapCallback(c *tgCallbackQuery) ([]chat.Event, string) {
+	a.learn(c.From)
+	if c.Message == nil || !isGroup(c.Message.Chat) {
+		return nil, "button press outside a group (or under a message too old to show)"
+	}
+	if c.Data == "" {
+		return nil, "button press without data"
+	}
+	e := a.base(c.Message.Chat, 0)
+	e.Type, e.ID, e.Sender = chat.EventButton, itoa(c.Message.Chat.ID)+":button:"+c.ID, user(c.From)
+	e.Button = &chat.Pressed{Data: c.Data, MessageID: strconv.Itoa(c.Message.MessageID)}
+	return []chat.Event{e}, ""
 }
 
 // mapChatMember maps a member's status change: joins and leaves, when

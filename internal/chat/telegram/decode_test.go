@@ -360,7 +360,7 @@ func TestDecodeIgnored(t *testing.T) {
 		"channel_post":         "channel post",
 		"pinned":               "pinned",
 		"video_chat_started":   "without content",
-		"callback_query":       "not tracked",
+		"callback_query":       "button press outside a group",
 		"my_chat_member_added": "the bot's own membership",
 		"member_promoted":      "member → administrator",
 	} {

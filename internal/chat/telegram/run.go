@@ -150,7 +150,7 @@ func (a *Adapter) backoff(attempt int) time.Duration {
 // allowedUpdates are the update types asked for: chat_member only when it
 // is the source of member events (Telegram sends it to administrators).
 func (a *Adapter) allowedUpdates() []string {
-	u := []string{"message", "edited_message", "my_chat_member"}
+	u := []string{"message", "edited_message", "my_chat_member", "callback_query"}
 	if a.cfg.MemberEvents == MembersFromChatMember {
 		u = append(u, "chat_member")
 	}
@@ -223,10 +223,11 @@ func (a *Adapter) poll(ctx context.Context, sink chat.Sink) error {
 			continue
 		}
 		hasty = 0
-		next, evs := a.decodeBatch(raws, offset)
+		next, evs, presses := a.decodeBatch(raws, offset)
 		if len(evs) > 0 && !a.ingest(ctx, sink, evs) {
 			return nil
 		}
+		a.answerPresses(ctx, presses)
 		if next == offset {
 			continue
 		}
@@ -278,8 +279,8 @@ func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]json.RawMessa
 }
 
 // decodeBatch maps a getUpdates answer; next is the offset past its last
-// update.
-func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64, evs []chat.Event) {
+// update, presses the button presses to answer once the events are stored.
+func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64, evs []chat.Event, presses []string) {
 	next = offset
 	for _, raw := range raws {
 		u, err := a.DecodeUpdate(raw)
@@ -290,8 +291,26 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int64) (next int64,
 		next = max(next, u.UpdateID+1)
 		a.logIgnored(u, raw)
 		evs = append(evs, u.Events...)
+		if u.Callback != "" {
+			presses = append(presses, u.Callback)
+		}
 	}
-	return next, evs
+	return next, evs, presses
+}
+
+// answerPresses answers button presses (answerCallbackQuery) once their
+// events are stored, so the member's app stops showing it waiting; what the
+// press does comes in the group. A failed answer is only logged: Telegram
+// stops waiting by itself after a few seconds.
+func (a *Adapter) answerPresses(ctx context.Context, ids []string) {
+	for _, id := range ids {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := a.api.call(cctx, "answerCallbackQuery", callbackAnswerParams{CallbackQueryID: id}, nil)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			a.log.Debug("telegram: answerCallbackQuery failed", "err", a.redact(err))
+		}
+	}
 }
 
 func (a *Adapter) logIgnored(u Update, raw []byte) {

@@ -102,7 +102,7 @@ func TestPollingDeliversAndSavesOffset(t *testing.T) {
 	if calls[0].Method != "getMe" || calls[1].Method != "getWebhookInfo" || calls[2].Method != "getUpdates" {
 		t.Fatalf("call order %v", calls[:3])
 	}
-	if got := canon(calls[2]); got != `getUpdates {"allowed_updates":["message","edited_message","my_chat_member","chat_member"],"timeout":1}` {
+	if got := canon(calls[2]); got != `getUpdates {"allowed_updates":["message","edited_message","my_chat_member","callback_query","chat_member"],"timeout":1}` {
 		t.Errorf("first getUpdates: %s", got)
 	}
 	got := offsets(f.Calls("getUpdates"))
@@ -344,7 +344,7 @@ func TestServiceModeAsksNoChatMember(t *testing.T) {
 	stop := start(t, polling(t, f, &memCursors{}, &sleeps{}, func(c *Config) { c.MemberEvents = MembersFromService }), newSink())
 	waitFor(t, "a poll", func() bool { return len(f.Calls("getUpdates")) > 0 })
 	stop()
-	if got := canon(f.Calls("getUpdates")[0]); got != `getUpdates {"allowed_updates":["message","edited_message","my_chat_member"],"timeout":1}` {
+	if got := canon(f.Calls("getUpdates")[0]); got != `getUpdates {"allowed_updates":["message","edited_message","my_chat_member","callback_query"],"timeout":1}` {
 		t.Errorf("getUpdates: %s", got)
 	}
 }
@@ -444,3 +444,36 @@ func TestPollingBacksOffHastyEmptyAnswers(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
+
+// TestButtonPressAnswered: a button press in a group becomes a button
+// event, and is answered (answerCallbackQuery) only once it is stored.
+func TestButtonPressAnswered(t *testing.T) {
+	f := newFakeAPI(t)
+	f.queue(recorded(t, "callback_group")...)
+	sink := &checkingSink{memSink: newSink(), check: func() {
+		if n := len(f.Calls("answerCallbackQuery")); n > 0 {
+			t.Errorf("the press was answered before its event was stored")
+		}
+	}}
+	stop := start(t, polling(t, f, &memCursors{}, &sleeps{}, nil), sink)
+	waitFor(t, "the press answered", func() bool { return len(f.Calls("answerCallbackQuery")) == 1 })
+	stop()
+	evs := sink.events()
+	if len(evs) != 1 || evs[0].Type != chat.EventButton || evs[0].Button == nil || evs[0].Button.Data != "gate:17" || evs[0].Button.MessageID != "812" || evs[0].Sender.ID != "5012345679" {
+		t.Fatalf("events %+v", evs)
+	}
+	if got := canon(f.Calls("answerCallbackQuery")[0]); got != `answerCallbackQuery {"callback_query_id":"4383"}` {
+		t.Errorf("answer: %s", got)
+	}
+}
+
+// checkingSink runs check before storing.
+type checkingSink struct {
+	*memSink
+	check func()
+}
+
+func (s *checkingSink) Ingest(ctx context.Context, evs []chat.Event) error {
+	s.check()
+	return s.memSink.Ingest(ctx, evs)
+}

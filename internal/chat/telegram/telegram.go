@@ -8,7 +8,9 @@
 // and answers 200 only once the events are stored, so Telegram redelivers
 // otherwise). Updates are mapped to chat.Event by DecodeUpdate; actions are
 // Bot API calls (sendMessage, deleteMessage, restrictChatMember,
-// banChatMember, unbanChatMember, pinChatMessage).
+// banChatMember, unbanChatMember, pinChatMessage, sendPhoto); buttons are
+// inline keyboards, whose presses (callback_query) become button events,
+// answered once stored.
 package telegram
 
 import (
@@ -296,6 +298,8 @@ func (a *Adapter) Capabilities() chat.Capabilities {
 	c := chat.AllActions()
 	c[chat.ActInviteLink] = true // createChatInviteLink, named with the member's code
 	c[chat.ActSetRole] = true    // promoteChatMember
+	c[chat.CapButtons] = true    // inline keyboards, callback queries
+	c[chat.CapImage] = true      // sendPhoto from a URL
 	return c
 }
 

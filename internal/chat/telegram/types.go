@@ -20,6 +20,16 @@ type tgUpdate struct {
 	EditedChannelPost *present             `json:"edited_channel_post"`
 	ChatMember        *tgChatMemberUpdated `json:"chat_member"`
 	MyChatMember      *tgChatMemberUpdated `json:"my_chat_member"`
+	CallbackQuery     *tgCallbackQuery     `json:"callback_query"`
+}
+
+// tgCallbackQuery is a press of a button of an inline keyboard under one
+// of the bot's messages.
+type tgCallbackQuery struct {
+	ID      string     `json:"id"`
+	From    tgUser     `json:"from"`
+	Message *tgMessage `json:"message"` // the bot's message; absent when too old
+	Data    string     `json:"data"`
 }
 
 type tgUser struct {

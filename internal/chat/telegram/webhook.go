@@ -92,6 +92,9 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(http.StatusOK)
+		if u.Callback != "" {
+			a.answerPresses(r.Context(), []string{u.Callback})
+		}
 	case <-r.Context().Done():
 	}
 }

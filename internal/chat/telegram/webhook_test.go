@@ -147,7 +147,7 @@ func TestWebhookRegisters(t *testing.T) {
 	start(t, a, newSink())
 	waitFor(t, "ready", func() bool { return a.Status().Ready(time.Now()) })
 	calls := f.Calls("setWebhook")
-	want := `setWebhook {"allowed_updates":["message","edited_message","my_chat_member","chat_member"],"secret_token":"` + testSecret + `","url":"https://qunzhu.example.com/connect/tg"}`
+	want := `setWebhook {"allowed_updates":["message","edited_message","my_chat_member","callback_query","chat_member"],"secret_token":"` + testSecret + `","url":"https://qunzhu.example.com/connect/tg"}`
 	if len(calls) != 2 || canon(calls[1]) != want {
 		t.Errorf("setWebhook calls %v\nwant twice %s", calls, want)
 	}
