@@ -93,6 +93,7 @@ func TestBrowserEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	password := strings.TrimSpace(string(raw))
+	waitRolledUp(t, filepath.Join(data, "qunzhu.db"))
 	tab := newBrowser(t, chrome)
 	t.Logf("demo and Chromium up in %v", time.Since(began).Round(time.Millisecond))
 

@@ -2,13 +2,18 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/qunzhu/qunzhu/internal/analytics"
+	"github.com/qunzhu/qunzhu/internal/content"
 )
 
 // The browser tests take the console's screenshots for docs/console when
@@ -83,7 +88,36 @@ func startDemo(t *testing.T) (demo *proc, data, password string) {
 	demo = start(t, dir, "demo", "--addr", "127.0.0.1:0", "--data", data)
 	// The demo prints "login 登录: admin / PASSWORD" and keeps the
 	// password in <data>/admin.password.
-	return demo, data, dataFile(t, dir, "admin.password")
+	password = dataFile(t, dir, "admin.password")
+	waitRolledUp(t, filepath.Join(data, "qunzhu.db"))
+	return demo, data, password
+}
+
+// waitRolledUp waits until the service has brought the daily rollups of
+// the demo's history up to today (a few seconds after it starts, a day at
+// a time): the health page's alerts, the churn log's formerly active
+// members and the leaderboards read them.
+func waitRolledUp(t *testing.T, path string) {
+	t.Helper()
+	loc, err := time.LoadLocation(content.DefaultZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		var day int64
+		err := db.QueryRow("SELECT day FROM rollup_marks").Scan(&day)
+		if err == nil && day >= int64(analytics.DayOf(time.Now(), loc)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo's rollups are not up to today two minutes after it started (day %d, %v)", day, err)
+		}
+	}
 }
 
 // demoOnPhone starts the demo and a phone-sized browser tab for it; it
