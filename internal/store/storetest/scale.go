@@ -70,14 +70,14 @@ func ScaleDB(tb testing.TB, d store.Dialect, s Scale, now func() time.Time) (*st
 			var g Generated
 			b, _ := os.ReadFile(info)
 			if _, err := fmt.Sscanf(string(b), "%d %d %d %d %d", &g.OrgID, &g.BigGroup, &g.Dead, &g.Members, &g.Messages); err == nil {
-				return openFile(tb, path, now), g
+				return openMigrated(tb, "sqlite", path, now), g
 			}
 		}
 		os.Remove(path)
 		if err := os.MkdirAll(*flagCache, 0o755); err != nil {
 			tb.Fatal(err)
 		}
-		db := openFile(tb, path, now)
+		db := openMigrated(tb, "sqlite", path, now)
 		g, err := Generate(ctx, db, s)
 		if err != nil {
 			tb.Fatal(err)
@@ -114,17 +114,6 @@ func keptPostgres(tb testing.TB, s Scale, now func() time.Time) (*store.DB, Gene
 		tb.Fatalf("parse %s: %v", EnvPostgres, err)
 	}
 	u.Path = "/" + name
-	open := func() *store.DB {
-		db, err := store.Open(ctx, "postgres", u.String(), store.Options{Now: now})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			tb.Fatal(err)
-		}
-		return db
-	}
 	adm, err := sql.Open("pgx", admin)
 	if err != nil {
 		tb.Fatalf("open postgres admin: %v", err)
@@ -135,7 +124,7 @@ func keptPostgres(tb testing.TB, s Scale, now func() time.Time) (*store.DB, Gene
 		tb.Fatal(err)
 	}
 	if exists {
-		db := open()
+		db := openMigrated(tb, "postgres", u.String(), now)
 		var g Generated
 		err := db.SQL().QueryRowContext(ctx, "SELECT org_id, big_group, dead, members, messages FROM scale_generated").Scan(&g.OrgID, &g.BigGroup, &g.Dead, &g.Members, &g.Messages)
 		if err == nil {
@@ -149,7 +138,7 @@ func keptPostgres(tb testing.TB, s Scale, now func() time.Time) (*store.DB, Gene
 	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		tb.Fatalf("create scale database: %v", err)
 	}
-	db := open()
+	db := openMigrated(tb, "postgres", u.String(), now)
 	g, err := Generate(ctx, db, s)
 	if err != nil {
 		tb.Fatal(err)
@@ -178,10 +167,10 @@ func (k Kept) TempDir() string {
 	return dir
 }
 
-// openFile opens and migrates a SQLite database file, closed when tb ends.
-func openFile(tb testing.TB, path string, now func() time.Time) *store.DB {
+// openMigrated opens and migrates a database, closed when tb ends.
+func openMigrated(tb testing.TB, driver, dsn string, now func() time.Time) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), "sqlite", path, store.Options{Now: now})
+	db, err := store.Open(context.Background(), driver, dsn, store.Options{Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
