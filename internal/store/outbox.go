@@ -17,6 +17,25 @@ import (
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
+// appendActionRow appends an action's outbox row to args (connection,
+// key, kind, payload, due, created): due when it was made, or at its
+// NotBefore if later. An action without a key, a connection or a known
+// kind is refused.
+func appendActionRow(args []any, verb string, a chat.Action, at time.Time) ([]any, error) {
+	if a.Key == "" || a.Connection == "" || !a.Kind.Valid() {
+		return nil, errkind.Errorf(errkind.Invalid, "%s action %+v: key, connection and a known kind are required", verb, a)
+	}
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode action: %w", err)
+	}
+	next := at
+	if a.NotBefore.After(at) {
+		next = a.NotBefore
+	}
+	return append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at)), nil
+}
+
 // classify maps constraint violations to error kinds.
 func classify(err error) error {
 	if err == nil {
@@ -53,19 +72,10 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 		end := min(start+chunk, len(actions))
 		args = args[:0]
 		for i := start; i < end; i++ {
-			a := actions[i]
-			if a.Key == "" || a.Connection == "" || !a.Kind.Valid() {
-				return errkind.Errorf(errkind.Invalid, "enqueue action %+v: key, connection and a known kind are required", a)
+			var err error
+			if args, err = appendActionRow(args, "enqueue", actions[i], at); err != nil {
+				return err
 			}
-			payload, err := json.Marshal(a)
-			if err != nil {
-				return fmt.Errorf("encode action: %w", err)
-			}
-			next := at
-			if a.NotBefore.After(at) {
-				next = a.NotBefore
-			}
-			args = append(args, a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at))
 		}
 		text := enqueueSQL.text(db, end-start)
 		if tx, ok := q.(*sql.Tx); ok {
@@ -93,18 +103,11 @@ func enqueue(ctx context.Context, db *DB, q queryer, actions []chat.Action, at t
 // its window revise to name them all. One already sent stays as it went.
 func (t *ingestTx) ReviseActions(ctx context.Context, actions []chat.Action, at time.Time) error {
 	for _, a := range actions {
-		if a.Key == "" || a.Connection == "" || !a.Kind.Valid() {
-			return errkind.Errorf(errkind.Invalid, "revise action %+v: key, connection and a known kind are required", a)
-		}
-		payload, err := json.Marshal(a)
+		row, err := appendActionRow(nil, "revise", a, at)
 		if err != nil {
-			return fmt.Errorf("encode action: %w", err)
+			return err
 		}
-		next := at
-		if a.NotBefore.After(at) {
-			next = a.NotBefore
-		}
-		if _, err := t.tx.ExecContext(ctx, t.db.q(reviseSQL), a.Connection, a.Key, string(a.Kind), string(payload), ms(next), ms(at)); err != nil {
+		if _, err := t.tx.ExecContext(ctx, t.db.q(reviseSQL), row...); err != nil {
 			return fmt.Errorf("revise action: %w", err)
 		}
 	}
