@@ -1790,11 +1790,12 @@ var messages = map[string][2]string{ // [zh, en]
 	"audk_overall":            {"加群太多（群数）", "in many groups (number)"},
 	"audk_keep":               {"留群规则", "group kept"},
 	"link_clicks":             {"链接点击", "Link clicks"},
-	"link_clicks_of":          {"%d 次点击 · %d 人", "%d clicks · %d visitors"},
+	"link_clicks_of":          {"%d 次 · %d 人", "%d clicks · %d visitors"},
 	"link_clicks_groups":      {"按群的链接点击（近 7 天）", "Link clicks by group (last 7 days)"},
 	"link_clicks_groups_hint": {"推送里的链接换成了本系统的短链接，每次打开记一次点击；同一人一天内只算一次（不保存其地址）。", "Pushed links are short links served here: each opening is a click; a visitor counts once a day (their address is not kept)."},
 	"link_links":              {"链接数", "Links"},
-	"link_visitors":           {"人数", "Visitors"},
+	"link_visitors":           {"链接访客", "Link visitors"},
+	"link_pushes":             {"带链接的推送", "Pushes with links"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a
