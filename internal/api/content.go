@@ -18,6 +18,7 @@ type Content interface {
 	SetScriptCard(ctx context.Context, orgID, scriptID int64, c content.ScriptCard, actor string) error
 	ScriptCardOf(ctx context.Context, orgID, scriptID int64) (content.ScriptCard, error)
 	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
+	GroupLinkClicks(ctx context.Context, orgID int64, from, to time.Time) ([]content.GroupLinks, error)
 	content.Scheduler
 	Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]content.Push, error)
 	ContentSettings(ctx context.Context, orgID int64) (content.ContentSettings, error)
@@ -403,14 +404,20 @@ func (s *Server) groupPushes(w http.ResponseWriter, r *http.Request) (int, any, 
 
 // pushResponses measures the pushes sent in the last ?days= days (7 by
 // default): each push's response, the scripts ranked by response, and the
-// duty roster's coverage (pushes followed up by staff within 15 minutes).
+// duty roster's coverage (pushes followed up by staff within 15 minutes);
+// each push's short links' clicks and visitors, and the same by group.
 func (s *Server) pushResponses(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	days, err := intParam(r, "days", 7, 1, 90)
 	if err != nil {
 		return 0, nil, err
 	}
 	now := s.now()
-	list, err := s.Content.PushResponses(r.Context(), orgOf(r), now.Add(-time.Duration(days)*24*time.Hour), now)
+	from := now.Add(-time.Duration(days) * 24 * time.Hour)
+	list, err := s.Content.PushResponses(r.Context(), orgOf(r), from, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	links, err := s.Content.GroupLinkClicks(r.Context(), orgOf(r), from, now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -435,6 +442,17 @@ func (s *Server) pushResponses(w http.ResponseWriter, r *http.Request) (int, any
 		Baseline     float64   `json:"baseline_60m"`
 		BaselineDays int       `json:"baseline_days"`
 		Uplift       float64   `json:"uplift_60m"`
+		Links        int       `json:"links"`
+		Clicks       int       `json:"clicks"`
+		Visitors     int       `json:"visitors"`
+	}
+	type groupLinks struct {
+		GroupID  int64  `json:"group_id"`
+		Group    string `json:"group"`
+		Pushes   int    `json:"pushes"`
+		Links    int    `json:"links"`
+		Clicks   int    `json:"clicks"`
+		Visitors int    `json:"visitors"`
 	}
 	type scriptRank struct {
 		ScriptID  int64   `json:"script_id"`
@@ -451,6 +469,7 @@ func (s *Server) pushResponses(w http.ResponseWriter, r *http.Request) (int, any
 	}
 	out := struct {
 		Pushes   []push       `json:"pushes"`
+		Links    []groupLinks `json:"links"`
 		Scripts  []scriptRank `json:"scripts"`
 		Duty     []duty       `json:"duty"`
 		Coverage struct {
@@ -458,12 +477,16 @@ func (s *Server) pushResponses(w http.ResponseWriter, r *http.Request) (int, any
 			FollowedUp int     `json:"followed_up"`
 			Rate       float64 `json:"rate"`
 		} `json:"coverage"`
-	}{Pushes: []push{}, Scripts: []scriptRank{}, Duty: []duty{}}
+	}{Pushes: []push{}, Links: []groupLinks{}, Scripts: []scriptRank{}, Duty: []duty{}}
+	for _, g := range links {
+		out.Links = append(out.Links, groupLinks{g.GroupID, g.Group, g.Pushes, g.Links, g.Clicks, g.Visitors})
+	}
 	scripts := map[int64]*scriptRank{}
 	duties := map[int64]*duty{}
 	for _, p := range list {
 		out.Pushes = append(out.Pushes, push{p.PushID, p.ScriptID, p.Title, p.GroupID, p.Group, p.Slot, p.SentAt, p.DutyPerson, p.DutyName,
-			p.Posts30, p.Posts60, p.Posts1440, p.Members60, p.Replies, p.FollowedUp, int(p.FollowUp / time.Second), p.ByDuty, p.Baseline, p.BaselineDays, p.Uplift})
+			p.Posts30, p.Posts60, p.Posts1440, p.Members60, p.Replies, p.FollowedUp, int(p.FollowUp / time.Second), p.ByDuty, p.Baseline, p.BaselineDays, p.Uplift,
+			p.Links, p.Clicks, p.Visitors})
 		sr := scripts[p.ScriptID]
 		if sr == nil {
 			sr = &scriptRank{ScriptID: p.ScriptID, Title: p.Title}

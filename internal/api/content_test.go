@@ -132,7 +132,8 @@ func TestPushResponsesAPI(t *testing.T) {
 	sc := out["scripts"].([]any)
 	cov := out["coverage"].(map[string]any)
 	if len(ps) != 1 || ps[0].(map[string]any)["posts_60m"] != 3.0 || ps[0].(map[string]any)["members_60m"] != 2.0 ||
-		len(sc) != 1 || sc[0].(map[string]any)["title"] != "晚高峰：复盘" || cov["pushes"] != 1.0 || cov["followed_up"] != 0.0 {
+		len(sc) != 1 || sc[0].(map[string]any)["title"] != "晚高峰：复盘" || cov["pushes"] != 1.0 || cov["followed_up"] != 0.0 ||
+		ps[0].(map[string]any)["links"] != 0.0 || ps[0].(map[string]any)["clicks"] != 0.0 || len(out["links"].([]any)) != 0 {
 		t.Fatalf("responses: %v", out)
 	}
 	if code, _ := e.do(t, "GET", "/api/v1/pushes/responses?days=0", e.read, ""); code != 400 {

@@ -9,7 +9,9 @@ package app_test
 // formerly active marked (and only them when asked), and the assistant
 // who left the migrants' group with a suggested successor. A secretary
 // scoped to 阳新分院 sees only its groups and is refused the academy's
-// series. With -update-screenshots they write the screenshots of
+// series, and sees the organisation's duplicate settings (saved by the
+// manager: the family gate on) in words, without the form. With
+// -update-screenshots they write the screenshots of
 // docs/console/duplicates.md and churn.md (docs/console/img/duplicates-*,
 // churn-*).
 
@@ -64,6 +66,20 @@ func TestBrowserDuplicates(t *testing.T) {
 		p.shot("duplicates-overview", "")
 		p.shot("duplicates-case", "#dup-list article.case")
 
+		// The settings: a bad number is refused with why; the gate on.
+		if r := p.post("/duplicates/settings", map[string]string{"keep": "earliest", "overall": "1"}); r.Status != 400 || !strings.Contains(r.Text, "群数只能是") {
+			p.t.Fatalf("settings with a bad number: %d %q", r.Status, r.Text)
+		}
+		p.open("/duplicates")
+		p.set("#dup-settings-form input[name=overall]", "5")
+		p.check("#dup-settings-form input[name=gate]", true)
+		p.shot("duplicates-settings", "#dup-settings")
+		p.submit("#dup-settings-form button[type=submit]")
+		p.wantFlash("save the settings", "重复入群设置已保存")
+		if v := eval[bool](p, `document.querySelector('#dup-settings-form input[name=gate]').checked`); !v {
+			p.t.Fatal("the family gate is not on after saving")
+		}
+
 		if r := p.post("/duplicates/notice", map[string]string{"family": "x", "keep": "earliest", "days": "7"}); r.Status != 400 || !strings.Contains(r.Text, "找不到这个系列") {
 			p.t.Fatalf("a notice of a bad series: %d %q", r.Status, r.Text)
 		}
@@ -96,6 +112,12 @@ func TestBrowserDuplicates(t *testing.T) {
 		p.openAs("/duplicates", password)
 		p.signInAsNewUser(data, "dup-mishu", "secretary", "--node", yangxin)
 		p.open("/duplicates")
+		if now := p.text("#dup-settings-now"); !strings.Contains(now, "超过 5 个群") || !strings.Contains(now, "同系列只能加入一个群：开启") {
+			p.t.Fatalf("the settings in words for the secretary: %q", now)
+		}
+		if code := p.postCode("/duplicates/settings", map[string]string{"keep": "active", "overall": "0"}); code != 403 {
+			p.t.Fatalf("the secretary's settings: %d, want 403", code)
+		}
 		if l := p.text("#dup-list"); strings.Contains(l, cohort2026a) {
 			p.t.Fatalf("the secretary of 阳新分院 sees the academy's cohorts: %q", l)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
@@ -18,27 +19,29 @@ import (
 // The duplicates page (docs/metrics.md, "One member, several groups"):
 // the members who sit in two or more groups of one family of the user's
 // groups (the groups one template step made — a year's cohorts), or in
-// more groups than a chosen number, with the group each would stay in by
-// the chosen rule (the one joined first, or the one posted in most over
-// 30 days) and those they would leave. Per series, staff who may propose
-// purges post the advance notice of their removal from the groups they
-// would leave (a purge of kind duplicate, carried out or withdrawn on the
-// health page's purge page of each group).
+// more groups than the organisation's threshold, with the group each
+// would stay in by its rule (the one joined first, or the one posted in
+// most over 30 days) and those they would leave. The rule, the threshold
+// and the family gate (a second group of a series refused at joining) are
+// the organisation's settings, which a manager changes here. Per series,
+// staff who may propose purges post the advance notice of their removal
+// from the groups they would leave (a purge of kind duplicate, carried out
+// or withdrawn on the health page's purge page of each group).
 
 // DuplicateSource reads the seats of members in several groups and posts
 // the notices of their removal. The store implements it.
 type DuplicateSource interface {
 	MemberSeats(ctx context.Context, orgID int64, now time.Time) ([]analytics.Seat, error)
 	DuplicateNotice(ctx context.Context, orgID, family int64, rule analytics.KeepRule, days int, within []int64, actor string) ([]community.Purge, error)
+	DuplicateSettings(ctx context.Context, orgID int64) (analytics.DuplicateSettings, error)
+	SetDuplicateSettings(ctx context.Context, orgID int64, s analytics.DuplicateSettings, actor string) error
 }
 
 func (s *Server) duplicateRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /duplicates", s.auth(s.needs("duplicates", s.duplicatesPage)))
 	mux.HandleFunc("POST /duplicates/notice", s.auth(s.needs("duplicates", s.may(access.ProposePurge, s.duplicateNotice))))
+	mux.HandleFunc("POST /duplicates/settings", s.auth(s.needs("duplicates", s.managerOnly(s.may(access.ProposePurge, s.setDuplicateSettings)))))
 }
-
-// dupOverall are the choices of "in more than N groups" (0: off).
-var dupOverall = []int{0, 3, 5, 10}
 
 // dupListed bounds the members the page lists.
 const dupListed = 500
@@ -78,38 +81,42 @@ type dupGroup struct {
 }
 
 type duplicatesData struct {
-	Keep      string
-	Overall   int
-	Overalls  []int
-	Rows      []dupRow
-	Series    []dupSeries
-	All       int // members listed or not
-	Leave     int // seats the rule would free
-	Truncated bool
-	MayNotice bool
-	Days      int // the notice period the form starts with
+	Keep    string
+	Overall int
+	Gate    bool
+	MaySet  bool // the user may change the settings
+	MaxOver int
+	// SettingsNow says the settings in words, for whom may not change them.
+	SettingsNow string
+	Rows        []dupRow
+	Series      []dupSeries
+	All         int // members listed or not
+	Leave       int // seats the rule would free
+	Truncated   bool
+	MayNotice   bool
+	Days        int // the notice period the form starts with
 }
 
 func (s *Server) duplicatesPage(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	l := langOf(r)
 	ctx := r.Context()
-	q := r.URL.Query()
-	d := duplicatesData{Keep: string(analytics.KeepEarliest), Overalls: dupOverall, Days: defaultNoticeDays, MayNotice: u.May(access.ProposePurge)}
-	if v := q.Get("keep"); v != "" {
-		if !analytics.KeepRule(v).Valid() {
-			s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "dup_err_keep")))
-			return
-		}
-		d.Keep = v
+	set, err := s.Duplicates.DuplicateSettings(ctx, u.OrgID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
 	}
-	if v := q.Get("overall"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || (n != 0 && n < 2) || n > 100 {
-			s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "dup_err_overall")))
-			return
+	d := duplicatesData{Keep: string(set.Keep), Overall: set.Overall, Gate: set.FamilyGate, MaxOver: analytics.MaxOverall, Days: defaultNoticeDays,
+		MayNotice: u.May(access.ProposePurge), MaySet: !u.Scoped() && u.May(access.ProposePurge)}
+	if !d.MaySet {
+		over, gate := T(l, "dup_overall_off"), T(l, "dup_gate_off")
+		if set.Overall > 0 {
+			over = tf(l, "dup_more_than", set.Overall)
 		}
-		d.Overall = n
+		if set.FamilyGate {
+			gate = T(l, "dup_gate_on")
+		}
+		d.SettingsNow = tf(l, "dup_settings_now", T(l, "dup_keep_"+string(set.Keep)), over, gate)
 	}
 	sc, seats, err := s.seatsOf(ctx, u)
 	if err != nil {
@@ -232,7 +239,7 @@ func (s *Server) duplicateNotice(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errkind.New(errkind.Invalid, tf(l, "err_purge_days", community.MinPurgeDays, community.MaxPurgeDays)))
 		return
 	}
-	back := "/duplicates?keep=" + string(rule)
+	back := "/duplicates"
 	sc, seats, err := s.seatsOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -276,4 +283,29 @@ func (s *Server) duplicateNotice(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, flash{Key: "flash_dup_noticed", ID: int64(len(purges))})
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// setDuplicateSettings saves the organisation's duplicate settings: the
+// group a duplicate stays in, from how many groups a member is in too
+// many, and whether a second group of a series is refused at joining.
+func (s *Server) setDuplicateSettings(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	l := langOf(r)
+	set := analytics.DuplicateSettings{Keep: analytics.KeepRule(r.PostFormValue("keep")), FamilyGate: r.PostFormValue("gate") == "1"}
+	if !set.Keep.Valid() {
+		s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "dup_err_keep")))
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("overall")))
+	if err != nil || !analytics.ValidOverall(n) {
+		s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "dup_err_overall")))
+		return
+	}
+	set.Overall = n
+	if err := s.Duplicates.SetDuplicateSettings(r.Context(), u.OrgID, set, "staff:"+u.Username); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.setFlash(w, flash{Key: "flash_dup_settings"})
+	http.Redirect(w, r, "/duplicates", http.StatusSeeOther)
 }

@@ -53,9 +53,11 @@ func dupWorld(t *testing.T) (*world, []community.Group, int64) {
 }
 
 // TestDuplicatesPage: a member in two cohorts of one series is listed
-// with the cohort she stays in by the rule chosen (joined first, or
-// posted in most), and as in too many groups when that is asked; a
-// viewer of one group sees none; bad choices are a 400.
+// with the cohort she stays in by the organisation's rule (joined first,
+// or posted in most), and as in too many groups by its threshold — both
+// settings a manager saves on the page (audited; bad values a 400 in the
+// page's language, changing nothing); a secretary sees them in words and
+// may not change them; a viewer of one group sees no duplicates.
 func TestDuplicatesPage(t *testing.T) {
 	w, series, _ := dupWorld(t)
 	a := w.personIn(w.cohort.ID, "学员a")
@@ -65,23 +67,58 @@ func TestDuplicatesPage(t *testing.T) {
 		return between(card, `class="dup-keep"><a class="ud" href="/groups/`, `"`)
 	}
 	page := w.page(m, "/duplicates")
-	contains(t, "the duplicates", page, "重复入群", `id="dup-`+itoa(a)+`"`, "学员a", "阳新第1期直播班", "阳新第2期直播班", "1 位成员，可腾出 1 个位置")
+	contains(t, "the duplicates", page, "重复入群", `id="dup-`+itoa(a)+`"`, "学员a", "阳新第1期直播班", "阳新第2期直播班", "1 位成员，可腾出 1 个位置",
+		`action="/duplicates/settings"`, `name="overall" value="0"`, "同一系列只能加入一个群")
+	lacks(t, "the gate off", page, `name="gate" value="1" class="check" checked`)
 	if k := kept(page); k != itoa(series[0].ID) {
 		t.Errorf("kept by the earliest: group %s, want %d", k, series[0].ID)
 	}
-	if k := kept(w.page(m, "/duplicates?keep=active")); k != itoa(series[1].ID) {
-		t.Errorf("kept by activity: group %s, want %d", k, series[1].ID)
+	settings := func(keep, overall, gate string) url.Values {
+		return url.Values{"keep": {keep}, "overall": {overall}, "gate": {gate}}
 	}
-	contains(t, "in too many groups", w.page(m, "/duplicates?overall=2"), "超过 2 个群")
-	contains(t, "the English page", w.page(m, "/duplicates?lang=en"), "Members in several groups", "the group joined first")
-	w.page(m, "/duplicates?lang=zh")
-	for _, bad := range []string{"/duplicates?keep=newest", "/duplicates?overall=1", "/duplicates?overall=x"} {
-		if code := w.status(m, bad); code != 400 {
-			t.Errorf("GET %s: %d, want 400", bad, code)
+	for _, bad := range []struct {
+		form url.Values
+		lang string
+		want string
+	}{
+		{settings("newest", "0", ""), "zh", "留群规则只能是"}, {settings("active", "1", ""), "zh", "群数只能是"},
+		{settings("active", "x", ""), "en", "The number of groups is"}, {settings("active", "101", "1"), "en", "The number of groups is"},
+		{settings("", "3", ""), "en", "The rule is"},
+	} {
+		code, body := w.post(m, "/duplicates?lang="+bad.lang, "/duplicates/settings?lang="+bad.lang, bad.form, true)
+		if code != 400 || !strings.Contains(body, bad.want) {
+			t.Errorf("settings %v: %d, want 400 with %q", bad.form, code, bad.want)
 		}
 	}
+	w.page(m, "/duplicates?lang=zh")
+	if code, _ := w.post(m, "/duplicates", "/duplicates/settings", settings("active", "2", "1"), false); code != 403 {
+		t.Errorf("settings without the CSRF token: %d, want 403", code)
+	}
+	if set, _ := w.db.DuplicateSettings(context.Background(), w.org.ID); set.Keep != "earliest" || set.Overall != 0 || set.FamilyGate {
+		t.Fatalf("refused settings changed them: %+v", set)
+	}
+	code, page := w.post(m, "/duplicates", "/duplicates/settings", settings("active", "2", "1"), true)
+	if code != 200 || !strings.Contains(page, "重复入群设置已保存") {
+		t.Fatalf("settings saved: %d\n%s", code, page)
+	}
+	contains(t, "the saved settings", page, `name="overall" value="2"`, `name="gate" value="1" class="check" checked`, `<option value="active" selected>`, "超过 2 个群")
+	if k := kept(page); k != itoa(series[1].ID) {
+		t.Errorf("kept by activity: group %s, want %d", k, series[1].ID)
+	}
+	if set, _ := w.db.DuplicateSettings(context.Background(), w.org.ID); set.Keep != "active" || set.Overall != 2 || !set.FamilyGate {
+		t.Fatalf("settings stored: %+v", set)
+	}
+	contains(t, "the audit log", w.page(m, "/audit"), "更改重复入群设置")
+	contains(t, "the English page", w.page(m, "/duplicates?lang=en"), "Members in several groups", "the group posted in most", "One group of a series per member")
+	w.page(m, "/duplicates?lang=zh")
 	sec := w.scoped("region-sec", access.Secretary, w.region.ID, 0)
-	contains(t, "the region's secretary", w.page(sec, "/duplicates"), `id="dup-`+itoa(a)+`"`)
+	if code, _ := w.post(sec, "/duplicates", "/duplicates/settings", settings("earliest", "0", ""), true); code != 403 {
+		t.Errorf("a secretary's settings: %d, want 403", code)
+	}
+	secPage := w.page(sec, "/duplicates")
+	lacks(t, "the secretary's page", secPage, `action="/duplicates/settings"`)
+	contains(t, "the secretary's page", secPage, "留在：最近 30 天发言最多的群 · 加群太多：超过 2 个群 · 同系列只能加入一个群：开启")
+	contains(t, "the region's secretary", secPage, `id="dup-`+itoa(a)+`"`)
 	viewer := w.scoped("viewer", access.Viewer, 0, w.cohort.ID)
 	if page := w.page(viewer, "/duplicates"); !strings.Contains(page, "没有重复入群的成员") {
 		t.Errorf("a viewer of one group sees duplicates")
@@ -154,4 +191,22 @@ func TestDuplicateNotice(t *testing.T) {
 	}
 	contains(t, "the English page", w.page(m, "/duplicates?lang=en"), "By series", "Propose the removal", "notice pending")
 	w.page(m, "/duplicates?lang=zh")
+}
+
+// TestFamilyGateLog: a removal by the family gate reads, in the
+// moderation log, as the rule and the reason in words.
+func TestFamilyGateLog(t *testing.T) {
+	w, series, _ := dupWorld(t)
+	ctx := context.Background()
+	a := w.personIn(w.cohort.ID, "学员a")
+	if err := w.db.Ingest(ctx, func(tx pipeline.Tx) error {
+		return tx.RecordModeration(ctx, community.ModerationAction{OrgID: w.org.ID, GroupID: series[1].ID, PersonID: a, Action: chat.ActKick,
+			Rule: "family-gate", Category: "duplicate", Reason: "已在同系列的「阳新第1期直播班」", Actor: "rules"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := w.user()
+	contains(t, "the moderation log", w.page(m, "/moderation"), "同系列只能加入一个群", "已在同系列的另一个群")
+	contains(t, "the English log", w.page(m, "/moderation?lang=en"), "one group of a series per member", "in another group of the series")
+	w.page(m, "/moderation?lang=zh")
 }

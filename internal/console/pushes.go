@@ -80,6 +80,8 @@ type pushesData struct {
 	Rate       int // percent
 	CSV        string
 	Plan       *planForm // for whom may plan
+	// Links are the clicks of the last 7 days' pushes' links, by group.
+	Links []content.GroupLinks
 }
 
 func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
@@ -116,6 +118,10 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Measured > 0 {
 		d.Rate = d.FollowedUp * 100 / d.Measured
+	}
+	if d.Links, err = s.groupLinks(ctx, u.OrgID, sc, now.Add(-week), now); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	duty := map[int64]*dutyRow{}
 	dutyOf := func(p content.PlannedPush) *dutyRow {
@@ -191,16 +197,19 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 		var out [][]string
 		for _, rows := range [][]pushRow{d.Upcoming, d.Past} {
 			for _, p := range rows {
-				posts, followed := "", ""
+				posts, followed, clicks, visitors := "", "", "", ""
 				if p.Response != nil {
 					posts = strconv.Itoa(p.Response.Posts60)
 					followed = strconv.FormatBool(p.Response.FollowedUp)
+					if p.Response.Links > 0 {
+						clicks, visitors = strconv.Itoa(p.Response.Clicks), strconv.Itoa(p.Response.Visitors)
+					}
 				}
 				out = append(out, []string{strconv.FormatInt(p.ID, 10), p.Group, p.Title, p.Slot, s.csvTime(&p.PlannedAt), s.csvTime(p.SentAt),
-					T(l, "ps_"+string(p.Status)), p.Reasons, p.DutyName, posts, followed})
+					T(l, "ps_"+string(p.Status)), p.Reasons, p.DutyName, posts, followed, clicks, visitors})
 			}
 		}
-		s.sendCSV(w, "qunzhu-pushes.csv", headers(l, "id", "group", "title", "slot", "planned", "sent", "status", "reason", "duty", "posts_60m", "followed_up"), out)
+		s.sendCSV(w, "qunzhu-pushes.csv", headers(l, "id", "group", "title", "slot", "planned", "sent", "status", "reason", "duty", "posts_60m", "followed_up", "link_clicks", "link_visitors"), out)
 		return
 	}
 	d.CSV = csvURL(r)

@@ -35,6 +35,7 @@ type ContentSource interface {
 	MoveScript(ctx context.Context, orgID, id int64, to content.Status, role content.Role, actor, reason string) (content.Script, error)
 	OrgPushes(ctx context.Context, orgID int64, from, to time.Time) ([]content.PlannedPush, error)
 	PushResponses(ctx context.Context, orgID int64, from, to time.Time) ([]content.PushResponse, error)
+	GroupLinkClicks(ctx context.Context, orgID int64, from, to time.Time) ([]content.GroupLinks, error)
 	ContentSettings(ctx context.Context, orgID int64) (content.ContentSettings, error)
 	SetSelfApproval(ctx context.Context, orgID int64, allow bool, actor string) error
 	DutyBoard(ctx context.Context, orgID, personID int64, from, to time.Time) ([]content.DutyItem, error)

@@ -159,6 +159,27 @@ type PushResponse struct {
 	Baseline     float64
 	BaselineDays int
 	Uplift       float64
+	// The clicks of the push's short links (none when links are not
+	// shortened).
+	LinkFigures
+}
+
+// LinkFigures are the clicks of short links (docs/metrics.md,
+// "Click-tracked links"): how many links, how often they were opened,
+// and by how many visitors — each counted once a day, whichever of the
+// links they opened.
+type LinkFigures struct {
+	Links    int
+	Clicks   int
+	Visitors int
+}
+
+// GroupLinks are the clicks of the short links of a group's pushes.
+type GroupLinks struct {
+	GroupID int64
+	Group   string
+	Pushes  int // pushes with links
+	LinkFigures
 }
 
 // BaselineDays is how many earlier days a push's hour is compared with.

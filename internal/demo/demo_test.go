@@ -173,6 +173,20 @@ func checkQuestions(t *testing.T, ctx context.Context, db *store.DB, org communi
 	if err := db.Digest(ctx, org.ID, 0, days[0], &o); err != nil || o.Groups < 5 || o.MemberMessages == 0 || o.Questions == 0 || o.Lines[0].Term == "" {
 		t.Fatalf("yesterday's digest: %+v %v", o, err)
 	}
+	// The departures of the last days are in their days' digests.
+	leavers := map[string]bool{}
+	for _, d := range days {
+		var od analytics.OrgDigest
+		if err := db.Digest(ctx, org.ID, 0, d, &od); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range od.ActiveLeavers {
+			leavers[l.Group+"/"+l.Name] = true
+		}
+	}
+	if len(leavers) < 3 {
+		t.Errorf("the digests' formerly active leavers: %v, want 3 or more", leavers)
+	}
 }
 
 func shanghaiOf(t *testing.T) *time.Location {

@@ -10,10 +10,11 @@ import (
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
-// QuestionsStore tracks the members' questions of the history and makes
-// its daily digests.
+// QuestionsStore tracks the members' questions of the history, rolls it
+// up and makes its daily digests.
 type QuestionsStore interface {
 	TrackHistory(ctx context.Context, orgID int64, since, now time.Time, loc *time.Location) (int, error)
+	Rollup(ctx context.Context, orgID int64, now time.Time, loc *time.Location, maxDays int) (int, error)
 	MakeDigest(ctx context.Context, orgID int64, d analytics.Day, loc *time.Location, fold func(string) string, now time.Time) (analytics.OrgDigest, error)
 }
 
@@ -24,11 +25,17 @@ const digestDays = 14
 // questionDays is how much of the history the questions page shows.
 const questionDays = 30
 
+// rollupDays is how far back the first rollup goes, as the service's.
+const rollupDays = 400
+
 // seedQuestions has the question tracker read the simulated history, once
 // the staff roles are set (staff answer, they do not ask), as if it had
 // read each message as it came: the questions page and the dashboard show
 // the last 30 days' questions and how soon they were answered; and makes
-// the daily digests of the last two weeks.
+// the daily digests of the last two weeks — after the first rollup (the
+// one the service would run on starting), as the live service makes each
+// after that day's, so that they name the formerly active members who
+// left (analytics.ActiveLeavers).
 func seedQuestions(ctx context.Context, db Store, org community.Org, now time.Time) error {
 	cfg, err := db.Slots(ctx, org.ID, 0)
 	if err != nil {
@@ -37,6 +44,9 @@ func seedQuestions(ctx context.Context, db Store, org community.Org, now time.Ti
 	loc := cfg.Location()
 	if _, err := db.TrackHistory(ctx, org.ID, now.AddDate(0, 0, -questionDays), now, loc); err != nil {
 		return fmt.Errorf("track the history's questions: %w", err)
+	}
+	if _, err := db.Rollup(ctx, org.ID, now, loc, rollupDays); err != nil {
+		return fmt.Errorf("roll the history up: %w", err)
 	}
 	fold := rules.Folder()
 	today := analytics.DayOf(now, loc)

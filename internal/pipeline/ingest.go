@@ -706,6 +706,9 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: community.Say(g.Lang(), "已被本组织拉黑", "banned from the organisation"), Actor: "rules"}, b.in.cfg.Caps(e.Connection))
 		}
 		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
+			if stop, err := b.familyGate(ctx, e, g, pid); err != nil || stop {
+				return err
+			}
 			if stop, err := b.eligibility(ctx, e, g, pid); err != nil || stop {
 				return err
 			}

@@ -97,6 +97,10 @@ type Tx interface {
 	// OpenEligibilityCase records a joiner who does not qualify (due: the
 	// end of the grace period; zero for an approval).
 	OpenEligibilityCase(ctx context.Context, groupID, personID int64, handling string, due, at time.Time) error
+	// FamilyGate returns the group of the same family the person sits in
+	// when the organisation refuses a second group of a family at joining
+	// ("": not refused; staff never are).
+	FamilyGate(ctx context.Context, groupID, personID int64) (string, error)
 	// CheckIn marks a person present at the group's latest event; ok is
 	// false when they did not sign up for it.
 	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error)

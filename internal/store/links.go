@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/content"
 	"github.com/qunzhu/qunzhu/internal/errkind"
@@ -93,7 +94,7 @@ func (db *DB) FollowLink(ctx context.Context, code, visitor string) (string, err
 }
 
 // LinkClicks returns the clicks of a push's short links and their
-// visitors (one a day each).
+// visitors (each once a day, whichever of the push's links they opened).
 func (db *DB) LinkClicks(ctx context.Context, pushID int64) (clicks, visitors int, err error) {
 	_, clicks, visitors, err = linkFigures(ctx, db, db.sql, pushID)
 	return clicks, visitors, err
@@ -101,10 +102,32 @@ func (db *DB) LinkClicks(ctx context.Context, pushID int64) (clicks, visitors in
 
 // linkFigures are a push's short links, their clicks and visitors.
 func linkFigures(ctx context.Context, db *DB, q queryer, pushID int64) (links, clicks, visitors int, err error) {
-	err = q.QueryRowContext(ctx, db.q(`SELECT COUNT(*), COALESCE(SUM(clicks), 0), (SELECT COUNT(*) FROM link_visits v JOIN short_links s ON s.code = v.code WHERE s.push_id = ?)
+	err = q.QueryRowContext(ctx, db.q(`SELECT COUNT(*), COALESCE(SUM(clicks), 0),
+			(SELECT COUNT(*) FROM (SELECT DISTINCT v.day, v.visitor FROM link_visits v JOIN short_links s ON s.code = v.code WHERE s.push_id = ?) d)
 		FROM short_links WHERE push_id = ?`), pushID, pushID).Scan(&links, &clicks, &visitors)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("link clicks: %w", err)
 	}
 	return links, clicks, visitors, nil
+}
+
+// GroupLinkClicks sums up, per group, the short links of the
+// organisation's pushes sent from from to to (both included): the pushes
+// with links, the links, their clicks and their visitors (each once a day,
+// whichever of the group's links they opened). Groups whose pushes had no
+// links are left out; by group id.
+func (db *DB) GroupLinkClicks(ctx context.Context, orgID int64, from, to time.Time) ([]content.GroupLinks, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT s.group_id, g.name, COUNT(DISTINCT s.push_id), COUNT(*), COALESCE(SUM(s.clicks), 0),
+			(SELECT COUNT(*) FROM (SELECT DISTINCT v.day, v.visitor FROM link_visits v JOIN short_links s2 ON s2.code = v.code JOIN pushes p2 ON p2.id = s2.push_id
+				WHERE s2.group_id = s.group_id AND p2.status = 'sent' AND p2.sent_at >= ? AND p2.sent_at <= ?) d)
+		FROM short_links s JOIN pushes p ON p.id = s.push_id JOIN chat_groups g ON g.id = s.group_id
+		WHERE s.org_id = ? AND p.status = 'sent' AND p.sent_at >= ? AND p.sent_at <= ?
+		GROUP BY s.group_id, g.name ORDER BY s.group_id`), ms(from), ms(to), orgID, ms(from), ms(to))
+	out, err := scanAll(rows, err, func(r *sql.Rows, g *content.GroupLinks) error {
+		return r.Scan(&g.GroupID, &g.Group, &g.Pushes, &g.Links, &g.Clicks, &g.Visitors)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("group link clicks: %w", err)
+	}
+	return out, nil
 }

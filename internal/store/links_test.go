@@ -75,6 +75,49 @@ func TestShortLinks(t *testing.T) {
 		if len(got) != 1 || got[0].Links != 1 || got[0].Clicks != 5 || got[0].Visitors != 3 {
 			t.Fatalf("the digest's push: %+v", got)
 		}
+		// The push responses carry the push's clicks; a second push with
+		// two links, both opened by v1 on the day she opened the first
+		// push's: one visitor of that push, none more of the group.
+		s2 := approved(t, db, content.Script{OrgID: org.ID, Title: "两篇", Body: "https://a.example.com/1 和 https://b.example.com/2", Author: "person:1"})
+		p2, err := db.PlanPush(ctx, content.PushRequest{OrgID: org.ID, ScriptID: s2.ID, GroupID: cohort.ID, Want: clk.Now().Add(time.Minute), Actor: "user:pub"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(2 * time.Minute)
+		if n, err := db.SendDuePushes(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("sent %d %v", n, err)
+		}
+		acts, _ = db.PullActions(ctx, []string{"wx"}, 0, 10)
+		codes = regexp.MustCompile(`https://qz\.example\.com/l/([A-Za-z0-9]{10})`).FindAllStringSubmatch(acts[len(acts)-1].Action.Text, -1)
+		if len(codes) != 2 || codes[0][1] == codes[1][1] {
+			t.Fatalf("the second push's text: %q", acts[len(acts)-1].Action.Text)
+		}
+		for _, c := range codes {
+			if _, err := db.FollowLink(ctx, c[1], "v1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resps, err := db.PushResponses(ctx, org.ID, p.PlannedAt.Add(-time.Hour), clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		figures := map[int64]content.LinkFigures{}
+		for _, r := range resps {
+			figures[r.PushID] = r.LinkFigures
+		}
+		if figures[p.ID] != (content.LinkFigures{Links: 1, Clicks: 5, Visitors: 3}) || figures[p2.ID] != (content.LinkFigures{Links: 2, Clicks: 2, Visitors: 1}) {
+			t.Fatalf("the responses' clicks: %+v", figures)
+		}
+		groups, err := db.GroupLinkClicks(ctx, org.ID, p.PlannedAt.Add(-time.Hour), clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(groups) != 1 || groups[0].GroupID != cohort.ID || groups[0].Pushes != 2 || groups[0].LinkFigures != (content.LinkFigures{Links: 3, Clicks: 7, Visitors: 3}) {
+			t.Fatalf("the group's clicks: %+v", groups)
+		}
+		if groups, err := db.GroupLinkClicks(ctx, org.ID, clk.Now().Add(time.Minute), clk.Now().Add(time.Hour)); err != nil || len(groups) != 0 {
+			t.Fatalf("no pushes sent in the window: %+v %v", groups, err)
+		}
 		for _, bad := range []string{"", "short", strings.Repeat("A", 10), code + "x", "../../etc/p"} {
 			if u, err := db.FollowLink(ctx, bad, "v1"); !errkind.Is(err, errkind.NotFound) || u != "" {
 				t.Errorf("follow %q: %q %v, want not found", bad, u, err)

@@ -96,7 +96,8 @@ func (db *DB) measure(ctx context.Context, r *content.PushResponse) error {
 			return j - i
 		})
 	r.Uplift = float64(r.Posts60) - r.Baseline
-	return nil
+	r.Links, r.Clicks, r.Visitors, err = linkFigures(ctx, db, db.sql, r.PushID)
+	return err
 }
 
 func (db *DB) pushTimes(ctx context.Context, groupID int64, from, to time.Time) ([]time.Time, error) {
