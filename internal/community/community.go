@@ -310,7 +310,7 @@ type AuditEntry struct {
 // Page asks for a page of a list. Zero values mean the default.
 type Page struct {
 	Limit  int
-	Before int64 // id cursor: items with id < Before; 0 means from the newest
+	Before int64 // cursor: the id of the last item of the page before (the next page follows it); 0 means from the newest
 }
 
 // Directory reads the community. The HTTP API and the console depend on it.

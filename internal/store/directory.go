@@ -218,15 +218,29 @@ func (db *DB) Messages(ctx context.Context, groupID int64, p community.Page) ([]
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	before := p.Before
-	if before <= 0 {
-		before = 1<<62 - 1
+	// Newest first is by the time sent (imported history arrives after
+	// newer messages), read backwards through messages_group_time; the
+	// cursor is the id of the last message of the page before, whose
+	// time places the page. A cursor that is not one of the group's
+	// messages pages by id alone, as the list did before it was in time
+	// order.
+	cond, args := "m.id < ?", []any{groupID, int64(1<<62 - 1)}
+	if p.Before > 0 {
+		args[1] = p.Before
+		var at int64
+		err := db.sql.QueryRowContext(ctx, db.q("SELECT sent_at FROM messages WHERE id = ? AND group_id = ?"), p.Before, groupID).Scan(&at)
+		switch {
+		case err == nil:
+			cond, args = "(m.sent_at < ? OR (m.sent_at = ? AND m.id < ?))", []any{groupID, at, at, p.Before}
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("list messages: cursor: %w", err)
+		}
 	}
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.kind, m.text, m.url, m.reply_to, m.mentions, m.sent_at,
 			COALESCE((SELECT i.name FROM identities i JOIN chat_groups g ON g.id = m.group_id
 				WHERE i.person_id = m.person_id AND i.connection = g.connection LIMIT 1), p.name)
 		FROM messages m JOIN people p ON p.id = m.person_id
-		WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`), groupID, before, limit)
+		WHERE m.group_id = ? AND `+cond+` ORDER BY m.sent_at DESC, m.id DESC LIMIT ?`), append(args, limit)...)
 	out, err := scanAll(rows, err, func(r *sql.Rows, m *community.Message) error {
 		var kind string
 		var sent int64

@@ -223,8 +223,11 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("questions: mark: %w", err)
 	}
+	// The new messages are read by id from the mark: CROSS JOIN keeps
+	// SQLite's planner from walking every group's messages by group and
+	// time instead (PostgreSQL plans it as the inner join it is).
 	rows, err := tx.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.mention_ids, m.sent_at, g.connection
-		FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, mark, QuestionBatch)
+		FROM messages m CROSS JOIN chat_groups g WHERE g.id = m.group_id AND g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, mark, QuestionBatch)
 	msgs, err := scanAll(rows, err, func(r *sql.Rows, s *saidRow) error {
 		var at int64
 		var mentions string

@@ -54,6 +54,12 @@ func family(t string) string {
 // keys, unique constraints and named indexes with their columns — so a
 // query or a feature tested on one dialect meets the same tables on the
 // other. It needs PostgreSQL (QUNZHU_TEST_POSTGRES; mandatory under CI).
+// postgresOnlyIndexes are the indexes PostgreSQL has on purpose and SQLite
+// has not, with the reason.
+var postgresOnlyIndexes = map[string]string{
+	"messages_sent": "PostgreSQL reads an organisation's day of messages through it; SQLite's planner reads a group at a time and never used it (migration message_indexes)",
+}
+
 func TestSchemasAgree(t *testing.T) {
 	ctx := context.Background()
 	lite := sqliteSchema(t, ctx, storetest.Open(t, store.SQLite, nil).SQL())
@@ -98,6 +104,9 @@ func TestSchemasAgree(t *testing.T) {
 			diffs = append(diffs, fmt.Sprintf("table %s: unique constraints %q in SQLite, %q in PostgreSQL", name, l.uniques, p.uniques))
 		}
 		for _, ix := range union(keys(l.indexes), keys(p.indexes)) {
+			if _, ok := postgresOnlyIndexes[ix]; ok && l.indexes[ix] == "" && p.indexes[ix] != "" {
+				continue
+			}
 			if l.indexes[ix] != p.indexes[ix] {
 				diffs = append(diffs, fmt.Sprintf("index %s on %s: SQLite %q, PostgreSQL %q", ix, name, l.indexes[ix], p.indexes[ix]))
 			}
