@@ -13,6 +13,12 @@ type Tagged struct {
 	ByRule bool
 }
 
+// HeldTag is a tag holding a group or person, and why.
+type HeldTag struct {
+	Tag
+	ByHand, ByRule bool
+}
+
 // Tagger keeps the organisation's tags and works out what they hold.
 // internal/store implements it. Names and rules are checked here
 // (CheckTagName, TagRule.Check); the ids a rule or a manual entry names
@@ -40,11 +46,26 @@ type Tagger interface {
 	TaggedGroups(ctx context.Context, orgID, tagID int64) ([]Tagged, error)
 	TaggedPeople(ctx context.Context, orgID, tagID int64, now time.Time, loc *time.Location) ([]Tagged, error)
 	// GroupTagsOf and PersonTagsOf list the tags holding a group or a
-	// person now.
-	GroupTagsOf(ctx context.Context, orgID, groupID int64) ([]Tag, error)
-	PersonTagsOf(ctx context.Context, orgID, personID int64, now time.Time, loc *time.Location) ([]Tag, error)
+	// person now, by name.
+	GroupTagsOf(ctx context.Context, orgID, groupID int64) ([]HeldTag, error)
+	PersonTagsOf(ctx context.Context, orgID, personID int64, now time.Time, loc *time.Location) ([]HeldTag, error)
 	// SegmentMembers lists the members a segment picks — open member
 	// (not staff, not bot) memberships — in the groups of within only
 	// (nil: every group), by name.
 	SegmentMembers(ctx context.Context, orgID int64, s Segment, within []int64, now time.Time, loc *time.Location) ([]SegmentMember, error)
+	// TagChoices lists what rules may name besides kinds, sources and
+	// statuses (and the tree's nodes): templates, campaigns, levels.
+	TagChoices(ctx context.Context, orgID int64) (TagChoices, error)
+}
+
+// TagChoice is a thing a rule may name, by id.
+type TagChoice struct {
+	ID   int64
+	Name string
+}
+
+// TagChoices are the organisation's templates, campaigns (archived ones
+// marked) and partner levels, by name (levels by rank).
+type TagChoices struct {
+	Templates, Campaigns, Levels []TagChoice
 }

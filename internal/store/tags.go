@@ -491,12 +491,12 @@ func (db *DB) personActivities(ctx context.Context, orgID int64, now time.Time, 
 }
 
 // GroupTagsOf lists the group tags holding a group now, by name.
-func (db *DB) GroupTagsOf(ctx context.Context, orgID, groupID int64) ([]community.Tag, error) {
+func (db *DB) GroupTagsOf(ctx context.Context, orgID, groupID int64) ([]community.HeldTag, error) {
 	return db.tagsOf(ctx, orgID, groupID, community.TagGroups, nil)
 }
 
 // PersonTagsOf lists the people tags holding a person now, by name.
-func (db *DB) PersonTagsOf(ctx context.Context, orgID, personID int64, now time.Time, loc *time.Location) ([]community.Tag, error) {
+func (db *DB) PersonTagsOf(ctx context.Context, orgID, personID int64, now time.Time, loc *time.Location) ([]community.HeldTag, error) {
 	acts, err := db.personActivities(ctx, orgID, now, loc)
 	if err != nil {
 		return nil, err
@@ -504,15 +504,15 @@ func (db *DB) PersonTagsOf(ctx context.Context, orgID, personID int64, now time.
 	return db.tagsOf(ctx, orgID, personID, community.TagPeople, acts)
 }
 
-func (db *DB) tagsOf(ctx context.Context, orgID, id int64, subject community.TagSubject, acts map[int64]personActivity) ([]community.Tag, error) {
+func (db *DB) tagsOf(ctx context.Context, orgID, id int64, subject community.TagSubject, acts map[int64]personActivity) ([]community.HeldTag, error) {
 	held, err := db.holding(ctx, orgID, subject, acts)
 	if err != nil {
 		return nil, err
 	}
-	var out []community.Tag
+	var out []community.HeldTag
 	for _, h := range held {
-		if _, ok := slices.BinarySearchFunc(h.in, id, func(v community.Tagged, id int64) int { return cmp.Compare(v.ID, id) }); ok {
-			out = append(out, h.tag)
+		if v, ok := h.holds(id); ok {
+			out = append(out, community.HeldTag{Tag: h.tag, ByHand: v.ByHand, ByRule: v.ByRule})
 		}
 	}
 	return out, nil
@@ -521,6 +521,15 @@ func (db *DB) tagsOf(ctx context.Context, orgID, id int64, subject community.Tag
 type heldTag struct {
 	tag community.Tag
 	in  []community.Tagged // by id
+}
+
+// holds finds id among what the tag holds.
+func (h heldTag) holds(id int64) (community.Tagged, bool) {
+	i, ok := slices.BinarySearchFunc(h.in, id, func(v community.Tagged, id int64) int { return cmp.Compare(v.ID, id) })
+	if !ok {
+		return community.Tagged{}, false
+	}
+	return h.in[i], true
 }
 
 // holding resolves every tag of a subject.
@@ -618,7 +627,7 @@ func (db *DB) SegmentMembers(ctx context.Context, orgID int64, s community.Segme
 	out := make([]community.SegmentMember, 0, len(byPerson))
 	for _, m := range byPerson {
 		for _, h := range held {
-			if _, ok := slices.BinarySearchFunc(h.in, m.PersonID, func(v community.Tagged, id int64) int { return cmp.Compare(v.ID, id) }); ok {
+			if _, ok := h.holds(m.PersonID); ok {
 				m.Tags = append(m.Tags, h.tag.Name)
 			}
 		}
@@ -652,4 +661,26 @@ func tagOfCadence(ctx context.Context, db *DB, q queryer, orgID, tagID int64) er
 		return errkind.Errorf(errkind.Invalid, "tag_id: tag %d names people; a cadence aims at a group tag", tagID)
 	}
 	return nil
+}
+
+// TagChoices lists the organisation's templates, campaigns and partner
+// levels, which tag rules name by id.
+func (db *DB) TagChoices(ctx context.Context, orgID int64) (community.TagChoices, error) {
+	var out community.TagChoices
+	for _, c := range []struct {
+		into *[]community.TagChoice
+		q    string
+	}{
+		{&out.Templates, "SELECT id, name FROM group_templates WHERE org_id = ? ORDER BY name, id"},
+		{&out.Campaigns, "SELECT id, name FROM campaigns WHERE org_id = ? ORDER BY archived_at IS NOT NULL, name, id"},
+		{&out.Levels, "SELECT id, name FROM partner_levels WHERE org_id = ? ORDER BY rank, id"},
+	} {
+		rows, err := db.sql.QueryContext(ctx, db.q(c.q), orgID)
+		list, err := scanAll(rows, err, func(r *sql.Rows, v *community.TagChoice) error { return r.Scan(&v.ID, &v.Name) })
+		if err != nil {
+			return out, fmt.Errorf("tag choices: %w", err)
+		}
+		*c.into = list
+	}
+	return out, nil
 }
