@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -197,4 +198,47 @@ func TestTagsPages(t *testing.T) {
 		}
 	}
 	contains(t, "the audit page in words", w.page(m, "/audit"), "创建标签", "删除标签")
+}
+
+// TestPlanPushesToTag: the calendar's plan form offers the group tags;
+// planning to one pushes to exactly its groups (here the owners' group
+// put in by hand, not the cohort); a secretary's plan reaches only the
+// tag's groups of her scope; a tag not in the list is a 400.
+func TestPlanPushesToTag(t *testing.T) {
+	w := newPages(t)
+	ctx := context.Background()
+	w.srv.Tags = w.db
+	watch := community.Tag{OrgID: w.org.ID, Name: "本周重点群", Subject: community.TagGroups}
+	warm := community.Tag{OrgID: w.org.ID, Name: "高意向", Subject: community.TagPeople}
+	for _, tg := range []*community.Tag{&watch, &warm} {
+		if err := w.db.CreateTag(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.db.SetGroupTag(ctx, w.org.ID, watch.ID, w.owners.ID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	count := func(group int64) int {
+		ps, _ := w.db.Pushes(ctx, group, now.Add(-30*24*time.Hour), now.Add(30*24*time.Hour))
+		return len(ps)
+	}
+	admin := w.user()
+	contains(t, "the plan form", w.page(admin, "/pushes"), `id="plan-tag"`, "本周重点群")
+	owners, cohort := count(w.owners.ID), count(w.cohort.ID)
+	code, landed := w.post(admin, "/pushes", "/pushes/plan", url.Values{"script": {itoa(w.scheduled.ID)}, "tag": {itoa(watch.ID)}, "date": {"2026-11-28"}, "slot": {"evening"}}, true)
+	if code != 200 || !strings.Contains(landed, "已安排 1 条推送") || count(w.owners.ID) != owners+1 || count(w.cohort.ID) != cohort {
+		t.Fatalf("plan to the tag: %d, owners %d→%d, cohort %d→%d", code, owners, count(w.owners.ID), cohort, count(w.cohort.ID))
+	}
+	for _, bad := range []string{"abc", itoa(warm.ID), "99999"} {
+		for lang, want := range map[string]string{"zh": "请从列表中选择群标签", "en": "Choose a group tag"} {
+			code, body := w.post(admin, "/pushes", "/pushes/plan?lang="+lang, url.Values{"script": {itoa(w.scheduled.ID)}, "tag": {bad}, "date": {"2026-11-28"}, "slot": {"noon"}}, true)
+			if code != 400 || !strings.Contains(html.UnescapeString(body), want) {
+				t.Errorf("tag %s (%s): %d, want 400 saying %q", bad, lang, code, want)
+			}
+		}
+	}
+	sec := w.scoped("yangxin", access.Secretary, w.region.ID, 0)
+	if code, landed := w.post(sec, "/pushes", "/pushes/plan", url.Values{"script": {itoa(w.scheduled.ID)}, "tag": {itoa(watch.ID)}, "date": {"2026-11-29"}, "slot": {"noon"}}, true); code != 200 || !strings.Contains(landed, "没有选中任何群") {
+		t.Errorf("the secretary plans to a tag of another region's group: %d", code)
+	}
 }
