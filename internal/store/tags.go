@@ -344,6 +344,12 @@ func (db *DB) TagGroups(ctx context.Context, orgID, tagID int64) ([]int64, error
 // TaggedPeople resolves a people tag at now: the people put in by hand
 // and those its rules match, by id.
 func (db *DB) TaggedPeople(ctx context.Context, orgID, tagID int64, now time.Time, loc *time.Location) ([]community.Tagged, error) {
+	return db.taggedPeople(ctx, orgID, tagID, nil, now, loc)
+}
+
+// taggedPeople resolves a people tag with the people's activity when
+// the caller has read it already (acts not nil).
+func (db *DB) taggedPeople(ctx context.Context, orgID, tagID int64, acts map[int64]personActivity, now time.Time, loc *time.Location) ([]community.Tagged, error) {
 	t, err := db.Tag(ctx, orgID, tagID)
 	if err != nil {
 		return nil, err
@@ -351,9 +357,8 @@ func (db *DB) TaggedPeople(ctx context.Context, orgID, tagID int64, now time.Tim
 	if t.Subject != community.TagPeople {
 		return nil, errkind.Errorf(errkind.Invalid, "tag: 「%s」 names groups, not people", t.Name)
 	}
-	var acts map[int64]personActivity
-	if slices.ContainsFunc(t.Rules, func(r community.TagRule) bool { return r.Field == community.RuleStatus }) {
-		if acts, err = db.personActivities(ctx, orgID, now, loc); err != nil {
+	if acts == nil && slices.ContainsFunc(t.Rules, func(r community.TagRule) bool { return r.Field == community.RuleStatus }) {
+		if acts, err = db.personActivities(ctx, orgID, 0, now, loc); err != nil {
 			return nil, err
 		}
 	}
@@ -447,13 +452,18 @@ func (a personActivity) LastMessage(loc *time.Location) *time.Time {
 }
 
 // personActivities reads the activity of everyone with an open member
-// (not staff) membership in the organisation, not bots.
-func (db *DB) personActivities(ctx context.Context, orgID int64, now time.Time, loc *time.Location) (map[int64]personActivity, error) {
+// (not staff) membership in the organisation, not bots — or of one
+// person (only ≠ 0).
+func (db *DB) personActivities(ctx context.Context, orgID, only int64, now time.Time, loc *time.Location) (map[int64]personActivity, error) {
 	out := map[int64]personActivity{}
+	cond, args := "", []any{orgID}
+	if only != 0 {
+		cond, args = " AND m.person_id = ?", append(args, only)
+	}
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, MIN(m.joined_at) FROM memberships m JOIN chat_groups g ON g.id = m.group_id
-		WHERE g.org_id = ? AND m.left_at IS NULL AND m.role = 'member'
+		WHERE g.org_id = ? AND m.left_at IS NULL AND m.role = 'member'`+cond+`
 		  AND NOT EXISTS (SELECT 1 FROM identities b WHERE b.person_id = m.person_id AND b.bot = TRUE)
-		GROUP BY m.person_id`), orgID)
+		GROUP BY m.person_id`), args...)
 	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var id, joined int64
 		if err := r.Scan(&id, &joined); err != nil {
@@ -466,8 +476,12 @@ func (db *DB) personActivities(ctx context.Context, orgID int64, now time.Time, 
 		return nil, fmt.Errorf("person activity: %w", err)
 	}
 	today := analytics.DayOf(now, loc)
+	cond, args = "", []any{int64(today - 30), orgID}
+	if only != 0 {
+		cond, args = " AND md.person_id = ?", append(args, only)
+	}
 	rows, err = db.sql.QueryContext(ctx, db.q(`SELECT md.person_id, MAX(md.day), SUM(CASE WHEN md.day > ? THEN md.messages ELSE 0 END)
-		FROM member_days md JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? GROUP BY md.person_id`), int64(today-30), orgID)
+		FROM member_days md JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ?`+cond+` GROUP BY md.person_id`), args...)
 	err = eachRow(rows, err, func(r *sql.Rows) error {
 		var id, last, n int64
 		if err := r.Scan(&id, &last, &n); err != nil {
@@ -497,7 +511,8 @@ func (db *DB) GroupTagsOf(ctx context.Context, orgID, groupID int64) ([]communit
 
 // PersonTagsOf lists the people tags holding a person now, by name.
 func (db *DB) PersonTagsOf(ctx context.Context, orgID, personID int64, now time.Time, loc *time.Location) ([]community.HeldTag, error) {
-	acts, err := db.personActivities(ctx, orgID, now, loc)
+	// Only this person's status matters to whether they are in a tag.
+	acts, err := db.personActivities(ctx, orgID, personID, now, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -559,13 +574,13 @@ func (db *DB) SegmentMembers(ctx context.Context, orgID int64, s community.Segme
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	acts, err := db.personActivities(ctx, orgID, now, loc)
+	acts, err := db.personActivities(ctx, orgID, 0, now, loc)
 	if err != nil {
 		return nil, err
 	}
 	var people, groups map[int64]bool
 	if s.PersonTag != 0 {
-		list, err := db.TaggedPeople(ctx, orgID, s.PersonTag, now, loc)
+		list, err := db.taggedPeople(ctx, orgID, s.PersonTag, acts, now, loc)
 		if err != nil {
 			return nil, err
 		}
