@@ -35,7 +35,7 @@ func newOpsEnv(t *testing.T, db *store.DB, clock *time.Time) *opsEnv {
 	}
 	tok, _ := db.CreateToken(ctx, org.ID, "ops", access.ScopeAdmin)
 	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
-	s := &api.Server{Store: db, Content: db, MaxBodyBytes: 4096, Now: func() time.Time { return *clock }}
+	s := &api.Server{Store: db, Content: db, Tags: db, MaxBodyBytes: 4096, Now: func() time.Time { return *clock }}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &opsEnv{env: &env{srv: srv, db: db, token: tok, read: ro, org: org.ID}, clock: clock}
@@ -205,6 +205,11 @@ func TestCadenceTagAPI(t *testing.T) {
 		}
 		if n, err := db.PlanCadences(ctx); n != 1 || err != nil {
 			t.Fatalf("plan the tag's one group: %d %v", n, err)
+		}
+		code, out = e.do(t, "GET", "/api/v1/tags", e.read, "")
+		list, _ := out["tags"].([]any)
+		if code != 200 || len(list) != 2 || list[0].(map[string]any)["name"] != "第二个群" || list[0].(map[string]any)["manual"] != 1.0 || list[1].(map[string]any)["subject"] != "person" {
+			t.Fatalf("tags: %d %v", code, out)
 		}
 	})
 }

@@ -193,7 +193,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
 		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
-		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, Tags: db, OnChange: s.in.Forget,
 		Caps: s.conns.caps, Links: db, LinkKey: key,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
