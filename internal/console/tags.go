@@ -287,7 +287,6 @@ func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := t.ID
 	sc, err := s.scopeOf(ctx, u)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -306,47 +305,56 @@ func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
 		d.Pickers = names.pickers(l, t.Subject)
 	}
 	if t.Subject == community.TagGroups {
-		held, err := s.Tags.TaggedGroups(ctx, u.OrgID, id)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		groups, err := s.Store.Groups(ctx, u.OrgID)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		byHand := map[int64]bool{}
-		for _, g := range groups {
-			i := slices.IndexFunc(held, func(v community.Tagged) bool { return v.ID == g.ID })
-			switch {
-			case i >= 0 && !sc.has(g.ID):
-				d.Hidden++
-			case i >= 0:
-				d.Groups = append(d.Groups, heldGroup{Group: g, ByHand: held[i].ByHand, ByRule: held[i].ByRule})
-				byHand[g.ID] = held[i].ByHand
-			}
-			if sc.has(g.ID) && !byHand[g.ID] && g.Lifecycle == community.Active {
-				d.AddGroups = append(d.AddGroups, g)
-			}
-		}
+		err = s.tagGroupsOf(ctx, u, sc, &d)
 	} else {
-		members, err := s.Tags.SegmentMembers(ctx, u.OrgID, community.Segment{PersonTag: id}, sc.within(), s.Now(), s.Location)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		hand, err := s.Tags.TaggedPeople(ctx, u.OrgID, id, s.Now(), s.Location)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		d.Members = s.segmentRows(members, hand, tagListed)
-		d.Listed = len(members)
+		err = s.tagMembersOf(ctx, u, sc, &d)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	p := s.page(r, u, t.Name, d)
 	p.Flash = s.takeFlash(w, r)
 	s.render(w, http.StatusOK, "tag", p)
+}
+
+// tagGroupsOf fills a group tag's page: the groups it holds of the
+// reader's scope (and how many others), the reader's active groups not
+// put in by hand.
+func (s *Server) tagGroupsOf(ctx context.Context, u *access.User, sc scope, d *tagData) error {
+	held, err := s.Tags.TaggedGroups(ctx, u.OrgID, d.Tag.ID)
+	if err != nil {
+		return err
+	}
+	groups, err := s.Store.Groups(ctx, u.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		i := slices.IndexFunc(held, func(v community.Tagged) bool { return v.ID == g.ID })
+		switch {
+		case i >= 0 && !sc.has(g.ID):
+			d.Hidden++
+		case i >= 0:
+			d.Groups = append(d.Groups, heldGroup{Group: g, ByHand: held[i].ByHand, ByRule: held[i].ByRule})
+		}
+		if sc.has(g.ID) && (i < 0 || !held[i].ByHand) && g.Lifecycle == community.Active {
+			d.AddGroups = append(d.AddGroups, g)
+		}
+	}
+	return nil
+}
+
+// tagMembersOf fills a member tag's page: its members in the reader's
+// groups, the first tagListed of them.
+func (s *Server) tagMembersOf(ctx context.Context, u *access.User, sc scope, d *tagData) error {
+	members, err := s.Tags.SegmentMembers(ctx, u.OrgID, community.Segment{PersonTag: d.Tag.ID}, sc.within(), s.Now(), s.Location)
+	if err != nil {
+		return err
+	}
+	held, err := s.Tags.TaggedPeople(ctx, u.OrgID, d.Tag.ID, s.Now(), s.Location)
+	d.Members, d.Listed = s.segmentRows(members, held, tagListed), len(members)
+	return err
 }
 
 // tagOfPath reads the tag of the path; false when it answered an error.
