@@ -14,7 +14,7 @@ type Permission string
 const (
 	// Structure: the tree and the groups in it.
 	EditTree       Permission = "tree.edit"       // create, rename, move, delete nodes
-	EditGroup      Permission = "group.edit"      // kind, node, capacity, lifecycle, profile, invite link, checklist
+	EditGroup      Permission = "group.edit"      // kind, node, capacity, lifecycle, profile, invite link, checklist, tags
 	ApplyTemplate  Permission = "template.apply"  // apply a template, bind its tasks
 	EditTemplates  Permission = "template.edit"   // write the organisation's group templates
 	SetStaffRole   Permission = "group.staff"     // make someone 店小二 or a member again

@@ -83,6 +83,8 @@ type Server struct {
 	// Structure, when set, enables group profiles, templates, tasks,
 	// capacity routing and node deletion.
 	Structure Structure
+	// Tags, when set, lists the organisation's tags (GET /api/v1/tags).
+	Tags TagLister
 	// Caps reports a connection's capabilities (whether roles sync to
 	// the platform); nil: none.
 	Caps func(connection string) chat.Capabilities
@@ -145,6 +147,7 @@ func (s *Server) Handler() http.Handler {
 	s.contentRoutes(mux)
 	s.auditRoutes(mux)
 	s.analyticsRoutes(mux)
+	s.tagRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, errkind.Errorf(errkind.NotFound, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

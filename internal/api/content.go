@@ -282,9 +282,10 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 		GroupIDs []int64 `json:"group_ids"`
 		Kind     string  `json:"kind"`
 		NodeID   int64   `json:"node_id"`
-		Date     string  `json:"date"` // 2026-11-26, with slot
-		Slot     string  `json:"slot"` // morning, noon, evening
-		At       string  `json:"at"`   // or an exact RFC 3339 time
+		TagID    int64   `json:"tag_id"` // a group tag: its groups, with those listed
+		Date     string  `json:"date"`   // 2026-11-26, with slot
+		Slot     string  `json:"slot"`   // morning, noon, evening
+		At       string  `json:"at"`     // or an exact RFC 3339 time
 		Quiet    string  `json:"quiet"`
 	}
 	if err := s.decodeBody(w, r, &in); err != nil {
@@ -303,7 +304,7 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) (int, any, e
 		win = w
 	}
 	ps, err := content.PlanPushes(r.Context(), s.Content, content.PlanRequest{OrgID: orgOf(r), ScriptID: in.ScriptID,
-		Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID}, When: when, Window: win, Actor: actorOf(r)})
+		Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID, TagID: in.TagID}, When: when, Window: win, Actor: actorOf(r)})
 	if err != nil {
 		return 0, nil, err
 	}

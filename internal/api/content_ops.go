@@ -114,7 +114,8 @@ type CadenceJSON struct {
 	GroupIDs  []int64    `json:"group_ids"`
 	Kind      string     `json:"kind,omitempty"` // the groups' kind
 	NodeID    int64      `json:"node_id,omitempty"`
-	Cadence   string     `json:"cadence"` // daily, weekly, group_day, member_day
+	TagID     int64      `json:"tag_id,omitempty"` // a group tag, resolved at each planning
+	Cadence   string     `json:"cadence"`          // daily, weekly, group_day, member_day
 	Slot      string     `json:"slot"`
 	Weekday   *int       `json:"weekday,omitempty"`
 	Day       *int       `json:"day,omitempty"`
@@ -129,7 +130,7 @@ type CadenceJSON struct {
 }
 
 func cadenceJSON(c content.CadenceInfo) CadenceJSON {
-	out := CadenceJSON{ID: c.ID, Name: c.Name, ScriptID: c.ScriptID, GroupIDs: c.Select.GroupIDs, Kind: c.Select.Kind, NodeID: c.Select.NodeID,
+	out := CadenceJSON{ID: c.ID, Name: c.Name, ScriptID: c.ScriptID, GroupIDs: c.Select.GroupIDs, Kind: c.Select.Kind, NodeID: c.Select.NodeID, TagID: c.Select.TagID,
 		Cadence: string(c.Kind), Slot: c.Slot, Paused: c.Paused, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt,
 		Runs: c.Runs, Deferred: c.Deferred, Dropped: c.Dropped, LastRun: c.LastRun}
 	if out.GroupIDs == nil {
@@ -173,6 +174,7 @@ func (s *Server) createCadence(w http.ResponseWriter, r *http.Request) (int, any
 		GroupIDs []int64 `json:"group_ids"`
 		Kind     string  `json:"kind"`
 		NodeID   int64   `json:"node_id"`
+		TagID    int64   `json:"tag_id"`
 		Cadence  string  `json:"cadence"`
 		Slot     string  `json:"slot"`
 		Weekday  int     `json:"weekday"`
@@ -182,7 +184,7 @@ func (s *Server) createCadence(w http.ResponseWriter, r *http.Request) (int, any
 	if err := s.decodeBody(w, r, &in); err != nil {
 		return 0, nil, err
 	}
-	c := content.Cadence{OrgID: orgOf(r), ScriptID: in.ScriptID, Name: in.Name, Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID},
+	c := content.Cadence{OrgID: orgOf(r), ScriptID: in.ScriptID, Name: in.Name, Select: content.Selector{GroupIDs: in.GroupIDs, Kind: in.Kind, NodeID: in.NodeID, TagID: in.TagID},
 		Kind: content.CadenceKind(in.Cadence), Slot: in.Slot, Weekday: time.Weekday(in.Weekday), Day: in.Day, CreatedBy: actorOf(r)}
 	if in.Quiet != "" {
 		q, err := community.ParseWindow(in.Quiet)

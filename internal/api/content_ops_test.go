@@ -35,7 +35,7 @@ func newOpsEnv(t *testing.T, db *store.DB, clock *time.Time) *opsEnv {
 	}
 	tok, _ := db.CreateToken(ctx, org.ID, "ops", access.ScopeAdmin)
 	ro, _ := db.CreateToken(ctx, org.ID, "viewer", access.ScopeRead)
-	s := &api.Server{Store: db, Content: db, MaxBodyBytes: 4096, Now: func() time.Time { return *clock }}
+	s := &api.Server{Store: db, Content: db, Tags: db, MaxBodyBytes: 4096, Now: func() time.Time { return *clock }}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &opsEnv{env: &env{srv: srv, db: db, token: tok, read: ro, org: org.ID}, clock: clock}
@@ -175,4 +175,41 @@ func opsRows(t *testing.T, db *store.DB, q string) int {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
+}
+
+// TestCadenceTagAPI: a cadence aimed at a group tag plans into the tag's
+// groups; one aimed at a people tag is refused.
+func TestCadenceTagAPI(t *testing.T) {
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	storetest.Dialects(t, func() time.Time { return now }, func(t *testing.T, db *store.DB) {
+		e := newOpsEnv(t, db, &now)
+		ctx := context.Background()
+		// Aimed at a group tag: its groups at each planning; a people tag
+		// is refused.
+		tag := community.Tag{OrgID: e.org, Name: "第二个群", Subject: community.TagGroups}
+		people := community.Tag{OrgID: e.org, Name: "高意向", Subject: community.TagPeople}
+		for _, tg := range []*community.Tag{&tag, &people} {
+			if err := db.CreateTag(ctx, tg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.SetGroupTag(ctx, e.org, tag.ID, e.groups[1], true, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if code, out := e.do(t, "POST", "/api/v1/cadences", e.token, fmt.Sprintf(`{"script_id":%d,"tag_id":%d,"cadence":"daily","slot":"morning"}`, e.script, people.ID)); code != 400 {
+			t.Fatalf("a people tag: %d %v", code, out)
+		}
+		code, out := e.do(t, "POST", "/api/v1/cadences", e.token, fmt.Sprintf(`{"script_id":%d,"tag_id":%d,"cadence":"daily","slot":"noon"}`, e.script, tag.ID))
+		if code != 201 || out["tag_id"] != float64(tag.ID) {
+			t.Fatalf("a cadence aimed at a tag: %d %v", code, out)
+		}
+		if n, err := db.PlanCadences(ctx); n != 1 || err != nil {
+			t.Fatalf("plan the tag's one group: %d %v", n, err)
+		}
+		code, out = e.do(t, "GET", "/api/v1/tags", e.read, "")
+		list, _ := out["tags"].([]any)
+		if code != 200 || len(list) != 2 || list[0].(map[string]any)["name"] != "第二个群" || list[0].(map[string]any)["manual"] != 1.0 || list[1].(map[string]any)["subject"] != "person" {
+			t.Fatalf("tags: %d %v", code, out)
+		}
+	})
 }

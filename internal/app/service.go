@@ -193,7 +193,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	apiSrv := &api.Server{ClientAddr: clients.Addr, Store: db, Ingest: s.in, Decode: decoder(cfg, log.With("component", "api")), ConnectionList: s.conns.apiConnections, Ready: s.ready,
 		Replica: func() api.Replica { return api.Replica{ID: s.replica, Holds: s.conns.keeper.Holds()} },
-		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, OnChange: s.in.Forget,
+		Logger:  log.With("component", "api"), Location: s.loc, MaxBodyBytes: int64(cfg.API.MaxBodyBytes), Admin: db, Content: db, Audit: db, Analytics: db, Structure: db, Tags: db, OnChange: s.in.Forget,
 		Caps: s.conns.caps, Links: db, LinkKey: key,
 		Metrics: s.metrics(ctx)}
 	if s.rules != nil {
@@ -210,7 +210,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 		})
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Questions: db, Digests: db, Duplicates: db, Churn: db, Connections: s.conns.statuses,
+		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Questions: db, Digests: db, Duplicates: db, Churn: db, Tags: db, Connections: s.conns.statuses,
 		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
 		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
 		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,

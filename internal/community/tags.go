@@ -60,6 +60,7 @@ type Tag struct {
 	Subject   TagSubject
 	Rules     []TagRule
 	Manual    int // how many were put in by hand
+	Count     int // how many it holds now, by hand or by a rule (set by the reader)
 	CreatedBy string
 	CreatedAt time.Time
 }

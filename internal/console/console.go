@@ -69,6 +69,9 @@ type Server struct {
 	Duplicates DuplicateSource
 	// Churn, when set, shows the churn log.
 	Churn ChurnSource
+	// Tags, when set, offers tags on groups and people, pushes aimed at
+	// a group tag and the segment view with its export (/tags).
+	Tags community.Tagger
 	// Newcomers, when set, adds retention and joins by source to group
 	// pages.
 	Newcomers NewcomerSource
@@ -191,6 +194,7 @@ func (s *Server) Handler() http.Handler {
 	s.digestRoutes(mux)
 	s.duplicateRoutes(mux)
 	s.churnRoutes(mux)
+	s.tagRoutes(mux)
 	s.treeRoutes(mux)
 	s.connectionRoutes(mux)
 	s.adminRoutes(mux)

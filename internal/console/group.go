@@ -25,6 +25,7 @@ type groupData struct {
 	Counts    []statusCount
 	Roles     *groupRoles // the staff card (roles.go); nil without the structure workflows
 	Settings  bool        // link the group's settings page
+	Tags      *tagPicker  // the tags card (tags.go); nil without tags
 	// Disconnected: its connection was deleted or stopped (connections.go).
 	Disconnected bool
 }
@@ -127,6 +128,10 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, u, g.Name, nil)
 	d.Roles, d.Settings = s.groupRolesOf(r, p, g, members), s.configured("structure")
+	if d.Tags, err = s.tagPickerOf(r.Context(), u, p, community.TagGroups, g.ID); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	p.Data, p.Flash = d, s.takeFlash(w, r)
 	s.render(w, http.StatusOK, "group", p)
 }

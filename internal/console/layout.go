@@ -145,6 +145,7 @@ var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"t
 	{"digest", "/digest", true},
 	{"duplicates", "/duplicates", true},
 	{"churn", "/churn", true},
+	{"tags", "/tags", true},
 	{"templates", "/templates", true}, {"connections", "/connections", true}, {"import", "/import", true},
 	{"accounts", "/accounts", true}}
 

@@ -50,6 +50,7 @@ type personData struct {
 	Moderation []logRow
 	Seats      []seatRow
 	Points     []pointsRow // check-in points, in the groups the reader sees
+	Tags       *tagPicker  // the tags card (tags.go); nil without tags
 }
 
 // pointsRow is a member's check-in points in a group.
@@ -164,6 +165,10 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, u, prof.Person.Name, nil)
 	if err := s.personRoles(ctx, r, p, id, d.Stints); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if d.Tags, err = s.tagPickerOf(ctx, u, p, community.TagPeople, id); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

@@ -66,6 +66,7 @@ type planForm struct {
 	Groups  []community.Group
 	Kinds   []community.GroupKind
 	Nodes   []nodeOption
+	Tags    []community.Tag // the group tags (tags.go)
 	Peaks   []string
 	Date    string // tomorrow, in the console's zone
 }
@@ -278,6 +279,9 @@ func (s *Server) planForm(r *http.Request, u *access.User, sc scope, now time.Ti
 			add(n)
 		}
 	}
+	if f.Tags, err = s.groupTags(ctx, u.OrgID); err != nil {
+		return nil, err
+	}
 	nodes, err := s.Store.Nodes(ctx, u.OrgID)
 	if err != nil {
 		return nil, err
@@ -357,6 +361,10 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "node %q: not a node", v))
 			return
 		}
+	}
+	if sel.TagID, err = s.planTag(r); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	back := "/pushes?script=" + strconv.FormatInt(script, 10) + "#plan"
 	when, err := s.whenOf(r)

@@ -82,6 +82,8 @@ func (s *Server) configured(key string) bool {
 		return s.Duplicates != nil
 	case "churn":
 		return s.Churn != nil
+	case "tags":
+		return s.Tags != nil
 	case "structure", "templates":
 		return s.Tree != nil
 	case "connections":

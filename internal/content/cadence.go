@@ -23,13 +23,20 @@ const (
 	MemberDay CadenceKind = "member_day" // Day days after each member joined, in their group
 )
 
-// Selector picks groups: the listed ones, or every active group of a kind
-// and/or under a tree node (the node itself or any below it).
+// Selector picks groups: the listed ones and those of a group tag (read
+// when the selector is used: Tagged), or — with neither — every active
+// group of a kind and/or under a tree node (the node itself or any below
+// it).
 type Selector struct {
 	GroupIDs []int64
 	Kind     string
 	NodeID   int64
+	TagID    int64   // a group tag (community.Tag)
+	Tagged   []int64 // the tag's groups when it was resolved
 }
+
+// Explicit reports a selector naming its groups: by list or by tag.
+func (s Selector) Explicit() bool { return len(s.GroupIDs) > 0 || s.TagID != 0 }
 
 // Cadence is a script × groups × repetition.
 type Cadence struct {
@@ -60,8 +67,8 @@ func (c Cadence) Validate() error {
 		return fmt.Errorf("script_id: required")
 	case c.Slot == "":
 		return fmt.Errorf("slot: required")
-	case len(c.Select.GroupIDs) == 0 && c.Select.Kind == "" && c.Select.NodeID == 0:
-		return fmt.Errorf("groups: give group_ids, kind or node_id")
+	case !c.Select.Explicit() && c.Select.Kind == "" && c.Select.NodeID == 0:
+		return fmt.Errorf("groups: give group_ids, tag_id, kind or node_id")
 	case len([]rune(c.Name)) > 100:
 		return fmt.Errorf("name: at most 100 characters")
 	}

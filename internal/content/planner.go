@@ -17,7 +17,7 @@ import (
 // What planning refuses, for errors.Is: callers say it in their words.
 var (
 	ErrNoTime      = errors.New("when: give a date and a peak (slot), or a time")
-	ErrNoGroup     = errors.New("no group matches: give groups, a kind or a node with active groups in your scope")
+	ErrNoGroup     = errors.New("no group matches: give groups, a tag, a kind or a node with active groups in your scope")
 	ErrNoPeak      = errors.New("a group has no peak of that name")
 	ErrNotApproved = errors.New("only approved scripts are pushed")
 )
@@ -32,19 +32,23 @@ type Scheduler interface {
 	Push(ctx context.Context, orgID, id int64) (PlannedPush, error)
 	MovePush(ctx context.Context, orgID, id int64, want time.Time, slot, actor string) (Push, error)
 	CancelPush(ctx context.Context, orgID, id int64, actor string) (Push, error)
+	// TagGroups resolves a group tag to the groups it holds now (not
+	// found: no such tag; invalid: a people tag).
+	TagGroups(ctx context.Context, orgID, tagID int64) ([]int64, error)
 }
 
-// Select returns the active groups a selector picks: the listed ones, or
-// every group of the kind and/or under the node (the node itself or any
-// below it; parents maps a node to its parent).
+// Select returns the active groups a selector picks: the listed ones and
+// the tag's (sel.Tagged, resolved by the caller), or every group of the
+// kind and/or under the node (the node itself or any below it; parents
+// maps a node to its parent).
 func Select(groups []community.Group, parents map[int64]int64, sel Selector) []community.Group {
 	var out []community.Group
 	for _, g := range groups {
 		if g.Lifecycle != community.Active {
 			continue
 		}
-		if len(sel.GroupIDs) > 0 {
-			if slices.Contains(sel.GroupIDs, g.ID) {
+		if sel.Explicit() {
+			if slices.Contains(sel.GroupIDs, g.ID) || slices.Contains(sel.Tagged, g.ID) {
 				out = append(out, g)
 			}
 			continue
@@ -149,6 +153,11 @@ func PlanPushes(ctx context.Context, st Scheduler, r PlanRequest) ([]Push, error
 	groups, err := st.Groups(ctx, r.OrgID)
 	if err != nil {
 		return nil, err
+	}
+	if r.Select.TagID != 0 {
+		if r.Select.Tagged, err = st.TagGroups(ctx, r.OrgID, r.Select.TagID); err != nil {
+			return nil, err
+		}
 	}
 	var parents map[int64]int64
 	if r.Select.NodeID != 0 {

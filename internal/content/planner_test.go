@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -17,12 +18,16 @@ type fakeScheduler struct {
 	planned []PushRequest
 	pushes  map[int64]PlannedPush
 	moved   []time.Time
+	tags    map[int64][]int64 // the groups of each group tag
 }
 
 func (f *fakeScheduler) Groups(context.Context, int64) ([]community.Group, error) {
 	return f.groups, nil
 }
 func (f *fakeScheduler) NodeParents(context.Context) (map[int64]int64, error) { return f.parents, nil }
+func (f *fakeScheduler) TagGroups(_ context.Context, _, tagID int64) ([]int64, error) {
+	return f.tags[tagID], nil
+}
 func (f *fakeScheduler) Slots(_ context.Context, _ int64, g int64) (SlotConfig, error) {
 	if c, ok := f.slots[g]; ok {
 		return c, nil
@@ -146,5 +151,46 @@ func TestMoveAndCancelPush(t *testing.T) {
 	}
 	if p, err := CancelPush(ctx, f, 0, 1, scope, "user:sec"); err != nil || p.Status != PushCancelled {
 		t.Errorf("cancel: %+v %v", p, err)
+	}
+}
+
+// TestPlanPushesToTag: a tag's groups as the request's, with the listed
+// ones, its archived groups and those outside the scope left out; an
+// empty tag plans nothing (never every group).
+func TestPlanPushesToTag(t *testing.T) {
+	ctx := context.Background()
+	f := func() *fakeScheduler {
+		return &fakeScheduler{groups: []community.Group{
+			{ID: 10, Name: "一期", Kind: community.KindCohort, Lifecycle: community.Active},
+			{ID: 11, Name: "二期", Kind: community.KindCohort, Lifecycle: community.Active},
+			{ID: 12, Name: "业主群", Kind: community.KindOwners, Lifecycle: community.Active},
+			{ID: 13, Name: "旧群", Kind: community.KindCohort, Lifecycle: community.Archived},
+		}, tags: map[int64][]int64{5: {11, 13}, 6: {12}, 7: nil}}
+	}
+	morning := When{Date: "2026-12-01", Slot: "morning"}
+	for _, c := range []struct {
+		name    string
+		sel     Selector
+		inScope func(int64) bool
+		want    []int64
+	}{
+		{"the tag", Selector{TagID: 5}, nil, []int64{11}},
+		{"the tag and a listed group", Selector{TagID: 5, GroupIDs: []int64{10}}, nil, []int64{10, 11}},
+		{"a kind does not widen a tag", Selector{TagID: 6, Kind: "cohort"}, nil, []int64{12}},
+		{"in scope", Selector{TagID: 5}, func(id int64) bool { return id != 11 }, nil},
+	} {
+		s := f()
+		_, err := PlanPushes(ctx, s, PlanRequest{ScriptID: 1, Select: c.sel, When: morning, InScope: c.inScope})
+		var got []int64
+		for _, r := range s.planned {
+			got = append(got, r.GroupID)
+		}
+		if c.want == nil && !errors.Is(err, ErrNoGroup) || c.want != nil && (err != nil || !equal(got, c.want)) {
+			t.Errorf("%s: planned %v (%v), want %v", c.name, got, err, c.want)
+		}
+	}
+	s := f()
+	if _, err := PlanPushes(ctx, s, PlanRequest{ScriptID: 1, Select: Selector{TagID: 7}, When: morning}); !errors.Is(err, ErrNoGroup) || len(s.planned) != 0 {
+		t.Fatalf("an empty tag: %v, %d planned", err, len(s.planned))
 	}
 }

@@ -36,6 +36,7 @@ type Store interface {
 	PartnersStore
 	ContentStore
 	QuestionsStore
+	TagsStore
 	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
@@ -147,6 +148,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		return err
 	}
 	if err := seedQuestions(ctx, db, org, now); err != nil {
+		return err
+	}
+	if err := seedTags(ctx, db, org); err != nil {
 		return err
 	}
 	return seedAccess(ctx, db, org.ID)

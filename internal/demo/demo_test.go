@@ -101,6 +101,43 @@ func TestSeed(t *testing.T) {
 	checkPartners(t, ctx, db, org)
 	checkQuestions(t, ctx, db, org, now)
 	checkChurnAndSeats(t, ctx, db, org, now)
+	checkTags(t, ctx, db, org, now)
+}
+
+// checkTags: the course tag holds every cohort, this year's opened
+// later among them; the hand-picked call-back list has its eight; the
+// warm leads and partner tags hold people by their rules.
+func checkTags(t *testing.T, ctx context.Context, db *store.DB, org community.Org, now time.Time) {
+	t.Helper()
+	loc := shanghaiOf(t)
+	tags, err := db.Tags(ctx, org.ID)
+	if err != nil || len(tags) != 7 {
+		t.Fatalf("tags: %d %v", len(tags), err)
+	}
+	groups, _ := db.Groups(ctx, org.ID)
+	for _, tg := range tags {
+		switch tg.Name {
+		case "电商课程":
+			in, err := db.TagGroups(ctx, org.ID, tg.ID)
+			cohorts := 0
+			for _, g := range groups {
+				if g.Kind == community.KindCohort {
+					cohorts++
+					if !slices.Contains(in, g.ID) {
+						t.Errorf("the cohort %s is not in 电商课程", g.Name)
+					}
+				}
+			}
+			if err != nil || len(in) < cohorts || cohorts < 12 {
+				t.Fatalf("电商课程: %d groups of %d cohorts, %v", len(in), cohorts, err)
+			}
+		case "重点回访", "高意向", "合伙人":
+			in, err := db.TaggedPeople(ctx, org.ID, tg.ID, now, loc)
+			if err != nil || len(in) == 0 || tg.Name == "重点回访" && len(in) != 8 {
+				t.Fatalf("%s: %d people, %v", tg.Name, len(in), err)
+			}
+		}
+	}
 }
 
 // checkChurnAndSeats: the churn log has formerly active members who left

@@ -21,7 +21,7 @@ var cadenceCols = cadenceColsOf("")
 
 // cadenceColsOf lists a cadence's columns, each with the table prefix p.
 func cadenceColsOf(p string) string {
-	return strings.NewReplacer("@", p).Replace("@id, @org_id, @script_id, @name, @group_ids, @group_kind, COALESCE(@node_id, 0), @kind, @slot, @weekday, @day, @quiet, @paused_at, @created_by, @created_at")
+	return strings.NewReplacer("@", p).Replace("@id, @org_id, @script_id, @name, @group_ids, @group_kind, COALESCE(@node_id, 0), @kind, @slot, @weekday, @day, @quiet, @paused_at, @created_by, @created_at, COALESCE(@tag_id, 0)")
 }
 
 func scanCadence(sc interface{ Scan(...any) error }) (content.Cadence, error) {
@@ -30,7 +30,7 @@ func scanCadence(sc interface{ Scan(...any) error }) (content.Cadence, error) {
 	var weekday int
 	var paused sql.NullInt64
 	var created int64
-	err := sc.Scan(&c.ID, &c.OrgID, &c.ScriptID, &c.Name, &ids, &c.Select.Kind, &c.Select.NodeID, &kind, &c.Slot, &weekday, &c.Day, &quiet, &paused, &c.CreatedBy, &created)
+	err := sc.Scan(&c.ID, &c.OrgID, &c.ScriptID, &c.Name, &ids, &c.Select.Kind, &c.Select.NodeID, &kind, &c.Slot, &weekday, &c.Day, &quiet, &paused, &c.CreatedBy, &created, &c.Select.TagID)
 	if err != nil {
 		return c, err
 	}
@@ -72,9 +72,14 @@ func (db *DB) CreateCadence(ctx context.Context, c *content.Cadence) error {
 				return errkind.Errorf(errkind.NotFound, "node %d not found", c.Select.NodeID)
 			}
 		}
-		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO cadences (org_id, script_id, name, group_ids, group_kind, node_id, kind, slot, weekday, day, quiet, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			c.OrgID, c.ScriptID, c.Name, strings.Join(ids, ","), c.Select.Kind, nullID(c.Select.NodeID), string(c.Kind), c.Slot, int(c.Weekday), c.Day, c.Quiet.String(), c.CreatedBy, ms(c.CreatedAt)).Scan(&c.ID)
+		if c.Select.TagID != 0 {
+			if err := tagOfCadence(ctx, db, tx, c.OrgID, c.Select.TagID); err != nil {
+				return err
+			}
+		}
+		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO cadences (org_id, script_id, name, group_ids, group_kind, node_id, tag_id, kind, slot, weekday, day, quiet, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			c.OrgID, c.ScriptID, c.Name, strings.Join(ids, ","), c.Select.Kind, nullID(c.Select.NodeID), nullID(c.Select.TagID), string(c.Kind), c.Slot, int(c.Weekday), c.Day, c.Quiet.String(), c.CreatedBy, ms(c.CreatedAt)).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("create cadence: %w", classify(err))
 		}
@@ -206,6 +211,13 @@ func (p *cadencePlanner) targets(ctx context.Context, c content.Cadence) ([]comm
 			return nil, err
 		}
 		p.groups[c.OrgID] = gs
+	}
+	if c.Select.TagID != 0 {
+		// Resolved at each planning: a group tagged since is in at once.
+		var err error
+		if c.Select.Tagged, err = p.db.TagGroups(ctx, c.OrgID, c.Select.TagID); err != nil {
+			return nil, err
+		}
 	}
 	if c.Select.NodeID != 0 && p.parents == nil {
 		var err error
