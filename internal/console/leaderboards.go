@@ -69,6 +69,8 @@ type leaderboardsData struct {
 	From, To    string // the days covered
 	Posters     rankTable
 	Inviters    rankTable
+	Points      rankTable // points.go
+	PointsBy    string    // month or all
 	CSV         string
 }
 
@@ -131,6 +133,18 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 	d.Inviters = rankTable{Lang: l, ID: "inviters", Title: "top_inviters", Cols: [2]string{"invited", "qualified"}}
 	for _, p := range inviters {
 		d.Inviters.Rows = append(d.Inviters.Rows, rankRow{p.PersonID, p.Name, p.Invited, p.Qualified})
+	}
+	switch d.PointsBy = q.Get("points"); d.PointsBy {
+	case "":
+		d.PointsBy = "month"
+	case "month", "all":
+	default:
+		s.renderError(w, r, errkind.Errorf(errkind.Invalid, "积分榜只能按本月或累计排。points: want month or all, got %q", d.PointsBy))
+		return
+	}
+	if d.Points, err = s.pointsBoard(ctx, l, u.OrgID, sc, d.GroupID, mine, d.PointsBy); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	if wantsCSV(r) {
 		// Both boards in one file: the board, the rank, the person, the figures.

@@ -50,6 +50,8 @@ type personData struct {
 	Moderation []logRow
 	Seats      []seatRow
 	Points     []pointsRow // check-in points, in the groups the reader sees
+	PointsLog  []pointsLogRow
+	Award      *awardForm // nil: the reader may not award points here (points.go)
 }
 
 // pointsRow is a member's check-in points in a group.
@@ -154,6 +156,10 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 				d.Points = append(d.Points, pointsRow{Points: p, Group: n.group(p.GroupID)})
 			}
 		}
+	}
+	if err := s.personPoints(ctx, u, sc, id, n, &d); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	for _, seat := range prof.Seats {
 		row := seatRow{PersonSeat: seat}
