@@ -22,7 +22,7 @@ import (
 //     post_points, for at most posts_per_day posts a member a day; staff's
 //     posts earn none, as the rollups count none of theirs;
 //   - staff award points: "/award @member N [reason]" or "加分 @member N
-//     [reason]" (or replying to the member's message), N from -MaxAward
+//     [reason]" (or "/award N" replying to the member's message), N from -MaxAward
 //     to MaxAward and not 0 (a negative N takes points away); a member's
 //     award is judged as any other message;
 //   - "/points", "积分" or "积分榜" shows the group's board: this month's
@@ -170,7 +170,7 @@ func (b *Bot) award(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet, 
 	}
 	n, reason, ok := awardArgs(args)
 	if target == "" || !ok || in.Person == nil {
-		return say(fmt.Sprintf("用法：加分 @成员 分数 [原因]，分数 1 到 %d（扣分写负数）；也可以回复成员的消息发「加分 分数」。", MaxAward),
+		return say(fmt.Sprintf("用法：加分 @成员 分数 [原因]，分数 1 到 %d（扣分写负数）；也可以回复成员的消息发「/award 分数」。", MaxAward),
 			fmt.Sprintf("Usage: /award @member POINTS [reason], POINTS from 1 to %d (negative to take points away); or reply /award POINTS to their message.", MaxAward)), nil
 	}
 	if target == e.Sender.ID {

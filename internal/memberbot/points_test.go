@@ -54,6 +54,7 @@ const pointsRules = "[checkin]\npost_points = 2\nposts_per_day = 2\n"
 type pointsBench struct {
 	bot   *Bot
 	store *memCheckins
+	reply string // the sender of the message replied to (Input.ReplySender)
 }
 
 func newPointsBench(t *testing.T, src string) *pointsBench {
@@ -71,7 +72,7 @@ func (b *pointsBench) say(t *testing.T, id string, at time.Time, role community.
 		return n, err
 	}
 	vs, err := b.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7}, PersonID: 1, Caps: chat.AllActions(),
-		Membership: community.Membership{Role: role}, Checkins: b.store, Points: b.store, Person: person})
+		Membership: community.Membership{Role: role}, Checkins: b.store, Points: b.store, Person: person, ReplySender: b.reply})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +180,18 @@ func TestAward(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAwardByReply: "/award N" replying to a member's message awards them.
+func TestAwardByReply(t *testing.T) {
+	b := newPointsBench(t, pointsRules)
+	b.reply = "u3"
+	if vs := b.say(t, "e1", t0, community.RoleOwner, "/award 7 带头打卡"); len(vs) != 1 || vs[0].Text != "已加分 +7（带头打卡），TA 共 7 分。" {
+		t.Errorf("reply: %+v", vs)
+	}
+	if n := b.total(3); n != 7 {
+		t.Errorf("member 3 has %d points, want 7", n)
 	}
 }
 
