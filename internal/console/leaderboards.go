@@ -147,18 +147,19 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsCSV(r) {
-		// Both boards in one file: the board, the rank, the person, the figures.
+		// The boards in one file: the board, the rank, the person, and
+		// the figures in the board's own two columns.
 		var out [][]string
-		for k, t := range []rankTable{d.Posters, d.Inviters} {
+		tables := []rankTable{d.Posters, d.Inviters, d.Points}
+		for k, t := range tables {
 			for i, row := range t.Rows {
-				figs := []string{strconv.Itoa(row.A), strconv.Itoa(row.B), "", ""}
-				if k == 1 {
-					figs = []string{"", "", strconv.Itoa(row.A), strconv.Itoa(row.B)}
-				}
+				figs := make([]string, 2*len(tables))
+				figs[2*k], figs[2*k+1] = strconv.Itoa(row.A), strconv.Itoa(row.B)
 				out = append(out, append([]string{T(l, t.Title), strconv.Itoa(i + 1), strconv.FormatInt(row.PersonID, 10), row.Name}, figs...))
 			}
 		}
-		s.sendCSV(w, "qunzhu-leaderboards-"+d.From+"-"+d.To+".csv", headers(l, "board", "rank", "id", "name", "messages", "substantive", "invited", "qualified"), out)
+		s.sendCSV(w, "qunzhu-leaderboards-"+d.From+"-"+d.To+".csv",
+			headers(l, "board", "rank", "id", "name", "messages", "substantive", "invited", "qualified", "points_month", "points_total"), out)
 		return
 	}
 	d.CSV = csvURL(r)

@@ -47,6 +47,9 @@ func TestPointsAwardAndBoard(t *testing.T) {
 		t.Errorf("points board: %q", rows)
 	}
 	contains(t, "the English board", w.page(c, "/leaderboards?points=all&lang=en"), "Top points", "Points board by")
+	if rows := w.csv(c, "/leaderboards?format=csv&lang=zh"); len(rows) < 2 || strings.Join(rows[len(rows)-1], ",") != "积分榜,1,"+itoa(w.a)+",学员a,,,,,5,5" {
+		t.Errorf("the CSV's points board: %q", rows)
+	}
 	if code := w.status(c, "/leaderboards?points=year"); code != 400 {
 		t.Errorf("?points=year: %d, want 400", code)
 	}
