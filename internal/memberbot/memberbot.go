@@ -2,7 +2,8 @@
 // a group's members ask every day (the rules files' [faq]: keyword
 // replies and notes called with /name or #name), greets newcomers with
 // one welcome for the joins of a short window ([welcome]) instead of a
-// notice each, keeps the daily check-in (打卡, [checkin]), and locks a
+// notice each, keeps the daily check-in (打卡, [checkin]) and the points
+// of check-ins, substantive posts and staff's awards (points.go), and locks a
 // group down when a wave of joins arrives ([raid], raid.go).
 //
 // It is a pipeline.Decider that wraps the rules' Decider: the rules
@@ -99,6 +100,10 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		}
 	}
 	if !in.Caps.Can(chat.ActSend) {
+		if e := in.Event; e.Type == chat.EventMessage && e.Message != nil && len(out) == 0 && rs.Checkin.On() && in.Points != nil {
+			// Nothing can be said here, but a substantive post scores.
+			return out, b.postPoints(ctx, in, rs, strings.TrimSpace(e.Message.Text))
+		}
 		return out, nil
 	}
 	switch e := in.Event; e.Type {

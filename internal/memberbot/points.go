@@ -143,6 +143,9 @@ func (b *Bot) postPoints(ctx context.Context, in *pipeline.Input, rs *rules.Rule
 	if _, cmd := pipeline.ParseCommand(text); cmd {
 		return nil // a command, not a post (投稿 with its text is the library's)
 	}
+	if _, _, cmd := pointsCall(text); cmd {
+		return nil
+	}
 	e := in.Event
 	day := b.day(e.Time)
 	n, err := in.Points.CountPoints(ctx, in.Group.ID, in.PersonID, pipeline.PointsPost, day)

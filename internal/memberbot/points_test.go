@@ -54,7 +54,8 @@ const pointsRules = "[checkin]\npost_points = 2\nposts_per_day = 2\n"
 type pointsBench struct {
 	bot   *Bot
 	store *memCheckins
-	reply string // the sender of the message replied to (Input.ReplySender)
+	reply string            // the sender of the message replied to (Input.ReplySender)
+	caps  chat.Capabilities // the platform's (all actions when nil)
 }
 
 func newPointsBench(t *testing.T, src string) *pointsBench {
@@ -71,7 +72,11 @@ func (b *pointsBench) say(t *testing.T, id string, at time.Time, role community.
 		_, err := fmt.Sscanf(u.ID, "u%d", &n)
 		return n, err
 	}
-	vs, err := b.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7}, PersonID: 1, Caps: chat.AllActions(),
+	caps := b.caps
+	if caps == nil {
+		caps = chat.AllActions()
+	}
+	vs, err := b.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7}, PersonID: 1, Caps: caps,
 		Membership: community.Membership{Role: role}, Checkins: b.store, Points: b.store, Person: person, ReplySender: b.reply})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +124,15 @@ func TestPostPoints(t *testing.T) {
 	b.say(t, "a", t0, community.RoleMember, long)
 	if got := b.total(1); got != 0 {
 		t.Errorf("post_points unset, yet %d points", got)
+	}
+	// A platform the bot cannot speak on: posts still score, commands
+	// are not posts.
+	b = newPointsBench(t, pointsRules)
+	b.caps = chat.Capabilities{chat.ActDelete: true}
+	b.say(t, "a", t0, community.RoleMember, long)
+	b.say(t, "b", t0, community.RoleMember, "/award @x 5\n第二行\n第三行")
+	if got := b.total(1); got != 2 {
+		t.Errorf("where the bot cannot send: %d points, want 2", got)
 	}
 }
 
