@@ -1399,7 +1399,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"aud_bot.checkin":         {"修改每日打卡", "changed the check-in"},
 	"aud_bot.raid":            {"修改防刷群", "changed the anti-raid lockdown"},
 	"audk_entries":            {"自动回答数", "answers"},
-	"checkin_points":          {"打卡积分", "Check-in points"},
+	"checkin_points":          {"积分", "Points"},
 	"points_total":            {"积分", "Points"},
 	"points_month":            {"本月", "This month"},
 	"points_streak":           {"连续天数", "Days in a row"},

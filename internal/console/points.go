@@ -38,7 +38,7 @@ type PointsStore interface {
 
 // pointsHistoryRows is how many of a member's latest points the profile
 // shows.
-const pointsHistoryRows = 30
+const pointsHistoryRows = 15
 
 func (s *Server) pointsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /people/{id}/points", s.auth(s.may(access.Moderate, s.awardPoints)))
