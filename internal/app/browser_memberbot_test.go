@@ -47,7 +47,7 @@ func TestBrowserMemberBot(t *testing.T) {
 		if got := p.texts("#bot-in-force-entries li"); !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "/作业 · 交作业、作业在哪") }) {
 			p.t.Fatalf("in force: %v", got)
 		}
-		if w := p.text("#bot-welcome-preview"); !strings.HasPrefix(w, "欢迎 张三、李四 加入") || !strings.Contains(w, "发送 /rules 查看群规全文") {
+		if w := p.text("#bot-welcome-preview"); !strings.HasPrefix(w, "欢迎 @张三、@李四 加入") || !strings.Contains(w, "发送 /rules 查看群规全文") {
 			p.t.Fatalf("the welcome previewed: %q", w)
 		}
 		p.shot("memberbot-in-force", "#bot-in-force")
@@ -77,7 +77,7 @@ func TestBrowserMemberBot(t *testing.T) {
 		p.typeIn("#bot-window", "120")
 		p.submit("#bot-save-welcome")
 		p.wantFlash("her branch's welcome", "欢迎语设置已保存")
-		if w := p.text("#bot-welcome-preview"); !strings.HasPrefix(w, "欢迎 张三、李四 来到") {
+		if w := p.text("#bot-welcome-preview"); !strings.HasPrefix(w, "欢迎 @张三、@李四 来到") {
 			p.t.Fatalf("her welcome previewed: %q", w)
 		}
 		p.shot("memberbot-welcome", "#bot-welcome")

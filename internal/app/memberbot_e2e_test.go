@@ -110,7 +110,7 @@ window = "5s"
 		time.Sleep(200 * time.Millisecond)
 		got = texts()
 	}
-	if len(got) != 3 || got[0] != "欢迎 张一、张二、张三、张四、张五 加入g1！发送 /rules 查看群规全文" {
+	if len(got) != 3 || got[0] != "欢迎 @张一、@张二、@张三、@张四、@张五 加入g1！发送 /rules 查看群规全文" {
 		t.Fatalf("actions: %q, want one welcome naming all five", got)
 	}
 	p.stop(t)
@@ -191,7 +191,7 @@ window = "2s"
 		time.Sleep(250 * time.Millisecond)
 		texts, kicked = sends(list())
 	}
-	if len(texts) != 3 || texts[2] != "欢迎 新人u31 加入g1！" || kicked["u31"] {
+	if len(texts) != 3 || texts[2] != "欢迎 @新人u31 加入g1！" || kicked["u31"] {
 		t.Fatalf("after the lockdown: %q, removed %v; want u31 welcomed", texts, kicked["u31"])
 	}
 	p.stop(t)

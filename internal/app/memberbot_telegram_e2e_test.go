@@ -61,5 +61,11 @@ func TestMemberBotTelegram(t *testing.T) {
 	if len(sends) != 1 || !strings.Contains(sends[0], "欢迎 甲、乙、丙、丁、戊 加入NF-测试群！") {
 		t.Errorf("want one welcome naming all five; sent %q", sends)
 	}
+	// Each is mentioned natively: a text_mention of their name.
+	for i := range 5 {
+		if len(sends) == 1 && !strings.Contains(sends[0], fmt.Sprintf(`{"type":"text_mention","offset":%d,"length":1,"user":{"id":%d,"is_bot":false,"first_name":%q}}`, 3+2*i, 900+i, []string{"甲", "乙", "丙", "丁", "戊"}[i])) {
+			t.Errorf("newcomer %d not mentioned natively: %q", 900+i, sends[0])
+		}
+	}
 	p.stop(t)
 }

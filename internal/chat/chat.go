@@ -254,6 +254,12 @@ type Action struct {
 	// it, so the member is notified and no plain "@name" links to a
 	// stranger; the others send Text as it is. See SplitMention.
 	Mention *User `json:"mention,omitempty"`
+	// Mentions, on a send with no Mention, are the members the text
+	// names (a welcome naming each newcomer of its window): each at its
+	// place in Text, written there as "@"+name. Adapters that can
+	// mention natively render each so (see Spans); the others send Text
+	// as it is, with its plain "@name"s.
+	Mentions []Mention `json:"mentions,omitempty"`
 	// Buttons, on a send, go under the message where the platform
 	// declares CapButtons; elsewhere they are left out.
 	Buttons []Button `json:"buttons,omitempty"`

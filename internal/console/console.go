@@ -183,6 +183,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /rules/edit", s.auth(s.may(access.EditRules, s.rulesEdit)))
 	s.rulesReplayRoutes(mux)
 	mux.HandleFunc("GET /people/{id}", s.auth(s.person))
+	s.pointsRoutes(mux)
 	s.contentRoutes(mux)
 	s.partnersRoutes(mux)
 	s.growthRoutes(mux)

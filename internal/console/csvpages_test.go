@@ -27,7 +27,7 @@ func TestCalendarAndLeaderboardCSV(t *testing.T) {
 	}
 	day := w.page(c, "/leaderboards?period=day")
 	board := w.csv(c, "/leaderboards?period=day&format=csv")
-	if len(board) != len(rowsOf(day, "posters"))+len(rowsOf(day, "inviters"))+1 {
+	if len(board) != len(rowsOf(day, "posters"))+len(rowsOf(day, "inviters"))+len(rowsOf(day, "points"))+1 {
 		t.Fatalf("leaderboards CSV: %d rows", len(board))
 	}
 	if len(board) > 1 && (board[1][1] != "1" || board[1][4] == "") {

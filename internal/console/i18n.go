@@ -1399,7 +1399,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"aud_bot.checkin":         {"修改每日打卡", "changed the check-in"},
 	"aud_bot.raid":            {"修改防刷群", "changed the anti-raid lockdown"},
 	"audk_entries":            {"自动回答数", "answers"},
-	"checkin_points":          {"打卡积分", "Check-in points"},
+	"checkin_points":          {"积分", "Points"},
 	"points_total":            {"积分", "Points"},
 	"points_month":            {"本月", "This month"},
 	"points_streak":           {"连续天数", "Days in a row"},
@@ -1891,6 +1891,23 @@ var messages = map[string][2]string{ // [zh, en]
 	"audk_subject":           {"用于", "for"},
 	"audk_field":             {"规则", "rule"},
 	"audk_value":             {"取值", "value"},
+	// ---- points: the board, the history, staff's awards (points.go) ----
+	"top_points":           {"积分榜", "Top points"},
+	"points_by":            {"积分榜排序", "Points board by"},
+	"points_board_hint":    {"积分榜：打卡、用心发言（三行以上）和管理员加分的积分；按群每月清零的，看“本月”一列。", "Top points: check-ins, substantive posts (three lines or more) and staff's awards; in groups whose points reset monthly, the “This month” column is what members see."},
+	"points_history":       {"积分记录", "Points history"},
+	"points_kind":          {"来源", "From"},
+	"points_kind_checkin":  {"打卡", "check-in"},
+	"points_kind_post":     {"用心发言", "substantive post"},
+	"points_kind_award":    {"管理员加分", "staff award"},
+	"points_by_whom":       {"经手人", "Given by"},
+	"points_award":         {"加分", "Award points"},
+	"points_award_n":       {"分数（扣分写负数）", "Points (negative to take away)"},
+	"flash_points_awarded": {"已加分。", "Points awarded."},
+	"aud_points.award":     {"加分", "awarded points"},
+	"aud_area_points":      {"积分", "points"},
+	"audk_points":          {"分数", "points"},
+	"audk_by":              {"经手人", "given by"},
 }
 
 // T returns the string for key in lang; an unknown key shows itself so a

@@ -69,6 +69,8 @@ type leaderboardsData struct {
 	From, To    string // the days covered
 	Posters     rankTable
 	Inviters    rankTable
+	Points      rankTable // points.go
+	PointsBy    string    // month or all
 	CSV         string
 }
 
@@ -132,19 +134,32 @@ func (s *Server) leaderboards(w http.ResponseWriter, r *http.Request) {
 	for _, p := range inviters {
 		d.Inviters.Rows = append(d.Inviters.Rows, rankRow{p.PersonID, p.Name, p.Invited, p.Qualified})
 	}
+	switch d.PointsBy = q.Get("points"); d.PointsBy {
+	case "":
+		d.PointsBy = "month"
+	case "month", "all":
+	default:
+		s.renderError(w, r, errkind.Errorf(errkind.Invalid, "积分榜只能按本月或累计排。points: want month or all, got %q", d.PointsBy))
+		return
+	}
+	if d.Points, err = s.pointsBoard(ctx, l, u.OrgID, sc, d.GroupID, mine, d.PointsBy); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	if wantsCSV(r) {
-		// Both boards in one file: the board, the rank, the person, the figures.
+		// The boards in one file: the board, the rank, the person, and
+		// the figures in the board's own two columns.
 		var out [][]string
-		for k, t := range []rankTable{d.Posters, d.Inviters} {
+		tables := []rankTable{d.Posters, d.Inviters, d.Points}
+		for k, t := range tables {
 			for i, row := range t.Rows {
-				figs := []string{strconv.Itoa(row.A), strconv.Itoa(row.B), "", ""}
-				if k == 1 {
-					figs = []string{"", "", strconv.Itoa(row.A), strconv.Itoa(row.B)}
-				}
+				figs := make([]string, 2*len(tables))
+				figs[2*k], figs[2*k+1] = strconv.Itoa(row.A), strconv.Itoa(row.B)
 				out = append(out, append([]string{T(l, t.Title), strconv.Itoa(i + 1), strconv.FormatInt(row.PersonID, 10), row.Name}, figs...))
 			}
 		}
-		s.sendCSV(w, "qunzhu-leaderboards-"+d.From+"-"+d.To+".csv", headers(l, "board", "rank", "id", "name", "messages", "substantive", "invited", "qualified"), out)
+		s.sendCSV(w, "qunzhu-leaderboards-"+d.From+"-"+d.To+".csv",
+			headers(l, "board", "rank", "id", "name", "messages", "substantive", "invited", "qualified", "points_month", "points_total"), out)
 		return
 	}
 	d.CSV = csvURL(r)

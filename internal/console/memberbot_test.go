@@ -140,7 +140,7 @@ func TestMemberBotPage(t *testing.T) {
 	}
 	// The welcome: saved, in force, previewed for the group.
 	if code, b := post("/memberbot/welcome", url.Values{"state": {"on"}, "text": {"欢迎 {members} 加入{group}！{link}"}, "window": {"30"}, "cooldown": {"5"}}); code != 200 ||
-		!strings.Contains(b, "欢迎语设置已保存") || !strings.Contains(b, "欢迎 张三、李四 加入阳新第6期学员群！发送 /rules 查看群规全文") {
+		!strings.Contains(b, "欢迎语设置已保存") || !strings.Contains(b, "欢迎 @张三、@李四 加入阳新第6期学员群！发送 /rules 查看群规全文") {
 		t.Fatalf("welcome: %d\n%s", code, b)
 	}
 	if rs := reg.For(w.cohort); !rs.Welcome.On() || rs.Welcome.Span().Seconds() != 30 || rs.FAQ.Wait().Minutes() != 5 || len(rs.FAQ.Entries) != 1 {

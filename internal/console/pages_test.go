@@ -107,7 +107,7 @@ func TestPersonProfile(t *testing.T) {
 	if rows := rowsOf(w.page(sec, "/people/"+itoa(w.a)), "person-points"); len(rows) != 1 || !strings.Contains(rows[0], w.cohort.Name) {
 		t.Errorf("the secretary's view of 学员a's points: %q", rows)
 	}
-	contains(t, "the English points", w.page(c, "/people/"+itoa(w.a)+"?lang=en"), "Check-in points", "Days in a row")
+	contains(t, "the English points", w.page(c, "/people/"+itoa(w.a)+"?lang=en"), "Points history", "Days in a row")
 }
 
 // TestScriptReview: tabs by status; a script's body, tags, history and

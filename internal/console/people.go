@@ -51,6 +51,8 @@ type personData struct {
 	Seats      []seatRow
 	Points     []pointsRow // check-in points, in the groups the reader sees
 	Tags       *tagPicker  // the tags card (tags.go); nil without tags
+	PointsLog  []pointsLogRow
+	Award      *awardForm // nil: the reader may not award points here (points.go)
 }
 
 // pointsRow is a member's check-in points in a group.
@@ -155,6 +157,10 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 				d.Points = append(d.Points, pointsRow{Points: p, Group: n.group(p.GroupID)})
 			}
 		}
+	}
+	if err := s.personPoints(ctx, u, sc, id, n, &d); err != nil {
+		s.renderError(w, r, err)
+		return
 	}
 	for _, seat := range prof.Seats {
 		row := seatRow{PersonSeat: seat}

@@ -153,6 +153,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 	if err := seedTags(ctx, db, org); err != nil {
 		return err
 	}
+	if err := seedPoints(ctx, db, org, now); err != nil {
+		return err
+	}
 	return seedAccess(ctx, db, org.ID)
 }
 

@@ -42,6 +42,11 @@ func TestSeed(t *testing.T) {
 	if err != nil || len(groups) != len(s.Groups()) || len(groups) <= len(sim.DemoScenario().Groups) {
 		t.Fatalf("groups: %d, %v", len(groups), err)
 	}
+	// The 6th cohort has check-ins, posts' points and awards: the points
+	// board and the profiles show them.
+	if board, err := db.TopPoints(ctx, org.ID, nil, "0000-01-01", false, 20); err != nil || len(board) < 10 || board[0].Total < 40 {
+		t.Errorf("points board: %+v %v", board, err)
+	}
 	var owners community.Group
 	for _, g := range groups {
 		if g.Kind == community.KindOwners {

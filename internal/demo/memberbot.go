@@ -48,6 +48,7 @@ window = "60s"
 
 [checkin]
 streak_bonus = 5
+post_points = 2
 
 [raid]
 joins = 20

@@ -90,11 +90,7 @@ func (b *Bot) checkin(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet
 			return pipeline.Verdict{}, err
 		}
 	}
-	since := "0000-01-01"
-	if c.Monthly() {
-		since = at.Format("2006-01") + "-01"
-	}
-	total, err := in.Checkins.CheckinPoints(ctx, in.Group.ID, in.PersonID, since)
+	total, err := in.Checkins.PointsSince(ctx, in.Group.ID, in.PersonID, b.since(e.Time, c))
 	if err != nil {
 		return pipeline.Verdict{}, err
 	}

@@ -12,8 +12,12 @@ import (
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
-// memCheckins keeps check-ins in memory, as the store does.
-type memCheckins struct{ rows []pipeline.Checkin }
+// memCheckins keeps check-ins in memory, as the store does, and the
+// other points (points_test.go).
+type memCheckins struct {
+	rows    []pipeline.Checkin
+	entries []pipeline.PointsEntry
+}
 
 func (m *memCheckins) LastCheckin(_ context.Context, g, p int64) (string, int, bool, error) {
 	for i := len(m.rows) - 1; i >= 0; i-- {
@@ -29,9 +33,14 @@ func (m *memCheckins) AddCheckin(_ context.Context, c pipeline.Checkin) error {
 	return nil
 }
 
-func (m *memCheckins) CheckinPoints(_ context.Context, g, p int64, since string) (int, error) {
+func (m *memCheckins) PointsSince(_ context.Context, g, p int64, since string) (int, error) {
 	n := 0
 	for _, r := range m.rows {
+		if r.GroupID == g && r.PersonID == p && r.Day >= since {
+			n += r.Points
+		}
+	}
+	for _, r := range m.entries {
 		if r.GroupID == g && r.PersonID == p && r.Day >= since {
 			n += r.Points
 		}

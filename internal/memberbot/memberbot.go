@@ -2,7 +2,8 @@
 // a group's members ask every day (the rules files' [faq]: keyword
 // replies and notes called with /name or #name), greets newcomers with
 // one welcome for the joins of a short window ([welcome]) instead of a
-// notice each, keeps the daily check-in (打卡, [checkin]), and locks a
+// notice each, keeps the daily check-in (打卡, [checkin]) and the points
+// of check-ins, substantive posts and staff's awards (points.go), and locks a
 // group down when a wave of joins arrives ([raid], raid.go).
 //
 // It is a pipeline.Decider that wraps the rules' Decider: the rules
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -65,11 +67,11 @@ type answerKey struct {
 	name  string
 }
 
-// window is the joins welcomed together: their names, from start.
+// window is the joins welcomed together: who they are, from start.
 type window struct {
 	start time.Time
 	key   string
-	names []string
+	users []chat.User
 }
 
 // Decide implements pipeline.Decider.
@@ -98,6 +100,10 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		}
 	}
 	if !in.Caps.Can(chat.ActSend) {
+		if e := in.Event; e.Type == chat.EventMessage && e.Message != nil && len(out) == 0 && rs.Checkin.On() && in.Points != nil {
+			// Nothing can be said here, but a substantive post scores.
+			return out, b.postPoints(ctx, in, rs, strings.TrimSpace(e.Message.Text))
+		}
 		return out, nil
 	}
 	switch e := in.Event; e.Type {
@@ -115,6 +121,13 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 				return out, err
 			}
 			return append(out, v), nil
+		}
+		if rs.Checkin.On() && in.Points != nil {
+			// Points: a staff award, the board, or a substantive post's.
+			vs, ok, err := b.points(ctx, in, rs)
+			if err != nil || ok {
+				return append(out, vs...), err
+			}
 		}
 		if v, ok := b.answer(in, rs); ok {
 			out = append(out, v)
@@ -215,10 +228,6 @@ func (b *Bot) due(k answerKey, t time.Time, wait time.Duration) bool {
 // in it: it revises the one queued, which is sent when the window ends.
 func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 	e := in.Event
-	name := e.Sender.Name
-	if name == "" {
-		name = e.Sender.ID
-	}
 	span := welcomeSpan(rs)
 	b.mu.Lock()
 	if b.windows == nil {
@@ -236,12 +245,13 @@ func (b *Bot) welcome(in *pipeline.Input, rs *rules.RuleSet) pipeline.Verdict {
 		w = &window{start: e.Time, key: e.Connection + ":welcome:" + e.Group + ":" + strconv.FormatInt(e.Time.UnixMilli(), 10)}
 		b.windows[in.Group.ID] = w
 	}
-	w.names = append(w.names, name)
-	names := append([]string(nil), w.names...)
+	w.users = append(w.users, chat.User{ID: e.Sender.ID, Name: e.Sender.Name})
+	users := append([]chat.User(nil), w.users...)
 	start, key := w.start, w.key
 	b.mu.Unlock()
+	text, ms := WelcomeNaming(rs, lang(in, rs), in.Group.Name, users)
 	return pipeline.Verdict{Action: chat.ActSend, Key: key, Revise: true, NotBefore: start.Add(span), NoReply: true,
-		Text: Welcome(rs, lang(in, rs), in.Group.Name, names), Reason: "welcome"}
+		Text: text, Mentions: ms, Reason: "welcome"}
 }
 
 // welcomeSpan is how long a welcome window stays open: the [welcome]'s,
@@ -267,18 +277,44 @@ func Lang(g community.Group, rs *rules.RuleSet) string {
 }
 
 // Welcome is a group's welcome to newcomers: its [welcome] text with
-// {members}, {group}, {rules} and {link} filled in, in a language ("zh"
-// or "en").
+// {members} ("@"+each name), {group}, {rules} and {link} filled in, in a
+// language ("zh" or "en").
 func Welcome(rs *rules.RuleSet, lang, group string, names []string) string {
-	w := rs.Welcome
+	users := make([]chat.User, len(names))
+	for i, n := range names {
+		users[i] = chat.User{ID: n, Name: n}
+	}
+	text, _ := WelcomeNaming(rs, lang, group, users)
+	return text
+}
+
+// WelcomeNaming is Welcome for the newcomers themselves: each is named
+// "@"+name where {members} stands, and returned as a mention at that
+// place, which the adapters render natively (a Telegram text_mention, a
+// OneBot at, a Matrix pill).
+func WelcomeNaming(rs *rules.RuleSet, lang, group string, users []chat.User) (string, []chat.Mention) {
 	sep, link := "、", "发送 /rules 查看群规全文"
 	if lang == community.BotEn {
 		sep, link = ", ", "send /rules for the full rules"
 	}
-	return strings.TrimSpace(strings.NewReplacer(
-		"{members}", strings.Join(names, sep),
-		"{group}", group,
-		"{rules}", rules.Brief(rs, lang),
-		"{link}", link,
-	).Replace(w.Text))
+	fill := strings.NewReplacer("{group}", group, "{rules}", rules.Brief(rs, lang), "{link}", link)
+	names, each := chat.Naming(users, sep)
+	var b strings.Builder
+	var ms []chat.Mention
+	for i, part := range strings.Split(rs.Welcome.Text, "{members}") {
+		if i > 0 {
+			for _, m := range each {
+				m.Offset += b.Len()
+				ms = append(ms, m)
+			}
+			b.WriteString(names)
+		}
+		b.WriteString(fill.Replace(part))
+	}
+	out := strings.TrimLeftFunc(b.String(), unicode.IsSpace)
+	lead := b.Len() - len(out)
+	for i := range ms {
+		ms[i].Offset -= lead
+	}
+	return strings.TrimRightFunc(out, unicode.IsSpace), ms
 }

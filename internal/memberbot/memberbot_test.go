@@ -181,13 +181,24 @@ func TestWelcomeWindow(t *testing.T) {
 		}
 		last = v
 	}
-	want := "欢迎 用户a、用户b、用户c、用户d、用户e 加入读书会！群规要点：禁止广告。\n发送 /rules 查看群规全文"
+	want := "欢迎 @用户a、@用户b、@用户c、@用户d、@用户e 加入读书会！群规要点：禁止广告。\n发送 /rules 查看群规全文"
 	if last.Text != want {
 		t.Errorf("welcome = %q\nwant %q", last.Text, want)
 	}
+	// Each newcomer is a mention at their "@name", for the adapters.
+	var named []string
+	for _, m := range last.Mentions {
+		if got := last.Text[m.Offset : m.Offset+m.Length]; got != "@"+m.User.Name {
+			t.Errorf("mention of %+v covers %q", m.User, got)
+		}
+		named = append(named, m.User.ID)
+	}
+	if strings.Join(named, ",") != "a,b,c,d,e" {
+		t.Errorf("mentions %v, want a to e", named)
+	}
 	// The window has ended: the next join is welcomed on its own.
 	vs := b.join(t, time.Minute, "f")
-	if len(vs) != 1 || vs[0].Key == last.Key || !strings.Contains(vs[0].Text, "欢迎 用户f 加入") || !vs[0].NotBefore.Equal(t0.Add(2*time.Minute)) {
+	if len(vs) != 1 || vs[0].Key == last.Key || !strings.Contains(vs[0].Text, "欢迎 @用户f 加入") || !vs[0].NotBefore.Equal(t0.Add(2*time.Minute)) {
 		t.Errorf("after the window: %+v", vs)
 	}
 }
@@ -212,7 +223,7 @@ func TestWelcomeOff(t *testing.T) {
 func TestWelcomeEnglish(t *testing.T) {
 	rs := ruleSet(t, "[categories]\nad = \"kick\"\n[welcome]\ntext = \"Welcome {members} to {group}. {rules} {link}\"\nlang = \"en\"\n")
 	got := Welcome(rs, "en", "Book club", []string{"Ann", "Bo"})
-	want := "Welcome Ann, Bo to Book club. Rules in short: advertising get a member removed. send /rules for the full rules"
+	want := "Welcome @Ann, @Bo to Book club. Rules in short: advertising get a member removed. send /rules for the full rules"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}

@@ -160,7 +160,7 @@ func TestRaidLockdown(t *testing.T) {
 		for _, a := range group {
 			texts = append(texts, a.Text)
 		}
-		want := []string{"1 分钟内有 11 人入群，本群临时锁定 30 分钟：期间新入群的人将被移出。", "入群锁定已结束，欢迎新朋友加入。", "欢迎 新人u31"}
+		want := []string{"1 分钟内有 11 人入群，本群临时锁定 30 分钟：期间新入群的人将被移出。", "入群锁定已结束，欢迎新朋友加入。", "欢迎 @新人u31"}
 		if strings.Join(texts, "|") != strings.Join(want, "|") {
 			t.Fatalf("posted in the group:\n%s\nwant\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
 		}

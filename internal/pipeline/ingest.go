@@ -909,7 +909,7 @@ func displayName(u chat.User) string {
 func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
 	a := base
 	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
-	a.Text, a.Image, a.NotBefore = v.Text, v.Image, v.NotBefore
+	a.Text, a.Image, a.NotBefore, a.Mentions = v.Text, v.Image, v.NotBefore, v.Mentions
 	if !v.NoReply {
 		a.MessageID = msgID
 	}
@@ -946,7 +946,8 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
-	in.Checkins, in.Lockdowns = b.tx, b.tx
+	in.Checkins, in.Lockdowns, in.Points = b.tx, b.tx, b.tx
+	in.Person = func(u chat.User) (int64, error) { return b.person(ctx, g, e, u) }
 	in.Asked = func(entry string) {
 		if b.asks == nil {
 			b.asks = map[Ask]int{}

@@ -55,6 +55,7 @@ type Tx interface {
 	InsertMessages(ctx context.Context, msgs []community.Message) error
 	Enqueue(ctx context.Context, actions []chat.Action, at time.Time) error
 	Checkins
+	Points
 	Lockdowns
 	// CountAsks adds to the count of FAQ entries asked in groups a day.
 	CountAsks(ctx context.Context, asks []Ask) error
@@ -132,9 +133,24 @@ type Checkins interface {
 	LastCheckin(ctx context.Context, groupID, personID int64) (day string, streak int, ok bool, err error)
 	// AddCheckin records a check-in; a second on the same day is an error.
 	AddCheckin(ctx context.Context, c Checkin) error
-	// CheckinPoints sums a member's check-in points in a group since a
-	// day (inclusive).
-	CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error)
+	// PointsSince sums a member's points in a group since a day
+	// (inclusive): their check-ins', posts' and awards'.
+	PointsSince(ctx context.Context, groupID, personID int64, since string) (int, error)
+}
+
+// Points is the record of points besides the check-ins' — substantive
+// posts and staff's awards — read and written in the ingest transaction
+// (Input.Points; see points.go).
+type Points interface {
+	// AddPoints records points; added is false when points of the same
+	// kind and ref are recorded in the group already (an event delivered
+	// again).
+	AddPoints(ctx context.Context, p PointsEntry) (added bool, err error)
+	// CountPoints counts a member's entries of a kind in a group on a day.
+	CountPoints(ctx context.Context, groupID, personID int64, kind, day string) (int, error)
+	// PointsBoard ranks a group's members by their points since a day
+	// (inclusive), at most limit.
+	PointsBoard(ctx context.Context, groupID int64, since string, limit int) ([]PointsRank, error)
 }
 
 // Lockdowns is the anti-raid lockdowns' record, read and written in the
@@ -195,6 +211,12 @@ type Input struct {
 	// Lockdowns is the anti-raid lockdowns' record, in the ingest
 	// transaction.
 	Lockdowns Lockdowns
+	// Points is the record of posts' and awards' points, in the ingest
+	// transaction.
+	Points Points
+	// Person finds (or first records) the person behind a platform user
+	// of the event's group: the member a staff command names.
+	Person func(u chat.User) (int64, error)
 }
 
 // Verdict is one decision of the rules hook about an event.
@@ -238,6 +260,10 @@ type Verdict struct {
 	// ToConnection and ToGroup post the reply in another group instead
 	// (the staff group's alert of a raid).
 	ToConnection, ToGroup string
+	// Mentions are the members the reply's Text names, each at its place
+	// as "@"+name (a welcome's newcomers): the adapters mention them
+	// natively (chat.Action.Mentions).
+	Mentions []chat.Mention
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest

@@ -74,15 +74,6 @@ func (t *ingestTx) AddCheckin(ctx context.Context, c pipeline.Checkin) error {
 	return nil
 }
 
-// CheckinPoints sums a member's check-in points in a group since a day.
-func (t *ingestTx) CheckinPoints(ctx context.Context, groupID, personID int64, since string) (int, error) {
-	var n int
-	if err := t.tx.QueryRowContext(ctx, t.db.q("SELECT COALESCE(SUM(points), 0) FROM checkins WHERE group_id = ? AND person_id = ? AND day >= ?"), groupID, personID, since).Scan(&n); err != nil {
-		return 0, fmt.Errorf("check-in points: %w", err)
-	}
-	return n, nil
-}
-
 // Lockdown returns when a group's last lockdown ends.
 func (t *ingestTx) Lockdown(ctx context.Context, groupID int64) (time.Time, bool, error) {
 	var until int64
@@ -118,20 +109,4 @@ func (t *ingestTx) StaffPlace(ctx context.Context, orgID int64) (string, string,
 		return "", "", false, fmt.Errorf("read staff group: %w", err)
 	}
 	return conn, group, true, nil
-}
-
-// PersonPoints returns a member's check-in points in each group they
-// checked in, with this month's since monthStart (YYYY-MM-DD), the
-// groups of their latest check-ins first.
-func (db *DB) PersonPoints(ctx context.Context, personID int64, monthStart string) ([]memberbot.Points, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.group_id, SUM(c.points), SUM(CASE WHEN c.day >= ? THEN c.points ELSE 0 END), MAX(c.day),
-		(SELECT l.streak FROM checkins l WHERE l.group_id = c.group_id AND l.person_id = c.person_id ORDER BY l.day DESC LIMIT 1)
-		FROM checkins c WHERE c.person_id = ? GROUP BY c.group_id, c.person_id ORDER BY MAX(c.day) DESC, c.group_id`), monthStart, personID)
-	out, err := scanAll(rows, err, func(r *sql.Rows, p *memberbot.Points) error {
-		return r.Scan(&p.GroupID, &p.Total, &p.Month, &p.Last, &p.Streak)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("person points: %w", err)
-	}
-	return out, nil
 }

@@ -77,6 +77,11 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				SELECT group_id, ?, day, messages, substantive FROM member_days WHERE person_id = ?
 				ON CONFLICT (group_id, day, person_id) DO UPDATE SET messages = member_days.messages + excluded.messages, substantive = member_days.substantive + excluded.substantive`, []any{into, from}},
 			{"rollups", "DELETE FROM member_days WHERE person_id = ?", []any{from}},
+			// Check-ins: a day both checked in keeps one; points all move.
+			{"check-ins", `DELETE FROM checkins WHERE person_id = ?
+				AND EXISTS (SELECT 1 FROM checkins o WHERE o.person_id = ? AND o.group_id = checkins.group_id AND o.day = checkins.day)`, []any{from, into}},
+			{"check-ins", "UPDATE checkins SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			{"points", "UPDATE points SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"alerts", `DELETE FROM alerts WHERE person_id = ?
 				AND EXISTS (SELECT 1 FROM alerts o WHERE o.person_id = ? AND o.group_id = alerts.group_id AND o.kind = alerts.kind AND o.day = alerts.day)`, []any{from, into}},
 			{"alerts", "UPDATE alerts SET person_id = ? WHERE person_id = ?", []any{into, from}},

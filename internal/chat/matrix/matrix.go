@@ -469,7 +469,11 @@ func (a *Adapter) Do(ctx context.Context, act chat.Action) error {
 // m.mentions, so their client notifies them.
 func mention(c *event.MessageEventContent, act chat.Action) {
 	m := act.Mention
-	if m == nil || !strings.HasPrefix(m.ID, "@") {
+	if m == nil {
+		mentions(c, act)
+		return
+	}
+	if !strings.HasPrefix(m.ID, "@") {
 		return
 	}
 	user := id.UserID(m.ID)

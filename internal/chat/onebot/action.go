@@ -143,7 +143,7 @@ const (
 
 // Do performs one action (chat.Adapter):
 //
-//	send       send_group_msg (a reply segment when MessageID is set, an at segment for Mention; text is never read as CQ codes)
+//	send       send_group_msg (a reply segment when MessageID is set, an at segment for Mention and each of Mentions; text is never read as CQ codes)
 //	delete     delete_msg
 //	mute       set_group_ban, duration in seconds until the action's Until (0 or over 30 days: 30 days; under a minute: a minute)
 //	unmute     set_group_ban with duration 0
@@ -190,7 +190,10 @@ func (a *Adapter) do(ctx context.Context, act chat.Action) error {
 				text = " " + text
 			}
 		}
-		if text != "" {
+		switch {
+		case act.Mention == nil && len(act.Mentions) > 0:
+			msg = append(msg, mentionSegments(act)...)
+		case text != "":
 			msg = append(msg, Segment{Type: "text", Data: map[string]string{"text": text}})
 		}
 		_, err := a.Call(ctx, "send_group_msg", map[string]any{"group_id": group, "message": msg})

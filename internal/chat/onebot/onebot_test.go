@@ -227,6 +227,9 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		// A warning mentions the member natively, in place of "@name".
 		{Kind: chat.ActSend, Group: "735001206", Text: "@阳新小王 请勿发广告", MessageID: "-2147480013", Mention: &chat.User{ID: "1801234568", Name: "阳新小王"}},
 		{Kind: chat.ActSend, Group: "735001206", Text: "⚠️ 发广告", Mention: &chat.User{ID: "1801234568"}},
+		// A welcome names each newcomer with an at segment.
+		{Kind: chat.ActSend, Group: "735001206", Text: "欢迎 @阳新小王、@小李 加入", Mentions: []chat.Mention{
+			{User: chat.User{ID: "1801234568", Name: "阳新小王"}, Offset: 7, Length: 13}, {User: chat.User{ID: "1801234569", Name: "小李"}, Offset: 23, Length: 7}}},
 		{Kind: chat.ActDelete, Group: "735001206", MessageID: "-2147480013"},
 		{Kind: chat.ActMute, Group: "735001206", User: "1801234573", Duration: chat.Duration(10 * time.Minute)},
 		// Retried five minutes into a ten-minute mute: it still ends when
@@ -259,6 +262,7 @@ func checkActions(t *testing.T, a *Adapter, impl *fakeImpl) {
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"text":"请勿发广告 [CQ:at,qq=all]"},"type":"text"}]}`,
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"id":"-2147480013"},"type":"reply"},{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" 请勿发广告"},"type":"text"}]}`,
 		`send_group_msg {"group_id":735001206,"message":[{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":" ⚠️ 发广告"},"type":"text"}]}`,
+		`send_group_msg {"group_id":735001206,"message":[{"data":{"text":"欢迎 "},"type":"text"},{"data":{"qq":"1801234568"},"type":"at"},{"data":{"text":"、"},"type":"text"},{"data":{"qq":"1801234569"},"type":"at"},{"data":{"text":" 加入"},"type":"text"}]}`,
 		`delete_msg {"message_id":-2147480013}`,
 		`set_group_ban {"duration":600,"group_id":735001206,"user_id":1801234573}`,
 		`set_group_ban {"duration":301,"group_id":735001206,"user_id":1801234573}`,

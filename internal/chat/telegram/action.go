@@ -147,7 +147,7 @@ func (a *Adapter) doSenderChat(ctx context.Context, act chat.Action, chatID, sen
 func (a *Adapter) compose(act chat.Action) (string, []sendEntity) {
 	m := act.Mention
 	if m == nil || m.ID == "" {
-		return act.Text, nil
+		return composeMentions(act)
 	}
 	name := m.Name
 	if name == "" {

@@ -42,6 +42,13 @@ func TestActions(t *testing.T) {
 			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":10,"offset":0,"type":"text_mention","user":{"first_name":"8045678901","id":8045678901,"is_bot":false}}],"text":"8045678901 ⚠️ 发广告"}`}},
 		{"warning of a channel names it without a link", chat.Action{Kind: chat.ActSend, Group: group, Text: "@好物推荐 请勿发广告", Mention: &chat.User{ID: "-1001555666777", Name: "好物推荐"}},
 			[]string{`sendMessage {"chat_id":-1001987654321,"text":"好物推荐 请勿发广告"}`}},
+		// A welcome names each newcomer natively: a text_mention of each
+		// name in place of its "@name" (UTF-16 units); a chat posting in
+		// the group keeps its plain "@name".
+		{"a welcome mentions each newcomer", chat.Action{Kind: chat.ActSend, Group: group, Text: "欢迎 @💰Ann、@Bo、@好物推荐 加入！",
+			Mentions: []chat.Mention{{User: chat.User{ID: "8045678901", Name: "💰Ann"}, Offset: 7, Length: 8}, {User: chat.User{ID: "8045678902", Name: "Bo"}, Offset: 18, Length: 3},
+				{User: chat.User{ID: "-1001555666777", Name: "好物推荐"}, Offset: 24, Length: 13}}},
+			[]string{`sendMessage {"chat_id":-1001987654321,"entities":[{"length":5,"offset":3,"type":"text_mention","user":{"first_name":"💰Ann","id":8045678901,"is_bot":false}},{"length":2,"offset":9,"type":"text_mention","user":{"first_name":"Bo","id":8045678902,"is_bot":false}}],"text":"欢迎 💰Ann、Bo、@好物推荐 加入！"}`}},
 		// A button under the message: an inline keyboard, one button a row.
 		{"send with a button", chat.Action{Kind: chat.ActSend, Group: group, Text: "请点按钮完成验证", Buttons: []chat.Button{{Text: "我不是机器人", Data: "gate:17"}}},
 			[]string{`sendMessage {"chat_id":-1001987654321,"reply_markup":{"inline_keyboard":[[{"callback_data":"gate:17","text":"我不是机器人"}]]},"text":"请点按钮完成验证"}`}},
