@@ -97,6 +97,12 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 			return append(out, vs...), nil
 		}
 	}
+	if in.Gates != nil && !in.Membership.Role.Staff() {
+		// The join gate: a newcomer held gets no welcome yet (gate.go).
+		if vs, held, err := b.gate(ctx, in, rs, out); err != nil || held {
+			return vs, err
+		}
+	}
 	if !in.Caps.Can(chat.ActSend) {
 		return out, nil
 	}

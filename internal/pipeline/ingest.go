@@ -723,6 +723,9 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		}
 		b.members[memberKey{g.ID, pid}] = community.Membership{}
+		// Gone, so is any mute: one who comes back is muted afresh when
+		// the rules (or the join gate) say so.
+		b.mutes[memberKey{g.ID, pid}] = mute{until: b.now, d: -1}
 		return nil
 	case chat.EventMemberRenamed:
 		if b.hist && open && m.JoinedAt.After(e.Time) {
@@ -906,7 +909,7 @@ func displayName(u chat.User) string {
 func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
 	a := base
 	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
-	a.Text, a.Image, a.NotBefore = v.Text, v.Image, v.NotBefore
+	a.Text, a.Image, a.NotBefore, a.Buttons = v.Text, v.Image, v.NotBefore, v.Buttons
 	if !v.NoReply {
 		a.MessageID = msgID
 	}
@@ -943,7 +946,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
-	in.Checkins, in.Lockdowns = b.tx, b.tx
+	in.Checkins, in.Lockdowns, in.Gates = b.tx, b.tx, b.tx
 	in.Asked = func(entry string) {
 		if b.asks == nil {
 			b.asks = map[Ask]int{}
@@ -1087,6 +1090,14 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 			degraded = "mute unsupported: deleted and warned instead"
 		}
 		notice()
+	case chat.ActUnmute:
+		// Lifting a mute (a newcomer who passed the join gate): the
+		// member's next offence mutes her again.
+		b.mutes[memberKey{g.ID, pid}] = mute{until: b.now, d: -1}
+		if caps.Can(chat.ActUnmute) {
+			add(chat.ActUnmute, nil)
+		}
+		notice()
 	case chat.ActKick, chat.ActBan:
 		if msgID != "" && caps.Can(chat.ActDelete) {
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
@@ -1139,7 +1150,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	// As the store counts offences: not reminders, not guesses, nothing
 	// against a member in a group where she is staff (staff: the verdict
 	// is about the sender, who is).
-	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
+	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || v.Category == "gate" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
 		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))
