@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -33,6 +34,16 @@ import (
 // (raid.go, action "hold") are recorded at the gate too, with no due
 // time, so that staff see them in the console and let them in or remove
 // them.
+
+// Waiting is a newcomer waiting at a group's gate, as the console lists
+// them.
+type Waiting struct {
+	PersonID int64
+	Name     string     // their name when they joined
+	Mode     string     // button, code, approve, or pipeline.GateRaid
+	Due      *time.Time // removed unless let in by then; nil: held until staff decide
+	At       time.Time  // when they joined
+}
 
 // GatePrefix starts the data of the gate's button: "gate:<user id>".
 const GatePrefix = "gate:"

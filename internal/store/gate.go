@@ -10,6 +10,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
 	"github.com/qunzhu/qunzhu/internal/errkind"
+	"github.com/qunzhu/qunzhu/internal/memberbot"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
@@ -72,25 +73,15 @@ func (t *ingestTx) PassGate(ctx context.Context, groupID, personID int64, at tim
 	return nil
 }
 
-// GateWaiting is a newcomer waiting at a group's gate, as the console
-// lists them.
-type GateWaiting struct {
-	PersonID int64
-	Name     string
-	Mode     string     // button, code, approve, or pipeline.GateRaid
-	Due      *time.Time // nil: held until staff decide
-	At       time.Time
-}
-
 // WaitingAtGate lists the newcomers waiting at a group's gate (still in
 // the group), the longest waiting first.
-func (db *DB) WaitingAtGate(ctx context.Context, orgID, groupID int64) ([]GateWaiting, error) {
+func (db *DB) WaitingAtGate(ctx context.Context, orgID, groupID int64) ([]memberbot.Waiting, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.person_id, c.name, c.mode, c.due_at, c.created_at FROM gate_checks c
 		JOIN chat_groups g ON g.id = c.group_id
 		WHERE c.group_id = ? AND g.org_id = ? AND c.passed_at IS NULL AND c.removed_at IS NULL
 		AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = c.group_id AND m.person_id = c.person_id AND m.left_at IS NULL)
 		ORDER BY c.created_at, c.person_id LIMIT 500`), groupID, orgID)
-	out, err := scanAll(rows, err, func(r *sql.Rows, w *GateWaiting) error {
+	out, err := scanAll(rows, err, func(r *sql.Rows, w *memberbot.Waiting) error {
 		var due sql.NullInt64
 		var at int64
 		if err := r.Scan(&w.PersonID, &w.Name, &w.Mode, &due, &at); err != nil {
