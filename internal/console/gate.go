@@ -108,6 +108,9 @@ func (s *Server) gateInForce(rs *rules.RuleSet, g community.Group, l Lang) strin
 	if s.Caps != nil {
 		caps = s.Caps(g.Connection)
 	}
+	if !caps.Can(chat.ActSend) {
+		return T(l, "bot_gate_cannot_send")
+	}
 	mode := gt.Mode
 	line := ""
 	if mode == rules.GateButton && !caps.Can(chat.CapButtons) {

@@ -1792,6 +1792,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"bot_gate_is_code":       {"新人入群后需发送机器人给出的验证码，之前发的消息删除，%s内未通过则移出。", "Newcomers send the code the bot shows, their other posts deleted until then; who has not within %s is removed."},
 	"bot_gate_is_approve":    {"新人入群后禁言，等管理员在下方放行或移出。", "Newcomers are muted until an admin lets them in or removes them below."},
 	"bot_gate_no_buttons":    {"（这个群的平台没有按钮，改为发验证码。）", " (This group's platform has no buttons: a code instead.)"},
+	"bot_gate_cannot_send":   {"这个群的平台不能由机器人发消息：新人无从得知如何验证，入群验证在这个群不起作用。", "The bot cannot post on this group's platform: newcomers could not learn how to pass, so the join gate does nothing here."},
 	"bot_gate_no_mute":       {"这个群的平台不支持禁言：通过前他们发的消息会被删除，群里也会这样告知。", " This group's platform cannot mute: what they post before passing is deleted, and the group is told so."},
 	"bot_gate_waiting":       {"「%s」等待放行的新人", "Newcomers waiting in “%s”"},
 	"bot_gate_waiting_hint":  {"正在入群验证的人，以及防刷群锁定期间被禁言待放行的人。放行：解除禁言并发欢迎语；移出：踢出群。", "Those at the join gate, and those an anti-raid lockdown muted until an admin lets them in. Let in: their mute is lifted and they are welcomed; remove: they are put out of the group."},

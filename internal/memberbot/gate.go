@@ -55,7 +55,9 @@ const GatePrefix = "gate:"
 func (b *Bot) gate(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet, out []pipeline.Verdict) (vs []pipeline.Verdict, held bool, err error) {
 	e := in.Event
 	switch {
-	case e.Type == chat.EventMemberJoined && rs.Gate.On():
+	case e.Type == chat.EventMemberJoined && rs.Gate.On() && in.Caps.Can(chat.ActSend):
+		// (Where the bot cannot post, a newcomer could not learn how to
+		// pass: no gate. The console says so.)
 		vs, err := b.gateJoin(ctx, in, rs)
 		return append(out, vs...), true, err
 	case e.Type == chat.EventButton && strings.HasPrefix(e.Button.Data, GatePrefix), e.Type == chat.EventMessage && watchesGate(rs):

@@ -220,3 +220,12 @@ func withButtons(c chat.Capabilities) chat.Capabilities {
 	c[chat.CapButtons] = true
 	return c
 }
+
+// TestGateCannotPost: where the bot cannot post (WeCom's customer
+// groups), a newcomer could not learn how to pass: no gate.
+func TestGateCannotPost(t *testing.T) {
+	r := newGateRig(t, "[gate]\nmode = \"code\"\n", chat.Capabilities{})
+	if got := kindsOf(r.join(0, "u1")); got != "" || len(r.gates.checks) != 0 {
+		t.Errorf("a join where the bot cannot post: %q, checks %v", got, r.gates.checks)
+	}
+}
