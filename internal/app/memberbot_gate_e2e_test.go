@@ -107,3 +107,92 @@ func TestMemberBotGateTelegram(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// TestMemberBotGateCode runs the join gate's code through the real binary
+// and a webhook bridge (no buttons there): two newcomers are each shown a
+// code, not muted; what else one posts is deleted; the one who sends
+// their code is welcomed and posts freely; the one who does not is
+// removed once the 30 seconds are up.
+func TestMemberBotGateCode(t *testing.T) {
+	p, post := serveBot(t, "[gate]\nmode = \"code\"\ntimeout = \"30s\"\n\n[welcome]\ntext = \"欢迎 {members} 加入{group}！\"\nwindow = \"1s\"\n")
+	started := time.Now()
+	type pulled struct{ kind, user, text, message string }
+	list := func() []pulled {
+		code, res := call(t, "GET", p.url+"/api/v1/actions?limit=1000", bridgeToken, "")
+		if code != 200 {
+			t.Fatalf("actions: %d %v", code, res)
+		}
+		var out []pulled
+		for _, a := range res["actions"].([]any) {
+			m := a.(map[string]any)
+			u, _ := m["user"].(string)
+			x, _ := m["text"].(string)
+			id, _ := m["message_id"].(string)
+			out = append(out, pulled{m["kind"].(string), u, x, id})
+		}
+		return out
+	}
+	waitFor := func(what string, within time.Duration, ok func([]pulled) bool) []pulled {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			ps := list()
+			if ok(ps) {
+				return ps
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within %v; actions %+v\n%s", what, within, ps, p.stderr)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	has := func(ps []pulled, kind, user, text string) bool {
+		for _, a := range ps {
+			if a.kind == kind && (user == "" || a.user == user) && strings.Contains(a.text, text) {
+				return true
+			}
+		}
+		return false
+	}
+	post(botEvent(time.Now(), "j1", "member_joined", "u1", "张一", ""), botEvent(time.Now(), "j2", "member_joined", "u2", "张二", ""))
+	ps := waitFor("the two prompts", 10*time.Second, func(ps []pulled) bool {
+		return has(ps, "send", "", "张一，欢迎加入！请在 30 秒内在群里发送验证码") && has(ps, "send", "", "张二，欢迎加入！")
+	})
+	var code string
+	for _, a := range ps {
+		if a.kind == "mute" {
+			t.Errorf("a code newcomer was muted: %+v", a)
+		}
+		if _, rest, ok := strings.Cut(a.text, "张一，欢迎加入！请在 30 秒内在群里发送验证码 "); ok {
+			code, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	if len(code) != 4 {
+		t.Fatalf("no code in the prompt: %+v", ps)
+	}
+	post(botEvent(time.Now(), "x1", "message", "u1", "张一", "加我微信领资料"))
+	waitFor("the held post deleted", 10*time.Second, func(ps []pulled) bool {
+		for _, a := range ps {
+			if a.kind == "delete" && a.message == "m-x1" {
+				return true
+			}
+		}
+		return false
+	})
+	post(botEvent(time.Now(), "c1", "message", "u1", "张一", code))
+	waitFor("张一 welcomed", 10*time.Second, func(ps []pulled) bool { return has(ps, "send", "", "欢迎 张一 加入g1！") })
+	post(botEvent(time.Now(), "x2", "message", "u1", "张一", "大家好"))
+	ps = waitFor("张二 removed after the timeout", 60*time.Second, func(ps []pulled) bool { return has(ps, "kick", "u2", "") })
+	if took := time.Since(started); took < 25*time.Second {
+		t.Errorf("张二 removed %v after the start, before the 30 seconds were up", took)
+	}
+	for _, a := range ps {
+		if a.kind == "delete" && a.message == "m-x2" || a.kind == "kick" && a.user == "u1" || a.kind == "send" && strings.Contains(a.text, "欢迎 张二") {
+			t.Errorf("after 张一 passed: %+v", a)
+		}
+	}
+	if !has(ps, "send", "", "张二 未在时限内完成入群验证，已移出。") {
+		t.Errorf("no notice of 张二's removal: %+v", ps)
+	}
+	p.stop(t)
+}
