@@ -58,6 +58,9 @@ func (b *Bot) gate(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet, o
 	case e.Type == chat.EventMemberJoined && rs.Gate.On() && in.Caps.Can(chat.ActSend):
 		// (Where the bot cannot post, a newcomer could not learn how to
 		// pass: no gate. The console says so.)
+		if staff, err := orgStaff(ctx, in); err != nil || staff {
+			return out, false, err
+		}
 		vs, err := b.gateJoin(ctx, in, rs)
 		return append(out, vs...), true, err
 	case e.Type == chat.EventButton && strings.HasPrefix(e.Button.Data, GatePrefix), e.Type == chat.EventMessage && watchesGate(rs):
@@ -184,6 +187,16 @@ func holdAtGate(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet, pid 
 // watchesGate reports whether a group's members may be held at the gate:
 // what they post is checked against their pending check.
 func watchesGate(rs *rules.RuleSet) bool { return rs.Gate.On() || rs.Raid.On() && rs.Raid.Hold() }
+
+// orgStaff reports whether a joiner is staff elsewhere in the
+// organisation (their membership here is new: a member's): not held at
+// the gate, nor counted as a raider.
+func orgStaff(ctx context.Context, in *pipeline.Input) (bool, error) {
+	if in.Gates == nil {
+		return false, nil
+	}
+	return in.Gates.OrgStaff(ctx, in.Group.OrgID, in.PersonID)
+}
 
 // newCode is a gate's code: four digits, not starting with 0.
 func newCode() string { return strconv.Itoa(1000 + rand.IntN(9000)) }

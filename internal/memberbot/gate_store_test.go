@@ -73,6 +73,19 @@ func TestGateStored(t *testing.T) {
 			}
 			return strings.Join(s, " ")
 		}
+		// The owner of another group of the organisation joins: not held.
+		staffMsg := chat.Event{ID: "s1", Connection: "tg", Platform: "telegram", Group: "-200", Type: chat.EventMessage, Time: t0.Add(-time.Hour),
+			Sender: chat.User{ID: "boss", Name: "群主"}, Message: &chat.Message{ID: "ms1", Kind: chat.KindText, Text: "早"}}
+		if err := in.Ingest(ctx, []chat.Event{staffMsg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().Exec("UPDATE memberships SET role = 'owner'"); err != nil {
+			t.Fatal(err)
+		}
+		send(chat.Event{ID: "jboss", Type: chat.EventMemberJoined, Time: t0.Add(-time.Minute), Sender: chat.User{ID: "boss", Name: "群主"}})
+		if got := show(pull()); got != "" {
+			t.Fatalf("staff joining: %s, want nothing", got)
+		}
 		for i, u := range []string{"u1", "u2"} {
 			send(chat.Event{ID: "j" + u, Type: chat.EventMemberJoined, Time: t0.Add(time.Duration(i) * time.Second), Sender: chat.User{ID: u, Name: "新人" + u}})
 		}

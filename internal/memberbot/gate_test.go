@@ -28,6 +28,8 @@ func (m *memGates) PendingGate(_ context.Context, _, p int64) (pipeline.GateChec
 	return *c, true, nil
 }
 
+func (m *memGates) OrgStaff(_ context.Context, _, p int64) (bool, error) { return p == 8, nil } // u8 is staff elsewhere
+
 func (m *memGates) PassGate(_ context.Context, _, p int64, _ time.Time, _ string) error {
 	delete(m.checks, p)
 	return nil
@@ -126,7 +128,10 @@ func TestGateButton(t *testing.T) {
 	if got := kindsOf(r.decide(&chat.Event{ID: "jboss", Type: chat.EventMemberJoined, Time: t0.Add(time.Minute), Sender: chat.User{ID: "u9"}}, community.RoleOwner)); got != "send" {
 		t.Errorf("staff joining: %s, want the welcome only", got)
 	}
-	if r.gates.checks[9] != nil {
+	if got := kindsOf(r.join(time.Minute, "u8")); got != "send" {
+		t.Errorf("staff of another group joining: %s, want the welcome only", got)
+	}
+	if r.gates.checks[9] != nil || r.gates.checks[8] != nil {
 		t.Error("staff recorded at the gate")
 	}
 }
@@ -209,6 +214,11 @@ func TestRaidHoldAtGate(t *testing.T) {
 		if c := r.gates.checks[p]; c == nil || c.Mode != pipeline.GateRaid || !c.Muted || !c.Due.IsZero() || c.Name == "" {
 			t.Errorf("person %d at the gate: %+v", p, c)
 		}
+	}
+	// Staff of another group joining during the lockdown are left alone.
+	e := &chat.Event{ID: "ju8", Connection: "tg", Group: "-100", Type: chat.EventMemberJoined, Time: t0.Add(5 * time.Second), Sender: chat.User{ID: "u8"}}
+	if vs, err := r.bot.Decide(context.Background(), &pipeline.Input{Event: e, Group: community.Group{ID: 7}, PersonID: 8, Caps: r.caps, Gates: r.gates, Lockdowns: ld}); err != nil || len(vs) != 0 || r.gates.checks[8] != nil {
+		t.Errorf("staff elsewhere joining during the lockdown: %s %v", kindsOf(vs), err)
 	}
 	// Held by the raid, their posts are deleted where the mute did not hold.
 	if got := kindsOf(r.say(time.Hour, "u1", "hello")); got != "delete" {

@@ -87,6 +87,9 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		return out, nil
 	}
 	if e := in.Event; e.Type == chat.EventMemberJoined && rs.Raid.On() && in.Lockdowns != nil && !in.Membership.Role.Staff() {
+		if staff, err := orgStaff(ctx, in); err != nil || staff {
+			return out, err // staff of another group: not a raider
+		}
 		vs, locked, err := b.raid(ctx, in, rs)
 		if err != nil {
 			return out, err

@@ -160,6 +160,11 @@ type Gates interface {
 	PendingGate(ctx context.Context, groupID, personID int64) (c GateCheck, ok bool, err error)
 	// PassGate marks a member's pending check passed.
 	PassGate(ctx context.Context, groupID, personID int64, at time.Time, by string) error
+	// OrgStaff reports whether a person is staff of the organisation: 群主,
+	// 秘书长 or 店小二 of one of its groups they are in, or a staff identity
+	// of its platforms (WeCom's corp members). Staff joining a group are
+	// not held at its gate.
+	OrgStaff(ctx context.Context, orgID, personID int64) (bool, error)
 }
 
 // The kinds of a gate check besides the rules' gate modes: a newcomer held

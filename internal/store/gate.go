@@ -73,6 +73,21 @@ func (t *ingestTx) PassGate(ctx context.Context, groupID, personID int64, at tim
 	return nil
 }
 
+// OrgStaff reports whether a person is staff of the organisation: staff
+// of one of its groups they are in, or a staff identity.
+func (t *ingestTx) OrgStaff(ctx context.Context, orgID, personID int64) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, t.db.q(`SELECT COUNT(*) FROM (
+		SELECT 1 AS x FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+		WHERE m.person_id = ? AND g.org_id = ? AND m.left_at IS NULL AND m.role IN (?, ?, ?)
+		UNION ALL SELECT 1 AS x FROM identities WHERE person_id = ? AND staff = TRUE) s`),
+		personID, orgID, string(community.RoleOwner), string(community.RoleSecretary), string(community.RoleAssistant), personID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("find staff roles: %w", err)
+	}
+	return n > 0, nil
+}
+
 // WaitingAtGate lists the newcomers waiting at a group's gate (still in
 // the group), the longest waiting first.
 func (db *DB) WaitingAtGate(ctx context.Context, orgID, groupID int64) ([]memberbot.Waiting, error) {
