@@ -1810,6 +1810,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"bot_gate_bad_person":    {"请求里缺少群或新人。", "The request names no group or newcomer."},
 	"flash_bot_gate_let_in":  {"已放行：解除禁言的指令已发出。", "Let in: the unmute is on its way."},
 	"flash_bot_gate_removed": {"已移出。", "Removed."},
+	"aud_moderation.unmute":  {"解除禁言", "unmuted"},
 	"rulesrc_gate":           {"入群验证", "the join gate"},
 	"flash_bot_gate_gone":    {"这位新人已不在等待中（已通过、被移出或已退群）。", "That newcomer is no longer waiting (passed, removed or gone)."},
 }
