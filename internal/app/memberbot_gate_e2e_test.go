@@ -15,7 +15,7 @@ import (
 // each shown a message with an inline button. The one who presses it
 // (a callback_query) is unmuted and welcomed; the one who never does is
 // removed (banChatMember) once the gate's 30 seconds are up, and never
-// welcomed.
+// welcomed. The prompt mentions the newcomer natively (a text_mention).
 func TestMemberBotGateTelegram(t *testing.T) {
 	api := &fakeBotAPI{}
 	now := time.Now().Unix()
@@ -70,14 +70,15 @@ func TestMemberBotGateTelegram(t *testing.T) {
 		return len(having("restrictChatMember", `"user_id":901`, muted)) == 1 && len(having("restrictChatMember", `"user_id":902`, muted)) == 1 &&
 			len(having("sendMessage", `"callback_data":"gate:901"`)) == 1 && len(having("sendMessage", `"callback_data":"gate:902"`)) == 1
 	})
-	if prompt := having("sendMessage", `"callback_data":"gate:901"`)[0]; !strings.Contains(prompt, "甲，欢迎加入！请在 30 秒内点击下方按钮") {
+	if prompt := having("sendMessage", `"callback_data":"gate:901"`)[0]; !strings.Contains(prompt, "甲 欢迎加入！请在 30 秒内点击下方按钮") ||
+		!strings.Contains(prompt, `"type":"text_mention"`) || !strings.Contains(prompt, `"id":901`) {
 		t.Errorf("the prompt: %s", prompt)
 	}
 
 	// 甲 presses the button.
 	api.mu.Lock()
 	api.updates = append(api.updates, fmt.Sprintf(`{"update_id":7020,"callback_query":{"id":"4383","from":{"id":901,"is_bot":false,"first_name":"甲"},`+
-		`"message":{"message_id":900,"from":{"id":4242,"is_bot":true,"first_name":"qunzhu"},%s,"date":%d,"text":"甲，欢迎加入！"},"chat_instance":"-5312","data":"gate:901"}}`, chat, now))
+		`"message":{"message_id":900,"from":{"id":4242,"is_bot":true,"first_name":"qunzhu"},%s,"date":%d,"text":"甲 欢迎加入！"},"chat_instance":"-5312","data":"gate:901"}}`, chat, now))
 	api.mu.Unlock()
 	waitFor("甲 unmuted and welcomed", 20*time.Second, func() bool {
 		return len(having("restrictChatMember", `"user_id":901`, `"can_send_messages":true`)) == 1 && len(having("sendMessage", "欢迎 甲 加入NF-测试群！")) == 1
@@ -156,14 +157,14 @@ func TestMemberBotGateCode(t *testing.T) {
 	}
 	post(botEvent(time.Now(), "j1", "member_joined", "u1", "张一", ""), botEvent(time.Now(), "j2", "member_joined", "u2", "张二", ""))
 	ps := waitFor("the two prompts", 10*time.Second, func(ps []pulled) bool {
-		return has(ps, "send", "", "张一，欢迎加入！请在 30 秒内在群里发送验证码") && has(ps, "send", "", "张二，欢迎加入！")
+		return has(ps, "send", "", "@张一 欢迎加入！请在 30 秒内在群里发送验证码") && has(ps, "send", "", "@张二 欢迎加入！")
 	})
 	var code string
 	for _, a := range ps {
 		if a.kind == "mute" {
 			t.Errorf("a code newcomer was muted: %+v", a)
 		}
-		if _, rest, ok := strings.Cut(a.text, "张一，欢迎加入！请在 30 秒内在群里发送验证码 "); ok {
+		if _, rest, ok := strings.Cut(a.text, "@张一 欢迎加入！请在 30 秒内在群里发送验证码 "); ok {
 			code, _, _ = strings.Cut(rest, " ")
 		}
 	}

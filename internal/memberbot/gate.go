@@ -106,19 +106,19 @@ func (b *Bot) gateJoin(ctx context.Context, in *pipeline.Input, rs *rules.RuleSe
 	var text string
 	switch mode {
 	case rules.GateButton:
-		text = fmt.Sprintf(community.Say(lang, "%s，欢迎加入！请在 %s内点击下方按钮完成入群验证，通过前暂不能发言，超时将被移出。",
-			"%s, welcome! Press the button below within %s to show you are a person. Until then you cannot post; after that you will be removed."), c.Name, wait)
+		text = fmt.Sprintf(community.Say(lang, "@%s 欢迎加入！请在 %s内点击下方按钮完成入群验证，通过前暂不能发言，超时将被移出。",
+			"@%s welcome! Press the button below within %s to show you are a person. Until then you cannot post; after that you will be removed."), c.Name, wait)
 	case rules.GateCode:
-		text = fmt.Sprintf(community.Say(lang, "%[1]s，欢迎加入！请在 %[2]s内在群里发送验证码 %[3]s 完成入群验证；通过前发的其他消息会被删除，超时将被移出。",
-			"%[1]s, welcome! Send the code %[3]s in this group within %[2]s to show you are a person. Anything else you post before that is deleted; after that you will be removed."), c.Name, wait, c.Code)
+		text = fmt.Sprintf(community.Say(lang, "@%[1]s 欢迎加入！请在 %[2]s内在群里发送验证码 %[3]s 完成入群验证；通过前发的其他消息会被删除，超时将被移出。",
+			"@%[1]s welcome! Send the code %[3]s in this group within %[2]s to show you are a person. Anything else you post before that is deleted; after that you will be removed."), c.Name, wait, c.Code)
 	default: // approve
-		text = fmt.Sprintf(community.Say(lang, "%s，欢迎加入！本群新成员需管理员审核，通过前暂不能发言。", "%s, welcome! Newcomers here wait for an admin to let them in; until then you cannot post."), c.Name)
+		text = fmt.Sprintf(community.Say(lang, "@%s 欢迎加入！本群新成员需管理员审核，通过前暂不能发言。", "@%s welcome! Newcomers here wait for an admin to let them in; until then you cannot post."), c.Name)
 	}
 	if mode != rules.GateCode && !in.Caps.Can(chat.ActMute) {
 		// The platform cannot mute: say what happens instead.
 		text += community.Say(lang, "（本平台不支持禁言：通过前你发的消息会被删除。）", " (This platform cannot mute: your messages are deleted until then.)")
 	}
-	v := pipeline.Verdict{Action: chat.ActSend, NoReply: true, Reason: "gate", Text: text,
+	v := pipeline.Verdict{Action: chat.ActSend, NoReply: true, Reason: "gate", Text: text, Mention: &chat.User{ID: e.Sender.ID, Name: c.Name},
 		Key: e.Connection + ":gate:" + e.Group + ":" + e.Sender.ID + ":" + strconv.FormatInt(e.Time.UnixMilli(), 10)}
 	if mode == rules.GateButton {
 		v.Buttons = []chat.Button{{Text: community.Say(lang, "我不是机器人 ✅", "I am not a robot ✅"), Data: GatePrefix + e.Sender.ID}}

@@ -98,7 +98,8 @@ func TestGateButton(t *testing.T) {
 	if got := kindsOf(vs); got != "mute send" {
 		t.Fatalf("a gated join: %s, want mute send", got)
 	}
-	if p := vs[1]; len(p.Buttons) != 1 || p.Buttons[0].Data != "gate:u1" || !strings.Contains(p.Text, "2 分钟内点击下方按钮") || p.Key == "" || strings.Contains(p.Text, "欢迎 新人u1") {
+	if p := vs[1]; len(p.Buttons) != 1 || p.Buttons[0].Data != "gate:u1" || !strings.HasPrefix(p.Text, "@新人u1 欢迎加入！请在 2 分钟内点击下方按钮") ||
+		p.Mention == nil || p.Mention.ID != "u1" || p.Mention.Name != "新人u1" || p.Key == "" || strings.Contains(p.Text, "欢迎 新人u1") {
 		t.Errorf("the prompt: %+v", p)
 	}
 	c := r.gates.checks[1]

@@ -909,7 +909,7 @@ func displayName(u chat.User) string {
 func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
 	a := base
 	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
-	a.Text, a.Image, a.NotBefore, a.Buttons = v.Text, v.Image, v.NotBefore, v.Buttons
+	a.Text, a.Image, a.NotBefore, a.Buttons, a.Mention = v.Text, v.Image, v.NotBefore, v.Buttons, v.Mention
 	if !v.NoReply {
 		a.MessageID = msgID
 	}

@@ -277,6 +277,10 @@ type Verdict struct {
 	// Buttons go under the reply where the platform declares
 	// chat.CapButtons (the join gate's "I am not a robot").
 	Buttons []chat.Button
+	// Mention is the member the reply speaks to (the join gate's
+	// newcomer), mentioned natively where the platform can: the text
+	// starts with "@"+Mention.Name (chat.Action.Mention).
+	Mention *chat.User
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest
