@@ -75,7 +75,7 @@ func (b *Bot) gate(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet, o
 }
 
 // gateJoin holds a newcomer at the gate: the check recorded, the mute,
-// and the prompt.
+// and the prompt (the bot can post: see gate).
 func (b *Bot) gateJoin(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) ([]pipeline.Verdict, error) {
 	e, g := in.Event, rs.Gate
 	lang := lang(in, rs)
@@ -98,9 +98,6 @@ func (b *Bot) gateJoin(ctx context.Context, in *pipeline.Input, rs *rules.RuleSe
 	if c.Muted {
 		vs = append(vs, pipeline.Verdict{Action: chat.ActMute, Rule: "gate", Category: "gate", Actor: "rules",
 			Reason: community.Say(lang, "入群验证：通过前暂不能发言", "join check: may not post until passed")})
-	}
-	if !in.Caps.Can(chat.ActSend) {
-		return vs, nil
 	}
 	wait := durationText(lang, g.Wait())
 	var text string
