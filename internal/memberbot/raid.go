@@ -14,7 +14,8 @@ import (
 
 // The anti-raid lockdown ([raid]): more than Joins joins within Within
 // lock the group down for Lockdown. The joins that tripped it and every
-// join until it ends are removed, or held (muted until staff lift it)
+// join until it ends are removed, or held (muted, and recorded at the
+// join gate until staff let them in or remove them: gate.go)
 // where the rules say hold; none of them is welcomed. The group is told
 // once, the organisation's staff group (where it has one) is alerted once,
 // and the group is told when the lockdown ends — a message queued with
