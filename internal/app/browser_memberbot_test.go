@@ -5,7 +5,8 @@ package app_test
 // with a chat command's name), sees what is in force in a group with its
 // welcome, and removes the answer again once confirmed; a 秘书长 of one
 // branch sets her branch's welcome and is refused the organisation's
-// default. With -update-screenshots the steps are saved as
+// default. The manager turns the join gate on (refused first with a time
+// out of bounds) and off again. With -update-screenshots the steps are saved as
 // docs/console/img/memberbot-*.png for docs/console/memberbot.md.
 
 import (
@@ -57,6 +58,37 @@ func TestBrowserMemberBot(t *testing.T) {
 		p.wantFlash("an answer removed", "自动回答已删除")
 		if names := p.texts("#bot-entries tbody tr td:first-child"); slices.Contains(names, "/作业") {
 			p.t.Fatalf("still listed: %v", names)
+		}
+	})
+
+	subtest(t, tab, demo.url, "MemberBotGate", func(p *page) {
+		p.phone()
+		p.openAs("/memberbot?scope=default", password)
+		if got := p.text("#bot-gate-in-force"); got != "不验证新人。" {
+			p.t.Fatalf("the gate in force before: %q", got)
+		}
+		// A time to pass out of bounds is refused, with what is wrong.
+		p.set("#bot-gate-mode", "button")
+		p.typeIn("#bot-gate-timeout", "10")
+		p.submit("#bot-save-gate")
+		if e := p.text("#bot-error"); !strings.Contains(e, "30 到 86400") {
+			p.t.Fatalf("a time to pass of 10 s: error %q", e)
+		}
+		p.typeIn("#bot-gate-timeout", "120")
+		p.submit("#bot-save-gate")
+		p.wantFlash("the gate saved", "入群验证已保存")
+		if got := p.text("#bot-gate-in-force"); !strings.Contains(got, "2 分钟内未通过则移出") {
+			p.t.Fatalf("the gate in force: %q", got)
+		}
+		if p.text("#bot-gate-waiting h2") == "" {
+			p.t.Fatal("no list of newcomers waiting")
+		}
+		// Off again, for the demo's other visitors.
+		p.set("#bot-gate-mode", "inherit")
+		p.submit("#bot-save-gate")
+		p.wantFlash("the gate inherited", "入群验证已保存")
+		if got := p.text("#bot-gate-in-force"); got != "不验证新人。" {
+			p.t.Fatalf("the gate in force after: %q", got)
 		}
 	})
 

@@ -72,6 +72,9 @@ var populatedExceptions = map[string]map[string]string{
 		"log_empty":           "most members were never moderated; the moderation page lists those who were",
 		"roles_sync_no_short": "says that the demo's simulated platform takes roles set by hand, not that a list is empty",
 	},
+	"GET /memberbot": {
+		"bot_no_gate": "the demo's groups gate no newcomers: its simulated members can neither press a button nor send a code, and would all be removed; TestBrowserMemberBot turns the gate on and reads it in force",
+	},
 	"GET /groups/{id}/settings": {
 		"check_kol_none": "the checklist says what a group still lacks; the 6th cohort's group has its key opinion leader",
 		"invite_none":    "most groups have no invite link of their own; the 6th cohort's group has one",

@@ -373,6 +373,14 @@ func (s *service) schedule(ctx context.Context) {
 			s.in.Forget() // archived groups: rules and pushes stop
 			s.disp.Wake()
 		}
+		// The join gate's timeouts, every tick: a newcomer's time (30
+		// seconds at the least) is up within a tick of its end.
+		if k, err := s.db.SweepGates(ctx); err != nil && ctx.Err() == nil {
+			log.Error("join gate timeouts", "err", err)
+		} else if k > 0 {
+			log.Info("newcomers removed at the join gate", "members", k)
+			s.disp.Wake()
+		}
 		if time.Since(lastNick) >= time.Minute {
 			lastNick = time.Now()
 			if k, err := s.enforceNicknames(ctx); err != nil && ctx.Err() == nil {

@@ -53,6 +53,7 @@ func (s *Server) botRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /memberbot/welcome", s.auth(s.may(access.EditRules, s.botSaveWelcome)))
 	mux.HandleFunc("POST /memberbot/checkin", s.auth(s.may(access.EditRules, s.botSaveCheckin)))
 	mux.HandleFunc("POST /memberbot/raid", s.auth(s.may(access.EditRules, s.botSaveRaid)))
+	s.gateRoutes(mux) // gate.go
 }
 
 // botEntryForm is an FAQ entry as its form shows it.
@@ -102,6 +103,7 @@ type botInForce struct {
 	Welcome  string        // the welcome two newcomers would get; "" for none
 	Checkin  template.HTML // how members check in; "" when they do not
 	Raid     string        // when the group locks down; "" when it does not
+	Gate     string        // how newcomers are held; "" when they are not
 }
 
 type botData struct {
@@ -114,6 +116,7 @@ type botData struct {
 	Welcome botWelcomeForm
 	Checkin botCheckinForm
 	Raid    botRaidForm
+	botGate        // the join gate (gate.go)
 	Error   string // the form's problem, in the page's language
 	Form    string // which form the error is about: faq or welcome
 	InForce *botInForce
@@ -197,6 +200,11 @@ func (s *Server) botLoad(w http.ResponseWriter, r *http.Request, get func(string
 	d.Welcome = welcomeForm(b)
 	d.Checkin = checkinForm(b.Checkin)
 	d.Raid = raidForm(b.Raid)
+	d.GateForm = gateForm(b.Gate)
+	if err := s.gateLoad(r.Context(), u, d, langOf(r)); err != nil {
+		s.renderError(w, r, err)
+		return nil, false
+	}
 	if d.Group.ID != 0 && d.Error == "" {
 		in, err := s.botInForce(r.Context(), d.Scope, text, d.Group, langOf(r))
 		if err != nil {
@@ -232,6 +240,7 @@ func (s *Server) botInForce(ctx context.Context, scope, text string, g community
 	if rs.Welcome.On() {
 		in.Welcome = memberbot.Welcome(rs, memberbot.Lang(g, rs), g.Name, []string{T(l, "bot_sample_a"), T(l, "bot_sample_b")})
 	}
+	in.Gate = s.gateInForce(rs, g, l)
 	if r := rs.Raid; r.On() {
 		key := "bot_raid_is_remove"
 		if r.Hold() {

@@ -89,6 +89,9 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 		return out, nil
 	}
 	if e := in.Event; e.Type == chat.EventMemberJoined && rs.Raid.On() && in.Lockdowns != nil && !in.Membership.Role.Staff() {
+		if staff, err := orgStaff(ctx, in); err != nil || staff {
+			return out, err // staff of another group: not a raider
+		}
 		vs, locked, err := b.raid(ctx, in, rs)
 		if err != nil {
 			return out, err
@@ -97,6 +100,12 @@ func (b *Bot) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Verdic
 			// No welcome, nor the rules' notice, for a raid's joins.
 			out = slices.DeleteFunc(out, func(v pipeline.Verdict) bool { return v.Action == chat.ActSend && v.Rule == "" })
 			return append(out, vs...), nil
+		}
+	}
+	if in.Gates != nil && !in.Membership.Role.Staff() {
+		// The join gate: a newcomer held gets no welcome yet (gate.go).
+		if vs, held, err := b.gate(ctx, in, rs, out); err != nil || held {
+			return vs, err
 		}
 	}
 	if !in.Caps.Can(chat.ActSend) {

@@ -14,7 +14,8 @@ import (
 
 // The anti-raid lockdown ([raid]): more than Joins joins within Within
 // lock the group down for Lockdown. The joins that tripped it and every
-// join until it ends are removed, or held (muted until staff lift it)
+// join until it ends are removed, or held (muted, and recorded at the
+// join gate until staff let them in or remove them: gate.go)
 // where the rules say hold; none of them is welcomed. The group is told
 // once, the organisation's staff group (where it has one) is alerted once,
 // and the group is told when the lockdown ends — a message queued with
@@ -26,6 +27,8 @@ import (
 type joinAt struct {
 	at   time.Time
 	user string
+	pid  int64  // their person id
+	name string // their name, for the console's list of the held
 }
 
 // raid counts a join towards a lockdown and acts on it. locked says the
@@ -37,6 +40,11 @@ func (b *Bot) raid(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) (
 		return nil, false, err
 	}
 	if ok && e.Time.Before(until) {
+		if r.Hold() {
+			if err := holdAtGate(ctx, in, rs, in.PersonID, e.Sender.ID, displayName(e.Sender)); err != nil {
+				return nil, false, err
+			}
+		}
 		return []pipeline.Verdict{lockdownVerdict(in, r, "")}, true, nil
 	}
 	b.mu.Lock()
@@ -48,7 +56,7 @@ func (b *Bot) raid(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) (
 	for len(js) > 0 && !js[0].at.After(from) {
 		js = js[1:]
 	}
-	js = append(js, joinAt{at: e.Time, user: e.Sender.ID})
+	js = append(js, joinAt{at: e.Time, user: e.Sender.ID, pid: in.PersonID, name: displayName(e.Sender)})
 	if len(js) <= r.Joins {
 		b.joins[g.ID] = js
 		if len(b.joins) > 10_000 { // forget groups long quiet
@@ -78,6 +86,11 @@ func (b *Bot) raid(ctx context.Context, in *pipeline.Input, rs *rules.RuleSet) (
 			target = j.user
 		}
 		vs = append(vs, lockdownVerdict(in, r, target))
+		if r.Hold() {
+			if err := holdAtGate(ctx, in, rs, j.pid, j.user, j.name); err != nil {
+				return nil, false, err
+			}
+		}
 	}
 	if !in.Caps.Can(chat.ActSend) {
 		return vs, true, nil

@@ -726,6 +726,9 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		}
 		b.members[memberKey{g.ID, pid}] = community.Membership{}
+		// Gone, so is any mute: one who comes back is muted afresh when
+		// the rules (or the join gate) say so.
+		b.mutes[memberKey{g.ID, pid}] = mute{until: b.now, d: -1}
 		return nil
 	case chat.EventMemberRenamed:
 		if b.hist && open && m.JoinedAt.After(e.Time) {
@@ -909,7 +912,7 @@ func displayName(u chat.User) string {
 func plainReply(base chat.Action, v Verdict, msgID string) chat.Action {
 	a := base
 	a.Kind, a.Key, a.User = chat.ActSend, v.Key, ""
-	a.Text, a.Image, a.NotBefore, a.Mentions = v.Text, v.Image, v.NotBefore, v.Mentions
+	a.Text, a.Image, a.NotBefore, a.Mentions, a.Buttons, a.Mention = v.Text, v.Image, v.NotBefore, v.Mentions, v.Buttons, v.Mention
 	if !v.NoReply {
 		a.MessageID = msgID
 	}
@@ -946,7 +949,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.in.cfg.Caps(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
-	in.Checkins, in.Lockdowns, in.Points = b.tx, b.tx, b.tx
+	in.Checkins, in.Lockdowns, in.Points, in.Gates = b.tx, b.tx, b.tx, b.tx
 	in.Person = func(u chat.User) (int64, error) { return b.person(ctx, g, e, u) }
 	in.Asked = func(entry string) {
 		if b.asks == nil {
@@ -1091,6 +1094,14 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 			degraded = "mute unsupported: deleted and warned instead"
 		}
 		notice()
+	case chat.ActUnmute:
+		// Lifting a mute (a newcomer who passed the join gate): the
+		// member's next offence mutes her again.
+		b.mutes[memberKey{g.ID, pid}] = mute{until: b.now, d: -1}
+		if caps.Can(chat.ActUnmute) {
+			add(chat.ActUnmute, nil)
+		}
+		notice()
 	case chat.ActKick, chat.ActBan:
 		if msgID != "" && caps.Can(chat.ActDelete) {
 			add(chat.ActDelete, func(a *chat.Action) { a.MessageID, a.User = msgID, "" })
@@ -1143,7 +1154,7 @@ func (b *batch) apply(ctx context.Context, e *chat.Event, g community.Group, pid
 	// As the store counts offences: not reminders, not guesses, nothing
 	// against a member in a group where she is staff (staff: the verdict
 	// is about the sender, who is).
-	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
+	if notOffence := v.Category == "quiet" || v.Category == "nickname" || v.Category == "eligibility" || v.Category == "gate" || strings.Contains(v.Rule, "/model.") || staff; !notOffence {
 		b.offences[pid]++
 	}
 	kinds := make([]string, len(acts))

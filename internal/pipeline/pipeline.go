@@ -57,6 +57,7 @@ type Tx interface {
 	Checkins
 	Points
 	Lockdowns
+	Gates
 	// CountAsks adds to the count of FAQ entries asked in groups a day.
 	CountAsks(ctx context.Context, asks []Ask) error
 	// ReviseActions enqueues actions; one whose key is queued already,
@@ -166,6 +167,43 @@ type Lockdowns interface {
 	StaffPlace(ctx context.Context, orgID int64) (connection, group string, ok bool, err error)
 }
 
+// Gates is the join gate's record ([gate], and the newcomers an anti-raid
+// lockdown holds), read and written in the ingest transaction
+// (Input.Gates): a newcomer's check outlives a restart, and a sweep
+// outside the pipeline removes those who did not pass in time.
+type Gates interface {
+	// OpenGate records a newcomer's check; it replaces an earlier one of
+	// the member in the group (a rejoin starts afresh).
+	OpenGate(ctx context.Context, c GateCheck) error
+	// PendingGate returns a member's check in a group that is neither
+	// passed nor ended (ok false: none).
+	PendingGate(ctx context.Context, groupID, personID int64) (c GateCheck, ok bool, err error)
+	// PassGate marks a member's pending check passed.
+	PassGate(ctx context.Context, groupID, personID int64, at time.Time, by string) error
+	// OrgStaff reports whether a person is staff of the organisation: 群主,
+	// 秘书长 or 店小二 of one of its groups they are in, or a staff identity
+	// of its platforms (WeCom's corp members). Staff joining a group are
+	// not held at its gate.
+	OrgStaff(ctx context.Context, orgID, personID int64) (bool, error)
+}
+
+// The kinds of a gate check besides the rules' gate modes: a newcomer held
+// by an anti-raid lockdown ("hold").
+const GateRaid = "raid"
+
+// GateCheck is a newcomer held at a group's gate.
+type GateCheck struct {
+	GroupID, PersonID int64
+	User              string    // their platform user id
+	Name              string    // their name when they joined
+	Mode              string    // button, code, approve, or GateRaid
+	Code              string    // code mode: what they must reply
+	Lang              string    // the bot's language in the group (zh, en): its words at removal
+	Muted             bool      // muted on the platform: unmuted when they pass
+	Due               time.Time // removed unless passed by then; zero: held for staff
+	At                time.Time
+}
+
 // Checkin is a member's daily check-in in a group.
 type Checkin struct {
 	GroupID, PersonID int64
@@ -217,11 +255,13 @@ type Input struct {
 	// Person finds (or first records) the person behind a platform user
 	// of the event's group: the member a staff command names.
 	Person func(u chat.User) (int64, error)
+	// Gates is the join gate's record, in the ingest transaction.
+	Gates Gates
 }
 
 // Verdict is one decision of the rules hook about an event.
 type Verdict struct {
-	Action   chat.ActionKind // send (a reminder or warning), delete, mute, kick, ban
+	Action   chat.ActionKind // send (a reminder or warning), delete, mute, unmute, kick, ban
 	Text     string          // for send: the text to post; for others: an optional notice to the member
 	Duration time.Duration   // for mute
 	Rule     string
@@ -264,6 +304,13 @@ type Verdict struct {
 	// as "@"+name (a welcome's newcomers): the adapters mention them
 	// natively (chat.Action.Mentions).
 	Mentions []chat.Mention
+	// Buttons go under the reply where the platform declares
+	// chat.CapButtons (the join gate's "I am not a robot").
+	Buttons []chat.Button
+	// Mention is the member the reply speaks to (the join gate's
+	// newcomer), mentioned natively where the platform can: the text
+	// starts with "@"+Mention.Name (chat.Action.Mention).
+	Mention *chat.User
 }
 
 // Decider is the rules hook. It must be fast (it runs inside the ingest

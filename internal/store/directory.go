@@ -498,7 +498,8 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 }
 
 // CountOffences counts a person's moderation actions since a time, except
-// reminders about quiet hours and nicknames and the model's warnings (a
+// reminders about quiet hours and nicknames, clean-ups, eligibility and
+// the join gate's holds and removals, and the model's warnings (a
 // guess is no offence): the escalation ladder's input. What was recorded
 // against them in a group where they are staff now does not count: roles
 // are the members' roles now, also for what came before they were set (a
@@ -508,7 +509,7 @@ func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time
 	// Asked by the rules for every offence, inside the ingest writer: a
 	// statement prepared once (parsing it cost as much as running it).
 	st, err := db.stmt(ctx, nil, db.q(`SELECT COUNT(*) FROM moderation_actions a
-		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility')
+		WHERE a.person_id = ? AND a.created_at >= ? AND a.category NOT IN ('quiet', 'nickname', 'purge', 'eligibility', 'gate')
 		AND a.rule NOT LIKE '%/model.%'
 		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = a.person_id AND m.group_id = a.group_id
 			AND m.role IN ('owner', 'secretary', 'assistant')

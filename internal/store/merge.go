@@ -66,6 +66,10 @@ func (db *DB) MergePeople(ctx context.Context, orgID, from, into int64, actor st
 				AND EXISTS (SELECT 1 FROM signups o WHERE o.person_id = ? AND o.list_id = signups.list_id)`, []any{from, into}},
 			{"sign-ups", "UPDATE signups SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"eligibility", "UPDATE eligibility_cases SET person_id = ? WHERE person_id = ?", []any{into, from}},
+			// The join gate: one check a member a group; the kept person's stands.
+			{"gate checks", `DELETE FROM gate_checks WHERE person_id = ?
+				AND EXISTS (SELECT 1 FROM gate_checks o WHERE o.person_id = ? AND o.group_id = gate_checks.group_id)`, []any{from, into}},
+			{"gate checks", "UPDATE gate_checks SET person_id = ? WHERE person_id = ?", []any{into, from}},
 			{"purges", `DELETE FROM purge_members WHERE person_id = ?
 				AND EXISTS (SELECT 1 FROM purge_members o WHERE o.person_id = ? AND o.purge_id = purge_members.purge_id)`, []any{from, into}},
 			{"purges", "UPDATE purge_members SET person_id = ? WHERE person_id = ?", []any{into, from}},
