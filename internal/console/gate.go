@@ -29,7 +29,7 @@ type BotGates interface {
 	WaitingAtGate(ctx context.Context, orgID, groupID int64) ([]memberbot.Waiting, error)
 	// LetInAtGate passes a waiting newcomer: unmuted, and welcome (when
 	// not empty) posted.
-	LetInAtGate(ctx context.Context, orgID, groupID, personID int64, welcome, actor string) error
+	LetInAtGate(ctx context.Context, orgID, groupID, personID int64, welcome func(chat.User) (string, []chat.Mention), actor string) error
 	// RemoveAtGate removes a waiting newcomer from the group.
 	RemoveAtGate(ctx context.Context, orgID, groupID, personID int64, actor string) error
 }
@@ -196,7 +196,7 @@ func (s *Server) gateDecide(letIn bool) http.HandlerFunc {
 		done := "flash_bot_gate_removed"
 		if letIn {
 			done = "flash_bot_gate_let_in"
-			err = gs.LetInAtGate(ctx, u.OrgID, g.ID, pid, s.gateWelcome(ctx, g, pid), actor)
+			err = gs.LetInAtGate(ctx, u.OrgID, g.ID, pid, s.gateWelcome(g), actor)
 		} else {
 			err = gs.RemoveAtGate(ctx, u.OrgID, g.ID, pid, actor)
 		}
@@ -217,13 +217,13 @@ func (s *Server) gateDecide(letIn bool) http.HandlerFunc {
 	}
 }
 
-// gateWelcome is the welcome a newcomer let in gets: the group's
-// [welcome] naming them, or none where the group has none.
-func (s *Server) gateWelcome(ctx context.Context, g community.Group, pid int64) string {
-	gs, ok := s.Store.(BotGates)
+// gateWelcome writes the welcome a newcomer let in gets: the group's
+// [welcome] naming them (a native mention), or none (nil) where the group
+// has none.
+func (s *Server) gateWelcome(g community.Group) func(chat.User) (string, []chat.Mention) {
 	ed := s.editor()
-	if !ok || ed == nil {
-		return ""
+	if ed == nil {
+		return nil
 	}
 	scope := "group:" + strconv.FormatInt(g.ID, 10)
 	rs, err := func() (*rules.RuleSet, error) {
@@ -239,20 +239,12 @@ func (s *Server) gateWelcome(ctx context.Context, g community.Group, pid int64) 
 	}()
 	if err != nil {
 		s.Logger.Warn("the join gate: no welcome for a newcomer let in", "group", g.ID, "err", err)
-		return ""
+		return nil
 	}
 	if !rs.Welcome.On() {
-		return ""
+		return nil
 	}
-	ws, err := gs.WaitingAtGate(ctx, g.OrgID, g.ID)
-	if err != nil {
-		s.Logger.Warn("the join gate: no welcome for a newcomer let in", "group", g.ID, "err", err)
-		return ""
+	return func(u chat.User) (string, []chat.Mention) {
+		return memberbot.WelcomeNaming(rs, memberbot.Lang(g, rs), g.Name, []chat.User{u})
 	}
-	for _, w := range ws {
-		if w.PersonID == pid {
-			return memberbot.Welcome(rs, memberbot.Lang(g, rs), g.Name, []string{w.Name})
-		}
-	}
-	return ""
 }

@@ -134,14 +134,17 @@ func TestGateStored(t *testing.T) {
 		if err != nil || len(waiting) != 1 {
 			t.Fatalf("waiting after the rejoin: %+v %v", waiting, err)
 		}
-		if err := db.LetInAtGate(ctx, org.ID+1, g.ID, waiting[0].PersonID, "", "staff:x"); !errkind.Is(err, errkind.NotFound) {
+		if err := db.LetInAtGate(ctx, org.ID+1, g.ID, waiting[0].PersonID, nil, "staff:x"); !errkind.Is(err, errkind.NotFound) {
 			t.Errorf("letting in through another organisation: %v, want not found", err)
 		}
-		if err := db.LetInAtGate(ctx, org.ID, g.ID, waiting[0].PersonID, "欢迎 新人u2", "staff:王"); err != nil {
+		welcome := func(u chat.User) (string, []chat.Mention) {
+			return "欢迎 @" + u.Name, []chat.Mention{{User: u, Offset: len("欢迎 "), Length: len("@" + u.Name)}}
+		}
+		if err := db.LetInAtGate(ctx, org.ID, g.ID, waiting[0].PersonID, welcome, "staff:王"); err != nil {
 			t.Fatal(err)
 		}
 		acts = pull()
-		if got := show(acts); got != "unmute:u2 send" || acts[1].Text != "欢迎 新人u2" {
+		if got := show(acts); got != "unmute:u2 send" || acts[1].Text != "欢迎 @新人u2" || len(acts[1].Mentions) != 1 || acts[1].Mentions[0].User.ID != "u2" {
 			t.Fatalf("let in: %s %+v", got, acts)
 		}
 		if err := db.RemoveAtGate(ctx, org.ID, g.ID, waiting[0].PersonID, "staff:王"); !errkind.Is(err, errkind.NotFound) {

@@ -116,7 +116,7 @@ func TestGateButton(t *testing.T) {
 	if got := kindsOf(vs); got != "unmute send" {
 		t.Fatalf("the newcomer's press: %s, want unmute send", got)
 	}
-	if w := vs[1]; w.Text != "欢迎 新人u1" || !w.Revise || !w.NotBefore.Equal(t0.Add(90*time.Second)) {
+	if w := vs[1]; w.Text != "欢迎 @新人u1" || !w.Revise || !w.NotBefore.Equal(t0.Add(90*time.Second)) {
 		t.Errorf("the welcome on passing: %+v", w)
 	}
 	if r.gates.checks[1] != nil {

@@ -142,8 +142,9 @@ func (r gateRow) key(what string) string {
 }
 
 // LetInAtGate lets a waiting newcomer in: their check is passed, their
-// mute lifted, and welcome (when not empty) posted to the group.
-func (db *DB) LetInAtGate(ctx context.Context, orgID, groupID, personID int64, welcome, actor string) error {
+// mute lifted, and the welcome that welcome writes for them (if any: nil,
+// or an empty text, is none) posted to the group, mentioning them.
+func (db *DB) LetInAtGate(ctx context.Context, orgID, groupID, personID int64, welcome func(chat.User) (string, []chat.Mention), actor string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := pendingGate(ctx, db, tx, orgID, groupID, personID)
 		if err != nil {
@@ -154,8 +155,10 @@ func (db *DB) LetInAtGate(ctx context.Context, orgID, groupID, personID int64, w
 		if r.muted {
 			acts = append(acts, chat.Action{Key: r.key("unmute"), Connection: r.conn, Kind: chat.ActUnmute, Group: r.ext, User: r.user, Reason: "gate"})
 		}
-		if welcome != "" {
-			acts = append(acts, chat.Action{Key: r.key("welcome"), Connection: r.conn, Kind: chat.ActSend, Group: r.ext, Text: welcome, Reason: "welcome"})
+		if welcome != nil {
+			if text, mentions := welcome(chat.User{ID: r.user, Name: r.name}); text != "" {
+				acts = append(acts, chat.Action{Key: r.key("welcome"), Connection: r.conn, Kind: chat.ActSend, Group: r.ext, Text: text, Mentions: mentions, Reason: "welcome"})
+			}
 		}
 		if err := enqueue(ctx, db, tx, acts, now); err != nil {
 			return err
