@@ -533,6 +533,7 @@ func TestConsolePages(t *testing.T) {
 	secretary := userAdd(t, dir, data, secName, "--role", "secretary", "--node", yangxin)
 
 	var managerZh []crawled
+	var manager *crawler
 	for _, who := range []struct{ user, password string }{{"admin", password}, {secName, secretary}} {
 		for _, lang := range []string{"zh", "en"} {
 			t.Run("Language/"+who.user+"/"+lang, func(t *testing.T) {
@@ -542,7 +543,7 @@ func TestConsolePages(t *testing.T) {
 				}
 				pages := c.crawl()
 				if who.user == "admin" && lang == "zh" {
-					managerZh = pages
+					managerZh, manager = pages, c
 				}
 				login := newCrawler(t, demo.url, who.user, who.password, lang, routes).get("/login")
 				pages = append(pages, login)
@@ -585,5 +586,13 @@ func TestConsolePages(t *testing.T) {
 				t.Errorf("%s (%s): says %v; tables without rows %v", f.url, route, f.keys, f.tables)
 			}
 		}
+	})
+	t.Run("BadInput", func(t *testing.T) {
+		if managerZh == nil { // run alone (-run TestConsolePages/BadInput)
+			manager = newCrawler(t, demo.url, "admin", password, "zh", routes)
+			managerZh = manager.crawl()
+		}
+		manager.t = t
+		badInput(t, manager, managerZh)
 	})
 }
