@@ -13,12 +13,17 @@ package app_test
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -183,4 +188,131 @@ func badInput(t *testing.T, c *crawler, pages []crawled) {
 		t.Errorf("found %d POST forms on the crawled pages: the form reader is broken", posts)
 	}
 	t.Logf("%d requests, %d POST forms", sent, posts)
+}
+
+// apiBodies are the request bodies every API route is sent: none,
+// malformed, of the wrong JSON type, empty (every field missing), an
+// unknown field.
+var apiBodies = []string{"", "{", "[]", "null", `"x"`, "{}", `{"unknown": 1}`, `[{}]`}
+
+// hostileQuery are the values the API's query parameters are sent (all of
+// them to every GET route: a route ignores the ones it does not read).
+var hostileQuery = []string{"", "abc", "-1", "99999999999999999999", "2026-02-31", "\x00"}
+
+// badAPI sends every HTTP API route (read from internal/api's sources)
+// hostile path values, the query parameters docs/openapi.yaml names with
+// hostile values, and the bodies above, with an admin token (and the
+// bridge's token for the bridge's routes). Each answer must be below 500.
+func badAPI(t *testing.T, base, token, bridge string) {
+	files, err := filepath.Glob("../api/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`\.Handle(?:Func)?\("((GET|POST|PUT|PATCH|DELETE) (/api/v1/[^"]+))"`)
+	var routes [][]string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes = append(routes, re.FindAllStringSubmatch(string(b), -1)...)
+	}
+	if len(routes) < 50 {
+		t.Fatalf("found %d API routes in internal/api's sources: the pattern no longer matches them", len(routes))
+	}
+	spec, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, m := range regexp.MustCompile(`\{name: ([a-z_]+), in: query`).FindAllStringSubmatch(string(spec), -1) {
+		if !slices.Contains(queries, m[1]) {
+			queries = append(queries, m[1])
+		}
+	}
+	param := regexp.MustCompile(`\{[a-z_]+\.{0,3}\}`)
+	sent := 0
+	took := map[string]time.Duration{}
+	send := func(method, path, body string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			return // a path net/http itself refuses to build
+		}
+		tok := token
+		if strings.HasPrefix(path, "/api/v1/events") || strings.HasPrefix(path, "/api/v1/actions") {
+			tok = bridge
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("%s %s: %v", method, path, err)
+			return
+		}
+		defer func() { took[method+" "+strings.SplitN(path, "?", 2)[0]] += time.Since(start) }()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		resp.Body.Close()
+		sent++
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s %s %q: %d %q", method, path, body, resp.StatusCode, b)
+		}
+	}
+	for _, r := range routes {
+		method, pattern := r[2], r[3]
+		paths := []string{param.ReplaceAllString(pattern, "1")}
+		if param.MatchString(pattern) {
+			for _, v := range hostilePath {
+				paths = append(paths, param.ReplaceAllString(pattern, v))
+			}
+		}
+		for i, p := range paths {
+			switch {
+			case method == "GET":
+				send(method, p, "")
+			case i == 0: // every body on a plausible path
+				for _, b := range apiBodies {
+					send(method, p, b)
+				}
+			default:
+				send(method, p, "{}")
+			}
+		}
+		if method == "GET" {
+			for _, q := range queries {
+				for _, v := range hostileQuery {
+					send(method, paths[0]+"?"+url.Values{q: {v}}.Encode(), "")
+				}
+			}
+		}
+	}
+	slow := slices.Collect(maps.Keys(took))
+	slices.SortFunc(slow, func(a, b string) int { return int(took[b] - took[a]) })
+	for _, k := range slow[:min(8, len(slow))] {
+		t.Logf("%v in %s", took[k].Round(time.Millisecond), k)
+	}
+	t.Logf("%d API requests over %d routes", sent, len(routes))
+}
+
+// tokenAdd makes an API token with the real command.
+func tokenAdd(t *testing.T, dir, data, name, scope string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "tokens.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\ndir = %q\n", data)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "token", "add", name, "--scope", scope, "--config", cfg)
+	cmd.Env = append(os.Environ(), "QUNZHU_CONFIG=")
+	out, err := cmd.CombinedOutput()
+	m := regexp.MustCompile(`: (qz_\S+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("token add %s: %v\n%s", name, err, out)
+	}
+	return string(m[1])
 }

@@ -595,4 +595,7 @@ func TestConsolePages(t *testing.T) {
 		manager.t = t
 		badInput(t, manager, managerZh)
 	})
+	t.Run("BadAPIInput", func(t *testing.T) {
+		badAPI(t, demo.url, tokenAdd(t, dir, data, "坏输入", "admin"), dataFile(t, filepath.Dir(data), "bridge.token"))
+	})
 }
