@@ -181,14 +181,14 @@ func TestMemberBotGateCode(t *testing.T) {
 		return false
 	})
 	post(botEvent(time.Now(), "c1", "message", "u1", "张一", code))
-	waitFor("张一 welcomed", 10*time.Second, func(ps []pulled) bool { return has(ps, "send", "", "欢迎 张一 加入g1！") })
+	waitFor("张一 welcomed", 10*time.Second, func(ps []pulled) bool { return has(ps, "send", "", "欢迎 @张一 加入g1！") })
 	post(botEvent(time.Now(), "x2", "message", "u1", "张一", "大家好"))
 	ps = waitFor("张二 removed after the timeout", 60*time.Second, func(ps []pulled) bool { return has(ps, "kick", "u2", "") })
 	if took := time.Since(started); took < 25*time.Second {
 		t.Errorf("张二 removed %v after the start, before the 30 seconds were up", took)
 	}
 	for _, a := range ps {
-		if a.kind == "delete" && a.message == "m-x2" || a.kind == "kick" && a.user == "u1" || a.kind == "send" && strings.Contains(a.text, "欢迎 张二") {
+		if a.kind == "delete" && a.message == "m-x2" || a.kind == "kick" && a.user == "u1" || a.kind == "send" && strings.Contains(a.text, "欢迎 @张二") {
 			t.Errorf("after 张一 passed: %+v", a)
 		}
 	}
