@@ -40,7 +40,7 @@ func TestCadencesPage(t *testing.T) {
 	}
 	admin := w.user()
 	empty := w.page(admin, "/cadences")
-	contains(t, "the empty page", empty, "还没有定时推送", `id="cadence-form"`, `name="cadence"`, "建群第 N 天", "入群第 N 天", `id="plan-tag"`, "本周重点群", w.cohort.Name, w.scheduled.Title)
+	contains(t, "the empty page", empty, "还没有定时推送", `id="cadence-form"`, `name="cadence"`, "建群后第几天", "入群后第几天", `id="plan-tag"`, "本周重点群", w.cohort.Name, w.scheduled.Title)
 	lacks(t, "the empty page", empty, w.draft.Title, "高意向")
 	contains(t, "the push calendar", w.page(admin, "/pushes"), `href="/cadences"`)
 
