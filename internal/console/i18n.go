@@ -1952,7 +1952,7 @@ var messages = map[string][2]string{ // [zh, en]
 	// The cadences page (cadences.go).
 	"cadences":              {"定时推送", "Cadences"},
 	"cad_intro":             {"定时推送（SOP）把一个剧本反复推送到一批群：每天、每周某天、建群后第几天或每位成员入群后第几天。每一次都是一条普通推送，同样遵守频次上限和免打扰时段；提前一天出现在推送日历上。", "A cadence (SOP) pushes a script to groups again and again: every day, every week on a weekday, on day N after a group was created or day N after each member joined. Each time is an ordinary push, within the caps and quiet hours, on the push calendar a day ahead."},
-	"cad_list":              {"定时推送", "Cadences"},
+	"cad_list":              {"已设置的定时推送", "Cadences set up"},
 	"cad_when":              {"时间", "When"},
 	"cad_targets":           {"推送到", "To"},
 	"cad_done":              {"已执行", "Done so far"},
