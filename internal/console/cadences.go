@@ -223,7 +223,8 @@ func (s *Server) cadences(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue // reaches groups that are not the account's
 		}
-		row := cadenceRow{CadenceInfo: c, Title: titles[c.ScriptID], When: cadenceWhen(l, c.Cadence, slots), Change: plan}
+		// One whose tag was deleted aims nowhere: paused for good.
+		row := cadenceRow{CadenceInfo: c, Title: titles[c.ScriptID], When: cadenceWhen(l, c.Cadence, slots), Change: plan && c.Select.Aims()}
 		for _, id := range c.Select.GroupIDs {
 			if g, ok := t.groups[id]; ok {
 				row.Groups = append(row.Groups, g)
@@ -321,7 +322,7 @@ func (s *Server) cadenceOf(r *http.Request, u *access.User, sc scope) (content.C
 	if c.Select.Kind != "" && !community.GroupKind(c.Select.Kind).Valid() {
 		return bad("cad_err_group_kind")
 	}
-	if !c.Select.Explicit() && c.Select.Kind == "" && c.Select.NodeID == 0 {
+	if !c.Select.Aims() {
 		return bad("cad_err_targets")
 	}
 	t, err := s.cadenceTargets(ctx, u)
@@ -390,6 +391,10 @@ func (s *Server) pauseCadence(pause bool) http.HandlerFunc {
 				err = errkind.New(errkind.Forbidden, T(langOf(r), "cad_err_scope"))
 			}
 			s.renderError(w, r, err)
+			return
+		}
+		if !pause && !list[i].Select.Aims() {
+			s.renderError(w, r, errkind.New(errkind.Conflict, T(langOf(r), "cad_err_nowhere")))
 			return
 		}
 		if _, err := s.Cadences.PauseCadence(ctx, u.OrgID, id, pause, "user:"+u.Username); err != nil {

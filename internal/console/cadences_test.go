@@ -176,6 +176,20 @@ func TestCadencesPage(t *testing.T) {
 		t.Errorf("the secretary's cadence: %d, %+v", len(cs), cs[0])
 	}
 
+	// Its tag deleted, a cadence is paused and aims nowhere: it is not
+	// offered to resume, and resuming it is refused in words.
+	if err := w.db.DeleteTag(ctx, w.org.ID, watch.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	gone := w.page(admin, "/cadences?lang=zh")
+	contains(t, "a cadence whose tag was deleted", text(gone), "群标签已删除，不再推送")
+	lacks(t, "a cadence whose tag was deleted", gone, `action="/cadences/`+itoa(tagged)+`/resume"`)
+	for lang, want := range map[string]string{"zh": "无法恢复", "en": "cannot be resumed"} {
+		if code, body := w.post(admin, "/cadences", "/cadences/"+itoa(tagged)+"/resume?lang="+lang, url.Values{}, true); code != 409 || !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("resume a cadence whose tag was deleted (%s): %d", lang, code)
+		}
+	}
+
 	// A viewer reads, never changes.
 	viewer := w.scoped("kan", access.Viewer, w.region.ID, 0)
 	lacks(t, "the viewer's cadences", w.page(viewer, "/cadences"), `id="cadence-form"`, "/pause", "/resume")

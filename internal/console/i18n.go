@@ -2010,6 +2010,8 @@ var messages = map[string][2]string{ // [zh, en]
 	"aud_cadence.pause":     {"暂停定时推送", "paused a cadence"},
 	"aud_cadence.resume":    {"恢复定时推送", "resumed a cadence"},
 	"plan_err_group":        {"请从列表中勾选群。", "Tick groups from the list."},
+	"cad_nowhere":           {"群标签已删除，不再推送", "its group tag was deleted: it pushes nowhere"},
+	"cad_err_nowhere":       {"这个定时推送的群标签已删除，无法恢复：请新建一个。", "This cadence's group tag was deleted, so it cannot be resumed: create a new one."},
 	"plan_err_node":         {"请从列表中选择节点。", "Choose a node from the list."},
 }
 
