@@ -211,7 +211,7 @@ func newService(ctx context.Context, env Env, cfg *config.Config, db *store.DB, 
 	}
 	con := &console.Server{Store: db, Logger: log.With("component", "console"), Location: s.loc, Key: key, Secure: strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Rules: console.RulesFromRegistry(s.rules), People: db, Health: db, Questions: db, Digests: db, Duplicates: db, Churn: db, Tags: db, Connections: s.conns.statuses,
-		Profiles: db, Content: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
+		Profiles: db, Content: db, Cadences: db, Community: db, Lint: apiSrv.LintMatcher, Appeals: db, Newcomers: db, Accounts: db,
 		Events: db, Maintenance: db, Tree: db, Caps: apiSrv.Caps, OnChange: s.in.Forget,
 		Partners: db, Growth: db, BaseURL: cfg.Server.BaseURL, Replay: db,
 		ConnAdmin: &connAdmin{s: s}, Setup: db,

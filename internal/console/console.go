@@ -101,6 +101,9 @@ type Server struct {
 	// Content, when set, shows the script library with its review
 	// workflow (/scripts) and the push calendar (/pushes).
 	Content ContentSource
+	// Cadences, when set with Content, lists the recurring pushes and
+	// offers to create, pause and resume them (/cadences).
+	Cadences CadenceSource
 	// Community, when set, shows the partner programme (/partners),
 	// events (/events) and leaderboards (/leaderboards).
 	Community CommunitySource

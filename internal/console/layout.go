@@ -139,7 +139,7 @@ type navItem struct {
 }
 
 var nav = []navItem{{"dashboard", "/", false}, {"groups", "/groups", false}, {"tree", "/tree", false}, {"moderation", "/moderation", false}, {"audit", "/audit", false}, {"rules", "/rules", false}, {"memberbot", "/memberbot", true},
-	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
+	{"scripts", "/scripts", true}, {"pushes", "/pushes", true}, {"cadences", "/cadences", true}, {"duty", "/duty", true}, {"events", "/events", true}, {"partners", "/partners", true}, {"growth", "/growth", true}, {"leaderboards", "/leaderboards", true}, {"settings", "/settings", true},
 	{"health", "/health", false},
 	{"questions", "/questions", false},
 	{"digest", "/digest", true},

@@ -27,6 +27,7 @@ import (
 // duty roster.
 func (s *Server) contentRoutes(mux *http.ServeMux) {
 	s.scriptsRoutes(mux)
+	s.cadenceRoutes(mux)
 	mux.HandleFunc("GET /pushes", s.auth(s.needs("pushes", s.pushes)))
 	mux.HandleFunc("POST /pushes/plan", s.auth(s.needs("pushes", s.may(access.PlanPush, s.planPushes))))
 	mux.HandleFunc("POST /pushes/{id}/cancel", s.auth(s.needs("pushes", s.may(access.PlanPush, s.cancelPush))))
@@ -69,6 +70,7 @@ type planForm struct {
 	Tags    []community.Tag // the group tags (tags.go)
 	Peaks   []string
 	Date    string // tomorrow, in the console's zone
+	Lang    Lang   // for the targets' template (parts.html)
 }
 
 type pushesData struct {
@@ -80,6 +82,7 @@ type pushesData struct {
 	FollowedUp int // of those, followed up by staff
 	Rate       int // percent
 	CSV        string
+	Cadences   bool      // the cadences page is there
 	Plan       *planForm // for whom may plan
 	// Links are the clicks of the last 7 days' pushes' links, by group.
 	Links []content.GroupLinks
@@ -214,6 +217,7 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.CSV = csvURL(r)
+	d.Cadences = s.configured("cadences")
 	if plan {
 		var known [][]string
 		for _, names := range peaks {
@@ -233,7 +237,7 @@ func (s *Server) pushes(w http.ResponseWriter, r *http.Request) {
 // planForm gathers what the planning form offers the account.
 func (s *Server) planForm(r *http.Request, u *access.User, sc scope, now time.Time, known [][]string) (*planForm, error) {
 	ctx := r.Context()
-	f := &planForm{Date: now.In(s.Location).AddDate(0, 0, 1).Format("2006-01-02")}
+	f := &planForm{Date: now.In(s.Location).AddDate(0, 0, 1).Format("2006-01-02"), Lang: langOf(r)}
 	f.Script, _ = strconv.ParseInt(r.URL.Query().Get("script"), 10, 64)
 	scripts, err := s.Content.Scripts(ctx, u.OrgID, "")
 	if err != nil {
@@ -347,22 +351,8 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/pushes#plan", http.StatusSeeOther)
 		return
 	}
-	sel := content.Selector{Kind: r.PostFormValue("kind")}
-	for _, v := range r.PostForm["group"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "group %q: not a group", v))
-			return
-		}
-		sel.GroupIDs = append(sel.GroupIDs, id)
-	}
-	if v := r.PostFormValue("node"); v != "" {
-		if sel.NodeID, err = strconv.ParseInt(v, 10, 64); err != nil || sel.NodeID <= 0 {
-			s.renderError(w, r, errkind.Errorf(errkind.Invalid, "node %q: not a node", v))
-			return
-		}
-	}
-	if sel.TagID, err = s.planTag(r); err != nil {
+	sel, err := s.planSelector(r)
+	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -399,6 +389,30 @@ func (s *Server) planPushes(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, f)
 	http.Redirect(w, r, "/pushes", http.StatusSeeOther)
+}
+
+// planSelector reads the groups a planning form aims at (the push plan's
+// and the cadences'): the groups ticked, a kind, a node and a group tag;
+// a malformed value is a 400 in the reader's language.
+func (s *Server) planSelector(r *http.Request) (content.Selector, error) {
+	l := langOf(r)
+	sel := content.Selector{Kind: r.PostFormValue("kind")}
+	for _, v := range r.PostForm["group"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return sel, errkind.New(errkind.Invalid, T(l, "plan_err_group"))
+		}
+		sel.GroupIDs = append(sel.GroupIDs, id)
+	}
+	if v := r.PostFormValue("node"); v != "" {
+		var err error
+		if sel.NodeID, err = strconv.ParseInt(v, 10, 64); err != nil || sel.NodeID <= 0 {
+			return sel, errkind.New(errkind.Invalid, T(l, "plan_err_node"))
+		}
+	}
+	var err error
+	sel.TagID, err = s.planTag(r)
+	return sel, err
 }
 
 // pushOf reads the push of the path for a change by the account: one of

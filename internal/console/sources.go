@@ -60,6 +60,8 @@ func (s *Server) configured(key string) bool {
 	switch key {
 	case "scripts", "pushes", "duty":
 		return s.Content != nil
+	case "cadences":
+		return s.Content != nil && s.Cadences != nil
 	case "events", "leaderboards":
 		return s.Community != nil
 	case "partners":

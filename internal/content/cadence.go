@@ -38,6 +38,10 @@ type Selector struct {
 // Explicit reports a selector naming its groups: by list or by tag.
 func (s Selector) Explicit() bool { return len(s.GroupIDs) > 0 || s.TagID != 0 }
 
+// Aims reports a selector that picks groups at all: by list, tag, kind
+// or node. A cadence whose tag was deleted aims nowhere.
+func (s Selector) Aims() bool { return s.Explicit() || s.Kind != "" || s.NodeID != 0 }
+
 // Cadence is a script × groups × repetition.
 type Cadence struct {
 	ID       int64
@@ -67,7 +71,7 @@ func (c Cadence) Validate() error {
 		return fmt.Errorf("script_id: required")
 	case c.Slot == "":
 		return fmt.Errorf("slot: required")
-	case !c.Select.Explicit() && c.Select.Kind == "" && c.Select.NodeID == 0:
+	case !c.Select.Aims():
 		return fmt.Errorf("groups: give group_ids, tag_id, kind or node_id")
 	case len([]rune(c.Name)) > 100:
 		return fmt.Errorf("name: at most 100 characters")

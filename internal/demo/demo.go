@@ -37,6 +37,7 @@ type Store interface {
 	ContentStore
 	QuestionsStore
 	TagsStore
+	CadencesStore
 	CreateConnectionDef(ctx context.Context, d *connections.Def) error
 }
 
@@ -151,6 +152,9 @@ func Seed(ctx context.Context, db Store, in Ingester, s *sim.Sim, org community.
 		return err
 	}
 	if err := seedTags(ctx, db, org); err != nil {
+		return err
+	}
+	if err := seedCadences(ctx, db, org); err != nil {
 		return err
 	}
 	if err := seedPoints(ctx, db, org, now); err != nil {

@@ -107,6 +107,34 @@ func TestSeed(t *testing.T) {
 	checkQuestions(t, ctx, db, org, now)
 	checkChurnAndSeats(t, ctx, db, org, now)
 	checkTags(t, ctx, db, org, now)
+	checkCadences(t, ctx, db, org)
+}
+
+// checkCadences: four cadences, one of each repetition, aimed by tag or
+// kind at approved scripts, the daily one paused.
+func checkCadences(t *testing.T, ctx context.Context, db *store.DB, org community.Org) {
+	t.Helper()
+	list, err := db.Cadences(ctx, org.ID)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("cadences: %d %v", len(list), err)
+	}
+	kinds := map[content.CadenceKind]bool{}
+	for _, c := range list {
+		kinds[c.Kind] = true
+		sc, err := db.Script(ctx, org.ID, c.ScriptID)
+		if err != nil || !sc.Status.Pushable() {
+			t.Errorf("cadence %d: script %d is %s (%v)", c.ID, c.ScriptID, sc.Status, err)
+		}
+		if c.Select.TagID == 0 && c.Select.Kind == "" {
+			t.Errorf("cadence %d aims at neither a tag nor a kind: %+v", c.ID, c.Select)
+		}
+		if c.Paused != (c.Kind == content.Daily) {
+			t.Errorf("cadence %d (%s): paused %v", c.ID, c.Kind, c.Paused)
+		}
+	}
+	if len(kinds) != 4 {
+		t.Errorf("cadence kinds: %v", kinds)
+	}
 }
 
 // checkTags: the course tag holds every cohort, this year's opened

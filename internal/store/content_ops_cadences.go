@@ -147,6 +147,10 @@ func (db *DB) PauseCadence(ctx context.Context, orgID, id int64, pause bool, act
 		if c, err = scanCadence(tx.QueryRowContext(ctx, db.q("SELECT "+cadenceCols+" FROM cadences WHERE id = ?"), id)); err != nil {
 			return fmt.Errorf("read cadence: %w", err)
 		}
+		if !pause && !c.Select.Aims() {
+			// Its tag was deleted: running on, it would select every group.
+			return errkind.Errorf(errkind.Conflict, "cadence %d aims at no groups any more (its tag was deleted): create a new one", id)
+		}
 		return appendAudit(ctx, db, tx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: action, Subject: fmt.Sprintf("cadence:%d", id)})
 	})
 	return c, err
@@ -204,6 +208,9 @@ type cadencePlanner struct {
 
 // targets lists the active groups a cadence's selector picks.
 func (p *cadencePlanner) targets(ctx context.Context, c content.Cadence) ([]community.Group, error) {
+	if !c.Select.Aims() {
+		return nil, nil // its tag was deleted (it was paused then): never every group
+	}
 	gs, ok := p.groups[c.OrgID]
 	if !ok {
 		var err error

@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -379,6 +380,20 @@ func TestCadenceAimedAtTag(t *testing.T) {
 		list, err = db.Cadences(ctx, w.org.ID)
 		if err != nil || !list[0].Paused || list[0].Select.TagID != 0 {
 			t.Fatalf("after deleting its tag: %+v %v", list, err)
+		}
+		// Resuming it would aim at every group: refused, and never planned.
+		if _, err := db.PauseCadence(ctx, w.org.ID, c.ID, false, "user:ops"); !errkind.Is(err, errkind.Conflict) {
+			t.Fatalf("resume a cadence whose tag was deleted: %v", err)
+		}
+		if list, _ = db.Cadences(ctx, w.org.ID); !list[0].Paused {
+			t.Fatalf("resumed after all: %+v", list[0])
+		}
+		if _, err := db.SQL().ExecContext(ctx, "UPDATE cadences SET paused_at = NULL WHERE id = "+strconv.FormatInt(c.ID, 10)); err != nil {
+			t.Fatal(err)
+		}
+		before := planned()
+		if n, err := db.PlanCadences(ctx); n != 0 || err != nil || !slices.Equal(planned(), before) {
+			t.Fatalf("a cadence aiming nowhere planned %d %v: %v → %v", n, err, before, planned())
 		}
 	})
 }
