@@ -468,12 +468,30 @@ func (s *service) schedule(ctx context.Context) {
 // stored since its last run.
 const questionsEvery = 30 * time.Second
 
+// questionBatchesPerRun and questionPause bound a tracker run (see
+// trackQuestions).
+const (
+	questionBatchesPerRun = 5
+	questionPause         = 250 * time.Millisecond
+)
+
 // trackQuestions has the question tracker read every message stored since
 // its last run, and wakes the dispatcher when it sent a question waiting
 // past its group's target to staff.
 func (s *service) trackQuestions(ctx context.Context, log *slog.Logger) {
 	var total store.QuestionRun
-	for ctx.Err() == nil {
+	// A few batches a call, with a pause between them: each batch holds
+	// the write lock for a second or two, and under a sustained ingest a
+	// loop to the end never ended — the scheduler stuck in it and the
+	// ingest and the leases timed out behind it. The next call goes on
+	// from the mark.
+	for i := 0; i < questionBatchesPerRun && ctx.Err() == nil; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(questionPause):
+			}
+		}
 		run, err := s.db.TrackQuestions(ctx, s.orgID, time.Now(), s.loc)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -44,6 +44,11 @@ var _ pipeline.Tx = (*ingestTx)(nil)
 func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
 	db.ingestMu.Lock()
 	defer db.ingestMu.Unlock()
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer done()
 	if db.ingestConn == nil {
 		c, err := db.sql.Conn(ctx)
 		if err != nil {

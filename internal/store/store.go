@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,6 +66,15 @@ type DB struct {
 
 	ingestMu   sync.Mutex
 	ingestConn *sql.Conn // the ingest batches' own connection (Ingest)
+
+	// writes queues this process's SQLite writers (writeTurn): SQLite
+	// lets one write at a time and makes the others poll for the lock,
+	// so under a continuous ingest the lease renewals and the
+	// scheduler's writes lost every race and failed after busy_timeout
+	// (the webhook connection was dropped under load). Blocked senders
+	// on a channel are served in turn. nil on PostgreSQL.
+	writes chan struct{}
+	busy   time.Duration
 }
 
 // Options configure Open.
@@ -99,6 +109,7 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 		if busy <= 0 {
 			busy = 5 * time.Second
 		}
+		db.writes, db.busy = make(chan struct{}, 1), busy
 		// _txlock=immediate makes every write transaction take the write lock
 		// at BEGIN, so concurrent writers queue on busy_timeout instead of
 		// failing with SQLITE_BUSY on upgrade.
@@ -465,8 +476,39 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return applied, nil
 }
 
+// writeTurn waits for this process's turn to write to SQLite (at once on
+// PostgreSQL) and returns the function that ends it. Waiting longer than
+// the busy timeout fails as SQLite's own wait would.
+func (db *DB) writeTurn(ctx context.Context) (func(), error) {
+	if db.writes == nil {
+		return func() {}, nil
+	}
+	t := time.NewTimer(db.busy)
+	defer t.Stop()
+	select {
+	case db.writes <- struct{}{}:
+		got := time.Now()
+		_, file, line, _ := runtime.Caller(2)
+		return func() {
+			if d := time.Since(got); d > time.Second {
+				db.log.Warn("long write", "held", d, "by", fmt.Sprintf("%s:%d", file, line))
+			}
+			<-db.writes
+		}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errkind.Errorf(errkind.Unavailable, "database busy: no turn to write within %v", db.busy)
+	}
+}
+
 // inTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer done()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
