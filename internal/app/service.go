@@ -480,10 +480,10 @@ const (
 // past its group's target to staff.
 func (s *service) trackQuestions(ctx context.Context, log *slog.Logger) {
 	var total store.QuestionRun
-	// A few batches a call, with a pause between them: each batch holds
-	// the write lock for a second or two, and under a sustained ingest a
-	// loop to the end never ended — the scheduler stuck in it and the
-	// ingest and the leases timed out behind it. The next call goes on
+	// A few batches a call, with a pause between them: under a sustained
+	// ingest a loop to the end never ends, and the scheduler has other
+	// work. (A batch reads and decides outside the write lock and holds
+	// it only to store its questions and the mark.) The next call goes on
 	// from the mark.
 	for i := 0; i < questionBatchesPerRun && ctx.Err() == nil; i++ {
 		if i > 0 {

@@ -248,19 +248,19 @@ func (db *DB) CancelPush(ctx context.Context, orgID, id int64, actor string) (co
 // its duty roster (the current members of it), else over its current
 // assistants (by person id), by the number of the group's pushes before
 // it (all of them for a new push, except 0); 0 when nobody is there.
-func dutyFor(ctx context.Context, db *DB, tx *sql.Tx, groupID, push int64) (int64, error) {
-	people, err := rosterOf(ctx, db, tx, groupID)
+func dutyFor(ctx context.Context, db *DB, q queryer, groupID, push int64) (int64, error) {
+	people, err := rosterOf(ctx, db, q, groupID)
 	if err != nil {
 		return 0, err
 	}
 	var seq int
-	q := "SELECT COUNT(*) FROM pushes WHERE group_id = ?"
+	query := "SELECT COUNT(*) FROM pushes WHERE group_id = ?"
 	args := []any{groupID}
 	if push != 0 {
-		q += " AND id < ?"
+		query += " AND id < ?"
 		args = append(args, push)
 	}
-	if err := tx.QueryRowContext(ctx, db.q(q), args...).Scan(&seq); err != nil {
+	if err := q.QueryRowContext(ctx, db.q(query), args...).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("who is on duty: %w", err)
 	}
 	id, _ := content.Rotation(people, seq)

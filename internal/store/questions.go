@@ -130,18 +130,29 @@ func (db *DB) TrackHistory(ctx context.Context, orgID int64, since, now time.Tim
 }
 
 func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.Time, quiet bool, loc *time.Location) (QuestionRun, error) {
+	// The messages are read and the questions decided outside any write
+	// transaction (a batch takes a second or more); the write that follows
+	// holds the write lock only for the rows that change. One tracker runs
+	// at a time (the scheduler's lease); the mark, read again in the write,
+	// keeps a run that lost a race from writing twice.
+	qt, err := newQuestionTrack(ctx, db, db.sql, orgID, now, since, loc)
+	if err != nil {
+		return QuestionRun{}, err
+	}
+	qt.quiet = quiet
+	b, err := qt.read(ctx)
+	if err != nil {
+		return QuestionRun{}, err
+	}
 	var run QuestionRun
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		run = QuestionRun{}
-		qt, err := newQuestionTrack(ctx, db, tx, orgID, now, since, loc)
-		if err != nil {
-			return err
+		if b.read > 0 {
+			if err := qt.write(ctx, tx, b, &run); err != nil {
+				return err
+			}
 		}
-		qt.quiet = quiet
-		if err := qt.read(ctx, &run); err != nil {
-			return err
-		}
-		return qt.alert(ctx, &run)
+		return qt.alert(ctx, tx, &run)
 	})
 	return run, err
 }
@@ -149,7 +160,7 @@ func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.T
 // questionTrack is one run of the tracker.
 type questionTrack struct {
 	db      *DB
-	tx      *sql.Tx
+	q       queryer // reads, outside the write
 	org     int64
 	now     time.Time
 	since   time.Time // messages sent before it ask nothing
@@ -161,17 +172,17 @@ type questionTrack struct {
 	tr      analytics.Tracker
 }
 
-func newQuestionTrack(ctx context.Context, db *DB, tx *sql.Tx, orgID int64, now, since time.Time, loc *time.Location) (*questionTrack, error) {
-	qt := &questionTrack{db: db, tx: tx, org: orgID, now: now, since: since, loc: loc, names: map[int64][]string{}}
+func newQuestionTrack(ctx context.Context, db *DB, q queryer, orgID int64, now, since time.Time, loc *time.Location) (*questionTrack, error) {
+	qt := &questionTrack{db: db, q: q, org: orgID, now: now, since: since, loc: loc, names: map[int64][]string{}}
 	var err error
-	if qt.targets, err = responseTargets(ctx, db, tx, orgID, loc); err != nil {
+	if qt.targets, err = responseTargets(ctx, db, q, orgID, loc); err != nil {
 		return nil, err
 	}
 	qt.tr.Target = qt.target
-	if qt.staff, err = staffOf(ctx, db, tx, orgID); err != nil {
+	if qt.staff, err = staffOf(ctx, db, q, orgID); err != nil {
 		return nil, fmt.Errorf("questions: %w", err)
 	}
-	open, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.asked_at >= ? ORDER BY q.asked_at, q.id`, orgID, ms(since))
+	open, err := questionsWhere(ctx, db, q, `q.org_id = ? AND q.answered_at IS NULL AND q.asked_at >= ? ORDER BY q.asked_at, q.id`, orgID, ms(since))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +209,7 @@ func (qt *questionTrack) nameOf(ctx context.Context, person int64) []string {
 	if n, ok := qt.names[person]; ok {
 		return n
 	}
-	rows, err := qt.tx.QueryContext(ctx, qt.db.q(`SELECT p.name FROM people p WHERE p.id = ? UNION SELECT i.name FROM identities i WHERE i.person_id = ?`), person, person)
+	rows, err := qt.q.QueryContext(ctx, qt.db.q(`SELECT p.name FROM people p WHERE p.id = ? UNION SELECT i.name FROM identities i WHERE i.person_id = ?`), person, person)
 	names, err := scanAll(rows, err, func(r *sql.Rows, s *string) error { return r.Scan(s) })
 	if err != nil {
 		names = nil // a name not read matches no "@name"; the platform's mentions still do
@@ -215,19 +226,29 @@ type saidRow struct {
 	mentions []string
 }
 
-// read runs the tracker over the messages after the mark.
-func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
-	db, tx := qt.db, qt.tx
-	var mark int64
-	err := tx.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&mark)
+// questionBatch is what one read of the tracker decided: the rows to
+// write.
+type questionBatch struct {
+	mark, last int64 // the mark read, the last message id read
+	read       int
+	asked      []*analytics.Question // in order; ID set when written
+	answered   []*analytics.Question // their answer set by the tracker
+}
+
+// read runs the tracker over the messages after the mark, writing
+// nothing.
+func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
+	db, q := qt.db, qt.q
+	var b questionBatch
+	err := q.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&b.mark)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("questions: mark: %w", err)
+		return b, fmt.Errorf("questions: mark: %w", err)
 	}
 	// The new messages are read by id from the mark: CROSS JOIN keeps
 	// SQLite's planner from walking every group's messages by group and
 	// time instead (PostgreSQL plans it as the inner join it is).
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.mention_ids, m.sent_at, g.connection
-		FROM messages m CROSS JOIN chat_groups g WHERE g.id = m.group_id AND g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, mark, QuestionBatch)
+	rows, err := q.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.mention_ids, m.sent_at, g.connection
+		FROM messages m CROSS JOIN chat_groups g WHERE g.id = m.group_id AND g.org_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`), qt.org, b.mark, QuestionBatch)
 	msgs, err := scanAll(rows, err, func(r *sql.Rows, s *saidRow) error {
 		var at int64
 		var mentions string
@@ -239,15 +260,16 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("questions: messages: %w", err)
+		return b, fmt.Errorf("questions: messages: %w", err)
 	}
 	if len(msgs) == 0 {
-		return nil
+		return b, nil
 	}
 	who, err := qt.mentioned(ctx, msgs)
 	if err != nil {
-		return err
+		return b, err
 	}
+	seen := map[[2]any]bool{} // (group, message id) asked in this batch
 	for i := range msgs {
 		s := &msgs[i].said
 		s.Staff = qt.isStaff(s.Group, s.Person)
@@ -268,13 +290,7 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 			return strings.ContainsAny(text, "@＠") && analytics.MentionsName(text, qt.nameOf(ctx, p)...)
 		}
 		answered, asked := qt.tr.Step(*s)
-		for _, q := range answered {
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE questions SET answered_at = ?, answered_by = ?, answer_kind = ?, by_staff = ?, waited_ms = ? WHERE id = ?`),
-				ms(*q.AnsweredAt), q.AnsweredBy, string(q.Kind), q.ByStaff, q.Waited.Milliseconds(), q.ID); err != nil {
-				return fmt.Errorf("questions: answered: %w", err)
-			}
-			run.Answered++
-		}
+		b.answered = append(b.answered, answered...)
 		if asked == nil {
 			continue
 		}
@@ -282,27 +298,65 @@ func (qt *questionTrack) read(ctx context.Context, run *QuestionRun) error {
 			qt.tr.Open = qt.tr.Open[:len(qt.tr.Open)-1] // history: too old to ask
 			continue
 		}
-		duty, err := dutyFor(ctx, db, tx, s.Group, 0)
-		if err != nil {
-			return err
-		}
-		asked.DutyPerson = duty
-		err = tx.QueryRowContext(ctx, db.q(`INSERT INTO questions (org_id, group_id, person_id, message_id, text, asked_at, starts_at, due_at, duty_person)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, message_id) DO NOTHING RETURNING id`),
-			qt.org, asked.GroupID, asked.PersonID, asked.MessageID, asked.Text, ms(asked.AskedAt), ms(asked.StartsAt), ms(asked.DueAt), nullID(duty)).Scan(&asked.ID)
-		if errors.Is(err, sql.ErrNoRows) {
+		key := [2]any{asked.GroupID, asked.MessageID}
+		var one int
+		err := q.QueryRowContext(ctx, db.q(`SELECT 1 FROM questions WHERE group_id = ? AND message_id = ?`), asked.GroupID, asked.MessageID).Scan(&one)
+		if err == nil || seen[key] {
 			qt.tr.Open = qt.tr.Open[:len(qt.tr.Open)-1] // the same message id again: already asked
 			continue
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return b, fmt.Errorf("questions: asked before: %w", err)
+		}
+		seen[key] = true
+		if asked.DutyPerson, err = dutyFor(ctx, db, q, s.Group, 0); err != nil {
+			return b, err
+		}
+		b.asked = append(b.asked, asked)
+	}
+	b.read = len(msgs)
+	b.last = msgs[len(msgs)-1].id
+	return b, nil
+}
+
+// write stores what read decided, unless another run moved the mark
+// since: the questions asked (before the answers, which may answer one
+// of them), the answers, and the new mark.
+func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch, run *QuestionRun) error {
+	db := qt.db
+	var mark int64
+	err := tx.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("questions: mark: %w", err)
+	}
+	if mark != b.mark {
+		return nil // another run read these messages
+	}
+	for _, asked := range b.asked {
+		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO questions (org_id, group_id, person_id, message_id, text, asked_at, starts_at, due_at, duty_person)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, message_id) DO NOTHING RETURNING id`),
+			qt.org, asked.GroupID, asked.PersonID, asked.MessageID, asked.Text, ms(asked.AskedAt), ms(asked.StartsAt), ms(asked.DueAt), nullID(asked.DutyPerson)).Scan(&asked.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // asked already: its answer, if any, is not this run's
 		}
 		if err != nil {
 			return fmt.Errorf("questions: asked: %w", err)
 		}
 		run.Asked++
 	}
-	run.Read = len(msgs)
-	last := msgs[len(msgs)-1].id
+	for _, q := range b.answered {
+		if q.ID == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE questions SET answered_at = ?, answered_by = ?, answer_kind = ?, by_staff = ?, waited_ms = ? WHERE id = ?`),
+			ms(*q.AnsweredAt), q.AnsweredBy, string(q.Kind), q.ByStaff, q.Waited.Milliseconds(), q.ID); err != nil {
+			return fmt.Errorf("questions: answered: %w", err)
+		}
+		run.Answered++
+	}
+	run.Read = b.read
 	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (org_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), qt.org, questionsMark, last, ms(qt.now)); err != nil {
+		ON CONFLICT (org_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), qt.org, questionsMark, b.last, ms(qt.now)); err != nil {
 		return fmt.Errorf("questions: mark: %w", err)
 	}
 	return nil
@@ -324,7 +378,7 @@ func (qt *questionTrack) mentioned(ctx context.Context, msgs []saidRow) (map[[2]
 	}
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		rows, err := qt.tx.QueryContext(ctx, qt.db.q(`SELECT i.connection, i.external_id, i.person_id FROM identities i JOIN people p ON p.id = i.person_id
+		rows, err := qt.q.QueryContext(ctx, qt.db.q(`SELECT i.connection, i.external_id, i.person_id FROM identities i JOIN people p ON p.id = i.person_id
 			WHERE p.org_id = ? AND i.external_id IN (`+placeholders(len(part))+`)`), append([]any{qt.org}, part...)...)
 		err = eachRow(rows, err, func(r *sql.Rows) error {
 			var k [2]string
@@ -348,8 +402,8 @@ func (qt *questionTrack) mentioned(ctx context.Context, msgs []saidRow) (map[[2]
 const questionAlert = "问题提醒：「%s」里%s的问题在活跃时段内已等了 %d 分钟，还没有人回答：%s\nQuestion waiting: %[2]s's question in %[1]s has waited %[3]d minutes of the group's active hours without an answer: %[4]s"
 
 // alert sends the questions that became overdue, once each.
-func (qt *questionTrack) alert(ctx context.Context, run *QuestionRun) error {
-	db, tx := qt.db, qt.tx
+func (qt *questionTrack) alert(ctx context.Context, tx *sql.Tx, run *QuestionRun) error {
+	db := qt.db
 	due, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.alerted_at IS NULL AND q.due_at <= ? AND q.asked_at >= ? ORDER BY q.due_at, q.id`,
 		qt.org, ms(qt.now), ms(qt.since))
 	if err != nil {

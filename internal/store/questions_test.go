@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +135,24 @@ func TestTrackQuestions(t *testing.T) {
 		}
 		if items, _ := db.OutboxItems(ctx, "pending", 10); len(items) != len(alerts) {
 			t.Fatalf("outbox grew: %d", len(items))
+		}
+
+		// Two runs at once (the tracker reads outside its write): the
+		// messages are read and the question asked once between them.
+		post(b, now.Add(3*time.Minute), "请问周末有课吗？", "")
+		runs := make([]store.QuestionRun, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runs[i], errs[i] = db.TrackQuestions(ctx, h.org.ID, now.Add(4*time.Minute), cst)
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || runs[0].Read+runs[1].Read != 1 || runs[0].Asked+runs[1].Asked != 1 {
+			t.Fatalf("two runs at once = %+v %v", runs, errs)
 		}
 	})
 }
