@@ -138,7 +138,7 @@ func (db *DB) SessionUser(ctx context.Context, plain string) (access.User, acces
 
 // EndSession ends a session (logout); an unknown token is no error.
 func (db *DB) EndSession(ctx context.Context, plain string) error {
-	if _, err := db.sql.ExecContext(ctx, db.q("DELETE FROM sessions WHERE hash = ?"), hashToken(plain)); err != nil {
+	if _, err := db.exec(ctx, db.q("DELETE FROM sessions WHERE hash = ?"), hashToken(plain)); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
 	return nil

@@ -105,7 +105,7 @@ func (db *DB) CreateConnectionDef(ctx context.Context, d *connections.Def) error
 	if !d.Enabled {
 		disabled = ms(now)
 	}
-	_, err = db.sql.ExecContext(ctx, db.q(`INSERT INTO platform_connections (name, org_id, platform, settings, info, version, disabled_at, created_by, created_at, updated_at)
+	_, err = db.exec(ctx, db.q(`INSERT INTO platform_connections (name, org_id, platform, settings, info, version, disabled_at, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`), d.Name, d.OrgID, d.Platform, settings, info, disabled, d.CreatedBy, ms(now), ms(now))
 	if err = classify(err); err != nil {
 		if errkind.Is(err, errkind.Conflict) {
@@ -145,7 +145,7 @@ func (db *DB) SetConnectionEnabled(ctx context.Context, name string, on bool) er
 
 func (db *DB) bumpConnection(ctx context.Context, name, set string, args ...any) error {
 	args = append(args, ms(db.now()), name)
-	res, err := db.sql.ExecContext(ctx, db.q("UPDATE platform_connections SET "+set+" version = version + 1, updated_at = ? WHERE name = ?"), args...)
+	res, err := db.exec(ctx, db.q("UPDATE platform_connections SET "+set+" version = version + 1, updated_at = ? WHERE name = ?"), args...)
 	if err != nil {
 		return fmt.Errorf("update connection %s: %w", name, err)
 	}
@@ -252,7 +252,7 @@ func (db *DB) RenewConnection(ctx context.Context, connection, holder string, fe
 
 // ReleaseConnection implements connections.Leases.
 func (db *DB) ReleaseConnection(ctx context.Context, connection, holder string, fence int64) error {
-	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE connection_leases SET lease_until = 0 WHERE connection = ? AND holder = ? AND fence = ?"), connection, holder, fence); err != nil {
+	if _, err := db.exec(ctx, db.q("UPDATE connection_leases SET lease_until = 0 WHERE connection = ? AND holder = ? AND fence = ?"), connection, holder, fence); err != nil {
 		return fmt.Errorf("release the lease of %s: %w", connection, err)
 	}
 	return nil
@@ -283,7 +283,7 @@ func (db *DB) SetupDismissed(ctx context.Context, orgID int64) (bool, error) {
 
 // DismissSetup hides the organisation's first-run checklist.
 func (db *DB) DismissSetup(ctx context.Context, orgID int64, actor string) error {
-	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO setup_dismissals (org_id, dismissed_by, dismissed_at) VALUES (?, ?, ?)
+	_, err := db.exec(ctx, db.q(`INSERT INTO setup_dismissals (org_id, dismissed_by, dismissed_at) VALUES (?, ?, ?)
 		ON CONFLICT (org_id) DO NOTHING`), orgID, actor, ms(db.now()))
 	if err = classify(err); err != nil {
 		return fmt.Errorf("dismiss the checklist: %w", err)

@@ -30,7 +30,7 @@ func (db *DB) CreateOrg(ctx context.Context, o *community.Org) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = db.now()
 	}
-	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO orgs (name, slug, created_at) VALUES (?, ?, ?) RETURNING id"), o.Name, o.Slug, ms(o.CreatedAt)).Scan(&o.ID)
+	err := db.scanWrite(ctx, db.q("INSERT INTO orgs (name, slug, created_at) VALUES (?, ?, ?) RETURNING id"), []any{o.Name, o.Slug, ms(o.CreatedAt)}, &o.ID)
 	if err != nil {
 		return fmt.Errorf("create organisation %q: %w", o.Slug, classify(err))
 	}
@@ -135,7 +135,7 @@ func (db *DB) CreatePerson(ctx context.Context, p *community.Person) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = db.now()
 	}
-	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id"), p.OrgID, p.Name, ms(p.CreatedAt)).Scan(&p.ID)
+	err := db.scanWrite(ctx, db.q("INSERT INTO people (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id"), []any{p.OrgID, p.Name, ms(p.CreatedAt)}, &p.ID)
 	if err != nil {
 		return fmt.Errorf("create person: %w", classify(err))
 	}
@@ -281,7 +281,7 @@ func (db *DB) LoadCursor(ctx context.Context, connection, key string) (string, e
 
 // SaveCursor implements chat.Cursors.
 func (db *DB) SaveCursor(ctx context.Context, connection, key, value string) error {
-	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO cursors (connection, name, value, updated_at) VALUES (?, ?, ?, ?)
+	_, err := db.exec(ctx, db.q(`INSERT INTO cursors (connection, name, value, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (connection, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), connection, key, value, ms(db.now()))
 	if err != nil {
 		return fmt.Errorf("save cursor %s/%s: %w", connection, key, err)
@@ -350,7 +350,7 @@ func (db *DB) TokenByPlaintext(ctx context.Context, plain string) (access.Token,
 	}
 	t.CreatedAt = fromMS(c)
 	if now := db.now(); !used.Valid || now.Sub(fromMS(used.Int64)) >= tokenTouchEvery {
-		if _, err := db.sql.ExecContext(ctx, db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), ms(now), t.ID); err != nil {
+		if _, err := db.exec(ctx, db.q("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"), ms(now), t.ID); err != nil {
 			db.log.Warn("note an API token's use", "token", t.ID, "err", err)
 		}
 	}

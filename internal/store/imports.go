@@ -65,11 +65,11 @@ func (db *DB) CreateImportJob(ctx context.Context, j *imports.Job) error {
 	if j.HeartbeatAt.IsZero() {
 		j.HeartbeatAt = j.CreatedAt
 	}
-	err = db.sql.QueryRowContext(ctx, db.q(`INSERT INTO import_jobs (org_id, created_by, connection, format, file_name, upload, size, plan, summary, result,
+	err = db.scanWrite(ctx, db.q(`INSERT INTO import_jobs (org_id, created_by, connection, format, file_name, upload, size, plan, summary, result,
 		status, phase, bytes, events, accepted, duplicates, error, holder, created_at, started_at, finished_at, heartbeat_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		j.OrgID, j.CreatedBy, j.Connection, string(j.Format), j.FileName, j.Upload, j.Size, plan, summary, result,
-		string(j.Status), j.Phase, j.Bytes, j.Events, j.Accepted, j.Duplicates, j.Error, j.Holder, ms(j.CreatedAt), nullMS(j.StartedAt), nullMS(j.FinishedAt), ms(j.HeartbeatAt)).Scan(&j.ID)
+		[]any{j.OrgID, j.CreatedBy, j.Connection, string(j.Format), j.FileName, j.Upload, j.Size, plan, summary, result,
+			string(j.Status), j.Phase, j.Bytes, j.Events, j.Accepted, j.Duplicates, j.Error, j.Holder, ms(j.CreatedAt), nullMS(j.StartedAt), nullMS(j.FinishedAt), ms(j.HeartbeatAt)}, &j.ID)
 	if err != nil {
 		return fmt.Errorf("create import job: %w", classify(err))
 	}
@@ -82,7 +82,7 @@ func (db *DB) SaveImportJob(ctx context.Context, j *imports.Job) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE import_jobs SET format = ?, upload = ?, size = ?, plan = ?, summary = ?, result = ?, status = ?, phase = ?,
+	res, err := db.exec(ctx, db.q(`UPDATE import_jobs SET format = ?, upload = ?, size = ?, plan = ?, summary = ?, result = ?, status = ?, phase = ?,
 		bytes = ?, events = ?, accepted = ?, duplicates = ?, error = ?, started_at = ?, finished_at = ?, heartbeat_at = ? WHERE org_id = ? AND id = ?`),
 		string(j.Format), j.Upload, j.Size, plan, summary, result, string(j.Status), j.Phase,
 		j.Bytes, j.Events, j.Accepted, j.Duplicates, j.Error, nullMS(j.StartedAt), nullMS(j.FinishedAt), ms(j.HeartbeatAt), j.OrgID, j.ID)
@@ -106,7 +106,7 @@ func (db *DB) ClaimImportJob(ctx context.Context, orgID, id int64, to imports.St
 	if to == imports.Running {
 		started = ms(now)
 	}
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE import_jobs SET status = ?, holder = ?, heartbeat_at = ?, started_at = COALESCE(?, started_at), finished_at = NULL
+	res, err := db.exec(ctx, db.q(`UPDATE import_jobs SET status = ?, holder = ?, heartbeat_at = ?, started_at = COALESCE(?, started_at), finished_at = NULL
 		WHERE org_id = ? AND id = ? AND (status IN ('uploaded', 'failed', 'interrupted') OR (status = 'queued' AND holder = ?)
 			OR (status IN ('queued', 'running') AND heartbeat_at < ?))`),
 		string(to), holder, ms(now), started, orgID, id, holder, ms(stale))
@@ -129,7 +129,7 @@ func (db *DB) ClaimImportJob(ctx context.Context, orgID, id int64, to imports.St
 
 // TouchImportJobs beats the heartbeat of holder's queued and running jobs.
 func (db *DB) TouchImportJobs(ctx context.Context, holder string, now time.Time) error {
-	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE import_jobs SET heartbeat_at = ? WHERE holder = ? AND status IN ('queued', 'running')"), ms(now), holder); err != nil {
+	if _, err := db.exec(ctx, db.q("UPDATE import_jobs SET heartbeat_at = ? WHERE holder = ? AND status IN ('queued', 'running')"), ms(now), holder); err != nil {
 		return fmt.Errorf("import heartbeat: %w", err)
 	}
 	return nil
@@ -167,7 +167,7 @@ func (db *DB) importJobs(ctx context.Context, where string, args ...any) ([]impo
 
 // DeleteImportJob forgets an import job.
 func (db *DB) DeleteImportJob(ctx context.Context, orgID, id int64) error {
-	res, err := db.sql.ExecContext(ctx, db.q("DELETE FROM import_jobs WHERE org_id = ? AND id = ?"), orgID, id)
+	res, err := db.exec(ctx, db.q("DELETE FROM import_jobs WHERE org_id = ? AND id = ?"), orgID, id)
 	if err != nil {
 		return fmt.Errorf("delete import %d: %w", id, err)
 	}
@@ -200,7 +200,7 @@ func (db *DB) GroupByExternalID(ctx context.Context, orgID int64, connection, ex
 
 // BackdateGroup moves a group's creation back to at when at is earlier.
 func (db *DB) BackdateGroup(ctx context.Context, groupID int64, at time.Time) error {
-	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE chat_groups SET created_at = ? WHERE id = ? AND created_at > ?"), ms(at), groupID, ms(at)); err != nil {
+	if _, err := db.exec(ctx, db.q("UPDATE chat_groups SET created_at = ? WHERE id = ? AND created_at > ?"), ms(at), groupID, ms(at)); err != nil {
 		return fmt.Errorf("backdate group %d: %w", groupID, err)
 	}
 	return nil

@@ -168,11 +168,11 @@ func (db *DB) RecordJoinWay(ctx context.Context, connection string, want communi
 	}
 	now := ms(db.now())
 	if failure != nil {
-		_, err = db.sql.ExecContext(ctx, db.q(`INSERT INTO join_ways (code, connection, want, error, checked_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		_, err = db.exec(ctx, db.q(`INSERT INTO join_ways (code, connection, want, error, checked_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO UPDATE SET connection = excluded.connection, want = excluded.want, error = excluded.error, checked_at = excluded.checked_at`),
 			want.Key, connection, string(wantJSON), failure.Error(), now, now)
 	} else {
-		_, err = db.sql.ExecContext(ctx, db.q(`INSERT INTO join_ways (code, connection, config_id, qr_url, want, error, checked_at, updated_at) VALUES (?, ?, ?, ?, ?, '', ?, ?)
+		_, err = db.exec(ctx, db.q(`INSERT INTO join_ways (code, connection, config_id, qr_url, want, error, checked_at, updated_at) VALUES (?, ?, ?, ?, ?, '', ?, ?)
 			ON CONFLICT (code) DO UPDATE SET connection = excluded.connection, config_id = excluded.config_id, qr_url = excluded.qr_url, want = excluded.want, error = '',
 				checked_at = excluded.checked_at, updated_at = CASE WHEN join_ways.qr_url = excluded.qr_url AND join_ways.want = excluded.want THEN join_ways.updated_at ELSE excluded.updated_at END`),
 			want.Key, connection, st.ConfigID, st.QRCode, string(wantJSON), now, now)
@@ -196,7 +196,7 @@ func (db *DB) JoinWayCodes(ctx context.Context, connection string) ([]string, er
 
 // ForgetJoinWay forgets the join way of a code (deleted on its platform).
 func (db *DB) ForgetJoinWay(ctx context.Context, code string) error {
-	if _, err := db.sql.ExecContext(ctx, db.q("DELETE FROM join_ways WHERE code = ?"), code); err != nil {
+	if _, err := db.exec(ctx, db.q("DELETE FROM join_ways WHERE code = ?"), code); err != nil {
 		return fmt.Errorf("forget join way %s: %w", code, err)
 	}
 	return nil

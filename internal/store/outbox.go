@@ -165,6 +165,11 @@ func (db *DB) claimActions(ctx context.Context, connection string, limit int, le
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim actions: %w", err)
+	}
+	defer done()
 	rows, err := db.sql.QueryContext(ctx, db.q(`UPDATE outbox SET lease_until = ?, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND connection = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY id LIMIT ?`+lock+`)`+and+`
@@ -186,7 +191,7 @@ func (db *DB) CompleteActions(ctx context.Context, ids []int64) error {
 			ph[i] = "?"
 			args = append(args, id)
 		}
-		if _, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id IN ("+strings.Join(ph, ",")+")"), args...); err != nil {
+		if _, err := db.exec(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id IN ("+strings.Join(ph, ",")+")"), args...); err != nil {
 			return fmt.Errorf("complete %d actions: %w", len(part), err)
 		}
 	}
@@ -195,7 +200,7 @@ func (db *DB) CompleteActions(ctx context.Context, ids []int64) error {
 
 // CompleteAction marks an action delivered.
 func (db *DB) CompleteAction(ctx context.Context, id int64) error {
-	_, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id = ?"), ms(db.now()), id)
+	_, err := db.exec(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ?, lease_until = 0, last_error = '' WHERE id = ?"), ms(db.now()), id)
 	if err != nil {
 		return fmt.Errorf("complete action %d: %w", id, err)
 	}
@@ -204,7 +209,7 @@ func (db *DB) CompleteAction(ctx context.Context, id int64) error {
 
 // RetryAction schedules another attempt.
 func (db *DB) RetryAction(ctx context.Context, id int64, next time.Time, cause string) error {
-	_, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET next_at = ?, lease_until = 0, last_error = ? WHERE id = ? AND status = 'pending'"), ms(next), cause, id)
+	_, err := db.exec(ctx, db.q("UPDATE outbox SET next_at = ?, lease_until = 0, last_error = ? WHERE id = ? AND status = 'pending'"), ms(next), cause, id)
 	if err != nil {
 		return fmt.Errorf("retry action %d: %w", id, err)
 	}
@@ -214,7 +219,7 @@ func (db *DB) RetryAction(ctx context.Context, id int64, next time.Time, cause s
 // DeferAction postpones an action without counting the attempt (a rate
 // limit, not a failure).
 func (db *DB) DeferAction(ctx context.Context, id int64, next time.Time) error {
-	_, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET next_at = ?, lease_until = 0, attempts = attempts - 1 WHERE id = ? AND status = 'pending'"), ms(next), id)
+	_, err := db.exec(ctx, db.q("UPDATE outbox SET next_at = ?, lease_until = 0, attempts = attempts - 1 WHERE id = ? AND status = 'pending'"), ms(next), id)
 	if err != nil {
 		return fmt.Errorf("defer action %d: %w", id, err)
 	}
@@ -223,7 +228,7 @@ func (db *DB) DeferAction(ctx context.Context, id int64, next time.Time) error {
 
 // KillAction gives up on an action; it stays visible with its error.
 func (db *DB) KillAction(ctx context.Context, id int64, cause string) error {
-	_, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'dead', lease_until = 0, last_error = ?, done_at = ? WHERE id = ?"), cause, ms(db.now()), id)
+	_, err := db.exec(ctx, db.q("UPDATE outbox SET status = 'dead', lease_until = 0, last_error = ?, done_at = ? WHERE id = ?"), cause, ms(db.now()), id)
 	if err != nil {
 		return fmt.Errorf("kill action %d: %w", id, err)
 	}
@@ -267,7 +272,7 @@ func (db *DB) AckActions(ctx context.Context, connections []string, ids []int64)
 		cph[i] = "?"
 		args = append(args, c)
 	}
-	res, err := db.sql.ExecContext(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ? WHERE status = 'pending' AND id IN ("+strings.Join(idph, ",")+") AND connection IN ("+strings.Join(cph, ",")+")"), args...)
+	res, err := db.exec(ctx, db.q("UPDATE outbox SET status = 'done', done_at = ? WHERE status = 'pending' AND id IN ("+strings.Join(idph, ",")+") AND connection IN ("+strings.Join(cph, ",")+")"), args...)
 	if err != nil {
 		return 0, fmt.Errorf("ack actions: %w", err)
 	}

@@ -18,7 +18,7 @@ var _ pipeline.Pender = (*DB)(nil)
 // meanwhile (pending_for and pending_reason, where a push's receipt reads
 // them; last_error is cleared: waiting is no failure).
 func (db *DB) PendAction(ctx context.Context, id int64, next time.Time, p chat.PendingError) error {
-	_, err := db.sql.ExecContext(ctx, db.q(`UPDATE outbox SET next_at = ?, lease_until = 0, attempts = attempts - 1, last_error = '', pending_for = ?, pending_reason = ?
+	_, err := db.exec(ctx, db.q(`UPDATE outbox SET next_at = ?, lease_until = 0, attempts = attempts - 1, last_error = '', pending_for = ?, pending_reason = ?
 		WHERE id = ? AND status = 'pending'`), ms(next), p.For, p.State, id)
 	if err != nil {
 		return fmt.Errorf("pend action %d: %w", id, err)

@@ -34,8 +34,8 @@ func (db *DB) CreatePartnerLevel(ctx context.Context, l *community.PartnerLevel)
 	if err != nil {
 		return err
 	}
-	err = db.sql.QueryRowContext(ctx, db.q(`INSERT INTO partner_levels (org_id, slug, name, rank, cap, reuse_seats, tiers, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), l.OrgID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats, tiers, ms(l.CreatedAt)).Scan(&l.ID)
+	err = db.scanWrite(ctx, db.q(`INSERT INTO partner_levels (org_id, slug, name, rank, cap, reuse_seats, tiers, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), []any{l.OrgID, l.Slug, l.Name, l.Rank, l.Cap, l.ReuseSeats, tiers, ms(l.CreatedAt)}, &l.ID)
 	if err != nil {
 		return fmt.Errorf("create partner level %q: %w", l.Slug, classify(err))
 	}

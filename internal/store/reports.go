@@ -151,7 +151,7 @@ func (db *DB) FileAppeal(ctx context.Context, orgID, personID int64, text string
 		return 0, errkind.New(errkind.Invalid, "text: say why the decision should change")
 	}
 	var id int64
-	err := db.sql.QueryRowContext(ctx, db.q("INSERT INTO appeals (org_id, person_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id"), orgID, personID, text, ms(db.now())).Scan(&id)
+	err := db.scanWrite(ctx, db.q("INSERT INTO appeals (org_id, person_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id"), []any{orgID, personID, text, ms(db.now())}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("file appeal: %w", classify(err))
 	}
@@ -181,7 +181,7 @@ func (db *DB) DecideAppeal(ctx context.Context, orgID, appealID int64, accept bo
 	} else {
 		status = "rejected"
 	}
-	if _, err := db.sql.ExecContext(ctx, db.q("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, appealID); err != nil {
+	if _, err := db.exec(ctx, db.q("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?"), status, actor, ms(db.now()), note, appealID); err != nil {
 		return fmt.Errorf("decide appeal: %w", err)
 	}
 	return db.AppendAudit(ctx, community.AuditEntry{OrgID: orgID, Actor: actor, Action: "appeal." + status, Subject: fmt.Sprintf("person:%d", person), Detail: community.Detail("appeal", appealID, "note", note)})

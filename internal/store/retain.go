@@ -126,7 +126,7 @@ func (db *DB) chunked(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (db *DB) execCount(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, db.q(query), args...)
+	res, err := db.exec(ctx, db.q(query), args...)
 	if err != nil {
 		return 0, err
 	}

@@ -113,7 +113,7 @@ func (db *DB) rollRange(ctx context.Context, orgID int64, only []int64, start, t
 		if only != nil {
 			continue // the mark says how far the whole organisation is
 		}
-		if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)
+		if _, err := db.exec(ctx, db.q(`INSERT INTO rollup_marks (org_id, day, rolled_at) VALUES (?, ?, ?)
 			ON CONFLICT (org_id) DO UPDATE SET day = excluded.day, rolled_at = excluded.rolled_at`), orgID, int64(d), ms(now)); err != nil {
 			return n, fmt.Errorf("rollup: save mark: %w", err)
 		}

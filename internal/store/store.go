@@ -502,6 +502,31 @@ func (db *DB) writeTurn(ctx context.Context) (func(), error) {
 	}
 }
 
+// exec runs one write statement outside a transaction, in this process's
+// turn to write (writeTurn): a statement through the pool that raced the
+// queue instead would wait on SQLite's polling busy handler and lose to
+// it under a continuous ingest.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return db.sql.ExecContext(ctx, query, args...)
+}
+
+// scanWrite runs one write statement that returns a row (INSERT …
+// RETURNING) outside a transaction, in this process's turn to write, and
+// scans the row into dest.
+func (db *DB) scanWrite(ctx context.Context, query string, args []any, dest ...any) error {
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return db.sql.QueryRowContext(ctx, query, args...).Scan(dest...)
+}
+
 // inTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	done, err := db.writeTurn(ctx)
