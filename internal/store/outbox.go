@@ -161,19 +161,50 @@ func (db *DB) ClaimActions(ctx context.Context, connection string, limit int, le
 // and its arguments hold as well (a fenced claim's).
 func (db *DB) claimActions(ctx context.Context, connection string, limit int, lease time.Duration, and string, args ...any) ([]pipeline.OutboxItem, error) {
 	now := db.now()
-	lock := ""
-	if db.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+	if db.dialect == SQLite {
+		return db.claimSQLite(ctx, connection, limit, now, lease, and, args)
+	}
+	rows, err := db.sql.QueryContext(ctx, db.q(`UPDATE outbox SET lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND connection = ? AND next_at <= ? AND lease_until <= ?
+			ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`+and+`
+		RETURNING `+outboxCols), append([]any{ms(now.Add(lease)), connection, ms(now), ms(now), limit}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("claim actions: %w", err)
+	}
+	return scanOutbox(rows)
+}
+
+// claimSQLite picks the due actions with a read, outside the write lock,
+// and claims them in its turn to write, checking again that each is still
+// due and unclaimed (another dispatcher may have taken it in between).
+// Picking the first due actions in id order sorts every due action: with
+// a backlog of tens of thousands (a platform back after an outage) that
+// took a second or more, which the ingest waited through when it was
+// done holding the lock. A poll that finds nothing due writes nothing.
+func (db *DB) claimSQLite(ctx context.Context, connection string, limit int, now time.Time, lease time.Duration, and string, args []any) ([]pipeline.OutboxItem, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM outbox WHERE status = 'pending' AND connection = ? AND next_at <= ? AND lease_until <= ?
+		ORDER BY id LIMIT ?`, connection, ms(now), ms(now), limit)
+	ids, err := scanAll(rows, err, scanInt64)
+	if err != nil {
+		return nil, fmt.Errorf("claim actions: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	done, err := db.writeTurn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim actions: %w", err)
 	}
 	defer done()
-	rows, err := db.sql.QueryContext(ctx, db.q(`UPDATE outbox SET lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND connection = ? AND next_at <= ? AND lease_until <= ?
-			ORDER BY id LIMIT ?`+lock+`)`+and+`
-		RETURNING `+outboxCols), append([]any{ms(now.Add(lease)), connection, ms(now), ms(now), limit}, args...)...)
+	all := make([]any, 0, len(ids)+3+len(args))
+	all = append(all, ms(now.Add(lease)))
+	for _, id := range ids {
+		all = append(all, id)
+	}
+	all = append(all, ms(now), ms(now))
+	rows, err = db.sql.QueryContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1
+		WHERE id IN (`+placeholders(len(ids))+`) AND status = 'pending' AND next_at <= ? AND lease_until <= ?`+and+`
+		RETURNING `+outboxCols, append(all, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim actions: %w", err)
 	}

@@ -232,6 +232,63 @@ func TestIngestTx(t *testing.T) {
 	})
 }
 
+// TestClaimActionsAtOnce: dispatchers claiming a backlog at the same time
+// each get the oldest actions still free, and every action goes to one
+// of them once.
+func TestClaimActionsAtOnce(t *testing.T) {
+	clk := newClock()
+	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
+		var acts []chat.Action
+		for i := range 300 {
+			acts = append(acts, chat.Action{Key: fmt.Sprintf("k%d", i), Connection: "wx", Kind: chat.ActSend, Group: "g1", Text: fmt.Sprint(i)})
+		}
+		if err := db.Enqueue(ctx, acts); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		got := map[int64]int{}
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					items, err := db.ClaimActions(ctx, "wx", 25, 30*time.Second)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(items) == 0 {
+						return
+					}
+					mu.Lock()
+					for i, it := range items {
+						got[it.ID]++
+						if i > 0 && it.ID <= items[i-1].ID {
+							errs <- fmt.Errorf("claim not in id order: %d after %d", it.ID, items[i-1].ID)
+						}
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if len(got) != 300 {
+			t.Fatalf("%d of 300 actions claimed", len(got))
+		}
+		for id, n := range got {
+			if n != 1 {
+				t.Fatalf("action %d claimed %d times", id, n)
+			}
+		}
+	})
+}
+
 func TestOutbox(t *testing.T) {
 	clk := newClock()
 	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
