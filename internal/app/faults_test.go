@@ -94,17 +94,7 @@ func waitStored(t *testing.T, db *sql.DB, q string, n int, within time.Duration)
 // by the bridge.
 func checkIngested(t *testing.T, db *sql.DB, acked map[string]bool, rec *receiver, within time.Duration) {
 	t.Helper()
-	stored := map[string]int{}
-	rows, err := db.Query("SELECT external_id FROM events WHERE connection = 'wx'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		stored[id]++
-	}
-	rows.Close()
+	stored := storedEvents(t, db)
 	for id := range acked {
 		if stored[id] != 1 {
 			t.Errorf("acknowledged event %s stored %d times", id, stored[id])
@@ -126,7 +116,7 @@ func checkIngested(t *testing.T, db *sql.DB, acked map[string]bool, rec *receive
 		var pending int
 		return db.QueryRow("SELECT COUNT(*) FROM outbox WHERE status <> 'done'").Scan(&pending) == nil && pending == 0
 	})
-	rows, err = db.Query("SELECT idem_key FROM outbox")
+	rows, err := db.Query("SELECT idem_key FROM outbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +133,25 @@ func checkIngested(t *testing.T, db *sql.DB, acked map[string]bool, rec *receive
 		}
 	}
 	t.Logf("%d acknowledged events, %d stored, %d actions delivered", len(acked), len(stored), n)
+}
+
+// storedEvents counts the stored events of the connection wx by id.
+func storedEvents(t *testing.T, db *sql.DB) map[string]int {
+	t.Helper()
+	stored := map[string]int{}
+	rows, err := db.Query("SELECT external_id FROM events WHERE connection = 'wx'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		stored[id]++
+	}
+	return stored
 }
 
 // ownPostgres starts a PostgreSQL server of the test's own (the shared
