@@ -253,14 +253,19 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 }
 
 // loadPosts reads the member_days of the window before day from, and each
-// group's last member day before it. The rows come in the primary key's
-// order (group, day, person), which needs no sort and still gives each
-// person's days in order.
+// group's last member day before it. On SQLite the rows come in the
+// primary key's order (group, day, person), on PostgreSQL in the order of
+// member_days_window (day, group, person), read from that index alone:
+// neither needs a sort, and both give each person's days in order.
 func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
 	cond, args := r.in("md.group_id")
+	order := " ORDER BY md.group_id, md.day, md.person_id"
+	if db.dialect == Postgres {
+		order = " ORDER BY md.day, md.group_id, md.person_id"
+	}
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT md.group_id, md.person_id, md.day, md.messages FROM member_days md
-		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+` ORDER BY md.group_id, md.day, md.person_id`),
+		JOIN chat_groups g ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+order),
 		append([]any{r.orgID, int64(from) - analytics.HealthWindow, int64(from)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: window: %w", err)
