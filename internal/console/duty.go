@@ -112,13 +112,8 @@ func (s *Server) setRoster(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	sc, err := s.scopeOf(ctx, u)
-	if err != nil {
+	if err := s.inScope(ctx, u, id); err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if !sc.has(id) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	type place struct {

@@ -178,18 +178,13 @@ func (s *Server) gateDecide(letIn bool) http.HandlerFunc {
 			s.renderError(w, r, errkind.New(errkind.Invalid, T(l, "bot_gate_bad_person")))
 			return
 		}
-		sc, err := s.scopeOf(ctx, u)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
 		g, err := s.Store.Group(ctx, u.OrgID, gid)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		if !sc.has(g.ID) {
-			s.renderError(w, r, errOutOfScope)
+		if err := s.inScope(ctx, u, g.ID); err != nil {
+			s.renderError(w, r, err)
 			return
 		}
 		actor := "staff:" + u.Username

@@ -55,11 +55,8 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if sc, err := s.scopeOf(r.Context(), u); err != nil {
+	if err := s.inScope(r.Context(), u, g.ID); err != nil {
 		s.renderError(w, r, err)
-		return
-	} else if !sc.has(g.ID) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	members, err := s.Store.Members(r.Context(), g.ID)

@@ -607,13 +607,8 @@ func (s *Server) mergeDecision(w http.ResponseWriter, r *http.Request, decision 
 		return
 	}
 	p := props[i]
-	sc, err := s.scopeOf(ctx, u)
-	if err != nil {
+	if err := s.inScope(ctx, u, p.GroupID); err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if !sc.has(p.GroupID) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	actor := "staff:" + u.Username

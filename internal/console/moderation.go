@@ -223,13 +223,8 @@ func (s *Server) decideReport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	sc, err := s.scopeOf(r.Context(), u)
-	if err != nil {
+	if err := s.inScope(r.Context(), u, c.GroupID); err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if !sc.has(c.GroupID) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))

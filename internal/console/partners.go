@@ -561,13 +561,8 @@ func (s *Server) decideEligibility(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, errkind.NotFound, "err_no_case")
 		return
 	}
-	sc, err := s.scopeOf(ctx, u)
-	if err != nil {
+	if err := s.inScope(ctx, u, c.GroupID); err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if !sc.has(c.GroupID) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	var approve bool

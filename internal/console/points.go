@@ -162,13 +162,8 @@ func (s *Server) awardPoints(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	sc, err := s.scopeOf(ctx, u)
-	if err != nil {
+	if err := s.inScope(ctx, u, group); err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if !sc.has(group) {
-		s.renderError(w, r, errOutOfScope)
 		return
 	}
 	prof, err := s.Profiles.PersonProfile(ctx, u.OrgID, id)

@@ -47,6 +47,21 @@ func (s *Server) scopeOf(ctx context.Context, u *access.User) (scope, error) {
 	return sc, nil
 }
 
+// inScope checks that the groups lie in the user's part of the tree:
+// errOutOfScope when one does not.
+func (s *Server) inScope(ctx context.Context, u *access.User, groups ...int64) error {
+	sc, err := s.scopeOf(ctx, u)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if !sc.has(g) {
+			return errOutOfScope
+		}
+	}
+	return nil
+}
+
 // errOutOfScope refuses a page outside the user's part of the tree.
 var errOutOfScope = errkind.New(errkind.Forbidden, "这个群不在你负责的范围内。This group is outside your part of the organisation.")
 
