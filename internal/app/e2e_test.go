@@ -118,8 +118,22 @@ func start(t *testing.T, dir string, args ...string) *proc {
 		cmd.Process.Kill()
 		t.Fatalf("qunzhu %v did not start\n%s", args, p.stderr)
 	}
-	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("the end of qunzhu %v's log:\n%s", args, tail(p.stderr.String(), 6000))
+		}
+	})
 	return p
+}
+
+// tail is the end of s, at most n bytes.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }
 
 func (p *proc) stop(t *testing.T) {

@@ -159,16 +159,5 @@ func TestSustainedBatchedIngest(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("%d acknowledged events not stored once", missing)
 	}
-	if t.Failed() {
-		t.Logf("log:\n%s", tail(log, 4000))
-	}
 	p.stop(t)
-}
-
-// tail is the end of s, at most n bytes.
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
 }
