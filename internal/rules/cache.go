@@ -37,10 +37,10 @@ import (
 
 // cacheFormat names the layout and the meaning of a cache file; change it
 // with either.
-const cacheFormat = "qunzhu dictionary cache 1"
+const cacheFormat = "qunzhu dictionary cache 2"
 
 // cacheMagic starts a cache file.
-var cacheMagic = []byte("QZDICT01")
+var cacheMagic = []byte("QZDICT02")
 
 // cacheKeep is how many cache files a directory keeps (the most recently
 // written): one per set of dictionaries in use.
@@ -268,7 +268,7 @@ func openCache(data []byte, key [sha256.Size]byte) (*compiled, *foldTables, erro
 //	cells: base, check, fail, out
 //	outputs: pattern, next
 //	the indices of the terms spelt on demand
-//	the fold table: bmp runes, then emojiSize runes
+//	the fold table: bmp runes, then emojiSize runes, 16 bits each
 
 func encodeCompiled(c *compiled, ft *foldTables) []byte {
 	m := c.m
@@ -337,8 +337,12 @@ func encodeCompiled(c *compiled, ft *foldTables) []byte {
 	for _, i := range c.later {
 		u32(uint32(i))
 	}
-	runes(ft.bmp[:])
-	runes(ft.emoji[:])
+	for _, t := range [][]uint16{ft.bmp[:], ft.emoji[:]} {
+		u32(uint32(len(t)))
+		for _, f := range t {
+			b = binary.LittleEndian.AppendUint16(b, f)
+		}
+	}
 	return b
 }
 
@@ -429,15 +433,15 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 		later[i] = word(lb, i)
 	}
 	ft := &foldTables{}
-	for _, fs := range [][]rune{ft.bmp[:], ft.emoji[:]} {
-		b := d.words(1)
-		if len(b) != 4*len(fs) {
+	for _, fs := range [][]uint16{ft.bmp[:], ft.emoji[:]} {
+		b := d.bytes(2 * d.count(2))
+		if len(b) != 2*len(fs) {
 			d.fail("fold table: wrong size")
 			break
 		}
 		for i := range fs {
-			f := word(b, i)
-			if f != complexFold && (f < 0 || f > utf8.MaxRune || f >= 0xD800 && f <= 0xDFFF) {
+			f := binary.LittleEndian.Uint16(b[2*i:])
+			if f >= 0xD800 && f <= 0xDFFF {
 				d.fail(fmt.Sprintf("fold table: rune %d", f))
 				break
 			}
