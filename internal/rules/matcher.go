@@ -383,9 +383,21 @@ func (m *Matcher) failures(t *trie) {
 // pattern and the rune index just after the occurrence. fn returns false to
 // stop.
 func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
+	m.matchSum(text, nil, 0, fn)
+}
+
+// matchSum is Match that also returns, when gate is not nil, the sum of
+// gate[gateBucket(text[i-1], text[i], log)] over the neighbouring runes of
+// text (what the model's gate reads, Model.gateLogit): summed in the same
+// pass, its loads overlap the automaton's instead of coming after them.
+// The sum covers all of text even when fn stops the matching.
+func (m *Matcher) matchSum(text []rune, gate []int8, log uint, fn func(p *Pattern, end int) bool) int32 {
 	cells, codes := m.cells, m.codes
-	s := int32(0)
+	s, sum := int32(0), int32(0)
 	for i, r := range text {
+		if gate != nil && i > 0 {
+			sum += int32(gate[gateBucket(text[i-1], r, log)])
+		}
 		var c int32
 		if uint32(r) < denseCodes {
 			c = int32(codes[uint16(r)])
@@ -408,10 +420,14 @@ func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
 		}
 		for o := cells[s].out; o >= 0; o = m.outs[o].next {
 			if !fn(&m.pats[m.outs[o].pat], i+1) {
-				return
+				if gate != nil {
+					sum += gateSum(text[i:], gate, log)
+				}
+				return sum
 			}
 		}
 	}
+	return sum
 }
 
 // Len returns the number of patterns.
