@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -337,11 +338,11 @@ func gateSum(norm []rune, gate []int8, log uint) int32 {
 func (m *Model) gateLogitOf(s int32, runes int, cue cues) float32 {
 	n := max(runes-1, 0)
 	log := m.gateLog
-	for l := range cueCount {
-		if cue.has(l) {
-			s += int32(m.gate[gateBucket(0x110000+rune(l), -1, log)])
-			n++
-		}
+	// The cue lists present, lowest first: most messages have none.
+	for c := uint32(cue) & (1<<cueCount - 1); c != 0; c &= c - 1 {
+		l := bits.TrailingZeros32(c)
+		s += int32(m.gate[gateBucket(0x110000+rune(l), -1, log)])
+		n++
 	}
 	if n == 0 {
 		return float32(math.Inf(-1))
