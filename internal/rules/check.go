@@ -191,7 +191,7 @@ func (o *checkOptions) run(args []string, stdin io.Reader, stdout io.Writer) err
 		total++
 		in.Text = text
 		if o.count {
-			v := o.engine.Decide(o.rules, in)
+			v := o.engine.evaluate(o.rules, &in, false) // Decide, without copying in
 			c := ""
 			if v.Action != Allow {
 				c = v.Category
