@@ -455,6 +455,18 @@ func (d *decoder) words(k int) []byte { return d.aligned(4 * k) }
 
 func word(b []byte, i int) int32 { return int32(binary.LittleEndian.Uint32(b[4*i:])) }
 
+// int32s returns a block of 32-bit words as a slice: viewed, or decoded.
+func int32s(b []byte) []int32 {
+	if v := viewAs[int32](b, 4); v != nil {
+		return v
+	}
+	out := make([]int32, len(b)/4)
+	for i := range out {
+		out[i] = word(b, i)
+	}
+	return out
+}
+
 // decodeCompiled decodes a payload. What it returns uses the payload's
 // memory where it can (viewAs; the terms' text): payload must never change
 // afterwards.
@@ -471,14 +483,7 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 	if len(tb) > 0 {
 		terms = unsafe.String(&tb[0], len(tb))
 	}
-	nb := d.words(1)
-	norms := viewAs[rune](nb, 4)
-	if norms == nil {
-		norms = make([]rune, len(nb)/4)
-		for i := range norms {
-			norms[i] = word(nb, i)
-		}
-	}
+	norms := int32s(d.words(1))
 	dense, high := d.runes(), d.runes()
 	cb := d.words(4)
 	cells := viewAs[cell](cb, 16)
@@ -497,14 +502,7 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 			outs[i] = output{word(ob, 2*i), word(ob, 2*i+1)}
 		}
 	}
-	lb := d.words(1)
-	later := viewAs[int32](lb, 4)
-	if later == nil {
-		later = make([]int32, len(lb)/4)
-		for i := range later {
-			later[i] = word(lb, i)
-		}
-	}
+	later := int32s(d.words(1))
 	fb := d.aligned(2)
 	var ft *foldTables
 	switch {
