@@ -579,6 +579,7 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 	if err := m.validate(); err != nil {
 		return nil, nil, err
 	}
+	m.rootTable()
 	return withSpelt(m, nDict, later), ft, nil
 }
 

@@ -35,6 +35,10 @@ type Matcher struct {
 	size  int32               // codes are 1..size
 	cells []cell              // state 0 is the root
 	outs  []output
+	// root is the root's transition on each code (0: none), for the
+	// transitions that fail back to the root, as most do: one load that
+	// does not wait for the state, instead of two that do.
+	root []int32
 }
 
 // cell is one state of the double array (or a free cell, check < 0).
@@ -62,7 +66,16 @@ func NewMatcher(pats []Pattern) *Matcher {
 	m.alphabet(t)
 	m.layout(t)
 	m.failures(t)
+	m.rootTable()
 	return m
+}
+
+// rootTable sets root from the cells.
+func (m *Matcher) rootTable() {
+	m.root = make([]int32, m.size+1)
+	for c := int32(1); c <= m.size; c++ {
+		m.root[c] = max(m.step(0, c), 0)
+	}
 }
 
 // trie is the plain trie the double array is built from. Children are
@@ -392,7 +405,7 @@ func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
 // pass, its loads overlap the automaton's instead of coming after them.
 // The sum covers all of text even when fn stops the matching.
 func (m *Matcher) matchSum(text []rune, gate []int8, log uint, fn func(p *Pattern, end int) bool) int32 {
-	cells, codes := m.cells, m.codes
+	cells, codes, root := m.cells, m.codes, m.root
 	s, sum := int32(0), int32(0)
 	for i, r := range text {
 		if gate != nil && i > 0 {
@@ -416,7 +429,10 @@ func (m *Matcher) matchSum(text []rune, gate []int8, log uint, fn func(p *Patter
 			if s == 0 {
 				break
 			}
-			s = cells[s].fail
+			if s = cells[s].fail; s == 0 {
+				s = root[c]
+				break
+			}
 		}
 		for o := cells[s].out; o >= 0; o = m.outs[o].next {
 			if !fn(&m.pats[m.outs[o].pat], i+1) {
