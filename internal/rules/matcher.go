@@ -421,19 +421,20 @@ func (m *Matcher) matchSum(text []rune, gate []int8, log uint, fn func(p *Patter
 			s = 0 // no term contains r
 			continue
 		}
-		for {
-			if t := cells[s].base + c; cells[t].check == s {
-				s = t
+		// Follow the failure links until a state has the transition, or
+		// the root, whose transitions are in a table of their own.
+		t := int32(-1)
+		for s != 0 {
+			if u := cells[s].base + c; cells[u].check == s {
+				t = u
 				break
 			}
-			if s == 0 {
-				break
-			}
-			if s = cells[s].fail; s == 0 {
-				s = root[c]
-				break
-			}
+			s = cells[s].fail
 		}
+		if t < 0 {
+			t = root[c]
+		}
+		s = t
 		for o := cells[s].out; o >= 0; o = m.outs[o].next {
 			if !fn(&m.pats[m.outs[o].pat], i+1) {
 				if gate != nil {
