@@ -347,8 +347,24 @@ func (m *Model) gateLogitOf(s int32, runes int, cue cues) float32 {
 	if n == 0 {
 		return float32(math.Inf(-1))
 	}
-	return float32(s)*m.gateScale/float32(math.Sqrt(float64(n))) + m.gateBias
+	root := float32(0)
+	if n < len(gateRoots) {
+		root = gateRoots[n]
+	} else {
+		root = float32(math.Sqrt(float64(n)))
+	}
+	return float32(s)*m.gateScale/root + m.gateBias
 }
+
+// gateRoots are the square roots of the counts of a chat message's
+// neighbours, computed as gateLogitOf would: a square root costs as much as
+// the rest of the gate's score.
+var gateRoots = func() (r [512]float32) {
+	for n := range r {
+		r[n] = float32(math.Sqrt(float64(n)))
+	}
+	return r
+}()
 
 // passes reports whether the gate lets a message through to the model.
 func (m *Model) passes(norm []rune, cue cues) bool { return m.gateLogit(norm, cue) >= m.gateMin }

@@ -220,7 +220,14 @@ func digitOf(r rune) (byte, bool) {
 	switch {
 	case r >= '0' && r <= '9':
 		return byte(r - '0'), true
+	case numeralBits[numeralHash(r)>>6]&(1<<(numeralHash(r)&63)) == 0:
+		return 0, false // most runes: no numeral has their hash
 	}
+	return numeralOf(r)
+}
+
+// numeralOf reads a Chinese numeral, or a rune that stands for one.
+func numeralOf(r rune) (byte, bool) {
 	switch r {
 	case '零', '〇', '洞':
 		return 0, true
@@ -245,6 +252,21 @@ func digitOf(r rune) (byte, bool) {
 	}
 	return 0, false
 }
+
+// numerals are the runes digitOf reads besides '0'–'9' (a test checks
+// the two agree), and numeralBits a bit for each of their hashes: what
+// lets digitOf turn most runes away before its switch.
+const numerals = "零〇洞一壹幺妖二贰两三叁四肆五伍六陆七柒拐八捌九玖勾"
+
+var numeralBits = func() (b [2]uint64) {
+	for _, r := range numerals {
+		h := numeralHash(r)
+		b[h>>6] |= 1 << (h & 63)
+	}
+	return b
+}()
+
+func numeralHash(r rune) uint32 { return uint32(r) * 0x9E3779B1 >> 25 }
 
 // phoneNumber finds a mainland mobile number: exactly 11 digits starting
 // 13–19, digits or Chinese numerals. It probes every eleventh rune: a run

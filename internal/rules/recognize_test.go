@@ -233,3 +233,17 @@ func TestShortHosts(t *testing.T) {
 		}
 	}
 }
+
+// digitOf's filter lets every numeral through: numerals lists exactly the
+// runes numeralOf reads.
+func TestNumerals(t *testing.T) {
+	for r := rune(0); r <= 0x2FFFF; r++ {
+		d, ok := numeralOf(r)
+		if ok != strings.ContainsRune(numerals, r) {
+			t.Errorf("%q: numeralOf says %v, numerals %v", r, ok, !ok)
+		}
+		if e, eok := digitOf(r); ok && (e != d || !eok) {
+			t.Errorf("%q: digitOf %d %v, numeralOf %d", r, e, eok, d)
+		}
+	}
+}
