@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -311,13 +312,17 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "phone", Text: text[a:b]})
 		}
 	}
-	if host, ok := shortLink(text, domains); ok {
-		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "short-link", Text: host})
-		payload = true
-	}
-	if host, ok := spamLink(text, domains); ok {
-		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
-		payload = true
+	// Both kinds of link need a dot: most lines have none, and are
+	// searched for one once rather than by each.
+	if strings.IndexByte(text, '.') >= 0 {
+		if host, ok := shortLink(text, domains); ok {
+			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "short-link", Text: host})
+			payload = true
+		}
+		if host, ok := spamLink(text, domains); ok {
+			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
+			payload = true
+		}
 	}
 	if from, to, ok := voteNumber(norm, cue); ok {
 		a, b := sc.n.Span(from, to)

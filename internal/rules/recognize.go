@@ -626,14 +626,22 @@ func votePlea(s []rune, c cues) bool {
 // standaloneGun finds a message that opens with 滚 as a word: "滚，别在群里发"
 // (滚动, 滚筒 and 滚烫 are words of their own).
 func standaloneGun(text string) (int, int, bool) {
-	if !strings.Contains(text[:min(len(text), 16)], "滚") {
+	// 滚 within the first 16 bytes, after nothing but spaces: skip them
+	// by hand (TrimLeft with a set of runes cost more than the rest).
+	from := 0
+	for from < len(text) && from < 16 {
+		if c := text[from]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			from++
+		} else if strings.HasPrefix(text[from:], "　") {
+			from += len("　")
+		} else {
+			break
+		}
+	}
+	if from+len("滚") > 16 || !strings.HasPrefix(text[from:], "滚") {
 		return 0, 0, false
 	}
-	t := strings.TrimLeft(text, " \t\r\n　")
-	if !strings.HasPrefix(t, "滚") {
-		return 0, 0, false
-	}
-	from := len(text) - len(t)
+	t := text[from:]
 	rest := t[len("滚"):]
 	if rest == "" {
 		return from, from + len("滚"), true

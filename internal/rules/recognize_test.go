@@ -247,3 +247,38 @@ func TestNumerals(t *testing.T) {
 		}
 	}
 }
+
+// standaloneGunByTrim is standaloneGun as it was first written (trimming
+// the spaces with strings.TrimLeft): FuzzStandaloneGun compares the two.
+func standaloneGunByTrim(text string) (int, int, bool) {
+	if !strings.Contains(text[:min(len(text), 16)], "滚") {
+		return 0, 0, false
+	}
+	t := strings.TrimLeft(text, " \t\r\n　")
+	if !strings.HasPrefix(t, "滚") {
+		return 0, 0, false
+	}
+	from := len(text) - len(t)
+	rest := t[len("滚"):]
+	if rest == "" {
+		return from, from + len("滚"), true
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	if strings.ContainsRune(" ，,。.!！~～、…", r) || r == '吧' || r == '啊' || r == '!' {
+		return from, from + len("滚"), true
+	}
+	return 0, 0, false
+}
+
+func FuzzStandaloneGun(f *testing.F) {
+	for _, s := range []string{"滚", "滚，别在群里发", "  滚吧", "\t\r\n　滚!", "　　　　滚", "　　　　　滚", "      滚。", "             滚", "              滚", "打滚", "滚蛋", "", " ", "滚\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		a, b, ok := standaloneGun(text)
+		c, d, ok2 := standaloneGunByTrim(text)
+		if a != c || b != d || ok != ok2 {
+			t.Fatalf("standaloneGun(%q) = %d %d %v, by trimming %d %d %v", text, a, b, ok, c, d, ok2)
+		}
+	})
+}
