@@ -641,8 +641,13 @@ func standaloneGun(text string) (int, int, bool) {
 	if from+len("滚") > 16 || !strings.HasPrefix(text[from:], "滚") {
 		return 0, 0, false
 	}
-	t := text[from:]
-	rest := t[len("滚"):]
+	return gunAlone(text, from)
+}
+
+// gunAlone reports whether the 滚 at text[from:] stands alone: at the end,
+// or before a pause or a particle.
+func gunAlone(text string, from int) (int, int, bool) {
+	rest := text[from+len("滚"):]
 	if rest == "" {
 		return from, from + len("滚"), true
 	}

@@ -258,16 +258,7 @@ func standaloneGunByTrim(text string) (int, int, bool) {
 	if !strings.HasPrefix(t, "滚") {
 		return 0, 0, false
 	}
-	from := len(text) - len(t)
-	rest := t[len("滚"):]
-	if rest == "" {
-		return from, from + len("滚"), true
-	}
-	r, _ := utf8.DecodeRuneInString(rest)
-	if strings.ContainsRune(" ，,。.!！~～、…", r) || r == '吧' || r == '啊' || r == '!' {
-		return from, from + len("滚"), true
-	}
-	return 0, 0, false
+	return gunAlone(text, len(text)-len(t))
 }
 
 func FuzzStandaloneGun(f *testing.F) {
