@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Compiled dictionaries, cached between runs. Compiling fifty thousand
@@ -37,10 +38,10 @@ import (
 
 // cacheFormat names the layout and the meaning of a cache file; change it
 // with either.
-const cacheFormat = "qunzhu dictionary cache 1"
+const cacheFormat = "qunzhu dictionary cache 3"
 
 // cacheMagic starts a cache file.
-var cacheMagic = []byte("QZDICT01")
+var cacheMagic = []byte("QZDICT03")
 
 // cacheKeep is how many cache files a directory keeps (the most recently
 // written): one per set of dictionaries in use.
@@ -111,13 +112,14 @@ func (c DictCache) Engine(files []DictFile, named []Pattern, allow []string) (*E
 	if bin != "" && c.Dir != "" {
 		key = cacheKey(bin, files, named, allow)
 		path = filepath.Join(c.Dir, "dict-"+hex.EncodeToString(key[:16])+".bin")
-		data, err := os.ReadFile(path)
+		data, release, err := readCache(path)
 		if err == nil {
 			comp, ft, err := openCache(data, key)
 			if err == nil {
 				folds.CompareAndSwap(nil, ft)
 				return newEngine(comp), CacheUse{Hit: true}, nil
 			}
+			release()
 			use.Ignored = fmt.Errorf("%s: %w", path, err)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			use.Ignored = err
@@ -222,18 +224,22 @@ func writeCache(dir, path string, data []byte) {
 }
 
 // sealCache frames a payload: magic, key, length, CRC-32C of the payload
-// (what a torn or damaged file shows; the key is a SHA-256 already).
+// (what a torn or damaged file shows; the key is a SHA-256 already), and
+// zeros up to cacheHead, so that the payload's blocks keep the alignment
+// they have in it (see decodeCompiled).
 func sealCache(key [sha256.Size]byte, payload []byte) []byte {
 	out := make([]byte, 0, cacheHead+len(payload))
 	out = append(out, cacheMagic...)
 	out = append(out, key[:]...)
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(payload)))
 	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(payload, castagnoli))
+	out = append(out, make([]byte, cacheHead-len(out))...)
 	return append(out, payload...)
 }
 
-// cacheHead is the size of a cache file's frame.
-const cacheHead = len("QZDICT01") + sha256.Size + 8 + 4
+// cacheHead is the size of a cache file's frame: magic, key, length and
+// checksum (52 bytes), padded to 64.
+const cacheHead = 64
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -257,23 +263,33 @@ func openCache(data []byte, key [sha256.Size]byte) (*compiled, *foldTables, erro
 	return decodeCompiled(payload)
 }
 
-// The payload, little-endian; every list is a u32 count, then its items:
+// The payload, little-endian; every list is a u32 count, then its items,
+// and the items of the lists marked * start at a multiple of 8 bytes from
+// the payload's start (zeros before them), so that they can be used where
+// they lie in the file, without decoding (viewAs):
 //
 //	u32 the number of dictionary terms (the first patterns)
 //	categories: u32 length, bytes
 //	patterns: u32 term bytes, u32 normalised runes, u32 category, u32 tag, u32 pinyin
 //	u32 term bytes, the terms' bytes
-//	u32 runes, the normalised terms' runes
+//	* u32 runes, the normalised terms' runes
 //	runes of the BMP in code order (code 1 first); runes beyond it
-//	cells: base, check, fail, out
-//	outputs: pattern, next
-//	the indices of the terms spelt on demand
-//	the fold table: bmp runes, then emojiSize runes
+//	* cells: base, check, fail, out
+//	* outputs: pattern, next
+//	* the indices of the terms spelt on demand
+//	* the fold table: bmp + emojiSize runes, 16 bits each
 
 func encodeCompiled(c *compiled, ft *foldTables) []byte {
 	m := c.m
 	var b []byte
 	u32 := func(v uint32) { b = binary.LittleEndian.AppendUint32(b, v) }
+	// count writes a count and the zeros that align the items after it.
+	count := func(n int) {
+		u32(uint32(n))
+		for len(b)%8 != 0 {
+			b = append(b, 0)
+		}
+	}
 	runes := func(rs []rune) {
 		u32(uint32(len(rs)))
 		for _, r := range rs {
@@ -312,7 +328,10 @@ func encodeCompiled(c *compiled, ft *foldTables) []byte {
 	}
 	u32(uint32(len(terms)))
 	b = append(b, terms...)
-	runes(norms)
+	count(len(norms))
+	for _, r := range norms {
+		u32(uint32(r))
+	}
 	dense := make([]rune, m.hcode-1)
 	for r, code := range m.codes {
 		if code != 0 {
@@ -321,32 +340,52 @@ func encodeCompiled(c *compiled, ft *foldTables) []byte {
 	}
 	runes(dense)
 	runes(m.high)
-	u32(uint32(len(m.cells)))
+	count(len(m.cells))
 	for _, x := range m.cells {
 		u32(uint32(x.base))
 		u32(uint32(x.check))
 		u32(uint32(x.fail))
 		u32(uint32(x.out))
 	}
-	u32(uint32(len(m.outs)))
+	count(len(m.outs))
 	for _, o := range m.outs {
 		u32(uint32(o.pat))
 		u32(uint32(o.next))
 	}
-	u32(uint32(len(c.later)))
+	count(len(c.later))
 	for _, i := range c.later {
 		u32(uint32(i))
 	}
-	runes(ft.bmp[:])
-	runes(ft.emoji[:])
+	count(len(ft.bmp) + len(ft.emoji))
+	for _, t := range [][]uint16{ft.bmp[:], ft.emoji[:]} {
+		for _, f := range t {
+			b = binary.LittleEndian.AppendUint16(b, f)
+		}
+	}
 	return b
+}
+
+// littleEndian: the machine stores numbers as the cache file does, so its
+// blocks can be used as they are.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// viewAs returns b as a slice of T (of size bytes each) without copying,
+// when the machine is little-endian and b is aligned for T; nil when not
+// (or when b is empty), and the caller decodes b instead. The slice shares
+// b's memory: b must never change.
+func viewAs[T any](b []byte, size int) []T {
+	if !littleEndian || len(b) < size || uintptr(unsafe.Pointer(&b[0]))%unsafe.Alignof(*new(T)) != 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/size)
 }
 
 // decoder reads the payload; the first error sticks, and every count is
 // checked against the bytes left before anything is allocated for it.
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	size int // of the whole payload
+	err  error
 }
 
 func (d *decoder) fail(what string) {
@@ -394,54 +433,98 @@ func (d *decoder) runes() []rune {
 	return out
 }
 
-// words reads a list of items of k 32-bit words each, as one block.
-func (d *decoder) words(k int) []byte {
-	return d.bytes(4 * k * d.count(4*k))
+// aligned reads a list of items of size bytes each, as one block that
+// starts at a multiple of 8 bytes from the payload's start (the zeros
+// before it are checked).
+func (d *decoder) aligned(size int) []byte {
+	n := d.u32()
+	for d.err == nil && (d.size-len(d.b))%8 != 0 {
+		if b := d.bytes(1); len(b) == 1 && b[0] != 0 {
+			d.fail("alignment: not zero")
+		}
+	}
+	if uint64(n)*uint64(size) > uint64(len(d.b)) {
+		d.fail("count beyond the end")
+		return nil
+	}
+	return d.bytes(size * int(n))
 }
+
+// words reads an aligned list of items of k 32-bit words each.
+func (d *decoder) words(k int) []byte { return d.aligned(4 * k) }
 
 func word(b []byte, i int) int32 { return int32(binary.LittleEndian.Uint32(b[4*i:])) }
 
+// int32s returns a block of 32-bit words as a slice: viewed, or decoded.
+func int32s(b []byte) []int32 {
+	if v := viewAs[int32](b, 4); v != nil {
+		return v
+	}
+	out := make([]int32, len(b)/4)
+	for i := range out {
+		out[i] = word(b, i)
+	}
+	return out
+}
+
+// decodeCompiled decodes a payload. What it returns uses the payload's
+// memory where it can (viewAs; the terms' text): payload must never change
+// afterwards.
 func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
-	d := &decoder{b: payload}
+	d := &decoder{b: payload, size: len(payload)}
 	nDict := int(d.u32())
 	cats := make([]string, d.count(4))
 	for i := range cats {
 		cats[i] = string(d.bytes(d.count(1)))
 	}
 	heads := d.bytes(20 * d.count(20)) // term bytes, runes, category, tag, pinyin
-	terms := string(d.bytes(d.count(1)))
-	norms := d.runes()
+	tb := d.bytes(d.count(1))
+	terms := ""
+	if len(tb) > 0 {
+		terms = unsafe.String(&tb[0], len(tb))
+	}
+	norms := int32s(d.words(1))
 	dense, high := d.runes(), d.runes()
 	cb := d.words(4)
-	cells := make([]cell, len(cb)/16)
-	for i := range cells {
-		b := cb[16*i : 16*i+16]
-		cells[i] = cell{word(b, 0), word(b, 1), word(b, 2), word(b, 3)}
+	cells := viewAs[cell](cb, 16)
+	if cells == nil {
+		cells = make([]cell, len(cb)/16)
+		for i := range cells {
+			b := cb[16*i : 16*i+16]
+			cells[i] = cell{word(b, 0), word(b, 1), word(b, 2), word(b, 3)}
+		}
 	}
 	ob := d.words(2)
-	outs := make([]output, len(ob)/8)
-	for i := range outs {
-		outs[i] = output{word(ob, 2*i), word(ob, 2*i+1)}
-	}
-	lb := d.words(1)
-	later := make([]int32, len(lb)/4)
-	for i := range later {
-		later[i] = word(lb, i)
-	}
-	ft := &foldTables{}
-	for _, fs := range [][]rune{ft.bmp[:], ft.emoji[:]} {
-		b := d.words(1)
-		if len(b) != 4*len(fs) {
-			d.fail("fold table: wrong size")
-			break
+	outs := viewAs[output](ob, 8)
+	if outs == nil {
+		outs = make([]output, len(ob)/8)
+		for i := range outs {
+			outs[i] = output{word(ob, 2*i), word(ob, 2*i+1)}
 		}
-		for i := range fs {
-			f := word(b, i)
-			if f != complexFold && (f < 0 || f > utf8.MaxRune || f >= 0xD800 && f <= 0xDFFF) {
-				d.fail(fmt.Sprintf("fold table: rune %d", f))
-				break
+	}
+	later := int32s(d.words(1))
+	fb := d.aligned(2)
+	var ft *foldTables
+	switch {
+	case d.err != nil:
+	case len(fb) != int(unsafe.Sizeof(foldTables{})):
+		d.fail("fold table: wrong size")
+	default:
+		if v := viewAs[foldTables](fb, len(fb)); v != nil {
+			ft = &v[0]
+		} else {
+			ft = &foldTables{}
+			for i := range ft.bmp {
+				ft.bmp[i] = binary.LittleEndian.Uint16(fb[2*i:])
 			}
-			fs[i] = f
+			for i := range ft.emoji {
+				ft.emoji[i] = binary.LittleEndian.Uint16(fb[2*(len(ft.bmp)+i):])
+			}
+		}
+		for _, fs := range [][]uint16{ft.bmp[:], ft.emoji[:]} {
+			if i := slices.IndexFunc(fs, func(f uint16) bool { return f >= 0xD800 && f <= 0xDFFF }); i >= 0 {
+				d.fail(fmt.Sprintf("fold table: rune %d", fs[i]))
+			}
 		}
 	}
 	if d.err != nil {
@@ -496,6 +579,7 @@ func decodeCompiled(payload []byte) (*compiled, *foldTables, error) {
 	if err := m.validate(); err != nil {
 		return nil, nil, err
 	}
+	m.rootTable()
 	return withSpelt(m, nDict, later), ft, nil
 }
 

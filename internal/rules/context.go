@@ -40,7 +40,7 @@ func teaching(kind string) bool { return community.GroupKind(kind).Teaching() }
 //   - in a teaching group, offering the course's own material to
 //     classmates ("今天的课件我整理好了，需要的同学私聊我") without an id,
 //     number, link or price is not an ad.
-func (sc *scratch) inContext(hits []Hit, in Input) []Hit {
+func (sc *scratch) inContext(hits []Hit, in *Input) []Hit {
 	if len(hits) == 0 {
 		return hits
 	}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -239,10 +240,16 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	norm := sc.n.Normalize(text)
 	sc.hits, sc.spans, sc.terms = sc.hits[:0], sc.spans[:0], sc.terms[:0]
 	var cue cues
-	// One pass: the allow phrases and cue words at once; the terms wait
-	// until every allow phrase is known (an allow phrase can end after a
-	// term inside it).
-	c.m.Match(norm, func(p *Pattern, end int) bool {
+	// One pass: the allow phrases and cue words at once, and the model's
+	// gate summed over the same runes; the terms wait until every allow
+	// phrase is known (an allow phrase can end after a term inside it).
+	model := e.currentModel()
+	var gate []int8
+	var log uint
+	if model != nil {
+		gate, log = model.gate, model.gateLog
+	}
+	gateSum := c.m.matchSum(norm, gate, log, func(p *Pattern, end int) bool {
 		switch p.Tag {
 		case dictTag:
 			sc.terms = append(sc.terms, termAt{p, end})
@@ -305,13 +312,17 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "phone", Text: text[a:b]})
 		}
 	}
-	if host, ok := shortLink(text, domains); ok {
-		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "short-link", Text: host})
-		payload = true
-	}
-	if host, ok := spamLink(text, domains); ok {
-		sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
-		payload = true
+	// Both kinds of link need a dot: most lines have none, and are
+	// searched for one once rather than by each.
+	if strings.IndexByte(text, '.') >= 0 {
+		if host, ok := shortLink(text, domains); ok {
+			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "short-link", Text: host})
+			payload = true
+		}
+		if host, ok := spamLink(text, domains); ok {
+			sc.hits = append(sc.hits, Hit{Category: "ad", Term: "spam-link", Text: host})
+			payload = true
+		}
 	}
 	if from, to, ok := voteNumber(norm, cue); ok {
 		a, b := sc.n.Span(from, to)
@@ -343,7 +354,7 @@ func (e *Engine) classify(sc *scratch, text string, domains []string) []Hit {
 	// The model speaks where words found nothing, or only an ad: a porn or
 	// gambling offer also carries a contact id.
 	if !slices.ContainsFunc(sc.hits, func(h Hit) bool { return h.Category != "ad" }) {
-		if m := e.currentModel(); m != nil && m.passes(norm, cue) {
+		if m := model; m != nil && m.passesSum(gateSum, len(norm), cue) {
 			sc.feats.extract(norm, text, cue)
 			if sc.feats.enough() {
 				if j := m.judge(&sc.feats); j.Reported && (j.Category != "ad" || len(sc.hits) == 0) {

@@ -100,15 +100,21 @@ func (rs *RuleSet) resolve(a Action, offences int) (Action, time.Duration) {
 
 // Evaluate judges one input against a rule set. It allocates only for the
 // verdict of a message that breaks a rule.
-func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, in, true) }
+func (e *Engine) Evaluate(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, &in, true, nil) }
 
 // Decide is Evaluate without the words of the verdict — no rule name,
 // reason, matched words or normalised text — for counting and replaying
 // many messages: the action, its duration, the category and whether the
 // model decided. It allocates nothing.
-func (e *Engine) Decide(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, in, false) }
+func (e *Engine) Decide(rs *RuleSet, in Input) Verdict { return e.evaluate(rs, &in, false, nil) }
 
-func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
+// evaluate takes the input by pointer: callers judging many messages
+// (check, Replay) reuse one Input, and copying its two hundred bytes twice
+// a message showed in their profiles. sc is the scratch space to use, nil
+// for one from the engine's pool; a caller judging many messages in one
+// goroutine keeps its own (&scratch{}) rather than taking one from the pool
+// and giving it back each time.
+func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdict {
 	if rs.exempt(in.Role) || in.Lecturer && rs.exemptsLecturers() || slices.Contains(rs.Allow.Members, in.UserID) {
 		return Verdict{Action: Allow}
 	}
@@ -160,7 +166,10 @@ func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
 	}
 	// Words.
 	if in.Text != "" {
-		sc := e.pool.Get().(*scratch)
+		pooled := sc == nil
+		if pooled {
+			sc = e.pool.Get().(*scratch)
+		}
 		hits := e.classify(sc, in.Text, rs.Allow.Domains)
 		hits = sc.inContext(hits, in)
 		best, bestModel := "", false
@@ -213,7 +222,9 @@ func (e *Engine) evaluate(rs *RuleSet, in Input, full bool) Verdict {
 			}
 			c.offer(v)
 		}
-		e.pool.Put(sc)
+		if pooled {
+			e.pool.Put(sc)
+		}
 	}
 	// Flood.
 	if f := rs.Flood; f.Action != "" {

@@ -35,6 +35,10 @@ type Matcher struct {
 	size  int32               // codes are 1..size
 	cells []cell              // state 0 is the root
 	outs  []output
+	// root is the root's transition on each code (0: none), for the
+	// transitions that fail back to the root, as most do: one load that
+	// does not wait for the state, instead of two that do.
+	root []int32
 }
 
 // cell is one state of the double array (or a free cell, check < 0).
@@ -62,7 +66,16 @@ func NewMatcher(pats []Pattern) *Matcher {
 	m.alphabet(t)
 	m.layout(t)
 	m.failures(t)
+	m.rootTable()
 	return m
+}
+
+// rootTable sets root from the cells.
+func (m *Matcher) rootTable() {
+	m.root = make([]int32, m.size+1)
+	for c := int32(1); c <= m.size; c++ {
+		m.root[c] = max(m.step(0, c), 0)
+	}
 }
 
 // trie is the plain trie the double array is built from. Children are
@@ -383,9 +396,21 @@ func (m *Matcher) failures(t *trie) {
 // pattern and the rune index just after the occurrence. fn returns false to
 // stop.
 func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
-	cells, codes := m.cells, m.codes
-	s := int32(0)
+	m.matchSum(text, nil, 0, fn)
+}
+
+// matchSum is Match that also returns, when gate is not nil, the sum of
+// gate[gateBucket(text[i-1], text[i], log)] over the neighbouring runes of
+// text (what the model's gate reads, Model.gateLogit): summed in the same
+// pass, its loads overlap the automaton's instead of coming after them.
+// The sum covers all of text even when fn stops the matching.
+func (m *Matcher) matchSum(text []rune, gate []int8, log uint, fn func(p *Pattern, end int) bool) int32 {
+	cells, codes, root := m.cells, m.codes, m.root
+	s, sum := int32(0), int32(0)
 	for i, r := range text {
+		if gate != nil && i > 0 {
+			sum += int32(gate[gateBucket(text[i-1], r, log)])
+		}
 		var c int32
 		if uint32(r) < denseCodes {
 			c = int32(codes[uint16(r)])
@@ -396,22 +421,30 @@ func (m *Matcher) Match(text []rune, fn func(p *Pattern, end int) bool) {
 			s = 0 // no term contains r
 			continue
 		}
-		for {
-			if t := cells[s].base + c; cells[t].check == s {
-				s = t
-				break
-			}
-			if s == 0 {
+		// Follow the failure links until a state has the transition, or
+		// the root, whose transitions are in a table of their own.
+		t := int32(-1)
+		for s != 0 {
+			if u := cells[s].base + c; cells[u].check == s {
+				t = u
 				break
 			}
 			s = cells[s].fail
 		}
+		if t < 0 {
+			t = root[c]
+		}
+		s = t
 		for o := cells[s].out; o >= 0; o = m.outs[o].next {
 			if !fn(&m.pats[m.outs[o].pat], i+1) {
-				return
+				if gate != nil {
+					sum += gateSum(text[i:], gate, log)
+				}
+				return sum
 			}
 		}
 	}
+	return sum
 }
 
 // Len returns the number of patterns.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -319,25 +320,60 @@ func gateBucket(a, b rune, log uint) uint32 {
 // gateLogit returns the gate's score of a normalised text with its cue
 // lists.
 func (m *Model) gateLogit(norm []rune, cue cues) float32 {
-	s, n := int32(0), max(len(norm)-1, 0)
-	log := m.gateLog
+	return m.gateLogitOf(gateSum(norm, m.gate, m.gateLog), len(norm), cue)
+}
+
+// gateSum sums the gate's weights of the neighbouring runes of norm.
+func gateSum(norm []rune, gate []int8, log uint) int32 {
+	s := int32(0)
 	for i := 1; i < len(norm); i++ {
-		s += int32(m.gate[gateBucket(norm[i-1], norm[i], log)])
+		s += int32(gate[gateBucket(norm[i-1], norm[i], log)])
 	}
-	for l := range cueCount {
-		if cue.has(l) {
-			s += int32(m.gate[gateBucket(0x110000+rune(l), -1, log)])
-			n++
-		}
+	return s
+}
+
+// gateLogitOf completes the gate's score of a normalised text of runes
+// runes whose neighbours' weights sum to s (gateSum, or Matcher.matchSum
+// in the automaton's pass).
+func (m *Model) gateLogitOf(s int32, runes int, cue cues) float32 {
+	n := max(runes-1, 0)
+	log := m.gateLog
+	// The cue lists present, lowest first: most messages have none.
+	for c := uint32(cue) & (1<<cueCount - 1); c != 0; c &= c - 1 {
+		l := bits.TrailingZeros32(c)
+		s += int32(m.gate[gateBucket(0x110000+rune(l), -1, log)])
+		n++
 	}
 	if n == 0 {
 		return float32(math.Inf(-1))
 	}
-	return float32(s)*m.gateScale/float32(math.Sqrt(float64(n))) + m.gateBias
+	root := float32(0)
+	if n < len(gateRoots) {
+		root = gateRoots[n]
+	} else {
+		root = float32(math.Sqrt(float64(n)))
+	}
+	return float32(s)*m.gateScale/root + m.gateBias
 }
+
+// gateRoots are the square roots of the counts of a chat message's
+// neighbours, computed as gateLogitOf would: a square root costs as much as
+// the rest of the gate's score.
+var gateRoots = func() (r [512]float32) {
+	for n := range r {
+		r[n] = float32(math.Sqrt(float64(n)))
+	}
+	return r
+}()
 
 // passes reports whether the gate lets a message through to the model.
 func (m *Model) passes(norm []rune, cue cues) bool { return m.gateLogit(norm, cue) >= m.gateMin }
+
+// passesSum is passes for a text whose neighbours' weights were summed
+// already (Matcher.matchSum).
+func (m *Model) passesSum(s int32, runes int, cue cues) bool {
+	return m.gateLogitOf(s, runes, cue) >= m.gateMin
+}
 
 // GateFeatures returns the gate's buckets of a message, for training (cmd
 // genmodel): one per pair of neighbouring runes of the normalised text and

@@ -63,18 +63,18 @@ func (n *Normalizer) Normalize(s string) []rune {
 		var f rune
 		size := 1
 		if c := s[i]; c < utf8.RuneSelf {
-			f = bmpTable[c]
+			f = rune(bmpTable[c])
 		} else if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
 			// Three bytes, no overlong or surrogate possible: most CJK.
-			f, size = bmpTable[uint16(c)<<12|uint16(s[i+1]&0x3F)<<6|uint16(s[i+2]&0x3F)], 3
+			f, size = rune(bmpTable[uint16(c)<<12|uint16(s[i+1]&0x3F)<<6|uint16(s[i+2]&0x3F)]), 3
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
 			switch {
 			case r < bmp:
-				f = bmpTable[r]
+				f = rune(bmpTable[r])
 			case r >= emojiFirst && r < emojiFirst+emojiSize:
-				f = emoji[r-emojiFirst]
+				f = rune(emoji[r-emojiFirst])
 			default:
 				f = complexFold
 			}
@@ -123,18 +123,23 @@ const (
 	emojiSize  = 0x1000
 )
 
-// complexFold marks a rune that folds into several runes, or one outside
-// the tables.
-const complexFold = -1
+// complexFold marks a rune that folds into several runes, into one beyond
+// the Basic Multilingual Plane, or one outside the tables: such runes take
+// the slow path (fold). U+FFFF is a noncharacter, which folds to nothing,
+// so no rune's one-rune result is ever mistaken for it.
+const complexFold = 0xFFFF
 
+// foldTables hold 16 bits a rune (128 KB for the BMP rather than 256): the
+// table is read for every rune of every message, and the smaller it is,
+// the more of it stays in the processor's cache beside the automaton.
 type foldTables struct {
-	bmp   [bmp]rune
-	emoji [emojiSize]rune
+	bmp   [bmp]uint16
+	emoji [emojiSize]uint16
 }
 
 // foldTable returns the one-rune result of folding each rune of the Basic
 // Multilingual Plane and of the emoji blocks (0: dropped, complexFold:
-// several runes), computed once from fold itself so the two can never
+// several runes or one beyond the BMP), computed once from fold itself so the two can never
 // disagree — or read, by a dictionary cache this very binary wrote
 // (cache.go), with the automaton.
 func foldTable() *foldTables {
@@ -152,14 +157,14 @@ var folds atomic.Pointer[foldTables]
 var computedFolds = sync.OnceValue(func() *foldTables {
 	t := &foldTables{}
 	var n Normalizer
-	one := func(r rune) rune {
+	one := func(r rune) uint16 {
 		n.out, n.offs = n.out[:0], n.offs[:0]
 		n.fold(r, 0)
-		switch len(n.out) {
-		case 0:
+		switch {
+		case len(n.out) == 0:
 			return 0
-		case 1:
-			return n.out[0]
+		case len(n.out) == 1 && n.out[0] < complexFold:
+			return uint16(n.out[0])
 		}
 		return complexFold
 	}

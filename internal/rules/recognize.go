@@ -220,7 +220,14 @@ func digitOf(r rune) (byte, bool) {
 	switch {
 	case r >= '0' && r <= '9':
 		return byte(r - '0'), true
+	case numeralBits[numeralHash(r)>>6]&(1<<(numeralHash(r)&63)) == 0:
+		return 0, false // most runes: no numeral has their hash
 	}
+	return numeralOf(r)
+}
+
+// numeralOf reads a Chinese numeral, or a rune that stands for one.
+func numeralOf(r rune) (byte, bool) {
 	switch r {
 	case '零', '〇', '洞':
 		return 0, true
@@ -245,6 +252,21 @@ func digitOf(r rune) (byte, bool) {
 	}
 	return 0, false
 }
+
+// numerals are the runes digitOf reads besides '0'–'9' (a test checks
+// the two agree), and numeralBits a bit for each of their hashes: what
+// lets digitOf turn most runes away before its switch.
+const numerals = "零〇洞一壹幺妖二贰两三叁四肆五伍六陆七柒拐八捌九玖勾"
+
+var numeralBits = func() (b [2]uint64) {
+	for _, r := range numerals {
+		h := numeralHash(r)
+		b[h>>6] |= 1 << (h & 63)
+	}
+	return b
+}()
+
+func numeralHash(r rune) uint32 { return uint32(r) * 0x9E3779B1 >> 25 }
 
 // phoneNumber finds a mainland mobile number: exactly 11 digits starting
 // 13–19, digits or Chinese numerals. It probes every eleventh rune: a run
@@ -604,15 +626,28 @@ func votePlea(s []rune, c cues) bool {
 // standaloneGun finds a message that opens with 滚 as a word: "滚，别在群里发"
 // (滚动, 滚筒 and 滚烫 are words of their own).
 func standaloneGun(text string) (int, int, bool) {
-	if !strings.Contains(text[:min(len(text), 16)], "滚") {
+	// 滚 within the first 16 bytes, after nothing but spaces: skip them
+	// by hand (TrimLeft with a set of runes cost more than the rest).
+	from := 0
+	for from < len(text) && from < 16 {
+		if c := text[from]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			from++
+		} else if strings.HasPrefix(text[from:], "　") {
+			from += len("　")
+		} else {
+			break
+		}
+	}
+	if from+len("滚") > 16 || !strings.HasPrefix(text[from:], "滚") {
 		return 0, 0, false
 	}
-	t := strings.TrimLeft(text, " \t\r\n　")
-	if !strings.HasPrefix(t, "滚") {
-		return 0, 0, false
-	}
-	from := len(text) - len(t)
-	rest := t[len("滚"):]
+	return gunAlone(text, from)
+}
+
+// gunAlone reports whether the 滚 at text[from:] stands alone: at the end,
+// or before a pause or a particle.
+func gunAlone(text string, from int) (int, int, bool) {
+	rest := text[from+len("滚"):]
 	if rest == "" {
 		return from, from + len("滚"), true
 	}

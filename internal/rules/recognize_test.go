@@ -233,3 +233,43 @@ func TestShortHosts(t *testing.T) {
 		}
 	}
 }
+
+// digitOf's filter lets every numeral through: numerals lists exactly the
+// runes numeralOf reads.
+func TestNumerals(t *testing.T) {
+	for r := rune(0); r <= 0x2FFFF; r++ {
+		d, ok := numeralOf(r)
+		if ok != strings.ContainsRune(numerals, r) {
+			t.Errorf("%q: numeralOf says %v, numerals %v", r, ok, !ok)
+		}
+		if e, eok := digitOf(r); ok && (e != d || !eok) {
+			t.Errorf("%q: digitOf %d %v, numeralOf %d", r, e, eok, d)
+		}
+	}
+}
+
+// standaloneGunByTrim is standaloneGun as it was first written (trimming
+// the spaces with strings.TrimLeft): FuzzStandaloneGun compares the two.
+func standaloneGunByTrim(text string) (int, int, bool) {
+	if !strings.Contains(text[:min(len(text), 16)], "滚") {
+		return 0, 0, false
+	}
+	t := strings.TrimLeft(text, " \t\r\n　")
+	if !strings.HasPrefix(t, "滚") {
+		return 0, 0, false
+	}
+	return gunAlone(text, len(text)-len(t))
+}
+
+func FuzzStandaloneGun(f *testing.F) {
+	for _, s := range []string{"滚", "滚，别在群里发", "  滚吧", "\t\r\n　滚!", "　　　　滚", "　　　　　滚", "      滚。", "             滚", "              滚", "打滚", "滚蛋", "", " ", "滚\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		a, b, ok := standaloneGun(text)
+		c, d, ok2 := standaloneGunByTrim(text)
+		if a != c || b != d || ok != ok2 {
+			t.Fatalf("standaloneGun(%q) = %d %d %v, by trimming %d %d %v", text, a, b, ok, c, d, ok2)
+		}
+	})
+}

@@ -166,7 +166,7 @@ func Replay(ctx context.Context, o ReplayOptions, msgs iter.Seq2[Stored, error])
 			past = past[1:]
 		}
 		in.Offences = len(past)
-		v := e.Decide(rs, in)
+		v := e.evaluate(rs, &in, false, nil) // Decide, without copying in
 		r.Messages++
 		r.Verdicts[v.Action]++
 		if v.Action != Allow {
