@@ -465,15 +465,42 @@ type Said struct {
 type Tracker struct {
 	// Target gives a group's response target.
 	Target func(group int64) ResponseTarget
-	// Open are the questions not answered yet, oldest first.
-	Open []*Question
+	// open are the questions not answered yet, by group, oldest first: a
+	// message can answer only its own group's (Answers), and an
+	// organisation has thousands open at once.
+	open map[int64][]*Question
+	n    int
 }
 
+// Add opens a question asked before (read back from the store), after
+// those added before it.
+func (t *Tracker) Add(q *Question) {
+	if t.open == nil {
+		t.open = map[int64][]*Question{}
+	}
+	t.open[q.GroupID] = append(t.open[q.GroupID], q)
+	t.n++
+}
+
+// Drop takes back an open question (one Step asked that the store does
+// not keep).
+func (t *Tracker) Drop(q *Question) {
+	qs := t.open[q.GroupID]
+	if i := slices.Index(qs, q); i >= 0 {
+		t.open[q.GroupID] = slices.Delete(qs, i, i+1)
+		t.n--
+	}
+}
+
+// Len is the number of open questions.
+func (t *Tracker) Len() int { return t.n }
+
 // Step reads one message: the open questions it answers (now answered)
-// and the question it asks (nil when none; it is open, in t.Open).
+// and the question it asks (nil when none; it is open).
 func (t *Tracker) Step(m Said) (answered []*Question, asked *Question) {
-	kept := t.Open[:0]
-	for _, q := range t.Open {
+	open := t.open[m.Group]
+	kept := open[:0]
+	for _, q := range open {
 		later := Later{Group: m.Group, Person: m.Person, ReplyTo: m.ReplyTo, At: m.At, Staff: m.Staff,
 			MentionsAsker: m.Mentions != nil && m.Group == q.GroupID && m.Person != q.PersonID && m.Mentions(q.PersonID)}
 		if m.At.Sub(q.AskedAt) > QuestionHorizon {
@@ -490,19 +517,27 @@ func (t *Tracker) Step(m Said) (answered []*Question, asked *Question) {
 		q.Waited = t.Target(q.GroupID).Waited(q.StartsAt, at)
 		answered = append(answered, q)
 	}
-	t.Open = kept
+	if len(open) > 0 {
+		clear(open[len(kept):]) // no pointers kept past the end
+		t.open[m.Group] = kept
+		t.n -= len(answered)
+	}
 	if m.Staff || !(m.CallsStaff || IsQuestion(m.Text)) {
 		return answered, nil
 	}
 	r := t.Target(m.Group)
 	asked = &Question{GroupID: m.Group, PersonID: m.Person, MessageID: m.ID, Text: Excerpt(m.Text, 200), AskedAt: m.At,
 		StartsAt: r.ClockStart(m.At), DueAt: r.Due(m.At)}
-	t.Open = append(t.Open, asked)
+	t.Add(asked)
 	return answered, asked
 }
 
 // Expire drops the open questions asked QuestionHorizon or longer before
 // now: unanswered for good.
 func (t *Tracker) Expire(now time.Time) {
-	t.Open = slices.DeleteFunc(t.Open, func(q *Question) bool { return now.Sub(q.AskedAt) >= QuestionHorizon })
+	for g, qs := range t.open {
+		kept := slices.DeleteFunc(qs, func(q *Question) bool { return now.Sub(q.AskedAt) >= QuestionHorizon })
+		t.n -= len(qs) - len(kept)
+		t.open[g] = kept
+	}
 }

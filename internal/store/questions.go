@@ -187,7 +187,7 @@ func newQuestionTrack(ctx context.Context, db *DB, q queryer, orgID int64, now, 
 		return nil, err
 	}
 	for i := range open {
-		qt.tr.Open = append(qt.tr.Open, &open[i])
+		qt.tr.Add(&open[i])
 	}
 	return qt, nil
 }
@@ -295,14 +295,14 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 			continue
 		}
 		if s.At.Before(qt.since) {
-			qt.tr.Open = qt.tr.Open[:len(qt.tr.Open)-1] // history: too old to ask
+			qt.tr.Drop(asked) // history: too old to ask
 			continue
 		}
 		key := [2]any{asked.GroupID, asked.MessageID}
 		var one int
 		err := q.QueryRowContext(ctx, db.q(`SELECT 1 FROM questions WHERE group_id = ? AND message_id = ?`), asked.GroupID, asked.MessageID).Scan(&one)
 		if err == nil || seen[key] {
-			qt.tr.Open = qt.tr.Open[:len(qt.tr.Open)-1] // the same message id again: already asked
+			qt.tr.Drop(asked) // the same message id again: already asked
 			continue
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
