@@ -229,13 +229,16 @@ func measure(loadgen string, urls []string, loads []load, warm int, prefix, prof
 				prof <- err
 			}(l.name)
 		}
-		cpu0 := cpuTime(pids)
+		cpu0, tx0 := cpuTime(pids), transactions(urls)
 		rate, err := loadgenRun(loadgen, urls, l, prefix+l.name)
 		if err != nil {
 			return nil, 0, err
 		}
 		if len(pids) > 0 {
 			cpuPerMsg[prefix+l.name] = (cpuTime(pids) - cpu0).Seconds() * 1e6 / float64(l.n)
+		}
+		if tx := transactions(urls) - tx0; tx > 0 {
+			fmt.Printf("%s %s: %.0f events a transaction\n", prefix, l.name, float64(l.n)/tx)
 		}
 		if prof != nil {
 			if err := <-prof; err != nil {
@@ -384,10 +387,11 @@ func resetPostgres(bin, dsn, dir string) error {
 
 // checkStored reads qunzhu's /metrics: every acknowledged event stored,
 // none twice, no batch failed.
-func checkStored(url string, sent int) error {
+// metrics reads a server's /metrics: the value of each plain series.
+func metrics(url string) (map[string]float64, error) {
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	got := map[string]float64{}
@@ -398,6 +402,26 @@ func checkStored(url string, sent int) error {
 			v, _ := strconv.ParseFloat(f[1], 64)
 			got[f[0]] = v
 		}
+	}
+	return got, sc.Err()
+}
+
+// transactions is how many ingest transactions the servers committed so
+// far (0 for the floor, which has no /metrics).
+func transactions(urls []string) float64 {
+	n := 0.0
+	for _, u := range urls {
+		if m, err := metrics(u); err == nil {
+			n += m["qunzhu_ingest_batches_total"]
+		}
+	}
+	return n
+}
+
+func checkStored(url string, sent int) error {
+	got, err := metrics(url)
+	if err != nil {
+		return err
 	}
 	if int(got["qunzhu_events_ingested_total"]) != sent || int(got["qunzhu_messages_stored_total"]) != sent || got["qunzhu_ingest_failures_total"] != 0 {
 		return fmt.Errorf("qunzhu stored %v events and %v messages of %d sent, %v failed batches", got["qunzhu_events_ingested_total"], got["qunzhu_messages_stored_total"], sent, got["qunzhu_ingest_failures_total"])
