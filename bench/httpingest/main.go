@@ -52,7 +52,10 @@ import (
 
 const token = "bench-token-0123456789abcdef"
 
-var prebuilt, mix string
+var (
+	prebuilt, mix string
+	tracing       bool
+)
 
 type load struct {
 	name           string
@@ -70,6 +73,7 @@ func main() {
 	replicas := flag.Int("replicas", 1, "with -postgres: qunzhu replicas, each holding its own connection; loadgen is split evenly across them")
 	work := flag.String("dir", "", "working directory (default: a new temporary one)")
 	flag.StringVar(&mix, "mix", "loadgen", "the load: loadgen (the shared tool's; half of it floods) or spread (2% offending; see the package comment)")
+	flag.BoolVar(&tracing, "trace", false, "with -profile: also a 2 s execution trace of qunzhu after each profile (go tool trace)")
 	flag.StringVar(&prebuilt, "qunzhu", "", "a qunzhu binary to measure instead of building the repository's (an older commit's, for a before/after)")
 	flag.Parse()
 	if err := run(*tools, *reps, []load{{"batched", *nBatch, 1000, 4}, {"single", *nSingle, 1, 64}}, *warm, *profile, *pg, *replicas, *work); err != nil {
@@ -127,7 +131,7 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 		if err != nil {
 			return err
 		}
-		floorRates, _, err := measure(loadgen, []string{fl.url}, loads, warm, fmt.Sprintf("f%d", rep), "", "")
+		floorRates, _, err := measure(loadgen, []string{fl.url}, loads, warm, fmt.Sprintf("f%d", rep), "", "", fl.cmd.Process.Pid)
 		fl.stop()
 		if err != nil {
 			return err
@@ -136,7 +140,7 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 		if err != nil {
 			return err
 		}
-		qRates, sent, err := measure(loadgen, []string{qs.url}, loads, warm, fmt.Sprintf("q%d", rep), profile, qs.debug)
+		qRates, sent, err := measure(loadgen, []string{qs.url}, loads, warm, fmt.Sprintf("q%d", rep), profile, qs.debug, qs.cmd.Process.Pid)
 		if err == nil {
 			err = checkStored(qs.url, sent)
 		}
@@ -146,8 +150,8 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 		}
 		for i, l := range loads {
 			figures[l.name] = append(figures[l.name], [2]float64{floorRates[i], qRates[i]})
-			fmt.Printf("rep %d  %-8s floor %8.0f msgs/s   qunzhu %8.0f msgs/s   ratio %.2f   (load average %s)\n",
-				rep, l.name, floorRates[i], qRates[i], qRates[i]/floorRates[i], loadavg())
+			fmt.Printf("rep %d  %-8s floor %8.0f msgs/s   qunzhu %8.0f msgs/s   ratio %.2f   CPU a message: floor %.1f µs, qunzhu %.1f µs   (load average %s)\n",
+				rep, l.name, floorRates[i], qRates[i], qRates[i]/floorRates[i], cpuPerMsg[fmt.Sprintf("f%d%s", rep, l.name)], cpuPerMsg[fmt.Sprintf("q%d%s", rep, l.name)], loadavg())
 		}
 	}
 	fmt.Printf("\nmedians of %d runs (the ratio is the median of each run's ratio):\n", reps)
@@ -201,7 +205,7 @@ func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, w
 // measure warms the servers up, then runs each load, split evenly across
 // urls at the same time; it returns each load's messages per second and
 // how many events were acknowledged.
-func measure(loadgen string, urls []string, loads []load, warm int, prefix, profile, debug string) ([]float64, int, error) {
+func measure(loadgen string, urls []string, loads []load, warm int, prefix, profile, debug string, pids ...int) ([]float64, int, error) {
 	sent := 0
 	if warm > 0 {
 		if _, err := loadgenRun(loadgen, urls, load{"warm", warm, 1000, 4}, prefix+"w"); err != nil {
@@ -216,12 +220,25 @@ func measure(loadgen string, urls []string, loads []load, warm int, prefix, prof
 			prof = make(chan error, 1)
 			go func(name string) {
 				time.Sleep(time.Second)
-				prof <- fetch("http://"+debug+"/debug/pprof/profile?seconds=10", filepath.Join(profile, prefix+"-"+name+".pprof"))
+				err := fetch("http://"+debug+"/debug/pprof/profile?seconds=10", filepath.Join(profile, prefix+"-"+name+".pprof"))
+				if err == nil && tracing {
+					// An execution trace after the profile: whether the
+					// writer waits for work, and for what.
+					err = fetch("http://"+debug+"/debug/pprof/trace?seconds=2", filepath.Join(profile, prefix+"-"+name+".trace"))
+				}
+				prof <- err
 			}(l.name)
 		}
+		cpu0, tx0 := cpuTime(pids), transactions(urls)
 		rate, err := loadgenRun(loadgen, urls, l, prefix+l.name)
 		if err != nil {
 			return nil, 0, err
+		}
+		if len(pids) > 0 {
+			cpuPerMsg[prefix+l.name] = (cpuTime(pids) - cpu0).Seconds() * 1e6 / float64(l.n)
+		}
+		if tx := transactions(urls) - tx0; tx > 0 {
+			fmt.Printf("%s %s: %.0f events a transaction\n", prefix, l.name, float64(l.n)/tx)
 		}
 		if prof != nil {
 			if err := <-prof; err != nil {
@@ -370,10 +387,11 @@ func resetPostgres(bin, dsn, dir string) error {
 
 // checkStored reads qunzhu's /metrics: every acknowledged event stored,
 // none twice, no batch failed.
-func checkStored(url string, sent int) error {
+// metrics reads a server's /metrics: the value of each plain series.
+func metrics(url string) (map[string]float64, error) {
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	got := map[string]float64{}
@@ -384,6 +402,26 @@ func checkStored(url string, sent int) error {
 			v, _ := strconv.ParseFloat(f[1], 64)
 			got[f[0]] = v
 		}
+	}
+	return got, sc.Err()
+}
+
+// transactions is how many ingest transactions the servers committed so
+// far (0 for the floor, which has no /metrics).
+func transactions(urls []string) float64 {
+	n := 0.0
+	for _, u := range urls {
+		if m, err := metrics(u); err == nil {
+			n += m["qunzhu_ingest_batches_total"]
+		}
+	}
+	return n
+}
+
+func checkStored(url string, sent int) error {
+	got, err := metrics(url)
+	if err != nil {
+		return err
 	}
 	if int(got["qunzhu_events_ingested_total"]) != sent || int(got["qunzhu_messages_stored_total"]) != sent || got["qunzhu_ingest_failures_total"] != 0 {
 		return fmt.Errorf("qunzhu stored %v events and %v messages of %d sent, %v failed batches", got["qunzhu_events_ingested_total"], got["qunzhu_messages_stored_total"], sent, got["qunzhu_ingest_failures_total"])
@@ -460,6 +498,34 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// cpuPerMsg is each measured load's CPU time of the server process (user
+// and system) a message, in µs, by measure's prefix and the load's name:
+// on a machine shared with other work it varies less than the rates do.
+var cpuPerMsg = map[string]float64{}
+
+// cpuTime is the CPU time (user and system) the processes used so far,
+// from /proc; 0 where there is none.
+func cpuTime(pids []int) time.Duration {
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command's name, which is in parentheses:
+		// utime and stime are the 14th and 15th of the whole line.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
 func loadavg() string {

@@ -98,8 +98,42 @@ func DecodeEvents(r io.Reader, opt DecodeOptions) ([]chat.Event, error) {
 	if len(trimmed) == 0 {
 		return nil, invalid("body: empty; want an event object or an array of events")
 	}
-	var raws []json.RawMessage
 	array := trimmed[0] == '['
+	if array {
+		if out, ok, err := decodeArray(body, opt); ok {
+			return out, err
+		}
+	}
+	return decodeEach(body, array, opt)
+}
+
+// decodeArray decodes a well-formed array of at most opt.MaxEvents event
+// objects in one pass, the common case: every byte is scanned twice,
+// where decodeEach scans it four times (the array, then each element
+// again). ok is false, and nothing done, when the array has anything
+// decodeEach must name — bad JSON, an unknown field, no events or too
+// many. A field check that fails is reported here as decodeEach reports
+// it: every element decoded cleanly, so it is the first problem.
+func decodeArray(body []byte, opt DecodeOptions) (out []chat.Event, ok bool, err error) {
+	var ws []wireEvent
+	if err := strictUnmarshal(body, &ws); err != nil || len(ws) == 0 || len(ws) > opt.MaxEvents {
+		return nil, false, nil
+	}
+	out = make([]chat.Event, 0, len(ws))
+	for i := range ws {
+		e, err := ws[i].event(opt)
+		if err != nil {
+			return nil, true, invalid("%s", at(fmt.Sprintf("events[%d]", i), err.Error()))
+		}
+		out = append(out, e)
+	}
+	return out, true, nil
+}
+
+// decodeEach reads the body's events one by one, reporting the first
+// problem.
+func decodeEach(body []byte, array bool, opt DecodeOptions) ([]chat.Event, error) {
+	var raws []json.RawMessage
 	if array {
 		if err := strictUnmarshal(body, &raws); err != nil {
 			return nil, invalid("body: %s", jsonProblem(err))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -139,6 +140,34 @@ func FuzzDecodeEvents(f *testing.F) {
 		}
 		if !reflect.DeepEqual(evs, evs2) {
 			t.Fatalf("round trip changed the events:\n%+v\n%+v", evs, evs2)
+		}
+	})
+}
+
+// FuzzDecodeArray checks that the one-pass decoding of an array answers
+// exactly as decoding it element by element does: the same events, or
+// the same error.
+func FuzzDecodeArray(f *testing.F) {
+	b, _ := os.ReadFile("testdata/valid.json")
+	f.Add(b)
+	ev := `{"id":"e1","type":"message","group":"g","time":"2026-11-25T08:00:00Z","sender":{"id":"u1"},"message":{"id":"m1","kind":"text","text":"hi"}}`
+	for _, s := range []string{"[]", "[null]", "[42]", `[` + ev + `,{"id":"x","type":"poke","group":"g"}]`, `[` + ev + `,` + ev + `] `, `[` + ev + `]x`,
+		`[` + ev + `,{"id":"x","type":"member_joined","group":"g","grop":1}]`, `[{"id":"x","type":"message","group":"g","sender":{"id":"u"}},[1]]`,
+		`[{"ID":"x","TYPE":"member_left","group":"g","sender":{"id":"u"},"id":"y"}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(bytes.TrimLeft(body, " \t\r\n")) == 0 || bytes.TrimLeft(body, " \t\r\n")[0] != '[' {
+			return
+		}
+		o := DecodeOptions{Connection: "c", Now: func() time.Time { return fixed }, MaxEvents: 3}
+		evs, ok, err := decodeArray(body, o)
+		if !ok {
+			return
+		}
+		want, wantErr := decodeEach(body, true, o)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(evs, want) {
+			t.Fatalf("one pass: %+v, %v\nelement by element: %+v, %v", evs, err, want, wantErr)
 		}
 	})
 }
