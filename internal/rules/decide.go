@@ -42,8 +42,20 @@ var _ pipeline.Decider = (*Decider)(nil)
 type floodKey struct{ group, person int64 }
 
 // floodMemory keeps each member's last 32 messages (time and a hash of
-// the text), for the flood rule. Not safe for concurrent use.
-type floodMemory map[floodKey]*history
+// the text), for the flood rule. Not safe for concurrent use; the zero
+// value is ready.
+type floodMemory struct {
+	m map[floodKey]*history
+	// sweepAt is the size at which members idle past the window are
+	// forgotten next: floodSweep, or twice what a sweep kept, so that
+	// a sweep that forgets few (every member spoke within the window)
+	// is not run again at the next new member.
+	sweepAt int
+}
+
+// floodSweep is the fewest members remembered before idle ones are
+// forgotten.
+const floodSweep = 100_000
 
 type history struct {
 	at   [32]int64 // Unix nanoseconds; 0 for a free slot
@@ -59,21 +71,22 @@ func (mem *floodMemory) observe(k floodKey, at time.Time, text string, window ti
 		sum ^= uint64(text[i])
 		sum *= 1099511628211
 	}
-	if *mem == nil {
-		*mem = floodMemory{}
+	if mem.m == nil {
+		mem.m, mem.sweepAt = map[floodKey]*history{}, floodSweep
 	}
 	now, w := at.UnixNano(), int64(window)
-	hi := (*mem)[k]
+	hi := mem.m[k]
 	if hi == nil {
-		if len(*mem) > 100_000 { // forget idle members
-			for key, v := range *mem {
+		if len(mem.m) >= mem.sweepAt { // forget idle members
+			for key, v := range mem.m {
 				if now-v.at[(v.n+31)%32] > w {
-					delete(*mem, key)
+					delete(mem.m, key)
 				}
 			}
+			mem.sweepAt = max(floodSweep, 2*len(mem.m))
 		}
 		hi = &history{}
-		(*mem)[k] = hi
+		mem.m[k] = hi
 	}
 	hi.at[hi.n], hi.hash[hi.n] = now, sum
 	hi.n = (hi.n + 1) % 32
