@@ -34,47 +34,69 @@ type ingestTx struct {
 var _ pipeline.Store = (*DB)(nil)
 var _ pipeline.Tx = (*ingestTx)(nil)
 
-// Ingest runs fn in one transaction, on a connection kept for the ingest
-// batches. On SQLite a connection's page cache is dropped whenever another
-// connection has written since its last transaction: batches that moved
-// from one pooled connection to the next read the indexes they insert
-// into from the file again (a third of the writer's time under load).
-// After any error the connection goes back to the pool (a broken one is
-// discarded there) and the next batch takes another.
+// Ingest runs fn in one transaction, on the connection kept for writing
+// (onWriter): on SQLite a connection's page cache is dropped whenever
+// another connection has written since its last transaction, and batches
+// that moved from one pooled connection to the next read the indexes they
+// insert into from the file again (a third of the writer's time under
+// load). After any error the connection goes back to the pool (a broken
+// one is discarded there) and the next batch takes another.
 func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
-	db.ingestMu.Lock()
-	defer db.ingestMu.Unlock()
+	err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return true, fmt.Errorf("begin: %w", err)
+		}
+		t := &ingestTx{db: db, tx: tx}
+		err = fn(t)
+		if err == nil {
+			err = t.flush(ctx)
+		}
+		if err != nil {
+			tx.Rollback()
+			return true, err
+		}
+		if err := tx.Commit(); err != nil {
+			return true, fmt.Errorf("commit: %w", err)
+		}
+		return false, nil
+	})
+	return err
+}
+
+// onWriter runs fn on the connection kept for writing, in this process's
+// turn to write (writeTurn; at once on PostgreSQL, where it serves the
+// ingest batches only). On SQLite every write goes through it — the
+// ingest batches, the leases renewed every few seconds, the outbox's
+// claims and acks, every transaction (inTx) and single write (exec):
+// a write from any other connection would make SQLite drop this one's
+// page cache at its next transaction, and the batch after it read its
+// indexes from the file again (the leases alone, renewed every 5 s from
+// pooled connections, cost 6% of qunzhu's CPU under the HTTP benchmark).
+// fn reports whether the connection should be given back to the pool
+// (after a failed batch or commit: a broken connection is discarded
+// there, and the next user takes another). The turn is taken before the
+// connection, so a write nested in another times out as SQLite's own
+// wait would instead of waiting for ever.
+func (db *DB) onWriter(ctx context.Context, fn func(c *sql.Conn) (drop bool, err error)) error {
 	done, err := db.writeTurn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer done()
+	db.ingestMu.Lock()
+	defer db.ingestMu.Unlock()
 	if err := db.openIngestConn(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx, err := db.ingestConn.BeginTx(ctx, nil)
-	if err != nil {
+	drop, err := fn(db.ingestConn)
+	if drop {
 		db.dropIngestConn()
-		return fmt.Errorf("begin: %w", err)
 	}
-	t := &ingestTx{db: db, tx: tx}
-	err = fn(t)
-	if err == nil {
-		err = t.flush(ctx)
-	}
-	if err != nil {
-		tx.Rollback()
-		db.dropIngestConn()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		db.dropIngestConn()
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return err
 }
 
-// openIngestConn takes the ingest connection from the pool unless it is
+// openIngestConn takes the writing connection from the pool unless it is
 // held already; the caller holds ingestMu.
 func (db *DB) openIngestConn(ctx context.Context) error {
 	if db.ingestConn != nil {
@@ -88,35 +110,19 @@ func (db *DB) openIngestConn(ctx context.Context) error {
 	return nil
 }
 
-// onIngestConn runs fn — a small write of its own, run every few seconds
-// while the ingest runs (a lease renewed) — on SQLite on the ingest
-// connection, in its turn to write, and on PostgreSQL on the pool. A
-// write from any other connection makes SQLite drop the ingest
-// connection's page cache at its next batch, which then reads the indexes
-// it inserts into from the file again: with the scheduler's lease and the
-// connection keeper renewing every 5 s from pooled connections, that was
-// 6% of qunzhu's CPU under the HTTP benchmark, and the reads after.
+// onIngestConn runs fn — a small write of its own — on SQLite on the
+// writing connection in its turn (onWriter), and on PostgreSQL on the
+// pool.
 func (db *DB) onIngestConn(ctx context.Context, fn func(q queryer) error) error {
 	if db.dialect != SQLite {
 		return fn(db.sql)
 	}
-	db.ingestMu.Lock()
-	defer db.ingestMu.Unlock()
-	done, err := db.writeTurn(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := db.openIngestConn(ctx); err != nil {
-		return err
-	}
-	if err := fn(db.ingestConn); err != nil {
-		// As after a failed batch: a broken connection is discarded by
-		// the pool, and the next user takes another.
-		db.dropIngestConn()
-		return err
-	}
-	return nil
+	return db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+		err := fn(c)
+		// A statement that failed for its data (a conflict, no row) leaves
+		// the connection as it was; any other failure may have broken it.
+		return err != nil && !errors.Is(err, sql.ErrNoRows) && errkind.Of(classify(err)) != errkind.Conflict, err
+	})
 }
 
 // dropIngestConn gives the ingest connection back to the pool; the caller

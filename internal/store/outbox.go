@@ -175,7 +175,7 @@ func (db *DB) claimActions(ctx context.Context, connection string, limit int, le
 }
 
 // claimSQLite picks the due actions with a read, outside the write lock,
-// and claims them in its turn to write, checking again that each is still
+// and claims them in its turn to write on the writing connection, checking again that each is still
 // due and unclaimed (another dispatcher may have taken it in between).
 // Picking the first due actions in id order sorts every due action: with
 // a backlog of tens of thousands (a platform back after an outage) that
@@ -191,24 +191,27 @@ func (db *DB) claimSQLite(ctx context.Context, connection string, limit int, now
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	done, err := db.writeTurn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("claim actions: %w", err)
-	}
-	defer done()
 	all := make([]any, 0, len(ids)+3+len(args))
 	all = append(all, ms(now.Add(lease)))
 	for _, id := range ids {
 		all = append(all, id)
 	}
 	all = append(all, ms(now), ms(now))
-	rows, err = db.sql.QueryContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1
-		WHERE id IN (`+placeholders(len(ids))+`) AND status = 'pending' AND next_at <= ? AND lease_until <= ?`+and+`
-		RETURNING `+outboxCols, append(all, args...)...)
+	var items []pipeline.OutboxItem
+	err = db.onIngestConn(ctx, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1
+			WHERE id IN (`+placeholders(len(ids))+`) AND status = 'pending' AND next_at <= ? AND lease_until <= ?`+and+`
+			RETURNING `+outboxCols, append(all, args...)...)
+		if err != nil {
+			return err
+		}
+		items, err = scanOutbox(rows)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim actions: %w", err)
 	}
-	return scanOutbox(rows)
+	return items, nil
 }
 
 // CompleteActions marks delivered actions done, in one statement.

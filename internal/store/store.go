@@ -488,10 +488,11 @@ func (db *DB) writeTurn(ctx context.Context) (func(), error) {
 	select {
 	case db.writes <- struct{}{}:
 		got := time.Now()
-		_, file, line, _ := runtime.Caller(2)
+		var pcs [16]uintptr
+		n := runtime.Callers(2, pcs[:]) // from writeTurn's caller
 		return func() {
 			if d := time.Since(got); d > time.Second {
-				db.log.Warn("long write", "held", d, "by", fmt.Sprintf("%s:%d", file, line))
+				db.log.Warn("long write", "held", d, "by", writer(pcs[:n]))
 			}
 			<-db.writes
 		}, nil
@@ -502,48 +503,76 @@ func (db *DB) writeTurn(ctx context.Context) (func(), error) {
 	}
 }
 
-// exec runs one write statement outside a transaction, in this process's
-// turn to write (writeTurn): a statement through the pool that raced the
-// queue instead would wait on SQLite's polling busy handler and lose to
-// it under a continuous ingest.
-func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	done, err := db.writeTurn(ctx)
-	if err != nil {
-		return nil, err
+// writePlumbing are the store's functions between a write and its turn.
+var writePlumbing = map[string]bool{"onWriter": true, "onIngestConn": true, "exec": true, "scanWrite": true, "inTx": true}
+
+// writer names the first caller on the stack that is not the store's
+// write plumbing: the code that wrote.
+func writer(pcs []uintptr) string {
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if name := f.Function[strings.LastIndex(f.Function, ".")+1:]; !writePlumbing[name] || !more {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
 	}
-	defer done()
-	return db.sql.ExecContext(ctx, query, args...)
+}
+
+// exec runs one write statement outside a transaction, in this process's
+// turn to write and, on SQLite, on the writing connection (onWriter): a
+// statement through the pool that raced the queue instead would wait on
+// SQLite's polling busy handler and lose to it under a continuous ingest.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.onIngestConn(ctx, func(q queryer) error {
+		var err error
+		res, err = q.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // scanWrite runs one write statement that returns a row (INSERT …
-// RETURNING) outside a transaction, in this process's turn to write, and
-// scans the row into dest.
+// RETURNING) outside a transaction as exec does, and scans the row into
+// dest.
 func (db *DB) scanWrite(ctx context.Context, query string, args []any, dest ...any) error {
-	done, err := db.writeTurn(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return db.sql.QueryRowContext(ctx, query, args...).Scan(dest...)
+	return db.onIngestConn(ctx, func(q queryer) error {
+		return q.QueryRowContext(ctx, query, args...).Scan(dest...)
+	})
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs fn in a transaction, committing when it returns nil: on
+// SQLite on the writing connection in its turn (onWriter).
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	done, err := db.writeTurn(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+	if db.dialect == SQLite {
+		return db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+			tx, err := c.BeginTx(ctx, nil)
+			if err != nil {
+				return true, fmt.Errorf("begin: %w", err)
+			}
+			return commitOrRollback(tx, fn(tx))
+		})
 	}
-	defer done()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
+	_, err = commitOrRollback(tx, fn(tx))
+	return err
+}
+
+// commitOrRollback ends a transaction: rolled back when its work failed
+// (err), else committed. It reports whether the connection may be broken
+// (the rollback or the commit failed).
+func commitOrRollback(tx *sql.Tx, err error) (bool, error) {
+	if err != nil {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+			return true, err
+		}
+		return false, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return true, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return false, nil
 }
