@@ -21,10 +21,13 @@
 // message, so at any real rate half the messages are floods (three
 // identical messages within 30 s), muted and deleted — the moderation
 // path's worst case, whatever its 2% of ads. -mix spread posts the same
-// JSON from this program instead: member k·7919 mod 50,000 into group
-// member mod 500, texts varied, every 50th an ad (2% offending): a member
-// speaks once every 50,000 messages, under the flood limit (8 in 30 s)
-// up to ~13,000 messages/s. Both servers get the same load.
+// JSON from this program instead: member k·7919 mod 200,000 into group
+// member mod 1,000, texts varied, every 50th an ad (2% offending): a
+// member speaks once every 200,000 messages, under the flood limit (8 in
+// 30 s) up to ~53,000 messages/s (with 50,000 members, as before
+// 2026-12-06 23:30, qunzhu moderated floods above ~13,000/s). Warm with
+// -warm 200000 so that the timed part meets no member for the first
+// time. Both servers get the same load.
 package main
 
 import (
@@ -573,12 +576,12 @@ func spread(url, tok string, n, batch, cons int, prefix string) ([]byte, error) 
 				evs := make([]map[string]any, 0, batch)
 				for i := 0; i < batch && b*batch+i < n; i++ {
 					k := b*batch + i
-					user := k * 7919 % 50000
+					user := k * 7919 % 200000
 					text := spreadTexts[k%len(spreadTexts)] + " " + strconv.Itoa(k%97)
 					if k%50 == 7 {
 						text = "加我微信abc1688领资料"
 					}
-					evs = append(evs, map[string]any{"id": fmt.Sprintf("%s-%d", prefix, k), "type": "message", "group": fmt.Sprintf("g%d", user%500),
+					evs = append(evs, map[string]any{"id": fmt.Sprintf("%s-%d", prefix, k), "type": "message", "group": fmt.Sprintf("g%d", user%1000),
 						"time": time.Now().Format(time.RFC3339), "sender": map[string]any{"id": fmt.Sprintf("u%d", user), "name": fmt.Sprintf("用户%d", user)},
 						"message": map[string]any{"id": fmt.Sprintf("%s-m%d", prefix, k), "kind": "text", "text": text}})
 				}
