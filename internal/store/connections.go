@@ -210,20 +210,14 @@ func (db *DB) ConnectionLeases(ctx context.Context) ([]connections.Lease, error)
 func (db *DB) AcquireConnection(ctx context.Context, connection, holder, url string, ttl time.Duration, from int64) (connections.Lease, bool, error) {
 	now := db.now()
 	l := connections.Lease{Connection: connection, Holder: holder, HolderURL: url, Until: now.Add(ttl), Since: now}
-	err := db.onIngestConn(ctx, func(q queryer) error {
-		err := q.QueryRowContext(ctx, db.q(`INSERT INTO connection_leases (connection, holder, holder_url, fence, lease_until, since, status, status_at)
+	err := db.scanWrite(ctx, db.q(`INSERT INTO connection_leases (connection, holder, holder_url, fence, lease_until, since, status, status_at)
 		VALUES (?, ?, ?, 1, ?, ?, '', 0)
 		ON CONFLICT (connection) DO UPDATE SET holder = excluded.holder, holder_url = excluded.holder_url, fence = connection_leases.fence + 1,
 			lease_until = excluded.lease_until, since = excluded.since, status = '', status_at = 0
 		WHERE connection_leases.lease_until < ? OR connection_leases.holder = excluded.holder OR connection_leases.fence = ?
-		RETURNING fence`), connection, holder, url, ms(l.Until), ms(now), ms(now), from).Scan(&l.Fence)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // another holder's lease runs
-		}
-		return err
-	})
-	if err == nil && l.Fence == 0 {
-		return connections.Lease{}, false, nil
+		RETURNING fence`), []any{connection, holder, url, ms(l.Until), ms(now), ms(now), from}, &l.Fence)
+	if errors.Is(err, sql.ErrNoRows) {
+		return connections.Lease{}, false, nil // another holder's lease runs
 	}
 	if err != nil {
 		return connections.Lease{}, false, fmt.Errorf("acquire the lease of %s: %w", connection, err)
@@ -234,16 +228,12 @@ func (db *DB) AcquireConnection(ctx context.Context, connection, holder, url str
 // RenewConnection implements connections.Leases.
 func (db *DB) RenewConnection(ctx context.Context, connection, holder string, fence int64, ttl time.Duration, status string) (bool, error) {
 	now := db.now()
-	var n int64
-	err := db.onIngestConn(ctx, func(q queryer) error {
-		res, err := q.ExecContext(ctx, db.q("UPDATE connection_leases SET lease_until = ?, status = ?, status_at = ? WHERE connection = ? AND holder = ? AND fence = ?"),
-			ms(now.Add(ttl)), status, ms(now), connection, holder, fence)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	res, err := db.exec(ctx, db.q("UPDATE connection_leases SET lease_until = ?, status = ?, status_at = ? WHERE connection = ? AND holder = ? AND fence = ?"),
+		ms(now.Add(ttl)), status, ms(now), connection, holder, fence)
+	if err != nil {
+		return false, fmt.Errorf("renew the lease of %s: %w", connection, err)
+	}
+	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("renew the lease of %s: %w", connection, err)
 	}

@@ -42,7 +42,7 @@ var _ pipeline.Tx = (*ingestTx)(nil)
 // load). After any error the connection goes back to the pool (a broken
 // one is discarded there) and the next batch takes another.
 func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
-	err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+	return db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return true, fmt.Errorf("begin: %w", err)
@@ -52,16 +52,9 @@ func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
 		if err == nil {
 			err = t.flush(ctx)
 		}
-		if err != nil {
-			tx.Rollback()
-			return true, err
-		}
-		if err := tx.Commit(); err != nil {
-			return true, fmt.Errorf("commit: %w", err)
-		}
-		return false, nil
+		_, err = commitOrRollback(tx, err)
+		return err != nil, err
 	})
-	return err
 }
 
 // onWriter runs fn on the connection kept for writing, in this process's

@@ -175,8 +175,9 @@ func (db *DB) claimActions(ctx context.Context, connection string, limit int, le
 }
 
 // claimSQLite picks the due actions with a read, outside the write lock,
-// and claims them in its turn to write on the writing connection, checking again that each is still
-// due and unclaimed (another dispatcher may have taken it in between).
+// and claims them in its turn to write on the writing connection,
+// checking again that each is still due and unclaimed (another
+// dispatcher may have taken it in between).
 // Picking the first due actions in id order sorts every due action: with
 // a backlog of tens of thousands (a platform back after an outage) that
 // took a second or more, which the ingest waited through when it was

@@ -317,17 +317,13 @@ func (db *DB) Pushes(ctx context.Context, groupID int64, from, to time.Time) ([]
 // runs a due job.
 func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	now := db.now()
-	var n int64
-	err := db.onIngestConn(ctx, func(q queryer) error {
-		res, err := q.ExecContext(ctx, db.q(`INSERT INTO job_leases (name, holder, lease_until) VALUES (?, ?, ?)
+	res, err := db.exec(ctx, db.q(`INSERT INTO job_leases (name, holder, lease_until) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
 		WHERE job_leases.lease_until < ? OR job_leases.holder = excluded.holder`), name, holder, ms(now.Add(ttl)), ms(now))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("acquire lease %q: %w", name, err)
 	}
