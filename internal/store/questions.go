@@ -240,9 +240,9 @@ type questionBatch struct {
 func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 	db, q := qt.db, qt.q
 	var b questionBatch
-	err := q.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&b.mark)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return b, fmt.Errorf("questions: mark: %w", err)
+	var err error
+	if b.mark, err = qt.mark(ctx, q); err != nil {
+		return b, err
 	}
 	// The new messages are read by id from the mark: CROSS JOIN keeps
 	// SQLite's planner from walking every group's messages by group and
@@ -269,7 +269,11 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 	if err != nil {
 		return b, err
 	}
-	seen := map[[2]any]bool{} // (group, message id) asked in this batch
+	type asking struct {
+		group   int64
+		message string
+	}
+	seen := map[asking]bool{} // asked in this batch
 	for i := range msgs {
 		s := &msgs[i].said
 		s.Staff = qt.isStaff(s.Group, s.Person)
@@ -298,15 +302,19 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 			qt.tr.Drop(asked) // history: too old to ask
 			continue
 		}
-		key := [2]any{asked.GroupID, asked.MessageID}
-		var one int
-		err := q.QueryRowContext(ctx, db.q(`SELECT 1 FROM questions WHERE group_id = ? AND message_id = ?`), asked.GroupID, asked.MessageID).Scan(&one)
-		if err == nil || seen[key] {
+		key := asking{asked.GroupID, asked.MessageID}
+		again := seen[key]
+		if !again {
+			var one int
+			err := q.QueryRowContext(ctx, db.q(`SELECT 1 FROM questions WHERE group_id = ? AND message_id = ?`), asked.GroupID, asked.MessageID).Scan(&one)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return b, fmt.Errorf("questions: asked before: %w", err)
+			}
+			again = err == nil
+		}
+		if again {
 			qt.tr.Drop(asked) // the same message id again: already asked
 			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return b, fmt.Errorf("questions: asked before: %w", err)
 		}
 		seen[key] = true
 		if asked.DutyPerson, err = dutyFor(ctx, db, q, s.Group, 0); err != nil {
@@ -319,17 +327,25 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 	return b, nil
 }
 
+// mark is the id of the last message the tracker read (0 before the
+// first run).
+func (qt *questionTrack) mark(ctx context.Context, q queryer) (int64, error) {
+	var mark int64
+	err := q.QueryRowContext(ctx, qt.db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("questions: mark: %w", err)
+	}
+	return mark, nil
+}
+
 // write stores what read decided, unless another run moved the mark
 // since: the questions asked (before the answers, which may answer one
 // of them), the answers, and the new mark.
 func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch, run *QuestionRun) error {
 	db := qt.db
-	var mark int64
-	err := tx.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&mark)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("questions: mark: %w", err)
-	}
-	if mark != b.mark {
+	if mark, err := qt.mark(ctx, tx); err != nil {
+		return err
+	} else if mark != b.mark {
 		return nil // another run read these messages
 	}
 	for _, asked := range b.asked {
