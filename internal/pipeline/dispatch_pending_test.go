@@ -36,10 +36,14 @@ func TestPendingActionWaits(t *testing.T) {
 	// push:1 waits 8 times with 3 attempts allowed; push:2 waits once,
 	// then fails twice and goes through on its third attempt.
 	waitFor(t, "both delivered", func() bool { return len(r.delivered()) == 2 })
-	done, err := db.OutboxItems(ctx, pipeline.OutboxDone, 10)
-	if err != nil || len(done) != 2 {
-		t.Fatalf("done: %+v %v", done, err)
-	}
+	// The platform's answer comes before the outbox row says done: wait
+	// for the row, not only for the delivery.
+	var done []pipeline.OutboxItem
+	waitFor(t, "both done in the outbox", func() bool {
+		var err error
+		done, err = db.OutboxItems(ctx, pipeline.OutboxDone, 10)
+		return err == nil && len(done) == 2
+	})
 	for _, it := range done {
 		if it.LastError != "" {
 			t.Errorf("%s done with %q", it.Action.Key, it.LastError)
