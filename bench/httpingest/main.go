@@ -124,7 +124,7 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 	}
 	fmt.Printf("machine: %d CPU, load average %s at the start\n", cpus(), loadavg())
 	if pg != "" {
-		return runPostgres(qunzhu, loadgen, pg, replicas, reps, loads, warm, work)
+		return runPostgres(qunzhu, loadgen, pg, replicas, reps, loads, warm, work, profile)
 	}
 	figures := map[string][][2]float64{}
 	for rep := 1; rep <= reps; rep++ {
@@ -174,7 +174,7 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 // replicas: each replica holds a connection of its own (its file names
 // only that one), and loadgen's events are split evenly across them, run
 // at the same time.
-func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, warm int, work string) error {
+func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, warm int, work, profile string) error {
 	for rep := 1; rep <= reps; rep++ {
 		for n := 1; n <= replicas; n++ {
 			if err := resetPostgres(qunzhu, pg, filepath.Join(work, "reset")); err != nil {
@@ -190,7 +190,12 @@ func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, w
 				srvs = append(srvs, s)
 				urls = append(urls, s.url)
 			}
-			rates, _, err := measure(loadgen, urls, loads, warm, fmt.Sprintf("p%d-%d", rep, n), "", "")
+			var pids []int
+			for _, s := range srvs {
+				pids = append(pids, s.cmd.Process.Pid)
+			}
+			// With -profile, the first replica's CPU is profiled.
+			rates, _, err := measure(loadgen, urls, loads, warm, fmt.Sprintf("p%d-%d", rep, n), profile, srvs[0].debug, pids...)
 			for _, s := range srvs {
 				s.stop()
 			}
@@ -198,7 +203,7 @@ func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, w
 				return err
 			}
 			for i, l := range loads {
-				fmt.Printf("rep %d  postgres, %d replica(s)  %-8s %8.0f msgs/s   (load average %s)\n", rep, n, l.name, rates[i], loadavg())
+				fmt.Printf("rep %d  postgres, %d replica(s)  %-8s %8.0f msgs/s   qunzhu's CPU a message %.1f µs   (load average %s)\n", rep, n, l.name, rates[i], cpuPerMsg[fmt.Sprintf("p%d-%d%s", rep, n, l.name)], loadavg())
 			}
 		}
 	}
