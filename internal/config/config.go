@@ -225,7 +225,7 @@ func Default() *Config {
 		Database:   Database{BusyTimeout: Duration(5 * time.Second)},
 		Log:        Log{Level: "info", Format: "text"},
 		API:        API{MaxBodyBytes: 1 << 20, MaxEventsPerRequest: 1000},
-		Pipeline:   Pipeline{BatchSize: 4096, BatchWait: Duration(2 * time.Millisecond)},
+		Pipeline:   Pipeline{BatchSize: 4096},
 		Rules:      Rules{Enabled: true, NoticeOnJoin: true},
 		Retention:  Retention{OutboxDone: Duration(7 * day), OutboxDead: Duration(30 * day), Pulled: Duration(3 * day), AuditDetail: Duration(180 * day), Uploads: Duration(7 * day), Every: Duration(time.Hour)},
 		Import:     Import{MaxUpload: 2 << 30},

@@ -27,7 +27,9 @@ type IngestConfig struct {
 	Now     func() time.Time
 
 	// BatchSize caps the events committed in one transaction; BatchWait is
-	// how long the writer waits for more events to fill a batch.
+	// how long after a batch's first event the writer waits for more to
+	// fill it. With none, a batch is what waited while the last one was
+	// written: batches grow with the load by themselves (group commit).
 	BatchSize int
 	BatchWait time.Duration
 
@@ -272,8 +274,12 @@ func (in *Ingester) Run(ctx context.Context) error {
 			pending = append(pending, r)
 		}
 		n := len(pending[0].events)
-		// Take whatever else is already waiting, then wait up to
-		// BatchWait for more while the batch is not full.
+		// Take whatever else is already waiting, then wait for more
+		// while the batch is not full, until BatchWait after the first
+		// request: a deadline, not a pause that every arrival restarts
+		// (clients answered together and sending again one by one held
+		// the batch open for each other).
+		deadline := time.Now().Add(in.cfg.BatchWait)
 	fill:
 		for n < in.cfg.BatchSize {
 			select {
@@ -286,10 +292,14 @@ func (in *Ingester) Run(ctx context.Context) error {
 			if in.cfg.BatchWait <= 0 {
 				break
 			}
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				break
+			}
 			if timer == nil {
-				timer = time.NewTimer(in.cfg.BatchWait)
+				timer = time.NewTimer(wait)
 			} else {
-				timer.Reset(in.cfg.BatchWait)
+				timer.Reset(wait)
 			}
 			select {
 			case r := <-in.reqs:

@@ -438,3 +438,36 @@ func TestMutedAlreadyOnlyDeleted(t *testing.T) {
 		t.Errorf("%d offences recorded, want 7", n)
 	}
 }
+
+// TestBatchWaitIsADeadline: a batch waits for more events at most
+// BatchWait after its first, however steadily others keep arriving — a
+// wait that each arrival restarted kept one batch open for as long as
+// clients trickled in, and every one of them waiting for its answer.
+func TestBatchWaitIsADeadline(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	in := setup(t, db, pipeline.IngestConfig{BatchSize: 4096, BatchWait: 100 * time.Millisecond})
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 { // one every 20 ms for 0.8 s
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.Ingest(context.Background(), []chat.Event{msg(fmt.Sprintf("e%d", i), "g1", fmt.Sprintf("u%d", i%7), "hi")}); err != nil {
+				errs <- err
+			}
+		}()
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// 0.8 s of arrivals in batches of at most 0.1 s: at least 4 (about 8).
+	if n := in.Stats().Batches.Load(); n < 4 {
+		t.Fatalf("%d batches for 40 events arriving over 0.8 s with a 100 ms wait", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM messages"); n != 40 {
+		t.Fatalf("messages = %d, want 40", n)
+	}
+}
