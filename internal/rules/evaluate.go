@@ -174,10 +174,17 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 		hits = sc.inContext(hits, in)
 		best, bestModel := "", false
 		var bestAct, bestRaw Action
-		for _, h := range hits {
-			a, ok := rs.Categories[h.Category]
-			if !ok && !IsBuiltinCategory(h.Category) {
-				a, ok = Delete, true // an operator's own category: delete unless configured
+		// A message's hits are mostly of one category: its action is
+		// looked up once, not once a hit.
+		lastCat, lastA, lastOK := "", Action(""), false
+		for i, h := range hits {
+			a, ok := lastA, lastOK
+			if i == 0 || h.Category != lastCat {
+				a, ok = rs.Categories[h.Category]
+				if !ok && !IsBuiltinCategory(h.Category) {
+					a, ok = Delete, true // an operator's own category: delete unless configured
+				}
+				lastCat, lastA, lastOK = h.Category, a, ok
 			}
 			if !ok || a == Allow {
 				continue
@@ -190,7 +197,7 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 			// model's guess, then the specific category before the generic.
 			model := h.Term == ModelTerm
 			if best == "" || act.Severe(bestAct) ||
-				act == bestAct && (bestModel && !model || bestModel == model && categoryRank(h.Category) < categoryRank(best)) {
+				act == bestAct && (bestModel && !model || bestModel == model && h.Category != best && categoryRank(h.Category) < categoryRank(best)) {
 				best, bestAct, bestRaw, bestModel = h.Category, act, a, model
 			}
 		}
