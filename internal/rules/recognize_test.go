@@ -273,3 +273,35 @@ func FuzzStandaloneGun(f *testing.F) {
 		}
 	})
 }
+
+// mayQuoteBytes is mayQuote as it was first written, a byte at a time:
+// FuzzMayQuote compares the two.
+func mayQuoteBytes(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"', '\'':
+			return true
+		case 0xE2: // “ ” ‘ ’: E2 80 9C, 9D, 98, 99
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2]&^0x05 == 0x98 {
+				return true
+			}
+		case 0xE3: // 《 》 「 」 『 』: E3 80 8A–8F
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] >= 0x8A && text[i+2] <= 0x8F {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func FuzzMayQuote(f *testing.F) {
+	for _, s := range []string{"", "\"", "'", "前“后", "前”", "《白痴》", "1234567“", "12345678“", "123456“", "1234567\xe2\x80", "。。。。。。", "「", "』x",
+		"\xe3\x80\x8a", "\xe3\x80\x89", "\xe3\x80\x90", "\xe2\x80\x9c", "\xe2\x80\x9b", "aaaaaaa\xe3\x80\x8f", "abcdefghijklmnop'", "\x00\x01\x21\x23\xe1\xe4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := mayQuote(text), mayQuoteBytes(text); got != want {
+			t.Fatalf("mayQuote(%q) = %v, byte by byte %v", text, got, want)
+		}
+	})
+}
