@@ -848,9 +848,22 @@ var negationEnds = func() []rune {
 	return out
 }()
 
+// negationEndBits has bit r&255 set for every rune r of negationEnds: a
+// word after a rune whose bit is clear follows no negation, which one load
+// tells instead of a look through the list.
+var negationEndBits = func() (b [4]uint64) {
+	for _, r := range negationEnds {
+		b[r&255>>6] |= 1 << (r & 63)
+	}
+	return b
+}()
+
 // negated reports whether the words starting at s[start] follow a negation.
 func negated(s []rune, start int) bool {
-	if start == 0 || !slices.Contains(negationEnds, s[start-1]) {
+	if start == 0 {
+		return false
+	}
+	if r := s[start-1]; negationEndBits[r&255>>6]&(1<<(r&63)) == 0 || !slices.Contains(negationEnds, r) {
 		return false
 	}
 	for _, w := range negations {

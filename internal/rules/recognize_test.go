@@ -305,3 +305,12 @@ func FuzzMayQuote(f *testing.F) {
 		}
 	})
 }
+
+// negationEndBits turns no rune of negationEnds away.
+func TestNegationEndBits(t *testing.T) {
+	for r := rune(0); r <= 0x2FFFF; r++ {
+		if negationEndBits[r&255>>6]&(1<<(r&63)) == 0 && slices.Contains(negationEnds, r) {
+			t.Errorf("%q ends a negation, but its bit is clear", r)
+		}
+	}
+}
