@@ -177,7 +177,8 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 		// A message's hits are mostly of one category: its action is
 		// looked up once, not once a hit.
 		lastCat, lastA, lastOK := "", Action(""), false
-		for i, h := range hits {
+		for i := range hits {
+			h := &hits[i] // not a copy of the Hit's hundred bytes
 			a, ok := lastA, lastOK
 			if i == 0 || h.Category != lastCat {
 				a, ok = rs.Categories[h.Category]
@@ -204,8 +205,8 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 		if best != "" {
 			act, d := rs.resolve(bestRaw, in.Offences)
 			v := Verdict{Action: act, Duration: d, Category: best}
-			for _, h := range hits {
-				if h.Category == best && h.Term == ModelTerm {
+			for i := range hits {
+				if h := &hits[i]; h.Category == best && h.Term == ModelTerm {
 					v.Model = true
 				}
 			}

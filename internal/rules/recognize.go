@@ -720,13 +720,25 @@ func talkingAbout(hits []Hit, norm []rune, c cues, payload bool) []Hit {
 	about, report, debunk := c.has(cueAbout) || c.has(cueSecondHand), c.has(cueReport), c.has(cueDebunk)
 	done := c.has(cueDone) && !c.has(cueShort) && !c.has(cuePlea) && !c.has(cueHelp)
 	about = about || asking(norm, c)
-	return slices.DeleteFunc(hits, func(h Hit) bool {
-		return about && slices.Contains(aboutCategories, h.Category) ||
+	// slices.DeleteFunc, by hand: its function took each Hit by value.
+	out := hits[:0]
+	for i := range hits {
+		h := &hits[i]
+		if about && slices.Contains(aboutCategories, h.Category) ||
 			report && slices.Contains(reportCategories, h.Category) ||
 			debunk && (h.Category == "rumor" || h.Category == "donation") ||
 			done && h.Category == "donation" ||
-			h.done && h.Category == "ad"
-	})
+			h.done && h.Category == "ad" {
+			continue
+		}
+		if len(out) < i {
+			out = append(out, *h)
+		} else {
+			out = out[:i+1]
+		}
+	}
+	clear(hits[len(out):])
+	return out
 }
 
 var quotePairs = [][2]rune{{'"', '"'}, {'“', '”'}, {'「', '」'}, {'『', '』'}, {'\'', '\''}, {'‘', '’'}, {'《', '》'}}

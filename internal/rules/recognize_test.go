@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -311,6 +312,48 @@ func TestNegationEndBits(t *testing.T) {
 	for r := rune(0); r <= 0x2FFFF; r++ {
 		if negationEndBits[r&255>>6]&(1<<(r&63)) == 0 && slices.Contains(negationEnds, r) {
 			t.Errorf("%q ends a negation, but its bit is clear", r)
+		}
+	}
+}
+
+// talkingAboutByDeleteFunc is talkingAbout as it was first written, with
+// slices.DeleteFunc: TestTalkingAboutLoop compares the two.
+func talkingAboutByDeleteFunc(hits []Hit, norm []rune, c cues, payload bool) []Hit {
+	if payload || len(hits) == 0 {
+		return hits
+	}
+	about, report, debunk := c.has(cueAbout) || c.has(cueSecondHand), c.has(cueReport), c.has(cueDebunk)
+	done := c.has(cueDone) && !c.has(cueShort) && !c.has(cuePlea) && !c.has(cueHelp)
+	about = about || asking(norm, c)
+	return slices.DeleteFunc(hits, func(h Hit) bool {
+		return about && slices.Contains(aboutCategories, h.Category) ||
+			report && slices.Contains(reportCategories, h.Category) ||
+			debunk && (h.Category == "rumor" || h.Category == "donation") ||
+			done && h.Category == "donation" ||
+			h.done && h.Category == "ad"
+	})
+}
+
+func TestTalkingAboutLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 8))
+	cats := append(slices.Clone(Categories), "custom")
+	norms := [][]rune{nil, []rune("请问这个怎么办"), []rune("大家好")}
+	for range 20000 {
+		hits := make([]Hit, r.IntN(6))
+		for i := range hits {
+			hits[i] = Hit{Category: cats[r.IntN(len(cats))], Term: string(rune('a' + i)), done: r.IntN(3) == 0}
+		}
+		var c cues
+		for _, l := range []cueList{cueAbout, cueSecondHand, cueReport, cueDebunk, cueDone, cueShort, cuePlea, cueHelp} {
+			if r.IntN(4) == 0 {
+				c |= 1 << l
+			}
+		}
+		norm, payload := norms[r.IntN(len(norms))], r.IntN(5) == 0
+		want := talkingAboutByDeleteFunc(slices.Clone(hits), norm, c, payload)
+		got := talkingAbout(slices.Clone(hits), norm, c, payload)
+		if !slices.Equal(got, want) {
+			t.Fatalf("hits %v, cues %b: %v, by DeleteFunc %v", hits, c, got, want)
 		}
 	}
 }
