@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -381,8 +382,9 @@ func (v ValidationError) Error() string {
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // telegramSecretRE is the Telegram webhook secret qunzhu accepts (the
-// adapter checks the same rule, telegram.SecretRE).
-var telegramSecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+// adapter checks the same rule, telegram.SecretRE). Compiled on first use: every
+// command of the one binary initialises this package.
+var telegramSecretRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`) })
 
 // Validate checks every setting and returns a ValidationError naming each
 // bad field.
@@ -538,7 +540,7 @@ func ValidateConnection(cn Connection) []FieldError {
 		if cn.Options["bot_token"] == "" {
 			add("options.bot_token", "required (from @BotFather)")
 		}
-		if s, ok := cn.Options["webhook_secret"]; (ok || cn.Options["mode"] == "webhook") && !telegramSecretRE.MatchString(s) {
+		if s, ok := cn.Options["webhook_secret"]; (ok || cn.Options["mode"] == "webhook") && !telegramSecretRE().MatchString(s) {
 			// Telegram itself accepts one character; anyone could guess it.
 			add("options.webhook_secret", "want 16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16), got %d", len(s))
 		}

@@ -3,6 +3,7 @@ package importer
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 )
@@ -25,7 +26,14 @@ var placeholders = []struct {
 	{"[红包]", chat.KindRedPacket}, {"[微信红包]", chat.KindRedPacket}, {"[转账]", chat.KindRedPacket}, {"[QQ红包]", chat.KindRedPacket},
 }
 
-var urlPattern = regexp.MustCompile(`https?://[^\s<>"'，。、）)\]]+`)
+// lazyRegexp compiles expr on first use: every command of the one
+// binary initialises this package, and compiling its expressions at
+// start-up cost each run (qunzhu check included) about a millisecond.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+var urlPattern = lazyRegexp(`https?://[^\s<>"'，。、）)\]]+`)
 
 // classify reads a text export's message content: a leading placeholder
 // gives the kind (the rest is its caption or title), a link makes a text a
@@ -54,7 +62,7 @@ func classify(content string) *chat.Message {
 			m.Text = strings.TrimSpace(m.Text)
 		}
 	}
-	m.URL = urlPattern.FindString(content)
+	m.URL = urlPattern().FindString(content)
 	if m.Kind == chat.KindText && m.URL != "" {
 		m.Kind = chat.KindLink
 	}

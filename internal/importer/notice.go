@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -39,33 +40,39 @@ type noticePattern struct {
 
 // WeChat's notices, after “ and ” became ". a is the actor (inviter,
 // sharer of the QR code, remover, renamer), b the members, t the title.
-var wechatNotices = []noticePattern{
-	{re: regexp.MustCompile(`^你邀请"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfActor: true},
-	{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请你和"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfMember: true},
-	{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请你加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfMember: true},
-	{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn},
-	{re: regexp.MustCompile(`^你通过扫描"(?P<a>[^"]+)"分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfMember: true},
-	{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描你分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfActor: true},
-	{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描"(?P<a>[^"]+)"分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral},
-	{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过"(?P<a>[^"]+)"的邀请二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral},
-	{re: regexp.MustCompile(`^你通过扫描二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourcePromo, selfMember: true},
-	{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourcePromo},
-	{re: regexp.MustCompile(`^"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined},
-	{re: regexp.MustCompile(`^你将"(?P<b>.+)"移出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved, selfActor: true},
-	{re: regexp.MustCompile(`^"(?P<a>[^"]+)"将"(?P<b>.+)"移出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved},
-	{re: regexp.MustCompile(`^你被"(?P<a>[^"]+)"移出群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved, selfMember: true},
-	{re: regexp.MustCompile(`^"(?P<b>.+)"退出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftVoluntarily},
-	{re: regexp.MustCompile(`^你修改群名为"(?P<t>.*)"\s*$`), typ: chat.EventGroupRenamed, selfActor: true},
-	{re: regexp.MustCompile(`^"(?P<a>[^"]+)"修改群名为"(?P<t>.*)"\s*$`), typ: chat.EventGroupRenamed},
-}
+// Compiled on first use, as are QQ's: every command of the one binary
+// initialises this package.
+var wechatNotices = sync.OnceValue(func() []noticePattern {
+	return []noticePattern{
+		{re: regexp.MustCompile(`^你邀请"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfActor: true},
+		{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请你和"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfMember: true},
+		{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请你加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfMember: true},
+		{re: regexp.MustCompile(`^"(?P<a>[^"]+)"邀请"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn},
+		{re: regexp.MustCompile(`^你通过扫描"(?P<a>[^"]+)"分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfMember: true},
+		{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描你分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfActor: true},
+		{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描"(?P<a>[^"]+)"分享的二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral},
+		{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过"(?P<a>[^"]+)"的邀请二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourceReferral},
+		{re: regexp.MustCompile(`^你通过扫描二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourcePromo, selfMember: true},
+		{re: regexp.MustCompile(`^"(?P<b>[^"]+)"通过扫描二维码加入群聊`), typ: chat.EventMemberJoined, source: chat.SourcePromo},
+		{re: regexp.MustCompile(`^"(?P<b>.+)"加入了群聊`), typ: chat.EventMemberJoined},
+		{re: regexp.MustCompile(`^你将"(?P<b>.+)"移出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved, selfActor: true},
+		{re: regexp.MustCompile(`^"(?P<a>[^"]+)"将"(?P<b>.+)"移出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved},
+		{re: regexp.MustCompile(`^你被"(?P<a>[^"]+)"移出群聊`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved, selfMember: true},
+		{re: regexp.MustCompile(`^"(?P<b>.+)"退出了群聊`), typ: chat.EventMemberLeft, reason: chat.LeftVoluntarily},
+		{re: regexp.MustCompile(`^你修改群名为"(?P<t>.*)"\s*$`), typ: chat.EventGroupRenamed, selfActor: true},
+		{re: regexp.MustCompile(`^"(?P<a>[^"]+)"修改群名为"(?P<t>.*)"\s*$`), typ: chat.EventGroupRenamed},
+	}
+})
 
 // QQ's notices (the content of a 系统消息): names may carry "(QQ)".
-var qqNotices = []noticePattern{
-	{re: regexp.MustCompile(`^(?P<a>.+?)邀请(?P<b>.+?)加入(?:了)?本群`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn},
-	{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?加入(?:了)?本群`), typ: chat.EventMemberJoined},
-	{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?被(?P<a>.+?)移出(?:了)?(?:本群|该群|群聊)`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved},
-	{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?退出(?:了)?(?:本群|该群|群聊)`), typ: chat.EventMemberLeft, reason: chat.LeftVoluntarily},
-}
+var qqNotices = sync.OnceValue(func() []noticePattern {
+	return []noticePattern{
+		{re: regexp.MustCompile(`^(?P<a>.+?)邀请(?P<b>.+?)加入(?:了)?本群`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn},
+		{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?加入(?:了)?本群`), typ: chat.EventMemberJoined},
+		{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?被(?P<a>.+?)移出(?:了)?(?:本群|该群|群聊)`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved},
+		{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?退出(?:了)?(?:本群|该群|群聊)`), typ: chat.EventMemberLeft, reason: chat.LeftVoluntarily},
+	}
+})
 
 // wechatQuotes turns WeChat's “ and ” into ".
 var wechatQuotes = strings.NewReplacer("“", `"`, "”", `"`)
@@ -82,13 +89,13 @@ func parseWeChatNotice(s string) *notice {
 		}
 	}
 	s = strings.TrimSpace(wechatQuotes.Replace(s))
-	n := matchNotice(wechatNotices, s, func(name string) nameRef { return nameRef{name: name, id: ids[name]} }, splitNames)
+	n := matchNotice(wechatNotices(), s, func(name string) nameRef { return nameRef{name: name, id: ids[name]} }, splitNames)
 	return n
 }
 
 // parseQQNotice reads the content of a QQ system message.
 func parseQQNotice(s string) *notice {
-	return matchNotice(qqNotices, strings.TrimSpace(s), qqRef, func(s string) []string {
+	return matchNotice(qqNotices(), strings.TrimSpace(s), qqRef, func(s string) []string {
 		return strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == '，' || r == ',' })
 	})
 }
@@ -96,13 +103,13 @@ func parseQQNotice(s string) *notice {
 // qqRef reads "昵称(12345678)" or a plain name in a QQ notice.
 func qqRef(s string) nameRef {
 	s = strings.TrimSpace(s)
-	if m := qqIDSuffix.FindStringSubmatch(s); m != nil {
+	if m := qqIDSuffix().FindStringSubmatch(s); m != nil {
 		return nameRef{name: strings.TrimSpace(m[1]), id: m[2]}
 	}
 	return nameRef{name: s}
 }
 
-var qqIDSuffix = regexp.MustCompile(`^(.*?)\s*[(（](\d{5,12})[)）]$`)
+var qqIDSuffix = lazyRegexp(`^(.*?)\s*[(（](\d{5,12})[)）]$`)
 
 func matchNotice(patterns []noticePattern, s string, ref func(string) nameRef, split func(string) []string) *notice {
 	for _, p := range patterns {

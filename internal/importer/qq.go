@@ -3,7 +3,6 @@ package importer
 import (
 	"bufio"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
@@ -14,17 +13,17 @@ const qqBanner = "消息记录（此消息记录为文本格式，不支持重�
 
 var (
 	// "2021-03-04 12:01:22 昵称(12345678)", "2019-09-23 8:43:38 PM 昵称<a@b.c>".
-	qqHeader = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AaPp][Mm]))? (.*)$`)
+	qqHeader = lazyRegexp(`^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AaPp][Mm]))? (.*)$`)
 	// The sender: an optional role tag (【管理员】), a name, then the QQ
 	// number or an e-mail address.
-	qqSender = regexp.MustCompile(`^(?:【[^】]*】)*(.*?)(?:\((\d{4,12})\)|<([^<>]+)>)$`)
-	qqMailID = regexp.MustCompile(`^(\d{5,12})@qq\.com$`)
+	qqSender = lazyRegexp(`^(?:【[^】]*】)*(.*?)(?:\((\d{4,12})\)|<([^<>]+)>)$`)
+	qqMailID = lazyRegexp(`^(\d{5,12})@qq\.com$`)
 )
 
 // qqHeaderLine reports whether l is a QQ message header (Detect).
 func qqHeaderLine(l string) bool {
-	m := qqHeader.FindStringSubmatch(l)
-	return m != nil && qqSender.MatchString(m[8])
+	m := qqHeader().FindStringSubmatch(l)
+	return m != nil && qqSender().MatchString(m[8])
 }
 
 // qqText reads the QQ message manager's text export (FormatQQText).
@@ -47,11 +46,11 @@ type qqHead struct {
 
 // head reads line as a message header; ok is false for other lines.
 func (p *qqText) head(line string) (h qqHead, ok bool) {
-	m := qqHeader.FindStringSubmatch(line)
+	m := qqHeader().FindStringSubmatch(line)
 	if m == nil {
 		return h, false
 	}
-	s := qqSender.FindStringSubmatch(m[8])
+	s := qqSender().FindStringSubmatch(m[8])
 	if s == nil {
 		return h, false
 	}
@@ -151,8 +150,8 @@ func (p *qqText) read() ([]chat.Event, error) {
 	switch {
 	case h.id != "":
 		e.Sender = st.platformUser(scope, h.id, h.name)
-	case qqMailID.MatchString(h.eml):
-		id := qqMailID.FindStringSubmatch(h.eml)[1]
+	case qqMailID().MatchString(h.eml):
+		id := qqMailID().FindStringSubmatch(h.eml)[1]
 		e.Sender, senderKey = st.platformUser(scope, id, h.name), id
 	case h.eml != "":
 		e.Sender, senderKey = emailUser(h.eml, h.name), "<"+strings.ToLower(h.eml)+">"

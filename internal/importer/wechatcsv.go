@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -157,7 +156,7 @@ func csvProblem(err error) error {
 }
 
 // wxidPattern is a WeChat account id: wxid_… or a chosen WeChat ID.
-var wxidPattern = regexp.MustCompile(`^[A-Za-z][-_A-Za-z0-9]{5,40}$`)
+var wxidPattern = lazyRegexp(`^[A-Za-z][-_A-Za-z0-9]{5,40}$`)
 
 // notSender are the sender words PyWxDump writes where there is no wxid.
 func notSender(s string) bool { return s == "" || s == "我" || s == "未知" || s == "系统" }
@@ -279,7 +278,7 @@ func (p *wechatCSV) read() ([]chat.Event, error) {
 	}
 	if notSender(sender) && !isSender {
 		// Older databases keep the sender in the content: "wxid_…:\n…".
-		if id, rest, ok := strings.Cut(content, ":\n"); ok && wxidPattern.MatchString(id) {
+		if id, rest, ok := strings.Cut(content, ":\n"); ok && wxidPattern().MatchString(id) {
 			sender, content = id, rest
 		}
 	}
@@ -317,7 +316,7 @@ func (p *wechatCSV) read() ([]chat.Event, error) {
 	default:
 		first, _, _ := strings.Cut(content, "\n")
 		m.Text = strings.TrimSpace(first)
-		m.URL = urlPattern.FindString(content)
+		m.URL = urlPattern().FindString(content)
 	}
 	m.Text = st.text(m.Text)
 	e := st.base(chat.EventMessage, at)

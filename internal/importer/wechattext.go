@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,14 +17,14 @@ const clock = `(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(上午|下午|
 
 var (
 	// "2024-03-01 09:15:02 张三": MemoTrace's TXT, most logs.
-	timeFirst = regexp.MustCompile(`^` + clock + `\s+(.*\S)\s*$`)
+	timeFirst = lazyRegexp(`^` + clock + `\s+(.*\S)\s*$`)
 	// "张三 2024/3/1 9:15": what WeChat copies.
-	nameFirst = regexp.MustCompile(`^(.*\S)\s+` + clock + `\s*$`)
+	nameFirst = lazyRegexp(`^(.*\S)\s+` + clock + `\s*$`)
 )
 
 // wechatHeaderLine reports whether l looks like a chat-log header (Detect).
 func wechatHeaderLine(l string) bool {
-	return timeFirst.MatchString(l) || nameFirst.MatchString(l)
+	return timeFirst().MatchString(l) || nameFirst().MatchString(l)
 }
 
 // stamp reads a header's clock, submatches y, mo, d, half-day word, h,
@@ -89,7 +88,7 @@ type textHeader struct {
 func (p *wechatText) header(line string) (h textHeader, ok bool, err error) {
 	var clockParts []string
 	if p.style != 2 {
-		if m := timeFirst.FindStringSubmatch(line); m != nil {
+		if m := timeFirst().FindStringSubmatch(line); m != nil {
 			clockParts, h.name = m[1:9], m[9]
 			if p.style == 0 {
 				p.style = 1
@@ -99,7 +98,7 @@ func (p *wechatText) header(line string) (h textHeader, ok bool, err error) {
 	if clockParts == nil && p.style != 1 && p.prevBlank {
 		// A name-first header only after a blank line: a content line
 		// ending in a date must not split a message.
-		if m := nameFirst.FindStringSubmatch(line); m != nil {
+		if m := nameFirst().FindStringSubmatch(line); m != nil {
 			clockParts, h.name = m[2:10], m[1]
 			if p.style == 0 {
 				p.style = 2

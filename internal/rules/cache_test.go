@@ -290,3 +290,48 @@ func FuzzDecodeCompiled(f *testing.F) {
 		}
 	})
 }
+
+// validate accepts a compiled automaton and refuses each way a damaged
+// one could loop or read out of range.
+func TestValidateAutomaton(t *testing.T) {
+	fresh := func() *Matcher {
+		return NewMatcher([]Pattern{{Term: "加微信", Norm: []rune("加微信")}, {Term: "微信号", Norm: []rune("微信号")}, {Term: "信", Norm: []rune("信")}})
+	}
+	if err := fresh().validate(); err != nil {
+		t.Fatalf("a fresh automaton: %v", err)
+	}
+	// Two states, the second a child of the first, and a free cell.
+	m := fresh()
+	var parent, child, free int32 = -1, -1, -1
+	for s, c := range m.cells {
+		switch {
+		case s == 0:
+		case c.check < 0 && free < 0:
+			free = int32(s)
+		case c.check > 0 && child < 0:
+			child, parent = int32(s), c.check
+		}
+	}
+	if parent < 0 || free < 0 {
+		t.Fatal("no child state or no free cell")
+	}
+	for name, damage := range map[string]func(m *Matcher){
+		"fails to a free cell": func(m *Matcher) { m.cells[child].fail = free },
+		"fails to itself":      func(m *Matcher) { m.cells[child].fail = child },
+		"fails down":           func(m *Matcher) { m.cells[parent].fail = child },
+		"its own ancestor":     func(m *Matcher) { m.cells[parent].check, m.cells[parent].base = child, parent-m.cells[child].base-1 },
+		"a pattern longer than path": func(m *Matcher) {
+			for s, c := range m.cells {
+				if c.out >= 0 && len(m.pats[m.outs[c.out].pat].Norm) == 3 {
+					m.cells[parent].out = m.cells[s].out // a depth of 1 or 2
+				}
+			}
+		},
+	} {
+		m := fresh()
+		damage(m)
+		if err := m.validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

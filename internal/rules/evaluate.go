@@ -174,10 +174,18 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 		hits = sc.inContext(hits, in)
 		best, bestModel := "", false
 		var bestAct, bestRaw Action
-		for _, h := range hits {
-			a, ok := rs.Categories[h.Category]
-			if !ok && !IsBuiltinCategory(h.Category) {
-				a, ok = Delete, true // an operator's own category: delete unless configured
+		// A message's hits are mostly of one category: its action is
+		// looked up once, not once a hit.
+		lastCat, lastA, lastOK := "", Action(""), false
+		for i := range hits {
+			h := &hits[i] // not a copy of the Hit's hundred bytes
+			a, ok := lastA, lastOK
+			if i == 0 || h.Category != lastCat {
+				a, ok = rs.Categories[h.Category]
+				if !ok && !IsBuiltinCategory(h.Category) {
+					a, ok = Delete, true // an operator's own category: delete unless configured
+				}
+				lastCat, lastA, lastOK = h.Category, a, ok
 			}
 			if !ok || a == Allow {
 				continue
@@ -190,15 +198,15 @@ func (e *Engine) evaluate(rs *RuleSet, in *Input, full bool, sc *scratch) Verdic
 			// model's guess, then the specific category before the generic.
 			model := h.Term == ModelTerm
 			if best == "" || act.Severe(bestAct) ||
-				act == bestAct && (bestModel && !model || bestModel == model && categoryRank(h.Category) < categoryRank(best)) {
+				act == bestAct && (bestModel && !model || bestModel == model && h.Category != best && categoryRank(h.Category) < categoryRank(best)) {
 				best, bestAct, bestRaw, bestModel = h.Category, act, a, model
 			}
 		}
 		if best != "" {
 			act, d := rs.resolve(bestRaw, in.Offences)
 			v := Verdict{Action: act, Duration: d, Category: best}
-			for _, h := range hits {
-				if h.Category == best && h.Term == ModelTerm {
+			for i := range hits {
+				if h := &hits[i]; h.Category == best && h.Term == ModelTerm {
 					v.Model = true
 				}
 			}

@@ -186,7 +186,14 @@ func (n *Normalizer) Span(from, to int) (int, int) {
 		return 0, 0
 	}
 	last := int(n.offs[to-1])
-	_, size := utf8.DecodeRuneInString(n.src[last:])
+	// The size of the rune there, as Normalize read it: its three-byte
+	// case inline (most Chinese), the rest decoded.
+	size := 1
+	if s := n.src[last:]; len(s) > 2 && s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80 {
+		size = 3
+	} else if len(s) > 0 && s[0] >= utf8.RuneSelf {
+		_, size = utf8.DecodeRuneInString(s)
+	}
 	return int(n.offs[from]), last + size
 }
 

@@ -209,46 +209,65 @@ func pinyinAhead(norm []rune, n *Normalizer) bool {
 	}
 	var syl *syllableTrie
 	var reach [64]bool
-	for p := 0; p < len(norm); p++ {
-		if norm[p] < 'a' || norm[p] > 'z' {
+	starts := pinyinStarts()
+	isLetter := func(r rune) bool { return r >= 'a' && r <= 'z' }
+	for p := 0; p < len(norm); {
+		if !isLetter(norm[p]) {
+			p++
 			continue
 		}
-		if p > 0 && norm[p-1] >= 'a' && norm[p-1] <= 'z' {
-			if from := n.offs[p]; from > 0 && isASCIIAlnum(n.src[from-1]) {
-				continue // inside a word of the original
+		// A run of letters, norm[p:e], read once; a word of the original
+		// starts at p and wherever the byte before is no letter or digit.
+		e := p + 1
+		for e < len(norm) && isLetter(norm[e]) {
+			e++
+		}
+		for q := p; q < e; q++ {
+			if q > p {
+				if from := n.offs[q]; from > 0 && isASCIIAlnum(n.src[from-1]) {
+					continue // inside a word of the original
+				}
 			}
-		}
-		end := p
-		for end < len(norm) && end-p < len(reach)-1 && norm[end] >= 'a' && norm[end] <= 'z' {
-			end++
-		}
-		if end-p < minPinyinLetters {
-			continue
-		}
-		if st, first := pinyinStarts(), int(norm[p]-'a'+1)*27; !st[first+int(norm[p+1]-'a'+1)] && !st[first] {
-			continue
-		}
-		if syl == nil {
-			syl = pinyinTrie()
-		}
-		// Which offsets from p a sequence of syllables reaches.
-		clear(reach[:])
-		reach[0] = true
-		for i := 0; i < end-p; i++ {
-			if !reach[i] {
+			end := min(e, q+len(reach)-1)
+			if end-q < minPinyinLetters {
+				break // and so are the rest of the run
+			}
+			if first := int(norm[q]-'a'+1) * 27; !starts[first+int(norm[q+1]-'a'+1)] && !starts[first] {
 				continue
 			}
-			u := uint16(0)
-			for l := 1; l <= 6 && p+i+l <= end; l++ {
-				if u = syl.next[u][norm[p+i+l-1]-'a']; u == 0 {
-					break
+			if syl == nil {
+				syl = pinyinTrie()
+			}
+			if syllablesAhead(norm[q:end], syl, &reach) {
+				return true
+			}
+		}
+		p = e
+	}
+	return false
+}
+
+// syllablesAhead reports whether letters start with a sequence of pinyin
+// syllables at least minPinyinLetters long; reach is its scratch space,
+// one more than the letters.
+func syllablesAhead(letters []rune, syl *syllableTrie, reach *[64]bool) bool {
+	// Which offsets a sequence of syllables reaches.
+	clear(reach[:])
+	reach[0] = true
+	for i := range letters {
+		if !reach[i] {
+			continue
+		}
+		u := uint16(0)
+		for l := 1; l <= 6 && i+l <= len(letters); l++ {
+			if u = syl.next[u][letters[i+l-1]-'a']; u == 0 {
+				break
+			}
+			if syl.end[u] {
+				if i+l >= minPinyinLetters {
+					return true
 				}
-				if syl.end[u] {
-					if i+l >= minPinyinLetters {
-						return true
-					}
-					reach[i+l] = true
-				}
+				reach[i+l] = true
 			}
 		}
 	}

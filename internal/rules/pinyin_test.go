@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -189,4 +190,52 @@ func TestSyllableTrie(t *testing.T) {
 			t.Errorf("%q in the trie: %v", w, got)
 		}
 	}
+}
+
+// pinyinAheadByPosition is pinyinAhead as it was first written, measuring
+// the run of letters again from every start: FuzzPinyinAhead compares the
+// two.
+func pinyinAheadByPosition(norm []rune, n *Normalizer) bool {
+	if n.letters < minPinyinLetters {
+		return false
+	}
+	var reach [64]bool
+	for p := 0; p < len(norm); p++ {
+		if norm[p] < 'a' || norm[p] > 'z' {
+			continue
+		}
+		if p > 0 && norm[p-1] >= 'a' && norm[p-1] <= 'z' {
+			if from := n.offs[p]; from > 0 && isASCIIAlnum(n.src[from-1]) {
+				continue
+			}
+		}
+		end := p
+		for end < len(norm) && end-p < len(reach)-1 && norm[end] >= 'a' && norm[end] <= 'z' {
+			end++
+		}
+		if end-p < minPinyinLetters {
+			continue
+		}
+		if st, first := pinyinStarts(), int(norm[p]-'a'+1)*27; !st[first+int(norm[p+1]-'a'+1)] && !st[first] {
+			continue
+		}
+		if syllablesAhead(norm[p:end], pinyinTrie(), &reach) {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzPinyinAhead(f *testing.F) {
+	for _, s := range []string{"", "加weixin", "jia wei xin", "https://example.com/a/1", "thanks", "ok", "wx:abc", "Shabi", "a-shabi", "xxshabi",
+		"ｗｅｉｘｉｎ", "wei_xin", "weixin" + strings.Repeat("a", 70) + " weixin", strings.Repeat("b", 70) + "zhongguo", "u.nu/shanghai 上海", "abcde fghij", "é weixin"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var n Normalizer
+		norm := n.Normalize(text)
+		if got, want := pinyinAhead(norm, &n), pinyinAheadByPosition(norm, &n); got != want {
+			t.Fatalf("pinyinAhead(%q) = %v, position by position %v", text, got, want)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -272,4 +273,87 @@ func FuzzStandaloneGun(f *testing.F) {
 			t.Fatalf("standaloneGun(%q) = %d %d %v, by trimming %d %d %v", text, a, b, ok, c, d, ok2)
 		}
 	})
+}
+
+// mayQuoteBytes is mayQuote as it was first written, a byte at a time:
+// FuzzMayQuote compares the two.
+func mayQuoteBytes(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"', '\'':
+			return true
+		case 0xE2: // “ ” ‘ ’: E2 80 9C, 9D, 98, 99
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2]&^0x05 == 0x98 {
+				return true
+			}
+		case 0xE3: // 《 》 「 」 『 』: E3 80 8A–8F
+			if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] >= 0x8A && text[i+2] <= 0x8F {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func FuzzMayQuote(f *testing.F) {
+	for _, s := range []string{"", "\"", "'", "前“后", "前”", "《白痴》", "1234567“", "12345678“", "123456“", "1234567\xe2\x80", "。。。。。。", "「", "』x",
+		"\xe3\x80\x8a", "\xe3\x80\x89", "\xe3\x80\x90", "\xe2\x80\x9c", "\xe2\x80\x9b", "aaaaaaa\xe3\x80\x8f", "abcdefghijklmnop'", "\x00\x01\x21\x23\xe1\xe4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := mayQuote(text), mayQuoteBytes(text); got != want {
+			t.Fatalf("mayQuote(%q) = %v, byte by byte %v", text, got, want)
+		}
+	})
+}
+
+// negationEndBits turns no rune of negationEnds away.
+func TestNegationEndBits(t *testing.T) {
+	for r := rune(0); r <= 0x2FFFF; r++ {
+		if negationEndBits[r&255>>6]&(1<<(r&63)) == 0 && slices.Contains(negationEnds, r) {
+			t.Errorf("%q ends a negation, but its bit is clear", r)
+		}
+	}
+}
+
+// talkingAboutByDeleteFunc is talkingAbout as it was first written, with
+// slices.DeleteFunc: TestTalkingAboutLoop compares the two.
+func talkingAboutByDeleteFunc(hits []Hit, norm []rune, c cues, payload bool) []Hit {
+	if payload || len(hits) == 0 {
+		return hits
+	}
+	about, report, debunk := c.has(cueAbout) || c.has(cueSecondHand), c.has(cueReport), c.has(cueDebunk)
+	done := c.has(cueDone) && !c.has(cueShort) && !c.has(cuePlea) && !c.has(cueHelp)
+	about = about || asking(norm, c)
+	return slices.DeleteFunc(hits, func(h Hit) bool {
+		return about && slices.Contains(aboutCategories, h.Category) ||
+			report && slices.Contains(reportCategories, h.Category) ||
+			debunk && (h.Category == "rumor" || h.Category == "donation") ||
+			done && h.Category == "donation" ||
+			h.done && h.Category == "ad"
+	})
+}
+
+func TestTalkingAboutLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 8))
+	cats := append(slices.Clone(Categories), "custom")
+	norms := [][]rune{nil, []rune("请问这个怎么办"), []rune("大家好")}
+	for range 20000 {
+		hits := make([]Hit, r.IntN(6))
+		for i := range hits {
+			hits[i] = Hit{Category: cats[r.IntN(len(cats))], Term: string(rune('a' + i)), done: r.IntN(3) == 0}
+		}
+		var c cues
+		for _, l := range []cueList{cueAbout, cueSecondHand, cueReport, cueDebunk, cueDone, cueShort, cuePlea, cueHelp} {
+			if r.IntN(4) == 0 {
+				c |= 1 << l
+			}
+		}
+		norm, payload := norms[r.IntN(len(norms))], r.IntN(5) == 0
+		want := talkingAboutByDeleteFunc(slices.Clone(hits), norm, c, payload)
+		got := talkingAbout(slices.Clone(hits), norm, c, payload)
+		if !slices.Equal(got, want) {
+			t.Fatalf("hits %v, cues %b: %v, by DeleteFunc %v", hits, c, got, want)
+		}
+	}
 }

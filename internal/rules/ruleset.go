@@ -29,13 +29,36 @@ const (
 	Ladder Action = "ladder"
 )
 
-var severity = map[Action]int{Allow: 0, Warn: 1, Delete: 2, Mute: 3, Kick: 4, Ban: 5}
+// severity ranks the actions, the harshest last; any other string ranks
+// with allow. A switch rather than a map: evaluate compares actions for
+// every hit of every message, and a map lookup hashes the string.
+func severity(a Action) (int, bool) {
+	switch a {
+	case Allow:
+		return 0, true
+	case Warn:
+		return 1, true
+	case Delete:
+		return 2, true
+	case Mute:
+		return 3, true
+	case Kick:
+		return 4, true
+	case Ban:
+		return 5, true
+	}
+	return 0, false
+}
 
 // Severe reports whether a is harsher than b.
-func (a Action) Severe(b Action) bool { return severity[a] > severity[b] }
+func (a Action) Severe(b Action) bool {
+	x, _ := severity(a)
+	y, _ := severity(b)
+	return x > y
+}
 
 func validAction(a Action, ladder bool) bool {
-	_, ok := severity[a]
+	_, ok := severity(a)
 	return ok || (ladder && a == Ladder)
 }
 

@@ -150,7 +150,9 @@ var (
 
 // SecretRE is what a webhook secret must look like: Telegram's alphabet,
 // and at least 16 characters (Telegram itself accepts one).
-var SecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+// Compiled on first use, as is tokenRE: every command of the one binary
+// initialises this package, and the counted repetitions make large programs.
+var SecretRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`) })
 
 // SecretRule explains SecretRE to whoever configures a secret.
 const SecretRule = "16 to 256 characters of A-Z a-z 0-9 _ - (for example the output of: openssl rand -hex 16)"
@@ -216,7 +218,7 @@ func (cfg Config) check() error {
 	switch {
 	case cfg.Token == "":
 		return errors.New("bot_token required (from @BotFather)")
-	case !tokenRE.MatchString(cfg.Token):
+	case !tokenRE().MatchString(cfg.Token):
 		return errors.New("bot_token does not look like a token from @BotFather (123456789:AAE… with 35 characters after the colon)")
 	case cfg.Cursors == nil && cfg.Mode == ModePolling:
 		return errors.New("a cursor store is required in polling mode")
@@ -232,7 +234,7 @@ func (cfg Config) check() error {
 			return errors.New("webhook_url is for webhook mode")
 		}
 	case ModeWebhook:
-		if !SecretRE.MatchString(cfg.WebhookSecret) {
+		if !SecretRE().MatchString(cfg.WebhookSecret) {
 			return errors.New("webhook_secret required in webhook mode: " + SecretRule)
 		}
 		if cfg.WebhookURL != "" {
@@ -257,7 +259,7 @@ func (cfg Config) check() error {
 }
 
 // tokenRE is the shape of a token from @BotFather.
-var tokenRE = regexp.MustCompile(`^\d+:[\w-]{35}$`)
+var tokenRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+:[\w-]{35}$`) })
 
 // FromOptions builds a Config from a [[connections]] block's options:
 // bot_token (required), mode (polling or webhook), api_url,

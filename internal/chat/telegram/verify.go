@@ -27,7 +27,7 @@ var ErrTokenRefused = errors.New("the bot token was refused")
 // nil (each call carries ctx's deadline).
 func GetMe(ctx context.Context, apiURL, token string, client *http.Client) (Bot, error) {
 	token = strings.TrimSpace(token)
-	if !tokenRE.MatchString(token) {
+	if !tokenRE().MatchString(token) {
 		return Bot{}, fmt.Errorf("%w: it does not look like a token from @BotFather (123456789:AAE… with 35 characters after the colon)", ErrTokenRefused)
 	}
 	if apiURL == "" {
