@@ -72,6 +72,12 @@ func (db *DB) Ingest(ctx context.Context, fn func(pipeline.Tx) error) error {
 // connection, so a write nested in another times out as SQLite's own
 // wait would instead of waiting for ever.
 func (db *DB) onWriter(ctx context.Context, fn func(c *sql.Conn) (drop bool, err error)) error {
+	return db.writeOn(ctx, true, fn)
+}
+
+// writeOn is onWriter; logged tells the checkpointer that fn wrote to the
+// log (the checkpointer's own turn does not).
+func (db *DB) writeOn(ctx context.Context, logged bool, fn func(c *sql.Conn) (drop bool, err error)) error {
 	done, err := db.writeTurn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -85,6 +91,9 @@ func (db *DB) onWriter(ctx context.Context, fn func(c *sql.Conn) (drop bool, err
 	drop, err := fn(db.ingestConn)
 	if drop {
 		db.dropIngestConn()
+	}
+	if logged {
+		db.wrote()
 	}
 	return err
 }

@@ -75,6 +75,9 @@ type DB struct {
 	// on a channel are served in turn. nil on PostgreSQL.
 	writes chan struct{}
 	busy   time.Duration
+	// ckpt copies SQLite's log into the database file off the writing
+	// connection (checkpoint.go); nil on PostgreSQL.
+	ckpt *checkpoints
 }
 
 // Options configure Open.
@@ -109,11 +112,12 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 		if busy <= 0 {
 			busy = 5 * time.Second
 		}
-		db.writes, db.busy = make(chan struct{}, 1), busy
+		db.writes, db.busy, db.ckpt = make(chan struct{}, 1), busy, &checkpoints{restartAt: restartFrames}
 		// _txlock=immediate makes every write transaction take the write lock
 		// at BEGIN, so concurrent writers queue on busy_timeout instead of
-		// failing with SQLITE_BUSY on upgrade.
-		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate", busy.Milliseconds())
+		// failing with SQLITE_BUSY on upgrade. No connection checkpoints
+		// by itself: the checkpointer does (checkpoint.go).
+		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(0)&_txlock=immediate", busy.Milliseconds())
 		if err := privateFiles(dsn, opt.Logger); err != nil {
 			return nil, err
 		}
@@ -222,6 +226,7 @@ func privateFiles(dsn string, log *slog.Logger) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopCheckpoints()
 	db.ingestMu.Lock()
 	db.dropIngestConn()
 	db.ingestMu.Unlock()
@@ -504,7 +509,7 @@ func (db *DB) writeTurn(ctx context.Context) (func(), error) {
 }
 
 // writePlumbing are the store's functions between a write and its turn.
-var writePlumbing = map[string]bool{"onWriter": true, "onIngestConn": true, "exec": true, "scanWrite": true, "inTx": true}
+var writePlumbing = map[string]bool{"onWriter": true, "writeOn": true, "onIngestConn": true, "exec": true, "scanWrite": true, "inTx": true}
 
 // writer names the first caller on the stack that is not the store's
 // write plumbing: the code that wrote.

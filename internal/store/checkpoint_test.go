@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCheckpointsOffTheWriter: with no connection checkpointing by itself,
+// the checkpointer keeps the write-ahead log small while writes go on —
+// each write turn's pages are copied and the log starts again — and what
+// was written is in the database after it is closed and opened again.
+func TestCheckpointsOffTheWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	db, err := Open(ctx, "sqlite", path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.exec(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	db.ckpt.restartAt = 500 // 2 MB
+	var auto int
+	if err := db.sql.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("wal_autocheckpoint = %d, %v: connections checkpoint by themselves", auto, err)
+	}
+	// 200 transactions of 50 rows of 4 KB: 40 MB through the log, over
+	// more than a second (the checkpointer looks every 200 ms, and
+	// restarts a log of 2 MB).
+	const txs, rows = 200, 50
+	blob := []byte(strings.Repeat("x", 4096))
+	var most int64
+	for i := range txs {
+		err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+			tx, err := c.BeginTx(ctx, nil)
+			if err != nil {
+				return true, err
+			}
+			for range rows {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", blob); err != nil {
+					tx.Rollback()
+					return true, err
+				}
+			}
+			return false, tx.Commit()
+		})
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			most = max(most, fi.Size())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for db.ckpt.runs.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if db.ckpt.runs.Load() == 0 {
+		t.Fatal("no checkpoint within 10 s of the writes")
+	}
+	written := int64(txs * rows * 4096)
+	t.Logf("the log's file grew to %d MB while %d MB were written", most>>20, written>>20)
+	if most > written/2 {
+		t.Errorf("the log grew to %d MB of the %d MB written: it was not started again", most>>20, written>>20)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Errorf("after closing, the log holds %d bytes", fi.Size())
+	}
+	db, err = Open(ctx, "sqlite", path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM blobs").Scan(&n); err != nil || n != txs*rows {
+		t.Fatalf("%d rows after reopening, %v; want %d", n, err, txs*rows)
+	}
+}
