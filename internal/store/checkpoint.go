@@ -25,11 +25,12 @@ const checkpointEvery = 200 * time.Millisecond
 // what is left in a write turn and restarts it (checkpoint). Closing the
 // last connection checkpoints what is left, as SQLite always does.
 type checkpoints struct {
-	dirty atomic.Bool // written since the last checkpoint
-	start sync.Once
-	stop  chan struct{}
-	done  chan struct{}
-	runs  atomic.Int64 // checkpoints that found pages in the log (tests)
+	dirty    atomic.Bool // written since the last checkpoint
+	start    sync.Once
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	runs     atomic.Int64 // checkpoints that found pages in the log (tests)
 	// restartAt is the log's length (pages) at which a checkpoint restarts
 	// it; restartFrames unless a test sets it.
 	restartAt int
@@ -110,15 +111,18 @@ func (db *DB) checkpoint(ctx context.Context) error {
 // not at all, the write turn is not held for them.
 const restartWait time.Duration = 0
 
-// stopCheckpoints ends the checkpointer (Close).
+// stopCheckpoints ends the checkpointer (Close, which may be called more
+// than once).
 func (db *DB) stopCheckpoints() {
 	c := db.ckpt
 	if c == nil {
 		return
 	}
 	c.start.Do(func() {}) // none starts after this
-	if c.stop != nil {
-		close(c.stop)
-		<-c.done
-	}
+	c.stopOnce.Do(func() {
+		if c.stop != nil {
+			close(c.stop)
+			<-c.done
+		}
+	})
 }
