@@ -269,7 +269,9 @@ func dutyFor(ctx context.Context, db *DB, q queryer, groupID, push int64) (int64
 
 // assistantsQuery lists a group's current assistants through
 // memberships_staff (migration 0033; TestStaffQueriesUseTheirIndex).
-const assistantsQuery = "SELECT person_id FROM memberships WHERE role <> 'member' AND role = 'assistant' AND left_at IS NULL AND group_id = ? ORDER BY person_id"
+func (db *DB) assistantsQuery() string {
+	return "SELECT person_id FROM memberships" + db.indexedBy("memberships_staff") + " WHERE role <> 'member' AND role = 'assistant' AND left_at IS NULL AND group_id = ? ORDER BY person_id"
+}
 
 // rosterOf lists who takes turns in a group: the current members of its
 // duty roster in order, else its current assistants by person id.
@@ -283,7 +285,7 @@ func rosterOf(ctx context.Context, db *DB, q queryer, groupID int64) ([]int64, e
 	if len(people) > 0 {
 		return people, nil
 	}
-	rows, err = q.QueryContext(ctx, db.q(assistantsQuery), groupID)
+	rows, err = q.QueryContext(ctx, db.q(db.assistantsQuery()), groupID)
 	people, err = scanAll(rows, err, scanInt64)
 	if err != nil {
 		return nil, fmt.Errorf("assistants on duty: %w", err)

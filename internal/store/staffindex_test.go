@@ -22,9 +22,9 @@ func TestStaffQueriesUseTheirIndex(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for name, q := range map[string]string{"staff": staffQuery, "assistants": assistantsQuery} {
+	for name, q := range map[string]string{"staff": db.staffQuery(), "assistants": db.assistantsQuery()} {
 		rows, err := db.sql.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 1)
-		if q == assistantsQuery {
+		if name == "assistants" {
 			rows, err = db.sql.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1)
 		}
 		if err != nil {
