@@ -92,7 +92,8 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		return nil
 	}
 	err := db.writeOn(ctx, false, func(c *sql.Conn) (bool, error) {
-		if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds())); err != nil {
+		// The RESTART does not wait for readers: the turn is not held for them.
+		if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 			return true, err
 		}
 		err := c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logged, &copied)
@@ -106,10 +107,6 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	}
 	return nil
 }
-
-// restartWait is how long a restarting checkpoint waits for readers:
-// not at all, the write turn is not held for them.
-const restartWait time.Duration = 0
 
 // stopCheckpoints ends the checkpointer (Close, which may be called more
 // than once).

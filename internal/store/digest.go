@@ -30,8 +30,6 @@ const (
 	digestOpen    = 10 // open questions listed
 )
 
-// staffOf reads who is staff in the organisation's groups: (group, person)
-// of open memberships with a staff role, and (0, person) of its bots.
 // staffQuery reads the staff through memberships_staff and the bots
 // through identities_bots (migration 0033). The query names the index's
 // condition, role <> 'member', and asks for the roles and left_at IS NULL
@@ -65,6 +63,8 @@ func staffRoles() string {
 	return strings.Join(out, ", ")
 }
 
+// staffOf reads who is staff in the organisation's groups: (group, person)
+// of open memberships with a staff role, and (0, person) of its bots.
 func staffOf(ctx context.Context, db *DB, q queryer, orgID int64) (map[[2]int64]bool, error) {
 	out := map[[2]int64]bool{}
 	rows, err := q.QueryContext(ctx, db.q(db.staffQuery()), orgID, orgID)

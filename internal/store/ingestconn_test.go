@@ -15,14 +15,7 @@ import (
 // data_version, which is when SQLite drops its page cache.
 func TestLeasesKeepTheIngestCache(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite", filepath.Join(t.TempDir(), "lease.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t)
 	if err := db.Ingest(ctx, func(pipeline.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -60,4 +53,21 @@ func TestLeasesKeepTheIngestCache(t *testing.T) {
 	if got := version(); got == v {
 		t.Fatal("a write from another connection left data_version alone: the check above proves nothing")
 	}
+}
+
+// openMigrated opens a migrated SQLite store in the test's directory,
+// closed when the test ends (for the tests inside the package, which
+// cannot use storetest).
+func openMigrated(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite", filepath.Join(t.TempDir(), "test.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
