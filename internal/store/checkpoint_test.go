@@ -86,3 +86,68 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 		t.Fatalf("%d rows after reopening, %v; want %d", n, err, txs*rows)
 	}
 }
+
+// TestLogRestartsAfterAPause: with no write turn taken for it (restartAt out
+// of reach), the log starts again from its beginning once writes pause long
+// enough for the checkpointer to copy all of it — what keeps it short outside
+// a sustained ingest, where restartFrames is never reached. The log's file
+// does not shrink when it starts again, so the second half of the writes
+// leaves it as long as the first half made it.
+func TestLogRestartsAfterAPause(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pause.db")
+	db, err := Open(ctx, "sqlite", path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.ckpt.restartAt = 1 << 30
+	if _, err := db.exec(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	blob := []byte(strings.Repeat("x", 4096))
+	write := func() { // 4 MB in 20 transactions
+		t.Helper()
+		for range 20 {
+			err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+				tx, err := c.BeginTx(ctx, nil)
+				if err != nil {
+					return true, err
+				}
+				for range 50 {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", blob); err != nil {
+						tx.Rollback()
+						return true, err
+					}
+				}
+				return false, tx.Commit()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	size := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	write()
+	first := size()
+	// The pause: the checkpointer copies the whole log.
+	before := db.ckpt.runs.Load()
+	deadline := time.Now().Add(10 * time.Second)
+	for db.ckpt.runs.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if db.ckpt.runs.Load() == before {
+		t.Fatal("no checkpoint within 10 s of the writes")
+	}
+	write()
+	if second := size(); second > first+first/4 {
+		t.Errorf("the log's file grew from %d to %d KB over a pause: the writes after it did not start the log again", first>>10, second>>10)
+	}
+}
