@@ -64,7 +64,7 @@ func (b *batch) command(ctx context.Context, e *chat.Event, g community.Group, p
 	if !ok {
 		return false, nil
 	}
-	caps := b.in.cfg.Caps(e.Connection)
+	caps := b.capsOf(e.Connection)
 	reply := func(text string) {
 		if caps.Can(chat.ActSend) {
 			b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":cmd:" + name, Connection: e.Connection, Kind: chat.ActSend,

@@ -23,5 +23,5 @@ func (b *batch) familyGate(ctx context.Context, e *chat.Event, g community.Group
 	return true, b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActKick, Rule: "family-gate", Category: "duplicate",
 		Reason: fmt.Sprintf(community.Say(lang, "已在同系列的「%s」", "already in “%s” of the same series"), other), Actor: "rules",
 		Text: fmt.Sprintf(community.Say(lang, "%s，你已经在同系列的「%s」里了，每个系列只能加入一个群，已移出本群。", "%s, you are in “%s” of this series already: one group of a series per member, so you have been removed from this one."),
-			displayName(e.Sender), other)}, b.in.cfg.Caps(e.Connection))
+			displayName(e.Sender), other)}, b.capsOf(e.Connection))
 }

@@ -445,10 +445,23 @@ type batch struct {
 	history  []bool        // per event: stored as history (IngestHistory)
 	hist     bool          // the event being processed is history
 	mutes    map[memberKey]mute
+	caps     map[string]chat.Capabilities // per connection, asked once a batch
 }
 
 func newBatch(in *Ingester) *batch {
-	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}, mutes: map[memberKey]mute{}}
+	return &batch{in: in, now: in.cfg.Now(), groups: map[string]community.Group{}, people: map[string]int64{}, members: map[memberKey]community.Membership{}, offences: map[int64]int{}, mutes: map[memberKey]mute{}, caps: map[string]chat.Capabilities{}}
+}
+
+// capsOf returns the capabilities of a connection's platform, asked once a
+// batch (a connection's adapter builds its map on every call). They are
+// read, never changed.
+func (b *batch) capsOf(connection string) chat.Capabilities {
+	c, ok := b.caps[connection]
+	if !ok {
+		c = b.in.cfg.Caps(connection)
+		b.caps[connection] = c
+	}
+	return c
 }
 
 func (b *batch) run(ctx context.Context, evs []chat.Event) error {
@@ -715,7 +728,7 @@ func (b *batch) event(ctx context.Context, e *chat.Event) error {
 			return err
 		} else if banned && g.Lifecycle == community.Active {
 			// Banned from the organisation: out again, whatever group.
-			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: community.Say(g.Lang(), "已被本组织拉黑", "banned from the organisation"), Actor: "rules"}, b.in.cfg.Caps(e.Connection))
+			return b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActBan, Rule: "org-ban", Category: "ban", Reason: community.Say(g.Lang(), "已被本组织拉黑", "banned from the organisation"), Actor: "rules"}, b.capsOf(e.Connection))
 		}
 		if live := g.Lifecycle == community.Active && !e.Sender.Bot && b.live(e); live {
 			if stop, err := b.familyGate(ctx, e, g, pid); err != nil || stop {
@@ -822,7 +835,7 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 	case "refuse":
 		return true, b.apply(ctx, e, g, pid, false, 0, Verdict{Action: chat.ActKick, Rule: "eligibility", Category: "eligibility",
 			Reason: fmt.Sprintf(community.Say(lang, "本群仅限%s", "for %s only"), level), Actor: "rules",
-			Text: fmt.Sprintf(community.Say(lang, "%s，本群仅限%s加入，已移出。", "%s, this group is for %s only: you have been removed."), name, level)}, b.in.cfg.Caps(e.Connection))
+			Text: fmt.Sprintf(community.Say(lang, "%s，本群仅限%s加入，已移出。", "%s, this group is for %s only: you have been removed."), name, level)}, b.capsOf(e.Connection))
 	case "grace":
 		if err := b.tx.OpenEligibilityCase(ctx, g.ID, pid, rule.Handling, b.now.Add(rule.Grace), b.now); err != nil {
 			return false, err
@@ -841,7 +854,7 @@ func (b *batch) eligibility(ctx context.Context, e *chat.Event, g community.Grou
 // notify posts a notice about an event to its group.
 
 func (b *batch) notify(e *chat.Event, what, text string) {
-	if b.in.cfg.Caps(e.Connection).Can(chat.ActSend) {
+	if b.capsOf(e.Connection).Can(chat.ActSend) {
 		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":" + e.ID + ":" + what, Connection: e.Connection, Kind: chat.ActSend, Group: e.Group, Text: text, Reason: what})
 	}
 }
@@ -900,7 +913,7 @@ func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pi
 	if err := b.tx.HideReported(ctx, rc.ID); err != nil {
 		return err
 	}
-	caps := b.in.cfg.Caps(e.Connection)
+	caps := b.capsOf(e.Connection)
 	if caps.Can(chat.ActDelete) {
 		b.actions = append(b.actions, chat.Action{Key: e.Connection + ":report:" + strconv.FormatInt(rc.ID, 10) + ":delete", Connection: e.Connection, Kind: chat.ActDelete, Group: e.Group, MessageID: e.Message.ReplyTo, Reason: "reported"})
 	}
@@ -958,7 +971,7 @@ func actionKey(e *chat.Event, n int, k chat.ActionKind) string {
 
 // decide runs the rules hook and applies its verdicts; it returns how many.
 func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pid int64, m community.Membership) (int, error) {
-	caps := b.in.cfg.Caps(e.Connection)
+	caps := b.capsOf(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
 	in.Checkins, in.Lockdowns, in.Points, in.Gates = b.tx, b.tx, b.tx, b.tx
