@@ -35,23 +35,8 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 	const txs, rows = 200, 50
 	blob := []byte(strings.Repeat("x", 4096))
 	var most int64
-	for i := range txs {
-		err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
-			tx, err := c.BeginTx(ctx, nil)
-			if err != nil {
-				return true, err
-			}
-			for range rows {
-				if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", blob); err != nil {
-					tx.Rollback()
-					return true, err
-				}
-			}
-			return false, tx.Commit()
-		})
-		if err != nil {
-			t.Fatalf("transaction %d: %v", i, err)
-		}
+	for range txs {
+		writeBlobs(t, db, rows, blob)
 		if fi, err := os.Stat(path + "-wal"); err == nil {
 			most = max(most, fi.Size())
 		}
@@ -109,22 +94,7 @@ func TestLogRestartsAfterAPause(t *testing.T) {
 	write := func() { // 4 MB in 20 transactions
 		t.Helper()
 		for range 20 {
-			err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
-				tx, err := c.BeginTx(ctx, nil)
-				if err != nil {
-					return true, err
-				}
-				for range 50 {
-					if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", blob); err != nil {
-						tx.Rollback()
-						return true, err
-					}
-				}
-				return false, tx.Commit()
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			writeBlobs(t, db, 50, blob)
 		}
 	}
 	size := func() int64 {
@@ -149,5 +119,28 @@ func TestLogRestartsAfterAPause(t *testing.T) {
 	write()
 	if second := size(); second > first+first/4 {
 		t.Errorf("the log's file grew from %d to %d KB over a pause: the writes after it did not start the log again", first>>10, second>>10)
+	}
+}
+
+// writeBlobs writes rows copies of blob into the table blobs in one
+// transaction on the writing connection.
+func writeBlobs(t *testing.T, db *DB, rows int, blob []byte) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return true, err
+		}
+		for range rows {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (b) VALUES (?)", blob); err != nil {
+				tx.Rollback()
+				return true, err
+			}
+		}
+		return false, tx.Commit()
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
