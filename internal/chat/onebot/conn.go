@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -330,9 +331,13 @@ func (a *Adapter) closeAll() {
 		cs = append(cs, c)
 	}
 	a.mu.Unlock()
+	// Side by side: a close waits up to 5 s for the peer's answer, and
+	// implementations that hung would otherwise hold the stop 5 s each.
+	var wg sync.WaitGroup
 	for _, c := range cs {
-		_ = c.ws.Close(websocket.StatusGoingAway, "qunzhu is stopping")
+		wg.Go(func() { _ = c.ws.Close(websocket.StatusGoingAway, "qunzhu is stopping") })
 	}
+	wg.Wait()
 }
 
 var errConnLost = errors.New("the connection to the implementation closed before it answered")

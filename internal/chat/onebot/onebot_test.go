@@ -195,8 +195,8 @@ func runAdapter(t *testing.T, a *Adapter, sink chat.Sink) {
 			if err != nil {
 				t.Errorf("Run returned %v, want nil on cancel", err)
 			}
-		case <-time.After(5 * time.Second):
-			t.Error("Run did not return after cancel")
+		case <-time.After(15 * time.Second): // a close may wait 5 s for an implementation's answer
+			t.Error("Run did not return within 15 s of the cancel")
 		}
 	})
 }
@@ -952,6 +952,9 @@ func TestStatusAccountsAndReplacement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed before the adapter stops: once impl stops reading, the
+	// adapter's close would wait its 5 s for an answer.
+	defer second.CloseNow()
 	impl := &fakeImpl{t: t}
 	go impl.serve(ctx, second, nil)
 	if _, _, err := first.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
@@ -976,5 +979,42 @@ func TestLogNamesConnectionOnce(t *testing.T) {
 	}
 	if got := logs.String(); !strings.Contains(got, "platform=onebot") || strings.Count(got, "connection=qq") != 1 {
 		t.Errorf("log: %s", got)
+	}
+}
+
+// TestStopClosesHungConnectionsTogether: stopping closes the connections
+// side by side. A close waits up to 5 s for the implementation's answer
+// (the websocket library's wait), so two implementations that no longer
+// read hold the stop about 5 s, not 10.
+func TestStopClosesHungConnectionsTogether(t *testing.T) {
+	a, srv := newReverse(t, Config{SelfID: "2854196310"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, &memSink{}) }()
+	for _, role := range []string{"API", "Event"} {
+		c, _, err := reverseClient(t, wsURL(srv), http.Header{"X-Client-Role": {role}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow() // never read: the close handshake goes unanswered
+	}
+	waitFor(t, "both connected", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return len(a.conns) == 2
+	})
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v, want nil on cancel", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30 s of the cancel")
+	}
+	if took := time.Since(start); took > 9*time.Second {
+		t.Errorf("stopping took %v: the hung connections were closed one after another", took.Round(time.Millisecond))
 	}
 }
