@@ -17,14 +17,7 @@ import (
 func TestCheckpointsOffTheWriter(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ckpt.db")
-	db, err := Open(ctx, "sqlite", path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.exec(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	db.ckpt.restartAt = 500 // 2 MB
+	db := openBlobs(t, path, 500) // restarts a log of 2 MB
 	var auto int
 	if err := db.sql.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
 		t.Fatalf("wal_autocheckpoint = %d, %v: connections checkpoint by themselves", auto, err)
@@ -33,10 +26,9 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 	// more than a second (the checkpointer looks every 200 ms, and
 	// restarts a log of 2 MB).
 	const txs, rows = 200, 50
-	blob := []byte(strings.Repeat("x", 4096))
 	var most int64
 	for range txs {
-		writeBlobs(t, db, rows, blob)
+		writeBlobs(t, db, rows)
 		if fi, err := os.Stat(path + "-wal"); err == nil {
 			most = max(most, fi.Size())
 		}
@@ -61,7 +53,7 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
 		t.Errorf("after closing, the log holds %d bytes", fi.Size())
 	}
-	db, err = Open(ctx, "sqlite", path, Options{})
+	db, err := Open(ctx, "sqlite", path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,22 +71,13 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 // does not shrink when it starts again, so the second half of the writes
 // leaves it as long as the first half made it.
 func TestLogRestartsAfterAPause(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "pause.db")
-	db, err := Open(ctx, "sqlite", path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openBlobs(t, path, 1<<30)
 	defer db.Close()
-	db.ckpt.restartAt = 1 << 30
-	if _, err := db.exec(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	blob := []byte(strings.Repeat("x", 4096))
 	write := func() { // 4 MB in 20 transactions
 		t.Helper()
 		for range 20 {
-			writeBlobs(t, db, 50, blob)
+			writeBlobs(t, db, 50)
 		}
 	}
 	size := func() int64 {
@@ -125,11 +108,29 @@ func TestLogRestartsAfterAPause(t *testing.T) {
 	}
 }
 
-// writeBlobs writes rows copies of blob into the table blobs in one
-// transaction on the writing connection.
-func writeBlobs(t *testing.T, db *DB, rows int, blob []byte) {
+// openBlobs opens a SQLite store at path with a table blobs, whose
+// checkpointer restarts the log at restartAt pages. The caller closes it.
+func openBlobs(t *testing.T, path string, restartAt int) *DB {
 	t.Helper()
 	ctx := context.Background()
+	db, err := Open(ctx, "sqlite", path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.exec(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	db.ckpt.restartAt = restartAt
+	return db
+}
+
+// writeBlobs writes rows blobs of 4 KB into the table blobs in one
+// transaction on the writing connection.
+func writeBlobs(t *testing.T, db *DB, rows int) {
+	t.Helper()
+	ctx := context.Background()
+	blob := []byte(strings.Repeat("x", 4096))
 	err := db.onWriter(ctx, func(c *sql.Conn) (bool, error) {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
