@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,6 +216,66 @@ func TestRollupStatesAndAlerts(t *testing.T) {
 		}
 		if err := db.ResolveAlert(ctx, h.org.ID, open[0].ID, "admin"); err == nil {
 			t.Fatal("resolving a resolved alert succeeded")
+		}
+	})
+}
+
+// TestQuietCoreAlertsOnce: two core members of a group go quiet on the
+// same day; each is alerted once, in person order, and told to the staff
+// group once, however often the day is rolled up again.
+func TestQuietCoreAlertsOnce(t *testing.T) {
+	storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		start := time.Date(2026, 9, 1, 0, 0, 0, 0, cst)
+		h := newHistory(t, db, start)
+		staff := community.Group{OrgID: h.org.ID, Connection: "wx", Platform: "webhook", ExternalID: "robot", Name: "员工群", Kind: community.KindCustom, CreatedAt: start.AddDate(0, 0, 24)} // new: not dormant
+		if err := db.CreateGroup(ctx, &staff); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetStaffGroup(ctx, h.org.ID, staff.ID, "user:admin"); err != nil {
+			t.Fatal(err)
+		}
+		a := h.person("骨干甲", community.RoleMember, start)
+		b := h.person("骨干乙", community.RoleMember, start)
+		other := h.person("群友", community.RoleMember, start)
+		for i := 11; i <= 20; i++ { // both post on ten days, the last on September 20
+			h.post(b, time.Date(2026, 9, i, 19, 0, 0, 0, cst), "打卡", "")
+			h.post(a, time.Date(2026, 9, i, 20, 0, 0, 0, cst), "打卡", "")
+		}
+		for i := 21; i <= 27; i++ { // the group is not quiet
+			h.post(other, time.Date(2026, 9, i, 12, 0, 0, 0, cst), "收到", "")
+		}
+		now := time.Date(2026, 9, 27, 22, 0, 0, 0, cst) // the quiet week ends on the 27th
+		if _, err := db.Rollup(ctx, h.org.ID, now, cst, 400); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := db.RollupDay(ctx, h.org.ID, analytics.DayOf(now, cst), cst, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		alerts, err := db.Alerts(ctx, h.org.ID, false, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, al := range alerts {
+			got = append(got, al.Kind+"/"+al.PersonName)
+		}
+		// Newest first: the second raised is the higher person id.
+		if fmt.Sprint(got) != "[core_quiet/骨干乙 core_quiet/骨干甲]" {
+			t.Fatalf("alerts = %v", got)
+		}
+		acts, err := db.PullActions(ctx, []string{"wx"}, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told []string
+		for _, act := range acts {
+			told = append(told, act.Action.Group+": "+act.Action.Text)
+		}
+		if len(told) != 2 || !strings.Contains(told[0], "骨干甲") || !strings.Contains(told[1], "骨干乙") || !strings.HasPrefix(told[0], "robot: ") {
+			t.Fatalf("told the staff group %q", told)
 		}
 	})
 }
