@@ -544,9 +544,7 @@ func (b *bulk) exec() error {
 	b.rows += n
 	if b.rows >= 100_000 {
 		b.rows = 0
-		err := b.tx.Commit()
-		b.tx = nil
-		return err
+		return b.commit()
 	}
 	return nil
 }
@@ -558,7 +556,24 @@ func (b *bulk) flush() error {
 	if b.tx == nil {
 		return nil
 	}
+	return b.commit()
+}
+
+// commit commits the rows written and, on SQLite, copies the log into
+// the database file and empties it. The generator writes on a connection
+// of its own, past the store's checkpointer (which starts with the
+// store's own writes), and the store's connections never checkpoint by
+// themselves: without this the log of 10M messages grew to 18 GB, and
+// every page read looked for its page among millions of logged ones.
+func (b *bulk) commit() error {
 	err := b.tx.Commit()
 	b.tx = nil
-	return err
+	if err != nil || b.pg {
+		return err
+	}
+	var busy, logged, copied int
+	if err := b.conn.QueryRowContext(b.ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &copied); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
