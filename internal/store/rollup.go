@@ -274,10 +274,9 @@ func (r *rollupRun) groupsInOrder() string {
 // messages person messages …"): a million members' 56 days are some 3.5M
 // rows, and the driver's work a row cost more than the rest of the read.
 // On SQLite the rows come in the primary key's order (group, day; see
-// groupsInOrder), on
-// PostgreSQL in the order of member_days_window (day, group), read from
-// that index alone: neither needs a sort, and both give each person's days
-// in order.
+// groupsInOrder), on PostgreSQL in the order of member_days_window (day,
+// group), read from that index alone: neither needs a sort, and both give
+// each person's days in order.
 func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	db := r.db
 	cond, args := r.in("md.group_id")
@@ -678,9 +677,6 @@ func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, ke
 // day again finds them raised (thousands a day at 10,000 groups) and
 // costs one statement a group.
 func (db *DB) alertQuietCore(ctx context.Context, tx *sql.Tx, orgID, groupID int64, d analytics.Day, quiet []int64, now time.Time) error {
-	if len(quiet) == 0 {
-		return nil
-	}
 	for s := 0; s < len(quiet); s += chunk {
 		e := min(s+chunk, len(quiet))
 		args := make([]any, 0, 6*(e-s))
