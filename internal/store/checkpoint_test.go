@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +144,51 @@ func writeBlobs(t *testing.T, db *DB, rows int) {
 			}
 		}
 		return false, tx.Commit()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSQLiteSettings: every SQLite connection, the readers' and the
+// writer's, has foreign keys on, the log, no checkpoint of its own and the
+// file mapped (mapSize).
+func TestSQLiteSettings(t *testing.T) {
+	ctx := context.Background()
+	db := openBlobs(t, filepath.Join(t.TempDir(), "settings.db"), restartFrames)
+	want := fmt.Sprintf("1 wal 0 %d", mapSize)
+	read := func(qr interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) string {
+		var got []string
+		for _, p := range []string{"foreign_keys", "journal_mode", "wal_autocheckpoint", "mmap_size"} {
+			var v string
+			if err := qr.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		return strings.Join(got, " ")
+	}
+	// Readers: several connections of the pool at once.
+	conns := make([]*sql.Conn, 3)
+	for i := range conns {
+		c, err := db.sql.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+		if got := read(c); got != want {
+			t.Errorf("reader %d: %s, want %s", i, got, want)
+		}
+	}
+	// The writer.
+	err := db.onIngestConn(ctx, func(q queryer) error {
+		if got := read(q); got != want {
+			t.Errorf("writer: %s, want %s", got, want)
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
