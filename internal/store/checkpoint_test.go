@@ -151,12 +151,12 @@ func writeBlobs(t *testing.T, db *DB, rows int) {
 }
 
 // TestSQLiteSettings: every SQLite connection, the readers' and the
-// writer's, has foreign keys on, the log, no checkpoint of its own and the
-// file mapped (mapSize).
+// writer's, has foreign keys on, the log, no checkpoint of its own and no
+// memory map; a connection of mappedConn has the map (mapSize) until it
+// is given back, unmapped.
 func TestSQLiteSettings(t *testing.T) {
 	ctx := context.Background()
 	db := openBlobs(t, filepath.Join(t.TempDir(), "settings.db"), restartFrames)
-	want := fmt.Sprintf("1 wal 0 %d", mapSize)
 	read := func(qr interface {
 		QueryRowContext(context.Context, string, ...any) *sql.Row
 	}) string {
@@ -170,20 +170,26 @@ func TestSQLiteSettings(t *testing.T) {
 		}
 		return strings.Join(got, " ")
 	}
-	// Readers: several connections of the pool at once.
-	conns := make([]*sql.Conn, 3)
-	for i := range conns {
-		c, err := db.sql.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
+	const want = "1 wal 0 0"
+	readers := func(when string) {
+		t.Helper()
+		// Several connections of the pool at once.
+		conns := make([]*sql.Conn, 3)
+		for i := range conns {
+			c, err := db.sql.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns[i] = c
+			if got := read(c); got != want {
+				t.Errorf("%s: reader %d: %s, want %s", when, i, got, want)
+			}
 		}
-		defer c.Close()
-		conns[i] = c
-		if got := read(c); got != want {
-			t.Errorf("reader %d: %s, want %s", i, got, want)
+		for _, c := range conns {
+			c.Close()
 		}
 	}
-	// The writer.
+	readers("opened")
 	err := db.onIngestConn(ctx, func(q queryer) error {
 		if got := read(q); got != want {
 			t.Errorf("writer: %s, want %s", got, want)
@@ -193,4 +199,13 @@ func TestSQLiteSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, done, err := db.mappedConn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, mapped := read(c), fmt.Sprintf("1 wal 0 %d", mapSize); got != mapped {
+		t.Errorf("mapped: %s, want %s", got, mapped)
+	}
+	done()
+	readers("after a mapped connection")
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +105,7 @@ func (db *DB) rollRange(ctx context.Context, orgID int64, only []int64, start, t
 	if err != nil {
 		return 0, err
 	}
+	defer run.done()
 	run.alertsFrom = alertsFrom
 	n := 0
 	for d := start; d <= today; d++ {
@@ -130,6 +132,7 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 	if err != nil {
 		return err
 	}
+	defer run.done()
 	return run.day(ctx, d, now)
 }
 
@@ -141,6 +144,8 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 // writes, not a rescan of its window.
 type rollupRun struct {
 	db     *DB
+	rd     *sql.Conn // the run's reads (mappedConn)
+	done   func()    // gives rd back
 	orgID  int64
 	loc    *time.Location
 	groups []community.Group
@@ -188,6 +193,15 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
 	}
+	if r.rd, r.done, err = db.mappedConn(ctx); err != nil {
+		return nil, fmt.Errorf("rollup: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			r.done()
+		}
+	}()
 	if only != nil {
 		r.groups = slices.DeleteFunc(r.groups, func(g community.Group) bool { return !slices.Contains(only, g.ID) })
 	}
@@ -203,7 +217,36 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	if err := r.loadPlatformDays(ctx, from); err != nil {
 		return nil, err
 	}
+	ok = true
 	return r, nil
+}
+
+// mappedConn returns a connection of the read pool for a long read, and
+// the function that gives it back. On SQLite the connection reads the
+// database file through a memory map (mapSize) until then: a page
+// missing from its 64 MB cache is otherwise a read call of its own, and
+// at 10,000 groups the day's rollup made millions (a run 7.6–13 s, 6.7–7.4
+// s mapped; docs/benchmarks.md). Only for such reads: with the map on
+// every connection the ingest of single events lost a fifth.
+func (db *DB) mappedConn(ctx context.Context) (*sql.Conn, func(), error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if db.dialect != SQLite {
+		return c, func() { c.Close() }, nil
+	}
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA mmap_size = %d", mapSize)); err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("map the database: %w", err)
+	}
+	return c, func() {
+		if _, err := c.ExecContext(context.WithoutCancel(ctx), "PRAGMA mmap_size = 0"); err != nil {
+			// Not back into the pool mapped.
+			c.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		c.Close()
+	}, nil
 }
 
 // loadStints reads the organisation's memberships; the open ones of staff
@@ -211,7 +254,7 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 func (r *rollupRun) loadStints(ctx context.Context) error {
 	db := r.db
 	cond, args := r.in("m.group_id")
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ?`+cond), append([]any{r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
@@ -238,7 +281,7 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
 	}
-	bots, err := db.sql.QueryContext(ctx, db.q(`SELECT i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), r.orgID)
+	bots, err := r.rd.QueryContext(ctx, db.q(`SELECT i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), r.orgID)
 	if err != nil {
 		return fmt.Errorf("rollup: staff: %w", err)
 	}
@@ -284,7 +327,7 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 	if db.dialect == Postgres {
 		agg, key, order = "string_agg", "md.group_id", " GROUP BY md.day, md.group_id ORDER BY md.day, md.group_id"
 	}
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT `+key+`, md.day, `+agg+`(md.person_id || ' ' || md.messages, ' ') FROM member_days md
+	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT `+key+`, md.day, `+agg+`(md.person_id || ' ' || md.messages, ' ') FROM member_days md
 		JOIN `+r.groupsInOrder()+` ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+order),
 		append([]any{r.orgID, int64(from) - analytics.HealthWindow, int64(from)}, args...)...)
 	if err != nil {
@@ -323,7 +366,7 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
 	cond, args = r.in("g.id")
-	lasts, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
+	lasts, err := r.rd.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
 		FROM chat_groups g WHERE g.org_id = ?`+cond), append([]any{int64(from), r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: last days: %w", err)
@@ -381,7 +424,7 @@ func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
 func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error {
 	db := r.db
 	cond, args := r.in("gd.group_id")
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT g.id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
+	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT g.id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
 		FROM group_days gd JOIN `+r.groupsInOrder()+` ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ?`+cond+` ORDER BY g.id, gd.day`),
 		append([]any{r.orgID, int64(from) - 30, int64(from)}, args...)...)
 	if err != nil {
@@ -410,7 +453,7 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	// the organisation's.
 	figures := map[int64]*analytics.DayFigures{}
 	var people []analytics.PersonDay
-	err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
+	err := db.dayMessages(ctx, r.rd, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
 		f, p := analytics.RollupDay(msgs, from, to)
 		maps.Copy(figures, f)
 		people = append(people, p...)
@@ -524,8 +567,8 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 // sent from..to (cond and args limit them to some groups), a group at a
 // time in the order of their ids, each group's in time order. The slice
 // is fn's only until it returns.
-func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
+func (db *DB) dayMessages(ctx context.Context, q queryer, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
+	rows, err := q.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.group_id, m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
 	var group []analytics.Msg

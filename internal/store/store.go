@@ -91,15 +91,11 @@ type Options struct {
 	Location *time.Location
 }
 
-// mapSize is how much of an SQLite database file connections read
-// through a memory map (PRAGMA mmap_size) instead of a read call a page:
-// SQLite's own limit, just under 2 GB. A page missing from a
-// connection's 64 MB cache was a pread of 4 KB; at 10,000 groups the
-// day's rollup made millions of them, and a run took 7.6–13 s, 6.7–7.4 s
-// through the map (docs/benchmarks.md). Writes still go through the log
-// and the checkpointer's writes; the mapped pages are the operating
-// system's page cache, shared and reclaimable, though they count in the
-// process's resident memory.
+// mapSize is how much of an SQLite database file a connection of
+// mappedConn reads through a memory map (PRAGMA mmap_size): SQLite's own
+// limit, just under 2 GB. The mapped pages are the operating system's
+// page cache, shared and reclaimable, though they count in the process's
+// resident memory while mapped.
 const mapSize = 0x7fff0000
 
 // Open opens a database. driver is "sqlite" (dsn: a file path) or
@@ -127,9 +123,8 @@ func Open(ctx context.Context, driver, dsn string, opt Options) (*DB, error) {
 		// _txlock=immediate makes every write transaction take the write lock
 		// at BEGIN, so concurrent writers queue on busy_timeout instead of
 		// failing with SQLITE_BUSY on upgrade. No connection checkpoints
-		// by itself: the checkpointer does (checkpoint.go). Connections
-		// read the database file through a memory map (mapSize).
-		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(0)&_pragma=mmap_size(%d)&_txlock=immediate", busy.Milliseconds(), mapSize)
+		// by itself: the checkpointer does (checkpoint.go).
+		q := fmt.Sprintf("_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(0)&_txlock=immediate", busy.Milliseconds())
 		if err := privateFiles(dsn, opt.Logger); err != nil {
 			return nil, err
 		}
