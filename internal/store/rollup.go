@@ -144,8 +144,8 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 // writes, not a rescan of its window.
 type rollupRun struct {
 	db     *DB
-	rd     *sql.Conn // the run's reads (mappedConn)
-	done   func()    // gives rd back
+	rd     queryer // the run's reads (mappedConn)
+	done   func()  // gives rd back
 	orgID  int64
 	loc    *time.Location
 	groups []community.Group
@@ -221,20 +221,23 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	return r, nil
 }
 
-// mappedConn returns a connection of the read pool for a long read, and
-// the function that gives it back. On SQLite the connection reads the
-// database file through a memory map (mapSize) until then: a page
-// missing from its 64 MB cache is otherwise a read call of its own, and
-// at 10,000 groups the day's rollup made millions (a run 7.6–13 s, 6.7–7.4
-// s mapped; docs/benchmarks.md). Only for such reads: with the map on
-// every connection the ingest of single events lost a fifth.
-func (db *DB) mappedConn(ctx context.Context) (*sql.Conn, func(), error) {
+// mappedConn returns where a long read runs, and the function to call
+// after it. On SQLite that is a connection of the read pool of its own,
+// reading the database file through a memory map (mapSize) until it is
+// given back: a page missing from its 64 MB cache is otherwise a read
+// call of its own, and at 10,000 groups the day's rollup made millions (a
+// run 7.6–13 s, 6.7–7.4 s mapped; docs/benchmarks.md). Only for such
+// reads: with the map on every connection the ingest of single events
+// lost a fifth. The connection cannot hold up a write: SQLite's are made
+// on the writer's connection. On PostgreSQL it is the pool, which a run
+// holding a connection of it while it writes could empty.
+func (db *DB) mappedConn(ctx context.Context) (queryer, func(), error) {
+	if db.dialect != SQLite {
+		return db.sql, func() {}, nil
+	}
 	c, err := db.sql.Conn(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	if db.dialect != SQLite {
-		return c, func() { c.Close() }, nil
 	}
 	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA mmap_size = %d", mapSize)); err != nil {
 		c.Close()
