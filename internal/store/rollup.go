@@ -105,7 +105,6 @@ func (db *DB) rollRange(ctx context.Context, orgID int64, only []int64, start, t
 	if err != nil {
 		return 0, err
 	}
-	defer run.done()
 	run.alertsFrom = alertsFrom
 	n := 0
 	for d := start; d <= today; d++ {
@@ -132,7 +131,6 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 	if err != nil {
 		return err
 	}
-	defer run.done()
 	return run.day(ctx, d, now)
 }
 
@@ -144,8 +142,7 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 // writes, not a rescan of its window.
 type rollupRun struct {
 	db     *DB
-	rd     queryer // the run's reads (mappedConn)
-	done   func()  // gives rd back
+	rd     queryer // the run's reads: mappedConn's while it loads, then the pool
 	orgID  int64
 	loc    *time.Location
 	groups []community.Group
@@ -193,15 +190,13 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	if r.groups, err = db.Groups(ctx, orgID); err != nil {
 		return nil, err
 	}
-	if r.rd, r.done, err = db.mappedConn(ctx); err != nil {
+	// The loads on a mapped connection, given back before any write.
+	rd, done, err := db.mappedConn(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			r.done()
-		}
-	}()
+	defer func() { done(); r.rd = db.sql }()
+	r.rd = rd
 	if only != nil {
 		r.groups = slices.DeleteFunc(r.groups, func(g community.Group) bool { return !slices.Contains(only, g.ID) })
 	}
@@ -217,7 +212,6 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	if err := r.loadPlatformDays(ctx, from); err != nil {
 		return nil, err
 	}
-	ok = true
 	return r, nil
 }
 
@@ -228,9 +222,9 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 // call of its own, and at 10,000 groups the day's rollup made millions (a
 // run 7.6–13 s, 6.7–7.4 s mapped; docs/benchmarks.md). Only for such
 // reads: with the map on every connection the ingest of single events
-// lost a fifth. The connection cannot hold up a write: SQLite's are made
-// on the writer's connection. On PostgreSQL it is the pool, which a run
-// holding a connection of it while it writes could empty.
+// lost a fifth. It is given back before the reader writes: two runs
+// each holding one while waiting for another could empty a pool of two
+// (database.max_open_conns = 2). On PostgreSQL it is the pool.
 func (db *DB) mappedConn(ctx context.Context) (queryer, func(), error) {
 	if db.dialect != SQLite {
 		return db.sql, func() {}, nil
