@@ -157,9 +157,8 @@ func writeBlobs(t *testing.T, db *DB, rows int) {
 func TestSQLiteSettings(t *testing.T) {
 	ctx := context.Background()
 	db := openBlobs(t, filepath.Join(t.TempDir(), "settings.db"), restartFrames)
-	read := func(qr interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}) string {
+	defer db.Close()
+	read := func(qr queryer) string {
 		var got []string
 		for _, p := range []string{"foreign_keys", "journal_mode", "wal_autocheckpoint", "mmap_size"} {
 			var v string

@@ -110,9 +110,9 @@ type platformDay struct {
 
 // loadPlatformDays reads the statistics of an organisation's groups from
 // day from on: group → day → figures.
-func (r *rollupRun) loadPlatformDays(ctx context.Context, from analytics.Day) error {
+func (r *rollupRun) loadPlatformDays(ctx context.Context, rd queryer, from analytics.Day) error {
 	db := r.db
-	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT sg.group_id, s.day, COALESCE(s.group_id, 0), s.messages, s.active_members, s.active_groups >= s.chat_total FROM owner_stats s
+	rows, err := rd.QueryContext(ctx, db.q(`SELECT sg.group_id, s.day, COALESCE(s.group_id, 0), s.messages, s.active_members, s.active_groups >= s.chat_total FROM owner_stats s
 		JOIN owner_stats_groups sg ON sg.stats_id = s.id WHERE s.org_id = ? AND s.day >= ?`), r.orgID, int64(from))
 	if err != nil {
 		return fmt.Errorf("rollup: statistics: %w", err)

@@ -142,7 +142,6 @@ func (db *DB) RollupDay(ctx context.Context, orgID int64, d analytics.Day, loc *
 // writes, not a rescan of its window.
 type rollupRun struct {
 	db     *DB
-	rd     queryer // the run's reads: mappedConn's while it loads, then the pool
 	orgID  int64
 	loc    *time.Location
 	groups []community.Group
@@ -195,21 +194,20 @@ func (db *DB) newRollupRun(ctx context.Context, orgID int64, only []int64, from 
 	if err != nil {
 		return nil, fmt.Errorf("rollup: %w", err)
 	}
-	defer func() { done(); r.rd = db.sql }()
-	r.rd = rd
+	defer done()
 	if only != nil {
 		r.groups = slices.DeleteFunc(r.groups, func(g community.Group) bool { return !slices.Contains(only, g.ID) })
 	}
-	if err := r.loadStints(ctx); err != nil {
+	if err := r.loadStints(ctx, rd); err != nil {
 		return nil, err
 	}
-	if err := r.loadPosts(ctx, from); err != nil {
+	if err := r.loadPosts(ctx, rd, from); err != nil {
 		return nil, err
 	}
-	if err := r.loadGroupDays(ctx, from); err != nil {
+	if err := r.loadGroupDays(ctx, rd, from); err != nil {
 		return nil, err
 	}
-	if err := r.loadPlatformDays(ctx, from); err != nil {
+	if err := r.loadPlatformDays(ctx, rd, from); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -248,10 +246,10 @@ func (db *DB) mappedConn(ctx context.Context) (queryer, func(), error) {
 
 // loadStints reads the organisation's memberships; the open ones of staff
 // and the organisation's bots (group 0) make the staff.
-func (r *rollupRun) loadStints(ctx context.Context) error {
+func (r *rollupRun) loadStints(ctx context.Context, rd queryer) error {
 	db := r.db
 	cond, args := r.in("m.group_id")
-	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
+	rows, err := rd.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.role, m.joined_at, m.left_at FROM memberships m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ?`+cond), append([]any{r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
@@ -278,7 +276,7 @@ func (r *rollupRun) loadStints(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rollup: memberships: %w", err)
 	}
-	bots, err := r.rd.QueryContext(ctx, db.q(`SELECT i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), r.orgID)
+	bots, err := rd.QueryContext(ctx, db.q(`SELECT i.person_id FROM identities i JOIN people p ON p.id = i.person_id WHERE p.org_id = ? AND i.bot = TRUE`), r.orgID)
 	if err != nil {
 		return fmt.Errorf("rollup: staff: %w", err)
 	}
@@ -317,14 +315,14 @@ func (r *rollupRun) groupsInOrder() string {
 // groupsInOrder), on PostgreSQL in the order of member_days_window (day,
 // group), read from that index alone: neither needs a sort, and both give
 // each person's days in order.
-func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
+func (r *rollupRun) loadPosts(ctx context.Context, rd queryer, from analytics.Day) error {
 	db := r.db
 	cond, args := r.in("md.group_id")
 	agg, key, order := "group_concat", "g.id", " GROUP BY g.id, md.day ORDER BY g.id, md.day"
 	if db.dialect == Postgres {
 		agg, key, order = "string_agg", "md.group_id", " GROUP BY md.day, md.group_id ORDER BY md.day, md.group_id"
 	}
-	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT `+key+`, md.day, `+agg+`(md.person_id || ' ' || md.messages, ' ') FROM member_days md
+	rows, err := rd.QueryContext(ctx, db.q(`SELECT `+key+`, md.day, `+agg+`(md.person_id || ' ' || md.messages, ' ') FROM member_days md
 		JOIN `+r.groupsInOrder()+` ON g.id = md.group_id WHERE g.org_id = ? AND md.day > ? AND md.day < ?`+cond+order),
 		append([]any{r.orgID, int64(from) - analytics.HealthWindow, int64(from)}, args...)...)
 	if err != nil {
@@ -337,25 +335,15 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 		if err := rows.Scan(&g, &day, &list); err != nil {
 			return fmt.Errorf("rollup: window: %w", err)
 		}
-		byPerson := r.posts[g]
-		if byPerson == nil {
-			byPerson = map[int64]*analytics.Posting{}
-			r.posts[g] = byPerson
-		}
+		byPerson := r.groupPosts(g)
 		for rest := list; len(rest) > 0; {
-			var p, n int64
-			var ok bool
-			if p, rest, ok = cutInt(rest); !ok {
+			p, after, okP := cutInt(rest)
+			n, after, okN := cutInt(after)
+			if !okP || !okN {
 				return fmt.Errorf("rollup: window: group %d, day %d: %q is not a list of members and messages", g, day, list)
 			}
-			if n, rest, ok = cutInt(rest); !ok {
-				return fmt.Errorf("rollup: window: group %d, day %d: %q is not a list of members and messages", g, day, list)
-			}
-			pd := byPerson[p]
-			if pd == nil {
-				pd = &analytics.Posting{}
-				byPerson[p] = pd
-			}
+			rest = after
+			pd := posting(byPerson, p)
 			pd.Days, pd.Msgs = append(pd.Days, analytics.Day(day)), append(pd.Msgs, int(n))
 		}
 	}
@@ -363,7 +351,7 @@ func (r *rollupRun) loadPosts(ctx context.Context, from analytics.Day) error {
 		return fmt.Errorf("rollup: window: %w", err)
 	}
 	cond, args = r.in("g.id")
-	lasts, err := r.rd.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
+	lasts, err := rd.QueryContext(ctx, db.q(`SELECT g.id, (SELECT MAX(md.day) FROM member_days md WHERE md.group_id = g.id AND md.day < ?)
 		FROM chat_groups g WHERE g.org_id = ?`+cond), append([]any{int64(from), r.orgID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("rollup: last days: %w", err)
@@ -403,12 +391,23 @@ func cutInt(b []byte) (int64, []byte, bool) {
 	return n, b[i:], true
 }
 
+// postsOf returns a person's posting in a group, added if new.
 func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
+	return posting(r.groupPosts(g), p)
+}
+
+// groupPosts returns a group's postings by person, added if new.
+func (r *rollupRun) groupPosts(g int64) map[int64]*analytics.Posting {
 	byPerson := r.posts[g]
 	if byPerson == nil {
 		byPerson = map[int64]*analytics.Posting{}
 		r.posts[g] = byPerson
 	}
+	return byPerson
+}
+
+// posting returns a person's entry of byPerson, added if new.
+func posting(byPerson map[int64]*analytics.Posting, p int64) *analytics.Posting {
 	pd := byPerson[p]
 	if pd == nil {
 		pd = &analytics.Posting{}
@@ -418,10 +417,10 @@ func (r *rollupRun) postsOf(g, p int64) *analytics.Posting {
 }
 
 // loadGroupDays reads the 29 days of group_days before day from.
-func (r *rollupRun) loadGroupDays(ctx context.Context, from analytics.Day) error {
+func (r *rollupRun) loadGroupDays(ctx context.Context, rd queryer, from analytics.Day) error {
 	db := r.db
 	cond, args := r.in("gd.group_id")
-	rows, err := r.rd.QueryContext(ctx, db.q(`SELECT g.id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
+	rows, err := rd.QueryContext(ctx, db.q(`SELECT g.id, gd.day, gd.questions, gd.answered, gd.joins, gd.leaves, gd.members, gd.state
 		FROM group_days gd JOIN `+r.groupsInOrder()+` ON g.id = gd.group_id WHERE g.org_id = ? AND gd.day > ? AND gd.day < ?`+cond+` ORDER BY g.id, gd.day`),
 		append([]any{r.orgID, int64(from) - 30, int64(from)}, args...)...)
 	if err != nil {
@@ -450,7 +449,7 @@ func (r *rollupRun) day(ctx context.Context, d analytics.Day, now time.Time) err
 	// the organisation's.
 	figures := map[int64]*analytics.DayFigures{}
 	var people []analytics.PersonDay
-	err := db.dayMessages(ctx, r.rd, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
+	err := db.dayMessages(ctx, r.orgID, from, to.Add(analytics.AnswerWindow), r.staff, cond, args, func(msgs []analytics.Msg) {
 		f, p := analytics.RollupDay(msgs, from, to)
 		maps.Copy(figures, f)
 		people = append(people, p...)
@@ -564,8 +563,8 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, m *multiRow, n int, flat 
 // sent from..to (cond and args limit them to some groups), a group at a
 // time in the order of their ids, each group's in time order. The slice
 // is fn's only until it returns.
-func (db *DB) dayMessages(ctx context.Context, q queryer, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
-	rows, err := q.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
+func (db *DB) dayMessages(ctx context.Context, orgID int64, from, to time.Time, staff map[[2]int64]bool, cond string, args []any, fn func([]analytics.Msg)) error {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.person_id, m.external_id, m.reply_to, m.text, m.sent_at
 		FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		WHERE g.org_id = ? AND m.sent_at >= ? AND m.sent_at < ?`+cond+` ORDER BY m.group_id, m.sent_at, m.id`), append([]any{orgID, ms(from), ms(to)}, args...)...)
 	var group []analytics.Msg
