@@ -226,6 +226,8 @@ func (m *multiRow) text(db *DB, n int) string {
 var (
 	claimEventsSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
 		" ON CONFLICT (connection, external_id) DO NOTHING RETURNING connection, external_id")
+	claimAllSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
+		" ON CONFLICT (connection, external_id) DO NOTHING")
 	insertMessagesSQL = newMultiRow("INSERT INTO messages (group_id, person_id, external_id, kind, text, url, reply_to, mentions, mention_ids, sent_at) VALUES ",
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
 )
@@ -233,6 +235,12 @@ var (
 // ClaimEvents records the idempotency keys of events and reports, per event,
 // whether it is new. Events already stored (or repeated earlier in evs) are
 // reported false and must not be processed again.
+//
+// On SQLite the keys are first inserted without reading back which were
+// new (claimAll): a platform's redelivery is rare, and RETURNING costs
+// SQLite a temporary table of the rows and the driver a row each to read
+// back — a third of the claim's time, 2 µs an event under a batched ingest.
+// Only a batch holding a key stored already is claimed again row by row.
 func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Time) ([]bool, error) {
 	fresh := make([]bool, len(evs))
 	index := make(map[string]int, len(evs))
@@ -246,15 +254,22 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 		rows = append(rows, i)
 	}
 	args := make([]any, 0, 4*chunk)
-	for start := 0; start < len(rows); start += chunk {
-		end := min(start+chunk, len(rows))
-		args = args[:0]
-		for _, i := range rows[start:end] {
-			args = append(args, evs[i].Connection, evs[i].ID, string(evs[i].Type), ms(at))
-		}
-		st, err := t.db.stmt(ctx, t.tx, claimEventsSQL.text(t.db, end-start))
+	if t.db.dialect == SQLite && len(rows) > 0 {
+		all, err := t.claimAll(ctx, evs, rows, at, args)
 		if err != nil {
-			return nil, fmt.Errorf("claim events: %w", err)
+			return nil, err
+		}
+		if all {
+			for _, i := range rows {
+				fresh[i] = true
+			}
+			return fresh, nil
+		}
+	}
+	for start := 0; start < len(rows); start += chunk {
+		st, args, err := t.claimStmt(ctx, claimEventsSQL, evs, rows[start:min(start+chunk, len(rows))], at, args)
+		if err != nil {
+			return nil, err
 		}
 		res, err := st.QueryContext(ctx, args...)
 		if err != nil {
@@ -278,6 +293,60 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 		}
 	}
 	return fresh, nil
+}
+
+// claimStmt prepares the statement q inserting the keys of evs[rows]
+// (one chunk) and returns it with its arguments, in args' memory.
+func (t *ingestTx) claimStmt(ctx context.Context, q *multiRow, evs []chat.Event, rows []int, at time.Time, args []any) (*sql.Stmt, []any, error) {
+	args = args[:0]
+	for _, i := range rows {
+		args = append(args, evs[i].Connection, evs[i].ID, string(evs[i].Type), ms(at))
+	}
+	st, err := t.db.stmt(ctx, t.tx, q.text(t.db, len(rows)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("claim events: %w", err)
+	}
+	return st, args, nil
+}
+
+// claimAll inserts the keys of evs[rows] without reading back which were
+// new, and reports whether all of them were (the rows the statements
+// changed). When some were not, it undoes its inserts (a savepoint; the
+// pages it holds are the few at the end of the events table) and leaves
+// ClaimEvents to say which.
+func (t *ingestTx) claimAll(ctx context.Context, evs []chat.Event, rows []int, at time.Time, args []any) (bool, error) {
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT claim"); err != nil {
+		return false, fmt.Errorf("claim events: %w", err)
+	}
+	var n int64
+	for start := 0; start < len(rows); start += chunk {
+		st, args, err := t.claimStmt(ctx, claimAllSQL, evs, rows[start:min(start+chunk, len(rows))], at, args)
+		if err != nil {
+			return false, err
+		}
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return false, fmt.Errorf("claim events: %w", err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("claim events: %w", err)
+		}
+		n += k
+	}
+	if n == int64(len(rows)) {
+		if _, err := t.tx.ExecContext(ctx, "RELEASE claim"); err != nil {
+			return false, fmt.Errorf("claim events: %w", err)
+		}
+		return true, nil
+	}
+	if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO claim"); err != nil {
+		return false, fmt.Errorf("claim events: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, "RELEASE claim"); err != nil {
+		return false, fmt.Errorf("claim events: %w", err)
+	}
+	return false, nil
 }
 
 const groupCols = "id, org_id, node_id, connection, platform, external_id, name, kind, lifecycle, capacity, expires_at, created_at, bot_lang"
