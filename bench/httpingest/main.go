@@ -5,9 +5,10 @@
 // loadgen (which posts N message events in batches from C clients, 2% of
 // them ads). It builds qunzhu, the floor and loadgen, and for each
 // repetition starts both on fresh databases, warms each up with the same
-// load, and runs loadgen against each with the same parameters, back to
-// back: batches of 1000 from 4 clients, then single events from 64 clients
-// (how Telegram and WeCom deliver webhooks). It prints each figure, the
+// load, and runs loadgen against each with the same parameters, in slices
+// taken in turn (-slices; see interleaved): batches of 1000 from 4
+// clients, then single events from 64 clients (how Telegram and WeCom
+// deliver webhooks). It prints each figure, the
 // ratio, the medians and the load average, and checks from qunzhu's
 // /metrics that every acknowledged event was stored once.
 //
@@ -58,11 +59,15 @@ const token = "bench-token-0123456789abcdef"
 var (
 	prebuilt, mix string
 	tracing       bool
+	nSlices       int
 )
 
 type load struct {
 	name           string
 	n, batch, cons int
+	// offset is where the spread mix's sequence of events starts (a
+	// slice of a load continues its sequence: see interleaved).
+	offset int
 }
 
 func main() {
@@ -78,8 +83,9 @@ func main() {
 	flag.StringVar(&mix, "mix", "loadgen", "the load: loadgen (the shared tool's; half of it floods) or spread (2% offending; see the package comment)")
 	flag.BoolVar(&tracing, "trace", false, "with -profile: also a 2 s execution trace of qunzhu after each profile (go tool trace)")
 	flag.StringVar(&prebuilt, "qunzhu", "", "a qunzhu binary to measure instead of building the repository's (an older commit's, for a before/after)")
+	flag.IntVar(&nSlices, "slices", 4, "run each load in this many slices, the floor's and qunzhu's in turn (1: the floor's whole run, then qunzhu's; so with -profile or -postgres)")
 	flag.Parse()
-	if err := run(*tools, *reps, []load{{"batched", *nBatch, 1000, 4}, {"single", *nSingle, 1, 64}}, *warm, *profile, *pg, *replicas, *work); err != nil {
+	if err := run(*tools, *reps, []load{{name: "batched", n: *nBatch, batch: 1000, cons: 4}, {name: "single", n: *nSingle, batch: 1, cons: 64}}, *warm, *profile, *pg, *replicas, *work); err != nil {
 		fmt.Fprintln(os.Stderr, "httpingest:", err)
 		os.Exit(1)
 	}
@@ -126,30 +132,41 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 	if pg != "" {
 		return runPostgres(qunzhu, loadgen, pg, replicas, reps, loads, warm, work, profile)
 	}
+	if profile != "" {
+		nSlices = 1 // a profile takes 10 s of one run
+	}
 	figures := map[string][][2]float64{}
 	for rep := 1; rep <= reps; rep++ {
 		dir := filepath.Join(work, fmt.Sprintf("rep%d", rep))
-		// The floor first, then qunzhu, each on a fresh database.
-		fl, err := startFloor(floor, dir)
-		if err != nil {
-			return err
-		}
-		floorRates, _, err := measure(loadgen, []string{fl.url}, loads, warm, fmt.Sprintf("f%d", rep), "", "", fl.cmd.Process.Pid)
-		fl.stop()
-		if err != nil {
-			return err
-		}
-		qs, err := startQunzhu(qunzhu, filepath.Join(dir, "qunzhu"), "", "r1", []string{"bench"}, 0)
-		if err != nil {
-			return err
-		}
-		qRates, sent, err := measure(loadgen, []string{qs.url}, loads, warm, fmt.Sprintf("q%d", rep), profile, qs.debug, qs.cmd.Process.Pid)
-		if err == nil {
-			err = checkStored(qs.url, sent)
-		}
-		qs.stop()
-		if err != nil {
-			return err
+		var floorRates, qRates []float64
+		if nSlices > 1 {
+			if floorRates, qRates, err = interleaved(floor, qunzhu, loadgen, dir, loads, warm, rep); err != nil {
+				return err
+			}
+		} else {
+			// The floor first, then qunzhu, each on a fresh database.
+			fl, err := startFloor(floor, dir)
+			if err != nil {
+				return err
+			}
+			floorRates, _, err = measure(loadgen, []string{fl.url}, loads, warm, fmt.Sprintf("f%d", rep), "", "", fl.cmd.Process.Pid)
+			fl.stop()
+			if err != nil {
+				return err
+			}
+			qs, err := startQunzhu(qunzhu, filepath.Join(dir, "qunzhu"), "", "r1", []string{"bench"}, 0)
+			if err != nil {
+				return err
+			}
+			var sent int
+			qRates, sent, err = measure(loadgen, []string{qs.url}, loads, warm, fmt.Sprintf("q%d", rep), profile, qs.debug, qs.cmd.Process.Pid)
+			if err == nil {
+				err = checkStored(qs.url, sent)
+			}
+			qs.stop()
+			if err != nil {
+				return err
+			}
 		}
 		for i, l := range loads {
 			figures[l.name] = append(figures[l.name], [2]float64{floorRates[i], qRates[i]})
@@ -168,6 +185,78 @@ func run(tools string, reps int, loads []load, warm int, profile, pg string, rep
 	}
 	fmt.Printf("load average %s at the end\n", loadavg())
 	return nil
+}
+
+// interleaved measures the floor and qunzhu side by side: both servers
+// run on fresh databases and are warmed alike, then each load runs in
+// slices, a slice against each server in turn (which goes first
+// alternating), its sequence of events continuing from slice to slice.
+// A shared virtual machine's speed drifts over minutes (the floor's own
+// figure moved from 59,000 to 105,000 msgs/s between runs minutes apart
+// on 2026-12-07): a whole run of one server after the other's gives each
+// a different machine, slices give both the same. A rate is a load's
+// events over the sum of its slices' times.
+func interleaved(floor, qunzhu, loadgen, dir string, loads []load, warm, rep int) (floorRates, qRates []float64, err error) {
+	fl, err := startFloor(floor, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fl.stop()
+	qs, err := startQunzhu(qunzhu, filepath.Join(dir, "qunzhu"), "", "r1", []string{"bench"}, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer qs.stop()
+	type side struct {
+		who  string
+		srv  *server
+		secs float64
+		cpu  time.Duration
+	}
+	sides := []*side{{who: "f", srv: fl}, {who: "q", srv: qs}}
+	for _, sd := range sides {
+		if warm > 0 {
+			if _, err := loadgenRun(loadgen, []string{sd.srv.url}, load{name: "warm", n: warm, batch: 1000, cons: 4}, fmt.Sprintf("%s%dw", sd.who, rep)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	sent := warm
+	for _, l := range loads {
+		per := l.n / nSlices
+		for _, sd := range sides {
+			sd.secs, sd.cpu = 0, 0
+		}
+		tx0 := transactions([]string{qs.url})
+		for i := range nSlices {
+			order := sides
+			if i%2 == 1 {
+				order = []*side{sides[1], sides[0]}
+			}
+			for _, sd := range order {
+				pid := sd.srv.cmd.Process.Pid
+				cpu0 := cpuTime([]int{pid})
+				sl := load{name: l.name, n: per, batch: l.batch, cons: l.cons, offset: i * per}
+				rate, err := loadgenRun(loadgen, []string{sd.srv.url}, sl, fmt.Sprintf("%s%d%s%d", sd.who, rep, l.name, i))
+				if err != nil {
+					return nil, nil, err
+				}
+				sd.secs += float64(per) / rate
+				sd.cpu += cpuTime([]int{pid}) - cpu0
+			}
+		}
+		n := per * nSlices
+		sent += n
+		if tx := transactions([]string{qs.url}) - tx0; tx > 0 {
+			fmt.Printf("q%d %s: %.0f events a transaction\n", rep, l.name, float64(n)/tx)
+		}
+		for _, sd := range sides {
+			cpuPerMsg[fmt.Sprintf("%s%d%s", sd.who, rep, l.name)] = sd.cpu.Seconds() * 1e6 / float64(n)
+		}
+		floorRates = append(floorRates, float64(n)/sides[0].secs)
+		qRates = append(qRates, float64(n)/sides[1].secs)
+	}
+	return floorRates, qRates, checkStored(qs.url, sent)
 }
 
 // runPostgres measures qunzhu alone on PostgreSQL with 1..replicas
@@ -216,7 +305,7 @@ func runPostgres(qunzhu, loadgen, pg string, replicas, reps int, loads []load, w
 func measure(loadgen string, urls []string, loads []load, warm int, prefix, profile, debug string, pids ...int) ([]float64, int, error) {
 	sent := 0
 	if warm > 0 {
-		if _, err := loadgenRun(loadgen, urls, load{"warm", warm, 1000, 4}, prefix+"w"); err != nil {
+		if _, err := loadgenRun(loadgen, urls, load{name: "warm", n: warm, batch: 1000, cons: 4}, prefix+"w"); err != nil {
 			return nil, 0, err
 		}
 		sent += warm
@@ -276,7 +365,7 @@ func loadgenRun(loadgen string, urls []string, l load, prefix string) (float64, 
 			var out []byte
 			var err error
 			if mix == "spread" {
-				out, err = spread(u, token+strconv.Itoa(i), l.n/len(urls), l.batch, cons, fmt.Sprintf("%s-%d", prefix, i))
+				out, err = spread(u, token+strconv.Itoa(i), l.n/len(urls), l.batch, cons, l.offset, fmt.Sprintf("%s-%d", prefix, i))
 			} else {
 				cmd := exec.Command(loadgen, u, token+strconv.Itoa(i), strconv.Itoa(l.n/len(urls)), strconv.Itoa(l.batch), strconv.Itoa(cons), fmt.Sprintf("%s-%d", prefix, i))
 				out, err = cmd.CombinedOutput()
@@ -563,8 +652,9 @@ var spreadTexts = []string{"大家好，今天的课件在哪里下载", "收到
 	"楼上漏水了谁家的", "老师讲得很清楚", "今天的作业交了吗", "晚上八点直播间见", "请问报名截止到哪天", "有没有人一起拼车去上课"}
 
 // spread is loadgen with the realistic mix (see the package comment): n
-// events in batches from cons clients; it answers as loadgen prints.
-func spread(url, tok string, n, batch, cons int, prefix string) ([]byte, error) {
+// events in batches from cons clients, the mix's events offset to
+// offset+n-1; it answers as loadgen prints.
+func spread(url, tok string, n, batch, cons, offset int, prefix string) ([]byte, error) {
 	var next, bad atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -581,9 +671,9 @@ func spread(url, tok string, n, batch, cons int, prefix string) ([]byte, error) 
 				evs := make([]map[string]any, 0, batch)
 				for i := 0; i < batch && b*batch+i < n; i++ {
 					k := b*batch + i
-					user := k * 7919 % 200000
-					text := spreadTexts[k%len(spreadTexts)] + " " + strconv.Itoa(k%97)
-					if k%50 == 7 {
+					user := (offset + k) * 7919 % 200000
+					text := spreadTexts[(offset+k)%len(spreadTexts)] + " " + strconv.Itoa((offset+k)%97)
+					if (offset+k)%50 == 7 {
 						text = "加我微信abc1688领资料"
 					}
 					evs = append(evs, map[string]any{"id": fmt.Sprintf("%s-%d", prefix, k), "type": "message", "group": fmt.Sprintf("g%d", user%1000),
