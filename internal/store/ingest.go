@@ -223,11 +223,16 @@ func (m *multiRow) text(db *DB, n int) string {
 	return s
 }
 
+// The insert of events' keys, with and without reading back the new ones.
+const (
+	claimHead = "INSERT INTO events (connection, external_id, type, received_at) VALUES "
+	claimRow  = "(?, ?, ?, ?)"
+	claimTail = " ON CONFLICT (connection, external_id) DO NOTHING"
+)
+
 var (
-	claimEventsSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
-		" ON CONFLICT (connection, external_id) DO NOTHING RETURNING connection, external_id")
-	claimAllSQL = newMultiRow("INSERT INTO events (connection, external_id, type, received_at) VALUES ", "(?, ?, ?, ?)",
-		" ON CONFLICT (connection, external_id) DO NOTHING")
+	claimEventsSQL    = newMultiRow(claimHead, claimRow, claimTail+" RETURNING connection, external_id")
+	claimAllSQL       = newMultiRow(claimHead, claimRow, claimTail)
 	insertMessagesSQL = newMultiRow("INSERT INTO messages (group_id, person_id, external_id, kind, text, url, reply_to, mentions, mention_ids, sent_at) VALUES ",
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
 )
@@ -253,9 +258,8 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 		index[k] = i
 		rows = append(rows, i)
 	}
-	args := make([]any, 0, 4*chunk)
 	if t.db.dialect == SQLite && len(rows) > 0 {
-		all, err := t.claimAll(ctx, evs, rows, at, args)
+		all, err := t.claimAll(ctx, evs, rows, at)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +271,7 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 		}
 	}
 	for start := 0; start < len(rows); start += chunk {
-		st, args, err := t.claimStmt(ctx, claimEventsSQL, evs, rows[start:min(start+chunk, len(rows))], at, args)
+		st, args, err := t.claimStmt(ctx, claimEventsSQL, evs, rows[start:min(start+chunk, len(rows))], at)
 		if err != nil {
 			return nil, err
 		}
@@ -296,9 +300,9 @@ func (t *ingestTx) ClaimEvents(ctx context.Context, evs []chat.Event, at time.Ti
 }
 
 // claimStmt prepares the statement q inserting the keys of evs[rows]
-// (one chunk) and returns it with its arguments, in args' memory.
-func (t *ingestTx) claimStmt(ctx context.Context, q *multiRow, evs []chat.Event, rows []int, at time.Time, args []any) (*sql.Stmt, []any, error) {
-	args = args[:0]
+// (one chunk) and returns it with its arguments.
+func (t *ingestTx) claimStmt(ctx context.Context, q *multiRow, evs []chat.Event, rows []int, at time.Time) (*sql.Stmt, []any, error) {
+	args := make([]any, 0, 4*len(rows))
 	for _, i := range rows {
 		args = append(args, evs[i].Connection, evs[i].ID, string(evs[i].Type), ms(at))
 	}
@@ -314,13 +318,13 @@ func (t *ingestTx) claimStmt(ctx context.Context, q *multiRow, evs []chat.Event,
 // changed). When some were not, it undoes its inserts (a savepoint; the
 // pages it holds are the few at the end of the events table) and leaves
 // ClaimEvents to say which.
-func (t *ingestTx) claimAll(ctx context.Context, evs []chat.Event, rows []int, at time.Time, args []any) (bool, error) {
+func (t *ingestTx) claimAll(ctx context.Context, evs []chat.Event, rows []int, at time.Time) (bool, error) {
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT claim"); err != nil {
 		return false, fmt.Errorf("claim events: %w", err)
 	}
 	var n int64
 	for start := 0; start < len(rows); start += chunk {
-		st, args, err := t.claimStmt(ctx, claimAllSQL, evs, rows[start:min(start+chunk, len(rows))], at, args)
+		st, args, err := t.claimStmt(ctx, claimAllSQL, evs, rows[start:min(start+chunk, len(rows))], at)
 		if err != nil {
 			return false, err
 		}
