@@ -55,7 +55,9 @@ func TestMap(t *testing.T) {
 		{"voice", `{"type":"m.room.message","event_id":"$4","sender":"@bob:localhost","content":{"msgtype":"m.audio","body":"voice.ogg","url":"mxc://x/y"}}`,
 			"message|@bob:localhost|voice|url=mxc://x/y"},
 		{"reply with mentions", `{"type":"m.room.message","event_id":"$5","sender":"@bob:localhost","content":{"msgtype":"m.text","body":"同意","m.relates_to":{"m.in_reply_to":{"event_id":"$1"}},"m.mentions":{"user_ids":["@alice:localhost"]}}}`,
-			"message|@bob:localhost|text|reply=$1 mentions=[@alice:localhost]"},
+			"message|@bob:localhost|text|reply=$1 text=同意 mentions=[@alice:localhost]"},
+		{"reply with a fallback", `{"type":"m.room.message","event_id":"$5b","sender":"@bob:localhost","content":{"msgtype":"m.text","body":"> <@alice:localhost> 加微信领资料\n> 第二行\n\n别发广告","m.relates_to":{"m.in_reply_to":{"event_id":"$1"}}}}`,
+			"message|@bob:localhost|text|reply=$1 text=别发广告"},
 		{"bot notice", `{"type":"m.room.message","event_id":"$6","sender":"@qunzhu:localhost","content":{"msgtype":"m.notice","body":"欢迎"}}`,
 			"message|@qunzhu:localhost|text|bot"},
 		{"edit ignored", `{"type":"m.room.message","event_id":"$7","sender":"@bob:localhost","content":{"msgtype":"m.text","body":"* x","m.new_content":{"msgtype":"m.text","body":"x"},"m.relates_to":{"rel_type":"m.replace","event_id":"$5"}}}`, ""},
@@ -113,6 +115,7 @@ func describe(e chat.Event) string {
 		}
 		if m.ReplyTo != "" {
 			detail = append(detail, "reply="+m.ReplyTo)
+			detail = append(detail, "text="+m.Text)
 		}
 		if len(m.Mentions) > 0 {
 			detail = append(detail, fmt.Sprintf("mentions=%v", m.Mentions))

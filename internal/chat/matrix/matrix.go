@@ -314,7 +314,7 @@ func (a *Adapter) mapMessage(base chat.Event, evt *event.Event) ([]chat.Event, b
 	switch c.MsgType {
 	case event.MsgText, event.MsgEmote:
 		if strings.Contains(c.Body, "http://") || strings.Contains(c.Body, "https://") {
-			m.URL = firstURL(c.Body)
+			m.URL = chat.FirstLink(c.Body)
 		}
 	case event.MsgNotice:
 		base.Sender.Bot = true // notices are what bots send
@@ -335,6 +335,7 @@ func (a *Adapter) mapMessage(base chat.Event, evt *event.Event) ([]chat.Event, b
 	}
 	if c.RelatesTo != nil && c.RelatesTo.InReplyTo != nil {
 		m.ReplyTo = string(c.RelatesTo.InReplyTo.EventID)
+		m.Text = chat.StripReplyFallback(m.Text)
 	}
 	if c.Mentions != nil {
 		for _, u := range c.Mentions.UserIDs {
@@ -344,18 +345,6 @@ func (a *Adapter) mapMessage(base chat.Event, evt *event.Event) ([]chat.Event, b
 	}
 	base.Message = m
 	return []chat.Event{base}, true
-}
-
-func firstURL(s string) string {
-	i := strings.Index(s, "http")
-	if i < 0 {
-		return ""
-	}
-	end := strings.IndexAny(s[i:], " \n\t")
-	if end < 0 {
-		return s[i:]
-	}
-	return s[i : i+end]
 }
 
 func (a *Adapter) mapMember(base chat.Event, evt *event.Event) ([]chat.Event, bool) {
