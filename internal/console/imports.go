@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -215,7 +216,31 @@ type mapRow struct {
 	Options     []mapOption
 	NewName     string // the name a new group gets
 	CanNew      bool
-	Unnamed     bool // the export does not name it
+	Unnamed     bool   // the export does not name it
+	KindText    string // the export's kind of chat, in the reader's language ("" when not worth showing)
+}
+
+// chatKinds are the kinds of chat an export names (Telegram's types, the
+// WeChat CSV's private chats) in the operator's words.
+var chatKinds = map[string]string{
+	"private_group": "ck_group", "private_supergroup": "ck_private_supergroup", "public_supergroup": "ck_public_supergroup",
+	"personal_chat": "ck_personal", "bot_chat": "ck_bot", "saved_messages": "ck_saved", "private_channel": "ck_channel",
+	"public_channel": "ck_channel", "private chat": "ck_personal",
+}
+
+// kindText is an export's kind of chat as the preview shows it: translated
+// when known, as written when the export wrote it in Chinese (a QQ
+// message group's name), and otherwise not shown (no raw codes on screen).
+func kindText(l Lang, kind string) string {
+	if k, ok := chatKinds[kind]; ok {
+		return T(l, k)
+	}
+	for _, r := range kind {
+		if unicode.Is(unicode.Han, r) {
+			return kind
+		}
+	}
+	return ""
 }
 
 type mapOption struct {
@@ -317,7 +342,7 @@ func (s *Server) mapRows(ctx context.Context, u *access.User, j imports.Job, r *
 	l := langOf(r)
 	var rows []mapRow
 	for _, g := range j.Summary.Groups {
-		row := mapRow{GroupSummary: g, Field: "to:" + g.Key, NewName: g.Name, Unnamed: g.Key == "" && g.ID == ""}
+		row := mapRow{GroupSummary: g, Field: "to:" + g.Key, NewName: g.Name, Unnamed: g.Key == "" && g.ID == "", KindText: kindText(l, g.Kind)}
 		if g.Skipped != "" {
 			row.SkippedText = skipText(l, g.Skipped)
 			rows = append(rows, row)
@@ -537,13 +562,31 @@ var skipReasons = map[string]string{
 	"before Since": "skip_before", "at or after Until": "skip_after", "unsupported message": "skip_unsupported",
 	"member without a name (deleted account)": "skip_deleted", "join without the member": "skip_no_member",
 	"private chat (not a group)": "skip_private",
+	"edit of a message":          "skip_edit", "deleted message": "skip_redacted", "encrypted message (not decrypted when exported)": "skip_encrypted",
+	"invitation": "skip_invite", "invitation declined or withdrawn": "skip_invite_declined", "profile change": "skip_profile",
+	"room name removed": "skip_name_removed",
 }
 
-var skipPrefixes = [][2]string{{"service message ", "skip_service"}, {"message type ", "skip_type"}, {"type ", "skip_type"}, {"personal chat", "skip_private_section"}}
+var skipPrefixes = [][2]string{{"service message ", "skip_service"}, {"message type ", "skip_type"}, {"event type ", "skip_event_type"}, {"membership ", "skip_membership"}, {"type ", "skip_type"}, {"personal chat", "skip_private_section"}}
+
+// matrixEvents names the Matrix event types an import of a room skips
+// (its settings, reactions, calls) in the operator's words.
+var matrixEvents = map[string]string{
+	"m.reaction": "mx_reaction", "m.room.redaction": "mx_redaction", "m.room.power_levels": "mx_power_levels",
+	"m.room.topic": "mx_topic", "m.room.avatar": "mx_avatar", "m.room.join_rules": "mx_join_rules",
+	"m.room.history_visibility": "mx_history_visibility", "m.room.guest_access": "mx_guest_access",
+	"m.room.canonical_alias": "mx_alias", "m.room.pinned_events": "mx_pinned", "m.room.encryption": "mx_encryption",
+	"m.room.server_acl": "mx_server_acl", "m.poll.start": "mx_poll", "m.call.invite": "mx_call",
+}
 
 func skipText(l Lang, reason string) string {
 	if k, ok := skipReasons[reason]; ok {
 		return T(l, k)
+	}
+	if typ, ok := strings.CutPrefix(reason, "event type "); ok {
+		if k, ok := matrixEvents[typ]; ok {
+			return T(l, k)
+		}
 	}
 	if kind, ok := strings.CutSuffix(reason, " (not a group)"); ok {
 		return fmt.Sprintf(T(l, "skip_not_group"), kind)

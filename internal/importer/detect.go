@@ -19,12 +19,15 @@ func Detect(head []byte) (Format, error) {
 		return "", invalid("the file is empty")
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
+		if isMatrixHead(t) {
+			return FormatMatrix, nil
+		}
 		for _, k := range []string{`"messages"`, `"chats"`, `"personal_information"`, `"date_unixtime"`} {
 			if bytes.Contains(t, []byte(k)) {
 				return FormatTelegram, nil
 			}
 		}
-		return "", invalid("a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\")")
+		return "", invalid("a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\") nor Element's export of a Matrix room")
 	}
 	// Only whole lines count: the last one may be cut short.
 	if i := bytes.LastIndexByte(t, '\n'); i >= 0 && len(t) == len(head) && len(head) >= headSize {
@@ -64,7 +67,7 @@ func Detect(head []byte) (Format, error) {
 	case wx > 0:
 		return FormatWeChatText, nil
 	}
-	return "", invalid("not a chat export qunzhu reads: want a Telegram Desktop export (result.json), a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\" or a QQ message manager text export")
+	return "", invalid("not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\" or a QQ message manager text export")
 }
 
 // isWeChatCSVHeader reports whether line is the header of a WeChat CSV.

@@ -29,7 +29,7 @@ func fuzzImport(f *testing.F, format Format, fixtures []string, seeds ...string)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		opt := Options{Connection: "c", Format: format, Location: cst, Groups: nil}
-		if format != FormatTelegram && format != FormatQQText {
+		if format != FormatTelegram && format != FormatQQText && format != FormatMatrix {
 			opt.Group = "g"
 		}
 		run := func() ([]string, Summary, error) {
@@ -92,6 +92,12 @@ func FuzzTelegram(f *testing.F) {
 		tgSupergroup(tgm(1, linxiao+`,"text":["a",{"type":"mention_name","text":"b","user_id":2}]`)),
 		`{"chats":{"list":[{"type":"private_group","id":1,"messages":[{"id":1,"type":"service","date_unixtime":"1","actor_id":"user1","action":"invite_members","members":["x",null]}]}]}}`,
 		`{"type":"private_group","id":1,"messages":[{"id":-5,"type":"message","date":"2020-01-01T00:00:00","from_id":7,"text":"x"}]}`)
+}
+
+func FuzzMatrix(f *testing.F) {
+	fuzzImport(f, FormatMatrix, []string{"matrix/element.json"},
+		mxRoom(mxText("$1", "@a:x", "> <@b:x> 引用\n\n回复"), `{"type":"m.room.member","event_id":"$2","sender":"@a:x","origin_server_ts":2,"room_id":"!r:x","state_key":"@b:x","content":{"membership":"leave"},"unsigned":{"prev_content":{"membership":"join"}}}`),
+		`{"messages":[{"type":"m.room.member","event_id":"$1","sender":"@a:x","origin_server_ts":1,"room_id":"!r:x","state_key":"@a:x","content":{"membership":"join","displayname":null}}]}`)
 }
 
 func FuzzWeChatCSV(f *testing.F) {

@@ -33,6 +33,7 @@ var goldenCases = []struct {
 	{"wechat_memotrace_txt", "wechat/memotrace.txt", Options{GroupName: "周末徒步俱乐部", Location: cst}},
 	{"wechat_copied_txt", "wechat/copied.txt", Options{Group: "g-copied", Location: cst}},
 	{"qq_all", "qq/all.txt", Options{Location: cst}},
+	{"matrix_element", "matrix/element.json", Options{}},
 }
 
 func fixture(name string) func() (io.ReadCloser, error) {

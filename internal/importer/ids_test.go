@@ -277,6 +277,9 @@ func TestDetect(t *testing.T) {
 					want = FormatQQText
 				}
 			}
+			if strings.HasPrefix(c.file, "matrix/") {
+				want = FormatMatrix
+			}
 			if err != nil || f != want {
 				t.Errorf("%s: %q, %v", c.file, f, err)
 			}

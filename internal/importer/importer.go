@@ -1,17 +1,18 @@
-// Package importer turns chat exports — a Telegram Desktop JSON export, a
-// WeChat history exported by the desktop tools (MemoTrace/WeChatMsg or
-// PyWxDump CSV, copied text) and a QQ message manager text export — into
+// Package importer turns chat exports — a Telegram Desktop JSON export,
+// Element's JSON export of a Matrix room, a WeChat history exported by the
+// desktop tools (MemoTrace/WeChatMsg or PyWxDump CSV, copied text) and a QQ
+// message manager text export — into
 // qunzhu's own chat.Events, so history flows through the same ingest as live
 // traffic.
 //
 // Event ids are deterministic: the same file with the same options gives the
 // same ids, so importing twice stores nothing twice, and where the export
-// carries the platform's own message ids (Telegram) the ids are the ones the
+// carries the platform's own message ids (Telegram, Matrix) the ids are the ones the
 // live adapter gives, so an import that overlaps live traffic stores each
 // message once. docs/import.md describes the formats, identities and ids.
 //
 // Readers stream: a file is read once per pass with memory that does not
-// grow with its size (Telegram), or grows only with the distinct messages
+// grow with its size (Telegram, Matrix), or grows only with the distinct messages
 // that have no id of their own (the text formats). Import validates the whole
 // file first and only then hands batches to the caller, so a malformed file
 // stores nothing.
@@ -46,10 +47,13 @@ const (
 	FormatWeChatText Format = "wechat-text"
 	// FormatQQText is the QQ message manager's text export (消息记录).
 	FormatQQText Format = "qq-text"
+	// FormatMatrix is Element's JSON export of a Matrix room (room_name,
+	// exported_by, and "messages": the room's Matrix events).
+	FormatMatrix Format = "matrix"
 )
 
-// Formats lists the formats, in the order Detect tries them.
-var Formats = []Format{FormatTelegram, FormatWeChatCSV, FormatQQText, FormatWeChatText}
+// Formats lists the formats, as the console and the command line list them.
+var Formats = []Format{FormatTelegram, FormatMatrix, FormatWeChatCSV, FormatQQText, FormatWeChatText}
 
 // Valid reports whether f is a known format.
 func (f Format) Valid() bool {
@@ -70,6 +74,8 @@ func (f Format) defaultPlatform() string {
 		return "telegram"
 	case FormatQQText:
 		return "onebot"
+	case FormatMatrix:
+		return "matrix"
 	}
 	return "webhook"
 }
@@ -247,6 +253,8 @@ func openReader(r io.Reader, opt Options, phase string) (*reader, error) {
 		p = newWeChatText(st, br)
 	case FormatQQText:
 		p = newQQText(st, br)
+	case FormatMatrix:
+		p = newMatrix(st, br)
 	}
 	return &reader{st: st, p: p, counter: cr, phase: phase}, nil
 }

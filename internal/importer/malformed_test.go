@@ -19,6 +19,8 @@ func TestMalformed(t *testing.T) {
 	}
 	tq := func(body string) string { return qqFrame("测试群", body) }
 	noZone := Options{Group: "g"}
+	mxCut := mxRoom(mxText("$1", "@a:x", "x"))
+	mxCut = mxCut[:len(mxCut)-60]
 	tests := []struct {
 		name  string
 		f     Format
@@ -53,6 +55,24 @@ func TestMalformed(t *testing.T) {
 		{"trailing data", FormatTelegram, tgSupergroup() + "x", Options{}, "trailing data after the export's JSON object", 0},
 		{"chat not an object", FormatTelegram, `{"chats":{"list":[5]}}`, Options{}, "chats.list[0]: want an object, got a number", 0},
 		{"deep in an account export", FormatTelegram, `{"chats":{"about":"","list":[{"type":"private_group","id":1,"messages":[]},{"type":"private_group","id":2,"messages":[{"id":1,"type":"message","date":"x"}]}]}}`, Options{Location: cst}, `chats.list[1].messages[0].date: not a time: "x"`, 0},
+
+		// Element's export of a Matrix room: the JSON path of the problem.
+		{"matrix not an object", FormatMatrix, `[1]`, Options{}, "not an Element export of a Matrix room: want a JSON object", 0},
+		{"matrix no messages", FormatMatrix, `{"room_name":"x"}`, Options{}, `not an Element export of a Matrix room: the JSON object has no "messages"`, 0},
+		{"matrix messages not an array", FormatMatrix, `{"room_name":"x","messages":{}}`, Options{}, "messages: want an array, got an object", 0},
+		{"matrix event not an object", FormatMatrix, mxRoom(`5`), Options{}, "messages[0]: want an object, got JSON number", 0},
+		{"matrix no type", FormatMatrix, mxRoom(`{"event_id":"$1","sender":"@a:x","origin_server_ts":1,"room_id":"!r:x"}`), Options{}, "messages[0].type: required (m.room.message, m.room.member…)", 0},
+		{"matrix no event id", FormatMatrix, mxRoom(`{"type":"m.room.message","sender":"@a:x","origin_server_ts":1,"room_id":"!r:x","content":{"msgtype":"m.text","body":"x"}}`), Options{}, "messages[0].event_id: required", 0},
+		{"matrix no time", FormatMatrix, mxRoom(mxText("$1", "@a:x", "x"), `{"type":"m.room.message","event_id":"$2","sender":"@a:x","room_id":"!r:x","content":{}}`), Options{}, "messages[1].origin_server_ts: required", 0},
+		{"matrix bad time", FormatMatrix, mxRoom(`{"type":"m.room.message","event_id":"$1","sender":"@a:x","origin_server_ts":"soon","room_id":"!r:x"}`), Options{}, `messages[0].origin_server_ts: not a time in milliseconds: "soon"`, 0},
+		{"matrix no room", FormatMatrix, mxRoom(`{"type":"m.room.message","event_id":"$1","sender":"@a:x","origin_server_ts":1}`), Options{}, "messages[0].room_id: required", 0},
+		{"matrix bad room", FormatMatrix, mxRoom(`{"type":"m.room.message","event_id":"$1","sender":"@a:x","origin_server_ts":1,"room_id":"general"}`), Options{}, `messages[0].room_id: not a room id like "!abc:example.org": general`, 0},
+		{"matrix two rooms", FormatMatrix, mxRoom(mxText("$1", "@a:x", "x"), `{"type":"m.room.message","event_id":"$2","sender":"@a:x","origin_server_ts":1,"room_id":"!s:x"}`), Options{}, "messages[1].room_id: the export is of room !r:x, and this event of !s:x: export one room a file", 0},
+		{"matrix bad sender", FormatMatrix, mxRoom(mxText("$1", "alice", "x")), Options{}, `messages[0].sender: not a user id like "@name:example.org": alice`, 0},
+		{"matrix member without state key", FormatMatrix, mxRoom(`{"type":"m.room.member","event_id":"$1","sender":"@a:x","origin_server_ts":1,"room_id":"!r:x","content":{"membership":"join"}}`), Options{}, `messages[0].state_key: a member event names its member: want a user id like "@name:example.org"`, 0},
+		{"matrix cut short", FormatMatrix, mxCut, Options{}, "messages[0]: the file ends in the middle: is the export complete?", 0},
+		{"matrix trailing data", FormatMatrix, mxRoom() + "x", Options{}, "trailing data after the export's JSON object", 0},
+		{"matrix messages twice", FormatMatrix, `{"messages":[],"messages":[]}`, Options{}, "messages: given twice", 0},
 
 		// WeChat CSV: the line.
 		{"no header columns", FormatWeChatCSV, "a,b,c\n1,2,3\n", wxOpt, "line 1: not a WeChat CSV export: no column StrContent (or msg), CreateTime or StrTime, Type (or type_name) (the header has a,b,c)", 1},
@@ -117,10 +137,10 @@ func TestOptionErrors(t *testing.T) {
 		want        string
 	}{
 		{"no connection", "2024-03-01 09:00:00 林晓\n你好", Options{Connection: "-"}, "connection: required"},
-		{"unknown format", "x", Options{Format: "xml"}, `format: unknown "xml" (want telegram, wechat-csv, qq-text, wechat-text)`},
+		{"unknown format", "x", Options{Format: "xml"}, `format: unknown "xml" (want telegram, matrix, wechat-csv, qq-text, wechat-text)`},
 		{"empty file", "", Options{}, "the file is empty"},
-		{"JSON but not Telegram", `{"a":1}`, Options{}, `a JSON file, but not a Telegram Desktop export (it has no "messages" or "chats")`},
-		{"not a chat", "hello\nworld\n", Options{}, `not a chat export qunzhu reads: want a Telegram Desktop export (result.json), a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like "2024-03-01 09:15:02 张三" or a QQ message manager text export`},
+		{"JSON but not Telegram", `{"a":1}`, Options{}, `a JSON file, but not a Telegram Desktop export (it has no "messages" or "chats") nor Element's export of a Matrix room`},
+		{"not a chat", "hello\nworld\n", Options{}, `not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like "2024-03-01 09:15:02 张三" or a QQ message manager text export`},
 		{"GBK", "2024-03-01 09:00:00 \xc1\xd6\xcf\xfe\n\xc4\xe3\xba\xc3\n", Options{}, "not UTF-8 text: save the export as UTF-8 (GBK and other encodings are not read)"},
 		{"a group without a name or id", "2024-03-01 09:00:00 林晓\n你好", Options{Location: cst}, "the export does not name its group: set the group to import into (Options.Group) or a name for a new one (Options.GroupName)"},
 		{"Group for several groups", multi, Options{Location: cst, Group: "g"}, "the export holds more than one group: choose and map them with Options.Groups (keys: the groups' keys in the summary) instead of Options.Group"},

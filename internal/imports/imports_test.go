@@ -54,8 +54,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	go func() { e.in.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	e.svc = &imports.Service{Store: db, Ingest: e.in, Dir: filepath.Join(t.TempDir(), "imports"), Location: cst, Holder: "test",
-		Connections: imports.Fixed(imports.Connection{Name: "tg", Platform: "telegram"}, imports.Connection{Name: "qq", Platform: "onebot"}, imports.Connection{Name: "wx", Platform: "webhook"}),
-		Now:         func() time.Time { return now }, Forget: func() { e.forgets.Add(1); e.in.Forget() }}
+		Connections: imports.Fixed(imports.Connection{Name: "tg", Platform: "telegram"}, imports.Connection{Name: "qq", Platform: "onebot"}, imports.Connection{Name: "wx", Platform: "webhook"},
+			imports.Connection{Name: "mx", Platform: "matrix"}),
+		Now: func() time.Time { return now }, Forget: func() { e.forgets.Add(1); e.in.Forget() }}
 	return e
 }
 
@@ -148,6 +149,7 @@ func TestImportMatchesLiveIngest(t *testing.T) {
 		{"telegram/supergroup.json", "tg", imports.Plan{}},
 		{"qq/all.txt", "qq", imports.Plan{}},
 		{"wechat/memotrace.txt", "wx", imports.Plan{GroupName: "徒步群"}},
+		{"matrix/element.json", "mx", imports.Plan{}},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
 			storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {

@@ -162,6 +162,7 @@ func (s *Service) connection(name string) (Connection, error) {
 // (the demo) takes any.
 var platforms = map[importer.Format][]string{
 	importer.FormatTelegram:   {"telegram"},
+	importer.FormatMatrix:     {"matrix"},
 	importer.FormatQQText:     {"onebot", "webhook"},
 	importer.FormatWeChatCSV:  {"webhook", "wecom"},
 	importer.FormatWeChatText: {"webhook", "wecom"},

@@ -5,8 +5,11 @@ package matrix_test
 // (.ci/run installs them); under CI it must run, not skip.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -25,6 +28,7 @@ import (
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/chat/matrix"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/importer"
 	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 	"github.com/qunzhu/qunzhu/internal/store"
@@ -345,10 +349,76 @@ func TestDendriteEndToEnd(t *testing.T) {
 		return true
 	})
 
+	// The room's history exported as Element exports it — the events as
+	// the homeserver serves them to a client — imports with the ids the
+	// live adapter gave: every message of it came live already, and the
+	// import stores none of them again.
+	importHistory(ctx, t, alice, room.RoomID, in, db, bot.UserID)
+
 	// The sync position survives: a new adapter resumes where the old one stopped.
 	if pos, _ := db.LoadCursor(ctx, "mx", "next_batch"); pos == "" {
 		t.Fatal("no sync position saved")
 	}
+}
+
+// importHistory exports a room's timeline as Element's "Export chat" (JSON)
+// writes it, imports it, and checks that the import adds no message.
+func importHistory(ctx context.Context, t *testing.T, cli *mautrix.Client, room id.RoomID, in *pipeline.Ingester, db *store.DB, bot id.UserID) {
+	t.Helper()
+	resp, err := cli.Messages(ctx, room, "", "", mautrix.DirectionBackward, nil, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeline := slices.Clone(resp.Chunk)
+	slices.Reverse(timeline) // oldest first, as Element writes them
+	export, err := json.Marshal(map[string]any{"room_name": "万景城业主交流群", "room_creator": "alice", "topic": "", "export_date": "2026/12/7",
+		"exported_by": "alice", "messages": timeline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := importer.Detect(export); err != nil || f != importer.FormatMatrix {
+		t.Fatalf("the export is detected as %q, %v", f, err)
+	}
+	var evs []chat.Event
+	sum, err := importer.Import(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(export)), nil },
+		importer.Options{Connection: "mx"}, func(_ context.Context, b importer.Batch) error {
+			evs = append(evs, b.Events...)
+			return nil
+		})
+	if err != nil {
+		t.Fatalf("import of the room's export: %v", err)
+	}
+	count := func(q string, args ...any) int {
+		var n int
+		if err := db.SQL().QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	messages := 0
+	for _, e := range evs {
+		if e.Type != chat.EventMessage || e.Sender.ID == string(bot) {
+			continue
+		}
+		messages++
+		if count(`SELECT COUNT(*) FROM events WHERE connection = 'mx' AND external_id = ?`, e.ID) != 1 {
+			t.Errorf("the exported message %s (%q) has an id the live adapter did not give", e.ID, e.Message.Text)
+		}
+	}
+	if messages < 3 || sum.ByType["member_joined"] < 3 {
+		t.Fatalf("the export of %d events gave %d members' messages: %+v", len(timeline), messages, sum)
+	}
+	stored, queued := count(`SELECT COUNT(*) FROM messages`), count(`SELECT COUNT(*) FROM outbox`)
+	if _, err := in.IngestHistory(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT COUNT(*) FROM messages`); n != stored {
+		t.Errorf("the import stored %d messages again", n-stored)
+	}
+	if n := count(`SELECT COUNT(*) FROM outbox`); n != queued {
+		t.Errorf("the import queued %d actions", n-queued)
+	}
+	t.Logf("export of %d events: %d imported, %d members' messages, all received live; skipped %v", len(timeline), len(evs), messages, sum.Skipped)
 }
 
 func roomHas(ctx context.Context, cli *mautrix.Client, room id.RoomID, match func(*event.Event) bool) bool {
