@@ -180,6 +180,39 @@ func TestBrowserImport(t *testing.T) {
 		}
 	})
 
+	// A Matrix room's history, exported by Element: the preview names the
+	// room and says what is left out in the operator's words.
+	subtest(t, tab, demo.url, "Matrix", func(p *page) {
+		p.openAs("/import", password)
+		importUpload(p, importFixture("matrix/element.json"), "sim")
+		if !regexp.MustCompile(`^/import/\d+$`).MatchString(p.location().Path) {
+			p.t.Fatalf("the upload leads to %s: %s", p.location(), p.text("#upload-error"))
+		}
+		rows := p.texts("#mapping .map-row")
+		if len(rows) != 1 || !strings.Contains(rows[0], "开源读书会·第二期") {
+			p.t.Fatalf("preview rows: %v", rows)
+		}
+		skipped := strings.Join(p.texts("#skipped li"), "|")
+		for _, want := range []string{"表情回应", "导出时未解密的加密消息", "对消息的修改", "管理权限设置"} {
+			if !strings.Contains(skipped, want) {
+				p.t.Fatalf("the skipped records lack %q: %s", want, skipped)
+			}
+		}
+		if main := p.text("main"); strings.Contains(main, "m.room") || strings.Contains(main, "m.reaction") {
+			p.t.Fatalf("the preview shows Matrix's event types: %s", main)
+		}
+		importShot(p, "matrix-preview", "#preview")
+		p.set(`select[name="to:!kXbqVdQpTzWmLrHs:matrix.example.org"]`, "new")
+		p.submit("#start")
+		importWait(p)
+		if result := p.texts("#result-groups tbody tr"); len(result) != 1 || !strings.Contains(result[0], "开源读书会·第二期") {
+			p.t.Fatalf("result: %v", result)
+		}
+		if n := p.text("#count-new"); n != "22" {
+			p.t.Fatalf("new events %q, want 22", n)
+		}
+	})
+
 	subtest(t, tab, demo.url, "Secretary", func(p *page) {
 		p.openAs("/groups", password)
 		mine := eval[string](p, fmt.Sprintf(`(() => { const a = [...document.querySelectorAll('table#groups tbody a[href^="/groups/"]')].find(a => a.textContent.includes(%q)); return a ? a.getAttribute('href').slice(8) : "" })()`, "NF-阳新"))
