@@ -180,6 +180,11 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 				strings.Join(want, T(l, "import_or")), wrong.Connection.Name, T(l, "platform_"+wrong.Connection.Platform)))
 			return
 		}
+		var unknown *importer.Unrecognised
+		if errors.As(err, &unknown) {
+			s.renderImportPage(w, r, http.StatusBadRequest, T(l, "import_refused")+T(l, "import_not_export_"+unknown.What))
+			return
+		}
 		if errkind.Is(err, errkind.Invalid) {
 			s.renderImportPage(w, r, http.StatusBadRequest, T(l, "import_refused")+errkind.Message(err))
 			return

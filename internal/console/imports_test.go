@@ -157,6 +157,19 @@ func TestImportPages(t *testing.T) {
 	if code, _, body := w.upload(t, c, "bad.txt", []byte(bad), "qq"); code != 400 || !strings.Contains(body, "文件无法导入") || !strings.Contains(body, "line 12") {
 		t.Fatalf("a malformed upload: %d\n%s", code, body)
 	}
+	// Files that are no export: said in Chinese, with what to do.
+	for _, tc := range []struct{ name, content, want string }{
+		{"export.zip", "PK\x03\x04\x14\x00\x08\x00export.json", "这是一个压缩包。请先解压"},
+		{"messages.html", "<!DOCTYPE html>\n<html><head><title>Exported Data</title>", "这是网页（HTML）格式的导出"},
+		{"gbk.txt", "2024-03-01 09:00:00 \xc1\xd6\xcf\xfe\n\xc4\xe3\xba\xc3\n", "文件不是 UTF-8 编码"},
+		{"notes.json", `{"title":"读书笔记"}`, "这是 JSON 文件，但不是"},
+		{"empty.txt", "", "文件是空的"},
+	} {
+		code, _, body := w.upload(t, c, tc.name, []byte(tc.content), "qq")
+		if code != 400 || !strings.Contains(body, "文件无法导入") || !strings.Contains(body, tc.want) || strings.Contains(body, "unzip") {
+			t.Fatalf("%s: %d\n%s", tc.name, code, body)
+		}
+	}
 	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "QQ 消息记录（文本）只能导入到QQ（OneBot）或通用桥接的平台连接") {
 		t.Fatalf("a QQ export for a Telegram connection: %d\n%s", code, body)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/qunzhu/qunzhu/internal/errkind"
 )
 
 // Detect tells the format of an export from its first bytes (64 KiB is
@@ -13,10 +15,16 @@ import (
 // "time name(QQ)" lines, or chat-log header lines. It returns an error of
 // kind Invalid naming what the file looks like when it is none of them.
 func Detect(head []byte) (Format, error) {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return "", unrecognised("zip", "a ZIP archive: unzip it and upload the export inside (Telegram's result.json, Element's export.json, the CSV or text file)")
+	}
 	t := decodeHead(head)
 	trimmed := bytes.TrimLeft(t, " \t\r\n")
 	if len(trimmed) == 0 {
-		return "", invalid("the file is empty")
+		return "", unrecognised("empty", "the file is empty")
+	}
+	if isHTML(trimmed) {
+		return "", unrecognised("html", "an HTML export, which is made for reading, not for importing: export again as JSON (Telegram Desktop: \"Machine-readable JSON\"; Element: JSON) or, from WeChat's tools, as CSV or TXT")
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		if isMatrixHead(t) {
@@ -27,7 +35,7 @@ func Detect(head []byte) (Format, error) {
 				return FormatTelegram, nil
 			}
 		}
-		return "", invalid("a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\") nor Element's export of a Matrix room")
+		return "", unrecognised("json", "a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\") nor Element's export of a Matrix room")
 	}
 	// Only whole lines count: the last one may be cut short.
 	if i := bytes.LastIndexByte(t, '\n'); i >= 0 && len(t) == len(head) && len(head) >= headSize {
@@ -38,7 +46,7 @@ func Detect(head []byte) (Format, error) {
 		valid = valid[:len(valid)-1]
 	}
 	if !utf8.Valid(valid) {
-		return "", invalid("not UTF-8 text: save the export as UTF-8 (GBK and other encodings are not read)")
+		return "", unrecognised("encoding", "not UTF-8 text: save the export as UTF-8 (GBK and other encodings are not read)")
 	}
 	text := string(valid)
 	first, _, _ := strings.Cut(text, "\n")
@@ -67,7 +75,7 @@ func Detect(head []byte) (Format, error) {
 	case wx > 0:
 		return FormatWeChatText, nil
 	}
-	return "", invalid("not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\" or a QQ message manager text export")
+	return "", unrecognised("unknown", "not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\" or a QQ message manager text export")
 }
 
 // isWeChatCSVHeader reports whether line is the header of a WeChat CSV.
@@ -79,4 +87,31 @@ func isWeChatCSVHeader(line string) bool {
 	}
 	_, err = csvColumns(rec)
 	return err == nil
+}
+
+// isHTML reports whether a file starts as an HTML page does.
+func isHTML(t []byte) bool {
+	if len(t) > 512 {
+		t = t[:512]
+	}
+	l := bytes.ToLower(t)
+	return bytes.HasPrefix(l, []byte("<!doctype html")) || bytes.HasPrefix(l, []byte("<html")) ||
+		(bytes.HasPrefix(l, []byte("<")) && bytes.Contains(l, []byte("<html")))
+}
+
+// Unrecognised is Detect's refusal of a file that is no export it reads.
+// What names what the file looks like — "zip", "html", "empty",
+// "encoding" (not UTF-8), "json" (JSON of another program) or "unknown" —
+// for a caller that explains it in its own words (the console, in the
+// reader's language); Error is the explanation in English.
+type Unrecognised struct {
+	What    string
+	Message string
+}
+
+func (e *Unrecognised) Error() string { return e.Message }
+
+// unrecognised is a refusal of kind Invalid carrying an *Unrecognised.
+func unrecognised(what, msg string) error {
+	return &errkind.Error{Kind: errkind.Invalid, Message: msg, Err: &Unrecognised{What: what, Message: msg}}
 }

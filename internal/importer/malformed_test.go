@@ -142,6 +142,9 @@ func TestOptionErrors(t *testing.T) {
 		{"JSON but not Telegram", `{"a":1}`, Options{}, `a JSON file, but not a Telegram Desktop export (it has no "messages" or "chats") nor Element's export of a Matrix room`},
 		{"not a chat", "hello\nworld\n", Options{}, `not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like "2024-03-01 09:15:02 张三" or a QQ message manager text export`},
 		{"GBK", "2024-03-01 09:00:00 \xc1\xd6\xcf\xfe\n\xc4\xe3\xba\xc3\n", Options{}, "not UTF-8 text: save the export as UTF-8 (GBK and other encodings are not read)"},
+		{"a ZIP", "PK\x03\x04\x14\x00\x08\x00export.json", Options{}, "a ZIP archive: unzip it and upload the export inside (Telegram's result.json, Element's export.json, the CSV or text file)"},
+		{"Telegram's HTML", "<!DOCTYPE html>\n<html>\n <head>\n  <meta charset=\"utf-8\"/>\n<title>Exported Data</title>", Options{}, "an HTML export, which is made for reading, not for importing: export again as JSON (Telegram Desktop: \"Machine-readable JSON\"; Element: JSON) or, from WeChat's tools, as CSV or TXT"},
+		{"HTML after a BOM", "\ufeff<html lang=\"zh\"><body>聊天记录</body></html>", Options{}, "an HTML export, which is made for reading, not for importing: export again as JSON (Telegram Desktop: \"Machine-readable JSON\"; Element: JSON) or, from WeChat's tools, as CSV or TXT"},
 		{"a group without a name or id", "2024-03-01 09:00:00 林晓\n你好", Options{Location: cst}, "the export does not name its group: set the group to import into (Options.Group) or a name for a new one (Options.GroupName)"},
 		{"Group for several groups", multi, Options{Location: cst, Group: "g"}, "the export holds more than one group: choose and map them with Options.Groups (keys: the groups' keys in the summary) instead of Options.Group"},
 	}
