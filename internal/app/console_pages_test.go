@@ -57,7 +57,7 @@ var unreached = map[string]string{
 // abbreviations Chinese operators write in Latin letters.
 var loanwords = map[string]bool{
 	"qunzhu": true, "QQ": true, "Telegram": true, "Matrix": true, "OneBot": true, "NapCat": true, "Lagrange": true,
-	"Element": true, "BotFather": true, "Bot": true, "API": true, "App": true, "ID": true, "URL": true, "CSV": true, "JSON": true,
+	"Element": true, "QCE": true, "BotFather": true, "Bot": true, "API": true, "App": true, "ID": true, "URL": true, "CSV": true, "JSON": true,
 	"Excel": true, "PNG": true, "TOML": true, "KB": true, "MB": true, "KOL": true, "SOP": true, "K": true,
 	"WebSocket": true, "Webhook": true, "Token": true, "Secret": true, "AgentId": true, "EncodingAESKey": true,
 	"English": true, "AM": true, "PM": true,

@@ -124,7 +124,7 @@ func TestImportCLIRefusesMalformed(t *testing.T) {
 		{"no file", []string{"import", "--connection", "tg"}, 2, []string{"name the export file"}},
 		{"no target", []string{"import", importFixture("telegram/supergroup.json")}, 2, []string{"--group ID", "--connection NAME"}},
 		{"both targets", []string{"import", "--group", "1", "--connection", "tg", importFixture("telegram/supergroup.json")}, 2, []string{"not both"}},
-		{"unknown format", []string{"import", "--connection", "tg", "--format", "whatsapp", importFixture("telegram/supergroup.json")}, 2, []string{"whatsapp", "telegram, matrix, wechat-csv"}},
+		{"unknown format", []string{"import", "--connection", "tg", "--format", "whatsapp", importFixture("telegram/supergroup.json")}, 2, []string{"whatsapp", "telegram, matrix, wechat-csv, qq-json"}},
 		{"bad since", []string{"import", "--connection", "tg", "--since", "last week", importFixture("telegram/supergroup.json")}, 2, []string{"--since", "2024-01-02"}},
 		{"bad zone", []string{"import", "--connection", "tg", "--tz", "Mars/Olympus", importFixture("telegram/supergroup.json")}, 2, []string{"--tz"}},
 	}

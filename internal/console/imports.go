@@ -569,7 +569,7 @@ var skipReasons = map[string]string{
 	"private chat (not a group)": "skip_private",
 	"edit of a message":          "skip_edit", "deleted message": "skip_redacted", "encrypted message (not decrypted when exported)": "skip_encrypted",
 	"invitation": "skip_invite", "invitation declined or withdrawn": "skip_invite_declined", "profile change": "skip_profile",
-	"room name removed": "skip_name_removed",
+	"room name removed": "skip_name_removed", "recalled message": "skip_recalled",
 }
 
 var skipPrefixes = [][2]string{{"service message ", "skip_service"}, {"message type ", "skip_type"}, {"event type ", "skip_event_type"}, {"membership ", "skip_membership"}, {"type ", "skip_type"}, {"personal chat", "skip_private_section"}}

@@ -30,12 +30,15 @@ func Detect(head []byte) (Format, error) {
 		if isMatrixHead(t) {
 			return FormatMatrix, nil
 		}
+		if isQCEHead(t) {
+			return FormatQQJSON, nil
+		}
 		for _, k := range []string{`"messages"`, `"chats"`, `"personal_information"`, `"date_unixtime"`} {
 			if bytes.Contains(t, []byte(k)) {
 				return FormatTelegram, nil
 			}
 		}
-		return "", unrecognised("json", "a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\") nor Element's export of a Matrix room")
+		return "", unrecognised("json", "a JSON file, but not a Telegram Desktop export (it has no \"messages\" or \"chats\") nor Element's export of a Matrix room nor QQ Chat Exporter's")
 	}
 	// Only whole lines count: the last one may be cut short.
 	if i := bytes.LastIndexByte(t, '\n'); i >= 0 && len(t) == len(head) && len(head) >= headSize {
@@ -75,7 +78,7 @@ func Detect(head []byte) (Format, error) {
 	case wx > 0:
 		return FormatWeChatText, nil
 	}
-	return "", unrecognised("unknown", "not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\" or a QQ message manager text export")
+	return "", unrecognised("unknown", "not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like \"2024-03-01 09:15:02 张三\", QQ Chat Exporter's JSON or a QQ message manager text export")
 }
 
 // isWeChatCSVHeader reports whether line is the header of a WeChat CSV.

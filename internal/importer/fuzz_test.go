@@ -29,7 +29,7 @@ func fuzzImport(f *testing.F, format Format, fixtures []string, seeds ...string)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		opt := Options{Connection: "c", Format: format, Location: cst, Groups: nil}
-		if format != FormatTelegram && format != FormatQQText && format != FormatMatrix {
+		if format != FormatTelegram && format != FormatQQText && format != FormatMatrix && format != FormatQQJSON {
 			opt.Group = "g"
 		}
 		run := func() ([]string, Summary, error) {
@@ -98,6 +98,12 @@ func FuzzMatrix(f *testing.F) {
 	fuzzImport(f, FormatMatrix, []string{"matrix/element.json"},
 		mxRoom(mxText("$1", "@a:x", "> <@b:x> 引用\n\n回复"), `{"type":"m.room.member","event_id":"$2","sender":"@a:x","origin_server_ts":2,"room_id":"!r:x","state_key":"@b:x","content":{"membership":"leave"},"unsigned":{"prev_content":{"membership":"join"}}}`),
 		`{"messages":[{"type":"m.room.member","event_id":"$1","sender":"@a:x","origin_server_ts":1,"room_id":"!r:x","state_key":"@a:x","content":{"membership":"join","displayname":null}}]}`)
+}
+
+func FuzzQQJSON(f *testing.F) {
+	fuzzImport(f, FormatQQJSON, []string{"qq/qce.json"},
+		qceGroup("1", `{"id":"1","timestamp":1,"system":true,"content":{"text":"你邀请a、b加入了群聊"}}`, `{"id":"2","timestamp":2,"sender":{"uin":"0","name":"x"},"content":{"elements":[{"type":"at","data":{"uin":5}},{"type":"reply","data":{"messageId":"1"}}]}}`),
+		`{"chatInfo":{"type":"private","peerUid":"u_1"},"messages":[{"id":"1","timestamp":1,"content":{"text":"x"}}]}`)
 }
 
 func FuzzWeChatCSV(f *testing.F) {

@@ -34,6 +34,7 @@ var goldenCases = []struct {
 	{"wechat_copied_txt", "wechat/copied.txt", Options{Group: "g-copied", Location: cst}},
 	{"qq_all", "qq/all.txt", Options{Location: cst}},
 	{"matrix_element", "matrix/element.json", Options{}},
+	{"qq_qce_json", "qq/qce.json", Options{}},
 }
 
 func fixture(name string) func() (io.ReadCloser, error) {

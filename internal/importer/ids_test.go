@@ -280,6 +280,9 @@ func TestDetect(t *testing.T) {
 			if strings.HasPrefix(c.file, "matrix/") {
 				want = FormatMatrix
 			}
+			if c.file == "qq/qce.json" {
+				want = FormatQQJSON
+			}
 			if err != nil || f != want {
 				t.Errorf("%s: %q, %v", c.file, f, err)
 			}

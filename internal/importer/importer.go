@@ -1,7 +1,7 @@
 // Package importer turns chat exports — a Telegram Desktop JSON export,
 // Element's JSON export of a Matrix room, a WeChat history exported by the
-// desktop tools (MemoTrace/WeChatMsg or PyWxDump CSV, copied text) and a QQ
-// message manager text export — into
+// desktop tools (MemoTrace/WeChatMsg or PyWxDump CSV, copied text), QQ Chat
+// Exporter's JSON (QQ NT) and a QQ message manager text export — into
 // qunzhu's own chat.Events, so history flows through the same ingest as live
 // traffic.
 //
@@ -47,13 +47,16 @@ const (
 	FormatWeChatText Format = "wechat-text"
 	// FormatQQText is the QQ message manager's text export (消息记录).
 	FormatQQText Format = "qq-text"
+	// FormatQQJSON is the JSON export of QQ Chat Exporter, the exporter of
+	// QQ NT (metadata, chatInfo, messages).
+	FormatQQJSON Format = "qq-json"
 	// FormatMatrix is Element's JSON export of a Matrix room (room_name,
 	// exported_by, and "messages": the room's Matrix events).
 	FormatMatrix Format = "matrix"
 )
 
 // Formats lists the formats, as the console and the command line list them.
-var Formats = []Format{FormatTelegram, FormatMatrix, FormatWeChatCSV, FormatQQText, FormatWeChatText}
+var Formats = []Format{FormatTelegram, FormatMatrix, FormatWeChatCSV, FormatQQJSON, FormatQQText, FormatWeChatText}
 
 // Valid reports whether f is a known format.
 func (f Format) Valid() bool {
@@ -72,7 +75,7 @@ func (f Format) defaultPlatform() string {
 	switch f {
 	case FormatTelegram:
 		return "telegram"
-	case FormatQQText:
+	case FormatQQText, FormatQQJSON:
 		return "onebot"
 	case FormatMatrix:
 		return "matrix"
@@ -255,6 +258,8 @@ func openReader(r io.Reader, opt Options, phase string) (*reader, error) {
 		p = newQQText(st, br)
 	case FormatMatrix:
 		p = newMatrix(st, br)
+	case FormatQQJSON:
+		p = newQQJSON(st, br)
 	}
 	return &reader{st: st, p: p, counter: cr, phase: phase}, nil
 }

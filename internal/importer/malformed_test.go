@@ -74,6 +74,18 @@ func TestMalformed(t *testing.T) {
 		{"matrix trailing data", FormatMatrix, mxRoom() + "x", Options{}, "trailing data after the export's JSON object", 0},
 		{"matrix messages twice", FormatMatrix, `{"messages":[],"messages":[]}`, Options{}, "messages: given twice", 0},
 
+		// QQ Chat Exporter: the JSON path.
+		{"qce not an object", FormatQQJSON, `[]`, Options{}, "not a QQ Chat Exporter export: want a JSON object", 0},
+		{"qce no messages", FormatQQJSON, `{"metadata":{},"chatInfo":{"name":"群","type":"group","peerUid":"1"}}`, Options{}, `not a QQ Chat Exporter export: the JSON object has no "messages"`, 0},
+		{"qce messages before chatInfo", FormatQQJSON, `{"metadata":{},"messages":[]}`, Options{}, `chatInfo: required before "messages" (QQ Chat Exporter writes it first)`, 0},
+		{"qce group without a number", FormatQQJSON, qceGroup("", ``), Options{}, `chatInfo.peerUid: a group's number is required: ""`, 0},
+		{"qce no chat type", FormatQQJSON, `{"chatInfo":{"name":"群","peerUid":"1"},"messages":[]}`, Options{}, "chatInfo.type: required (group or private)", 0},
+		{"qce message without id", FormatQQJSON, qceGroup("123", `{"timestamp":1714784400000,"sender":{"uin":"1","name":"a"},"content":{"text":"x"}}`), Options{}, "messages[0].id: required", 0},
+		{"qce message without time", FormatQQJSON, qceGroup("123", `{"id":"1","sender":{"uin":"1","name":"a"},"content":{"text":"x"}}`), Options{}, "messages[0].timestamp: required", 0},
+		{"qce bad time", FormatQQJSON, qceGroup("123", `{"id":"1","timestamp":"today"}`), Options{}, `messages[0].timestamp: not a time in milliseconds: "today"`, 0},
+		{"qce chunked manifest", FormatQQJSON, `{"metadata":{"name":"QQChatExporter"},"chatInfo":{"name":"群","type":"group","peerUid":"1"},"statistics":{},"chunked":{"format":"chunked-jsonl","chunks":[]}}`, Options{}, "chunked: this is the manifest of QQ Chat Exporter's chunked export (manifest.json and chunks/): export the chat again as a single JSON file", 0},
+		{"qce elements not an array", FormatQQJSON, qceGroup("123", `{"id":"1","timestamp":1,"content":{"elements":{}}}`), Options{}, "messages[0].content.elements: want an array, got JSON object", 0},
+
 		// WeChat CSV: the line.
 		{"no header columns", FormatWeChatCSV, "a,b,c\n1,2,3\n", wxOpt, "line 1: not a WeChat CSV export: no column StrContent (or msg), CreateTime or StrTime, Type (or type_name) (the header has a,b,c)", 1},
 		{"a column twice", FormatWeChatCSV, "Type,CreateTime,StrContent,type\n", wxOpt, "line 1: column type twice", 1},
@@ -137,10 +149,10 @@ func TestOptionErrors(t *testing.T) {
 		want        string
 	}{
 		{"no connection", "2024-03-01 09:00:00 林晓\n你好", Options{Connection: "-"}, "connection: required"},
-		{"unknown format", "x", Options{Format: "xml"}, `format: unknown "xml" (want telegram, matrix, wechat-csv, qq-text, wechat-text)`},
+		{"unknown format", "x", Options{Format: "xml"}, `format: unknown "xml" (want telegram, matrix, wechat-csv, qq-json, qq-text, wechat-text)`},
 		{"empty file", "", Options{}, "the file is empty"},
-		{"JSON but not Telegram", `{"a":1}`, Options{}, `a JSON file, but not a Telegram Desktop export (it has no "messages" or "chats") nor Element's export of a Matrix room`},
-		{"not a chat", "hello\nworld\n", Options{}, `not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like "2024-03-01 09:15:02 张三" or a QQ message manager text export`},
+		{"JSON but not Telegram", `{"a":1}`, Options{}, `a JSON file, but not a Telegram Desktop export (it has no "messages" or "chats") nor Element's export of a Matrix room nor QQ Chat Exporter's`},
+		{"not a chat", "hello\nworld\n", Options{}, `not a chat export qunzhu reads: want a Telegram Desktop export (result.json), Element's JSON export of a Matrix room, a WeChat CSV (MemoTrace/WeChatMsg, PyWxDump), a chat log with lines like "2024-03-01 09:15:02 张三", QQ Chat Exporter's JSON or a QQ message manager text export`},
 		{"GBK", "2024-03-01 09:00:00 \xc1\xd6\xcf\xfe\n\xc4\xe3\xba\xc3\n", Options{}, "not UTF-8 text: save the export as UTF-8 (GBK and other encodings are not read)"},
 		{"a ZIP", "PK\x03\x04\x14\x00\x08\x00export.json", Options{}, "a ZIP archive: unzip it and upload the export inside (Telegram's result.json, Element's export.json, the CSV or text file)"},
 		{"Telegram's HTML", "<!DOCTYPE html>\n<html>\n <head>\n  <meta charset=\"utf-8\"/>\n<title>Exported Data</title>", Options{}, "an HTML export, which is made for reading, not for importing: export again as JSON (Telegram Desktop: \"Machine-readable JSON\"; Element: JSON) or, from WeChat's tools, as CSV or TXT"},

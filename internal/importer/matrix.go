@@ -26,12 +26,7 @@ import (
 // the same events delivered live are stored once.
 type matrix struct {
 	st       *state
-	dec      *json.Decoder
-	started  bool
-	inList   bool // inside "messages"
-	done     bool // the top object is closed
-	found    bool // a "messages" key
-	index    int  // the next element of "messages"
+	top      topObject
 	roomName string
 	room     string            // the room of the last event
 	names    map[string]string // room \x00 user → display name
@@ -41,9 +36,7 @@ type matrix struct {
 }
 
 func newMatrix(st *state, br *bufio.Reader) parser {
-	dec := json.NewDecoder(br)
-	dec.UseNumber()
-	return &matrix{st: st, dec: dec, names: map[string]string{}, inviter: map[string]string{}}
+	return &matrix{st: st, top: newTopObject(br, "an Element export of a Matrix room"), names: map[string]string{}, inviter: map[string]string{}}
 }
 
 // mxEvent is one element of "messages", with the fields qunzhu reads.
@@ -109,98 +102,46 @@ type mxTime struct {
 	set bool
 }
 
-func (t *mxTime) UnmarshalJSON(b []byte) error {
+func (t *mxTime) UnmarshalJSON(b []byte) error { return t.parse("origin_server_ts", b) }
+
+// parse reads milliseconds since 1970 (null: not set) for field.
+func (t *mxTime) parse(field string, b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil || n <= 0 {
-		return &fieldError{"origin_server_ts", fmt.Sprintf("not a time in milliseconds: %s", clip(string(b)))}
+		return &fieldError{field, fmt.Sprintf("not a time in milliseconds: %s", clip(string(b)))}
 	}
 	t.ms, t.set = n, true
 	return nil
 }
 
 func (p *matrix) read() ([]chat.Event, error) {
-	for {
-		switch {
-		case !p.started:
-			p.started = true
-			tok, err := p.dec.Token()
-			if err != nil || tok != json.Delim('{') {
-				return nil, fileError("", 0, "not an Element export of a Matrix room: want a JSON object")
-			}
-		case p.done:
-			if _, err := p.dec.Token(); !errors.Is(err, io.EOF) {
-				return nil, fileError("", 0, "trailing data after the export's JSON object")
-			}
-			if !p.found {
-				return nil, fileError("", 0, "not an Element export of a Matrix room: the JSON object has no \"messages\"")
-			}
-			return nil, io.EOF
-		case p.inList:
-			if !p.dec.More() {
-				if _, err := p.dec.Token(); err != nil {
-					return nil, jsonError("messages", err)
-				}
-				p.inList = false
-				continue
-			}
-			at := elemPath{"messages", p.index}
-			p.index++
-			p.ev = mxEvent{}
-			if err := p.dec.Decode(&p.ev); err != nil {
-				return nil, jsonError(at.String(), err)
-			}
-			return p.event(&p.ev, at)
-		default:
-			tok, err := p.dec.Token()
-			if err != nil {
-				return nil, jsonError("", err)
-			}
-			if tok == json.Delim('}') {
-				p.done = true
-				continue
-			}
-			key, _ := tok.(string)
-			if err := p.key(key); err != nil {
-				return nil, err
-			}
-		}
+	at, err := p.top.next(p.key)
+	if err != nil {
+		return nil, err
 	}
+	p.ev = mxEvent{}
+	if err := p.top.dec.Decode(&p.ev); err != nil {
+		return nil, jsonError(at.String(), err)
+	}
+	return p.event(&p.ev, at)
 }
 
-// key handles a key of the top object.
-func (p *matrix) key(key string) error {
-	switch key {
-	case "messages":
-		if p.found {
-			return fileError(key, 0, "given twice")
-		}
-		p.found = true
-		tok, err := p.dec.Token()
-		if err != nil {
-			return jsonError(key, err)
-		}
-		if tok != json.Delim('[') {
-			return fileError(key, 0, "want an array, got %s", tokenWord(tok))
-		}
-		p.inList = true
-	case "room_name":
-		var s *string
-		if err := p.dec.Decode(&s); err != nil {
-			return jsonError(key, err)
-		}
-		if s != nil {
-			p.roomName = strings.TrimSpace(*s)
-		}
-	default:
-		var raw json.RawMessage
-		if err := p.dec.Decode(&raw); err != nil {
-			return jsonError(key, err)
-		}
+// key reads a key of the top object other than "messages".
+func (p *matrix) key(key string) (bool, error) {
+	if key != "room_name" {
+		return false, nil
 	}
-	return nil
+	var s *string
+	if err := p.top.dec.Decode(&s); err != nil {
+		return true, jsonError(key, err)
+	}
+	if s != nil {
+		p.roomName = strings.TrimSpace(*s)
+	}
+	return true, nil
 }
 
 // mxUserID reports whether s looks like a Matrix user id (@localpart:server).
@@ -450,4 +391,93 @@ func isMatrixHead(t []byte) bool {
 		}
 	}
 	return true
+}
+
+// topObject streams an export that is one JSON object whose "messages"
+// array holds the records (Element's, QQ Chat Exporter's): next reads the
+// object's keys up to the array's next element, which the caller then
+// decodes from dec.
+type topObject struct {
+	dec                          *json.Decoder
+	what                         string // "an Element export of a Matrix room"
+	started, inList, done, found bool
+	index                        int // the next element of "messages"
+}
+
+func newTopObject(br *bufio.Reader, what string) topObject {
+	dec := json.NewDecoder(br)
+	dec.UseNumber()
+	return topObject{dec: dec, what: what}
+}
+
+// next returns the path of the next element of "messages", or io.EOF after
+// the object. key is given every other key of the object, and "messages"
+// before its array is opened: it reads the key's value and reports true, or
+// reports false to have it skipped (for "messages": opened).
+func (o *topObject) next(key func(string) (bool, error)) (elemPath, error) {
+	for {
+		switch {
+		case !o.started:
+			o.started = true
+			tok, err := o.dec.Token()
+			if err != nil || tok != json.Delim('{') {
+				return elemPath{}, fileError("", 0, "not %s: want a JSON object", o.what)
+			}
+		case o.done:
+			if _, err := o.dec.Token(); !errors.Is(err, io.EOF) {
+				return elemPath{}, fileError("", 0, "trailing data after the export's JSON object")
+			}
+			if !o.found {
+				return elemPath{}, fileError("", 0, "not %s: the JSON object has no \"messages\"", o.what)
+			}
+			return elemPath{}, io.EOF
+		case o.inList:
+			if !o.dec.More() {
+				if _, err := o.dec.Token(); err != nil {
+					return elemPath{}, jsonError("messages", err)
+				}
+				o.inList = false
+				continue
+			}
+			at := elemPath{"messages", o.index}
+			o.index++
+			return at, nil
+		default:
+			tok, err := o.dec.Token()
+			if err != nil {
+				return elemPath{}, jsonError("", err)
+			}
+			if tok == json.Delim('}') {
+				o.done = true
+				continue
+			}
+			k, _ := tok.(string)
+			if k == "messages" && o.found {
+				return elemPath{}, fileError(k, 0, "given twice")
+			}
+			done, err := key(k)
+			if err != nil {
+				return elemPath{}, err
+			}
+			if done {
+				continue
+			}
+			if k != "messages" {
+				var raw json.RawMessage
+				if err := o.dec.Decode(&raw); err != nil {
+					return elemPath{}, jsonError(k, err)
+				}
+				continue
+			}
+			o.found = true
+			tok, err = o.dec.Token()
+			if err != nil {
+				return elemPath{}, jsonError(k, err)
+			}
+			if tok != json.Delim('[') {
+				return elemPath{}, fileError(k, 0, "want an array, got %s", tokenWord(tok))
+			}
+			o.inList = true
+		}
+	}
 }

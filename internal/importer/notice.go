@@ -74,6 +74,23 @@ var qqNotices = sync.OnceValue(func() []noticePattern {
 	}
 })
 
+// qqNTNotices are QQ NT's grey tips about members, as QQ Chat Exporter
+// writes them: names without quotes or numbers ("张三邀请李四加入了群聊").
+var qqNTNotices = sync.OnceValue(func() []noticePattern {
+	return []noticePattern{
+		{re: regexp.MustCompile(`^你邀请(?P<b>.+)加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfActor: true},
+		{re: regexp.MustCompile(`^(?P<a>.+?)邀请你加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn, selfMember: true},
+		{re: regexp.MustCompile(`^你通过(?P<a>.+)分享的二维码加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfMember: true},
+		{re: regexp.MustCompile(`^(?P<b>.+?)通过你的二维码加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourceReferral, selfActor: true},
+		{re: regexp.MustCompile(`^(?P<b>.+?)通过(?P<a>.+)分享的二维码加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourceReferral},
+		{re: regexp.MustCompile(`^(?P<a>.+?)邀请(?P<b>.+)加入了群聊$`), typ: chat.EventMemberJoined, source: chat.SourcePulledIn},
+		{re: regexp.MustCompile(`^你加入了群聊$`), typ: chat.EventMemberJoined, selfMember: true},
+		{re: regexp.MustCompile(`^(?P<b>.+)加入了群聊$`), typ: chat.EventMemberJoined},
+		{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?被(?P<a>.+?)移出(?:了)?(?:本群|该群|群聊)$`), typ: chat.EventMemberLeft, reason: chat.LeftRemoved},
+		{re: regexp.MustCompile(`^(?P<b>.+?)(?:已经|已)?退出(?:了)?(?:本群|该群|群聊)$`), typ: chat.EventMemberLeft, reason: chat.LeftVoluntarily},
+	}
+})
+
 // wechatQuotes turns WeChat's “ and ” into ".
 var wechatQuotes = strings.NewReplacer("“", `"`, "”", `"`)
 

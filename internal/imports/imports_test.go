@@ -150,6 +150,7 @@ func TestImportMatchesLiveIngest(t *testing.T) {
 		{"qq/all.txt", "qq", imports.Plan{}},
 		{"wechat/memotrace.txt", "wx", imports.Plan{GroupName: "徒步群"}},
 		{"matrix/element.json", "mx", imports.Plan{}},
+		{"qq/qce.json", "qq", imports.Plan{}},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
 			storetest.Dialects(t, nil, func(t *testing.T, db *store.DB) {

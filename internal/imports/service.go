@@ -164,6 +164,7 @@ var platforms = map[importer.Format][]string{
 	importer.FormatTelegram:   {"telegram"},
 	importer.FormatMatrix:     {"matrix"},
 	importer.FormatQQText:     {"onebot", "webhook"},
+	importer.FormatQQJSON:     {"onebot", "webhook"},
 	importer.FormatWeChatCSV:  {"webhook", "wecom"},
 	importer.FormatWeChatText: {"webhook", "wecom"},
 }
