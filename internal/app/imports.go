@@ -288,11 +288,16 @@ func validateFiles(ctx context.Context, env Env, files []string, opt importer.Op
 }
 
 func validateFile(ctx context.Context, path string, opt importer.Options, bar *progressBar) (importer.Summary, error) {
-	f, err := os.Open(path)
+	export, err := importer.OpenFile(path)
+	if err != nil {
+		return importer.Summary{}, err
+	}
+	f, err := export.Open()
 	if err != nil {
 		return importer.Summary{}, err
 	}
 	defer f.Close()
+	opt.Size = export.Size
 	opt.Progress = func(p importer.Progress) {
 		bar.show("validate", filepath.Base(path), p.Bytes, p.Total, p.Events, 0, false)
 	}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"io"
@@ -159,11 +160,13 @@ func TestImportPages(t *testing.T) {
 	}
 	// Files that are no export: said in Chinese, with what to do.
 	for _, tc := range []struct{ name, content, want string }{
-		{"export.zip", "PK\x03\x04\x14\x00\x08\x00export.json", "这是一个压缩包。请先解压"},
+		{"export.zip", "PK\x03\x04\x14\x00\x08\x00export.json", "这个压缩包无法读取"},
 		{"messages.html", "<!DOCTYPE html>\n<html><head><title>Exported Data</title>", "这是网页（HTML）格式的导出"},
 		{"gbk.txt", "2024-03-01 09:00:00 \xc1\xd6\xcf\xfe\n\xc4\xe3\xba\xc3\n", "文件不是 UTF-8 编码"},
 		{"notes.json", `{"title":"读书笔记"}`, "这是 JSON 文件，但不是"},
 		{"empty.txt", "", "文件是空的"},
+		{"two.zip", zipped(t, "a.txt", "x", "b.txt", "y"), "压缩包里有多个可能是聊天记录的文件"},
+		{"photos.zip", zipped(t, "photos/1.jpg", "x"), "压缩包里没有聊天记录文件"},
 	} {
 		code, _, body := w.upload(t, c, tc.name, []byte(tc.content), "qq")
 		if code != 400 || !strings.Contains(body, "文件无法导入") || !strings.Contains(body, tc.want) || strings.Contains(body, "unzip") {
@@ -172,6 +175,10 @@ func TestImportPages(t *testing.T) {
 	}
 	if code, _, body := w.upload(t, c, "all.txt", qq, "tg"); code != 400 || !strings.Contains(body, "QQ 消息记录（文本）只能导入到QQ（OneBot）或通用桥接的平台连接") {
 		t.Fatalf("a QQ export for a Telegram connection: %d\n%s", code, body)
+	}
+	// An export zipped with its folder is read from the archive.
+	if code, loc, body := w.upload(t, c, "聊天记录.zip", []byte(zipped(t, "QQ/photos/1.jpg", "x", "QQ/全部消息记录.txt", string(qq))), "qq"); code != 303 || !jobURL.MatchString(loc) {
+		t.Fatalf("a zipped export: %d %s\n%s", code, loc, body)
 	}
 	code, loc, body := w.upload(t, c, "all.txt", qq, "qq")
 	if code != 303 || !jobURL.MatchString(loc) {
@@ -349,4 +356,22 @@ func TestImportTranslations(t *testing.T) {
 			t.Errorf("%s lacks a translation", k)
 		}
 	}
+}
+
+// zipped is a ZIP archive of the files (name, content, name, content…).
+func zipped(t *testing.T, nameContent ...string) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := 0; i+1 < len(nameContent); i += 2 {
+		w, err := zw.Create(nameContent[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(nameContent[i+1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

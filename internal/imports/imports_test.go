@@ -1,6 +1,8 @@
 package imports_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -430,4 +432,34 @@ func TestUploadPlanServe(t *testing.T) {
 			t.Fatalf("the import queued %d actions", n)
 		}
 	})
+}
+
+// TestImportZipped: an export zipped with its attachments imports as the
+// export alone does, from the command line's path and from an upload.
+func TestImportZipped(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	e := newEnv(t, db)
+	tg, err := os.ReadFile(fixture("telegram/supergroup.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, content := range map[string][]byte{"ChatExport_2024-05-04/result.json": tg, "ChatExport_2024-05-04/photos/1.jpg": []byte("jpg")} {
+		w, _ := zw.Create(name)
+		w.Write(content)
+	}
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "ChatExport.zip")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job, err := e.svc.ImportFile(ctx, e.org.ID, "cli", path, imports.Upload{Connection: "tg"}, imports.Plan{}, nil, nil)
+	if err != nil || job.Status != imports.Done || job.Accepted == 0 || job.Size != int64(len(tg)) {
+		t.Fatalf("zipped import: %+v, %v", job, err)
+	}
+	up, err := e.svc.Upload(ctx, e.org.ID, "staff:admin", imports.Upload{Connection: "tg", FileName: "ChatExport.zip"}, bytes.NewReader(b.Bytes()))
+	if err != nil || up.Format != importer.FormatTelegram || up.Summary.Events != job.Events {
+		t.Fatalf("zipped upload: %+v, %v (the import read %d events)", up, err, job.Events)
+	}
 }

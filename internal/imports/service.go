@@ -247,13 +247,17 @@ func (s *Service) Upload(ctx context.Context, orgID int64, by string, u Upload, 
 	case n == 0:
 		return Job{}, &errkind.Error{Kind: errkind.Invalid, Message: "the file is empty", Err: &importer.Unrecognised{What: "empty", Message: "the file is empty"}}
 	}
-	j := Job{OrgID: orgID, CreatedBy: by, Connection: c.Name, Format: u.Format, FileName: filepath.Base(u.FileName), Upload: path, Size: n,
+	export, err := s.export(path)
+	if err != nil {
+		return Job{}, err
+	}
+	j := Job{OrgID: orgID, CreatedBy: by, Connection: c.Name, Format: u.Format, FileName: filepath.Base(u.FileName), Upload: path, Size: export.Size,
 		Plan: Plan{Platform: c.Platform, Zone: u.Zone}, Status: Uploaded}
 	opt, err := s.options(&j)
 	if err != nil {
 		return Job{}, err
 	}
-	rf, err := os.Open(path)
+	rf, err := export.Open()
 	if err != nil {
 		return Job{}, fmt.Errorf("read the upload: %w", err)
 	}
@@ -272,6 +276,23 @@ func (s *Service) Upload(ctx context.Context, orgID int64, by string, u Upload, 
 	}
 	keep = true
 	return j, nil
+}
+
+// export finds the export in a file: the file, or the export inside a ZIP
+// archive (importer.OpenFile), which may unzip to at most 20 times the
+// largest upload.
+func (s *Service) export(path string) (importer.File, error) {
+	f, err := importer.OpenFile(path)
+	if err != nil {
+		if errkind.Of(err) == errkind.Invalid {
+			return importer.File{}, err
+		}
+		return importer.File{}, fmt.Errorf("read the upload: %w", err)
+	}
+	if limit := 20 * s.MaxUpload; f.Entry != "" && s.MaxUpload > 0 && f.Size > limit {
+		return importer.File{}, errkind.Errorf(errkind.Invalid, "%s: unzipped, larger than %d MB", f.Entry, limit>>20)
+	}
+	return f, nil
 }
 
 // trim keeps the first identities of a summary, for the job's record.
@@ -500,7 +521,13 @@ func (s *Service) runQueued(ctx context.Context, q queued) {
 		s.Logger.Error("start an import", "job", q.id, "err", err)
 		return
 	}
-	s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(j.Upload) }, nil, nil)
+	s.run(ctx, &j, func() (io.ReadCloser, error) {
+		f, err := s.export(j.Upload)
+		if err != nil {
+			return nil, err
+		}
+		return f.Open()
+	}, nil, nil)
 }
 
 // ImportFile imports a file of the local filesystem as a new job (`qunzhu
@@ -517,7 +544,7 @@ func (s *Service) ImportFile(ctx context.Context, orgID int64, by, path string, 
 	if err := fits(u.Format, c); err != nil {
 		return Job{}, err
 	}
-	st, err := os.Stat(path)
+	export, err := importer.OpenFile(path)
 	if err != nil {
 		return Job{}, fmt.Errorf("import %s: %w", path, err)
 	}
@@ -526,12 +553,12 @@ func (s *Service) ImportFile(ctx context.Context, orgID int64, by, path string, 
 		p.Zone = u.Zone
 	}
 	now := s.Now()
-	j := Job{OrgID: orgID, CreatedBy: by, Connection: c.Name, Format: u.Format, FileName: path, Size: st.Size(), Plan: p,
+	j := Job{OrgID: orgID, CreatedBy: by, Connection: c.Name, Format: u.Format, FileName: path, Size: export.Size, Plan: p,
 		Status: Running, Holder: s.Holder, CreatedAt: now, StartedAt: &now, HeartbeatAt: now}
 	if err := s.Store.CreateImportJob(ctx, &j); err != nil {
 		return j, err
 	}
-	err = s.run(ctx, &j, func() (io.ReadCloser, error) { return os.Open(path) }, validated, progress)
+	err = s.run(ctx, &j, export.Open, validated, progress)
 	return j, err
 }
 
