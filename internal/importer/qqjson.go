@@ -139,9 +139,9 @@ func (p *qqJSON) openChat() error {
 	return err
 }
 
-// sender is the member who wrote m: their QQ number, or the export's own
-// account, else a name identity.
-func (p *qqJSON) sender(m *qceMessage) chat.User {
+// sender is the member who wrote m: their QQ number, else a name
+// identity; false when the message names nobody.
+func (p *qqJSON) sender(m *qceMessage) (chat.User, bool) {
 	st := p.st
 	scope := st.cur.sum.Key
 	name := strings.TrimSpace(string(m.Sender.GroupCard))
@@ -156,9 +156,12 @@ func (p *qqJSON) sender(m *qceMessage) chat.User {
 		if name == "" {
 			name = uin
 		}
-		return st.platformUser(scope, uin, name)
+		return st.platformUser(scope, uin, name), true
 	}
-	return st.byName(scope, name)
+	if name == "" {
+		return chat.User{}, false
+	}
+	return st.byName(scope, name), true
 }
 
 // message maps one element of "messages".
@@ -200,11 +203,16 @@ func (p *qqJSON) message(m *qceMessage, at elemPath) ([]chat.Event, error) {
 		st.skip("message without content")
 		return nil, nil
 	}
+	sender, ok := p.sender(m)
+	if !ok {
+		st.skip("message without a sender")
+		return nil, nil
+	}
 	msg.Text = st.text(msg.Text)
 	msg.ID = id
 	e := st.base(chat.EventMessage, when)
 	e.ID = st.sourceID(id)
-	e.Sender = p.sender(m)
+	e.Sender = sender
 	e.Message = &msg
 	p.out = append(p.out[:0], e)
 	return p.out, nil

@@ -98,3 +98,13 @@ func TestQQJSONPrivate(t *testing.T) {
 		t.Fatalf("%v %+v %v", briefs(evs), sum, err)
 	}
 }
+
+// TestQQJSONNoSender: a message that names nobody is skipped, not given an
+// identity without a name.
+func TestQQJSONNoSender(t *testing.T) {
+	in := qceGroup("123", `{"id":"1","timestamp":1714784400000,"sender":{"uin":"0"},"content":{"text":"hi"}}`)
+	evs, sum, err := importString(t, in, Options{})
+	if err != nil || len(evs) != 0 || sum.Skipped["message without a sender"] != 1 {
+		t.Fatalf("%v %v %v", briefs(evs), sum.Skipped, err)
+	}
+}
