@@ -442,7 +442,7 @@ var messages = map[string][2]string{ // [zh, en]
 	"import_format":              {"格式", "Format"},
 	"import_format_auto":         {"自动识别", "Detect"},
 	"import_zone":                {"时区（记录中不带时区的时间按此解读）", "Time zone (of times the export writes without one)"},
-	"import_upload_hint":         {"支持 Telegram 桌面版导出的 `result.json`、Element 导出的 Matrix 聊天记录（JSON）、留痕 / `PyWxDump` 导出的微信 CSV、微信聊天文本、`QQ Chat Exporter`（QCE）导出的 QQ 聊天记录（JSON）、QQ 消息管理器导出的文本；连同图片等附件打包的 .zip 也可以直接上传。上传后会先完整检查文件，不会写入任何数据。", "Telegram Desktop's `result.json`, a Matrix room exported by Element (JSON), WeChat CSV from MemoTrace or `PyWxDump`, WeChat chat text, QQ history from QQ Chat Exporter (JSON), QQ message manager text; a .zip of an export with its attachments is read too. The whole file is checked first; nothing is stored yet."},
+	"import_upload_hint":         {"支持 Telegram 桌面版导出的 `result.json`、Element 导出的 Matrix 聊天记录（JSON）、留痕 / `PyWxDump` 导出的微信 CSV、微信聊天文本、`QQ Chat Exporter`（QCE）导出的 QQ 聊天记录（JSON）、QQ 消息管理器导出的文本；连同图片等附件打包的 `.zip` 压缩包也可以直接上传。上传后会先完整检查文件，不会写入任何数据。", "Telegram Desktop's `result.json`, a Matrix room exported by Element (JSON), WeChat CSV from MemoTrace or `PyWxDump`, WeChat chat text, QQ history from QQ Chat Exporter (JSON), QQ message manager text; a `.zip` of an export with its attachments is read too. The whole file is checked first; nothing is stored yet."},
 	"import_max_mb":              {"最大 %d MB。", "At most %d MB."},
 	"import_check":               {"上传并检查", "Upload and check"},
 	"import_no_connections":      {"还没有平台连接：请管理者先在“平台连接”页添加一个。", "There is no platform connection yet: a manager adds one on the Connections page first."},
