@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/qunzhu/qunzhu/internal/access"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -240,10 +239,8 @@ func kindText(l Lang, kind string) string {
 	if k, ok := chatKinds[kind]; ok {
 		return T(l, k)
 	}
-	for _, r := range kind {
-		if unicode.Is(unicode.Han, r) {
-			return kind
-		}
+	if hanChar.MatchString(kind) {
+		return kind
 	}
 	return ""
 }

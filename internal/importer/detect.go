@@ -21,7 +21,7 @@ func Detect(head []byte) (Format, error) {
 	t := decodeHead(head)
 	trimmed := bytes.TrimLeft(t, " \t\r\n")
 	if len(trimmed) == 0 {
-		return "", unrecognised("empty", "the file is empty")
+		return "", ErrEmpty
 	}
 	if isHTML(trimmed) {
 		return "", unrecognised("html", "an HTML export, which is made for reading, not for importing: export again as JSON (Telegram Desktop: \"Machine-readable JSON\"; Element: JSON) or, from WeChat's tools, as CSV or TXT")
@@ -98,8 +98,7 @@ func isHTML(t []byte) bool {
 		t = t[:512]
 	}
 	l := bytes.ToLower(t)
-	return bytes.HasPrefix(l, []byte("<!doctype html")) || bytes.HasPrefix(l, []byte("<html")) ||
-		(bytes.HasPrefix(l, []byte("<")) && bytes.Contains(l, []byte("<html")))
+	return bytes.HasPrefix(l, []byte("<!doctype html")) || (bytes.HasPrefix(l, []byte("<")) && bytes.Contains(l, []byte("<html")))
 }
 
 // Unrecognised is Detect's refusal of a file that is no export it reads.
@@ -113,6 +112,10 @@ type Unrecognised struct {
 }
 
 func (e *Unrecognised) Error() string { return e.Message }
+
+// ErrEmpty is the refusal of an empty file, by Detect and by a caller
+// that sees the file is empty before reading it.
+var ErrEmpty = unrecognised("empty", "the file is empty")
 
 // unrecognised is a refusal of kind Invalid carrying an *Unrecognised.
 func unrecognised(what, msg string) error {

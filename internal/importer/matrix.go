@@ -310,7 +310,8 @@ func (p *matrix) member(ev *mxEvent, base chat.Event, where func(string) string)
 	if prev != nil {
 		prevMembership, prevName = prev.Membership, string(prev.Displayname)
 	}
-	if name := strings.TrimSpace(string(c.Displayname)); name != "" {
+	name := strings.TrimSpace(string(c.Displayname))
+	if name != "" {
 		p.names[key] = name
 	}
 	switch c.Membership {
@@ -320,11 +321,11 @@ func (p *matrix) member(ev *mxEvent, base chat.Event, where func(string) string)
 		return nil, nil
 	case "join":
 		if prevMembership == "join" {
-			if string(c.Displayname) == prevName || strings.TrimSpace(string(c.Displayname)) == "" {
+			if string(c.Displayname) == prevName || name == "" {
 				st.skip("profile change")
 				return nil, nil
 			}
-			base.Type, base.NewName = chat.EventMemberRenamed, strings.TrimSpace(string(c.Displayname))
+			base.Type, base.NewName = chat.EventMemberRenamed, name
 			base.Sender = p.user(target)
 			break
 		}

@@ -245,7 +245,7 @@ func (s *Service) Upload(ctx context.Context, orgID int64, by string, u Upload, 
 	case s.MaxUpload > 0 && n > s.MaxUpload:
 		return Job{}, errkind.Errorf(errkind.Invalid, "the file is larger than %d MB", s.MaxUpload>>20)
 	case n == 0:
-		return Job{}, &errkind.Error{Kind: errkind.Invalid, Message: "the file is empty", Err: &importer.Unrecognised{What: "empty", Message: "the file is empty"}}
+		return Job{}, importer.ErrEmpty
 	}
 	export, err := s.export(path)
 	if err != nil {
