@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -21,7 +22,7 @@ import (
 // contextStore is what the hooks read.
 type contextStore interface {
 	Teaches(ctx context.Context, g community.Group, personID int64) (bool, error)
-	AddressesStaff(ctx context.Context, g community.Group, replyTo string, users []string) (bool, error)
+	AddressesStaff(ctx context.Context, g community.Group, replyTo string, since time.Time, users []string) (bool, error)
 }
 
 // recentSenders is how many of a group's latest messages the memory
@@ -108,7 +109,7 @@ func (a *addressees) toStaff(ctx context.Context, in *pipeline.Input) (bool, err
 	if replyTo == "" && len(users) == 0 {
 		return false, nil
 	}
-	return a.store.AddressesStaff(ctx, in.Group, replyTo, users)
+	return a.store.AddressesStaff(ctx, in.Group, replyTo, in.Event.Time.Add(-pipeline.ReplyReach), users)
 }
 
 // observing is the rules' Decider with the memory of senders fed by every

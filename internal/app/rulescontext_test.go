@@ -98,7 +98,7 @@ type fakeContext struct{ asked [][]string }
 func (f *fakeContext) Teaches(context.Context, community.Group, int64) (bool, error) {
 	return false, nil
 }
-func (f *fakeContext) AddressesStaff(_ context.Context, _ community.Group, replyTo string, users []string) (bool, error) {
+func (f *fakeContext) AddressesStaff(_ context.Context, _ community.Group, replyTo string, _ time.Time, users []string) (bool, error) {
 	f.asked = append(f.asked, append([]string{replyTo}, users...))
 	return false, nil
 }

@@ -78,6 +78,15 @@ func TestReports(t *testing.T) {
 		if lifted != 1 {
 			t.Fatal("the accepted appeal did not lift the ban")
 		}
+		// A message sent longer than pipeline.ReplyReach before the
+		// reports is not looked up: no case is opened.
+		ancient := send("e", "很久以前的一条消息", "", clock.Add(-pipeline.ReplyReach-time.Hour))
+		for _, u := range []string{"a", "b", "c"} {
+			send(u, "举报", ancient, clock)
+		}
+		if cases, err := db.ReportCases(ctx, org.ID, "open"); err != nil || len(cases) != 0 {
+			t.Fatalf("reports of a message beyond the reach: %+v %v", cases, err)
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -70,12 +71,13 @@ func (t *ingestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]commu
 	return placesOf(ctx, t.db, t.tx, orgID, personID, true)
 }
 
-// MessageSender returns the platform user id of a stored message's sender.
-func (t *ingestTx) MessageSender(ctx context.Context, groupID int64, messageID string) (string, bool, error) {
+// MessageSender returns the platform user id of the sender of a stored
+// message sent at or after since.
+func (t *ingestTx) MessageSender(ctx context.Context, groupID int64, messageID string, since time.Time) (string, bool, error) {
 	var user string
 	err := t.row(ctx, `SELECT i.external_id FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection
-		WHERE m.group_id = ? AND m.external_id = ? LIMIT 1`, groupID, messageID).Scan(&user)
+		WHERE m.id = (`+messageByID+`)`, groupID, ms(since), messageID).Scan(&user)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
@@ -62,7 +63,7 @@ func (db *DB) ReplayMessages(ctx context.Context, orgID int64, groupIDs []int64,
 	if err := db.sql.QueryRowContext(ctx, db.q("SELECT COUNT(*) FROM messages WHERE group_id IN ("+in+") AND sent_at >= ? AND sent_at < ?"), ms(since), ms(until)).Scan(&total); err != nil {
 		return 0, nil, fmt.Errorf("replay: count messages: %w", err)
 	}
-	ctxt, err := db.replayContext(ctx, orgID, in, groups, since, until)
+	ctxt, err := db.replayContext(ctx, orgID, in, groups, since)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -88,24 +89,29 @@ const replaySlice = 24 * time.Hour
 // replaySlice streams the messages from lo until hi; false when the
 // iteration is to stop (yield said so, or an error was yielded).
 func (db *DB) replaySlice(ctx context.Context, in string, ctxt *replayContext, lo, hi time.Time, yield func(rules.Stored, error) bool) bool {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.kind, m.text, m.url, m.mentions, m.sent_at,
-		CASE WHEN m.reply_to = '' THEN 0 ELSE COALESCE((SELECT r.person_id FROM messages r WHERE r.group_id = m.group_id AND r.external_id = m.reply_to LIMIT 1), 0) END
+	// The sender of the message replied to: the group's newest message with
+	// that id sent before the reply, at most pipeline.ReplyReach before it (read
+	// from messages_group_time alone, newest first).
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.kind, m.text, m.url, m.mentions, m.sent_at,
+		CASE WHEN m.reply_to = '' THEN 0 ELSE COALESCE((SELECT r.person_id FROM messages r WHERE r.group_id = m.group_id
+			AND r.sent_at <= m.sent_at AND r.sent_at >= m.sent_at - `+strconv.FormatInt(pipeline.ReplyReach.Milliseconds(), 10)+` AND r.external_id = m.reply_to
+			ORDER BY r.sent_at DESC LIMIT 1), 0) END
 		FROM messages m WHERE m.group_id IN (`+in+`) AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), ms(lo), ms(hi))
 	if err != nil {
 		yield(rules.Stored{}, fmt.Errorf("replay: read messages: %w", err))
 		return false
 	}
 	defer rows.Close()
-	var kind string
+	var kind, ext string
 	var at, replied int64
 	for rows.Next() {
 		var s rules.Stored
-		if err := rows.Scan(&s.ID, &s.GroupID, &s.PersonID, &kind, &s.Text, &s.URL, &s.Mentions, &at, &replied); err != nil {
+		if err := rows.Scan(&s.ID, &s.GroupID, &s.PersonID, &ext, &kind, &s.Text, &s.URL, &s.Mentions, &at, &replied); err != nil {
 			yield(rules.Stored{}, fmt.Errorf("replay: read messages: %w", err))
 			return false
 		}
 		s.Kind, s.At = chat.MessageKind(kind), fromMS(at)
-		ctxt.fill(&s, replied)
+		ctxt.fill(&s, ext, replied)
 		if !yield(s, nil) {
 			return false
 		}
@@ -136,7 +142,14 @@ type replayContext struct {
 	stints    map[groupPerson][]replayStint // oldest first
 	users     map[int64]map[string]string
 	lecturers map[int64]bool
-	done      map[int64]doneAction // message id → the harshest action
+	done      map[doneKey]doneAction // a message → the harshest action about it
+}
+
+// doneKey is a message as a moderation record names it: its group, its
+// platform id and its sender.
+type doneKey struct {
+	group, person int64
+	message       string
 }
 
 type doneAction struct {
@@ -144,8 +157,8 @@ type doneAction struct {
 	rule   string
 }
 
-func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups map[int64]replayGroup, since, until time.Time) (*replayContext, error) {
-	c := &replayContext{groups: groups, stints: map[groupPerson][]replayStint{}, users: map[int64]map[string]string{}, lecturers: map[int64]bool{}, done: map[int64]doneAction{}}
+func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups map[int64]replayGroup, since time.Time) (*replayContext, error) {
+	c := &replayContext{groups: groups, stints: map[groupPerson][]replayStint{}, users: map[int64]map[string]string{}, lecturers: map[int64]bool{}, done: map[doneKey]doneAction{}}
 	rows, qerr := db.sql.QueryContext(ctx, "SELECT group_id, person_id, role, joined_at FROM memberships WHERE group_id IN ("+in+") ORDER BY joined_at, id")
 	err := eachRow(rows, qerr,
 		func(r *sql.Rows) error {
@@ -185,19 +198,20 @@ func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups 
 	}
 	// What was done about each message: the harshest action recorded
 	// about it (by the rules, or by staff deciding a report), against its
-	// sender. An action comes at or after its message.
-	rows, qerr = db.sql.QueryContext(ctx, db.q(`SELECT m.id, a.action, a.rule FROM moderation_actions a
-		JOIN messages m ON m.group_id = a.group_id AND m.external_id = a.message_id AND m.person_id = a.person_id
-		WHERE a.group_id IN (`+in+`) AND a.message_id <> '' AND a.created_at >= ? AND m.sent_at >= ? AND m.sent_at < ?`), ms(since.Add(-time.Hour)), ms(since), ms(until))
+	// sender. An action comes at or after its message; the messages are
+	// matched as they stream past (fill), not joined here: a message is
+	// found by its platform id only through its group's time index.
+	rows, qerr = db.sql.QueryContext(ctx, db.q(`SELECT a.group_id, COALESCE(a.person_id, 0), a.message_id, a.action, a.rule FROM moderation_actions a
+		WHERE a.group_id IN (`+in+`) AND a.message_id <> '' AND a.created_at >= ?`), ms(since.Add(-time.Hour)))
 	err = eachRow(rows, qerr,
 		func(r *sql.Rows) error {
-			var id int64
+			var k doneKey
 			var act, rule string
-			if err := r.Scan(&id, &act, &rule); err != nil {
+			if err := r.Scan(&k.group, &k.person, &k.message, &act, &rule); err != nil {
 				return err
 			}
-			if d, ok := c.done[id]; !ok || harsher(chat.ActionKind(act), d.action) {
-				c.done[id] = doneAction{chat.ActionKind(act), rule}
+			if d, ok := c.done[k]; !ok || harsher(chat.ActionKind(act), d.action) {
+				c.done[k] = doneAction{chat.ActionKind(act), rule}
 			}
 			return nil
 		})
@@ -208,7 +222,7 @@ func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups 
 }
 
 // fill sets what a stored message needs besides its own columns.
-func (c *replayContext) fill(s *rules.Stored, replied int64) {
+func (c *replayContext) fill(s *rules.Stored, ext string, replied int64) {
 	g := c.groups[s.GroupID]
 	s.GroupKind = g.kind
 	s.UserID = c.users[s.PersonID][g.connection]
@@ -222,7 +236,7 @@ func (c *replayContext) fill(s *rules.Stored, replied int64) {
 	}
 	s.Lecturer = community.Teaches(community.GroupKind(g.kind), role, c.lecturers[s.PersonID])
 	s.ToStaff = replied != 0 && replied != s.PersonID && c.roleNow(s.GroupID, replied).Staff()
-	if d, ok := c.done[s.ID]; ok {
+	if d, ok := c.done[doneKey{s.GroupID, s.PersonID, ext}]; ok {
 		s.Done, s.DoneRule = d.action, d.rule
 	}
 }
@@ -302,12 +316,13 @@ func (db *DB) Teaches(ctx context.Context, g community.Group, personID int64) (b
 // group's staff now: the message it replies to (replyTo, its platform
 // id; "" for none) was sent by one of them, or one of users (platform
 // user ids: those it mentions, or a reply's sender already known) is one.
-func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo string, users []string) (bool, error) {
+// The message replied to is looked for among those sent at or after since.
+func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo string, since time.Time, users []string) (bool, error) {
 	staff := "('" + string(community.RoleOwner) + "','" + string(community.RoleSecretary) + "','" + string(community.RoleAssistant) + "')"
 	if replyTo != "" {
 		var n int
 		err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM messages r JOIN memberships m ON m.group_id = r.group_id AND m.person_id = r.person_id
-			WHERE r.group_id = ? AND r.external_id = ? AND m.left_at IS NULL AND m.role IN `+staff), g.ID, replyTo).Scan(&n)
+			WHERE r.id = (`+messageByID+`) AND m.left_at IS NULL AND m.role IN `+staff), g.ID, ms(since), replyTo).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("the sender of the message replied to: %w", err)
 		}

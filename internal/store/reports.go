@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
@@ -15,10 +16,10 @@ import (
 // who is reported and how many distinct members reported the message. A
 // report of an unknown message, or of one's own message, is ignored (ok
 // false).
-func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, reporter int64) (community.ReportCase, bool, error) {
+func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, since time.Time, reporter int64) (community.ReportCase, bool, error) {
 	var rc community.ReportCase
-	var person int64
-	err := t.row(ctx, "SELECT person_id FROM messages WHERE group_id = ? AND external_id = ? LIMIT 1", g.ID, messageID).Scan(&person)
+	var row, person int64
+	err := t.row(ctx, "SELECT id, person_id FROM messages WHERE id = ("+messageByID+")", g.ID, ms(since), messageID).Scan(&row, &person)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rc, false, nil
 	}
@@ -37,8 +38,8 @@ func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID 
 	if err := t.row(ctx, "SELECT COUNT(*) FROM reports WHERE group_id = ? AND message_id = ?", g.ID, messageID).Scan(&n); err != nil {
 		return rc, false, fmt.Errorf("count reports: %w", err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO report_cases (org_id, group_id, message_id, person_id, reports, created_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (group_id, message_id) DO UPDATE SET reports = excluded.reports`, g.OrgID, g.ID, messageID, person, n, now); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO report_cases (org_id, group_id, message_id, message_row, person_id, reports, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_id, message_id) DO UPDATE SET reports = excluded.reports`, g.OrgID, g.ID, messageID, row, person, n, now); err != nil {
 		return rc, false, fmt.Errorf("open report case: %w", err)
 	}
 	var hidden bool
@@ -60,7 +61,7 @@ func (t *ingestTx) HideReported(ctx context.Context, caseID int64) error {
 // ReportCases lists an organisation's cases of a status, oldest first.
 func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]community.ReportCase, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
-		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
+		FROM report_cases c LEFT JOIN messages m ON m.id = c.message_row AND m.group_id = c.group_id AND m.external_id = c.message_id
 		WHERE c.org_id = ? AND c.status = ? ORDER BY c.id`), orgID, status)
 	out, err := scanAll(rows, err, scanReportCase)
 	if err != nil {
@@ -72,7 +73,7 @@ func (db *DB) ReportCases(ctx context.Context, orgID int64, status string) ([]co
 // ReportCase reads one of an organisation's cases, whatever its status.
 func (db *DB) ReportCase(ctx context.Context, orgID, id int64) (community.ReportCase, error) {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT c.id, c.group_id, c.message_id, c.person_id, COALESCE(m.text, ''), c.reports, c.hidden, c.status, c.decided_by, c.note, c.created_at
-		FROM report_cases c LEFT JOIN messages m ON m.group_id = c.group_id AND m.external_id = c.message_id
+		FROM report_cases c LEFT JOIN messages m ON m.id = c.message_row AND m.group_id = c.group_id AND m.external_id = c.message_id
 		WHERE c.org_id = ? AND c.id = ?`), orgID, id)
 	out, err := scanAll(rows, err, scanReportCase)
 	if err != nil {

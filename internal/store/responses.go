@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/content"
+	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // PushResponses measures the organisation's pushes sent from from to to
@@ -48,7 +50,8 @@ func (db *DB) measure(ctx context.Context, r *content.PushResponse) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, m.sent_at,
 			CASE WHEN EXISTS (SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.person_id = m.person_id AND ms.role <> 'member' AND ms.left_at IS NULL)
 			       OR EXISTS (SELECT 1 FROM identities i WHERE i.person_id = m.person_id AND i.bot = TRUE) THEN 1 ELSE 0 END,
-			CASE WHEN m.reply_to <> '' AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.group_id = m.group_id AND x.external_id = m.reply_to) THEN 1 ELSE 0 END
+			CASE WHEN m.reply_to <> '' AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.group_id = m.group_id
+				AND x.sent_at <= m.sent_at AND x.sent_at >= m.sent_at - `+strconv.FormatInt(pipeline.ReplyReach.Milliseconds(), 10)+` AND x.external_id = m.reply_to) THEN 1 ELSE 0 END
 		FROM messages m WHERE m.group_id = ? AND m.sent_at >= ? AND m.sent_at <= ?`), r.GroupID, ms(start), ms(r.SentAt.Add(24*time.Hour)))
 	if err != nil {
 		return fmt.Errorf("push %d response: %w", r.PushID, err)
