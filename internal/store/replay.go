@@ -89,29 +89,23 @@ const replaySlice = 24 * time.Hour
 // replaySlice streams the messages from lo until hi; false when the
 // iteration is to stop (yield said so, or an error was yielded).
 func (db *DB) replaySlice(ctx context.Context, in string, ctxt *replayContext, lo, hi time.Time, yield func(rules.Stored, error) bool) bool {
-	// The sender of the message replied to: the group's newest message with
-	// that id sent before the reply, at most pipeline.ReplyReach before it (read
-	// from messages_group_time alone, newest first).
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.kind, m.text, m.url, m.mentions, m.sent_at,
-		CASE WHEN m.reply_to = '' THEN 0 ELSE COALESCE((SELECT r.person_id FROM messages r WHERE r.group_id = m.group_id
-			AND r.sent_at <= m.sent_at AND r.sent_at >= m.sent_at - `+strconv.FormatInt(pipeline.ReplyReach.Milliseconds(), 10)+` AND r.external_id = m.reply_to
-			ORDER BY r.sent_at DESC LIMIT 1), 0) END
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.id, m.group_id, m.person_id, m.external_id, m.reply_to, m.kind, m.text, m.url, m.mentions, m.sent_at
 		FROM messages m WHERE m.group_id IN (`+in+`) AND m.sent_at >= ? AND m.sent_at < ? ORDER BY m.sent_at, m.id`), ms(lo), ms(hi))
 	if err != nil {
 		yield(rules.Stored{}, fmt.Errorf("replay: read messages: %w", err))
 		return false
 	}
 	defer rows.Close()
-	var kind, ext string
-	var at, replied int64
+	var kind, ext, replyTo string
+	var at int64
 	for rows.Next() {
 		var s rules.Stored
-		if err := rows.Scan(&s.ID, &s.GroupID, &s.PersonID, &ext, &kind, &s.Text, &s.URL, &s.Mentions, &at, &replied); err != nil {
+		if err := rows.Scan(&s.ID, &s.GroupID, &s.PersonID, &ext, &replyTo, &kind, &s.Text, &s.URL, &s.Mentions, &at); err != nil {
 			yield(rules.Stored{}, fmt.Errorf("replay: read messages: %w", err))
 			return false
 		}
 		s.Kind, s.At = chat.MessageKind(kind), fromMS(at)
-		ctxt.fill(&s, ext, replied)
+		ctxt.fill(&s, ext, replyTo)
 		if !yield(s, nil) {
 			return false
 		}
@@ -143,6 +137,17 @@ type replayContext struct {
 	users     map[int64]map[string]string
 	lecturers map[int64]bool
 	done      map[doneKey]doneAction // a message → the harshest action about it
+	// staffSaid holds the messages sent by a group's staff (as they are
+	// now), the period's as they stream past and those of
+	// pipeline.ReplyReach before it: "does it reply to staff?" is a
+	// question about these only.
+	staffSaid map[groupMessage]int64
+}
+
+// groupMessage is a message by its group and platform id.
+type groupMessage struct {
+	group int64
+	id    string
 }
 
 // doneKey is a message as a moderation record names it: its group, its
@@ -158,7 +163,7 @@ type doneAction struct {
 }
 
 func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups map[int64]replayGroup, since time.Time) (*replayContext, error) {
-	c := &replayContext{groups: groups, stints: map[groupPerson][]replayStint{}, users: map[int64]map[string]string{}, lecturers: map[int64]bool{}, done: map[doneKey]doneAction{}}
+	c := &replayContext{groups: groups, stints: map[groupPerson][]replayStint{}, users: map[int64]map[string]string{}, lecturers: map[int64]bool{}, done: map[doneKey]doneAction{}, staffSaid: map[groupMessage]int64{}}
 	rows, qerr := db.sql.QueryContext(ctx, "SELECT group_id, person_id, role, joined_at FROM memberships WHERE group_id IN ("+in+") ORDER BY joined_at, id")
 	err := eachRow(rows, qerr,
 		func(r *sql.Rows) error {
@@ -218,24 +223,54 @@ func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups 
 	if err != nil {
 		return nil, fmt.Errorf("replay: read moderation actions: %w", err)
 	}
+	// The staff's messages of the reach before the period, which its first
+	// messages may reply to: each staff member's through messages_person.
+	rows, qerr = db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.external_id, m.person_id FROM memberships ms
+		JOIN messages m ON m.person_id = ms.person_id AND m.group_id = ms.group_id AND m.sent_at >= ? AND m.sent_at < ?
+		WHERE ms.group_id IN (`+in+`) AND ms.role IN (`+staffRoles()+`)`), ms(since.Add(-pipeline.ReplyReach)), ms(since))
+	err = eachRow(rows, qerr,
+		func(r *sql.Rows) error {
+			var k groupMessage
+			var person int64
+			if err := r.Scan(&k.group, &k.id, &person); err != nil {
+				return err
+			}
+			if c.roleNow(k.group, person).Staff() { // staff now, not only once
+				c.staffSaid[k] = person
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("replay: read the staff's messages: %w", err)
+	}
 	return c, nil
 }
 
 // fill sets what a stored message needs besides its own columns.
-func (c *replayContext) fill(s *rules.Stored, ext string, replied int64) {
+func (c *replayContext) fill(s *rules.Stored, ext, replyTo string) {
 	g := c.groups[s.GroupID]
 	s.GroupKind = g.kind
 	s.UserID = c.users[s.PersonID][g.connection]
-	role := c.roleNow(s.GroupID, s.PersonID)
-	s.Role = string(role)
+	role := community.RoleMember // never in the group
 	if st := c.stints[groupPerson{s.GroupID, s.PersonID}]; len(st) > 0 {
+		role = st[len(st)-1].role // as roleNow
 		// The stint the message was sent in: the last one begun by then.
 		at := ms(s.At)
 		i := sort.Search(len(st), func(i int) bool { return st[i].joined > at })
 		s.JoinedAt = fromMS(st[max(i-1, 0)].joined)
 	}
+	s.Role = string(role)
 	s.Lecturer = community.Teaches(community.GroupKind(g.kind), role, c.lecturers[s.PersonID])
-	s.ToStaff = replied != 0 && replied != s.PersonID && c.roleNow(s.GroupID, replied).Staff()
+	if replyTo != "" {
+		replied := c.staffSaid[groupMessage{s.GroupID, replyTo}]
+		s.ToStaff = replied != 0 && replied != s.PersonID
+	}
+	if role.Staff() && ext != "" {
+		c.staffSaid[groupMessage{s.GroupID, ext}] = s.PersonID
+	}
+	if len(c.done) == 0 {
+		return
+	}
 	if d, ok := c.done[doneKey{s.GroupID, s.PersonID, ext}]; ok {
 		s.Done, s.DoneRule = d.action, d.rule
 	}
@@ -318,11 +353,10 @@ func (db *DB) Teaches(ctx context.Context, g community.Group, personID int64) (b
 // user ids: those it mentions, or a reply's sender already known) is one.
 // The message replied to is looked for among those sent at or after since.
 func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo string, since time.Time, users []string) (bool, error) {
-	staff := "('" + string(community.RoleOwner) + "','" + string(community.RoleSecretary) + "','" + string(community.RoleAssistant) + "')"
 	if replyTo != "" {
 		var n int
 		err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM messages r JOIN memberships m ON m.group_id = r.group_id AND m.person_id = r.person_id
-			WHERE r.id = (`+messageByID+`) AND m.left_at IS NULL AND m.role IN `+staff), g.ID, ms(since), replyTo).Scan(&n)
+			WHERE r.id = (`+messageByID+`) AND m.left_at IS NULL AND m.role IN (`+staffRoles()+`)`), g.ID, ms(since), replyTo).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("the sender of the message replied to: %w", err)
 		}
@@ -342,7 +376,7 @@ func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo str
 	}
 	var n int
 	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM identities i JOIN memberships m ON m.person_id = i.person_id
-		WHERE m.group_id = ? AND m.left_at IS NULL AND m.role IN `+staff+` AND i.connection = ? AND i.external_id IN (`+strings.Join(ph, ",")+`)`), args...).Scan(&n)
+		WHERE m.group_id = ? AND m.left_at IS NULL AND m.role IN (`+staffRoles()+`) AND i.connection = ? AND i.external_id IN (`+strings.Join(ph, ",")+`)`), args...).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("the staff a message mentions: %w", err)
 	}

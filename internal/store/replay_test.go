@@ -152,6 +152,22 @@ func TestReplayMessages(t *testing.T) {
 		if twice.ToStaff || twice.Done != chat.ActKick || twice.DoneRule != "report" {
 			t.Errorf("warned, then removed on a report: %+v", twice)
 		}
+		// A period that begins after the message replied to: the staff's
+		// messages before it are read to answer "does it reply to staff?".
+		_, seq, err = db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID}, w.t0.Add(150*time.Minute), until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var late []rules.Stored
+		for s, err := range seq {
+			if err != nil {
+				t.Fatal(err)
+			}
+			late = append(late, s)
+		}
+		if len(late) != 2 || late[0].Text != "收到，谢谢" || !late[0].ToStaff || late[1].ToStaff {
+			t.Errorf("the replies of a later period: %+v", late)
+		}
 		// Both groups: the owners' group's message among them, by time.
 		total, seq, err = db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID, w.owners.ID}, since, until)
 		if err != nil {

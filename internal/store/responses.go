@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/qunzhu/qunzhu/internal/content"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 )
 
 // PushResponses measures the organisation's pushes sent from from to to
@@ -50,23 +48,27 @@ func (db *DB) measure(ctx context.Context, r *content.PushResponse) error {
 	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT m.person_id, m.sent_at,
 			CASE WHEN EXISTS (SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.person_id = m.person_id AND ms.role <> 'member' AND ms.left_at IS NULL)
 			       OR EXISTS (SELECT 1 FROM identities i WHERE i.person_id = m.person_id AND i.bot = TRUE) THEN 1 ELSE 0 END,
-			CASE WHEN m.reply_to <> '' AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.group_id = m.group_id
-				AND x.sent_at <= m.sent_at AND x.sent_at >= m.sent_at - `+strconv.FormatInt(pipeline.ReplyReach.Milliseconds(), 10)+` AND x.external_id = m.reply_to) THEN 1 ELSE 0 END
-		FROM messages m WHERE m.group_id = ? AND m.sent_at >= ? AND m.sent_at <= ?`), r.GroupID, ms(start), ms(r.SentAt.Add(24*time.Hour)))
+			m.external_id, m.reply_to
+		FROM messages m WHERE m.group_id = ? AND m.sent_at >= ? AND m.sent_at <= ? ORDER BY m.sent_at, m.id`), r.GroupID, ms(start), ms(r.SentAt.Add(24*time.Hour)))
 	if err != nil {
 		return fmt.Errorf("push %d response: %w", r.PushID, err)
 	}
 	defer rows.Close()
 	var after []content.Post
 	var before []time.Time // member posts before the push, for the baseline
+	// A reply to none of the group's messages since the baseline's start
+	// replies to the bot: its pushes are not stored as messages.
+	seen := map[string]bool{}
 	for rows.Next() {
 		var p content.Post
 		var at int64
-		var staff, reply int
-		if err := rows.Scan(&p.Person, &at, &staff, &reply); err != nil {
+		var staff int
+		var id, replyTo string
+		if err := rows.Scan(&p.Person, &at, &staff, &id, &replyTo); err != nil {
 			return fmt.Errorf("push %d response: %w", r.PushID, err)
 		}
-		p.At, p.Staff, p.ReplyToBot = fromMS(at), staff == 1, reply == 1
+		p.At, p.Staff, p.ReplyToBot = fromMS(at), staff == 1, replyTo != "" && !seen[replyTo]
+		seen[id] = true
 		if p.At.Before(r.SentAt) {
 			if !p.Staff {
 				before = append(before, p.At)

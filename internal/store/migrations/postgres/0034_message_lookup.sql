@@ -5,7 +5,7 @@
 -- a message is found by its id through its group's recent entries, newest
 -- first, read from the index alone. Every lookup by platform id is of a
 -- message replied to, reported or acted on, sent shortly before, and
--- reaches back a bounded time (pipeline.ReplyReach, the replay's window).
+-- reaches back a bounded time (pipeline.ReplyReach).
 --
 -- A report case keeps the row of the message reported (message_row), read
 -- by the review queue; the cases open before this migration find theirs
