@@ -11,15 +11,20 @@ import (
 func TestAnalyticsAPI(t *testing.T) {
 	e := newEnv(t)
 	now := time.Now()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	// The messages are today's in Shanghai, where the day's leaderboard
+	// is counted, even just after its midnight (16:00 UTC).
+	y, m, d := now.In(loc).Date()
+	first := max(now.Add(-4*time.Minute).UnixMilli(), time.Date(y, m, d, 0, 0, 0, 0, loc).UnixMilli())
 	var evs []string
 	for i, who := range []string{"u1", "u1", "u2", "u1"} {
+		at := time.UnixMilli(first + int64(i)*1000).In(loc)
 		evs = append(evs, fmt.Sprintf(`{"id":"a%d","type":"message","group":"g1","time":%q,"sender":{"id":%q,"name":"成员%s"},"message":{"id":"m%d","kind":"text","text":"第一行\n第二行\n第三行"}}`,
-			i, now.Add(-time.Duration(4-i)*time.Minute).Format(time.RFC3339), who, who, i))
+			i, at.Format(time.RFC3339Nano), who, who, i))
 	}
 	if code, out := e.do(t, "POST", "/api/v1/events", "conn-secret", "["+strings.Join(evs, ",")+"]"); code != 200 {
 		t.Fatalf("post: %d %v", code, out)
 	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
 	if _, err := e.db.Rollup(context.Background(), e.org, now, loc, 30); err != nil {
 		t.Fatal(err)
 	}
