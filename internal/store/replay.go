@@ -235,7 +235,7 @@ func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups 
 			if err := r.Scan(&k.group, &k.id, &person); err != nil {
 				return err
 			}
-			if c.roleNow(k.group, person).Staff() { // staff now, not only once
+			if roleNow(c.stints[groupPerson{k.group, person}]).Staff() { // staff now, not only once
 				c.staffSaid[k] = person
 			}
 			return nil
@@ -251,9 +251,9 @@ func (c *replayContext) fill(s *rules.Stored, ext, replyTo string) {
 	g := c.groups[s.GroupID]
 	s.GroupKind = g.kind
 	s.UserID = c.users[s.PersonID][g.connection]
-	role := community.RoleMember // never in the group
-	if st := c.stints[groupPerson{s.GroupID, s.PersonID}]; len(st) > 0 {
-		role = st[len(st)-1].role // as roleNow
+	st := c.stints[groupPerson{s.GroupID, s.PersonID}]
+	role := roleNow(st)
+	if len(st) > 0 {
 		// The stint the message was sent in: the last one begun by then.
 		at := ms(s.At)
 		i := sort.Search(len(st), func(i int) bool { return st[i].joined > at })
@@ -276,10 +276,9 @@ func (c *replayContext) fill(s *rules.Stored, ext, replyTo string) {
 	}
 }
 
-// roleNow is a person's role in a group now: in their last stint there
-// (member when they were never in it).
-func (c *replayContext) roleNow(group, person int64) community.Role {
-	st := c.stints[groupPerson{group, person}]
+// roleNow is a person's role in a group now, given their stints there: in
+// the last one (member when they were never in it).
+func roleNow(st []replayStint) community.Role {
 	if len(st) == 0 {
 		return community.RoleMember
 	}

@@ -104,6 +104,23 @@ func seedReplay(t *testing.T, db *store.DB, now time.Time) replayWorld {
 	return w
 }
 
+// replayed is what ReplayMessages streams, all of it, and its count.
+func replayed(t *testing.T, db *store.DB, orgID int64, groups []int64, since, until time.Time) (int, []rules.Stored) {
+	t.Helper()
+	total, seq, err := db.ReplayMessages(ctx, orgID, groups, since, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []rules.Stored
+	for s, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	return total, got
+}
+
 // TestReplayMessages: the period's messages oldest first, each with its
 // sender's role now, user id, stint, whether they teach there and whether
 // it replies to staff, and the harshest action recorded about it.
@@ -112,17 +129,7 @@ func TestReplayMessages(t *testing.T) {
 	storetest.Dialects(t, clk.Now, func(t *testing.T, db *store.DB) {
 		w := seedReplay(t, db, clk.Now())
 		since, until := w.t0, clk.Now()
-		total, seq, err := db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID}, since, until)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []rules.Stored
-		for s, err := range seq {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, s)
-		}
+		total, got := replayed(t, db, w.org.ID, []int64{w.cohort.ID}, since, until)
 		if total != 5 || len(got) != 5 {
 			t.Fatalf("total %d, streamed %d, want 5: %+v", total, len(got), got)
 		}
@@ -154,22 +161,12 @@ func TestReplayMessages(t *testing.T) {
 		}
 		// A period that begins after the message replied to: the staff's
 		// messages before it are read to answer "does it reply to staff?".
-		_, seq, err = db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID}, w.t0.Add(150*time.Minute), until)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var late []rules.Stored
-		for s, err := range seq {
-			if err != nil {
-				t.Fatal(err)
-			}
-			late = append(late, s)
-		}
+		_, late := replayed(t, db, w.org.ID, []int64{w.cohort.ID}, w.t0.Add(150*time.Minute), until)
 		if len(late) != 2 || late[0].Text != "收到，谢谢" || !late[0].ToStaff || late[1].ToStaff {
 			t.Errorf("the replies of a later period: %+v", late)
 		}
 		// Both groups: the owners' group's message among them, by time.
-		total, seq, err = db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID, w.owners.ID}, since, until)
+		total, seq, err := db.ReplayMessages(ctx, w.org.ID, []int64{w.cohort.ID, w.owners.ID}, since, until)
 		if err != nil {
 			t.Fatal(err)
 		}
