@@ -22,7 +22,7 @@ import (
 // contextStore is what the hooks read.
 type contextStore interface {
 	Teaches(ctx context.Context, g community.Group, personID int64) (bool, error)
-	AddressesStaff(ctx context.Context, g community.Group, replyTo string, since time.Time, users []string) (bool, error)
+	AddressesStaff(ctx context.Context, g community.Group, replyTo string, replyAt time.Time, users []string) (bool, error)
 }
 
 // recentSenders is how many of a group's latest messages the memory
@@ -109,7 +109,7 @@ func (a *addressees) toStaff(ctx context.Context, in *pipeline.Input) (bool, err
 	if replyTo == "" && len(users) == 0 {
 		return false, nil
 	}
-	return a.store.AddressesStaff(ctx, in.Group, replyTo, in.Event.Time.Add(-pipeline.ReplyReach), users)
+	return a.store.AddressesStaff(ctx, in.Group, replyTo, in.Event.Time, users)
 }
 
 // observing is the rules' Decider with the memory of senders fed by every

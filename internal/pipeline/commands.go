@@ -234,7 +234,7 @@ func (b *batch) unban(ctx context.Context, e *chat.Event, g community.Group, rep
 	if len(e.Message.Mentions) > 0 {
 		target = e.Message.Mentions[0]
 	} else if e.Message.ReplyTo != "" {
-		u, ok, err := b.tx.MessageSender(ctx, g.ID, e.Message.ReplyTo, e.Time.Add(-ReplyReach))
+		u, ok, err := b.tx.MessageSender(ctx, g.ID, e.Message.ReplyTo, e.Time)
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pi
 			reply(community.Say(lang, "用法：回复一条消息发「投稿」，或发「投稿 内容」。", "Usage: reply /submit to a message, or send /submit TEXT."))
 			return nil
 		}
-		text, who, ok, err := b.messageText(ctx, g.ID, e.Message.ReplyTo, e.Time.Add(-ReplyReach))
+		text, who, ok, err := b.messageText(ctx, g.ID, e.Message.ReplyTo, e.Time)
 		if err != nil {
 			return err
 		}
@@ -314,13 +314,13 @@ func (b *batch) submit(ctx context.Context, e *chat.Event, g community.Group, pi
 
 // messageText finds a message of the group: in this batch (not stored
 // yet) or in the store.
-func (b *batch) messageText(ctx context.Context, groupID int64, messageID string, since time.Time) (string, int64, bool, error) {
+func (b *batch) messageText(ctx context.Context, groupID int64, messageID string, replyAt time.Time) (string, int64, bool, error) {
 	for i := len(b.msgs) - 1; i >= 0; i-- {
 		if m := b.msgs[i]; m.GroupID == groupID && m.ExternalID == messageID {
 			return m.Text, m.PersonID, true, nil
 		}
 	}
-	return b.tx.MessageText(ctx, groupID, messageID, since)
+	return b.tx.MessageText(ctx, groupID, messageID, replyAt)
 }
 
 // submitBody is the text after the command word: "/submit TEXT",

@@ -65,8 +65,8 @@ const Established = 72 * time.Hour
 
 // ReplyReach is how far back a member's report, a staff command or a
 // 投稿 finds the message it answers: a message sent more than 30 days
-// before the reply is not looked up (the store reads a group's recent
-// messages, newest first, to find one by its platform id).
+// before the reply (replyAt in Tx) is not looked up (the store reads a
+// group's recent messages, newest first, to find one by its platform id).
 const ReplyReach = 30 * 24 * time.Hour
 
 // LiveWindow is how recent an event must be for the pipeline to act on it:
@@ -912,7 +912,7 @@ func (b *batch) report(ctx context.Context, e *chat.Event, g community.Group, pi
 	if !m.Role.Staff() && e.Time.Sub(m.JoinedAt) < Established {
 		return nil // newcomers' reports do not count: no brigading with fresh accounts
 	}
-	rc, ok, err := b.tx.FileReport(ctx, g, e.Message.ReplyTo, e.Time.Add(-ReplyReach), pid)
+	rc, ok, err := b.tx.FileReport(ctx, g, e.Message.ReplyTo, e.Time, pid)
 	if err != nil || !ok || rc.Hidden || rc.Reports < b.in.cfg.ReportThreshold {
 		return err
 	}
@@ -989,7 +989,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 		b.asks[Ask{GroupID: g.ID, Entry: entry, Day: e.Time.In(b.in.cfg.Location).Format(time.DateOnly)}]++
 	}
 	if msg := e.Message; msg != nil && msg.ReplyTo != "" && strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
-		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo, e.Time.Add(-ReplyReach)); err != nil {
+		if u, ok, err := b.tx.MessageSender(ctx, g.ID, msg.ReplyTo, e.Time); err != nil {
 			return 0, err
 		} else if ok {
 			in.ReplySender = u

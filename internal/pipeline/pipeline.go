@@ -43,11 +43,12 @@ type Tx interface {
 	// PlacesOf lists the active groups a person is in now.
 	PlacesOf(ctx context.Context, orgID, personID int64) ([]community.Place, error)
 	// MessageSender returns the platform user id of the sender of a stored
-	// message sent at or after since (see ReplyReach).
-	MessageSender(ctx context.Context, groupID int64, messageID string, since time.Time) (string, bool, error)
-	// FileReport records a member's report of a message sent at or after
-	// since.
-	FileReport(ctx context.Context, g community.Group, messageID string, since time.Time, reporter int64) (community.ReportCase, bool, error)
+	// message sent within ReplyReach before replyAt (the time of the reply
+	// that names it).
+	MessageSender(ctx context.Context, groupID int64, messageID string, replyAt time.Time) (string, bool, error)
+	// FileReport records a member's report, at replyAt, of a message sent
+	// within ReplyReach before it.
+	FileReport(ctx context.Context, g community.Group, messageID string, replyAt time.Time, reporter int64) (community.ReportCase, bool, error)
 	// HideReported marks a reported message hidden pending review.
 	HideReported(ctx context.Context, caseID int64) error
 	// InviteCode finds a usable invite code (not archived, campaign not archived).
@@ -108,9 +109,9 @@ type Tx interface {
 	// CheckIn marks a person present at the group's latest event; ok is
 	// false when they did not sign up for it.
 	CheckIn(ctx context.Context, groupID, personID int64, at time.Time) (community.SignupList, bool, error)
-	// MessageText returns the text and sender of a stored message sent at
-	// or after since.
-	MessageText(ctx context.Context, groupID int64, messageID string, since time.Time) (text string, personID int64, ok bool, err error)
+	// MessageText returns the text and sender of a stored message sent
+	// within ReplyReach before replyAt.
+	MessageText(ctx context.Context, groupID int64, messageID string, replyAt time.Time) (text string, personID int64, ok bool, err error)
 	// SubmitScript adds a member's 投稿 to the script library as a
 	// submitted script and returns its id; a message submitted before
 	// returns the script it became (created false).

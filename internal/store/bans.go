@@ -72,12 +72,12 @@ func (t *ingestTx) PlacesOf(ctx context.Context, orgID, personID int64) ([]commu
 }
 
 // MessageSender returns the platform user id of the sender of a stored
-// message sent at or after since.
-func (t *ingestTx) MessageSender(ctx context.Context, groupID int64, messageID string, since time.Time) (string, bool, error) {
+// message sent within pipeline.ReplyReach before replyAt.
+func (t *ingestTx) MessageSender(ctx context.Context, groupID int64, messageID string, replyAt time.Time) (string, bool, error) {
 	var user string
 	err := t.row(ctx, `SELECT i.external_id FROM messages m JOIN chat_groups g ON g.id = m.group_id
 		JOIN identities i ON i.person_id = m.person_id AND i.connection = g.connection
-		WHERE m.id = (`+messageByID+`)`, groupID, ms(since), messageID).Scan(&user)
+		WHERE m.id = (`+messageByID+`)`, groupID, reachedFrom(replyAt), messageID).Scan(&user)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

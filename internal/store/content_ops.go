@@ -20,12 +20,12 @@ import (
 // organisations and groups, the staff group, duty reminders and the duty
 // board. Cadences are in content_ops_cadences.go.
 
-// MessageText returns the text and sender of a stored message sent at or
-// after since.
-func (t *ingestTx) MessageText(ctx context.Context, groupID int64, messageID string, since time.Time) (string, int64, bool, error) {
+// MessageText returns the text and sender of a stored message sent within
+// pipeline.ReplyReach before replyAt.
+func (t *ingestTx) MessageText(ctx context.Context, groupID int64, messageID string, replyAt time.Time) (string, int64, bool, error) {
 	var text string
 	var person int64
-	err := t.row(ctx, "SELECT text, person_id FROM messages WHERE id = ("+messageByID+")", groupID, ms(since), messageID).Scan(&text, &person)
+	err := t.row(ctx, "SELECT text, person_id FROM messages WHERE id = ("+messageByID+")", groupID, reachedFrom(replyAt), messageID).Scan(&text, &person)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", 0, false, nil
 	}

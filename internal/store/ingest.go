@@ -35,12 +35,17 @@ var _ pipeline.Store = (*DB)(nil)
 var _ pipeline.Tx = (*ingestTx)(nil)
 
 // messageByID is the row id of a group's newest message with a platform
-// id, sent at or after a time (arguments: group, since, platform id). It
-// reads the group's index entries from the newest back to since, the
+// id, sent at or after a time (arguments: group, reachedFrom of the
+// reply's time, platform id). It reads the group's index entries from the
+// newest back to that time, the
 // platform id being part of messages_group_time (migration 0034): a
 // message is looked up by its id only when it is answered, reported or
 // acted on, shortly after it was sent, and the bound keeps a miss cheap.
 const messageByID = "SELECT id FROM messages WHERE group_id = ? AND sent_at >= ? AND external_id = ? ORDER BY sent_at DESC LIMIT 1"
+
+// reachedFrom is the earliest a message answered at replyAt may have been
+// sent to be found (unix ms): pipeline.ReplyReach before it.
+func reachedFrom(replyAt time.Time) int64 { return ms(replyAt.Add(-pipeline.ReplyReach)) }
 
 // Ingest runs fn in one transaction, on the connection kept for writing
 // (onWriter): on SQLite a connection's page cache is dropped whenever

@@ -13,7 +13,6 @@ import (
 
 	"github.com/qunzhu/qunzhu/internal/chat"
 	"github.com/qunzhu/qunzhu/internal/community"
-	"github.com/qunzhu/qunzhu/internal/pipeline"
 	"github.com/qunzhu/qunzhu/internal/rules"
 )
 
@@ -227,7 +226,7 @@ func (db *DB) replayContext(ctx context.Context, orgID int64, in string, groups 
 	// messages may reply to: each staff member's through messages_person.
 	rows, qerr = db.sql.QueryContext(ctx, db.q(`SELECT m.group_id, m.external_id, m.person_id FROM memberships ms
 		JOIN messages m ON m.person_id = ms.person_id AND m.group_id = ms.group_id AND m.sent_at >= ? AND m.sent_at < ?
-		WHERE ms.group_id IN (`+in+`) AND ms.role IN (`+staffRoles()+`)`), ms(since.Add(-pipeline.ReplyReach)), ms(since))
+		WHERE ms.group_id IN (`+in+`) AND ms.role IN (`+staffRoles()+`)`), reachedFrom(since), ms(since))
 	err = eachRow(rows, qerr,
 		func(r *sql.Rows) error {
 			var k groupMessage
@@ -350,12 +349,13 @@ func (db *DB) Teaches(ctx context.Context, g community.Group, personID int64) (b
 // group's staff now: the message it replies to (replyTo, its platform
 // id; "" for none) was sent by one of them, or one of users (platform
 // user ids: those it mentions, or a reply's sender already known) is one.
-// The message replied to is looked for among those sent at or after since.
-func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo string, since time.Time, users []string) (bool, error) {
+// The message replied to is looked for among those sent within
+// pipeline.ReplyReach before replyAt, the reply's time.
+func (db *DB) AddressesStaff(ctx context.Context, g community.Group, replyTo string, replyAt time.Time, users []string) (bool, error) {
 	if replyTo != "" {
 		var n int
 		err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM messages r JOIN memberships m ON m.group_id = r.group_id AND m.person_id = r.person_id
-			WHERE r.id = (`+messageByID+`) AND m.left_at IS NULL AND m.role IN (`+staffRoles()+`)`), g.ID, ms(since), replyTo).Scan(&n)
+			WHERE r.id = (`+messageByID+`) AND m.left_at IS NULL AND m.role IN (`+staffRoles()+`)`), g.ID, reachedFrom(replyAt), replyTo).Scan(&n)
 		if err != nil {
 			return false, fmt.Errorf("the sender of the message replied to: %w", err)
 		}

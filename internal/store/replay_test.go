@@ -226,7 +226,7 @@ func TestTeachesAndAddressesStaff(t *testing.T) {
 			{w.owners, "", []string{"u-xiaoer"}, false},     // a member there
 			{w.cohort, "", []string{"u-xiaoer", "x"}, true}, // one of several
 		} {
-			if got, err := db.AddressesStaff(ctx, tt.g, tt.replyTo, time.Time{}, tt.users); err != nil || got != tt.want {
+			if got, err := db.AddressesStaff(ctx, tt.g, tt.replyTo, clk.Now(), tt.users); err != nil || got != tt.want {
 				t.Errorf("AddressesStaff(%s, %q, %v) = %v %v, want %v", tt.g.Name, tt.replyTo, tt.users, got, err, tt.want)
 			}
 		}

@@ -16,10 +16,10 @@ import (
 // who is reported and how many distinct members reported the message. A
 // report of an unknown message, or of one's own message, is ignored (ok
 // false).
-func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, since time.Time, reporter int64) (community.ReportCase, bool, error) {
+func (t *ingestTx) FileReport(ctx context.Context, g community.Group, messageID string, replyAt time.Time, reporter int64) (community.ReportCase, bool, error) {
 	var rc community.ReportCase
 	var row, person int64
-	err := t.row(ctx, "SELECT id, person_id FROM messages WHERE id = ("+messageByID+")", g.ID, ms(since), messageID).Scan(&row, &person)
+	err := t.row(ctx, "SELECT id, person_id FROM messages WHERE id = ("+messageByID+")", g.ID, reachedFrom(replyAt), messageID).Scan(&row, &person)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rc, false, nil
 	}
