@@ -398,8 +398,13 @@ func TestUploadPlanServe(t *testing.T) {
 		if job.Upload != "" {
 			t.Fatalf("the upload is kept after the import: %s", job.Upload)
 		}
-		if left, _ := os.ReadDir(e.svc.Dir); len(left) != 0 {
-			t.Fatalf("files left: %v", left)
+		// The job is saved done before its file is removed: wait for the
+		// removal rather than read the directory in between.
+		for left, _ := os.ReadDir(e.svc.Dir); len(left) != 0; left, _ = os.ReadDir(e.svc.Dir) {
+			if time.Now().After(deadline) {
+				t.Fatalf("files left: %v", left)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		names := map[string]imports.GroupResult{}
 		for _, g := range job.Result.Groups {
