@@ -151,44 +151,12 @@ func (db *DB) dropIngestConn() {
 
 // row runs a prepared single-row query in the transaction.
 func (t *ingestTx) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return prepared{t}.QueryRowContext(ctx, t.db.q(query), args...)
+	return t.db.prepared(t.tx).QueryRowContext(ctx, t.db.q(query), args...)
 }
 
 // exec runs a prepared statement in the transaction.
 func (t *ingestTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return prepared{t}.ExecContext(ctx, t.db.q(query), args...)
-}
-
-// prepared is the ingest transaction as a queryer for the helpers it
-// shares with the rest of the store (createGroup, addMembership): their
-// statements, given in the dialect's text, are prepared once per process
-// instead of parsed at every call (parsing costs as much as running).
-type prepared struct{ t *ingestTx }
-
-func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := p.t.db.stmt(ctx, p.t.tx, query)
-	if err != nil {
-		// Let the caller see the error through Scan: QueryRowContext on
-		// the transaction reports it the same way.
-		return p.t.tx.QueryRowContext(ctx, query, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := p.t.db.stmt(ctx, p.t.tx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := p.t.db.stmt(ctx, p.t.tx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
+	return t.db.prepared(t.tx).ExecContext(ctx, t.db.q(query), args...)
 }
 
 // chunk is how many rows one multi-row INSERT carries.
@@ -400,7 +368,7 @@ func (t *ingestTx) GroupByExternal(ctx context.Context, connection, externalID s
 
 // CreateGroup inserts g and sets its ID.
 func (t *ingestTx) CreateGroup(ctx context.Context, g *community.Group) error {
-	return createGroup(ctx, t.db, prepared{t}, g)
+	return createGroup(ctx, t.db, t.db.prepared(t.tx), g)
 }
 
 type queryer interface {
@@ -546,7 +514,7 @@ func (t *ingestTx) OpenMembership(ctx context.Context, groupID, personID int64) 
 
 // AddMembership inserts an open membership and sets its ID.
 func (t *ingestTx) AddMembership(ctx context.Context, m *community.Membership) error {
-	return addMembership(ctx, t.db, prepared{t}, m)
+	return addMembership(ctx, t.db, t.db.prepared(t.tx), m)
 }
 
 func addMembership(ctx context.Context, db *DB, q queryer, m *community.Membership) error {

@@ -135,7 +135,7 @@ func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.T
 	// holds the write lock only for the rows that change. One tracker runs
 	// at a time (the scheduler's lease); the mark, read again in the write,
 	// keeps a run that lost a race from writing twice.
-	qt, err := newQuestionTrack(ctx, db, db.sql, orgID, now, since, loc)
+	qt, err := newQuestionTrack(ctx, db, db.prepared(nil), orgID, now, since, loc)
 	if err != nil {
 		return QuestionRun{}, err
 	}
@@ -160,7 +160,7 @@ func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.T
 // questionTrack is one run of the tracker.
 type questionTrack struct {
 	db      *DB
-	q       queryer // reads, outside the write
+	q       queryer // reads, outside the write (prepared: a run asks the same few thousands of times)
 	org     int64
 	now     time.Time
 	since   time.Time // messages sent before it ask nothing
@@ -169,11 +169,12 @@ type questionTrack struct {
 	targets map[int64]analytics.ResponseTarget
 	staff   map[[2]int64]bool // (group, person) of staff; (0, person) of bots
 	names   map[int64][]string
+	duty    map[int64]int64 // the assistant on duty per group, read once a run
 	tr      analytics.Tracker
 }
 
 func newQuestionTrack(ctx context.Context, db *DB, q queryer, orgID int64, now, since time.Time, loc *time.Location) (*questionTrack, error) {
-	qt := &questionTrack{db: db, q: q, org: orgID, now: now, since: since, loc: loc, names: map[int64][]string{}}
+	qt := &questionTrack{db: db, q: q, org: orgID, now: now, since: since, loc: loc, names: map[int64][]string{}, duty: map[int64]int64{}}
 	var err error
 	if qt.targets, err = responseTargets(ctx, db, q, orgID, loc); err != nil {
 		return nil, err
@@ -317,9 +318,14 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 			continue
 		}
 		seen[key] = true
-		if asked.DutyPerson, err = dutyFor(ctx, db, q, s.Group, 0); err != nil {
-			return b, err
+		duty, ok := qt.duty[s.Group]
+		if !ok {
+			if duty, err = dutyFor(ctx, db, q, s.Group, 0); err != nil {
+				return b, err
+			}
+			qt.duty[s.Group] = duty
 		}
+		asked.DutyPerson = duty
 		b.asked = append(b.asked, asked)
 	}
 	b.read = len(msgs)
@@ -342,14 +348,14 @@ func (qt *questionTrack) mark(ctx context.Context, q queryer) (int64, error) {
 // since: the questions asked (before the answers, which may answer one
 // of them), the answers, and the new mark.
 func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch, run *QuestionRun) error {
-	db := qt.db
-	if mark, err := qt.mark(ctx, tx); err != nil {
+	db, w := qt.db, qt.db.prepared(tx)
+	if mark, err := qt.mark(ctx, w); err != nil {
 		return err
 	} else if mark != b.mark {
 		return nil // another run read these messages
 	}
 	for _, asked := range b.asked {
-		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO questions (org_id, group_id, person_id, message_id, text, asked_at, starts_at, due_at, duty_person)
+		err := w.QueryRowContext(ctx, db.q(`INSERT INTO questions (org_id, group_id, person_id, message_id, text, asked_at, starts_at, due_at, duty_person)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, message_id) DO NOTHING RETURNING id`),
 			qt.org, asked.GroupID, asked.PersonID, asked.MessageID, asked.Text, ms(asked.AskedAt), ms(asked.StartsAt), ms(asked.DueAt), nullID(asked.DutyPerson)).Scan(&asked.ID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -364,14 +370,14 @@ func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch,
 		if q.ID == 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE questions SET answered_at = ?, answered_by = ?, answer_kind = ?, by_staff = ?, waited_ms = ? WHERE id = ?`),
+		if _, err := w.ExecContext(ctx, db.q(`UPDATE questions SET answered_at = ?, answered_by = ?, answer_kind = ?, by_staff = ?, waited_ms = ? WHERE id = ?`),
 			ms(*q.AnsweredAt), q.AnsweredBy, string(q.Kind), q.ByStaff, q.Waited.Milliseconds(), q.ID); err != nil {
 			return fmt.Errorf("questions: answered: %w", err)
 		}
 		run.Answered++
 	}
 	run.Read = b.read
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+	if _, err := w.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (org_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`), qt.org, questionsMark, b.last, ms(qt.now)); err != nil {
 		return fmt.Errorf("questions: mark: %w", err)
 	}
@@ -394,7 +400,8 @@ func (qt *questionTrack) mentioned(ctx context.Context, msgs []saidRow) (map[[2]
 	}
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		rows, err := qt.q.QueryContext(ctx, qt.db.q(`SELECT i.connection, i.external_id, i.person_id FROM identities i JOIN people p ON p.id = i.person_id
+		// Not prepared: the list's length varies.
+		rows, err := qt.db.sql.QueryContext(ctx, qt.db.q(`SELECT i.connection, i.external_id, i.person_id FROM identities i JOIN people p ON p.id = i.person_id
 			WHERE p.org_id = ? AND i.external_id IN (`+placeholders(len(part))+`)`), append([]any{qt.org}, part...)...)
 		err = eachRow(rows, err, func(r *sql.Rows) error {
 			var k [2]string
@@ -419,8 +426,8 @@ const questionAlert = "问题提醒：「%s」里%s的问题在活跃时段内�
 
 // alert sends the questions that became overdue, once each.
 func (qt *questionTrack) alert(ctx context.Context, tx *sql.Tx, run *QuestionRun) error {
-	db := qt.db
-	due, err := questionsWhere(ctx, db, tx, `q.org_id = ? AND q.answered_at IS NULL AND q.alerted_at IS NULL AND q.due_at <= ? AND q.asked_at >= ? ORDER BY q.due_at, q.id`,
+	db, w := qt.db, qt.db.prepared(tx)
+	due, err := questionsWhere(ctx, db, w, `q.org_id = ? AND q.answered_at IS NULL AND q.alerted_at IS NULL AND q.due_at <= ? AND q.asked_at >= ? ORDER BY q.due_at, q.id`,
 		qt.org, ms(qt.now), ms(qt.since))
 	if err != nil {
 		return err
@@ -433,7 +440,7 @@ func (qt *questionTrack) alert(ctx context.Context, tx *sql.Tx, run *QuestionRun
 			}
 			run.Alerted++
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE questions SET alerted_at = ? WHERE id = ?`), ms(qt.now), q.ID); err != nil {
+		if _, err := w.ExecContext(ctx, db.q(`UPDATE questions SET alerted_at = ? WHERE id = ?`), ms(qt.now), q.ID); err != nil {
 			return fmt.Errorf("questions: alerted: %w", err)
 		}
 	}

@@ -675,7 +675,8 @@ func (db *DB) alertOnDuty(ctx context.Context, tx *sql.Tx, groupID, personID int
 func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, key, text string, now time.Time) error {
 	var staffID int64
 	var conn, staffConn, staffExt, staffLife string
-	err := tx.QueryRowContext(ctx, db.q(`SELECT g.connection, COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
+	q := db.prepared(tx) // a run of the question tracker may alert thousands of times
+	err := q.QueryRowContext(ctx, db.q(`SELECT g.connection, COALESCE(sg.id, 0), COALESCE(sg.connection, ''), COALESCE(sg.external_id, ''), COALESCE(sg.lifecycle, '')
 		FROM chat_groups g LEFT JOIN content_settings cs ON cs.org_id = g.org_id LEFT JOIN chat_groups sg ON sg.id = cs.staff_group_id
 		WHERE g.id = ?`), groupID).Scan(&conn, &staffID, &staffConn, &staffExt, &staffLife)
 	if err != nil {
@@ -686,7 +687,7 @@ func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, ke
 	var acts []chat.Action
 	mention := ""
 	if duty != 0 {
-		act, ok, err := staffMessage(ctx, db, tx, duty, conn, "alert-direct:"+key, "alert", text)
+		act, ok, err := staffMessage(ctx, db, q, duty, conn, "alert-direct:"+key, "alert", text)
 		if err != nil {
 			return err
 		}
@@ -694,7 +695,7 @@ func notifyDuty(ctx context.Context, db *DB, tx *sql.Tx, groupID, duty int64, ke
 			acts = append(acts, act)
 		}
 		if toStaff {
-			names, err := namesIn(ctx, db, tx, staffID, "SELECT id FROM people WHERE id = ?", duty)
+			names, err := namesIn(ctx, db, q, staffID, "SELECT id FROM people WHERE id = ?", duty)
 			if err != nil {
 				return err
 			}

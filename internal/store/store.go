@@ -274,6 +274,52 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 	return st, nil
 }
 
+// prepared is a queryer running each statement through stmt: for code that
+// runs the same few statements thousands of times — the ingest's helpers
+// shared with the rest of the store (createGroup, addMembership), the
+// question tracker — where SQLite would otherwise parse each of them at
+// every call (parsing costs as much as running). A statement that fails
+// to prepare runs unprepared, which reports why the same way.
+type prepared struct {
+	db *DB
+	tx *sql.Tx // nil: outside a transaction
+}
+
+// prepared returns a queryer over tx (nil: the database) whose statements
+// are prepared once per text. Only for statements of fixed text.
+func (db *DB) prepared(tx *sql.Tx) queryer { return prepared{db, tx} }
+
+func (p prepared) plain() queryer {
+	if p.tx != nil {
+		return p.tx
+	}
+	return p.db.sql
+}
+
+func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.db.stmt(ctx, p.tx, query)
+	if err != nil {
+		return p.plain().QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.db.stmt(ctx, p.tx, query)
+	if err != nil {
+		return p.plain().QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := p.db.stmt(ctx, p.tx, query)
+	if err != nil {
+		return p.plain().ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
 // Dialect returns the database's dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
