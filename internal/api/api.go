@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -106,7 +107,8 @@ type Server struct {
 	Links   Links
 	LinkKey []byte
 
-	joins *ratelimit.Window // public join and short links opened, per client
+	joins    *ratelimit.Window // public join and short links opened, per client
+	decoding chan struct{}     // a slot per event body being decoded (see postEvents)
 }
 
 // Handler returns the API's routes.
@@ -124,6 +126,7 @@ func (s *Server) Handler() http.Handler {
 		s.Now = time.Now
 	}
 	s.joins = ratelimit.New(joinsPerMinute, time.Minute)
+	s.decoding = make(chan struct{}, decodeSlots())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Logger, http.StatusOK, map[string]string{"status": "ok"})
@@ -365,6 +368,12 @@ type EventsResponse struct {
 	Duplicates int `json:"duplicates"`
 }
 
+// decodeSlots is how many event bodies are decoded at once: all cores but
+// the one the ingest's writer needs, at least one. Measured with
+// bench/httpingest (docs/benchmarks.md): with every request decoding at
+// once the writer waited for a core.
+func decodeSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	c := r.Context().Value(connKey{}).(Connection)
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -374,13 +383,29 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
-	evs, err := s.Decode(body, c.Name, c.Platform)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			err = errkind.Errorf(errkind.TooLarge, "request body over %d bytes", s.MaxBodyBytes)
+		} else {
+			err = errkind.Errorf(errkind.Invalid, "read the request body: %v", err)
 		}
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	// The body is read first, then decoded in one of a few slots: decoding
+	// is work for a core, and requests decoded faster than the single
+	// writer stores them only wait for it, taking its core meanwhile.
+	select {
+	case s.decoding <- struct{}{}:
+	case <-r.Context().Done():
+		writeError(w, r, s.Logger, errkind.Errorf(errkind.Unavailable, "the request ended before its events were read"))
+		return
+	}
+	evs, err := s.Decode(bytes.NewReader(body), c.Name, c.Platform)
+	<-s.decoding
+	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
