@@ -160,7 +160,7 @@ func (db *DB) trackQuestions(ctx context.Context, orgID int64, now, since time.T
 // questionTrack is one run of the tracker.
 type questionTrack struct {
 	db      *DB
-	q       queryer // reads, outside the write (prepared: a run asks the same few thousands of times)
+	q       queryer // reads, outside the write; prepared (a run runs the same few statements thousands of times)
 	org     int64
 	now     time.Time
 	since   time.Time // messages sent before it ask nothing
