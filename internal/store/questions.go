@@ -349,9 +349,24 @@ func (qt *questionTrack) mark(ctx context.Context, q queryer) (int64, error) {
 // of them), the answers, and the new mark.
 func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch, run *QuestionRun) error {
 	db, w := qt.db, qt.db.prepared(tx)
-	if mark, err := qt.mark(ctx, w); err != nil {
-		return err
-	} else if mark != b.mark {
+	lock := ""
+	if db.dialect == Postgres {
+		// PostgreSQL's writes do not queue as SQLite's do: two runs'
+		// writes may overlap, each reading the mark before the other's
+		// commit. The mark's row, made if missing, is locked instead, so
+		// that the second reads the first's mark once it committed.
+		if _, err := w.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, 0, ?)
+			ON CONFLICT (org_id, name) DO NOTHING`), qt.org, questionsMark, ms(qt.now)); err != nil {
+			return fmt.Errorf("questions: mark: %w", err)
+		}
+		lock = " FOR UPDATE"
+	}
+	var mark int64
+	err := w.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`+lock), qt.org, questionsMark).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // none yet: 0, as mark reads it
+		return fmt.Errorf("questions: mark: %w", err)
+	}
+	if mark != b.mark {
 		return nil // another run read these messages
 	}
 	for _, asked := range b.asked {
