@@ -242,7 +242,7 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 	db, q := qt.db, qt.q
 	var b questionBatch
 	var err error
-	if b.mark, err = qt.mark(ctx, q); err != nil {
+	if b.mark, err = qt.mark(ctx, q, false); err != nil {
 		return b, err
 	}
 	// The new messages are read by id from the mark: CROSS JOIN keeps
@@ -334,10 +334,22 @@ func (qt *questionTrack) read(ctx context.Context) (questionBatch, error) {
 }
 
 // mark is the id of the last message the tracker read (0 before the
-// first run).
-func (qt *questionTrack) mark(ctx context.Context, q queryer) (int64, error) {
+// first run). lock, for the write's reading, holds the mark until the
+// write ends: PostgreSQL's writes do not queue as SQLite's do, so two
+// runs' writes may overlap, each reading the mark before the other's
+// commit. There the mark's row, made if missing, is locked, and the
+// second write reads the first's mark once it committed.
+func (qt *questionTrack) mark(ctx context.Context, q queryer, lock bool) (int64, error) {
+	forUpdate := ""
+	if lock && qt.db.dialect == Postgres {
+		if _, err := q.ExecContext(ctx, qt.db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, 0, ?)
+			ON CONFLICT (org_id, name) DO NOTHING`), qt.org, questionsMark, ms(qt.now)); err != nil {
+			return 0, fmt.Errorf("questions: mark: %w", err)
+		}
+		forUpdate = " FOR UPDATE"
+	}
 	var mark int64
-	err := q.QueryRowContext(ctx, qt.db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`), qt.org, questionsMark).Scan(&mark)
+	err := q.QueryRowContext(ctx, qt.db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`+forUpdate), qt.org, questionsMark).Scan(&mark)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("questions: mark: %w", err)
 	}
@@ -349,24 +361,9 @@ func (qt *questionTrack) mark(ctx context.Context, q queryer) (int64, error) {
 // of them), the answers, and the new mark.
 func (qt *questionTrack) write(ctx context.Context, tx *sql.Tx, b questionBatch, run *QuestionRun) error {
 	db, w := qt.db, qt.db.prepared(tx)
-	lock := ""
-	if db.dialect == Postgres {
-		// PostgreSQL's writes do not queue as SQLite's do: two runs'
-		// writes may overlap, each reading the mark before the other's
-		// commit. The mark's row, made if missing, is locked instead, so
-		// that the second reads the first's mark once it committed.
-		if _, err := w.ExecContext(ctx, db.q(`INSERT INTO insight_marks (org_id, name, value, updated_at) VALUES (?, ?, 0, ?)
-			ON CONFLICT (org_id, name) DO NOTHING`), qt.org, questionsMark, ms(qt.now)); err != nil {
-			return fmt.Errorf("questions: mark: %w", err)
-		}
-		lock = " FOR UPDATE"
-	}
-	var mark int64
-	err := w.QueryRowContext(ctx, db.q(`SELECT value FROM insight_marks WHERE org_id = ? AND name = ?`+lock), qt.org, questionsMark).Scan(&mark)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) { // none yet: 0, as mark reads it
-		return fmt.Errorf("questions: mark: %w", err)
-	}
-	if mark != b.mark {
+	if mark, err := qt.mark(ctx, w, true); err != nil {
+		return err
+	} else if mark != b.mark {
 		return nil // another run read these messages
 	}
 	for _, asked := range b.asked {
