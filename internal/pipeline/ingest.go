@@ -980,7 +980,7 @@ func (b *batch) decide(ctx context.Context, e *chat.Event, g community.Group, pi
 	caps := b.capsOf(e.Connection)
 	start := time.Now()
 	in := &Input{Event: e, Group: g, PersonID: pid, Membership: m, Caps: caps, BatchOffences: b.offences[pid]}
-	in.Checkins, in.Lockdowns, in.Points, in.Gates = b.tx, b.tx, b.tx, b.tx
+	in.Checkins, in.Lockdowns, in.Points, in.Gates, in.Ladder = b.tx, b.tx, b.tx, b.tx, b.tx
 	in.Person = func(u chat.User) (int64, error) { return b.person(ctx, g, e, u) }
 	in.Asked = func(entry string) {
 		if b.asks == nil {

@@ -61,6 +61,7 @@ type Tx interface {
 	Points
 	Lockdowns
 	Gates
+	Ladder
 	// CountAsks adds to the count of FAQ entries asked in groups a day.
 	CountAsks(ctx context.Context, asks []Ask) error
 	// ReviseActions enqueues actions; one whose key is queued already,
@@ -128,6 +129,14 @@ type Submission struct {
 	SourcePerson   int64  // who wrote that message (0: unknown)
 	Title, Body    string
 	At             time.Time
+}
+
+// Ladder is the escalation ladder's record of earlier offences, read in
+// the ingest transaction (Input.Ladder).
+type Ladder interface {
+	// CountOffences counts a person's offences since a time, as stored:
+	// not those of the batch in progress (Input.BatchOffences).
+	CountOffences(ctx context.Context, personID int64, since time.Time) (int, error)
 }
 
 // Checkins is the daily check-in's (打卡) record, read and written in the
@@ -261,6 +270,9 @@ type Input struct {
 	Person func(u chat.User) (int64, error)
 	// Gates is the join gate's record, in the ingest transaction.
 	Gates Gates
+	// Ladder counts earlier offences in the ingest transaction; nil
+	// outside the ingest (the rules hook then asks its own store).
+	Ladder Ladder
 }
 
 // Verdict is one decision of the rules hook about an event.

@@ -22,7 +22,8 @@ type Decider struct {
 	Engine *Engine
 	// RuleSet returns the rule set in force for a group.
 	RuleSet func(g community.Group) *RuleSet
-	// Offences counts a person's offences since a time (the ladder's window).
+	// Offences counts a person's offences since a time (the ladder's
+	// window), for an input without its transaction's (Input.Ladder).
 	Offences func(ctx context.Context, personID int64, since time.Time) (int, error)
 	// NoticeOnJoin posts the rules notice to each newcomer.
 	NoticeOnJoin bool
@@ -172,12 +173,16 @@ func (d *Decider) Decide(ctx context.Context, in *pipeline.Input) ([]pipeline.Ve
 			v = d.Engine.Evaluate(rs, input)
 		}
 	}
-	if v.Action != Allow && d.laddered(rs, v) && d.Offences != nil {
+	count := d.Offences
+	if in.Ladder != nil {
+		count = in.Ladder.CountOffences
+	}
+	if v.Action != Allow && d.laddered(rs, v) && count != nil {
 		window := time.Duration(rs.Escalation.Window)
 		if window <= 0 {
 			window = 30 * 24 * time.Hour
 		}
-		n, err := d.Offences(ctx, in.PersonID, e.Time.Add(-window))
+		n, err := count(ctx, in.PersonID, e.Time.Add(-window))
 		if err != nil {
 			return out, err
 		}
