@@ -18,20 +18,12 @@ import (
 // so this is what it adds to each message a busy ingest stores.
 func BenchmarkTrackQuestions(b *testing.B) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, cst)
-	db := storetest.Open(b, store.SQLite, func() time.Time { return now })
-	org := community.Org{Name: "学院", Slug: "academy"}
-	if err := db.CreateOrg(ctx, &org); err != nil {
-		b.Fatal(err)
-	}
+	db, org := benchOrg(b, now)
 	const groups, members, perRound = 200, 20, 20_000
 	type seat struct{ group, person int64 }
 	var seats []seat
 	for g := range groups {
-		grp := community.Group{OrgID: org.ID, Connection: "wx", Platform: "webhook", ExternalID: fmt.Sprintf("g%d", g), Name: fmt.Sprintf("第%d期", g),
-			Kind: community.KindCohort, CreatedAt: now.AddDate(0, -1, 0)}
-		if err := db.CreateGroup(ctx, &grp); err != nil {
-			b.Fatal(err)
-		}
+		grp := benchGroup(b, db, org, g, now)
 		for m := range members + 1 {
 			p := community.Person{OrgID: org.ID, Name: fmt.Sprintf("成员%d-%d", g, m)}
 			if err := db.CreatePerson(ctx, &p); err != nil {
@@ -81,4 +73,27 @@ func BenchmarkTrackQuestions(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perRound), "µs/msg")
+}
+
+// benchOrg opens a SQLite store at the clock's now with one organisation.
+func benchOrg(b *testing.B, now time.Time) (*store.DB, community.Org) {
+	b.Helper()
+	db := storetest.Open(b, store.SQLite, func() time.Time { return now })
+	org := community.Org{Name: "学院", Slug: "academy"}
+	if err := db.CreateOrg(ctx, &org); err != nil {
+		b.Fatal(err)
+	}
+	return db, org
+}
+
+// benchGroup creates the organisation's cohort group number g on
+// connection wx, a month old.
+func benchGroup(b *testing.B, db *store.DB, org community.Org, g int, now time.Time) community.Group {
+	b.Helper()
+	grp := community.Group{OrgID: org.ID, Connection: "wx", Platform: "webhook", ExternalID: fmt.Sprintf("g%d", g), Name: fmt.Sprintf("第%d期", g),
+		Kind: community.KindCohort, CreatedAt: now.AddDate(0, -1, 0)}
+	if err := db.CreateGroup(ctx, &grp); err != nil {
+		b.Fatal(err)
+	}
+	return grp
 }
