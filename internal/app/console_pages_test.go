@@ -101,11 +101,18 @@ type crawler struct {
 // consoleRoutes reads the console's GET patterns from its sources.
 func consoleRoutes(t *testing.T) []string {
 	t.Helper()
+	return consolePatterns(t, "GET")
+}
+
+// consolePatterns lists the console's route patterns of a method, read
+// from its sources.
+func consolePatterns(t *testing.T, method string) []string {
+	t.Helper()
 	files, err := filepath.Glob("../console/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`\.Handle(?:Func)?\("(GET [^"]+)"`)
+	re := regexp.MustCompile(`\.Handle(?:Func)?\("(` + method + ` [^"]+)"`)
 	var out []string
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -120,7 +127,7 @@ func consoleRoutes(t *testing.T) []string {
 		}
 	}
 	if len(out) < 30 {
-		t.Fatalf("found %d GET routes in the console's sources: the pattern no longer matches them", len(out))
+		t.Fatalf("found %d %s routes in the console's sources: the pattern no longer matches them", len(out), method)
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
