@@ -506,7 +506,7 @@ func (db *DB) SetRole(ctx context.Context, connection, groupExt, userExt string,
 // member made 店小二 leaves her record as a member behind), as
 // rules.Replay judges history.
 func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
-	return countOffences(ctx, db.prepared(nil), db.q(countOffencesSQL), personID, since)
+	return db.countOffences(ctx, db.prepared(nil), personID, since)
 }
 
 // CountOffences is DB.CountOffences read in the ingest transaction
@@ -516,7 +516,7 @@ func (db *DB) CountOffences(ctx context.Context, personID int64, since time.Time
 // count under a batched ingest. The batch's own offences are not stored
 // yet (they are written when it ends): Input.BatchOffences counts them.
 func (t *ingestTx) CountOffences(ctx context.Context, personID int64, since time.Time) (int, error) {
-	return countOffences(ctx, t.db.prepared(t.tx), t.db.q(countOffencesSQL), personID, since)
+	return t.db.countOffences(ctx, t.db.prepared(t.tx), personID, since)
 }
 
 // countOffencesSQL is the ladder's count (DB.CountOffences): asked for
@@ -529,9 +529,10 @@ const countOffencesSQL = `SELECT COUNT(*) FROM moderation_actions a
 		AND m.role IN ('owner', 'secretary', 'assistant')
 		AND NOT EXISTS (SELECT 1 FROM memberships later WHERE later.person_id = m.person_id AND later.group_id = m.group_id AND later.joined_at > m.joined_at))`
 
-func countOffences(ctx context.Context, q queryer, query string, personID int64, since time.Time) (int, error) {
+// countOffences runs countOffencesSQL through q.
+func (db *DB) countOffences(ctx context.Context, q queryer, personID int64, since time.Time) (int, error) {
 	var n int
-	if err := q.QueryRowContext(ctx, query, personID, ms(since)).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, db.q(countOffencesSQL), personID, ms(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count offences: %w", err)
 	}
 	return n, nil

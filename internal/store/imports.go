@@ -213,17 +213,12 @@ func (db *DB) BackdateGroup(ctx context.Context, groupID int64, at time.Time) er
 // and name.
 func (db *DB) MergeProposals(ctx context.Context, orgID int64, limit int) ([]community.MergeProposal, error) {
 	// The few people imported by name first, then their groups, the
-	// groups' members and their identities, in that order (SQLite keeps
-	// a CROSS JOIN's order) and on SQLite through the indexes named:
-	// planned freely, SQLite went from each group to every identity of
-	// its connection twice over — every pair of the organisation's
-	// identities, 1.4 s for the demo's 4,000, a hundred times that for ten
-	// times as many — and, given the order, still chose indexes that
-	// match the whole connection (BenchmarkMergeProposals).
-	byGroup, byPerson := "", ""
-	if db.dialect == SQLite {
-		byGroup, byPerson = "INDEXED BY memberships_group", "INDEXED BY identities_person"
-	}
+	// groups' members (memberships_group) and their identities
+	// (identities_person: person and connection), in that order (SQLite
+	// keeps a CROSS JOIN's order): planned freely, SQLite went from each
+	// group to every identity of its connection twice over — every pair
+	// of the organisation's identities, 1.4 s for the demo's 4,000, a
+	// hundred times that for ten times as many (BenchmarkMergeProposals).
 	rows, err := db.sql.QueryContext(ctx, db.q(`WITH named AS MATERIALIZED (
 			SELECT i.connection, i.person_id, i.name, i.external_id FROM identities i JOIN people p ON p.id = i.person_id
 			WHERE p.org_id = ? AND (i.external_id LIKE 'name:%' OR i.external_id LIKE 'email:%')
@@ -233,8 +228,8 @@ func (db *DB) MergeProposals(ctx context.Context, orgID int64, limit int) ([]com
 		FROM named ia
 		CROSS JOIN memberships ma
 		CROSS JOIN chat_groups g
-		CROSS JOIN memberships mb `+byGroup+`
-		CROSS JOIN identities ib `+byPerson+`
+		CROSS JOIN memberships mb
+		CROSS JOIN identities ib
 		CROSS JOIN people pb
 		WHERE ma.person_id = ia.person_id AND g.id = ma.group_id AND g.connection = ia.connection AND g.org_id = ?
 		  AND mb.group_id = g.id AND mb.person_id <> ia.person_id
