@@ -10,7 +10,8 @@ import (
 // assistants are read through memberships_staff, and its bots through
 // identities_bots, not by walking every membership (or identity) of the
 // organisation or the group (which took a quarter of the CPU of a
-// sustained ingest with 200,000 members).
+// sustained ingest with 200,000 members); the ladder's count asks a
+// person's memberships of a group by both (migration 0037).
 func TestStaffQueriesUseTheirIndex(t *testing.T) {
 	ctx := context.Background()
 	db := openMigrated(t)
@@ -21,6 +22,9 @@ func TestStaffQueriesUseTheirIndex(t *testing.T) {
 	}{
 		{"staff", db.staffQuery(), []any{1, 1}, []string{"INDEX memberships_staff (role=? AND left_at=?", "SCAN i USING COVERING INDEX identities_bots"}},
 		{"assistants", db.assistantsQuery(), []any{1}, []string{"INDEX memberships_staff (role=? AND left_at=? AND group_id=?)"}},
+		// The ladder's count, in the ingest writer for every laddered offence.
+		{"ladder", db.q(countOffencesSQL), []any{1, 0}, []string{"INDEX moderation_person (person_id=? AND created_at>?)",
+			"INDEX memberships_person (person_id=? AND group_id=?)", "INDEX memberships_person (person_id=? AND group_id=? AND joined_at>?)"}},
 	} {
 		rows, err := db.sql.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {
