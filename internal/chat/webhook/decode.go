@@ -113,11 +113,14 @@ func DecodeEvents(r io.Reader, opt DecodeOptions) ([]chat.Event, error) {
 // again). ok is false, and nothing done, when the array has anything
 // decodeEach must name — bad JSON, an unknown field, no events or too
 // many. A field check that fails is reported here as decodeEach reports
-// it: every element decoded cleanly, so it is the first problem.
+// it: every element decoded cleanly, so it is the first problem. body is
+// valid UTF-8 (DecodeEvents checked).
 func decodeArray(body []byte, opt DecodeOptions) (out []chat.Event, ok bool, err error) {
-	var ws []wireEvent
-	if err := strictUnmarshal(body, &ws); err != nil || len(ws) == 0 || len(ws) > opt.MaxEvents {
-		return nil, false, nil
+	ws, ok := scanEvents(body, opt.MaxEvents)
+	if !ok {
+		if err := strictUnmarshal(body, &ws); err != nil || len(ws) == 0 || len(ws) > opt.MaxEvents {
+			return nil, false, nil
+		}
 	}
 	out = make([]chat.Event, 0, len(ws))
 	for i := range ws {
@@ -153,9 +156,14 @@ func decodeEach(body []byte, array bool, opt DecodeOptions) ([]chat.Event, error
 		if array {
 			prefix = fmt.Sprintf("events[%d]", i)
 		}
-		var w wireEvent
-		if err := strictUnmarshal(raw, &w); err != nil {
-			return nil, invalid("%s", at(prefix, jsonProblem(err)))
+		w, ok := wireEvent{}, false
+		if !array {
+			w, ok = scanEvent(raw)
+		}
+		if !ok {
+			if err := strictUnmarshal(raw, &w); err != nil {
+				return nil, invalid("%s", at(prefix, jsonProblem(err)))
+			}
 		}
 		e, err := w.event(opt)
 		if err != nil {
@@ -231,10 +239,13 @@ func checkUser(field string, u *chat.User) error {
 	if u.ID == "" {
 		return fmt.Errorf("%s.id: required", field)
 	}
-	if err := checkText(field+".id", u.ID); err != nil {
-		return err
+	if len(u.ID) > MaxTextBytes || len(u.Name) > MaxTextBytes { // the names built only for the words
+		if err := checkText(field+".id", u.ID); err != nil {
+			return err
+		}
+		return checkText(field+".name", u.Name)
 	}
-	return checkText(field+".name", u.Name)
+	return nil
 }
 
 func (w *wireEvent) event(opt DecodeOptions) (chat.Event, error) {
