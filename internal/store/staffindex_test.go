@@ -10,8 +10,8 @@ import (
 // assistants are read through memberships_staff, and its bots through
 // identities_bots, not by walking every membership (or identity) of the
 // organisation or the group (which took a quarter of the CPU of a
-// sustained ingest with 200,000 members); the ladder's count asks a
-// person's memberships of a group by both (migration 0037).
+// sustained ingest with 200,000 members); the ladder's count and the
+// ingest's other lookups by group and person ask by both (migration 0037).
 func TestStaffQueriesUseTheirIndex(t *testing.T) {
 	ctx := context.Background()
 	db := openMigrated(t)
@@ -25,6 +25,9 @@ func TestStaffQueriesUseTheirIndex(t *testing.T) {
 		// The ladder's count, in the ingest writer for every laddered offence.
 		{"ladder", db.q(countOffencesSQL), []any{1, 0}, []string{"INDEX moderation_person (person_id=? AND created_at>?)",
 			"INDEX memberships_person (person_id=? AND group_id=?)", "INDEX memberships_person (person_id=? AND group_id=? AND joined_at>?)"}},
+		{"last left", lastLeftSQL, []any{1, 1}, []string{"INDEX memberships_person (person_id=? AND group_id=?)"}},
+		{"open membership", openMembershipSQL, []any{1, 1}, []string{"INDEX memberships_open (group_id=? AND person_id=?)"}},
+		{"group active", groupActiveSQL, []any{1, 0}, []string{"INDEX messages_group_time (group_id=? AND sent_at>?)"}},
 	} {
 		rows, err := db.sql.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {
