@@ -42,7 +42,7 @@ var _ pipeline.Decider = (*Decider)(nil)
 
 type floodKey struct{ group, person int64 }
 
-// floodMemory keeps each member's last 32 messages (time and a hash of
+// floodMemory keeps each member's last floodSlots messages (time and a hash of
 // the text), for the flood rule. Not safe for concurrent use; the zero
 // value is ready.
 type floodMemory struct {
@@ -58,9 +58,14 @@ type floodMemory struct {
 // forgotten.
 const floodSweep = 100_000
 
+// floodSlots is how many of a member's messages the flood memory keeps,
+// so the most a flood rule can count: a rule set's flood limits are held
+// within it (ParseRuleSet), since a limit above it could never be reached.
+const floodSlots = 32
+
 type history struct {
-	at   [32]int64 // Unix nanoseconds; 0 for a free slot
-	hash [32]uint64
+	at   [floodSlots]int64 // Unix nanoseconds; 0 for a free slot
+	hash [floodSlots]uint64
 	n    int // ring position
 }
 
@@ -80,7 +85,7 @@ func (mem *floodMemory) observe(k floodKey, at time.Time, text string, window ti
 	if hi == nil {
 		if len(mem.m) >= mem.sweepAt { // forget idle members
 			for key, v := range mem.m {
-				if now-v.at[(v.n+31)%32] > w {
+				if now-v.at[(v.n+floodSlots-1)%floodSlots] > w {
 					delete(mem.m, key)
 				}
 			}
@@ -90,7 +95,7 @@ func (mem *floodMemory) observe(k floodKey, at time.Time, text string, window ti
 		mem.m[k] = hi
 	}
 	hi.at[hi.n], hi.hash[hi.n] = now, sum
-	hi.n = (hi.n + 1) % 32
+	hi.n = (hi.n + 1) % floodSlots
 	for i, t := range hi.at {
 		if t != 0 && now-t < w && t <= now {
 			recent++

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -41,5 +42,32 @@ func BenchmarkFloodMemoryNewMembers(b *testing.B) {
 	t0 := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	for i := range b.N {
 		mem.observe(floodKey{int64(i % 1000), int64(i)}, t0.Add(time.Duration(i)*time.Microsecond), "收到", time.Minute)
+	}
+}
+
+// TestFloodLimitsReachable: the highest limits a rule set may hold are
+// reached — the memory counts one message more than the most a member may
+// send, and as many identical ones as a rule may name.
+func TestFloodLimitsReachable(t *testing.T) {
+	rs, err := ParseRuleSet("r.toml", []byte(fmt.Sprintf("[flood]\nmessages = %d\nidentical = %d\nwindow = \"1m\"\naction = \"mute\"\n", floodSlots-1, floodSlots)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, over := range []string{fmt.Sprintf("messages = %d", floodSlots), fmt.Sprintf("identical = %d", floodSlots+1)} {
+		if _, err := ParseRuleSet("r.toml", []byte("[flood]\n"+over+"\nwindow = \"1m\"\n")); err == nil {
+			t.Errorf("%s accepted, beyond what the memory counts", over)
+		}
+	}
+	var mem floodMemory
+	t0 := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	var recent, identical int
+	for i := range 2 * floodSlots {
+		recent, identical = mem.observe(floodKey{1, 1}, t0.Add(time.Duration(i)*time.Second/10), "刷屏", time.Duration(rs.Flood.Window))
+		if i < rs.Flood.Messages && recent > rs.Flood.Messages {
+			t.Fatalf("message %d: %d recent, over the limit early", i+1, recent)
+		}
+	}
+	if recent <= rs.Flood.Messages || identical < rs.Flood.Identical {
+		t.Fatalf("after %d messages in the window: %d recent, %d identical; the limits %d and %d are never reached", 2*floodSlots, recent, identical, rs.Flood.Messages, rs.Flood.Identical)
 	}
 }

@@ -77,6 +77,9 @@ func TestParseErrors(t *testing.T) {
 		{"[categories]\nad = \"ladder\"\n", "`[escalation]` has no steps"},
 		{"[escalation]\nsteps = [\"warn\", \"mute\"]\n", "a mute needs a duration"},
 		{"[flood]\nmessages = 5\n", "a window is needed"},
+		// Above what the flood memory keeps a limit could never be reached.
+		{"[flood]\nmessages = 40\nwindow = \"1m\"\n", "r.toml:2: at most 31 messages"},
+		{"[flood]\nwindow = \"1m\"\nidentical = 33\n", "r.toml:3: at most 32 identical messages"},
 		{"exempt = [\"boss\"]\n", "unknown role `boss`"},
 		// More days than a duration holds (a fuzz test's find): refused,
 		// not wrapped round to a negative window or mute.

@@ -421,6 +421,10 @@ func (rs *RuleSet) compile() error {
 	}
 	if f := rs.Flood; f.Messages < 0 || f.Identical < 0 || f.MaxLength < 0 {
 		return ferr(tr("刷屏的限制不能是负数", "limits must not be negative"), "flood")
+	} else if f.Messages > floodSlots-1 {
+		return ferr(tr("刷屏的条数最多设 %d 条", "at most %d messages", floodSlots-1), "flood", "messages")
+	} else if f.Identical > floodSlots {
+		return ferr(tr("相同内容的条数最多设 %d 条", "at most %d identical messages", floodSlots), "flood", "identical")
 	} else if (f.Messages > 0 || f.Identical > 0) && f.Window <= 0 {
 		return ferr(tr("需要一个时间窗口，如 `\"30s\"`", "a window is needed, like `\"30s\"`"), "flood", "window")
 	} else if f.Action != "" && !validAction(f.Action, true) {
