@@ -158,6 +158,17 @@ func TestBrowserImport(t *testing.T) {
 		}
 		importShot(p, "merges", "")
 		who := p.text("article.merge b")
+		// Accepting the first merges its member imported by name, so every
+		// proposal of that member goes: two when the name matched two
+		// members of the group (the demo's names repeat now and then).
+		ids := eval[[]string](p, `[...document.querySelectorAll("article.merge")].map(a => a.id)`)
+		person := strings.Split(ids[0], "-")[1]
+		gone := 0
+		for _, id := range ids {
+			if strings.Split(id, "-")[1] == person {
+				gone++
+			}
+		}
 		p.submit("article.merge button.accept")
 		if q := p.text(".confirm p"); !strings.Contains(q, who) || !strings.Contains(q, "不能撤销") {
 			p.t.Fatalf("the confirmation asks %q", q)
@@ -167,16 +178,16 @@ func TestBrowserImport(t *testing.T) {
 		if f := p.text("#flash"); f != "已合并为同一人。" {
 			p.t.Fatalf("after the merge: flash %q", f)
 		}
-		if after := len(p.texts("article.merge")); after != before-1 {
-			p.t.Fatalf("%d proposals after accepting one of %d", after, before)
+		if after := len(p.texts("article.merge")); after != before-gone {
+			p.t.Fatalf("%d proposals after accepting one of %d (%d of them the same member's)", after, before, gone)
 		}
 		// Dismissing one keeps it away.
 		p.submit("article.merge button.dismiss")
 		if f := p.text("#flash"); !strings.Contains(f, "不是同一人") {
 			p.t.Fatalf("after a dismissal: flash %q", f)
 		}
-		if after := len(p.texts("article.merge")); after != before-2 {
-			p.t.Fatalf("%d proposals after deciding two of %d", after, before)
+		if after := len(p.texts("article.merge")); after != before-gone-1 {
+			p.t.Fatalf("%d proposals after deciding two of %d (accepting one took %d)", after, before, gone)
 		}
 	})
 
