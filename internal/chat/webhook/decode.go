@@ -239,7 +239,9 @@ func checkUser(field string, u *chat.User) error {
 	if u.ID == "" {
 		return fmt.Errorf("%s.id: required", field)
 	}
-	if len(u.ID) > MaxTextBytes || len(u.Name) > MaxTextBytes { // the names built only for the words
+	// The fields' names are joined only for the error: otherwise a
+	// concatenation an event, twice.
+	if len(u.ID) > MaxTextBytes || len(u.Name) > MaxTextBytes {
 		if err := checkText(field+".id", u.ID); err != nil {
 			return err
 		}
